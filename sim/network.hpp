@@ -1,0 +1,112 @@
+// The network: hosts and routers joined by links, shortest-path routing, fault rules, and the
+// trace of every packet's fate. A host's protocol stack hands packets to send() and receives
+// them through the receiver it registered (the demux hook the TCP layer plugs into).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/link.hpp"
+#include "sim/packet.hpp"
+#include "sim/simulator.hpp"
+#include "sim/trace.hpp"
+
+namespace netsim {
+
+struct Node {
+  enum class Kind : uint8_t { host, router };
+  NodeId id = 0;
+  Kind kind = Kind::host;
+  std::string name;
+  std::vector<Ipv4Addr> addresses;  // hosts: one or more; routers: none needed
+  std::vector<LinkId> links;        // attached links in creation order
+  bool up = true;                   // false after a crash: arriving packets drop as host_down
+};
+
+// Which packets a fault rule applies to; unset fields match anything.
+struct PacketMatch {
+  std::optional<Ipv4Addr> src, dst;
+  std::optional<TcpFlags> flags;  // exact match of the flag bits
+  std::optional<uint16_t> sport, dport;
+  std::optional<bool> payload;    // true: has payload; false: has none
+  bool matches(const Packet& p) const;
+  std::string to_string() const;
+};
+
+struct PacketFault {
+  enum class Action : uint8_t { drop, delay, duplicate, corrupt };
+  Action action = Action::drop;
+  PacketMatch match;
+  uint64_t nth = 1;    // first affected matching packet (1-based)
+  uint64_t count = 0;  // how many from there; 0 = all
+  Duration by;         // delay only
+};
+
+class Network {
+ public:
+  using Receiver = std::function<void(const Packet&)>;
+
+  explicit Network(Simulator& sim);
+
+  NodeId add_host(std::string name, std::vector<Ipv4Addr> addresses);
+  NodeId add_router(std::string name);
+  LinkId add_link(NodeId a, NodeId b, LinkParams a_to_b, LinkParams b_to_a);
+  // Computes routes: fewest hops, ties broken by link creation order. Call after the topology
+  // is complete (adding a node or link afterwards requires calling it again).
+  void compute_routes();
+
+  // The demux hook: a host's stack receives every packet addressed to one of its addresses.
+  void set_receiver(NodeId host, Receiver rx);
+  // A host sends a packet (its stack built it). Traces `send`, applies fault rules, routes it.
+  void send(NodeId from, Packet p);
+
+  void add_fault(PacketFault f);
+  void set_link_up(LinkId l, bool up);
+  void set_link_params(LinkId l, NodeId from, LinkParams p);  // one direction
+  void set_host_up(NodeId n, bool up);
+
+  const Node& node(NodeId n) const { return nodes_[n]; }
+  size_t node_count() const { return nodes_.size(); }
+  Link& link(LinkId l) { return *links_[l]; }
+  size_t link_count() const { return links_.size(); }
+  std::optional<NodeId> find_node(std::string_view name) const;
+  std::optional<NodeId> owner_of(Ipv4Addr a) const;
+  std::optional<LinkId> link_between(NodeId a, NodeId b) const;
+
+  uint64_t packets_sent() const { return packets_sent_; }
+  uint64_t drops(DropReason r) const { return drops_[static_cast<size_t>(r)]; }
+  // For stacks that drop on their own (SYN queue full, no listener): counts and traces it.
+  void record_drop(NodeId at, const Packet& p, DropReason r, std::string detail = {});
+
+  Simulator& sim() { return sim_; }
+
+ private:
+  void forward(NodeId at, Packet p);  // route from `at` toward p.dst
+  void transmit(NodeId from, LinkId l, Packet p);
+  void arrive(NodeId at, Packet p);
+  void apply_faults_and_route(NodeId from, Packet p);
+
+  Simulator& sim_;
+  std::vector<Node> nodes_;
+  std::vector<std::unique_ptr<Link>> links_;
+  std::vector<Receiver> receivers_;
+  std::unordered_map<uint32_t, NodeId> address_owner_;
+  // next_hop_[node][dest node] = link to take, or no value
+  std::vector<std::vector<std::optional<LinkId>>> next_hop_;
+  struct FaultState {
+    PacketFault fault;
+    uint64_t matched = 0;
+  };
+  std::vector<FaultState> faults_;
+  uint64_t next_uid_ = 1;
+  uint64_t packets_sent_ = 0;
+  std::array<uint64_t, 13> drops_{};
+};
+
+}  // namespace netsim

@@ -1,0 +1,173 @@
+// Text forms and helpers of the packet model (addresses, flags in tcpdump notation, options).
+#include "sim/packet.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace netsim {
+
+std::optional<Ipv4Addr> Ipv4Addr::parse(std::string_view text) {
+  uint32_t value = 0;
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  for (int i = 0; i < 4; ++i) {
+    if (p == end || *p < '0' || *p > '9') return std::nullopt;
+    if (*p == '0' && p + 1 != end && p[1] >= '0' && p[1] <= '9') return std::nullopt;  // "01"
+    unsigned octet = 0;
+    auto [next, ec] = std::from_chars(p, end, octet);
+    if (ec != std::errc() || octet > 255 || next - p > 3) return std::nullopt;
+    value = (value << 8) | octet;
+    p = next;
+    if (i < 3) {
+      if (p == end || *p != '.') return std::nullopt;
+      ++p;
+    }
+  }
+  if (p != end) return std::nullopt;
+  return Ipv4Addr{value};
+}
+
+std::string Ipv4Addr::to_string() const {
+  return fmt::format("{}.{}.{}.{}", value >> 24, (value >> 16) & 0xff, (value >> 8) & 0xff,
+                     value & 0xff);
+}
+
+std::optional<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    auto a = Ipv4Addr::parse(text);
+    if (!a) return std::nullopt;
+    return Ipv4Prefix{*a, 32};
+  }
+  auto a = Ipv4Addr::parse(text.substr(0, slash));
+  std::string_view len_text = text.substr(slash + 1);
+  int len = -1;
+  auto [next, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
+  if (!a || ec != std::errc() || next != len_text.data() + len_text.size() || len < 0 || len > 32) {
+    return std::nullopt;
+  }
+  uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
+  if ((a->value & ~mask) != 0) return std::nullopt;  // host bits set: "10.0.0.1/24"
+  return Ipv4Prefix{*a, len};
+}
+
+bool Ipv4Prefix::contains(Ipv4Addr a) const {
+  uint32_t mask = length == 0 ? 0 : ~uint32_t{0} << (32 - length);
+  return (a.value & mask) == base.value;
+}
+
+std::string Ipv4Prefix::to_string() const { return fmt::format("{}/{}", base.to_string(), length); }
+
+std::string SocketAddr::to_string() const { return fmt::format("{}:{}", addr.to_string(), port); }
+std::string SocketAddr::to_tcpdump_string() const {
+  return fmt::format("{}.{}", addr.to_string(), port);
+}
+
+// tcpdump prints the flags in this order (print-tcp.c tcp_flag_values): F S R P . U E W.
+namespace {
+constexpr std::pair<uint8_t, char> kFlagChars[] = {
+    {TcpFlags::FIN, 'F'}, {TcpFlags::SYN, 'S'}, {TcpFlags::RST, 'R'}, {TcpFlags::PSH, 'P'},
+    {TcpFlags::ACK, '.'}, {TcpFlags::URG, 'U'}, {TcpFlags::ECE, 'E'}, {TcpFlags::CWR, 'W'}};
+}
+
+std::string TcpFlags::to_string() const {
+  if (bits_ == 0) return "none";
+  std::string s;
+  for (auto [bit, c] : kFlagChars) {
+    if (bits_ & bit) s.push_back(c);
+  }
+  return s;
+}
+
+std::optional<TcpFlags> TcpFlags::parse(std::string_view text) {
+  if (text == "none") return TcpFlags{};
+  uint8_t bits = 0;
+  for (char c : text) {
+    bool found = false;
+    for (auto [bit, fc] : kFlagChars) {
+      if (fc == c) {
+        bits |= bit;
+        found = true;
+      }
+    }
+    if (!found) return std::nullopt;
+  }
+  if (text.empty()) return std::nullopt;
+  return TcpFlags{bits};
+}
+
+std::string TcpOptions::to_string() const {
+  std::string s;
+  auto add = [&s](std::string_view part) {
+    if (!s.empty()) s += ',';
+    s += part;
+  };
+  if (mss) add(fmt::format("mss {}", *mss));
+  if (sack_permitted) add("sackOK");
+  if (timestamps) add(fmt::format("TS val {} ecr {}", timestamps->first, timestamps->second));
+  if (window_scale) add(fmt::format("wscale {}", *window_scale));
+  if (!sack.empty()) {
+    std::string blocks;
+    for (const auto& b : sack) blocks += fmt::format("{{{}:{}}}", b.left.raw(), b.right.raw());
+    add(fmt::format("sack {} {}", sack.size(), blocks));
+  }
+  return s;
+}
+
+Payload::Payload(std::vector<uint8_t> bytes)
+    : buf_(bytes.empty() ? nullptr : std::make_shared<const std::vector<uint8_t>>(std::move(bytes))),
+      off_(0),
+      len_(buf_ ? buf_->size() : 0) {}
+
+Payload Payload::from_string(std::string_view s) {
+  return Payload(std::vector<uint8_t>(s.begin(), s.end()));
+}
+
+Payload Payload::slice(size_t offset, size_t length) const {
+  if (offset > len_) offset = len_;
+  if (length > len_ - offset) length = len_ - offset;
+  Payload p;
+  if (length == 0) return p;
+  p.buf_ = buf_;
+  p.off_ = off_ + offset;
+  p.len_ = length;
+  return p;
+}
+
+bool Payload::operator==(const Payload& o) const {
+  return len_ == o.len_ && (len_ == 0 || std::memcmp(data(), o.data(), len_) == 0);
+}
+
+size_t tcp_header_size(const TcpOptions& o) {
+  size_t n = 0;
+  if (o.mss) n += 4;
+  if (o.window_scale) n += 3;
+  if (o.sack_permitted) n += 2;
+  if (o.timestamps) n += 10;
+  if (!o.sack.empty()) n += 2 + 8 * o.sack.size();
+  return 20 + (n + 3) / 4 * 4;
+}
+
+size_t Packet::wire_size() const { return 20 + tcp_header_size(tcp.options) + tcp.payload.size(); }
+
+std::string format_tcpdump(const Packet& p) {
+  const Segment& s = p.tcp;
+  std::string out = fmt::format("{} > {}: Flags [{}]", p.src_addr().to_tcpdump_string(),
+                                p.dst_addr().to_tcpdump_string(), s.flags.to_string());
+  // print-tcp.c prints seq for data and for SYN/FIN/RST, "seq a:b" when there is payload.
+  if (!s.payload.empty()) {
+    out += fmt::format(", seq {}:{}", s.seq.raw(), (s.seq + s.payload.size()).raw());
+  } else if (s.flags.syn() || s.flags.fin() || s.flags.rst()) {
+    out += fmt::format(", seq {}", s.seq.raw());
+  }
+  if (s.flags.ack()) out += fmt::format(", ack {}", s.ack.raw());
+  out += fmt::format(", win {}", s.window);
+  if (s.flags.urg()) out += fmt::format(", urg {}", s.urgent);
+  if (!s.options.empty()) out += fmt::format(", options [{}]", s.options.to_string());
+  out += fmt::format(", length {}", s.payload.size());
+  return out;
+}
+
+}  // namespace netsim

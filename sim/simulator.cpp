@@ -1,0 +1,54 @@
+// The run loop: pop the earliest event, advance virtual time to it, run it.
+#include "sim/simulator.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/units.hpp"
+
+namespace netsim {
+
+EventHandle Simulator::schedule_at(Instant t, Callback cb) {
+  if (t < now_) {
+    throw std::logic_error(fmt::format("event scheduled in the past: at {} while now is {}",
+                                       format_seconds(t), format_seconds(now_)));
+  }
+  return queue_.schedule(t, std::move(cb));
+}
+
+bool Simulator::reschedule(EventHandle h, Instant t) {
+  if (t < now_) {
+    throw std::logic_error(fmt::format("event rescheduled into the past: at {} while now is {}",
+                                       format_seconds(t), format_seconds(now_)));
+  }
+  return queue_.reschedule(h, t);
+}
+
+bool Simulator::step(Instant limit) {
+  if (queue_.empty() || queue_.next_time() > limit) return false;
+  if (event_limit_ != 0 && executed_ >= event_limit_) {
+    throw EventLimitExceeded(fmt::format(
+        "the run exceeded its limit of {} events at virtual time {} s (raise it with "
+        "--max-events)",
+        event_limit_, format_seconds(now_)));
+  }
+  auto ev = queue_.pop();
+  now_ = ev.time;
+  ++executed_;
+  ev.callback();
+  return true;
+}
+
+void Simulator::run() {
+  stopped_ = false;
+  while (!stopped_ && step(Instant::max())) {
+  }
+}
+
+void Simulator::run_until(Instant t) {
+  stopped_ = false;
+  while (!stopped_ && step(t)) {
+  }
+  if (!stopped_ && now_ < t) now_ = t;
+}
+
+}  // namespace netsim

@@ -1,0 +1,75 @@
+// The Simulator owns virtual time, the event queue, the trace and the seed from which every
+// random stream is derived. There is no global simulator (DESIGN.md property 3): main and the
+// tests own one and pass it explicitly; two simulators in one process are independent.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string_view>
+
+#include "sim/event_queue.hpp"
+#include "sim/rng.hpp"
+#include "sim/time.hpp"
+#include "sim/trace.hpp"
+
+namespace netsim {
+
+// Raised when a run exceeds its configured event budget (a runaway scenario).
+class EventLimitExceeded : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Simulator {
+ public:
+  using Callback = EventQueue::Callback;
+
+  explicit Simulator(uint64_t seed = 1) : seed_(seed) {}
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  Instant now() const { return now_; }
+  uint64_t seed() const { return seed_; }
+
+  // Scheduling in the past is a programming error: it throws std::logic_error.
+  EventHandle schedule_at(Instant t, Callback cb);
+  EventHandle schedule_in(Duration d, Callback cb) { return schedule_at(now_ + d, std::move(cb)); }
+  bool cancel(EventHandle h) { return queue_.cancel(h); }
+  bool reschedule(EventHandle h, Instant t);
+  bool pending(EventHandle h) const { return queue_.pending(h); }
+
+  // Runs until no event is left or stop() is called.
+  void run();
+  // Runs every event with time <= t, then leaves now() at t (unless stopped earlier).
+  void run_until(Instant t);
+  // Makes run()/run_until() return after the current event.
+  void stop() { stopped_ = true; }
+  bool stopped() const { return stopped_; }
+
+  uint64_t events_executed() const { return executed_; }
+  size_t events_pending() const { return queue_.size(); }
+  std::optional<Instant> next_event_time() const {
+    if (queue_.empty()) return std::nullopt;
+    return queue_.next_time();
+  }
+  // 0 = unlimited. Exceeding it throws EventLimitExceeded from run()/run_until().
+  void set_event_limit(uint64_t n) { event_limit_ = n; }
+
+  // A random stream for an entity, derived from (seed, entity id) only.
+  Rng rng_stream(std::string_view entity_id) const { return Rng(seed_, entity_id); }
+
+  Trace& trace() { return trace_; }
+
+ private:
+  bool step(Instant limit);
+
+  EventQueue queue_;
+  Instant now_;
+  uint64_t seed_;
+  uint64_t executed_ = 0;
+  uint64_t event_limit_ = 0;
+  bool stopped_ = false;
+  Trace trace_;
+};
+
+}  // namespace netsim

@@ -1,0 +1,87 @@
+// The run loop: virtual time, run_until boundaries, stop, counts, and no shared state.
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "sim/simulator.hpp"
+
+using namespace netsim;
+using namespace netsim::literals;
+
+TEST_CASE("run advances virtual time to each event and counts what it executed") {
+  Simulator sim;
+  std::vector<int64_t> seen;
+  sim.schedule_in(2_s, [&] { seen.push_back(sim.now().ns()); });
+  sim.schedule_in(1_s, [&] {
+    seen.push_back(sim.now().ns());
+    sim.schedule_in(500_ms, [&] { seen.push_back(sim.now().ns()); });
+  });
+  sim.run();
+  CHECK(seen == std::vector<int64_t>{1'000'000'000, 1'500'000'000, 2'000'000'000});
+  CHECK(sim.events_executed() == 3);
+  CHECK(sim.now() == Instant::zero() + 2_s);
+}
+
+TEST_CASE("run_until includes events exactly at the limit and stops before later ones") {
+  Simulator sim;
+  int ran = 0;
+  sim.schedule_in(1_s, [&] { ++ran; });
+  sim.schedule_in(2_s, [&] { ++ran; });
+  sim.schedule_in(2_s + 1_ns, [&] { ++ran; });
+  sim.run_until(Instant::zero() + 2_s);
+  CHECK(ran == 2);
+  CHECK(sim.now() == Instant::zero() + 2_s);
+  CHECK(sim.events_pending() == 1);
+  sim.run_until(Instant::zero() + 10_s);
+  CHECK(ran == 3);
+  CHECK(sim.now() == Instant::zero() + 10_s);
+}
+
+TEST_CASE("stop ends the run after the current event") {
+  Simulator sim;
+  int ran = 0;
+  sim.schedule_in(1_s, [&] {
+    ++ran;
+    sim.stop();
+  });
+  sim.schedule_in(2_s, [&] { ++ran; });
+  sim.run();
+  CHECK(ran == 1);
+  CHECK(sim.now() == Instant::zero() + 1_s);
+  sim.run();
+  CHECK(ran == 2);
+}
+
+TEST_CASE("scheduling in the past is refused") {
+  Simulator sim;
+  sim.schedule_in(1_s, [&] {
+    CHECK_THROWS_WITH(sim.schedule_at(Instant::zero(), [] {}),
+                      "event scheduled in the past: at 0.000000 while now is 1.000000");
+  });
+  sim.run();
+}
+
+TEST_CASE("an event budget turns a runaway run into a clear error") {
+  Simulator sim;
+  std::function<void()> forever = [&] { sim.schedule_in(1_ms, forever); };
+  sim.schedule_in(0_s, forever);
+  sim.set_event_limit(1000);
+  CHECK_THROWS_WITH(sim.run(), Catch::StartsWith("the run exceeded its limit of 1000 events"));
+  CHECK(sim.events_executed() == 1000);
+}
+
+TEST_CASE("two simulators in one process are independent") {
+  Simulator a(1), b(2);
+  int ran_a = 0, ran_b = 0;
+  a.schedule_in(1_s, [&] { ++ran_a; });
+  b.schedule_in(5_s, [&] { ++ran_b; });
+  b.schedule_in(6_s, [&] { ++ran_b; });
+  a.run();
+  CHECK(ran_a == 1);
+  CHECK(ran_b == 0);
+  CHECK(b.now() == Instant::zero());
+  b.run();
+  CHECK(ran_b == 2);
+  CHECK(a.now() == Instant::zero() + 1_s);
+  CHECK(a.rng_stream("x").next_u64() != b.rng_stream("x").next_u64());
+}
