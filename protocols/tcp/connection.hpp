@@ -1,0 +1,96 @@
+// One TCP connection (a TCB, RFC 9293 §3.3.1) as a sans-IO state machine: segments, timers and
+// application commands go in with `now`; segments, notices, trace notes come out in an Outbox,
+// and next_deadline() says when it wants to be woken. The Stack (stack.hpp) owns connections,
+// demultiplexes segments to them and creates passive ones from its listeners' SYN queues.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "protocols/tcp/profile.hpp"
+#include "protocols/tcp/stack.hpp"
+#include "protocols/tcp/state.hpp"
+#include "sim/packet.hpp"
+#include "sim/time.hpp"
+
+namespace netsim::tcp {
+
+struct ConnKey {
+  SocketAddr local, remote;
+  bool operator==(const ConnKey&) const = default;
+  std::string to_string() const;  // "10.0.0.1:7500>10.0.0.2:20000"
+};
+struct ConnKeyHash {
+  size_t operator()(const ConnKey& k) const {
+    uint64_t a = (uint64_t{k.local.addr.value} << 16) | k.local.port;
+    uint64_t b = (uint64_t{k.remote.addr.value} << 16) | k.remote.port;
+    uint64_t h = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL + (a << 6) + (a >> 2));
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+};
+
+// What a connection borrows from its stack. The profile and counters outlive the connection.
+struct ConnContext {
+  const Profile* profile = nullptr;
+  Counters* counters = nullptr;
+  const bool* tracing = nullptr;  // the stack's tracing flag
+};
+
+// Facts a listener learned in the handshake, handed to a passively opened connection.
+struct Handshake {
+  SeqNum iss;                  // our SYN-ACK's sequence number
+  SeqNum irs;                  // the peer's SYN sequence number
+  uint16_t peer_mss = 536;     // TCP_MSS_DEFAULT when the SYN carried no MSS option
+  uint16_t peer_window = 0;    // window field of the segment that completed the handshake
+  bool synack_retransmitted = false;  // then the first data RTO is rto_fallback (RFC 6298 5.7)
+  std::optional<Duration> rtt_sample;  // SYN-ACK to ACK time when not retransmitted (Karn)
+};
+
+class Connection {
+ public:
+  Connection(SocketId id, ConnKey key, const SocketOptions& opts, ConnContext ctx);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Active open: CLOSED -> SYN_SENT; the SYN goes into `out`.
+  void open_active(Instant now, SeqNum iss, Outbox& out);
+  // Passive open completed by a listener (final ACK of a SYN-queue request, or a valid SYN
+  // cookie): the connection starts in ESTABLISHED; `from` is the state traced as left
+  // (SYN_RECEIVED for a request, LISTEN for a cookie) with `cause`.
+  void open_passive(Instant now, const Handshake& hs, State from, std::string_view cause,
+                    Outbox& out);
+
+  void on_segment(Instant now, const Segment& seg, Outbox& out);
+  void on_timer(Instant now, Outbox& out);
+  std::optional<Instant> next_deadline() const;
+
+  SocketError send(Instant now, Payload data, Outbox& out);
+  Payload read(Instant now, size_t max_bytes, Outbox& out);
+  void shutdown_write(Instant now, Outbox& out);
+  void close(Instant now, Outbox& out);
+  void abort(Instant now, Outbox& out);
+  void set_options(const SocketOptions& opts);
+
+  // TIME_WAIT reuse (Linux tcp_timewait_state_process()): a SYN with a sequence number above
+  // what this incarnation received may open a new connection on the same 4-tuple.
+  bool syn_may_reuse(const Segment& syn) const;
+
+  SocketId id() const;
+  const ConnKey& key() const;
+  State state() const;
+  SocketStats stats() const;
+  bool orphaned() const;  // the application closed it; it lives on for the protocol only
+  bool released() const;  // reached CLOSED: the stack may free it
+  // For property tests and fuzzers: SND.UNA <= SND.NXT, buffer accounting, window bounds.
+  bool check_invariants(std::string* why) const;
+
+ private:
+  struct Tcb;
+  std::unique_ptr<Tcb> tcb_;
+};
+
+}  // namespace netsim::tcp
