@@ -35,26 +35,31 @@ struct LossModel {
   static LossModel gilbert(double p, double r, double h = 0.0, double k = 1.0) {
     return {Kind::gilbert, {p}, {r}, {h}, {k}};
   }
-  std::string to_string() const;  // "loss 1%", "gilbert p=1% r=30% h=50%"
+  // The drop detail: "loss 1%", "burst loss (gilbert p=1% r=30% h=50%)" (k only when not 100%).
+  std::string to_string() const;
 };
 
 // Parameters of one direction of a link.
 struct LinkParams {
-  Duration delay;                       // one-way propagation
-  DataRate bandwidth;                   // 0 bps = infinite (no serialisation delay)
-  std::optional<int64_t> queue_packets;  // drop-tail limit in packets (includes the one on the wire)
-  std::optional<int64_t> queue_bytes;    // ... or in bytes
+  Duration delay;      // one-way propagation
+  DataRate bandwidth;  // 0 bps = infinite (no serialisation delay)
+  std::optional<int64_t>
+      queue_packets;                   // drop-tail limit in packets (includes the one on the wire)
+  std::optional<int64_t> queue_bytes;  // ... or in bytes
   LossModel loss;
-  Duration jitter;                      // extra delay uniform in [-jitter, +jitter], floor 0; may reorder
+  Duration jitter;  // added to the delay, uniform in [-jitter, +jitter]; may reorder
   Probability duplicate;
   Probability corrupt;
+
+  // The queue_full detail: "queue 100 packets", "queue 64KiB", "queue unlimited".
+  std::string queue_to_string() const;
 };
 
 // What one direction decides for a packet offered to it at time `now`.
 struct LinkVerdict {
   enum class Kind : uint8_t { deliver, loss, burst_loss, queue_full, link_down };
   Kind kind = Kind::deliver;
-  Instant arrival;              // when it reaches the far end (deliver only)
+  Instant arrival;  // when it reaches the far end (deliver only)
   bool corrupt = false;
   std::optional<Instant> duplicate_arrival;  // a second copy arrives then
 };
@@ -68,6 +73,9 @@ class LinkDirection {
   const LinkParams& params() const { return params_; }
   void set_params(LinkParams p) { params_ = std::move(p); }
   bool in_bad_state() const { return gilbert_bad_; }
+  // Packets (bytes) not yet fully serialised at `now`, the one on the wire included.
+  int64_t queued_packets(Instant now);
+  int64_t queued_bytes(Instant now);
 
  private:
   struct Queued {
@@ -75,6 +83,9 @@ class LinkDirection {
     int64_t bytes;
   };
   void drain(Instant now);
+  bool gilbert_loses();
+  Duration draw_jitter();
+  Instant arrival_after(Instant departs);
 
   LinkParams params_;
   Rng rng_;

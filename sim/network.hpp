@@ -31,14 +31,18 @@ struct Node {
 
 // Which packets a fault rule applies to; unset fields match anything.
 struct PacketMatch {
-  std::optional<Ipv4Addr> src, dst;
-  std::optional<TcpFlags> flags;  // exact match of the flag bits
-  std::optional<uint16_t> sport, dport;
-  std::optional<bool> payload;    // true: has payload; false: has none
+  // Default member initializers let callers write PacketMatch{.flags = ...} warning-free.
+  std::optional<Ipv4Addr> src{}, dst{};
+  std::optional<TcpFlags> flags{};  // exact match of the flag bits
+  std::optional<uint16_t> sport{}, dport{};
+  std::optional<bool> payload{};  // true: has payload; false: has none
   bool matches(const Packet& p) const;
   std::string to_string() const;
 };
 
+// A scenario fault rule on packets, applied at the origin host in send(), rules in the order
+// added. Each rule counts the packets it matches and acts on match numbers nth .. nth+count-1.
+// A drop ends the chain; delay (summed), duplicate and corrupt combine.
 struct PacketFault {
   enum class Action : uint8_t { drop, delay, duplicate, corrupt };
   Action action = Action::drop;
@@ -47,6 +51,7 @@ struct PacketFault {
   uint64_t count = 0;  // how many from there; 0 = all
   Duration by;         // delay only
 };
+std::string_view to_string(PacketFault::Action a);  // "drop", "delay", ...
 
 class Network {
  public:
@@ -57,8 +62,9 @@ class Network {
   NodeId add_host(std::string name, std::vector<Ipv4Addr> addresses);
   NodeId add_router(std::string name);
   LinkId add_link(NodeId a, NodeId b, LinkParams a_to_b, LinkParams b_to_a);
-  // Computes routes: fewest hops, ties broken by link creation order. Call after the topology
-  // is complete (adding a node or link afterwards requires calling it again).
+  // Computes routes: fewest hops, ties broken by link creation order; paths transit routers
+  // only (a host never forwards). Static: a link going down does not reroute. Call after the
+  // topology is complete; if a node or link is added later, the next packet recomputes them.
   void compute_routes();
 
   // The demux hook: a host's stack receives every packet addressed to one of its addresses.
@@ -67,6 +73,8 @@ class Network {
   void send(NodeId from, Packet p);
 
   void add_fault(PacketFault f);
+  // State changes only; the scenario layer emits the FaultRecords (link_down, crash, ...).
+  // Packets already on the wire when a link goes down still arrive.
   void set_link_up(LinkId l, bool up);
   void set_link_params(LinkId l, NodeId from, LinkParams p);  // one direction
   void set_host_up(NodeId n, bool up);
@@ -74,6 +82,7 @@ class Network {
   const Node& node(NodeId n) const { return nodes_[n]; }
   size_t node_count() const { return nodes_.size(); }
   Link& link(LinkId l) { return *links_[l]; }
+  const Link& link(LinkId l) const { return *links_[l]; }
   size_t link_count() const { return links_.size(); }
   std::optional<NodeId> find_node(std::string_view name) const;
   std::optional<NodeId> owner_of(Ipv4Addr a) const;
@@ -87,6 +96,7 @@ class Network {
   Simulator& sim() { return sim_; }
 
  private:
+  NodeId add_node(std::string name, Node::Kind kind, std::vector<Ipv4Addr> addresses);
   void forward(NodeId at, Packet p);  // route from `at` toward p.dst
   void transmit(NodeId from, LinkId l, Packet p);
   void arrive(NodeId at, Packet p);
@@ -99,6 +109,7 @@ class Network {
   std::unordered_map<uint32_t, NodeId> address_owner_;
   // next_hop_[node][dest node] = link to take, or no value
   std::vector<std::vector<std::optional<LinkId>>> next_hop_;
+  bool routes_valid_ = false;
   struct FaultState {
     PacketFault fault;
     uint64_t matched = 0;
