@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -141,13 +142,13 @@ bool Payload::operator==(const Payload& o) const {
 }
 
 size_t tcp_header_size(const TcpOptions& o) {
-  size_t n = 0;
-  if (o.mss) n += 4;
-  if (o.window_scale) n += 3;
-  if (o.sack_permitted) n += 2;
-  if (o.timestamps) n += 10;
-  if (!o.sack.empty()) n += 2 + 8 * o.sack.size();
-  return 20 + (n + 3) / 4 * 4;
+  // Linux's layout (tcp_options_write()): every option with its NOP padding fills whole 32-bit
+  // words, sackOK shares the timestamp word, and SACK blocks get only the room left of the 40
+  // option bytes. sim/wire.cpp encodes exactly this; its tests check that the two agree.
+  size_t n = (o.mss ? 4 : 0) + (o.timestamps ? 12 : 0) +
+             (o.sack_permitted && !o.timestamps ? 4 : 0) + (o.window_scale ? 4 : 0);
+  if (!o.sack.empty()) n += 4 + 8 * std::min(o.sack.size(), (40 - n - 4) / 8);
+  return 20 + n;
 }
 
 size_t Packet::wire_size() const { return 20 + tcp_header_size(tcp.options) + tcp.payload.size(); }

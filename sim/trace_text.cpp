@@ -1,1 +1,148 @@
-// placeholder: implemented by its issue
+// Formatting of the text trace. Every line starts with the virtual time (six decimals, like
+// tcpdump -tt) and the host, so that `grep server trace.txt` shows one host's view.
+#include "sim/trace_text.hpp"
+
+#include <fmt/format.h>
+
+#include <type_traits>
+
+#include "sim/units.hpp"
+
+namespace netsim {
+namespace {
+
+// "<t> <host> " or "<t> " when the record has no host (a fault on a link).
+void start_line(std::string& out, Instant t, const std::string& host) {
+  out += format_seconds(t);
+  out += ' ';
+  if (!host.empty()) {
+    out += host;
+    out += ' ';
+  }
+}
+
+std::string who(const std::string& app, const SocketAddr& local, const SocketAddr& remote) {
+  return app.empty() ? format_conn(local, remote) : app;
+}
+
+void packet_line(std::string& out, const PacketRecord& r) {
+  start_line(out, r.t, r.host);
+  if (r.ev == PacketEvent::drop) out += "DROP ";
+  if (r.ev == PacketEvent::recv) out += "< ";
+  out += format_tcpdump(r.packet);
+  if (r.packet.retransmission > 0) {
+    out += fmt::format(" (retransmission #{})", r.packet.retransmission);
+  }
+  if (r.ev == PacketEvent::drop) {
+    out += fmt::format(" ({})", r.detail.empty() ? to_string(r.reason) : r.detail);
+  }
+}
+
+void app_line(std::string& out, const AppRecord& r) {
+  start_line(out, r.t, r.host);
+  out += who(r.app, r.local, r.remote);
+  out += ' ';
+  out += to_string(r.what);
+  switch (r.what) {
+    case AppWhat::connect:
+    case AppWhat::accepted:
+      if (r.remote.port != 0) out += ' ' + r.remote.to_string();
+      break;
+    case AppWhat::listen:
+      if (r.local.port != 0) out += ' ' + r.local.to_string();
+      break;
+    case AppWhat::data:
+    case AppWhat::send:
+      out += fmt::format(" {} bytes", r.bytes);
+      break;
+    case AppWhat::error:
+      if (!r.error.empty()) out += ' ' + r.error;
+      break;
+    case AppWhat::connected:
+    case AppWhat::eof:
+    case AppWhat::closed:
+      break;
+  }
+  if (!r.detail.empty()) out += fmt::format(" ({})", r.detail);
+}
+
+void append_line(std::string& out, const TraceRecord& rec) {
+  std::visit(
+      [&out](const auto& r) {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, PacketRecord>) {
+          packet_line(out, r);
+        } else if constexpr (std::is_same_v<T, StateRecord>) {
+          start_line(out, r.t, r.host);
+          out += who(r.app, r.local, r.remote) + ' ' + r.to;
+          if (!r.cause.empty()) out += fmt::format(" ({})", r.cause);
+        } else if constexpr (std::is_same_v<T, TimerRecord>) {
+          start_line(out, r.t, r.host);
+          out += fmt::format("{} {} fired", who(r.app, r.local, r.remote),
+                             timer_display_name(r.timer));
+          if (!r.detail.empty()) out += ": " + r.detail;
+        } else if constexpr (std::is_same_v<T, AppRecord>) {
+          app_line(out, r);
+        } else if constexpr (std::is_same_v<T, FaultRecord>) {
+          start_line(out, r.t, r.host);
+          out += "FAULT " + r.what;
+          if (!r.detail.empty()) out += ' ' + r.detail;
+        } else {
+          static_assert(std::is_same_v<T, CounterRecord>);
+          start_line(out, r.t, r.host);
+          out += fmt::format("COUNTER {} {}", r.name, r.value);
+          if (r.local.port != 0 || r.remote.port != 0) {
+            out += fmt::format(" ({})", format_conn(r.local, r.remote));
+          }
+        }
+      },
+      rec);
+}
+
+}  // namespace
+
+std::string format_conn(const SocketAddr& local, const SocketAddr& remote) {
+  return local.to_string() + '>' + remote.to_string();
+}
+
+std::string_view timer_display_name(TimerKind t) {
+  switch (t) {
+    case TimerKind::rto:
+      return "RTO";
+    case TimerKind::syn:
+      return "SYN";
+    case TimerKind::synack:
+      return "SYN-ACK";
+    case TimerKind::keepalive:
+      return "KEEPALIVE";
+    case TimerKind::time_wait:
+      return "TIME_WAIT";
+    case TimerKind::fin_wait_2:
+      return "FIN_WAIT_2";
+    case TimerKind::persist:
+      return "PERSIST";
+    case TimerKind::delayed_ack:
+      return "DELACK";
+  }
+  return "?";
+}
+
+std::string format_trace_line(const TraceRecord& r) {
+  std::string out;
+  append_line(out, r);
+  return out;
+}
+
+void TextTraceSink::write(const TraceRecord& r) {
+  if (const auto* p = std::get_if<PacketRecord>(&r)) {
+    if (p->ev == PacketEvent::recv && !options_.show_recv) return;
+  } else if (std::holds_alternative<CounterRecord>(r) && !options_.show_counters) {
+    return;
+  }
+  line_.clear();
+  append_line(line_, r);
+  line_ += '\n';
+  out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
+}
+
+}  // namespace netsim

@@ -1,0 +1,42 @@
+// The text trace: one line per record in tcpdump's shape ("<time> <host> <packet>"), with
+// state changes, timers, application events and faults as annotation lines between them.
+// The exact forms are SCENARIO_SPEC.md "The text trace" and docs/outputs.md.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "sim/trace.hpp"
+
+namespace netsim {
+
+struct TextTraceOptions {
+  bool show_recv = false;      // "<t> <host> < <packet>" for every delivered packet
+  bool show_counters = false;  // "<t> <host> COUNTER <name> <value>"
+};
+
+// The line for any record (without newline), whatever the options say about showing it.
+std::string format_trace_line(const TraceRecord& r);
+
+// "10.0.0.1:7500>10.0.0.2:20000": a connection seen from `local`'s side.
+std::string format_conn(const SocketAddr& local, const SocketAddr& remote);
+
+// tcpdump's capitals for timers: RTO, SYN, SYN-ACK, KEEPALIVE, TIME_WAIT, FIN_WAIT_2,
+// PERSIST, DELACK.
+std::string_view timer_display_name(TimerKind t);
+
+class TextTraceSink : public TraceSink {
+ public:
+  explicit TextTraceSink(std::ostream& out, TextTraceOptions options = {})
+      : out_(out), options_(options) {}
+  void write(const TraceRecord& r) override;
+  void finish() override { out_.flush(); }
+
+ private:
+  std::ostream& out_;
+  TextTraceOptions options_;
+  std::string line_;
+};
+
+}  // namespace netsim
