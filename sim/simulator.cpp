@@ -35,6 +35,7 @@ bool Simulator::step(Instant limit) {
   now_ = ev.time;
   ++executed_;
   ev.callback();
+  if (observe_every_ != 0 && executed_ % observe_every_ == 0 && observer_) observer_();
   return true;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string_view>
 
@@ -55,6 +56,13 @@ class Simulator {
   // 0 = unlimited. Exceeding it throws EventLimitExceeded from run()/run_until().
   void set_event_limit(uint64_t n) { event_limit_ = n; }
 
+  // Calls `fn` every `every` executed events, outside any event: for progress lines and
+  // wall-clock guards. It schedules nothing, so it never changes what the run does.
+  void set_observer(uint64_t every, std::function<void()> fn) {
+    observe_every_ = every;
+    observer_ = std::move(fn);
+  }
+
   // A random stream for an entity, derived from (seed, entity id) only.
   Rng rng_stream(std::string_view entity_id) const { return Rng(seed_, entity_id); }
 
@@ -69,6 +77,8 @@ class Simulator {
   uint64_t executed_ = 0;
   uint64_t event_limit_ = 0;
   bool stopped_ = false;
+  uint64_t observe_every_ = 0;
+  std::function<void()> observer_;
   Trace trace_;
 };
 
