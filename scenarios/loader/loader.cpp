@@ -1,0 +1,206 @@
+// The loader's entry points: reads the file within the size limit, parses YAML (one document,
+// a map), bounds the alias-expanded size, applies `--set`, then reads every section. Errors
+// from all stages are collected and sorted; a Scenario is returned only when there is none.
+#include "scenarios/loader/loader.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "scenarios/loader/sections.hpp"
+
+namespace netsim {
+
+std::string ScenarioError::to_string() const {
+  std::string s = pos.to_string();
+  if (!path.empty()) s += ": " + path;
+  return s + ": " + message;
+}
+
+std::string LoadResult::error_text() const {
+  std::string out;
+  for (const auto& e : errors)
+    out += e.to_string() + "\n";
+  return out;
+}
+
+namespace loader {
+namespace {
+
+// Walks the whole document as a reader would, aliases expanded, and stops at the node budget or
+// the depth limit: a "billion laughs" file (each anchor a list of the one before, twice) is
+// refused in bounded time instead of being walked 2^30 times.
+bool within_node_budget(Reader& r, const YAML::Node& root) {
+  struct Item {
+    YAML::Node node;
+    int depth;
+  };
+  const ScenarioLimits& lim = r.limits();
+  std::vector<Item> stack{{root, 1}};
+  int64_t visits = 0;
+  while (!stack.empty()) {
+    Item it = std::move(stack.back());
+    stack.pop_back();
+    if (++visits > lim.max_yaml_nodes) {
+      r.error(it.node, "",
+              fmt::format("the document has more than {} nodes once anchors and aliases are "
+                          "expanded (the max_yaml_nodes limit)",
+                          lim.max_yaml_nodes));
+      return false;
+    }
+    if (it.depth > lim.max_depth) {
+      r.error(it.node, "",
+              fmt::format("expected at most {} levels of nesting (the max_depth limit), found more",
+                          lim.max_depth));
+      return false;
+    }
+    if (it.node.IsMap()) {
+      for (const auto& kv : it.node) {
+        stack.push_back({kv.first, it.depth + 1});
+        stack.push_back({kv.second, it.depth + 1});
+      }
+    } else if (it.node.IsSequence()) {
+      for (auto c = it.node.begin(); c != it.node.end(); ++c)
+        stack.push_back({*c, it.depth + 1});
+    }
+  }
+  return true;
+}
+
+std::string file_stem(const std::string& filename) {
+  std::string stem = std::filesystem::path(filename).stem().string();
+  return stem.empty() ? std::string("scenario") : stem;
+}
+
+Scenario read_scenario(Reader& r, const YAML::Node& root) {
+  MapView top(r, root, "",
+              {"name", "description", "seed", "duration", "tcp", "hosts", "routers", "links",
+               "apps", "faults", "outputs", "expect"});
+  Scenario sc;
+  sc.file = r.file();
+  sc.name = file_stem(r.file());
+  if (auto v = top.get("name")) {
+    auto s = read_string(r, *v, "name", "a scenario name");
+    if (s && s->empty()) {
+      r.error(*v, "name", "expected a scenario name, found an empty string");
+    } else if (s) {
+      sc.name = *s;
+    }
+  }
+  if (auto v = top.get("description")) {
+    sc.description = read_string(r, *v, "description", "a text").value_or("");
+  }
+  if (auto v = top.get("seed")) sc.seed = read_u64(r, *v, "seed").value_or(1);
+  if (auto v = top.get("duration")) sc.duration = read_duration(r, *v, "duration", Zero::refused);
+  if (auto v = top.get("tcp")) sc.tcp = read_tcp(r, *v, "tcp");
+  // Order matters: names must be known before the sections that refer to them.
+  if (top.require("hosts", "a map of host names to addresses, like {client: 10.0.0.1}")) {
+    read_hosts(r, *top.get("hosts"), sc);
+  }
+  if (auto v = top.get("routers")) read_routers(r, *v, sc);
+  if (auto v = top.get("links")) read_links(r, *v, sc);
+  if (auto v = top.get("apps")) read_apps(r, *v, sc);
+  if (auto v = top.get("faults")) read_faults(r, *v, sc);
+  if (auto v = top.get("outputs")) read_outputs(r, *v, sc);
+  if (auto v = top.get("expect")) read_expect(r, *v, sc);
+  return sc;
+}
+
+// Parses the text into its single document; nullopt after reporting why not.
+std::optional<YAML::Node> parse_document(Reader& r, std::string_view text) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    SourcePos pos{r.file(), e.mark.is_null() ? 0 : e.mark.line + 1,
+                  e.mark.is_null() ? 0 : e.mark.column + 1};
+    r.error(pos, "", fmt::format("not valid YAML: {}", e.msg));
+    return std::nullopt;
+  }
+  if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
+    r.error(SourcePos{r.file(), 0, 0}, "",
+            "the file is empty; expected a scenario map with at least \"hosts:\"");
+    return std::nullopt;
+  }
+  if (docs.size() > 1) {
+    r.error(
+        docs[1], "",
+        fmt::format("expected one YAML document, found {} (separated by \"---\")", docs.size()));
+    return std::nullopt;
+  }
+  if (!docs[0].IsMap()) {
+    r.error(docs[0], "",
+            fmt::format("expected a map of scenario keys (name, hosts, links, apps, ...), found {}",
+                        describe(docs[0])));
+    return std::nullopt;
+  }
+  return docs[0];
+}
+
+LoadResult finish(const Reader& r, Scenario sc) {
+  LoadResult res;
+  res.errors = r.sorted_errors();
+  if (res.errors.empty()) res.scenario = std::move(sc);
+  return res;
+}
+
+}  // namespace
+}  // namespace loader
+
+LoadResult load_scenario_text(std::string_view text, const std::string& filename,
+                              const std::vector<std::string>& set_overrides,
+                              const ScenarioLimits& limits) {
+  loader::Reader r(filename, limits);
+  if (static_cast<int64_t>(text.size()) > limits.max_file_bytes) {
+    r.error(SourcePos{filename, 0, 0}, "",
+            fmt::format("the file is {} bytes, more than the max_file_bytes limit of {} ({})",
+                        text.size(), limits.max_file_bytes,
+                        format_byte_size(ByteSize::bytes(limits.max_file_bytes))));
+    return loader::finish(r, {});
+  }
+  auto root = loader::parse_document(r, text);
+  if (!root || !loader::within_node_budget(r, *root)) return loader::finish(r, {});
+  loader::apply_overrides(r, *root, set_overrides);
+  Scenario sc = loader::read_scenario(r, *root);
+  return loader::finish(r, std::move(sc));
+}
+
+LoadResult load_scenario_file(const std::string& path,
+                              const std::vector<std::string>& set_overrides,
+                              const ScenarioLimits& limits) {
+  loader::Reader r(path, limits);
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    std::string why =
+        ec ? ec.message() : std::make_error_code(std::errc::no_such_file_or_directory).message();
+    r.error(SourcePos{path, 0, 0}, "", fmt::format("cannot open the file: {}", why));
+    return loader::finish(r, {});
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    r.error(SourcePos{path, 0, 0}, "", "cannot open the file: it is not a regular file");
+    return loader::finish(r, {});
+  }
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && static_cast<int64_t>(size) > limits.max_file_bytes) {
+    // Checked before reading, so a huge file is never loaded into memory.
+    r.error(SourcePos{path, 0, 0}, "",
+            fmt::format("the file is {} bytes, more than the max_file_bytes limit of {} ({})", size,
+                        limits.max_file_bytes,
+                        format_byte_size(ByteSize::bytes(limits.max_file_bytes))));
+    return loader::finish(r, {});
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    r.error(SourcePos{path, 0, 0}, "", "cannot open the file: permission denied or unreadable");
+    return loader::finish(r, {});
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return load_scenario_text(buf.str(), path, set_overrides, limits);
+}
+
+}  // namespace netsim

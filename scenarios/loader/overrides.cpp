@@ -1,0 +1,173 @@
+// `--set PATH=VALUE`: changes one scalar of the YAML tree before validation, so an overridden
+// value is checked exactly like a written one. Paths are dotted: list indexes as numbers, map
+// keys by name (`links.0.loss`, `hosts.server.tcp.syncookies`, `apps.1.tcp_client.count`).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "scenarios/loader/sections.hpp"
+
+namespace netsim::loader {
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    out.emplace_back(path.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
+}
+
+// The value as a scalar node: "text" or 'text' stays quoted (always text), anything else is a
+// plain scalar, exactly as if it had been written in the file.
+YAML::Node make_value(const std::string& value) {
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+      value.back() == value.front()) {
+    YAML::Node n(value.substr(1, value.size() - 2));
+    n.SetTag("!");
+    return n;
+  }
+  return YAML::Node(value);
+}
+
+// The key node of `key` in `map`, to attribute errors about it to the override.
+YAML::Node key_node(const YAML::Node& map, const std::string& key) {
+  for (const auto& kv : map) {
+    if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.first;
+  }
+  return YAML::Node();
+}
+
+bool has_key(const YAML::Node& map, const std::string& key) {
+  return key_node(map, key).IsDefined() && !key_node(map, key).IsNull();
+}
+
+class Applier {
+ public:
+  Applier(Reader& r, std::string text) : r_(r), o_{"--set " + text, {}}, text_(std::move(text)) {}
+
+  // Registers the override even when it fails, so its errors sort in command-line order.
+  void run(YAML::Node root) {
+    apply(root);
+    r_.add_override(std::move(o_));
+  }
+
+ private:
+  void apply(YAML::Node root) {
+    size_t eq = text_.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      fail("expected PATH=VALUE, like links.0.loss=5%");
+      return;
+    }
+    std::string value = text_.substr(eq + 1);
+    std::vector<std::string> segs = split_path(std::string_view(text_).substr(0, eq));
+    if (std::any_of(segs.begin(), segs.end(), [](const std::string& s) { return s.empty(); })) {
+      fail("expected a dotted path like links.0.loss, found an empty part");
+      return;
+    }
+    if (value.empty()) {
+      fail("expected a value after '='");
+      return;
+    }
+    walk(root, segs, value);
+  }
+
+  void fail(std::string message) { r_.error(SourcePos{o_.label, 0, 0}, "", std::move(message)); }
+
+  void walk(YAML::Node root, const std::vector<std::string>& segs, const std::string& value) {
+    YAML::Node cur;
+    cur.reset(root);
+    std::string shown;  // the path walked so far, as the user wrote it
+    for (size_t i = 0; i < segs.size(); ++i) {
+      const std::string& seg = segs[i];
+      bool last = i + 1 == segs.size();
+      std::string here = shown.empty() ? seg : shown + "." + seg;
+      if (cur.IsSequence()) {
+        if (!all_digits(seg) || std::stoul(seg) >= cur.size()) {
+          fail(fmt::format("{} is a list of {} entries; expected an index from 0 to {}, found {}",
+                           shown, cur.size(), cur.size() == 0 ? 0 : cur.size() - 1, quoted(seg)));
+          return;
+        }
+        size_t idx = std::stoul(seg);
+        if (last) {
+          YAML::Node v = make_value(value);
+          cur[idx] = v;
+          o_.nodes.push_back(v);
+          return;
+        }
+        YAML::Node next = cur[idx];
+        cur.reset(next);
+      } else if (cur.IsMap()) {
+        if (last) {
+          YAML::Node v = make_value(value);
+          bool existed = has_key(cur, seg);
+          cur[seg] = v;
+          o_.nodes.push_back(v);
+          if (!existed) o_.nodes.push_back(key_node(cur, seg));
+          return;
+        }
+        if (!descend_map(cur, seg, segs, i, here)) return;
+      } else {
+        fail(fmt::format("{} is a value, not a map or list, so it has no {}", shown, quoted(seg)));
+        return;
+      }
+      shown = here;
+    }
+  }
+
+  // Moves `cur` to its child `seg`, creating a map where none exists; false after an error.
+  bool descend_map(YAML::Node& cur, const std::string& seg, const std::vector<std::string>& segs,
+                   size_t i, const std::string& here) {
+    YAML::Node child;
+    bool existed = has_key(cur, seg);
+    if (existed) child.reset(cur[seg]);
+    if (existed && child.IsScalar() && i == 1 && segs[0] == "hosts") {
+      // The short form `server: 10.0.0.2` becomes {address: 10.0.0.2} so that the host's other
+      // keys (tcp, tun) can be set; the address node keeps its file position.
+      YAML::Node m(YAML::NodeType::Map);
+      m["address"] = child;
+      cur[seg] = m;
+      o_.nodes.push_back(m);
+      child.reset(cur[seg]);
+    } else if (existed && child.IsScalar()) {
+      fail(fmt::format("{} is a value, not a map, so it has no {}", here, quoted(segs[i + 1])));
+      return false;
+    } else if (!existed || child.IsNull()) {
+      if (all_digits(segs[i + 1])) {
+        fail(fmt::format("{} does not exist, and lists cannot be created with --set", here));
+        return false;
+      }
+      YAML::Node m(YAML::NodeType::Map);
+      cur[seg] = m;
+      o_.nodes.push_back(m);
+      if (!existed) o_.nodes.push_back(key_node(cur, seg));
+      child.reset(cur[seg]);
+    }
+    cur.reset(child);
+    return true;
+  }
+
+  Reader& r_;
+  Override o_;
+  std::string text_;
+};
+
+}  // namespace
+
+void apply_overrides(Reader& r, YAML::Node root, const std::vector<std::string>& sets) {
+  for (const auto& s : sets)
+    Applier(r, s).run(root);
+}
+
+}  // namespace netsim::loader

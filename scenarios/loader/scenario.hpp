@@ -1,0 +1,307 @@
+// The typed scenario: what a validated scenario file (SCENARIO_SPEC.md, docs/scenario-format.md)
+// means, as plain values. The loader (loader.hpp) produces it only when every check passed, so
+// consumers (builder, apps, expectations) may trust names, ranges and cross references.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "sim/link.hpp"
+#include "sim/network.hpp"
+#include "sim/packet.hpp"
+#include "sim/time.hpp"
+#include "sim/trace.hpp"
+#include "sim/units.hpp"
+
+namespace netsim {
+
+// Where an item was written, so later stages (a failed expectation, a builder error) can point
+// at it. For a value given with `--set`, `file` is "--set PATH=VALUE" and line/column are 0.
+struct SourcePos {
+  std::string file;
+  int line = 0;  // 1-based; 0 = no line (whole file, or a command-line value)
+  int column = 0;
+  // "file:line:column", or just `file` when there is no line.
+  std::string to_string() const;
+  bool operator==(const SourcePos&) const = default;
+};
+
+// ---- tcp: ---------------------------------------------------------------------------------
+
+enum class TcpProfileKind : uint8_t { linux_kernel, rfc9293 };  // written `linux` | `rfc9293`
+enum class CongestionKind : uint8_t { newreno, reno, none };
+
+// The `tcp:` block and per-host `tcp:` overrides. Unset means "the profile's value" (the
+// defaults of protocols/tcp/profile.hpp); the loader checks every set value's range.
+struct TcpSettings {
+  std::optional<TcpProfileKind> profile;
+  std::optional<int> syn_retries;           // 1..127 (MAX_TCP_SYNCNT)
+  std::optional<int> syn_linear_timeouts;   // 0..127
+  std::optional<int> synack_retries;        // 1..127
+  std::optional<int> syncookies;            // 0, 1, 2
+  std::optional<int> max_syn_backlog;       // >= 1
+  std::optional<int> somaxconn;             // >= 1
+  std::optional<bool> abort_on_overflow;    // written 0/1 (or false/true)
+  std::optional<int> retries2;              // 1..255
+  std::optional<Duration> keepalive_time;   // > 0
+  std::optional<Duration> keepalive_intvl;  // > 0
+  std::optional<int> keepalive_probes;      // 1..127
+  std::optional<Duration> time_wait;        // > 0
+  std::optional<Duration> fin_timeout;      // > 0
+  std::optional<Duration> rto_initial;      // > 0
+  std::optional<Duration> rto_min;          // > 0
+  std::optional<Duration> rto_max;          // > 0, >= rto_min
+  std::optional<int> mss;                   // 88..65495 (TCP_MIN_MSS .. IPv4 maximum)
+  std::optional<Duration> delayed_ack;      // >= 0; 0 disables delayed ACKs
+  std::optional<CongestionKind> congestion;
+
+  // These settings with every value that `over` sets replaced by it (host over scenario).
+  TcpSettings overlaid_with(const TcpSettings& over) const;
+  bool operator==(const TcpSettings&) const = default;
+};
+
+// ---- topology -----------------------------------------------------------------------------
+
+struct HostSpec {
+  std::string name;
+  Ipv4Addr address;
+  TcpSettings tcp;                 // this host's overrides only; see Scenario::tcp_for()
+  std::optional<std::string> tun;  // a real Linux stack behind this TUN device
+  SourcePos pos;
+};
+
+struct RouterSpec {
+  std::string name;
+  SourcePos pos;
+};
+
+// A drop-tail queue bound: packets or bytes (never both); neither = unlimited.
+struct QueueLimit {
+  std::optional<int64_t> packets;
+  std::optional<int64_t> bytes;
+  bool operator==(const QueueLimit&) const = default;
+};
+
+// Link parameters as written: only what a `links:` entry, a direction override or a
+// `set_link` names. Applied over a base to get the direction's full LinkParams.
+struct LinkPatch {
+  std::optional<Duration> delay;
+  std::optional<DataRate> bandwidth;  // DataRate{} (0 bps) = infinite, written `infinite`
+  std::optional<QueueLimit> queue;
+  std::optional<LossModel> loss;
+  std::optional<Duration> jitter;
+  std::optional<Probability> duplicate;
+  std::optional<Probability> corrupt;
+
+  LinkParams applied_to(LinkParams base) const;
+  // This patch with every value `over` sets replaced by it.
+  LinkPatch overlaid_with(const LinkPatch& over) const;
+  bool empty() const;
+};
+
+struct LinkSpec {
+  std::string a, b;  // the nodes of `between: [a, b]`, in that order
+  LinkParams a_to_b, b_to_a;
+  SourcePos pos;
+};
+
+// ---- apps ---------------------------------------------------------------------------------
+
+// `host:port` or `10.0.0.2:80`, resolved to an address.
+struct Endpoint {
+  std::optional<std::string> host;  // set when written with a host name
+  Ipv4Addr address;
+  uint16_t port = 0;
+  std::string to_string() const;  // as written: "server:80" or "10.0.0.2:80"
+};
+
+// What an app sends (`send`) or a server answers (`reply`), or what an expectation wants to
+// have been received. A quoted YAML string is always text; a plain scalar with a size unit
+// (`10KB`) is that many bytes of generated data.
+struct DataSpec {
+  enum class Kind : uint8_t { none, echo, text, size };
+  Kind kind = Kind::none;
+  std::string text;   // Kind::text
+  int64_t bytes = 0;  // Kind::size; Kind::text: text.size()
+  bool operator==(const DataSpec&) const = default;
+};
+
+// When an app closes a connection. `at` is measured from the moment the connection is
+// established (connect() returned, or accept() returned for a server).
+struct ClosePolicy {
+  enum class Kind : uint8_t { after_peer, after_reply, after_send, never, abort, at };
+  Kind kind = Kind::after_peer;
+  Duration at;  // Kind::at
+  bool operator==(const ClosePolicy&) const = default;
+};
+
+// `keepalive: true` (all unset: the host's tcp keepalive_* values) or {idle, interval, probes}.
+struct KeepaliveSpec {
+  std::optional<Duration> idle;
+  std::optional<Duration> interval;
+  std::optional<int> probes;
+  bool operator==(const KeepaliveSpec&) const = default;
+};
+
+struct TcpServerSpec {
+  std::string name;  // default "tcp_server#<index in apps>"
+  std::string on;    // a host
+  uint16_t port = 0;
+  int backlog = 128;  // listen() backlog, capped by somaxconn at run time
+  DataSpec reply;     // default none
+  bool accept = true;
+  ClosePolicy close{ClosePolicy::Kind::after_peer, {}};  // never after_send
+  SourcePos pos;
+};
+
+struct TcpClientSpec {
+  std::string name;  // default "tcp_client#<index in apps>"
+  std::string on;
+  uint16_t port = 0;  // local port; 0 = ephemeral
+  Endpoint connect;
+  Duration at;    // first connect() time
+  DataSpec send;  // none or text or size
+  ClosePolicy close{ClosePolicy::Kind::after_reply, {}};
+  bool shutdown = false;                   // SHUT_WR after sending, keep reading
+  std::optional<KeepaliveSpec> keepalive;  // unset = SO_KEEPALIVE off
+  int64_t count = 1;                       // connections, `interval` apart
+  Duration interval;
+  SourcePos pos;
+};
+
+struct SynFloodSpec {
+  std::string name;  // default "syn_flood#<index in apps>"
+  std::string on;
+  Endpoint target;
+  PacketRate rate;
+  Duration start;
+  std::optional<Duration> duration;  // exactly one of duration and count is set
+  std::optional<int64_t> count;
+  std::optional<Ipv4Prefix> spoof;  // unset = the attacker's own address (`spoof: none`)
+  SourcePos pos;
+  // SYNs it sends: `count`, or one every rate.interval in [start, start + duration).
+  int64_t total_packets() const;
+};
+
+struct AppSpec {
+  std::variant<TcpServerSpec, TcpClientSpec, SynFloodSpec> app;
+
+  const std::string& name() const;
+  const std::string& on() const;
+  const SourcePos& pos() const;
+  std::string_view kind_name() const;  // "tcp_server", "tcp_client", "syn_flood"
+  const TcpServerSpec* server() const { return std::get_if<TcpServerSpec>(&app); }
+  const TcpClientSpec* client() const { return std::get_if<TcpClientSpec>(&app); }
+  const SynFloodSpec* flood() const { return std::get_if<SynFloodSpec>(&app); }
+};
+
+// ---- faults -------------------------------------------------------------------------------
+
+// A packet rule (drop/delay/duplicate/corrupt). src/dst host names are resolved into
+// fault.match; the names are kept for messages.
+struct PacketFaultSpec {
+  PacketFault fault;
+  std::optional<std::string> src_host, dst_host;
+  SourcePos pos;
+};
+
+// A timed event on the topology.
+struct TimedFaultSpec {
+  enum class Kind : uint8_t { link_down, link_up, set_link, crash, restart };
+  Kind kind = Kind::link_down;
+  Duration at;
+  std::string a, b;          // link_down, link_up, set_link: the link's nodes as written
+  LinkPatch a_to_b, b_to_a;  // set_link: what changes, per direction
+  std::string host;          // crash, restart
+  SourcePos pos;
+};
+
+// ---- outputs ------------------------------------------------------------------------------
+
+struct DiagramOutput {
+  std::string file;                       // .svg .png .pdf (Graphviz), .mmd (Mermaid), .txt
+  std::optional<std::string> connection;  // an app name
+  std::optional<Duration> from, to;
+  SourcePos pos;
+};
+
+struct OutputsSpec {
+  std::optional<std::string> trace;  // "-" = stdout
+  std::optional<std::string> events;
+  std::optional<std::string> pcap;
+  std::optional<std::string> summary;
+  std::vector<DiagramOutput> diagrams;  // `diagram: f` first, then each of `diagrams:`
+  SourcePos pos;
+  bool any() const;
+};
+
+// ---- expect -------------------------------------------------------------------------------
+
+// The outcome of an app's connection, as the run summary names it.
+enum class AppResult : uint8_t { closed, etimedout, econnrefused, econnreset, epipe, open };
+std::string_view to_string(AppResult r);  // "closed", "ETIMEDOUT", ...
+
+struct Expectation {
+  enum class Kind : uint8_t {
+    connected_by,  // {app, connected_by: T}: ESTABLISHED no later than T
+    received,      // {app, received: "text" | SIZE}: what the app received
+    result,        // {app, result: R [, at: T [, within: D]]}
+    state,         // {app, state: S [, at: T]}: state at T (default: at the end)
+    accepted,      // {app, accepted: N}: a server accepted exactly N connections
+    counter,       // {host, counter: NAME, min: A, max: B}
+    drops,         // {drops: REASON [, host: H], min: A, max: B}: packets dropped for REASON
+  };
+  Kind kind = Kind::result;
+  std::string app;   // connected_by, received, result, state, accepted
+  std::string host;  // counter; optional for drops
+  Duration by;       // connected_by
+  DataSpec received;
+  AppResult result = AppResult::closed;
+  std::string state;  // canonical RFC 9293 name, e.g. "TIME_WAIT"
+  std::optional<Duration> at;
+  std::optional<Duration> within;  // result with at: |actual - at| <= within (default 0)
+  int64_t accepted = 0;
+  std::string counter;
+  DropReason reason = DropReason::loss;
+  std::optional<int64_t> min, max;  // counter, drops: at least one is set
+  SourcePos pos;
+};
+
+// ---- the scenario -------------------------------------------------------------------------
+
+struct Scenario {
+  std::string name;  // default: the file's stem
+  std::string description;
+  std::string file;  // the path it was loaded from (as given)
+  uint64_t seed = 1;
+  std::optional<Duration> duration;  // unset: run until no event is left
+  TcpSettings tcp;
+  std::vector<HostSpec> hosts;
+  std::vector<RouterSpec> routers;
+  std::vector<LinkSpec> links;
+  std::vector<AppSpec> apps;
+  std::vector<PacketFaultSpec> packet_faults;
+  std::vector<TimedFaultSpec> timed_faults;  // in file order
+  OutputsSpec outputs;
+  std::vector<Expectation> expect;
+
+  const HostSpec* find_host(std::string_view name) const;
+  const RouterSpec* find_router(std::string_view name) const;
+  const AppSpec* find_app(std::string_view name) const;
+  const LinkSpec* find_link(std::string_view a, std::string_view b) const;  // either order
+  // The scenario's tcp block overlaid with the host's own overrides.
+  TcpSettings tcp_for(const HostSpec& host) const { return tcp.overlaid_with(host.tcp); }
+};
+
+// The RFC 9293 name ("SYN_RECEIVED") of a state written in any case, with '-' for '_', or as
+// one of the aliases SYN_RCVD, SYN_RECV, FIN_WAIT1, FIN_WAIT2, ESTAB; nullopt if none.
+std::optional<std::string> canonical_tcp_state(std::string_view text);
+
+// The host counters an expectation may name (protocols/tcp/stack.hpp Counters).
+const std::vector<std::string>& known_host_counters();
+
+}  // namespace netsim

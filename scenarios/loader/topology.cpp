@@ -1,0 +1,461 @@
+// Reading the topology sections: the `tcp:` block, `hosts:`, `routers:` and `links:` (with loss
+// models, queues and per-direction "a->b" overrides), and the name lookups other sections share.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+
+#include "scenarios/loader/sections.hpp"
+
+namespace netsim::loader {
+
+// ---- names ----------------------------------------------------------------------------------
+
+std::vector<std::string> host_names(const Scenario& sc) {
+  std::vector<std::string> v;
+  for (const auto& h : sc.hosts)
+    v.push_back(h.name);
+  return v;
+}
+
+std::vector<std::string> node_names(const Scenario& sc) {
+  std::vector<std::string> v = host_names(sc);
+  for (const auto& rt : sc.routers)
+    v.push_back(rt.name);
+  return v;
+}
+
+const HostSpec* read_host_ref(Reader& r, const YAML::Node& n, const std::string& path,
+                              const Scenario& sc) {
+  auto name = read_string(r, n, path, "a host name");
+  if (!name) return nullptr;
+  if (const HostSpec* h = sc.find_host(*name)) return h;
+  if (sc.find_router(*name)) {
+    r.error(n, path, fmt::format("{} is a router; expected a host", quoted(*name)));
+    return nullptr;
+  }
+  r.error(
+      n, path,
+      fmt::format("unknown host {}{}", quoted(*name), suggestion_suffix(*name, host_names(sc))));
+  return nullptr;
+}
+
+std::optional<std::pair<Ipv4Addr, std::optional<std::string>>> read_host_or_address(
+    Reader& r, const YAML::Node& n, const std::string& path, const Scenario& sc) {
+  auto text = read_string(r, n, path, "a host name or an IPv4 address");
+  if (!text) return std::nullopt;
+  if (auto a = Ipv4Addr::parse(*text)) return std::pair{*a, std::optional<std::string>{}};
+  const HostSpec* h = read_host_ref(r, n, path, sc);
+  if (!h) return std::nullopt;
+  return std::pair{h->address, std::optional<std::string>{h->name}};
+}
+
+std::optional<Endpoint> read_endpoint(Reader& r, const YAML::Node& n, const std::string& path,
+                                      const Scenario& sc) {
+  static constexpr std::string_view kWhat = "an endpoint like \"server:80\" or \"10.0.0.2:80\"";
+  auto text = read_string(r, n, path, kWhat);
+  if (!text) return std::nullopt;
+  auto colon = text->rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    r.error(n, path, fmt::format("expected {}, found {}", kWhat, quoted(*text)));
+    return std::nullopt;
+  }
+  std::string host = text->substr(0, colon);
+  std::string port_text = text->substr(colon + 1);
+  int port = -1;
+  if (!port_text.empty() && port_text.size() <= 5 &&
+      std::all_of(port_text.begin(), port_text.end(),
+                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    port = std::stoi(port_text);
+  }
+  if (port < 1 || port > 65535) {
+    r.error(
+        n, path,
+        fmt::format("expected an endpoint with a port from 1 to 65535, found {}", quoted(*text)));
+    return std::nullopt;
+  }
+  Endpoint ep;
+  ep.port = static_cast<uint16_t>(port);
+  if (auto a = Ipv4Addr::parse(host)) {
+    ep.address = *a;
+    return ep;
+  }
+  if (const HostSpec* h = sc.find_host(host)) {
+    ep.host = h->name;
+    ep.address = h->address;
+    return ep;
+  }
+  if (sc.find_router(host)) {
+    r.error(n, path,
+            fmt::format("{} is a router, which has no address; expected a host", quoted(host)));
+  } else {
+    r.error(
+        n, path,
+        fmt::format("unknown host {}{}", quoted(host), suggestion_suffix(host, host_names(sc))));
+  }
+  return std::nullopt;
+}
+
+bool check_list_section(Reader& r, const YAML::Node& n, const std::string& path, int64_t limit,
+                        std::string_view limit_name, std::string_view what) {
+  if (n.IsNull()) return false;
+  if (!expect_list(r, n, path, fmt::format("a list of {}", what))) return false;
+  if (static_cast<int64_t>(n.size()) > limit) {
+    r.error(n, path,
+            fmt::format("expected at most {} {} (the {} limit), found {}", limit, what, limit_name,
+                        n.size()));
+    return false;
+  }
+  return true;
+}
+
+// ---- tcp: -----------------------------------------------------------------------------------
+
+namespace {
+
+void read_tcp_int(Reader& r, const MapView& m, std::string_view key, int64_t min, int64_t max,
+                  std::optional<int>& out) {
+  if (auto n = m.get(key)) {
+    if (auto v = read_int(r, *n, m.path(key), min, max)) out = static_cast<int>(*v);
+  }
+}
+
+void read_tcp_duration(Reader& r, const MapView& m, std::string_view key, Zero zero,
+                       std::optional<Duration>& out) {
+  if (auto n = m.get(key)) out = read_duration(r, *n, m.path(key), zero);
+}
+
+}  // namespace
+
+TcpSettings read_tcp(Reader& r, const YAML::Node& n, const std::string& path) {
+  TcpSettings t;
+  if (!expect_map(r, n, path, "a map of TCP settings")) return t;
+  MapView m(r, n, path, {"profile",        "syn_retries",       "syn_linear_timeouts",
+                         "synack_retries", "syncookies",        "max_syn_backlog",
+                         "somaxconn",      "abort_on_overflow", "retries2",
+                         "keepalive_time", "keepalive_intvl",   "keepalive_probes",
+                         "time_wait",      "fin_timeout",       "rto_initial",
+                         "rto_min",        "rto_max",           "mss",
+                         "delayed_ack",    "congestion"});
+  if (auto v = m.get("profile")) {
+    static const std::array<std::string, 2> kProfiles{"linux", "rfc9293"};
+    if (auto i = read_choice(r, *v, m.path("profile"), kProfiles)) {
+      t.profile = *i == 0 ? TcpProfileKind::linux_kernel : TcpProfileKind::rfc9293;
+    }
+  }
+  // Ranges follow the kernel's own bounds: MAX_TCP_SYNCNT (127) for SYN/SYN-ACK counts and
+  // keepalive probes, a u8 for tcp_retries2, TCP_MIN_MSS (88) up to the IPv4 maximum.
+  read_tcp_int(r, m, "syn_retries", 1, 127, t.syn_retries);
+  read_tcp_int(r, m, "syn_linear_timeouts", 0, 127, t.syn_linear_timeouts);
+  read_tcp_int(r, m, "synack_retries", 1, 127, t.synack_retries);
+  read_tcp_int(r, m, "syncookies", 0, 2, t.syncookies);
+  read_tcp_int(r, m, "max_syn_backlog", 1, 1'000'000, t.max_syn_backlog);
+  read_tcp_int(r, m, "somaxconn", 1, 1'000'000, t.somaxconn);
+  if (auto v = m.get("abort_on_overflow")) {
+    t.abort_on_overflow = read_flag01(r, *v, m.path("abort_on_overflow"));
+  }
+  read_tcp_int(r, m, "retries2", 1, 255, t.retries2);
+  read_tcp_duration(r, m, "keepalive_time", Zero::refused, t.keepalive_time);
+  read_tcp_duration(r, m, "keepalive_intvl", Zero::refused, t.keepalive_intvl);
+  read_tcp_int(r, m, "keepalive_probes", 1, 127, t.keepalive_probes);
+  read_tcp_duration(r, m, "time_wait", Zero::refused, t.time_wait);
+  read_tcp_duration(r, m, "fin_timeout", Zero::refused, t.fin_timeout);
+  read_tcp_duration(r, m, "rto_initial", Zero::refused, t.rto_initial);
+  read_tcp_duration(r, m, "rto_min", Zero::refused, t.rto_min);
+  read_tcp_duration(r, m, "rto_max", Zero::refused, t.rto_max);
+  read_tcp_int(r, m, "mss", 88, 65495, t.mss);
+  read_tcp_duration(r, m, "delayed_ack", Zero::allowed, t.delayed_ack);
+  if (auto v = m.get("congestion")) {
+    static const std::array<std::string, 3> kAlgos{"newreno", "reno", "none"};
+    if (auto i = read_choice(r, *v, m.path("congestion"), kAlgos)) {
+      t.congestion = static_cast<CongestionKind>(*i);
+    }
+  }
+  if (t.rto_min && t.rto_max && *t.rto_min > *t.rto_max) {
+    r.error(*m.get("rto_min"), m.path("rto_min"),
+            fmt::format("expected at most rto_max ({}), found {}", format_duration(*t.rto_max),
+                        format_duration(*t.rto_min)));
+  }
+  return t;
+}
+
+// ---- hosts and routers ----------------------------------------------------------------------
+
+namespace {
+
+void read_one_host(Reader& r, const MapView::Entry& e, const std::string& path, HostSpec& h) {
+  if (e.value.IsScalar()) {  // short form: just the address
+    if (auto a = read_address(r, e.value, path)) h.address = *a;
+    return;
+  }
+  if (!expect_map(r, e.value, path, "an address like \"10.0.0.1\" or a map with address")) return;
+  MapView m(r, e.value, path, {"address", "tcp", "tun"});
+  if (m.require("address", "the host's IPv4 address")) {
+    if (auto a = read_address(r, *m.get("address"), m.path("address"))) h.address = *a;
+  }
+  if (auto t = m.get("tcp")) h.tcp = read_tcp(r, *t, m.path("tcp"));
+  if (auto t = m.get("tun")) {
+    // IFNAMSIZ is 16 including the terminating NUL.
+    auto name = read_string(r, *t, m.path("tun"), "a TUN device name like \"netsim0\"");
+    if (name &&
+        (name->empty() || name->size() > 15 || name->find_first_of("/ \t") != std::string::npos)) {
+      r.error(*t, m.path("tun"),
+              fmt::format("expected a device name of 1 to 15 characters without '/' or spaces, "
+                          "found {}",
+                          quoted(*name)));
+    } else if (name) {
+      h.tun = *name;
+    }
+  }
+}
+
+}  // namespace
+
+void read_hosts(Reader& r, const YAML::Node& n, Scenario& sc) {
+  if (!expect_map(r, n, "hosts", "a map of host names to addresses")) return;
+  if (static_cast<int64_t>(n.size()) > r.limits().max_hosts) {
+    r.error(n, "hosts",
+            fmt::format("expected at most {} hosts (the max_hosts limit), found {}",
+                        r.limits().max_hosts, n.size()));
+    return;
+  }
+  std::map<uint32_t, std::string> owner;  // address -> host, to refuse duplicates
+  for (const auto& e : map_entries(r, n, "hosts", "host name")) {
+    std::string path = join_path("hosts", e.key);
+    if (!is_valid_name(e.key)) {
+      r.error(e.key_node, path,
+              fmt::format("expected a host name (a letter or '_', then letters, digits, '_' or "
+                          "'-'), found {}",
+                          quoted(e.key)));
+      continue;
+    }
+    HostSpec h;
+    h.name = e.key;
+    h.pos = r.pos(e.key_node);
+    size_t errors_before = r.error_count();
+    read_one_host(r, e, path, h);
+    if (r.error_count() == errors_before) {
+      auto [it, inserted] = owner.emplace(h.address.value, h.name);
+      if (!inserted) {
+        YAML::Node at = e.value.IsMap() ? e.value["address"] : e.value;
+        r.error(at, e.value.IsMap() ? join_path(path, "address") : path,
+                fmt::format("address {} is already used by host {}", h.address.to_string(),
+                            quoted(it->second)));
+      }
+    }
+    sc.hosts.push_back(std::move(h));
+  }
+}
+
+void read_routers(Reader& r, const YAML::Node& n, Scenario& sc) {
+  if (!check_list_section(r, n, "routers", r.limits().max_routers, "max_routers", "router names")) {
+    return;
+  }
+  for (size_t i = 0; i < n.size(); ++i) {
+    std::string path = index_path("routers", i);
+    auto name = read_name(r, n[i], path);
+    if (!name) continue;
+    if (sc.find_host(*name)) {
+      r.error(n[i], path, fmt::format("{} is already a host", quoted(*name)));
+    } else if (sc.find_router(*name)) {
+      r.error(n[i], path, fmt::format("duplicate router name {}", quoted(*name)));
+    } else {
+      sc.routers.push_back(RouterSpec{*name, r.pos(n[i])});
+    }
+  }
+}
+
+// ---- links ----------------------------------------------------------------------------------
+
+namespace {
+
+std::optional<QueueLimit> read_queue(Reader& r, const YAML::Node& n, const std::string& path) {
+  static constexpr std::string_view kWhat =
+      "a queue limit in packets like 100 or in bytes like \"64KiB\", or unlimited";
+  auto s = read_string(r, n, path, kWhat);
+  if (!s) return std::nullopt;
+  if (*s == "unlimited") return QueueLimit{};
+  if (!s->empty() && std::all_of(s->begin(), s->end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      })) {
+    auto v = read_int(r, n, path, 1, 1'000'000'000);
+    if (!v) return std::nullopt;
+    return QueueLimit{*v, std::nullopt};
+  }
+  if (s->empty() || !std::isdigit(static_cast<unsigned char>(s->front()))) {
+    r.error(n, path, fmt::format("expected {}, found {}", kWhat, quoted(*s)));
+    return std::nullopt;
+  }
+  auto b = read_size(r, n, path);
+  if (!b) return std::nullopt;
+  if (b->count() <= 0) {
+    r.error(n, path, fmt::format("expected a positive queue limit, found {}", quoted(*s)));
+    return std::nullopt;
+  }
+  return QueueLimit{std::nullopt, b->count()};
+}
+
+std::optional<LossModel> read_loss(Reader& r, const YAML::Node& n, const std::string& path) {
+  if (n.IsScalar()) {
+    if (n.Scalar() == "none") return LossModel::none();
+    auto p = read_probability(r, n, path);
+    if (!p) return std::nullopt;
+    return p->value == 0.0 ? LossModel::none() : LossModel::bernoulli(p->value);
+  }
+  if (!expect_map(r, n, path, "a probability like 1% or {model: gilbert, p: ..., r: ...}")) {
+    return std::nullopt;
+  }
+  MapView m(r, n, path, {"model", "p", "r", "h", "k"});
+  if (!m.require("model", "bernoulli or gilbert")) return std::nullopt;
+  static const std::array<std::string, 3> kModels{"bernoulli", "gilbert", "none"};
+  auto model = read_choice(r, *m.get("model"), m.path("model"), kModels);
+  if (!model) return std::nullopt;
+  auto prob = [&](std::string_view key) -> std::optional<Probability> {
+    auto v = m.get(key);
+    return v ? read_probability(r, *v, m.path(key)) : std::nullopt;
+  };
+  if (*model != 1) {  // bernoulli, none: the Gilbert parameters do not apply
+    for (std::string_view key : {"r", "h", "k"}) {
+      if (const auto* e = m.entry(key)) {
+        r.error(e->key_node, m.path(key), "applies to model gilbert only");
+      }
+    }
+  }
+  if (*model == 2) return LossModel::none();
+  if (!m.require("p", *model == 0 ? "the loss probability" : "the good-to-bad probability")) {
+    return std::nullopt;
+  }
+  auto p = prob("p");
+  if (*model == 0) return p ? std::optional(LossModel::bernoulli(p->value)) : std::nullopt;
+  if (!m.require("r", "the bad-to-good probability")) return std::nullopt;
+  auto rr = prob("r");
+  auto h = m.has("h") ? prob("h") : std::optional(Probability{0.0});
+  auto k = m.has("k") ? prob("k") : std::optional(Probability{1.0});
+  if (!p || !rr || !h || !k) return std::nullopt;
+  return LossModel::gilbert(p->value, rr->value, h->value, k->value);
+}
+
+}  // namespace
+
+LinkPatch read_link_patch(Reader& r, const MapView& m) {
+  LinkPatch p;
+  if (auto v = m.get("delay")) p.delay = read_duration(r, *v, m.path("delay"), Zero::allowed);
+  if (auto v = m.get("bandwidth")) {
+    if (v->IsScalar() && v->Scalar() == "infinite") {
+      p.bandwidth = DataRate{};
+    } else {
+      p.bandwidth = read_rate(r, *v, m.path("bandwidth"));
+    }
+  }
+  if (auto v = m.get("queue")) p.queue = read_queue(r, *v, m.path("queue"));
+  if (auto v = m.get("loss")) p.loss = read_loss(r, *v, m.path("loss"));
+  if (auto v = m.get("jitter")) p.jitter = read_duration(r, *v, m.path("jitter"), Zero::allowed);
+  if (auto v = m.get("duplicate")) p.duplicate = read_probability(r, *v, m.path("duplicate"));
+  if (auto v = m.get("corrupt")) p.corrupt = read_probability(r, *v, m.path("corrupt"));
+  return p;
+}
+
+bool is_direction_key(std::string_view key) {
+  return key.find("->") != std::string_view::npos;
+}
+
+namespace {
+std::string trimmed(std::string_view s) {
+  while (!s.empty() && s.front() == ' ')
+    s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ')
+    s.remove_suffix(1);
+  return std::string(s);
+}
+}  // namespace
+
+void read_direction_overrides(Reader& r, const MapView& m, const std::string& a,
+                              const std::string& b, LinkPatch& a_to_b, LinkPatch& b_to_a) {
+  for (const auto& e : m.extras()) {
+    std::string path = m.path(e.key);
+    size_t arrow = e.key.find("->");
+    std::string from = trimmed(std::string_view(e.key).substr(0, arrow));
+    std::string to = trimmed(std::string_view(e.key).substr(arrow + 2));
+    LinkPatch* target = nullptr;
+    if (from == a && to == b) target = &a_to_b;
+    if (from == b && to == a) target = &b_to_a;
+    if (!target) {
+      r.error(e.key_node, path,
+              fmt::format("expected a direction of this link, \"{}->{}\" or \"{}->{}\", found {}",
+                          a, b, b, a, quoted(e.key)));
+      continue;
+    }
+    if (!expect_map(r, e.value, path, "a map of link settings for this direction")) continue;
+    MapView d(r, e.value, path,
+              {"delay", "bandwidth", "queue", "loss", "jitter", "duplicate", "corrupt"});
+    *target = target->overlaid_with(read_link_patch(r, d));
+  }
+}
+
+std::optional<std::pair<std::string, std::string>> read_node_pair(Reader& r, const YAML::Node& n,
+                                                                  const std::string& path,
+                                                                  const Scenario& sc) {
+  if (!n.IsSequence() || n.size() != 2) {
+    r.error(n, path,
+            fmt::format("expected the two nodes it joins, like [client, r1], found {}",
+                        n.IsSequence() ? fmt::format("a list of {}", n.size()) : describe(n)));
+    return std::nullopt;
+  }
+  std::array<std::string, 2> ends;
+  bool ok = true;
+  for (size_t i = 0; i < 2; ++i) {
+    std::string p = index_path(path, i);
+    auto name = read_string(r, n[i], p, "a host or router name");
+    if (!name) {
+      ok = false;
+    } else if (!sc.find_host(*name) && !sc.find_router(*name)) {
+      r.error(n[i], p,
+              fmt::format("unknown host {}{}", quoted(*name),
+                          suggestion_suffix(*name, node_names(sc))));
+      ok = false;
+    } else {
+      ends[i] = *name;
+    }
+  }
+  if (!ok) return std::nullopt;
+  if (ends[0] == ends[1]) {
+    r.error(n, path, fmt::format("expected two different nodes, found {} twice", quoted(ends[0])));
+    return std::nullopt;
+  }
+  return std::pair{ends[0], ends[1]};
+}
+
+void read_links(Reader& r, const YAML::Node& n, Scenario& sc) {
+  if (!check_list_section(r, n, "links", r.limits().max_links, "max_links", "links")) return;
+  for (size_t i = 0; i < n.size(); ++i) {
+    std::string path = index_path("links", i);
+    const YAML::Node item = n[i];
+    if (!expect_map(r, item, path, "a map with between: [a, b] and the link's settings")) continue;
+    MapView m(r, item, path,
+              {"between", "delay", "bandwidth", "queue", "loss", "jitter", "duplicate", "corrupt"},
+              is_direction_key);
+    LinkPatch both = read_link_patch(r, m);
+    if (!m.require("between", "the two nodes the link joins, like [client, r1]")) continue;
+    auto ends = read_node_pair(r, *m.get("between"), m.path("between"), sc);
+    if (!ends) continue;
+    LinkPatch ab, ba;
+    read_direction_overrides(r, m, ends->first, ends->second, ab, ba);
+    if (const LinkSpec* dup = sc.find_link(ends->first, ends->second)) {
+      r.error(*m.get("between"), m.path("between"),
+              fmt::format("a link between {} and {} already exists (line {})", ends->first,
+                          ends->second, dup->pos.line));
+      continue;
+    }
+    LinkSpec l;
+    l.a = ends->first;
+    l.b = ends->second;
+    l.a_to_b = both.overlaid_with(ab).applied_to(LinkParams{});
+    l.b_to_a = both.overlaid_with(ba).applied_to(LinkParams{});
+    l.pos = r.pos(item);
+    sc.links.push_back(std::move(l));
+  }
+}
+
+}  // namespace netsim::loader
