@@ -1,0 +1,328 @@
+// Turning a DiagramModel into coordinates: lifeline columns, the time scale, arrow end points,
+// marks beside their lifelines, bands, ticks; labels and the legend are placed by
+// layout_place.cpp. Pure arithmetic on the model: no Graphviz here.
+#include <algorithm>
+#include <map>
+
+#include "viz/labels.hpp"
+#include "viz/layout_internal.hpp"
+
+namespace netsim::viz {
+
+std::vector<Box> DiagramLayout::text_boxes() const {
+  std::vector<Box> out;
+  for (const auto& l : lifelines)
+    out.push_back(l.header);
+  for (const auto& m : marks)
+    out.push_back(m.box);
+  for (const auto& a : arrows) {
+    out.push_back(a.label_box);
+    if (a.drop_box) out.push_back(*a.drop_box);
+  }
+  for (const auto& b : bands)
+    out.push_back(b.label_box);
+  for (const auto& t : ticks)
+    out.push_back(t.box);
+  for (const auto& g : gaps)
+    out.push_back(g.box);
+  return out;
+}
+
+namespace detail {
+namespace {
+
+double lines_width(const std::vector<std::string>& lines, double font) {
+  double w = 0;
+  for (const auto& l : lines)
+    w = std::max(w, text_width(l, font));
+  return w;
+}
+
+Box mark_box_size(const Mark& m) {
+  return Box{0, 0, text_width(m.text, FontSizes::mark) + 10, 14};
+}
+
+// Where a packet's arrow ends when it never arrived: half-way along the arrow it would have
+// drawn. The would-be transit is the median transit in that direction (else the other
+// direction, else any); a packet dropped after some travel ends at its drop time.
+std::vector<std::optional<Instant>> arrow_end_times(const DiagramModel& m) {
+  std::map<std::pair<size_t, size_t>, std::vector<Duration>> by_dir;
+  std::vector<Duration> all;
+  for (const auto& a : m.arrows) {
+    if (a.fate != ArrowFate::delivered || !a.ended) continue;
+    by_dir[{a.from, a.to}].push_back(*a.ended - a.sent);
+    all.push_back(*a.ended - a.sent);
+  }
+  auto median = [](std::vector<Duration> v) -> std::optional<Duration> {
+    if (v.empty()) return std::nullopt;
+    std::sort(v.begin(), v.end());
+    return v[(v.size() - 1) / 2];
+  };
+  std::vector<std::optional<Instant>> out;
+  for (const auto& a : m.arrows) {
+    if (a.fate == ArrowFate::delivered || a.fate == ArrowFate::dropped_at_receiver) {
+      out.push_back(a.ended);
+      continue;
+    }
+    if (a.ended && *a.ended > a.sent) {
+      out.push_back(a.ended);
+      continue;
+    }
+    auto est = median(by_dir[{a.from, a.to}]);
+    if (!est) est = median(by_dir[{a.to, a.from}]);
+    if (!est) est = median(all);
+    // With nothing to go by, one nanosecond later: the scale still gives it a visible slope.
+    Duration half = est && est->ns() >= 2 ? *est / 2 : Duration::nanoseconds(1);
+    out.push_back(a.sent + half);
+  }
+  return out;
+}
+
+ScaleInput scale_input(const DiagramModel& m, const std::vector<std::optional<Instant>>& ends) {
+  ScaleInput in;
+  auto add = [&in](Instant t, bool roomy) {
+    in.times.push_back(t);
+    in.roomy.push_back(roomy);
+  };
+  for (size_t i = 0; i < m.arrows.size(); ++i) {
+    const auto& a = m.arrows[i];
+    add(a.sent, true);
+    if (ends[i]) {
+      add(*ends[i], a.fate != ArrowFate::delivered);
+      in.spans.emplace_back(a.sent, *ends[i]);
+    }
+    if (a.fate == ArrowFate::delivered && a.ended) in.transits.push_back(*a.ended - a.sent);
+  }
+  for (const auto& mk : m.marks)
+    add(mk.t, true);
+  for (const auto& b : m.bands) {
+    add(b.first, true);
+    add(b.last, true);
+  }
+  return in;
+}
+
+class Layouter {
+ public:
+  Layouter(DiagramModel model, const DiagramOptions& opt) : opt_(opt) {
+    L_.model = std::move(model);
+  }
+  DiagramLayout run();
+
+ private:
+  void columns();
+  void headers_and_title();
+  void arrows(const std::vector<std::optional<Instant>>& ends);
+  void gap_labels();
+  void marks();
+  void bands();
+  void ticks(const std::vector<std::optional<Instant>>& ends);
+  double mark_width(size_t lifeline) const;
+
+  const DiagramOptions& opt_;
+  DiagramLayout L_;
+  double right_edge_ = 0;
+};
+
+double Layouter::mark_width(size_t lifeline) const {
+  double w = 0;
+  size_t last = L_.model.lifelines.size() - 1;
+  for (const auto& m : L_.model.marks) {
+    // Faults are written beside the rightmost lifeline.
+    if (m.lifeline.value_or(last) == lifeline) w = std::max(w, mark_box_size(m).w);
+  }
+  return w;
+}
+
+// Lifeline 0 carries its marks on its left, every other lifeline on its right, so marks
+// never sit where the arrows between the first two lifelines leave and arrive.
+void Layouter::columns() {
+  const auto& m = L_.model;
+  double widest_label = 0;
+  for (const auto& a : m.arrows) {
+    widest_label = std::max(widest_label, text_width(a.label, FontSizes::label) + 6);
+  }
+  for (const auto& b : m.bands) {
+    widest_label = std::max(widest_label, lines_width(b.lines, FontSizes::label) + 16);
+  }
+  double spacing = std::max(200.0, widest_label + 40);
+  double tick_w = 0;
+  for (const auto& a : m.arrows) {
+    tick_w = std::max(tick_w, text_width(format_time(a.sent), FontSizes::tick));
+  }
+  for (const auto& mk : m.marks) {
+    tick_w = std::max(tick_w, text_width(format_time(mk.t), FontSizes::tick));
+  }
+  L_.axis_x = Metrics::margin + tick_w + 10;
+  std::vector<double> header_w;
+  for (const auto& l : m.lifelines) {
+    header_w.push_back(lines_width(l.header_lines(), FontSizes::header) + 16);
+  }
+  L_.lifelines.resize(m.lifelines.size());
+  double x = L_.axis_x + 12 + std::max(mark_width(0) + 8, header_w[0] / 2);
+  for (size_t i = 0; i < m.lifelines.size(); ++i) {
+    if (i > 0) {
+      double gap = spacing + (i >= 2 ? mark_width(i - 1) + 8 : 0);
+      x += std::max(gap, (header_w[i - 1] + header_w[i]) / 2 + 16);
+    }
+    L_.lifelines[i].x = x;
+    L_.lifelines[i].lines = m.lifelines[i].header_lines();
+    L_.lifelines[i].header.w = header_w[i];
+  }
+  size_t last = m.lifelines.size() - 1;
+  double right =
+      L_.lifelines[last].x +
+      (last == 0 ? header_w[last] / 2 : std::max(mark_width(last) + 8, header_w[last] / 2));
+  right_edge_ = right;
+  L_.width = right + Metrics::margin;
+}
+
+void Layouter::headers_and_title() {
+  const auto& title = L_.model.title;
+  double w = 0, h = 0;
+  for (size_t i = 0; i < title.size(); ++i) {
+    double font = i == 0 ? FontSizes::title : FontSizes::subtitle;
+    w = std::max(w, text_width(title[i], font));
+    h += font * 1.3;
+  }
+  L_.title_box = Box{Metrics::margin, Metrics::margin, w, h};
+  L_.width = std::max(L_.width, w + 2 * Metrics::margin);
+  double top = L_.title_box.bottom() + 12;
+  double tallest = 0;
+  for (auto& l : L_.lifelines) {
+    l.header.h = static_cast<double>(l.lines.size()) * Metrics::line + 8;
+    l.header.x = l.x - l.header.w / 2;
+    l.header.y = top;
+    tallest = std::max(tallest, l.header.h);
+  }
+  L_.plot_top = top + tallest + 24;
+}
+
+void Layouter::arrows(const std::vector<std::optional<Instant>>& ends) {
+  const auto& m = L_.model;
+  for (size_t i = 0; i < m.arrows.size(); ++i) {
+    const auto& a = m.arrows[i];
+    ArrowLayout al;
+    double x1 = L_.lifelines[a.from].x, x2 = L_.lifelines[a.to].x;
+    al.start = {x1, L_.scale.y_of(a.sent)};
+    al.end_time = ends[i];
+    double y2 = ends[i] ? L_.scale.y_of(*ends[i]) : al.start.y + Metrics::arrow_dy;
+    bool reaches = a.fate == ArrowFate::delivered || a.fate == ArrowFate::dropped_at_receiver;
+    al.end = {reaches ? x2 : (x1 + x2) / 2, y2};
+    L_.arrows.push_back(al);
+  }
+}
+
+void Layouter::gap_labels() {
+  double mid = (L_.lifelines.front().x + L_.lifelines.back().x) / 2;
+  for (auto& g : L_.gaps) {
+    double w = text_width(g.label, FontSizes::mark) + 8;
+    g.box = Box{mid - w / 2, (g.y1 + g.y2) / 2 - 6, w, 12};
+  }
+}
+
+// Marks stack downward beside their lifeline: each at its time, or just below the previous
+// one when two happen at (nearly) the same time.
+void Layouter::marks() {
+  const auto& m = L_.model;
+  size_t last = m.lifelines.size() - 1;
+  std::vector<double> next_free(m.lifelines.size(), -1e9);
+  for (const auto& mk : m.marks) {
+    size_t lane = mk.lifeline.value_or(last);
+    MarkLayout ml;
+    ml.box = mark_box_size(mk);
+    double x = L_.lifelines[lane].x;
+    ml.box.x = lane == 0 && m.lifelines.size() > 1 ? x - 6 - ml.box.w : x + 6;
+    ml.line_y = L_.scale.y_of(mk.t);
+    ml.box.y = std::max(ml.line_y - ml.box.h / 2, next_free[lane]);
+    next_free[lane] = ml.box.bottom() + 2;
+    L_.marks.push_back(ml);
+  }
+}
+
+void Layouter::bands() {
+  for (const auto& b : L_.model.bands) {
+    BandLayout bl;
+    double x1 = L_.lifelines[b.from].x, x2 = L_.lifelines[b.to].x;
+    double y1 = L_.scale.y_of(b.first), y2 = L_.scale.y_of(b.last);
+    double label_h = static_cast<double>(b.lines.size()) * Metrics::line + 6;
+    double label_w = lines_width(b.lines, FontSizes::label) + 10;
+    y2 = std::max(y2, y1 + label_h + 8);
+    bl.area = Box{std::min(x1, x2), y1, std::abs(x2 - x1), y2 - y1};
+    Point c = bl.area.center();
+    bl.label_box = Box{c.x - label_w / 2, c.y - label_h / 2, label_w, label_h};
+    L_.bands.push_back(bl);
+  }
+}
+
+// A tick at every event time that has room: at least a line below the previous tick.
+void Layouter::ticks(const std::vector<std::optional<Instant>>& ends) {
+  const auto& m = L_.model;
+  std::vector<Instant> times;
+  for (size_t i = 0; i < m.arrows.size(); ++i) {
+    times.push_back(m.arrows[i].sent);
+    // The made-up end of a lost packet is no event; its drop time is.
+    if (m.arrows[i].ended && ends[i] == m.arrows[i].ended) times.push_back(*ends[i]);
+  }
+  for (const auto& mk : m.marks)
+    times.push_back(mk.t);
+  for (const auto& b : m.bands)
+    times.insert(times.end(), {b.first, b.last});
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  double last_y = -1e9;
+  for (Instant t : times) {
+    double y = L_.scale.y_of(t);
+    if (y - last_y < 12) continue;
+    last_y = y;
+    AxisTick tick{t, y, format_time(t), {}};
+    double w = text_width(tick.label, FontSizes::tick);
+    tick.box = Box{L_.axis_x - 6 - w, y - 5.5, w, 11};
+    L_.ticks.push_back(tick);
+  }
+}
+
+DiagramLayout Layouter::run() {
+  auto ends = arrow_end_times(L_.model);
+  columns();
+  headers_and_title();
+  auto scale = build_scale(scale_input(L_.model, ends), opt_.compress_gaps_over, L_.plot_top);
+  L_.scale = std::move(scale.scale);
+  L_.gaps = std::move(scale.gaps);
+  arrows(ends);
+  gap_labels();
+  marks();
+  bands();
+  ticks(ends);
+  double bottom = L_.plot_top;
+  if (!L_.scale.ys().empty()) bottom = std::max(bottom, L_.scale.ys().back());
+  for (const auto& a : L_.arrows)
+    bottom = std::max(bottom, a.end.y);
+  for (const auto& mk : L_.marks)
+    bottom = std::max(bottom, mk.box.bottom());
+  for (const auto& b : L_.bands)
+    bottom = std::max(bottom, b.area.bottom());
+  L_.plot_bottom = bottom + 24;
+  for (auto& l : L_.lifelines) {
+    l.y_top = l.header.bottom();
+    l.y_bottom = L_.plot_bottom;
+  }
+  L_.width = std::max(L_.width, right_edge_ + Metrics::margin);
+  place_labels(L_);
+  add_legend(L_);
+  return std::move(L_);
+}
+
+}  // namespace
+}  // namespace detail
+
+DiagramLayout layout_diagram(DiagramModel model, const DiagramOptions& options) {
+  return detail::Layouter(std::move(model), options).run();
+}
+
+DiagramLayout compute_layout(const std::vector<TraceRecord>& records, const DiagramMeta& meta,
+                             const DiagramOptions& options) {
+  return layout_diagram(build_model(records, meta, options), options);
+}
+
+}  // namespace netsim::viz

@@ -1,0 +1,139 @@
+// The geometry of a sequence diagram, computed by us (not by Graphviz) so it can be tested:
+// lifeline x positions, a piecewise-linear time scale with compressed idle gaps, arrows with
+// their end points, label boxes placed without overlaps, marks, bands, ticks and a legend.
+// Coordinates are points (1/72 in), origin top-left, y growing downward (time flows down).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "viz/model.hpp"
+
+namespace netsim::viz {
+
+// Font sizes in points; the emitters use the same numbers the layout sized boxes with.
+struct FontSizes {
+  static constexpr double title = 13, subtitle = 10, header = 10, label = 10, mark = 9, tick = 9,
+                          legend = 9;
+};
+
+struct Point {
+  double x = 0, y = 0;
+};
+
+struct Box {
+  double x = 0, y = 0, w = 0, h = 0;  // top-left corner and size
+  double right() const { return x + w; }
+  double bottom() const { return y + h; }
+  Point center() const { return {x + w / 2, y + h / 2}; }
+  // Strict: boxes that only touch do not overlap.
+  bool overlaps(const Box& o) const {
+    return x < o.right() && o.x < right() && y < o.bottom() && o.y < bottom();
+  }
+};
+
+// Maps virtual time to y. Exact at its knots (every event time of the diagram); linear between
+// them; before the first and after the last knot it continues at the base scale.
+class TimeScale {
+ public:
+  TimeScale() = default;
+  TimeScale(std::vector<Instant> times, std::vector<double> ys, double pt_per_ns)
+      : times_(std::move(times)), ys_(std::move(ys)), pt_per_ns_(pt_per_ns) {}
+  double y_of(Instant t) const;
+  double pt_per_ns() const { return pt_per_ns_; }
+  const std::vector<Instant>& times() const { return times_; }
+  const std::vector<double>& ys() const { return ys_; }
+
+ private:
+  std::vector<Instant> times_;
+  std::vector<double> ys_;
+  double pt_per_ns_ = 0;
+};
+
+// An idle stretch drawn shorter than its duration: "… 58.9 s …".
+struct AxisGap {
+  Instant from, to;
+  double y1 = 0, y2 = 0;
+  std::string label;
+  Box box;  // the label, centred across the plot in the gap
+};
+
+struct AxisTick {
+  Instant t;
+  double y = 0;
+  std::string label;
+  Box box;
+};
+
+struct LifelineLayout {
+  double x = 0;
+  Box header;
+  std::vector<std::string> lines;
+  double y_top = 0, y_bottom = 0;
+};
+
+struct ArrowLayout {
+  Point start, end;                 // end is the cross for drops, the stub's tip in flight
+  std::optional<Instant> end_time;  // the time end.y stands for
+  Box label_box;
+  std::optional<Box> drop_box;  // the drop reason, next to the cross
+};
+
+struct MarkLayout {
+  Box box;
+  double line_y = 0;  // faults: the horizontal line across the diagram
+};
+
+struct BandLayout {
+  Box area;
+  Box label_box;
+};
+
+struct LegendItem {
+  enum class Kind : uint8_t {
+    delivered,
+    retransmission,
+    dropped,
+    state,
+    timer,
+    error,
+    gap,
+    band,
+    note
+  };
+  Kind kind = Kind::delivered;
+  std::string text;
+  Point a, b;  // the sample (arrow from a to b, or box corners)
+  Box text_box;
+};
+
+struct DiagramLayout {
+  DiagramModel model;
+  double width = 0, height = 0;
+  Box title_box;
+  TimeScale scale;
+  double axis_x = 0, plot_top = 0, plot_bottom = 0;
+  std::vector<LifelineLayout> lifelines;  // parallel to model.lifelines
+  std::vector<ArrowLayout> arrows;        // parallel to model.arrows
+  std::vector<MarkLayout> marks;          // parallel to model.marks
+  std::vector<BandLayout> bands;          // parallel to model.bands
+  std::vector<AxisGap> gaps;
+  std::vector<AxisTick> ticks;
+  std::vector<LegendItem> legend;
+  Box legend_box;
+
+  // Every box holding text, for overlap checks: headers, marks, arrow and drop labels, band
+  // labels, ticks.
+  std::vector<Box> text_boxes() const;
+};
+
+// Pure: the same model and options always give the same layout.
+DiagramLayout layout_diagram(DiagramModel model, const DiagramOptions& options);
+
+// build_model followed by layout_diagram.
+DiagramLayout compute_layout(const std::vector<TraceRecord>& records, const DiagramMeta& meta,
+                             const DiagramOptions& options);
+
+}  // namespace netsim::viz

@@ -1,0 +1,163 @@
+// Label placement and the legend. Each arrow's label tries positions along its arrow (middle
+// first, then outward; above the line, then below) and takes the first that overlaps no box
+// already placed; when every position collides it takes the least-overlapping one.
+#include <algorithm>
+#include <array>
+
+#include "viz/labels.hpp"
+#include "viz/layout_internal.hpp"
+
+namespace netsim::viz::detail {
+namespace {
+
+double overlap_area(const Box& a, const Box& b) {
+  double w = std::min(a.right(), b.right()) - std::max(a.x, b.x);
+  double h = std::min(a.bottom(), b.bottom()) - std::max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+class Obstacles {
+ public:
+  void add(const Box& b) { boxes_.push_back(b); }
+  double cost(const Box& b) const {
+    double c = 0;
+    for (const auto& o : boxes_)
+      c += overlap_area(b, o);
+    return c;
+  }
+
+ private:
+  std::vector<Box> boxes_;
+};
+
+// y of the segment a-b at x, holding the end values outside its x range.
+double y_at(Point a, Point b, double x) {
+  if (a.x == b.x) return std::max(a.y, b.y);
+  double f = std::clamp((x - a.x) / (b.x - a.x), 0.0, 1.0);
+  return a.y + f * (b.y - a.y);
+}
+
+Box best_of(const std::vector<Box>& candidates, const Obstacles& obs) {
+  Box best = candidates.front();
+  double best_cost = -1;
+  for (const auto& c : candidates) {
+    double cost = obs.cost(c);
+    if (cost == 0) return c;
+    if (best_cost < 0 || cost < best_cost) {
+      best = c;
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
+std::vector<Box> arrow_label_candidates(const ArrowLayout& a, double w, double h, double width) {
+  static constexpr std::array<double, 7> fractions{0.5, 0.38, 0.62, 0.26, 0.74, 0.15, 0.85};
+  std::vector<Box> out;
+  for (bool above : {true, false}) {
+    for (double f : fractions) {
+      double cx = a.start.x + f * (a.end.x - a.start.x);
+      double x = std::clamp(cx - w / 2, Metrics::margin, std::max(Metrics::margin, width - w));
+      double yl = y_at(a.start, a.end, x), yr = y_at(a.start, a.end, x + w);
+      double y = above ? std::min(yl, yr) - 2 - h : std::max(yl, yr) + 2;
+      out.push_back(Box{x, y, w, h});
+    }
+  }
+  return out;
+}
+
+std::vector<Box> drop_label_candidates(Point cross, double w, double h) {
+  return {Box{cross.x + 9, cross.y - h / 2, w, h},     Box{cross.x - w / 2, cross.y + 8, w, h},
+          Box{cross.x - 9 - w, cross.y - h / 2, w, h}, Box{cross.x - w / 2, cross.y - 8 - h, w, h},
+          Box{cross.x + 9, cross.y + 6, w, h},         Box{cross.x - 9 - w, cross.y + 6, w, h}};
+}
+}  // namespace
+
+void place_labels(DiagramLayout& L) {
+  Obstacles obs;
+  obs.add(L.title_box);
+  for (const auto& l : L.lifelines)
+    obs.add(l.header);
+  for (const auto& m : L.marks)
+    obs.add(m.box);
+  for (const auto& t : L.ticks)
+    obs.add(t.box);
+  for (const auto& b : L.bands)
+    obs.add(b.label_box);
+  for (const auto& g : L.gaps)
+    obs.add(g.box);
+  for (size_t i = 0; i < L.arrows.size(); ++i) {
+    const auto& a = L.model.arrows[i];
+    auto& al = L.arrows[i];
+    double w = text_width(a.label, FontSizes::label) + 6, h = Metrics::line;
+    al.label_box = best_of(arrow_label_candidates(al, w, h, L.width - Metrics::margin), obs);
+    obs.add(al.label_box);
+    if (!a.drop_label.empty()) {
+      double dw = text_width(a.drop_label, FontSizes::mark) + 6;
+      al.drop_box = best_of(drop_label_candidates(al.end, dw, 12), obs);
+      obs.add(*al.drop_box);
+    }
+  }
+}
+
+namespace {
+using Kind = LegendItem::Kind;
+
+std::vector<std::pair<Kind, std::string>> legend_entries(const DiagramLayout& L) {
+  const auto& m = L.model;
+  auto any_arrow = [&](auto pred) { return std::any_of(m.arrows.begin(), m.arrows.end(), pred); };
+  auto any_mark = [&](MarkKind k) {
+    return std::any_of(m.marks.begin(), m.marks.end(), [k](const Mark& x) { return x.kind == k; });
+  };
+  std::vector<std::pair<Kind, std::string>> out{{Kind::delivered, "packet"}};
+  if (any_arrow([](const PacketArrow& a) { return a.retransmission > 0; })) {
+    out.emplace_back(Kind::retransmission, "retransmission (retx #n)");
+  }
+  if (any_arrow([](const PacketArrow& a) { return !a.drop_label.empty(); })) {
+    out.emplace_back(Kind::dropped, "lost, with the reason");
+  }
+  if (any_mark(MarkKind::state)) out.emplace_back(Kind::state, "TCP state (cause in tooltip)");
+  if (any_mark(MarkKind::timer)) out.emplace_back(Kind::timer, "timer fired");
+  if (any_mark(MarkKind::error)) out.emplace_back(Kind::error, "error to the application");
+  if (!L.gaps.empty()) out.emplace_back(Kind::gap, "idle time, compressed");
+  if (!m.bands.empty()) out.emplace_back(Kind::band, "packets folded into a band");
+  out.emplace_back(Kind::note,
+                   m.relative_seq ? "seq/ack relative to each side's ISN" : "absolute seq/ack");
+  return out;
+}
+}  // namespace
+
+void add_legend(DiagramLayout& L) {
+  constexpr double sample = 30, row = 18;
+  double left = Metrics::margin + 8, top = L.plot_bottom + 16;
+  double x = left, y = top + row / 2;
+  double max_right = left;
+  for (const auto& [kind, text] : legend_entries(L)) {
+    double tw = text_width(text, FontSizes::legend);
+    double item_w = (kind == Kind::note ? 0 : sample + 6) + tw;
+    if (x > left && x + item_w > L.width - Metrics::margin - 8) {
+      x = left;
+      y += row;
+    }
+    LegendItem item;
+    item.kind = kind;
+    item.text = text;
+    double tx = x;
+    if (kind != Kind::note) {
+      bool boxy =
+          kind == Kind::state || kind == Kind::timer || kind == Kind::error || kind == Kind::band;
+      item.a = {x, boxy ? y - 6 : y};
+      item.b = {x + sample, boxy ? y + 6 : y};
+      tx = x + sample + 6;
+    }
+    item.text_box = Box{tx, y - 6, tw, 12};
+    max_right = std::max(max_right, item.text_box.right());
+    x = item.text_box.right() + 20;
+    L.legend.push_back(item);
+  }
+  L.legend_box = Box{Metrics::margin, top, max_right - Metrics::margin + 8, y + row / 2 - top};
+  L.width = std::max(L.width, L.legend_box.right() + Metrics::margin);
+  L.height = L.legend_box.bottom() + Metrics::margin;
+}
+
+}  // namespace netsim::viz::detail

@@ -1,0 +1,274 @@
+// Building the diagram model from trace records: filters, send/recv pairing by packet uid,
+// labels, and the folding of unowned flood traffic into bands. Marks live in model_marks.cpp.
+#include "viz/model.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "viz/labels.hpp"
+#include "viz/model_builder.hpp"
+
+namespace netsim::viz {
+
+std::vector<std::string> Lifeline::header_lines() const {
+  std::vector<std::string> out;
+  for (const auto* s : {&host, &address, &app}) {
+    if (!s->empty()) out.push_back(*s);
+  }
+  return out;
+}
+
+namespace detail {
+
+namespace {
+// More endpoints than this do not fit side by side on a page; unowned ones are folded first.
+constexpr size_t kMaxLifelines = 12;
+
+std::string join_names(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names)
+    out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+}  // namespace
+
+ModelBuilder::ModelBuilder(const std::vector<TraceRecord>& records, const DiagramMeta& meta,
+                           const DiagramOptions& options)
+    : records_(records), meta_(meta), opt_(options), ix_(build_index(records)) {
+  if (opt_.from && opt_.to && *opt_.from > *opt_.to) {
+    throw DiagramError(fmt::format("the time window is empty: from {} is after to {}",
+                                   format_time(*opt_.from), format_time(*opt_.to)));
+  }
+  for (const auto& h : opt_.hosts) {
+    if (!ix_.hosts.contains(h)) {
+      throw DiagramError(
+          fmt::format("no host \"{}\" in this trace; hosts are {}", h, join_names(ix_.hosts)));
+    }
+  }
+  conv_filter_ = select_conversations(ix_, opt_.connections);
+  model_.relative_seq = opt_.relative_seq;
+}
+
+bool ModelBuilder::in_window(Instant t) const {
+  return (!opt_.from || t >= *opt_.from) && (!opt_.to || t <= *opt_.to);
+}
+
+bool ModelBuilder::host_selected(const std::string& host) const {
+  return opt_.hosts.empty() ||
+         std::find(opt_.hosts.begin(), opt_.hosts.end(), host) != opt_.hosts.end();
+}
+
+bool ModelBuilder::conversation_selected(const ConvKey& key) const {
+  return !conv_filter_ || conv_filter_->contains(key);
+}
+
+const PacketRecord& ModelBuilder::packet_record(size_t i) const {
+  return std::get<PacketRecord>(records_[i]);
+}
+
+// The records that end packet `send`'s life: arrivals at the receiving host (one per copy if
+// the network duplicated it) and drops anywhere.
+std::vector<size_t> ModelBuilder::ends_of(const PacketRecord& send) const {
+  std::vector<size_t> out;
+  if (send.packet.uid == 0) return out;
+  auto it = ix_.ends_of_uid.find(send.packet.uid);
+  if (it == ix_.ends_of_uid.end()) return out;
+  auto receiver = ix_.host_of(send.packet.dst);
+  for (size_t j : it->second) {
+    const auto& end = packet_record(j);
+    if (end.ev == PacketEvent::recv && receiver && end.host != *receiver) continue;
+    out.push_back(j);
+  }
+  return out;
+}
+
+void ModelBuilder::label_packets() {
+  SeqBases bases;
+  for (size_t i : ix_.order) {
+    const auto* p = std::get_if<PacketRecord>(&records_[i]);
+    if (!p || p->ev != PacketEvent::send) continue;
+    bases.observe(p->packet);
+    labels_[i] = packet_label(p->packet, opt_.relative_seq ? &bases : nullptr);
+  }
+}
+
+void ModelBuilder::select_packets() {
+  for (size_t i : ix_.order) {
+    const auto* p = std::get_if<PacketRecord>(&records_[i]);
+    if (!p || p->ev != PacketEvent::send || !in_window(p->t)) continue;
+    if (!conversation_selected(conv_key(p->packet.src_addr(), p->packet.dst_addr()))) continue;
+    if (!opt_.hosts.empty()) {
+      auto receiver = ix_.host_of(p->packet.dst);
+      if (!host_selected(p->host) && !(receiver && host_selected(*receiver))) continue;
+    }
+    selected_.push_back(i);
+  }
+}
+
+bool ModelBuilder::unowned(const ConvKey& key) const {
+  auto it = ix_.initiator.find(key);
+  return it != ix_.initiator.end() && !ix_.sockets.contains(it->second);
+}
+
+size_t ModelBuilder::arrow_count(const std::vector<size_t>& sends) const {
+  size_t n = 0;
+  for (size_t i : sends)
+    n += std::max<size_t>(1, ends_of(packet_record(i)).size());
+  return n;
+}
+
+// A spoofed flood is thousands of one-packet conversations from sockets nobody owns; the
+// story is the legitimate connections beside it, so past the size limits those are folded.
+void ModelBuilder::fold_unowned() {
+  std::set<SocketAddr> endpoints;
+  for (size_t i : selected_) {
+    endpoints.insert(packet_record(i).packet.src_addr());
+    endpoints.insert(packet_record(i).packet.dst_addr());
+  }
+  if (arrow_count(selected_) <= opt_.max_arrows && endpoints.size() <= kMaxLifelines) {
+    drawn_ = selected_;
+    return;
+  }
+  for (size_t i : selected_) {
+    const auto& p = packet_record(i).packet;
+    (unowned(conv_key(p.src_addr(), p.dst_addr())) ? folded_ : drawn_).push_back(i);
+  }
+}
+
+size_t ModelBuilder::lifeline_for(SocketAddr a) {
+  auto [it, added] = lifeline_of_.emplace(a, model_.lifelines.size());
+  if (added) {
+    Lifeline l;
+    l.endpoint = a;
+    l.address = a.to_string();
+    if (auto h = ix_.host_of(a.addr)) l.host = *h;
+    if (auto app = ix_.app_of.find(a); app != ix_.app_of.end()) l.app = app->second;
+    model_.lifelines.push_back(std::move(l));
+  }
+  return it->second;
+}
+
+std::string ModelBuilder::arrow_tooltip(const PacketRecord& send, const PacketRecord* end) const {
+  const Packet& p = send.packet;
+  std::string tip = format_tcpdump(p);
+  tip += fmt::format("\nsent {} by {}", format_time(send.t), send.host);
+  if (!end) {
+    tip += "\nstill in flight when the trace ends";
+  } else if (end->ev == PacketEvent::recv) {
+    tip += fmt::format("\nreceived {} by {} (transit {})", format_time(end->t), end->host,
+                       format_time(Instant::zero() + (end->t - send.t)));
+  } else {
+    tip += fmt::format("\ndropped {} at {}: {}", format_time(end->t), end->host,
+                       to_string(end->reason));
+    if (!end->detail.empty()) tip += " (" + end->detail + ")";
+  }
+  tip += fmt::format("\npacket uid {}", p.uid);
+  if (p.retransmission > 0) tip += fmt::format(", retransmission #{}", p.retransmission);
+  return tip;
+}
+
+void ModelBuilder::add_arrows() {
+  if (arrow_count(drawn_) > opt_.max_arrows) refuse(arrow_count(drawn_));
+  for (size_t i : drawn_) {
+    const auto& send = packet_record(i);
+    const Packet& p = send.packet;
+    PacketArrow base;
+    base.from = lifeline_for(p.src_addr());
+    base.to = lifeline_for(p.dst_addr());
+    base.sent = send.t;
+    base.retransmission = p.retransmission;
+    base.label = labels_.at(i);
+    base.uid = p.uid;
+    base.order = i;
+    auto ends = ends_of(send);
+    if (ends.empty()) {
+      base.fate = ArrowFate::in_flight;
+      base.tooltip = arrow_tooltip(send, nullptr);
+      model_.arrows.push_back(std::move(base));
+      continue;
+    }
+    auto receiver = ix_.host_of(p.dst);
+    bool arrived_once = false;
+    for (size_t j : ends) {
+      const auto& end = packet_record(j);
+      PacketArrow a = base;
+      a.ended = end.t;
+      a.tooltip = arrow_tooltip(send, &end);
+      if (end.ev == PacketEvent::recv) {
+        a.fate = ArrowFate::delivered;
+        a.duplicate = arrived_once;
+        arrived_once = true;
+      } else {
+        a.fate = receiver && end.host == *receiver ? ArrowFate::dropped_at_receiver
+                                                   : ArrowFate::dropped_en_route;
+        a.drop_label = drop_reason_text(end.reason, end.detail);
+      }
+      if (a.duplicate) a.label += " (dup)";
+      model_.arrows.push_back(std::move(a));
+    }
+  }
+  std::stable_sort(model_.arrows.begin(), model_.arrows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.sent, a.order) < std::tie(b.sent, b.order);
+  });
+}
+
+void ModelBuilder::refuse(size_t arrows) const {
+  std::set<std::string> apps;
+  for (const auto& [app, convs] : ix_.convs_of_app)
+    apps.insert(app);
+  throw DiagramError(fmt::format(
+      "the diagram would draw {} packet arrows (the limit is {}), too many to read. Narrow it "
+      "with a connection filter (--connection NAME; apps in this trace: {}), a time window "
+      "(--from/--to; the trace spans {} to {}) or a host filter, or raise the limit",
+      group_thousands(arrows), group_thousands(opt_.max_arrows),
+      apps.empty() ? "none" : join_names(apps), format_time(ix_.first), format_time(ix_.last)));
+}
+
+void ModelBuilder::add_title() {
+  std::string head = meta_.scenario.empty() ? "netsim run" : meta_.scenario;
+  if (meta_.seed) head += fmt::format(" · seed {}", *meta_.seed);
+  model_.title.push_back(head);
+  std::string links;
+  for (const auto& l : meta_.links)
+    links += (links.empty() ? "" : "  ·  ") + l;
+  if (!links.empty()) model_.title.push_back(links);
+  std::vector<std::string> filters;
+  for (const auto& c : opt_.connections)
+    filters.push_back("connection " + c);
+  for (const auto& h : opt_.hosts)
+    filters.push_back("host " + h);
+  if (opt_.from || opt_.to) {
+    filters.push_back(fmt::format("{} to {}", opt_.from ? format_time(*opt_.from) : "start",
+                                  opt_.to ? format_time(*opt_.to) : "end"));
+  }
+  std::string f;
+  for (const auto& s : filters)
+    f += (f.empty() ? "showing " : ", ") + s;
+  if (!f.empty()) model_.title.push_back(f);
+}
+
+DiagramModel ModelBuilder::build() {
+  label_packets();
+  select_packets();
+  fold_unowned();
+  add_arrows();
+  add_bands();
+  add_marks();
+  if (model_.lifelines.empty()) {
+    throw DiagramError(
+        records_.empty() ? "nothing to draw: the trace has no records"
+                         : "nothing to draw: no packet of the trace matches the diagram's filters");
+  }
+  add_title();
+  return std::move(model_);
+}
+
+}  // namespace detail
+
+DiagramModel build_model(const std::vector<TraceRecord>& records, const DiagramMeta& meta,
+                         const DiagramOptions& options) {
+  return detail::ModelBuilder(records, meta, options).build();
+}
+
+}  // namespace netsim::viz

@@ -1,0 +1,81 @@
+// Internal to viz/: the steps of building a DiagramModel, split between model.cpp (packets,
+// filters, title) and model_marks.cpp (marks on lifelines and flood bands).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "viz/model.hpp"
+#include "viz/model_index.hpp"
+
+namespace netsim::viz::detail {
+
+class ModelBuilder {
+ public:
+  ModelBuilder(const std::vector<TraceRecord>& records, const DiagramMeta& meta,
+               const DiagramOptions& options);
+  DiagramModel build();
+
+ private:
+  bool in_window(Instant t) const;
+  bool host_selected(const std::string& host) const;
+  bool conversation_selected(const ConvKey& key) const;
+  bool unowned(const ConvKey& key) const;
+  const PacketRecord& packet_record(size_t i) const;
+  std::vector<size_t> ends_of(const PacketRecord& send) const;
+  size_t arrow_count(const std::vector<size_t>& sends) const;
+  size_t lifeline_for(SocketAddr a);
+  std::optional<size_t> existing_lifeline(SocketAddr a) const;
+  std::string arrow_tooltip(const PacketRecord& send, const PacketRecord* end) const;
+  [[noreturn]] void refuse(size_t arrows) const;
+
+  void label_packets();
+  void select_packets();
+  void fold_unowned();
+  void add_arrows();
+  void add_bands();
+  void add_marks();
+  void add_title();
+
+  // Marks (model_marks.cpp).
+  bool socket_mark_selected(const std::string& host, Instant t, SocketAddr local,
+                            SocketAddr remote) const;
+  void add_state_mark(const StateRecord& s, size_t order);
+  void add_timer_mark(const TimerRecord& t, size_t order);
+  void add_error_mark(const AppRecord& a, size_t order);
+  void add_fault_mark(const FaultRecord& f, size_t order);
+  std::optional<Duration> timer_interval(const TimerRecord& t);
+
+  const std::vector<TraceRecord>& records_;
+  const DiagramMeta& meta_;
+  const DiagramOptions& opt_;
+  TraceIndex ix_;
+  std::optional<std::set<ConvKey>> conv_filter_;
+  std::map<size_t, std::string> labels_;  // send record index -> label
+  std::vector<size_t> selected_;          // send records passing the filters
+  std::vector<size_t> drawn_;             // ... drawn as arrows
+  std::vector<size_t> folded_;            // ... folded into bands
+  std::set<ConvKey> folded_convs_;
+  std::map<SocketAddr, size_t> lifeline_of_;
+  DiagramModel model_;
+
+  // For timer intervals: when each (src, dst, seq, retransmission) was first sent, which seq a
+  // (src, dst, time, retransmission) send carried, the previous firing of each timer, and
+  // when each socket entered TIME_WAIT.
+  struct SendKey {
+    SocketAddr src, dst;
+    int64_t key;  // seq or time in ns
+    uint16_t retx;
+    auto operator<=>(const SendKey&) const = default;
+  };
+  std::map<SendKey, Instant> sent_at_;
+  std::map<SendKey, uint32_t> seq_sent_;
+  std::map<std::tuple<std::string, SocketAddr, SocketAddr, TimerKind>, Instant> last_firing_;
+  std::map<std::tuple<std::string, SocketAddr, SocketAddr>, Instant> time_wait_since_;
+};
+
+}  // namespace netsim::viz::detail

@@ -1,0 +1,173 @@
+// Indexing a trace for the diagram, and resolving the connection filter; see model_index.hpp.
+#include "viz/model_index.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace netsim::viz::detail {
+
+std::optional<std::string> TraceIndex::host_of(Ipv4Addr a) const {
+  auto it = host_of_addr.find(a.value);
+  if (it == host_of_addr.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+bool zero(SocketAddr a) {
+  return a.addr.value == 0 && a.port == 0;
+}
+
+// Sockets are what state, timer and app records describe: they name the host owning the
+// local address and the application owning the socket.
+void note_socket(TraceIndex& ix, const std::string& host, SocketAddr local, SocketAddr remote,
+                 const std::string& app, bool traced_state) {
+  if (local.addr.value != 0 && !host.empty()) ix.host_of_addr.emplace(local.addr.value, host);
+  if (!host.empty()) ix.hosts.insert(host);
+  if (traced_state && local.port != 0) ix.sockets.insert(local);
+  if (app.empty() || local.port == 0) return;
+  ix.app_of.emplace(local, app);
+  if (zero(remote)) {
+    ix.listeners_of_app[app].insert(local);
+  } else {
+    ix.convs_of_app[app].insert(conv_key(local, remote));
+  }
+}
+
+void index_record(TraceIndex& ix, const TraceRecord& r, size_t i) {
+  if (const auto* p = std::get_if<PacketRecord>(&r)) {
+    ix.hosts.insert(p->host);
+    if (p->ev == PacketEvent::send) {
+      // The sender's node owns the source address (or forges it: a flooder's spoofed range).
+      ix.host_of_addr.emplace(p->packet.src.value, p->host);
+      ix.initiator.emplace(conv_key(p->packet.src_addr(), p->packet.dst_addr()),
+                           p->packet.src_addr());
+    } else {
+      ix.ends_of_uid[p->packet.uid].push_back(i);
+    }
+  } else if (const auto* s = std::get_if<StateRecord>(&r)) {
+    note_socket(ix, s->host, s->local, s->remote, s->app, true);
+  } else if (const auto* t = std::get_if<TimerRecord>(&r)) {
+    note_socket(ix, t->host, t->local, t->remote, t->app, true);
+  } else if (const auto* a = std::get_if<AppRecord>(&r)) {
+    note_socket(ix, a->host, a->local, a->remote, a->app, false);
+    if (a->what == AppWhat::listen && a->local.port != 0) {
+      ix.listeners_of_app[a->app].insert(a->local);
+    }
+  }
+}
+}  // namespace
+
+TraceIndex build_index(const std::vector<TraceRecord>& records) {
+  TraceIndex ix;
+  ix.order.resize(records.size());
+  for (size_t i = 0; i < records.size(); ++i)
+    ix.order[i] = i;
+  // Sinks see records in time order already; sorting again (stably) makes a merged or
+  // hand-built record list safe too.
+  std::stable_sort(ix.order.begin(), ix.order.end(), [&](size_t a, size_t b) {
+    return record_time(records[a]) < record_time(records[b]);
+  });
+  for (size_t i : ix.order)
+    index_record(ix, records[i], i);
+  if (!ix.order.empty()) {
+    ix.first = record_time(records[ix.order.front()]);
+    ix.last = record_time(records[ix.order.back()]);
+  }
+  return ix;
+}
+
+namespace {
+std::string join(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names)
+    out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+// "10.0.0.1:7500" or "client:7500": the addresses it may stand for and the port.
+std::optional<std::pair<std::set<uint32_t>, uint16_t>> parse_endpoint(const TraceIndex& ix,
+                                                                      std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = text.substr(0, colon), port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port > 65535) {
+    return std::nullopt;
+  }
+  std::set<uint32_t> addrs;
+  if (auto a = Ipv4Addr::parse(host)) {
+    addrs.insert(a->value);
+  } else {
+    for (const auto& [addr, name] : ix.host_of_addr) {
+      if (name == host) addrs.insert(addr);
+    }
+  }
+  if (addrs.empty()) return std::nullopt;
+  return std::make_pair(std::move(addrs), static_cast<uint16_t>(port));
+}
+
+bool endpoint_matches(const std::pair<std::set<uint32_t>, uint16_t>& e, SocketAddr a) {
+  return e.second == a.port && e.first.contains(a.addr.value);
+}
+
+// "a:p-b:q" (also "a:p b:q", "a:p,b:q", "a:p->b:q"): the conversations between those ends.
+std::optional<std::set<ConvKey>> match_tuple(const TraceIndex& ix, std::string_view text) {
+  for (size_t cut = 1; cut + 1 < text.size(); ++cut) {
+    char c = text[cut];
+    if (c != '-' && c != ' ' && c != ',') continue;
+    size_t rest = cut + 1;
+    while (rest < text.size() && (text[rest] == '>' || text[rest] == ' '))
+      ++rest;
+    auto a = parse_endpoint(ix, text.substr(0, cut));
+    auto b = parse_endpoint(ix, text.substr(rest));
+    if (!a || !b) continue;
+    std::set<ConvKey> out;
+    for (const auto& [key, init] : ix.initiator) {
+      if ((endpoint_matches(*a, key.first) && endpoint_matches(*b, key.second)) ||
+          (endpoint_matches(*a, key.second) && endpoint_matches(*b, key.first))) {
+        out.insert(key);
+      }
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::set<ConvKey>> select_conversations(const TraceIndex& ix,
+                                                      const std::vector<std::string>& filter) {
+  if (filter.empty()) return std::nullopt;
+  std::set<ConvKey> keep;
+  for (const auto& name : filter) {
+    std::set<ConvKey> found;
+    if (auto it = ix.convs_of_app.find(name); it != ix.convs_of_app.end()) found = it->second;
+    // A listening app owns every conversation on its listening socket, accepted or not.
+    if (auto it = ix.listeners_of_app.find(name); it != ix.listeners_of_app.end()) {
+      for (const auto& [key, init] : ix.initiator) {
+        if (it->second.contains(key.first) || it->second.contains(key.second)) found.insert(key);
+      }
+    }
+    bool is_app = ix.convs_of_app.contains(name) || ix.listeners_of_app.contains(name);
+    if (!is_app) {
+      if (auto tuple = match_tuple(ix, name)) found = *tuple;
+    }
+    if (found.empty()) {
+      std::set<std::string> apps;
+      for (const auto& [app, convs] : ix.convs_of_app)
+        apps.insert(app);
+      for (const auto& [app, socks] : ix.listeners_of_app)
+        apps.insert(app);
+      throw DiagramError(fmt::format(
+          "no connection matches \"{}\": give an application name (apps in this trace: {}) or a "
+          "4-tuple such as 10.0.0.1:7500-10.0.0.2:20000",
+          name, join(apps)));
+    }
+    keep.insert(found.begin(), found.end());
+  }
+  return keep;
+}
+
+}  // namespace netsim::viz::detail

@@ -1,0 +1,261 @@
+// The marks a diagram writes on its lifelines (TCP states with their cause, timer firings,
+// application errors, network faults) and the bands that stand for folded flood traffic.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "viz/labels.hpp"
+#include "viz/model_builder.hpp"
+
+namespace netsim::viz::detail {
+
+namespace {
+bool zero(SocketAddr a) {
+  return a.addr.value == 0 && a.port == 0;
+}
+
+// The textbook's names for what a packet is, used to count folded packets.
+std::string packet_kind(const Packet& p) {
+  const TcpFlags f = p.tcp.flags;
+  if (f.syn()) return f.ack() ? "SYN-ACK" : "SYN";
+  if (f.rst()) return "RST";
+  if (f.fin()) return "FIN";
+  if (!p.tcp.payload.empty()) return "data";
+  return f.ack() ? "ACK" : "packet";
+}
+
+int kind_rank(const std::string& k) {
+  static const std::vector<std::string> order{"SYN", "SYN-ACK", "ACK", "data", "FIN", "RST"};
+  auto it = std::find(order.begin(), order.end(), k);
+  return static_cast<int>(it - order.begin());
+}
+
+// The smallest prefix holding every address between lo and hi: "198.51.100.0/24".
+std::string covering_prefix(uint32_t lo, uint32_t hi) {
+  int len = 32;
+  while (len > 0 && (lo >> (32 - len)) != (hi >> (32 - len)))
+    --len;
+  uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
+  Ipv4Prefix p{Ipv4Addr{lo & mask}, len};
+  return len == 32 ? p.base.to_string() : p.to_string();
+}
+
+struct KindCount {
+  uint64_t sent = 0, dropped = 0;
+  std::set<std::string> reasons;
+};
+
+struct BandAcc {
+  uint32_t lo = ~uint32_t{0}, hi = 0;
+  std::set<std::string> hosts;
+  std::set<ConvKey> convs;
+  Instant first = Instant::max(), last = Instant::zero();
+  std::map<std::pair<bool, std::string>, KindCount> kinds;  // (from initiator?, kind)
+  uint64_t packets = 0;
+};
+}  // namespace
+
+std::optional<size_t> ModelBuilder::existing_lifeline(SocketAddr a) const {
+  auto it = lifeline_of_.find(a);
+  if (it == lifeline_of_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ModelBuilder::add_bands() {
+  std::map<SocketAddr, BandAcc> by_target;
+  for (size_t i : folded_) {
+    const auto& send = packet_record(i);
+    const Packet& p = send.packet;
+    ConvKey key = conv_key(p.src_addr(), p.dst_addr());
+    folded_convs_.insert(key);
+    SocketAddr init = ix_.initiator.at(key);
+    SocketAddr target = key.first == init ? key.second : key.first;
+    BandAcc& b = by_target[target];
+    b.lo = std::min(b.lo, init.addr.value);
+    b.hi = std::max(b.hi, init.addr.value);
+    if (auto h = ix_.host_of(init.addr)) b.hosts.insert(*h);
+    b.convs.insert(key);
+    b.first = std::min(b.first, send.t);
+    b.last = std::max(b.last, send.t);
+    KindCount& k = b.kinds[{p.src_addr() == init, packet_kind(p)}];
+    ++k.sent;
+    ++b.packets;
+    for (size_t j : ends_of(send)) {
+      const auto& end = packet_record(j);
+      b.last = std::max(b.last, end.t);
+      if (end.ev == PacketEvent::drop) {
+        ++k.dropped;
+        k.reasons.insert(drop_reason_text(end.reason, end.detail));
+      }
+    }
+  }
+  for (const auto& [target, b] : by_target) {
+    Band band;
+    band.to = lifeline_for(target);
+    Lifeline agg;
+    agg.aggregate = true;
+    agg.address = covering_prefix(b.lo, b.hi);
+    if (b.hosts.size() == 1) agg.host = *b.hosts.begin();
+    agg.app = "no socket";
+    band.from = model_.lifelines.size();
+    model_.lifelines.push_back(agg);
+    band.first = b.first;
+    band.last = b.last;
+    band.packets = b.packets;
+    std::vector<std::pair<std::pair<bool, std::string>, KindCount>> kinds(b.kinds.begin(),
+                                                                          b.kinds.end());
+    std::stable_sort(kinds.begin(), kinds.end(), [](const auto& x, const auto& y) {
+      if (x.first.first != y.first.first) return x.first.first;  // the flood's side first
+      return kind_rank(x.first.second) < kind_rank(y.first.second);
+    });
+    for (const auto& [what, k] : kinds) {
+      std::string line = fmt::format("× {} {} {} {}", group_thousands(k.sent), what.second,
+                                     what.first ? "from" : "to", agg.address);
+      if (k.dropped > 0) {
+        line += fmt::format(", {} dropped", group_thousands(k.dropped));
+        if (k.reasons.size() == 1) line += " (" + *k.reasons.begin() + ")";
+      }
+      band.lines.push_back(line);
+    }
+    band.tooltip = fmt::format(
+        "{} conversations from sockets no application owns (spoofed sources), {} packets "
+        "from {} to {}; filter by connection to see them one by one",
+        group_thousands(b.convs.size()), group_thousands(b.packets), format_time(b.first),
+        format_time(b.last));
+    model_.bands.push_back(std::move(band));
+  }
+}
+
+bool ModelBuilder::socket_mark_selected(const std::string& host, Instant t, SocketAddr local,
+                                        SocketAddr remote) const {
+  if (!in_window(t) || !host_selected(host) || !existing_lifeline(local)) return false;
+  if (zero(remote)) return true;  // a listening socket: shown on its endpoint's lifeline
+  ConvKey key = conv_key(local, remote);
+  return conversation_selected(key) && !folded_convs_.contains(key);
+}
+
+void ModelBuilder::add_state_mark(const StateRecord& s, size_t order) {
+  if (s.to == "TIME_WAIT") time_wait_since_[{s.host, s.local, s.remote}] = s.t;
+  if (!socket_mark_selected(s.host, s.t, s.local, s.remote)) return;
+  Mark m;
+  m.kind = MarkKind::state;
+  m.lifeline = existing_lifeline(s.local);
+  m.t = s.t;
+  m.text = s.to;
+  m.cause = s.cause;
+  m.tooltip = fmt::format("{} → {} at {} on {}", s.from.empty() ? "?" : s.from, s.to,
+                          format_time(s.t), s.host);
+  if (!s.cause.empty()) m.tooltip += "\ncause: " + s.cause;
+  m.order = order;
+  model_.marks.push_back(std::move(m));
+}
+
+// How long the timer ran before this firing: since the transmission it now repeats (found
+// through the retransmission it leads to), else since its previous firing, else since the
+// socket entered TIME_WAIT. Unknown when the trace does not say.
+std::optional<Duration> ModelBuilder::timer_interval(const TimerRecord& t) {
+  auto firing_key = std::make_tuple(t.host, t.local, t.remote, t.timer);
+  std::optional<Instant> prev;
+  if (auto it = last_firing_.find(firing_key); it != last_firing_.end()) prev = it->second;
+  last_firing_[firing_key] = t.t;
+  switch (t.timer) {
+    case TimerKind::rto:
+    case TimerKind::syn:
+    case TimerKind::synack: {
+      auto retx = static_cast<uint16_t>(t.attempt);
+      auto seq = seq_sent_.find({t.local, t.remote, t.t.ns(), retx});
+      if (retx > 0 && seq != seq_sent_.end()) {
+        auto before = sent_at_.find({t.local, t.remote, seq->second, uint16_t(retx - 1)});
+        if (before != sent_at_.end()) return t.t - before->second;
+      }
+      if (prev) return t.t - *prev;
+      return std::nullopt;
+    }
+    case TimerKind::time_wait: {
+      auto it = time_wait_since_.find({t.host, t.local, t.remote});
+      if (it != time_wait_since_.end()) return t.t - it->second;
+      return std::nullopt;
+    }
+    case TimerKind::keepalive:
+    case TimerKind::fin_wait_2:
+    case TimerKind::persist:
+    case TimerKind::delayed_ack:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void ModelBuilder::add_timer_mark(const TimerRecord& t, size_t order) {
+  auto interval = timer_interval(t);
+  if (!socket_mark_selected(t.host, t.t, t.local, t.remote)) return;
+  Mark m;
+  m.kind = MarkKind::timer;
+  m.lifeline = existing_lifeline(t.local);
+  m.t = t.t;
+  m.text = timer_text(t.timer, t.attempt, t.detail, interval);
+  m.tooltip = fmt::format("{} timer fired at {} on {} (attempt {})", to_string(t.timer),
+                          format_time(t.t), t.host, t.attempt);
+  if (!t.detail.empty()) m.tooltip += "\n" + t.detail;
+  m.order = order;
+  model_.marks.push_back(std::move(m));
+}
+
+void ModelBuilder::add_error_mark(const AppRecord& a, size_t order) {
+  if (a.what != AppWhat::error) return;
+  if (!socket_mark_selected(a.host, a.t, a.local, a.remote)) return;
+  Mark m;
+  m.kind = MarkKind::error;
+  m.lifeline = existing_lifeline(a.local);
+  m.t = a.t;
+  m.text = a.error.empty() ? "error" : a.error;
+  m.tooltip =
+      fmt::format("{} got {} at {}", a.app.empty() ? a.host : a.app, m.text, format_time(a.t));
+  if (!a.detail.empty()) m.tooltip += "\n" + a.detail;
+  m.order = order;
+  model_.marks.push_back(std::move(m));
+}
+
+void ModelBuilder::add_fault_mark(const FaultRecord& f, size_t order) {
+  // Per-packet faults (drop, delay, duplicate, corrupt) show on the packets themselves.
+  static const std::set<std::string> network_wide{"link_down", "link_up", "set_link", "crash",
+                                                  "restart"};
+  if (!network_wide.contains(f.what) || !in_window(f.t)) return;
+  if (!f.host.empty() && !host_selected(f.host)) return;
+  Mark m;
+  m.kind = MarkKind::fault;
+  m.t = f.t;
+  m.text = f.what;
+  std::replace(m.text.begin(), m.text.end(), '_', ' ');
+  if (!f.detail.empty()) {
+    m.text += ": " + f.detail;
+  } else if (!f.host.empty()) {
+    m.text += ": " + f.host;
+  }
+  m.tooltip = fmt::format("fault at {}: {}", format_time(f.t), m.text);
+  m.order = order;
+  model_.marks.push_back(std::move(m));
+}
+
+void ModelBuilder::add_marks() {
+  for (size_t i : ix_.order) {
+    if (const auto* p = std::get_if<PacketRecord>(&records_[i]); p && p->ev == PacketEvent::send) {
+      const Packet& pk = p->packet;
+      sent_at_.emplace(SendKey{pk.src_addr(), pk.dst_addr(), pk.tcp.seq.raw(), pk.retransmission},
+                       p->t);
+      seq_sent_.emplace(SendKey{pk.src_addr(), pk.dst_addr(), p->t.ns(), pk.retransmission},
+                        pk.tcp.seq.raw());
+    }
+  }
+  for (size_t i : ix_.order) {
+    const TraceRecord& r = records_[i];
+    if (const auto* s = std::get_if<StateRecord>(&r)) add_state_mark(*s, i);
+    if (const auto* t = std::get_if<TimerRecord>(&r)) add_timer_mark(*t, i);
+    if (const auto* a = std::get_if<AppRecord>(&r)) add_error_mark(*a, i);
+    if (const auto* f = std::get_if<FaultRecord>(&r)) add_fault_mark(*f, i);
+  }
+  std::stable_sort(model_.marks.begin(), model_.marks.end(), [](const Mark& a, const Mark& b) {
+    return std::tie(a.t, a.order) < std::tie(b.t, b.order);
+  });
+}
+
+}  // namespace netsim::viz::detail
