@@ -1,0 +1,356 @@
+// The simulator binding of a host's TCP stack: Outbox -> Network sends/drops, trace records and
+// application callbacks; next_deadline() -> one re-armed simulator event per socket.
+
+#include "protocols/tcp/host.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace netsim::tcp {
+
+TcpHost::TcpHost(Simulator& sim, Network& network, NodeId node, Profile profile, std::string name)
+    : sim_(sim),
+      network_(network),
+      node_(node),
+      name_(std::move(name)),
+      stack_(network.node(node).addresses, profile, sim.rng_stream("tcp:" + name_)) {
+  stack_.set_tracing(sim_.trace().enabled());
+  network_.set_receiver(node_, [this](const Packet& p) { on_packet(p); });
+}
+
+TcpHost::~TcpHost() {
+  for (auto& [id, info] : sockets_)
+    sim_.cancel(info.timer);
+  network_.set_receiver(node_, {});
+}
+
+// Sinks may be attached after the hosts are built: follow the trace's state at every entry.
+void TcpHost::sync_tracing() {
+  stack_.set_tracing(sim_.trace().enabled());
+}
+
+// --- Socket API ----------------------------------------------------------------------------------
+
+OpenResult TcpHost::listen(uint16_t port, int backlog, const SocketOptions& opts,
+                           SocketCallbacks callbacks, std::string app) {
+  sync_tracing();
+  Outbox out;
+  OpenResult r = stack_.listen(port, backlog, opts, out);
+  if (r.id != kNoSocket) {
+    SocketInfo& i = sockets_[r.id];
+    i.callbacks = std::make_shared<const SocketCallbacks>(std::move(callbacks));
+    i.app = std::make_shared<const std::string>(std::move(app));
+    i.local = stack_.local_address(r.id);
+    listener_by_port_[port] = r.id;
+  }
+  submit(std::move(out));
+  return r;
+}
+
+OpenResult TcpHost::connect(SocketAddr remote, std::optional<uint16_t> local_port,
+                            const SocketOptions& opts, SocketCallbacks callbacks, std::string app) {
+  sync_tracing();
+  Outbox out;
+  OpenResult r = stack_.connect(sim_.now(), remote, local_port, opts, out);
+  if (r.id != kNoSocket) {
+    // Registered before the Outbox is drained, so that the SYN_SENT record carries the name.
+    SocketInfo& i = sockets_[r.id];
+    i.callbacks = std::make_shared<const SocketCallbacks>(std::move(callbacks));
+    i.app = std::make_shared<const std::string>(std::move(app));
+    i.local = stack_.local_address(r.id);
+    i.remote = remote;
+    app_record(AppWhat::connect, r.id, &i);
+  }
+  submit(std::move(out));
+  return r;
+}
+
+std::optional<SocketId> TcpHost::accept(SocketId listener) {
+  sync_tracing();
+  Outbox out;
+  std::optional<SocketId> child = stack_.accept(listener, out);
+  submit(std::move(out));
+  return child;
+}
+
+SocketError TcpHost::send(SocketId s, Payload data) {
+  sync_tracing();
+  Outbox out;
+  SocketError e = stack_.send(sim_.now(), s, std::move(data), out);
+  submit(std::move(out));
+  return e;
+}
+
+Payload TcpHost::read(SocketId s, size_t max_bytes) {
+  sync_tracing();
+  Outbox out;
+  Payload data = stack_.read(sim_.now(), s, max_bytes, out);
+  submit(std::move(out));
+  return data;
+}
+
+void TcpHost::shutdown_write(SocketId s) {
+  sync_tracing();
+  Outbox out;
+  stack_.shutdown_write(sim_.now(), s, out);
+  submit(std::move(out));
+}
+
+void TcpHost::close(SocketId s) {
+  sync_tracing();
+  Outbox out;
+  bool listener = stack_.state(s) == State::listen;
+  uint16_t port = stack_.local_address(s).port;
+  stack_.close(sim_.now(), s, out);
+  if (listener) listener_by_port_.erase(port);
+  submit(std::move(out));
+}
+
+void TcpHost::abort(SocketId s) {
+  sync_tracing();
+  Outbox out;
+  bool listener = stack_.state(s) == State::listen;
+  uint16_t port = stack_.local_address(s).port;
+  stack_.abort(sim_.now(), s, out);
+  if (listener) listener_by_port_.erase(port);
+  submit(std::move(out));
+}
+
+void TcpHost::set_options(SocketId s, const SocketOptions& opts) {
+  stack_.set_options(s, opts);
+  rearm(s);  // keepalive settings move the deadline
+}
+
+void TcpHost::set_callbacks(SocketId s, SocketCallbacks callbacks) {
+  if (SocketInfo* i = ensure_info(s)) {
+    i->callbacks = std::make_shared<const SocketCallbacks>(std::move(callbacks));
+  }
+}
+
+void TcpHost::set_app_name(SocketId s, std::string app) {
+  if (SocketInfo* i = ensure_info(s)) i->app = std::make_shared<const std::string>(std::move(app));
+}
+
+void TcpHost::crash() {
+  stack_.crash();
+  for (auto& [id, info] : sockets_)
+    sim_.cancel(info.timer);
+  sockets_.clear();
+  listener_by_port_.clear();
+  pending_.clear();
+  ++epoch_;
+  up_ = false;
+  network_.set_host_up(node_, false);
+}
+
+void TcpHost::restart() {
+  up_ = true;
+  network_.set_host_up(node_, true);
+}
+
+size_t TcpHost::armed_timers() const {
+  size_t n = 0;
+  for (const auto& [id, info] : sockets_)
+    n += sim_.pending(info.timer) ? 1 : 0;
+  return n;
+}
+
+// --- Inputs from the simulator ---------------------------------------------------------------
+
+void TcpHost::on_packet(const Packet& p) {
+  if (!up_) return;
+  sync_tracing();
+  Outbox out;
+  stack_.on_packet(sim_.now(), p, out);
+  submit(std::move(out));
+}
+
+void TcpHost::on_timer_event(SocketId id) {
+  sync_tracing();
+  Outbox out;
+  stack_.on_timer(sim_.now(), id, out);
+  submit(std::move(out));
+}
+
+// --- Draining Outboxes ---------------------------------------------------------------------------
+
+// A callback may call into the host, which produces another Outbox while one is being handled.
+// It is queued and handled after the current one, in a loop: no vector is iterated while it
+// grows, and the stack is never re-entered from inside itself.
+void TcpHost::submit(Outbox&& out) {
+  pending_.push_back(std::move(out));
+  if (draining_) return;
+  draining_ = true;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{draining_};
+  while (!pending_.empty()) {
+    Outbox o = std::move(pending_.front());
+    pending_.pop_front();
+    handle(o);
+  }
+}
+
+void TcpHost::handle(Outbox& out) {
+  uint64_t epoch = epoch_;
+  for (DropNote& d : out.drops) {
+    network_.record_drop(node_, d.packet, d.reason, std::move(d.detail));
+  }
+  // Trace order: a timer's firing, then what it sent; a packet, then the state it caused
+  // (the spec's sample trace prints the SYN before "SYN_SENT (connect)").
+  bool tracing = sim_.trace().enabled();
+  if (tracing) emit_notes(out, true);
+  for (Packet& p : out.packets)
+    network_.send(node_, std::move(p));
+  if (tracing) emit_notes(out, false);
+  // One event per socket: re-arm each touched socket once, in first-touched order.
+  std::vector<SocketId> seen;
+  for (SocketId id : out.touched) {
+    if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
+    seen.push_back(id);
+    rearm(id);
+  }
+  for (const AppNotice& n : out.notices) {
+    deliver(n);
+    if (epoch != epoch_) return;  // a callback crashed the host: the rest belongs to the dead
+    if (std::find(seen.begin(), seen.end(), n.socket) == seen.end()) seen.push_back(n.socket);
+  }
+  // Sockets the stack has freed leave after their last notice was delivered.
+  for (SocketId id : seen) {
+    if (!stack_.exists(id)) forget(id);
+  }
+}
+
+void TcpHost::emit_notes(const Outbox& out, bool timers) {
+  Trace& trace = sim_.trace();
+  for (const TraceNote& n : out.trace) {
+    if ((n.kind == TraceNote::Kind::timer) != timers) continue;
+    switch (n.kind) {
+      case TraceNote::Kind::state:
+        trace.emit(StateRecord{sim_.now(), name_, n.local, n.remote, app_of(n.socket, n.local),
+                               std::string(to_string(n.from)), std::string(to_string(n.to)),
+                               n.cause});
+        break;
+      case TraceNote::Kind::timer:
+        trace.emit(TimerRecord{sim_.now(), name_, n.local, n.remote, app_of(n.socket, n.local),
+                               n.timer, n.attempt, n.detail});
+        break;
+      case TraceNote::Kind::counter:
+        trace.emit(CounterRecord{sim_.now(), name_, n.counter, n.value, n.local, n.remote});
+        break;
+    }
+  }
+}
+
+void TcpHost::rearm(SocketId id) {
+  std::optional<Instant> deadline = stack_.next_deadline(id);
+  SocketInfo* i = deadline ? ensure_info(id) : info(id);
+  if (i == nullptr) return;
+  if (!deadline) {
+    sim_.cancel(i->timer);
+    return;
+  }
+  Instant t = std::max(*deadline, sim_.now());
+  if (sim_.pending(i->timer)) {
+    // An unchanged deadline keeps its place among equal-time events.
+    if (t != i->timer_at) sim_.reschedule(i->timer, t);
+  } else {
+    i->timer = sim_.schedule_at(t, [this, id] { on_timer_event(id); });
+  }
+  i->timer_at = t;
+}
+
+void TcpHost::deliver(const AppNotice& n) {
+  SocketInfo* i = ensure_info(n.socket);
+  if (i == nullptr) return;
+  // Keep the callbacks alive even if the callback replaces them (set_callbacks()).
+  std::shared_ptr<const SocketCallbacks> cb = i->callbacks;
+  switch (n.kind) {
+    case AppNotice::Kind::connected:
+      app_record(AppWhat::connected, n.socket, i);
+      if (cb && cb->on_connected) cb->on_connected(n.socket);
+      break;
+    case AppNotice::Kind::accepted: {
+      SocketInfo* child = ensure_info(n.child);
+      app_record(AppWhat::accepted, n.child, child != nullptr ? child : i);
+      if (cb && cb->on_accepted) cb->on_accepted(n.socket, n.child);
+      break;
+    }
+    case AppNotice::Kind::data:
+      app_record(AppWhat::data, n.socket, i, n.data.size());
+      if (cb && cb->on_data) cb->on_data(n.socket, n.data);
+      break;
+    case AppNotice::Kind::eof:
+      app_record(AppWhat::eof, n.socket, i);
+      if (cb && cb->on_eof) cb->on_eof(n.socket);
+      break;
+    case AppNotice::Kind::closed:
+      app_record(AppWhat::closed, n.socket, i);
+      if (cb && cb->on_closed) cb->on_closed(n.socket);
+      break;
+    case AppNotice::Kind::error:
+      app_record(AppWhat::error, n.socket, i, 0, std::string(to_string(n.error)));
+      if (cb && cb->on_error) cb->on_error(n.socket, n.error);
+      break;
+  }
+}
+
+void TcpHost::app_record(AppWhat what, SocketId s, const SocketInfo* i, uint64_t bytes,
+                         std::string error) {
+  if (!sim_.trace().enabled()) return;
+  AppRecord r;
+  r.t = sim_.now();
+  r.host = name_;
+  r.app = i != nullptr && i->app ? *i->app : std::string();
+  r.what = what;
+  r.local = i != nullptr ? i->local : stack_.local_address(s);
+  r.remote = i != nullptr ? i->remote : stack_.remote_address(s);
+  r.error = std::move(error);
+  r.bytes = bytes;
+  sim_.trace().emit(r);
+}
+
+// --- Per-socket bookkeeping ---------------------------------------------------------------------
+
+TcpHost::SocketInfo* TcpHost::info(SocketId id) {
+  auto it = sockets_.find(id);
+  return it == sockets_.end() ? nullptr : &it->second;
+}
+
+TcpHost::SocketInfo* TcpHost::listener_info(uint16_t port) {
+  auto it = listener_by_port_.find(port);
+  return it == listener_by_port_.end() ? nullptr : info(it->second);
+}
+
+// The host learns of passively opened children from the stack; they inherit the callbacks
+// and name of the listener on their local port (a connect() cannot use a listener's port).
+TcpHost::SocketInfo* TcpHost::ensure_info(SocketId id) {
+  if (SocketInfo* i = info(id)) return i;
+  if (id == kNoSocket || !stack_.exists(id)) return nullptr;
+  SocketInfo fresh;
+  fresh.local = stack_.local_address(id);
+  fresh.remote = stack_.remote_address(id);
+  if (const SocketInfo* l = listener_info(fresh.local.port)) {
+    fresh.callbacks = l->callbacks;
+    fresh.app = l->app;
+  }
+  return &sockets_.emplace(id, std::move(fresh)).first->second;
+}
+
+// A request of the SYN queue has no socket: it speaks for the listener of its port (so does a
+// child the stack already freed).
+std::string TcpHost::app_of(SocketId id, SocketAddr local) {
+  const SocketInfo* i = id != kNoSocket ? ensure_info(id) : nullptr;
+  if (i == nullptr) i = listener_info(local.port);
+  return i != nullptr && i->app ? *i->app : std::string();
+}
+
+void TcpHost::forget(SocketId id) {
+  auto it = sockets_.find(id);
+  if (it == sockets_.end()) return;
+  sim_.cancel(it->second.timer);
+  sockets_.erase(it);
+}
+
+}  // namespace netsim::tcp

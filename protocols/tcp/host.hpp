@@ -1,0 +1,114 @@
+// TcpHost binds one host's sans-IO Stack to the simulator: it receives the host's packets from
+// the Network, turns every Outbox into sends, drop records, trace records and application
+// callbacks, and keeps exactly one simulator event per socket at its next deadline. Simulated
+// applications (protocols/apps) talk to this socket API; docs/tcp-host-api.md explains it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "protocols/tcp/profile.hpp"
+#include "protocols/tcp/stack.hpp"
+#include "sim/network.hpp"
+#include "sim/simulator.hpp"
+
+namespace netsim::tcp {
+
+// What an application hears about a socket. Every callback may call back into the TcpHost
+// (send, close, connect, accept, ...); the calls take effect at once, but the callbacks they
+// cause run after the current callback returns (see docs/tcp-host-api.md, re-entrancy).
+struct SocketCallbacks {
+  std::function<void(SocketId)> on_connected;
+  std::function<void(SocketId listener, SocketId child)> on_accepted;
+  std::function<void(SocketId, const Payload&)> on_data;
+  std::function<void(SocketId)> on_eof;
+  std::function<void(SocketId)> on_closed;
+  std::function<void(SocketId, SocketError)> on_error;
+};
+
+class TcpHost {
+ public:
+  // Registers itself as the Network receiver of `node`; the stack's randomness is the stream
+  // "tcp:<name>" of the simulator.
+  TcpHost(Simulator& sim, Network& network, NodeId node, Profile profile, std::string name);
+  ~TcpHost();
+  TcpHost(const TcpHost&) = delete;
+  TcpHost& operator=(const TcpHost&) = delete;
+
+  // The socket API: Stack's, with the simulator's clock and the Outbox handled here. `app`
+  // names the socket in the trace. Children of a listener inherit its callbacks and name until
+  // set_callbacks()/set_app_name() is called for them.
+  OpenResult listen(uint16_t port, int backlog, const SocketOptions& opts = {},
+                    SocketCallbacks callbacks = {}, std::string app = {});
+  OpenResult connect(SocketAddr remote, std::optional<uint16_t> local_port = std::nullopt,
+                     const SocketOptions& opts = {}, SocketCallbacks callbacks = {},
+                     std::string app = {});
+  std::optional<SocketId> accept(SocketId listener);
+  SocketError send(SocketId s, Payload data);
+  Payload read(SocketId s, size_t max_bytes);
+  void shutdown_write(SocketId s);
+  void close(SocketId s);
+  void abort(SocketId s);
+  void set_options(SocketId s, const SocketOptions& opts);
+  void set_callbacks(SocketId s, SocketCallbacks callbacks);
+  void set_app_name(SocketId s, std::string app);
+
+  // The host crashes: all TCP state vanishes silently, timers are cancelled and the node goes
+  // down (arriving packets are dropped as host_down). restart() brings it back with an empty
+  // stack; applications listen again. SocketIds are never reused across a crash.
+  void crash();
+  void restart();
+  bool up() const { return up_; }
+
+  const Stack& stack() const { return stack_; }
+  const std::string& name() const { return name_; }
+  NodeId node() const { return node_; }
+  // Simulator events currently armed for sockets (one at most per socket).
+  size_t armed_timers() const;
+
+ private:
+  struct SocketInfo {
+    std::shared_ptr<const SocketCallbacks> callbacks;  // shared with children of a listener
+    std::shared_ptr<const std::string> app;
+    SocketAddr local, remote;
+    EventHandle timer;
+    Instant timer_at;  // when `timer` fires, if pending
+  };
+
+  void on_packet(const Packet& p);
+  void on_timer_event(SocketId id);
+  void sync_tracing();
+  // Queues an Outbox and, unless already draining, drains every queued Outbox in order.
+  void submit(Outbox&& out);
+  void handle(Outbox& out);
+  void emit_notes(const Outbox& out, bool timers);
+  void rearm(SocketId id);
+  void deliver(const AppNotice& n);
+  void app_record(AppWhat what, SocketId s, const SocketInfo* info, uint64_t bytes = 0,
+                  std::string error = {});
+  SocketInfo* info(SocketId id);
+  SocketInfo* ensure_info(SocketId id);
+  SocketInfo* listener_info(uint16_t port);
+  std::string app_of(SocketId id, SocketAddr local);
+  void forget(SocketId id);
+
+  Simulator& sim_;
+  Network& network_;
+  NodeId node_;
+  std::string name_;
+  Stack stack_;
+  bool up_ = true;
+  std::map<SocketId, SocketInfo> sockets_;  // ordered: crash() cancels in a fixed order
+  std::map<uint16_t, SocketId> listener_by_port_;
+  std::deque<Outbox> pending_;
+  bool draining_ = false;
+  uint64_t epoch_ = 0;  // bumped by crash(): stops delivering an Outbox of the dead stack
+};
+
+}  // namespace netsim::tcp

@@ -1,0 +1,518 @@
+// LISTEN-state processing, the SYN queue with per-request SYN-ACK timers, SYN cookies and the
+// accept queue. Each rule cites the Linux 6.1 function it copies (linux-tcp-facts.md §4-§6, §8);
+// docs/queues-and-cookies.md explains the whole picture.
+
+#include "protocols/tcp/listener.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "protocols/tcp/rst.hpp"
+#include "sim/units.hpp"
+
+namespace netsim::tcp {
+
+namespace {
+
+constexpr uint16_t kMssDefault = 536;  // TCP_MSS_DEFAULT: the peer sent no MSS option
+constexpr Duration kInvalidRateLimit = Duration::milliseconds(500);  // tcp_invalid_ratelimit
+constexpr Duration kCookieValid = SynCookies::kPeriod * SynCookies::kMaxAge;  // TCP_SYNCOOKIE_VALID
+
+// tcp_in_window(): the RFC 793 acceptability test of tcp_check_req().
+bool in_window(SeqNum seq, SeqNum end_seq, SeqNum s_win, SeqNum e_win) {
+  if (seq == s_win) return true;
+  if (end_seq > s_win && seq < e_win) return true;
+  return seq == e_win && seq == end_seq;
+}
+
+// min(base << shift, cap) without overflowing (reqsk_timeout()).
+Duration backoff(Duration base, uint32_t shift, Duration cap) {
+  Duration d = base;
+  for (uint32_t i = 0; i < shift && d < cap; ++i)
+    d = d * 2;
+  return std::min(d, cap);
+}
+
+}  // namespace
+
+ListenTable::ListenTable(const Profile& profile, Counters& counters, const bool& tracing, Rng& rng,
+                         Ipv4Addr primary)
+    : profile_(profile),
+      counters_(counters),
+      tracing_(tracing),
+      rng_(rng),
+      primary_(primary),
+      cookies_(rng) {}
+
+std::optional<SocketId> ListenTable::add(SocketId id, uint16_t port, int backlog,
+                                         const SocketOptions& o) {
+  if (by_port_.count(port) != 0) return std::nullopt;
+  // __sys_listen(): "if ((unsigned int)backlog > somaxconn) backlog = somaxconn;" — so a
+  // negative backlog also becomes somaxconn. inet_listen() stores it as sk_max_ack_backlog.
+  auto somaxconn = static_cast<uint32_t>(std::max(profile_.somaxconn, 0));
+  auto b = static_cast<uint32_t>(backlog);
+  Listener l;
+  l.id = id;
+  l.port = port;
+  l.backlog = std::min(b, somaxconn);
+  l.opts = o;
+  listeners_.emplace(id, std::move(l));
+  by_port_[port] = id;
+  return id;
+}
+
+Listener* ListenTable::by_port(uint16_t port) {
+  auto it = by_port_.find(port);
+  return it == by_port_.end() ? nullptr : by_id(it->second);
+}
+
+Listener* ListenTable::by_id(SocketId id) {
+  auto it = listeners_.find(id);
+  return it == listeners_.end() ? nullptr : &it->second;
+}
+
+const Listener* ListenTable::by_id(SocketId id) const {
+  auto it = listeners_.find(id);
+  return it == listeners_.end() ? nullptr : &it->second;
+}
+
+// --- LISTEN --------------------------------------------------------------------------------
+
+std::optional<PassiveOpen> ListenTable::on_listen_segment(Instant now, Listener& l,
+                                                          const ConnKey& key, const Packet& p,
+                                                          bool recycle, Outbox& out) {
+  const TcpFlags f = p.tcp.flags;
+  // tcp_v4_do_rcv(): "if (!th->syn) sk = cookie_v4_check(sk, skb)" runs before the state
+  // machine; cookie_v4_check() only looks at ACKs without RST, with syncookies enabled and a
+  // cookie sent within TCP_SYNCOOKIE_VALID (tcp_synq_no_recent_overflow()).
+  if (!f.syn() && f.ack() && !f.rst() && profile_.syncookies != 0 && l.last_overflow &&
+      now - *l.last_overflow <= kCookieValid) {
+    return on_cookie_ack(now, l, key, p, out);
+  }
+  // The LISTEN case of tcp_rcv_state_process(): "if (th->ack) return 1;" makes the caller
+  // send a reset (a SYN-ACK included); tcp_v4_send_reset() never answers a RST+ACK.
+  if (f.ack()) {
+    send_rst(p, out);
+    return std::nullopt;
+  }
+  if (f.rst()) return std::nullopt;   // "if (th->rst) goto discard;"
+  if (!f.syn()) return std::nullopt;  // no SYN, ACK or RST: discarded
+  if (f.fin()) return std::nullopt;   // SYN+FIN: "if (th->fin) goto discard;"
+  on_syn(now, l, key, p, recycle, out);
+  return std::nullopt;
+}
+
+// tcp_conn_request(): the checks run in the kernel's order.
+void ListenTable::on_syn(Instant now, Listener& l, const ConnKey& key, const Packet& p,
+                         bool recycle, Outbox& out) {
+  const Segment& s = p.tcp;
+  ++counters_.syn_received;
+  // (1) "if ((syncookies == 2 || inet_csk_reqsk_queue_is_full(sk)) && !isn)": the queue is
+  // full when qlen > sk_max_ack_backlog (strict '>': backlog 2 admits three requests).
+  // tcp_syn_flood_action() decides between a cookie and a drop (TCPReqQFullDrop).
+  bool want_cookie = false;
+  if (!recycle && (profile_.syncookies == 2 || l.qlen > l.backlog)) {
+    if (profile_.syncookies == 0) {
+      ++counters_.syn_queue_drops;
+      drop(p, DropReason::syn_queue_full, out, [&] {
+        return fmt::format("SYN queue full ({} requests, backlog {}), syncookies off", l.qlen,
+                           l.backlog);
+      });
+      return;
+    }
+    want_cookie = true;
+  }
+  // (2) "if (sk_acceptq_is_full(sk))": drop, even when a cookie would have been sent
+  // (ListenOverflows + ListenDrops).
+  if (accept_queue_full(l)) {
+    ++counters_.accept_queue_drops;
+    drop(p, DropReason::accept_queue_full, out, [&] {
+      return fmt::format("accept queue full ({} waiting, backlog {})", l.accept_queue.size(),
+                         l.backlog);
+    });
+    return;
+  }
+  uint16_t peer_mss = s.options.mss.value_or(kMssDefault);
+  if (want_cookie) {
+    // cookie_init_sequence(): no state at all; tcp_synq_overflow() stamps the listener so
+    // that ACKs are checked as cookies for the next TCP_SYNCOOKIE_VALID.
+    SeqNum isn = cookies_.make(now, key.local, key.remote, s.seq, peer_mss);
+    l.last_overflow = now;
+    ++counters_.syncookies_sent;
+    ++counters_.synack_sent;
+    out.packets.push_back(synack(key, isn, s.seq));
+    return;
+  }
+  // (3) "if (!syncookies && max_syn_backlog - qlen < max_syn_backlog >> 2 &&
+  // !tcp_peer_is_proven())": we keep no TCP metrics cache, so every peer counts as not
+  // proven alive and the last quarter of tcp_max_syn_backlog is never used without cookies.
+  int max_backlog = profile_.max_syn_backlog;
+  if (!recycle && profile_.syncookies == 0 &&
+      max_backlog - static_cast<int>(l.qlen) < (max_backlog >> 2)) {
+    ++counters_.syn_queue_drops;
+    drop(p, DropReason::syn_queue_full, out, [&] {
+      return fmt::format("SYN queue beyond 3/4 of max_syn_backlog {} ({} requests), syncookies off",
+                         max_backlog, l.qlen);
+    });
+    return;
+  }
+  create_request(now, l, key, s, out);
+}
+
+void ListenTable::create_request(Instant now, Listener& l, const ConnKey& key, const Segment& syn,
+                                 Outbox& out) {
+  Request r;
+  r.listener = l.id;
+  r.iss = SeqNum(rng_.next_u32());
+  r.irs = syn.seq;
+  r.peer_mss = syn.options.mss.value_or(kMssDefault);
+  r.synack_sent = now;
+  auto [it, inserted] = requests_.emplace(key, r);
+  // inet_csk_reqsk_queue_hash_add(): qlen and young grow; the request timer starts at
+  // req->timeout = tcp_timeout_init() (1 s).
+  ++l.qlen;
+  ++l.young;
+  arm(l, key, it->second, now + profile_.rto_initial);
+  ++counters_.synack_sent;
+  out.packets.push_back(synack(key, r.iss, r.irs));
+  note_state(key, State::listen, State::syn_received, "rcv SYN", out);
+  note_counter(l, "syn_queue", l.qlen, out);
+  out.touched.push_back(l.id);
+}
+
+std::optional<PassiveOpen> ListenTable::on_cookie_ack(Instant now, Listener& l, const ConnKey& key,
+                                                      const Packet& p, Outbox& out) {
+  const Segment& s = p.tcp;
+  std::optional<uint16_t> mss = cookies_.check(now, key.local, key.remote, s.seq, s.ack);
+  if (!mss) {
+    // SyncookiesFailed; cookie_v4_check() returns the listener, whose LISTEN rule answers
+    // the ACK with a reset.
+    ++counters_.syncookies_failed;
+    send_rst(p, out);
+    return std::nullopt;
+  }
+  ++counters_.syncookies_ok;  // SyncookiesRecv, counted before the child is created
+  if (accept_queue_full(l)) {
+    // tcp_get_cookie_sock(): syn_recv_sock() fails on a full accept queue and the ACK is
+    // discarded; tcp_abort_on_overflow does not apply to cookies.
+    ++counters_.accept_queue_drops;
+    drop(p, DropReason::accept_queue_full, out, [&] {
+      return fmt::format("accept queue full ({} waiting, backlog {}), valid SYN cookie",
+                         l.accept_queue.size(), l.backlog);
+    });
+    return std::nullopt;
+  }
+  PassiveOpen po;
+  po.listener = l.id;
+  po.key = key;
+  po.hs.iss = s.ack - 1;
+  po.hs.irs = s.seq - 1;
+  po.hs.peer_mss = *mss;
+  po.hs.peer_window = s.window;
+  // No timestamps are modelled, so a cookie connection has no RTT sample from the handshake.
+  po.from = State::listen;
+  po.cause = "rcv ACK, valid SYN cookie";
+  return po;
+}
+
+// --- SYN_RECEIVED (request entries) ------------------------------------------------------------
+
+bool ListenTable::oow_rate_limited(Instant now, Request& r, const Segment& s) {
+  // tcp_oow_rate_limited(): only segments without data (or with SYN) are limited, to one
+  // answer per tcp_invalid_ratelimit (500 ms).
+  if (s.seq_len() != 0 && !s.flags.syn()) return false;
+  if (r.last_oow_ack && now - *r.last_oow_ack < kInvalidRateLimit) return true;
+  r.last_oow_ack = now;
+  return false;
+}
+
+std::optional<PassiveOpen> ListenTable::on_request_segment(Instant now, const ConnKey& key,
+                                                           const Packet& p, Outbox& out) {
+  Request& r = requests_.at(key);
+  Listener& l = *by_id(r.listener);
+  const Segment& s = p.tcp;
+  uint8_t flg = s.flags.bits() & (TcpFlags::RST | TcpFlags::SYN | TcpFlags::ACK);
+  // tcp_check_req(), "Check for pure retransmitted SYN": resend the SYN-ACK at once
+  // (inet_rtx_syn_ack(), num_timeout unchanged) and re-arm the request timer at
+  // min(TCP_TIMEOUT_INIT << num_timeout, TCP_RTO_MAX) from now.
+  if (s.seq == r.irs && flg == TcpFlags::SYN) {
+    if (!oow_rate_limited(now, r, s)) {
+      retransmit_synack(key, r, out);
+      arm(l, key, r, now + backoff(profile_.rto_initial, r.num_timeout, profile_.rto_max));
+      out.touched.push_back(l.id);
+    }
+    return std::nullopt;
+  }
+  // "if ((flg & TCP_FLAG_ACK) && ack_seq != snt_isn + 1) return sk;": the listener processes
+  // the segment and its LISTEN rule answers an ACK with a reset (tcp_v4_send_reset()).
+  if ((flg & TcpFlags::ACK) != 0 && s.ack != r.iss + 1) {
+    send_rst(p, out);
+    return std::nullopt;
+  }
+  // RFC 793 SYN-RECEIVED acceptability; an unacceptable segment gets an ACK
+  // (tcp_v4_reqsk_send_ack(): seq = ISS + 1, ack = RCV.NXT), rate limited, never for a RST.
+  SeqNum rcv_nxt = r.irs + 1;
+  if (!in_window(s.seq, s.seq + s.seq_len(), rcv_nxt, rcv_nxt + profile_.synack_window)) {
+    if ((flg & TcpFlags::RST) == 0 && !oow_rate_limited(now, r, s)) {
+      Packet ack = synack(key, r.iss + 1, r.irs);
+      ack.tcp.flags = TcpFlags(TcpFlags::ACK);
+      ack.tcp.options = {};
+      out.packets.push_back(ack);
+    }
+    return std::nullopt;
+  }
+  // "if (TCP_SKB_CB(skb)->seq == tcp_rsk(req)->rcv_isn) flg &= ~TCP_FLAG_SYN;"
+  if (s.seq == r.irs) flg &= static_cast<uint8_t>(~TcpFlags::SYN);
+  // RST, or a SYN inside the window: embryonic_reset (a RST is answered by nothing).
+  if ((flg & (TcpFlags::RST | TcpFlags::SYN)) != 0) {
+    bool rst = (flg & TcpFlags::RST) != 0;
+    if (!rst) send_rst(p, out);
+    remove_request(l, key, rst ? "rcv RST" : "rcv SYN in window", out);
+    return std::nullopt;
+  }
+  if ((flg & TcpFlags::ACK) == 0) return std::nullopt;  // "if (!(flg & TCP_FLAG_ACK))"
+  return on_final_ack(now, l, key, r, p, out);
+}
+
+std::optional<PassiveOpen> ListenTable::on_final_ack(Instant now, Listener& l, const ConnKey& key,
+                                                     Request& r, const Packet& p, Outbox& out) {
+  if (accept_queue_full(l)) {
+    // tcp_v4_syn_recv_sock() fails (ListenOverflows + ListenDrops) -> listen_overflow:
+    ++counters_.accept_queue_drops;
+    drop(p, DropReason::accept_queue_full, out, [&] {
+      return fmt::format("accept queue full ({} waiting, backlog {})", l.accept_queue.size(),
+                         l.backlog);
+    });
+    if (!profile_.abort_on_overflow) {
+      // "inet_rsk(req)->acked = 1; return NULL;": the client believes it is ESTABLISHED; the
+      // request stays and keeps retransmitting its SYN-ACK, whose ACK may find room later.
+      r.acked = true;
+      return std::nullopt;
+    }
+    // tcp_abort_on_overflow: embryonic_reset, the client is told at once.
+    send_rst(p, out);
+    remove_request(l, key, "accept queue full, abort_on_overflow", out);
+    return std::nullopt;
+  }
+  PassiveOpen po;
+  po.listener = l.id;
+  po.key = key;
+  po.hs.iss = r.iss;
+  po.hs.irs = r.irs;
+  po.hs.peer_mss = r.peer_mss;
+  po.hs.peer_window = p.tcp.window;
+  // tcp_synack_rtt_meas(): an RTT sample only if the SYN-ACK was never resent (Karn).
+  po.hs.synack_retransmitted = r.num_retrans > 0;
+  if (r.num_retrans == 0) po.hs.rtt_sample = now - r.synack_sent;
+  po.from = State::syn_received;
+  po.cause = "rcv ACK";
+  // The Connection traces SYN_RECEIVED -> ESTABLISHED itself (open_passive()).
+  remove_request(l, key, {}, out);
+  return po;
+}
+
+// --- Request timers ---------------------------------------------------------------------------
+
+void ListenTable::arm(Listener& l, const ConnKey& key, Request& r, Instant deadline) {
+  if (r.timer_seq != kUnarmed) l.timers.erase(RequestTimer{r.deadline, r.timer_seq, key});
+  r.deadline = deadline;
+  r.timer_seq = next_timer_seq_++;
+  l.timers.insert(RequestTimer{deadline, r.timer_seq, key});
+}
+
+int ListenTable::max_synack_retries(const Listener& l) const {
+  // "icsk->icsk_syn_retries ? : net->ipv4.sysctl_tcp_synack_retries" (TCP_SYNCNT wins).
+  return l.opts.syn_count && *l.opts.syn_count > 0 ? *l.opts.syn_count : profile_.synack_retries;
+}
+
+void ListenTable::on_timer(Instant now, Listener& l, Outbox& out) {
+  while (!l.timers.empty() && l.timers.begin()->deadline <= now) {
+    ConnKey key = l.timers.begin()->key;
+    expire_request(now, l, key, requests_.at(key), out);
+  }
+  out.touched.push_back(l.id);
+}
+
+// reqsk_timer_handler() with syn_ack_recalc() (no TCP_DEFER_ACCEPT).
+void ListenTable::expire_request(Instant now, Listener& l, const ConnKey& key, Request& r,
+                                 Outbox& out) {
+  int max_retries = max_synack_retries(l);
+  // "we reserve half of room for young embrions": when the queue is more than half full,
+  // old requests get fewer retries (down to 2) the fewer young ones there are.
+  if ((l.qlen << 1) > std::max<uint32_t>(8, l.backlog)) {
+    uint64_t young = uint64_t{l.young} << 1;
+    while (max_retries > 2) {
+      if (l.qlen < young) break;
+      --max_retries;
+      young <<= 1;
+    }
+  }
+  if (r.num_timeout >= max_retries) {
+    // Expired: the request is dropped silently (no RST); a late ACK then finds only the
+    // LISTEN socket and is answered by a reset.
+    if (tracing_) {
+      note_timer(key, r.num_timeout + 1u,
+                 fmt::format("SYN-ACK retries exhausted ({}), request dropped", r.num_timeout),
+                 out);
+    }
+    remove_request(l, key, "SYN-ACK retries exhausted", out);
+    return;
+  }
+  retransmit_synack(key, r, out);  // also for `acked` requests: the ACK may find room later
+  if (r.num_timeout++ == 0) --l.young;
+  // reqsk_timeout(): min(req->timeout << num_timeout, TCP_RTO_MAX), after the increment.
+  Duration timeout = backoff(profile_.rto_initial, r.num_timeout, profile_.rto_max);
+  if (tracing_) {
+    note_timer(key, r.num_timeout,
+               fmt::format("retransmit SYN-ACK, attempt {}, timeout {}", r.num_timeout,
+                           format_duration(timeout)),
+               out);
+  }
+  arm(l, key, r, now + timeout);
+}
+
+void ListenTable::retransmit_synack(const ConnKey& key, Request& r, Outbox& out) {
+  // inet_rtx_syn_ack(): same ISN; counted as TCPSynRetrans.
+  if (r.num_retrans < UINT8_MAX) ++r.num_retrans;
+  ++counters_.synack_retransmits;
+  Packet p = synack(key, r.iss, r.irs);
+  p.retransmission = r.num_retrans;
+  out.packets.push_back(p);
+}
+
+std::optional<Instant> ListenTable::next_deadline(const Listener& l) {
+  if (l.timers.empty()) return std::nullopt;
+  return l.timers.begin()->deadline;
+}
+
+void ListenTable::remove_request(Listener& l, const ConnKey& key, std::string_view cause,
+                                 Outbox& out) {
+  auto it = requests_.find(key);
+  Request& r = it->second;
+  l.timers.erase(RequestTimer{r.deadline, r.timer_seq, key});
+  // reqsk_queue_removed(): a request whose timer never fired was still young.
+  if (r.num_timeout == 0) --l.young;
+  --l.qlen;
+  if (!cause.empty()) note_state(key, State::syn_received, State::closed, cause, out);
+  requests_.erase(it);
+  note_counter(l, "syn_queue", l.qlen, out);
+  out.touched.push_back(l.id);
+}
+
+// --- Accept queue -----------------------------------------------------------------------------
+
+void ListenTable::push_child(Listener& l, SocketId child, Outbox& out) {
+  l.accept_queue.push_back(child);
+  note_counter(l, "accept_queue", l.accept_queue.size(), out);
+}
+
+std::optional<SocketId> ListenTable::pop_child(Listener& l, Outbox& out) {
+  if (l.accept_queue.empty()) return std::nullopt;
+  SocketId id = l.accept_queue.front();
+  l.accept_queue.pop_front();
+  note_counter(l, "accept_queue", l.accept_queue.size(), out);
+  return id;
+}
+
+void ListenTable::forget_child(SocketId listener, SocketId child) {
+  Listener* l = by_id(listener);
+  if (l == nullptr) return;
+  auto it = std::find(l->accept_queue.begin(), l->accept_queue.end(), child);
+  if (it != l->accept_queue.end()) l->accept_queue.erase(it);
+}
+
+std::vector<SocketId> ListenTable::close(SocketId id, Outbox& out) {
+  auto it = listeners_.find(id);
+  if (it == listeners_.end()) return {};
+  Listener& l = it->second;
+  // Requests die with their listener without a word (reqsk_timer_handler() and
+  // tcp_v4_rcv() drop requests of a listener that left LISTEN); a later ACK meets a closed
+  // port and gets a reset. Deadline order keeps the trace deterministic.
+  for (const RequestTimer& t : l.timers) {
+    note_state(t.key, State::syn_received, State::closed, "listener closed", out);
+    requests_.erase(t.key);
+  }
+  std::vector<SocketId> children(l.accept_queue.begin(), l.accept_queue.end());
+  by_port_.erase(l.port);
+  listeners_.erase(it);
+  return children;
+}
+
+void ListenTable::clear() {
+  listeners_.clear();
+  by_port_.clear();
+  requests_.clear();
+  cookies_.rekey(rng_);
+}
+
+// --- Output helpers -----------------------------------------------------------------------------
+
+Packet ListenTable::synack(const ConnKey& key, SeqNum iss, SeqNum irs) const {
+  Packet p;
+  p.src = key.local.addr;
+  p.dst = key.remote.addr;
+  p.tcp.src_port = key.local.port;
+  p.tcp.dst_port = key.remote.port;
+  p.tcp.seq = iss;
+  p.tcp.ack = irs + 1;
+  p.tcp.flags = TcpFlags(TcpFlags::SYN | TcpFlags::ACK);
+  p.tcp.window = profile_.synack_window;
+  // Our own MSS (tcp_mss_clamp(dst_metric_advmss())), not the client's: each side announces
+  // what it can receive. No window scale, SACK or timestamps are modelled.
+  p.tcp.options.mss = profile_.mss;
+  return p;
+}
+
+void ListenTable::send_rst(const Packet& offending, Outbox& out) {
+  if (std::optional<Packet> rst = make_reply_rst(offending)) {
+    ++counters_.rst_sent;
+    out.packets.push_back(*rst);
+  }
+}
+
+template <typename DetailFn>
+void ListenTable::drop(const Packet& p, DropReason why, Outbox& out, DetailFn detail) {
+  // The detail only feeds the trace: not formatted when tracing is off (a SYN flood path).
+  out.drops.push_back(DropNote{p, why, tracing_ ? detail() : std::string()});
+}
+
+void ListenTable::note_state(const ConnKey& key, State from, State to, std::string_view cause,
+                             Outbox& out) {
+  if (!tracing_) return;
+  TraceNote n;
+  n.kind = TraceNote::Kind::state;
+  n.local = key.local;
+  n.remote = key.remote;
+  n.from = from;
+  n.to = to;
+  n.cause = std::string(cause);
+  out.trace.push_back(std::move(n));
+}
+
+void ListenTable::note_timer(const ConnKey& key, uint32_t attempt, std::string detail,
+                             Outbox& out) {
+  if (!tracing_) return;
+  TraceNote n;
+  n.kind = TraceNote::Kind::timer;
+  n.local = key.local;
+  n.remote = key.remote;
+  n.timer = TimerKind::synack;
+  n.attempt = attempt;
+  n.detail = std::move(detail);
+  out.trace.push_back(std::move(n));
+}
+
+void ListenTable::note_counter(const Listener& l, std::string_view name, size_t value,
+                               Outbox& out) {
+  if (!tracing_) return;
+  TraceNote n;
+  n.kind = TraceNote::Kind::counter;
+  n.socket = l.id;
+  n.local = SocketAddr{primary_, l.port};
+  n.counter = std::string(name);
+  n.value = static_cast<int64_t>(value);
+  out.trace.push_back(std::move(n));
+}
+
+}  // namespace netsim::tcp

@@ -1,0 +1,154 @@
+// Listening sockets of one Stack: the SYN queue (request entries in SYN_RECEIVED, each with its
+// own SYN-ACK retransmission timer), SYN cookies, the accept queue and the LISTEN-state input
+// rules (Linux tcp_conn_request(), tcp_check_req(), reqsk_timer_handler()). It never creates a
+// Connection: a completed handshake comes back as a PassiveOpen for the Stack to instantiate.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "protocols/tcp/connection.hpp"
+#include "protocols/tcp/profile.hpp"
+#include "protocols/tcp/stack.hpp"
+#include "protocols/tcp/syncookie.hpp"
+#include "sim/packet.hpp"
+#include "sim/rng.hpp"
+#include "sim/time.hpp"
+
+namespace netsim::tcp {
+
+// A SYN-queue entry (Linux: a request sock, "mini socket"). Kept small on purpose: a SYN flood
+// without cookies fills the queue with these, never with full Connections.
+struct Request {
+  SocketId listener = kNoSocket;
+  SeqNum iss;                           // our SYN-ACK's sequence number
+  SeqNum irs;                           // the client's SYN sequence number
+  Instant synack_sent;                  // first SYN-ACK: RTT sample if never retransmitted
+  Instant deadline;                     // next SYN-ACK timer expiry
+  uint64_t timer_seq = UINT64_MAX;      // tie-break in the listener's timer set; MAX: unarmed
+  std::optional<Instant> last_oow_ack;  // tcp_oow_rate_limited() state
+  uint16_t peer_mss = 536;              // TCP_MSS_DEFAULT when the SYN had no MSS option
+  uint8_t num_timeout = 0;              // timer expiries so far (drives the backoff)
+  uint8_t num_retrans = 0;              // SYN-ACK retransmissions, timer- or SYN-driven
+  bool acked = false;                   // final ACK dropped because the accept queue was full
+};
+
+struct RequestTimer {
+  Instant deadline;
+  uint64_t seq = 0;
+  ConnKey key;
+  bool operator<(const RequestTimer& o) const {
+    return deadline < o.deadline || (deadline == o.deadline && seq < o.seq);
+  }
+};
+
+struct Listener {
+  SocketId id = kNoSocket;
+  uint16_t port = 0;
+  uint32_t backlog = 0;  // sk_max_ack_backlog: bounds both queues
+  SocketOptions opts;
+  uint32_t qlen = 0;   // requests in the SYN queue
+  uint32_t young = 0;  // requests whose timer has not fired yet (reqsk_queue_len_young())
+  std::deque<SocketId> accept_queue;
+  std::set<RequestTimer> timers;         // every request of this listener, by deadline
+  std::optional<Instant> last_overflow;  // tcp_synq_overflow(): last cookie sent
+};
+
+// A handshake completed by a final ACK or a valid cookie: the Stack creates the Connection,
+// calls open_passive(now, hs, from, cause) and hands it `segment` if it carries data or FIN.
+struct PassiveOpen {
+  SocketId listener = kNoSocket;
+  ConnKey key;
+  Handshake hs;
+  State from = State::syn_received;
+  std::string_view cause;
+};
+
+class ListenTable {
+ public:
+  // `primary` is the host address reported for listeners (they accept on every address).
+  ListenTable(const Profile& profile, Counters& counters, const bool& tracing, Rng& rng,
+              Ipv4Addr primary);
+
+  // listen(): backlog clamped as __sys_listen() does; fails if the port has a listener.
+  std::optional<SocketId> add(SocketId id, uint16_t port, int backlog, const SocketOptions& o);
+  Listener* by_port(uint16_t port);
+  Listener* by_id(SocketId id);
+  const Listener* by_id(SocketId id) const;
+  bool has_request(const ConnKey& key) const { return requests_.count(key) != 0; }
+
+  // tcp_check_req(): a segment whose 4-tuple matches a request of a listener.
+  std::optional<PassiveOpen> on_request_segment(Instant now, const ConnKey& key, const Packet& p,
+                                                Outbox& out);
+  // The LISTEN case of tcp_rcv_state_process() (with cookie_v4_check() first). `recycle`: a
+  // SYN that replaces a TIME_WAIT connection (tcp_conn_request()'s `isn != 0`).
+  std::optional<PassiveOpen> on_listen_segment(Instant now, Listener& l, const ConnKey& key,
+                                               const Packet& p, bool recycle, Outbox& out);
+
+  void push_child(Listener& l, SocketId child, Outbox& out);
+  std::optional<SocketId> pop_child(Listener& l, Outbox& out);
+  // A child that died before accept() leaves the queue.
+  void forget_child(SocketId listener, SocketId child);
+
+  void on_timer(Instant now, Listener& l, Outbox& out);
+  static std::optional<Instant> next_deadline(const Listener& l);
+
+  // close() of a listener: drops its requests (traced, nothing sent) and returns the
+  // un-accepted children, which the Stack resets (inet_csk_listen_stop()).
+  std::vector<SocketId> close(SocketId id, Outbox& out);
+  // A crash: everything vanishes; the cookie secret is drawn anew (a new boot).
+  void clear();
+
+  size_t listener_count() const { return listeners_.size(); }
+  size_t request_count() const { return requests_.size(); }
+
+ private:
+  static constexpr uint64_t kUnarmed = UINT64_MAX;
+
+  void on_syn(Instant now, Listener& l, const ConnKey& key, const Packet& p, bool recycle,
+              Outbox& out);
+  std::optional<PassiveOpen> on_cookie_ack(Instant now, Listener& l, const ConnKey& key,
+                                           const Packet& p, Outbox& out);
+  std::optional<PassiveOpen> on_final_ack(Instant now, Listener& l, const ConnKey& key, Request& r,
+                                          const Packet& p, Outbox& out);
+  void create_request(Instant now, Listener& l, const ConnKey& key, const Segment& syn,
+                      Outbox& out);
+  void remove_request(Listener& l, const ConnKey& key, std::string_view cause, Outbox& out);
+  void arm(Listener& l, const ConnKey& key, Request& r, Instant deadline);
+  void expire_request(Instant now, Listener& l, const ConnKey& key, Request& r, Outbox& out);
+  int max_synack_retries(const Listener& l) const;
+  void retransmit_synack(const ConnKey& key, Request& r, Outbox& out);
+  bool oow_rate_limited(Instant now, Request& r, const Segment& s);
+
+  Packet synack(const ConnKey& key, SeqNum iss, SeqNum irs) const;
+  void send_rst(const Packet& offending, Outbox& out);
+  template <typename DetailFn>
+  void drop(const Packet& p, DropReason why, Outbox& out, DetailFn detail);
+  void note_state(const ConnKey& key, State from, State to, std::string_view cause, Outbox& out);
+  void note_timer(const ConnKey& key, uint32_t attempt, std::string detail, Outbox& out);
+  void note_counter(const Listener& l, std::string_view name, size_t value, Outbox& out);
+  bool accept_queue_full(const Listener& l) const {
+    // sk_acceptq_is_full(): strict '>', so the queue holds backlog + 1 sockets.
+    return l.accept_queue.size() > l.backlog;
+  }
+
+  const Profile& profile_;
+  Counters& counters_;
+  const bool& tracing_;
+  Rng& rng_;
+  Ipv4Addr primary_;
+  SynCookies cookies_;
+  std::map<SocketId, Listener> listeners_;  // ordered: close-all and crash are deterministic
+  std::unordered_map<uint16_t, SocketId> by_port_;
+  std::unordered_map<ConnKey, Request, ConnKeyHash> requests_;
+  uint64_t next_timer_seq_ = 0;
+};
+
+}  // namespace netsim::tcp

@@ -1,0 +1,401 @@
+// The per-host TCP stack: demultiplexes segments to connections (by 4-tuple), SYN-queue
+// requests and listeners (by port) as Linux's tcp_v4_rcv() does, answers closed ports with RSTs,
+// allocates ephemeral ports, ISNs and SocketIds, and owns the Connections. Listener logic lives
+// in listener.cpp; connection logic in connection*.cpp.
+
+#include "protocols/tcp/stack.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "protocols/tcp/connection.hpp"
+#include "protocols/tcp/listener.hpp"
+#include "protocols/tcp/rst.hpp"
+
+namespace netsim::tcp {
+
+namespace {
+// ip_local_port_range default (net/ipv4/af_inet.c inet_init_net()).
+constexpr uint16_t kEphemeralLow = 32768;
+constexpr uint16_t kEphemeralHigh = 60999;
+}  // namespace
+
+struct Stack::Impl {
+  Impl(std::vector<Ipv4Addr> addrs, Profile prof, Rng r)
+      : addresses(std::move(addrs)),
+        profile(prof),
+        rng(r),
+        listeners(profile, counters, tracing, rng,
+                  addresses.empty() ? Ipv4Addr{} : addresses.front()) {}
+
+  struct ConnEntry {
+    std::unique_ptr<Connection> conn;
+    SocketId listener = kNoSocket;  // set while the child waits in that listener's accept queue
+  };
+
+  std::vector<Ipv4Addr> addresses;
+  Profile profile;
+  Rng rng;
+  Counters counters;
+  bool tracing = false;
+  ListenTable listeners;
+  std::unordered_map<SocketId, ConnEntry> conns;
+  std::unordered_map<ConnKey, SocketId, ConnKeyHash> by_key;
+  SocketId next_id = 1;
+
+  ConnContext ctx() { return ConnContext{&profile, &counters, &tracing}; }
+  bool owns(Ipv4Addr a) const {
+    return std::find(addresses.begin(), addresses.end(), a) != addresses.end();
+  }
+  Connection* find(SocketId id) {
+    auto it = conns.find(id);
+    return it == conns.end() ? nullptr : it->second.conn.get();
+  }
+  const Connection* find(SocketId id) const {
+    auto it = conns.find(id);
+    return it == conns.end() ? nullptr : it->second.conn.get();
+  }
+
+  Connection& add_connection(SocketId id, const ConnKey& key, const SocketOptions& opts,
+                             SocketId listener) {
+    auto conn = std::make_unique<Connection>(id, key, opts, ctx());
+    Connection& c = *conn;
+    conns.emplace(id, ConnEntry{std::move(conn), listener});
+    by_key[key] = id;
+    return c;
+  }
+
+  // Frees a connection that reached CLOSED. Its notices are already in the caller's Outbox,
+  // so the application still hears `closed`; afterwards the id reports !exists().
+  void reap(SocketId id) {
+    auto it = conns.find(id);
+    if (it == conns.end() || !it->second.conn->released()) return;
+    if (it->second.listener != kNoSocket) listeners.forget_child(it->second.listener, id);
+    auto k = by_key.find(it->second.conn->key());
+    if (k != by_key.end() && k->second == id) by_key.erase(k);
+    conns.erase(it);
+  }
+
+  void on_closed_port(const Packet& p, Outbox& out);
+  void establish(Instant now, const PassiveOpen& po, const Packet& p, Outbox& out);
+  void retire_time_wait(SocketId id, Outbox& out);
+  std::optional<uint16_t> pick_ephemeral(Ipv4Addr local, SocketAddr remote);
+  void close_listener(Instant now, SocketId id, Outbox& out);
+};
+
+// No connection, request or listener: tcp_v4_rcv()'s no_tcp_socket path answers with
+// tcp_v4_send_reset() (never a RST to a RST) and the segment is dropped.
+void Stack::Impl::on_closed_port(const Packet& p, Outbox& out) {
+  if (std::optional<Packet> rst = make_reply_rst(p)) {
+    ++counters.rst_sent;
+    out.packets.push_back(*rst);
+  }
+  out.drops.push_back(DropNote{
+      p, DropReason::no_listener,
+      tracing ? fmt::format("nothing listens on port {}", p.tcp.dst_port) : std::string()});
+}
+
+// A handshake completed (tcp_check_req() -> tcp_v4_syn_recv_sock(), or a valid cookie): the
+// child is a full Connection in ESTABLISHED, queued for accept() (inet_csk_reqsk_queue_add()).
+void Stack::Impl::establish(Instant now, const PassiveOpen& po, const Packet& p, Outbox& out) {
+  Listener* l = listeners.by_id(po.listener);
+  SocketId id = next_id++;
+  // sk_clone_lock(): the child inherits the listener's socket options.
+  Connection& c = add_connection(id, po.key, l->opts, po.listener);
+  c.open_passive(now, po.hs, po.from, po.cause, out);
+  listeners.push_child(*l, id, out);
+  out.notices.push_back(AppNotice{AppNotice::Kind::accepted, po.listener, id, {}, {}});
+  // tcp_child_process(): the child handles the segment that created it, so data or a FIN
+  // riding on the final ACK is not lost.
+  if (p.tcp.seq_len() > 0) c.on_segment(now, p.tcp, out);
+  out.touched.push_back(id);
+  reap(id);
+}
+
+// tcp_timewait_state_process() said TCP_TW_SYN and a listener exists: tcp_v4_rcv() kills the
+// TIME_WAIT socket (inet_twsk_deschedule_put()) and hands the SYN to the listener.
+void Stack::Impl::retire_time_wait(SocketId id, Outbox& out) {
+  auto it = conns.find(id);
+  const Connection& c = *it->second.conn;
+  if (tracing) {
+    TraceNote n;
+    n.kind = TraceNote::Kind::state;
+    n.socket = id;
+    n.local = c.key().local;
+    n.remote = c.key().remote;
+    n.from = State::time_wait;
+    n.to = State::closed;
+    n.cause = "new SYN reuses the 4-tuple";
+    out.trace.push_back(std::move(n));
+  }
+  out.notices.push_back(AppNotice{AppNotice::Kind::closed, id, kNoSocket, {}, {}});
+  out.touched.push_back(id);
+  by_key.erase(c.key());
+  conns.erase(it);
+}
+
+// __inet_hash_connect(): start at a random offset in ip_local_port_range and take the first
+// port with no listener whose 4-tuple toward `remote` is free (Linux shares an ephemeral port
+// between different destinations). Drawn from the stack's own RNG: deterministic.
+std::optional<uint16_t> Stack::Impl::pick_ephemeral(Ipv4Addr local, SocketAddr remote) {
+  constexpr uint32_t n = kEphemeralHigh - kEphemeralLow + 1;
+  auto start = static_cast<uint32_t>(rng.uniform_int(0, n - 1));
+  for (uint32_t i = 0; i < n; ++i) {
+    auto port = static_cast<uint16_t>(kEphemeralLow + (start + i) % n);
+    if (listeners.by_port(port) != nullptr) continue;
+    if (by_key.count(ConnKey{SocketAddr{local, port}, remote}) != 0) continue;
+    return port;
+  }
+  return std::nullopt;
+}
+
+// close() of a listener (inet_csk_listen_stop()): requests vanish, and children nobody accepted
+// are reset (inet_child_forget() -> tcp_disconnect() sends RST). Nobody owns those children,
+// so their notices go nowhere.
+void Stack::Impl::close_listener(Instant now, SocketId id, Outbox& out) {
+  std::vector<SocketId> children = listeners.close(id, out);
+  for (SocketId child : children) {
+    auto it = conns.find(child);
+    if (it == conns.end()) continue;
+    it->second.listener = kNoSocket;
+    Outbox tmp;
+    it->second.conn->abort(now, tmp);
+    for (Packet& p : tmp.packets)
+      out.packets.push_back(std::move(p));
+    for (TraceNote& t : tmp.trace)
+      out.trace.push_back(std::move(t));
+    for (DropNote& d : tmp.drops)
+      out.drops.push_back(std::move(d));
+    for (SocketId s : tmp.touched)
+      out.touched.push_back(s);
+    out.touched.push_back(child);
+    reap(child);
+  }
+  out.touched.push_back(id);
+}
+
+// --- Stack --------------------------------------------------------------------------------------
+
+Stack::Stack(std::vector<Ipv4Addr> addresses, Profile profile, Rng rng)
+    : impl_(std::make_unique<Impl>(std::move(addresses), profile, rng)) {}
+
+Stack::~Stack() = default;
+
+void Stack::set_tracing(bool on) {
+  impl_->tracing = on;
+}
+
+// tcp_v4_rcv(): established/TIME_WAIT/request lookup by 4-tuple first, then the listener.
+void Stack::on_packet(Instant now, const Packet& p, Outbox& out) {
+  Impl& m = *impl_;
+  if (!m.owns(p.dst)) return;
+  ConnKey key{p.dst_addr(), p.src_addr()};
+  const Segment& s = p.tcp;
+  if (auto it = m.by_key.find(key); it != m.by_key.end()) {
+    SocketId id = it->second;
+    Connection& c = *m.conns.at(id).conn;
+    if (c.state() == State::time_wait && s.flags.syn() && !s.flags.ack() && !s.flags.rst()) {
+      Listener* l = m.listeners.by_port(key.local.port);
+      if (l != nullptr && c.syn_may_reuse(s)) {
+        m.retire_time_wait(id, out);
+        // tcp_conn_request() with isn != 0: no SYN-queue or cookie checks for a recycle.
+        auto po = m.listeners.on_listen_segment(now, *l, key, p, true, out);
+        if (po) m.establish(now, *po, p, out);
+        return;
+      }
+    }
+    c.on_segment(now, s, out);
+    m.reap(id);
+    return;
+  }
+  if (m.listeners.has_request(key)) {
+    if (auto po = m.listeners.on_request_segment(now, key, p, out)) m.establish(now, *po, p, out);
+    return;
+  }
+  if (Listener* l = m.listeners.by_port(key.local.port)) {
+    if (auto po = m.listeners.on_listen_segment(now, *l, key, p, false, out)) {
+      m.establish(now, *po, p, out);
+    }
+    return;
+  }
+  m.on_closed_port(p, out);
+}
+
+void Stack::on_timer(Instant now, SocketId id, Outbox& out) {
+  Impl& m = *impl_;
+  if (Connection* c = m.find(id)) {
+    c->on_timer(now, out);
+    m.reap(id);
+  } else if (Listener* l = m.listeners.by_id(id)) {
+    m.listeners.on_timer(now, *l, out);
+  }
+}
+
+std::optional<Instant> Stack::next_deadline(SocketId id) const {
+  if (const Connection* c = impl_->find(id)) return c->next_deadline();
+  if (const Listener* l = impl_->listeners.by_id(id)) return ListenTable::next_deadline(*l);
+  return std::nullopt;
+}
+
+OpenResult Stack::listen(uint16_t port, int backlog, const SocketOptions& opts, Outbox& out) {
+  Impl& m = *impl_;
+  if (port == 0) return {kNoSocket, SocketError::einval};
+  // inet_csk_get_port(): one listener per port (SO_REUSEPORT is not modelled).
+  if (m.listeners.by_port(port) != nullptr) return {kNoSocket, SocketError::eaddrinuse};
+  SocketId id = m.next_id++;
+  m.listeners.add(id, port, backlog, opts);
+  out.touched.push_back(id);
+  return {id, SocketError::none};
+}
+
+OpenResult Stack::connect(Instant now, SocketAddr remote, std::optional<uint16_t> local_port,
+                          const SocketOptions& opts, Outbox& out) {
+  Impl& m = *impl_;
+  if (m.addresses.empty() || remote.port == 0) return {kNoSocket, SocketError::einval};
+  // Source address selection: the host's first address (one interface per host).
+  Ipv4Addr local = m.addresses.front();
+  uint16_t port = 0;
+  if (local_port && *local_port != 0) {
+    port = *local_port;
+    bool taken = m.listeners.by_port(port) != nullptr ||
+                 m.by_key.count(ConnKey{SocketAddr{local, port}, remote}) != 0;
+    if (taken) return {kNoSocket, SocketError::eaddrinuse};
+  } else {
+    std::optional<uint16_t> p = m.pick_ephemeral(local, remote);
+    if (!p) return {kNoSocket, SocketError::eaddrinuse};
+    port = *p;
+  }
+  SocketId id = m.next_id++;
+  Connection& c = m.add_connection(id, ConnKey{SocketAddr{local, port}, remote}, opts, kNoSocket);
+  c.open_active(now, SeqNum(m.rng.next_u32()), out);
+  out.touched.push_back(id);
+  m.reap(id);
+  return {id, SocketError::none};
+}
+
+std::optional<SocketId> Stack::accept(SocketId listener, Outbox& out) {
+  Impl& m = *impl_;
+  Listener* l = m.listeners.by_id(listener);
+  if (l == nullptr) return std::nullopt;
+  std::optional<SocketId> child = m.listeners.pop_child(*l, out);
+  if (child) {
+    if (auto it = m.conns.find(*child); it != m.conns.end()) it->second.listener = kNoSocket;
+  }
+  return child;
+}
+
+SocketError Stack::send(Instant now, SocketId s, Payload data, Outbox& out) {
+  Impl& m = *impl_;
+  Connection* c = m.find(s);
+  if (c == nullptr) {
+    return m.listeners.by_id(s) != nullptr ? SocketError::einval : SocketError::enotconn;
+  }
+  SocketError e = c->send(now, std::move(data), out);
+  m.reap(s);
+  return e;
+}
+
+Payload Stack::read(Instant now, SocketId s, size_t max_bytes, Outbox& out) {
+  Impl& m = *impl_;
+  Connection* c = m.find(s);
+  if (c == nullptr) return {};
+  Payload data = c->read(now, max_bytes, out);
+  m.reap(s);
+  return data;
+}
+
+void Stack::shutdown_write(Instant now, SocketId s, Outbox& out) {
+  Impl& m = *impl_;
+  if (Connection* c = m.find(s)) {
+    c->shutdown_write(now, out);
+    m.reap(s);
+  }
+}
+
+void Stack::close(Instant now, SocketId s, Outbox& out) {
+  Impl& m = *impl_;
+  if (Connection* c = m.find(s)) {
+    c->close(now, out);
+    m.reap(s);
+  } else if (m.listeners.by_id(s) != nullptr) {
+    m.close_listener(now, s, out);
+  }
+}
+
+void Stack::abort(Instant now, SocketId s, Outbox& out) {
+  Impl& m = *impl_;
+  if (Connection* c = m.find(s)) {
+    c->abort(now, out);
+    m.reap(s);
+  } else if (m.listeners.by_id(s) != nullptr) {
+    m.close_listener(now, s, out);
+  }
+}
+
+void Stack::set_options(SocketId s, const SocketOptions& opts) {
+  Impl& m = *impl_;
+  if (Connection* c = m.find(s)) {
+    c->set_options(opts);
+  } else if (Listener* l = m.listeners.by_id(s)) {
+    l->opts = opts;
+  }
+}
+
+void Stack::crash() {
+  Impl& m = *impl_;
+  m.conns.clear();
+  m.by_key.clear();
+  m.listeners.clear();
+}
+
+bool Stack::exists(SocketId s) const {
+  return impl_->find(s) != nullptr || impl_->listeners.by_id(s) != nullptr;
+}
+
+State Stack::state(SocketId s) const {
+  if (const Connection* c = impl_->find(s)) return c->state();
+  if (impl_->listeners.by_id(s) != nullptr) return State::listen;
+  return State::closed;
+}
+
+SocketAddr Stack::local_address(SocketId s) const {
+  if (const Connection* c = impl_->find(s)) return c->key().local;
+  if (const Listener* l = impl_->listeners.by_id(s)) {
+    return SocketAddr{impl_->addresses.empty() ? Ipv4Addr{} : impl_->addresses.front(), l->port};
+  }
+  return {};
+}
+
+SocketAddr Stack::remote_address(SocketId s) const {
+  if (const Connection* c = impl_->find(s)) return c->key().remote;
+  return {};
+}
+
+SocketStats Stack::stats(SocketId s) const {
+  if (const Connection* c = impl_->find(s)) return c->stats();
+  return {};
+}
+
+size_t Stack::syn_queue_length(SocketId listener) const {
+  const Listener* l = impl_->listeners.by_id(listener);
+  return l == nullptr ? 0 : l->qlen;
+}
+
+size_t Stack::accept_queue_length(SocketId listener) const {
+  const Listener* l = impl_->listeners.by_id(listener);
+  return l == nullptr ? 0 : l->accept_queue.size();
+}
+
+const Counters& Stack::counters() const {
+  return impl_->counters;
+}
+const Profile& Stack::profile() const {
+  return impl_->profile;
+}
+size_t Stack::connection_count() const {
+  return impl_->conns.size();
+}
+
+}  // namespace netsim::tcp
