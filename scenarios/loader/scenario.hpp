@@ -130,8 +130,8 @@ struct DataSpec {
   bool operator==(const DataSpec&) const = default;
 };
 
-// When an app closes a connection. `at` is measured from the moment the connection is
-// established (connect() returned, or accept() returned for a server).
+// When an app closes a connection. `at` is measured per connection from its start: the
+// client's connect() call, or the server's accept() (protocols/apps follow this).
 struct ClosePolicy {
   enum class Kind : uint8_t { after_peer, after_reply, after_send, never, abort, at };
   Kind kind = Kind::after_peer;
