@@ -1,9 +1,16 @@
 // The deterministic event queue: events ordered by (time, insertion sequence), so ties run in
 // FIFO order and never depend on container internals or addresses (DESIGN.md property 1).
-// An indexed 4-ary heap: schedule/pop/cancel/reschedule are O(log n); a cancelled event leaves
-// the heap at once, so a timer re-armed a million times never leaves dead entries behind.
+// A radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990): a simulation only schedules at or after
+// the last event it ran, and for such monotone keys each event moves between a few buckets of
+// sequential vectors instead of sifting through a heap. A small binary heap takes the rare event
+// scheduled before the radix heap's current minimum, so any insertion order stays correct.
+// Cancelling or rescheduling leaves the old entry behind as dead (skipped when reached); once
+// dead entries outnumber live ones everything is compacted, so a timer re-armed a million times
+// costs O(1) amortised per re-arm and never leaves more dead entries than live ones.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -26,6 +33,11 @@ class EventQueue {
  public:
   using Callback = std::function<void()>;
 
+  // `seq_limit` is when insertion numbers are compacted back to 0..size-1 (order preserved);
+  // only tests lower it, to exercise the renumbering that a 2^32-event run would need.
+  explicit EventQueue(uint32_t seq_limit = std::numeric_limits<uint32_t>::max())
+      : seq_limit_(seq_limit) {}
+
   EventHandle schedule(Instant t, Callback cb);
   // Removes a pending event; returns false (and does nothing) if it is not pending.
   bool cancel(EventHandle h);
@@ -34,47 +46,74 @@ class EventQueue {
   bool pending(EventHandle h) const;
   std::optional<Instant> time_of(EventHandle h) const;
 
-  bool empty() const { return heap_.empty(); }
-  size_t size() const { return heap_.size(); }
-  Instant next_time() const { return heap_.front().time; }
+  bool empty() const { return live_ == 0; }
+  size_t size() const { return live_; }  // pending events (dead entries not counted)
+  // The earliest pending event's time. Requires !empty(). Logically const: it may move
+  // entries between buckets to find the minimum.
+  Instant next_time() const;
+  // Stored entries, dead ones included: at most 2 * size() + kDeadSlack.
+  size_t entries() const;
 
-  // Removes the earliest event and hands back its time and callback.
+  // Removes the earliest event and hands back its time and callback. Requires !empty().
   struct Popped {
     Instant time;
     Callback callback;
   };
   Popped pop();
 
+  static constexpr size_t kDeadSlack = 64;
+
  private:
   struct Entry {
-    Instant time;
-    uint64_t seq;
-    uint32_t slot;
+    uint64_t time;  // ns with the sign bit flipped: unsigned order is time order
+    uint64_t key;   // seq << 32 | slot: comparing keys compares insertion order
   };
   struct Slot {
     Callback callback;
-    uint32_t heap_pos = kFree;
+    Instant time;
+    uint32_t seq = 0;  // the seq of this slot's live entry
     uint32_t generation = 0;
+    bool pending = false;
   };
-  static constexpr uint32_t kFree = std::numeric_limits<uint32_t>::max();
+  static constexpr uint64_t kSignBit = uint64_t{1} << 63;
+  static uint64_t biased(Instant t) { return static_cast<uint64_t>(t.ns()) ^ kSignBit; }
+  static Instant unbiased(uint64_t u) {
+    return Instant::from_ns(static_cast<int64_t>(u ^ kSignBit));
+  }
+  static uint32_t slot_of(const Entry& e) { return static_cast<uint32_t>(e.key); }
+  static uint32_t seq_of(const Entry& e) { return static_cast<uint32_t>(e.key >> 32); }
+  // Min-heap order for std::push_heap/pop_heap (which build max-heaps).
+  static bool later(const Entry& a, const Entry& b) {
+    return a.time > b.time || (a.time == b.time && a.key > b.key);
+  }
+  bool live(const Entry& e) const {
+    const Slot& s = slots_[slot_of(e)];
+    return s.pending && s.seq == seq_of(e);
+  }
 
-  static bool before(const Entry& a, const Entry& b) {
-    return a.time < b.time || (a.time == b.time && a.seq < b.seq);
-  }
-  void sift_up(size_t i);
-  void sift_down(size_t i);
-  void place(size_t i, const Entry& e) {
-    heap_[i] = e;
-    slots_[e.slot].heap_pos = static_cast<uint32_t>(i);
-  }
-  void remove_at(size_t i);
+  void insert(Instant t, uint32_t slot);
+  void place(const Entry& e) const;
+  void normalize() const;
+  void refill() const;
+  void note_dead();
+  void compact();
+  void renumber();
   uint32_t alloc_slot();
   void free_slot(uint32_t s);
 
-  std::vector<Entry> heap_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
-  uint64_t next_seq_ = 0;
+  uint32_t next_seq_ = 0;
+  uint32_t seq_limit_;
+  size_t live_ = 0;
+  mutable size_t dead_ = 0;  // entries stored but no longer pending
+  // Radix heap: bucket 0 holds entries at exactly last_, in seq order, read from head0_;
+  // bucket i > 0 holds entries whose highest bit differing from last_ is bit i-1.
+  mutable std::array<std::vector<Entry>, 65> bucket_;
+  mutable size_t head0_ = 0;
+  mutable uint64_t occupied_ = 0;     // bit i-1 set: bucket i is non-empty
+  mutable uint64_t last_ = 0;         // every radix entry is >= last_; every early_ entry < last_
+  mutable std::vector<Entry> early_;  // binary min-heap of entries before last_
 };
 
 }  // namespace netsim

@@ -1,6 +1,8 @@
 // The event queue contract: (time, insertion) order, safe cancellation, bounded dead entries.
 #include <catch2/catch.hpp>
 
+#include <limits>
+#include <map>
 #include <vector>
 
 #include "sim/event_queue.hpp"
@@ -10,10 +12,13 @@ using namespace netsim;
 using namespace netsim::literals;
 
 namespace {
-Instant at(Duration d) { return Instant::zero() + d; }
+Instant at(Duration d) {
+  return Instant::zero() + d;
+}
 std::vector<int> drain(EventQueue& q) {
   std::vector<int> order;
-  while (!q.empty()) q.pop().callback();
+  while (!q.empty())
+    q.pop().callback();
   return order;
 }
 }  // namespace
@@ -21,10 +26,13 @@ std::vector<int> drain(EventQueue& q) {
 TEST_CASE("events at the same time run in insertion order") {
   EventQueue q;
   std::vector<int> order;
-  for (int i = 0; i < 100; ++i) q.schedule(at(1_s), [&order, i] { order.push_back(i); });
-  while (!q.empty()) q.pop().callback();
+  for (int i = 0; i < 100; ++i)
+    q.schedule(at(1_s), [&order, i] { order.push_back(i); });
+  while (!q.empty())
+    q.pop().callback();
   REQUIRE(order.size() == 100);
-  for (int i = 0; i < 100; ++i) CHECK(order[i] == i);
+  for (int i = 0; i < 100; ++i)
+    CHECK(order[i] == i);
 }
 
 TEST_CASE("events come out in time order whatever the insertion order") {
@@ -53,7 +61,7 @@ TEST_CASE("a cancelled event never runs and cancelling twice or after running is
   CHECK(q.size() == 1);
   q.pop().callback();
   CHECK(ran == 10);
-  CHECK_FALSE(q.cancel(b));      // already ran
+  CHECK_FALSE(q.cancel(b));              // already ran
   CHECK_FALSE(q.cancel(EventHandle{}));  // never set
   // A new event reusing b's slot is not cancelled through the stale handle.
   auto c = q.schedule(at(3_s), [&] { ran += 100; });
@@ -71,7 +79,8 @@ TEST_CASE("rescheduling moves an event and orders it as if newly inserted") {
   q.schedule(at(2_s), [&] { order.push_back('b'); });
   CHECK(q.reschedule(a, at(2_s)));  // same time as b, inserted later: runs after b
   CHECK(q.time_of(a) == at(2_s));
-  while (!q.empty()) q.pop().callback();
+  while (!q.empty())
+    q.pop().callback();
   CHECK(order == std::vector<char>{'b', 'a'});
 }
 
@@ -83,7 +92,8 @@ TEST_CASE("a timer re-armed a million times leaves no dead entries") {
     h = q.schedule(at(1_s + Duration::nanoseconds(i)), [] {});
   }
   CHECK(q.size() == 1);
-  for (int i = 0; i < 1000; ++i) q.reschedule(h, at(2_s + Duration::nanoseconds(i)));
+  for (int i = 0; i < 1000; ++i)
+    q.reschedule(h, at(2_s + Duration::nanoseconds(i)));
   CHECK(q.size() == 1);
 }
 
@@ -93,7 +103,8 @@ TEST_CASE("cancelling from the middle keeps the heap ordered") {
   for (int i = 0; i < 1000; ++i) {
     hs.push_back(q.schedule(Instant::from_ns((i * 7919) % 1000), [] {}));
   }
-  for (int i = 0; i < 1000; i += 3) q.cancel(hs[i]);
+  for (int i = 0; i < 1000; i += 3)
+    q.cancel(hs[i]);
   Instant prev = Instant::zero();
   size_t n = 0;
   while (!q.empty()) {
@@ -103,4 +114,91 @@ TEST_CASE("cancelling from the middle keeps the heap ordered") {
     ++n;
   }
   CHECK(n == 1000 - 334);
+}
+
+namespace {
+// Random schedule/cancel/reschedule/pop against a std::map ordered by (time, insertion
+// number). Times cluster so ties are common, and some land before the last popped time.
+void check_against_reference(uint32_t seq_limit, uint64_t seed) {
+  EventQueue q(seq_limit);
+  Rng rng(seed, "eq-reference");
+  std::map<std::pair<int64_t, uint64_t>, int> ref;                            // (time, order) -> id
+  std::vector<std::pair<EventHandle, std::pair<int64_t, uint64_t>>> handles;  // by id
+  uint64_t order = 0;
+  int64_t last = 0;
+  int popped_id = -1;
+  for (int step = 0; step < 20000; ++step) {
+    uint64_t op = rng.uniform_int(0, 9);
+    if (op < 4 || ref.empty()) {
+      int64_t t = last + static_cast<int64_t>(rng.uniform_int(0, 40)) - 5;
+      int id = static_cast<int>(handles.size());
+      EventHandle h = q.schedule(Instant::from_ns(t), [&popped_id, id] { popped_id = id; });
+      handles.push_back({h, {t, order}});
+      ref[{t, order++}] = id;
+    } else if (op < 5) {
+      auto& [h, key] = handles[rng.uniform_int(0, handles.size() - 1)];
+      bool was = ref.erase(key) == 1;
+      REQUIRE(q.cancel(h) == was);
+    } else if (op < 6) {
+      int id = static_cast<int>(rng.uniform_int(0, handles.size() - 1));
+      auto& [h, key] = handles[id];
+      int64_t t = last + static_cast<int64_t>(rng.uniform_int(0, 40));
+      bool was = ref.erase(key) == 1;
+      REQUIRE(q.reschedule(h, Instant::from_ns(t)) == was);
+      if (was) {
+        key = {t, order++};
+        ref[key] = id;
+      }
+    } else {
+      REQUIRE(q.next_time() == Instant::from_ns(ref.begin()->first.first));
+      auto ev = q.pop();
+      ev.callback();
+      REQUIRE(ev.time.ns() == ref.begin()->first.first);
+      REQUIRE(popped_id == ref.begin()->second);
+      last = ev.time.ns();
+      ref.erase(ref.begin());
+    }
+    REQUIRE(q.size() == ref.size());
+    REQUIRE(q.entries() <= 2 * q.size() + EventQueue::kDeadSlack);
+  }
+}
+}  // namespace
+
+TEST_CASE("pop order matches a reference model under random schedule, cancel and reschedule") {
+  check_against_reference(std::numeric_limits<uint32_t>::max(), 1);
+  check_against_reference(std::numeric_limits<uint32_t>::max(), 2);
+}
+
+TEST_CASE("renumbering insertion sequences keeps the order") {
+  // A tiny limit renumbers every few hundred insertions, as 2^32 insertions would.
+  // (Schedules and pops balance, so fewer than 300 events are ever pending.)
+  check_against_reference(300, 3);
+  check_against_reference(300, 4);
+}
+
+TEST_CASE("an event scheduled before the last popped time still comes out first") {
+  EventQueue q;
+  q.schedule(at(5_s), [] {});
+  q.schedule(at(7_s), [] {});
+  CHECK(q.pop().time == at(5_s));
+  q.schedule(at(1_s), [] {});
+  q.schedule(at(1_s), [] {});
+  q.schedule(at(6_s), [] {});
+  std::vector<int64_t> times;
+  while (!q.empty())
+    times.push_back(q.pop().time.ns());
+  CHECK(times == std::vector<int64_t>{1'000'000'000, 1'000'000'000, 6'000'000'000, 7'000'000'000});
+}
+
+TEST_CASE("re-arming keeps stored entries within twice the pending events plus a slack") {
+  EventQueue q;
+  std::vector<EventHandle> timers;
+  for (int i = 0; i < 100; ++i)
+    timers.push_back(q.schedule(at(1_s), [] {}));
+  for (int round = 0; round < 10'000; ++round) {
+    for (auto& h : timers)
+      q.reschedule(h, at(1_s + Duration::nanoseconds(round)));
+    REQUIRE(q.entries() <= 2 * q.size() + EventQueue::kDeadSlack);
+  }
+  CHECK(q.size() == 100);
 }
