@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
-#include <iterator>
 #include <limits>
 #include <optional>
 #include <tuple>
@@ -55,7 +54,7 @@ void append_escaped(Buf& b, std::string_view s, bool bytes_as_latin1) {
         append(b, "\\f");
         break;
       default:
-        fmt::format_to(std::back_inserter(b), "\\u{:04x}", c);
+        fmt::format_to(fmt::appender(b), "\\u{:04x}", c);
         break;
     }
   }
@@ -63,10 +62,23 @@ void append_escaped(Buf& b, std::string_view s, bool bytes_as_latin1) {
   b.push_back('"');
 }
 
+void append_uint(Buf& b, uint64_t v) {
+  fmt::format_int f(v);
+  b.append(f.data(), f.data() + f.size());
+}
+
+// "10.0.0.1:7500" without a format string: addresses are in every packet line.
 void append_addr(Buf& b, const SocketAddr& a) {
   uint32_t v = a.addr.value;
-  fmt::format_to(std::back_inserter(b), "{}.{}.{}.{}:{}", v >> 24, (v >> 16) & 0xff,
-                 (v >> 8) & 0xff, v & 0xff, a.port);
+  append_uint(b, v >> 24);
+  b.push_back('.');
+  append_uint(b, (v >> 16) & 0xff);
+  b.push_back('.');
+  append_uint(b, (v >> 8) & 0xff);
+  b.push_back('.');
+  append_uint(b, v & 0xff);
+  b.push_back(':');
+  append_uint(b, a.port);
 }
 
 bool is_set(const SocketAddr& a) {
@@ -482,6 +494,8 @@ TraceRecord parse_jsonl_line(std::string_view line, std::string_view filename, s
     std::string msg = e.what();
     size_t bracket = msg.find("] ");  // drop "[json.exception.parse_error.101] "
     if (bracket != std::string::npos) msg.erase(0, bracket + 2);
+    size_t line1 = msg.find("at line 1, column");  // the whole text is one line of the file
+    if (line1 != std::string::npos) msg.erase(line1 + 3, 8);
     throw JsonlError(std::string(filename), line_no, "invalid JSON: " + msg);
   }
   if (!j.is_object()) throw JsonlError(std::string(filename), line_no, "expected a JSON object");
