@@ -16,6 +16,11 @@ namespace {
 constexpr int kSnapLen = 65535;
 }  // namespace
 
+bool PcapSink::captured(const PacketRecord& r) {
+  return r.ev == PacketEvent::send ||
+         (r.ev == PacketEvent::drop && r.reason == DropReason::corrupt);
+}
+
 PcapSink::PcapSink(std::string path) : file_(std::move(path)) {
 #ifdef PCAP_TSTAMP_PRECISION_NANO
   pcap_ = pcap_open_dead_with_tstamp_precision(DLT_RAW, kSnapLen, PCAP_TSTAMP_PRECISION_NANO);
@@ -48,7 +53,7 @@ PcapSink::~PcapSink() {
 
 void PcapSink::write(const TraceRecord& r) {
   const auto* rec = std::get_if<PacketRecord>(&r);
-  if (rec == nullptr || rec->ev != PacketEvent::send || finished_) return;
+  if (rec == nullptr || finished_ || !captured(*rec)) return;
   std::vector<uint8_t> bytes = encode_ipv4(rec->packet);
   int64_t ns = rec->t.ns() < 0 ? 0 : rec->t.ns();
   pcap_pkthdr hdr{};

@@ -22,11 +22,17 @@ class PcapSink : public TraceSink {
   PcapSink(const PcapSink&) = delete;
   PcapSink& operator=(const PcapSink&) = delete;
 
-  // One capture per packet, at the sender: links' duplicates and the receiver's copy are
-  // the same packet and are not written again.
+  // Writes the packet records captured() selects; everything else is ignored.
   void write(const TraceRecord& r) override;
   // Flushes and renames the temporary file onto the path; later writes are ignored.
   void finish() override;
+
+  // One capture per packet where it enters the network (`send`): a link's duplicate and the
+  // receiver's copy are the same packet and are not written again. The one exception is a
+  // packet damaged on the way (`drop` with reason corrupt): the network only damages it after
+  // the send record, so the damaged copy is written as well, at the time the receiver
+  // discarded it, with a bad TCP checksum that Wireshark and tcpdump flag.
+  static bool captured(const PacketRecord& r);
 
   uint64_t packets_written() const { return packets_; }
   // True when libpcap writes the nanosecond format (magic a1b23c4d); else microseconds.

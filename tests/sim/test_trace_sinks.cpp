@@ -535,8 +535,9 @@ TEST_CASE("JSONL reader errors name the file and line") {
 
 namespace {
 
-// The spec sample (whose data segment is dropped, so not captured), a Linux SYN-ACK, a
-// corrupted retransmission, FIN and RST: five sends; the recv and the drop are not captured.
+// The spec sample (its data segment is lost: captured at the send only, here not sent), a
+// Linux SYN-ACK, a retransmission damaged on the way (captured twice: sent, and as the
+// receiver discarded it), FIN and RST. The recv and the loss drop are not captured.
 std::vector<TraceRecord> pcap_sample() {
   std::vector<TraceRecord> recs = spec_sample();
   Packet synack = server_synack();
@@ -547,8 +548,9 @@ std::vector<TraceRecord> pcap_sample() {
   recs.push_back(packet_rec(at(10_ms), PacketEvent::recv, "client", synack));
   Packet retx = client_data();
   retx.retransmission = 1;
-  retx.corrupted = true;
   recs.push_back(packet_rec(Instant::from_ns(1'400'000'123), PacketEvent::send, "client", retx));
+  retx.corrupted = true;
+  recs.push_back(drop_rec(at(1410_ms), "server", retx, DropReason::corrupt, "bad checksum"));
   Packet fin = make_packet(kClient, kServer, TcpFlags::FIN | TcpFlags::ACK, 1014, 5001, 64240);
   recs.push_back(packet_rec(at(2_s), PacketEvent::send, "client", fin));
   Packet rst = make_packet(kServer, kClient, TcpFlags::RST, 5001, 0, 0);
@@ -556,11 +558,11 @@ std::vector<TraceRecord> pcap_sample() {
   return recs;
 }
 
-std::vector<Packet> sent_packets(const std::vector<TraceRecord>& recs) {
-  std::vector<Packet> out;
+std::vector<PacketRecord> captured(const std::vector<TraceRecord>& recs) {
+  std::vector<PacketRecord> out;
   for (const auto& r : recs) {
     const auto* p = std::get_if<PacketRecord>(&r);
-    if (p != nullptr && p->ev == PacketEvent::send) out.push_back(p->packet);
+    if (p != nullptr && PcapSink::captured(*p)) out.push_back(*p);
   }
   return out;
 }
@@ -574,13 +576,17 @@ std::string write_pcap(const TempDir& dir, const std::vector<TraceRecord>& recs)
   CHECK_FALSE(fs::exists(path));  // nothing appears before the run is complete
   sink.finish();
   CHECK(fs::exists(path));
-  CHECK(sink.packets_written() == sent_packets(recs).size());
+  CHECK(sink.packets_written() == 6);
   return path;
 }
 
 }  // namespace
 
-TEST_CASE("the pcap file holds each sent packet once with nanosecond virtual timestamps") {
+TEST_CASE("the pcap holds each sent packet and each damaged arrival, with nanosecond times") {
+  CHECK(PcapSink::captured(packet_rec(at(0_s), PacketEvent::send, "client", client_syn())));
+  CHECK_FALSE(PcapSink::captured(packet_rec(at(0_s), PacketEvent::recv, "server", client_syn())));
+  CHECK_FALSE(PcapSink::captured(drop_rec(at(0_s), "r1", client_syn(), DropReason::loss, "")));
+
   TempDir dir("pcap-readback");
   auto recs = pcap_sample();
   std::string path = write_pcap(dir, recs);
@@ -592,8 +598,10 @@ TEST_CASE("the pcap file holds each sent packet once with nanosecond virtual tim
       pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
   REQUIRE(pc != nullptr);
   CHECK(pcap_datalink(pc) == DLT_RAW);
-  std::vector<Packet> want = sent_packets(recs);
-  std::vector<int64_t> want_ns{0, 10'000'000, 1'400'000'123, 2'000'000'000, 3'000'000'000};
+  std::vector<PacketRecord> want = captured(recs);
+  REQUIRE(want.size() == 6);
+  std::vector<int64_t> want_ns{
+      0, 10'000'000, 1'400'000'123, 1'410'000'000, 2'000'000'000, 3'000'000'000};
   size_t i = 0;
   pcap_pkthdr* hdr = nullptr;
   const u_char* data = nullptr;
@@ -603,13 +611,14 @@ TEST_CASE("the pcap file holds each sent packet once with nanosecond virtual tim
     CHECK(hdr->caplen == hdr->len);
     CHECK(int64_t{hdr->ts.tv_sec} * 1'000'000'000 + hdr->ts.tv_usec == want_ns[i]);
     DecodeResult d = decode_ipv4({data, hdr->caplen});
-    if (want[i].corrupted) {
+    CHECK(hdr->caplen == want[i].packet.wire_size());
+    if (want[i].packet.corrupted) {
       CHECK(d.error == "bad TCP checksum");
     } else {
       REQUIRE(d.ok());
-      CHECK(d.packet->src == want[i].src);
-      CHECK(d.packet->dst == want[i].dst);
-      CHECK(d.packet->tcp == want[i].tcp);
+      CHECK(d.packet->src == want[i].packet.src);
+      CHECK(d.packet->dst == want[i].packet.dst);
+      CHECK(d.packet->tcp == want[i].packet.tcp);
     }
     ++i;
   }
@@ -628,15 +637,13 @@ TEST_CASE("tcpdump reads the pcap and prints the same packets as the text trace"
   // -S: absolute sequence numbers, as the text trace prints them.
   auto got = lines_of(run("tcpdump -nn -S -tt -r " + path + " 2>/dev/null"));
   std::vector<std::string> want;
-  for (const auto& r : recs) {
-    const auto* p = std::get_if<PacketRecord>(&r);
-    if (p == nullptr || p->ev != PacketEvent::send) continue;
+  for (PacketRecord p : captured(recs)) {
     // tcpdump has no host column and shows "IP"; it also prints the NOP padding and no
-    // retransmission marker.
-    PacketRecord copy = *p;
-    copy.host = "IP";
-    copy.packet.retransmission = 0;
-    want.push_back(format_trace_line(copy));
+    // retransmission marker. The damaged copy prints like the packet that was sent.
+    p.host = "IP";
+    p.ev = PacketEvent::send;
+    p.packet.retransmission = 0;
+    want.push_back(format_trace_line(p));
   }
   for (auto& line : got) {
     replace_all(line, ",nop", "");
@@ -654,8 +661,8 @@ TEST_CASE("tcpdump reads the pcap and prints the same packets as the text trace"
     if (l.find("(correct)") != std::string::npos) ++correct;
     if (l.find("(incorrect") != std::string::npos) ++incorrect;
   }
-  CHECK(correct == 4);
-  CHECK(incorrect == 1);  // the corrupted retransmission
+  CHECK(correct == 5);
+  CHECK(incorrect == 1);  // the damaged copy of the retransmission
   CHECK(verbose.find("options [mss 1460,sackOK,TS val 77 ecr 1,nop,wscale 7]") !=
         std::string::npos);
 }
@@ -668,21 +675,22 @@ TEST_CASE("tshark reads the pcap without malformed packets and with nanosecond t
   TempDir dir("pcap-tshark");
   std::string path = write_pcap(dir, pcap_sample());
   auto summary = lines_of(run("tshark -o tcp.check_checksum:TRUE -r " + path + " 2>/dev/null"));
-  REQUIRE(summary.size() == 5);
+  REQUIRE(summary.size() == 6);
   for (size_t i = 0; i < summary.size(); ++i) {
     INFO(summary[i]);
     CHECK(summary[i].find("Malformed") == std::string::npos);
-    CHECK((summary[i].find("CHECKSUM INCORRECT") != std::string::npos) == (i == 2));
+    CHECK((summary[i].find("CHECKSUM INCORRECT") != std::string::npos) == (i == 3));
   }
   CHECK(summary[0].find("[SYN]") != std::string::npos);
   CHECK(summary[1].find("[SYN, ACK]") != std::string::npos);
-  CHECK(summary[3].find("[FIN, ACK]") != std::string::npos);
-  CHECK(summary[4].find("[RST]") != std::string::npos);
+  CHECK(summary[4].find("[FIN, ACK]") != std::string::npos);
+  CHECK(summary[5].find("[RST]") != std::string::npos);
   CHECK(run("tshark -r " + path +
             " -T fields -e frame.time_epoch -e tcp.seq_raw -e tcp.ack_raw 2>/dev/null") ==
         "0.000000000\t1000\t0\n"
         "0.010000000\t5000\t1001\n"
         "1.400000123\t1001\t5001\n"
+        "1.410000000\t1001\t5001\n"
         "2.000000000\t1014\t5001\n"
         "3.000000000\t5001\t0\n");
 }
