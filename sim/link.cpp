@@ -35,9 +35,17 @@ std::string LinkParams::queue_to_string() const {
 
 void LinkDirection::drain(Instant now) {
   // A packet leaves the queue once its last bit is on the wire.
-  while (!queue_.empty() && queue_.front().departs <= now) {
-    queued_bytes_ -= queue_.front().bytes;
-    queue_.pop_front();
+  while (queue_head_ < queue_.size() && queue_[queue_head_].departs <= now) {
+    queued_bytes_ -= queue_[queue_head_].bytes;
+    ++queue_head_;
+  }
+  if (queue_head_ == queue_.size()) {
+    queue_.clear();
+    queue_head_ = 0;
+  } else if (queue_head_ >= 64 && 2 * queue_head_ >= queue_.size()) {
+    // A queue that never drains completely: drop the departed prefix now and then.
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(queue_head_));
+    queue_head_ = 0;
   }
 }
 
@@ -88,9 +96,9 @@ LinkVerdict LinkDirection::offer(Instant now, int64_t bytes) {
   Instant departs = now;
   if (params_.bandwidth.bits_per_second() > 0) {
     drain(now);
-    bool full =
-        (params_.queue_packets && static_cast<int64_t>(queue_.size()) >= *params_.queue_packets) ||
-        (params_.queue_bytes && queued_bytes_ + bytes > *params_.queue_bytes);
+    bool full = (params_.queue_packets &&
+                 static_cast<int64_t>(queue_.size() - queue_head_) >= *params_.queue_packets) ||
+                (params_.queue_bytes && queued_bytes_ + bytes > *params_.queue_bytes);
     if (full) {
       v.kind = LinkVerdict::Kind::queue_full;
       return v;
@@ -110,7 +118,7 @@ LinkVerdict LinkDirection::offer(Instant now, int64_t bytes) {
 
 int64_t LinkDirection::queued_packets(Instant now) {
   drain(now);
-  return static_cast<int64_t>(queue_.size());
+  return static_cast<int64_t>(queue_.size() - queue_head_);
 }
 
 int64_t LinkDirection::queued_bytes(Instant now) {

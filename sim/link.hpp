@@ -4,9 +4,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/rng.hpp"
 #include "sim/time.hpp"
@@ -90,7 +90,10 @@ class LinkDirection {
   LinkParams params_;
   Rng rng_;
   bool gilbert_bad_ = false;
-  std::deque<Queued> queue_;  // packets not yet fully serialised, oldest first
+  // Packets not yet fully serialised, oldest first from queue_head_. A vector rather than a
+  // deque: it keeps its capacity, so a busy link allocates nothing per packet.
+  std::vector<Queued> queue_;
+  size_t queue_head_ = 0;
   int64_t queued_bytes_ = 0;
   Instant busy_until_;
 };

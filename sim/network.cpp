@@ -46,6 +46,21 @@ std::string_view to_string(PacketFault::Action a) {
 
 Network::Network(Simulator& sim) : sim_(sim) {}
 
+template <typename Detail>
+void Network::drop(NodeId at, const Packet& p, DropReason r, Detail&& detail) {
+  ++drops_[static_cast<size_t>(r)];
+  if (!sim_.trace().enabled()) return;
+  sim_.trace().emit(PacketRecord{sim_.now(), PacketEvent::drop, nodes_[at].name, p, r, detail()});
+}
+
+void Network::record_drop(NodeId at, const Packet& p, DropReason r, std::string detail) {
+  drop(at, p, r, [&] { return std::move(detail); });
+}
+
+std::string Network::link_name(const Link& l) const {
+  return fmt::format("{}-{}", nodes_[l.a()].name, nodes_[l.b()].name);
+}
+
 NodeId Network::add_node(std::string name, Node::Kind kind, std::vector<Ipv4Addr> addresses) {
   if (find_node(name)) throw std::invalid_argument(fmt::format("node {} already exists", name));
   NodeId id = static_cast<NodeId>(nodes_.size());
@@ -169,13 +184,6 @@ std::optional<LinkId> Network::link_between(NodeId a, NodeId b) const {
   return std::nullopt;
 }
 
-void Network::record_drop(NodeId at, const Packet& p, DropReason r, std::string detail) {
-  ++drops_[static_cast<size_t>(r)];
-  if (!sim_.trace().enabled()) return;
-  sim_.trace().emit(
-      PacketRecord{sim_.now(), PacketEvent::drop, nodes_[at].name, p, r, std::move(detail)});
-}
-
 void Network::send(NodeId from, Packet p) {
   if (p.uid == 0) p.uid = next_uid_++;
   ++packets_sent_;
@@ -184,7 +192,8 @@ void Network::send(NodeId from, Packet p) {
   }
   if (!nodes_[from].up) {
     // A crashed host's stack sends nothing; a caller that still does is told so in the trace.
-    record_drop(from, p, DropReason::host_down, fmt::format("host {} down", nodes_[from].name));
+    drop(from, p, DropReason::host_down,
+         [&] { return fmt::format("host {} down", nodes_[from].name); });
     return;
   }
   if (faults_.empty()) {
@@ -215,7 +224,7 @@ void Network::apply_faults_and_route(NodeId from, Packet p) {
     }
     switch (f.action) {
       case PacketFault::Action::drop:
-        record_drop(from, p, DropReason::fault, "fault: drop " + f.match.to_string());
+        drop(from, p, DropReason::fault, [&] { return "fault: drop " + f.match.to_string(); });
         return;
       case PacketFault::Action::delay:
         delay += f.by;
@@ -250,8 +259,8 @@ void Network::forward(NodeId at, Packet p) {
   if (!routes_valid_) compute_routes();
   auto owner = owner_of(p.dst);
   if (!owner) {
-    record_drop(at, p, DropReason::no_route,
-                fmt::format("no host has address {}", p.dst.to_string()));
+    drop(at, p, DropReason::no_route,
+         [&] { return fmt::format("no host has address {}", p.dst.to_string()); });
     return;
   }
   if (*owner == at) {
@@ -262,8 +271,9 @@ void Network::forward(NodeId at, Packet p) {
   }
   std::optional<LinkId> hop = next_hop_[at][*owner];
   if (!hop) {
-    record_drop(at, p, DropReason::no_route,
-                fmt::format("no route from {} to {}", nodes_[at].name, nodes_[*owner].name));
+    drop(at, p, DropReason::no_route, [&] {
+      return fmt::format("no route from {} to {}", nodes_[at].name, nodes_[*owner].name);
+    });
     return;
   }
   transmit(at, *hop, std::move(p));
@@ -273,8 +283,7 @@ void Network::transmit(NodeId from, LinkId l, Packet p) {
   Link& link = *links_[l];
   NodeId to = link.other(from);
   if (!link.up()) {
-    record_drop(from, p, DropReason::link_down,
-                fmt::format("link {}-{} down", nodes_[link.a()].name, nodes_[link.b()].name));
+    drop(from, p, DropReason::link_down, [&] { return "link " + link_name(link) + " down"; });
     return;
   }
   LinkDirection& dir = link.from(from);
@@ -283,17 +292,17 @@ void Network::transmit(NodeId from, LinkId l, Packet p) {
     case LinkVerdict::Kind::deliver:
       break;
     case LinkVerdict::Kind::loss:
-      record_drop(from, p, DropReason::loss, dir.params().loss.to_string());
+      drop(from, p, DropReason::loss, [&] { return dir.params().loss.to_string(); });
       return;
     case LinkVerdict::Kind::burst_loss:
-      record_drop(from, p, DropReason::burst_loss, dir.params().loss.to_string());
+      drop(from, p, DropReason::burst_loss, [&] { return dir.params().loss.to_string(); });
       return;
     case LinkVerdict::Kind::queue_full:
-      record_drop(from, p, DropReason::queue_full, dir.params().queue_to_string() + " full");
+      drop(from, p, DropReason::queue_full,
+           [&] { return dir.params().queue_to_string() + " full"; });
       return;
     case LinkVerdict::Kind::link_down:
-      record_drop(from, p, DropReason::link_down,
-                  fmt::format("link {}-{} down", nodes_[link.a()].name, nodes_[link.b()].name));
+      drop(from, p, DropReason::link_down, [&] { return "link " + link_name(link) + " down"; });
       return;
   }
   if (v.corrupt) p.corrupted = true;
@@ -312,13 +321,14 @@ void Network::transmit(NodeId from, LinkId l, Packet p) {
 void Network::arrive(NodeId at, Packet p) {
   Node& node = nodes_[at];
   if (!node.up) {
-    record_drop(at, p, DropReason::host_down, fmt::format("host {} down", node.name));
+    drop(at, p, DropReason::host_down, [&] { return fmt::format("host {} down", node.name); });
     return;
   }
   if (node.kind == Node::Kind::router) {
     // RFC 791 / RFC 1812 §5.3.1: a router decrements TTL and discards the packet at zero.
     if (p.ttl <= 1) {
-      record_drop(at, p, DropReason::ttl_exceeded, fmt::format("ttl exceeded at {}", node.name));
+      drop(at, p, DropReason::ttl_exceeded,
+           [&] { return fmt::format("ttl exceeded at {}", node.name); });
       return;
     }
     --p.ttl;
@@ -326,7 +336,7 @@ void Network::arrive(NodeId at, Packet p) {
     return;
   }
   if (p.corrupted) {
-    record_drop(at, p, DropReason::corrupt, "bad checksum");
+    drop(at, p, DropReason::corrupt, [] { return std::string("bad checksum"); });
     return;
   }
   if (sim_.trace().enabled()) {

@@ -97,6 +97,10 @@ class Network {
 
  private:
   NodeId add_node(std::string name, Node::Kind kind, std::vector<Ipv4Addr> addresses);
+  // Counts a drop; builds the detail text (detail() -> std::string) only when tracing.
+  template <typename Detail>
+  void drop(NodeId at, const Packet& p, DropReason r, Detail&& detail);
+  std::string link_name(const Link& l) const;
   void forward(NodeId at, Packet p);  // route from `at` toward p.dst
   void transmit(NodeId from, LinkId l, Packet p);
   void arrive(NodeId at, Packet p);

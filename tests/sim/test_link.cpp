@@ -84,6 +84,19 @@ TEST_CASE("a drop-tail limit in packets counts the packet being serialised") {
   CHECK(dir.offer(at(1200_us), 1500).kind == K::queue_full);
 }
 
+TEST_CASE("a queue that never drains keeps exact departure times over thousands of packets") {
+  auto dir = direction(rate_link(10'000'000));
+  // One 1.2 ms packet offered every 1.1 ms: the backlog grows by one every 12 packets.
+  for (int i = 0; i < 5000; ++i) {
+    Instant now = at(1100_us * i);
+    LinkVerdict v = dir.offer(now, 1500);
+    REQUIRE(v.arrival == at(1200_us * (i + 1)));
+    // Packets offered so far minus those whose last bit has left by now.
+    int64_t gone = (1100 * i) / 1200;
+    REQUIRE(dir.queued_packets(now) == i + 1 - gone);
+  }
+}
+
 TEST_CASE("a drop-tail limit in bytes admits a packet that exactly fills it") {
   LinkParams p = rate_link(10'000'000);
   p.queue_bytes = 4000;
