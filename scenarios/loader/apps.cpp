@@ -65,12 +65,20 @@ std::optional<ClosePolicy> read_close(Reader& r, const YAML::Node& n, const std:
                                       const std::vector<std::string>& allowed) {
   if (n.IsMap()) {
     MapView m(r, n, path, {"at"});
-    if (!m.require("at", "when to close, measured from the connection's establishment")) {
+    if (!m.require("at", "when to close, measured from connect() or accept()")) {
       return std::nullopt;
     }
     auto at = read_duration(r, *m.get("at"), m.path("at"), Zero::allowed);
     if (!at) return std::nullopt;
     return ClosePolicy{ClosePolicy::Kind::at, *at};
+  }
+  if (n.IsScalar() && n.Scalar() == "after_send" &&
+      std::find(allowed.begin(), allowed.end(), "after_send") == allowed.end()) {
+    // A server has nothing of its own to send: its reply is covered by after_reply.
+    r.error(n, path,
+            "expected one of after_peer, after_reply, never, abort, {at: T}, found "
+            "\"after_send\", which only a tcp_client has");
+    return std::nullopt;
   }
   std::vector<std::string> choices = allowed;
   choices.push_back("{at: T}");
@@ -224,9 +232,8 @@ void read_one_app(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
   }
   MapView kinds(r, item, path, {"tcp_server", "tcp_client", "syn_flood"});
   const MapView::Entry* chosen = nullptr;
-  for (std::string_view k : {"tcp_server", "tcp_client", "syn_flood"}) {
-    const MapView::Entry* e = kinds.entry(k);
-    if (!e) continue;
+  for (const MapView::Entry& entry : kinds.entries()) {
+    const MapView::Entry* e = &entry;
     if (chosen) {
       r.error(
           e->key_node, path,

@@ -148,14 +148,17 @@ void read_one_expectation(Reader& r, const YAML::Node& item, size_t i, Scenario&
             {"app", "host", "connected_by", "received", "result", "state", "accepted", "counter",
              "drops", "at", "within", "min", "max"});
   const KindInfo* info = nullptr;
-  for (const auto& k : kinds()) {
-    if (!m.has(k.key)) continue;
+  for (const auto& entry : m.entries()) {  // file order, so "found A and B" reads as written
+    auto k = std::find_if(kinds().begin(), kinds().end(),
+                          [&](const KindInfo& ki) { return ki.key == entry.key; });
+    if (k == kinds().end()) continue;
     if (info) {
-      r.error(m.entry(k.key)->key_node, path,
-              fmt::format("expected one check per expectation, found {} and {}", info->key, k.key));
+      r.error(
+          entry.key_node, path,
+          fmt::format("expected one check per expectation, found {} and {}", info->key, k->key));
       return;
     }
-    info = &k;
+    info = &*k;
   }
   if (!info) {
     r.error(item, path,
@@ -168,7 +171,7 @@ void read_one_expectation(Reader& r, const YAML::Node& item, size_t i, Scenario&
     const auto* e = m.entry(key);
     if (e && std::find(info->companions.begin(), info->companions.end(), key) ==
                  info->companions.end()) {
-      r.error(e->key_node, m.path(key), fmt::format("does not apply to a {} check", info->key));
+      r.error(e->key_node, m.path(key), fmt::format("does not apply to {} checks", info->key));
     }
   }
   Expectation e;

@@ -147,13 +147,18 @@ void read_one_fault(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
   MapView m(r, item, path,
             {"drop", "delay", "duplicate", "corrupt", "nth", "count", "by", "at", "link_down",
              "link_up", "set_link", "crash", "restart"});
-  std::vector<std::string_view> actions;
-  for (auto a : kPacketActions) {
-    if (m.has(a)) actions.push_back(a);
-  }
-  size_t packet_actions = actions.size();
-  for (auto a : kTimedActions) {
-    if (m.has(a)) actions.push_back(a);
+  std::vector<std::string_view> actions;  // in file order
+  size_t packet_actions = 0;
+  for (const auto& e : m.entries()) {
+    for (auto a : kPacketActions) {
+      if (e.key == a) {
+        actions.push_back(a);
+        ++packet_actions;
+      }
+    }
+    for (auto a : kTimedActions) {
+      if (e.key == a) actions.push_back(a);
+    }
   }
   if (actions.empty()) {
     r.error(item, path,
@@ -166,7 +171,7 @@ void read_one_fault(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
             fmt::format("expected one action per fault, found {} and {}", actions[0], actions[1]));
     return;
   }
-  if (packet_actions == 1) {
+  if (packet_actions == 1) {  // exactly one action, and it is a packet rule
     read_packet_fault(r, m, actions[0], sc, sc);
   } else {
     read_timed_fault(r, m, actions[0], sc, sc);

@@ -348,6 +348,11 @@ std::optional<Duration> read_duration(Reader& r, const YAML::Node& n, const std:
   std::string what = fmt::format("{} like \"10ms\"", kind);
   auto s = scalar(r, n, path, what);
   if (!s) return std::nullopt;
+  if (!s->empty() && s->front() == '-') {
+    std::string_view sign = zero == Zero::refused ? "a positive" : "a non-negative";
+    r.error(n, path, fmt::format("expected {} duration like \"10ms\", found {}", sign, quoted(*s)));
+    return std::nullopt;
+  }
   if (!starts_like_number(*s)) {
     r.error(n, path, fmt::format("expected {}, found {}", what, quoted(*s)));
     return std::nullopt;

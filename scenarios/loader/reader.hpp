@@ -84,6 +84,8 @@ class MapView {
   bool has(std::string_view key) const { return get(key).has_value(); }
   const Entry* entry(std::string_view key) const;
   const std::vector<Entry>& extras() const { return extras_; }
+  // The known keys present, in file order.
+  const std::vector<Entry>& entries() const { return entries_; }
   const std::string& path() const { return path_; }
   std::string path(std::string_view key) const { return join_path(path_, key); }
   const YAML::Node& node() const { return map_; }
