@@ -124,6 +124,11 @@ class GvGraph {
     return e;
   }
 
+  template <typename T>
+  void set_attr(T* obj, const char* key, const std::string& value) {
+    set(obj, key, value);
+  }
+
  private:
   template <typename T>
   void set(T* obj, const char* key, const std::string& value) {
@@ -165,7 +170,10 @@ void draw_arrows(GvGraph& g, const DiagramLayout& L) {
             {"penwidth", "1.2"},
             {"tooltip", gv_escape(a.tooltip)}},
            !dropped && a.fate != ArrowFate::in_flight);
-    g.text(al.label_box, a.label, FontSizes::label, color, a.tooltip);
+    // An opaque-ish background: where a label must cross another line, the text stays legible.
+    Agnode_t* label = g.text(al.label_box, a.label, FontSizes::label, color, a.tooltip);
+    g.set_attr(label, "style", "filled");
+    g.set_attr(label, "fillcolor", "#ffffffd0");
     if (dropped) {
       draw_cross(g, al.end, kLost);
       if (al.drop_box) g.text(*al.drop_box, a.drop_label, FontSizes::mark, kLost, a.tooltip);
@@ -190,7 +198,10 @@ void draw_marks(GvGraph& g, const DiagramLayout& L) {
         break;
       case MarkKind::fault:
         g.line({L.axis_x, ml.line_y}, {L.lifelines.back().x, ml.line_y},
-               {{"color", kFault}, {"style", "dashed"}, {"tooltip", gv_escape(m.tooltip)}});
+               {{"color", kFault},
+                {"style", "dashed"},
+                {"penwidth", "0.8"},
+                {"tooltip", gv_escape(m.tooltip)}});
         g.framed(ml.box, m.text, FontSizes::mark, kFault, "#f8f0fc", "filled", m.tooltip);
         break;
     }
@@ -354,7 +365,8 @@ std::string emit_graphviz(const DiagramLayout& L, DiagramFormat format) {
   agseterr(AGERR);
   GvGraph g(L.height);
   g.graph_attr("bgcolor", "white");
-  g.graph_attr("outputorder", "nodesfirst");
+  // Lines first, then boxes and text on top: a state box hides the lifeline under it.
+  g.graph_attr("outputorder", "edgesfirst");
   g.graph_attr("pad", "0");
   g.graph_attr("dpi", "96");
   // Two invisible corners pin the drawing's bounding box to the layout's page.

@@ -12,6 +12,9 @@ namespace netsim::viz {
 
 void SeqBases::observe(const Packet& p) {
   auto key = std::make_pair(p.src_addr(), p.dst_addr());
+  SeqNum end = p.tcp.seq + p.tcp.seq_len();
+  auto next = next_.find(key);
+  if (p.tcp.flags.syn() || next == next_.end() || end > next->second) next_[key] = end;
   auto it = bases_.find(key);
   if (p.tcp.flags.syn()) {
     // A retransmitted SYN carries the same ISN; a different one is a new incarnation.
@@ -27,6 +30,13 @@ std::optional<uint32_t> SeqBases::base(SocketAddr src, SocketAddr dst) const {
   auto it = bases_.find({src, dst});
   if (it == bases_.end()) return std::nullopt;
   return it->second.isn;
+}
+
+bool SeqBases::behind(const Packet& p) const {
+  const TcpFlags f = p.tcp.flags;
+  if (!p.tcp.payload.empty() || f.syn() || f.fin() || f.rst()) return false;
+  auto it = next_.find({p.src_addr(), p.dst_addr()});
+  return it != next_.end() && p.tcp.seq < it->second;
 }
 
 namespace {
@@ -61,7 +71,8 @@ std::string packet_label(const Packet& p, const SeqBases* bases) {
     out =
         s.flags.ack() ? fmt::format("FIN seq={} ack={}", seq, ack) : fmt::format("FIN seq={}", seq);
   } else if (s.flags.ack()) {
-    out = fmt::format("ACK ack={}", ack);
+    out = bases && bases->behind(p) ? fmt::format("ACK seq={} ack={}", seq, ack)
+                                    : fmt::format("ACK ack={}", ack);
   } else {
     out = fmt::format("{} seq={}", s.flags.to_string(), seq);
   }
@@ -156,7 +167,7 @@ std::optional<std::string> find_fraction(std::string_view s) {
 }
 
 std::string with_interval(std::string text, std::optional<Duration> interval) {
-  if (interval) text += fmt::format(" ({})", format_duration(*interval));
+  if (interval) text += fmt::format(" ({})", format_span(*interval));
   return text;
 }
 }  // namespace

@@ -25,6 +25,9 @@ class SeqBases {
   // seq (a new connection reusing the 4-tuple) starts a new base.
   void observe(const Packet& p);
   std::optional<uint32_t> base(SocketAddr src, SocketAddr dst) const;
+  // A segment whose seq lies before what its direction already sent: a keepalive or window
+  // probe (seq = SND.NXT - 1), whose seq is the point of the label.
+  bool behind(const Packet& p) const;
 
  private:
   struct Base {
@@ -32,11 +35,12 @@ class SeqBases {
     bool from_syn = false;
   };
   std::map<std::pair<SocketAddr, SocketAddr>, Base> bases_;
+  std::map<std::pair<SocketAddr, SocketAddr>, SeqNum> next_;  // highest seq + len sent
 };
 
-// "SYN seq=0", "SYN-ACK seq=0 ack=1", "ACK ack=1", "P. 1:14 (13) \"Hello,server!\"",
-// "FIN seq=14 ack=14", "RST seq=0"; " win=0" when the window is closed; " retx #2" for the
-// second retransmission. `bases` null or a missing base prints absolute numbers.
+// "SYN seq=0", "SYN-ACK seq=0 ack=1", "ACK ack=1" ("ACK seq=13 ack=1" for a probe), "P. 1:14 (13)
+// \"Hello,server!\"", "FIN seq=14 ack=14", "RST seq=0"; " win=0" when the window is closed; " retx
+// #2" for the second retransmission. `bases` null or a missing base prints absolute numbers.
 std::string packet_label(const Packet& p, const SeqBases* bases);
 
 // "\"Hello,server!\"" for short printable text (escapes \" \\ \r \n \t), the first 24

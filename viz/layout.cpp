@@ -78,26 +78,47 @@ std::vector<std::optional<Instant>> arrow_end_times(const DiagramModel& m) {
   return out;
 }
 
-ScaleInput scale_input(const DiagramModel& m, const std::vector<std::optional<Instant>>& ends) {
-  ScaleInput in;
-  auto add = [&in](Instant t, bool roomy) {
-    in.times.push_back(t);
-    in.roomy.push_back(roomy);
-  };
+struct Slots {
+  std::vector<size_t> start, end;
+};
+
+// Packets one endpoint sends at the same instant (an ACK and data, a burst on an infinitely
+// fast link) would be drawn on top of each other; each takes the next row instead. Arrivals
+// at one endpoint at the same instant likewise. Copies of one packet share their start.
+Slots arrow_slots(const DiagramModel& m, const std::vector<std::optional<Instant>>& ends) {
+  Slots s;
+  std::map<std::pair<size_t, Instant>, std::vector<uint64_t>> sending;
+  std::map<std::pair<size_t, Instant>, size_t> arriving;
   for (size_t i = 0; i < m.arrows.size(); ++i) {
     const auto& a = m.arrows[i];
-    add(a.sent, true);
+    auto& uids = sending[{a.from, a.sent}];
+    auto it = std::find(uids.begin(), uids.end(), a.uid);
+    if (it == uids.end() || a.uid == 0) it = uids.insert(uids.end(), a.uid);
+    s.start.push_back(static_cast<size_t>(it - uids.begin()));
+    bool reaches = a.fate == ArrowFate::delivered || a.fate == ArrowFate::dropped_at_receiver;
+    s.end.push_back(reaches && ends[i] ? arriving[{a.to, *ends[i]}]++ : 0);
+  }
+  return s;
+}
+
+ScaleInput scale_input(const DiagramModel& m, const std::vector<std::optional<Instant>>& ends,
+                       const Slots& slots) {
+  ScaleInput in;
+  for (size_t i = 0; i < m.arrows.size(); ++i) {
+    const auto& a = m.arrows[i];
+    in.events.push_back({a.sent, true, slots.start[i]});
     if (ends[i]) {
-      add(*ends[i], a.fate != ArrowFate::delivered);
-      in.spans.emplace_back(a.sent, *ends[i]);
+      // An end needs no row of its own: its label is the sender's, a drop's sits beside it.
+      in.events.push_back({*ends[i], false, slots.end[i]});
+      in.spans.push_back({a.sent, slots.start[i], *ends[i], slots.end[i]});
     }
     if (a.fate == ArrowFate::delivered && a.ended) in.transits.push_back(*a.ended - a.sent);
   }
   for (const auto& mk : m.marks)
-    add(mk.t, true);
+    in.events.push_back({mk.t, true, 0});
   for (const auto& b : m.bands) {
-    add(b.first, true);
-    add(b.last, true);
+    in.events.push_back({b.first, true, 0});
+    in.events.push_back({b.last, true, 0});
   }
   return in;
 }
@@ -112,7 +133,7 @@ class Layouter {
  private:
   void columns();
   void headers_and_title();
-  void arrows(const std::vector<std::optional<Instant>>& ends);
+  void arrows(const std::vector<std::optional<Instant>>& ends, const Slots& slots);
   void gap_labels();
   void marks();
   void bands();
@@ -138,14 +159,20 @@ double Layouter::mark_width(size_t lifeline) const {
 // never sit where the arrows between the first two lifelines leave and arrive.
 void Layouter::columns() {
   const auto& m = L_.model;
-  double widest_label = 0;
+  // Each gap between neighbours is as wide as the widest label it must hold; a label spanning
+  // several gaps shares its width among them.
+  std::vector<double> need(m.lifelines.size(), 200.0);
+  auto require = [&need](size_t a, size_t b, double width) {
+    size_t lo = std::min(a, b), hi = std::max(a, b);
+    for (size_t g = lo; g < hi; ++g) {
+      need[g] = std::max(need[g], width / static_cast<double>(hi - lo));
+    }
+  };
   for (const auto& a : m.arrows) {
-    widest_label = std::max(widest_label, text_width(a.label, FontSizes::label) + 6);
+    require(a.from, a.to, text_width(a.label, FontSizes::label) + 46);
   }
-  for (const auto& b : m.bands) {
-    widest_label = std::max(widest_label, lines_width(b.lines, FontSizes::label) + 16);
-  }
-  double spacing = std::max(200.0, widest_label + 40);
+  for (const auto& b : m.bands)
+    require(b.from, b.to, lines_width(b.lines, FontSizes::label) + 56);
   double tick_w = 0;
   for (const auto& a : m.arrows) {
     tick_w = std::max(tick_w, text_width(format_time(a.sent), FontSizes::tick));
@@ -162,7 +189,7 @@ void Layouter::columns() {
   double x = L_.axis_x + 12 + std::max(mark_width(0) + 8, header_w[0] / 2);
   for (size_t i = 0; i < m.lifelines.size(); ++i) {
     if (i > 0) {
-      double gap = spacing + (i >= 2 ? mark_width(i - 1) + 8 : 0);
+      double gap = need[i - 1] + (i >= 2 ? mark_width(i - 1) + 8 : 0);
       x += std::max(gap, (header_w[i - 1] + header_w[i]) / 2 + 16);
     }
     L_.lifelines[i].x = x;
@@ -198,15 +225,17 @@ void Layouter::headers_and_title() {
   L_.plot_top = top + tallest + 24;
 }
 
-void Layouter::arrows(const std::vector<std::optional<Instant>>& ends) {
+void Layouter::arrows(const std::vector<std::optional<Instant>>& ends, const Slots& slots) {
   const auto& m = L_.model;
   for (size_t i = 0; i < m.arrows.size(); ++i) {
     const auto& a = m.arrows[i];
     ArrowLayout al;
     double x1 = L_.lifelines[a.from].x, x2 = L_.lifelines[a.to].x;
-    al.start = {x1, L_.scale.y_of(a.sent)};
+    al.start_slot = slots.start[i];
+    al.end_slot = slots.end[i];
+    al.start = {x1, L_.scale.y_of(a.sent, al.start_slot)};
     al.end_time = ends[i];
-    double y2 = ends[i] ? L_.scale.y_of(*ends[i]) : al.start.y + Metrics::arrow_dy;
+    double y2 = ends[i] ? L_.scale.y_of(*ends[i], al.end_slot) : al.start.y + Metrics::arrow_dy;
     bool reaches = a.fate == ArrowFate::delivered || a.fate == ArrowFate::dropped_at_receiver;
     al.end = {reaches ? x2 : (x1 + x2) / 2, y2};
     L_.arrows.push_back(al);
@@ -286,10 +315,12 @@ DiagramLayout Layouter::run() {
   auto ends = arrow_end_times(L_.model);
   columns();
   headers_and_title();
-  auto scale = build_scale(scale_input(L_.model, ends), opt_.compress_gaps_over, L_.plot_top);
+  Slots slots = arrow_slots(L_.model, ends);
+  auto scale =
+      build_scale(scale_input(L_.model, ends, slots), opt_.compress_gaps_over, L_.plot_top);
   L_.scale = std::move(scale.scale);
   L_.gaps = std::move(scale.gaps);
-  arrows(ends);
+  arrows(ends, slots);
   gap_labels();
   marks();
   bands();

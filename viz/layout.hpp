@@ -42,6 +42,9 @@ class TimeScale {
   TimeScale(std::vector<Instant> times, std::vector<double> ys, double pt_per_ns)
       : times_(std::move(times)), ys_(std::move(ys)), pt_per_ns_(pt_per_ns) {}
   double y_of(Instant t) const;
+  // Simultaneous events on one lifeline take one row each below their time's y.
+  double y_of(Instant t, size_t slot) const { return y_of(t) + static_cast<double>(slot) * kRow; }
+  static constexpr double kRow = 26;
   double pt_per_ns() const { return pt_per_ns_; }
   const std::vector<Instant>& times() const { return times_; }
   const std::vector<double>& ys() const { return ys_; }
@@ -75,8 +78,9 @@ struct LifelineLayout {
 };
 
 struct ArrowLayout {
-  Point start, end;                 // end is the cross for drops, the stub's tip in flight
-  std::optional<Instant> end_time;  // the time end.y stands for
+  Point start, end;                     // end is the cross for drops, the stub's tip in flight
+  size_t start_slot = 0, end_slot = 0;  // start.y == scale.y_of(sent, start_slot)
+  std::optional<Instant> end_time;      // end.y == scale.y_of(*end_time, end_slot)
   Box label_box;
   std::optional<Box> drop_box;  // the drop reason, next to the cross
 };

@@ -11,21 +11,31 @@
 namespace netsim::viz::detail {
 
 struct ScaleInput {
-  std::vector<Instant> times;  // every event time (duplicates allowed)
-  std::vector<bool> roomy;     // parallel: the event carries a label and needs a row
-  std::vector<std::pair<Instant, Instant>> spans;  // arrows: their ends must be visibly apart
-  std::vector<Duration> transits;                  // one-way times of delivered packets
+  struct Event {
+    Instant t;
+    bool roomy = false;  // carries a label and needs a row above it
+    size_t slot = 0;     // rows below its time's y (simultaneous sends from one endpoint)
+  };
+  struct Span {  // an arrow: its end must lie visibly below its start
+    Instant from;
+    size_t from_slot = 0;
+    Instant to;
+    size_t to_slot = 0;
+  };
+  std::vector<Event> events;  // duplicates allowed
+  std::vector<Span> spans;
+  std::vector<Duration> transits;  // one-way times of delivered packets
 };
 
 // Layout constants shared by the layout files.
 struct Metrics {
   static constexpr double margin = 16;
-  static constexpr double row = 20;        // least height between two labelled events
-  static constexpr double min_step = 6;    // least height between two distinct times
-  static constexpr double arrow_dy = 18;   // least drop of an arrow: it must visibly slope
-  static constexpr double transit = 48;    // the typical one-way transit's height
+  static constexpr double row = TimeScale::kRow;  // least height between labelled events
+  static constexpr double min_step = 6;           // least height between two distinct times
+  static constexpr double arrow_dy = 18;          // least drop of an arrow: it must visibly slope
+  static constexpr double transit = 48;           // the typical one-way transit's height
   static constexpr double break_min = 44;  // least height of a compressed gap (room for label)
-  static constexpr double page = 1000;     // what the automatic compression aims to fit in
+  static constexpr double page = 800;      // what the automatic compression aims to fit in
   static constexpr double line = 13;       // one line of 10 pt text
 };
 

@@ -16,18 +16,46 @@ double overlap_area(const Box& a, const Box& b) {
   return w > 0 && h > 0 ? w * h : 0;
 }
 
+// Does segment a-b pass through the inside of box r? (Liang-Barsky clipping.)
+bool crosses(Point a, Point b, const Box& r) {
+  double t0 = 0, t1 = 1, dx = b.x - a.x, dy = b.y - a.y;
+  const double p[4] = {-dx, dx, -dy, dy};
+  const double q[4] = {a.x - r.x, r.right() - a.x, a.y - r.y, r.bottom() - a.y};
+  for (int i = 0; i < 4; ++i) {
+    if (p[i] == 0) {
+      if (q[i] <= 0) return false;
+      continue;
+    }
+    double t = q[i] / p[i];
+    if (p[i] < 0) {
+      t0 = std::max(t0, t);
+    } else {
+      t1 = std::min(t1, t);
+    }
+  }
+  return t0 < t1;
+}
+
+// What a label must not cover: text boxes first of all, then lines (other arrows, lifelines).
 class Obstacles {
  public:
   void add(const Box& b) { boxes_.push_back(b); }
-  double cost(const Box& b) const {
+  void add_line(Point a, Point b) { lines_.emplace_back(a, b); }
+  // Overlapping text costs far more than crossing a line; `skip` is the label's own arrow.
+  double cost(const Box& b, size_t skip) const {
     double c = 0;
-    for (const auto& o : boxes_)
-      c += overlap_area(b, o);
+    for (const auto& o : boxes_) {
+      c += 1000 * overlap_area(b, o);
+    }
+    for (size_t i = 0; i < lines_.size(); ++i) {
+      if (i != skip && crosses(lines_[i].first, lines_[i].second, b)) c += 40;
+    }
     return c;
   }
 
  private:
   std::vector<Box> boxes_;
+  std::vector<std::pair<Point, Point>> lines_;
 };
 
 // y of the segment a-b at x, holding the end values outside its x range.
@@ -37,14 +65,15 @@ double y_at(Point a, Point b, double x) {
   return a.y + f * (b.y - a.y);
 }
 
-Box best_of(const std::vector<Box>& candidates, const Obstacles& obs) {
+// The cheapest candidate: covering text is worst, crossing a line costs a little, and each
+// step away from the preferred position (the first candidate) costs less still.
+Box best_of(const std::vector<Box>& candidates, const Obstacles& obs, size_t own_line) {
   Box best = candidates.front();
   double best_cost = -1;
-  for (const auto& c : candidates) {
-    double cost = obs.cost(c);
-    if (cost == 0) return c;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    double cost = obs.cost(candidates[i], own_line) + 8 * static_cast<double>(i);
     if (best_cost < 0 || cost < best_cost) {
-      best = c;
+      best = candidates[i];
       best_cost = cost;
     }
   }
@@ -84,17 +113,25 @@ void place_labels(DiagramLayout& L) {
     obs.add(t.box);
   for (const auto& b : L.bands)
     obs.add(b.label_box);
-  for (const auto& g : L.gaps)
+  for (const auto& g : L.gaps) {
     obs.add(g.box);
+  }
+  // Lines are numbered like the arrows, so an arrow's own line can be skipped.
+  for (const auto& a : L.arrows) {
+    obs.add_line(a.start, a.end);
+  }
+  for (const auto& l : L.lifelines) {
+    obs.add_line({l.x, l.y_top}, {l.x, l.y_bottom});
+  }
   for (size_t i = 0; i < L.arrows.size(); ++i) {
     const auto& a = L.model.arrows[i];
     auto& al = L.arrows[i];
     double w = text_width(a.label, FontSizes::label) + 6, h = Metrics::line;
-    al.label_box = best_of(arrow_label_candidates(al, w, h, L.width - Metrics::margin), obs);
+    al.label_box = best_of(arrow_label_candidates(al, w, h, L.width - Metrics::margin), obs, i);
     obs.add(al.label_box);
     if (!a.drop_label.empty()) {
       double dw = text_width(a.drop_label, FontSizes::mark) + 6;
-      al.drop_box = best_of(drop_label_candidates(al.end, dw, 12), obs);
+      al.drop_box = best_of(drop_label_candidates(al.end, dw, 12), obs, i);
       obs.add(*al.drop_box);
     }
   }

@@ -33,30 +33,35 @@ constexpr double kNever = std::numeric_limits<double>::infinity();
 struct Knots {
   std::vector<Instant> times;
   std::vector<bool> roomy;
-  std::vector<std::vector<size_t>> starts_ending_here;  // spans: start knot per end knot
+  std::vector<size_t> extra_rows;  // highest slot used at the knot
+  struct Need {
+    size_t from_knot, from_slot, to_slot;
+  };
+  std::vector<std::vector<Need>> ending_here;  // spans, by the knot they end at
 };
 
 Knots make_knots(const ScaleInput& in) {
-  std::vector<std::pair<Instant, bool>> ev;
-  for (size_t i = 0; i < in.times.size(); ++i)
-    ev.emplace_back(in.times[i], in.roomy[i]);
-  std::sort(ev.begin(), ev.end());
+  std::vector<ScaleInput::Event> ev = in.events;
+  std::sort(ev.begin(), ev.end(), [](const auto& a, const auto& b) { return a.t < b.t; });
   Knots k;
-  for (const auto& [t, roomy] : ev) {
-    if (k.times.empty() || k.times.back() != t) {
-      k.times.push_back(t);
-      k.roomy.push_back(roomy);
-    } else if (roomy) {
-      k.roomy.back() = true;
+  for (const auto& e : ev) {
+    if (k.times.empty() || k.times.back() != e.t) {
+      k.times.push_back(e.t);
+      k.roomy.push_back(e.roomy);
+      k.extra_rows.push_back(e.slot);
+    } else {
+      if (e.roomy) k.roomy.back() = true;
+      k.extra_rows.back() = std::max(k.extra_rows.back(), e.slot);
     }
   }
-  k.starts_ending_here.resize(k.times.size());
+  k.ending_here.resize(k.times.size());
   auto index = [&](Instant t) {
     return static_cast<size_t>(std::lower_bound(k.times.begin(), k.times.end(), t) -
                                k.times.begin());
   };
-  for (const auto& [from, to] : in.spans) {
-    if (to > from) k.starts_ending_here[index(to)].push_back(index(from));
+  for (const auto& s : in.spans) {
+    if (s.to > s.from)
+      k.ending_here[index(s.to)].push_back({index(s.from), s.from_slot, s.to_slot});
   }
   return k;
 }
@@ -83,9 +88,11 @@ double base_scale(const ScaleInput& in, const Knots& k) {
 // Heights for a given compression threshold (in points); gaps collects the broken stretches.
 std::vector<double> run(const Knots& k, double s, double threshold, double top,
                         std::vector<AxisGap>* gaps) {
+  constexpr double row = TimeScale::kRow;
   std::vector<double> ys(k.times.size(), top);
   for (size_t j = 1; j < k.times.size(); ++j) {
     Duration dt = k.times[j] - k.times[j - 1];
+    double prev_bottom = ys[j - 1] + static_cast<double>(k.extra_rows[j - 1]) * row;
     double linear = s * static_cast<double>(dt.ns());
     double h = std::max(linear, k.roomy[j] ? Metrics::row : Metrics::min_step);
     bool broken = linear > threshold;
@@ -94,12 +101,14 @@ std::vector<double> run(const Knots& k, double s, double threshold, double top,
       h = std::max(Metrics::break_min,
                    threshold + 8 * std::min(std::log2(linear / threshold), 6.0));
     }
-    double y = ys[j - 1] + h;
-    for (size_t i : k.starts_ending_here[j])
-      y = std::max(y, ys[i] + Metrics::arrow_dy);
+    double y = prev_bottom + h;
+    for (const auto& n : k.ending_here[j]) {
+      y = std::max(y, ys[n.from_knot] + static_cast<double>(n.from_slot) * row + Metrics::arrow_dy -
+                          static_cast<double>(n.to_slot) * row);
+    }
     ys[j] = y;
     if (broken && gaps) {
-      gaps->push_back(AxisGap{k.times[j - 1], k.times[j], ys[j - 1], ys[j],
+      gaps->push_back(AxisGap{k.times[j - 1], k.times[j], prev_bottom, ys[j],
                               "… " + format_span(dt) + " …", Box{}});
     }
   }
@@ -115,7 +124,7 @@ ScaleResult build_scale(const ScaleInput& in, std::optional<Duration> compress_o
     threshold = std::max(1.0, s * static_cast<double>(compress_over->ns()));
   } else if (!compress_over) {
     // The largest threshold that fits the page; past the smallest, the diagram is just long.
-    for (double candidate : {kNever, 200.0, 140.0, 100.0, 70.0, 50.0}) {
+    for (double candidate : {kNever, 160.0, 120.0, 90.0, 60.0}) {
       threshold = candidate;
       auto ys = run(k, s, candidate, top, nullptr);
       if (ys.empty() || ys.back() - top <= Metrics::page) break;

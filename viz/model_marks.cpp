@@ -109,10 +109,12 @@ void ModelBuilder::add_bands() {
       return kind_rank(x.first.second) < kind_rank(y.first.second);
     });
     for (const auto& [what, k] : kinds) {
-      std::string line = fmt::format("× {} {} {} {}", group_thousands(k.sent), what.second,
-                                     what.first ? "from" : "to", agg.address);
+      std::string line =
+          what.first
+              ? fmt::format("× {} {} from {}", group_thousands(k.sent), what.second, agg.address)
+              : fmt::format("× {} {} back", group_thousands(k.sent), what.second);
       if (k.dropped > 0) {
-        line += fmt::format(", {} dropped", group_thousands(k.dropped));
+        line += fmt::format(", {} lost", group_thousands(k.dropped));
         if (k.reasons.size() == 1) line += " (" + *k.reasons.begin() + ")";
       }
       band.lines.push_back(line);
