@@ -1,0 +1,301 @@
+// Connection's public face and the TCB's bookkeeping: construction, the one set_state() that
+// changes the state and traces it, entering ESTABLISHED / TIME_WAIT / CLOSED, application
+// notices, trace helpers, and the invariant check used by the property tests.
+
+#include <fmt/format.h>
+
+#include "protocols/tcp/tcb.hpp"
+#include "sim/units.hpp"
+
+namespace netsim::tcp {
+
+std::string ConnKey::to_string() const {
+  return local.to_string() + ">" + remote.to_string();
+}
+
+Connection::Tcb::Tcb(SocketId id_, ConnKey key_, const SocketOptions& opts_, ConnContext ctx_)
+    : id(id_), key(key_), opts(opts_), ctx(ctx_) {
+  const Profile& p = prof();
+  rto = RtoEstimator(p.rto_initial, p.rto_min, p.rto_max);
+  mss = p.mss;
+}
+
+// The only place the state changes (DESIGN.md property 5).
+void Connection::Tcb::set_state(Instant, State next, std::string_view cause, Outbox& out) {
+  if (next == state) return;
+  if (tracing()) {
+    TraceNote n;
+    n.kind = TraceNote::Kind::state;
+    n.socket = id;
+    n.local = key.local;
+    n.remote = key.remote;
+    n.from = state;
+    n.to = next;
+    n.cause = std::string(cause);
+    out.trace.push_back(std::move(n));
+  }
+  state = next;
+}
+
+void Connection::Tcb::enter_established(Instant now, std::string_view cause, Outbox& out) {
+  set_state(now, State::established, cause, out);
+  stats.established_at = now;
+  ++ctx.counters->connections_established;
+  // tcp_finish_connect() / tcp_create_openreq_child(): the keepalive timer starts now.
+  arm_keepalive(now);
+  if (active_open) notify(AppNotice::Kind::connected, out);
+}
+
+// tcp_time_wait(): every other timer stops; the TIME_WAIT timer runs TCP_TIMEWAIT_LEN.
+void Connection::Tcb::enter_time_wait(Instant now, std::string_view cause, Outbox& out) {
+  set_state(now, State::time_wait, cause, out);
+  stop_timers();
+  tw_at = now + prof().time_wait;
+  rtx.clear();
+  rcvbuf.clear_out_of_order();
+}
+
+// tcp_done(): the connection is gone. An error (tcp_write_err(), tcp_reset()) is reported
+// before `closed`; no segment is sent here.
+void Connection::Tcb::enter_closed(Instant now, std::string_view cause, SocketError err,
+                                   Outbox& out) {
+  set_state(now, State::closed, cause, out);
+  stop_timers();
+  rtx.clear();
+  sndbuf.consume(sndbuf.size());
+  rcvbuf.clear();
+  if (err != SocketError::none) notify(AppNotice::Kind::error, out, err);
+  notify(AppNotice::Kind::closed, out);
+  released = true;
+}
+
+// An orphan has no application to tell anything but that its id is free again.
+void Connection::Tcb::notify(AppNotice::Kind kind, Outbox& out, SocketError err, Payload data) {
+  if (orphaned && kind != AppNotice::Kind::closed) return;
+  AppNotice n;
+  n.kind = kind;
+  n.socket = id;
+  n.data = std::move(data);
+  n.error = err;
+  out.notices.push_back(std::move(n));
+}
+
+void Connection::Tcb::trace_timer(TimerKind kind, uint32_t attempt, std::string detail,
+                                  Outbox& out) const {
+  if (!tracing()) return;
+  TraceNote n;
+  n.kind = TraceNote::Kind::timer;
+  n.socket = id;
+  n.local = key.local;
+  n.remote = key.remote;
+  n.timer = kind;
+  n.attempt = attempt;
+  n.detail = std::move(detail);
+  out.trace.push_back(std::move(n));
+}
+
+void Connection::Tcb::trace_cwnd(uint32_t before, Outbox& out) const {
+  if (!tracing() || !cc || cc->cwnd() == before) return;
+  TraceNote n;
+  n.kind = TraceNote::Kind::counter;
+  n.socket = id;
+  n.local = key.local;
+  n.remote = key.remote;
+  n.counter = "cwnd";
+  n.value = cc->cwnd();
+  out.trace.push_back(std::move(n));
+}
+
+void Connection::Tcb::stop_timers() {
+  rtx_at = dack_at = persist_at = ka_at = tw_at = fw2_at = kNever;
+  ack_pending = ack_now = false;
+}
+
+bool Connection::Tcb::synchronized() const {
+  switch (state) {
+    case State::closed:
+    case State::listen:
+    case State::syn_sent:
+    case State::syn_received:
+      return false;
+    case State::established:
+    case State::fin_wait_1:
+    case State::fin_wait_2:
+    case State::close_wait:
+    case State::closing:
+    case State::last_ack:
+    case State::time_wait:
+      return true;
+  }
+  return false;
+}
+
+uint32_t Connection::Tcb::unsent_data() const {
+  return snd_nxt < write_seq ? static_cast<uint32_t>(write_seq - snd_nxt) : 0;
+}
+
+// Bytes in the network: outstanding minus what an RTO declared lost and is not resent yet.
+uint32_t Connection::Tcb::flight_size() const {
+  uint32_t outstanding = static_cast<uint32_t>(snd_nxt - snd_una);
+  if (retx_next < loss_high) {
+    SeqNum from = seq_max(retx_next, snd_una);
+    if (from < loss_high) outstanding -= static_cast<uint32_t>(loss_high - from);
+  }
+  return outstanding;
+}
+
+namespace {
+bool fail(std::string* why, std::string msg) {
+  if (why) *why = std::move(msg);
+  return false;
+}
+}  // namespace
+
+bool Connection::Tcb::check_invariants(std::string* why) const {
+  if (snd_una > snd_nxt) return fail(why, "SND.UNA is after SND.NXT");
+  if (state == State::closed) {
+    if (next_deadline()) return fail(why, "a timer is armed in CLOSED");
+    return true;
+  }
+  if (state == State::time_wait &&
+      (rtx_at != kNever || dack_at != kNever || persist_at != kNever || ka_at != kNever)) {
+    return fail(why, "a timer other than TIME_WAIT is armed in TIME_WAIT");
+  }
+  if (state == State::time_wait && tw_at == kNever) return fail(why, "TIME_WAIT without timer");
+  if (state == State::syn_sent && rtx_at == kNever) return fail(why, "SYN_SENT without SYN timer");
+  if (fw2_at != kNever && !(state == State::fin_wait_2 && orphaned)) {
+    return fail(why, "FIN_WAIT_2 timer outside an orphaned FIN_WAIT_2");
+  }
+  if (state == State::syn_sent || state == State::syn_received) {
+    if (!rtx.empty()) return fail(why, "data in flight before the handshake completed");
+    if (snd_una != iss || snd_nxt != iss + 1) return fail(why, "handshake sequence numbers");
+  }
+  SeqNum data_una = snd_una == iss ? iss + 1 : seq_min(snd_una, write_seq);
+  if (write_seq < data_una || sndbuf.size() != static_cast<size_t>(write_seq - data_una)) {
+    return fail(why, fmt::format("send buffer holds {} bytes, sequence space says {}",
+                                 sndbuf.size(), write_seq - data_una));
+  }
+  if (synchronized() && state != State::time_wait) {
+    if (snd_nxt > write_seq + (fin_queued ? 1u : 0u)) return fail(why, "sent beyond the data");
+    SeqNum expect = snd_una;
+    for (size_t i = 0; i < rtx.size(); ++i) {
+      if (rtx.at(i).seq != expect) return fail(why, "retransmission queue has a gap");
+      expect = rtx.at(i).end();
+    }
+    if (expect != snd_nxt) return fail(why, "retransmission queue does not end at SND.NXT");
+    if (flight_size() > static_cast<uint32_t>(snd_nxt - snd_una)) {
+      return fail(why, "flight size above outstanding data");
+    }
+  }
+  if (state != State::syn_sent) {
+    if (rcv_adv < rcv_nxt) return fail(why, "advertised right edge behind RCV.NXT");
+    if (static_cast<uint32_t>(rcv_adv - rcv_nxt) > kMaxWindow) return fail(why, "window > 65535");
+    if (!rcvbuf.check(rcv_nxt, rcv_adv, why)) return false;
+  }
+  if (rcvbuf.readable() > prof().rcv_buffer) return fail(why, "receive buffer overfull");
+  if (cc && cc->cwnd() < mss) return fail(why, "cwnd below one segment");
+  return true;
+}
+
+// ---- Connection: the public API forwards to the TCB -------------------------------------------
+
+Connection::Connection(SocketId id, ConnKey key, const SocketOptions& opts, ConnContext ctx)
+    : tcb_(std::make_unique<Tcb>(id, key, opts, ctx)) {}
+
+Connection::~Connection() = default;
+
+void Connection::open_active(Instant now, SeqNum iss, Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  tcb_->open_active(now, iss, out);
+}
+
+void Connection::open_passive(Instant now, const Handshake& hs, State from, std::string_view cause,
+                              Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  tcb_->open_passive(now, hs, from, cause, out);
+}
+
+void Connection::on_segment(Instant now, const Segment& seg, Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  tcb_->on_segment(now, seg, out);
+}
+
+void Connection::on_timer(Instant now, Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  tcb_->on_timer(now, out);
+}
+
+std::optional<Instant> Connection::next_deadline() const {
+  return tcb_->next_deadline();
+}
+
+SocketError Connection::send(Instant now, Payload data, Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  return tcb_->send(now, std::move(data), out);
+}
+
+Payload Connection::read(Instant now, size_t max_bytes, Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  return tcb_->read(now, max_bytes, out);
+}
+
+void Connection::shutdown_write(Instant now, Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  tcb_->shutdown_write(now, out);
+}
+
+void Connection::close(Instant now, Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  tcb_->close(now, out);
+}
+
+void Connection::abort(Instant now, Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  tcb_->abort(now, out);
+}
+
+void Connection::set_options(const SocketOptions& opts) {
+  tcb_->set_options(opts);
+}
+
+// tcp_timewait_state_process(): a SYN (no ACK, no RST) whose sequence number is above what
+// this incarnation received may reopen the 4-tuple (RFC 1122 4.2.2.13). Timestamps are not
+// modelled, so the sequence number is the only test.
+bool Connection::syn_may_reuse(const Segment& syn) const {
+  const Tcb& t = *tcb_;
+  return t.state == State::time_wait && syn.flags.syn() && !syn.flags.ack() && !syn.flags.rst() &&
+         syn.seq > t.rcv_nxt;
+}
+
+SocketId Connection::id() const {
+  return tcb_->id;
+}
+const ConnKey& Connection::key() const {
+  return tcb_->key;
+}
+State Connection::state() const {
+  return tcb_->state;
+}
+SocketStats Connection::stats() const {
+  return tcb_->stats;
+}
+bool Connection::orphaned() const {
+  return tcb_->orphaned;
+}
+bool Connection::released() const {
+  return tcb_->released;
+}
+bool Connection::check_invariants(std::string* why) const {
+  return tcb_->check_invariants(why);
+}
+
+}  // namespace netsim::tcp

@@ -1,0 +1,233 @@
+// Application commands (RFC 9293 §3.10.1-3.10.5 OPEN, SEND, RECEIVE, CLOSE, ABORT) with
+// Linux's semantics: tcp_connect(), tcp_sendmsg(), tcp_recvmsg() + tcp_cleanup_rbuf(),
+// tcp_shutdown(), __tcp_close() and tcp_disconnect().
+
+#include <algorithm>
+
+#include "protocols/tcp/tcb.hpp"
+
+namespace netsim::tcp {
+
+void Connection::Tcb::init_connection(SeqNum iss_value) {
+  iss = iss_value;
+  snd_una = iss;
+  snd_nxt = iss + 1;
+  write_seq = iss + 1;
+  snd_sml = pushed_seq = iss + 1;
+  loss_high = retx_next = iss;
+}
+
+// tcp_connect(): SYN at once, RTO = the initial RTO, retrans_stamp = now.
+void Connection::Tcb::open_active(Instant now, SeqNum iss_value, Outbox& out) {
+  if (state != State::closed || released) return;
+  active_open = true;
+  init_connection(iss_value);
+  syn_sent_at = now;
+  set_state(now, State::syn_sent, "connect", out);
+  send_syn(now, false, out);
+  rtx_at = now + rto.rto();
+}
+
+// A listener completed the handshake: the child starts in ESTABLISHED with what the
+// listener learned (tcp_create_openreq_child()).
+void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
+                                   std::string_view cause, Outbox& out) {
+  if (state != State::closed || released) return;
+  init_connection(hs.iss);
+  snd_una = snd_nxt = hs.iss + 1;
+  irs = hs.irs;
+  rcv_nxt = rcv_wup = irs + 1;
+  rcv_adv = rcv_nxt + prof().synack_window;  // what the SYN-ACK offered
+  peer_mss = hs.peer_mss;
+  mss = std::min(prof().mss, peer_mss);
+  rcv_mss = std::min<uint16_t>(536, mss);
+  snd_wnd = max_snd_wnd = hs.peer_window;
+  snd_wl1 = irs + 1;
+  snd_wl2 = snd_una;
+  syn_retransmitted = hs.synack_retransmitted;
+  // Karn: the SYN-ACK to ACK time is a sample only if the SYN-ACK went once; otherwise (and
+  // for a SYN cookie, which keeps no send time) the first data RTO is TCP_TIMEOUT_FALLBACK.
+  if (hs.rtt_sample && !hs.synack_retransmitted) {
+    rto.sample(*hs.rtt_sample);
+  } else {
+    rto.set_fallback(prof().rto_fallback);
+  }
+  start_congestion_control();
+  last_rcv = now;
+  state = from;  // the listener's request state; the change below is traced from it
+  enter_established(now, cause, out);
+}
+
+// tcp_sendmsg(): data is queued in SYN_SENT / SYN_RECEIVED (sent once established) and in
+// ESTABLISHED / CLOSE_WAIT; after shutdown(SHUT_WR) or close() writing fails with EPIPE.
+// The whole payload is always accepted (an application is modelled as one write).
+SocketError Connection::Tcb::send(Instant now, Payload data, Outbox& out) {
+  switch (state) {
+    case State::listen:
+      return SocketError::einval;
+    case State::closed:
+    case State::fin_wait_1:
+    case State::fin_wait_2:
+    case State::closing:
+    case State::last_ack:
+    case State::time_wait:
+      return SocketError::epipe;
+    case State::syn_sent:
+    case State::syn_received:
+    case State::established:
+    case State::close_wait:
+      break;
+  }
+  if (fin_queued) return SocketError::epipe;
+  if (data.empty()) return SocketError::none;
+  write_seq += static_cast<uint32_t>(data.size());
+  sndbuf.append(std::move(data));
+  transmit(now, out);
+  return SocketError::none;
+}
+
+// tcp_recvmsg() + tcp_cleanup_rbuf(): reading frees buffer space; if the window we could
+// offer is now at least twice what the peer was last told (and that was at most half the
+// largest window), a window update goes out at once.
+Payload Connection::Tcb::read(Instant now, size_t max_bytes, Outbox& out) {
+  Payload p = rcvbuf.read(max_bytes);
+  if (p.empty()) return p;
+  bool receiving = state == State::established || state == State::fin_wait_1 ||
+                   state == State::fin_wait_2 || state == State::syn_received;
+  if (receiving) {
+    uint32_t cur = static_cast<uint32_t>(rcv_adv - rcv_nxt);
+    if (2 * cur <= kMaxWindow) {
+      uint32_t next = free_window();
+      if (next != 0 && next >= 2 * cur) send_ack(now, out);
+    }
+  }
+  return p;
+}
+
+// tcp_shutdown(SHUT_WR) through tcp_close_state(): ESTABLISHED -> FIN_WAIT_1, CLOSE_WAIT ->
+// LAST_ACK, SYN_RECEIVED -> FIN_WAIT_1, each with a FIN after the queued data; SYN_SENT ->
+// CLOSED (Linux's new_state table has no FIN action there).
+void Connection::Tcb::shutdown_write(Instant now, Outbox& out) {
+  switch (state) {
+    case State::syn_sent:
+      enter_closed(now, "shutdown", SocketError::none, out);
+      return;
+    case State::syn_received:
+    case State::established:
+      if (!fin_queued) queue_fin(now, State::fin_wait_1, "shutdown", out);
+      return;
+    case State::close_wait:
+      if (!fin_queued) queue_fin(now, State::last_ack, "shutdown", out);
+      return;
+    case State::closed:
+    case State::listen:
+    case State::fin_wait_1:
+    case State::fin_wait_2:
+    case State::closing:
+    case State::last_ack:
+    case State::time_wait:
+      return;
+  }
+}
+
+void Connection::Tcb::queue_fin(Instant now, State next, std::string_view cause, Outbox& out) {
+  fin_queued = true;
+  set_state(now, next, cause, out);
+  transmit(now, out);
+}
+
+// __tcp_close(): unread data means RST+ACK instead of FIN (RFC 2525 §2.17, data_was_unread);
+// SO_LINGER {on, 0} aborts; otherwise the FIN follows the queued data and the socket lives on
+// as an orphan. In SYN_SENT nothing is sent (a later SYN-ACK meets the stack's RST).
+void Connection::Tcb::close(Instant now, Outbox& out) {
+  if (state == State::closed || orphaned) return;
+  if (rcvbuf.readable() > 0 && state != State::syn_sent && state != State::time_wait) {
+    orphaned = true;
+    send_active_rst(now, out);
+    enter_closed(now, "close", SocketError::none, out);
+    return;
+  }
+  if (opts.linger_zero) {
+    abort(now, out);
+    return;
+  }
+  orphaned = true;
+  switch (state) {
+    case State::syn_sent:
+      enter_closed(now, "close", SocketError::none, out);
+      return;
+    case State::syn_received:
+    case State::established:
+      if (!fin_queued) queue_fin(now, State::fin_wait_1, "close", out);
+      return;
+    case State::close_wait:
+      if (!fin_queued) queue_fin(now, State::last_ack, "close", out);
+      return;
+    case State::fin_wait_2:
+      // An orphan in FIN_WAIT_2 waits tcp_fin_time() for the peer's FIN.
+      fw2_at = now + fin_time();
+      ka_at = kNever;
+      dack_at = kNever;
+      ack_pending = false;
+      return;
+    case State::closed:
+    case State::listen:
+    case State::fin_wait_1:
+    case State::closing:
+    case State::last_ack:
+    case State::time_wait:
+      return;
+  }
+}
+
+// tcp_disconnect(): RST+ACK when the peer may still think the connection open
+// (tcp_need_reset(): ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1/2, SYN_RECEIVED, and CLOSING /
+// LAST_ACK with data still unsent); nothing from SYN_SENT or TIME_WAIT. No error is reported:
+// the application asked for it.
+void Connection::Tcb::abort(Instant now, Outbox& out) {
+  bool rst = false;
+  switch (state) {
+    case State::closed:
+    case State::listen:
+      return;
+    case State::syn_sent:
+    case State::time_wait:
+      break;
+    case State::syn_received:
+    case State::established:
+    case State::close_wait:
+    case State::fin_wait_1:
+    case State::fin_wait_2:
+      rst = true;
+      break;
+    case State::closing:
+    case State::last_ack:
+      rst = snd_nxt != write_seq + 1;
+      break;
+  }
+  orphaned = true;
+  if (rst) send_active_rst(now, out);
+  enter_closed(now, "abort", SocketError::none, out);
+}
+
+// setsockopt(): SO_KEEPALIVE on arms the timer one idle period from now (tcp_set_keepalive());
+// a new TCP_KEEPIDLE counts the time already idle (do_tcp_setsockopt()). Set without a `now`,
+// "now" is the latest instant this connection was called at.
+void Connection::Tcb::set_options(const SocketOptions& next) {
+  const bool was_enabled = opts.keepalive.enabled;
+  const Duration old_idle = keepalive_idle();
+  opts = next;
+  if (!keepalive_eligible() || !opts.keepalive.enabled) {
+    ka_at = kNever;
+    return;
+  }
+  if (!was_enabled) {
+    ka_at = last_now + keepalive_idle();
+  } else if (keepalive_idle() != old_idle && ka_probes == 0) {
+    Duration elapsed = last_now - last_rcv;
+    Duration idle = keepalive_idle();
+    ka_at = last_now + (idle > elapsed ? idle - elapsed : Duration::zero());
+  }
+}
+
+}  // namespace netsim::tcp

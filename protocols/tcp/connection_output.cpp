@@ -1,0 +1,310 @@
+// Everything a connection sends: SYN / SYN-ACK, data segments under the send, congestion and
+// Nagle rules (Linux tcp_write_xmit()), retransmissions, pure ACKs with the delayed-ACK logic
+// (__tcp_ack_snd_check(), tcp_send_delayed_ack()), window probes, and RSTs.
+
+#include <algorithm>
+
+#include "protocols/tcp/rst.hpp"
+#include "protocols/tcp/tcb.hpp"
+
+namespace netsim::tcp {
+
+Packet Connection::Tcb::make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Payload data) const {
+  Packet p;
+  p.src = key.local.addr;
+  p.dst = key.remote.addr;
+  p.tcp.src_port = key.local.port;
+  p.tcp.dst_port = key.remote.port;
+  p.tcp.seq = seq;
+  p.tcp.ack = (flags & TcpFlags::ACK) != 0 ? ack : SeqNum(0);
+  p.tcp.flags = TcpFlags(flags);
+  p.tcp.payload = std::move(data);
+  return p;
+}
+
+// __tcp_select_window() reduced to what this model has (no window scaling, no memory
+// pressure): the free receive buffer capped at 65535, and 0 while less than one segment is
+// free (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
+uint32_t Connection::Tcb::free_window() const {
+  uint32_t buf = prof().rcv_buffer;
+  uint32_t used = static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), buf));
+  uint32_t w = std::min(buf - used, kMaxWindow);
+  if (w < std::min<uint32_t>(buf / 2, rcv_mss)) w = 0;
+  return w;
+}
+
+// tcp_select_window(): the right edge never moves left (RFC 9293 §3.8.6.2.2: "the window
+// SHOULD NOT be shrunk"), so a smaller free space keeps the old edge.
+uint16_t Connection::Tcb::advertise_window() {
+  uint32_t w = free_window();
+  uint32_t cur = rcv_adv > rcv_nxt ? static_cast<uint32_t>(rcv_adv - rcv_nxt) : 0;
+  w = std::max(w, cur);
+  rcv_adv = rcv_nxt + w;
+  return static_cast<uint16_t>(w);
+}
+
+// The one exit for segments. Every ACK-bearing segment acknowledges RCV.NXT, so it ends a
+// pending delayed ACK and counts against quick-ack mode (tcp_event_ack_sent()).
+void Connection::Tcb::emit(Instant, Packet p, Outbox& out) {
+  const TcpFlags f = p.tcp.flags;
+  if (f.rst()) ++ctx.counters->rst_sent;
+  if (f.ack() && !f.rst() && !f.syn()) {
+    ack_pending = false;
+    ack_now = false;
+    dack_at = kNever;
+    rcv_wup = rcv_nxt;
+    if (quick > 0) --quick;
+  }
+  out.packets.push_back(std::move(p));
+}
+
+// tcp_connect() / tcp_send_synack(): our ISN, only the MSS option (no window scaling, SACK or
+// timestamps are modelled) and the unscaled SYN window.
+void Connection::Tcb::send_syn(Instant now, bool retransmission, Outbox& out) {
+  bool synack = state != State::syn_sent;
+  Packet p = make_packet(iss, rcv_nxt, synack ? (TcpFlags::SYN | TcpFlags::ACK) : TcpFlags::SYN);
+  p.tcp.window = prof().syn_window;
+  p.tcp.options.mss = prof().mss;
+  if (retransmission) p.retransmission = static_cast<uint16_t>(retransmits);
+  if (synack) rcv_adv = seq_max(rcv_adv, rcv_nxt + prof().syn_window);
+  emit(now, std::move(p), out);
+}
+
+void Connection::Tcb::send_ack(Instant now, Outbox& out) {
+  Packet p = make_packet(snd_nxt, rcv_nxt, TcpFlags::ACK);
+  p.tcp.window = advertise_window();
+  emit(now, std::move(p), out);
+}
+
+// tcp_oow_rate_limited() / tcp_send_challenge_ack(): at most one such ACK per
+// tcp_invalid_ratelimit (500 ms) per connection, so two stacks cannot loop on ACKs.
+void Connection::Tcb::send_ack_rate_limited(Instant now, Outbox& out, bool challenge) {
+  if (last_oow_ack != kNever && now - last_oow_ack < kInvalidRateLimit) return;
+  last_oow_ack = now;
+  if (challenge) ++ctx.counters->challenge_acks;
+  send_ack(now, out);
+}
+
+// tcp_send_active_reset(): RST+ACK, seq = SND.NXT, ack = RCV.NXT.
+void Connection::Tcb::send_active_rst(Instant now, Outbox& out) {
+  Packet p = make_packet(snd_nxt, rcv_nxt, TcpFlags::RST | TcpFlags::ACK);
+  p.tcp.window = advertise_window();
+  emit(now, std::move(p), out);
+}
+
+// A RST answering a segment this connection refuses (tcp_v4_send_reset(), shared with the
+// stack's closed-port replies): never an answer to a RST.
+void Connection::Tcb::send_reply_rst(const Segment& offending, Outbox& out) {
+  Packet in;
+  in.src = key.remote.addr;
+  in.dst = key.local.addr;
+  in.tcp = offending;
+  if (std::optional<Packet> rst = make_reply_rst(in)) {
+    ++ctx.counters->rst_sent;
+    out.packets.push_back(std::move(*rst));
+  }
+}
+
+// tcp_xmit_probe_skb(): an ACK with an old sequence number (SND.UNA - 1) that the peer must
+// answer with an ACK carrying its window. Used by keepalive and zero-window probing.
+void Connection::Tcb::send_probe(Instant now, Outbox& out) {
+  Packet p = make_packet(snd_una - 1, rcv_nxt, TcpFlags::ACK);
+  p.tcp.window = advertise_window();
+  emit(now, std::move(p), out);
+}
+
+// tcp_write_xmit() after an ACK or a write: first the segments an RTO declared lost, then new
+// data while the windows allow, then the persist timer if nothing can move.
+void Connection::Tcb::transmit(Instant now, Outbox& out) {
+  switch (state) {
+    case State::established:
+    case State::close_wait:
+    case State::fin_wait_1:
+    case State::closing:
+    case State::last_ack:
+      break;
+    case State::closed:
+    case State::listen:
+    case State::syn_sent:
+    case State::syn_received:
+    case State::fin_wait_2:
+    case State::time_wait:
+      return;
+  }
+  if (snd_una == iss) return;  // our SYN-ACK is not acknowledged yet (close in SYN_RECEIVED)
+  retransmit_lost(now, out);
+  while (send_new_segment(now, out)) {
+  }
+  check_probe_timer(now);
+}
+
+// Go-back-N after a timeout (Linux marks every outstanding segment lost in tcp_enter_loss()
+// and resends them in order as the window reopens, tcp_xmit_retransmit_queue()).
+bool Connection::Tcb::retransmit_lost(Instant now, Outbox& out) {
+  bool sent = false;
+  uint32_t cwnd = cc ? cc->cwnd() : kMaxWindow;
+  while (retx_next < loss_high) {
+    size_t i = rtx.find(retx_next);
+    if (i == rtx.size()) break;
+    const SentSegment& s = rtx.at(i);
+    if (flight_size() + s.len > cwnd) break;
+    // tcp_retransmit_skb(): nothing beyond the offered window except the head.
+    if (s.seq >= snd_una + snd_wnd && s.seq != snd_una) break;
+    retx_next = s.end();
+    retransmit(now, i, out);
+    sent = true;
+  }
+  return sent;
+}
+
+// One new segment if the offered window, the congestion window and Nagle allow it.
+bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
+  uint32_t unsent = unsent_data();
+  bool fin_pending = fin_queued && !fin_sent();
+  if (unsent == 0 && !fin_pending) return false;
+  uint32_t len = std::min<uint32_t>(unsent, mss);
+  bool with_fin = fin_pending && len == unsent;
+  // tcp_snd_wnd_test(): the whole segment (a FIN counts) must fit in the offered window.
+  if (snd_nxt + len + (with_fin ? 1u : 0u) > snd_una + snd_wnd) return false;
+  // tcp_cwnd_test(), plus RFC 3042 limited transmit: the first two duplicate ACKs each let
+  // one new segment go (Linux gets the same from counting them as left the network).
+  uint32_t flight = flight_size();
+  if (cc && flight > 0) {
+    uint32_t allowance = cc->cwnd();
+    if (!cc->in_recovery()) allowance += std::min<uint32_t>(dupacks, 2) * mss;
+    if (flight + std::max<uint32_t>(len, 1) > allowance) return false;
+  }
+  // Nagle with Minshall's variant (tcp_nagle_test(), tcp_minshall_check()): a segment
+  // smaller than the MSS waits while an earlier small segment is unacknowledged; a segment
+  // carrying the FIN never waits.
+  if (len < mss && !with_fin && snd_nxt != snd_una && snd_sml > snd_una && snd_sml <= snd_nxt) {
+    return false;
+  }
+  // tcp_slow_start_after_idle_check(): restart the window after an idle RTO.
+  if (cc && snd_nxt == snd_una && last_send != Instant::zero() && now - last_send > rto.rto()) {
+    uint32_t before = cc->cwnd();
+    cc->on_idle_restart(now - last_send, rto.rto());
+    trace_cwnd(before, out);
+  }
+  send_data(now, snd_nxt, len, with_fin, out);
+  return true;
+}
+
+void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin, Outbox& out) {
+  SeqNum data_start = snd_una == iss ? iss + 1 : seq_min(snd_una, write_seq);
+  Payload data = sndbuf.read(static_cast<size_t>(seq - data_start), len);
+  SeqNum end = seq + len;
+  uint8_t flags = TcpFlags::ACK | (fin ? TcpFlags::FIN : 0);
+  // PSH on the last segment of what the application wrote, and forced every half window
+  // (tcp_push(), forced_push()).
+  if (len > 0 && (end == write_seq || end - pushed_seq > static_cast<int32_t>(max_snd_wnd / 2))) {
+    flags |= TcpFlags::PSH;
+    pushed_seq = end;
+  }
+  Packet p = make_packet(seq, rcv_nxt, flags, std::move(data));
+  p.tcp.window = advertise_window();
+  emit(now, std::move(p), out);
+  uint32_t seq_len = len + (fin ? 1 : 0);
+  rtx.push(SentSegment{seq, seq_len, now, now, 0, fin});
+  snd_nxt = seq + seq_len;
+  if (len < mss) snd_sml = snd_nxt;  // tcp_minshall_update()
+  if (len > 0) {
+    last_send = now;
+    // tcp_event_data_sent(): a reply within `ato` of received data means an interactive
+    // exchange: ping-pong mode (delayed ACKs ride on the replies). TCP_PINGPONG_THRESH is 1
+    // on current kernels (6.1 used 3).
+    if (ato > Duration::zero() && now - lrcvtime < ato) pingpong = true;
+  }
+  persist_at = kNever;
+  if (rtx_at == kNever) arm_rtx(now);  // RFC 6298 5.1
+}
+
+// Resend one segment of the retransmission queue as it was (same sequence range, FIN).
+void Connection::Tcb::retransmit(Instant now, size_t index, Outbox& out) {
+  SentSegment& s = rtx.at(index);
+  // retrans_stamp: the original send time of the first segment retransmitted since the last
+  // forward progress; the retries2 budget counts from it (retransmits_timed_out()).
+  if (retrans_stamp == kNever) retrans_stamp = s.last_sent;
+  SeqNum data_start = snd_una == iss ? iss + 1 : seq_min(snd_una, write_seq);
+  uint32_t len = s.data_len();
+  Payload data = sndbuf.read(static_cast<size_t>(s.seq - data_start), len);
+  uint8_t flags = TcpFlags::ACK | (s.fin ? TcpFlags::FIN : 0);
+  if (len > 0 && s.seq + len == write_seq) flags |= TcpFlags::PSH;
+  Packet p = make_packet(s.seq, rcv_nxt, flags, std::move(data));
+  p.tcp.window = advertise_window();
+  p.retransmission = ++s.retransmits;
+  s.last_sent = now;
+  ++ctx.counters->retransmits;
+  ++stats.retransmits;
+  emit(now, std::move(p), out);
+  if (rtx_at == kNever) arm_rtx(now);
+}
+
+// __tcp_ack_snd_check(): ACK now when more than one full segment is unacknowledged and the
+// window would move, in quick-ack mode, when something demands it (out-of-order data, a
+// filled hole, a duplicate), while out-of-order data waits; otherwise delay it.
+void Connection::Tcb::check_ack_to_send(Instant now, Outbox& out) {
+  if (!ack_pending) return;
+  bool two_segments = static_cast<uint32_t>(rcv_nxt - rcv_wup) > rcv_mss &&
+                      free_window() >= static_cast<uint32_t>(rcv_adv - rcv_wup);
+  if (prof().delayed_ack == Duration::zero() || ack_now || in_quickack_mode() || two_segments ||
+      rcvbuf.has_out_of_order()) {
+    send_ack(now, out);
+    return;
+  }
+  schedule_delayed_ack(now, out);
+}
+
+// tcp_send_delayed_ack(): the timeout is `ato`, bounded by max_ato (200 ms in ping-pong mode,
+// 500 ms otherwise) and by the smoothed RTT (but not below the 40 ms minimum). An earlier
+// pending deadline is kept; one about to expire sends the ACK now.
+void Connection::Tcb::schedule_delayed_ack(Instant now, Outbox& out) {
+  const Duration delack_min = prof().delayed_ack;
+  Duration a = ato;
+  if (a > delack_min) {
+    Duration max_ato = pingpong ? prof().delayed_ack_max : kDelackMaxBulk;
+    if (rto.has_sample()) max_ato = std::min(max_ato, std::max(rto.srtt(), delack_min));
+    a = std::min(a, max_ato);
+  }
+  Instant t = now + a;
+  if (dack_at != kNever) {
+    if (dack_at <= now + a / 4) {
+      send_ack(now, out);
+      return;
+    }
+    t = std::min(t, dack_at);
+  }
+  dack_at = t;
+}
+
+// tcp_incr_quickack(): ACK the next min(window / (2 * rcv_mss), TCP_MAX_QUICKACKS) segments
+// at once (at least 2 when the window is small).
+void Connection::Tcb::incr_quickack() {
+  uint32_t wnd = rcv_adv > rcv_wup ? static_cast<uint32_t>(rcv_adv - rcv_wup) : 0;
+  uint32_t n = wnd / (2u * rcv_mss);
+  if (n == 0) n = 2;
+  n = std::min<uint32_t>(n, static_cast<uint32_t>(std::max(prof().quickacks, 0)));
+  quick = std::max(quick, n);
+}
+
+// tcp_enter_quickack_mode(): also leaves ping-pong mode and resets `ato`.
+void Connection::Tcb::enter_quickack_mode() {
+  incr_quickack();
+  pingpong = false;
+  ato = prof().delayed_ack;
+}
+
+// tcp_check_probe_timer(): nothing in flight, data (or a FIN) waiting that the window does
+// not admit, and no retransmission timer: start probing after one RTO.
+void Connection::Tcb::check_probe_timer(Instant now) {
+  bool waiting = unsent_data() > 0 || (fin_queued && !fin_sent());
+  if (snd_una != snd_nxt || !waiting || rtx_at != kNever || persist_at != kNever) return;
+  persist_at = now + probe0_base();
+}
+
+// tcp_probe0_base(): max(RTO, rto_min).
+Duration Connection::Tcb::probe0_base() const {
+  return std::max(rto.rto(), prof().rto_min);
+}
+
+}  // namespace netsim::tcp

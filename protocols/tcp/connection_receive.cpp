@@ -1,0 +1,259 @@
+// The receiving half of segment arrival: RFC 9293 §3.10.7.4 seventh step (segment text, as
+// Linux tcp_data_queue() does it: in order, duplicate, out of window, out of order), the
+// delayed-ACK bookkeeping of received data (tcp_event_data_recv()), the eighth step (FIN,
+// tcp_fin()), and the two mini-socket states of tcp_timewait_state_process(): TIME_WAIT and
+// the orphaned FIN_WAIT_2.
+
+#include <algorithm>
+
+#include "protocols/tcp/tcb.hpp"
+
+namespace netsim::tcp {
+
+// Seventh: process the segment text. Returns false when the connection died.
+bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out) {
+  if (seg.seq_len() == 0) return true;
+  switch (state) {
+    case State::close_wait:
+    case State::closing:
+    case State::last_ack:
+      // The peer's FIN was received: nothing new can come ("This should not occur"); only a
+      // retransmission below RCV.NXT is answered, by the duplicate branch below.
+      if (seg.seq >= rcv_nxt) return true;
+      break;
+    case State::established:
+    case State::fin_wait_1:
+    case State::fin_wait_2:
+      break;
+    case State::closed:
+    case State::listen:
+    case State::syn_sent:
+    case State::syn_received:
+    case State::time_wait:
+      return true;
+  }
+  if (seg.flags.syn()) {
+    // Only the peer's bare SYN-ACK of a simultaneous open gets here (check_syn()): its SYN
+    // lies below RCV.NXT, so tcp_data_queue() treats it as a retransmission: ACK at once.
+    enter_quickack_mode();
+    ack_pending = true;
+    return true;
+  }
+  SeqNum seq = seg.seq;
+  SeqNum end = seg.seq + seg.seq_len();
+  SeqNum data_end = seq + static_cast<uint32_t>(seg.payload.size());
+  // RFC 1122 4.2.2.13 / Linux TCPAbortOnData: new data for an application that closed its
+  // socket cannot be delivered: reset the connection and answer with a RST.
+  if (orphaned && !seg.payload.empty() && data_end > rcv_nxt) {
+    send_reply_rst(seg, out);
+    enter_closed(now, "rcv data after close", SocketError::econnreset, out);
+    return false;
+  }
+  uint32_t wnd = static_cast<uint32_t>(rcv_adv - rcv_nxt);
+  if (seq == rcv_nxt) {
+    if (wnd == 0) {
+      // A zero-window probe carrying data: out of window, answered at once.
+      enter_quickack_mode();
+      ack_pending = true;
+      return true;
+    }
+    queue_in_order(now, seq, seg.payload, seg.flags.fin(), out);
+  } else if (end <= rcv_nxt || seq >= rcv_adv) {
+    // A retransmission of what we have, or beyond the window: ACK at once (quick-ack mode).
+    enter_quickack_mode();
+    ack_pending = true;
+  } else if (seq < rcv_nxt) {
+    // Overlaps RCV.NXT: keep the new tail.
+    if (wnd == 0) {
+      enter_quickack_mode();
+      ack_pending = true;
+      return true;
+    }
+    size_t skip = static_cast<size_t>(rcv_nxt - seq);
+    queue_in_order(now, rcv_nxt, seg.payload.slice(skip, seg.payload.size() - skip),
+                   seg.flags.fin(), out);
+  } else {
+    // Out of order: hold it (trimmed to the window) until the hole fills; ACK at once so the
+    // sender sees duplicate ACKs (__tcp_ack_snd_check() with a non-empty out-of-order queue).
+    size_t keep = std::min<size_t>(seg.payload.size(), static_cast<size_t>(rcv_adv - seq));
+    rcvbuf.insert(seq, seg.payload.slice(0, keep), rcv_nxt);
+    if (seg.flags.fin() && keep == seg.payload.size()) rcvbuf.set_fin(data_end);
+    last_rcv = now;
+    ack_pending = true;
+  }
+  return state != State::closed;
+}
+
+// Data at RCV.NXT: deliver it, then whatever it connects in the out-of-order queue, then a FIN
+// that is now in order.
+void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& data, bool fin,
+                                     Outbox& out) {
+  uint32_t wnd = static_cast<uint32_t>(rcv_adv - rcv_nxt);
+  Payload d = data;
+  if (d.size() > wnd) {
+    d = d.slice(0, wnd);  // beyond the right edge: trimmed, the FIN with it
+    fin = false;
+  }
+  bool had_ooo = rcvbuf.has_out_of_order();
+  if (!d.empty()) {
+    rcv_nxt = seq + static_cast<uint32_t>(d.size());
+    data_received(now, d.size());
+    deliver(now, d, out);
+  }
+  if (had_ooo) {
+    std::vector<Payload> more;
+    rcvbuf.take_in_order(rcv_nxt, more);
+    for (const Payload& p : more)
+      deliver(now, p, out);
+    if (rcvbuf.fin() && *rcvbuf.fin() == rcv_nxt) {
+      fin = true;
+      rcvbuf.clear_out_of_order();
+    }
+    // RFC 5681 §4.2: an ACK at once when a gap in the queue is filled.
+    if (!rcvbuf.has_out_of_order()) ack_now = true;
+  }
+  if (fin) process_fin(now, out);
+}
+
+void Connection::Tcb::deliver(Instant, const Payload& data, Outbox& out) {
+  stats.bytes_received += data.size();
+  if (opts.auto_read) {
+    notify(AppNotice::Kind::data, out, SocketError::none, data);
+  } else {
+    rcvbuf.push_readable(data);
+    notify(AppNotice::Kind::data, out);
+  }
+}
+
+// tcp_event_data_recv() and tcp_measure_rcv_mss(): schedule an ACK and adapt the delayed-ACK
+// timeout `ato` to the inter-arrival time; the first data starts quick-ack mode.
+void Connection::Tcb::data_received(Instant now, size_t len) {
+  ack_pending = true;
+  last_rcv = now;
+  if (len >= rcv_mss) rcv_mss = static_cast<uint16_t>(std::min<size_t>(len, prof().mss));
+  const Duration ato_min = prof().delayed_ack;
+  if (ato == Duration::zero()) {
+    incr_quickack();
+    ato = ato_min;
+  } else {
+    Duration m = now - lrcvtime;
+    if (m <= ato_min / 2) {
+      ato = ato / 2 + ato_min / 2;
+    } else if (m < ato) {
+      ato = std::min(ato / 2 + m, rto.rto());
+    } else if (m > rto.rto()) {
+      // A long silence: the sender restarts its window, so ACK quickly again.
+      incr_quickack();
+    }
+  }
+  lrcvtime = now;
+}
+
+// Eighth: the FIN (tcp_fin()). RCV.NXT covers it; the application hears EOF.
+void Connection::Tcb::process_fin(Instant now, Outbox& out) {
+  rcv_nxt += 1;
+  last_rcv = now;
+  ack_pending = true;
+  rcvbuf.clear_out_of_order();  // "something out-of-order after FIN": dropped
+  notify(AppNotice::Kind::eof, out);
+  switch (state) {
+    case State::syn_received:
+    case State::established:
+      // The ACK is delayed in ping-pong mode so that an application closing at once sends
+      // FIN+ACK; with no data ever received `ato` is 0 and it goes on the next tick.
+      set_state(now, State::close_wait, "rcv FIN", out);
+      pingpong = true;
+      return;
+    case State::fin_wait_1:
+      send_ack(now, out);  // simultaneous close: ACK at once
+      if (fin_acked()) {
+        enter_time_wait(now, "rcv FIN+ACK", out);
+      } else {
+        set_state(now, State::closing, "rcv FIN", out);
+      }
+      return;
+    case State::fin_wait_2:
+      send_ack(now, out);
+      enter_time_wait(now, "rcv FIN", out);
+      return;
+    case State::closed:
+    case State::listen:
+    case State::syn_sent:
+    case State::close_wait:
+    case State::closing:
+    case State::last_ack:
+    case State::time_wait:
+      return;
+  }
+}
+
+// tcp_timewait_state_process(), TIME_WAIT substate.
+void Connection::Tcb::input_time_wait(Instant now, const Segment& seg, Outbox& out) {
+  if (seg.seq == rcv_nxt && (seg.seq_len() == 0 || seg.flags.rst())) {
+    if (seg.flags.rst()) {
+      // TIME_WAIT assassination (RFC 1337 hazard): Linux kills the socket unless
+      // tcp_rfc1337 = 1, which is not the default.
+      ++ctx.counters->rst_received;
+      enter_closed(now, "rcv RST", SocketError::none, out);
+      return;
+    }
+    tw_at = now + prof().time_wait;  // an in-window bare ACK restarts the timer, no reply
+    return;
+  }
+  if (seg.flags.rst()) return;  // an out-of-window RST is ignored
+  if (seg.flags.syn() && !seg.flags.ack() && seg.seq > rcv_nxt) {
+    // TCP_TW_SYN: the stack reuses the 4-tuple when a listener exists (syn_may_reuse());
+    // otherwise the SYN is ACKed without restarting the timer.
+    send_ack(now, out);
+    return;
+  }
+  // Anything else (a retransmitted FIN, old data): ACK it and, if it carries ACK, restart the
+  // 60 s. Only segments without payload or FIN (or with SYN) are rate limited.
+  if (seg.flags.ack()) tw_at = now + prof().time_wait;
+  if (seg.seq_len() > 0 && !seg.flags.syn()) {
+    send_ack(now, out);
+  } else {
+    send_ack_rate_limited(now, out, false);
+  }
+}
+
+// tcp_timewait_state_process(), FIN_WAIT2 substate: what an orphan in FIN_WAIT_2 still does.
+void Connection::Tcb::input_orphan_fin_wait_2(Instant now, const Segment& seg, Outbox& out) {
+  // tcp_in_window(): starts at RCV.NXT, or overlaps the window, or is empty at its edge.
+  SeqNum end = seg.seq + seg.seq_len();
+  bool in_window = seg.seq == rcv_nxt || (end > rcv_nxt && seg.seq < rcv_adv) ||
+                   (seg.seq == rcv_adv && seg.seq == end);
+  if (!in_window) {
+    if (seg.flags.rst()) return;
+    if (seg.seq_len() > 0 && !seg.flags.syn()) {
+      send_ack(now, out);
+    } else {
+      send_ack_rate_limited(now, out, false);
+    }
+    return;
+  }
+  if (seg.flags.rst()) {
+    ++ctx.counters->rst_received;
+    enter_closed(now, "rcv RST", SocketError::none, out);
+    return;
+  }
+  if (seg.flags.syn() && seg.seq >= rcv_nxt) {
+    send_reply_rst(seg, out);  // TCP_TW_RST: answered and the socket is gone
+    enter_closed(now, "rcv SYN after close", SocketError::none, out);
+    return;
+  }
+  // A duplicate ACK, or nothing new: nothing to do.
+  if (!seg.flags.ack() || end <= rcv_nxt || seg.seq_len() == 0) return;
+  // New data after a close: reset. Only a bare FIN at RCV.NXT is welcome.
+  if (!seg.flags.fin() || end != rcv_nxt + 1) {
+    send_reply_rst(seg, out);
+    enter_closed(now, "rcv data after close", SocketError::none, out);
+    return;
+  }
+  rcv_nxt = end;
+  last_rcv = now;
+  send_ack(now, out);
+  enter_time_wait(now, "rcv FIN", out);
+}
+
+}  // namespace netsim::tcp

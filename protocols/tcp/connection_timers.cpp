@@ -1,0 +1,275 @@
+// Timers as data: each timer is an absolute deadline in the TCB; next_deadline() is their
+// minimum and on_timer() runs every one that is due. The handlers copy Linux's
+// net/ipv4/tcp_timer.c: tcp_retransmit_timer() + tcp_write_timeout() for SYN and data,
+// tcp_probe_timer() for zero windows, tcp_delack_timer_handler(), tcp_keepalive_timer(), and
+// the TIME_WAIT / orphaned FIN_WAIT_2 lifetimes (inet_twsk timers).
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "protocols/tcp/tcb.hpp"
+#include "sim/units.hpp"
+
+namespace netsim::tcp {
+
+std::optional<Instant> Connection::Tcb::next_deadline() const {
+  Instant t = std::min({rtx_at, dack_at, persist_at, ka_at, tw_at, fw2_at});
+  if (t == kNever) return std::nullopt;
+  return t;
+}
+
+void Connection::Tcb::on_timer(Instant now, Outbox& out) {
+  if (state == State::closed) return;
+  if (rtx_at <= now) {
+    rtx_at = kNever;
+    on_rtx_timer(now, out);
+  }
+  if (state != State::closed && persist_at <= now) {
+    persist_at = kNever;
+    on_persist_timer(now, out);
+  }
+  if (state != State::closed && dack_at <= now) {
+    dack_at = kNever;
+    on_delack_timer(now, out);
+  }
+  if (state != State::closed && ka_at <= now) {
+    ka_at = kNever;
+    on_keepalive_timer(now, out);
+  }
+  if (state != State::closed && fw2_at <= now) {
+    fw2_at = kNever;
+    trace_timer(TimerKind::fin_wait_2, 1, "orphaned FIN_WAIT_2 timed out", out);
+    enter_closed(now, "FIN_WAIT_2 timeout", SocketError::none, out);
+  }
+  if (state != State::closed && tw_at <= now) {
+    tw_at = kNever;
+    trace_timer(TimerKind::time_wait, 1, "TIME_WAIT over", out);
+    enter_closed(now, "TIME_WAIT expired", SocketError::none, out);
+  }
+}
+
+void Connection::Tcb::on_rtx_timer(Instant now, Outbox& out) {
+  // While our SYN (or the SYN-ACK of a simultaneous open) is unacknowledged it is what the
+  // retransmission timer resends.
+  if (snd_una == iss &&
+      (state == State::syn_sent || state == State::syn_received || state == State::fin_wait_1)) {
+    on_syn_timer(now, out);
+    return;
+  }
+  if (synchronized() && state != State::time_wait) on_data_rto(now, out);
+}
+
+// tcp_write_timeout() for SYN_SENT / SYN_RECV, then tcp_retransmit_timer(). The attempt
+// ends at the first expiry where either limit holds: the count (syn_retries, or TCP_SYNCNT,
+// plus syn_linear_timeouts in SYN_SENT on kernels >= 6.5) or the time budget
+// tcp_model_timeout(syn_retries, initial RTO) counted from the first SYN. ETIMEDOUT, no RST.
+void Connection::Tcb::on_syn_timer(Instant now, Outbox& out) {
+  const Profile& p = prof();
+  const int retry_until = opts.syn_count.value_or(p.syn_retries);
+  const bool syn_sent = state == State::syn_sent;
+  const int max_retransmits = retry_until + (syn_sent ? p.syn_linear_timeouts : 0);
+  const Duration budget = model_timeout(retry_until, p.rto_initial, p.rto_max);
+  const TimerKind kind = syn_sent ? TimerKind::syn : TimerKind::synack;
+  bool expired = static_cast<int>(retransmits) >= max_retransmits ||
+                 (retransmits > 0 && now - syn_sent_at >= budget);
+  if (expired) {
+    trace_timer(kind, retransmits,
+                fmt::format("give up after {} retransmissions: ETIMEDOUT", retransmits), out);
+    enter_closed(now, "SYN retries exhausted", SocketError::etimedout, out);
+    return;
+  }
+  ++retransmits;
+  syn_retransmitted = true;
+  // The RTO doubles only once the backoff exceeds tcp_syn_linear_timeouts (SYN_SENT only).
+  if (!syn_sent || rto.backoff() + 1 > static_cast<uint32_t>(p.syn_linear_timeouts)) {
+    rto.back_off();
+  } else {
+    rto.count_backoff();
+  }
+  trace_timer(kind, retransmits,
+              fmt::format("retransmit seq {}, backoff {}, rto {}", iss.raw(), rto.backoff(),
+                          format_duration(rto.rto())),
+              out);
+  ++ctx.counters->retransmits;
+  ++stats.retransmits;
+  send_syn(now, true, out);
+  rtx_at = now + rto.rto();
+}
+
+// tcp_retransmit_timer() in a synchronized state.
+void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
+  if (snd_una == snd_nxt || rtx.empty()) return;
+  const Profile& p = prof();
+  // A peer that shrank its window to zero: the retransmissions are window probes and the
+  // connection lives as long as the peer answers (only an orphan times out), unless nothing
+  // was heard for TCP_RTO_MAX.
+  bool zero_window = snd_wnd == 0 && !orphaned;
+  if (zero_window && now - last_rcv > p.rto_max) {
+    trace_timer(TimerKind::rto, retransmits, "peer silent behind a zero window: ETIMEDOUT", out);
+    enter_closed(now, "RTO expired", SocketError::etimedout, out);
+    return;
+  }
+  // tcp_write_timeout(): time based. The budget is tcp_model_timeout(retries2, rto_min)
+  // (tcp_orphan_retries for an orphan) from the first retransmission's original send time.
+  const int boundary = orphaned ? p.orphan_retries : p.retries2;
+  const Duration budget = model_timeout(boundary, p.rto_min, p.rto_max);
+  if (!zero_window && retransmits > 0 && now - retrans_stamp >= budget) {
+    trace_timer(TimerKind::rto, retransmits,
+                fmt::format("give up after {} retransmissions ({} budget): ETIMEDOUT", retransmits,
+                            format_duration(budget)),
+                out);
+    enter_closed(now, "RTO expired", SocketError::etimedout, out);
+    return;
+  }
+  // tcp_enter_loss(): everything outstanding is lost; ssthresh falls on the first expiry of
+  // an episode only; cwnd is one segment; go-back-N from SND.UNA.
+  const bool first = !(retx_next < loss_high);
+  uint32_t cwnd_before = cc ? cc->cwnd() : 0;
+  if (cc) cc->on_timeout(flight_size(), snd_nxt, first);
+  loss_high = snd_nxt;
+  retx_next = rtx.front().end();
+  dupacks = 0;
+  ++retransmits;
+  rto.back_off();
+  trace_timer(TimerKind::rto, retransmits,
+              fmt::format("retransmit seq {}, backoff {}, rto {}", rtx.front().seq.raw(),
+                          rto.backoff(), format_duration(rto.rto())),
+              out);
+  retransmit(now, 0, out);
+  rtx_at = now + rto.rto();
+  trace_cwnd(cwnd_before, out);
+}
+
+// tcp_probe_timer() + tcp_send_probe0(): the peer offers a zero window and nothing is in
+// flight. Probes back off exponentially up to rto_max; an answer resets the probe count, so a
+// live peer is probed forever (RFC 1122 4.2.2.17) and a dead one times out after retries2
+// unanswered probes.
+void Connection::Tcb::on_persist_timer(Instant now, Outbox& out) {
+  bool waiting = unsent_data() > 0 || (fin_queued && !fin_sent());
+  if (snd_una != snd_nxt || !waiting || !synchronized()) {
+    persist_probes = 0;
+    persist_backoff = 0;
+    return;
+  }
+  const Profile& p = prof();
+  const int max_probes = orphaned ? p.orphan_retries : p.retries2;
+  if (static_cast<int>(persist_probes) >= max_probes) {
+    trace_timer(TimerKind::persist, persist_probes,
+                fmt::format("{} zero-window probes unanswered: ETIMEDOUT", persist_probes), out);
+    enter_closed(now, "zero-window probes exhausted", SocketError::etimedout, out);
+    return;
+  }
+  // tcp_write_wakeup(): if the window admits part of the next segment, that part is sent.
+  if (snd_nxt < snd_una + snd_wnd) {
+    uint32_t room = static_cast<uint32_t>(snd_una + snd_wnd - snd_nxt);
+    uint32_t unsent = unsent_data();
+    uint32_t len = std::min({unsent, room, static_cast<uint32_t>(mss)});
+    bool with_fin = fin_queued && len == unsent && len < room;
+    trace_timer(TimerKind::persist, persist_probes + 1,
+                fmt::format("window {} open: send {} bytes", snd_wnd, len), out);
+    send_data(now, snd_nxt, len, with_fin, out);
+    persist_probes = 0;
+    persist_backoff = 0;
+    return;
+  }
+  send_probe(now, out);
+  ++persist_probes;
+  if (static_cast<int>(persist_backoff) < p.retries2) ++persist_backoff;
+  Duration next =
+      std::min(probe0_base() * (int64_t{1} << std::min(persist_backoff, 20u)), p.rto_max);
+  persist_at = now + next;
+  trace_timer(TimerKind::persist, persist_probes,
+              fmt::format("zero-window probe {}, backoff {}, next {}", persist_probes,
+                          persist_backoff, format_duration(next)),
+              out);
+}
+
+// tcp_delack_timer_handler(): the ACK was not piggybacked in time. Outside ping-pong mode
+// `ato` doubles (up to the RTO); in ping-pong mode the mode ends and `ato` is reset.
+void Connection::Tcb::on_delack_timer(Instant now, Outbox& out) {
+  if (!ack_pending) return;
+  if (!pingpong) {
+    ato = std::min(ato * 2, rto.rto());
+  } else {
+    pingpong = false;
+    ato = prof().delayed_ack;
+  }
+  trace_timer(TimerKind::delayed_ack, 1, fmt::format("ack {}", rcv_nxt.raw()), out);
+  send_ack(now, out);
+}
+
+// tcp_keepalive_timer(): idle is measured from the last segment received; nothing is probed
+// while data is in flight or queued (the RTO handles that); when the probes run out the
+// connection is reset (RST+ACK) and fails with ETIMEDOUT.
+void Connection::Tcb::on_keepalive_timer(Instant now, Outbox& out) {
+  if (!opts.keepalive.enabled || !keepalive_eligible()) return;
+  const Duration idle = keepalive_idle();
+  if (snd_una != snd_nxt || unsent_data() > 0 || (fin_queued && !fin_sent())) {
+    ka_at = now + idle;
+    return;
+  }
+  Duration elapsed = now - last_rcv;
+  if (elapsed < idle) {
+    ka_at = last_rcv + idle;  // "It is tp->rcv_tstamp + keepalive_time_when(tp)"
+    return;
+  }
+  const int probes = keepalive_probes();
+  if (static_cast<int>(ka_probes) >= probes) {
+    trace_timer(TimerKind::keepalive, ka_probes,
+                fmt::format("{} probes unanswered: RST, ETIMEDOUT", ka_probes), out);
+    send_active_rst(now, out);
+    enter_closed(now, "keepalive probes exhausted", SocketError::etimedout, out);
+    return;
+  }
+  ++ka_probes;
+  ++ctx.counters->keepalive_probes_sent;
+  trace_timer(TimerKind::keepalive, ka_probes,
+              fmt::format("probe {} of {}, seq {}", ka_probes, probes, (snd_una - 1).raw()), out);
+  send_probe(now, out);
+  ka_at = now + keepalive_interval();
+}
+
+void Connection::Tcb::arm_keepalive(Instant now) {
+  ka_at = opts.keepalive.enabled && keepalive_eligible() ? now + keepalive_idle() : kNever;
+}
+
+Duration Connection::Tcb::keepalive_idle() const {
+  return opts.keepalive.idle.value_or(prof().keepalive_time);
+}
+Duration Connection::Tcb::keepalive_interval() const {
+  return opts.keepalive.interval.value_or(prof().keepalive_intvl);
+}
+int Connection::Tcb::keepalive_probes() const {
+  return opts.keepalive.probes.value_or(prof().keepalive_probes);
+}
+
+// Not in LISTEN, SYN_SENT or CLOSED (tcp_keepalive_timer()); TIME_WAIT and the orphaned
+// FIN_WAIT_2 are mini-sockets in Linux and have no keepalive.
+bool Connection::Tcb::keepalive_eligible() const {
+  switch (state) {
+    case State::closed:
+    case State::listen:
+    case State::syn_sent:
+    case State::time_wait:
+      return false;
+    case State::fin_wait_2:
+      return !orphaned;
+    case State::syn_received:
+    case State::established:
+    case State::fin_wait_1:
+    case State::close_wait:
+    case State::closing:
+    case State::last_ack:
+      return true;
+  }
+  return false;
+}
+
+// tcp_fin_time(): tcp_fin_timeout, but at least 3.5 RTO.
+Duration Connection::Tcb::fin_time() const {
+  Duration r = rto.rto();
+  return std::max(prof().fin_timeout, r * 4 - r / 2);
+}
+
+}  // namespace netsim::tcp

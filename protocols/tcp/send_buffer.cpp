@@ -1,0 +1,102 @@
+// SendBuffer and RtxQueue (see send_buffer.hpp).
+
+#include "protocols/tcp/send_buffer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace netsim::tcp {
+
+void SendBuffer::append(Payload p) {
+  if (p.empty()) return;
+  size_ += p.size();
+  chunks_.push_back(std::move(p));
+}
+
+void SendBuffer::consume(size_t n) {
+  n = std::min(n, size_);
+  size_ -= n;
+  while (n > 0) {
+    size_t left = chunks_[head_].size() - head_off_;
+    if (n < left) {
+      head_off_ += n;
+      break;
+    }
+    n -= left;
+    chunks_[head_] = Payload();
+    ++head_;
+    head_off_ = 0;
+  }
+  if (size_ == 0) {
+    // Release everything: an idle connection keeps no buffer memory (DESIGN memory budget).
+    std::vector<Payload>().swap(chunks_);
+    head_ = 0;
+    head_off_ = 0;
+  } else if (head_ >= 32 && head_ * 2 >= chunks_.size()) {
+    chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+}
+
+Payload SendBuffer::read(size_t offset, size_t len) const {
+  if (len == 0) return {};
+  size_t i = head_;
+  size_t off = head_off_ + offset;
+  while (i < chunks_.size() && off >= chunks_[i].size()) {
+    off -= chunks_[i].size();
+    ++i;
+  }
+  if (i >= chunks_.size()) return {};
+  if (off + len <= chunks_[i].size()) return chunks_[i].slice(off, len);
+  std::vector<uint8_t> bytes;
+  bytes.reserve(len);
+  while (len > 0 && i < chunks_.size()) {
+    size_t take = std::min(len, chunks_[i].size() - off);
+    const uint8_t* d = chunks_[i].data() + off;
+    bytes.insert(bytes.end(), d, d + take);
+    len -= take;
+    off = 0;
+    ++i;
+  }
+  return Payload(std::move(bytes));
+}
+
+size_t RtxQueue::find(SeqNum seq) const {
+  for (size_t i = 0; i < segs_.size(); ++i) {
+    if (segs_[i].seq <= seq && seq < segs_[i].end()) return i;
+  }
+  return segs_.size();
+}
+
+RtxQueue::AckResult RtxQueue::acknowledge(SeqNum ack) {
+  AckResult r;
+  size_t done = 0;
+  for (; done < segs_.size(); ++done) {
+    SentSegment& s = segs_[done];
+    if (s.seq >= ack) break;
+    if (s.retransmits > 0) r.any_retransmitted = true;
+    if (s.end() <= ack) {
+      if (s.retransmits == 0 && !r.oldest_sent) r.oldest_sent = s.first_sent;
+      continue;
+    }
+    // Partly acknowledged (the peer took a prefix): keep the rest as its own segment.
+    uint32_t n = static_cast<uint32_t>(ack - s.seq);
+    s.seq = ack;
+    s.len -= n;
+    break;
+  }
+  segs_.erase(segs_.begin(), segs_.begin() + static_cast<std::ptrdiff_t>(done));
+  if (segs_.empty()) std::vector<SentSegment>().swap(segs_);
+  return r;
+}
+
+bool RtxQueue::any_retransmitted() const {
+  return std::any_of(segs_.begin(), segs_.end(),
+                     [](const SentSegment& s) { return s.retransmits > 0; });
+}
+
+void RtxQueue::clear() {
+  std::vector<SentSegment>().swap(segs_);
+}
+
+}  // namespace netsim::tcp

@@ -1,0 +1,72 @@
+// The sending side's memory: SendBuffer holds the application's bytes from SND.UNA onward
+// (unacknowledged, then unsent) as shared Payload chunks so that queuing and segmenting never
+// copy unless a segment spans two writes; RtxQueue records every segment in flight (Linux's
+// retransmission queue of skbs) with its send times and retransmission count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "sim/packet.hpp"
+#include "sim/time.hpp"
+
+namespace netsim::tcp {
+
+class SendBuffer {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void append(Payload p);
+  // Drops `n` bytes from the front (they were acknowledged). Memory is released when empty.
+  void consume(size_t n);
+  // Bytes [offset, offset + len) counted from the front; shares storage when they lie in one
+  // chunk, copies otherwise. `offset + len` must not exceed size().
+  Payload read(size_t offset, size_t len) const;
+  size_t chunk_count() const { return chunks_.size() - head_; }
+
+ private:
+  std::vector<Payload> chunks_;
+  size_t head_ = 0;      // first live chunk
+  size_t head_off_ = 0;  // bytes of chunks_[head_] already consumed
+  size_t size_ = 0;
+};
+
+// One segment sent and not yet fully acknowledged. `len` counts sequence space (data + FIN).
+struct SentSegment {
+  SeqNum seq;
+  uint32_t len = 0;
+  Instant first_sent;
+  Instant last_sent;
+  uint16_t retransmits = 0;
+  bool fin = false;
+  uint32_t data_len() const { return len - (fin ? 1 : 0); }
+  SeqNum end() const { return seq + len; }
+};
+
+class RtxQueue {
+ public:
+  bool empty() const { return segs_.empty(); }
+  size_t size() const { return segs_.size(); }
+  const SentSegment& front() const { return segs_.front(); }
+  SentSegment& at(size_t i) { return segs_[i]; }
+  const SentSegment& at(size_t i) const { return segs_[i]; }
+  void push(const SentSegment& s) { segs_.push_back(s); }
+  // Index of the segment holding `seq`, or size() if none.
+  size_t find(SeqNum seq) const;
+
+  struct AckResult {
+    bool any_retransmitted = false;      // Karn: the ACK covers retransmitted data
+    std::optional<Instant> oldest_sent;  // first send time of the oldest fully acked segment
+  };
+  // Removes everything below `ack`; a segment acknowledged in part is trimmed at the front.
+  AckResult acknowledge(SeqNum ack);
+  bool any_retransmitted() const;
+  void clear();
+
+ private:
+  std::vector<SentSegment> segs_;
+};
+
+}  // namespace netsim::tcp

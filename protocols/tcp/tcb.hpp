@@ -1,0 +1,212 @@
+// The transmission control block (RFC 9293 §3.3.1) behind Connection: every variable of one
+// connection and the internal operations that the connection_*.cpp files implement, split by
+// concern as INET does (input, output, timers, application commands, state and trace).
+// Private to protocols/tcp: nothing outside the connection files includes it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocols/tcp/congestion.hpp"
+#include "protocols/tcp/connection.hpp"
+#include "protocols/tcp/reassembly.hpp"
+#include "protocols/tcp/rto.hpp"
+#include "protocols/tcp/send_buffer.hpp"
+
+namespace netsim::tcp {
+
+// A deadline that is not armed.
+inline constexpr Instant kNever = Instant::max();
+
+// Linux constants that are not sysctls and so not Profile fields.
+// tcp_invalid_ratelimit (net.ipv4.tcp_invalid_ratelimit, 500 ms): one out-of-window or
+// challenge ACK per connection per interval (tcp_oow_rate_limited()).
+inline constexpr Duration kInvalidRateLimit = Duration::milliseconds(500);
+// tcp_send_delayed_ack(): max_ato is HZ/2 outside ping-pong mode.
+inline constexpr Duration kDelackMaxBulk = Duration::milliseconds(500);
+// The largest window an unscaled TCP header carries.
+inline constexpr uint32_t kMaxWindow = 65535;
+
+struct Connection::Tcb {
+  Tcb(SocketId id, ConnKey key, const SocketOptions& opts, ConnContext ctx);
+
+  // ---- identity and context ----
+  SocketId id;
+  ConnKey key;
+  SocketOptions opts;
+  ConnContext ctx;
+  const Profile& prof() const { return *ctx.profile; }
+  bool tracing() const { return ctx.tracing != nullptr && *ctx.tracing; }
+
+  // ---- state ----
+  State state = State::closed;
+  bool active_open = false;        // connect(): report `connected`
+  bool orphaned = false;           // close() was called (Linux SOCK_DEAD + RCV_SHUTDOWN)
+  bool fin_queued = false;         // close()/shutdown(SHUT_WR): a FIN follows the queued data
+  bool released = false;           // reached CLOSED
+  bool syn_retransmitted = false;  // our SYN (or SYN-ACK) was retransmitted
+
+  // ---- send sequence space (RFC 9293 §3.3.1) ----
+  SeqNum iss, snd_una, snd_nxt;  // snd_nxt is the highest ever sent (Linux never rewinds it)
+  SeqNum write_seq;              // end of the data the application queued (FIN goes here)
+  SeqNum snd_wl1, snd_wl2;
+  SeqNum snd_sml;     // end of the last small segment sent (Minshall's Nagle, tcp_minshall_check)
+  SeqNum pushed_seq;  // end of the last segment sent with PSH (forced_push())
+  uint32_t snd_wnd = 0;
+  uint32_t max_snd_wnd = 0;
+  uint16_t mss = 536;       // effective send MSS: min(ours, peer's)
+  uint16_t peer_mss = 536;  // TCP_MSS_DEFAULT until the peer's SYN says otherwise
+
+  // ---- receive sequence space ----
+  SeqNum irs, rcv_nxt;
+  SeqNum rcv_adv;          // right edge of the window last advertised (never moves left)
+  SeqNum rcv_wup;          // RCV.NXT when the last ACK was sent (Linux rcv_wup)
+  uint16_t rcv_mss = 536;  // estimate of the peer's segment size (icsk_ack.rcv_mss)
+
+  // ---- buffers ----
+  SendBuffer sndbuf;  // bytes [snd_una, write_seq) (SYN/FIN excluded)
+  RtxQueue rtx;       // segments in [snd_una, snd_nxt)
+  ReceiveBuffer rcvbuf;
+
+  // ---- timers as data: absolute deadlines, kNever when not armed ----
+  Instant rtx_at = kNever;      // retransmission (SYN, SYN-ACK, data, FIN)
+  Instant dack_at = kNever;     // delayed ACK
+  Instant persist_at = kNever;  // zero-window probe
+  Instant ka_at = kNever;       // keepalive
+  Instant tw_at = kNever;       // TIME_WAIT
+  Instant fw2_at = kNever;      // orphaned FIN_WAIT_2
+
+  // ---- retransmission ----
+  RtoEstimator rto;
+  uint32_t retransmits = 0;        // icsk_retransmits: expiries since the last forward progress
+  Instant retrans_stamp = kNever;  // original send time of the first retransmitted segment
+  Instant syn_sent_at;             // the first SYN (retrans_stamp of the handshake)
+  std::unique_ptr<CongestionControl> cc;
+  uint32_t dupacks = 0;
+  SeqNum loss_high;  // RTO loss episode: everything below was outstanding at the timeout
+  SeqNum retx_next;  // ... and [retx_next, loss_high) is still to be retransmitted
+  Instant last_send = Instant::zero();  // last new data sent (cwnd restart after idle)
+
+  // ---- persist and keepalive ----
+  uint32_t persist_backoff = 0;
+  uint32_t persist_probes = 0;
+  uint32_t ka_probes = 0;
+  Instant last_rcv;  // last acceptable segment received (rcv_tstamp / lrcvtime)
+
+  // ---- delayed ACK (tcp_event_data_recv(), __tcp_ack_snd_check()) ----
+  bool ack_pending = false;
+  bool ack_now = false;
+  bool pingpong = false;
+  uint32_t quick = 0;  // quick ACKs left
+  Duration ato = Duration::zero();
+  Instant lrcvtime;
+  Instant last_oow_ack = kNever;  // tcp_oow_rate_limited()
+  Instant last_now;               // latest `now` seen (set_options() is not handed one)
+
+  SocketStats stats;
+
+  // ================= connection.cpp: state, notices, trace =================
+  void set_state(Instant now, State next, std::string_view cause, Outbox& out);
+  void enter_established(Instant now, std::string_view cause, Outbox& out);
+  void enter_time_wait(Instant now, std::string_view cause, Outbox& out);
+  void enter_closed(Instant now, std::string_view cause, SocketError err, Outbox& out);
+  void notify(AppNotice::Kind kind, Outbox& out, SocketError err = SocketError::none,
+              Payload data = {});
+  void trace_timer(TimerKind kind, uint32_t attempt, std::string detail, Outbox& out) const;
+  void trace_cwnd(uint32_t before, Outbox& out) const;
+  void stop_timers();
+  bool synchronized() const;
+  bool fin_sent() const { return fin_queued && snd_nxt > write_seq; }
+  bool fin_acked() const { return fin_queued && snd_una > write_seq; }
+  uint32_t unsent_data() const;
+  uint32_t flight_size() const;
+  bool check_invariants(std::string* why) const;
+
+  // ================= connection_input.cpp: segment arrival (RFC 9293 §3.10.7) =================
+  void on_segment(Instant now, const Segment& seg, Outbox& out);
+  void input_syn_sent(Instant now, const Segment& seg, Outbox& out);
+  void input_synchronized(Instant now, const Segment& seg, Outbox& out);
+  void input_time_wait(Instant now, const Segment& seg, Outbox& out);
+  void input_orphan_fin_wait_2(Instant now, const Segment& seg, Outbox& out);
+  bool sequence_acceptable(const Segment& seg) const;
+  bool check_sequence(Instant now, const Segment& seg, Outbox& out);
+  bool check_rst(Instant now, const Segment& seg, Outbox& out);
+  bool check_syn(Instant now, const Segment& seg, Outbox& out);
+  void on_rst(Instant now, Outbox& out);
+  bool process_ack(Instant now, const Segment& seg, Outbox& out);
+  bool ack_syn_received(Instant now, const Segment& seg, Outbox& out);
+  void on_new_ack(Instant now, SeqNum ack, Outbox& out);
+  void syn_acked(Instant now);
+  void start_congestion_control();
+  void ack_probe(Instant now);
+  void fin_wait_1_acked(Instant now, Outbox& out);
+  bool reset_check(const Segment& seg) const;
+  void on_dup_ack(Instant now, Outbox& out);
+  void update_window(const Segment& seg);
+  bool ack_state_transitions(Instant now, const Segment& seg, Outbox& out);
+  bool process_text(Instant now, const Segment& seg, Outbox& out);
+  void queue_in_order(Instant now, SeqNum seq, const Payload& data, bool fin, Outbox& out);
+  void deliver(Instant now, const Payload& data, Outbox& out);
+  void data_received(Instant now, size_t len);
+  void process_fin(Instant now, Outbox& out);
+  void after_input(Instant now, Outbox& out);
+
+  // ================= connection_output.cpp: sending =================
+  Packet make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Payload data = {}) const;
+  uint32_t free_window() const;
+  uint16_t advertise_window();
+  void emit(Instant now, Packet p, Outbox& out);
+  void send_syn(Instant now, bool retransmission, Outbox& out);
+  void send_ack(Instant now, Outbox& out);
+  void send_ack_rate_limited(Instant now, Outbox& out, bool challenge);
+  void send_active_rst(Instant now, Outbox& out);
+  void send_reply_rst(const Segment& offending, Outbox& out);
+  void send_probe(Instant now, Outbox& out);
+  void transmit(Instant now, Outbox& out);
+  bool retransmit_lost(Instant now, Outbox& out);
+  bool send_new_segment(Instant now, Outbox& out);
+  void send_data(Instant now, SeqNum seq, uint32_t len, bool fin, Outbox& out);
+  void retransmit(Instant now, size_t index, Outbox& out);
+  void check_ack_to_send(Instant now, Outbox& out);
+  void schedule_delayed_ack(Instant now, Outbox& out);
+  bool in_quickack_mode() const { return quick > 0 && !pingpong; }
+  void incr_quickack();
+  void enter_quickack_mode();
+  void arm_rtx(Instant now) { rtx_at = now + rto.rto(); }
+  void check_probe_timer(Instant now);
+  Duration probe0_base() const;
+
+  // ================= connection_timers.cpp =================
+  std::optional<Instant> next_deadline() const;
+  void on_timer(Instant now, Outbox& out);
+  void on_rtx_timer(Instant now, Outbox& out);
+  void on_syn_timer(Instant now, Outbox& out);
+  void on_data_rto(Instant now, Outbox& out);
+  void on_persist_timer(Instant now, Outbox& out);
+  void on_delack_timer(Instant now, Outbox& out);
+  void on_keepalive_timer(Instant now, Outbox& out);
+  void arm_keepalive(Instant now);
+  Duration keepalive_idle() const;
+  Duration keepalive_interval() const;
+  int keepalive_probes() const;
+  bool keepalive_eligible() const;
+  Duration fin_time() const;
+
+  // ================= connection_app.cpp =================
+  void open_active(Instant now, SeqNum iss, Outbox& out);
+  void open_passive(Instant now, const Handshake& hs, State from, std::string_view cause,
+                    Outbox& out);
+  void init_connection(SeqNum iss_value);
+  SocketError send(Instant now, Payload data, Outbox& out);
+  Payload read(Instant now, size_t max_bytes, Outbox& out);
+  void shutdown_write(Instant now, Outbox& out);
+  void close(Instant now, Outbox& out);
+  void abort(Instant now, Outbox& out);
+  void set_options(const SocketOptions& next);
+  void queue_fin(Instant now, State next, std::string_view cause, Outbox& out);
+};
+
+}  // namespace netsim::tcp

@@ -1,0 +1,264 @@
+// Connection opening: the active open and its SYN retransmission schedule (every row of the
+// tables in linux-tcp-facts.md §3), SYN-SENT processing of RFC 9293 §3.10.7.3, simultaneous
+// open, the RTT of the handshake and the RFC 6298 5.7 fallback.
+
+#include "test_conn_harness.hpp"
+
+using namespace conntest;
+
+namespace {
+
+struct SynSchedule {
+  int syn_retries;
+  int linear;
+  std::vector<int> syn_times_s;
+  int etimedout_s;
+};
+
+// linux-tcp-facts.md §3, "Nominal schedules from the model for other values" plus the two
+// defaults; the rows with "..." written out.
+const std::vector<SynSchedule> kSchedules = {
+    {1, 4, {0, 1, 2}, 3},
+    {2, 4, {0, 1, 2, 3, 4, 5}, 7},
+    {3, 4, {0, 1, 2, 3, 4, 5, 7, 11}, 19},
+    {4, 4, {0, 1, 2, 3, 4, 5, 7, 11, 19}, 35},
+    {5, 4, {0, 1, 2, 3, 4, 5, 7, 11, 19, 35}, 67},
+    {6, 4, {0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67}, 131},
+    {7, 4, {0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67, 131}, 251},
+    {1, 0, {0, 1}, 3},
+    {2, 0, {0, 1, 3}, 7},
+    {3, 0, {0, 1, 3, 7}, 15},
+    {4, 0, {0, 1, 3, 7, 15}, 31},
+    {5, 0, {0, 1, 3, 7, 15, 31}, 63},
+    {6, 0, {0, 1, 3, 7, 15, 31, 63}, 127},
+    {7, 0, {0, 1, 3, 7, 15, 31, 63, 127}, 247},
+};
+
+// Runs an unanswered connect() to its end; returns the SYN times and the failure instant.
+std::pair<std::vector<Instant>, Instant> run_unanswered(Harness& h) {
+  std::vector<Instant> syns(h.out.packets.size(), h.now);
+  while (h.state() != State::closed) {
+    h.fire();
+    for (size_t i = 0; i < h.out.packets.size(); ++i)
+      syns.push_back(h.now);
+  }
+  return {syns, h.now};
+}
+
+}  // namespace
+
+TEST_CASE("SYN retransmissions follow Linux's schedule for syn_retries 1 to 7, linear 0 and 4") {
+  for (const SynSchedule& row : kSchedules) {
+    INFO("syn_retries " << row.syn_retries << ", syn_linear_timeouts " << row.linear);
+    Profile p;
+    p.syn_retries = row.syn_retries;
+    p.syn_linear_timeouts = row.linear;
+    Harness h(p);
+    h.connect(at(0_s));
+    auto [syns, failed] = run_unanswered(h);
+    std::vector<Instant> expected;
+    for (int s : row.syn_times_s)
+      expected.push_back(at(Duration::seconds(s)));
+    CHECK(syns == expected);
+    CHECK(failed == at(Duration::seconds(row.etimedout_s)));
+    CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
+    CHECK(h.transitions() == Lines{"SYN_SENT -> CLOSED (SYN retries exhausted)"});
+    CHECK(h.c().released());
+    // Every SYN carries the same ISN; no RST is sent when the attempt is given up.
+    for (const Packet& pk : h.all.packets) {
+      CHECK(pk.tcp.flags == TcpFlags(TcpFlags::SYN));
+      CHECK(pk.tcp.seq == SeqNum(kIss));
+    }
+    CHECK(h.counters.retransmits == row.syn_times_s.size() - 1);
+    CHECK(h.counters.rst_sent == 0);
+  }
+}
+
+TEST_CASE(
+    "The default profile gives up a connect() after 131 s with SYNs numbered as retransmissions") {
+  Harness h;
+  h.connect(at(0_s));
+  CHECK(h.fire() == Lines{"S seq 1000 win 64240 mss 1460 rtx 1"});
+  CHECK(h.now == at(1_s));
+  CHECK(h.timers() == Lines{"syn 1: retransmit seq 1000, backoff 1, rto 1s"});
+  for (int i = 0; i < 4; ++i)
+    h.fire();
+  CHECK(h.now == at(5_s));
+  CHECK(h.timers() == Lines{"syn 5: retransmit seq 1000, backoff 5, rto 2s"});
+  CHECK(h.out.packets.at(0).retransmission == 5);
+  while (h.state() != State::closed)
+    h.fire();
+  CHECK(h.now == at(131_s));
+  CHECK(h.timers() == Lines{"syn 10: give up after 10 retransmissions: ETIMEDOUT"});
+  CHECK(h.out.packets.empty());
+}
+
+TEST_CASE("TCP_SYNCNT replaces syn_retries for the count and the time budget") {
+  SocketOptions o;
+  o.syn_count = 2;
+  Harness h(Profile{}, o);
+  h.connect(at(0_s));
+  auto [syns, failed] = run_unanswered(h);
+  CHECK(syns.size() == 6);
+  CHECK(failed == at(7_s));
+}
+
+TEST_CASE("A SYN-ACK completes the active open with an immediate ACK") {
+  Harness h;
+  established(h);
+  CHECK(h.transitions() == Lines{"SYN_SENT -> ESTABLISHED (rcv SYN-ACK)"});
+  CHECK(h.notices() == Lines{"connected"});
+  CHECK(h.counters.connections_established == 1);
+  CHECK(h.c().stats().established_at == at(10_ms));
+  CHECK_FALSE(h.deadline().has_value());  // no timer: nothing in flight, no keepalive
+}
+
+TEST_CASE("The handshake RTT sets the first data RTO to srtt + rto_min") {
+  Harness h;
+  established(h);
+  h.send(at(20_ms), "hello");
+  // srtt 10 ms, rttvar 5 ms: RTO = 10 ms + max(4 * 5 ms, 200 ms) = 210 ms.
+  CHECK(h.deadline() == at(230_ms));
+}
+
+TEST_CASE("After a retransmitted SYN the first data RTO is the 3 s fallback (RFC 6298 5.7)") {
+  Harness h;
+  syn_sent(h);
+  h.fire();
+  CHECK(h.recv(at(1010_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 65535"});
+  h.send(at(1020_ms), "hello");
+  CHECK(h.deadline() == at(4020_ms));
+  CHECK(h.fire() == Lines{"P. seq 1001:1006 ack 5001 win 65535 rtx 1"});
+  CHECK(h.deadline() == at(4020_ms + 6_s));
+}
+
+TEST_CASE("The send MSS is the smaller of ours and the peer's; no option means 536") {
+  SECTION("peer announces 1000") {
+    Harness h;
+    syn_sent(h);
+    h.recv(at(10_ms), syn_ack(65535, 1000));
+    Lines l = h.send(at(20_ms), bytes(2500));
+    CHECK(l == Lines{". seq 1001:2001 ack 5001 win 65535", ". seq 2001:3001 ack 5001 win 65535",
+                     "P. seq 3001:3501 ack 5001 win 65535"});
+  }
+  SECTION("peer sends no MSS option") {
+    Harness h;
+    syn_sent(h);
+    Segment s = peer_seg(SYN | ACK, kPeerIss, kIss + 1);
+    h.recv(at(10_ms), s);
+    Lines l = h.send(at(20_ms), bytes(600));
+    CHECK(l == Lines{". seq 1001:1537 ack 5001 win 65535", "P. seq 1537:1601 ack 5001 win 65535"});
+  }
+}
+
+TEST_CASE("Data written in SYN_SENT leaves with the handshake's ACK") {
+  Harness h;
+  syn_sent(h);
+  CHECK(h.send(at(5_ms), "hello").empty());
+  CHECK(h.last_error == SocketError::none);
+  CHECK(h.recv(at(10_ms), syn_ack()) == Lines{"P. seq 1001:1006 ack 5001 win 65535"});
+}
+
+TEST_CASE("Data and FIN on a SYN-ACK are discarded as Linux does without Fast Open") {
+  Harness h;
+  syn_sent(h);
+  Segment s = syn_ack();
+  s.payload = Payload::from_string("early");
+  s.flags = TcpFlags(SYN | ACK | FIN);
+  CHECK(h.recv(at(10_ms), s) == Lines{". seq 1001 ack 5001 win 65535"});
+  CHECK(h.notices() == Lines{"connected"});
+  CHECK(h.state() == State::established);
+  // The peer retransmits them and they are taken then.
+  CHECK(h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "early") ==
+        Lines{". seq 1001 ack 5006 win 65535"});
+  CHECK(h.received() == "early");
+}
+
+TEST_CASE("SYN-SENT: an unacceptable ACK is answered by a RST carrying its ACK number") {
+  Harness h;
+  syn_sent(h);
+  CHECK(h.recv(at(5_ms), SYN | ACK, kPeerIss, kIss) == Lines{"R seq 1000 win 0"});
+  CHECK(h.recv(at(6_ms), ACK, kPeerIss, kIss + 7) == Lines{"R seq 1007 win 0"});
+  CHECK(h.state() == State::syn_sent);
+  CHECK(h.deadline() == at(1_s));
+  CHECK(h.counters.rst_sent == 2);
+  // ... but a RST is never answered, even with a bad ACK.
+  CHECK(h.recv(at(7_ms), RST | ACK, 0, kIss + 7).empty());
+  CHECK(h.state() == State::syn_sent);
+}
+
+TEST_CASE("SYN-SENT: RST+ACK acknowledging our SYN refuses the connection") {
+  Harness h;
+  syn_sent(h);
+  CHECK(h.recv(at(10_ms), RST | ACK, 0, kIss + 1, 0).empty());
+  CHECK(h.notices() == Lines{"error ECONNREFUSED", "closed"});
+  CHECK(h.transitions() == Lines{"SYN_SENT -> CLOSED (rcv RST)"});
+  CHECK(h.counters.rst_received == 1);
+  CHECK(h.c().released());
+  CHECK_FALSE(h.deadline().has_value());
+}
+
+TEST_CASE("SYN-SENT: a RST without ACK and a segment without SYN are dropped") {
+  Harness h;
+  syn_sent(h);
+  CHECK(h.recv(at(10_ms), RST, kPeerIss, 0).empty());
+  CHECK(h.recv(at(11_ms), ACK, kPeerIss, kIss + 1).empty());
+  CHECK(h.recv(at(12_ms), FIN, kPeerIss, 0).empty());
+  CHECK(h.state() == State::syn_sent);
+  CHECK(h.all_notices().empty());
+}
+
+TEST_CASE("close() in SYN_SENT sends nothing and releases the connection") {
+  Harness h;
+  syn_sent(h);
+  CHECK(h.close(at(50_ms)).empty());
+  CHECK(h.transitions() == Lines{"SYN_SENT -> CLOSED (close)"});
+  CHECK(h.notices() == Lines{"closed"});
+  CHECK(h.c().released());
+}
+
+TEST_CASE("Simultaneous open: crossed SYNs, SYN-ACKs with the original ISNs, both established") {
+  Harness h;
+  syn_received(h);
+  CHECK(h.transitions() == Lines{"SYN_SENT -> SYN_RECEIVED (rcv SYN)"});
+  CHECK(h.deadline() == at(1_s));  // the SYN timer keeps running
+  // The peer's SYN-ACK (its ISN, acking ours) completes the open; it is ACKed.
+  Segment sa = syn_ack();
+  CHECK(h.recv(at(15_ms), sa) == Lines{". seq 1001 ack 5001 win 65535"});
+  CHECK(h.transitions() == Lines{"SYN_RECEIVED -> ESTABLISHED (rcv SYN-ACK)"});
+  CHECK(h.notices() == Lines{"connected"});
+  CHECK_FALSE(h.deadline().has_value());
+}
+
+TEST_CASE("Simultaneous open: a plain ACK of our SYN-ACK also completes it") {
+  Harness h;
+  syn_received(h);
+  CHECK(h.recv(at(15_ms), ACK, kPeerIss + 1, kIss + 1).empty());
+  CHECK(h.transitions() == Lines{"SYN_RECEIVED -> ESTABLISHED (rcv ACK)"});
+  CHECK(h.notices() == Lines{"connected"});
+}
+
+TEST_CASE("SYN-RECEIVED retransmits the SYN-ACK and refuses a bad ACK with a RST") {
+  Harness h;
+  syn_received(h);
+  CHECK(h.fire() == Lines{"S. seq 1000 ack 5001 win 64240 mss 1460 rtx 1"});
+  CHECK(h.timers() == Lines{"synack 1: retransmit seq 1000, backoff 1, rto 2s"});
+  CHECK(h.recv(at(1500_ms), ACK, kPeerIss + 1, kIss + 9) == Lines{"R seq 1009 win 0"});
+  CHECK(h.state() == State::syn_received);
+}
+
+TEST_CASE("SYN-RECEIVED: the peer's RST resets the simultaneous open") {
+  Harness h;
+  syn_received(h);
+  CHECK(h.recv(at(20_ms), RST, kPeerIss + 1, 0).empty());
+  CHECK(h.notices() == Lines{"error ECONNRESET", "closed"});
+}
+
+TEST_CASE("Tracing off produces no trace notes") {
+  Harness h;
+  h.tracing = false;
+  established(h);
+  h.send(at(20_ms), "x");
+  h.fire();
+  CHECK(h.all.trace.empty());
+}
