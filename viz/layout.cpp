@@ -96,7 +96,8 @@ Slots arrow_slots(const DiagramModel& m, const std::vector<std::optional<Instant
     if (it == uids.end() || a.uid == 0) it = uids.insert(uids.end(), a.uid);
     s.start.push_back(static_cast<size_t>(it - uids.begin()));
     bool reaches = a.fate == ArrowFate::delivered || a.fate == ArrowFate::dropped_at_receiver;
-    s.end.push_back(reaches && ends[i] ? arriving[{a.to, *ends[i]}]++ : 0);
+    // A lost packet stops half-way along the arrow it would have drawn, parallel to its row.
+    s.end.push_back(reaches && ends[i] ? arriving[{a.to, *ends[i]}]++ : s.start.back());
   }
   return s;
 }

@@ -36,8 +36,20 @@ void check_golden(const std::string& file, const std::string& actual) {
   std::string expected = read_file(path);
   INFO("golden " << path << " (regenerate with NETSIM_UPDATE_GOLDEN=1, then review)");
   REQUIRE_FALSE(expected.empty());
-  if (expected != actual) write_file(file + ".actual", actual);  // for diffing, in the build dir
-  CHECK(expected == actual);
+  if (expected == actual) return;
+  write_file(file + ".actual", actual);  // for diffing, in the build directory
+  // Point at the first differing line rather than printing whole files.
+  size_t at = 0, line = 1;
+  while (at < expected.size() && at < actual.size() && expected[at] == actual[at]) {
+    if (expected[at++] == '\n') ++line;
+  }
+  auto line_at = [](const std::string& s, size_t pos) {
+    size_t b = s.rfind('\n', pos == 0 ? 0 : pos - 1);
+    b = b == std::string::npos ? 0 : b + 1;
+    return s.substr(b, s.find('\n', pos) - b);
+  };
+  FAIL_CHECK(file << " differs from its golden at line " << line << ":\n  golden: "
+                  << line_at(expected, at) << "\n  actual: " << line_at(actual, at));
 }
 }  // namespace
 
