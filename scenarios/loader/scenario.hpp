@@ -131,7 +131,8 @@ struct DataSpec {
 };
 
 // When an app closes a connection. `at` is measured per connection from its start: the
-// client's connect() call, or the server's accept() (protocols/apps follow this).
+// client's connect() call, or the server's accept() (protocols/apps follow this). `abort` is
+// after_reply's moment with a RST instead of a FIN (SO_LINGER 0).
 struct ClosePolicy {
   enum class Kind : uint8_t { after_peer, after_reply, after_send, never, abort, at };
   Kind kind = Kind::after_peer;
