@@ -225,7 +225,7 @@ apps:
        });
 }
 
-TEST_CASE("ports out of range are refused; 0 is allowed for a client's ephemeral port") {
+TEST_CASE("ports out of range are refused but 0 is a client's ephemeral port") {
   CHECK(errors_of(std::string(kHosts) + R"(apps:
   - tcp_server: {on: server, port: 0}
   - tcp_server: {on: server, port: 65536}

@@ -47,35 +47,35 @@ Lines errors_with(const std::vector<std::string>& sets, const char* text = kStor
 
 }  // namespace
 
-TEST_CASE("--set replaces a scalar in a list item by index") {
+TEST_CASE("an override (--set) replaces a scalar in a list item by index") {
   Scenario s = with({"links.0.loss=5%"});
   CHECK(s.links[0].a_to_b.loss.p.value == 0.05);
   CHECK(s.links[0].b_to_a.loss.p.value == 0.05);
   CHECK(s.links[0].a_to_b.delay == 10_ms);
 }
 
-TEST_CASE("--set reaches map keys by name and top-level scalars") {
+TEST_CASE("an override (--set) reaches map keys by name and top-level scalars") {
   Scenario s = with({"hosts.server.tcp.syncookies=0", "seed=7", "apps.1.tcp_client.count=100"});
   CHECK(s.find_host("server")->tcp.syncookies == 0);
   CHECK(s.seed == 7);
   CHECK(s.apps[1].client()->count == 100);
 }
 
-TEST_CASE("--set creates a missing key, and the maps leading to it") {
+TEST_CASE("an override (--set) creates a missing key, and the maps leading to it") {
   Scenario s = with({"tcp.syn_linear_timeouts=0", "duration=5s", "links.0.jitter=1ms"});
   CHECK(s.tcp.syn_linear_timeouts == 0);
   CHECK(s.duration == 5_s);
   CHECK(s.links[0].a_to_b.jitter == 1_ms);
 }
 
-TEST_CASE("--set on a short-form host turns it into a map that keeps its address") {
+TEST_CASE("an override (--set) on a short-form host turns it into a map that keeps its address") {
   Scenario s = with({"hosts.client.tcp.syn_retries=2"});
   const HostSpec* c = s.find_host("client");
   CHECK(c->address == *Ipv4Addr::parse("10.0.0.1"));
   CHECK(c->tcp.syn_retries == 2);
 }
 
-TEST_CASE("--set values are read like written ones: quotes make text, a unit makes a size") {
+TEST_CASE("overridden values are read like written ones: quotes make text, a unit makes a size") {
   Scenario s = with({"apps.1.tcp_client.send=\"1MB\"", "apps.0.tcp_server.reply=10KB"});
   CHECK(s.apps[1].client()->send == DataSpec{DataSpec::Kind::text, "1MB", 3});
   CHECK(s.apps[0].server()->reply == DataSpec{DataSpec::Kind::size, "", 10'000});
@@ -87,7 +87,7 @@ TEST_CASE("--set values are read like written ones: quotes make text, a unit mak
               "0.05 or 5%, found \"{model: gilbert}\""});
 }
 
-TEST_CASE("a later --set of the same path wins") {
+TEST_CASE("a later override of the same path wins") {
   Scenario s = with({"seed=7", "seed=9"});
   CHECK(s.seed == 9);
 }
@@ -124,7 +124,7 @@ TEST_CASE("an unknown or malformed --set path is an error naming the override") 
               "expect"});
 }
 
-TEST_CASE("--set errors come first, in command-line order, then the file's errors") {
+TEST_CASE("override errors come first, in command-line order, then the file's errors") {
   std::string text = std::string(kStory) + "expect:\n  - {app: bob, result: closed}\n";
   CHECK(errors_with({"seed=x", "links.0.delay=soon", "links.9.delay=1s"}, text.c_str()) ==
         Lines{
