@@ -14,14 +14,17 @@ namespace {
 const SocketAddr kServer{Ipv4Addr{0x0A000002}, 20000};
 const SocketAddr kClient{Ipv4Addr{0x0A000001}, 40000};
 
-Instant at(Duration d) { return Instant::zero() + d; }
+Instant at(Duration d) {
+  return Instant::zero() + d;
+}
 
 }  // namespace
 
 TEST_CASE("SipHash-2-4 matches the reference vectors of its paper") {
   std::array<uint64_t, 2> key{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
   uint8_t msg[15];
-  for (int i = 0; i < 15; ++i) msg[i] = static_cast<uint8_t>(i);
+  for (int i = 0; i < 15; ++i)
+    msg[i] = static_cast<uint8_t>(i);
   CHECK(tcp::siphash_2_4(key, msg, 15) == 0xa129ca6149be45e5ULL);
   CHECK(tcp::siphash_2_4(key, msg, 0) == 0x726fdb47dd0e0e31ULL);
 }
