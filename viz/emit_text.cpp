@@ -152,7 +152,7 @@ void TextGrid::arrow(const PacketArrow& a) {
   }
   if (a.fate == ArrowFate::dropped_en_route && a.ended) after = "lost " + format_time(*a.ended);
   if (a.fate == ArrowFate::in_flight) after = "in flight at the end";
-  if (!after.empty()) r.put(width_ + 1, after);
+  if (!after.empty()) r.put(col_.back() + 3, after);  // marks of the last lifeline use own rows
   out_ += r.str();
 }
 

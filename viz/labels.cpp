@@ -83,7 +83,7 @@ std::string packet_label(const Packet& p, const SeqBases* bases) {
 
 std::string payload_preview(const Payload& payload) {
   constexpr size_t kShort = 32;  // shown whole up to this many bytes
-  constexpr size_t kHead = 24;   // longer text: this many characters, then "…"
+  constexpr size_t kHead = 16;   // longer text: this many characters, then "…"
   std::string_view text = payload.as_string_view();
   std::string out = "\"";
   size_t shown = 0;

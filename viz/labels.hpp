@@ -43,7 +43,7 @@ class SeqBases {
 // #2" for the second retransmission. `bases` null or a missing base prints absolute numbers.
 std::string packet_label(const Packet& p, const SeqBases* bases);
 
-// "\"Hello,server!\"" for short printable text (escapes \" \\ \r \n \t), the first 24
+// "\"Hello,server!\"" for short printable text (escapes \" \\ \r \n \t), the first 16
 // characters and "…" for longer text, "" for binary payloads.
 std::string payload_preview(const Payload& payload);
 

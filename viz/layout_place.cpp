@@ -41,14 +41,16 @@ class Obstacles {
  public:
   void add(const Box& b) { boxes_.push_back(b); }
   void add_line(Point a, Point b) { lines_.emplace_back(a, b); }
-  // Overlapping text costs far more than crossing a line; `skip` is the label's own arrow.
+  // Overlapping text costs far more than crossing lines; `skip` is the label's own arrow.
   double cost(const Box& b, size_t skip) const {
     double c = 0;
     for (const auto& o : boxes_) {
       c += 1000 * overlap_area(b, o);
     }
+    // One crossing or many: where arrows are dense (a burst of data) every spot crosses some,
+    // and a label far from its arrow is worse than one on a line.
     for (size_t i = 0; i < lines_.size(); ++i) {
-      if (i != skip && crosses(lines_[i].first, lines_[i].second, b)) c += 40;
+      if (i != skip && crosses(lines_[i].first, lines_[i].second, b)) return c + 40;
     }
     return c;
   }

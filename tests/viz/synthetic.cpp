@@ -44,6 +44,16 @@ Packet TraceBuilder::deliver(Instant sent, Instant received, const Endpoint& fro
   return p;
 }
 
+Packet TraceBuilder::send(Instant sent, const Endpoint& from, Packet p) {
+  p.uid = next_uid_++;
+  recs_.push_back(PacketRecord{sent, PacketEvent::send, from.host, p, {}, {}});
+  return p;
+}
+
+void TraceBuilder::recv(Instant received, const Endpoint& at, const Packet& p) {
+  recs_.push_back(PacketRecord{received, PacketEvent::recv, at.host, p, {}, {}});
+}
+
 Packet TraceBuilder::lose(Instant sent, Instant dropped, const Endpoint& from,
                           const std::string& where, Packet p, DropReason reason,
                           std::string detail) {

@@ -26,6 +26,9 @@ class TraceBuilder {
   // A send at `sent` and its arrival at `received`; returns the packet (with its uid).
   Packet deliver(Instant sent, Instant received, const Endpoint& from, const Endpoint& to,
                  Packet p);
+  // A bare send (its fate left to recv() or nothing), and an arrival of an already sent packet.
+  Packet send(Instant sent, const Endpoint& from, Packet p);
+  void recv(Instant received, const Endpoint& at, const Packet& p);
   // A send at `sent` and its drop at `dropped` on node `where`.
   Packet lose(Instant sent, Instant dropped, const Endpoint& from, const std::string& where,
               Packet p, DropReason reason, std::string detail);

@@ -72,7 +72,7 @@ TEST_CASE("payload previews quote short text, cut long text and skip binary") {
   CHECK(payload_preview(Payload::from_string("GET / HTTP/1.1\r\n")) == "\"GET / HTTP/1.1\\r\\n\"");
   CHECK(payload_preview(Payload::from_string("say \"hi\"")) == "\"say \\\"hi\\\"\"");
   CHECK(payload_preview(Payload::from_string(std::string(40, 'x'))) ==
-        "\"" + std::string(24, 'x') + "\"…");
+        "\"" + std::string(16, 'x') + "\"…");
   CHECK(payload_preview(Payload(std::vector<uint8_t>{0x16, 0x03, 0x01})) == "");
   CHECK(payload_preview(Payload()) == "");
 }

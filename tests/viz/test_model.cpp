@@ -7,6 +7,7 @@
 
 #include "golden_file.hpp"
 #include "synthetic.hpp"
+#include "viz/layout.hpp"
 #include "viz/model.hpp"
 
 using namespace netsim;
@@ -208,4 +209,40 @@ TEST_CASE("the format comes from the extension, and a failed render writes nothi
       render_diagram(hello_echo_trace(), meta_for("x"), {}, (dir / "missing" / "a.txt").string()),
       DiagramError);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a duplicated packet arrives twice and a packet never received stays in flight") {
+  TraceBuilder b;
+  Endpoint c = client_endpoint(), s = server_endpoint();
+  Instant t0 = Instant::zero();
+  Packet syn = b.send(t0, c, b.packet(c, s, TcpFlags::SYN, 1000, 0));
+  b.recv(t0 + 5_ms, s, syn);
+  b.recv(t0 + 7_ms, s, syn);
+  b.send(t0 + 5_ms, s, b.packet(s, c, TcpFlags::SYN | TcpFlags::ACK, 5000, 1001));
+  DiagramModel m = build_model(b.records(), meta_for("dup"), {});
+  REQUIRE(m.arrows.size() == 3);
+  CHECK(m.arrows[0].label == "SYN seq=0");
+  CHECK(m.arrows[1].label == "SYN seq=0 (dup)");
+  CHECK(m.arrows[1].duplicate);
+  CHECK(*m.arrows[1].ended == t0 + 7_ms);
+  CHECK(m.arrows[2].fate == ArrowFate::in_flight);
+  CHECK_FALSE(m.arrows[2].ended);
+  DiagramLayout L = layout_diagram(m, {});
+  CHECK(L.arrows[0].start.y == L.arrows[1].start.y);  // copies leave together
+  CHECK(L.arrows[2].end.x == (L.lifelines[0].x + L.lifelines[1].x) / 2);
+}
+
+TEST_CASE("a packet the receiver drops reaches its lifeline before the cross") {
+  TraceBuilder b;
+  Endpoint c = client_endpoint(), s = server_endpoint();
+  b.lose(Instant::zero(), Instant::zero() + 5_ms, c, "server",
+         b.packet(c, s, TcpFlags::SYN, 1000, 0), DropReason::syn_queue_full, "");
+  b.state(Instant::zero(), s, Endpoint{}, "CLOSED", "LISTEN", "listen");
+  DiagramModel m = build_model(b.records(), meta_for("x"), {});
+  REQUIRE(m.arrows.size() == 1);
+  CHECK(m.arrows[0].fate == ArrowFate::dropped_at_receiver);
+  CHECK(m.arrows[0].drop_label == "SYN queue full");
+  DiagramLayout L = layout_diagram(m, {});
+  CHECK(L.arrows[0].end.x == L.lifelines[1].x);
+  CHECK(L.arrows[0].end.y == L.scale.y_of(Instant::zero() + 5_ms));
 }
