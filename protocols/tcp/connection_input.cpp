@@ -59,7 +59,7 @@ void Connection::Tcb::input_syn_sent(Instant now, const Segment& seg, Outbox& ou
   irs = seg.seq;
   rcv_nxt = irs + 1;
   rcv_wup = rcv_nxt;
-  rcv_adv = rcv_nxt + prof().syn_window;  // what our SYN offered
+  rcv_adv = rcv_nxt + syn_window();  // what our SYN offered
   peer_mss = seg.options.mss.value_or(536);
   mss = std::min(prof().mss, peer_mss);
   rcv_mss = std::min<uint16_t>(536, mss);  // tcp_initialize_rcv_mss()

@@ -33,6 +33,11 @@ uint32_t Connection::Tcb::free_window() const {
   return w;
 }
 
+// tcp_select_initial_window(): the profile's SYN window, never more than the buffer.
+uint16_t Connection::Tcb::syn_window() const {
+  return static_cast<uint16_t>(std::min<uint32_t>(prof().syn_window, prof().rcv_buffer));
+}
+
 // tcp_select_window(): the right edge never moves left (RFC 9293 §3.8.6.2.2: "the window
 // SHOULD NOT be shrunk"), so a smaller free space keeps the old edge.
 uint16_t Connection::Tcb::advertise_window() {
@@ -63,10 +68,10 @@ void Connection::Tcb::emit(Instant, Packet p, Outbox& out) {
 void Connection::Tcb::send_syn(Instant now, bool retransmission, Outbox& out) {
   bool synack = state != State::syn_sent;
   Packet p = make_packet(iss, rcv_nxt, synack ? (TcpFlags::SYN | TcpFlags::ACK) : TcpFlags::SYN);
-  p.tcp.window = prof().syn_window;
+  p.tcp.window = syn_window();
   p.tcp.options.mss = prof().mss;
   if (retransmission) p.retransmission = static_cast<uint16_t>(retransmits);
-  if (synack) rcv_adv = seq_max(rcv_adv, rcv_nxt + prof().syn_window);
+  if (synack) rcv_adv = seq_max(rcv_adv, rcv_nxt + syn_window());
   emit(now, std::move(p), out);
 }
 

@@ -36,7 +36,7 @@ bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out)
     // Only the peer's bare SYN-ACK of a simultaneous open gets here (check_syn()): its SYN
     // lies below RCV.NXT, so tcp_data_queue() treats it as a retransmission: ACK at once.
     enter_quickack_mode();
-    ack_pending = true;
+    ack_pending = ack_now = true;
     return true;
   }
   SeqNum seq = seg.seq;
@@ -54,19 +54,20 @@ bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out)
     if (wnd == 0) {
       // A zero-window probe carrying data: out of window, answered at once.
       enter_quickack_mode();
-      ack_pending = true;
+      ack_pending = ack_now = true;
       return true;
     }
     queue_in_order(now, seq, seg.payload, seg.flags.fin(), out);
   } else if (end <= rcv_nxt || seq >= rcv_adv) {
-    // A retransmission of what we have, or beyond the window: ACK at once (quick-ack mode).
+    // A retransmission of what we have, or beyond the window: ACK at once (quick-ack mode;
+    // RFC 9293 asks for the immediate ACK whatever the quick-ack setting).
     enter_quickack_mode();
-    ack_pending = true;
+    ack_pending = ack_now = true;
   } else if (seq < rcv_nxt) {
     // Overlaps RCV.NXT: keep the new tail.
     if (wnd == 0) {
       enter_quickack_mode();
-      ack_pending = true;
+      ack_pending = ack_now = true;
       return true;
     }
     size_t skip = static_cast<size_t>(rcv_nxt - seq);
@@ -88,10 +89,14 @@ bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out)
 // that is now in order.
 void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& data, bool fin,
                                      Outbox& out) {
-  uint32_t wnd = static_cast<uint32_t>(rcv_adv - rcv_nxt);
+  // Beyond the right edge (or the buffer, when the application does not read): trimmed, and
+  // the FIN with it.
+  uint32_t room = prof().rcv_buffer -
+                  static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), prof().rcv_buffer));
+  uint32_t wnd = std::min(static_cast<uint32_t>(rcv_adv - rcv_nxt), room);
   Payload d = data;
   if (d.size() > wnd) {
-    d = d.slice(0, wnd);  // beyond the right edge: trimmed, the FIN with it
+    d = d.slice(0, wnd);
     fin = false;
   }
   bool had_ooo = rcvbuf.has_out_of_order();

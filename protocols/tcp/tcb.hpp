@@ -157,6 +157,7 @@ struct Connection::Tcb {
   // ================= connection_output.cpp: sending =================
   Packet make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Payload data = {}) const;
   uint32_t free_window() const;
+  uint16_t syn_window() const;
   uint16_t advertise_window();
   void emit(Instant now, Packet p, Outbox& out);
   void send_syn(Instant now, bool retransmission, Outbox& out);

@@ -1,0 +1,323 @@
+// ESTABLISHED: sending (segmentation, initial window, Nagle/Minshall, PSH), receiving
+// (quick ACKs, delayed ACK, every-second-segment rule, reassembly), flow control (receive
+// window, zero-window probing) and the RFC 5961 checks of RFC 9293 §3.10.7.4 steps 1-5.
+
+#include "test_conn_harness.hpp"
+
+using namespace conntest;
+
+namespace {
+Profile no_quickack() {
+  Profile p;
+  p.quickacks = 0;
+  return p;
+}
+}  // namespace
+
+// ---- sending ----
+
+TEST_CASE("Data goes out at once with PSH on the last segment and is acknowledged") {
+  Harness h;
+  established(h);
+  CHECK(h.send(at(20_ms), "hello") == Lines{"P. seq 1001:1006 ack 5001 win 65535"});
+  CHECK(h.deadline() == at(230_ms));
+  CHECK(h.recv(at(30_ms), ACK, kPeerIss + 1, kIss + 6).empty());
+  CHECK_FALSE(h.deadline().has_value());
+  CHECK(h.c().stats().bytes_sent == 5);
+}
+
+TEST_CASE("A large write is cut at the MSS and limited to an initial window of 10 segments") {
+  Harness h;
+  established(h);
+  Lines l = h.send(at(20_ms), bytes(20000));
+  REQUIRE(l.size() == 10);
+  CHECK(l.front() == ". seq 1001:2461 ack 5001 win 65535");
+  CHECK(l.back() == ". seq 14141:15601 ack 5001 win 65535");
+  // An ACK of two segments in slow start opens the window by two more: four segments go.
+  l = h.recv(at(40_ms), ACK, kPeerIss + 1, 1001 + 2 * 1460);
+  CHECK(l == Lines{". seq 15601:17061 ack 5001 win 65535", ". seq 17061:18521 ack 5001 win 65535",
+                   ". seq 18521:19981 ack 5001 win 65535",
+                   "P. seq 19981:21001 ack 5001 win 65535"});
+}
+
+TEST_CASE("The peer's window limits what is in flight") {
+  Harness h;
+  syn_sent(h);
+  h.recv(at(10_ms), syn_ack(3000));
+  Lines l = h.send(at(20_ms), bytes(5000));
+  // Two full segments fit in 3000 bytes; the third would not (tcp_snd_wnd_test()). PSH is
+  // forced once more than half the peer's largest window went without one.
+  CHECK(l == Lines{". seq 1001:2461 ack 5001 win 65535", "P. seq 2461:3921 ack 5001 win 65535"});
+  l = h.recv(at(30_ms), ACK, kPeerIss + 1, 3921, 3000);
+  CHECK(l == Lines{". seq 3921:5381 ack 5001 win 65535", "P. seq 5381:6001 ack 5001 win 65535"});
+}
+
+TEST_CASE("Nagle (Minshall): a small segment waits while another small one is unacknowledged") {
+  Harness h;
+  established(h);
+  CHECK(h.send(at(20_ms), "a") == Lines{"P. seq 1001:1002 ack 5001 win 65535"});
+  CHECK(h.send(at(21_ms), "b").empty());
+  CHECK(h.send(at(22_ms), "c").empty());
+  CHECK(h.recv(at(30_ms), ACK, kPeerIss + 1, 1002) == Lines{"P. seq 1002:1004 ack 5001 win 65535"});
+}
+
+TEST_CASE("Nagle (Minshall): a small tail after full segments goes at once") {
+  Harness h;
+  established(h);
+  CHECK(h.send(at(20_ms), bytes(1470)) ==
+        Lines{". seq 1001:2461 ack 5001 win 65535", "P. seq 2461:2471 ack 5001 win 65535"});
+}
+
+TEST_CASE("send() after the connection ended fails with EPIPE") {
+  Harness h;
+  established(h);
+  h.recv(at(20_ms), RST, kPeerIss + 1, 0);
+  h.send(at(30_ms), "x");
+  CHECK(h.last_error == SocketError::epipe);
+}
+
+// ---- receiving and the delayed ACK ----
+
+TEST_CASE("The first data segments are ACKed at once (quick-ack mode)") {
+  Harness h;
+  established(h);
+  CHECK(h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "abc") ==
+        Lines{". seq 1001 ack 5004 win 65535"});
+  CHECK(h.notices() == Lines{"data 3"});
+  CHECK(h.received() == "abc");
+  CHECK(h.c().stats().bytes_received == 3);
+}
+
+TEST_CASE("After the quick ACKs a lone segment is ACKed after the 40 ms delayed-ACK timeout") {
+  Harness h(no_quickack());
+  established(h);
+  CHECK(h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "abc").empty());
+  CHECK(h.deadline() == at(60_ms));
+  CHECK(h.fire() == Lines{". seq 1001 ack 5004 win 65535"});
+  CHECK(h.timers() == Lines{"delayed_ack 1: ack 5004"});
+  // The RTT is short (10 ms), so the next delay stays at the 40 ms minimum.
+  CHECK(h.recv(at(200_ms), PSH | ACK, 5004, kIss + 1, 65535, "def").empty());
+  CHECK(h.deadline() == at(240_ms));
+}
+
+TEST_CASE("With the default profile the 17th segment is the first one delayed") {
+  Harness h;
+  established(h);
+  uint32_t seq = kPeerIss + 1;
+  for (int i = 0; i < 16; ++i) {
+    INFO("segment " << i);
+    CHECK(h.recv(at(20_ms + Duration::milliseconds(i * 100)), PSH | ACK, seq, kIss + 1, 65535,
+                 "0123456789")
+              .size() == 1);
+    seq += 10;
+  }
+  CHECK(h.recv(at(1620_ms), PSH | ACK, seq, kIss + 1, 65535, "0123456789").empty());
+  CHECK(h.deadline() == at(1660_ms));
+  h.fire();
+  // A silence longer than the RTO re-enters quick-ack mode (tcp_event_data_recv()).
+  CHECK(h.recv(at(3_s), PSH | ACK, seq + 10, kIss + 1, 65535, "0123456789").size() == 1);
+}
+
+TEST_CASE("Every second full-sized segment is ACKed at once") {
+  Harness h(no_quickack());
+  established(h);
+  CHECK(h.recv(at(20_ms), ACK, kPeerIss + 1, kIss + 1, 65535, bytes(1460)).empty());
+  CHECK(h.recv(at(21_ms), ACK, kPeerIss + 1461, kIss + 1, 65535, bytes(1460)) ==
+        Lines{". seq 1001 ack 7921 win 65535"});
+  CHECK_FALSE(h.deadline().has_value());  // the pending delayed ACK went with it
+  CHECK(h.recv(at(22_ms), ACK, kPeerIss + 2921, kIss + 1, 65535, bytes(1460)).empty());
+  CHECK(h.recv(at(23_ms), ACK, kPeerIss + 4381, kIss + 1, 65535, bytes(1460)).size() == 1);
+}
+
+TEST_CASE("Our data carries the pending ACK (piggybacking)") {
+  Harness h(no_quickack());
+  established(h);
+  CHECK(h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "ping").empty());
+  CHECK(h.send(at(21_ms), "pong") == Lines{"P. seq 1001:1005 ack 5005 win 65535"});
+  CHECK(h.deadline() == at(231_ms));  // only the RTO is left
+}
+
+TEST_CASE("Out-of-order data is ACKed at once and reassembled when the hole fills") {
+  Harness h(no_quickack());
+  established(h);
+  CHECK(h.recv(at(20_ms), PSH | ACK, 5004, kIss + 1, 65535, "def") ==
+        Lines{". seq 1001 ack 5001 win 65535"});
+  CHECK(h.notices().empty());
+  CHECK(h.recv(at(21_ms), PSH | ACK, 5010, kIss + 1, 65535, "jkl") ==
+        Lines{". seq 1001 ack 5001 win 65535"});
+  // Fills the first hole only: delivered up to 5007, still out of order, so ACKed at once.
+  CHECK(h.recv(at(22_ms), PSH | ACK, 5001, kIss + 1, 65535, "abc") ==
+        Lines{". seq 1001 ack 5007 win 65535"});
+  CHECK(h.received() == "abcdef");
+  // Overlapping retransmission filling the last hole (RFC 5681 4.2: ACK at once).
+  CHECK(h.recv(at(23_ms), PSH | ACK, 5005, kIss + 1, 65535, "efghi") ==
+        Lines{". seq 1001 ack 5013 win 65535"});
+  CHECK(h.received() == "abcdefghijkl");
+}
+
+TEST_CASE("A FIN behind a hole waits for the hole") {
+  Harness h(no_quickack());
+  established(h);
+  CHECK(h.recv(at(20_ms), FIN | PSH | ACK, 5004, kIss + 1, 65535, "def").size() == 1);
+  CHECK(h.state() == State::established);
+  CHECK(h.recv(at(21_ms), PSH | ACK, 5001, kIss + 1, 65535, "abc") ==
+        Lines{". seq 1001 ack 5008 win 65535"});
+  CHECK(h.notices() == Lines{"data 3", "data 3", "eof"});
+  CHECK(h.state() == State::close_wait);
+}
+
+TEST_CASE("Old duplicates and data beyond the window are answered by an immediate ACK") {
+  Harness h(no_quickack());
+  established(h);
+  h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "abc");
+  h.fire();
+  CHECK(h.recv(at(100_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "abc") ==
+        Lines{". seq 1001 ack 5004 win 65535"});
+  CHECK(h.recv(at(101_ms), PSH | ACK, 5004 + 65535, kIss + 1, 65535, "zz") ==
+        Lines{". seq 1001 ack 5004 win 65535"});
+  CHECK(h.received() == "abc");
+}
+
+// ---- the receive window ----
+
+TEST_CASE("Without auto_read the window closes as data waits and a read reopens it") {
+  Profile p;
+  p.rcv_buffer = 4096;
+  SocketOptions o;
+  o.auto_read = false;
+  Harness h(p, o);
+  REQUIRE(h.connect(at(0_ms)) == Lines{"S seq 1000 win 4096 mss 1460"});
+  REQUIRE(h.recv(at(10_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 4096"});
+  // Quick ACKs: window / (2 * rcv_mss) = 4096 / 2920 = 1 of them (tcp_incr_quickack()).
+  CHECK(h.recv(at(20_ms), ACK, 5001, kIss + 1, 65535, bytes(1460, 'a')) ==
+        Lines{". seq 1001 ack 6461 win 2636"});
+  CHECK(h.notices() == Lines{"data 0"});
+  CHECK(h.recv(at(21_ms), ACK, 6461, kIss + 1, 65535, bytes(1460, 'b')).empty());
+  // Two segments unacknowledged, but the window would not move: still delayed.
+  CHECK(h.recv(at(22_ms), ACK, 7921, kIss + 1, 65535, bytes(1176, 'c')).empty());
+  CHECK(h.fire() == Lines{". seq 1001 ack 9097 win 0"});
+  CHECK(h.now == at(61_ms));
+  // Data beyond a zero window is refused and answered at once.
+  CHECK(h.recv(at(70_ms), ACK, 9097, kIss + 1, 65535, "d") == Lines{". seq 1001 ack 9097 win 0"});
+  CHECK(h.c().stats().bytes_received == 4096);
+  // Freeing less than a segment does not reopen the window (receiver SWS avoidance).
+  CHECK(h.read(at(80_ms), 1000).as_string_view() == bytes(1000, 'a'));
+  CHECK(h.out.packets.empty());
+  // Freeing 2000 bytes does: a window update goes out at once.
+  CHECK(h.read(at(81_ms), 1000).size() == 1000);
+  CHECK(describe(h.out) == Lines{". seq 1001 ack 9097 win 2000"});
+  Payload rest = h.read(at(82_ms), 10000);
+  CHECK(rest.size() == 2096);
+  CHECK(rest.as_string_view().substr(0, 460) == bytes(460, 'b'));
+}
+
+TEST_CASE("Zero window: persist probes with SND.UNA - 1, exponential backoff, reopening") {
+  Harness h;
+  established(h);
+  h.send(at(20_ms), bytes(100));
+  CHECK(h.recv(at(30_ms), ACK, kPeerIss + 1, 1101, 0).empty());
+  CHECK(h.send(at(40_ms), bytes(50)).empty());
+  // One RTO (210 ms) after nothing could be sent.
+  CHECK(h.deadline() == at(250_ms));
+  CHECK(h.fire() == Lines{". seq 1100 ack 5001 win 65535"});
+  CHECK(h.timers() == Lines{"persist 1: zero-window probe 1, backoff 1, next 420ms"});
+  CHECK(h.deadline() == at(670_ms));
+  // The peer answers with a zero window: the probe timer restarts from now.
+  CHECK(h.recv(at(260_ms), ACK, kPeerIss + 1, 1101, 0).empty());
+  CHECK(h.deadline() == at(680_ms));
+  CHECK(h.fire() == Lines{". seq 1100 ack 5001 win 65535"});
+  CHECK(h.timers() == Lines{"persist 1: zero-window probe 1, backoff 2, next 840ms"});
+  // The window opens: the waiting data goes at once and probing stops.
+  CHECK(h.recv(at(700_ms), ACK, kPeerIss + 1, 1101, 1000) ==
+        Lines{"P. seq 1101:1151 ack 5001 win 65535"});
+  CHECK(h.deadline() == at(910_ms));  // the RTO of that data
+}
+
+TEST_CASE("A window smaller than a segment is filled by the persist timer") {
+  Harness h;
+  established(h);
+  h.send(at(20_ms), bytes(100));
+  h.recv(at(30_ms), ACK, kPeerIss + 1, 1101, 300);
+  CHECK(h.send(at(40_ms), bytes(2000)).empty());  // a full segment does not fit
+  CHECK(h.fire() == Lines{". seq 1101:1401 ack 5001 win 65535"});
+  CHECK(h.timers() == Lines{"persist 1: window 300 open: send 300 bytes"});
+}
+
+TEST_CASE("Unanswered zero-window probes end the connection after retries2 of them") {
+  Profile p;
+  p.retries2 = 3;
+  Harness h(p);
+  established(h);
+  h.send(at(20_ms), bytes(100));
+  h.recv(at(30_ms), ACK, kPeerIss + 1, 1101, 0);
+  h.send(at(40_ms), bytes(50));
+  for (int i = 0; i < 3; ++i)
+    CHECK(h.fire().size() == 1);
+  CHECK(h.fire().empty());
+  CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
+  CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSED (zero-window probes exhausted)"});
+}
+
+// ---- RFC 5961 and the acceptability test ----
+
+TEST_CASE("An in-window RST not at RCV.NXT draws one challenge ACK per 500 ms") {
+  Harness h;
+  established(h);
+  CHECK(h.recv(at(20_ms), RST, kPeerIss + 100, 0) == Lines{". seq 1001 ack 5001 win 65535"});
+  CHECK(h.counters.challenge_acks == 1);
+  CHECK(h.state() == State::established);
+  CHECK(h.recv(at(300_ms), RST, kPeerIss + 200, 0).empty());  // rate limited
+  CHECK(h.recv(at(520_ms), RST, kPeerIss + 200, 0).size() == 1);
+  CHECK(h.counters.challenge_acks == 2);
+}
+
+TEST_CASE("A RST exactly at RCV.NXT resets the connection with ECONNRESET") {
+  Harness h;
+  established(h);
+  CHECK(h.recv(at(20_ms), RST | ACK, kPeerIss + 1, kIss + 1).empty());
+  CHECK(h.notices() == Lines{"error ECONNRESET", "closed"});
+  CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSED (rcv RST)"});
+  CHECK(h.counters.rst_received == 1);
+}
+
+TEST_CASE("A RST outside the window is dropped silently") {
+  Harness h;
+  established(h);
+  CHECK(h.recv(at(20_ms), RST, kPeerIss + 100000, 0).empty());
+  CHECK(h.recv(at(21_ms), RST, kPeerIss - 10, 0).empty());
+  CHECK(h.state() == State::established);
+}
+
+TEST_CASE("A SYN on an established connection draws a challenge ACK, whatever its sequence") {
+  Harness h;
+  established(h);
+  CHECK(h.recv(at(20_ms), SYN, 9999, 0) == Lines{". seq 1001 ack 5001 win 65535"});
+  CHECK(h.state() == State::established);
+  CHECK(h.counters.challenge_acks == 1);
+}
+
+TEST_CASE("An ACK of unsent data is dropped in ESTABLISHED; one too old draws a challenge ACK") {
+  Harness h;
+  established(h);
+  CHECK(h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 500, 65535, "zz").empty());
+  CHECK(h.received().empty());
+  CHECK(h.recv(at(21_ms), PSH | ACK, kPeerIss + 1, kIss - 70000, 65535, "zz") ==
+        Lines{". seq 1001 ack 5001 win 65535"});
+  CHECK(h.received().empty());
+}
+
+TEST_CASE("Out-of-window pure ACKs are answered at most every 500 ms; data always") {
+  Harness h;
+  established(h);
+  CHECK(h.recv(at(20_ms), ACK, kPeerIss + 70000, kIss + 1).size() == 1);
+  CHECK(h.recv(at(100_ms), ACK, kPeerIss + 70000, kIss + 1).empty());
+  CHECK(h.recv(at(110_ms), ACK, kPeerIss + 70000, kIss + 1, 65535, "data").size() == 1);
+  CHECK(h.recv(at(600_ms), ACK, kPeerIss + 70000, kIss + 1).size() == 1);
+}
+
+TEST_CASE("A segment without ACK is dropped in a synchronized state") {
+  Harness h;
+  established(h);
+  CHECK(h.recv(at(20_ms), PSH, kPeerIss + 1, 0, 65535, "abc").empty());
+  CHECK(h.received().empty());
+}
