@@ -68,17 +68,27 @@ const PacketRecord& ModelBuilder::packet_record(size_t i) const {
 }
 
 // The records that end packet `send`'s life: arrivals at the receiving host (one per copy if
-// the network duplicated it) and drops anywhere.
-std::vector<size_t> ModelBuilder::ends_of(const PacketRecord& send) const {
-  std::vector<size_t> out;
+// the network duplicated it) and drops anywhere. A drop by the receiving host right after an
+// arrival is the stack refusing what the network delivered: one end, not two.
+std::vector<ModelBuilder::End> ModelBuilder::ends_of(const PacketRecord& send) const {
+  std::vector<End> out;
   if (send.packet.uid == 0) return out;
   auto it = ix_.ends_of_uid.find(send.packet.uid);
   if (it == ix_.ends_of_uid.end()) return out;
   auto receiver = ix_.host_of(send.packet.dst);
+  const std::string* arrived_at = nullptr;  // the host of an arrival not yet refused
   for (size_t j : it->second) {
     const auto& end = packet_record(j);
-    if (end.ev == PacketEvent::recv && receiver && end.host != *receiver) continue;
-    out.push_back(j);
+    if (end.ev == PacketEvent::recv) {
+      if (receiver && end.host != *receiver) continue;
+      out.push_back({j, std::nullopt});
+      arrived_at = &end.host;
+    } else if (arrived_at && end.host == *arrived_at) {
+      out.back().then_dropped = j;
+      arrived_at = nullptr;
+    } else {
+      out.push_back({j, std::nullopt});
+    }
   }
   return out;
 }
@@ -149,7 +159,8 @@ size_t ModelBuilder::lifeline_for(SocketAddr a) {
   return it->second;
 }
 
-std::string ModelBuilder::arrow_tooltip(const PacketRecord& send, const PacketRecord* end) const {
+std::string ModelBuilder::arrow_tooltip(const PacketRecord& send, const PacketRecord* end,
+                                        const PacketRecord* then_dropped) const {
   const Packet& p = send.packet;
   std::string tip = format_tcpdump(p);
   tip += fmt::format("\nsent {} by {}", format_time(send.t), send.host);
@@ -162,6 +173,11 @@ std::string ModelBuilder::arrow_tooltip(const PacketRecord& send, const PacketRe
     tip += fmt::format("\ndropped {} at {}: {}", format_time(end->t), end->host,
                        to_string(end->reason));
     if (!end->detail.empty()) tip += " (" + end->detail + ")";
+  }
+  if (then_dropped) {
+    tip += fmt::format("\nthen dropped by {}: {}", then_dropped->host,
+                       to_string(then_dropped->reason));
+    if (!then_dropped->detail.empty()) tip += " (" + then_dropped->detail + ")";
   }
   tip += fmt::format("\npacket uid {}", p.uid);
   if (p.retransmission > 0) tip += fmt::format(", retransmission #{}", p.retransmission);
@@ -184,25 +200,29 @@ void ModelBuilder::add_arrows() {
     auto ends = ends_of(send);
     if (ends.empty()) {
       base.fate = ArrowFate::in_flight;
-      base.tooltip = arrow_tooltip(send, nullptr);
+      base.tooltip = arrow_tooltip(send, nullptr, nullptr);
       model_.arrows.push_back(std::move(base));
       continue;
     }
     auto receiver = ix_.host_of(p.dst);
     bool arrived_once = false;
-    for (size_t j : ends) {
-      const auto& end = packet_record(j);
+    for (const End& e : ends) {
+      const auto& end = packet_record(e.record);
       PacketArrow a = base;
       a.ended = end.t;
-      a.tooltip = arrow_tooltip(send, &end);
+      const PacketRecord* refused = e.then_dropped ? &packet_record(*e.then_dropped) : nullptr;
+      a.tooltip = arrow_tooltip(send, &end, refused);
       if (end.ev == PacketEvent::recv) {
         a.fate = ArrowFate::delivered;
         a.duplicate = arrived_once;
         arrived_once = true;
-      } else {
-        a.fate = receiver && end.host == *receiver ? ArrowFate::dropped_at_receiver
-                                                   : ArrowFate::dropped_en_route;
-        a.drop_label = drop_reason_text(end.reason, end.detail);
+      }
+      const PacketRecord* drop = refused ? refused : end.ev == PacketEvent::drop ? &end : nullptr;
+      if (drop) {
+        a.fate = refused || (receiver && drop->host == *receiver) ? ArrowFate::dropped_at_receiver
+                                                                  : ArrowFate::dropped_en_route;
+        a.ended = drop->t;
+        a.drop_label = drop_reason_text(drop->reason, drop->detail);
       }
       if (a.duplicate) a.label += " (dup)";
       model_.arrows.push_back(std::move(a));

@@ -26,11 +26,18 @@ class ModelBuilder {
   bool conversation_selected(const ConvKey& key) const;
   bool unowned(const ConvKey& key) const;
   const PacketRecord& packet_record(size_t i) const;
-  std::vector<size_t> ends_of(const PacketRecord& send) const;
+  // How one copy of a packet ended: its recv or drop record, and for a packet the receiving
+  // stack dropped after the network delivered it (SYN queue full), that drop too.
+  struct End {
+    size_t record;
+    std::optional<size_t> then_dropped;
+  };
+  std::vector<End> ends_of(const PacketRecord& send) const;
   size_t arrow_count(const std::vector<size_t>& sends) const;
   size_t lifeline_for(SocketAddr a);
   std::optional<size_t> existing_lifeline(SocketAddr a) const;
-  std::string arrow_tooltip(const PacketRecord& send, const PacketRecord* end) const;
+  std::string arrow_tooltip(const PacketRecord& send, const PacketRecord* end,
+                            const PacketRecord* then_dropped) const;
   [[noreturn]] void refuse(size_t arrows) const;
 
   void label_packets();

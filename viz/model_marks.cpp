@@ -80,8 +80,8 @@ void ModelBuilder::add_bands() {
     KindCount& k = b.kinds[{p.src_addr() == init, packet_kind(p)}];
     ++k.sent;
     ++b.packets;
-    for (size_t j : ends_of(send)) {
-      const auto& end = packet_record(j);
+    for (const End& e : ends_of(send)) {
+      const auto& end = packet_record(e.then_dropped.value_or(e.record));
       b.last = std::max(b.last, end.t);
       if (end.ev == PacketEvent::drop) {
         ++k.dropped;

@@ -54,6 +54,11 @@ void TraceBuilder::recv(Instant received, const Endpoint& at, const Packet& p) {
   recs_.push_back(PacketRecord{received, PacketEvent::recv, at.host, p, {}, {}});
 }
 
+void TraceBuilder::drop(Instant dropped, const std::string& where, const Packet& p,
+                        DropReason reason) {
+  recs_.push_back(PacketRecord{dropped, PacketEvent::drop, where, p, reason, {}});
+}
+
 Packet TraceBuilder::lose(Instant sent, Instant dropped, const Endpoint& from,
                           const std::string& where, Packet p, DropReason reason,
                           std::string detail) {

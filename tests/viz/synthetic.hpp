@@ -29,6 +29,7 @@ class TraceBuilder {
   // A bare send (its fate left to recv() or nothing), and an arrival of an already sent packet.
   Packet send(Instant sent, const Endpoint& from, Packet p);
   void recv(Instant received, const Endpoint& at, const Packet& p);
+  void drop(Instant dropped, const std::string& where, const Packet& p, DropReason reason);
   // A send at `sent` and its drop at `dropped` on node `where`.
   Packet lose(Instant sent, Instant dropped, const Endpoint& from, const std::string& where,
               Packet p, DropReason reason, std::string detail);

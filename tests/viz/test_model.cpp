@@ -246,3 +246,21 @@ TEST_CASE("a packet the receiver drops reaches its lifeline before the cross") {
   CHECK(L.arrows[0].end.x == L.lifelines[1].x);
   CHECK(L.arrows[0].end.y == L.scale.y_of(Instant::zero() + 5_ms));
 }
+
+TEST_CASE("a packet the network delivers and the receiving stack refuses is one arrow") {
+  // The network traces `recv` on arrival; the stack then traces the drop (SYN queue full).
+  TraceBuilder b;
+  Endpoint c = client_endpoint(), s = server_endpoint();
+  b.state(Instant::zero(), s, Endpoint{}, "CLOSED", "LISTEN", "listen");
+  Packet syn = b.send(Instant::zero(), c, b.packet(c, s, TcpFlags::SYN, 1000, 0));
+  b.recv(Instant::zero() + 5_ms, s, syn);
+  b.drop(Instant::zero() + 5_ms, "server", syn, DropReason::syn_queue_full);
+  DiagramModel m = build_model(b.records(), meta_for("x"), {});
+  REQUIRE(m.arrows.size() == 1);
+  CHECK(m.arrows[0].fate == ArrowFate::dropped_at_receiver);
+  CHECK(m.arrows[0].drop_label == "SYN queue full");
+  CHECK(m.arrows[0].tooltip ==
+        "10.0.0.1.7500 > 10.0.0.2.20000: Flags [S], seq 1000, win 64240, options [mss 1460], "
+        "length 0\nsent 0 ms by client\nreceived 5 ms by server (transit 5 ms)\nthen dropped by "
+        "server: syn_queue_full\npacket uid 1");
+}
