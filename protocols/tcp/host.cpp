@@ -8,6 +8,22 @@
 
 namespace netsim::tcp {
 
+namespace {
+
+// Callbacks and names are shared with a listener's children; a socket without any costs
+// nothing (a benchmark opening 100k bare connections should measure the stack, not this).
+std::shared_ptr<const SocketCallbacks> share(SocketCallbacks cb) {
+  bool any =
+      cb.on_connected || cb.on_accepted || cb.on_data || cb.on_eof || cb.on_closed || cb.on_error;
+  return any ? std::make_shared<const SocketCallbacks>(std::move(cb)) : nullptr;
+}
+
+std::shared_ptr<const std::string> share(std::string app) {
+  return app.empty() ? nullptr : std::make_shared<const std::string>(std::move(app));
+}
+
+}  // namespace
+
 TcpHost::TcpHost(Simulator& sim, Network& network, NodeId node, Profile profile, std::string name)
     : sim_(sim),
       network_(network),
@@ -38,8 +54,8 @@ OpenResult TcpHost::listen(uint16_t port, int backlog, const SocketOptions& opts
   OpenResult r = stack_.listen(port, backlog, opts, out);
   if (r.id != kNoSocket) {
     SocketInfo& i = sockets_[r.id];
-    i.callbacks = std::make_shared<const SocketCallbacks>(std::move(callbacks));
-    i.app = std::make_shared<const std::string>(std::move(app));
+    i.callbacks = share(std::move(callbacks));
+    i.app = share(std::move(app));
     i.local = stack_.local_address(r.id);
     listener_by_port_[port] = r.id;
   }
@@ -55,8 +71,8 @@ OpenResult TcpHost::connect(SocketAddr remote, std::optional<uint16_t> local_por
   if (r.id != kNoSocket) {
     // Registered before the Outbox is drained, so that the SYN_SENT record carries the name.
     SocketInfo& i = sockets_[r.id];
-    i.callbacks = std::make_shared<const SocketCallbacks>(std::move(callbacks));
-    i.app = std::make_shared<const std::string>(std::move(app));
+    i.callbacks = share(std::move(callbacks));
+    i.app = share(std::move(app));
     i.local = stack_.local_address(r.id);
     i.remote = remote;
     app_record(AppWhat::connect, r.id, &i);
@@ -122,13 +138,11 @@ void TcpHost::set_options(SocketId s, const SocketOptions& opts) {
 }
 
 void TcpHost::set_callbacks(SocketId s, SocketCallbacks callbacks) {
-  if (SocketInfo* i = ensure_info(s)) {
-    i->callbacks = std::make_shared<const SocketCallbacks>(std::move(callbacks));
-  }
+  if (SocketInfo* i = ensure_info(s)) i->callbacks = share(std::move(callbacks));
 }
 
 void TcpHost::set_app_name(SocketId s, std::string app) {
-  if (SocketInfo* i = ensure_info(s)) i->app = std::make_shared<const std::string>(std::move(app));
+  if (SocketInfo* i = ensure_info(s)) i->app = share(std::move(app));
 }
 
 void TcpHost::crash() {
