@@ -204,6 +204,10 @@ void TcpHost::submit(Outbox&& out) {
     pending_.pop_front();
     handle(o);
   }
+  for (SocketId id : maybe_gone_) {
+    if (!stack_.exists(id)) forget(id);
+  }
+  maybe_gone_.clear();
 }
 
 void TcpHost::handle(Outbox& out) {
@@ -219,7 +223,9 @@ void TcpHost::handle(Outbox& out) {
     network_.send(node_, std::move(p));
   if (tracing) emit_notes(out, false);
   // One event per socket: re-arm each touched socket once, in first-touched order.
-  std::vector<SocketId> seen;
+  // handle() never nests (submit() queues while draining), so one scratch list serves all.
+  std::vector<SocketId>& seen = seen_;
+  seen.clear();
   for (SocketId id : out.touched) {
     if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
     seen.push_back(id);
@@ -230,10 +236,9 @@ void TcpHost::handle(Outbox& out) {
     if (epoch != epoch_) return;  // a callback crashed the host: the rest belongs to the dead
     if (std::find(seen.begin(), seen.end(), n.socket) == seen.end()) seen.push_back(n.socket);
   }
-  // Sockets the stack has freed leave after their last notice was delivered.
-  for (SocketId id : seen) {
-    if (!stack_.exists(id)) forget(id);
-  }
+  // Sockets the stack freed are forgotten once every queued Outbox is delivered (submit()):
+  // a callback may have queued one with more notices for them (close() inside on_data).
+  maybe_gone_.insert(maybe_gone_.end(), seen.begin(), seen.end());
 }
 
 void TcpHost::emit_notes(const Outbox& out, bool timers) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "protocols/tcp/profile.hpp"
 #include "protocols/tcp/stack.hpp"
@@ -107,6 +108,8 @@ class TcpHost {
   std::map<SocketId, SocketInfo> sockets_;  // ordered: crash() cancels in a fixed order
   std::map<uint16_t, SocketId> listener_by_port_;
   std::deque<Outbox> pending_;
+  std::vector<SocketId> seen_;        // handle()'s scratch list of sockets it re-armed or notified
+  std::vector<SocketId> maybe_gone_;  // sockets to forget after draining, if the stack freed them
   bool draining_ = false;
   uint64_t epoch_ = 0;  // bumped by crash(): stops delivering an Outbox of the dead stack
 };

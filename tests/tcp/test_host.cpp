@@ -226,3 +226,29 @@ TEST_CASE("Children inherit the listener's callbacks and name until they get the
     if (r.host == "server") CHECK(r.app == "sink");
   }
 }
+
+TEST_CASE("A socket aborted inside its own callback still hears on_closed") {
+  World w(10_ms);
+  std::vector<std::string> events;
+  SocketCallbacks scb;
+  scb.on_accepted = [&](SocketId l, SocketId) { w.server->accept(l); };
+  scb.on_data = [&](SocketId s, const Payload&) {
+    events.push_back("data");
+    w.server->abort(s);  // frees the socket while its data notice is being delivered
+    events.push_back(w.server->stack().exists(s) ? "still there" : "gone");
+  };
+  scb.on_closed = [&](SocketId) { events.push_back("closed"); };
+  scb.on_error = [&](SocketId, SocketError e) { events.push_back(std::string(to_string(e))); };
+  w.server->listen(kPort, 8, {}, scb, "echo");
+  SocketError client_error = SocketError::none;
+  SocketCallbacks ccb;
+  ccb.on_connected = [&](SocketId s) { w.client->send(s, Payload::from_string("x")); };
+  ccb.on_error = [&](SocketId, SocketError e) { client_error = e; };
+  w.client->connect(server_addr(), 7500, {}, ccb, "alice");
+  w.sim.run();
+  CHECK(events == std::vector<std::string>{"data", "gone", "closed"});
+  CHECK(client_error == SocketError::econnreset);
+  CHECK(w.server->armed_timers() == 0);
+  CHECK(w.client->armed_timers() == 0);
+  CHECK(w.sim.events_pending() == 0);
+}
