@@ -22,8 +22,9 @@
 namespace netsim::tcp {
 
 // What an application hears about a socket. Every callback may call back into the TcpHost
-// (send, close, connect, accept, ...); the calls take effect at once, but the callbacks they
-// cause run after the current callback returns (see docs/tcp-host-api.md, re-entrancy).
+// (send, close, connect, accept, ...): the stack acts at once, while the packets, trace records
+// and callbacks the call causes are handled after the callbacks already being delivered, at the
+// same virtual time (docs/tcp-host-api.md, re-entrancy).
 struct SocketCallbacks {
   std::function<void(SocketId)> on_connected;
   std::function<void(SocketId listener, SocketId child)> on_accepted;
