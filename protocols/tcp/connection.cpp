@@ -168,6 +168,7 @@ bool Connection::Tcb::check_invariants(std::string* why) const {
   }
   if (state == State::syn_sent || state == State::syn_received) {
     if (!rtx.empty()) return fail(why, "data in flight before the handshake completed");
+    if (rtx_at == kNever) return fail(why, "no SYN timer during the handshake");
     if (snd_una != iss || snd_nxt != iss + 1) return fail(why, "handshake sequence numbers");
   }
   SeqNum data_una = snd_una == iss ? iss + 1 : seq_min(snd_una, write_seq);
@@ -177,7 +178,7 @@ bool Connection::Tcb::check_invariants(std::string* why) const {
   }
   if (synchronized() && state != State::time_wait) {
     if (snd_nxt > write_seq + (fin_queued ? 1u : 0u)) return fail(why, "sent beyond the data");
-    SeqNum expect = snd_una;
+    SeqNum expect = snd_una == iss ? iss + 1 : snd_una;
     for (size_t i = 0; i < rtx.size(); ++i) {
       if (rtx.at(i).seq != expect) return fail(why, "retransmission queue has a gap");
       expect = rtx.at(i).end();

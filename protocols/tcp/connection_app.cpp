@@ -17,6 +17,15 @@ void Connection::Tcb::init_connection(SeqNum iss_value) {
   loss_high = retx_next = iss;
 }
 
+// tcp_parse_options() ignores an MSS option of 0 (TCP_MSS_DEFAULT, 536, applies as without
+// one); the send MSS is min(ours, theirs) but at least TCP_MIN_SND_MSS (48) as in
+// tcp_mtu_to_mss(); the receive-side estimate starts at min(536, MSS) (tcp_initialize_rcv_mss()).
+void Connection::Tcb::set_peer_mss(uint16_t option) {
+  peer_mss = option == 0 ? 536 : option;
+  mss = std::max<uint16_t>(std::min(prof().mss, peer_mss), 48);
+  rcv_mss = std::min<uint16_t>(536, mss);
+}
+
 // tcp_connect(): SYN at once, RTO = the initial RTO, retrans_stamp = now.
 void Connection::Tcb::open_active(Instant now, SeqNum iss_value, Outbox& out) {
   if (state != State::closed || released) return;
@@ -38,9 +47,7 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
   irs = hs.irs;
   rcv_nxt = rcv_wup = irs + 1;
   rcv_adv = rcv_nxt + prof().synack_window;  // what the SYN-ACK offered
-  peer_mss = hs.peer_mss;
-  mss = std::min(prof().mss, peer_mss);
-  rcv_mss = std::min<uint16_t>(536, mss);
+  set_peer_mss(hs.peer_mss);
   snd_wnd = max_snd_wnd = hs.peer_window;
   snd_wl1 = irs + 1;
   snd_wl2 = snd_una;

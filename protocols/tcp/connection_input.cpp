@@ -60,10 +60,8 @@ void Connection::Tcb::input_syn_sent(Instant now, const Segment& seg, Outbox& ou
   rcv_nxt = irs + 1;
   rcv_wup = rcv_nxt;
   rcv_adv = rcv_nxt + syn_window();  // what our SYN offered
-  peer_mss = seg.options.mss.value_or(536);
-  mss = std::min(prof().mss, peer_mss);
-  rcv_mss = std::min<uint16_t>(536, mss);  // tcp_initialize_rcv_mss()
-  snd_wnd = seg.window;                    // a SYN's window is never scaled
+  set_peer_mss(seg.options.mss.value_or(0));
+  snd_wnd = seg.window;  // a SYN's window is never scaled
   max_snd_wnd = snd_wnd;
   snd_wl1 = seg.seq;
   if (!seg.flags.ack()) {
@@ -253,7 +251,16 @@ void Connection::Tcb::update_window(const Segment& seg) {
 
 // SND.UNA < SEG.ACK <= SND.NXT: new data acknowledged (tcp_clean_rtx_queue()).
 void Connection::Tcb::on_new_ack(Instant now, SeqNum ack, Outbox& out) {
-  if (snd_una == iss) syn_acked(now);  // the SYN-ACK of a simultaneous open, acked late
+  if (snd_una == iss) {
+    // Our SYN-ACK acknowledged after a close()/shutdown() in SYN_RECEIVED: the handshake
+    // completes in FIN_WAIT_1.
+    syn_acked(now);
+    if (!stats.established_at) {
+      stats.established_at = now;
+      ++ctx.counters->connections_established;
+      if (active_open) notify(AppNotice::Kind::connected, out);
+    }
+  }
   uint32_t flight_before = flight_size();
   uint32_t acked = static_cast<uint32_t>(ack - snd_una);
   SeqNum data_from = snd_una == iss ? iss + 1 : snd_una;

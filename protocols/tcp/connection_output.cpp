@@ -136,7 +136,9 @@ void Connection::Tcb::transmit(Instant now, Outbox& out) {
     case State::time_wait:
       return;
   }
-  if (snd_una == iss) return;  // our SYN-ACK is not acknowledged yet (close in SYN_RECEIVED)
+  // Closed in SYN_RECEIVED before our SYN-ACK was acknowledged: RFC 9293 §3.10.4 sends the
+  // FIN at once if nothing was written, otherwise everything waits for ESTABLISHED.
+  if (snd_una == iss && unsent_data() > 0) return;
   retransmit_lost(now, out);
   while (send_new_segment(now, out)) {
   }

@@ -99,6 +99,12 @@ void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& dat
     d = d.slice(0, wnd);
     fin = false;
   }
+  // A FIN seen out of order earlier marks the end of the stream.
+  if (std::optional<SeqNum> f = rcvbuf.fin(); f && seq + static_cast<uint32_t>(d.size()) >= *f) {
+    d = d.slice(0, static_cast<size_t>(*f - seq));
+    fin = true;
+    rcvbuf.clear_out_of_order();
+  }
   bool had_ooo = rcvbuf.has_out_of_order();
   if (!d.empty()) {
     rcv_nxt = seq + static_cast<uint32_t>(d.size());
@@ -157,6 +163,8 @@ void Connection::Tcb::data_received(Instant now, size_t len) {
 // Eighth: the FIN (tcp_fin()). RCV.NXT covers it; the application hears EOF.
 void Connection::Tcb::process_fin(Instant now, Outbox& out) {
   rcv_nxt += 1;
+  // A FIN just at the right edge of a full window is accepted (it needs no buffer space).
+  rcv_adv = seq_max(rcv_adv, rcv_nxt);
   last_rcv = now;
   ack_pending = true;
   rcvbuf.clear_out_of_order();  // "something out-of-order after FIN": dropped

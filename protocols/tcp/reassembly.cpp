@@ -48,6 +48,7 @@ void ReceiveBuffer::insert(SeqNum seq, const Payload& p, SeqNum rcv_nxt) {
   SeqNum s = seq;
   SeqNum e = seq + static_cast<uint32_t>(p.size());
   if (s < rcv_nxt) s = rcv_nxt;
+  if (fin_ && e > *fin_) e = *fin_;
   // Walk the held pieces in order and keep only the gaps between them.
   for (size_t i = 0; i < ooo_.size() && s < e; ++i) {
     const Piece& q = ooo_[i];
@@ -65,6 +66,17 @@ void ReceiveBuffer::insert(SeqNum seq, const Payload& p, SeqNum rcv_nxt) {
 void ReceiveBuffer::insert_piece(SeqNum seq, Payload p) {
   auto it = std::find_if(ooo_.begin(), ooo_.end(), [&](const Piece& q) { return q.seq > seq; });
   ooo_.insert(it, Piece{seq, std::move(p)});
+}
+
+void ReceiveBuffer::set_fin(SeqNum fin_seq) {
+  if (fin_) return;
+  fin_ = fin_seq;
+  while (!ooo_.empty() && ooo_.back().seq >= fin_seq)
+    ooo_.pop_back();
+  if (!ooo_.empty() && ooo_.back().end() > fin_seq) {
+    Piece& q = ooo_.back();
+    q.data = q.data.slice(0, static_cast<size_t>(fin_seq - q.seq));
+  }
 }
 
 size_t ReceiveBuffer::out_of_order_bytes() const {

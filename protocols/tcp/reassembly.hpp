@@ -23,7 +23,9 @@ class ReceiveBuffer {
   // Out-of-order data: keeps the parts of [seq, seq + size) not already held and above
   // `rcv_nxt`. Overlaps keep the bytes that arrived first.
   void insert(SeqNum seq, const Payload& p, SeqNum rcv_nxt);
-  void set_fin(SeqNum fin_seq) { fin_ = fin_seq; }
+  // The FIN's position, learned out of order. Data beyond it is dropped; a second FIN at
+  // another position (a broken peer) is ignored.
+  void set_fin(SeqNum fin_seq);
   std::optional<SeqNum> fin() const { return fin_; }
   bool has_out_of_order() const { return !ooo_.empty() || fin_.has_value(); }
   size_t out_of_order_bytes() const;

@@ -201,6 +201,7 @@ struct Connection::Tcb {
   void open_passive(Instant now, const Handshake& hs, State from, std::string_view cause,
                     Outbox& out);
   void init_connection(SeqNum iss_value);
+  void set_peer_mss(uint16_t option);
   SocketError send(Instant now, Payload data, Outbox& out);
   Payload read(Instant now, size_t max_bytes, Outbox& out);
   void shutdown_write(Instant now, Outbox& out);

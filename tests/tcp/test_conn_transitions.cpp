@@ -1,0 +1,368 @@
+// Every transition of the RFC 9293 state diagram (Figure 5) that a connection makes itself,
+// plus the resets, aborts and timeouts that lead to CLOSED, as one table: start state (a
+// chained fixture), input, expected next state, the flags of what is sent, and the traced
+// transition with its cause. LISTEN and the passive SYN_RECEIVED belong to the Stack.
+
+#include <functional>
+
+#include "test_conn_harness.hpp"
+
+using namespace conntest;
+
+namespace {
+
+struct Row {
+  std::string name;
+  std::function<void(Harness&)> fixture;
+  std::function<void(Harness&)> input;
+  State next;
+  Lines flags;        // tcpdump flags of the segments sent, in order
+  Lines transitions;  // traced by the input
+  Profile profile = Profile{};
+  SocketOptions opts = SocketOptions{};
+};
+
+void none(Harness&) {}
+
+Lines flags_of(const Outbox& o) {
+  Lines v;
+  for (const Packet& p : o.packets)
+    v.push_back(p.tcp.flags.to_string());
+  return v;
+}
+
+void fire_until_closed(Harness& h) {
+  Outbox all;
+  while (h.state() != State::closed) {
+    h.fire();
+    for (const Packet& p : h.out.packets)
+      all.packets.push_back(p);
+    for (const TraceNote& n : h.out.trace)
+      all.trace.push_back(n);
+  }
+  h.out.packets = all.packets;
+  h.out.trace = all.trace;
+}
+
+Profile retries(int syn, int data) {
+  Profile p;
+  p.syn_retries = syn;
+  p.syn_linear_timeouts = 0;
+  p.retries2 = data;
+  return p;
+}
+
+SocketOptions no_auto_read() {
+  SocketOptions o;
+  o.auto_read = false;
+  return o;
+}
+
+const uint32_t P = kPeerIss + 1;  // RCV.NXT after the handshake
+
+std::vector<Row> rows() {
+  return {
+      // CLOSED
+      {"active OPEN",
+       none,
+       [](Harness& h) { h.connect(at(0_s)); },
+       State::syn_sent,
+       {"S"},
+       {"CLOSED -> SYN_SENT (connect)"}},
+      // SYN_SENT
+      {"rcv SYN-ACK",
+       syn_sent,
+       [](Harness& h) { h.recv(at(10_ms), syn_ack()); },
+       State::established,
+       {"."},
+       {"SYN_SENT -> ESTABLISHED (rcv SYN-ACK)"}},
+      {"rcv SYN (simultaneous open)",
+       syn_sent,
+       [](Harness& h) { h.recv(at(5_ms), SYN, kPeerIss, 0); },
+       State::syn_received,
+       {"S."},
+       {"SYN_SENT -> SYN_RECEIVED (rcv SYN)"}},
+      {"CLOSE",
+       syn_sent,
+       [](Harness& h) { h.close(at(5_ms)); },
+       State::closed,
+       {},
+       {"SYN_SENT -> CLOSED (close)"}},
+      {"shutdown",
+       syn_sent,
+       [](Harness& h) { h.shutdown(at(5_ms)); },
+       State::closed,
+       {},
+       {"SYN_SENT -> CLOSED (shutdown)"}},
+      {"rcv RST+ACK",
+       syn_sent,
+       [](Harness& h) { h.recv(at(5_ms), RST | ACK, 0, kIss + 1); },
+       State::closed,
+       {},
+       {"SYN_SENT -> CLOSED (rcv RST)"}},
+      {"SYN timeout",
+       syn_sent,
+       fire_until_closed,
+       State::closed,
+       {"S", "S"},
+       {"SYN_SENT -> CLOSED (SYN retries exhausted)"},
+       retries(2, 15)},
+      {"ABORT",
+       syn_sent,
+       [](Harness& h) { h.abort(at(5_ms)); },
+       State::closed,
+       {},
+       {"SYN_SENT -> CLOSED (abort)"}},
+      // SYN_RECEIVED (simultaneous open)
+      {"rcv ACK of SYN",
+       syn_received,
+       [](Harness& h) { h.recv(at(15_ms), ACK, P, kIss + 1); },
+       State::established,
+       {},
+       {"SYN_RECEIVED -> ESTABLISHED (rcv ACK)"}},
+      {"rcv SYN-ACK",
+       syn_received,
+       [](Harness& h) { h.recv(at(15_ms), syn_ack()); },
+       State::established,
+       {"."},
+       {"SYN_RECEIVED -> ESTABLISHED (rcv SYN-ACK)"}},
+      {"CLOSE",
+       syn_received,
+       [](Harness& h) { h.close(at(15_ms)); },
+       State::fin_wait_1,
+       {"F."},
+       {"SYN_RECEIVED -> FIN_WAIT_1 (close)"}},
+      {"shutdown",
+       syn_received,
+       [](Harness& h) { h.shutdown(at(15_ms)); },
+       State::fin_wait_1,
+       {"F."},
+       {"SYN_RECEIVED -> FIN_WAIT_1 (shutdown)"}},
+      {"rcv RST",
+       syn_received,
+       [](Harness& h) { h.recv(at(15_ms), RST, P, 0); },
+       State::closed,
+       {},
+       {"SYN_RECEIVED -> CLOSED (rcv RST)"}},
+      {"ABORT",
+       syn_received,
+       [](Harness& h) { h.abort(at(15_ms)); },
+       State::closed,
+       {"R."},
+       {"SYN_RECEIVED -> CLOSED (abort)"}},
+      {"SYN-ACK timeout",
+       syn_received,
+       fire_until_closed,
+       State::closed,
+       {"S.", "S."},
+       {"SYN_RECEIVED -> CLOSED (SYN retries exhausted)"},
+       retries(2, 15)},
+      // ESTABLISHED
+      {"CLOSE",
+       established,
+       [](Harness& h) { h.close(at(20_ms)); },
+       State::fin_wait_1,
+       {"F."},
+       {"ESTABLISHED -> FIN_WAIT_1 (close)"}},
+      {"shutdown",
+       established,
+       [](Harness& h) { h.shutdown(at(20_ms)); },
+       State::fin_wait_1,
+       {"F."},
+       {"ESTABLISHED -> FIN_WAIT_1 (shutdown)"}},
+      {"rcv FIN",
+       established,
+       [](Harness& h) { h.recv(at(20_ms), FIN | ACK, P, kIss + 1); },
+       State::close_wait,
+       {},
+       {"ESTABLISHED -> CLOSE_WAIT (rcv FIN)"}},
+      {"rcv RST",
+       established,
+       [](Harness& h) { h.recv(at(20_ms), RST, P, 0); },
+       State::closed,
+       {},
+       {"ESTABLISHED -> CLOSED (rcv RST)"}},
+      {"ABORT",
+       established,
+       [](Harness& h) { h.abort(at(20_ms)); },
+       State::closed,
+       {"R."},
+       {"ESTABLISHED -> CLOSED (abort)"}},
+      {"CLOSE with unread data",
+       established,
+       [](Harness& h) {
+         h.recv(at(20_ms), PSH | ACK, P, kIss + 1, 65535, "unread");
+         h.close(at(30_ms));
+       },
+       State::closed,
+       {"R."},
+       {"ESTABLISHED -> CLOSED (close)"},
+       Profile{},
+       no_auto_read()},
+      {"RTO give-up",
+       established,
+       [](Harness& h) {
+         h.send(at(20_ms), "x");
+         fire_until_closed(h);
+       },
+       State::closed,
+       {"P.", "P."},
+       {"ESTABLISHED -> CLOSED (RTO expired)"},
+       retries(6, 2)},
+      {"rcv SYN (challenge ACK)",
+       established,
+       [](Harness& h) { h.recv(at(20_ms), SYN, 9999, 0); },
+       State::established,
+       {"."},
+       {}},
+      // FIN_WAIT_1
+      {"rcv ACK of FIN",
+       fin_wait_1,
+       [](Harness& h) { h.recv(at(110_ms), ACK, P, kIss + 2); },
+       State::fin_wait_2,
+       {},
+       {"FIN_WAIT_1 -> FIN_WAIT_2 (rcv ACK of FIN)"}},
+      {"rcv FIN",
+       fin_wait_1,
+       [](Harness& h) { h.recv(at(110_ms), FIN | ACK, P, kIss + 1); },
+       State::closing,
+       {"."},
+       {"FIN_WAIT_1 -> CLOSING (rcv FIN)"}},
+      {"rcv FIN + ACK of FIN",
+       fin_wait_1,
+       [](Harness& h) { h.recv(at(110_ms), FIN | ACK, P, kIss + 2); },
+       State::time_wait,
+       {"."},
+       {"FIN_WAIT_1 -> TIME_WAIT (rcv FIN+ACK)"}},
+      {"rcv RST",
+       fin_wait_1,
+       [](Harness& h) { h.recv(at(110_ms), RST, P, 0); },
+       State::closed,
+       {},
+       {"FIN_WAIT_1 -> CLOSED (rcv RST)"}},
+      {"rcv data after close",
+       fin_wait_1,
+       [](Harness& h) { h.recv(at(110_ms), ACK, P, kIss + 1, 65535, "data"); },
+       State::closed,
+       {"R"},
+       {"FIN_WAIT_1 -> CLOSED (rcv data after close)"}},
+      // FIN_WAIT_2
+      {"rcv FIN",
+       fin_wait_2,
+       [](Harness& h) { h.recv(at(120_ms), FIN | ACK, P, kIss + 2); },
+       State::time_wait,
+       {"."},
+       {"FIN_WAIT_2 -> TIME_WAIT (rcv FIN)"}},
+      {"orphan timeout",
+       fin_wait_2,
+       [](Harness& h) { h.fire(); },
+       State::closed,
+       {},
+       {"FIN_WAIT_2 -> CLOSED (FIN_WAIT_2 timeout)"}},
+      {"rcv RST",
+       fin_wait_2,
+       [](Harness& h) { h.recv(at(120_ms), RST, P, 0); },
+       State::closed,
+       {},
+       {"FIN_WAIT_2 -> CLOSED (rcv RST)"}},
+      // CLOSING
+      {"rcv ACK of FIN",
+       closing,
+       [](Harness& h) { h.recv(at(120_ms), ACK, P + 1, kIss + 2); },
+       State::time_wait,
+       {},
+       {"CLOSING -> TIME_WAIT (rcv ACK of FIN)"}},
+      {"rcv RST",
+       closing,
+       [](Harness& h) { h.recv(at(120_ms), RST, P + 1, 0); },
+       State::closed,
+       {},
+       {"CLOSING -> CLOSED (rcv RST)"}},
+      // CLOSE_WAIT
+      {"CLOSE",
+       close_wait,
+       [](Harness& h) { h.close(at(100_ms)); },
+       State::last_ack,
+       {"F."},
+       {"CLOSE_WAIT -> LAST_ACK (close)"}},
+      {"shutdown",
+       close_wait,
+       [](Harness& h) { h.shutdown(at(100_ms)); },
+       State::last_ack,
+       {"F."},
+       {"CLOSE_WAIT -> LAST_ACK (shutdown)"}},
+      {"rcv RST",
+       close_wait,
+       [](Harness& h) { h.recv(at(120_ms), RST, P + 1, 0); },
+       State::closed,
+       {},
+       {"CLOSE_WAIT -> CLOSED (rcv RST)"}},
+      {"ABORT",
+       close_wait,
+       [](Harness& h) { h.abort(at(120_ms)); },
+       State::closed,
+       {"R."},
+       {"CLOSE_WAIT -> CLOSED (abort)"}},
+      // LAST_ACK
+      {"rcv ACK of FIN",
+       last_ack,
+       [](Harness& h) { h.recv(at(110_ms), ACK, P + 1, kIss + 2); },
+       State::closed,
+       {},
+       {"LAST_ACK -> CLOSED (rcv ACK of FIN)"}},
+      {"rcv RST",
+       last_ack,
+       [](Harness& h) { h.recv(at(110_ms), RST, P + 1, 0); },
+       State::closed,
+       {},
+       {"LAST_ACK -> CLOSED (rcv RST)"}},
+      // TIME_WAIT
+      {"timeout 2MSL",
+       time_wait,
+       [](Harness& h) { h.fire(); },
+       State::closed,
+       {},
+       {"TIME_WAIT -> CLOSED (TIME_WAIT expired)"}},
+      {"rcv RST",
+       time_wait,
+       [](Harness& h) { h.recv(at(1_s), RST, P + 1, 0); },
+       State::closed,
+       {},
+       {"TIME_WAIT -> CLOSED (rcv RST)"}},
+      {"rcv FIN again",
+       time_wait,
+       [](Harness& h) { h.recv(at(1_s), FIN | ACK, P, kIss + 2); },
+       State::time_wait,
+       {"."},
+       {}},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("Every RFC 9293 transition: next state, segments sent and traced cause") {
+  for (const Row& r : rows()) {
+    Harness h(r.profile, r.opts);
+    r.fixture(h);
+    std::string from(to_string(h.state()));
+    INFO(from << " + " << r.name);
+    r.input(h);
+    CHECK(h.state() == r.next);
+    CHECK(flags_of(h.out) == r.flags);
+    CHECK(h.transitions() == r.transitions);
+    std::string why;
+    CHECK(h.c().check_invariants(&why));
+    CHECK(h.c().released() == (r.next == State::closed));
+  }
+}
+
+TEST_CASE("A close in SYN_RECEIVED completes the handshake in FIN_WAIT_1") {
+  Harness h;
+  syn_received(h);
+  CHECK(h.close(at(15_ms)) == Lines{"F. seq 1001 ack 5001 win 65535"});
+  // The SYN timer still guards our SYN-ACK.
+  CHECK(h.deadline() == at(1_s));
+  CHECK(h.recv(at(20_ms), ACK, kPeerIss + 1, kIss + 2).empty());
+  CHECK(h.transitions() == Lines{"FIN_WAIT_1 -> FIN_WAIT_2 (rcv ACK of FIN)"});
+  CHECK(h.counters.connections_established == 1);
+}
