@@ -1,0 +1,110 @@
+// The connection's memory: the send buffer (shared chunks, no copy within one write), the
+// retransmission queue (Karn bookkeeping on ACK), and the receive buffer with out-of-order
+// reassembly and the FIN position.
+
+#include <catch2/catch.hpp>
+
+#include "protocols/tcp/reassembly.hpp"
+#include "protocols/tcp/send_buffer.hpp"
+
+using namespace netsim;
+using namespace netsim::literals;
+using namespace netsim::tcp;
+
+namespace {
+Payload text(std::string_view s) {
+  return Payload::from_string(s);
+}
+std::string str(const Payload& p) {
+  return std::string(p.as_string_view());
+}
+}  // namespace
+
+TEST_CASE("SendBuffer reads across writes and shares storage within one") {
+  SendBuffer b;
+  Payload big = text("0123456789");
+  b.append(big);
+  b.append(text("abcdef"));
+  CHECK(b.size() == 16);
+  Payload in_one = b.read(2, 5);
+  CHECK(str(in_one) == "23456");
+  CHECK(in_one.data() == big.data() + 2);  // no copy
+  CHECK(str(b.read(8, 4)) == "89ab");
+  b.consume(9);
+  CHECK(b.size() == 7);
+  CHECK(str(b.read(0, 7)) == "9abcdef");
+  b.consume(7);
+  CHECK(b.empty());
+  CHECK(b.chunk_count() == 0);
+}
+
+TEST_CASE("RtxQueue acknowledges whole and partial segments and reports Karn's facts") {
+  RtxQueue q;
+  Instant t0 = Instant::zero();
+  q.push(SentSegment{SeqNum(100), 10, t0, t0, 0, false});
+  q.push(SentSegment{SeqNum(110), 10, t0 + 1_ms, t0 + 1_ms, 1, false});
+  q.push(SentSegment{SeqNum(120), 11, t0 + 2_ms, t0 + 2_ms, 0, true});
+  CHECK(q.find(SeqNum(115)) == 1);
+  CHECK(q.find(SeqNum(131)) == 3);
+  auto r = q.acknowledge(SeqNum(110));
+  CHECK(r.oldest_sent == t0);
+  CHECK_FALSE(r.any_retransmitted);
+  r = q.acknowledge(SeqNum(125));
+  CHECK(r.any_retransmitted);
+  CHECK(q.size() == 1);
+  CHECK(q.front().seq == SeqNum(125));
+  CHECK(q.front().len == 6);
+  CHECK(q.front().data_len() == 5);
+  CHECK_FALSE(q.any_retransmitted());
+  q.acknowledge(SeqNum(131));
+  CHECK(q.empty());
+}
+
+TEST_CASE("ReceiveBuffer reassembles out-of-order pieces, first arrival wins on overlap") {
+  ReceiveBuffer b;
+  SeqNum nxt(1000);
+  b.insert(SeqNum(1005), text("fghij"), nxt);
+  b.insert(SeqNum(1003), text("DEFGH"), nxt);  // overlaps the held piece: only "DE" is new
+  b.insert(SeqNum(1012), text("mn"), nxt);
+  CHECK(b.out_of_order_bytes() == 9);
+  CHECK(b.out_of_order_segments() == 3);
+  std::string why;
+  CHECK(b.check(nxt, SeqNum(2000), &why));
+  std::vector<Payload> got;
+  b.take_in_order(nxt, got);
+  CHECK(got.empty());
+  nxt = SeqNum(1003);
+  b.take_in_order(nxt, got);
+  CHECK(nxt == SeqNum(1010));
+  REQUIRE(got.size() == 2);
+  CHECK(str(got[0]) + str(got[1]) == "DEfghij");
+  CHECK(b.out_of_order_segments() == 1);
+}
+
+TEST_CASE("ReceiveBuffer keeps the FIN's place and drops data beyond it") {
+  ReceiveBuffer b;
+  SeqNum nxt(0);
+  b.insert(SeqNum(20), text("0123456789"), nxt);
+  b.set_fin(SeqNum(25));
+  CHECK(b.out_of_order_bytes() == 5);
+  b.insert(SeqNum(40), text("late"), nxt);
+  CHECK(b.out_of_order_bytes() == 5);
+  b.set_fin(SeqNum(22));  // a second, different FIN is ignored
+  CHECK(b.fin() == SeqNum(25));
+  std::string why;
+  CHECK(b.check(nxt, SeqNum(100), &why));
+  b.clear_out_of_order();
+  CHECK_FALSE(b.has_out_of_order());
+}
+
+TEST_CASE("ReceiveBuffer hands out unread bytes in order, in slices or copies") {
+  ReceiveBuffer b;
+  b.push_readable(text("hello "));
+  b.push_readable(text("world"));
+  CHECK(b.readable() == 11);
+  CHECK(str(b.read(3)) == "hel");
+  CHECK(str(b.read(5)) == "lo wo");
+  CHECK(str(b.read(100)) == "rld");
+  CHECK(b.readable() == 0);
+  CHECK(b.read(10).empty());
+}
