@@ -98,9 +98,15 @@ void EventQueue::place(const Entry& e) const {
     return;
   }
   // Bucket 0 only ever receives the largest seq so far, so appending keeps it in seq order.
-  int i = e.time == last_ ? 0 : std::bit_width(e.time ^ last_);
-  bucket_[i].push_back(e);
-  if (i > 0) occupied_ |= uint64_t{1} << (i - 1);
+  uint64_t x = e.time ^ last_;
+  if (x == 0) {
+    bucket_[0].push_back(e);
+    return;
+  }
+  int digit = (std::bit_width(x) - 1) / 4;
+  int b = 16 * digit + static_cast<int>((e.time >> (4 * digit)) & 15);  // bucket number - 1
+  bucket_[b + 1].push_back(e);
+  occupied_[b / 64] |= uint64_t{1} << (b % 64);
 }
 
 // Brings a live entry to the front: the top of early_, or else the head of bucket 0.
@@ -121,18 +127,21 @@ void EventQueue::normalize() const {
     }
     b0.clear();
     head0_ = 0;
-    if (occupied_ == 0) return;
+    if ((occupied_[0] | occupied_[1] | occupied_[2] | occupied_[3]) == 0) return;
     refill();
   }
 }
 
 // Empties the lowest non-empty bucket: its minimum becomes last_ and every entry moves to a
-// lower bucket (those at the minimum into bucket 0). Each entry only ever moves down, so the
-// total work per entry is bounded by the number of buckets and is a few moves in practice.
+// bucket of a lower digit (those at the minimum into bucket 0). The other buckets stay valid:
+// the new last_ agrees with the old one on every digit above the emptied bucket's.
 void EventQueue::refill() const {
-  int i = std::countr_zero(occupied_) + 1;
-  auto& b = bucket_[i];
-  occupied_ &= ~(uint64_t{1} << (i - 1));
+  size_t w = 0;
+  while (occupied_[w] == 0)
+    ++w;
+  int bit = std::countr_zero(occupied_[w]);
+  occupied_[w] &= ~(uint64_t{1} << bit);
+  auto& b = bucket_[1 + 64 * w + static_cast<size_t>(bit)];
   const bool check = dead_ != 0;
   uint64_t m = std::numeric_limits<uint64_t>::max();
   for (const Entry& e : b) {
@@ -173,7 +182,7 @@ void EventQueue::compact() {
   head0_ = 0;
   for (size_t i = 1; i < bucket_.size(); ++i) {
     keep_live(bucket_[i], 0);
-    if (bucket_[i].empty()) occupied_ &= ~(uint64_t{1} << (i - 1));
+    if (bucket_[i].empty()) occupied_[(i - 1) / 64] &= ~(uint64_t{1} << ((i - 1) % 64));
   }
   keep_live(early_, 0);
   std::make_heap(early_.begin(), early_.end(), later);
@@ -197,7 +206,7 @@ void EventQueue::renumber() {
     b.clear();
   early_.clear();
   head0_ = 0;
-  occupied_ = 0;
+  occupied_ = {};
   dead_ = 0;
   uint32_t seq = 0;
   for (Entry& e : all) {

@@ -68,7 +68,9 @@ class EventQueue {
     uint64_t time;  // ns with the sign bit flipped: unsigned order is time order
     uint64_t key;   // seq << 32 | slot: comparing keys compares insertion order
   };
-  struct Slot {
+  // One cache line per slot: pop() prefetches the next event's slot while the current event
+  // runs, and a slot straddling two lines would leave half of its callback unfetched.
+  struct alignas(64) Slot {
     Callback callback;
     Instant time;
     uint32_t seq = 0;  // the seq of this slot's live entry
@@ -107,11 +109,15 @@ class EventQueue {
   uint32_t seq_limit_;
   size_t live_ = 0;
   mutable size_t dead_ = 0;  // entries stored but no longer pending
-  // Radix heap: bucket 0 holds entries at exactly last_, in seq order, read from head0_;
-  // bucket i > 0 holds entries whose highest bit differing from last_ is bit i-1.
-  mutable std::array<std::vector<Entry>, 65> bucket_;
+  // Radix-16 heap. Bucket 0 holds entries at exactly last_, in seq order, read from head0_.
+  // An entry t > last_ whose highest hexadecimal digit differing from last_ is digit L, where
+  // t has the value d, lives in bucket 1 + 16*L + d; bucket numbers then follow time order, and
+  // each refill moves an entry down at least one digit, so it moves at most 16 (typically 3-5)
+  // times in its life.
+  static constexpr int kBuckets = 1 + 16 * 16;
+  mutable std::array<std::vector<Entry>, kBuckets> bucket_;
   mutable size_t head0_ = 0;
-  mutable uint64_t occupied_ = 0;     // bit i-1 set: bucket i is non-empty
+  mutable std::array<uint64_t, 4> occupied_{};  // bit b-1 set: bucket b > 0 is non-empty
   mutable uint64_t last_ = 0;         // every radix entry is >= last_; every early_ entry < last_
   mutable std::vector<Entry> early_;  // binary min-heap of entries before last_
 };
