@@ -59,9 +59,13 @@ bool Ipv4Prefix::contains(Ipv4Addr a) const {
   return (a.value & mask) == base.value;
 }
 
-std::string Ipv4Prefix::to_string() const { return fmt::format("{}/{}", base.to_string(), length); }
+std::string Ipv4Prefix::to_string() const {
+  return fmt::format("{}/{}", base.to_string(), length);
+}
 
-std::string SocketAddr::to_string() const { return fmt::format("{}:{}", addr.to_string(), port); }
+std::string SocketAddr::to_string() const {
+  return fmt::format("{}:{}", addr.to_string(), port);
+}
 std::string SocketAddr::to_tcpdump_string() const {
   return fmt::format("{}.{}", addr.to_string(), port);
 }
@@ -111,14 +115,16 @@ std::string TcpOptions::to_string() const {
   if (window_scale) add(fmt::format("wscale {}", *window_scale));
   if (!sack.empty()) {
     std::string blocks;
-    for (const auto& b : sack) blocks += fmt::format("{{{}:{}}}", b.left.raw(), b.right.raw());
+    for (const auto& b : sack)
+      blocks += fmt::format("{{{}:{}}}", b.left.raw(), b.right.raw());
     add(fmt::format("sack {} {}", sack.size(), blocks));
   }
   return s;
 }
 
 Payload::Payload(std::vector<uint8_t> bytes)
-    : buf_(bytes.empty() ? nullptr : std::make_shared<const std::vector<uint8_t>>(std::move(bytes))),
+    : buf_(bytes.empty() ? nullptr
+                         : std::make_shared<const std::vector<uint8_t>>(std::move(bytes))),
       off_(0),
       len_(buf_ ? buf_->size() : 0) {}
 
@@ -151,7 +157,9 @@ size_t tcp_header_size(const TcpOptions& o) {
   return 20 + n;
 }
 
-size_t Packet::wire_size() const { return 20 + tcp_header_size(tcp.options) + tcp.payload.size(); }
+size_t Packet::wire_size() const {
+  return 20 + tcp_header_size(tcp.options) + tcp.payload.size();
+}
 
 std::string format_tcpdump(const Packet& p) {
   const Segment& s = p.tcp;

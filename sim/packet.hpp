@@ -46,8 +46,8 @@ struct SocketAddr {
 
 class TcpFlags {
  public:
-  static constexpr uint8_t FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10,
-                           URG = 0x20, ECE = 0x40, CWR = 0x80;
+  static constexpr uint8_t FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20,
+                           ECE = 0x40, CWR = 0x80;
   constexpr TcpFlags() = default;
   constexpr explicit TcpFlags(uint8_t bits) : bits_(bits) {}
   constexpr uint8_t bits() const { return bits_; }
@@ -102,9 +102,7 @@ class Payload {
   bool empty() const { return len_ == 0; }
   const uint8_t* data() const { return buf_ ? buf_->data() + off_ : nullptr; }
   std::span<const uint8_t> bytes() const { return {data(), len_}; }
-  std::string_view as_string_view() const {
-    return {reinterpret_cast<const char*>(data()), len_};
-  }
+  std::string_view as_string_view() const { return {reinterpret_cast<const char*>(data()), len_}; }
   // A view of [offset, offset + length) sharing the same storage.
   Payload slice(size_t offset, size_t length) const;
 
@@ -140,8 +138,8 @@ struct Packet {
   uint8_t ttl = 64;
   uint16_t ip_id = 0;
   Segment tcp;
-  bool corrupted = false;  // damaged on a link: the receiver's checksum check fails
-  uint64_t uid = 0;        // set by the network when first sent; copies (duplicates) keep it
+  bool corrupted = false;       // damaged on a link: the receiver's checksum check fails
+  uint64_t uid = 0;             // set by the network when first sent; copies (duplicates) keep it
   uint16_t retransmission = 0;  // metadata, not on the wire: n-th retransmission of this data
 
   SocketAddr src_addr() const { return {src, tcp.src_port}; }

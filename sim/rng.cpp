@@ -5,13 +5,16 @@
 
 namespace netsim {
 namespace {
-constexpr uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+constexpr uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 Rng::Rng(uint64_t seed, std::string_view entity_id) {
   uint64_t id = stable_hash(entity_id);
   uint64_t state = seed ^ splitmix64(id);
-  for (auto& w : s_) w = splitmix64(state);
+  for (auto& w : s_)
+    w = splitmix64(state);
 }
 
 uint64_t Rng::next_u64() {

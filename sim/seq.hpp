@@ -14,7 +14,10 @@ class SeqNum {
 
   constexpr SeqNum operator+(uint32_t n) const { return SeqNum(v_ + n); }
   constexpr SeqNum operator-(uint32_t n) const { return SeqNum(v_ - n); }
-  constexpr SeqNum& operator+=(uint32_t n) { v_ += n; return *this; }
+  constexpr SeqNum& operator+=(uint32_t n) {
+    v_ += n;
+    return *this;
+  }
   // Signed distance from o to this (positive if this is after o).
   constexpr int32_t operator-(SeqNum o) const { return static_cast<int32_t>(v_ - o.v_); }
 
@@ -29,8 +32,14 @@ class SeqNum {
 };
 
 // lo <= x < hi in sequence space (RFC 9293 window tests).
-constexpr bool seq_in_range(SeqNum x, SeqNum lo, SeqNum hi) { return lo <= x && x < hi; }
-constexpr SeqNum seq_max(SeqNum a, SeqNum b) { return a < b ? b : a; }
-constexpr SeqNum seq_min(SeqNum a, SeqNum b) { return a < b ? a : b; }
+constexpr bool seq_in_range(SeqNum x, SeqNum lo, SeqNum hi) {
+  return lo <= x && x < hi;
+}
+constexpr SeqNum seq_max(SeqNum a, SeqNum b) {
+  return a < b ? b : a;
+}
+constexpr SeqNum seq_min(SeqNum a, SeqNum b) {
+  return a < b ? a : b;
+}
 
 }  // namespace netsim

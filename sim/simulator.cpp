@@ -26,10 +26,10 @@ bool Simulator::reschedule(EventHandle h, Instant t) {
 bool Simulator::step(Instant limit) {
   if (queue_.empty() || queue_.next_time() > limit) return false;
   if (event_limit_ != 0 && executed_ >= event_limit_) {
-    throw EventLimitExceeded(fmt::format(
-        "the run exceeded its limit of {} events at virtual time {} s (raise it with "
-        "--max-events)",
-        event_limit_, format_seconds(now_)));
+    throw EventLimitExceeded(
+        fmt::format("the run exceeded its limit of {} events at virtual time {} s (raise it with "
+                    "--max-events)",
+                    event_limit_, format_seconds(now_)));
   }
   auto ev = queue_.pop();
   now_ = ev.time;

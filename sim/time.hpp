@@ -28,8 +28,14 @@ class Duration {
   constexpr Duration operator*(int64_t k) const { return Duration(ns_ * k); }
   constexpr Duration operator/(int64_t k) const { return Duration(ns_ / k); }
   constexpr int64_t operator/(Duration o) const { return ns_ / o.ns_; }
-  constexpr Duration& operator+=(Duration o) { ns_ += o.ns_; return *this; }
-  constexpr Duration& operator-=(Duration o) { ns_ -= o.ns_; return *this; }
+  constexpr Duration& operator+=(Duration o) {
+    ns_ += o.ns_;
+    return *this;
+  }
+  constexpr Duration& operator-=(Duration o) {
+    ns_ -= o.ns_;
+    return *this;
+  }
   constexpr auto operator<=>(const Duration&) const = default;
 
  private:
@@ -37,7 +43,9 @@ class Duration {
   int64_t ns_ = 0;
 };
 
-constexpr Duration operator*(int64_t k, Duration d) { return d * k; }
+constexpr Duration operator*(int64_t k, Duration d) {
+  return d * k;
+}
 
 // A point on the simulation's virtual time axis; zero is the start of the run.
 class Instant {
@@ -53,7 +61,10 @@ class Instant {
   constexpr Instant operator+(Duration d) const { return Instant(ns_ + d.ns()); }
   constexpr Instant operator-(Duration d) const { return Instant(ns_ - d.ns()); }
   constexpr Duration operator-(Instant o) const { return Duration::nanoseconds(ns_ - o.ns_); }
-  constexpr Instant& operator+=(Duration d) { ns_ += d.ns(); return *this; }
+  constexpr Instant& operator+=(Duration d) {
+    ns_ += d.ns();
+    return *this;
+  }
   constexpr auto operator<=>(const Instant&) const = default;
 
   // Saturating add: a deadline past the end of representable time stays at max().
@@ -67,12 +78,24 @@ class Instant {
 };
 
 namespace literals {
-constexpr Duration operator""_ns(unsigned long long n) { return Duration::nanoseconds(static_cast<int64_t>(n)); }
-constexpr Duration operator""_us(unsigned long long n) { return Duration::microseconds(static_cast<int64_t>(n)); }
-constexpr Duration operator""_ms(unsigned long long n) { return Duration::milliseconds(static_cast<int64_t>(n)); }
-constexpr Duration operator""_s(unsigned long long n) { return Duration::seconds(static_cast<int64_t>(n)); }
-constexpr Duration operator""_min(unsigned long long n) { return Duration::minutes(static_cast<int64_t>(n)); }
-constexpr Duration operator""_h(unsigned long long n) { return Duration::hours(static_cast<int64_t>(n)); }
+constexpr Duration operator""_ns(unsigned long long n) {
+  return Duration::nanoseconds(static_cast<int64_t>(n));
+}
+constexpr Duration operator""_us(unsigned long long n) {
+  return Duration::microseconds(static_cast<int64_t>(n));
+}
+constexpr Duration operator""_ms(unsigned long long n) {
+  return Duration::milliseconds(static_cast<int64_t>(n));
+}
+constexpr Duration operator""_s(unsigned long long n) {
+  return Duration::seconds(static_cast<int64_t>(n));
+}
+constexpr Duration operator""_min(unsigned long long n) {
+  return Duration::minutes(static_cast<int64_t>(n));
+}
+constexpr Duration operator""_h(unsigned long long n) {
+  return Duration::hours(static_cast<int64_t>(n));
+}
 }  // namespace literals
 
 }  // namespace netsim

@@ -15,8 +15,8 @@ std::optional<E> parse_by_name(std::string_view s, const std::array<std::string_
 
 constexpr std::array<std::string_view, 3> kPacketEvents{"send", "recv", "drop"};
 constexpr std::array<std::string_view, 13> kDropReasons{
-    "loss",      "burst_loss",     "queue_full", "link_down",         "no_route",
-    "corrupt",   "fault",          "syn_queue_full", "accept_queue_full", "host_down",
+    "loss",        "burst_loss",   "queue_full",     "link_down",         "no_route",
+    "corrupt",     "fault",        "syn_queue_full", "accept_queue_full", "host_down",
     "no_listener", "ttl_exceeded", "malformed"};
 constexpr std::array<std::string_view, 8> kTimerKinds{
     "rto", "syn", "synack", "keepalive", "time_wait", "fin_wait_2", "persist", "delayed_ack"};
@@ -24,10 +24,18 @@ constexpr std::array<std::string_view, 9> kAppWhats{
     "connect", "connected", "accepted", "data", "eof", "closed", "error", "listen", "send"};
 }  // namespace
 
-std::string_view to_string(PacketEvent e) { return kPacketEvents[static_cast<size_t>(e)]; }
-std::string_view to_string(DropReason r) { return kDropReasons[static_cast<size_t>(r)]; }
-std::string_view to_string(TimerKind t) { return kTimerKinds[static_cast<size_t>(t)]; }
-std::string_view to_string(AppWhat w) { return kAppWhats[static_cast<size_t>(w)]; }
+std::string_view to_string(PacketEvent e) {
+  return kPacketEvents[static_cast<size_t>(e)];
+}
+std::string_view to_string(DropReason r) {
+  return kDropReasons[static_cast<size_t>(r)];
+}
+std::string_view to_string(TimerKind t) {
+  return kTimerKinds[static_cast<size_t>(t)];
+}
+std::string_view to_string(AppWhat w) {
+  return kAppWhats[static_cast<size_t>(w)];
+}
 
 std::optional<DropReason> parse_drop_reason(std::string_view s) {
   return parse_by_name<DropReason>(s, kDropReasons);

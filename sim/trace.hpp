@@ -37,11 +37,30 @@ std::string_view to_string(PacketEvent e);
 std::string_view to_string(DropReason r);
 std::optional<DropReason> parse_drop_reason(std::string_view s);
 
-enum class TimerKind : uint8_t { rto, syn, synack, keepalive, time_wait, fin_wait_2, persist, delayed_ack };
+enum class TimerKind : uint8_t {
+  rto,
+  syn,
+  synack,
+  keepalive,
+  time_wait,
+  fin_wait_2,
+  persist,
+  delayed_ack
+};
 std::string_view to_string(TimerKind t);
 std::optional<TimerKind> parse_timer_kind(std::string_view s);
 
-enum class AppWhat : uint8_t { connect, connected, accepted, data, eof, closed, error, listen, send };
+enum class AppWhat : uint8_t {
+  connect,
+  connected,
+  accepted,
+  data,
+  eof,
+  closed,
+  error,
+  listen,
+  send
+};
 std::string_view to_string(AppWhat w);
 std::optional<AppWhat> parse_app_what(std::string_view s);
 
@@ -87,7 +106,8 @@ struct AppRecord {
 struct FaultRecord {
   Instant t;
   std::string host;  // node it applied to, if any
-  std::string what;  // link_down, link_up, set_link, crash, restart, drop, delay, duplicate, corrupt
+  std::string
+      what;  // link_down, link_up, set_link, crash, restart, drop, delay, duplicate, corrupt
   std::string detail;
 };
 
@@ -120,10 +140,12 @@ class Trace {
   void add_sink(TraceSink* s) { sinks_.push_back(s); }
   bool enabled() const { return !sinks_.empty(); }
   void emit(const TraceRecord& r) {
-    for (auto* s : sinks_) s->write(r);
+    for (auto* s : sinks_)
+      s->write(r);
   }
   void finish() {
-    for (auto* s : sinks_) s->finish();
+    for (auto* s : sinks_)
+      s->finish();
   }
 
  private:

@@ -17,18 +17,22 @@ using i128 = __int128;
 constexpr i128 kMaxI64 = std::numeric_limits<int64_t>::max();
 
 struct Decimal {
-  i128 mantissa = 0;   // all digits, the decimal point removed
+  i128 mantissa = 0;  // all digits, the decimal point removed
   int frac_digits = 0;
   std::string_view unit;  // what follows the number, leading spaces skipped
 };
 
-std::string quoted(std::string_view s) { return fmt::format("\"{}\"", s); }
+std::string quoted(std::string_view s) {
+  return fmt::format("\"{}\"", s);
+}
 
 // Splits "1.5 ms" into {15, 1, "ms"}. Throws on a missing number, a sign or too many digits.
 Decimal split_decimal(std::string_view text, std::string_view what) {
   std::string_view s = text;
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
   if (s.empty()) throw UnitError(fmt::format("expected {}, found an empty value", what));
   if (s.front() == '-') {
     throw UnitError(fmt::format("expected a non-negative {}, found {}", what, quoted(text)));
@@ -50,17 +54,20 @@ Decimal split_decimal(std::string_view text, std::string_view what) {
     if (seen_point) ++d.frac_digits;
   }
   if (digits == 0) {
-    throw UnitError(fmt::format("expected {} (a number with a unit), found {}", what, quoted(text)));
+    throw UnitError(
+        fmt::format("expected {} (a number with a unit), found {}", what, quoted(text)));
   }
   std::string_view rest = s.substr(i);
-  while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+  while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front())))
+    rest.remove_prefix(1);
   d.unit = rest;
   return d;
 }
 
 i128 pow10(int n) {
   i128 p = 1;
-  while (n-- > 0) p *= 10;
+  while (n-- > 0)
+    p *= 10;
   return p;
 }
 
@@ -82,7 +89,8 @@ struct UnitScale {
   int64_t scale;
 };
 
-std::optional<int64_t> find_unit(std::string_view unit, const UnitScale* begin, const UnitScale* end) {
+std::optional<int64_t> find_unit(std::string_view unit, const UnitScale* begin,
+                                 const UnitScale* end) {
   for (auto* u = begin; u != end; ++u) {
     if (u->name == unit) return u->scale;
   }
@@ -90,13 +98,13 @@ std::optional<int64_t> find_unit(std::string_view unit, const UnitScale* begin, 
 }
 
 constexpr std::array<UnitScale, 8> kDurationUnits{{{"ns", 1},
-                                                    {"us", 1'000},
-                                                    {"µs", 1'000},
-                                                    {"ms", 1'000'000},
-                                                    {"s", 1'000'000'000},
-                                                    {"min", 60'000'000'000},
-                                                    {"h", 3'600'000'000'000},
-                                                    {"d", 86'400'000'000'000}}};
+                                                   {"us", 1'000},
+                                                   {"µs", 1'000},
+                                                   {"ms", 1'000'000},
+                                                   {"s", 1'000'000'000},
+                                                   {"min", 60'000'000'000},
+                                                   {"h", 3'600'000'000'000},
+                                                   {"d", 86'400'000'000'000}}};
 
 }  // namespace
 
@@ -104,15 +112,17 @@ Duration parse_duration(std::string_view text) {
   Decimal d = split_decimal(text, "a duration");
   if (d.unit.empty()) {
     if (d.mantissa == 0) return Duration::zero();  // a bare 0 needs no unit
-    throw UnitError(fmt::format("duration {} has no unit; expected one of ns, us, ms, s, min, h "
-                                "(e.g. \"10ms\")",
-                                quoted(text)));
+    throw UnitError(
+        fmt::format("duration {} has no unit; expected one of ns, us, ms, s, min, h "
+                    "(e.g. \"10ms\")",
+                    quoted(text)));
   }
   auto scale = find_unit(d.unit, kDurationUnits.begin(), kDurationUnits.end());
   if (!scale) {
-    throw UnitError(fmt::format("unknown duration unit {} in {}; expected one of ns, us, ms, s, "
-                                "min, h",
-                                quoted(d.unit), quoted(text)));
+    throw UnitError(
+        fmt::format("unknown duration unit {} in {}; expected one of ns, us, ms, s, "
+                    "min, h",
+                    quoted(d.unit), quoted(text)));
   }
   return Duration::nanoseconds(scale_exact(d, *scale, text, "duration", "1 ns"));
 }
@@ -129,9 +139,10 @@ DataRate parse_data_rate(std::string_view text) {
   Decimal d = split_decimal(text, "a data rate");
   auto scale = find_unit(d.unit, units.begin(), units.end());
   if (!scale) {
-    throw UnitError(fmt::format("unknown data-rate unit {} in {}; expected one of bps, kbps, Mbps, "
-                                "Gbps (e.g. \"10Mbps\")",
-                                quoted(d.unit), quoted(text)));
+    throw UnitError(
+        fmt::format("unknown data-rate unit {} in {}; expected one of bps, kbps, Mbps, "
+                    "Gbps (e.g. \"10Mbps\")",
+                    quoted(d.unit), quoted(text)));
   }
   int64_t v = scale_exact(d, *scale, text, "data rate", "1 bps");
   if (v == 0) throw UnitError(fmt::format("data rate {} must be greater than zero", quoted(text)));
@@ -150,15 +161,17 @@ ByteSize parse_byte_size(std::string_view text) {
                                                    {"TB", 1'000'000'000'000}}};
   Decimal d = split_decimal(text, "a size");
   if (d.unit.empty()) {
-    throw UnitError(fmt::format("size {} has no unit; expected one of B, KB, KiB, MB, MiB, GB, "
-                                "GiB (e.g. \"64KiB\")",
-                                quoted(text)));
+    throw UnitError(
+        fmt::format("size {} has no unit; expected one of B, KB, KiB, MB, MiB, GB, "
+                    "GiB (e.g. \"64KiB\")",
+                    quoted(text)));
   }
   auto scale = find_unit(d.unit, units.begin(), units.end());
   if (!scale) {
-    throw UnitError(fmt::format("unknown size unit {} in {}; expected one of B, KB, KiB, MB, MiB, "
-                                "GB, GiB",
-                                quoted(d.unit), quoted(text)));
+    throw UnitError(
+        fmt::format("unknown size unit {} in {}; expected one of B, KB, KiB, MB, MiB, "
+                    "GB, GiB",
+                    quoted(d.unit), quoted(text)));
   }
   return ByteSize::bytes(scale_exact(d, *scale, text, "size", "1 byte"));
 }
@@ -276,7 +289,8 @@ std::string format_byte_size(ByteSize b) {
 
 std::string format_probability(Probability p) {
   std::string s = fmt::format("{:.4f}", p.value * 100.0);
-  while (!s.empty() && s.back() == '0') s.pop_back();
+  while (!s.empty() && s.back() == '0')
+    s.pop_back();
   if (!s.empty() && s.back() == '.') s.pop_back();
   s.push_back('%');
   return s;

@@ -67,8 +67,8 @@ Probability parse_probability(std::string_view text);
 std::string format_duration(Duration d);
 // Seconds with six decimals, as tcpdump prints timestamps: "1.000000".
 std::string format_seconds(Instant t);
-std::string format_data_rate(DataRate r);    // "10Mbps"
-std::string format_byte_size(ByteSize b);    // "1460B", "64KiB", "1MB"
+std::string format_data_rate(DataRate r);       // "10Mbps"
+std::string format_byte_size(ByteSize b);       // "1460B", "64KiB", "1MB"
 std::string format_probability(Probability p);  // "1%", "0.5%", "12.5%"
 
 }  // namespace netsim

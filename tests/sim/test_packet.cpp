@@ -62,7 +62,8 @@ TEST_CASE("packets print as tcpdump prints them") {
         "length 13");
   p.tcp.flags = TcpFlags(TcpFlags::ACK);
   p.tcp.payload = {};
-  CHECK(format_tcpdump(p) == "10.0.0.1.7500 > 10.0.0.2.20000: Flags [.], ack 5001, win 64240, length 0");
+  CHECK(format_tcpdump(p) ==
+        "10.0.0.1.7500 > 10.0.0.2.20000: Flags [.], ack 5001, win 64240, length 0");
   CHECK(p.wire_size() == 40);
 }
 

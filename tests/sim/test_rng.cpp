@@ -9,7 +9,8 @@ using namespace netsim;
 using namespace netsim::literals;
 
 TEST_CASE("a stream depends only on the seed and the entity id") {
-  Rng a(1, "link:client-r1"), b(1, "link:client-r1"), c(1, "link:r1-server"), d(2, "link:client-r1");
+  Rng a(1, "link:client-r1"), b(1, "link:client-r1"), c(1, "link:r1-server"),
+      d(2, "link:client-r1");
   uint64_t va = a.next_u64();
   CHECK(va == b.next_u64());
   CHECK(va != c.next_u64());
@@ -41,7 +42,8 @@ TEST_CASE("Bernoulli 10% over 100k draws lies within a 4-sigma binomial bound") 
   Rng r(11, "bern");
   const int n = 100'000;
   int hits = 0;
-  for (int i = 0; i < n; ++i) hits += r.bernoulli(0.1) ? 1 : 0;
+  for (int i = 0; i < n; ++i)
+    hits += r.bernoulli(0.1) ? 1 : 0;
   double sigma = std::sqrt(n * 0.1 * 0.9);
   CHECK(std::abs(hits - n * 0.1) < 4 * sigma);
   CHECK_FALSE(r.bernoulli(0.0));
@@ -52,7 +54,8 @@ TEST_CASE("exponential draws have the requested mean") {
   Rng r(5, "exp");
   const int n = 200'000;
   double sum = 0;
-  for (int i = 0; i < n; ++i) sum += static_cast<double>(r.exponential(1_ms).ns());
+  for (int i = 0; i < n; ++i)
+    sum += static_cast<double>(r.exponential(1_ms).ns());
   double mean = sum / n;
   // Standard error of the mean is 1ms/sqrt(n) = 2.2us; allow 5 of them.
   CHECK(std::abs(mean - 1e6) < 5 * 1e6 / std::sqrt(n));

@@ -29,8 +29,9 @@ TEST_CASE("duration garbage is rejected with a message saying what was expected"
     }
     return std::string("accepted");
   };
-  CHECK(msg("10 parsecs") ==
-        "unknown duration unit \"parsecs\" in \"10 parsecs\"; expected one of ns, us, ms, s, min, h");
+  CHECK(
+      msg("10 parsecs") ==
+      "unknown duration unit \"parsecs\" in \"10 parsecs\"; expected one of ns, us, ms, s, min, h");
   CHECK(msg("-1s").find("non-negative") != std::string::npos);
   CHECK(msg("fast") == "expected a duration (a number with a unit), found \"fast\"");
   CHECK(msg("10") ==

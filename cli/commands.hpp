@@ -1,0 +1,43 @@
+// The `netsim` subcommands. main.cpp parses the command line (CLI11) into these option structs;
+// each command returns the process exit code: 0 ok, 1 an expectation failed, 2 bad input
+// (file, keys, values, command line), 3 internal error (SCENARIO_SPEC.md "The command").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace netsim::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitExpectFailed = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitInternal = 3;
+
+struct RunArgs {
+  std::string file;
+  std::string out_dir;  // -o; empty = current directory
+  std::optional<uint64_t> seed;
+  std::vector<std::string> sets;
+  std::optional<std::string> trace, events, pcap, summary;
+  std::vector<std::string> diagrams;
+  bool quiet = false;
+  uint64_t max_events = 0;        // 0 = the default budget
+  double max_wall_seconds = 0.0;  // 0 = unlimited
+};
+
+struct DiagramArgs {
+  std::string events_file;
+  std::string output;
+  std::vector<std::string> connections;
+  std::vector<std::string> hosts;
+  std::optional<std::string> from, to;
+  bool absolute_seq = false;
+};
+
+int run_command(const RunArgs& args);
+int check_command(const std::vector<std::string>& files, const std::vector<std::string>& sets);
+int diagram_command(const DiagramArgs& args);
+
+}  // namespace netsim::cli

@@ -1,0 +1,86 @@
+// The `netsim` command: parses the command line with CLI11 and hands off to a subcommand.
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+constexpr const char* kExamples = R"(Examples:
+  netsim run scenarios/hello-echo.yaml                 trace on stdout, summary at the end
+  netsim run scenarios/hello-echo.yaml -o out --diagram hello.svg --pcap hello.pcap
+  netsim run scenarios/syn-timeout.yaml --set tcp.syn_linear_timeouts=0
+  netsim run scenarios/lossy-transfer.yaml --set links.0.loss=5% --seed 7 --quiet
+  netsim check scenarios/*.yaml
+  netsim diagram out/events.jsonl -o alice.svg --connection alice --from 0s --to 2s
+
+Exit codes: 0 ran and every expectation held; 1 an expectation failed;
+            2 bad input (file, keys, values, command line); 3 internal error.)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace netsim::cli;
+  CLI::App app{"netsim: a deterministic network simulator with a Linux-faithful TCP"};
+  app.footer(kExamples);
+  app.set_version_flag("--version", std::string("netsim ") + NETSIM_VERSION);
+  app.require_subcommand(1);
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Run a scenario file");
+  run_cmd->add_option("FILE", run.file, "scenario file (YAML)")->required();
+  run_cmd->add_option("-o,--output-dir", run.out_dir, "directory for output files (default: .)");
+  run_cmd->add_option("--seed", run.seed, "override the scenario's seed");
+  run_cmd->add_option("--set", run.sets, "override a value: --set links.0.loss=5%")
+      ->type_name("KEY=VALUE");
+  run_cmd->add_option("--trace", run.trace, "text trace file ('-' = stdout)");
+  run_cmd->add_option("--events", run.events, "JSON Lines event file");
+  run_cmd->add_option("--pcap", run.pcap, "pcap capture file");
+  run_cmd->add_option("--diagram", run.diagrams, "diagram (.svg .png .pdf .mmd .txt); repeatable");
+  run_cmd->add_option("--summary", run.summary, "summary JSON file");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors and failed expectations");
+  run_cmd->add_option("--max-events", run.max_events, "stop with an error after N events");
+  run_cmd->add_option("--max-wall", run.max_wall_seconds,
+                      "stop with an error after this many seconds of wall-clock time");
+
+  std::vector<std::string> check_files, check_sets;
+  auto* check_cmd = app.add_subcommand("check", "Validate scenario files; print every error");
+  check_cmd->add_option("FILE", check_files, "scenario files")->required();
+  check_cmd->add_option("--set", check_sets, "override a value before validating");
+
+  DiagramArgs diag;
+  auto* diag_cmd = app.add_subcommand("diagram", "Draw a diagram from a saved events.jsonl");
+  diag_cmd->add_option("EVENTS", diag.events_file, "events.jsonl of an earlier run")->required();
+  diag_cmd->add_option("-o,--output", diag.output, "diagram file (.svg .png .pdf .mmd .txt)")
+      ->required();
+  diag_cmd->add_option("--connection", diag.connections, "app name or 4-tuple; repeatable");
+  diag_cmd->add_option("--host", diag.hosts, "only this host's packets; repeatable");
+  diag_cmd->add_option("--from", diag.from, "start of the time window (e.g. 0s)");
+  diag_cmd->add_option("--to", diag.to, "end of the time window (e.g. 2s)");
+  diag_cmd->add_flag("--absolute", diag.absolute_seq, "absolute sequence numbers");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitBadInput;
+  }
+
+  try {
+    if (*run_cmd) return run_command(run);
+    if (*check_cmd) return check_command(check_files, check_sets);
+    if (*diag_cmd) return diagram_command(diag);
+  } catch (const std::exception& e) {
+    std::cerr << "netsim: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+  return kExitBadInput;
+}

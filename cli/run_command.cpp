@@ -1,0 +1,223 @@
+// `netsim run`: load and validate a scenario, attach the outputs it (or the command line) asks
+// for, run it on virtual time, judge its expectations, write summary and diagrams. Every file
+// is written under a temporary name and renamed only when the run completed.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/output_paths.hpp"
+#include "scenarios/loader/loader.hpp"
+#include "scenarios/runner/scenario_run.hpp"
+#include "sim/atomic_file.hpp"
+#include "sim/pcap_writer.hpp"
+#include "sim/trace_jsonl.hpp"
+#include "sim/trace_text.hpp"
+#include "sim/units.hpp"
+#include "viz/diagram.hpp"
+
+namespace netsim::cli {
+namespace {
+
+// Default event budget: far above any example (the 1M-SYN flood needs ~5M), low enough that a
+// scenario that never ends stops with a clear message instead of running for hours.
+constexpr uint64_t kDefaultMaxEvents = 500'000'000;
+
+struct TextOut {
+  std::unique_ptr<AtomicFile> file;
+  std::unique_ptr<TraceSink> sink;
+};
+
+struct DiagramJob {
+  std::string path;
+  viz::DiagramOptions options;
+};
+
+// Shows "virtual time, events, events/s" on a terminal for runs longer than a second.
+class Progress {
+ public:
+  Progress(Simulator& sim, bool enabled, double max_wall)
+      : sim_(sim), enabled_(enabled), max_wall_(max_wall), start_(Clock::now()) {}
+  void tick() {
+    double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    if (max_wall_ > 0 && elapsed > max_wall_) {
+      wall_exceeded_ = true;
+      sim_.stop();
+      return;
+    }
+    if (!enabled_ || elapsed < 1.0 || elapsed - last_print_ < 0.25) return;
+    last_print_ = elapsed;
+    shown_ = true;
+    std::fprintf(stderr, "\r[netsim] virtual %s s, %llu events, %.2f M events/s   ",
+                 format_seconds(sim_.now()).c_str(),
+                 static_cast<unsigned long long>(sim_.events_executed()),
+                 static_cast<double>(sim_.events_executed()) / elapsed / 1e6);
+  }
+  void done() {
+    if (shown_) std::fprintf(stderr, "\r%80s\r", "");
+  }
+  bool wall_exceeded() const { return wall_exceeded_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  Simulator& sim_;
+  bool enabled_;
+  double max_wall_;
+  Clock::time_point start_;
+  double last_print_ = 0;
+  bool shown_ = false;
+  bool wall_exceeded_ = false;
+};
+
+viz::DiagramMeta diagram_meta(const Scenario& s) {
+  viz::DiagramMeta m;
+  m.scenario = s.name;
+  m.seed = s.seed;
+  for (const auto& l : s.links) {
+    std::string line = fmt::format("{}–{} {}", l.a, l.b, format_duration(l.a_to_b.delay));
+    if (l.a_to_b.bandwidth.bits_per_second() > 0) {
+      line += " " + format_data_rate(l.a_to_b.bandwidth);
+    }
+    if (l.a_to_b.loss.kind != LossModel::Kind::none) line += " " + l.a_to_b.loss.to_string();
+    m.links.push_back(std::move(line));
+  }
+  return m;
+}
+
+int run_checked(const RunArgs& args) {
+  std::vector<std::string> sets = args.sets;
+  if (args.seed) sets.push_back(fmt::format("seed={}", *args.seed));
+  LoadResult loaded = load_scenario_file(args.file, sets);
+  if (!loaded.ok()) {
+    std::cerr << loaded.error_text();
+    return kExitBadInput;
+  }
+  const Scenario& sc = *loaded.scenario;
+  const OutputsSpec& o = sc.outputs;
+  auto pick = [](const std::optional<std::string>& cli, const std::optional<std::string>& file) {
+    return cli ? cli : file;
+  };
+  std::optional<std::string> trace_path = pick(args.trace, o.trace);
+  std::optional<std::string> events_path = pick(args.events, o.events);
+  std::optional<std::string> pcap_path = pick(args.pcap, o.pcap);
+  std::optional<std::string> summary_path = pick(args.summary, o.summary);
+  std::vector<DiagramJob> diagrams;
+  for (const auto& d : o.diagrams) {
+    DiagramJob job{d.file, {}};
+    if (d.connection) job.options.connections.push_back(*d.connection);
+    if (d.from) job.options.from = Instant::zero() + *d.from;
+    if (d.to) job.options.to = Instant::zero() + *d.to;
+    diagrams.push_back(std::move(job));
+  }
+  for (const auto& d : args.diagrams)
+    diagrams.push_back(DiagramJob{d, {}});
+  bool nothing_named =
+      !trace_path && !events_path && !pcap_path && !summary_path && diagrams.empty();
+  if (nothing_named && !args.quiet) trace_path = "-";
+
+  auto resolve = [&](const std::string& p) {
+    return resolve_output_path(args.out_dir, p, args.file);
+  };
+  for (auto& d : diagrams) {
+    d.path = resolve(d.path);
+    (void)viz::diagram_format_for_path(d.path);  // an unknown extension is bad input: fail now
+  }
+
+  ScenarioRun run(sc);
+  TextOut trace_out, events_out;
+  std::unique_ptr<PcapSink> pcap;
+  MemorySink memory;
+  if (trace_path) {
+    trace_out.file = std::make_unique<AtomicFile>(resolve(*trace_path));
+    trace_out.sink = std::make_unique<TextTraceSink>(trace_out.file->stream());
+    run.add_sink(trace_out.sink.get());
+  }
+  if (events_path) {
+    events_out.file = std::make_unique<AtomicFile>(resolve(*events_path));
+    events_out.sink = std::make_unique<JsonlSink>(events_out.file->stream());
+    run.add_sink(events_out.sink.get());
+  }
+  if (pcap_path) {
+    pcap = std::make_unique<PcapSink>(resolve(*pcap_path));
+    run.add_sink(pcap.get());
+  }
+  if (!diagrams.empty()) run.add_sink(&memory);
+  std::unique_ptr<AtomicFile> summary_file;
+  if (summary_path) summary_file = std::make_unique<AtomicFile>(resolve(*summary_path));
+
+  run.set_event_limit(args.max_events ? args.max_events : kDefaultMaxEvents);
+  bool tty = isatty(STDERR_FILENO) && std::getenv("CI") == nullptr && !args.quiet;
+  Progress progress(run.sim(), tty, args.max_wall_seconds);
+  run.sim().set_observer(1 << 14, [&progress] { progress.tick(); });
+  try {
+    run.run();
+  } catch (const EventLimitExceeded& e) {
+    progress.done();
+    std::cerr << "netsim: " << args.file << ": " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  progress.done();
+  if (progress.wall_exceeded()) {
+    std::cerr << fmt::format(
+        "netsim: {}: stopped after {} s of wall-clock time (--max-wall) at "
+        "virtual time {} s; no output was written\n",
+        args.file, args.max_wall_seconds, format_seconds(run.sim().now()));
+    return kExitBadInput;
+  }
+
+  std::vector<ExpectVerdict> verdicts = run.evaluate();
+  for (const auto& d : diagrams) {
+    viz::render_diagram(memory.records, diagram_meta(sc), d.options, d.path);
+  }
+  if (summary_file) {
+    summary_file->stream() << run.summary_json(verdicts);
+    summary_file->commit();
+  }
+  if (trace_out.file) trace_out.file->commit();
+  if (events_out.file) events_out.file->commit();
+  // pcap committed itself in the run's finish().
+
+  bool failed = false;
+  for (const auto& v : verdicts)
+    failed |= !v.ok;
+  if (nothing_named && !args.quiet) {
+    std::cout << run.summary_text(verdicts);
+  } else if (!args.quiet && trace_path != std::optional<std::string>("-")) {
+    std::cerr << run.summary_text(verdicts);
+  }
+  if (failed) {
+    for (const auto& v : verdicts) {
+      if (!v.ok)
+        std::cerr << fmt::format("{}: expectation failed: {}\n", v.pos.to_string(), v.message);
+    }
+    return kExitExpectFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_command(const RunArgs& args) {
+  try {
+    return run_checked(args);
+  } catch (const OutputPathError& e) {
+    std::cerr << "netsim: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const AtomicFileError& e) {
+    std::cerr << "netsim: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const viz::DiagramError& e) {
+    std::cerr << "netsim: diagram: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::invalid_argument& e) {  // e.g. a scenario feature this build lacks
+    std::cerr << "netsim: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
+}  // namespace netsim::cli

@@ -1,0 +1,135 @@
+// tcp_client: connect at a time, send, optionally half-close, close by policy, record results.
+#include "protocols/apps/tcp_client.hpp"
+
+#include <algorithm>
+
+namespace netsim::apps {
+
+TcpClientApp::TcpClientApp(Simulator& sim, tcp::TcpHost& host, TcpClientConfig cfg)
+    : sim_(sim), host_(host), cfg_(std::move(cfg)) {
+  report_.name = cfg_.name;
+  report_.kind = "tcp_client";
+  report_.host = host_.name();
+  size_t n = static_cast<size_t>(std::max(cfg_.count, 0));
+  report_.connections.resize(n);
+  sockets_.assign(n, tcp::kNoSocket);
+  closed_by_app_.assign(n, false);
+}
+
+void TcpClientApp::start() {
+  for (size_t i = 0; i < sockets_.size(); ++i) {
+    Instant when = Instant::zero() + cfg_.at + cfg_.interval * static_cast<int64_t>(i);
+    sim_.schedule_at(when, [this, i] { open_one(i); });
+  }
+}
+
+void TcpClientApp::open_one(size_t i) {
+  ConnectionReport& r = report_.connections[i];
+  r.started_at = sim_.now();
+  r.remote = cfg_.remote;
+  std::optional<uint16_t> port = cfg_.local_port;
+  // Several connections from one fixed port would collide: the i-th uses port + i.
+  if (port && i > 0) port = static_cast<uint16_t>(*port + i);
+  tcp::SocketCallbacks cb;
+  cb.on_connected = [this, i](tcp::SocketId s) { on_connected(i, s); };
+  cb.on_data = [this, i](tcp::SocketId s, const Payload& p) { on_data(i, s, p); };
+  cb.on_eof = [this, i](tcp::SocketId s) { on_eof(i, s); };
+  cb.on_error = [this, i](tcp::SocketId, tcp::SocketError e) { on_error(i, e); };
+  cb.on_closed = [this, i](tcp::SocketId s) {
+    report_.connections[i].retransmits = host_.stack().stats(s).retransmits;
+    report_.connections[i].state = "CLOSED";
+  };
+  auto opened = host_.connect(cfg_.remote, port, cfg_.options, std::move(cb), cfg_.name);
+  if (opened.id == tcp::kNoSocket) {
+    finish(i, std::string(tcp::to_string(opened.error)));
+    return;
+  }
+  sockets_[i] = opened.id;
+  r.local = host_.stack().local_address(opened.id);
+}
+
+void TcpClientApp::on_connected(size_t i, tcp::SocketId s) {
+  ConnectionReport& r = report_.connections[i];
+  r.connected_at = sim_.now();
+  if (!cfg_.data.empty()) {
+    host_.send(s, cfg_.data);
+    r.bytes_sent += cfg_.data.size();
+  }
+  if (cfg_.shutdown) host_.shutdown_write(s);
+  switch (cfg_.close) {
+    case ClientClose::after_send:
+      close_socket(i, s);
+      break;
+    case ClientClose::at:
+      sim_.schedule_at(std::max(sim_.now(), *r.started_at + cfg_.close_at), [this, i, s] {
+        if (!closed_by_app_[i] && report_.connections[i].result == "open") close_socket(i, s);
+      });
+      break;
+    case ClientClose::after_reply:
+    case ClientClose::abort:
+      if (cfg_.data.empty()) break;  // waits for whatever the server says first
+      break;
+    case ClientClose::after_peer:
+    case ClientClose::never:
+      break;
+  }
+}
+
+void TcpClientApp::on_data(size_t i, tcp::SocketId s, const Payload& p) {
+  ConnectionReport& r = report_.connections[i];
+  r.bytes_received += p.size();
+  if (r.received.size() < kReceivedKeep) {
+    auto take = std::min(p.size(), kReceivedKeep - r.received.size());
+    r.received.append(p.as_string_view().substr(0, take));
+  }
+  bool replied = cfg_.data.empty() ? r.bytes_received > 0 : r.bytes_received >= cfg_.data.size();
+  if (replied && !closed_by_app_[i] &&
+      (cfg_.close == ClientClose::after_reply || cfg_.close == ClientClose::abort)) {
+    close_socket(i, s);
+  }
+}
+
+void TcpClientApp::on_eof(size_t i, tcp::SocketId s) {
+  report_.connections[i].peer_closed = true;
+  if (cfg_.close == ClientClose::after_peer && !closed_by_app_[i]) close_socket(i, s);
+}
+
+void TcpClientApp::on_error(size_t i, tcp::SocketError e) {
+  // After close() the application holds no socket and hears nothing, as on Linux.
+  if (closed_by_app_[i]) return;
+  finish(i, std::string(tcp::to_string(e)));
+}
+
+void TcpClientApp::close_socket(size_t i, tcp::SocketId s) {
+  closed_by_app_[i] = true;
+  report_.connections[i].retransmits = host_.stack().stats(s).retransmits;
+  if (cfg_.close == ClientClose::abort) {
+    host_.abort(s);
+  } else {
+    host_.close(s);
+  }
+  finish(i, "closed");
+}
+
+void TcpClientApp::finish(size_t i, std::string result) {
+  ConnectionReport& r = report_.connections[i];
+  if (r.result != "open") return;
+  r.result = std::move(result);
+  r.result_at = sim_.now();
+}
+
+}  // namespace netsim::apps
+
+namespace netsim::apps {
+
+void TcpClientApp::refresh() {
+  for (size_t i = 0; i < sockets_.size(); ++i) {
+    tcp::SocketId s = sockets_[i];
+    if (s == tcp::kNoSocket || !host_.stack().exists(s)) continue;
+    ConnectionReport& r = report_.connections[i];
+    r.state = std::string(tcp::to_string(host_.stack().state(s)));
+    r.retransmits = host_.stack().stats(s).retransmits;
+  }
+}
+
+}  // namespace netsim::apps

@@ -1,0 +1,57 @@
+// The `tcp_client` application: opens `count` connections `interval` apart, sends text or N
+// bytes on each, optionally half-closes, and closes by one of the spec's policies.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "protocols/apps/app_report.hpp"
+#include "protocols/tcp/host.hpp"
+#include "sim/simulator.hpp"
+
+namespace netsim::apps {
+
+enum class ClientClose : uint8_t { after_reply, after_send, after_peer, never, at, abort };
+
+struct TcpClientConfig {
+  std::string name;
+  SocketAddr remote;
+  std::optional<uint16_t> local_port;  // unset: ephemeral
+  Duration at;                         // first connect
+  Payload data;                        // what to send once connected (may be empty)
+  ClientClose close = ClientClose::after_reply;
+  Duration close_at;      // ClientClose::at: time after the connection's connect()
+  bool shutdown = false;  // half-close (SHUT_WR) right after sending
+  tcp::SocketOptions options;
+  int count = 1;
+  Duration interval;
+};
+
+class TcpClientApp {
+ public:
+  TcpClientApp(Simulator& sim, tcp::TcpHost& host, TcpClientConfig cfg);
+  // Schedules the connections; call once before the run.
+  void start();
+  const AppReport& report() const { return report_; }
+  // Copies each live socket's state and retransmission count into the report.
+  void refresh();
+  const TcpClientConfig& config() const { return cfg_; }
+
+ private:
+  void open_one(size_t index);
+  void on_connected(size_t index, tcp::SocketId s);
+  void on_data(size_t index, tcp::SocketId s, const Payload& p);
+  void on_eof(size_t index, tcp::SocketId s);
+  void on_error(size_t index, tcp::SocketError e);
+  void close_socket(size_t index, tcp::SocketId s);
+  void finish(size_t index, std::string result);
+
+  Simulator& sim_;
+  tcp::TcpHost& host_;
+  TcpClientConfig cfg_;
+  AppReport report_;
+  std::vector<tcp::SocketId> sockets_;
+  std::vector<bool> closed_by_app_;
+};
+
+}  // namespace netsim::apps

@@ -1,0 +1,128 @@
+// tcp_server: listen, accept (or not), reply, close by policy, record each connection.
+#include "protocols/apps/tcp_server.hpp"
+
+#include <algorithm>
+
+namespace netsim::apps {
+
+TcpServerApp::TcpServerApp(Simulator& sim, tcp::TcpHost& host, TcpServerConfig cfg)
+    : sim_(sim), host_(host), cfg_(std::move(cfg)) {
+  report_.name = cfg_.name;
+  report_.kind = "tcp_server";
+  report_.host = host_.name();
+  // A server that never accepts never reads either: data stays queued in the kernel and the
+  // advertised window shrinks, as with a real process that never calls accept().
+  if (!cfg_.accept) cfg_.options.auto_read = false;
+}
+
+void TcpServerApp::start() {
+  tcp::SocketCallbacks cb;
+  cb.on_accepted = [this](tcp::SocketId, tcp::SocketId child) { on_accepted(child); };
+  cb.on_data = [this](tcp::SocketId s, const Payload& p) { on_data(s, p); };
+  cb.on_eof = [this](tcp::SocketId s) { on_eof(s); };
+  cb.on_error = [this](tcp::SocketId s, tcp::SocketError e) { on_error(s, e); };
+  cb.on_closed = [this](tcp::SocketId s) {
+    auto it = index_.find(s);
+    if (it != index_.end()) {
+      report_.connections[it->second].retransmits = host_.stack().stats(s).retransmits;
+      report_.connections[it->second].state = "CLOSED";
+    }
+  };
+  auto opened = host_.listen(cfg_.port, cfg_.backlog, cfg_.options, std::move(cb), cfg_.name);
+  listener_ = opened.id;
+}
+
+void TcpServerApp::on_accepted(tcp::SocketId child) {
+  if (!cfg_.accept) return;
+  auto taken = host_.accept(listener_);
+  if (!taken) return;
+  tcp::SocketId s = *taken;
+  (void)child;
+  ++report_.accepted;
+  index_[s] = report_.connections.size();
+  ConnectionReport r;
+  r.started_at = sim_.now();
+  r.connected_at = sim_.now();
+  r.local = host_.stack().local_address(s);
+  r.remote = host_.stack().remote_address(s);
+  report_.connections.push_back(std::move(r));
+  closed_by_app_[s] = false;
+  if (cfg_.close == ServerClose::at) {
+    sim_.schedule_in(cfg_.close_at, [this, s] {
+      if (!closed_by_app_[s] && conn(s).result == "open") close_socket(s);
+    });
+  }
+}
+
+void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
+  auto it = index_.find(s);
+  if (it == index_.end()) return;  // not accepted (accept: false): the data stays queued
+  ConnectionReport& r = report_.connections[it->second];
+  bool first = r.bytes_received == 0;
+  r.bytes_received += p.size();
+  if (r.received.size() < kReceivedKeep) {
+    auto take = std::min(p.size(), kReceivedKeep - r.received.size());
+    r.received.append(p.as_string_view().substr(0, take));
+  }
+  if (closed_by_app_[s]) return;
+  bool replied = false;
+  if (cfg_.reply == ServerReply::echo) {
+    host_.send(s, p);
+    r.bytes_sent += p.size();
+    replied = true;
+  } else if (cfg_.reply == ServerReply::fixed && first) {
+    host_.send(s, cfg_.reply_data);
+    r.bytes_sent += cfg_.reply_data.size();
+    replied = true;
+  }
+  if ((cfg_.close == ServerClose::after_reply || cfg_.close == ServerClose::abort) &&
+      (replied || cfg_.reply == ServerReply::none)) {
+    close_socket(s);
+  }
+}
+
+void TcpServerApp::on_eof(tcp::SocketId s) {
+  auto it = index_.find(s);
+  if (it == index_.end()) return;
+  report_.connections[it->second].peer_closed = true;
+  if (!closed_by_app_[s] && cfg_.close == ServerClose::after_peer) close_socket(s);
+}
+
+void TcpServerApp::on_error(tcp::SocketId s, tcp::SocketError e) {
+  auto it = index_.find(s);
+  if (it == index_.end() || closed_by_app_[s]) return;
+  ConnectionReport& r = report_.connections[it->second];
+  if (r.result != "open") return;
+  r.result = std::string(tcp::to_string(e));
+  r.result_at = sim_.now();
+}
+
+void TcpServerApp::close_socket(tcp::SocketId s) {
+  closed_by_app_[s] = true;
+  ConnectionReport& r = conn(s);
+  r.retransmits = host_.stack().stats(s).retransmits;
+  if (cfg_.close == ServerClose::abort) {
+    host_.abort(s);
+  } else {
+    host_.close(s);
+  }
+  if (r.result == "open") {
+    r.result = "closed";
+    r.result_at = sim_.now();
+  }
+}
+
+}  // namespace netsim::apps
+
+namespace netsim::apps {
+
+void TcpServerApp::refresh() {
+  for (const auto& [s, i] : index_) {
+    if (!host_.stack().exists(s)) continue;
+    ConnectionReport& r = report_.connections[i];
+    r.state = std::string(tcp::to_string(host_.stack().state(s)));
+    r.retransmits = host_.stack().stats(s).retransmits;
+  }
+}
+
+}  // namespace netsim::apps

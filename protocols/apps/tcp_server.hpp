@@ -1,0 +1,58 @@
+// The `tcp_server` application: listens on a port, accepts (or deliberately never accepts, to
+// fill the accept queue), replies (echo, a fixed text or N bytes, or nothing) and closes by one
+// of the spec's policies.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "protocols/apps/app_report.hpp"
+#include "protocols/tcp/host.hpp"
+#include "sim/simulator.hpp"
+
+namespace netsim::apps {
+
+enum class ServerReply : uint8_t { echo, none, fixed };
+enum class ServerClose : uint8_t { after_peer, after_reply, never, at, abort };
+
+struct TcpServerConfig {
+  std::string name;
+  uint16_t port = 0;
+  int backlog = 128;
+  ServerReply reply = ServerReply::echo;
+  Payload reply_data;  // ServerReply::fixed
+  bool accept = true;
+  ServerClose close = ServerClose::after_peer;
+  Duration close_at;  // ServerClose::at: time after the connection was accepted
+  tcp::SocketOptions options;
+};
+
+class TcpServerApp {
+ public:
+  TcpServerApp(Simulator& sim, tcp::TcpHost& host, TcpServerConfig cfg);
+  // listen(); call at the start and again after the host restarts.
+  void start();
+  const AppReport& report() const { return report_; }
+  // Copies each live socket's state and retransmission count into the report.
+  void refresh();
+  const TcpServerConfig& config() const { return cfg_; }
+
+ private:
+  void on_accepted(tcp::SocketId child);
+  void on_data(tcp::SocketId s, const Payload& p);
+  void on_eof(tcp::SocketId s);
+  void on_error(tcp::SocketId s, tcp::SocketError e);
+  void close_socket(tcp::SocketId s);
+  ConnectionReport& conn(tcp::SocketId s) { return report_.connections[index_.at(s)]; }
+
+  Simulator& sim_;
+  tcp::TcpHost& host_;
+  TcpServerConfig cfg_;
+  AppReport report_;
+  tcp::SocketId listener_ = tcp::kNoSocket;
+  std::unordered_map<tcp::SocketId, size_t> index_;  // socket -> report_.connections index
+  std::unordered_map<tcp::SocketId, bool> closed_by_app_;
+};
+
+}  // namespace netsim::apps

@@ -1,0 +1,65 @@
+// A trace sink that keeps just what `expect:` entries need and the run's reports do not hold:
+// each state change of the named apps' connections (for `state: X, at: T`) and drops per host.
+// Attached only when such an expectation exists, so plain runs stay untraced.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "scenarios/loader/scenario.hpp"
+#include "sim/trace.hpp"
+
+namespace netsim {
+
+class ExpectationProbe : public TraceSink {
+ public:
+  explicit ExpectationProbe(const Scenario& s) {
+    for (const auto& e : s.expect) {
+      if (e.kind == Expectation::Kind::state) apps_.insert(e.app);
+      if (e.kind == Expectation::Kind::drops && !e.host.empty()) hosts_.insert(e.host);
+    }
+  }
+  bool needed() const { return !apps_.empty() || !hosts_.empty(); }
+
+  void write(const TraceRecord& r) override {
+    if (const auto* s = std::get_if<StateRecord>(&r)) {
+      if (apps_.count(s->app)) {
+        states_[s->app][{s->local, s->remote}].emplace_back(s->t, s->to);
+      }
+    } else if (const auto* p = std::get_if<PacketRecord>(&r)) {
+      if (p->ev == PacketEvent::drop && hosts_.count(p->host)) ++drops_[{p->host, p->reason}];
+    }
+  }
+
+  // State of every connection of `app` at time t (connections that had not begun: skipped).
+  std::vector<std::string> states_at(const std::string& app, Instant t) const {
+    std::vector<std::string> out;
+    auto it = states_.find(app);
+    if (it == states_.end()) return out;
+    for (const auto& [conn, changes] : it->second) {
+      std::string state;
+      for (const auto& [when, to] : changes) {
+        if (when > t) break;
+        state = to;
+      }
+      if (!state.empty()) out.push_back(state);
+    }
+    return out;
+  }
+  uint64_t drops(const std::string& host, DropReason r) const {
+    auto it = drops_.find({host, r});
+    return it == drops_.end() ? 0 : it->second;
+  }
+
+ private:
+  std::set<std::string> apps_, hosts_;
+  std::map<std::string, std::map<std::pair<SocketAddr, SocketAddr>,
+                                 std::vector<std::pair<Instant, std::string>>>>
+      states_;
+  std::map<std::pair<std::string, DropReason>, uint64_t> drops_;
+};
+
+}  // namespace netsim

@@ -1,0 +1,302 @@
+// Building and running a scenario: topology, TCP hosts, apps, faults; then the run.
+#include "scenarios/runner/scenario_run.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "scenarios/runner/expectation_probe.hpp"
+
+namespace netsim {
+
+tcp::Profile make_profile(const TcpSettings& s) {
+  tcp::Profile p = s.profile == TcpProfileKind::rfc9293 ? tcp::Profile::rfc9293()
+                                                        : tcp::Profile::linux_default();
+  if (s.syn_retries) p.syn_retries = *s.syn_retries;
+  if (s.syn_linear_timeouts) p.syn_linear_timeouts = *s.syn_linear_timeouts;
+  if (s.synack_retries) p.synack_retries = *s.synack_retries;
+  if (s.syncookies) p.syncookies = *s.syncookies;
+  if (s.max_syn_backlog) p.max_syn_backlog = *s.max_syn_backlog;
+  if (s.somaxconn) p.somaxconn = *s.somaxconn;
+  if (s.abort_on_overflow) p.abort_on_overflow = *s.abort_on_overflow;
+  if (s.retries2) p.retries2 = *s.retries2;
+  if (s.keepalive_time) p.keepalive_time = *s.keepalive_time;
+  if (s.keepalive_intvl) p.keepalive_intvl = *s.keepalive_intvl;
+  if (s.keepalive_probes) p.keepalive_probes = *s.keepalive_probes;
+  if (s.time_wait) p.time_wait = *s.time_wait;
+  if (s.fin_timeout) p.fin_timeout = *s.fin_timeout;
+  if (s.rto_initial) p.rto_initial = *s.rto_initial;
+  if (s.rto_min) p.rto_min = *s.rto_min;
+  if (s.rto_max) p.rto_max = *s.rto_max;
+  if (s.mss) p.mss = static_cast<uint16_t>(*s.mss);
+  if (s.delayed_ack) p.delayed_ack = *s.delayed_ack;
+  if (s.congestion) {
+    switch (*s.congestion) {
+      case CongestionKind::newreno:
+        p.congestion = tcp::CongestionAlgo::newreno;
+        break;
+      case CongestionKind::reno:
+        p.congestion = tcp::CongestionAlgo::reno;
+        break;
+      case CongestionKind::none:
+        p.congestion = tcp::CongestionAlgo::none;
+        break;
+    }
+  }
+  return p;
+}
+
+namespace {
+
+// Deterministic filler for `send: 1MB`: printable, so traces and diagrams stay readable, and
+// position-dependent, so a misordered reassembly cannot go unnoticed.
+Payload generated_bytes(int64_t n) {
+  static constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::vector<uint8_t> v(static_cast<size_t>(n));
+  for (size_t i = 0; i < v.size(); ++i) {
+    v[i] = static_cast<uint8_t>(kAlphabet[(i + i / kAlphabet.size()) % kAlphabet.size()]);
+  }
+  return Payload(std::move(v));
+}
+
+Payload payload_of(const DataSpec& d) {
+  switch (d.kind) {
+    case DataSpec::Kind::text:
+      return Payload::from_string(d.text);
+    case DataSpec::Kind::size:
+      return generated_bytes(d.bytes);
+    case DataSpec::Kind::none:
+    case DataSpec::Kind::echo:
+      return {};
+  }
+  return {};
+}
+
+tcp::SocketOptions keepalive_options(const std::optional<KeepaliveSpec>& k) {
+  tcp::SocketOptions o;
+  if (k) {
+    o.keepalive.enabled = true;
+    o.keepalive.idle = k->idle;
+    o.keepalive.interval = k->interval;
+    o.keepalive.probes = k->probes;
+  }
+  return o;
+}
+
+apps::ClientClose client_close(ClosePolicy::Kind k) {
+  switch (k) {
+    case ClosePolicy::Kind::after_reply:
+      return apps::ClientClose::after_reply;
+    case ClosePolicy::Kind::after_send:
+      return apps::ClientClose::after_send;
+    case ClosePolicy::Kind::after_peer:
+      return apps::ClientClose::after_peer;
+    case ClosePolicy::Kind::never:
+      return apps::ClientClose::never;
+    case ClosePolicy::Kind::abort:
+      return apps::ClientClose::abort;
+    case ClosePolicy::Kind::at:
+      return apps::ClientClose::at;
+  }
+  return apps::ClientClose::never;
+}
+
+apps::ServerClose server_close(ClosePolicy::Kind k) {
+  switch (k) {
+    case ClosePolicy::Kind::after_peer:
+      return apps::ServerClose::after_peer;
+    case ClosePolicy::Kind::after_reply:
+    case ClosePolicy::Kind::after_send:
+      return apps::ServerClose::after_reply;
+    case ClosePolicy::Kind::never:
+      return apps::ServerClose::never;
+    case ClosePolicy::Kind::abort:
+      return apps::ServerClose::abort;
+    case ClosePolicy::Kind::at:
+      return apps::ServerClose::at;
+  }
+  return apps::ServerClose::never;
+}
+
+}  // namespace
+
+ScenarioRun::ScenarioRun(const Scenario& s) : scenario_(s), sim_(s.seed), net_(sim_) {
+  for (const auto& h : s.hosts) {
+    if (h.tun) {
+      throw std::invalid_argument(fmt::format(
+          "{}: hosts.{}: real TUN peers (`tun: {}`) are not available in this build yet",
+          h.pos.to_string(), h.name, *h.tun));
+    }
+  }
+  build_topology();
+  build_apps();
+  schedule_faults();
+  probe_ = std::make_unique<ExpectationProbe>(s);
+  if (probe_->needed()) sim_.trace().add_sink(probe_.get());
+}
+
+ScenarioRun::~ScenarioRun() = default;
+
+void ScenarioRun::build_topology() {
+  for (const auto& h : scenario_.hosts)
+    net_.add_host(h.name, {h.address});
+  for (const auto& r : scenario_.routers)
+    net_.add_router(r.name);
+  for (const auto& l : scenario_.links) {
+    net_.add_link(*net_.find_node(l.a), *net_.find_node(l.b), l.a_to_b, l.b_to_a);
+  }
+  net_.compute_routes();
+  for (const auto& h : scenario_.hosts) {
+    NodeId id = *net_.find_node(h.name);
+    hosts_.emplace(h.name, std::make_unique<tcp::TcpHost>(
+                               sim_, net_, id, make_profile(scenario_.tcp_for(h)), h.name));
+  }
+}
+
+void ScenarioRun::build_apps() {
+  for (const auto& a : scenario_.apps) {
+    if (const auto* sv = a.server()) {
+      apps::TcpServerConfig c;
+      c.name = sv->name;
+      c.port = sv->port;
+      c.backlog = sv->backlog;
+      c.reply = sv->reply.kind == DataSpec::Kind::echo   ? apps::ServerReply::echo
+                : sv->reply.kind == DataSpec::Kind::none ? apps::ServerReply::none
+                                                         : apps::ServerReply::fixed;
+      c.reply_data = payload_of(sv->reply);
+      c.accept = sv->accept;
+      c.close = server_close(sv->close.kind);
+      c.close_at = sv->close.at;
+      servers_.push_back(std::make_unique<apps::TcpServerApp>(sim_, *host(sv->on), std::move(c)));
+    } else if (const auto* cl = a.client()) {
+      apps::TcpClientConfig c;
+      c.name = cl->name;
+      c.remote = SocketAddr{cl->connect.address, cl->connect.port};
+      if (cl->port != 0) c.local_port = cl->port;
+      c.at = cl->at;
+      c.data = payload_of(cl->send);
+      c.close = client_close(cl->close.kind);
+      c.close_at = cl->close.at;
+      c.shutdown = cl->shutdown;
+      c.options = keepalive_options(cl->keepalive);
+      c.count = static_cast<int>(cl->count);
+      c.interval = cl->interval;
+      clients_.push_back(std::make_unique<apps::TcpClientApp>(sim_, *host(cl->on), std::move(c)));
+    } else if (const auto* fl = a.flood()) {
+      apps::SynFloodConfig c;
+      c.name = fl->name;
+      c.attacker = *net_.find_node(fl->on);
+      c.target = SocketAddr{fl->target.address, fl->target.port};
+      c.interval = fl->rate.interval;
+      c.start = fl->start;
+      c.duration = fl->duration;
+      if (fl->count) c.count = static_cast<uint64_t>(*fl->count);
+      c.spoof = fl->spoof;
+      floods_.push_back(std::make_unique<apps::SynFloodApp>(net_, std::move(c)));
+    }
+  }
+  // Servers listen at time zero, before any client connects.
+  for (auto& s : servers_)
+    s->start();
+  for (auto& c : clients_)
+    c->start();
+  for (auto& f : floods_)
+    f->start();
+}
+
+void ScenarioRun::schedule_faults() {
+  for (const auto& f : scenario_.packet_faults)
+    net_.add_fault(f.fault);
+  for (const auto& f : scenario_.timed_faults) {
+    sim_.schedule_at(Instant::zero() + f.at, [this, &f] {
+      auto emit = [this](const std::string& host, const std::string& what, std::string detail) {
+        if (sim_.trace().enabled()) {
+          sim_.trace().emit(FaultRecord{sim_.now(), host, what, std::move(detail)});
+        }
+      };
+      switch (f.kind) {
+        case TimedFaultSpec::Kind::link_down:
+        case TimedFaultSpec::Kind::link_up: {
+          bool up = f.kind == TimedFaultSpec::Kind::link_up;
+          NodeId a = *net_.find_node(f.a), b = *net_.find_node(f.b);
+          net_.set_link_up(*net_.link_between(a, b), up);
+          emit("", up ? "link_up" : "link_down", f.a + "-" + f.b);
+          break;
+        }
+        case TimedFaultSpec::Kind::set_link: {
+          NodeId a = *net_.find_node(f.a), b = *net_.find_node(f.b);
+          LinkId l = *net_.link_between(a, b);
+          Link& link = net_.link(l);
+          net_.set_link_params(l, a, f.a_to_b.applied_to(link.from(a).params()));
+          net_.set_link_params(l, b, f.b_to_a.applied_to(link.from(b).params()));
+          emit("", "set_link", f.a + "-" + f.b);
+          break;
+        }
+        case TimedFaultSpec::Kind::crash:
+          host(f.host)->crash();
+          emit(f.host, "crash", "all TCP state lost");
+          break;
+        case TimedFaultSpec::Kind::restart:
+          restart_host(f.host);
+          emit(f.host, "restart", "listeners restored");
+          break;
+      }
+    });
+  }
+}
+
+void ScenarioRun::restart_host(const std::string& name) {
+  host(name)->restart();
+  for (auto& s : servers_) {
+    if (s->report().host == name) s->start();
+  }
+}
+
+void ScenarioRun::run() {
+  if (scenario_.duration) {
+    sim_.run_until(Instant::zero() + *scenario_.duration);
+  } else {
+    sim_.run();
+  }
+  ran_ = true;
+  refresh_reports();
+  sim_.trace().finish();
+}
+
+void ScenarioRun::refresh_reports() {
+  for (auto& s : servers_)
+    s->refresh();
+  for (auto& c : clients_)
+    c->refresh();
+}
+
+tcp::TcpHost* ScenarioRun::host(std::string_view name) {
+  auto it = hosts_.find(name);
+  return it == hosts_.end() ? nullptr : it->second.get();
+}
+
+const tcp::TcpHost* ScenarioRun::host(std::string_view name) const {
+  auto it = hosts_.find(name);
+  return it == hosts_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const apps::AppReport*> ScenarioRun::reports() const {
+  // In the file's order of apps.
+  std::vector<const apps::AppReport*> out;
+  size_t si = 0, ci = 0, fi = 0;
+  for (const auto& a : scenario_.apps) {
+    if (a.server()) out.push_back(&servers_[si++]->report());
+    if (a.client()) out.push_back(&clients_[ci++]->report());
+    if (a.flood()) out.push_back(&floods_[fi++]->report());
+  }
+  return out;
+}
+
+const apps::AppReport* ScenarioRun::report(std::string_view name) const {
+  for (const auto* r : reports()) {
+    if (r->name == name) return r;
+  }
+  return nullptr;
+}
+
+}  // namespace netsim

@@ -1,0 +1,153 @@
+// The run summary: summary.json (SCENARIO_SPEC.md "Summary") and the short text version the
+// command prints when no output file was asked for.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "scenarios/runner/scenario_run.hpp"
+#include "sim/units.hpp"
+
+namespace netsim {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json optional_ns(const std::optional<Instant>& t) {
+  return t ? Json(t->ns()) : Json(nullptr);
+}
+
+Json counters_json(const tcp::Counters& c) {
+  return Json{{"syn_received", c.syn_received},
+              {"synack_sent", c.synack_sent},
+              {"synack_retransmits", c.synack_retransmits},
+              {"syn_queue_drops", c.syn_queue_drops},
+              {"accept_queue_drops", c.accept_queue_drops},
+              {"syncookies_sent", c.syncookies_sent},
+              {"syncookies_ok", c.syncookies_ok},
+              {"syncookies_failed", c.syncookies_failed},
+              {"rst_sent", c.rst_sent},
+              {"rst_received", c.rst_received},
+              {"keepalive_probes_sent", c.keepalive_probes_sent},
+              {"retransmits", c.retransmits},
+              {"challenge_acks", c.challenge_acks},
+              {"connections_established", c.connections_established}};
+}
+
+// The first connection stands for the app in the flat fields; all are listed below it.
+Json app_json(const apps::AppReport& r) {
+  Json j;
+  j["kind"] = r.kind;
+  j["host"] = r.host;
+  j["result"] = r.overall_result();
+  const apps::ConnectionReport* first = r.connections.empty() ? nullptr : &r.connections.front();
+  j["state"] = first ? first->state : "CLOSED";
+  j["connected_ns"] = first ? optional_ns(first->connected_at) : Json(nullptr);
+  j["closed_ns"] = first && first->result != "open" ? optional_ns(first->result_at) : Json(nullptr);
+  uint64_t sent = 0, received = 0, retx = 0;
+  for (const auto& c : r.connections) {
+    sent += c.bytes_sent;
+    received += c.bytes_received;
+    retx += c.retransmits;
+  }
+  j["bytes_sent"] = sent;
+  j["bytes_received"] = received;
+  j["retransmits"] = retx;
+  if (r.kind == "tcp_server") j["accepted"] = r.accepted;
+  if (r.kind == "syn_flood") j["packets_sent"] = r.packets_sent;
+  if (r.connections.size() > 1) {
+    std::map<std::string, uint64_t> by_result;
+    for (const auto& c : r.connections)
+      ++by_result[c.result];
+    j["results"] = by_result;
+  }
+  if (!r.connections.empty() && r.connections.size() <= 1000) {
+    Json conns = Json::array();
+    for (const auto& c : r.connections) {
+      conns.push_back(Json{{"local", c.local.to_string()},
+                           {"remote", c.remote.to_string()},
+                           {"result", c.result},
+                           {"state", c.state},
+                           {"connected_ns", optional_ns(c.connected_at)},
+                           {"result_ns", optional_ns(c.result_at)},
+                           {"bytes_sent", c.bytes_sent},
+                           {"bytes_received", c.bytes_received},
+                           {"retransmits", c.retransmits}});
+    }
+    j["connections"] = std::move(conns);
+  }
+  return j;
+}
+
+constexpr DropReason kAllReasons[] = {
+    DropReason::loss,      DropReason::burst_loss,     DropReason::queue_full,
+    DropReason::link_down, DropReason::no_route,       DropReason::corrupt,
+    DropReason::fault,     DropReason::syn_queue_full, DropReason::accept_queue_full,
+    DropReason::host_down, DropReason::no_listener,    DropReason::ttl_exceeded,
+    DropReason::malformed};
+
+}  // namespace
+
+std::string ScenarioRun::summary_json(const std::vector<ExpectVerdict>& verdicts) const {
+  Json j;
+  j["scenario"] = scenario_.name;
+  j["seed"] = scenario_.seed;
+  j["end_ns"] = sim_.now().ns();
+  j["events"] = sim_.events_executed();
+  j["packets_sent"] = net_.packets_sent();
+  Json apps_j = Json::object();
+  for (const auto* r : reports())
+    apps_j[r->name] = app_json(*r);
+  j["apps"] = std::move(apps_j);
+  Json hosts_j = Json::object();
+  for (const auto& h : scenario_.hosts)
+    hosts_j[h.name] = counters_json(host(h.name)->stack().counters());
+  j["hosts"] = std::move(hosts_j);
+  Json drops = Json::object();
+  for (DropReason r : kAllReasons) {
+    if (net_.drops(r) > 0) drops[std::string(to_string(r))] = net_.drops(r);
+  }
+  j["drops"] = std::move(drops);
+  Json ex = Json::array();
+  for (const auto& v : verdicts) {
+    ex.push_back(Json{{"ok", v.ok}, {"message", v.message}, {"where", v.pos.to_string()}});
+  }
+  j["expect"] = std::move(ex);
+  return j.dump(2) + "\n";
+}
+
+std::string ScenarioRun::summary_text(const std::vector<ExpectVerdict>& verdicts) const {
+  std::string out = fmt::format("--- {} (seed {}): {} events, virtual time {} s\n", scenario_.name,
+                                scenario_.seed, sim_.events_executed(), format_seconds(sim_.now()));
+  for (const auto* r : reports()) {
+    if (r->kind == "syn_flood") {
+      out += fmt::format("{:<12} {} sent {} SYNs\n", r->name, r->kind, r->packets_sent);
+      continue;
+    }
+    out += fmt::format("{:<12} {:<10} {} connection(s), result {}", r->name, r->kind,
+                       r->connections.size(), r->overall_result());
+    if (r->kind == "tcp_server") out += fmt::format(", accepted {}", r->accepted);
+    if (r->connections.size() == 1) {
+      const auto& c = r->connections.front();
+      if (c.connected_at)
+        out += fmt::format(", connected at {} s", format_seconds(*c.connected_at));
+      out += fmt::format(", {} B sent, {} B received", c.bytes_sent, c.bytes_received);
+    }
+    out += "\n";
+  }
+  std::string drops;
+  for (DropReason r : kAllReasons) {
+    if (net_.drops(r) > 0) drops += fmt::format(" {} {}", to_string(r), net_.drops(r));
+  }
+  out += fmt::format("drops:{}\n", drops.empty() ? " none" : drops);
+  size_t failed = 0;
+  for (const auto& v : verdicts) {
+    out += fmt::format("expect {} {}\n", v.ok ? "ok  " : "FAIL", v.message);
+    if (!v.ok) ++failed;
+  }
+  if (!verdicts.empty()) {
+    out += fmt::format("{} of {} expectations held\n", verdicts.size() - failed, verdicts.size());
+  }
+  return out;
+}
+
+}  // namespace netsim
