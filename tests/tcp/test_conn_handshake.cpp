@@ -262,3 +262,50 @@ TEST_CASE("Tracing off produces no trace notes") {
   h.fire();
   CHECK(h.all.trace.empty());
 }
+
+// ---- passive open (the listener's half is the Stack's) ----
+
+namespace {
+Handshake handshake(std::optional<Duration> rtt, bool retransmitted, uint16_t mss = 1460) {
+  Handshake hs;
+  hs.iss = SeqNum(kIss);
+  hs.irs = SeqNum(kPeerIss);
+  hs.peer_mss = mss;
+  hs.peer_window = 65535;
+  hs.synack_retransmitted = retransmitted;
+  hs.rtt_sample = rtt;
+  return hs;
+}
+}  // namespace
+
+TEST_CASE("A passive open starts in ESTABLISHED, traced from the listener's state") {
+  Harness h;
+  CHECK(h.accept(at(10_ms), handshake(10_ms, false)).empty());
+  CHECK(h.transitions() == Lines{"SYN_RECEIVED -> ESTABLISHED (rcv ACK)"});
+  CHECK(h.notices().empty());  // the stack announces `accepted`
+  CHECK(h.counters.connections_established == 1);
+  CHECK(h.c().stats().established_at == at(10_ms));
+  CHECK(h.send(at(20_ms), "hi") == Lines{"P. seq 1001:1003 ack 5001 win 65535"});
+  CHECK(h.deadline() == at(230_ms));  // RTT 10 ms: RTO 210 ms
+  CHECK(h.recv(at(30_ms), PSH | ACK, kPeerIss + 1, kIss + 3, 65535, "yo") ==
+        Lines{". seq 1003 ack 5003 win 65535"});
+}
+
+TEST_CASE("A passive open after a retransmitted SYN-ACK, or from a cookie, uses the 3 s fallback") {
+  Harness h;
+  h.accept(at(3_s), handshake(std::nullopt, true));
+  h.send(at(3_s), "x");
+  CHECK(h.deadline() == at(6_s));
+  Harness c;
+  c.accept(at(10_ms), handshake(std::nullopt, false), State::listen, "rcv ACK, valid SYN cookie");
+  CHECK(c.transitions() == Lines{"LISTEN -> ESTABLISHED (rcv ACK, valid SYN cookie)"});
+  c.send(at(10_ms), "x");
+  CHECK(c.deadline() == at(3010_ms));
+}
+
+TEST_CASE("A passive connection segments at the peer's MSS") {
+  Harness h;
+  h.accept(at(10_ms), handshake(10_ms, false, 536));
+  CHECK(h.send(at(20_ms), bytes(1000)) ==
+        Lines{". seq 1001:1537 ack 5001 win 65535", "P. seq 1537:2001 ack 5001 win 65535"});
+}

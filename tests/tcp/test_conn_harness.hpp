@@ -96,6 +96,10 @@ class Harness {
   Lines connect(Instant t, uint32_t iss = kIss) {
     return run(t, [&] { conn->open_active(t, SeqNum(iss), out); });
   }
+  Lines accept(Instant t, const Handshake& hs, State from = State::syn_received,
+               std::string_view cause = "rcv ACK") {
+    return run(t, [&] { conn->open_passive(t, hs, from, cause, out); });
+  }
   Lines recv(Instant t, const Segment& s) {
     return run(t, [&] { conn->on_segment(t, s, out); });
   }
