@@ -62,6 +62,16 @@ TEST_CASE("text that is not YAML gives the parser's message at its line and colu
         Lines{"bad.yaml:1:8: not valid YAML: the referenced anchor is not defined"});
 }
 
+TEST_CASE("a stray comma is an error, not the endless loop of yaml-cpp 0.7's LoadAll") {
+  // jbeder/yaml-cpp#1040: LoadAll() allocated null documents forever on these.
+  CHECK(errors_of(",\n") == Lines{"bad.yaml:1:1: not valid YAML: unexpected \",\""});
+  CHECK(errors_of("# a comment\n,name: x\n") ==
+        Lines{"bad.yaml:2:1: not valid YAML: unexpected \",\""});
+  CHECK(errors_of("- a\n,\n") == Lines{"bad.yaml:2:1: not valid YAML: unexpected \",\""});
+  CHECK(errors_of("hosts: {a: 10.0.0.1}\n---\n,\n") ==
+        Lines{"bad.yaml:3:1: not valid YAML: unexpected \",\""});
+}
+
 TEST_CASE("a YAML list, a bare scalar and two documents are refused") {
   CHECK(errors_of("- client\n- server\n") ==
         Lines{"bad.yaml:1:1: expected a map of scenario keys (name, hosts, links, apps, ...), "
@@ -70,7 +80,7 @@ TEST_CASE("a YAML list, a bare scalar and two documents are refused") {
         Lines{"bad.yaml:1:1: expected a map of scenario keys (name, hosts, links, apps, ...), "
               "found \"hello\""});
   CHECK(errors_of("hosts: {a: 10.0.0.1}\n---\nhosts: {b: 10.0.0.2}\n") ==
-        Lines{"bad.yaml:3:1: expected one YAML document, found 2 (separated by \"---\")"});
+        Lines{"bad.yaml:2:1: expected one YAML document, found 2 (separated by \"---\")"});
 }
 
 TEST_CASE("a scenario without hosts names the missing key") {
