@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "protocols/tcp/tcb.hpp"
 #include "sim/units.hpp"
 
@@ -265,6 +267,11 @@ void Connection::abort(Instant now, Outbox& out) {
 }
 
 void Connection::set_options(const SocketOptions& opts) {
+  tcb_->set_options(opts);
+}
+
+void Connection::set_options(Instant now, const SocketOptions& opts) {
+  tcb_->last_now = std::max(tcb_->last_now, now);
   tcb_->set_options(opts);
 }
 

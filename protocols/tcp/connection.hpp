@@ -74,6 +74,9 @@ class Connection {
   void close(Instant now, Outbox& out);
   void abort(Instant now, Outbox& out);
   void set_options(const SocketOptions& opts);
+  // The same with the current time, so that enabling keepalive arms it `idle` from now
+  // (tcp_set_keepalive()); the overload above uses the latest time the connection was called at.
+  void set_options(Instant now, const SocketOptions& opts);
 
   // TIME_WAIT reuse (Linux tcp_timewait_state_process()): a SYN with a sequence number above
   // what this incarnation received may open a new connection on the same 4-tuple.

@@ -91,6 +91,11 @@ TEST_CASE("Enabling keepalive later arms it one idle period after the latest cal
   SocketOptions off;
   h.c().set_options(off);
   CHECK_FALSE(h.deadline().has_value());
+  // Handed the time, it arms from then; a shorter idle counts the time already idle.
+  h.c().set_options(at(5_s), keepalive(10_s, 1_s, 3));
+  CHECK(h.deadline() == at(15_s));
+  h.c().set_options(at(6_s), keepalive(7_s, 1_s, 3));
+  CHECK(h.deadline() == at(8_s));  // idle since 1 s: 7 s after that
 }
 
 TEST_CASE("A keepalive probe from the peer is answered by an ACK") {
