@@ -133,7 +133,7 @@ void TcpHost::abort(SocketId s) {
 }
 
 void TcpHost::set_options(SocketId s, const SocketOptions& opts) {
-  stack_.set_options(s, opts);
+  stack_.set_options(sim_.now(), s, opts);
   rearm(s);  // keepalive settings move the deadline
 }
 

@@ -343,6 +343,15 @@ void Stack::set_options(SocketId s, const SocketOptions& opts) {
   }
 }
 
+void Stack::set_options(Instant now, SocketId s, const SocketOptions& opts) {
+  Impl& m = *impl_;
+  if (Connection* c = m.find(s)) {
+    c->set_options(now, opts);
+  } else if (Listener* l = m.listeners.by_id(s)) {
+    l->opts = opts;
+  }
+}
+
 void Stack::crash() {
   Impl& m = *impl_;
   m.conns.clear();

@@ -150,6 +150,8 @@ class Stack {
   void close(Instant now, SocketId s, Outbox& out);  // orphans it; RST if data was unread
   void abort(Instant now, SocketId s, Outbox& out);  // RST now (SO_LINGER 0 semantics)
   void set_options(SocketId s, const SocketOptions& opts);
+  // The same with the current time: enabling keepalive arms it `idle` from `now`.
+  void set_options(Instant now, SocketId s, const SocketOptions& opts);
 
   // A crash: every socket and request vanishes silently; nothing is sent.
   void crash();

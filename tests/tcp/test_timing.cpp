@@ -315,3 +315,23 @@ TEST_CASE("Handshake, a 13-byte echo and a four-way close over 10 ms, packet by 
   CHECK(w.client->stack().connection_count() == 0);
   CHECK(w.server->stack().connection_count() == 0);
 }
+
+TEST_CASE("Keepalive enabled later through set_options() counts idle time from then") {
+  World w(0_ms);
+  w.server->listen(kPort, 8, {}, {}, "echo");
+  ErrorCatcher c;
+  SocketId s = w.client->connect(server_addr(), 7500, {}, c.callbacks(), "alice").id;
+  w.at(at_ms(1), [&] { w.net.set_link_up(w.link, false); });
+  w.at(at(10_s), [&] {
+    SocketOptions o;
+    o.keepalive.enabled = true;
+    o.keepalive.idle = 2_s;
+    o.keepalive.interval = 1_s;
+    o.keepalive.probes = 3;
+    w.client->set_options(s, o);
+  });
+  w.sim.run_until(at(30_s));
+  CHECK(send_times(w, "client", ".") == std::vector<int64_t>{0, 12000, 13000, 14000});
+  CHECK(send_times(w, "client", "R.") == std::vector<int64_t>{15000});
+  CHECK(c.error == SocketError::etimedout);
+}
