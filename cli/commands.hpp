@@ -25,6 +25,7 @@ struct RunArgs {
   bool quiet = false;
   uint64_t max_events = 0;        // 0 = the default budget
   double max_wall_seconds = 0.0;  // 0 = unlimited
+  bool realtime = false;          // --realtime (implied by a `tun:` host): docs/real-peers.md
 };
 
 struct DiagramArgs {

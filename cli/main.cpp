@@ -13,6 +13,7 @@ constexpr const char* kExamples = R"(Examples:
   netsim run scenarios/hello-echo.yaml -o out --diagram hello.svg --pcap hello.pcap
   netsim run scenarios/syn-timeout.yaml --set tcp.syn_linear_timeouts=0
   netsim run scenarios/lossy-transfer.yaml --set links.0.loss=5% --seed 7 --quiet
+  sudo netsim run realtime/examples/curl-demo.yaml    real curl/nc talk to a simulated server
   netsim check scenarios/*.yaml
   netsim diagram out/events.jsonl -o alice.svg --connection alice --from 0s --to 2s
 
@@ -44,6 +45,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--max-events", run.max_events, "stop with an error after N events");
   run_cmd->add_option("--max-wall", run.max_wall_seconds,
                       "stop with an error after this many seconds of wall-clock time");
+  run_cmd->add_flag("--realtime", run.realtime,
+                    "pace virtual time to the wall clock (implied by a `tun:` host, whose real "
+                    "Linux stack then talks to the simulation; see docs/real-peers.md)");
 
   std::vector<std::string> check_files, check_sets;
   auto* check_cmd = app.add_subcommand("check", "Validate scenario files; print every error");

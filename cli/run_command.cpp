@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output_paths.hpp"
+#include "realtime/session.hpp"
 #include "scenarios/loader/loader.hpp"
 #include "scenarios/runner/scenario_run.hpp"
 #include "sim/atomic_file.hpp"
@@ -154,8 +155,23 @@ int run_checked(const RunArgs& args) {
   bool tty = isatty(STDERR_FILENO) && std::getenv("CI") == nullptr && !args.quiet;
   Progress progress(run.sim(), tty, args.max_wall_seconds);
   run.sim().set_observer(1 << 14, [&progress] { progress.tick(); });
+  // ---- real time (realtime/, docs/real-peers.md): a `tun:` host implies it ----
+  std::unique_ptr<realtime::RealtimeSession> realtime;
+  if (args.realtime || run.has_real_peers()) {
+    realtime = std::make_unique<realtime::RealtimeSession>(run);  // creates the TUN devices
+    if (!args.quiet) std::cerr << realtime->banner() << std::flush;
+  }
   try {
-    run.run();
+    if (realtime) {
+      realtime->run();
+      if (realtime->interrupted_by() != 0 && !args.quiet) {
+        std::cerr << fmt::format("netsim: interrupted at virtual time {} s; writing outputs\n",
+                                 format_seconds(run.sim().now()));
+      }
+      realtime.reset();  // the devices are gone before the outputs are written
+    } else {
+      run.run();
+    }
   } catch (const EventLimitExceeded& e) {
     progress.done();
     std::cerr << "netsim: " << args.file << ": " << e.what() << "\n";
@@ -213,6 +229,9 @@ int run_command(const RunArgs& args) {
     return kExitBadInput;
   } catch (const viz::DiagramError& e) {
     std::cerr << "netsim: diagram: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const realtime::RealtimeError& e) {  // no privilege, no /dev/net/tun, unsafe app
+    std::cerr << "netsim: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const std::invalid_argument& e) {  // e.g. a scenario feature this build lacks
     std::cerr << "netsim: " << e.what() << "\n";

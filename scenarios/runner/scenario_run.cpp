@@ -121,13 +121,7 @@ apps::ServerClose server_close(ClosePolicy::Kind k) {
 }  // namespace
 
 ScenarioRun::ScenarioRun(const Scenario& s) : scenario_(s), sim_(s.seed), net_(sim_) {
-  for (const auto& h : s.hosts) {
-    if (h.tun) {
-      throw std::invalid_argument(fmt::format(
-          "{}: hosts.{}: real TUN peers (`tun: {}`) are not available in this build yet",
-          h.pos.to_string(), h.name, *h.tun));
-    }
-  }
+  check_real_hosts();
   build_topology();
   build_apps();
   schedule_faults();
@@ -147,6 +141,7 @@ void ScenarioRun::build_topology() {
   }
   net_.compute_routes();
   for (const auto& h : scenario_.hosts) {
+    if (h.tun) continue;  // the real Linux stack: realtime::TunBridge receives its packets
     NodeId id = *net_.find_node(h.name);
     hosts_.emplace(h.name, std::make_unique<tcp::TcpHost>(
                                sim_, net_, id, make_profile(scenario_.tcp_for(h)), h.name));
@@ -253,11 +248,55 @@ void ScenarioRun::restart_host(const std::string& name) {
 }
 
 void ScenarioRun::run() {
+  if (has_real_peers()) {
+    throw std::logic_error(
+        "a scenario with `tun:` hosts runs on the wall clock: use realtime::RealtimeSession");
+  }
   if (scenario_.duration) {
     sim_.run_until(Instant::zero() + *scenario_.duration);
   } else {
     sim_.run();
   }
+  ran_ = true;
+  refresh_reports();
+  sim_.trace().finish();
+}
+
+// ---- real peers (realtime/) ---------------------------------------------------------------
+
+// A `tun:` host has no simulated TCP stack, so nothing simulated can run on it or crash it.
+void ScenarioRun::check_real_hosts() const {
+  auto refuse = [](const SourcePos& pos, const std::string& what, const HostSpec& h) {
+    throw std::invalid_argument(fmt::format(
+        "{}: {} on {}: {} is the machine's real Linux stack (tun: {}); run a real program "
+        "there instead (docs/real-peers.md)",
+        pos.to_string(), what, h.name, h.name, *h.tun));
+  };
+  for (const auto& a : scenario_.apps) {
+    const HostSpec* h = scenario_.find_host(a.on());
+    if (h && h->tun) refuse(a.pos(), fmt::format("{} {}", a.kind_name(), a.name()), *h);
+  }
+  for (const auto& f : scenario_.timed_faults) {
+    bool host_fault =
+        f.kind == TimedFaultSpec::Kind::crash || f.kind == TimedFaultSpec::Kind::restart;
+    const HostSpec* h = host_fault ? scenario_.find_host(f.host) : nullptr;
+    if (h && h->tun) {
+      refuse(f.pos, f.kind == TimedFaultSpec::Kind::crash ? "crash" : "restart", *h);
+    }
+  }
+}
+
+bool ScenarioRun::has_real_peers() const {
+  for (const auto& h : scenario_.hosts) {
+    if (h.tun) return true;
+  }
+  return false;
+}
+
+void ScenarioRun::run_driven(const std::function<void(std::optional<Instant> end)>& drive) {
+  std::optional<Instant> end;
+  if (scenario_.duration) end = Instant::zero() + *scenario_.duration;
+  drive(end);
   ran_ = true;
   refresh_reports();
   sim_.trace().finish();

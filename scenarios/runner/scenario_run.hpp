@@ -4,6 +4,7 @@
 // it attaches trace sinks before run().
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,8 +45,17 @@ class ScenarioRun {
   void add_sink(TraceSink* sink) { sim_.trace().add_sink(sink); }
   void set_event_limit(uint64_t n) { sim_.set_event_limit(n); }
 
-  // Runs to the scenario's duration, or until no event is left.
+  // Runs to the scenario's duration, or until no event is left. A scenario with real peers
+  // (`tun:` hosts) cannot run on virtual time alone: use realtime::RealtimeSession.
   void run();
+
+  // ---- real peers (realtime/, docs/real-peers.md) ----
+  // A `tun:` host is the machine's own Linux stack: it is a Network host without a TcpHost
+  // (host(name) is nullptr); realtime::TunBridge becomes its receiver. run_driven() finishes
+  // the run exactly as run() does, but `drive` moves the clock (the real-time driver paces
+  // the same events to the wall clock); `end` is the scenario's duration, if any.
+  bool has_real_peers() const;
+  void run_driven(const std::function<void(std::optional<Instant> end)>& drive);
 
   std::vector<ExpectVerdict> evaluate() const;
   // summary.json as SCENARIO_SPEC.md describes it.
@@ -64,6 +74,7 @@ class ScenarioRun {
   const tcp::TcpHost* host(std::string_view name) const;
 
  private:
+  void check_real_hosts() const;  // no app, crash or restart on a `tun:` host
   void build_topology();
   void build_apps();
   void schedule_faults();

@@ -99,8 +99,11 @@ std::string ScenarioRun::summary_json(const std::vector<ExpectVerdict>& verdicts
     apps_j[r->name] = app_json(*r);
   j["apps"] = std::move(apps_j);
   Json hosts_j = Json::object();
-  for (const auto& h : scenario_.hosts)
-    hosts_j[h.name] = counters_json(host(h.name)->stack().counters());
+  for (const auto& h : scenario_.hosts) {
+    // A `tun:` host (the real Linux stack) has no simulated stack and so no counters.
+    if (const tcp::TcpHost* th = host(h.name))
+      hosts_j[h.name] = counters_json(th->stack().counters());
+  }
   j["hosts"] = std::move(hosts_j);
   Json drops = Json::object();
   for (DropReason r : kAllReasons) {

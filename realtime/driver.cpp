@@ -1,0 +1,79 @@
+// The real-time loop: one steady_timer armed for the next event (or the end), I/O handlers on
+// the same io_context, and catch_up() running whatever the wall clock has made due.
+#include "realtime/driver.hpp"
+
+#include <algorithm>
+#include <boost/asio/error.hpp>
+
+namespace netsim::realtime {
+
+RealtimeDriver::RealtimeDriver(Simulator& sim, boost::asio::io_context& io)
+    : sim_(sim), io_(io), timer_(io) {}
+
+void RealtimeDriver::run(std::optional<Instant> end, bool stop_when_idle) {
+  end_ = end;
+  stop_when_idle_ = stop_when_idle;
+  finished_ = false;
+  // Virtual time continues from where the simulator is (zero for a fresh run).
+  origin_ = Clock::now() - std::chrono::nanoseconds(sim_.now().ns());
+  running_ = true;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{running_};
+  io_.restart();
+  catch_up();  // events at time zero (servers listening) run before any input is read
+  rearm();
+  if (!running_ || finished_) return;
+  io_.run();
+}
+
+Instant RealtimeDriver::wall_now() const {
+  auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - origin_);
+  return std::max(Instant::from_ns(elapsed.count()), sim_.now());
+}
+
+void RealtimeDriver::catch_up() {
+  if (!running_ || finished_) return;
+  Instant target = wall_now();
+  if (end_ && target > *end_) target = *end_;
+  sim_.run_until(target);
+  // An observer (the CLI's --max-wall guard) stopped the simulator: the run ends here.
+  if (sim_.stopped()) stop();
+}
+
+void RealtimeDriver::rearm() {
+  if (!running_ || finished_) return;
+  if (end_ && sim_.now() >= *end_) return finish();
+  std::optional<Instant> next = sim_.next_event_time();
+  if (!next && stop_when_idle_) return finish();
+  Instant target = next.value_or(Instant::max());
+  if (end_) target = std::min(target, *end_);
+  ++generation_;  // any wait already armed is now stale
+  if (target == Instant::max()) {
+    timer_.cancel();  // nothing scheduled: only I/O (or a signal) can wake us
+    return;
+  }
+  timer_.expires_at(origin_ + std::chrono::nanoseconds(target.ns()));
+  timer_.async_wait(
+      [this, g = generation_](const boost::system::error_code& ec) { on_wake(ec, g); });
+}
+
+void RealtimeDriver::on_wake(const boost::system::error_code& ec, uint64_t generation) {
+  if (ec == boost::asio::error::operation_aborted || generation != generation_) return;
+  catch_up();
+  rearm();
+}
+
+void RealtimeDriver::stop() {
+  timer_.cancel();
+  io_.stop();
+  running_ = false;
+}
+
+void RealtimeDriver::finish() {
+  finished_ = true;
+  stop();
+}
+
+}  // namespace netsim::realtime

@@ -1,0 +1,95 @@
+// Setting up and running a real-time session: safety checks, devices, bridges, signals.
+#include "realtime/session.hpp"
+
+#include <fmt/format.h>
+
+#include <csignal>
+
+namespace netsim::realtime {
+
+void check_real_peer_safety(const Scenario& s) {
+  for (const auto& h : s.hosts) {
+    if (!h.tun) continue;
+    for (const auto& a : s.apps) {
+      const SynFloodSpec* f = a.flood();
+      if (!f) continue;
+      if (f->target.address == h.address) {
+        throw RealtimeError(fmt::format(
+            "{}: refusing to start syn_flood {}: its SYNs would leave through TUN device {} "
+            "to the real Linux stack at {}; flood a simulated host instead",
+            f->pos.to_string(), f->name, *h.tun, h.address.to_string()));
+      }
+      if (f->spoof && f->spoof->contains(h.address)) {
+        throw RealtimeError(fmt::format(
+            "{}: refusing to start syn_flood {}: its spoofed sources {} include {} ({}), so "
+            "the answers to them would leave through TUN device {}; choose a range without it",
+            f->pos.to_string(), f->name, f->spoof->to_string(), h.address.to_string(), h.name,
+            *h.tun));
+      }
+    }
+  }
+}
+
+TunConfig tun_config_for(const Scenario& s, const HostSpec& real_host) {
+  TunConfig c;
+  c.name = *real_host.tun;
+  c.address = real_host.address;
+  // Another `tun:` host's address is local to the kernel too: it never goes into a device.
+  for (const auto& h : s.hosts) {
+    if (!h.tun) c.routes.push_back(h.address);
+  }
+  return c;
+}
+
+RealtimeSession::RealtimeSession(ScenarioRun& run, SessionOptions options)
+    : run_(run), options_(options), driver_(run.sim(), io_) {
+  const Scenario& s = run.scenario();
+  check_real_peer_safety(s);
+  for (const auto& h : s.hosts) {
+    if (!h.tun) continue;
+    TunConfig config = tun_config_for(s, h);
+    std::vector<Ipv4Addr> simulated = config.routes;
+    auto& dev = devices_.emplace_back(std::make_unique<TunDevice>(io_, std::move(config)));
+    NodeId node = *run.network().find_node(h.name);
+    bridges_.push_back(std::make_unique<TunBridge>(run.network(), node, driver_, *dev,
+                                                   AddressPolicy(*h.tun, h.address, simulated)));
+    bridge_hosts_.push_back(h.name);
+  }
+}
+
+RealtimeSession::~RealtimeSession() {
+  bridges_.clear();
+  devices_.clear();
+}
+
+std::string RealtimeSession::banner() const {
+  return realtime_banner(run_.scenario());
+}
+
+void RealtimeSession::run() {
+  if (options_.handle_signals) {
+    signals_.emplace(io_, SIGINT, SIGTERM);
+    signals_->async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      signal_ = signo;
+      driver_.stop();
+    });
+  }
+  for (auto& b : bridges_)
+    b->start();
+  // Without real peers nothing outside can add events: the run ends when none is left.
+  run_.run_driven([this](std::optional<Instant> end) { driver_.run(end, bridges_.empty()); });
+  // From here a second Ctrl-C kills the process as usual; the devices go first.
+  signals_.reset();
+  for (auto& d : devices_)
+    d->close();
+}
+
+const TunBridge* RealtimeSession::bridge(std::string_view host) const {
+  for (size_t i = 0; i < bridges_.size(); ++i) {
+    if (bridge_hosts_[i] == host) return bridges_[i].get();
+  }
+  return nullptr;
+}
+
+}  // namespace netsim::realtime

@@ -1,0 +1,71 @@
+// A real-time run of a scenario: checks that it is safe to connect to the real stack, creates
+// one TUN device and bridge per `tun:` host, then drives the ScenarioRun on the wall clock
+// until its duration, Ctrl-C/SIGTERM, or (without real peers) until no event is left. The
+// CLI's `netsim run --realtime` and the integration tests both use it.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "realtime/driver.hpp"
+#include "realtime/error.hpp"
+#include "realtime/tun_bridge.hpp"
+#include "realtime/tun_device.hpp"
+#include "scenarios/runner/scenario_run.hpp"
+
+namespace netsim::realtime {
+
+// Throws RealtimeError for what must never reach a real stack: a syn_flood aimed at a `tun:`
+// host, or one whose spoofed sources include a `tun:` host's address (its victim's answers
+// would go to the real stack).
+void check_real_peer_safety(const Scenario& s);
+
+// The routes a `tun:` host's device gets: every scenario address but the real hosts' own.
+TunConfig tun_config_for(const Scenario& s, const HostSpec& real_host);
+
+struct SessionOptions {
+  bool handle_signals = true;  // SIGINT/SIGTERM end the run gracefully (outputs are written)
+};
+
+class RealtimeSession {
+ public:
+  // Creates and configures every device (throws RealtimeError); nothing runs yet.
+  explicit RealtimeSession(ScenarioRun& run, SessionOptions options = {});
+  // Closes every device: the kernel deletes them with their addresses and routes.
+  ~RealtimeSession();
+  RealtimeSession(const RealtimeSession&) = delete;
+  RealtimeSession& operator=(const RealtimeSession&) = delete;
+
+  // What is reachable at which address, for the terminal (banner.cpp).
+  std::string banner() const;
+  // Runs the scenario (ScenarioRun::run_driven) and closes the devices when it ends.
+  void run();
+  // The signal that ended the run (SIGINT, SIGTERM), or 0.
+  int interrupted_by() const { return signal_; }
+
+  const TunBridge* bridge(std::string_view host) const;
+  boost::asio::io_context& io() { return io_; }
+  RealtimeDriver& driver() { return driver_; }
+
+ private:
+  ScenarioRun& run_;
+  SessionOptions options_;
+  boost::asio::io_context io_;  // first: destroyed after everything that uses it
+  RealtimeDriver driver_;
+  std::vector<std::unique_ptr<TunDevice>> devices_;
+  std::vector<std::unique_ptr<TunBridge>> bridges_;
+  std::vector<std::string> bridge_hosts_;
+  std::optional<boost::asio::signal_set> signals_;
+  int signal_ = 0;
+};
+
+// The banner's text: the run, each real peer, its device and address, and every simulated
+// host it can reach with the servers listening there.
+std::string realtime_banner(const Scenario& s);
+
+}  // namespace netsim::realtime

@@ -1,0 +1,58 @@
+// The TUN bridge: makes a scenario host out of the machine's Linux stack. Packets the network
+// delivers to that host are encoded (real headers and checksums) and written to the device;
+// packets the kernel writes into the device are parsed, checked against AddressPolicy and
+// sent into the network at the current virtual time. Whatever is refused is traced as a drop
+// (malformed, or no_route for addresses outside the scenario) and counted; nothing crashes.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "realtime/bridge_policy.hpp"
+#include "realtime/driver.hpp"
+#include "realtime/tun_device.hpp"
+#include "sim/network.hpp"
+
+namespace netsim::realtime {
+
+struct BridgeCounters {
+  uint64_t read = 0;          // packets read from the device
+  uint64_t injected = 0;      // of those, sent into the simulated network
+  uint64_t malformed = 0;     // did not parse: dropped, reason malformed
+  uint64_t refused_in = 0;    // parsed, but from/to an address outside the scenario
+  uint64_t written = 0;       // simulated packets written to the device
+  uint64_t refused_out = 0;   // simulated packets with a source outside the scenario
+  uint64_t write_errors = 0;  // the device refused a write
+};
+
+class TunBridge {
+ public:
+  // Becomes the Network receiver of `node` at once; reading starts with start().
+  TunBridge(Network& net, NodeId node, RealtimeDriver& driver, TunDevice& device,
+            AddressPolicy policy);
+  TunBridge(const TunBridge&) = delete;
+  TunBridge& operator=(const TunBridge&) = delete;
+
+  void start();
+  // One packet's bytes as read from the device (the read loop calls this).
+  void from_kernel(std::span<const uint8_t> bytes);
+
+  const BridgeCounters& counters() const { return counters_; }
+  const AddressPolicy& policy() const { return policy_; }
+  NodeId node() const { return node_; }
+
+ private:
+  void read_next();
+  void to_kernel(const Packet& p);
+
+  Network& net_;
+  NodeId node_;
+  RealtimeDriver& driver_;
+  TunDevice& device_;
+  AddressPolicy policy_;
+  BridgeCounters counters_;
+  std::array<uint8_t, 65536> buffer_{};  // one read is one packet (IFF_NO_PI)
+};
+
+}  // namespace netsim::realtime

@@ -1,0 +1,173 @@
+// Creating, configuring and closing the TUN device. Configuration goes through iproute2's `ip`
+// (spawned directly, no shell), which keeps the exact commands visible in docs and errors.
+#include "realtime/tun_device.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace netsim::realtime {
+namespace {
+
+constexpr int kCapNetAdmin = 12;  // include/uapi/linux/capability.h
+
+std::string privilege_message(const std::string& device) {
+  return fmt::format(
+      "creating TUN device {} needs root or CAP_NET_ADMIN: run netsim with sudo (the "
+      "capability must also reach the `ip` command netsim runs to configure the device)",
+      device);
+}
+
+struct CommandResult {
+  int status = -1;     // exit code, or -1 when it could not run or was killed
+  std::string output;  // stdout and stderr together
+};
+
+// Runs argv without a shell, collecting its output.
+CommandResult run_command(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::array<int, 2> pipe_fds{};
+  if (pipe2(pipe_fds.data(), O_CLOEXEC) != 0) return {-1, std::strerror(errno)};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[1]);
+  CommandResult r;
+  if (rc != 0) {
+    ::close(pipe_fds[0]);
+    r.output = rc == ENOENT ? fmt::format("`{}` was not found (install iproute2)", argv[0])
+                            : std::strerror(rc);
+    return r;
+  }
+  std::array<char, 512> buf{};
+  ssize_t n = 0;
+  while ((n = ::read(pipe_fds[0], buf.data(), buf.size())) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) r.output.append(buf.data(), static_cast<size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  while (!r.output.empty() && r.output.back() == '\n')
+    r.output.pop_back();
+  return r;
+}
+
+std::string join(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv)
+    s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> configure_commands(const TunConfig& c) {
+  std::string addr = c.address.to_string();
+  std::vector<std::vector<std::string>> cmds;
+  cmds.push_back({"ip", "link", "set", "dev", c.name, "mtu", std::to_string(c.mtu), "up"});
+  // A /32: the kernel gets its own address and no connected route to anybody else's.
+  cmds.push_back({"ip", "addr", "add", addr + "/32", "dev", c.name});
+  for (Ipv4Addr r : c.routes) {
+    cmds.push_back({"ip", "route", "add", r.to_string() + "/32", "dev", c.name, "src", addr});
+  }
+  return cmds;
+}
+
+std::optional<std::string> missing_privilege(const std::string& device) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("CapEff:", 0) != 0) continue;
+    uint64_t caps = std::stoull(line.substr(7), nullptr, 16);
+    if (caps & (uint64_t{1} << kCapNetAdmin)) return std::nullopt;
+    return privilege_message(device);
+  }
+  return std::nullopt;  // no /proc: let open() and the ioctl tell
+}
+
+TunDevice::TunDevice(boost::asio::io_context& io, TunConfig config)
+    : config_(std::move(config)), fd_(io) {
+  if (auto why = missing_privilege(config_.name)) throw RealtimeError(*why);
+  create();
+  configure();  // on failure fd_ closes while unwinding, and the device is gone
+}
+
+TunDevice::~TunDevice() {
+  close();
+}
+
+void TunDevice::close() {
+  boost::system::error_code ignored;
+  if (fd_.is_open()) fd_.close(ignored);
+}
+
+void TunDevice::create() {
+  const std::string& name = config_.name;
+  if (if_nametoindex(name.c_str()) != 0) {
+    // Attaching to somebody else's device (and deleting its addresses on exit) is not ours.
+    throw RealtimeError(fmt::format(
+        "a network device named {} already exists; netsim creates and deletes its own device: "
+        "choose another `tun:` name or remove it (ip link del {})",
+        name, name));
+  }
+  int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ENOENT || e == ENODEV || e == ENXIO) {
+      throw RealtimeError(
+          "/dev/net/tun is missing: load the tun module (modprobe tun) or, in a container, "
+          "pass the device in (docker run --device /dev/net/tun --cap-add NET_ADMIN)");
+    }
+    if (e == EACCES || e == EPERM) throw RealtimeError(privilege_message(name));
+    throw RealtimeError(fmt::format("cannot open /dev/net/tun: {}", std::strerror(e)));
+  }
+  ifreq ifr{};
+  // IFF_NO_PI: every read and write is exactly one IPv4 packet, with no 4-byte header.
+  // IFF_TUN_EXCL: fail rather than attach if the name was taken since the check above.
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL;
+  std::memcpy(ifr.ifr_name, name.c_str(), std::min(name.size(), size_t{IFNAMSIZ - 1}));
+  if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
+    int e = errno;
+    ::close(fd);
+    if (e == EPERM || e == EACCES) throw RealtimeError(privilege_message(name));
+    throw RealtimeError(fmt::format("cannot create TUN device {}: {}", name, std::strerror(e)));
+  }
+  fd_.assign(fd);
+}
+
+void TunDevice::configure() {
+  // No IPv6 on the device: the kernel would otherwise send router solicitations into it.
+  std::ofstream(fmt::format("/proc/sys/net/ipv6/conf/{}/disable_ipv6", config_.name)) << "1\n";
+  for (const auto& cmd : configure_commands(config_)) {
+    CommandResult r = run_command(cmd);
+    if (r.status != 0) {
+      throw RealtimeError(fmt::format("configuring TUN device {} failed: `{}`: {}", config_.name,
+                                      join(cmd), r.output.empty() ? "failed" : r.output));
+    }
+  }
+}
+
+}  // namespace netsim::realtime
