@@ -41,6 +41,7 @@ void Connection::Tcb::set_state(Instant, State next, std::string_view cause, Out
 
 void Connection::Tcb::enter_established(Instant now, std::string_view cause, Outbox& out) {
   set_state(now, State::established, cause, out);
+  trace_cwnd(0, out);  // the initial window, so a cwnd plot starts where the transfer does
   stats.established_at = now;
   ++ctx.counters->connections_established;
   // tcp_finish_connect() / tcp_create_openreq_child(): the keepalive timer starts now.

@@ -13,6 +13,20 @@
 
 namespace netsim::tcp {
 
+namespace {
+// A timeout for trace details, as a person reads it: "210ms", "448.752ms", "6.72s", "120s"
+// (rounded to the microsecond; never "2min").
+std::string format_timeout(Duration d) {
+  int64_t us = d.ns() / 1000;
+  if (us < 1'000'000) return format_duration(Duration::microseconds(us));
+  std::string s = fmt::format("{}.{:06}", us / 1'000'000, us % 1'000'000);
+  while (s.back() == '0')
+    s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s + "s";
+}
+}  // namespace
+
 std::optional<Instant> Connection::Tcb::next_deadline() const {
   Instant t = std::min({rtx_at, dack_at, persist_at, ka_at, tw_at, fw2_at});
   if (t == kNever) return std::nullopt;
@@ -89,7 +103,7 @@ void Connection::Tcb::on_syn_timer(Instant now, Outbox& out) {
   }
   trace_timer(kind, retransmits,
               fmt::format("retransmit seq {}, backoff {}, rto {}", iss.raw(), rto.backoff(),
-                          format_duration(rto.rto())),
+                          format_timeout(rto.rto())),
               out);
   ++ctx.counters->retransmits;
   ++stats.retransmits;
@@ -117,7 +131,7 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
   if (!zero_window && retransmits > 0 && now - retrans_stamp >= budget) {
     trace_timer(TimerKind::rto, retransmits,
                 fmt::format("give up after {} retransmissions ({} budget): ETIMEDOUT", retransmits,
-                            format_duration(budget)),
+                            format_timeout(budget)),
                 out);
     enter_closed(now, "RTO expired", SocketError::etimedout, out);
     return;
@@ -134,7 +148,7 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
   rto.back_off();
   trace_timer(TimerKind::rto, retransmits,
               fmt::format("retransmit seq {}, backoff {}, rto {}", rtx.front().seq.raw(),
-                          rto.backoff(), format_duration(rto.rto())),
+                          rto.backoff(), format_timeout(rto.rto())),
               out);
   retransmit(now, 0, out);
   rtx_at = now + rto.rto();
@@ -181,7 +195,7 @@ void Connection::Tcb::on_persist_timer(Instant now, Outbox& out) {
   persist_at = now + next;
   trace_timer(TimerKind::persist, persist_probes,
               fmt::format("zero-window probe {}, backoff {}, next {}", persist_probes,
-                          persist_backoff, format_duration(next)),
+                          persist_backoff, format_timeout(next)),
               out);
 }
 

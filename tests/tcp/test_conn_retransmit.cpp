@@ -25,6 +25,10 @@ TEST_CASE("The data RTO doubles from srtt + 200 ms, is capped at 120 s, and retr
     h.fire();
     gaps_ms.push_back((h.now - last).ns() / 1'000'000);
     last = h.now;
+    if (gaps_ms.size() == 10)
+      CHECK(h.timers() == Lines{"rto 10: retransmit seq 1001, backoff 10, rto 120s"});
+    if (gaps_ms.size() == 9)
+      CHECK(h.timers() == Lines{"rto 9: retransmit seq 1001, backoff 9, rto 107.52s"});
   }
   std::vector<int64_t> expected{210,   420,    840,    1680,   3360,   6720,   13440,  26880,
                                 53760, 107520, 120000, 120000, 120000, 120000, 120000, 120000};
@@ -32,6 +36,7 @@ TEST_CASE("The data RTO doubles from srtt + 200 ms, is capped at 120 s, and retr
   // 15 retransmissions; the 16th expiry is past tcp_model_timeout(15, 200 ms) = 924.6 s.
   CHECK(h.now == at(934850_ms));
   CHECK(h.counters.retransmits == 15);
+  CHECK(h.timers() == Lines{"rto 15: give up after 15 retransmissions (924.6s budget): ETIMEDOUT"});
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
   CHECK(h.out.packets.empty());  // no RST
 }
