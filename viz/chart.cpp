@@ -1,0 +1,107 @@
+// Chart file formats and the PNG rasteriser (librsvg renders the SVG into a cairo image surface,
+// cairo writes the PNG); see chart.hpp.
+#include "viz/chart.hpp"
+
+#include <cairo.h>
+#include <fmt/format.h>
+#include <librsvg/rsvg.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <memory>
+
+#include "sim/atomic_file.hpp"
+
+namespace netsim::viz {
+
+ChartFormat chart_format_for_path(const std::string& path) {
+  auto dot = path.rfind('.');
+  auto slash = path.find_last_of('/');
+  std::string ext;
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) {
+    ext = path.substr(dot + 1);
+  }
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ext == "svg") return ChartFormat::svg;
+  if (ext == "png") return ChartFormat::png;
+  throw ChartError(fmt::format("cannot tell the chart format of \"{}\": use .svg or .png", path));
+}
+
+namespace detail {
+namespace {
+
+struct GObjectUnref {
+  void operator()(void* p) const { g_object_unref(p); }
+};
+struct SurfaceDestroy {
+  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
+};
+struct CairoDestroy {
+  void operator()(cairo_t* c) const { cairo_destroy(c); }
+};
+
+cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned int length) {
+  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+}  // namespace
+
+std::string svg_to_png(const std::string& svg, double scale) {
+  GError* error = nullptr;
+  std::unique_ptr<RsvgHandle, GObjectUnref> handle(
+      rsvg_handle_new_from_data(reinterpret_cast<const guint8*>(svg.data()), svg.size(), &error));
+  if (!handle) {
+    std::string why = error ? error->message : "unknown error";
+    if (error) g_error_free(error);
+    throw ChartError("cannot rasterise the chart: " + why);
+  }
+  gdouble w = 0, h = 0;
+  if (!rsvg_handle_get_intrinsic_size_in_pixels(handle.get(), &w, &h)) {
+    throw ChartError("cannot rasterise the chart: the SVG has no size");
+  }
+  int pw = static_cast<int>(std::ceil(w * scale)), ph = static_cast<int>(std::ceil(h * scale));
+  std::unique_ptr<cairo_surface_t, SurfaceDestroy> surface(
+      cairo_image_surface_create(CAIRO_FORMAT_RGB24, pw, ph));
+  std::unique_ptr<cairo_t, CairoDestroy> cr(cairo_create(surface.get()));
+  cairo_set_source_rgb(cr.get(), 1, 1, 1);
+  cairo_paint(cr.get());
+  RsvgRectangle viewport{0, 0, static_cast<double>(pw), static_cast<double>(ph)};
+  if (!rsvg_handle_render_document(handle.get(), cr.get(), &viewport, &error)) {
+    std::string why = error ? error->message : "unknown error";
+    if (error) g_error_free(error);
+    throw ChartError("cannot rasterise the chart: " + why);
+  }
+  cairo_surface_flush(surface.get());
+  std::string png;
+  if (cairo_surface_write_to_png_stream(surface.get(), append_bytes, &png) !=
+      CAIRO_STATUS_SUCCESS) {
+    throw ChartError("cannot encode the chart as PNG");
+  }
+  return png;
+}
+
+std::string chart_bytes(const std::string& svg, ChartFormat format) {
+  switch (format) {
+    case ChartFormat::svg:
+      return svg;
+    case ChartFormat::png:
+      return svg_to_png(svg, 2.0);
+  }
+  throw ChartError("unknown chart format");
+}
+
+void write_chart_file(const std::string& path, const std::string& bytes) {
+  try {
+    AtomicFile out(path);
+    out.stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.commit();
+  } catch (const AtomicFileError& e) {
+    throw ChartError(fmt::format("cannot write the chart: {}", e.what()));
+  }
+}
+
+}  // namespace detail
+}  // namespace netsim::viz

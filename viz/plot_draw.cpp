@@ -1,0 +1,160 @@
+// Drawing a plot: title block, legend, a grid, round ticks, one step line per series (each value
+// holds until the next change, as a queue length does), written with viz/svg_writer.hpp.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "viz/chart_axis.hpp"
+#include "viz/chart_frame.hpp"
+#include "viz/plot.hpp"
+
+namespace netsim::viz {
+namespace {
+
+using namespace detail;
+
+constexpr double kWidth = 900, kPlotHeight = 330, kTickSize = 11, kAxisTitleSize = 12;
+constexpr double kMinTickSpacing = 64;
+
+std::string legend_text(const PlotData& d, const Series& s) {
+  switch (d.kind) {
+    case PlotKind::syn_queue:
+    case PlotKind::accept_queue:
+    case PlotKind::established:
+      return fmt::format("{} (peak {})", s.name, format_count(s.peak()));
+    case PlotKind::drops:
+      return fmt::format("{}: {}", s.name, format_count(s.points.back().value));
+    case PlotKind::cwnd:
+      return fmt::format("{} (max {})", s.name, format_count(s.peak()));
+  }
+  return s.name;
+}
+
+// The step line as an SVG path. Points that land in the same half-pixel column are reduced to
+// the lowest, highest and last value there, so a million changes still make a small file that
+// looks the same.
+std::string step_path(const Series& s, const TimeAxis& ax, const ValueAxis& vy) {
+  std::string d;
+  double col = 0, lo = 0, hi = 0, last = 0, pen = 0;
+  bool open = false;
+  auto flush = [&] {
+    if (!open) return;
+    for (double y : {lo, hi, last}) {
+      if (y != pen) d += "V" + svg_number(y);
+      pen = y;
+    }
+  };
+  for (const auto& p : s.points) {
+    double x = std::round(ax.x_of(p.t) * 2) / 2, y = vy.y_of(static_cast<double>(p.value));
+    if (!open) {
+      d = fmt::format("M{} {}", svg_number(x), svg_number(y));
+      col = x, lo = hi = last = pen = y, open = true;
+      continue;
+    }
+    if (x != col) {
+      flush();
+      d += "H" + svg_number(x);
+      col = x, lo = hi = last;
+    }
+    lo = std::min(lo, y), hi = std::max(hi, y), last = y;
+  }
+  flush();
+  if (open) d += "H" + svg_number(ax.x1());
+  return d;
+}
+
+}  // namespace
+
+std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
+  std::vector<std::string> lines = header_lines(meta, d.subject, kWidth);
+  std::vector<LegendEntry> legend;
+  int64_t max_value = 0;
+  for (size_t i = 0; i < d.series.size(); ++i) {
+    const Series& s = d.series[i];
+    legend.push_back({s.secondary ? LegendEntry::Swatch::box : LegendEntry::Swatch::line,
+                      std::string(kSeriesColors[i % kSeriesColors.size()]), legend_text(d, s),
+                      s.secondary ? 0.3 : 1.0});
+    max_value = std::max(max_value, s.peak());
+  }
+  double legend_top = header_height(lines.size());
+  double legend_h =
+      draw_legend(nullptr, kChartMargin, legend_top, kWidth - 2 * kChartMargin, legend);
+  double y_top = legend_top + legend_h + 18, y_bottom = y_top + kPlotHeight;
+  ValueAxis vy(max_value, y_bottom, y_top);
+  std::vector<AxisTick> yticks = vy.ticks();
+  double label_w = 0;
+  for (const auto& t : yticks)
+    label_w = std::max(label_w, text_width(t.label, kTickSize));
+  double x0 = kChartMargin + 22 + label_w + 10, x1 = kWidth - 32;
+  TimeAxis ax(d.start, d.end, x0, x1);
+  std::vector<AxisTick> xticks = ax.ticks(kMinTickSpacing);
+
+  SvgWriter svg(kWidth, y_bottom + 58);
+  draw_header(svg, d.title, lines);
+  draw_legend(&svg, kChartMargin, legend_top, kWidth - 2 * kChartMargin, legend);
+  svg.comment("grid");
+  for (const auto& t : yticks)
+    svg.line(x0, t.pos, x1, t.pos, "#e3e3e3", 1);
+  for (const auto& t : xticks)
+    svg.line(t.pos, y_top, t.pos, y_bottom, "#efefef", 1);
+  svg.comment("series");
+  // Secondary series (bytes in flight) are light areas under the primary lines; a lone series
+  // is filled too. Areas go first so that every line stays on top.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < d.series.size(); ++i) {
+      const Series& s = d.series[i];
+      bool area = s.secondary || d.series.size() == 1;
+      if ((pass == 0 && !area) || (pass == 1 && s.secondary)) continue;
+      std::string color(kSeriesColors[i % kSeriesColors.size()]);
+      std::string path = step_path(s, ax, vy);
+      if (pass == 0) {
+        svg.path(fmt::format("{}V{}H{}Z", path, svg_number(y_bottom),
+                             svg_number(std::round(ax.x_of(s.points.front().t) * 2) / 2)),
+                 fmt::format("fill=\"{}\" fill-opacity=\"{}\" stroke=\"none\"", color,
+                             s.secondary ? "0.3" : "0.12"));
+      }
+      if (pass == 1 || s.secondary) {
+        svg.path(path, fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"", color,
+                                   s.secondary ? "0.8" : "2.2"));
+      }
+    }
+  }
+  svg.comment("axes");
+  svg.line(x0, y_bottom, x1, y_bottom, "#333333", 1.2);
+  svg.line(x0, y_top, x0, y_bottom, "#333333", 1.2);
+  TextStyle tick{kTickSize, false, Anchor::end, "#333333", ""};
+  for (const auto& t : yticks) {
+    svg.line(x0 - 4, t.pos, x0, t.pos, "#333333", 1);
+    svg.text(x0 - 7, t.pos + 4, t.label, tick);
+  }
+  tick.anchor = Anchor::middle;
+  for (const auto& t : xticks) {
+    svg.line(t.pos, y_bottom, t.pos, y_bottom + 4, "#333333", 1);
+    svg.text(t.pos, y_bottom + 18, t.label, tick);
+  }
+  TextStyle title{kAxisTitleSize, false, Anchor::middle, "#222222", ""};
+  svg.text((x0 + x1) / 2, y_bottom + 44, ax.title(kMinTickSpacing), title);
+  double ly = (y_top + y_bottom) / 2, lx = kChartMargin + 10;
+  title.extra = fmt::format("transform=\"rotate(-90 {} {})\"", svg_number(lx), svg_number(ly));
+  svg.text(lx, ly, d.y_label, title);
+  if (d.series.empty()) {
+    svg.text((x0 + x1) / 2, ly, d.note,
+             TextStyle{14, false, Anchor::middle, "#777777", "font-style=\"italic\""});
+  }
+  return svg.finish();
+}
+
+std::string render_plot_bytes(const std::vector<TraceRecord>& records, const DiagramMeta& meta,
+                              const PlotOptions& options, ChartFormat format) {
+  return chart_bytes(plot_svg(plot_data(records, options), meta), format);
+}
+
+void render_plot(const std::vector<TraceRecord>& records, const DiagramMeta& meta,
+                 const PlotOptions& options, const std::string& out_path) {
+  // Every input error throws before the file is touched.
+  std::string bytes = render_plot_bytes(records, meta, options, chart_format_for_path(out_path));
+  write_chart_file(out_path, bytes);
+}
+
+}  // namespace netsim::viz

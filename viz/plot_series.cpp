@@ -1,0 +1,385 @@
+// Computing a plot's series from trace records: queue lengths and cwnd from counter records,
+// established connections from state records, drops and bytes in flight from packet records.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "viz/model_index.hpp"
+#include "viz/plot.hpp"
+
+namespace netsim::viz {
+namespace {
+
+using detail::conv_key;
+using detail::ConvKey;
+using detail::TraceIndex;
+
+// A series before the time window is applied. `initial` is the value before the first point
+// (none: unknown, e.g. a cwnd before its first trace record).
+struct RawSeries {
+  std::string name;
+  std::optional<int64_t> initial;
+  std::vector<SeriesPoint> points;
+  bool secondary = false;
+};
+
+// One socket seen from its host.
+using SocketKey = std::tuple<std::string, SocketAddr, SocketAddr>;
+
+class SeriesBuilder {
+ public:
+  SeriesBuilder(const std::vector<TraceRecord>& records, const PlotOptions& options)
+      : records_(records), opt_(options), ix_(detail::build_index(records)) {
+    if (opt_.kind != PlotKind::syn_queue && opt_.kind != PlotKind::accept_queue) {
+      try {
+        convs_ = detail::select_conversations(ix_, opt_.connections);
+      } catch (const DiagramError& e) {
+        throw ChartError(e.what());
+      }
+    }
+  }
+
+  PlotData build();
+
+ private:
+  bool host_selected(const std::string& h) const {
+    return opt_.hosts.empty() ||
+           std::find(opt_.hosts.begin(), opt_.hosts.end(), h) != opt_.hosts.end();
+  }
+  bool conv_selected(SocketAddr a, SocketAddr b) const {
+    return !convs_ || convs_->contains(conv_key(a, b));
+  }
+  void check_hosts() const;
+  std::set<SocketAddr> selected_listeners() const;
+  std::vector<RawSeries> queue_series(const std::string& counter) const;
+  std::vector<RawSeries> established_series() const;
+  std::vector<RawSeries> drop_series() const;
+  std::vector<RawSeries> cwnd_series(std::string& subject) const;
+  std::string endpoint_text(const std::string& host, SocketAddr local) const;
+
+  const std::vector<TraceRecord>& records_;
+  const PlotOptions& opt_;
+  TraceIndex ix_;
+  std::optional<std::set<ConvKey>> convs_;
+};
+
+std::string join(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names)
+    out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+void SeriesBuilder::check_hosts() const {
+  for (const auto& h : opt_.hosts) {
+    if (!ix_.hosts.contains(h)) {
+      throw ChartError(fmt::format("no host \"{}\" in this trace (hosts: {})", h, join(ix_.hosts)));
+    }
+  }
+}
+
+// "web on server 10.0.0.2:80", or "server 10.0.0.2:80" for a socket no app owns.
+std::string SeriesBuilder::endpoint_text(const std::string& host, SocketAddr local) const {
+  std::string s = host + " " + local.to_string();
+  if (auto it = ix_.app_of.find(local); it != ix_.app_of.end()) s = it->second + " on " + s;
+  return s;
+}
+
+// The listeners of the named applications; every listener when there is no filter.
+std::set<SocketAddr> SeriesBuilder::selected_listeners() const {
+  std::set<SocketAddr> out;
+  for (const auto& name : opt_.connections) {
+    auto it = ix_.listeners_of_app.find(name);
+    if (it == ix_.listeners_of_app.end()) {
+      std::set<std::string> apps;
+      for (const auto& [app, socks] : ix_.listeners_of_app)
+        apps.insert(app);
+      throw ChartError(fmt::format(
+          "no listening application \"{}\": a queue plot takes the name of a server app "
+          "(listening apps in this trace: {})",
+          name, join(apps)));
+    }
+    out.insert(it->second.begin(), it->second.end());
+  }
+  return out;
+}
+
+std::vector<RawSeries> SeriesBuilder::queue_series(const std::string& counter) const {
+  std::set<SocketAddr> listeners = selected_listeners();
+  std::map<std::pair<std::string, SocketAddr>, RawSeries> by_listener;
+  for (size_t i : ix_.order) {
+    const auto* c = std::get_if<CounterRecord>(&records_[i]);
+    if (c == nullptr || c->name != counter || !host_selected(c->host)) continue;
+    if (!opt_.connections.empty() && !listeners.contains(c->local)) continue;
+    auto [it, fresh] = by_listener.try_emplace({c->host, c->local});
+    if (fresh) it->second = RawSeries{endpoint_text(c->host, c->local), 0, {}, false};
+    it->second.points.push_back({c->t, c->value});
+  }
+  std::vector<RawSeries> out;
+  for (auto& [key, s] : by_listener)
+    out.push_back(std::move(s));
+  return out;
+}
+
+// RFC 1213 tcpCurrEstab: "the number of TCP connections for which the current state is either
+// ESTABLISHED or CLOSE-WAIT" (Linux's CurrEstab counts the same).
+bool counts_as_established(const std::string& state) {
+  return state == "ESTABLISHED" || state == "CLOSE_WAIT";
+}
+
+std::vector<RawSeries> SeriesBuilder::established_series() const {
+  std::map<std::string, RawSeries> by_host;
+  std::map<std::string, int64_t> count;
+  std::set<SocketKey> established;
+  for (size_t i : ix_.order) {
+    const auto* s = std::get_if<StateRecord>(&records_[i]);
+    if (s == nullptr || !host_selected(s->host) || !conv_selected(s->local, s->remote)) continue;
+    auto [it, fresh] = by_host.try_emplace(s->host);
+    if (fresh) it->second = RawSeries{s->host, 0, {}, false};
+    SocketKey key{s->host, s->local, s->remote};
+    bool was = established.contains(key), is = counts_as_established(s->to);
+    if (was == is) continue;
+    if (is) {
+      established.insert(key);
+    } else {
+      established.erase(key);
+    }
+    int64_t& n = count[s->host];
+    n += is ? 1 : -1;
+    it->second.points.push_back({s->t, n});
+  }
+  std::vector<RawSeries> out;
+  for (auto& [host, s] : by_host)
+    out.push_back(std::move(s));
+  return out;
+}
+
+std::vector<RawSeries> SeriesBuilder::drop_series() const {
+  std::map<DropReason, RawSeries> by_reason;
+  for (size_t i : ix_.order) {
+    const auto* p = std::get_if<PacketRecord>(&records_[i]);
+    if (p == nullptr || p->ev != PacketEvent::drop || !host_selected(p->host)) continue;
+    if (!conv_selected(p->packet.src_addr(), p->packet.dst_addr())) continue;
+    auto [it, fresh] = by_reason.try_emplace(p->reason);
+    if (fresh) it->second = RawSeries{std::string(to_string(p->reason)), 0, {}, false};
+    int64_t n = it->second.points.empty() ? 0 : it->second.points.back().value;
+    it->second.points.push_back({p->t, n + 1});
+  }
+  std::vector<RawSeries> out;
+  for (auto& [reason, s] : by_reason)
+    out.push_back(std::move(s));
+  return out;
+}
+
+// The bytes a sender has in flight, RFC 5681 FlightSize: "sent but not yet cumulatively
+// acknowledged", i.e. the highest sequence number sent minus the highest ACK received, both
+// read off the packets at the sender's host (SYN and FIN count one, as in SND.NXT - SND.UNA).
+struct Sender {
+  RawSeries cwnd, flight;
+  bool tracking = false;  // from the first data segment on
+  SeqNum snd_max, snd_una;
+  int64_t last_flight = 0;
+
+  void note_flight(Instant t) {
+    int64_t f = std::max<int32_t>(snd_max - snd_una, 0);
+    if (f == last_flight) return;
+    last_flight = f;
+    flight.points.push_back({t, f});
+  }
+};
+
+std::vector<RawSeries> SeriesBuilder::cwnd_series(std::string& subject) const {
+  std::map<SocketKey, Sender> senders;
+  std::vector<SocketKey> order;  // first seen first
+  auto sender = [&](const SocketKey& key) -> Sender& {
+    auto [it, fresh] = senders.try_emplace(key);
+    if (fresh) order.push_back(key);
+    return it->second;
+  };
+  for (size_t i : ix_.order) {
+    if (const auto* c = std::get_if<CounterRecord>(&records_[i])) {
+      if (c->name != "cwnd" || !host_selected(c->host) || !conv_selected(c->local, c->remote)) {
+        continue;
+      }
+      sender({c->host, c->local, c->remote}).cwnd.points.push_back({c->t, c->value});
+      continue;
+    }
+    const auto* p = std::get_if<PacketRecord>(&records_[i]);
+    if (p == nullptr || !host_selected(p->host)) continue;
+    const Segment& seg = p->packet.tcp;
+    if (p->ev == PacketEvent::send) {
+      SocketKey key{p->host, p->packet.src_addr(), p->packet.dst_addr()};
+      auto it = senders.find(key);
+      if (it == senders.end() && seg.payload.empty()) continue;
+      if (!conv_selected(std::get<1>(key), std::get<2>(key))) continue;
+      Sender& s = it != senders.end() ? it->second : sender(key);
+      if (!s.tracking) {
+        if (seg.payload.empty()) continue;
+        // Data flows only once the handshake is done: everything before this segment is acked.
+        s.tracking = true;
+        s.snd_max = s.snd_una = seg.seq;
+      }
+      s.snd_max = seq_max(s.snd_max, seg.seq + seg.seq_len());
+      s.note_flight(p->t);
+    } else if (p->ev == PacketEvent::recv && seg.flags.ack()) {
+      auto it = senders.find({p->host, p->packet.dst_addr(), p->packet.src_addr()});
+      if (it == senders.end() || !it->second.tracking) continue;
+      Sender& s = it->second;
+      // An ACK beyond anything sent is not ours to count (it cannot be acceptable).
+      if (seg.ack > s.snd_una && seg.ack <= s.snd_max) s.snd_una = seg.ack;
+      s.note_flight(p->t);
+    }
+  }
+  if (order.size() > 2) {
+    std::string list;
+    for (size_t i = 0; i < order.size() && i < 6; ++i) {
+      const auto& [host, local, remote] = order[i];
+      list +=
+          fmt::format("{}{} {} > {}", i ? ", " : "", host, local.to_string(), remote.to_string());
+    }
+    if (order.size() > 6) list += ", ...";
+    throw ChartError(fmt::format(
+        "the cwnd plot draws one connection (its two senders at most); this trace has {} "
+        "senders ({}): choose one with a connection filter (an app name or a 4-tuple)",
+        order.size(), list));
+  }
+  std::vector<RawSeries> out;
+  for (const auto& key : order) {
+    const auto& [host, local, remote] = key;
+    Sender& s = senders.at(key);
+    std::string prefix = order.size() > 1 ? host + " " : "";
+    s.cwnd.name = prefix + "cwnd";
+    s.flight = RawSeries{prefix + "bytes in flight", 0, std::move(s.flight.points), true};
+    std::string peer = remote.to_string();
+    if (auto h = ix_.host_of(remote.addr)) peer = *h + " " + peer;
+    subject += fmt::format("{}{} → {}", subject.empty() ? "sender " : "; ",
+                           endpoint_text(host, local), peer);
+    if (!s.cwnd.points.empty()) out.push_back(std::move(s.cwnd));
+    if (s.tracking) out.push_back(std::move(s.flight));
+  }
+  return out;
+}
+
+// The value in force at `start`, then every point in [start, end].
+Series windowed(RawSeries raw, Instant start, Instant end) {
+  Series s{std::move(raw.name), {}, raw.secondary};
+  std::optional<int64_t> carry = raw.initial;
+  auto first_in = std::lower_bound(raw.points.begin(), raw.points.end(), start,
+                                   [](const SeriesPoint& p, Instant t) { return p.t < t; });
+  if (first_in != raw.points.begin()) carry = std::prev(first_in)->value;
+  if (carry && (first_in == raw.points.end() || first_in->t != start)) {
+    s.points.push_back({start, *carry});
+  }
+  for (auto it = first_in; it != raw.points.end() && it->t <= end; ++it)
+    s.points.push_back(*it);
+  return s;
+}
+
+PlotData SeriesBuilder::build() {
+  check_hosts();
+  PlotData d;
+  d.kind = opt_.kind;
+  std::vector<RawSeries> raw;
+  switch (opt_.kind) {
+    case PlotKind::syn_queue:
+      d.title = "SYN queue length";
+      d.y_label = "requests in the SYN queue";
+      d.note = "no SYN-queue change in this trace (no listener received a SYN)";
+      raw = queue_series("syn_queue");
+      break;
+    case PlotKind::accept_queue:
+      d.title = "Accept queue length";
+      d.y_label = "connections waiting for accept()";
+      d.note = "no accept-queue change in this trace (no connection completed on a listener)";
+      raw = queue_series("accept_queue");
+      break;
+    case PlotKind::established:
+      d.title = "Established connections";
+      d.subject = "per host: connections in ESTABLISHED or CLOSE_WAIT (RFC 1213 tcpCurrEstab)";
+      d.y_label = "connections";
+      d.note = "no connection changed state in this trace";
+      raw = established_series();
+      break;
+    case PlotKind::drops:
+      d.title = "Packets dropped, by reason";
+      d.y_label = "packets dropped so far";
+      d.note = "no packet was dropped";
+      raw = drop_series();
+      break;
+    case PlotKind::cwnd:
+      d.title = "Congestion window and bytes in flight";
+      d.y_label = "bytes";
+      d.note = "nothing was sent: no congestion window and no data in this trace";
+      raw = cwnd_series(d.subject);
+      break;
+  }
+  d.start = opt_.from.value_or(Instant::zero());
+  std::optional<Instant> last;
+  for (const auto& r : raw) {
+    if (!r.points.empty() && r.points.back().t > d.start)
+      last = std::max(last.value_or(d.start), r.points.back().t);
+  }
+  if (opt_.to) {
+    d.end = *opt_.to;
+  } else if (last) {
+    // A little room after the last change, so a final step is seen to hold.
+    d.end = *last + (*last - d.start) / 32;
+  } else {
+    d.end = std::max(ix_.last, d.start + Duration::seconds(1));
+  }
+  for (auto& r : raw) {
+    Series s = windowed(std::move(r), d.start, d.end);
+    if (!s.points.empty()) d.series.push_back(std::move(s));
+  }
+  if (!d.series.empty()) d.note.clear();
+  return d;
+}
+
+}  // namespace
+
+std::string_view to_string(PlotKind k) {
+  switch (k) {
+    case PlotKind::syn_queue:
+      return "syn_queue";
+    case PlotKind::accept_queue:
+      return "accept_queue";
+    case PlotKind::established:
+      return "established";
+    case PlotKind::drops:
+      return "drops";
+    case PlotKind::cwnd:
+      return "cwnd";
+  }
+  return "?";
+}
+
+std::optional<PlotKind> parse_plot_kind(std::string_view s) {
+  for (auto k : {PlotKind::syn_queue, PlotKind::accept_queue, PlotKind::established,
+                 PlotKind::drops, PlotKind::cwnd}) {
+    if (to_string(k) == s) return k;
+  }
+  return std::nullopt;
+}
+
+std::string plot_kind_list() {
+  return "syn_queue, accept_queue, established, drops or cwnd";
+}
+
+int64_t Series::peak() const {
+  int64_t m = 0;
+  for (const auto& p : points)
+    m = std::max(m, p.value);
+  return m;
+}
+
+PlotData plot_data(const std::vector<TraceRecord>& records, const PlotOptions& options) {
+  if (options.from && options.to && *options.to < *options.from) {
+    throw ChartError("the plot's time window ends before it starts");
+  }
+  return SeriesBuilder(records, options).build();
+}
+
+}  // namespace netsim::viz
