@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "scenarios/runner/expectation_probe.hpp"
+#include "scenarios/runner/host_counters.hpp"
 #include "scenarios/runner/scenario_run.hpp"
 #include "sim/units.hpp"
 
@@ -17,23 +18,7 @@ std::string secs(Duration d) {
 }
 
 std::optional<uint64_t> counter_value(const tcp::Counters& c, std::string_view name) {
-  const std::pair<std::string_view, uint64_t> table[] = {
-      {"syn_received", c.syn_received},
-      {"synack_sent", c.synack_sent},
-      {"synack_retransmits", c.synack_retransmits},
-      {"syn_queue_drops", c.syn_queue_drops},
-      {"accept_queue_drops", c.accept_queue_drops},
-      {"syncookies_sent", c.syncookies_sent},
-      {"syncookies_ok", c.syncookies_ok},
-      {"syncookies_failed", c.syncookies_failed},
-      {"rst_sent", c.rst_sent},
-      {"rst_received", c.rst_received},
-      {"keepalive_probes_sent", c.keepalive_probes_sent},
-      {"retransmits", c.retransmits},
-      {"challenge_acks", c.challenge_acks},
-      {"connections_established", c.connections_established},
-  };
-  for (const auto& [n, v] : table) {
+  for (const auto& [n, v] : host_counters(c)) {
     if (n == name) return v;
   }
   return std::nullopt;

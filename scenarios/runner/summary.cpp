@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scenarios/runner/host_counters.hpp"
 #include "scenarios/runner/scenario_run.hpp"
 #include "sim/units.hpp"
 
@@ -17,20 +18,10 @@ Json optional_ns(const std::optional<Instant>& t) {
 }
 
 Json counters_json(const tcp::Counters& c) {
-  return Json{{"syn_received", c.syn_received},
-              {"synack_sent", c.synack_sent},
-              {"synack_retransmits", c.synack_retransmits},
-              {"syn_queue_drops", c.syn_queue_drops},
-              {"accept_queue_drops", c.accept_queue_drops},
-              {"syncookies_sent", c.syncookies_sent},
-              {"syncookies_ok", c.syncookies_ok},
-              {"syncookies_failed", c.syncookies_failed},
-              {"rst_sent", c.rst_sent},
-              {"rst_received", c.rst_received},
-              {"keepalive_probes_sent", c.keepalive_probes_sent},
-              {"retransmits", c.retransmits},
-              {"challenge_acks", c.challenge_acks},
-              {"connections_established", c.connections_established}};
+  Json j = Json::object();
+  for (const auto& [name, value] : host_counters(c))
+    j[std::string(name)] = value;
+  return j;
 }
 
 // The first connection stands for the app in the flat fields; all are listed below it.
