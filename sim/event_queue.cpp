@@ -66,6 +66,7 @@ EventQueue::Popped EventQueue::pop() {
   Popped out{unbiased(e.time), std::move(slots_[s].callback)};
   free_slot(s);
   --live_;
+  if (dead_ > live_ + kDeadSlack) compact();  // draining live events can break the bound too
   if (live_ > 0) {
     // Find the next event now and start fetching its slot while this one runs: in a large
     // queue that slot is a cache miss, and hiding it is worth a third of the hold model's time.

@@ -209,3 +209,21 @@ TEST_CASE("re-arming keeps stored entries within twice the pending events plus a
   }
   CHECK(q.size() == 100);
 }
+
+TEST_CASE("draining the live events around cancelled ones keeps the dead-entry bound") {
+  EventQueue q;
+  q.schedule(Instant::zero(), [] {});
+  q.pop();  // from now on 1 s and 9 s fall in different buckets
+  std::vector<EventHandle> late;
+  for (int i = 0; i < 1000; ++i) {
+    q.schedule(at(1_s) + Duration::nanoseconds(i), [] {});
+    late.push_back(q.schedule(at(9_s) + Duration::nanoseconds(i), [] {}));
+  }
+  for (auto& h : late) {
+    q.cancel(h);
+  }
+  while (!q.empty()) {
+    q.pop();
+    REQUIRE(q.entries() <= 2 * q.size() + EventQueue::kDeadSlack);
+  }
+}
