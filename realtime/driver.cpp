@@ -1,5 +1,5 @@
 // The real-time loop: one steady_timer armed for the next event (or the end), I/O handlers on
-// the same io_context, and catch_up() running whatever the wall clock has made due.
+// the same io_context, and run_due()/catch_up() running whatever the wall clock made due.
 #include "realtime/driver.hpp"
 
 #include <algorithm>
@@ -22,7 +22,7 @@ void RealtimeDriver::run(std::optional<Instant> end, bool stop_when_idle) {
     ~Reset() { flag = false; }
   } reset{running_};
   io_.restart();
-  catch_up();  // events at time zero (servers listening) run before any input is read
+  run_due();  // events at time zero (servers listening) run before any input is read
   rearm();
   if (!running_ || finished_) return;
   io_.run();
@@ -40,6 +40,19 @@ void RealtimeDriver::catch_up() {
   sim_.run_until(target);
   // An observer (the CLI's --max-wall guard) stopped the simulator: the run ends here.
   if (sim_.stopped()) stop();
+}
+
+void RealtimeDriver::run_due() {
+  if (!running_ || finished_) return;
+  Instant wall = wall_now();
+  Instant target = end_ ? std::min(wall, *end_) : wall;
+  // Event by event time, so that virtual time rests at the last event (as in a virtual-time
+  // run) rather than at the moment the timer happened to wake up.
+  for (auto next = sim_.next_event_time(); next && *next <= target; next = sim_.next_event_time()) {
+    sim_.run_until(*next);
+    if (sim_.stopped()) return stop();
+  }
+  if (end_ && wall >= *end_) sim_.run_until(*end_);  // ends exactly at the end, like run()
 }
 
 void RealtimeDriver::rearm() {
@@ -61,7 +74,7 @@ void RealtimeDriver::rearm() {
 
 void RealtimeDriver::on_wake(const boost::system::error_code& ec, uint64_t generation) {
   if (ec == boost::asio::error::operation_aborted || generation != generation_) return;
-  catch_up();
+  run_due();
   rearm();
 }
 

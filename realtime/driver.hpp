@@ -41,6 +41,8 @@ class RealtimeDriver {
  private:
   using Clock = std::chrono::steady_clock;
   void on_wake(const boost::system::error_code& ec, uint64_t generation);
+  // Runs the events due by the wall clock, leaving now() at the last one (or at the end).
+  void run_due();
   void finish();
 
   Simulator& sim_;

@@ -1,0 +1,92 @@
+// Test fixtures for real-peer integration tests: a network namespace the test creates, enters
+// and deletes; real Linux peers (tests/realtime/peers.py) started inside it; a watcher that
+// ends a real-time run shortly after the peer is done; and small trace queries.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "realtime/session.hpp"
+#include "scenarios/loader/loader.hpp"
+#include "sim/trace.hpp"
+
+namespace netsim::realtime::testing {
+
+// Why these tests cannot run here (not root, no /dev/net/tun, no `ip netns`), or nullopt.
+std::optional<std::string> skip_reason();
+// Prints "SKIPPED: <why>" (ctest's SKIP_REGULAR_EXPRESSION) and returns true when skipping.
+bool skip_if_unsupported();
+
+// A fresh network namespace: created with `ip netns add`, entered with setns() (children
+// inherit it), left and deleted on destruction. Loopback is up.
+class Netns {
+ public:
+  Netns();
+  ~Netns();
+  Netns(const Netns&) = delete;
+  Netns& operator=(const Netns&) = delete;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  int original_ = -1;
+};
+
+// Runs argv (no shell) and returns its stdout and stderr.
+std::string run_and_capture(const std::vector<std::string>& argv, int* status = nullptr);
+
+// A child process (python3 peers.py MODE ARGS...) whose stdout is read line by line.
+class Peer {
+ public:
+  explicit Peer(const std::vector<std::string>& args);
+  ~Peer();  // kills the child if it is still running (our own child, by pid)
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  // Waits for a line equal to `line`; false after `timeout` or at end of output.
+  bool wait_for_line(const std::string& line, std::chrono::milliseconds timeout);
+  bool exited();  // non-blocking
+  // Waits for the child (at most `timeout`, then kills it) and returns its last output line.
+  std::string finish(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  const std::string& output() const { return output_; }
+
+ private:
+  void read_available(int timeout_ms);
+  pid_t pid_ = -1;
+  int out_ = -1;
+  bool exited_ = false;
+  std::string output_;
+  size_t consumed_ = 0;  // how much of output_ wait_for_line has looked at
+};
+
+// Ends the session's run `grace` after `peer` exits (the scenario duration stays the bound).
+class StopAfterPeer {
+ public:
+  StopAfterPeer(RealtimeSession& session, Peer& peer, std::chrono::milliseconds grace);
+
+ private:
+  void poll();
+  RealtimeSession& session_;
+  Peer& peer_;
+  std::chrono::milliseconds grace_;
+  boost::asio::steady_timer timer_;
+  bool peer_done_ = false;
+};
+
+// Loads a scenario from text; fails the test on a load error.
+Scenario load(const std::string& yaml);
+
+std::string peers_script();  // tests/realtime/peers.py
+
+// Queries over the records of a MemorySink.
+std::vector<PacketRecord> packets(const std::vector<TraceRecord>& records, PacketEvent ev,
+                                  const std::string& host);
+std::vector<std::string> states_of(const std::vector<TraceRecord>& records, const std::string& host,
+                                   uint16_t remote_port);
+
+}  // namespace netsim::realtime::testing

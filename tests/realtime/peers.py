@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+# Real Linux peers for the real-peer integration tests (tests/realtime/test_tun_bridge.cpp):
+# plain sockets of the machine's own TCP stack, run inside the test's network namespace.
+# Each mode prints "ready" when it may be talked to (servers) and one JSON line at the end.
+import argparse
+import hashlib
+import json
+import socket
+import sys
+import threading
+import time
+
+
+def done(**result):
+    print(json.dumps(result), flush=True)
+
+
+def recv_exactly(s, n):
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(min(65536, n - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def echo_client(a):
+    time.sleep(a.delay)
+    s = socket.create_connection((a.host, a.port), timeout=a.timeout)
+    port = s.getsockname()[1]
+    msg = a.message.encode()
+    s.sendall(msg)
+    got = recv_exactly(s, len(msg))
+    s.close()
+    done(local_port=port, received=got.decode(errors="replace"))
+
+
+def server(a):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", a.port))
+    ls.listen(1)
+    ls.settimeout(a.timeout)
+    print("ready", flush=True)
+    c, peer = ls.accept()
+    c.settimeout(a.timeout)
+    received = b""
+    while True:  # echo until the peer's FIN, then close
+        chunk = c.recv(65536)
+        if not chunk:
+            break
+        received += chunk
+        c.sendall(chunk)
+    c.close()
+    ls.close()
+    done(peer=f"{peer[0]}:{peer[1]}", received=received.decode(errors="replace"))
+
+
+def pattern(n):
+    unit = bytes(range(256)) * 4096
+    return (unit * (n // len(unit) + 1))[:n]
+
+
+def bulk_client(a):
+    data = pattern(a.bytes)
+    s = socket.create_connection((a.host, a.port), timeout=a.timeout)
+    port = s.getsockname()[1]
+    sender = threading.Thread(target=s.sendall, args=(data,))
+    sender.start()
+    got = recv_exactly(s, len(data))
+    sender.join()
+    s.shutdown(socket.SHUT_WR)
+    tail = s.recv(1)  # the server's FIN
+    s.close()
+    done(local_port=port, sent=len(data), received=len(got), intact=got == data,
+         sha256=hashlib.sha256(got).hexdigest(), eof=tail == b"")
+
+
+def keepalive_client(a):
+    s = socket.create_connection((a.host, a.port), timeout=a.timeout)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, a.idle)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, a.intvl)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, a.cnt)
+    port = s.getsockname()[1]
+    s.sendall(b"hello")
+    first = recv_exactly(s, 5)
+    time.sleep(a.pause)
+    try:
+        s.sendall(b"still here")
+        second = recv_exactly(s, 10).decode()
+        error = ""
+    except OSError as e:
+        second, error = "", e.__class__.__name__
+    s.close()
+    done(local_port=port, first=first.decode(), second=second, error=error)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--timeout", type=float, default=10.0)
+    sub = p.add_subparsers(dest="mode", required=True)
+    c = sub.add_parser("echo-client")
+    c.add_argument("host"), c.add_argument("port", type=int), c.add_argument("message")
+    c.add_argument("--delay", type=float, default=0.0)
+    c.set_defaults(run=echo_client)
+    c = sub.add_parser("server")
+    c.add_argument("port", type=int)
+    c.set_defaults(run=server)
+    c = sub.add_parser("bulk-client")
+    c.add_argument("host"), c.add_argument("port", type=int), c.add_argument("bytes", type=int)
+    c.set_defaults(run=bulk_client)
+    c = sub.add_parser("keepalive-client")
+    c.add_argument("host"), c.add_argument("port", type=int)
+    c.add_argument("--idle", type=int, default=1)
+    c.add_argument("--intvl", type=int, default=1)
+    c.add_argument("--cnt", type=int, default=5)
+    c.add_argument("--pause", type=float, default=4.5)
+    c.set_defaults(run=keepalive_client)
+    a = p.parse_args()
+    try:
+        a.run(a)
+    except OSError as e:
+        done(error=f"{e.__class__.__name__}: {e}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

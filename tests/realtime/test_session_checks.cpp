@@ -1,0 +1,160 @@
+// What a real-time session refuses before touching the machine (a flood toward the real
+// stack, apps or crashes on it), the device configuration it would apply, its banner, and a
+// real-time run without real peers, which must trace exactly what a virtual-time run does.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "realtime/session.hpp"
+#include "scenarios/loader/loader.hpp"
+#include "sim/trace_text.hpp"
+
+namespace netsim::realtime {
+namespace {
+
+Scenario load(const std::string& yaml) {
+  LoadResult r = load_scenario_text(yaml, "real.yaml");
+  INFO(r.error_text());
+  REQUIRE(r.ok());
+  return *r.scenario;
+}
+
+const std::string kTopology = R"(name: real
+duration: 2s
+hosts:
+  real: {tun: netsim0, address: 10.0.0.100}
+  server: 10.0.0.2
+  attacker: 10.0.0.66
+routers: [r1]
+links:
+  - {between: [real, r1], delay: 5ms}
+  - {between: [r1, server], delay: 5ms}
+  - {between: [attacker, r1], delay: 1ms}
+)";
+
+std::string what_refused(const std::string& apps) {
+  Scenario sc = load(kTopology + apps);
+  try {
+    check_real_peer_safety(sc);
+  } catch (const RealtimeError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("A SYN flood aimed at the real stack is refused before any device exists") {
+  CHECK(what_refused(R"(apps:
+  - syn_flood: {name: flood, on: attacker, target: real:22, rate: 100/s, count: 10}
+)") == "real.yaml:13:5: refusing to start syn_flood flood: its SYNs would leave through TUN "
+       "device netsim0 to the real Linux stack at 10.0.0.100; flood a simulated host instead");
+}
+
+TEST_CASE("A SYN flood spoofing the real stack's address is refused") {
+  CHECK(what_refused(R"(apps:
+  - tcp_server: {name: web, on: server, port: 80}
+  - syn_flood: {name: flood, on: attacker, target: server:80, rate: 100/s, count: 10,
+                spoof: 10.0.0.0/24}
+)") == "real.yaml:14:5: refusing to start syn_flood flood: its spoofed sources 10.0.0.0/24 "
+       "include 10.0.0.100 (real), so the answers to them would leave through TUN device "
+       "netsim0; choose a range without it");
+}
+
+TEST_CASE("A SYN flood at a simulated server with sources outside the scenario is allowed") {
+  CHECK(what_refused(R"(apps:
+  - tcp_server: {name: web, on: server, port: 80}
+  - syn_flood: {name: flood, on: attacker, target: server:80, rate: 100/s, count: 10,
+                spoof: 198.51.100.0/24}
+)") == "");
+}
+
+TEST_CASE("A simulated app or a crash on the real host is refused with its position") {
+  Scenario app = load(kTopology + R"(apps:
+  - tcp_client: {name: alice, on: real, connect: server:80}
+)");
+  CHECK_THROWS_WITH(ScenarioRun(app),
+                    "real.yaml:13:5: tcp_client alice on real: real is the machine's real Linux "
+                    "stack (tun: netsim0); run a real program there instead "
+                    "(docs/real-peers.md)");
+  Scenario crash = load(kTopology + R"(faults:
+  - {at: 1s, crash: real}
+)");
+  CHECK_THROWS_WITH(ScenarioRun(crash),
+                    "real.yaml:13:5: crash on real: real is the machine's real Linux stack "
+                    "(tun: netsim0); run a real program there instead (docs/real-peers.md)");
+}
+
+TEST_CASE("A scenario with a real host does not run on virtual time alone") {
+  Scenario sc = load(kTopology);
+  ScenarioRun run(sc);
+  CHECK(run.has_real_peers());
+  CHECK(run.host("real") == nullptr);
+  CHECK(run.host("server") != nullptr);
+  CHECK_THROWS_AS(run.run(), std::logic_error);
+}
+
+TEST_CASE(
+    "The device gets the real host's address as a /32 and one /32 route per simulated "
+    "host, nothing broader") {
+  Scenario sc = load(kTopology);
+  TunConfig c = tun_config_for(sc, *sc.find_host("real"));
+  CHECK(c.name == "netsim0");
+  CHECK(c.address.to_string() == "10.0.0.100");
+  using Cmds = std::vector<std::vector<std::string>>;
+  CHECK(configure_commands(c) ==
+        Cmds{{"ip", "link", "set", "dev", "netsim0", "mtu", "1500", "up"},
+             {"ip", "addr", "add", "10.0.0.100/32", "dev", "netsim0"},
+             {"ip", "route", "add", "10.0.0.2/32", "dev", "netsim0", "src", "10.0.0.100"},
+             {"ip", "route", "add", "10.0.0.66/32", "dev", "netsim0", "src", "10.0.0.100"}});
+}
+
+TEST_CASE("The banner says what is reachable at which address") {
+  Scenario sc = load(kTopology + R"(apps:
+  - tcp_server: {name: web, on: server, port: 80}
+  - tcp_server: {name: ssh, on: server, port: 22}
+)");
+  CHECK(realtime_banner(sc) ==
+        "netsim: real-time run of real: virtual time follows the wall clock; ends at 2s or on "
+        "Ctrl-C\n"
+        "  real: this machine's Linux TCP stack on TUN device netsim0, address 10.0.0.100\n"
+        "    reachable through netsim0:\n"
+        "      server    10.0.0.2        listening on tcp port 80 (web), tcp port 22 (ssh)\n"
+        "      attacker  10.0.0.66       (no server)\n"
+        "    try: nc 10.0.0.2 80\n"
+        "    only these addresses are routed into netsim0; packets to or from any other "
+        "address are dropped, never forwarded\n");
+}
+
+TEST_CASE("Without real peers, a real-time run traces exactly what a virtual-time run does") {
+  const std::string yaml = R"(name: tiny
+hosts: {client: 10.0.0.1, server: 10.0.0.2}
+links: [{between: [client, server], delay: 10ms, loss: 10%}]
+apps:
+  - tcp_server: {name: echo, on: server, port: 80, reply: echo}
+  - tcp_client: {name: alice, on: client, connect: server:80, send: "Hello,server!"}
+tcp: {time_wait: 100ms}
+)";
+  Scenario sc = load(yaml);
+  auto trace_of = [&](bool realtime) {
+    ScenarioRun run(sc);
+    std::ostringstream text;
+    TextTraceSink sink(text);
+    run.add_sink(&sink);
+    if (realtime) {
+      RealtimeSession session(run, {.handle_signals = false});
+      CHECK(session.banner() ==
+            "netsim: real-time run of tiny: virtual time follows the wall clock; ends when no "
+            "event is left, or on Ctrl-C\n");
+      session.run();
+    } else {
+      run.run();
+    }
+    CHECK(run.report("alice")->overall_result() == "closed");
+    return text.str();
+  };
+  std::string virtual_time = trace_of(false);
+  CHECK(trace_of(true) == virtual_time);
+}
+
+}  // namespace netsim::realtime
