@@ -296,7 +296,7 @@ TEST_CASE("A SYN on an established connection draws a challenge ACK, whatever it
   CHECK(h.counters.challenge_acks == 1);
 }
 
-TEST_CASE("An ACK of unsent data is dropped in ESTABLISHED; one too old draws a challenge ACK") {
+TEST_CASE("An ACK of unsent data is dropped in ESTABLISHED, one too old draws a challenge ACK") {
   Harness h;
   established(h);
   CHECK(h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 500, 65535, "zz").empty());
@@ -306,7 +306,7 @@ TEST_CASE("An ACK of unsent data is dropped in ESTABLISHED; one too old draws a 
   CHECK(h.received().empty());
 }
 
-TEST_CASE("Out-of-window pure ACKs are answered at most every 500 ms; data always") {
+TEST_CASE("Out-of-window pure ACKs are answered at most every 500 ms, data always") {
   Harness h;
   established(h);
   CHECK(h.recv(at(20_ms), ACK, kPeerIss + 70000, kIss + 1).size() == 1);

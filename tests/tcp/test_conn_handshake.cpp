@@ -132,7 +132,7 @@ TEST_CASE("After a retransmitted SYN the first data RTO is the 3 s fallback (RFC
   CHECK(h.deadline() == at(4020_ms + 6_s));
 }
 
-TEST_CASE("The send MSS is the smaller of ours and the peer's; no option means 536") {
+TEST_CASE("The send MSS is the smaller of ours and the peer's, no option means 536") {
   SECTION("peer announces 1000") {
     Harness h;
     syn_sent(h);

@@ -9,7 +9,7 @@ using namespace conntest;
 
 // ---- active close ----
 
-TEST_CASE("close() sends FIN; its ACK leads to FIN_WAIT_2, the peer's FIN to TIME_WAIT") {
+TEST_CASE("close() sends FIN, its ACK leads to FIN_WAIT_2, the peer's FIN to TIME_WAIT") {
   Harness h;
   fin_wait_1(h);
   CHECK(h.transitions() == Lines{"ESTABLISHED -> FIN_WAIT_1 (close)"});
@@ -63,7 +63,7 @@ TEST_CASE("TIME_WAIT: a RST at RCV.NXT kills it (tcp_rfc1337 = 0), others are ig
   CHECK(h.notices() == Lines{"closed"});
 }
 
-TEST_CASE("TIME_WAIT: a SYN above RCV.NXT may reuse the 4-tuple; otherwise it is ACKed") {
+TEST_CASE("TIME_WAIT: a SYN above RCV.NXT may reuse the 4-tuple, otherwise it is ACKed") {
   Harness h;
   time_wait(h);
   Segment newer = peer_seg(SYN, kPeerIss + 100000, 0);
@@ -98,7 +98,7 @@ TEST_CASE("A FIN that also acknowledges our FIN goes from FIN_WAIT_1 straight to
   CHECK(h.transitions() == Lines{"FIN_WAIT_1 -> TIME_WAIT (rcv FIN+ACK)"});
 }
 
-TEST_CASE("An unacknowledged FIN is retransmitted; an orphan gives up after orphan_retries") {
+TEST_CASE("An unacknowledged FIN is retransmitted, an orphan gives up after orphan_retries") {
   Harness h;
   fin_wait_1(h);
   CHECK(h.fire() == Lines{"F. seq 1001 ack 5001 win 65535 rtx 1"});
@@ -155,7 +155,7 @@ TEST_CASE("fin_timeout is honoured but never below 3.5 RTO") {
   CHECK(g.deadline() == at(110_ms + 735_ms));  // 3.5 * 210 ms
 }
 
-TEST_CASE("An orphaned FIN_WAIT_2 answers new data with a RST and dies; its peer's FIN ends it") {
+TEST_CASE("An orphaned FIN_WAIT_2 answers new data with a RST and dies, its peer's FIN ends it") {
   Harness h;
   fin_wait_2(h);
   CHECK(h.recv(at(200_ms), PSH | ACK, kPeerIss + 1, kIss + 2, 65535, "late") ==
@@ -192,7 +192,7 @@ TEST_CASE(
 
 // ---- passive close ----
 
-TEST_CASE("The peer's FIN: CLOSE_WAIT with EOF; the ACK is delayed by ato (0 without data)") {
+TEST_CASE("The peer's FIN: CLOSE_WAIT with EOF, the ACK is delayed by ato (0 without data)") {
   Harness h;
   close_wait(h);
   CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSE_WAIT (rcv FIN)"});
@@ -210,7 +210,7 @@ TEST_CASE("After data the ACK of a FIN waits 40 ms (ping-pong), so a quick close
   CHECK(h.close(at(31_ms)) == Lines{"F. seq 1001 ack 5005 win 65535"});
 }
 
-TEST_CASE("LAST_ACK ends with the ACK of our FIN; CLOSE_WAIT can still send") {
+TEST_CASE("LAST_ACK ends with the ACK of our FIN, CLOSE_WAIT can still send") {
   Harness h;
   close_wait(h);
   CHECK(h.send(at(100_ms), "last words") == Lines{"P. seq 1001:1011 ack 5002 win 65535"});
@@ -245,7 +245,7 @@ TEST_CASE("close() with unread data sends RST+ACK instead of FIN (RFC 2525 2.17)
   CHECK(h.counters.rst_sent == 1);
 }
 
-TEST_CASE("abort() and close() with SO_LINGER 0 send RST+ACK; from SYN_SENT nothing") {
+TEST_CASE("abort() and close() with SO_LINGER 0 send RST+ACK, from SYN_SENT nothing") {
   Harness h;
   established(h);
   CHECK(h.abort(at(30_ms)) == Lines{"R. seq 1001 ack 5001 win 65535"});

@@ -23,7 +23,7 @@ TEST_CASE("Before any sample the RTO is the initial one and doubles on expiry up
   CHECK(e.backoff() == 9);
 }
 
-TEST_CASE("The first sample sets SRTT = R, RTTVAR = R/2; RTO = SRTT + max(4 RTTVAR, rto_min)") {
+TEST_CASE("The first sample sets SRTT = R, RTTVAR = R/2, RTO = SRTT + max(4 RTTVAR, rto_min)") {
   RtoEstimator e(1_s, 200_ms, 120_s);
   e.sample(100_ms);
   CHECK(e.srtt() == 100_ms);
@@ -43,7 +43,7 @@ TEST_CASE("On a LAN the variance term is floored at rto_min: RTO = srtt + 200 ms
   CHECK(e.rto() == 201_ms);
 }
 
-TEST_CASE("A valid sample ends the backoff; the fallback replaces the RTO") {
+TEST_CASE("A valid sample ends the backoff, the fallback replaces the RTO") {
   RtoEstimator e(1_s, 200_ms, 120_s);
   e.sample(20_ms);
   e.back_off();
@@ -65,7 +65,7 @@ TEST_CASE("The RTO never exceeds rto_max even for huge samples") {
   CHECK(e.rto() == 120_s);
 }
 
-TEST_CASE("tcp_model_timeout: retries2 = 15 is 924.6 s, 5 is 12.6 s; SYN budgets 3 s to 247 s") {
+TEST_CASE("tcp_model_timeout: retries2 = 15 is 924.6 s, 5 is 12.6 s, SYN budgets 3 s to 247 s") {
   CHECK(model_timeout(15, 200_ms, 120_s) == 924600_ms);
   CHECK(model_timeout(5, 200_ms, 120_s) == 12600_ms);
   CHECK(model_timeout(9, 200_ms, 120_s) == 204600_ms);

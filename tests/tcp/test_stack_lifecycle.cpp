@@ -138,7 +138,7 @@ TEST_CASE("A child that dies in the accept queue leaves it") {
   CHECK(srv.stack.accept(srv.listener, a) == std::nullopt);
 }
 
-TEST_CASE("A crash forgets every socket without sending anything; ids keep counting") {
+TEST_CASE("A crash forgets every socket without sending anything, ids keep counting") {
   Server srv;
   auto [child, s] = srv.handshake(40000, 1000, at(0_s));
   srv.deliver(at(0_s), syn_from(40001, 3000));
