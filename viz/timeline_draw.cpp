@@ -79,8 +79,8 @@ TimelineLayout layout_timeline(const TimelineModel& m, const DiagramMeta& meta,
                                     ends == 1 ? "" : "s");
   if (ends > m.rows.size()) {
     subject += fmt::format(
-        " in {} rows (ends whose peer is no traced socket, as in a spoofed "
-        "flood, are folded: one row per listener)",
+        " in {} rows: ends with spoofed peers (no traced socket) are folded, one row per "
+        "listener",
         m.rows.size());
   } else {
     subject += ", one row each";
@@ -121,7 +121,7 @@ TimelineLayout layout_timeline(const TimelineModel& m, const DiagramMeta& meta,
     y += box.h;
   }
   L.plot_bottom = y + 6;
-  L.height = L.plot_bottom + 52;
+  L.height = L.plot_bottom + 58;
   return L;
 }
 
@@ -235,7 +235,7 @@ void draw_axis(SvgWriter& svg, const TimelineLayout& L) {
     for (double dx : {-5.0, 5.0}) {
       svg.line(c + dx - 3, L.plot_bottom + 5, c + dx + 3, L.plot_bottom - 5, "#333333", 1.2);
     }
-    svg.text(c, L.plot_bottom + 32, "≈ " + short_duration(ax.broken()->to - ax.broken()->from),
+    svg.text(c, L.plot_bottom + 30, "≈ " + short_duration(ax.broken()->to - ax.broken()->from),
              TextStyle{10, false, Anchor::middle, "#555555", "font-style=\"italic\""});
   }
   svg.line(ax.x0(), L.plot_bottom, ax.x1(), L.plot_bottom, "#333333", 1.2);
@@ -244,7 +244,7 @@ void draw_axis(SvgWriter& svg, const TimelineLayout& L) {
     svg.line(t.pos, L.plot_bottom, t.pos, L.plot_bottom + 4, "#333333", 1);
     svg.text(t.pos, L.plot_bottom + 17, t.label, tick);
   }
-  svg.text((ax.x0() + ax.x1()) / 2, L.plot_bottom + 44, ax.title(kMinTickSpacing),
+  svg.text((ax.x0() + ax.x1()) / 2, L.plot_bottom + 48, ax.title(kMinTickSpacing),
            TextStyle{12, false, Anchor::middle, "#222222", ""});
 }
 

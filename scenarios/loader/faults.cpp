@@ -236,6 +236,71 @@ void read_diagram_entry(Reader& r, const YAML::Node& n, const std::string& path,
   sc.outputs.diagrams.push_back(std::move(d));
 }
 
+// ---- charts: `timeline:` and `plots:` (viz/timeline_chart.hpp, viz/plot.hpp) ----
+
+std::optional<std::string> read_chart_file(Reader& r, const YAML::Node& n,
+                                           const std::string& path) {
+  auto s = read_path(r, n, path);
+  bool ok = s && s->size() > 4 &&
+            (s->substr(s->size() - 4) == ".svg" || s->substr(s->size() - 4) == ".png");
+  if (s && !ok) {
+    r.error(n, path, fmt::format("expected a file ending in .svg or .png, found {}", quoted(*s)));
+    return std::nullopt;
+  }
+  return s;
+}
+
+// `timeline: f`, `timeline: {file, connection, from, to}` or a `plots:` entry (with `kind`).
+std::optional<ChartOutput> read_chart_entry(Reader& r, const YAML::Node& n, const std::string& path,
+                                            const Scenario& sc, bool plot) {
+  ChartOutput c;
+  c.pos = r.pos(n);
+  if (!plot && n.IsScalar()) {
+    auto f = read_chart_file(r, n, path);
+    if (!f) return std::nullopt;
+    c.file = *f;
+    return c;
+  }
+  if (!expect_map(r, n, path,
+                  plot ? "a map with file, kind and optional connection, from, to"
+                       : "a file or a map with file and optional connection, from, to")) {
+    return std::nullopt;
+  }
+  MapView m = plot ? MapView(r, n, path, {"file", "kind", "connection", "from", "to"})
+                   : MapView(r, n, path, {"file", "connection", "from", "to"});
+  if (m.require("file", plot ? "the plot file, like queue.svg"
+                             : "the timeline file, like "
+                               "states.svg")) {
+    c.file = read_chart_file(r, *m.get("file"), m.path("file")).value_or("");
+  }
+  if (plot && m.require("kind",
+                        "what to plot: syn_queue, accept_queue, established, drops or "
+                        "cwnd")) {
+    auto kinds = plot_kind_names();
+    if (auto i = read_choice(r, *m.get("kind"), m.path("kind"), kinds, false)) c.kind = kinds[*i];
+  }
+  if (auto v = m.get("connection")) {
+    if (auto name = read_string(r, *v, m.path("connection"), "an app name")) {
+      if (!sc.find_app(*name)) {
+        std::vector<std::string> names;
+        for (const auto& a : sc.apps)
+          names.push_back(a.name());
+        r.error(*v, m.path("connection"),
+                fmt::format("unknown app {}{}", quoted(*name), suggestion_suffix(*name, names)));
+      }
+      c.connection = *name;
+    }
+  }
+  if (auto v = m.get("from")) c.from = read_duration(r, *v, m.path("from"), Zero::allowed);
+  if (auto v = m.get("to")) c.to = read_duration(r, *v, m.path("to"), Zero::allowed);
+  if (c.from && c.to && *c.from > *c.to) {
+    r.error(*m.get("to"), m.path("to"),
+            fmt::format("expected a time after from ({}), found {}", format_duration(*c.from),
+                        format_duration(*c.to)));
+  }
+  return c;
+}
+
 }  // namespace
 
 void read_faults(Reader& r, const YAML::Node& n, Scenario& sc) {
@@ -247,7 +312,8 @@ void read_faults(Reader& r, const YAML::Node& n, Scenario& sc) {
 void read_outputs(Reader& r, const YAML::Node& n, Scenario& sc) {
   if (n.IsNull()) return;
   if (!expect_map(r, n, "outputs", "a map of output files")) return;
-  MapView m(r, n, "outputs", {"trace", "events", "pcap", "summary", "diagram", "diagrams"});
+  MapView m(r, n, "outputs",
+            {"trace", "events", "pcap", "summary", "diagram", "diagrams", "timeline", "plots"});
   OutputsSpec& o = sc.outputs;
   o.pos = r.pos(n);
   if (auto v = m.get("trace")) o.trace = read_path(r, *v, m.path("trace"));
@@ -263,6 +329,16 @@ void read_outputs(Reader& r, const YAML::Node& n, Scenario& sc) {
     if (!v->IsNull() && expect_list(r, *v, m.path("diagrams"), "a list of diagrams")) {
       for (size_t i = 0; i < v->size(); ++i) {
         read_diagram_entry(r, (*v)[i], index_path(m.path("diagrams"), i), sc);
+      }
+    }
+  }
+  if (auto v = m.get("timeline"))
+    o.timeline = read_chart_entry(r, *v, m.path("timeline"), sc, false);
+  if (auto v = m.get("plots")) {
+    if (!v->IsNull() && expect_list(r, *v, m.path("plots"), "a list of plots")) {
+      for (size_t i = 0; i < v->size(); ++i) {
+        auto c = read_chart_entry(r, (*v)[i], index_path(m.path("plots"), i), sc, true);
+        if (c) o.plots.push_back(std::move(*c));
       }
     }
   }

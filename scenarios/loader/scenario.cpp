@@ -108,8 +108,12 @@ std::string_view AppSpec::kind_name() const {
   }
 }
 
+std::vector<std::string> plot_kind_names() {
+  return {"syn_queue", "accept_queue", "established", "drops", "cwnd"};
+}
+
 bool OutputsSpec::any() const {
-  return trace || events || pcap || summary || !diagrams.empty();
+  return trace || events || pcap || summary || !diagrams.empty() || timeline || !plots.empty();
 }
 
 std::string_view to_string(AppResult r) {

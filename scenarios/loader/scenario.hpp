@@ -230,12 +230,26 @@ struct DiagramOutput {
   SourcePos pos;
 };
 
+// A chart (viz/plot.hpp, viz/timeline_chart.hpp): .svg or .png.
+struct ChartOutput {
+  std::string file;
+  std::string kind;  // plots: syn_queue, accept_queue, established, drops, cwnd; timeline: empty
+  std::optional<std::string> connection;  // an app name
+  std::optional<Duration> from, to;
+  SourcePos pos;
+};
+
+// The plot kinds `plots:` accepts, in the order of viz::PlotKind (tests/viz checks they agree).
+std::vector<std::string> plot_kind_names();
+
 struct OutputsSpec {
   std::optional<std::string> trace;  // "-" = stdout
   std::optional<std::string> events;
   std::optional<std::string> pcap;
   std::optional<std::string> summary;
   std::vector<DiagramOutput> diagrams;  // `diagram: f` first, then each of `diagrams:`
+  std::optional<ChartOutput> timeline;  // `timeline: f` or {file, connection, from, to}
+  std::vector<ChartOutput> plots;       // `plots: [{file, kind, connection, from, to}]`
   SourcePos pos;
   bool any() const;
 };
