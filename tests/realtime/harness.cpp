@@ -119,11 +119,15 @@ Netns::~Netns() {
   run_and_capture({"ip", "netns", "del", name_});
 }
 
-Peer::Peer(const std::vector<std::string>& args) {
-  std::array<int, 2> fds{};
-  if (pipe2(fds.data(), O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+std::vector<std::string> py(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"python3", "-u", peers_script()};
   argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+Peer::Peer(const std::vector<std::string>& argv) {
+  std::array<int, 2> fds{};
+  if (pipe2(fds.data(), O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   pid_ = spawn(argv, fds[1]);
   ::close(fds[1]);
   out_ = fds[0];
@@ -164,8 +168,15 @@ bool Peer::wait_for_line(const std::string& line, std::chrono::milliseconds time
 bool Peer::exited() {
   if (exited_) return true;
   int st = 0;
-  if (waitpid(pid_, &st, WNOHANG) == pid_) exited_ = true;
+  if (waitpid(pid_, &st, WNOHANG) == pid_) {
+    exited_ = true;
+    exit_code_ = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
   return exited_;
+}
+
+void Peer::interrupt() {
+  if (!exited()) kill(pid_, SIGINT);
 }
 
 std::string Peer::finish(std::chrono::milliseconds timeout) {

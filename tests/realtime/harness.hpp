@@ -40,17 +40,22 @@ class Netns {
 // Runs argv (no shell) and returns its stdout and stderr.
 std::string run_and_capture(const std::vector<std::string>& argv, int* status = nullptr);
 
-// A child process (python3 peers.py MODE ARGS...) whose stdout is read line by line.
+// argv for `python3 peers.py ARGS...` (tests/realtime/peers.py).
+std::vector<std::string> py(const std::vector<std::string>& args);
+
+// A child process (a real peer, or the netsim command) whose output is read line by line.
 class Peer {
  public:
-  explicit Peer(const std::vector<std::string>& args);
+  explicit Peer(const std::vector<std::string>& argv);
   ~Peer();  // kills the child if it is still running (our own child, by pid)
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
 
   // Waits for a line equal to `line`; false after `timeout` or at end of output.
   bool wait_for_line(const std::string& line, std::chrono::milliseconds timeout);
-  bool exited();  // non-blocking
+  bool exited();                                // non-blocking
+  int exit_code() const { return exit_code_; }  // -1 until exited (or when killed)
+  void interrupt();                             // SIGINT, as Ctrl-C would
   // Waits for the child (at most `timeout`, then kills it) and returns its last output line.
   std::string finish(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   const std::string& output() const { return output_; }
@@ -60,6 +65,7 @@ class Peer {
   pid_t pid_ = -1;
   int out_ = -1;
   bool exited_ = false;
+  int exit_code_ = -1;
   std::string output_;
   size_t consumed_ = 0;  // how much of output_ wait_for_line has looked at
 };

@@ -75,7 +75,7 @@ TEST_CASE("Input from I/O enters at the current virtual time, after every event 
   CHECK(injected_at < 200'000'000);
 }
 
-TEST_CASE("stop() ends a real-time run where virtual time is; later events do not run") {
+TEST_CASE("stop() ends a real-time run where virtual time is, later events do not run") {
   Fixture f;
   f.at(10_ms, 1);
   f.at(1_s, 2);

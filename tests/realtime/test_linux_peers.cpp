@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness.hpp"
+#include "protocols/tcp/stack.hpp"
 
 namespace netsim::realtime::testing {
 namespace {
@@ -54,7 +55,7 @@ TEST_CASE(
   {
     RealtimeSession session(run, {.handle_signals = false});
     REQUIRE(device_exists("netsim0"));
-    Peer client({"echo-client", "10.0.0.2", "20000", "Hello,server!"});
+    Peer client(py({"echo-client", "10.0.0.2", "20000", "Hello,server!"}));
     StopAfterPeer stop(session, client, 300ms);
     session.run();
     Json out = Json::parse(client.finish());
@@ -107,6 +108,267 @@ TEST_CASE(
   INFO(ss);
   CHECK(ss.find(fmt::format("10.0.0.100:{}", port)) != std::string::npos);
   CHECK(ss.find("10.0.0.2:20000") != std::string::npos);
+}
+
+TEST_CASE("A simulated client says Hello,server! to a real Linux server in the namespace") {
+  if (skip_if_unsupported()) return;
+  Netns ns;
+  Scenario sc = load(R"(name: simulated-client
+duration: 5s
+hosts:
+  real: {tun: netsim0, address: 10.0.0.100}
+  client: 10.0.0.1
+links: [{between: [client, real], delay: 10ms}]
+apps:
+  - tcp_client: {name: alice, on: client, connect: real:8080, send: "Hello,server!"}
+)");
+  ScenarioRun run(sc);
+  MemorySink trace;
+  run.add_sink(&trace);
+  Json out;
+  {
+    RealtimeSession session(run, {.handle_signals = false});
+    Peer server(py({"server", "8080"}));
+    REQUIRE(server.wait_for_line("ready", 5s));
+    StopAfterPeer stop(session, server, 300ms);
+    session.run();
+    std::string last = server.finish();
+    INFO(server.output());
+    out = Json::parse(last);
+  }
+  const apps::AppReport& alice = *run.report("alice");
+  REQUIRE(alice.connections.size() == 1);
+  const apps::ConnectionReport& c = alice.connections[0];
+  CHECK(out["received"] == "Hello,server!");
+  CHECK(out["peer"] == c.local.to_string());  // Linux saw our client's address and port
+  CHECK(c.result == "closed");
+  CHECK(c.received == "Hello,server!");
+  // Linux's SYN-ACK, as our client received it.
+  auto at_client = packets(trace.records, PacketEvent::recv, "client");
+  REQUIRE(!at_client.empty());
+  const Packet& synack = at_client[0].packet;
+  CHECK(synack.src_addr().to_string() == "10.0.0.100:8080");
+  CHECK(synack.tcp.flags.to_string() == "S.");
+  CHECK(synack.tcp.options.mss == 1460);
+  CHECK(synack.tcp.ack ==
+        packets(trace.records, PacketEvent::send, "client")[0].packet.tcp.seq + 1);
+  std::vector<std::string> states = states_of(trace.records, "client", 8080);
+  REQUIRE(states.size() >= 4);
+  CHECK(states[0] == "SYN_SENT");
+  CHECK(states[1] == "ESTABLISHED");
+  CHECK(states[2] == "FIN_WAIT_1");
+  CHECK(states.back() == "TIME_WAIT");
+  // The kernel's view: the passive closer is gone entirely (no LAST-ACK, no listener left).
+  std::string ss = run_and_capture({"ss", "-Htan"});
+  INFO(ss);
+  CHECK(ss.find("10.0.0.100:8080") == std::string::npos);
+}
+
+TEST_CASE("A simulated SYN to a closed real port gets Linux's RST and reports ECONNREFUSED") {
+  if (skip_if_unsupported()) return;
+  Netns ns;
+  Scenario sc = load(R"(name: closed-port
+duration: 500ms
+hosts:
+  real: {tun: netsim0, address: 10.0.0.100}
+  client: 10.0.0.1
+links: [{between: [client, real], delay: 10ms}]
+apps:
+  - tcp_client: {name: alice, on: client, connect: real:9, send: "hi"}
+)");
+  ScenarioRun run(sc);
+  MemorySink trace;
+  run.add_sink(&trace);
+  RealtimeSession session(run, {.handle_signals = false});
+  session.run();
+  const apps::AppReport& alice = *run.report("alice");
+  REQUIRE(alice.connections.size() == 1);
+  CHECK(alice.connections[0].result == "ECONNREFUSED");
+  auto syn = packets(trace.records, PacketEvent::send, "client");
+  auto rst = packets(trace.records, PacketEvent::recv, "client");
+  REQUIRE(syn.size() == 1);
+  REQUIRE(rst.size() == 1);
+  CHECK(rst[0].packet.src_addr().to_string() == "10.0.0.100:9");
+  CHECK(rst[0].packet.dst_addr() == syn[0].packet.src_addr());
+  CHECK(rst[0].packet.tcp.flags.to_string() == "R.");
+  CHECK(rst[0].packet.tcp.ack == syn[0].packet.tcp.seq + 1);        // RFC 9293 3.10.7.1
+  CHECK(rst[0].t >= Instant::zero() + Duration::milliseconds(20));  // two link crossings
+  const TunBridge& bridge = *session.bridge("real");
+  CHECK(bridge.counters().written == 1);
+  CHECK(bridge.counters().injected == 1);
+}
+
+TEST_CASE("A 1 MB transfer from a Linux client arrives intact across a link with 5% loss") {
+  if (skip_if_unsupported()) return;
+  Netns ns;
+  Scenario sc = load(R"(name: lossy-bulk
+duration: 60s
+hosts:
+  real: {tun: netsim0, address: 10.0.0.100}
+  server: 10.0.0.2
+links: [{between: [real, server], delay: 5ms, loss: 5%}]
+apps:
+  - tcp_server: {name: echo, on: server, port: 20000, reply: echo}
+)");
+  ScenarioRun run(sc);
+  Json out;
+  {
+    RealtimeSession session(run, {.handle_signals = false});
+    Peer client(py({"--timeout", "50", "bulk-client", "10.0.0.2", "20000", "1048576"}));
+    StopAfterPeer stop(session, client, 300ms);
+    session.run();
+    std::string last = client.finish();
+    INFO(client.output());
+    out = Json::parse(last);
+  }
+  // Every byte went through our server and back, so both directions crossed the loss.
+  CHECK(out["sent"] == 1048576);
+  CHECK(out["received"] == 1048576);
+  CHECK(out["intact"] == true);
+  CHECK(out["eof"] == true);
+  const apps::AppReport& echo = *run.report("echo");
+  REQUIRE(echo.connections.size() == 1);
+  CHECK(echo.connections[0].bytes_received == 1048576);
+  CHECK(echo.connections[0].bytes_sent == 1048576);
+  CHECK(echo.connections[0].result == "closed");
+  CHECK(run.network().drops(DropReason::loss) > 0);
+  CHECK(echo.connections[0].retransmits > 0);
+}
+
+TEST_CASE(
+    "Linux keepalive probes reach our trace while the link is down, are answered once it "
+    "is up, and the connection survives") {
+  if (skip_if_unsupported()) return;
+  Netns ns;
+  // Linux probes after 1 s idle, then every 1 s, and gives up after 5 unanswered probes:
+  // the link is down for two of them only.
+  Scenario sc = load(R"(name: keepalive
+duration: 10s
+hosts:
+  real: {tun: netsim0, address: 10.0.0.100}
+  server: 10.0.0.2
+links: [{between: [real, server], delay: 10ms}]
+apps:
+  - tcp_server: {name: echo, on: server, port: 20000, reply: echo}
+faults:
+  - {at: 1500ms, link_down: [real, server]}
+  - {at: 3500ms, link_up: [real, server]}
+)");
+  ScenarioRun run(sc);
+  MemorySink trace;
+  run.add_sink(&trace);
+  Json out;
+  {
+    RealtimeSession session(run, {.handle_signals = false});
+    Peer client(py({"keepalive-client", "10.0.0.2", "20000", "--idle", "1", "--intvl", "1", "--cnt",
+                    "5", "--pause", "4.5"}));
+    StopAfterPeer stop(session, client, 300ms);
+    session.run();
+    std::string last = client.finish(10s);
+    INFO(client.output());
+    out = Json::parse(last);
+  }
+  CHECK(out["first"] == "hello");
+  CHECK(out["second"] == "still here");
+  CHECK(out["error"] == "");
+  auto from_linux = packets(trace.records, PacketEvent::send, "real");
+  REQUIRE(!from_linux.empty());
+  // A keepalive probe is an empty ACK one below what the server has received (SND.UNA - 1,
+  // tcp_xmit_probe_skb()): here the ISN + 5 after "hello" (SYN + 5 bytes = ISN + 6 acked).
+  SeqNum probe_seq = from_linux[0].packet.tcp.seq + 5;
+  auto is_probe = [&](const Packet& p) {
+    return p.src == Ipv4Addr{0x0A000064} && p.tcp.payload.empty() &&
+           p.tcp.flags.to_string() == "." && p.tcp.seq == probe_seq;
+  };
+  Instant down = Instant::zero() + Duration::milliseconds(1500);
+  Instant up = Instant::zero() + Duration::milliseconds(3500);
+  int lost = 0, answered_before = 0, answered_after = 0;
+  for (const auto& r : trace.records) {
+    const auto* p = std::get_if<PacketRecord>(&r);
+    if (!p || !is_probe(p->packet)) continue;
+    if (p->ev == PacketEvent::drop) {
+      CHECK(p->reason == DropReason::link_down);
+      CHECK(p->t >= down);
+      CHECK(p->t < up);
+      ++lost;
+    }
+    if (p->ev == PacketEvent::recv && p->host == "server")
+      ++(p->t < down ? answered_before : answered_after);
+  }
+  CHECK(lost >= 1);
+  CHECK(answered_before >= 1);
+  CHECK(answered_after >= 1);
+  // Our endpoint answers each probe it receives with an ACK of what it has (RFC 9293
+  // 3.10.7.4: an unacceptable segment gets an ACK).
+  for (const auto& r : trace.records) {
+    const auto* p = std::get_if<PacketRecord>(&r);
+    if (!p || p->ev != PacketEvent::recv || p->host != "server" || !is_probe(p->packet)) continue;
+    bool acked = false;
+    for (const auto& q : packets(trace.records, PacketEvent::send, "server")) {
+      acked |= q.t == p->t && q.packet.tcp.ack == probe_seq + 1 && q.packet.tcp.payload.empty();
+    }
+    CHECK(acked);
+  }
+  const apps::AppReport& echo = *run.report("echo");
+  REQUIRE(echo.connections.size() == 1);
+  CHECK(echo.connections[0].received == "hellostill here");
+  CHECK(echo.connections[0].result == "closed");
+}
+
+TEST_CASE(
+    "A Linux client connects through SYN cookies while a simulated flood fills the "
+    "simulated server's SYN queue") {
+  if (skip_if_unsupported()) return;
+  Netns ns;
+  Scenario sc = load(R"(name: flood-cookies
+duration: 8s
+hosts:
+  real: {tun: netsim0, address: 10.0.0.100}
+  server: {address: 10.0.0.2, tcp: {syncookies: 1, max_syn_backlog: 16}}
+  attacker: 10.0.0.66
+routers: [r1]
+links:
+  - {between: [real, r1], delay: 5ms}
+  - {between: [r1, server], delay: 5ms}
+  - {between: [attacker, r1], delay: 1ms}
+apps:
+  - tcp_server: {name: echo, on: server, port: 20000, reply: echo, backlog: 16}
+  - syn_flood: {name: flood, on: attacker, target: server:20000, rate: 1000/s, duration: 3s,
+                spoof: 198.51.100.0/24}
+)");
+  ScenarioRun run(sc);
+  MemorySink trace;
+  run.add_sink(&trace);
+  Json out;
+  {
+    RealtimeSession session(run, {.handle_signals = false});
+    // Half a second in, the 16-entry SYN queue has long been full of spoofed SYNs.
+    Peer client(py({"echo-client", "10.0.0.2", "20000", "Hello,server!", "--delay", "0.5"}));
+    StopAfterPeer stop(session, client, 300ms);
+    session.run();
+    std::string last = client.finish();
+    INFO(client.output());
+    out = Json::parse(last);
+    const TunBridge& bridge = *session.bridge("real");
+    CHECK(bridge.counters().refused_out == 0);  // the flood's backscatter never got near it
+  }
+  CHECK(out["received"] == "Hello,server!");
+  uint16_t port = out["local_port"].get<uint16_t>();
+  const tcp::Counters& counters = run.host("server")->stack().counters();
+  CHECK(counters.syncookies_sent >= 16);
+  CHECK(counters.syncookies_ok == 1);  // Linux's ACK, and only Linux's, carried a valid cookie
+  const apps::AppReport& echo = *run.report("echo");
+  REQUIRE(echo.accepted == 1);
+  CHECK(echo.connections[0].remote.to_string() == fmt::format("10.0.0.100:{}", port));
+  CHECK(echo.connections[0].received == "Hello,server!");
+  // No half-open entry for Linux: the connection was rebuilt from the cookie in its ACK.
+  std::vector<std::string> states = states_of(trace.records, "server", port);
+  REQUIRE(!states.empty());
+  CHECK(states[0] == "ESTABLISHED");
+  // The SYN-ACKs to spoofed sources died inside the simulation.
+  CHECK(run.network().drops(DropReason::no_route) > 0);
+  for (const auto& p : packets(trace.records, PacketEvent::recv, "real"))
+    CHECK(p.packet.src.to_string() == "10.0.0.2");
 }
 
 }  // namespace netsim::realtime::testing
