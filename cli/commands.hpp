@@ -22,6 +22,7 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::optional<std::string> trace, events, pcap, summary;
   std::vector<std::string> diagrams;
+  std::vector<std::string> timelines, plots;  // --timeline FILE, --plot KIND=FILE
   bool quiet = false;
   uint64_t max_events = 0;        // 0 = the default budget
   double max_wall_seconds = 0.0;  // 0 = unlimited

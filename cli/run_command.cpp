@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/chart_outputs.hpp"
 #include "cli/commands.hpp"
 #include "cli/output_paths.hpp"
 #include "realtime/session.hpp"
@@ -117,8 +118,10 @@ int run_checked(const RunArgs& args) {
   }
   for (const auto& d : args.diagrams)
     diagrams.push_back(DiagramJob{d, {}});
-  bool nothing_named =
-      !trace_path && !events_path && !pcap_path && !summary_path && diagrams.empty();
+  bool charts_named =
+      o.timeline || !o.plots.empty() || !args.timelines.empty() || !args.plots.empty();
+  bool nothing_named = !trace_path && !events_path && !pcap_path && !summary_path &&
+                       diagrams.empty() && !charts_named;
   if (nothing_named && !args.quiet) trace_path = "-";
 
   auto resolve = [&](const std::string& p) {
@@ -128,6 +131,8 @@ int run_checked(const RunArgs& args) {
     d.path = resolve(d.path);
     (void)viz::diagram_format_for_path(d.path);  // an unknown extension is bad input: fail now
   }
+  // ---- charts (cli/chart_outputs.hpp): timelines and plots ----
+  std::vector<ChartJob> charts = chart_jobs(o, args.timelines, args.plots, resolve);
 
   ScenarioRun run(sc);
   TextOut trace_out, events_out;
@@ -147,7 +152,7 @@ int run_checked(const RunArgs& args) {
     pcap = std::make_unique<PcapSink>(resolve(*pcap_path));
     run.add_sink(pcap.get());
   }
-  if (!diagrams.empty()) run.add_sink(&memory);
+  if (!diagrams.empty() || !charts.empty()) run.add_sink(&memory);
   std::unique_ptr<AtomicFile> summary_file;
   if (summary_path) summary_file = std::make_unique<AtomicFile>(resolve(*summary_path));
 
@@ -190,6 +195,7 @@ int run_checked(const RunArgs& args) {
   for (const auto& d : diagrams) {
     viz::render_diagram(memory.records, diagram_meta(sc), d.options, d.path);
   }
+  render_charts(charts, memory.records, diagram_meta(sc));
   if (summary_file) {
     summary_file->stream() << run.summary_json(verdicts);
     summary_file->commit();
@@ -226,6 +232,9 @@ int run_command(const RunArgs& args) {
     return kExitBadInput;
   } catch (const AtomicFileError& e) {
     std::cerr << "netsim: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const viz::ChartError& e) {
+    std::cerr << "netsim: chart: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const viz::DiagramError& e) {
     std::cerr << "netsim: diagram: " << e.what() << "\n";

@@ -233,6 +233,8 @@ std::vector<RawSeries> SeriesBuilder::cwnd_series(std::string& subject) const {
       s.note_flight(p->t);
     }
   }
+  // Only endpoints that sent data are senders (every established socket traces its cwnd).
+  std::erase_if(order, [&](const SocketKey& k) { return !senders.at(k).tracking; });
   if (order.size() > 2) {
     std::string list;
     for (size_t i = 0; i < order.size() && i < 6; ++i) {
@@ -258,7 +260,7 @@ std::vector<RawSeries> SeriesBuilder::cwnd_series(std::string& subject) const {
     subject += fmt::format("{}{} → {}", subject.empty() ? "sender " : "; ",
                            endpoint_text(host, local), peer);
     if (!s.cwnd.points.empty()) out.push_back(std::move(s.cwnd));
-    if (s.tracking) out.push_back(std::move(s.flight));
+    out.push_back(std::move(s.flight));
   }
   return out;
 }

@@ -139,6 +139,12 @@ TEST_CASE("cwnd starts at its first record, bytes in flight is highest sent minu
   CHECK(d.series[1].points ==
         Points{{ms(0), 0}, {ms(20), 1000}, {ms(20), 2000}, {ms(40), 1000}, {ms(41), 0}});
   CHECK(d.subject == "sender alice on client 10.0.0.1:7500 → server 10.0.0.2:20000");
+  // The receiver traces its (initial) cwnd too, but sends no data: it is not a sender.
+  std::vector<TraceRecord> recs = transfer_trace();
+  recs.push_back(CounterRecord{ms(15), "server", "cwnd", 14600, server_endpoint().addr,
+                               client_endpoint().addr});
+  sort_by_time(recs);
+  CHECK(plot(recs, PlotKind::cwnd).series.size() == 2);
 }
 
 TEST_CASE("a trace without anything of the kind gives an empty plot that says why") {
@@ -178,7 +184,7 @@ TEST_CASE("a cwnd plot of more than one connection asks for a connection filter"
   for (uint16_t port : {7501, 7502}) {
     testing::Endpoint c{"client", {*Ipv4Addr::parse("10.0.0.1"), port}, ""};
     testing::Endpoint s = server_endpoint();
-    more.deliver(ms(5), ms(10), c, s, more.packet(c, s, TcpFlags::SYN, 1000, 0));
+    more.deliver(ms(5), ms(10), c, s, more.packet(c, s, TcpFlags::ACK, 1000, 1, "x"));
     recs.push_back(CounterRecord{ms(10), "client", "cwnd", 14600, c.addr, s.addr});
   }
   for (auto& r : more.records())
@@ -188,13 +194,14 @@ TEST_CASE("a cwnd plot of more than one connection asks for a connection filter"
   o.kind = PlotKind::cwnd;
   CHECK(plot_error(recs, o) ==
         "the cwnd plot draws one connection (its two senders at most); this trace has 3 senders "
-        "(client 10.0.0.1:7500 > 10.0.0.2:20000, client 10.0.0.1:7501 > 10.0.0.2:20000, client "
-        "10.0.0.1:7502 > 10.0.0.2:20000): choose one with a connection filter (an app name or a "
+        "(client 10.0.0.1:7501 > 10.0.0.2:20000, client 10.0.0.1:7502 > 10.0.0.2:20000, client "
+        "10.0.0.1:7500 > 10.0.0.2:20000): choose one with a connection filter (an app name or a "
         "4-tuple)");
   o.connections = {"10.0.0.1:7501-10.0.0.2:20000"};
   PlotData d = plot_data(recs, o);
-  REQUIRE(d.series.size() == 1);
+  REQUIRE(d.series.size() == 2);
   CHECK(d.series[0].points == Points{{ms(10), 14600}});
+  CHECK(d.series[1].points == Points{{ms(0), 0}, {ms(5), 1}});
 }
 
 TEST_CASE("plot kinds parse from their names and nothing else") {
