@@ -17,7 +17,8 @@
 
 namespace netsim::realtime::testing {
 
-// Why these tests cannot run here (not root, no /dev/net/tun, no `ip netns`), or nullopt.
+// Why these tests cannot run here (not root, no /dev/net/tun, no `ip netns`, or the
+// environment variable NETSIM_SKIP_REAL_PEERS is set), or nullopt.
 std::optional<std::string> skip_reason();
 // Prints "SKIPPED: <why>" (ctest's SKIP_REGULAR_EXPRESSION) and returns true when skipping.
 bool skip_if_unsupported();

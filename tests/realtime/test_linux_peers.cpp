@@ -4,12 +4,20 @@
 // /dev/net/tun; CI runs them as root.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "harness.hpp"
 #include "protocols/tcp/stack.hpp"
+#include "sim/rng.hpp"
+#include "sim/wire.hpp"
 
 namespace netsim::realtime::testing {
 namespace {
@@ -369,6 +377,142 @@ apps:
   CHECK(run.network().drops(DropReason::no_route) > 0);
   for (const auto& p : packets(trace.records, PacketEvent::recv, "real"))
     CHECK(p.packet.src.to_string() == "10.0.0.2");
+}
+
+namespace {
+
+// Writes raw bytes into the device from the kernel's side, as a local program could: an
+// AF_PACKET socket transmits them on netsim0, and the bridge reads them as if Linux had sent
+// them.
+class DeviceWriter {
+ public:
+  explicit DeviceWriter(const std::string& device)
+      : fd_(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) {
+    REQUIRE(fd_ >= 0);
+    to_.sll_family = AF_PACKET;
+    to_.sll_protocol = htons(ETH_P_IP);
+    to_.sll_ifindex = static_cast<int>(if_nametoindex(device.c_str()));
+    REQUIRE(to_.sll_ifindex != 0);
+  }
+  ~DeviceWriter() { ::close(fd_); }
+  void write(const std::vector<uint8_t>& bytes) {
+    auto n = sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to_),
+                    sizeof to_);
+    REQUIRE(n == static_cast<ssize_t>(bytes.size()));
+  }
+
+ private:
+  int fd_;
+  sockaddr_ll to_{};
+};
+
+Packet linux_syn(const char* src, const char* dst, uint16_t dport) {
+  Packet p;
+  p.src = *Ipv4Addr::parse(src);
+  p.dst = *Ipv4Addr::parse(dst);
+  p.tcp.src_port = 40000;
+  p.tcp.dst_port = dport;
+  p.tcp.seq = SeqNum(7000);
+  p.tcp.flags = TcpFlags(TcpFlags::SYN);
+  p.tcp.window = 64240;
+  return p;
+}
+
+// After editing IPv4 header fields, a correct header checksum, so that the edit is what the
+// bridge trips on.
+void fix_ip_checksum(std::vector<uint8_t>& b) {
+  b[10] = b[11] = 0;
+  uint16_t c = internet_checksum(std::span(b).first(20));
+  b[10] = static_cast<uint8_t>(c >> 8);
+  b[11] = static_cast<uint8_t>(c);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "Garbage written into the TUN device is dropped, traced with its reason and counted, "
+    "and the bridge keeps working") {
+  if (skip_if_unsupported()) return;
+  Netns ns;
+  std::string yaml = kEchoServer;
+  yaml.replace(yaml.find("duration: 5s"), 12, "duration: 300ms");
+  Scenario sc = load(yaml);
+  ScenarioRun run(sc);
+  MemorySink trace;
+  run.add_sink(&trace);
+  RealtimeSession session(run, {.handle_signals = false});
+  DeviceWriter dev("netsim0");
+  const std::vector<uint8_t> good = encode_ipv4(linux_syn("10.0.0.100", "10.0.0.2", 20000));
+  REQUIRE(good.size() == 40);
+
+  // Random bytes, from a fixed seed.
+  Rng rng(1, "garbage");
+  for (int i = 0; i < 20; ++i) {
+    std::vector<uint8_t> junk(rng.uniform_int(1, 80));
+    for (auto& b : junk)
+      b = static_cast<uint8_t>(rng.next_u32());
+    dev.write(junk);
+  }
+  // Crafted damage, each tripping exactly one check.
+  std::vector<std::string> crafted_reasons;
+  auto craft = [&](std::vector<uint8_t> b, const std::string& reason) {
+    dev.write(b);
+    crafted_reasons.push_back(fmt::format("{} ({} bytes from netsim0)", reason, b.size()));
+  };
+  craft(std::vector<uint8_t>(good.begin(), good.begin() + 10), "truncated IPv4 header");
+  craft(std::vector<uint8_t>(good.begin(), good.begin() + 30),
+        "truncated IPv4 packet (total "
+        "length 40, 30 bytes present)");
+  auto bad_ip_sum = good;
+  bad_ip_sum[10] ^= 0x55;
+  craft(bad_ip_sum, "bad IPv4 header checksum");
+  auto bad_tcp_sum = good;
+  bad_tcp_sum[36] ^= 0x55;
+  craft(bad_tcp_sum, "bad TCP checksum");
+  auto udp = good;
+  udp[9] = 17;
+  fix_ip_checksum(udp);
+  craft(udp, "not TCP (protocol 17)");
+  auto ipv6 = good;
+  ipv6[0] = 0x60;
+  craft(ipv6, "not IPv4 (version 6)");
+  auto bad_offset = good;
+  bad_offset[32] = 0x20;  // TCP data offset 2
+  craft(bad_offset, "TCP data offset 2 is below 5");
+  // Valid, but addressed outside the scenario: refused.
+  dev.write(encode_ipv4(linux_syn("192.0.2.1", "10.0.0.2", 20000)));
+  dev.write(encode_ipv4(linux_syn("10.0.0.100", "10.0.0.99", 20000)));
+  // And then a valid SYN: our server answers; Linux, with no such socket, resets it.
+  dev.write(good);
+
+  session.run();  // the bytes wait in the device's queue until the run reads them
+
+  const BridgeCounters& c = session.bridge("real")->counters();
+  CHECK(c.malformed == 20 + crafted_reasons.size());
+  CHECK(c.refused_in == 2);
+  CHECK(c.injected == 2);  // the SYN and Linux's RST
+  CHECK(c.read == c.malformed + c.refused_in + c.injected);
+  CHECK(c.written == 1);  // our SYN-ACK
+  CHECK(run.network().drops(DropReason::malformed) == c.malformed);
+
+  std::vector<std::string> malformed, refused;
+  for (const auto& p : packets(trace.records, PacketEvent::drop, "real")) {
+    if (p.reason == DropReason::malformed) malformed.push_back(p.detail);
+    if (p.reason == DropReason::no_route) refused.push_back(p.detail);
+  }
+  REQUIRE(malformed.size() == 20 + crafted_reasons.size());
+  CHECK(std::vector<std::string>(malformed.begin() + 20, malformed.end()) == crafted_reasons);
+  CHECK(refused ==
+        std::vector<std::string>{"source 192.0.2.1 is not netsim0's address 10.0.0.100: refused",
+                                 "destination 10.0.0.99 is outside the scenario: refused"});
+  auto answers = packets(trace.records, PacketEvent::send, "server");
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].packet.tcp.flags.to_string() == "S.");
+  CHECK(answers[0].packet.tcp.ack == SeqNum(7001));
+  auto from_linux = packets(trace.records, PacketEvent::send, "real");
+  REQUIRE(from_linux.size() == 2);
+  CHECK(from_linux[1].packet.tcp.flags.to_string() == "R");
+  CHECK(from_linux[1].packet.tcp.seq == answers[0].packet.tcp.ack);
 }
 
 }  // namespace netsim::realtime::testing

@@ -1,0 +1,116 @@
+// `netsim run` with a real peer, as a user meets it: the banner, a real curl against the demo
+// scenario of docs/real-peers.md, Ctrl-C ending the run with every output written and the
+// device gone, and the message when the privilege is missing. Same skip rule as the other
+// real-peer tests ("SKIPPED: <why>").
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace netsim::realtime::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+bool device_exists(const std::string& name) {
+  int status = -1;
+  run_and_capture({"ip", "link", "show", "dev", name}, &status);
+  return status == 0;
+}
+
+bool have(const std::string& tool) {
+  int status = -1;
+  try {
+    run_and_capture({tool, "--version"}, &status);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return status >= 0;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("netsim-realtime-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+const std::string kDemo = std::string(NETSIM_SOURCE_DIR) + "/realtime/examples/curl-demo.yaml";
+
+}  // namespace
+
+TEST_CASE(
+    "The curl demo: netsim shows what is reachable, a real curl gets the simulated page, "
+    "and Ctrl-C ends the run with trace, pcap and diagram written") {
+  if (skip_if_unsupported()) return;
+  if (!have("curl")) {
+    std::cout << "SKIPPED: curl is not installed\n";
+    return;
+  }
+  Netns ns;
+  fs::path out = fresh_dir("demo");
+  Peer netsim({NETSIM_BINARY, "run", kDemo, "-o", out.string(), "--diagram", "curl.svg"});
+  REQUIRE(netsim.wait_for_line("    try: nc 10.0.0.2 8080", 10s));
+  INFO(netsim.output());
+  CHECK(netsim.output().find("  real: this machine's Linux TCP stack on TUN device netsim0, "
+                             "address 10.0.0.100\n") != std::string::npos);
+  CHECK(device_exists("netsim0"));
+
+  int status = -1;
+  std::string page = run_and_capture({"curl", "-sS", "-m", "10", "http://10.0.0.2:8080/"}, &status);
+  CHECK(status == 0);
+  CHECK(page == "Hello from a simulated server!\n");
+  std::this_thread::sleep_for(300ms);  // the last ACKs cross the simulated links
+  netsim.interrupt();
+  netsim.finish(10s);
+  INFO(netsim.output());
+  CHECK(netsim.exit_code() == 0);
+  CHECK(netsim.output().find("netsim: interrupted at virtual time ") != std::string::npos);
+  CHECK_FALSE(device_exists("netsim0"));
+
+  std::string trace = slurp(out / "trace.txt");
+  CHECK(trace.find(" real 10.0.0.100.") != std::string::npos);
+  CHECK(trace.find("> 10.0.0.2.8080: Flags [S], ") != std::string::npos);
+  CHECK(trace.find("server web ESTABLISHED") != std::string::npos);
+  CHECK(trace.find("Hello from a simulated server!") == std::string::npos);  // headers only
+  CHECK(fs::file_size(out / "capture.pcap") > 24 + 4 * 56);  // header + at least 4 packets
+  CHECK(slurp(out / "curl.svg").find("<svg") != std::string::npos);
+  CHECK(slurp(out / "events.jsonl").find(R"("host":"real")") != std::string::npos);
+}
+
+TEST_CASE(
+    "Without CAP_NET_ADMIN, netsim says a real peer needs root or CAP_NET_ADMIN and "
+    "creates nothing") {
+  if (skip_if_unsupported()) return;
+  if (!have("capsh")) {
+    std::cout << "SKIPPED: capsh (libcap2-bin) is not installed\n";
+    return;
+  }
+  Netns ns;
+  int status = -1;
+  std::string out =
+      run_and_capture({"capsh", "--drop=cap_net_admin", "--", "-c",
+                       std::string("exec ") + NETSIM_BINARY + " run " + kDemo + " -o /tmp --quiet"},
+                      &status);
+  CHECK(status == 2);
+  CHECK(out ==
+        "netsim: creating TUN device netsim0 needs root or CAP_NET_ADMIN: run netsim with sudo "
+        "(the capability must also reach the `ip` command netsim runs to configure the "
+        "device)\n");
+  CHECK_FALSE(device_exists("netsim0"));
+}
+
+}  // namespace netsim::realtime::testing
