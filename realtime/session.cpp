@@ -72,6 +72,7 @@ void RealtimeSession::run() {
     signals_->async_wait([this](const boost::system::error_code& ec, int signo) {
       if (ec) return;
       signal_ = signo;
+      driver_.catch_up();  // the run ends at the moment of Ctrl-C, not at the last event
       driver_.stop();
     });
   }
