@@ -35,8 +35,8 @@ void TcpClientApp::open_one(size_t i) {
   cb.on_data = [this, i](tcp::SocketId s, const Payload& p) { on_data(i, s, p); };
   cb.on_eof = [this, i](tcp::SocketId s) { on_eof(i, s); };
   cb.on_error = [this, i](tcp::SocketId, tcp::SocketError e) { on_error(i, e); };
-  cb.on_closed = [this, i](tcp::SocketId s) {
-    report_.connections[i].retransmits = host_.stack().stats(s).retransmits;
+  cb.on_closed = [this, i](tcp::SocketId, const tcp::SocketStats& final) {
+    report_.connections[i].retransmits = final.retransmits;
     report_.connections[i].state = "CLOSED";
   };
   auto opened = host_.connect(cfg_.remote, port, cfg_.options, std::move(cb), cfg_.name);

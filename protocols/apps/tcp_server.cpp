@@ -21,10 +21,10 @@ void TcpServerApp::start() {
   cb.on_data = [this](tcp::SocketId s, const Payload& p) { on_data(s, p); };
   cb.on_eof = [this](tcp::SocketId s) { on_eof(s); };
   cb.on_error = [this](tcp::SocketId s, tcp::SocketError e) { on_error(s, e); };
-  cb.on_closed = [this](tcp::SocketId s) {
+  cb.on_closed = [this](tcp::SocketId s, const tcp::SocketStats& final) {
     auto it = index_.find(s);
     if (it != index_.end()) {
-      report_.connections[it->second].retransmits = host_.stack().stats(s).retransmits;
+      report_.connections[it->second].retransmits = final.retransmits;
       report_.connections[it->second].state = "CLOSED";
     }
   };

@@ -80,6 +80,7 @@ void Connection::Tcb::notify(AppNotice::Kind kind, Outbox& out, SocketError err,
   n.socket = id;
   n.data = std::move(data);
   n.error = err;
+  if (kind == AppNotice::Kind::closed) n.stats = stats;
   out.notices.push_back(std::move(n));
 }
 

@@ -306,7 +306,7 @@ void TcpHost::deliver(const AppNotice& n) {
       break;
     case AppNotice::Kind::closed:
       app_record(AppWhat::closed, n.socket, i);
-      if (cb && cb->on_closed) cb->on_closed(n.socket);
+      if (cb && cb->on_closed) cb->on_closed(n.socket, n.stats);
       break;
     case AppNotice::Kind::error:
       app_record(AppWhat::error, n.socket, i, 0, std::string(to_string(n.error)));

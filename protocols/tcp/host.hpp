@@ -30,7 +30,8 @@ struct SocketCallbacks {
   std::function<void(SocketId listener, SocketId child)> on_accepted;
   std::function<void(SocketId, const Payload&)> on_data;
   std::function<void(SocketId)> on_eof;
-  std::function<void(SocketId)> on_closed;
+  // The connection is gone; `final` holds its figures (the stack has already freed it).
+  std::function<void(SocketId, const SocketStats& final)> on_closed;
   std::function<void(SocketId, SocketError)> on_error;
 };
 

@@ -106,7 +106,7 @@ void Stack::Impl::establish(Instant now, const PassiveOpen& po, const Packet& p,
   Connection& c = add_connection(id, po.key, l->opts, po.listener);
   c.open_passive(now, po.hs, po.from, po.cause, out);
   listeners.push_child(*l, id, out);
-  out.notices.push_back(AppNotice{AppNotice::Kind::accepted, po.listener, id, {}, {}});
+  out.notices.push_back(AppNotice{AppNotice::Kind::accepted, po.listener, id, {}, {}, {}});
   // tcp_child_process(): the child handles the segment that created it, so data or a FIN
   // riding on the final ACK is not lost.
   if (p.tcp.seq_len() > 0) c.on_segment(now, p.tcp, out);
@@ -130,7 +130,7 @@ void Stack::Impl::retire_time_wait(SocketId id, Outbox& out) {
     n.cause = "new SYN reuses the 4-tuple";
     out.trace.push_back(std::move(n));
   }
-  out.notices.push_back(AppNotice{AppNotice::Kind::closed, id, kNoSocket, {}, {}});
+  out.notices.push_back(AppNotice{AppNotice::Kind::closed, id, kNoSocket, {}, {}, c.stats()});
   out.touched.push_back(id);
   by_key.erase(c.key());
   conns.erase(it);

@@ -33,9 +33,18 @@ struct KeepaliveOptions {
 
 struct SocketOptions {
   KeepaliveOptions keepalive;
-  std::optional<int> syn_count;  // TCP_SYNCNT: overrides syn_retries (connect) / synack_retries (listen)
-  bool linger_zero = false;      // SO_LINGER {on, 0}: close() sends RST and frees at once
-  bool auto_read = true;         // false: data stays in the receive buffer until read()
+  std::optional<int>
+      syn_count;  // TCP_SYNCNT: overrides syn_retries (connect) / synack_retries (listen)
+  bool linger_zero = false;  // SO_LINGER {on, 0}: close() sends RST and frees at once
+  bool auto_read = true;     // false: data stays in the receive buffer until read()
+};
+
+// Per-socket figures for the run summary.
+struct SocketStats {
+  uint64_t bytes_sent = 0;      // application bytes acknowledged by the peer
+  uint64_t bytes_received = 0;  // application bytes delivered in order
+  uint64_t retransmits = 0;
+  std::optional<Instant> established_at;
 };
 
 // Something an application must hear about.
@@ -53,6 +62,7 @@ struct AppNotice {
   SocketId child = kNoSocket;  // accepted only
   Payload data;                // data only
   SocketError error = SocketError::none;
+  SocketStats stats;  // closed only: the connection's final figures (it is freed right after)
 };
 
 // A state change or timer firing for the trace; produced only when tracing is on.
@@ -62,11 +72,11 @@ struct TraceNote {
   SocketId socket = kNoSocket;  // kNoSocket for SYN-queue requests and stack-wide notes
   SocketAddr local, remote;
   State from = State::closed, to = State::closed;
-  std::string cause;             // "connect", "rcv SYN-ACK", "RTO expired", ...
+  std::string cause;  // "connect", "rcv SYN-ACK", "RTO expired", ...
   TimerKind timer = TimerKind::rto;
   uint32_t attempt = 0;
-  std::string detail;            // "retransmit seq 1001, backoff 1, rto 400ms"
-  std::string counter;           // counter name (syn_queue, accept_queue, cwnd, ...)
+  std::string detail;   // "retransmit seq 1001, backoff 1, rto 400ms"
+  std::string counter;  // counter name (syn_queue, accept_queue, cwnd, ...)
   int64_t value = 0;
 };
 
@@ -105,17 +115,9 @@ struct Counters {
   uint64_t rst_sent = 0;
   uint64_t rst_received = 0;
   uint64_t keepalive_probes_sent = 0;
-  uint64_t retransmits = 0;         // data/SYN/FIN retransmissions of connections
-  uint64_t challenge_acks = 0;      // RFC 5961
+  uint64_t retransmits = 0;     // data/SYN/FIN retransmissions of connections
+  uint64_t challenge_acks = 0;  // RFC 5961
   uint64_t connections_established = 0;
-};
-
-// Per-socket figures for the run summary.
-struct SocketStats {
-  uint64_t bytes_sent = 0;      // application bytes acknowledged by the peer
-  uint64_t bytes_received = 0;  // application bytes delivered in order
-  uint64_t retransmits = 0;
-  std::optional<Instant> established_at;
 };
 
 struct OpenResult {
@@ -146,7 +148,7 @@ class Stack {
   std::optional<SocketId> accept(SocketId listener, Outbox& out);
   SocketError send(Instant now, SocketId s, Payload data, Outbox& out);  // EPIPE after shutdown
   Payload read(Instant now, SocketId s, size_t max_bytes, Outbox& out);  // auto_read=false only
-  void shutdown_write(Instant now, SocketId s, Outbox& out);            // SHUT_WR: FIN after data
+  void shutdown_write(Instant now, SocketId s, Outbox& out);             // SHUT_WR: FIN after data
   void close(Instant now, SocketId s, Outbox& out);  // orphans it; RST if data was unread
   void abort(Instant now, SocketId s, Outbox& out);  // RST now (SO_LINGER 0 semantics)
   void set_options(SocketId s, const SocketOptions& opts);

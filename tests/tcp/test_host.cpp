@@ -143,7 +143,7 @@ TEST_CASE("A refused connect reports ECONNREFUSED to the callback at the RST's a
     err = e;
     when = w.sim.now();
   };
-  cb.on_closed = [&](SocketId) { closed = true; };
+  cb.on_closed = [&](SocketId, const SocketStats&) { closed = true; };
   SocketId s = w.client->connect(server_addr(), std::nullopt, {}, cb, "alice").id;
   w.sim.run();
   CHECK(refused == s);
@@ -237,7 +237,7 @@ TEST_CASE("A socket aborted inside its own callback still hears on_closed") {
     w.server->abort(s);  // frees the socket while its data notice is being delivered
     events.push_back(w.server->stack().exists(s) ? "still there" : "gone");
   };
-  scb.on_closed = [&](SocketId) { events.push_back("closed"); };
+  scb.on_closed = [&](SocketId, const SocketStats&) { events.push_back("closed"); };
   scb.on_error = [&](SocketId, SocketError e) { events.push_back(std::string(to_string(e))); };
   w.server->listen(kPort, 8, {}, scb, "echo");
   SocketError client_error = SocketError::none;
