@@ -259,7 +259,9 @@ void ScenarioRun::run() {
   }
   ran_ = true;
   refresh_reports();
-  sim_.trace().finish();
+  // A run stopped from outside (the CLI's --max-wall guard) is incomplete: its sinks are not
+  // finished, so file sinks (pcap) discard their temporaries instead of committing half a run.
+  if (!sim_.stopped()) sim_.trace().finish();
 }
 
 // ---- real peers (realtime/) ---------------------------------------------------------------
