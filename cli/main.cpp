@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/sweep_command.hpp"
 
 namespace {
 
@@ -15,6 +16,7 @@ constexpr const char* kExamples = R"(Examples:
   netsim run scenarios/lossy-transfer.yaml --set links.0.loss=5% --seed 7 --quiet
   sudo netsim run realtime/examples/curl-demo.yaml    real curl/nc talk to a simulated server
   netsim check scenarios/*.yaml
+  netsim sweep scenarios/lossy-transfer.yaml --set links.0.loss=1%,2%,5% --seeds 1000 -j 2 -o loss.csv
   netsim diagram out/events.jsonl -o alice.svg --connection alice --from 0s --to 2s
 
 Exit codes: 0 ran and every expectation held; 1 an expectation failed;
@@ -70,6 +72,22 @@ int main(int argc, char** argv) {
   diag_cmd->add_option("--to", diag.to, "end of the time window (e.g. 2s)");
   diag_cmd->add_flag("--absolute", diag.absolute_seq, "absolute sequence numbers");
 
+  // ---- sweep (scenarios/sweep/, docs/sweep.md): a grid of --set values x seeds on J threads ----
+  SweepArgs sweep;
+  auto* sweep_cmd = app.add_subcommand("sweep",
+                                       "Run a scenario over a grid of values and seeds; "
+                                       "one CSV row per run");
+  sweep_cmd->add_option("FILE", sweep.file, "scenario file (YAML)")->required();
+  sweep_cmd->add_option("--set", sweep.sets, "values to sweep: --set links.0.loss=1%,2%,5%")
+      ->type_name("KEY=V1,V2,...");
+  sweep_cmd->add_option("--seeds", sweep.seeds, "run each grid point with seeds 1..N");
+  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "worker threads (the CSV is the same for any J)");
+  sweep_cmd->add_option("-o,--output", sweep.output, "CSV file ('-' = stdout, the default)");
+  sweep_cmd->add_option("--max-events", sweep.max_events,
+                        "stop a run with an error after N events");
+  sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "no progress bar and no closing line");
+  // ---- end sweep ----
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -87,6 +105,7 @@ int main(int argc, char** argv) {
     if (*run_cmd) return run_command(run);
     if (*check_cmd) return check_command(check_files, check_sets);
     if (*diag_cmd) return diagram_command(diag);
+    if (*sweep_cmd) return sweep_command(sweep);
   } catch (const std::exception& e) {
     std::cerr << "netsim: internal error: " << e.what() << "\n";
     return kExitInternal;
