@@ -1,0 +1,63 @@
+#!/bin/sh
+# Runs the issue-7 benchmark workloads (bench/scenarios/*.yaml) with `/usr/bin/time -v` and
+# prints a table: wall time, peak RSS, events, µs per connection and the ratio to ns-3.
+# The ns-3 column is the figure the issue measured on this machine (ns-3 3.37, default
+# scheduler); the ns-3 programs themselves are not written yet (docs/performance.md).
+#
+#   bench/run_side_by_side.sh [NETSIM_BINARY]     default: build-release/cli/netsim
+#   QUICK=1 bench/run_side_by_side.sh              skip the 100k and 1M sizes
+#
+# Build netsim in Release first: cmake -B build-release -DCMAKE_BUILD_TYPE=Release &&
+# cmake --build build-release --target netsim -j2
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+netsim=${1:-$here/../build-release/cli/netsim}
+[ -x "$netsim" ] || { echo "run_side_by_side.sh: no netsim binary at $netsim" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "run_side_by_side.sh: needs /usr/bin/time (apt install time)" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+printf '%-34s %9s %10s %11s %10s %9s %9s\n' workload wall_s peak_MiB events us/conn ns3_s speedup
+# run LABEL N NS3_SECONDS SCENARIO --set ...: one row.
+run() {
+  label=$1 n=$2 ns3=$3 file=$4
+  shift 4
+  if ! /usr/bin/time -v -o "$tmp/time" "$netsim" run "$here/scenarios/$file" -q \
+      --summary "$tmp/summary.json" "$@" >"$tmp/out" 2>&1; then
+    echo "$label: netsim failed:" >&2
+    cat "$tmp/out" >&2
+    return 1
+  fi
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0;
+           for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$tmp/time")
+  rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$tmp/time")
+  events=$(grep -m1 '"events"' "$tmp/summary.json" | tr -dc '0-9')
+  per=$(awk -v w="$wall" -v n="$n" 'BEGIN { if (n > 0) printf "%.1f", w * 1e6 / n; else print "-" }')
+  ratio=$(awk -v w="$wall" -v r="$ns3" 'BEGIN { if (r == "-") print "-";
+            else if (w < 0.01) printf ">%.0fx", r / 0.01; else printf "%.0fx", r / w }')
+  printf '%-34s %9s %10s %11s %10s %9s %9s\n' "$label" "$wall" "$rss" "$events" "$per" "$ns3" "$ratio"
+}
+
+sizes="1000 10000 100000"
+floods="10000 20000 100000 1000000"
+if [ "${QUICK:-0}" = 1 ]; then sizes="1000 10000"; floods="10000 20000"; fi
+
+# Workload 2: handshake-echo, sequential (one at a time) and concurrent (1 ms apart).
+for n in $sizes; do
+  ns3=-; [ "$n" = 10000 ] && ns3=13.2
+  run "handshake-echo seq N=$n" "$n" "$ns3" handshake-echo.yaml \
+    --set apps.1.tcp_client.count="$n" --set apps.1.tcp_client.interval=100ms
+done
+for n in $sizes; do
+  ns3=-; [ "$n" = 10000 ] && ns3=17.9
+  run "handshake-echo conc N=$n" "$n" "$ns3" handshake-echo.yaml \
+    --set apps.1.tcp_client.count="$n" --set apps.1.tcp_client.interval=1ms
+done
+# Workload 3: lossy bulk, 100 MB, 1% loss.
+run "lossy-bulk 100MB 1%" 0 2.5 lossy-bulk.yaml
+# Workload 4: SYN flood, the legitimate client in the middle of it.
+for n in $floods; do
+  ns3=-; [ "$n" = 10000 ] && ns3=32.5; [ "$n" = 20000 ] && ns3=163
+  mid=$(awk -v n="$n" 'BEGIN { printf "%gs", n / 20000 }')
+  run "syn-flood N=$n" "$n" "$ns3" syn-flood.yaml --set apps.2.syn_flood.count="$n" --set apps.1.tcp_client.at="$mid"
+done
