@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/chart_outputs.hpp"
 #include "cli/commands.hpp"
@@ -40,12 +42,43 @@ struct DiagramJob {
   viz::DiagramOptions options;
 };
 
+// Ctrl-C (SIGINT) or kill (SIGTERM) during a simulated run: the handler only records the
+// signal; the next progress tick stops the simulation, no output is committed (every temporary
+// file is deleted) and run_command() raises the signal again, so the shell sees the usual
+// status. A signal handler can reach nothing else: this is the command's one global.
+volatile std::sig_atomic_t g_interrupt = 0;
+void record_interrupt(int sig) {
+  g_interrupt = sig;
+}
+
+// Installs record_interrupt() for SIGINT and SIGTERM while it lives.
+class InterruptGuard {
+ public:
+  InterruptGuard()
+      : old_int_(std::signal(SIGINT, record_interrupt)),
+        old_term_(std::signal(SIGTERM, record_interrupt)) {}
+  ~InterruptGuard() {
+    std::signal(SIGINT, old_int_);
+    std::signal(SIGTERM, old_term_);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  void (*old_int_)(int);
+  void (*old_term_)(int);
+};
+
 // Shows "virtual time, events, events/s" on a terminal for runs longer than a second.
 class Progress {
  public:
   Progress(Simulator& sim, bool enabled, double max_wall)
       : sim_(sim), enabled_(enabled), max_wall_(max_wall), start_(Clock::now()) {}
   void tick() {
+    if (g_interrupt != 0) {
+      sim_.stop();
+      return;
+    }
     double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
     if (max_wall_ > 0 && elapsed > max_wall_) {
       wall_exceeded_ = true;
@@ -89,6 +122,12 @@ viz::DiagramMeta diagram_meta(const Scenario& s) {
     m.links.push_back(std::move(line));
   }
   return m;
+}
+
+int interrupted(const RunArgs& args, ScenarioRun& run) {
+  std::cerr << fmt::format("netsim: {}: interrupted at virtual time {} s; no output was written\n",
+                           args.file, format_seconds(run.sim().now()));
+  return kExitBadInput;  // run_command() raises the signal again
 }
 
 int run_checked(const RunArgs& args) {
@@ -166,6 +205,9 @@ int run_checked(const RunArgs& args) {
     realtime = std::make_unique<realtime::RealtimeSession>(run);  // creates the TUN devices
     if (!args.quiet) std::cerr << realtime->banner() << std::flush;
   }
+  // A real-time session handles SIGINT/SIGTERM itself (it ends the run and writes outputs).
+  std::optional<InterruptGuard> interrupts;
+  if (!realtime) interrupts.emplace();
   try {
     if (realtime) {
       realtime->run();
@@ -191,11 +233,14 @@ int run_checked(const RunArgs& args) {
     return kExitBadInput;
   }
 
+  if (g_interrupt != 0) return interrupted(args, run);
+
   std::vector<ExpectVerdict> verdicts = run.evaluate();
   for (const auto& d : diagrams) {
     viz::render_diagram(memory.records, diagram_meta(sc), d.options, d.path);
   }
   render_charts(charts, memory.records, diagram_meta(sc));
+  if (g_interrupt != 0) return interrupted(args, run);  // during diagrams: commit nothing
   if (summary_file) {
     summary_file->stream() << run.summary_json(verdicts);
     summary_file->commit();
@@ -226,7 +271,13 @@ int run_checked(const RunArgs& args) {
 
 int run_command(const RunArgs& args) {
   try {
-    return run_checked(args);
+    int code = run_checked(args);
+    // Every output was discarded when run_checked() returned; now die of the signal.
+    if (int sig = g_interrupt; sig != 0) {
+      std::signal(sig, SIG_DFL);
+      std::raise(sig);
+    }
+    return code;
   } catch (const OutputPathError& e) {
     std::cerr << "netsim: " << e.what() << "\n";
     return kExitBadInput;

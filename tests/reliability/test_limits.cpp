@@ -138,6 +138,32 @@ TEST_CASE(
   CHECK(files_in(d / "out") == Files{});
 }
 
+TEST_CASE("Ctrl-C during a run leaves no output file, not even a temporary one") {
+  fs::path d = temp_dir("interrupt");
+  write_file(d / "flood.yaml", kLongFlood);
+  // The run takes many seconds; SIGINT arrives after one. Whether it lands while the file is
+  // loaded (default action) or while the simulation runs (handled), netsim dies of SIGINT
+  // (status 130 in the shell) and nothing is left in the output directory.
+  std::string cmd = "cd '" + d.string() + "' && { " + NETSIM_BINARY +
+                    " run flood.yaml -q -o out --events e.jsonl --pcap c.pcap --summary s.json "
+                    "2>err.txt & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo $?; }";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::array<char, 64> buf{};
+  std::string status;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
+    status.append(buf.data(), n);
+  pclose(p);
+  CHECK(status == "130\n");
+  CHECK(files_in(d / "out") == Files{});
+  std::string err = read_file(d / "err.txt");
+  if (!err.empty()) {
+    CHECK(err.rfind("netsim: flood.yaml: interrupted at virtual time ", 0) == 0);
+    CHECK(err.find(" s; no output was written\n") == err.size() - 26);
+  }
+}
+
 TEST_CASE("Scenario limits are errors naming the limit, reported before anything runs") {
   fs::path d = temp_dir("scenario-limits");
   write_file(d / "big.yaml", R"(name: too-big
