@@ -15,6 +15,11 @@
 #include "cli/commands.hpp"
 #include "scenarios/sweep/sweep.hpp"
 #include "sim/atomic_file.hpp"
+#ifdef NETSIM_HAVE_MPI
+#include <memory>
+
+#include "scenarios/sweep/sweep_mpi.hpp"
+#endif
 
 namespace netsim::cli {
 namespace {
@@ -61,7 +66,21 @@ int sweep_command(const SweepArgs& args) {
   bool tty = isatty(STDERR_FILENO) && std::getenv("CI") == nullptr && !args.quiet;
   if (tty) options.on_progress = draw_progress;
 
-  sweep::SweepResult result = sweep::run_sweep(text.str(), args.file, points, options);
+  sweep::SweepResult result;
+#ifdef NETSIM_HAVE_MPI
+  // Under mpirun every rank runs its share; only rank 0 prints and writes (docs/sweep.md).
+  std::unique_ptr<sweep::MpiSession> mpi;
+  if (sweep::launched_by_mpirun()) {
+    mpi = std::make_unique<sweep::MpiSession>();
+    options.on_progress = nullptr;
+    result = sweep::run_sweep_mpi(*mpi, text.str(), args.file, points, options);
+    if (mpi->rank() != 0) return result.load_errors.empty() ? kExitOk : kExitBadInput;
+  } else {
+    result = sweep::run_sweep(text.str(), args.file, points, options);
+  }
+#else
+  result = sweep::run_sweep(text.str(), args.file, points, options);
+#endif
   if (!result.load_errors.empty()) {
     std::cerr << result.load_errors;
     return kExitBadInput;

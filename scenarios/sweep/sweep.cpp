@@ -175,10 +175,10 @@ size_t SweepResult::failed_runs() const {
   return n;
 }
 
-SweepResult run_sweep(const std::string& scenario_text, const std::string& filename,
-                      const std::vector<SweepPoint>& points, const SweepOptions& options) {
-  SweepResult result;
-  // Validate each grid point once (its first seed) before spending time on any run.
+std::string validate_grid(const std::string& scenario_text, const std::string& filename,
+                          const std::vector<SweepPoint>& points) {
+  std::string errors;
+  // Each grid point once (its first seed), before spending time on any run.
   for (const auto& p : points) {
     if (p.seed != 1) continue;
     LoadResult loaded = load_scenario_text(scenario_text, filename, overrides_of(p));
@@ -186,10 +186,17 @@ SweepResult run_sweep(const std::string& scenario_text, const std::string& filen
       std::string where;
       for (const auto& [key, value] : p.params)
         where += fmt::format(" {}={}", key, value);
-      result.load_errors +=
+      errors +=
           fmt::format("with{}:\n{}", where.empty() ? " no --set" : where, loaded.error_text());
     }
   }
+  return errors;
+}
+
+SweepResult run_sweep(const std::string& scenario_text, const std::string& filename,
+                      const std::vector<SweepPoint>& points, const SweepOptions& options) {
+  SweepResult result;
+  result.load_errors = validate_grid(scenario_text, filename, points);
   if (!result.load_errors.empty()) return result;
 
   result.rows.resize(points.size());

@@ -61,6 +61,10 @@ struct SweepResult {
   size_t failed_runs() const;  // runs with an expectation failed or an error
 };
 
+// Loads every grid point (the first seed of each) and returns the errors, empty if all load.
+std::string validate_grid(const std::string& scenario_text, const std::string& filename,
+                          const std::vector<SweepPoint>& points);
+
 // Runs the scenario text once per point. Every grid point is loaded (and so validated) before
 // any run starts; if one fails, load_errors says which and why.
 SweepResult run_sweep(const std::string& scenario_text, const std::string& filename,

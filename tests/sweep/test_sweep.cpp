@@ -118,3 +118,22 @@ TEST_CASE("a sweep's CSV is byte-identical with one worker thread and with two")
   CHECK(a.rows[0].cells[0].value == "1%");
   CHECK(a.rows[5].cells[0].value == "5%");
 }
+
+#ifdef NETSIM_HAVE_MPI
+#include "scenarios/sweep/sweep_mpi.hpp"
+
+TEST_CASE("rows survive the encoding ranks send each other, commas and newlines included") {
+  SweepRow a;
+  a.cells = {{"links.0.loss", "gilbert(p=1%, r=50%)", false}, {"drops.loss", "0", true}};
+  a.expectations_failed = true;
+  SweepRow b;
+  b.error = "line one\nline two";
+  std::vector<SweepRow> back = decode_rows(encode_rows({a, b}));
+  REQUIRE(back.size() == 2);
+  CHECK(back[0].cells == a.cells);
+  CHECK(back[0].expectations_failed);
+  CHECK(back[1].cells.empty());
+  CHECK(back[1].error == "line one\nline two");
+  CHECK_THROWS_WITH(decode_rows(encode_rows({a}).substr(0, 20)), "sweep: truncated row data");
+}
+#endif
