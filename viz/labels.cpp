@@ -11,32 +11,32 @@
 namespace netsim::viz {
 
 void SeqBases::observe(const Packet& p) {
-  auto key = std::make_pair(p.src_addr(), p.dst_addr());
+  auto [it, added] = dirs_.try_emplace(std::make_pair(p.src_addr(), p.dst_addr()));
+  Direction& d = it->second;
   SeqNum end = p.tcp.seq + p.tcp.seq_len();
-  auto next = next_.find(key);
-  if (p.tcp.flags.syn() || next == next_.end() || end > next->second) next_[key] = end;
-  auto it = bases_.find(key);
+  if (p.tcp.flags.syn() || added || end > d.next) d.next = end;
   if (p.tcp.flags.syn()) {
     // A retransmitted SYN carries the same ISN; a different one is a new incarnation.
-    if (it == bases_.end() || !it->second.from_syn || it->second.isn != p.tcp.seq.raw()) {
-      bases_[key] = Base{p.tcp.seq.raw(), true};
+    if (added || !d.from_syn || d.isn != p.tcp.seq.raw()) {
+      d.isn = p.tcp.seq.raw();
+      d.from_syn = true;
     }
     return;
   }
-  if (it == bases_.end()) bases_[key] = Base{p.tcp.seq.raw(), false};
+  if (added) d.isn = p.tcp.seq.raw();
 }
 
 std::optional<uint32_t> SeqBases::base(SocketAddr src, SocketAddr dst) const {
-  auto it = bases_.find({src, dst});
-  if (it == bases_.end()) return std::nullopt;
+  auto it = dirs_.find({src, dst});
+  if (it == dirs_.end()) return std::nullopt;
   return it->second.isn;
 }
 
 bool SeqBases::behind(const Packet& p) const {
   const TcpFlags f = p.tcp.flags;
   if (!p.tcp.payload.empty() || f.syn() || f.fin() || f.rst()) return false;
-  auto it = next_.find({p.src_addr(), p.dst_addr()});
-  return it != next_.end() && p.tcp.seq < it->second;
+  auto it = dirs_.find({p.src_addr(), p.dst_addr()});
+  return it != dirs_.end() && p.tcp.seq < it->second.next;
 }
 
 namespace {

@@ -8,11 +8,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "sim/packet.hpp"
 #include "sim/time.hpp"
 #include "sim/trace.hpp"
+#include "viz/hash.hpp"
 
 namespace netsim::viz {
 
@@ -30,12 +32,13 @@ class SeqBases {
   bool behind(const Packet& p) const;
 
  private:
-  struct Base {
+  // One direction (src, dst): its base and the highest seq + len it sent.
+  struct Direction {
     uint32_t isn = 0;
     bool from_syn = false;
+    SeqNum next;
   };
-  std::map<std::pair<SocketAddr, SocketAddr>, Base> bases_;
-  std::map<std::pair<SocketAddr, SocketAddr>, SeqNum> next_;  // highest seq + len sent
+  std::unordered_map<std::pair<SocketAddr, SocketAddr>, Direction, detail::SocketPairHash> dirs_;
 };
 
 // "SYN seq=0", "SYN-ACK seq=0 ack=1", "ACK ack=1" ("ACK seq=13 ack=1" for a probe), "P. 1:14 (13)

@@ -70,14 +70,14 @@ const PacketRecord& ModelBuilder::packet_record(size_t i) const {
 // The records that end packet `send`'s life: arrivals at the receiving host (one per copy if
 // the network duplicated it) and drops anywhere. A drop by the receiving host right after an
 // arrival is the stack refusing what the network delivered: one end, not two.
-std::vector<ModelBuilder::End> ModelBuilder::ends_of(const PacketRecord& send) const {
-  std::vector<End> out;
-  if (send.packet.uid == 0) return out;
-  auto it = ix_.ends_of_uid.find(send.packet.uid);
-  if (it == ix_.ends_of_uid.end()) return out;
-  auto receiver = ix_.host_of(send.packet.dst);
+void ModelBuilder::ends_of(const PacketRecord& send, std::vector<End>& out) const {
+  out.clear();
+  if (send.packet.uid == 0) return;
+  auto ends = ix_.ends_of_uid(send.packet.uid);
+  if (ends.empty()) return;
+  const std::string* receiver = ix_.host_of(send.packet.dst);
   const std::string* arrived_at = nullptr;  // the host of an arrival not yet refused
-  for (size_t j : it->second) {
+  for (size_t j : ends) {
     const auto& end = packet_record(j);
     if (end.ev == PacketEvent::recv) {
       if (receiver && end.host != *receiver) continue;
@@ -90,16 +90,22 @@ std::vector<ModelBuilder::End> ModelBuilder::ends_of(const PacketRecord& send) c
       out.push_back({j, std::nullopt});
     }
   }
-  return out;
 }
 
+// Relative sequence numbers need every send seen in time order; only the drawn ones need a
+// label (drawn_ is in time order too).
 void ModelBuilder::label_packets() {
   SeqBases bases;
+  labels_.reserve(drawn_.size());
+  size_t next = 0;
   for (size_t i : ix_.order) {
     const auto* p = std::get_if<PacketRecord>(&records_[i]);
     if (!p || p->ev != PacketEvent::send) continue;
     bases.observe(p->packet);
-    labels_[i] = packet_label(p->packet, opt_.relative_seq ? &bases : nullptr);
+    if (next < drawn_.size() && drawn_[next] == i) {
+      labels_.push_back(packet_label(p->packet, opt_.relative_seq ? &bases : nullptr));
+      ++next;
+    }
   }
 }
 
@@ -109,7 +115,7 @@ void ModelBuilder::select_packets() {
     if (!p || p->ev != PacketEvent::send || !in_window(p->t)) continue;
     if (!conversation_selected(conv_key(p->packet.src_addr(), p->packet.dst_addr()))) continue;
     if (!opt_.hosts.empty()) {
-      auto receiver = ix_.host_of(p->packet.dst);
+      const std::string* receiver = ix_.host_of(p->packet.dst);
       if (!host_selected(p->host) && !(receiver && host_selected(*receiver))) continue;
     }
     selected_.push_back(i);
@@ -123,20 +129,30 @@ bool ModelBuilder::unowned(const ConvKey& key) const {
 
 size_t ModelBuilder::arrow_count(const std::vector<size_t>& sends) const {
   size_t n = 0;
-  for (size_t i : sends)
-    n += std::max<size_t>(1, ends_of(packet_record(i)).size());
+  std::vector<End> ends;
+  for (size_t i : sends) {
+    ends_of(packet_record(i), ends);
+    n += std::max<size_t>(1, ends.size());
+  }
   return n;
 }
 
 // A spoofed flood is thousands of one-packet conversations from sockets nobody owns; the
 // story is the legitimate connections beside it, so past the size limits those are folded.
 void ModelBuilder::fold_unowned() {
-  std::set<SocketAddr> endpoints;
+  // Only whether the endpoints fit matters: stop counting past the limit.
+  std::vector<SocketAddr> endpoints;
+  auto note = [&](SocketAddr a) {
+    if (std::find(endpoints.begin(), endpoints.end(), a) == endpoints.end()) {
+      endpoints.push_back(a);
+    }
+  };
   for (size_t i : selected_) {
-    endpoints.insert(packet_record(i).packet.src_addr());
-    endpoints.insert(packet_record(i).packet.dst_addr());
+    note(packet_record(i).packet.src_addr());
+    note(packet_record(i).packet.dst_addr());
+    if (endpoints.size() > kMaxLifelines) break;
   }
-  if (arrow_count(selected_) <= opt_.max_arrows && endpoints.size() <= kMaxLifelines) {
+  if (endpoints.size() <= kMaxLifelines && arrow_count(selected_) <= opt_.max_arrows) {
     drawn_ = selected_;
     return;
   }
@@ -185,8 +201,9 @@ std::string ModelBuilder::arrow_tooltip(const PacketRecord& send, const PacketRe
 }
 
 void ModelBuilder::add_arrows() {
-  if (arrow_count(drawn_) > opt_.max_arrows) refuse(arrow_count(drawn_));
-  for (size_t i : drawn_) {
+  std::vector<End> ends;
+  for (size_t k = 0; k < drawn_.size(); ++k) {
+    size_t i = drawn_[k];
     const auto& send = packet_record(i);
     const Packet& p = send.packet;
     PacketArrow base;
@@ -194,17 +211,17 @@ void ModelBuilder::add_arrows() {
     base.to = lifeline_for(p.dst_addr());
     base.sent = send.t;
     base.retransmission = p.retransmission;
-    base.label = labels_.at(i);
+    base.label = labels_[k];
     base.uid = p.uid;
     base.order = i;
-    auto ends = ends_of(send);
+    ends_of(send, ends);
     if (ends.empty()) {
       base.fate = ArrowFate::in_flight;
       base.tooltip = arrow_tooltip(send, nullptr, nullptr);
       model_.arrows.push_back(std::move(base));
       continue;
     }
-    auto receiver = ix_.host_of(p.dst);
+    const std::string* receiver = ix_.host_of(p.dst);
     bool arrived_once = false;
     for (const End& e : ends) {
       const auto& end = packet_record(e.record);
@@ -269,9 +286,10 @@ void ModelBuilder::add_title() {
 }
 
 DiagramModel ModelBuilder::build() {
-  label_packets();
   select_packets();
   fold_unowned();
+  if (size_t n = arrow_count(drawn_); n > opt_.max_arrows) refuse(n);
+  label_packets();
   add_arrows();
   add_bands();
   add_marks();

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_set>
 #include <vector>
 
 #include "viz/model.hpp"
@@ -32,7 +33,8 @@ class ModelBuilder {
     size_t record;
     std::optional<size_t> then_dropped;
   };
-  std::vector<End> ends_of(const PacketRecord& send) const;
+  // Fills `out` (cleared first), so a loop over a million sends reuses one buffer.
+  void ends_of(const PacketRecord& send, std::vector<End>& out) const;
   size_t arrow_count(const std::vector<size_t>& sends) const;
   size_t lifeline_for(SocketAddr a);
   std::optional<size_t> existing_lifeline(SocketAddr a) const;
@@ -62,17 +64,18 @@ class ModelBuilder {
   const DiagramOptions& opt_;
   TraceIndex ix_;
   std::optional<std::set<ConvKey>> conv_filter_;
-  std::map<size_t, std::string> labels_;  // send record index -> label
-  std::vector<size_t> selected_;          // send records passing the filters
-  std::vector<size_t> drawn_;             // ... drawn as arrows
-  std::vector<size_t> folded_;            // ... folded into bands
-  std::set<ConvKey> folded_convs_;
+  std::vector<size_t> selected_;     // send records passing the filters
+  std::vector<size_t> drawn_;        // ... drawn as arrows
+  std::vector<std::string> labels_;  // ... and their labels, labels_[k] for drawn_[k]
+  std::vector<size_t> folded_;       // ... folded into bands
+  std::unordered_set<ConvKey, SocketPairHash> folded_convs_;
   std::map<SocketAddr, size_t> lifeline_of_;
   DiagramModel model_;
 
   // For timer intervals: when each (src, dst, seq, retransmission) was first sent, which seq a
   // (src, dst, time, retransmission) send carried, the previous firing of each timer, and
-  // when each socket entered TIME_WAIT.
+  // when each socket entered TIME_WAIT. Only sends of sockets with retransmission timers in
+  // the trace are kept: a flood's million SYNs have none.
   struct SendKey {
     SocketAddr src, dst;
     int64_t key;  // seq or time in ns

@@ -8,10 +8,14 @@
 
 namespace netsim::viz::detail {
 
-std::optional<std::string> TraceIndex::host_of(Ipv4Addr a) const {
+const std::string* TraceIndex::host_of(Ipv4Addr a) const {
   auto it = host_of_addr.find(a.value);
-  if (it == host_of_addr.end()) return std::nullopt;
-  return it->second;
+  return it == host_of_addr.end() ? nullptr : &it->second;
+}
+
+std::span<const size_t> TraceIndex::ends_of_uid(uint64_t uid) const {
+  auto [lo, hi] = std::equal_range(end_uids.begin(), end_uids.end(), uid);
+  return {end_records.data() + (lo - end_uids.begin()), static_cast<size_t>(hi - lo)};
 }
 
 namespace {
@@ -19,61 +23,100 @@ bool zero(SocketAddr a) {
   return a.addr.value == 0 && a.port == 0;
 }
 
-// Sockets are what state, timer and app records describe: they name the host owning the
-// local address and the application owning the socket.
-void note_socket(TraceIndex& ix, const std::string& host, SocketAddr local, SocketAddr remote,
-                 const std::string& app, bool traced_state) {
-  if (local.addr.value != 0 && !host.empty()) ix.host_of_addr.emplace(local.addr.value, host);
-  if (!host.empty()) ix.hosts.insert(host);
-  if (traced_state && local.port != 0) ix.sockets.insert(local);
-  if (app.empty() || local.port == 0) return;
-  ix.app_of.emplace(local, app);
-  if (zero(remote)) {
-    ix.listeners_of_app[app].insert(local);
-  } else {
-    ix.convs_of_app[app].insert(conv_key(local, remote));
-  }
-}
+// One pass over the records in time order. Packet records repeat a few host names a million
+// times: `last_host` spares the ordered set most of those lookups.
+class Indexer {
+ public:
+  explicit Indexer(TraceIndex& ix) : ix_(ix) {}
 
-void index_record(TraceIndex& ix, const TraceRecord& r, size_t i) {
-  if (const auto* p = std::get_if<PacketRecord>(&r)) {
-    ix.hosts.insert(p->host);
-    if (p->ev == PacketEvent::send) {
-      // The sender's node owns the source address (or forges it: a flooder's spoofed range).
-      ix.host_of_addr.emplace(p->packet.src.value, p->host);
-      ix.initiator.emplace(conv_key(p->packet.src_addr(), p->packet.dst_addr()),
-                           p->packet.src_addr());
-    } else {
-      ix.ends_of_uid[p->packet.uid].push_back(i);
-    }
-  } else if (const auto* s = std::get_if<StateRecord>(&r)) {
-    note_socket(ix, s->host, s->local, s->remote, s->app, true);
-  } else if (const auto* t = std::get_if<TimerRecord>(&r)) {
-    note_socket(ix, t->host, t->local, t->remote, t->app, true);
-  } else if (const auto* a = std::get_if<AppRecord>(&r)) {
-    note_socket(ix, a->host, a->local, a->remote, a->app, false);
-    if (a->what == AppWhat::listen && a->local.port != 0) {
-      ix.listeners_of_app[a->app].insert(a->local);
+  void record(const TraceRecord& r, size_t i) {
+    if (const auto* p = std::get_if<PacketRecord>(&r)) {
+      note_host(p->host);
+      if (p->ev == PacketEvent::send) {
+        // The sender's node owns the source address (or forges it: a flooder's spoofed range).
+        ix_.host_of_addr.try_emplace(p->packet.src.value, p->host);
+        ix_.initiator.try_emplace(conv_key(p->packet.src_addr(), p->packet.dst_addr()),
+                                  p->packet.src_addr());
+      } else {
+        ends_.emplace_back(p->packet.uid, i);
+      }
+    } else if (const auto* s = std::get_if<StateRecord>(&r)) {
+      socket(s->host, s->local, s->remote, s->app, true);
+    } else if (const auto* t = std::get_if<TimerRecord>(&r)) {
+      socket(t->host, t->local, t->remote, t->app, true);
+    } else if (const auto* a = std::get_if<AppRecord>(&r)) {
+      socket(a->host, a->local, a->remote, a->app, false);
+      if (a->what == AppWhat::listen && a->local.port != 0) {
+        ix_.listeners_of_app[a->app].insert(a->local);
+      }
     }
   }
-}
+
+  void finish() {
+    // Stable: each packet's ends stay in time order.
+    std::stable_sort(ends_.begin(), ends_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    ix_.end_uids.reserve(ends_.size());
+    ix_.end_records.reserve(ends_.size());
+    for (const auto& [uid, record] : ends_) {
+      ix_.end_uids.push_back(uid);
+      ix_.end_records.push_back(record);
+    }
+  }
+
+ private:
+  void note_host(const std::string& host) {
+    if (seen_host_ && host == last_host_) return;
+    ix_.hosts.insert(host);
+    last_host_ = host;
+    seen_host_ = true;
+  }
+
+  // Sockets are what state, timer and app records describe: they name the host owning the
+  // local address and the application owning the socket.
+  void socket(const std::string& host, SocketAddr local, SocketAddr remote, const std::string& app,
+              bool traced_state) {
+    if (local.addr.value != 0 && !host.empty())
+      ix_.host_of_addr.try_emplace(local.addr.value, host);
+    if (!host.empty()) note_host(host);
+    if (traced_state && local.port != 0) ix_.sockets.insert(local);
+    if (app.empty() || local.port == 0) return;
+    ix_.app_of.try_emplace(local, app);
+    if (zero(remote)) {
+      ix_.listeners_of_app[app].insert(local);
+    } else {
+      ix_.convs_of_app[app].insert(conv_key(local, remote));
+    }
+  }
+
+  TraceIndex& ix_;
+  std::string last_host_;
+  bool seen_host_ = false;
+  std::vector<std::pair<uint64_t, size_t>> ends_;
+};
 }  // namespace
 
 TraceIndex build_index(const std::vector<TraceRecord>& records) {
   TraceIndex ix;
+  std::vector<Instant> times(records.size());
+  for (size_t i = 0; i < records.size(); ++i)
+    times[i] = record_time(records[i]);
   ix.order.resize(records.size());
   for (size_t i = 0; i < records.size(); ++i)
     ix.order[i] = i;
   // Sinks see records in time order already; sorting again (stably) makes a merged or
   // hand-built record list safe too.
-  std::stable_sort(ix.order.begin(), ix.order.end(), [&](size_t a, size_t b) {
-    return record_time(records[a]) < record_time(records[b]);
-  });
+  if (!std::is_sorted(times.begin(), times.end())) {
+    std::stable_sort(ix.order.begin(), ix.order.end(),
+                     [&](size_t a, size_t b) { return times[a] < times[b]; });
+  }
+  Indexer indexer(ix);
   for (size_t i : ix.order)
-    index_record(ix, records[i], i);
+    indexer.record(records[i], i);
+  indexer.finish();
   if (!ix.order.empty()) {
-    ix.first = record_time(records[ix.order.front()]);
-    ix.last = record_time(records[ix.order.back()]);
+    ix.first = times[ix.order.front()];
+    ix.last = times[ix.order.back()];
   }
   return ix;
 }

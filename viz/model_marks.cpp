@@ -14,20 +14,19 @@ bool zero(SocketAddr a) {
   return a.addr.value == 0 && a.port == 0;
 }
 
-// The textbook's names for what a packet is, used to count folded packets.
-std::string packet_kind(const Packet& p) {
-  const TcpFlags f = p.tcp.flags;
-  if (f.syn()) return f.ack() ? "SYN-ACK" : "SYN";
-  if (f.rst()) return "RST";
-  if (f.fin()) return "FIN";
-  if (!p.tcp.payload.empty()) return "data";
-  return f.ack() ? "ACK" : "packet";
-}
+// The textbook's names for what a packet is, used to count folded packets, in the order a
+// band lists them.
+enum Kind : size_t { kSyn, kSynAck, kAck, kData, kFin, kRst, kOther, kKinds };
+constexpr const char* kKindNames[kKinds] = {"SYN", "SYN-ACK", "ACK",   "data",
+                                            "FIN", "RST",     "packet"};
 
-int kind_rank(const std::string& k) {
-  static const std::vector<std::string> order{"SYN", "SYN-ACK", "ACK", "data", "FIN", "RST"};
-  auto it = std::find(order.begin(), order.end(), k);
-  return static_cast<int>(it - order.begin());
+Kind packet_kind(const Packet& p) {
+  const TcpFlags f = p.tcp.flags;
+  if (f.syn()) return f.ack() ? kSynAck : kSyn;
+  if (f.rst()) return kRst;
+  if (f.fin()) return kFin;
+  if (!p.tcp.payload.empty()) return kData;
+  return f.ack() ? kAck : kOther;
 }
 
 // The smallest prefix holding every address between lo and hi: "198.51.100.0/24".
@@ -43,14 +42,17 @@ std::string covering_prefix(uint32_t lo, uint32_t hi) {
 struct KindCount {
   uint64_t sent = 0, dropped = 0;
   std::set<std::string> reasons;
+  // The last drop's reason, to skip formatting a reason already in `reasons`.
+  const PacketRecord* last_drop = nullptr;
 };
 
 struct BandAcc {
   uint32_t lo = ~uint32_t{0}, hi = 0;
   std::set<std::string> hosts;
-  std::set<ConvKey> convs;
+  const std::string* last_host = nullptr;  // already in `hosts`
+  uint64_t convs = 0;
   Instant first = Instant::max(), last = Instant::zero();
-  std::map<std::pair<bool, std::string>, KindCount> kinds;  // (from initiator?, kind)
+  KindCount kinds[2][kKinds];  // [from initiator?][kind]
   uint64_t packets = 0;
 };
 }  // namespace
@@ -63,29 +65,41 @@ std::optional<size_t> ModelBuilder::existing_lifeline(SocketAddr a) const {
 
 void ModelBuilder::add_bands() {
   std::map<SocketAddr, BandAcc> by_target;
+  folded_convs_.reserve(folded_.size());
+  std::vector<End> ends;
   for (size_t i : folded_) {
     const auto& send = packet_record(i);
     const Packet& p = send.packet;
     ConvKey key = conv_key(p.src_addr(), p.dst_addr());
-    folded_convs_.insert(key);
+    bool new_conv = folded_convs_.insert(key).second;
     SocketAddr init = ix_.initiator.at(key);
     SocketAddr target = key.first == init ? key.second : key.first;
     BandAcc& b = by_target[target];
     b.lo = std::min(b.lo, init.addr.value);
     b.hi = std::max(b.hi, init.addr.value);
-    if (auto h = ix_.host_of(init.addr)) b.hosts.insert(*h);
-    b.convs.insert(key);
+    const std::string* h = ix_.host_of(init.addr);
+    if (h && h != b.last_host) {
+      b.hosts.insert(*h);
+      b.last_host = h;
+    }
+    // A conversation's target is a function of its key, so it is new to this band too.
+    if (new_conv) ++b.convs;
     b.first = std::min(b.first, send.t);
     b.last = std::max(b.last, send.t);
-    KindCount& k = b.kinds[{p.src_addr() == init, packet_kind(p)}];
+    KindCount& k = b.kinds[p.src_addr() == init][packet_kind(p)];
     ++k.sent;
     ++b.packets;
-    for (const End& e : ends_of(send)) {
+    ends_of(send, ends);
+    for (const End& e : ends) {
       const auto& end = packet_record(e.then_dropped.value_or(e.record));
       b.last = std::max(b.last, end.t);
       if (end.ev == PacketEvent::drop) {
         ++k.dropped;
-        k.reasons.insert(drop_reason_text(end.reason, end.detail));
+        if (!k.last_drop || k.last_drop->reason != end.reason ||
+            k.last_drop->detail != end.detail) {
+          k.reasons.insert(drop_reason_text(end.reason, end.detail));
+        }
+        k.last_drop = &end;
       }
     }
   }
@@ -102,27 +116,26 @@ void ModelBuilder::add_bands() {
     band.first = b.first;
     band.last = b.last;
     band.packets = b.packets;
-    std::vector<std::pair<std::pair<bool, std::string>, KindCount>> kinds(b.kinds.begin(),
-                                                                          b.kinds.end());
-    std::stable_sort(kinds.begin(), kinds.end(), [](const auto& x, const auto& y) {
-      if (x.first.first != y.first.first) return x.first.first;  // the flood's side first
-      return kind_rank(x.first.second) < kind_rank(y.first.second);
-    });
-    for (const auto& [what, k] : kinds) {
-      std::string line =
-          what.first
-              ? fmt::format("× {} {} from {}", group_thousands(k.sent), what.second, agg.address)
-              : fmt::format("× {} {} back", group_thousands(k.sent), what.second);
-      if (k.dropped > 0) {
-        line += fmt::format(", {} lost", group_thousands(k.dropped));
-        if (k.reasons.size() == 1) line += " (" + *k.reasons.begin() + ")";
+    // The flood's side first, then the kinds in handshake order.
+    for (bool from_initiator : {true, false}) {
+      for (size_t kind = 0; kind < kKinds; ++kind) {
+        const KindCount& k = b.kinds[from_initiator][kind];
+        if (k.sent == 0) continue;
+        std::string line =
+            from_initiator ? fmt::format("× {} {} from {}", group_thousands(k.sent),
+                                         kKindNames[kind], agg.address)
+                           : fmt::format("× {} {} back", group_thousands(k.sent), kKindNames[kind]);
+        if (k.dropped > 0) {
+          line += fmt::format(", {} lost", group_thousands(k.dropped));
+          if (k.reasons.size() == 1) line += " (" + *k.reasons.begin() + ")";
+        }
+        band.lines.push_back(line);
       }
-      band.lines.push_back(line);
     }
     band.tooltip = fmt::format(
         "{} conversations from sockets no application owns (spoofed sources), {} packets "
         "from {} to {}; filter by connection to see them one by one",
-        group_thousands(b.convs.size()), group_thousands(b.packets), format_time(b.first),
+        group_thousands(b.convs), group_thousands(b.packets), format_time(b.first),
         format_time(b.last));
     model_.bands.push_back(std::move(band));
   }
@@ -239,14 +252,25 @@ void ModelBuilder::add_fault_mark(const FaultRecord& f, size_t order) {
 }
 
 void ModelBuilder::add_marks() {
-  for (size_t i : ix_.order) {
-    if (const auto* p = std::get_if<PacketRecord>(&records_[i]); p && p->ev == PacketEvent::send) {
-      const Packet& pk = p->packet;
-      sent_at_.emplace(SendKey{pk.src_addr(), pk.dst_addr(), pk.tcp.seq.raw(), pk.retransmission},
-                       p->t);
-      seq_sent_.emplace(SendKey{pk.src_addr(), pk.dst_addr(), p->t.ns(), pk.retransmission},
-                        pk.tcp.seq.raw());
+  // timer_interval looks up the sends of sockets whose retransmission timers fired.
+  std::unordered_set<ConvKey, SocketPairHash> retransmitting;
+  for (const TraceRecord& r : records_) {
+    const auto* t = std::get_if<TimerRecord>(&r);
+    if (t && t->attempt > 0 &&
+        (t->timer == TimerKind::rto || t->timer == TimerKind::syn ||
+         t->timer == TimerKind::synack)) {
+      retransmitting.insert({t->local, t->remote});
     }
+  }
+  for (size_t i : retransmitting.empty() ? std::span<const size_t>{} : ix_.order) {
+    const auto* p = std::get_if<PacketRecord>(&records_[i]);
+    if (!p || p->ev != PacketEvent::send) continue;
+    const Packet& pk = p->packet;
+    if (!retransmitting.contains({pk.src_addr(), pk.dst_addr()})) continue;
+    sent_at_.try_emplace(SendKey{pk.src_addr(), pk.dst_addr(), pk.tcp.seq.raw(), pk.retransmission},
+                         p->t);
+    seq_sent_.try_emplace(SendKey{pk.src_addr(), pk.dst_addr(), p->t.ns(), pk.retransmission},
+                          pk.tcp.seq.raw());
   }
   for (size_t i : ix_.order) {
     const TraceRecord& r = records_[i];
