@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs the issue-7 benchmark workloads (bench/scenarios/*.yaml) with `/usr/bin/time -v` and
 # prints a table: wall time, peak RSS, events, µs per connection and the ratio to ns-3.
-# The ns-3 column is the figure the issue measured on this machine (ns-3 3.37, default
-# scheduler); the ns-3 programs themselves are not written yet (docs/performance.md).
+# The ns-3 columns: measured in the same run (alternately with netsim) where an ns-3 program
+# exists (bench/ns3/*.cc, built when libns3-dev is installed: src "run"), otherwise the figure
+# the issue measured on this machine (ns-3 3.37: src "issue").
 #
 #   bench/run_side_by_side.sh [NETSIM_BINARY]     default: build-release/cli/netsim
 #   QUICK=1 bench/run_side_by_side.sh              skip the 100k and 1M sizes
@@ -17,25 +18,57 @@ netsim=${1:-$here/../build-release/cli/netsim}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-printf '%-34s %9s %10s %11s %10s %9s %9s\n' workload wall_s peak_MiB events us/conn ns3_s speedup
-# run LABEL N NS3_SECONDS SCENARIO --set ...: one row.
+# ns-3 programs: linked against its module libraries directly (Debian's ns3-core.pc names a
+# libgsl.so that only libgsl-dev provides).
+ns3_build=${NS3_BUILD:-$here/../build-ns3}
+have_ns3=0
+if [ -f /usr/include/ns3/core-module.h ]; then
+  mkdir -p "$ns3_build"
+  for src in "$here"/ns3/*.cc; do
+    bin=$ns3_build/$(basename "$src" .cc)
+    [ "$bin" -nt "$src" ] || g++ -O2 -std=c++17 -o "$bin" "$src" -lns3-core -lns3-network \
+      -lns3-internet -lns3-point-to-point -lns3-applications
+  done
+  have_ns3=1
+fi
+
+# measure CMD...: sets wall (s) and rss (MiB) from /usr/bin/time -v.
+measure() {
+  /usr/bin/time -v -o "$tmp/time" "$@" >"$tmp/out" 2>&1 || return 1
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0;
+           for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$tmp/time")
+  rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$tmp/time")
+}
+
+printf '%-34s %9s %10s %11s %10s %9s %9s %9s %6s\n' workload wall_s peak_MiB events us/conn \
+  ns3_s ns3_MiB speedup src
+# run LABEL N NS3 SCENARIO --set ...: one row. NS3 is the issue's ns-3 seconds, "-", or
+# "prog:NAME" to run bench/ns3/NAME.cc just before netsim (the two alternate).
 run() {
   label=$1 n=$2 ns3=$3 file=$4
   shift 4
-  if ! /usr/bin/time -v -o "$tmp/time" "$netsim" run "$here/scenarios/$file" -q \
-      --summary "$tmp/summary.json" "$@" >"$tmp/out" 2>&1; then
+  ns3_rss=- src=issue
+  [ "$ns3" = - ] && src=-
+  case $ns3 in prog:*)
+    prog=${ns3#prog:}
+    ns3=-
+    src=-
+    if [ $have_ns3 = 1 ]; then
+      if measure "$ns3_build/$prog"; then ns3=$wall ns3_rss=$rss src=run; fi
+    fi
+    ;;
+  esac
+  if ! measure "$netsim" run "$here/scenarios/$file" -q --summary "$tmp/summary.json" "$@"; then
     printf '%-34s %s\n' "$label" "FAILED: $(head -c 300 "$tmp/out")"
     failed=1
     return 0
   fi
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0;
-           for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$tmp/time")
-  rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$tmp/time")
   events=$(grep -m1 '"events"' "$tmp/summary.json" | tr -dc '0-9')
   per=$(awk -v w="$wall" -v n="$n" 'BEGIN { if (n > 0) printf "%.1f", w * 1e6 / n; else print "-" }')
   ratio=$(awk -v w="$wall" -v r="$ns3" 'BEGIN { if (r == "-") print "-";
             else if (w < 0.01) printf ">%.0fx", r / 0.01; else printf "%.0fx", r / w }')
-  printf '%-34s %9s %10s %11s %10s %9s %9s\n' "$label" "$wall" "$rss" "$events" "$per" "$ns3" "$ratio"
+  printf '%-34s %9s %10s %11s %10s %9s %9s %9s %6s\n' "$label" "$wall" "$rss" "$events" "$per" \
+    "$ns3" "$ns3_rss" "$ratio" "$src"
 }
 
 failed=0
@@ -57,7 +90,11 @@ for n in $sizes; do
     --set apps.1.tcp_client.count="$n" --set apps.1.tcp_client.interval=2500us
 done
 # Workload 3: lossy bulk, 100 MB, 1% loss.
-run "lossy-bulk 100MB 1%" 0 2.5 lossy-bulk.yaml
+if [ $have_ns3 = 1 ]; then
+  run "lossy-bulk 100MB 1%" 0 prog:lossy_bulk lossy-bulk.yaml
+else
+  run "lossy-bulk 100MB 1%" 0 2.5 lossy-bulk.yaml
+fi
 # Workload 4: SYN flood, the legitimate client in the middle of it.
 for n in $floods; do
   ns3=-; [ "$n" = 10000 ] && ns3=32.5; [ "$n" = 20000 ] && ns3=163
