@@ -131,6 +131,9 @@ int interrupted(const RunArgs& args, ScenarioRun& run) {
 }
 
 int run_checked(const RunArgs& args) {
+  // From before any output file exists until every one is committed or discarded. A real-time
+  // session installs its own handlers while it runs (it ends the run and writes outputs).
+  InterruptGuard interrupts;
   std::vector<std::string> sets = args.sets;
   if (args.seed) sets.push_back(fmt::format("seed={}", *args.seed));
   LoadResult loaded = load_scenario_file(args.file, sets);
@@ -205,9 +208,6 @@ int run_checked(const RunArgs& args) {
     realtime = std::make_unique<realtime::RealtimeSession>(run);  // creates the TUN devices
     if (!args.quiet) std::cerr << realtime->banner() << std::flush;
   }
-  // A real-time session handles SIGINT/SIGTERM itself (it ends the run and writes outputs).
-  std::optional<InterruptGuard> interrupts;
-  if (!realtime) interrupts.emplace();
   try {
     if (realtime) {
       realtime->run();

@@ -109,33 +109,39 @@ LinkId Network::add_link(NodeId a, NodeId b, LinkParams a_to_b, LinkParams b_to_
   return id;
 }
 
-// Breadth-first search from every node. Neighbours are visited in link creation order and a
-// node keeps the first hop of whichever node discovered it first, so ties between equally short
+// Routing tables are built per source node on first use (routes_from()): the full table of a
+// topology at the scenario limits (10,000 hosts and 10,000 routers) would be 20,000^2 entries,
+// 3.2 GB, before the first packet, while only the nodes that forward packets need theirs.
+void Network::compute_routes() {
+  next_hop_.assign(nodes_.size(), {});
+  routes_valid_ = true;
+}
+
+// Breadth-first search from `src`. Neighbours are visited in link creation order and a node
+// keeps the first hop of whichever node discovered it first, so ties between equally short
 // paths always resolve to the earliest-created links. Hosts are endpoints: a path may pass
 // through routers only.
-void Network::compute_routes() {
+const std::vector<std::optional<LinkId>>& Network::routes_from(NodeId src) {
+  if (!routes_valid_) compute_routes();
+  auto& hops = next_hop_[src];
+  if (!hops.empty()) return hops;
   size_t n = nodes_.size();
-  next_hop_.assign(n, std::vector<std::optional<LinkId>>(n));
-  std::vector<NodeId> frontier;
-  std::vector<bool> seen;
-  for (NodeId src = 0; src < n; ++src) {
-    auto& hops = next_hop_[src];
-    seen.assign(n, false);
-    seen[src] = true;
-    frontier.assign(1, src);
-    for (size_t head = 0; head < frontier.size(); ++head) {
-      NodeId u = frontier[head];
-      if (u != src && nodes_[u].kind == Node::Kind::host) continue;
-      for (LinkId l : nodes_[u].links) {
-        NodeId v = links_[l]->other(u);
-        if (seen[v]) continue;
-        seen[v] = true;
-        hops[v] = u == src ? l : *hops[u];
-        frontier.push_back(v);
-      }
+  hops.resize(n);
+  std::vector<bool> seen(n, false);
+  seen[src] = true;
+  std::vector<NodeId> frontier{src};
+  for (size_t head = 0; head < frontier.size(); ++head) {
+    NodeId u = frontier[head];
+    if (u != src && nodes_[u].kind == Node::Kind::host) continue;
+    for (LinkId l : nodes_[u].links) {
+      NodeId v = links_[l]->other(u);
+      if (seen[v]) continue;
+      seen[v] = true;
+      hops[v] = u == src ? l : *hops[u];
+      frontier.push_back(v);
     }
   }
-  routes_valid_ = true;
+  return hops;
 }
 
 void Network::set_receiver(NodeId host, Receiver rx) {
@@ -256,7 +262,6 @@ void Network::apply_faults_and_route(NodeId from, Packet p) {
 }
 
 void Network::forward(NodeId at, Packet p) {
-  if (!routes_valid_) compute_routes();
   auto owner = owner_of(p.dst);
   if (!owner) {
     drop(at, p, DropReason::no_route,
@@ -269,7 +274,7 @@ void Network::forward(NodeId at, Packet p) {
                      [this, at, p = std::move(p)]() mutable { arrive(at, std::move(p)); });
     return;
   }
-  std::optional<LinkId> hop = next_hop_[at][*owner];
+  std::optional<LinkId> hop = routes_from(at)[*owner];
   if (!hop) {
     drop(at, p, DropReason::no_route, [&] {
       return fmt::format("no route from {} to {}", nodes_[at].name, nodes_[*owner].name);

@@ -62,9 +62,10 @@ class Network {
   NodeId add_host(std::string name, std::vector<Ipv4Addr> addresses);
   NodeId add_router(std::string name);
   LinkId add_link(NodeId a, NodeId b, LinkParams a_to_b, LinkParams b_to_a);
-  // Computes routes: fewest hops, ties broken by link creation order; paths transit routers
-  // only (a host never forwards). Static: a link going down does not reroute. Call after the
-  // topology is complete; if a node or link is added later, the next packet recomputes them.
+  // Routes: fewest hops, ties broken by link creation order; paths transit routers only (a
+  // host never forwards). Static: a link going down does not reroute. Call after the topology
+  // is complete; each node's table is then built when it first forwards a packet, and adding a
+  // node or link later makes the next packet rebuild them.
   void compute_routes();
 
   // The demux hook: a host's stack receives every packet addressed to one of its addresses.
@@ -102,6 +103,8 @@ class Network {
   void drop(NodeId at, const Packet& p, DropReason r, Detail&& detail);
   std::string link_name(const Link& l) const;
   void forward(NodeId at, Packet p);  // route from `at` toward p.dst
+  // next_hop_[src], computed on first use.
+  const std::vector<std::optional<LinkId>>& routes_from(NodeId src);
   void transmit(NodeId from, LinkId l, Packet p);
   void arrive(NodeId at, Packet p);
   void apply_faults_and_route(NodeId from, Packet p);
@@ -111,7 +114,8 @@ class Network {
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<Receiver> receivers_;
   std::unordered_map<uint32_t, NodeId> address_owner_;
-  // next_hop_[node][dest node] = link to take, or no value
+  // next_hop_[node][dest node] = link to take, or no value; a node's row is empty until
+  // routes_from() first needs it.
   std::vector<std::vector<std::optional<LinkId>>> next_hop_;
   bool routes_valid_ = false;
   struct FaultState {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "scenarios/runner/expectation_probe.hpp"
@@ -59,12 +60,28 @@ Payload generated_bytes(int64_t n) {
   return Payload(std::move(v));
 }
 
-Payload payload_of(const DataSpec& d) {
+// The filler of every `size` payload is one buffer, generated once at the largest size any app
+// asks for and shared as slices: byte i does not depend on the total, so a prefix equals what
+// generated_bytes() of the smaller size gives. 10,000 apps sending 1 GiB then cost 1 GiB, not
+// 10 TiB (issue 8, resource bounds).
+Payload shared_filler(const Scenario& s) {
+  int64_t largest = 0;
+  for (const auto& a : s.apps) {
+    if (const auto* sv = a.server(); sv && sv->reply.kind == DataSpec::Kind::size) {
+      largest = std::max(largest, sv->reply.bytes);
+    } else if (const auto* cl = a.client(); cl && cl->send.kind == DataSpec::Kind::size) {
+      largest = std::max(largest, cl->send.bytes);
+    }
+  }
+  return generated_bytes(largest);
+}
+
+Payload payload_of(const DataSpec& d, const Payload& filler) {
   switch (d.kind) {
     case DataSpec::Kind::text:
       return Payload::from_string(d.text);
     case DataSpec::Kind::size:
-      return generated_bytes(d.bytes);
+      return filler.slice(0, static_cast<size_t>(d.bytes));
     case DataSpec::Kind::none:
     case DataSpec::Kind::echo:
       return {};
@@ -149,6 +166,7 @@ void ScenarioRun::build_topology() {
 }
 
 void ScenarioRun::build_apps() {
+  const Payload filler = shared_filler(scenario_);
   for (const auto& a : scenario_.apps) {
     if (const auto* sv = a.server()) {
       apps::TcpServerConfig c;
@@ -158,7 +176,7 @@ void ScenarioRun::build_apps() {
       c.reply = sv->reply.kind == DataSpec::Kind::echo   ? apps::ServerReply::echo
                 : sv->reply.kind == DataSpec::Kind::none ? apps::ServerReply::none
                                                          : apps::ServerReply::fixed;
-      c.reply_data = payload_of(sv->reply);
+      c.reply_data = payload_of(sv->reply, filler);
       c.accept = sv->accept;
       c.close = server_close(sv->close.kind);
       c.close_at = sv->close.at;
@@ -169,7 +187,7 @@ void ScenarioRun::build_apps() {
       c.remote = SocketAddr{cl->connect.address, cl->connect.port};
       if (cl->port != 0) c.local_port = cl->port;
       c.at = cl->at;
-      c.data = payload_of(cl->send);
+      c.data = payload_of(cl->send, filler);
       c.close = client_close(cl->close.kind);
       c.close_at = cl->close.at;
       c.shutdown = cl->shutdown;
