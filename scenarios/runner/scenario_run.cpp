@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "scenarios/runner/expectation_probe.hpp"
@@ -51,11 +52,16 @@ namespace {
 
 // Deterministic filler for `send: 1MB`: printable, so traces and diagrams stay readable, and
 // position-dependent, so a misordered reassembly cannot go unnoticed.
+// Byte i is kAlphabet[(i + i / 36) % 36]: block b of 36 bytes is the alphabet rotated by b, so
+// it is copied from a doubled alphabet instead of computed byte by byte (100 MB in ~20 ms).
 Payload generated_bytes(int64_t n) {
-  static constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  static constexpr std::string_view kDoubled =
+      "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789";
+  constexpr size_t kBlock = kDoubled.size() / 2;
   std::vector<uint8_t> v(static_cast<size_t>(n));
-  for (size_t i = 0; i < v.size(); ++i) {
-    v[i] = static_cast<uint8_t>(kAlphabet[(i + i / kAlphabet.size()) % kAlphabet.size()]);
+  for (size_t start = 0, b = 0; start < v.size(); start += kBlock, ++b) {
+    size_t len = std::min(kBlock, v.size() - start);
+    std::memcpy(v.data() + start, kDoubled.data() + b % kBlock, len);
   }
   return Payload(std::move(v));
 }

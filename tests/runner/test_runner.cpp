@@ -146,3 +146,22 @@ apps:
   CHECK(a.network().drops(DropReason::loss) > 0);
   CHECK(a.report("sink")->connections.at(0).bytes_received == 200'000);
 }
+
+TEST_CASE("generated send data is the documented position-dependent alphabet pattern") {
+  Scenario s = load(R"(
+hosts: {client: 10.0.0.1, server: 10.0.0.2}
+links: [{between: [client, server], delay: 1ms}]
+apps:
+  - tcp_server: {name: sink, on: server, port: 80}
+  - tcp_client: {name: up, on: client, connect: server:80, send: 1000B, close: after_send}
+)");
+  ScenarioRun run(s);
+  run.run();
+  const std::string& got = run.report("sink")->connections.at(0).received;
+  REQUIRE(got.size() == 1000);
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("byte " << i);
+    REQUIRE(got[i] == alphabet[(i + i / 36) % 36]);
+  }
+}
