@@ -7,6 +7,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "scenarios/loader/reader.hpp"
@@ -26,9 +28,10 @@ void read_direction_overrides(Reader& r, const MapView& m, const std::string& a,
                               const std::string& b, LinkPatch& a_to_b, LinkPatch& b_to_a);
 bool is_direction_key(std::string_view key);
 // `between: [a, b]` naming two different known nodes; nullopt after reporting otherwise.
-std::optional<std::pair<std::string, std::string>> read_node_pair(Reader& r, const YAML::Node& n,
-                                                                  const std::string& path,
-                                                                  const Scenario& sc);
+// `nodes`, when given, holds every host and router name (read_links() checks 100,000 links).
+std::optional<std::pair<std::string, std::string>> read_node_pair(
+    Reader& r, const YAML::Node& n, const std::string& path, const Scenario& sc,
+    const std::unordered_set<std::string_view>* nodes = nullptr);
 
 // Names: every host (and router) name, for "did you mean".
 std::vector<std::string> host_names(const Scenario& sc);

@@ -1,0 +1,75 @@
+// Memory a scenario costs before its first event, for files within every limit (issue 8,
+// resource bounds). Regression tests for two findings: routing tables for every node pair
+// (20,000 nodes cost 3.2 GB) and one filler buffer per sized send (10,000 apps sending 1 GiB
+// would have cost 10 TiB). Heap figures come from glibc's mallinfo2(); under AddressSanitizer,
+// which has its own allocator, they read zero and these tests check only that the build works.
+#include <malloc.h>
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include <fmt/format.h>
+
+#include "scenarios/loader/loader.hpp"
+#include "scenarios/runner/scenario_run.hpp"
+
+using namespace netsim;
+
+namespace {
+
+size_t heap_in_use() {
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+Scenario load(const std::string& text) {
+  LoadResult r = load_scenario_text(text, "bounds.yaml");
+  INFO(r.error_text());
+  REQUIRE(r.ok());
+  return std::move(*r.scenario);
+}
+
+constexpr size_t kMiB = size_t{1} << 20;
+
+}  // namespace
+
+TEST_CASE("A topology of 4000 nodes is built without a routing table for every pair") {
+  // 2000 hosts, each on its own router, the routers in a chain: a full table would be
+  // 4000 x 4000 entries (128 MiB); tables are built only for nodes that forward packets.
+  std::string text = "name: wide\nhosts:\n";
+  for (int i = 0; i < 2000; ++i)
+    text += fmt::format("  h{}: 10.1.{}.{}\n", i, i / 256, i % 256);
+  text += "routers: [";
+  for (int i = 0; i < 2000; ++i)
+    text += fmt::format("{}r{}", i == 0 ? "" : ", ", i);
+  text += "]\nlinks:\n";
+  for (int i = 0; i < 2000; ++i)
+    text += fmt::format("  - {{between: [h{}, r{}], delay: 1ms}}\n", i, i);
+  for (int i = 0; i + 1 < 2000; ++i)
+    text += fmt::format("  - {{between: [r{}, r{}], delay: 1ms}}\n", i, i + 1);
+  text +=
+      "apps:\n  - tcp_server: {name: web, on: h1, port: 80}\n"
+      "  - tcp_client: {name: c, on: h0, connect: h1:80}\n";
+  Scenario sc = load(text);
+  size_t before = heap_in_use();
+  ScenarioRun run(sc);
+  run.run();
+  CHECK(heap_in_use() - before < 32 * kMiB);
+  // The one connection (h0 - r0 - r1 - h1) completed.
+  REQUIRE(run.report("c") != nullptr);
+  CHECK(run.report("c")->connections.at(0).connected_at.has_value());
+}
+
+TEST_CASE("Twenty apps sending 16 MiB each share one 16 MiB buffer") {
+  std::string text =
+      "name: senders\nhosts: {a: 10.0.0.1, b: 10.0.0.2}\n"
+      "links: [{between: [a, b], delay: 1ms}]\napps:\n"
+      "  - tcp_server: {name: web, on: b, port: 80, reply: 16MiB}\n";
+  for (int i = 0; i < 20; ++i)
+    text += fmt::format("  - tcp_client: {{name: c{}, on: a, connect: b:80, send: 16MiB}}\n", i);
+  text += "  - tcp_client: {name: small, on: a, connect: b:80, send: 100B}\n";
+  Scenario sc = load(text);
+  size_t before = heap_in_use();
+  ScenarioRun run(sc);
+  CHECK(heap_in_use() - before < 3 * 16 * kMiB);
+}
