@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <memory>
+#include <mutex>
 
 #include "viz/emitters.hpp"
 #include "viz/labels.hpp"
@@ -303,21 +304,37 @@ void draw_title(GvGraph& g, const DiagramLayout& L) {
   }
 }
 
+// Graphviz 2.43's pango text-layout plugin keeps a static pointer to the last font name it
+// measured (plugin/pango/gvtextlayout_pango.c, `static char *fontname`), and that name lives in
+// the GVC's font table: freeing a context and rendering again with another reads freed memory
+// (AddressSanitizer catches it on the second diagram of a run). So one context serves every
+// render of the process and is never freed; Graphviz is not thread-safe, hence the lock.
+struct SharedGvc {
+  std::mutex lock;
+  GVC_t* gvc = gvContext();
+};
+SharedGvc& shared_gvc() {
+  static SharedGvc* shared = new SharedGvc;  // never destroyed: see above
+  return *shared;
+}
+
 std::string render(GvGraph& graph, DiagramFormat format) {
   const char* device = format == DiagramFormat::svg   ? "svg"
                        : format == DiagramFormat::png ? "png:cairo"
                                                       : "pdf:cairo";
-  std::unique_ptr<GVC_t, int (*)(GVC_t*)> gvc(gvContext(), gvFreeContext);
+  SharedGvc& shared = shared_gvc();
+  std::lock_guard<std::mutex> hold(shared.lock);
+  GVC_t* gvc = shared.gvc;
   if (!gvc) throw DiagramError("Graphviz could not start (gvContext failed)");
-  if (gvLayout(gvc.get(), graph.get(), "nop2") != 0) {
+  if (gvLayout(gvc, graph.get(), "nop2") != 0) {
     throw DiagramError("Graphviz could not lay out the diagram (layout engine nop2)");
   }
   char* data = nullptr;
   unsigned int length = 0;
-  int rc = gvRenderData(gvc.get(), graph.get(), device, &data, &length);
+  int rc = gvRenderData(gvc, graph.get(), device, &data, &length);
   std::string out = rc == 0 && data ? std::string(data, length) : std::string{};
   if (data) gvFreeRenderData(data);
-  gvFreeLayout(gvc.get(), graph.get());
+  gvFreeLayout(gvc, graph.get());
   if (rc != 0 || out.empty()) {
     throw DiagramError(fmt::format(
         "Graphviz could not render {} (is its cairo plugin installed? try .svg)", device));
