@@ -44,7 +44,8 @@ void exchange(Instant now, Stack& a, Stack& b, Outbox& out) {
   Stack* src = &a;
   while (!out.packets.empty()) {
     next.clear();
-    for (const Packet& p : out.packets) dst->on_packet(now, p, next);
+    for (const Packet& p : out.packets)
+      dst->on_packet(now, p, next);
     std::swap(out, next);
     std::swap(dst, src);
   }
@@ -130,10 +131,11 @@ void bench_hosts(int n) {
   }
   sim.run_until(sim.now() + Duration::milliseconds(1));
   size_t after = heap_in_use();
-  std::printf("hosts: %zu ESTABLISHED pairs through TcpHost: %.0f bytes per connection end "
-              "(stack + host bookkeeping + armed timers)\n",
-              server.stack().connection_count(),
-              static_cast<double>(after - before) / 2.0 / static_cast<double>(n));
+  std::printf(
+      "hosts: %zu ESTABLISHED pairs through TcpHost: %.0f bytes per connection end "
+      "(stack + host bookkeeping + armed timers)\n",
+      server.stack().connection_count(),
+      static_cast<double>(after - before) / 2.0 / static_cast<double>(n));
 }
 
 }  // namespace

@@ -44,9 +44,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--diagram", run.diagrams, "diagram (.svg .png .pdf .mmd .txt); repeatable");
   run_cmd->add_option("--summary", run.summary, "summary JSON file");
   run_cmd->add_option("--timeline", run.timelines, "connection-state timeline (.svg .png)");
-  run_cmd->add_option("--plot", run.plots,
-                      "time-series plot (.svg .png), KIND one of syn_queue, accept_queue, "
-                      "established, drops, cwnd; repeatable")
+  run_cmd
+      ->add_option("--plot", run.plots,
+                   "time-series plot (.svg .png), KIND one of syn_queue, accept_queue, "
+                   "established, drops, cwnd; repeatable")
       ->type_name("KIND=FILE");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors and failed expectations");
   run_cmd->add_option("--max-events", run.max_events, "stop with an error after N events");

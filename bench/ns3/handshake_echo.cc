@@ -26,7 +26,9 @@ void ServerRecv(Ptr<Socket> s) {
   }
 }
 
-void ServerPeerClosed(Ptr<Socket> s) { s->Close(); }  // the client's FIN: close too
+void ServerPeerClosed(Ptr<Socket> s) {
+  s->Close();
+}  // the client's FIN: close too
 
 void ServerAccept(Ptr<Socket> s, const Address&) {
   s->SetRecvCallback(MakeCallback(&ServerRecv));

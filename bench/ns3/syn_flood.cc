@@ -30,7 +30,9 @@ void SendSyn(Ptr<Socket> raw, Ipv4Address server, uint32_t i) {
 }
 
 void Accept(Ptr<Socket>, const Address&) {}
-void Connected(Ptr<Socket>) { g_connected = true; }
+void Connected(Ptr<Socket>) {
+  g_connected = true;
+}
 void Failed(Ptr<Socket>) {}
 
 void StartClient(Ptr<Node> node, Address server) {

@@ -41,11 +41,11 @@ struct ConnContext {
 
 // Facts a listener learned in the handshake, handed to a passively opened connection.
 struct Handshake {
-  SeqNum iss;                  // our SYN-ACK's sequence number
-  SeqNum irs;                  // the peer's SYN sequence number
-  uint16_t peer_mss = 536;     // TCP_MSS_DEFAULT when the SYN carried no MSS option
-  uint16_t peer_window = 0;    // window field of the segment that completed the handshake
-  bool synack_retransmitted = false;  // then the first data RTO is rto_fallback (RFC 6298 5.7)
+  SeqNum iss;                          // our SYN-ACK's sequence number
+  SeqNum irs;                          // the peer's SYN sequence number
+  uint16_t peer_mss = 536;             // TCP_MSS_DEFAULT when the SYN carried no MSS option
+  uint16_t peer_window = 0;            // window field of the segment that completed the handshake
+  bool synack_retransmitted = false;   // then the first data RTO is rto_fallback (RFC 6298 5.7)
   std::optional<Duration> rtt_sample;  // SYN-ACK to ACK time when not retransmitted (Karn)
 };
 
