@@ -206,14 +206,11 @@ std::optional<std::string> read_diagram_file(Reader& r, const YAML::Node& n,
   return s;
 }
 
-void read_diagram_entry(Reader& r, const YAML::Node& n, const std::string& path, Scenario& sc) {
-  if (!expect_map(r, n, path, "a map with file and optional connection, from, to")) return;
-  MapView m(r, n, path, {"file", "connection", "from", "to"});
-  DiagramOutput d;
-  d.pos = r.pos(n);
-  if (m.require("file", "the diagram file, like alice.svg")) {
-    d.file = read_diagram_file(r, *m.get("file"), m.path("file")).value_or("");
-  }
+// The `connection`, `from` and `to` keys shared by diagrams, timelines and plots: an app
+// name (with "did you mean") and a time window whose end is not before its start.
+void read_view_filter(Reader& r, MapView& m, const Scenario& sc,
+                      std::optional<std::string>& connection, std::optional<Duration>& from,
+                      std::optional<Duration>& to) {
   if (auto v = m.get("connection")) {
     if (auto name = read_string(r, *v, m.path("connection"), "an app name")) {
       if (!sc.find_app(*name)) {
@@ -223,16 +220,27 @@ void read_diagram_entry(Reader& r, const YAML::Node& n, const std::string& path,
         r.error(*v, m.path("connection"),
                 fmt::format("unknown app {}{}", quoted(*name), suggestion_suffix(*name, names)));
       }
-      d.connection = *name;
+      connection = *name;
     }
   }
-  if (auto v = m.get("from")) d.from = read_duration(r, *v, m.path("from"), Zero::allowed);
-  if (auto v = m.get("to")) d.to = read_duration(r, *v, m.path("to"), Zero::allowed);
-  if (d.from && d.to && *d.from > *d.to) {
+  if (auto v = m.get("from")) from = read_duration(r, *v, m.path("from"), Zero::allowed);
+  if (auto v = m.get("to")) to = read_duration(r, *v, m.path("to"), Zero::allowed);
+  if (from && to && *from > *to) {
     r.error(*m.get("to"), m.path("to"),
-            fmt::format("expected a time after from ({}), found {}", format_duration(*d.from),
-                        format_duration(*d.to)));
+            fmt::format("expected a time after from ({}), found {}", format_duration(*from),
+                        format_duration(*to)));
   }
+}
+
+void read_diagram_entry(Reader& r, const YAML::Node& n, const std::string& path, Scenario& sc) {
+  if (!expect_map(r, n, path, "a map with file and optional connection, from, to")) return;
+  MapView m(r, n, path, {"file", "connection", "from", "to"});
+  DiagramOutput d;
+  d.pos = r.pos(n);
+  if (m.require("file", "the diagram file, like alice.svg")) {
+    d.file = read_diagram_file(r, *m.get("file"), m.path("file")).value_or("");
+  }
+  read_view_filter(r, m, sc, d.connection, d.from, d.to);
   sc.outputs.diagrams.push_back(std::move(d));
 }
 
@@ -279,25 +287,7 @@ std::optional<ChartOutput> read_chart_entry(Reader& r, const YAML::Node& n, cons
     auto kinds = plot_kind_names();
     if (auto i = read_choice(r, *m.get("kind"), m.path("kind"), kinds, false)) c.kind = kinds[*i];
   }
-  if (auto v = m.get("connection")) {
-    if (auto name = read_string(r, *v, m.path("connection"), "an app name")) {
-      if (!sc.find_app(*name)) {
-        std::vector<std::string> names;
-        for (const auto& a : sc.apps)
-          names.push_back(a.name());
-        r.error(*v, m.path("connection"),
-                fmt::format("unknown app {}{}", quoted(*name), suggestion_suffix(*name, names)));
-      }
-      c.connection = *name;
-    }
-  }
-  if (auto v = m.get("from")) c.from = read_duration(r, *v, m.path("from"), Zero::allowed);
-  if (auto v = m.get("to")) c.to = read_duration(r, *v, m.path("to"), Zero::allowed);
-  if (c.from && c.to && *c.from > *c.to) {
-    r.error(*m.get("to"), m.path("to"),
-            fmt::format("expected a time after from ({}), found {}", format_duration(*c.from),
-                        format_duration(*c.to)));
-  }
+  read_view_filter(r, m, sc, c.connection, c.from, c.to);
   return c;
 }
 
