@@ -46,7 +46,7 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
   snd_una = snd_nxt = hs.iss + 1;
   irs = hs.irs;
   rcv_nxt = rcv_wup = irs + 1;
-  rcv_adv = rcv_nxt + prof().synack_window;  // what the SYN-ACK offered
+  rcv_adv = rcv_nxt + prof().synack_window_offered();  // what the SYN-ACK offered
   set_peer_mss(hs.peer_mss);
   snd_wnd = max_snd_wnd = hs.peer_window;
   snd_wl1 = irs + 1;

@@ -253,7 +253,7 @@ std::optional<PassiveOpen> ListenTable::on_request_segment(Instant now, const Co
   // RFC 793 SYN-RECEIVED acceptability; an unacceptable segment gets an ACK
   // (tcp_v4_reqsk_send_ack(): seq = ISS + 1, ack = RCV.NXT), rate limited, never for a RST.
   SeqNum rcv_nxt = r.irs + 1;
-  if (!in_window(s.seq, s.seq + s.seq_len(), rcv_nxt, rcv_nxt + profile_.synack_window)) {
+  if (!in_window(s.seq, s.seq + s.seq_len(), rcv_nxt, rcv_nxt + profile_.synack_window_offered())) {
     if ((flg & TcpFlags::RST) == 0 && !oow_rate_limited(now, r, s)) {
       Packet ack = synack(key, r.iss + 1, r.irs);
       ack.tcp.flags = TcpFlags(TcpFlags::ACK);
@@ -457,7 +457,7 @@ Packet ListenTable::synack(const ConnKey& key, SeqNum iss, SeqNum irs) const {
   p.tcp.seq = iss;
   p.tcp.ack = irs + 1;
   p.tcp.flags = TcpFlags(TcpFlags::SYN | TcpFlags::ACK);
-  p.tcp.window = profile_.synack_window;
+  p.tcp.window = profile_.synack_window_offered();
   // Our own MSS (tcp_mss_clamp(dst_metric_advmss())), not the client's: each side announces
   // what it can receive. No window scale, SACK or timestamps are modelled.
   p.tcp.options.mss = profile_.mss;

@@ -50,6 +50,12 @@ struct Profile {
   CongestionAlgo congestion = CongestionAlgo::newreno;
   uint32_t initial_cwnd = 10;  // TCP_INIT_CWND segments
 
+  // The window a SYN-ACK offers: synack_window, never more than the receive buffer holds, as
+  // tcp_select_initial_window() bounds it by the receive space (the SYN's: syn_window()).
+  uint16_t synack_window_offered() const {
+    return static_cast<uint16_t>(synack_window < rcv_buffer ? synack_window : rcv_buffer);
+  }
+
   static Profile linux_default() { return Profile{}; }
   // RFC values: TIME_WAIT = 2*MSL with MSL 2 min; SYN give-up after >= 3 min (RFC 1122
   // 4.2.3.5); RTO min 1 s (RFC 6298 2.4); no SYN cookies, no linear SYN timeouts.
