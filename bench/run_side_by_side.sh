@@ -7,13 +7,17 @@
 #
 #   bench/run_side_by_side.sh [NETSIM_BINARY]     default: build-release/cli/netsim
 #   QUICK=1 bench/run_side_by_side.sh              skip the 100k and 1M sizes
+#   ONLY=hold bench/run_side_by_side.sh            only the hold-model rows (no netsim CLI needed)
+#
+# The hold-model rows (workload 1) run bench_hold, found next to the netsim binary
+# ($(dirname NETSIM)/../bench/bench_hold: the same build tree) or at $BENCH_HOLD.
 #
 # Build netsim in Release first: cmake -B build-release -DCMAKE_BUILD_TYPE=Release &&
 # cmake --build build-release --target netsim -j2
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 netsim=${1:-$here/../build-release/cli/netsim}
-[ -x "$netsim" ] || { echo "run_side_by_side.sh: no netsim binary at $netsim" >&2; exit 2; }
+[ "${ONLY:-}" = hold ] || [ -x "$netsim" ] || { echo "run_side_by_side.sh: no netsim binary at $netsim" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "run_side_by_side.sh: needs /usr/bin/time (apt install time)" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -73,10 +77,55 @@ run() {
     "$ns3" "$ns3_rss" "$ratio" "$src"
 }
 
+# hold_row LABEL N E ISSUE_S: workload 1, the hold model: bench/ns3/hold.cc, then bench_hold,
+# with --n=N --events=E; both print "... executed=E run_s=S events_per_s=R". ISSUE_S is the
+# issue's ns-3 seconds or "-", used when ns-3 is not installed. The extra last column is the
+# run loop's rate (Simulator::Run / Simulator::run only), netsim/ns-3 in M events/s.
+hold_row() {
+  label=$1 n=$2 e=$3 ns3=$4
+  ns3_rss=- ns3_rate=- src=issue
+  if [ "$ns3" = - ]; then src=-; else ns3_rate=$(awk -v e="$e" -v s="$ns3" 'BEGIN { printf "%.2f", e / s / 1e6 }'); fi
+  if [ $have_ns3 = 1 ]; then
+    ns3=- ns3_rate=- src=-
+    if measure "$ns3_build/hold" --n="$n" --events="$e"; then
+      ns3=$wall ns3_rss=$rss src=run ns3_rate=$(mrate)
+    fi
+  fi
+  if [ ! -x "$bench_hold" ]; then
+    printf '%-34s %s\n' "$label" "skipped: no bench_hold at $bench_hold (build target bench_hold or set BENCH_HOLD)"
+    return 0
+  fi
+  if ! measure "$bench_hold" --n="$n" --events="$e"; then
+    printf '%-34s %s\n' "$label" "FAILED: $(head -c 300 "$tmp/out")"
+    failed=1
+    return 0
+  fi
+  events=$(sed -n 's/.* executed=\([0-9]*\).*/\1/p' "$tmp/out")
+  ratio=$(awk -v w="$wall" -v r="$ns3" 'BEGIN { if (r == "-") print "-";
+            else if (w < 0.01) printf ">%.0fx", r / 0.01; else printf "%.1fx", r / w }')
+  printf '%-34s %9s %10s %11s %10s %9s %9s %9s %6s  Mev/s %s/%s\n' "$label" "$wall" "$rss" \
+    "$events" - "$ns3" "$ns3_rss" "$ratio" "$src" "$(mrate)" "$ns3_rate"
+}
+# mrate: the events_per_s of the last measured program, in M events/s.
+mrate() {
+  sed -n 's/.* events_per_s=\([0-9]*\).*/\1/p' "$tmp/out" | awk '{ printf "%.2f", $1 / 1e6 }'
+}
+
 failed=0
 sizes="1000 10000 100000"
 floods="10000 20000 100000 1000000"
-if [ "${QUICK:-0}" = 1 ]; then sizes="1000 10000"; floods="10000 20000"; fi
+holds="1000 100000 1000000"
+if [ "${QUICK:-0}" = 1 ]; then sizes="1000 10000"; floods="10000 20000"; holds="1000 100000"; fi
+
+# Workload 1: the hold model, N pending events, 5M executed (issue: ns-3 ~1.0 M events/s at
+# N = 1e5 with its default scheduler, so 5.0 s).
+bench_hold=${BENCH_HOLD:-$(dirname "$netsim")/../bench/bench_hold}
+for n in $holds; do
+  issue=-; [ "$n" = 100000 ] && issue=5.0
+  hold_row "hold N=$(awk -v n="$n" 'BEGIN { printf "1e%d", log(n) / log(10) + 0.5 }') E=5e6" \
+    "$n" 5000000 "$issue"
+done
+if [ "${ONLY:-}" = hold ]; then exit $failed; fi
 
 # Workload 2: handshake-echo, sequential (one at a time) and concurrent (2.5 ms apart, ~24 in
 # flight). Closer than 60 s / 28,232 ephemeral ports = 2.1 ms, the client's TIME_WAITs would use
