@@ -173,7 +173,7 @@ void ListenTable::create_request(Instant now, Listener& l, const ConnKey& key, c
   // req->timeout = tcp_timeout_init() (1 s).
   ++l.qlen;
   ++l.young;
-  arm(l, key, it->second, now + profile_.rto_initial);
+  arm(l, key, it->second, now, profile_.rto_initial);
   ++counters_.synack_sent;
   out.packets.push_back(synack(key, r.iss, r.irs));
   note_state(key, State::listen, State::syn_received, "rcv SYN", out);
@@ -239,7 +239,7 @@ std::optional<PassiveOpen> ListenTable::on_request_segment(Instant now, const Co
   if (s.seq == r.irs && flg == TcpFlags::SYN) {
     if (!oow_rate_limited(now, r, s)) {
       retransmit_synack(key, r, out);
-      arm(l, key, r, now + backoff(profile_.rto_initial, r.num_timeout, profile_.rto_max));
+      arm(l, key, r, now, backoff(profile_.rto_initial, r.num_timeout, profile_.rto_max));
       out.touched.push_back(l.id);
     }
     return std::nullopt;
@@ -314,11 +314,46 @@ std::optional<PassiveOpen> ListenTable::on_final_ack(Instant now, Listener& l, c
 
 // --- Request timers ---------------------------------------------------------------------------
 
-void ListenTable::arm(Listener& l, const ConnKey& key, Request& r, Instant deadline) {
-  if (r.timer_seq != kUnarmed) l.timers.erase(RequestTimer{r.deadline, r.timer_seq, key});
-  r.deadline = deadline;
+void ListenTable::arm(Listener& l, const ConnKey& key, Request& r, Instant now, Duration delay) {
+  disarm(l, r);
   r.timer_seq = next_timer_seq_++;
-  l.timers.insert(RequestTimer{deadline, r.timer_seq, key});
+  std::vector<RequestTimers::Fifo>& fifos = l.timers.fifos;
+  auto fifo = std::find_if(fifos.begin(), fifos.end(),
+                           [delay](const RequestTimers::Fifo& f) { return f.delay == delay; });
+  if (fifo == fifos.end()) fifo = fifos.insert(fifos.end(), RequestTimers::Fifo{delay, {}});
+  fifo->entries.push_back(RequestTimer{now + delay, r.timer_seq, key});
+  ++l.timers.live;
+  earliest_timer(l);  // the old entry may have been a head
+}
+
+void ListenTable::disarm(Listener& l, Request& r) {
+  if (r.timer_seq == kUnarmed) return;
+  r.timer_seq = kUnarmed;  // its entry is dead from now on
+  --l.timers.live;
+}
+
+bool ListenTable::timer_live(const RequestTimer& t) const {
+  auto it = requests_.find(t.key);
+  return it != requests_.end() && it->second.timer_seq == t.seq;
+}
+
+const RequestTimer* ListenTable::earliest_timer(Listener& l) {
+  const RequestTimer* best = nullptr;
+  for (RequestTimers::Fifo& f : l.timers.fifos) {
+    while (!f.entries.empty() && !timer_live(f.entries.front()))
+      f.entries.pop_front();
+    if (!f.entries.empty() && (best == nullptr || f.entries.front() < *best))
+      best = &f.entries.front();
+  }
+  return best;
+}
+
+std::optional<Instant> RequestTimers::next_deadline() const {
+  std::optional<Instant> best;
+  for (const Fifo& f : fifos)
+    if (!f.entries.empty() && (!best || f.entries.front().deadline < *best))
+      best = f.entries.front().deadline;
+  return best;
 }
 
 int ListenTable::max_synack_retries(const Listener& l) const {
@@ -327,8 +362,10 @@ int ListenTable::max_synack_retries(const Listener& l) const {
 }
 
 void ListenTable::on_timer(Instant now, Listener& l, Outbox& out) {
-  while (!l.timers.empty() && l.timers.begin()->deadline <= now) {
-    ConnKey key = l.timers.begin()->key;
+  // Deadline order, ties in arming order: the order one ordered set of all timers gave.
+  for (const RequestTimer* t = earliest_timer(l); t != nullptr && t->deadline <= now;
+       t = earliest_timer(l)) {
+    ConnKey key = t->key;
     expire_request(now, l, key, requests_.at(key), out);
   }
   out.touched.push_back(l.id);
@@ -369,7 +406,7 @@ void ListenTable::expire_request(Instant now, Listener& l, const ConnKey& key, R
                            format_duration(timeout)),
                out);
   }
-  arm(l, key, r, now + timeout);
+  arm(l, key, r, now, timeout);
 }
 
 void ListenTable::retransmit_synack(const ConnKey& key, Request& r, Outbox& out) {
@@ -382,20 +419,20 @@ void ListenTable::retransmit_synack(const ConnKey& key, Request& r, Outbox& out)
 }
 
 std::optional<Instant> ListenTable::next_deadline(const Listener& l) {
-  if (l.timers.empty()) return std::nullopt;
-  return l.timers.begin()->deadline;
+  return l.timers.next_deadline();  // exact: every FIFO head is live
 }
 
 void ListenTable::remove_request(Listener& l, const ConnKey& key, std::string_view cause,
                                  Outbox& out) {
   auto it = requests_.find(key);
   Request& r = it->second;
-  l.timers.erase(RequestTimer{r.deadline, r.timer_seq, key});
+  disarm(l, r);
   // reqsk_queue_removed(): a request whose timer never fired was still young.
   if (r.num_timeout == 0) --l.young;
   --l.qlen;
   if (!cause.empty()) note_state(key, State::syn_received, State::closed, cause, out);
   requests_.erase(it);
+  earliest_timer(l);
   note_counter(l, "syn_queue", l.qlen, out);
   out.touched.push_back(l.id);
 }
@@ -429,7 +466,13 @@ std::vector<SocketId> ListenTable::close(SocketId id, Outbox& out) {
   // Requests die with their listener without a word (reqsk_timer_handler() and
   // tcp_v4_rcv() drop requests of a listener that left LISTEN); a later ACK meets a closed
   // port and gets a reset. Deadline order keeps the trace deterministic.
-  for (const RequestTimer& t : l.timers) {
+  std::vector<RequestTimer> live;
+  live.reserve(l.timers.live);
+  for (const RequestTimers::Fifo& f : l.timers.fifos)
+    for (const RequestTimer& t : f.entries)
+      if (timer_live(t)) live.push_back(t);
+  std::sort(live.begin(), live.end());
+  for (const RequestTimer& t : live) {
     note_state(t.key, State::syn_received, State::closed, "listener closed", out);
     requests_.erase(t.key);
   }

@@ -8,7 +8,6 @@
 #include <deque>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,8 +30,7 @@ struct Request {
   SeqNum iss;                           // our SYN-ACK's sequence number
   SeqNum irs;                           // the client's SYN sequence number
   Instant synack_sent;                  // first SYN-ACK: RTT sample if never retransmitted
-  Instant deadline;                     // next SYN-ACK timer expiry
-  uint64_t timer_seq = UINT64_MAX;      // tie-break in the listener's timer set; MAX: unarmed
+  uint64_t timer_seq = UINT64_MAX;      // the live entry in the listener's timer FIFOs
   std::optional<Instant> last_oow_ack;  // tcp_oow_rate_limited() state
   uint16_t peer_mss = 536;              // TCP_MSS_DEFAULT when the SYN had no MSS option
   uint8_t num_timeout = 0;              // timer expiries so far (drives the backoff)
@@ -42,11 +40,31 @@ struct Request {
 
 struct RequestTimer {
   Instant deadline;
-  uint64_t seq = 0;
+  uint64_t seq = 0;  // arming order: breaks ties between equal deadlines
   ConnKey key;
   bool operator<(const RequestTimer& o) const {
     return deadline < o.deadline || (deadline == o.deadline && seq < o.seq);
   }
+};
+
+// The SYN-ACK timers of one listener. A request is always armed at now + a delay that depends
+// only on its retransmission count (reqsk_timeout(): TCP_TIMEOUT_INIT << num_timeout, capped),
+// and `now` never goes back, so the entries armed with one delay are already in deadline order:
+// one FIFO per delay gives O(1) arming and expiry, where one ordered set cost O(log n) with a
+// cache miss per level (a 1M-SYN flood keeps ~630k requests). Re-arming or removing a request
+// leaves its old entry behind; an entry is live only while its seq is the request's timer_seq,
+// and dead entries are dropped when they reach the head of their FIFO (every FIFO head is live
+// after each operation, so next_deadline() is exact).
+struct RequestTimers {
+  struct Fifo {
+    Duration delay;
+    std::deque<RequestTimer> entries;
+  };
+  std::vector<Fifo> fifos;  // a handful: one per distinct delay (1, 2, 4, ... s)
+  size_t live = 0;          // armed requests
+
+  bool empty() const { return live == 0; }
+  std::optional<Instant> next_deadline() const;
 };
 
 struct Listener {
@@ -57,7 +75,7 @@ struct Listener {
   uint32_t qlen = 0;   // requests in the SYN queue
   uint32_t young = 0;  // requests whose timer has not fired yet (reqsk_queue_len_young())
   std::deque<SocketId> accept_queue;
-  std::set<RequestTimer> timers;         // every request of this listener, by deadline
+  RequestTimers timers;                  // every request of this listener, by deadline
   std::optional<Instant> last_overflow;  // tcp_synq_overflow(): last cookie sent
 };
 
@@ -121,7 +139,12 @@ class ListenTable {
   void create_request(Instant now, Listener& l, const ConnKey& key, const Segment& syn,
                       Outbox& out);
   void remove_request(Listener& l, const ConnKey& key, std::string_view cause, Outbox& out);
-  void arm(Listener& l, const ConnKey& key, Request& r, Instant deadline);
+  // Arms (or re-arms) the request's SYN-ACK timer at now + delay.
+  void arm(Listener& l, const ConnKey& key, Request& r, Instant now, Duration delay);
+  void disarm(Listener& l, Request& r);
+  // Drops dead entries from the heads of the FIFOs; the earliest live entry, if any.
+  const RequestTimer* earliest_timer(Listener& l);
+  bool timer_live(const RequestTimer& t) const;
   void expire_request(Instant now, Listener& l, const ConnKey& key, Request& r, Outbox& out);
   int max_synack_retries(const Listener& l) const;
   void retransmit_synack(const ConnKey& key, Request& r, Outbox& out);
