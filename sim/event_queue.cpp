@@ -126,7 +126,7 @@ void EventQueue::normalize() const {
       ++head0_;
       --dead_;
     }
-    b0.clear();
+    release(b0);
     head0_ = 0;
     if ((occupied_[0] | occupied_[1] | occupied_[2] | occupied_[3]) == 0) return;
     refill();
@@ -166,9 +166,21 @@ void EventQueue::refill() const {
     if (soon) __builtin_prefetch(&slots_[slot_of(e)]);
     place(e);
   }
-  b.clear();
+  release(b);
   // No sort needed: every bucket is in seq order. Insertions append the largest seq so far,
   // and a refill moves a bucket, in order, into buckets that are all empty at that moment.
+}
+
+// Empties a bucket. A bucket that held a burst keeps its capacity otherwise, and the buckets
+// between them reserved 26 MB for 1.6 MB of live entries in a 5M-event hold model (growing with
+// virtual time); small ones keep theirs, since refilling reuses it on every step.
+void EventQueue::release(std::vector<Entry>& b) {
+  constexpr size_t kKeep = 4096;  // entries (64 KiB)
+  if (b.capacity() > kKeep) {
+    std::vector<Entry>().swap(b);
+  } else {
+    b.clear();
+  }
 }
 
 void EventQueue::note_dead() {

@@ -97,6 +97,7 @@ class EventQueue {
   void place(const Entry& e) const;
   void normalize() const;
   void refill() const;
+  static void release(std::vector<Entry>& b);
   void note_dead();
   void compact();
   void renumber();
