@@ -11,16 +11,11 @@
 #include <unordered_map>
 
 #include "protocols/tcp/connection.hpp"
+#include "protocols/tcp/ephemeral_ports.hpp"
 #include "protocols/tcp/listener.hpp"
 #include "protocols/tcp/rst.hpp"
 
 namespace netsim::tcp {
-
-namespace {
-// ip_local_port_range default (net/ipv4/af_inet.c inet_init_net()).
-constexpr uint16_t kEphemeralLow = 32768;
-constexpr uint16_t kEphemeralHigh = 60999;
-}  // namespace
 
 struct Stack::Impl {
   Impl(std::vector<Ipv4Addr> addrs, Profile prof, Rng r)
@@ -41,6 +36,7 @@ struct Stack::Impl {
   Counters counters;
   bool tracing = false;
   ListenTable listeners;
+  EphemeralPorts ephemeral;
   std::unordered_map<SocketId, ConnEntry> conns;
   std::unordered_map<ConnKey, SocketId, ConnKeyHash> by_key;
   SocketId next_id = 1;
@@ -140,15 +136,12 @@ void Stack::Impl::retire_time_wait(SocketId id, Outbox& out) {
 // port with no listener whose 4-tuple toward `remote` is free (Linux shares an ephemeral port
 // between different destinations). Drawn from the stack's own RNG: deterministic.
 std::optional<uint16_t> Stack::Impl::pick_ephemeral(Ipv4Addr local, SocketAddr remote) {
-  constexpr uint32_t n = kEphemeralHigh - kEphemeralLow + 1;
-  auto start = static_cast<uint32_t>(rng.uniform_int(0, n - 1));
-  for (uint32_t i = 0; i < n; ++i) {
-    auto port = static_cast<uint16_t>(kEphemeralLow + (start + i) % n);
-    if (listeners.by_port(port) != nullptr) continue;
-    if (by_key.count(ConnKey{SocketAddr{local, port}, remote}) != 0) continue;
-    return port;
-  }
-  return std::nullopt;
+  // __inet_hash_connect(): a port is free for this connect() unless a listener holds it or the
+  // 4-tuple exists (a TIME_WAIT one included: tcp_tw_reuse's default 2 reuses only on loopback).
+  return ephemeral.pick(rng, local, remote, [&](uint16_t port) {
+    return listeners.by_port(port) != nullptr ||
+           by_key.count(ConnKey{SocketAddr{local, port}, remote}) != 0;
+  });
 }
 
 // close() of a listener (inet_csk_listen_stop()): requests vanish, and children nobody accepted
@@ -357,6 +350,7 @@ void Stack::crash() {
   m.conns.clear();
   m.by_key.clear();
   m.listeners.clear();
+  m.ephemeral.clear();
 }
 
 bool Stack::exists(SocketId s) const {
