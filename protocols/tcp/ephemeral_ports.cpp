@@ -1,5 +1,7 @@
 #include "protocols/tcp/ephemeral_ports.hpp"
 
+#include <bit>
+
 #include "protocols/tcp/syncookie.hpp"
 
 namespace netsim::tcp {
@@ -14,6 +16,25 @@ uint64_t EphemeralPorts::port_offset(Rng& rng, Ipv4Addr local, SocketAddr remote
     for (int b = 0; b < 4; ++b)
       bytes[4 * w + b] = static_cast<uint8_t>(words[w] >> (8 * b));
   return siphash_2_4(*secret_, bytes, sizeof bytes);
+}
+
+void EphemeralPorts::mark(SocketAddr local, SocketAddr remote, bool used) {
+  if (busy_.empty()) return;
+  auto it = busy_.find(Dest{local.addr, remote});
+  if (it != busy_.end()) it->second->set(local.port, used);
+}
+
+uint32_t EphemeralPorts::Bitmap::next_clear(uint32_t from, uint32_t to) const {
+  // Bits of from's parity: 0x5555... selects even bit positions (word starts are even ports).
+  const uint64_t parity = (from % 2 == 0) ? 0x5555555555555555ULL : 0xAAAAAAAAAAAAAAAAULL;
+  for (uint32_t w = from / 64; w <= to / 64; ++w) {
+    uint64_t free = ~words[w] & parity;
+    if (w == from / 64) free &= ~uint64_t{0} << (from % 64);
+    if (free == 0) continue;
+    uint32_t port = w * 64 + static_cast<uint32_t>(std::countr_zero(free));
+    return port <= to ? port : 0;
+  }
+  return 0;
 }
 
 }  // namespace netsim::tcp

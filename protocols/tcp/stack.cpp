@@ -60,6 +60,7 @@ struct Stack::Impl {
     Connection& c = *conn;
     conns.emplace(id, ConnEntry{std::move(conn), listener});
     by_key[key] = id;
+    ephemeral.on_added(key.local, key.remote);
     return c;
   }
 
@@ -70,7 +71,10 @@ struct Stack::Impl {
     if (it == conns.end() || !it->second.conn->released()) return;
     if (it->second.listener != kNoSocket) listeners.forget_child(it->second.listener, id);
     auto k = by_key.find(it->second.conn->key());
-    if (k != by_key.end() && k->second == id) by_key.erase(k);
+    if (k != by_key.end() && k->second == id) {
+      ephemeral.on_removed(k->first.local, k->first.remote);
+      by_key.erase(k);
+    }
     conns.erase(it);
   }
 
@@ -129,6 +133,7 @@ void Stack::Impl::retire_time_wait(SocketId id, Outbox& out) {
   out.notices.push_back(AppNotice{AppNotice::Kind::closed, id, kNoSocket, {}, {}, c.stats()});
   out.touched.push_back(id);
   by_key.erase(c.key());
+  ephemeral.on_removed(c.key().local, c.key().remote);
   conns.erase(it);
 }
 
@@ -138,10 +143,17 @@ void Stack::Impl::retire_time_wait(SocketId id, Outbox& out) {
 std::optional<uint16_t> Stack::Impl::pick_ephemeral(Ipv4Addr local, SocketAddr remote) {
   // __inet_hash_connect(): a port is free for this connect() unless a listener holds it or the
   // 4-tuple exists (a TIME_WAIT one included: tcp_tw_reuse's default 2 reuses only on loopback).
-  return ephemeral.pick(rng, local, remote, [&](uint16_t port) {
+  auto in_use = [&](uint16_t port) {
     return listeners.by_port(port) != nullptr ||
            by_key.count(ConnKey{SocketAddr{local, port}, remote}) != 0;
-  });
+  };
+  auto used_ports = [&] {
+    std::vector<uint16_t> ports;
+    for (const auto& [key, id] : by_key)
+      if (key.local.addr == local && key.remote == remote) ports.push_back(key.local.port);
+    return ports;
+  };
+  return ephemeral.pick(rng, local, remote, in_use, used_ports);
 }
 
 // close() of a listener (inet_csk_listen_stop()): requests vanish, and children nobody accepted
