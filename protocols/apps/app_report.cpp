@@ -5,11 +5,11 @@ namespace netsim::apps {
 
 std::string AppReport::overall_result() const {
   if (connections.empty()) return kind == "tcp_server" ? "open" : "none";
-  const std::string& first = connections.front().result;
+  std::string_view first = connections.front().result;
   for (const auto& c : connections) {
     if (c.result != first) return "mixed";
   }
-  return first;
+  return std::string(first);
 }
 
 }  // namespace netsim::apps

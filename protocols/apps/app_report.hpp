@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocols/tcp/state.hpp"
@@ -18,7 +19,10 @@ namespace netsim::apps {
 constexpr size_t kReceivedKeep = 64 * 1024;
 
 struct ConnectionReport {
-  std::string result = "open";  // closed | open | ETIMEDOUT | ECONNREFUSED | ECONNRESET | EPIPE
+  // Both words point at static strings (tcp::to_string()): a million connections' reports
+  // should not hold two std::strings each.
+  std::string_view result =
+      "open";  // closed | open | ETIMEDOUT | ECONNREFUSED | ECONNRESET | EPIPE
   std::optional<Instant> started_at;    // connect() (client) or accept (server)
   std::optional<Instant> connected_at;  // ESTABLISHED
   std::optional<Instant> result_at;     // when `result` stopped being "open"
@@ -27,8 +31,8 @@ struct ConnectionReport {
   uint64_t retransmits = 0;
   std::string received;  // the first kReceivedKeep bytes received
   SocketAddr local, remote;
-  bool peer_closed = false;      // the peer's FIN arrived
-  std::string state = "CLOSED";  // the socket's TCP state when last refreshed
+  bool peer_closed = false;           // the peer's FIN arrived
+  std::string_view state = "CLOSED";  // the socket's TCP state when last refreshed
 };
 
 struct AppReport {

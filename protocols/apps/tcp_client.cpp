@@ -14,6 +14,24 @@ TcpClientApp::TcpClientApp(Simulator& sim, tcp::TcpHost& host, TcpClientConfig c
   report_.connections.resize(n);
   sockets_.assign(n, tcp::kNoSocket);
   closed_by_app_.assign(n, false);
+  auto cb = std::make_shared<tcp::SocketCallbacks>();
+  cb->on_connected = [this](tcp::SocketId s) { on_connected(index_of(s), s); };
+  cb->on_data = [this](tcp::SocketId s, const Payload& p) { on_data(index_of(s), s, p); };
+  cb->on_eof = [this](tcp::SocketId s) { on_eof(index_of(s), s); };
+  cb->on_error = [this](tcp::SocketId s, tcp::SocketError e) { on_error(index_of(s), e); };
+  cb->on_closed = [this](tcp::SocketId s, const tcp::SocketStats& final) {
+    size_t i = index_of(s);
+    report_.connections[i].retransmits = final.retransmits;
+    report_.connections[i].state = "CLOSED";
+    index_.erase(s);  // the id is released after `closed`
+  };
+  callbacks_ = std::move(cb);
+  name_ = std::make_shared<const std::string>(cfg_.name);
+}
+
+size_t TcpClientApp::index_of(tcp::SocketId s) const {
+  auto it = index_.find(s);
+  return it == index_.end() ? opening_ : it->second;
 }
 
 void TcpClientApp::start() {
@@ -30,21 +48,14 @@ void TcpClientApp::open_one(size_t i) {
   std::optional<uint16_t> port = cfg_.local_port;
   // Several connections from one fixed port would collide: the i-th uses port + i.
   if (port && i > 0) port = static_cast<uint16_t>(*port + i);
-  tcp::SocketCallbacks cb;
-  cb.on_connected = [this, i](tcp::SocketId s) { on_connected(i, s); };
-  cb.on_data = [this, i](tcp::SocketId s, const Payload& p) { on_data(i, s, p); };
-  cb.on_eof = [this, i](tcp::SocketId s) { on_eof(i, s); };
-  cb.on_error = [this, i](tcp::SocketId, tcp::SocketError e) { on_error(i, e); };
-  cb.on_closed = [this, i](tcp::SocketId, const tcp::SocketStats& final) {
-    report_.connections[i].retransmits = final.retransmits;
-    report_.connections[i].state = "CLOSED";
-  };
-  auto opened = host_.connect(cfg_.remote, port, cfg_.options, std::move(cb), cfg_.name);
+  opening_ = i;
+  auto opened = host_.connect(cfg_.remote, port, cfg_.options, callbacks_, name_);
   if (opened.id == tcp::kNoSocket) {
-    finish(i, std::string(tcp::to_string(opened.error)));
+    finish(i, tcp::to_string(opened.error));
     return;
   }
   sockets_[i] = opened.id;
+  index_.emplace(opened.id, static_cast<uint32_t>(i));
   r.local = host_.stack().local_address(opened.id);
 }
 
@@ -97,7 +108,7 @@ void TcpClientApp::on_eof(size_t i, tcp::SocketId s) {
 void TcpClientApp::on_error(size_t i, tcp::SocketError e) {
   // After close() the application holds no socket and hears nothing, as on Linux.
   if (closed_by_app_[i]) return;
-  finish(i, std::string(tcp::to_string(e)));
+  finish(i, tcp::to_string(e));
 }
 
 void TcpClientApp::close_socket(size_t i, tcp::SocketId s) {
@@ -111,10 +122,10 @@ void TcpClientApp::close_socket(size_t i, tcp::SocketId s) {
   finish(i, "closed");
 }
 
-void TcpClientApp::finish(size_t i, std::string result) {
+void TcpClientApp::finish(size_t i, std::string_view result) {
   ConnectionReport& r = report_.connections[i];
   if (r.result != "open") return;
-  r.result = std::move(result);
+  r.result = result;
   r.result_at = sim_.now();
 }
 
@@ -127,7 +138,7 @@ void TcpClientApp::refresh() {
     tcp::SocketId s = sockets_[i];
     if (s == tcp::kNoSocket || !host_.stack().exists(s)) continue;
     ConnectionReport& r = report_.connections[i];
-    r.state = std::string(tcp::to_string(host_.stack().state(s)));
+    r.state = tcp::to_string(host_.stack().state(s));
     r.retransmits = host_.stack().stats(s).retransmits;
   }
 }

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "protocols/apps/app_report.hpp"
 #include "protocols/tcp/host.hpp"
@@ -44,7 +45,10 @@ class TcpClientApp {
   void on_eof(size_t index, tcp::SocketId s);
   void on_error(size_t index, tcp::SocketError e);
   void close_socket(size_t index, tcp::SocketId s);
-  void finish(size_t index, std::string result);
+  // The connection a socket belongs to (its index in report_.connections).
+  size_t index_of(tcp::SocketId s) const;
+  // `result`: a static string ("closed" or tcp::to_string()).
+  void finish(size_t index, std::string_view result);
 
   Simulator& sim_;
   tcp::TcpHost& host_;
@@ -52,6 +56,12 @@ class TcpClientApp {
   AppReport report_;
   std::vector<tcp::SocketId> sockets_;
   std::vector<bool> closed_by_app_;
+  // One set of callbacks and one name for all the app's sockets, which find their connection
+  // through index_ (the connection being opened: opening_, until connect() returns its id).
+  tcp::TcpHost::SharedCallbacks callbacks_;
+  tcp::TcpHost::SharedName name_;
+  std::unordered_map<tcp::SocketId, uint32_t> index_;
+  size_t opening_ = 0;
 };
 
 }  // namespace netsim::apps

@@ -24,8 +24,9 @@ void TcpServerApp::start() {
   cb.on_closed = [this](tcp::SocketId s, const tcp::SocketStats& final) {
     auto it = index_.find(s);
     if (it != index_.end()) {
-      report_.connections[it->second].retransmits = final.retransmits;
-      report_.connections[it->second].state = "CLOSED";
+      report_.connections[it->second.index].retransmits = final.retransmits;
+      report_.connections[it->second.index].state = "CLOSED";
+      index_.erase(it);
     }
   };
   auto opened = host_.listen(cfg_.port, cfg_.backlog, cfg_.options, std::move(cb), cfg_.name);
@@ -39,17 +40,17 @@ void TcpServerApp::on_accepted(tcp::SocketId child) {
   tcp::SocketId s = *taken;
   (void)child;
   ++report_.accepted;
-  index_[s] = report_.connections.size();
+  index_[s] = Accepted{static_cast<uint32_t>(report_.connections.size()), false};
   ConnectionReport r;
   r.started_at = sim_.now();
   r.connected_at = sim_.now();
   r.local = host_.stack().local_address(s);
   r.remote = host_.stack().remote_address(s);
   report_.connections.push_back(std::move(r));
-  closed_by_app_[s] = false;
   if (cfg_.close == ServerClose::at) {
     sim_.schedule_in(cfg_.close_at, [this, s] {
-      if (!closed_by_app_[s] && conn(s).result == "open") close_socket(s);
+      Accepted* a = find(s);
+      if (a && !a->closed_by_app && report_.connections[a->index].result == "open") close_socket(s);
     });
   }
 }
@@ -57,14 +58,14 @@ void TcpServerApp::on_accepted(tcp::SocketId child) {
 void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
   auto it = index_.find(s);
   if (it == index_.end()) return;  // not accepted (accept: false): the data stays queued
-  ConnectionReport& r = report_.connections[it->second];
+  ConnectionReport& r = report_.connections[it->second.index];
   bool first = r.bytes_received == 0;
   r.bytes_received += p.size();
   if (r.received.size() < kReceivedKeep) {
     auto take = std::min(p.size(), kReceivedKeep - r.received.size());
     r.received.append(p.as_string_view().substr(0, take));
   }
-  if (closed_by_app_[s]) return;
+  if (it->second.closed_by_app) return;
   bool replied = false;
   if (cfg_.reply == ServerReply::echo) {
     host_.send(s, p);
@@ -84,22 +85,23 @@ void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
 void TcpServerApp::on_eof(tcp::SocketId s) {
   auto it = index_.find(s);
   if (it == index_.end()) return;
-  report_.connections[it->second].peer_closed = true;
-  if (!closed_by_app_[s] && cfg_.close == ServerClose::after_peer) close_socket(s);
+  report_.connections[it->second.index].peer_closed = true;
+  if (!it->second.closed_by_app && cfg_.close == ServerClose::after_peer) close_socket(s);
 }
 
 void TcpServerApp::on_error(tcp::SocketId s, tcp::SocketError e) {
   auto it = index_.find(s);
-  if (it == index_.end() || closed_by_app_[s]) return;
-  ConnectionReport& r = report_.connections[it->second];
+  if (it == index_.end() || it->second.closed_by_app) return;
+  ConnectionReport& r = report_.connections[it->second.index];
   if (r.result != "open") return;
-  r.result = std::string(tcp::to_string(e));
+  r.result = tcp::to_string(e);
   r.result_at = sim_.now();
 }
 
 void TcpServerApp::close_socket(tcp::SocketId s) {
-  closed_by_app_[s] = true;
-  ConnectionReport& r = conn(s);
+  Accepted& a = index_.at(s);
+  a.closed_by_app = true;
+  ConnectionReport& r = report_.connections[a.index];
   r.retransmits = host_.stack().stats(s).retransmits;
   if (cfg_.close == ServerClose::abort) {
     host_.abort(s);
@@ -117,10 +119,10 @@ void TcpServerApp::close_socket(tcp::SocketId s) {
 namespace netsim::apps {
 
 void TcpServerApp::refresh() {
-  for (const auto& [s, i] : index_) {
+  for (const auto& [s, a] : index_) {
     if (!host_.stack().exists(s)) continue;
-    ConnectionReport& r = report_.connections[i];
-    r.state = std::string(tcp::to_string(host_.stack().state(s)));
+    ConnectionReport& r = report_.connections[a.index];
+    r.state = tcp::to_string(host_.stack().state(s));
     r.retransmits = host_.stack().stats(s).retransmits;
   }
 }

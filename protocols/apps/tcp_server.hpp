@@ -44,15 +44,22 @@ class TcpServerApp {
   void on_eof(tcp::SocketId s);
   void on_error(tcp::SocketId s, tcp::SocketError e);
   void close_socket(tcp::SocketId s);
-  ConnectionReport& conn(tcp::SocketId s) { return report_.connections[index_.at(s)]; }
+  // An accepted socket until it is closed (`closed`: its SocketId is released then).
+  struct Accepted {
+    uint32_t index = 0;  // in report_.connections
+    bool closed_by_app = false;
+  };
+  Accepted* find(tcp::SocketId s) {
+    auto it = index_.find(s);
+    return it == index_.end() ? nullptr : &it->second;
+  }
 
   Simulator& sim_;
   tcp::TcpHost& host_;
   TcpServerConfig cfg_;
   AppReport report_;
   tcp::SocketId listener_ = tcp::kNoSocket;
-  std::unordered_map<tcp::SocketId, size_t> index_;  // socket -> report_.connections index
-  std::unordered_map<tcp::SocketId, bool> closed_by_app_;
+  std::unordered_map<tcp::SocketId, Accepted> index_;
 };
 
 }  // namespace netsim::apps

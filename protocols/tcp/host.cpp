@@ -65,14 +65,19 @@ OpenResult TcpHost::listen(uint16_t port, int backlog, const SocketOptions& opts
 
 OpenResult TcpHost::connect(SocketAddr remote, std::optional<uint16_t> local_port,
                             const SocketOptions& opts, SocketCallbacks callbacks, std::string app) {
+  return connect(remote, local_port, opts, share(std::move(callbacks)), share(std::move(app)));
+}
+
+OpenResult TcpHost::connect(SocketAddr remote, std::optional<uint16_t> local_port,
+                            const SocketOptions& opts, SharedCallbacks callbacks, SharedName app) {
   sync_tracing();
   Outbox out;
   OpenResult r = stack_.connect(sim_.now(), remote, local_port, opts, out);
   if (r.id != kNoSocket) {
     // Registered before the Outbox is drained, so that the SYN_SENT record carries the name.
     SocketInfo& i = sockets_[r.id];
-    i.callbacks = share(std::move(callbacks));
-    i.app = share(std::move(app));
+    i.callbacks = std::move(callbacks);
+    i.app = std::move(app);
     i.local = stack_.local_address(r.id);
     i.remote = remote;
     app_record(AppWhat::connect, r.id, &i);

@@ -52,6 +52,13 @@ class TcpHost {
   OpenResult connect(SocketAddr remote, std::optional<uint16_t> local_port = std::nullopt,
                      const SocketOptions& opts = {}, SocketCallbacks callbacks = {},
                      std::string app = {});
+  // The same, for an application opening many connections with one set of callbacks and one
+  // name: they are shared by its sockets instead of copied into each (a million connections
+  // would otherwise hold a million copies).
+  using SharedCallbacks = std::shared_ptr<const SocketCallbacks>;
+  using SharedName = std::shared_ptr<const std::string>;
+  OpenResult connect(SocketAddr remote, std::optional<uint16_t> local_port,
+                     const SocketOptions& opts, SharedCallbacks callbacks, SharedName app);
   std::optional<SocketId> accept(SocketId listener);
   SocketError send(SocketId s, Payload data);
   Payload read(SocketId s, size_t max_bytes);

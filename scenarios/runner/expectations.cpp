@@ -143,7 +143,7 @@ std::vector<ExpectVerdict> ScenarioRun::evaluate() const {
           states = probe_->states_at(e.app, Instant::zero() + *e.at);
         } else if (r) {
           for (const auto& c : r->connections)
-            states.push_back(c.state);
+            states.emplace_back(c.state);
         }
         if (states.empty()) problem = "no connection of this app existed then";
         for (const auto& s : states) {

@@ -48,7 +48,7 @@ Json app_json(const apps::AppReport& r) {
   if (r.connections.size() > 1) {
     std::map<std::string, uint64_t> by_result;
     for (const auto& c : r.connections)
-      ++by_result[c.result];
+      ++by_result[std::string(c.result)];
     j["results"] = by_result;
   }
   if (!r.connections.empty() && r.connections.size() <= 1000) {
