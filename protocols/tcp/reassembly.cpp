@@ -37,7 +37,7 @@ Payload ReceiveBuffer::read(size_t max_bytes) {
   }
   readable_bytes_ -= n;
   if (readable_bytes_ == 0) {
-    std::vector<Payload>().swap(readable_);
+    readable_.release();
     readable_head_ = 0;
   }
   return result;
@@ -96,18 +96,18 @@ void ReceiveBuffer::take_in_order(SeqNum& rcv_nxt, std::vector<Payload>& in_orde
     in_order.push_back(q.data.slice(skip, q.data.size() - skip));
     rcv_nxt = q.end();
   }
-  ooo_.erase(ooo_.begin(), ooo_.begin() + static_cast<std::ptrdiff_t>(used));
-  if (ooo_.empty()) std::vector<Piece>().swap(ooo_);
+  ooo_.erase_front(used);
+  if (ooo_.empty()) ooo_.release();
 }
 
 void ReceiveBuffer::clear_out_of_order() {
-  std::vector<Piece>().swap(ooo_);
+  ooo_.release();
   fin_.reset();
 }
 
 void ReceiveBuffer::clear() {
   clear_out_of_order();
-  std::vector<Payload>().swap(readable_);
+  readable_.release();
   readable_head_ = 0;
   readable_bytes_ = 0;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/tcp/sparse_vector.hpp"
 #include "sim/packet.hpp"
 
 namespace netsim::tcp {
@@ -49,10 +50,10 @@ class ReceiveBuffer {
   };
   void insert_piece(SeqNum seq, Payload p);
 
-  std::vector<Payload> readable_;
+  SparseVector<Payload> readable_;
   size_t readable_head_ = 0;
   size_t readable_bytes_ = 0;
-  std::vector<Piece> ooo_;
+  SparseVector<Piece> ooo_;
   std::optional<SeqNum> fin_;
 };
 

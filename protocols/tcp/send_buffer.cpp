@@ -29,11 +29,11 @@ void SendBuffer::consume(size_t n) {
   }
   if (size_ == 0) {
     // Release everything: an idle connection keeps no buffer memory (DESIGN memory budget).
-    std::vector<Payload>().swap(chunks_);
+    chunks_.release();
     head_ = 0;
     head_off_ = 0;
   } else if (head_ >= 32 && head_ * 2 >= chunks_.size()) {
-    chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(head_));
+    chunks_.erase_front(head_);
     head_ = 0;
   }
 }
@@ -85,8 +85,8 @@ RtxQueue::AckResult RtxQueue::acknowledge(SeqNum ack) {
     s.len -= n;
     break;
   }
-  segs_.erase(segs_.begin(), segs_.begin() + static_cast<std::ptrdiff_t>(done));
-  if (segs_.empty()) std::vector<SentSegment>().swap(segs_);
+  segs_.erase_front(done);
+  if (segs_.empty()) segs_.release();
   return r;
 }
 
@@ -96,7 +96,7 @@ bool RtxQueue::any_retransmitted() const {
 }
 
 void RtxQueue::clear() {
-  std::vector<SentSegment>().swap(segs_);
+  segs_.release();
 }
 
 }  // namespace netsim::tcp

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "protocols/tcp/sparse_vector.hpp"
 #include "sim/packet.hpp"
 #include "sim/time.hpp"
 
@@ -27,7 +28,7 @@ class SendBuffer {
   size_t chunk_count() const { return chunks_.size() - head_; }
 
  private:
-  std::vector<Payload> chunks_;
+  SparseVector<Payload> chunks_;
   size_t head_ = 0;      // first live chunk
   size_t head_off_ = 0;  // bytes of chunks_[head_] already consumed
   size_t size_ = 0;
@@ -66,7 +67,7 @@ class RtxQueue {
   void clear();
 
  private:
-  std::vector<SentSegment> segs_;
+  SparseVector<SentSegment> segs_;
 };
 
 }  // namespace netsim::tcp
