@@ -12,4 +12,11 @@ std::string AppReport::overall_result() const {
   return std::string(first);
 }
 
+void ConnectionReport::keep_received(std::string_view data) {
+  size_t kept = received_ ? received_->size() : 0;
+  if (kept >= kReceivedKeep || data.empty()) return;
+  if (!received_) received_ = std::make_unique<std::string>();
+  received_->append(data.substr(0, kReceivedKeep - kept));
+}
+
 }  // namespace netsim::apps

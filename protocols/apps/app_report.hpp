@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,10 +30,16 @@ struct ConnectionReport {
   uint64_t bytes_sent = 0;              // handed to the socket
   uint64_t bytes_received = 0;
   uint64_t retransmits = 0;
-  std::string received;  // the first kReceivedKeep bytes received
+  // The first kReceivedKeep bytes received ("" until something arrives: most of a million
+  // connections never hold a string).
+  std::string_view received() const { return received_ ? *received_ : std::string_view(); }
+  void keep_received(std::string_view data);
   SocketAddr local, remote;
   bool peer_closed = false;           // the peer's FIN arrived
   std::string_view state = "CLOSED";  // the socket's TCP state when last refreshed
+
+ private:
+  std::unique_ptr<std::string> received_;
 };
 
 struct AppReport {

@@ -35,13 +35,18 @@ size_t TcpClientApp::index_of(tcp::SocketId s) const {
 }
 
 void TcpClientApp::start() {
-  for (size_t i = 0; i < sockets_.size(); ++i) {
-    Instant when = Instant::zero() + cfg_.at + cfg_.interval * static_cast<int64_t>(i);
-    sim_.schedule_at(when, [this, i] { open_one(i); });
-  }
+  if (!sockets_.empty()) schedule_open(0);
+}
+
+// One pending event per app, not one per connection: each open schedules the next, so that
+// `count: 100000` does not hold 100,000 events (and their slots) from the start of the run.
+void TcpClientApp::schedule_open(size_t i) {
+  Instant when = Instant::zero() + cfg_.at + cfg_.interval * static_cast<int64_t>(i);
+  sim_.schedule_at(when, [this, i] { open_one(i); });
 }
 
 void TcpClientApp::open_one(size_t i) {
+  if (i + 1 < sockets_.size()) schedule_open(i + 1);
   ConnectionReport& r = report_.connections[i];
   r.started_at = sim_.now();
   r.remote = cfg_.remote;
@@ -89,10 +94,7 @@ void TcpClientApp::on_connected(size_t i, tcp::SocketId s) {
 void TcpClientApp::on_data(size_t i, tcp::SocketId s, const Payload& p) {
   ConnectionReport& r = report_.connections[i];
   r.bytes_received += p.size();
-  if (r.received.size() < kReceivedKeep) {
-    auto take = std::min(p.size(), kReceivedKeep - r.received.size());
-    r.received.append(p.as_string_view().substr(0, take));
-  }
+  r.keep_received(p.as_string_view());
   bool replied = cfg_.data.empty() ? r.bytes_received > 0 : r.bytes_received >= cfg_.data.size();
   if (replied && !closed_by_app_[i] &&
       (cfg_.close == ClientClose::after_reply || cfg_.close == ClientClose::abort)) {

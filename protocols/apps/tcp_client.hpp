@@ -39,6 +39,7 @@ class TcpClientApp {
   const TcpClientConfig& config() const { return cfg_; }
 
  private:
+  void schedule_open(size_t index);
   void open_one(size_t index);
   void on_connected(size_t index, tcp::SocketId s);
   void on_data(size_t index, tcp::SocketId s, const Payload& p);

@@ -61,10 +61,7 @@ void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
   ConnectionReport& r = report_.connections[it->second.index];
   bool first = r.bytes_received == 0;
   r.bytes_received += p.size();
-  if (r.received.size() < kReceivedKeep) {
-    auto take = std::min(p.size(), kReceivedKeep - r.received.size());
-    r.received.append(p.as_string_view().substr(0, take));
-  }
+  r.keep_received(p.as_string_view());
   if (it->second.closed_by_app) return;
   bool replied = false;
   if (cfg_.reply == ServerReply::echo) {

@@ -57,12 +57,12 @@ std::string judge_connection(const Expectation& e, const apps::ConnectionReport&
     case Expectation::Kind::received: {
       bool ok = e.received.kind == DataSpec::Kind::size
                     ? c.bytes_received == static_cast<uint64_t>(e.received.bytes)
-                    : c.received == e.received.text;
+                    : c.received() == e.received.text;
       if (ok) return {};
-      if (e.received.kind == DataSpec::Kind::size || c.received.size() > 60) {
+      if (e.received.kind == DataSpec::Kind::size || c.received().size() > 60) {
         return fmt::format("received {} bytes", c.bytes_received);
       }
-      return fmt::format("received \"{}\"", c.received);
+      return fmt::format("received \"{}\"", c.received());
     }
     case Expectation::Kind::result: {
       if (c.result != to_string(e.result)) return fmt::format("got {}", describe_result(c));

@@ -106,7 +106,7 @@ TEST_CASE(
   const apps::AppReport& echo = *run.report("echo");
   REQUIRE(echo.connections.size() == 1);
   CHECK(echo.connections[0].result == "closed");
-  CHECK(echo.connections[0].received == "Hello,server!");
+  CHECK(echo.connections[0].received() == "Hello,server!");
   CHECK(echo.connections[0].remote.to_string() == fmt::format("10.0.0.100:{}", port));
   CHECK(
       states_of(trace.records, "server", port) ==
@@ -150,7 +150,7 @@ apps:
   CHECK(out["received"] == "Hello,server!");
   CHECK(out["peer"] == c.local.to_string());  // Linux saw our client's address and port
   CHECK(c.result == "closed");
-  CHECK(c.received == "Hello,server!");
+  CHECK(c.received() == "Hello,server!");
   // Linux's SYN-ACK, as our client received it.
   auto at_client = packets(trace.records, PacketEvent::recv, "client");
   REQUIRE(!at_client.empty());
@@ -328,7 +328,7 @@ faults:
   }
   const apps::AppReport& echo = *run.report("echo");
   REQUIRE(echo.connections.size() == 1);
-  CHECK(echo.connections[0].received == "hellostill here");
+  CHECK(echo.connections[0].received() == "hellostill here");
   CHECK(echo.connections[0].result == "closed");
 }
 
@@ -377,7 +377,7 @@ apps:
   const apps::AppReport& echo = *run.report("echo");
   REQUIRE(echo.accepted == 1);
   CHECK(echo.connections[0].remote.to_string() == fmt::format("10.0.0.100:{}", port));
-  CHECK(echo.connections[0].received == "Hello,server!");
+  CHECK(echo.connections[0].received() == "Hello,server!");
   // No half-open entry for Linux: the connection was rebuilt from the cookie in its ACK.
   std::vector<std::string> states = states_of(trace.records, "server", port);
   REQUIRE(!states.empty());

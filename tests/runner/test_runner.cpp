@@ -157,7 +157,7 @@ apps:
 )");
   ScenarioRun run(s);
   run.run();
-  const std::string& got = run.report("sink")->connections.at(0).received;
+  std::string_view got = run.report("sink")->connections.at(0).received();
   REQUIRE(got.size() == 1000);
   const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   for (size_t i = 0; i < got.size(); ++i) {
