@@ -2,61 +2,27 @@
 // run stops with an exact message and leaves no output file, not even part of one; scenario
 // limits are errors that name the limit before anything runs; output paths are created,
 // refused or kept inside the output directory as docs/outputs.md promises.
-#include <sys/wait.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/support/run_process.hpp"
+
 namespace fs = std::filesystem;
+using namespace test_support;
 
 #ifdef NETSIM_BINARY
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string err;  // standard error only
-};
-
-// Runs `netsim ARGS` in `dir`; stdout is discarded so that messages compare exactly.
-Result netsim(const fs::path& dir, const std::string& args) {
-  std::string cmd = "cd '" + dir.string() + "' && " + std::string(NETSIM_BINARY) + " " + args +
-                    " 2>&1 >/dev/null";
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.err.append(buf.data(), n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("netsim-limits-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// Runs `netsim ARGS` in `dir`; the output is standard error only (stdout is discarded), so that
+// messages compare exactly.
+ProcessResult netsim(const fs::path& dir, const std::string& args) {
+  return run_process(std::string(NETSIM_BINARY) + " " + args,
+                     {.dir = dir, .capture = Capture::stderr_only});
 }
 
 // Every file under `dir`, temporaries included, as paths relative to it.
@@ -93,20 +59,20 @@ using Files = std::vector<std::string>;
 }  // namespace
 
 TEST_CASE("A run over its --max-events budget stops with an exact message and no output file") {
-  fs::path d = temp_dir("max-events");
+  fs::path d = fresh_dir("limits-max-events");
   write_file(d / "tiny.yaml", kTiny);
   auto r = netsim(d,
                   "run tiny.yaml -q -o out --events e.jsonl --pcap c.pcap --trace t.txt "
                   "--summary s.json --max-events 10");
   CHECK(r.code == 2);
-  CHECK(r.err ==
+  CHECK(r.output ==
         "netsim: tiny.yaml: the run exceeded its limit of 10 events at virtual time 0.060000 s "
         "(raise it with --max-events)\n");
   CHECK(files_in(d / "out") == Files{});
 }
 
 TEST_CASE("A run stopped by --max-events leaves an earlier output file as it was") {
-  fs::path d = temp_dir("keep-old");
+  fs::path d = fresh_dir("limits-keep-old");
   write_file(d / "tiny.yaml", kTiny);
   fs::create_directories(d / "out");
   write_file(d / "out" / "e.jsonl", "earlier run\n");
@@ -124,7 +90,7 @@ TEST_CASE("A run stopped by --max-events leaves an earlier output file as it was
 
 TEST_CASE(
     "A run over its --max-wall time stops with an exact message and no output, not even pcap") {
-  fs::path d = temp_dir("max-wall");
+  fs::path d = fresh_dir("limits-max-wall");
   write_file(d / "flood.yaml", kLongFlood);
   // The guard is checked every 16384 events; a microsecond has always passed by the first
   // check, so the run stops at the same event, and virtual time, every time.
@@ -132,29 +98,24 @@ TEST_CASE(
                   "run flood.yaml -q -o out --events e.jsonl --pcap c.pcap --summary s.json "
                   "--max-wall 0.000001");
   CHECK(r.code == 2);
-  CHECK(r.err ==
+  CHECK(r.output ==
         "netsim: flood.yaml: stopped after 1e-06 s of wall-clock time (--max-wall) at virtual "
         "time 0.042450 s; no output was written\n");
   CHECK(files_in(d / "out") == Files{});
 }
 
 TEST_CASE("Ctrl-C during a run leaves no output file, not even a temporary one") {
-  fs::path d = temp_dir("interrupt");
+  fs::path d = fresh_dir("limits-interrupt");
   write_file(d / "flood.yaml", kLongFlood);
   // The run takes many seconds; SIGINT arrives after one. Whether it lands while the file is
   // loaded (default action) or while the simulation runs (handled), netsim dies of SIGINT
   // (status 130 in the shell) and nothing is left in the output directory.
-  std::string cmd = "cd '" + d.string() + "' && { " + NETSIM_BINARY +
-                    " run flood.yaml -q -o out --events e.jsonl --pcap c.pcap --summary s.json "
-                    "2>err.txt & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo $?; }";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 64> buf{};
-  std::string status;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    status.append(buf.data(), n);
-  pclose(p);
+  std::string status =
+      run_process(std::string("{ ") + NETSIM_BINARY +
+                      " run flood.yaml -q -o out --events e.jsonl --pcap c.pcap --summary s.json "
+                      "2>err.txt & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo $?; }",
+                  {.dir = d, .capture = Capture::stdout_only})
+          .output;
   CHECK(status == "130\n");
   CHECK(files_in(d / "out") == Files{});
   std::string err = read_file(d / "err.txt");
@@ -165,7 +126,7 @@ TEST_CASE("Ctrl-C during a run leaves no output file, not even a temporary one")
 }
 
 TEST_CASE("Scenario limits are errors naming the limit, reported before anything runs") {
-  fs::path d = temp_dir("scenario-limits");
+  fs::path d = fresh_dir("limits-scenario-limits");
   write_file(d / "big.yaml", R"(name: too-big
 duration: 876000h
 hosts: {a: 10.0.0.1, b: 10.0.0.2}
@@ -188,25 +149,25 @@ apps:
       "max_flood_packets limit), found 3600000000 at this rate\n";
   auto check = netsim(d, "check big.yaml");
   CHECK(check.code == 2);
-  CHECK(check.err == expected);
+  CHECK(check.output == expected);
   auto run = netsim(d, "run big.yaml -o out --events e.jsonl");
   CHECK(run.code == 2);
-  CHECK(run.err == expected);
+  CHECK(run.output == expected);
   CHECK_FALSE(fs::exists(d / "out"));
 }
 
 TEST_CASE("A scenario file above 4 MiB is refused without being parsed") {
-  fs::path d = temp_dir("file-size");
+  fs::path d = fresh_dir("limits-file-size");
   std::string text = std::string(kTiny) + "# " + std::string(4 << 20, 'x') + "\n";
   write_file(d / "huge.yaml", text);
   auto r = netsim(d, "check huge.yaml");
   CHECK(r.code == 2);
-  CHECK(r.err == "huge.yaml: the file is " + std::to_string(text.size()) +
-                     " bytes, more than the max_file_bytes limit of 4194304 (4MiB)\n");
+  CHECK(r.output == "huge.yaml: the file is " + std::to_string(text.size()) +
+                        " bytes, more than the max_file_bytes limit of 4194304 (4MiB)\n");
 }
 
 TEST_CASE("A billion-laughs file is refused by the node budget") {
-  fs::path d = temp_dir("laughs");
+  fs::path d = fresh_dir("limits-laughs");
   std::string text = "a0: &a0 [x, x]\n";
   for (int i = 1; i < 30; ++i)
     text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) +
@@ -215,48 +176,48 @@ TEST_CASE("A billion-laughs file is refused by the node budget") {
   write_file(d / "laughs.yaml", text);
   auto r = netsim(d, "check laughs.yaml");
   CHECK(r.code == 2);
-  CHECK(r.err ==
+  CHECK(r.output ==
         "laughs.yaml:2:5: the document has more than 1000000 nodes once anchors and "
         "aliases are expanded (the max_yaml_nodes limit)\n");
 }
 
 TEST_CASE("Missing output directories are created, nested ones included") {
-  fs::path d = temp_dir("mkdir");
+  fs::path d = fresh_dir("limits-mkdir");
   write_file(d / "tiny.yaml", kTiny);
   auto r = netsim(d, "run tiny.yaml -q -o new/deeper --events a/b/e.jsonl --pcap c.pcap");
   CHECK(r.code == 0);
-  CHECK(r.err.empty());
+  CHECK(r.output.empty());
   CHECK(files_in(d / "new") == Files{"deeper/a/b/e.jsonl", "deeper/c.pcap"});
 }
 
 TEST_CASE("An output directory that cannot be created is refused with the reason") {
-  fs::path d = temp_dir("mkdir-fails");
+  fs::path d = fresh_dir("limits-mkdir-fails");
   write_file(d / "tiny.yaml", kTiny);
   write_file(d / "plain-file", "not a directory\n");
   auto r = netsim(d, "run tiny.yaml -q -o plain-file/out --events e.jsonl");
   CHECK(r.code == 2);
-  CHECK(r.err ==
+  CHECK(r.output ==
         "netsim: cannot create the directory \"plain-file/out\" for output "
         "\"e.jsonl\": Not a directory\n");
   CHECK(read_file(d / "plain-file") == "not a directory\n");
 }
 
 TEST_CASE("An output that is a directory is refused and nothing is written") {
-  fs::path d = temp_dir("is-dir");
+  fs::path d = fresh_dir("limits-is-dir");
   write_file(d / "tiny.yaml", kTiny);
   fs::create_directories(d / "out" / "e.jsonl");
   auto r = netsim(d, "run tiny.yaml -q -o out --events e.jsonl --pcap c.pcap");
   CHECK(r.code == 2);
-  CHECK(r.err == "netsim: output \"out/e.jsonl\" is a directory\n");
+  CHECK(r.output == "netsim: output \"out/e.jsonl\" is a directory\n");
   CHECK(files_in(d / "out") == Files{});
 }
 
 TEST_CASE("A relative output may not climb out with .. but an absolute one may go anywhere") {
-  fs::path d = temp_dir("escape");
+  fs::path d = fresh_dir("limits-escape");
   write_file(d / "tiny.yaml", kTiny);
   auto bad = netsim(d, "run tiny.yaml -q -o out --events sub/../../e.jsonl");
   CHECK(bad.code == 2);
-  CHECK(bad.err ==
+  CHECK(bad.output ==
         "netsim: output \"sub/../../e.jsonl\" climbs out of the output directory "
         "with \"..\"; give an absolute path to write elsewhere\n");
   CHECK(files_in(d) == Files{"tiny.yaml"});
@@ -268,11 +229,11 @@ TEST_CASE("A relative output may not climb out with .. but an absolute one may g
 }
 
 TEST_CASE("An output may not overwrite the scenario, however the path is spelled") {
-  fs::path d = temp_dir("self");
+  fs::path d = fresh_dir("limits-self");
   write_file(d / "tiny.yaml", kTiny);
   auto r = netsim(d, "run tiny.yaml -q -o . --events ./tiny.yaml");
   CHECK(r.code == 2);
-  CHECK(r.err == "netsim: output \"./tiny.yaml\" would overwrite the scenario file itself\n");
+  CHECK(r.output == "netsim: output \"./tiny.yaml\" would overwrite the scenario file itself\n");
   auto abs = netsim(d, "run tiny.yaml -q --pcap " + (d / "tiny.yaml").string());
   CHECK(abs.code == 2);
   CHECK(read_file(d / "tiny.yaml") == kTiny);

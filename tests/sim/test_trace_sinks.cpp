@@ -17,9 +17,11 @@
 #include "sim/trace_jsonl.hpp"
 #include "sim/trace_text.hpp"
 #include "sim/wire.hpp"
+#include "tests/support/run_process.hpp"
 
 using namespace netsim;
 using namespace netsim::literals;
+using namespace test_support;
 namespace fs = std::filesystem;
 
 namespace {
@@ -160,28 +162,16 @@ struct TempDir {
   }
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 bool on_path(const std::string& tool) {
   return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
 }
 
 // Standard output of a shell command; the exit status must be 0.
 std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-    out.append(buf, n);
-  int status = ::pclose(p);
+  ProcessResult r = run_process(cmd, {.capture = Capture::stdout_only});
   INFO(cmd);
-  REQUIRE(status == 0);
-  return out;
+  REQUIRE(r.code == 0);
+  return r.output;
 }
 
 std::vector<std::string> lines_of(const std::string& s) {
