@@ -26,12 +26,7 @@ PlotData plot(const std::vector<TraceRecord>& recs, PlotKind kind) {
 }
 
 std::string plot_error(const std::vector<TraceRecord>& recs, const PlotOptions& o) {
-  try {
-    plot_data(recs, o);
-  } catch (const ChartError& e) {
-    return e.what();
-  }
-  return "no error";
+  return chart_error([&] { plot_data(recs, o); });
 }
 
 // A transfer seen from its sender: the client sends two segments at 20 ms; ACKs come back at
@@ -58,17 +53,7 @@ TEST_CASE("the SYN-queue plot of a small flood follows the hand count, request b
   PlotData d = plot(small_flood_trace(), PlotKind::syn_queue);
   REQUIRE(d.series.size() == 1);
   CHECK(d.series[0].name == "echo on server 10.0.0.2:20000");
-  CHECK(d.series[0].points == Points{{ms(0), 0},
-                                     {ms(100), 1},
-                                     {ms(110), 2},
-                                     {ms(120), 3},
-                                     {ms(125), 2},
-                                     {ms(130), 3},
-                                     {ms(135), 2},
-                                     {ms(140), 3},
-                                     {ms(145), 2},
-                                     {ms(155), 1},
-                                     {ms(165), 0}});
+  CHECK(d.series[0].points == small_flood_syn_queue());
   CHECK(d.series[0].peak() == 3);
   CHECK(d.start == ms(0));
   // After the last change, 1/32 of the span more, so the final level is seen to hold.
@@ -101,14 +86,8 @@ TEST_CASE("a time window starts each series with the value in force and keeps wh
 
 TEST_CASE("established connections count ESTABLISHED and CLOSE_WAIT per host") {
   TraceBuilder b;
-  testing::Endpoint c = client_endpoint(), s = server_endpoint();
-  b.state(ms(0), c, s, "CLOSED", "SYN_SENT", "connect");
-  b.state(ms(5), s, c, "LISTEN", "SYN_RECEIVED", "rcv SYN");
-  b.state(ms(10), c, s, "SYN_SENT", "ESTABLISHED", "rcv SYN-ACK");
-  b.state(ms(15), s, c, "SYN_RECEIVED", "ESTABLISHED", "rcv ACK");
-  b.state(ms(50), c, s, "ESTABLISHED", "FIN_WAIT_1", "close");
-  b.state(ms(55), s, c, "ESTABLISHED", "CLOSE_WAIT", "rcv FIN");  // still counted
-  b.state(ms(60), s, c, "CLOSE_WAIT", "LAST_ACK", "close");
+  handshake_and_client_close(b);  // the server's CLOSE_WAIT at 55 ms is still counted
+  b.state(ms(60), server_endpoint(), client_endpoint(), "CLOSE_WAIT", "LAST_ACK", "close");
   PlotData d = plot(b.records(), PlotKind::established);
   REQUIRE(d.series.size() == 2);
   CHECK(d.series[0].name == "client");
@@ -257,15 +236,12 @@ TEST_CASE("a plot renders to the same bytes every time, as its golden SVG and as
   DiagramMeta meta = meta_for("small-flood");
   PlotOptions o;
   o.kind = PlotKind::syn_queue;
-  std::string svg = render_plot_bytes(recs, meta, o, ChartFormat::svg);
-  CHECK(svg == render_plot_bytes(recs, meta, o, ChartFormat::svg));
-  std::string path = golden_path("plot-syn-queue.svg");
-  if (updating_goldens()) write_file(path, svg);
-  CHECK(svg == read_file(path));
-  std::string png = render_plot_bytes(recs, meta, o, ChartFormat::png);
+  auto render = [&](ChartFormat f) { return render_plot_bytes(recs, meta, o, f); };
+  check_svg_golden(render, "plot-syn-queue.svg");
+  std::string png = render(ChartFormat::png);
   REQUIRE(png.size() > 8);
   CHECK(png.substr(1, 3) == "PNG");
-  CHECK(png == render_plot_bytes(recs, meta, o, ChartFormat::png));
+  CHECK(png == render(ChartFormat::png));
 }
 
 TEST_CASE("two hundred thousand changes make a path of a few values per pixel column") {

@@ -1,13 +1,18 @@
 // Hand-built traces for the chart tests (plots and timelines): a small SYN flood whose SYN-queue
-// length is counted by hand, and helpers for counter records and times in milliseconds.
+// length is counted by hand, and helpers for counter records and times in milliseconds; and what
+// both kinds of chart test ask of a chart: its error message, its SVG against the golden file.
 #pragma once
+
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "golden_file.hpp"
 #include "sim/trace.hpp"
 #include "synthetic.hpp"
+#include "viz/plot.hpp"
 
 namespace netsim::viz::testing {
 
@@ -71,6 +76,48 @@ inline std::vector<TraceRecord> small_flood_trace() {
   recs.insert(recs.end(), extra.begin(), extra.end());
   sort_by_time(recs);
   return recs;
+}
+
+// The SYN-queue length of small_flood_trace() as counted above: 0 from the listen at 0 ms on,
+// then one point per change.
+inline std::vector<SeriesPoint> small_flood_syn_queue() {
+  return {{ms(0), 0},   {ms(100), 1}, {ms(110), 2}, {ms(120), 3}, {ms(125), 2}, {ms(130), 3},
+          {ms(135), 2}, {ms(140), 3}, {ms(145), 2}, {ms(155), 1}, {ms(165), 0}};
+}
+
+// Alice's connection to echo up to the server's CLOSE_WAIT: the handshake (client SYN_SENT at
+// 0 ms, server SYN_RECEIVED at 5 ms, ESTABLISHED at 10 and 15 ms), the client's close at 50 ms
+// and its FIN reaching the server at 55 ms. Callers add how the server closes.
+inline void handshake_and_client_close(TraceBuilder& b) {
+  Endpoint c = client_endpoint(), s = server_endpoint();
+  b.state(ms(0), c, s, "CLOSED", "SYN_SENT", "connect");
+  b.state(ms(5), s, c, "LISTEN", "SYN_RECEIVED", "rcv SYN");
+  b.state(ms(10), c, s, "SYN_SENT", "ESTABLISHED", "rcv SYN-ACK");
+  b.state(ms(15), s, c, "SYN_RECEIVED", "ESTABLISHED", "rcv ACK");
+  b.state(ms(50), c, s, "ESTABLISHED", "FIN_WAIT_1", "close");
+  b.state(ms(55), s, c, "ESTABLISHED", "CLOSE_WAIT", "rcv FIN");
+}
+
+// The message of the ChartError that `build()` throws, or "no error".
+template <class Build>
+std::string chart_error(Build build) {
+  try {
+    build();
+  } catch (const ChartError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// The SVG that `render(ChartFormat::svg)` returns is the same bytes every time, and those of the
+// golden file `golden` (which NETSIM_UPDATE_GOLDEN=1 rewrites instead).
+template <class Render>
+void check_svg_golden(Render render, const std::string& golden) {
+  std::string svg = render(ChartFormat::svg);
+  CHECK(svg == render(ChartFormat::svg));
+  std::string path = golden_path(golden);
+  if (updating_goldens()) write_file(path, svg);
+  CHECK(svg == read_file(path));
 }
 
 }  // namespace netsim::viz::testing
