@@ -121,6 +121,12 @@ Netns::~Netns() {
   run_and_capture({"ip", "netns", "del", name_});
 }
 
+bool device_exists(const std::string& name) {
+  int status = -1;
+  run_and_capture({"ip", "link", "show", "dev", name}, &status);
+  return status == 0;
+}
+
 std::vector<std::string> py(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"python3", "-u", peers_script()};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -227,6 +233,27 @@ Scenario load(const std::string& yaml) {
   INFO(r.error_text());
   REQUIRE(r.ok());
   return *r.scenario;
+}
+
+RealPeerTest::RealPeerTest(const std::string& yaml) : scenario(load(yaml)), run(scenario) {
+  run.add_sink(&trace);
+}
+
+PeerResult RealPeerTest::run_with_peer(const std::vector<std::string>& argv,
+                                       const PeerOptions& options) {
+  PeerResult result;
+  RealtimeSession session(run, {.handle_signals = false});
+  if (options.before_peer) options.before_peer();
+  Peer peer(argv);
+  if (!options.ready.empty()) REQUIRE(peer.wait_for_line(options.ready, std::chrono::seconds(5)));
+  StopAfterPeer stop(session, peer, std::chrono::milliseconds(300));
+  session.run();
+  std::string last = peer.finish(options.exit_within);
+  result.output = peer.output();
+  INFO(result.output);
+  result.out = nlohmann::json::parse(last);
+  result.bridge = session.bridge("real")->counters();
+  return result;
 }
 
 std::string peers_script() {

@@ -1,18 +1,23 @@
 // Test fixtures for real-peer integration tests: a network namespace the test creates, enters
 // and deletes; real Linux peers (tests/realtime/peers.py) started inside it; a watcher that
-// ends a real-time run shortly after the peer is done; and small trace queries.
+// ends a real-time run shortly after the peer is done; the test's scenario run in the namespace
+// (RealPeerTest); and small trace queries.
 #pragma once
 
 #include <sys/types.h>
 
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "realtime/session.hpp"
+#include "realtime/tun_bridge.hpp"
 #include "scenarios/loader/loader.hpp"
+#include "scenarios/runner/scenario_run.hpp"
 #include "sim/trace.hpp"
 
 namespace netsim::realtime::testing {
@@ -40,6 +45,9 @@ class Netns {
 
 // Runs argv (no shell) and returns its stdout and stderr.
 std::string run_and_capture(const std::vector<std::string>& argv, int* status = nullptr);
+
+// Whether the network device `name` exists (in the current namespace).
+bool device_exists(const std::string& name);
 
 // argv for `python3 peers.py ARGS...` (tests/realtime/peers.py).
 std::vector<std::string> py(const std::vector<std::string>& args);
@@ -87,6 +95,43 @@ class StopAfterPeer {
 
 // Loads a scenario from text; fails the test on a load error.
 Scenario load(const std::string& yaml);
+
+// How RealPeerTest::run_with_peer runs its peer.
+struct PeerOptions {
+  // Called once the session's devices are up, before the peer starts.
+  std::function<void()> before_peer{};
+  // A line the peer prints when it is ready (a server listening); the run starts once it has
+  // been printed, and the test fails if it is not within 5 s. Empty: the run starts at once.
+  std::string ready{};
+  // How long the peer may take to exit once the run is over before it is killed.
+  std::chrono::milliseconds exit_within = std::chrono::seconds(5);
+};
+
+// What a peer did in RealPeerTest::run_with_peer.
+struct PeerResult {
+  nlohmann::json out;     // the peer's last line of output (peers.py prints its report there)
+  std::string output;     // everything the peer printed
+  BridgeCounters bridge;  // the counters of the bridge of the host "real" when the run ended
+};
+
+// One real-peer test: a fresh network namespace (entered until the end of the test), the
+// scenario `yaml` loaded, and a run of it whose trace is kept in memory. The scenario's real
+// host is "real". Construct it after skip_if_unsupported().
+struct RealPeerTest {
+  explicit RealPeerTest(const std::string& yaml);
+  RealPeerTest(const RealPeerTest&) = delete;
+  RealPeerTest& operator=(const RealPeerTest&) = delete;
+
+  // Runs the scenario in real time (signals not handled) with the real peer `argv` started in
+  // the namespace, until 300 ms after the peer exits (the scenario's duration stays the bound);
+  // the session and its devices are gone when it returns.
+  PeerResult run_with_peer(const std::vector<std::string>& argv, const PeerOptions& options = {});
+
+  Netns ns;
+  Scenario scenario;
+  ScenarioRun run;
+  MemorySink trace;
+};
 
 std::string peers_script();  // tests/realtime/peers.py
 

@@ -25,20 +25,29 @@ namespace {
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-const char* kEchoServer = R"(name: linux-client-echo
-duration: 5s
-hosts:
-  real: {tun: netsim0, address: 10.0.0.100}
-  server: 10.0.0.2
+// How every scenario here begins: its name and duration, then the hosts, the first of them
+// this machine's stack as host "real" (TUN device netsim0, address 10.0.0.100).
+std::string real_host(const std::string& name, const std::string& duration) {
+  return "name: " + name + "\nduration: " + duration +
+         "\nhosts:\n  real: {tun: netsim0, address: 10.0.0.100}\n";
+}
+
+const std::string kEchoServer = real_host("linux-client-echo", "5s") + R"(  server: 10.0.0.2
 links: [{between: [real, server], delay: 10ms}]
 apps:
   - tcp_server: {name: echo, on: server, port: 20000, reply: echo}
 )";
 
-bool device_exists(const std::string& name) {
-  int status = -1;
-  run_and_capture({"ip", "link", "show", "dev", name}, &status);
-  return status == 0;
+// A simulated client's scenario: alice on host client (10.0.0.1), 10 ms from the real host,
+// connects to its port `port` and sends `send`.
+std::string simulated_client(const std::string& name, const std::string& duration, int port,
+                             const std::string& send) {
+  return real_host(name, duration) + fmt::format(R"(  client: 10.0.0.1
+links: [{{between: [client, real], delay: 10ms}}]
+apps:
+  - tcp_client: {{name: alice, on: client, connect: real:{}, send: "{}"}}
+)",
+                                                 port, send);
 }
 
 std::string flags_of(const std::vector<PacketRecord>& ps) {
@@ -54,43 +63,34 @@ TEST_CASE(
     "A Linux client's Hello,server! is echoed by a simulated server over a 10 ms link, "
     "both close in order, and ss agrees with our trace") {
   if (skip_if_unsupported()) return;
-  Netns ns;
-  Scenario sc = load(kEchoServer);
-  ScenarioRun run(sc);
-  MemorySink trace;
-  run.add_sink(&trace);
+  RealPeerTest t(kEchoServer);
   uint16_t port = 0;
   {
-    RealtimeSession session(run, {.handle_signals = false});
-    REQUIRE(device_exists("netsim0"));
-    Peer client(py({"echo-client", "10.0.0.2", "20000", "Hello,server!"}));
-    StopAfterPeer stop(session, client, 300ms);
-    session.run();
-    Json out = Json::parse(client.finish());
-    INFO(client.output());
-    REQUIRE(out["received"] == "Hello,server!");
-    port = out["local_port"].get<uint16_t>();
+    PeerResult client = t.run_with_peer(py({"echo-client", "10.0.0.2", "20000", "Hello,server!"}),
+                                        {.before_peer = [] { REQUIRE(device_exists("netsim0")); }});
+    INFO(client.output);
+    REQUIRE(client.out["received"] == "Hello,server!");
+    port = client.out["local_port"].get<uint16_t>();
 
-    const TunBridge& bridge = *session.bridge("real");
-    CHECK(bridge.counters().malformed == 0);
-    CHECK(bridge.counters().refused_in == 0);
-    CHECK(bridge.counters().refused_out == 0);
-    CHECK(bridge.counters().injected == packets(trace.records, PacketEvent::send, "real").size());
-    CHECK(bridge.counters().written == packets(trace.records, PacketEvent::recv, "real").size());
+    CHECK(client.bridge.malformed == 0);
+    CHECK(client.bridge.refused_in == 0);
+    CHECK(client.bridge.refused_out == 0);
+    CHECK(client.bridge.injected == packets(t.trace.records, PacketEvent::send, "real").size());
+    CHECK(client.bridge.written == packets(t.trace.records, PacketEvent::recv, "real").size());
   }
   // The device, its address and its route went with the session.
   CHECK_FALSE(device_exists("netsim0"));
 
   // Linux's SYN as our trace saw it: from the kernel's address and the client's port, with
   // Linux's options; our SYN-ACK offers only the MSS, so Linux falls back to plain TCP.
-  auto from_linux = packets(trace.records, PacketEvent::send, "real");
+  auto from_linux = packets(t.trace.records, PacketEvent::send, "real");
   REQUIRE(from_linux.size() >= 4);
   const Packet& syn = from_linux[0].packet;
   CHECK(syn.src_addr().to_string() == fmt::format("10.0.0.100:{}", port));
   CHECK(syn.dst_addr().to_string() == "10.0.0.2:20000");
   CHECK(syn.tcp.flags.to_string() == "S");
   CHECK(syn.tcp.options.mss == 1460);
-  auto to_linux = packets(trace.records, PacketEvent::send, "server");
+  auto to_linux = packets(t.trace.records, PacketEvent::send, "server");
   REQUIRE(!to_linux.empty());
   CHECK(to_linux[0].packet.tcp.flags.to_string() == "S.");
   CHECK(to_linux[0].packet.tcp.ack == syn.tcp.seq + 1);
@@ -103,13 +103,13 @@ TEST_CASE(
   INFO("packets from Linux: " << flags_of(from_linux));
 
   // Linux closed first (active close); our server followed the peer's FIN.
-  const apps::AppReport& echo = *run.report("echo");
+  const apps::AppReport& echo = *t.run.report("echo");
   REQUIRE(echo.connections.size() == 1);
   CHECK(echo.connections[0].result == "closed");
   CHECK(echo.connections[0].received() == "Hello,server!");
   CHECK(echo.connections[0].remote.to_string() == fmt::format("10.0.0.100:{}", port));
   CHECK(
-      states_of(trace.records, "server", port) ==
+      states_of(t.trace.records, "server", port) ==
       std::vector<std::string>{"SYN_RECEIVED", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSED"});
   // The kernel's view: the active closer's socket sits in TIME-WAIT for this very 4-tuple.
   std::string ss = run_and_capture({"ss", "-Htan", "state", "time-wait"});
@@ -120,31 +120,9 @@ TEST_CASE(
 
 TEST_CASE("A simulated client says Hello,server! to a real Linux server in the namespace") {
   if (skip_if_unsupported()) return;
-  Netns ns;
-  Scenario sc = load(R"(name: simulated-client
-duration: 5s
-hosts:
-  real: {tun: netsim0, address: 10.0.0.100}
-  client: 10.0.0.1
-links: [{between: [client, real], delay: 10ms}]
-apps:
-  - tcp_client: {name: alice, on: client, connect: real:8080, send: "Hello,server!"}
-)");
-  ScenarioRun run(sc);
-  MemorySink trace;
-  run.add_sink(&trace);
-  Json out;
-  {
-    RealtimeSession session(run, {.handle_signals = false});
-    Peer server(py({"server", "8080"}));
-    REQUIRE(server.wait_for_line("ready", 5s));
-    StopAfterPeer stop(session, server, 300ms);
-    session.run();
-    std::string last = server.finish();
-    INFO(server.output());
-    out = Json::parse(last);
-  }
-  const apps::AppReport& alice = *run.report("alice");
+  RealPeerTest t(simulated_client("simulated-client", "5s", 8080, "Hello,server!"));
+  Json out = t.run_with_peer(py({"server", "8080"}), {.ready = "ready"}).out;
+  const apps::AppReport& alice = *t.run.report("alice");
   REQUIRE(alice.connections.size() == 1);
   const apps::ConnectionReport& c = alice.connections[0];
   CHECK(out["received"] == "Hello,server!");
@@ -152,15 +130,15 @@ apps:
   CHECK(c.result == "closed");
   CHECK(c.received() == "Hello,server!");
   // Linux's SYN-ACK, as our client received it.
-  auto at_client = packets(trace.records, PacketEvent::recv, "client");
+  auto at_client = packets(t.trace.records, PacketEvent::recv, "client");
   REQUIRE(!at_client.empty());
   const Packet& synack = at_client[0].packet;
   CHECK(synack.src_addr().to_string() == "10.0.0.100:8080");
   CHECK(synack.tcp.flags.to_string() == "S.");
   CHECK(synack.tcp.options.mss == 1460);
   CHECK(synack.tcp.ack ==
-        packets(trace.records, PacketEvent::send, "client")[0].packet.tcp.seq + 1);
-  std::vector<std::string> states = states_of(trace.records, "client", 8080);
+        packets(t.trace.records, PacketEvent::send, "client")[0].packet.tcp.seq + 1);
+  std::vector<std::string> states = states_of(t.trace.records, "client", 8080);
   REQUIRE(states.size() >= 4);
   CHECK(states[0] == "SYN_SENT");
   CHECK(states[1] == "ESTABLISHED");
@@ -174,26 +152,14 @@ apps:
 
 TEST_CASE("A simulated SYN to a closed real port gets Linux's RST and reports ECONNREFUSED") {
   if (skip_if_unsupported()) return;
-  Netns ns;
-  Scenario sc = load(R"(name: closed-port
-duration: 500ms
-hosts:
-  real: {tun: netsim0, address: 10.0.0.100}
-  client: 10.0.0.1
-links: [{between: [client, real], delay: 10ms}]
-apps:
-  - tcp_client: {name: alice, on: client, connect: real:9, send: "hi"}
-)");
-  ScenarioRun run(sc);
-  MemorySink trace;
-  run.add_sink(&trace);
-  RealtimeSession session(run, {.handle_signals = false});
+  RealPeerTest t(simulated_client("closed-port", "500ms", 9, "hi"));
+  RealtimeSession session(t.run, {.handle_signals = false});
   session.run();
-  const apps::AppReport& alice = *run.report("alice");
+  const apps::AppReport& alice = *t.run.report("alice");
   REQUIRE(alice.connections.size() == 1);
   CHECK(alice.connections[0].result == "ECONNREFUSED");
-  auto syn = packets(trace.records, PacketEvent::send, "client");
-  auto rst = packets(trace.records, PacketEvent::recv, "client");
+  auto syn = packets(t.trace.records, PacketEvent::send, "client");
+  auto rst = packets(t.trace.records, PacketEvent::recv, "client");
   REQUIRE(syn.size() == 1);
   REQUIRE(rst.size() == 1);
   CHECK(rst[0].packet.src_addr().to_string() == "10.0.0.100:9");
@@ -208,35 +174,19 @@ apps:
 
 TEST_CASE("A 1 MB transfer from a Linux client arrives intact across a link with 5% loss") {
   if (skip_if_unsupported()) return;
-  Netns ns;
-  Scenario sc = load(R"(name: lossy-bulk
-duration: 60s
-hosts:
-  real: {tun: netsim0, address: 10.0.0.100}
-  server: 10.0.0.2
+  RealPeerTest t(real_host("lossy-bulk", "60s") + R"(  server: 10.0.0.2
 links: [{between: [real, server], delay: 5ms, loss: 5%}]
 apps:
   - tcp_server: {name: echo, on: server, port: 20000, reply: echo}
 )");
-  ScenarioRun run(sc);
-  MemorySink trace;
-  run.add_sink(&trace);
-  Json out;
-  {
-    RealtimeSession session(run, {.handle_signals = false});
-    Peer client(py({"--timeout", "50", "bulk-client", "10.0.0.2", "20000", "1048576"}));
-    StopAfterPeer stop(session, client, 300ms);
-    session.run();
-    std::string last = client.finish();
-    INFO(client.output());
-    out = Json::parse(last);
-  }
+  Json out =
+      t.run_with_peer(py({"--timeout", "50", "bulk-client", "10.0.0.2", "20000", "1048576"})).out;
   // Every byte went through our server and back, so both directions crossed the loss.
   CHECK(out["sent"] == 1048576);
   CHECK(out["received"] == 1048576);
   CHECK(out["intact"] == true);
   CHECK(out["eof"] == true);
-  const apps::AppReport& echo = *run.report("echo");
+  const apps::AppReport& echo = *t.run.report("echo");
   REQUIRE(echo.connections.size() == 1);
   CHECK(echo.connections[0].bytes_received == 1048576);
   CHECK(echo.connections[0].bytes_sent == 1048576);
@@ -244,7 +194,7 @@ apps:
   // Both directions lost packets, so both Linux and our server recovered from loss.
   auto lost_from = [&](const std::string& host) {
     int n = 0;
-    for (const auto& p : packets(trace.records, PacketEvent::drop, host))
+    for (const auto& p : packets(t.trace.records, PacketEvent::drop, host))
       n += p.reason == DropReason::loss && !p.packet.tcp.payload.empty();
     return n;
   };
@@ -256,14 +206,9 @@ TEST_CASE(
     "Linux keepalive probes reach our trace while the link is down, are answered once it "
     "is up, and the connection survives") {
   if (skip_if_unsupported()) return;
-  Netns ns;
   // Linux probes after 1 s idle, then every 1 s, and gives up after 5 unanswered probes:
   // the link is down for two of them only.
-  Scenario sc = load(R"(name: keepalive
-duration: 10s
-hosts:
-  real: {tun: netsim0, address: 10.0.0.100}
-  server: 10.0.0.2
+  RealPeerTest t(real_host("keepalive", "10s") + R"(  server: 10.0.0.2
 links: [{between: [real, server], delay: 10ms}]
 apps:
   - tcp_server: {name: echo, on: server, port: 20000, reply: echo}
@@ -271,24 +216,14 @@ faults:
   - {at: 1500ms, link_down: [real, server]}
   - {at: 3500ms, link_up: [real, server]}
 )");
-  ScenarioRun run(sc);
-  MemorySink trace;
-  run.add_sink(&trace);
-  Json out;
-  {
-    RealtimeSession session(run, {.handle_signals = false});
-    Peer client(py({"keepalive-client", "10.0.0.2", "20000", "--idle", "1", "--intvl", "1", "--cnt",
-                    "5", "--pause", "4.5"}));
-    StopAfterPeer stop(session, client, 300ms);
-    session.run();
-    std::string last = client.finish(10s);
-    INFO(client.output());
-    out = Json::parse(last);
-  }
+  Json out = t.run_with_peer(py({"keepalive-client", "10.0.0.2", "20000", "--idle", "1", "--intvl",
+                                 "1", "--cnt", "5", "--pause", "4.5"}),
+                             {.exit_within = 10s})
+                 .out;
   CHECK(out["first"] == "hello");
   CHECK(out["second"] == "still here");
   CHECK(out["error"] == "");
-  auto from_linux = packets(trace.records, PacketEvent::send, "real");
+  auto from_linux = packets(t.trace.records, PacketEvent::send, "real");
   REQUIRE(!from_linux.empty());
   // A keepalive probe is an empty ACK one below what the server has received (SND.UNA - 1,
   // tcp_xmit_probe_skb()): here the ISN + 5 after "hello" (SYN + 5 bytes = ISN + 6 acked).
@@ -300,7 +235,7 @@ faults:
   Instant down = Instant::zero() + Duration::milliseconds(1500);
   Instant up = Instant::zero() + Duration::milliseconds(3500);
   int lost = 0, answered_before = 0, answered_after = 0;
-  for (const auto& r : trace.records) {
+  for (const auto& r : t.trace.records) {
     const auto* p = std::get_if<PacketRecord>(&r);
     if (!p || !is_probe(p->packet)) continue;
     if (p->ev == PacketEvent::drop) {
@@ -317,16 +252,16 @@ faults:
   CHECK(answered_after >= 1);
   // Our endpoint answers each probe it receives with an ACK of what it has (RFC 9293
   // 3.10.7.4: an unacceptable segment gets an ACK).
-  for (const auto& r : trace.records) {
+  for (const auto& r : t.trace.records) {
     const auto* p = std::get_if<PacketRecord>(&r);
     if (!p || p->ev != PacketEvent::recv || p->host != "server" || !is_probe(p->packet)) continue;
     bool acked = false;
-    for (const auto& q : packets(trace.records, PacketEvent::send, "server")) {
+    for (const auto& q : packets(t.trace.records, PacketEvent::send, "server")) {
       acked |= q.t == p->t && q.packet.tcp.ack == probe_seq + 1 && q.packet.tcp.payload.empty();
     }
     CHECK(acked);
   }
-  const apps::AppReport& echo = *run.report("echo");
+  const apps::AppReport& echo = *t.run.report("echo");
   REQUIRE(echo.connections.size() == 1);
   CHECK(echo.connections[0].received() == "hellostill here");
   CHECK(echo.connections[0].result == "closed");
@@ -336,12 +271,8 @@ TEST_CASE(
     "A Linux client connects through SYN cookies while a simulated flood fills the "
     "simulated server's SYN queue") {
   if (skip_if_unsupported()) return;
-  Netns ns;
-  Scenario sc = load(R"(name: flood-cookies
-duration: 8s
-hosts:
-  real: {tun: netsim0, address: 10.0.0.100}
-  server: {address: 10.0.0.2, tcp: {syncookies: 1, max_syn_backlog: 16}}
+  RealPeerTest t(real_host("flood-cookies", "8s") +
+                 R"(  server: {address: 10.0.0.2, tcp: {syncookies: 1, max_syn_backlog: 16}}
   attacker: 10.0.0.66
 routers: [r1]
 links:
@@ -353,38 +284,27 @@ apps:
   - syn_flood: {name: flood, on: attacker, target: server:20000, rate: 1000/s, duration: 3s,
                 spoof: 198.51.100.0/24}
 )");
-  ScenarioRun run(sc);
-  MemorySink trace;
-  run.add_sink(&trace);
-  Json out;
-  {
-    RealtimeSession session(run, {.handle_signals = false});
-    // Half a second in, the 16-entry SYN queue has long been full of spoofed SYNs.
-    Peer client(py({"echo-client", "10.0.0.2", "20000", "Hello,server!", "--delay", "0.5"}));
-    StopAfterPeer stop(session, client, 300ms);
-    session.run();
-    std::string last = client.finish();
-    INFO(client.output());
-    out = Json::parse(last);
-    const TunBridge& bridge = *session.bridge("real");
-    CHECK(bridge.counters().refused_out == 0);  // the flood's backscatter never got near it
-  }
+  // Half a second in, the 16-entry SYN queue has long been full of spoofed SYNs.
+  PeerResult client =
+      t.run_with_peer(py({"echo-client", "10.0.0.2", "20000", "Hello,server!", "--delay", "0.5"}));
+  CHECK(client.bridge.refused_out == 0);  // the flood's backscatter never got near it
+  const Json& out = client.out;
   CHECK(out["received"] == "Hello,server!");
   uint16_t port = out["local_port"].get<uint16_t>();
-  const tcp::Counters& counters = run.host("server")->stack().counters();
+  const tcp::Counters& counters = t.run.host("server")->stack().counters();
   CHECK(counters.syncookies_sent >= 16);
   CHECK(counters.syncookies_ok == 1);  // Linux's ACK, and only Linux's, carried a valid cookie
-  const apps::AppReport& echo = *run.report("echo");
+  const apps::AppReport& echo = *t.run.report("echo");
   REQUIRE(echo.accepted == 1);
   CHECK(echo.connections[0].remote.to_string() == fmt::format("10.0.0.100:{}", port));
   CHECK(echo.connections[0].received() == "Hello,server!");
   // No half-open entry for Linux: the connection was rebuilt from the cookie in its ACK.
-  std::vector<std::string> states = states_of(trace.records, "server", port);
+  std::vector<std::string> states = states_of(t.trace.records, "server", port);
   REQUIRE(!states.empty());
   CHECK(states[0] == "ESTABLISHED");
   // The SYN-ACKs to spoofed sources died inside the simulation.
-  CHECK(run.network().drops(DropReason::no_route) > 0);
-  for (const auto& p : packets(trace.records, PacketEvent::recv, "real"))
+  CHECK(t.run.network().drops(DropReason::no_route) > 0);
+  for (const auto& p : packets(t.trace.records, PacketEvent::recv, "real"))
     CHECK(p.packet.src.to_string() == "10.0.0.2");
 }
 
@@ -442,14 +362,10 @@ TEST_CASE(
     "Garbage written into the TUN device is dropped, traced with its reason and counted, "
     "and the bridge keeps working") {
   if (skip_if_unsupported()) return;
-  Netns ns;
   std::string yaml = kEchoServer;
   yaml.replace(yaml.find("duration: 5s"), 12, "duration: 300ms");
-  Scenario sc = load(yaml);
-  ScenarioRun run(sc);
-  MemorySink trace;
-  run.add_sink(&trace);
-  RealtimeSession session(run, {.handle_signals = false});
+  RealPeerTest t(yaml);
+  RealtimeSession session(t.run, {.handle_signals = false});
   DeviceWriter dev("netsim0");
   const std::vector<uint8_t> good = encode_ipv4(linux_syn("10.0.0.100", "10.0.0.2", 20000));
   REQUIRE(good.size() == 40);
@@ -502,10 +418,10 @@ TEST_CASE(
   CHECK(c.injected == 2);  // the SYN and Linux's RST
   CHECK(c.read == c.malformed + c.refused_in + c.injected);
   CHECK(c.written == 1);  // our SYN-ACK
-  CHECK(run.network().drops(DropReason::malformed) == c.malformed);
+  CHECK(t.run.network().drops(DropReason::malformed) == c.malformed);
 
   std::vector<std::string> malformed, refused;
-  for (const auto& p : packets(trace.records, PacketEvent::drop, "real")) {
+  for (const auto& p : packets(t.trace.records, PacketEvent::drop, "real")) {
     if (p.reason == DropReason::malformed) malformed.push_back(p.detail);
     if (p.reason == DropReason::no_route) refused.push_back(p.detail);
   }
@@ -514,11 +430,11 @@ TEST_CASE(
   CHECK(refused ==
         std::vector<std::string>{"source 192.0.2.1 is not netsim0's address 10.0.0.100: refused",
                                  "destination 10.0.0.99 is outside the scenario: refused"});
-  auto answers = packets(trace.records, PacketEvent::send, "server");
+  auto answers = packets(t.trace.records, PacketEvent::send, "server");
   REQUIRE(answers.size() == 1);
   CHECK(answers[0].packet.tcp.flags.to_string() == "S.");
   CHECK(answers[0].packet.tcp.ack == SeqNum(7001));
-  auto from_linux = packets(trace.records, PacketEvent::send, "real");
+  auto from_linux = packets(t.trace.records, PacketEvent::send, "real");
   REQUIRE(from_linux.size() == 2);
   CHECK(from_linux[1].packet.tcp.flags.to_string() == "R");
   CHECK(from_linux[1].packet.tcp.seq == answers[0].packet.tcp.ack);

@@ -5,24 +5,19 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "harness.hpp"
+#include "tests/support/run_process.hpp"
 
 namespace netsim::realtime::testing {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-bool device_exists(const std::string& name) {
-  int status = -1;
-  run_and_capture({"ip", "link", "show", "dev", name}, &status);
-  return status == 0;
-}
+using test_support::fresh_dir;
+using test_support::read_file;
 
 bool have(const std::string& tool) {
   int status = -1;
@@ -32,20 +27,6 @@ bool have(const std::string& tool) {
     return false;
   }
   return status >= 0;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("netsim-realtime-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
 }
 
 const std::string kDemo = std::string(NETSIM_SOURCE_DIR) + "/realtime/examples/curl-demo.yaml";
@@ -61,7 +42,7 @@ TEST_CASE(
     return;
   }
   Netns ns;
-  fs::path out = fresh_dir("demo");
+  fs::path out = fresh_dir("realtime-demo");
   Peer netsim({NETSIM_BINARY, "run", kDemo, "-o", out.string(), "--diagram", "curl.svg"});
   REQUIRE(netsim.wait_for_line("    try: nc 10.0.0.2 8080", 10s));
   INFO(netsim.output());
@@ -81,14 +62,14 @@ TEST_CASE(
   CHECK(netsim.output().find("netsim: interrupted at virtual time ") != std::string::npos);
   CHECK_FALSE(device_exists("netsim0"));
 
-  std::string trace = slurp(out / "trace.txt");
+  std::string trace = read_file(out / "trace.txt");
   CHECK(trace.find(" real 10.0.0.100.") != std::string::npos);
   CHECK(trace.find("> 10.0.0.2.8080: Flags [S], ") != std::string::npos);
   CHECK(trace.find("server web ESTABLISHED") != std::string::npos);
   CHECK(trace.find("Hello from a simulated server!") == std::string::npos);  // headers only
   CHECK(fs::file_size(out / "capture.pcap") > 24 + 4 * 56);  // header + at least 4 packets
-  CHECK(slurp(out / "curl.svg").find("<svg") != std::string::npos);
-  CHECK(slurp(out / "events.jsonl").find(R"("host":"real")") != std::string::npos);
+  CHECK(read_file(out / "curl.svg").find("<svg") != std::string::npos);
+  CHECK(read_file(out / "events.jsonl").find(R"("host":"real")") != std::string::npos);
 }
 
 TEST_CASE(
