@@ -123,10 +123,39 @@ std::string TcpOptions::to_string() const {
 }
 
 Payload::Payload(std::vector<uint8_t> bytes)
-    : buf_(bytes.empty() ? nullptr
-                         : std::make_shared<const std::vector<uint8_t>>(std::move(bytes))),
+    : buf_(bytes.empty() ? nullptr : std::make_shared<const Storage>(Storage{std::move(bytes), 0})),
       off_(0),
-      len_(buf_ ? buf_->size() : 0) {}
+      len_(buf_ ? buf_->bytes.size() : 0) {}
+
+Payload Payload::periodic(std::vector<uint8_t> pattern, size_t period, size_t size) {
+  if (size == 0) return {};
+  if (period == 0 || pattern.size() < period + kPeriodicWindow || size <= pattern.size()) {
+    pattern.resize(std::min(pattern.size(), size));  // short enough to be plain bytes
+    Payload p(std::move(pattern));
+    return p;
+  }
+  Payload p;
+  p.buf_ = std::make_shared<const Storage>(Storage{std::move(pattern), period});
+  p.off_ = 0;
+  p.len_ = size;
+  return p;
+}
+
+void Payload::materialize() const {
+  const Storage& s = *buf_;
+  std::vector<uint8_t> out(len_);
+  size_t done = 0;
+  size_t at = off_ % s.period;
+  while (done < len_) {
+    // The storage holds [at, bytes.size()) contiguously; then wrap to the same phase.
+    size_t take = std::min(len_ - done, s.bytes.size() - at);
+    std::memcpy(out.data() + done, s.bytes.data() + at, take);
+    done += take;
+    at = (at + take) % s.period;
+  }
+  buf_ = std::make_shared<const Storage>(Storage{std::move(out), 0});
+  off_ = 0;
+}
 
 Payload Payload::from_string(std::string_view s) {
   return Payload(std::vector<uint8_t>(s.begin(), s.end()));
@@ -139,6 +168,8 @@ Payload Payload::slice(size_t offset, size_t length) const {
   if (length == 0) return p;
   p.buf_ = buf_;
   p.off_ = off_ + offset;
+  // A periodic slice starts in the first period, so up to kPeriodicWindow bytes are contiguous.
+  if (buf_->period != 0) p.off_ %= buf_->period;
   p.len_ = length;
   return p;
 }

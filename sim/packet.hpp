@@ -97,10 +97,21 @@ class Payload {
   Payload() = default;
   explicit Payload(std::vector<uint8_t> bytes);
   static Payload from_string(std::string_view s);
+  // `size` bytes that repeat every `period` bytes, stored once: byte i is pattern[i % period].
+  // `pattern` holds at least period + kPeriodicWindow bytes (the period and then its start
+  // again), so that any slice up to kPeriodicWindow bytes long is contiguous in it. A 100 MB
+  // `send:` then costs 66 KB instead of 100 MB; slices (segments) never copy; only data() of a
+  // longer span builds that span once.
+  static constexpr size_t kPeriodicWindow = 64 * 1024;
+  static Payload periodic(std::vector<uint8_t> pattern, size_t period, size_t size);
 
   size_t size() const { return len_; }
   bool empty() const { return len_ == 0; }
-  const uint8_t* data() const { return buf_ ? buf_->data() + off_ : nullptr; }
+  const uint8_t* data() const {
+    if (!buf_) return nullptr;
+    if (off_ + len_ > buf_->bytes.size()) materialize();
+    return buf_->bytes.data() + off_;
+  }
   std::span<const uint8_t> bytes() const { return {data(), len_}; }
   std::string_view as_string_view() const { return {reinterpret_cast<const char*>(data()), len_}; }
   // A view of [offset, offset + length) sharing the same storage.
@@ -109,8 +120,16 @@ class Payload {
   bool operator==(const Payload& o) const;
 
  private:
-  std::shared_ptr<const std::vector<uint8_t>> buf_;
-  size_t off_ = 0;
+  struct Storage {
+    std::vector<uint8_t> bytes;
+    size_t period = 0;  // 0: plain bytes; else byte i of the payload is bytes[i % period]
+  };
+  // A periodic span longer than its storage: copied out into plain storage of its own. Only
+  // the representation changes (the bytes are the same), hence const.
+  void materialize() const;
+
+  mutable std::shared_ptr<const Storage> buf_;
+  mutable size_t off_ = 0;
   size_t len_ = 0;
 };
 

@@ -89,3 +89,46 @@ TEST_CASE("payload slices share storage and compare by content") {
   CHECK(Payload::from_string("server") == s);
   CHECK(Payload() == Payload::from_string(""));
 }
+
+TEST_CASE("a periodic payload stores one period and gives the same bytes as a plain one") {
+  // Period 7, stored with the window after it; 1,000,000 bytes long.
+  constexpr size_t kPeriod = 7;
+  constexpr size_t kSize = 1'000'000;
+  auto byte = [](size_t i) { return static_cast<uint8_t>('a' + i % kPeriod); };
+  std::vector<uint8_t> pattern(kPeriod + Payload::kPeriodicWindow);
+  for (size_t i = 0; i < pattern.size(); ++i)
+    pattern[i] = byte(i);
+  Payload p = Payload::periodic(pattern, kPeriod, kSize);
+  REQUIRE(p.size() == kSize);
+  const uint8_t* base = p.slice(0, 1).data();
+
+  // Slices of segment size anywhere, also from a slice of a slice: contiguous, shared storage
+  // (no copy), the right bytes.
+  for (size_t off : {size_t{0}, size_t{6}, size_t{7}, size_t{123'457}, kSize - 1460}) {
+    Payload s = p.slice(off, 1460);
+    REQUIRE(s.size() == 1460);
+    Payload inner = s.slice(3, 100);
+    for (size_t i = 0; i < s.size(); ++i)
+      REQUIRE(s.data()[i] == byte(off + i));
+    for (size_t i = 0; i < inner.size(); ++i)
+      REQUIRE(inner.data()[i] == byte(off + 3 + i));
+    CHECK(s.data() == base + off % kPeriod);  // a view into the one stored period
+  }
+  CHECK(p.slice(999'999, 10).size() == 1);
+
+  // A span longer than the storage is built on demand, with the same bytes.
+  Payload big = p.slice(5, 200'000);
+  const uint8_t* d = big.data();
+  for (size_t i = 0; i < big.size(); ++i)
+    REQUIRE(d[i] == byte(5 + i));
+  std::vector<uint8_t> plain(kSize);
+  for (size_t i = 0; i < kSize; ++i)
+    plain[i] = byte(i);
+  CHECK(p == Payload(plain));
+  CHECK(p.slice(10, 90'000) == Payload(plain).slice(10, 90'000));
+
+  // Short enough to fit the stored pattern: just plain bytes.
+  Payload small = Payload::periodic(pattern, kPeriod, 100);
+  CHECK(small.size() == 100);
+  CHECK(small.as_string_view().substr(0, 9) == "abcdefgab");
+}
