@@ -322,14 +322,22 @@ void ListenTable::arm(Listener& l, const ConnKey& key, Request& r, Instant now, 
                            [delay](const RequestTimers::Fifo& f) { return f.delay == delay; });
   if (fifo == fifos.end()) fifo = fifos.insert(fifos.end(), RequestTimers::Fifo{delay, {}});
   fifo->entries.push_back(RequestTimer{now + delay, r.timer_seq, key});
+  r.fifo = static_cast<uint8_t>(fifo - fifos.begin());  // a handful of delays: 1, 2, 4, ... s
   ++l.timers.live;
-  earliest_timer(l);  // the old entry may have been a head
 }
 
 void ListenTable::disarm(Listener& l, Request& r) {
   if (r.timer_seq == kUnarmed) return;
+  const uint64_t seq = r.timer_seq;
   r.timer_seq = kUnarmed;  // its entry is dead from now on
   --l.timers.live;
+  // Every head was live, so only this FIFO's head can have died: drop it and whatever dead
+  // entries follow it.
+  std::deque<RequestTimer>& q = l.timers.fifos[r.fifo].entries;
+  if (q.empty() || q.front().seq != seq) return;
+  q.pop_front();
+  while (!q.empty() && !timer_live(q.front()))
+    q.pop_front();
 }
 
 bool ListenTable::timer_live(const RequestTimer& t) const {
@@ -337,11 +345,9 @@ bool ListenTable::timer_live(const RequestTimer& t) const {
   return it != requests_.end() && it->second.timer_seq == t.seq;
 }
 
-const RequestTimer* ListenTable::earliest_timer(Listener& l) {
+const RequestTimer* ListenTable::earliest_timer(const Listener& l) {
   const RequestTimer* best = nullptr;
-  for (RequestTimers::Fifo& f : l.timers.fifos) {
-    while (!f.entries.empty() && !timer_live(f.entries.front()))
-      f.entries.pop_front();
+  for (const RequestTimers::Fifo& f : l.timers.fifos) {
     if (!f.entries.empty() && (best == nullptr || f.entries.front() < *best))
       best = &f.entries.front();
   }
@@ -432,7 +438,6 @@ void ListenTable::remove_request(Listener& l, const ConnKey& key, std::string_vi
   --l.qlen;
   if (!cause.empty()) note_state(key, State::syn_received, State::closed, cause, out);
   requests_.erase(it);
-  earliest_timer(l);
   note_counter(l, "syn_queue", l.qlen, out);
   out.touched.push_back(l.id);
 }

@@ -36,6 +36,7 @@ struct Request {
   uint8_t num_timeout = 0;              // timer expiries so far (drives the backoff)
   uint8_t num_retrans = 0;              // SYN-ACK retransmissions, timer- or SYN-driven
   bool acked = false;                   // final ACK dropped because the accept queue was full
+  uint8_t fifo = 0;                     // the listener's timer FIFO holding the live entry
 };
 
 struct RequestTimer {
@@ -54,7 +55,8 @@ struct RequestTimer {
 // cache miss per level (a 1M-SYN flood keeps ~630k requests). Re-arming or removing a request
 // leaves its old entry behind; an entry is live only while its seq is the request's timer_seq,
 // and dead entries are dropped when they reach the head of their FIFO (every FIFO head is live
-// after each operation, so next_deadline() is exact).
+// after each operation, so next_deadline() is exact; only the FIFO whose head just died is
+// looked at, so arming costs no lookup of the other heads).
 struct RequestTimers {
   struct Fifo {
     Duration delay;
@@ -142,8 +144,8 @@ class ListenTable {
   // Arms (or re-arms) the request's SYN-ACK timer at now + delay.
   void arm(Listener& l, const ConnKey& key, Request& r, Instant now, Duration delay);
   void disarm(Listener& l, Request& r);
-  // Drops dead entries from the heads of the FIFOs; the earliest live entry, if any.
-  const RequestTimer* earliest_timer(Listener& l);
+  // The earliest entry of all FIFO heads (every head is live), if any.
+  static const RequestTimer* earliest_timer(const Listener& l);
   bool timer_live(const RequestTimer& t) const;
   void expire_request(Instant now, Listener& l, const ConnKey& key, Request& r, Outbox& out);
   int max_synack_retries(const Listener& l) const;
