@@ -6,7 +6,7 @@
 # the issue measured on this machine (ns-3 3.37: src "issue").
 #
 #   bench/run_side_by_side.sh [NETSIM_BINARY]     default: build-release/cli/netsim
-#   QUICK=1 bench/run_side_by_side.sh              skip the 100k and 1M sizes
+#   QUICK=1 bench/run_side_by_side.sh              skip the 100k and 1M sizes (and the 1M-connection row)
 #   ONLY=hold bench/run_side_by_side.sh            only the hold-model rows (no netsim CLI needed)
 #
 # The hold-model rows (workload 1) run bench_hold, found next to the netsim binary
@@ -157,4 +157,9 @@ for n in $floods; do
   mid=$(awk -v n="$n" 'BEGIN { printf "%gs", n / 20000 }')
   run "syn-flood N=$n" "$n" "$ns3" syn-flood.yaml --set apps.2.syn_flood.count="$n" --set apps.1.tcp_client.at="$mid"
 done
+# Scale: one million concurrent established connections in one run (target: under 2 GiB).
+# No ns-3 row: its sockets cost far more (not measured).
+if [ "${QUICK:-0}" != 1 ]; then
+  run "established N=1000000 (held open)" 1000000 - million-established.yaml
+fi
 exit $failed
