@@ -141,10 +141,11 @@ void SvgWriter::title(std::string_view s) {
 }
 
 void SvgWriter::comment(std::string_view s) {
-  std::string safe(s);
-  // "--" may not appear inside an XML comment.
-  for (size_t at = safe.find("--"); at != std::string::npos; at = safe.find("--", at))
-    safe.replace(at, 2, "- ");
+  // "--" may not appear inside an XML comment: each dash that follows a dash becomes a space.
+  std::string safe;
+  safe.reserve(s.size());
+  for (char c : s)
+    safe.push_back(c == '-' && !safe.empty() && safe.back() == '-' ? ' ' : c);
   out_ += fmt::format("<!-- {} -->\n", safe);
 }
 
