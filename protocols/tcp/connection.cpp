@@ -268,10 +268,6 @@ void Connection::abort(Instant now, Outbox& out) {
   tcb_->abort(now, out);
 }
 
-void Connection::set_options(const SocketOptions& opts) {
-  tcb_->set_options(opts);
-}
-
 void Connection::set_options(Instant now, const SocketOptions& opts) {
   tcb_->last_now = std::max(tcb_->last_now, now);
   tcb_->set_options(opts);

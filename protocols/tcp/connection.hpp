@@ -73,9 +73,8 @@ class Connection {
   void shutdown_write(Instant now, Outbox& out);
   void close(Instant now, Outbox& out);
   void abort(Instant now, Outbox& out);
-  void set_options(const SocketOptions& opts);
-  // The same with the current time, so that enabling keepalive arms it `idle` from now
-  // (tcp_set_keepalive()); the overload above uses the latest time the connection was called at.
+  // Enabling keepalive arms it `idle` from `now` (tcp_set_keepalive()). There is no overload
+  // without the time: one that used the latest time seen armed timers in the past (fuzz_tcp).
   void set_options(Instant now, const SocketOptions& opts);
 
   // TIME_WAIT reuse (Linux tcp_timewait_state_process()): a SYN with a sequence number above

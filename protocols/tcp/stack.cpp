@@ -342,15 +342,6 @@ void Stack::abort(Instant now, SocketId s, Outbox& out) {
   }
 }
 
-void Stack::set_options(SocketId s, const SocketOptions& opts) {
-  Impl& m = *impl_;
-  if (Connection* c = m.find(s)) {
-    c->set_options(opts);
-  } else if (Listener* l = m.listeners.by_id(s)) {
-    l->opts = opts;
-  }
-}
-
 void Stack::set_options(Instant now, SocketId s, const SocketOptions& opts) {
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {

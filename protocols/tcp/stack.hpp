@@ -151,8 +151,7 @@ class Stack {
   void shutdown_write(Instant now, SocketId s, Outbox& out);             // SHUT_WR: FIN after data
   void close(Instant now, SocketId s, Outbox& out);  // orphans it; RST if data was unread
   void abort(Instant now, SocketId s, Outbox& out);  // RST now (SO_LINGER 0 semantics)
-  void set_options(SocketId s, const SocketOptions& opts);
-  // The same with the current time: enabling keepalive arms it `idle` from `now`.
+  // Enabling keepalive arms it `idle` from `now` (always handed: see Connection::set_options).
   void set_options(Instant now, SocketId s, const SocketOptions& opts);
 
   // A crash: every socket and request vanishes silently; nothing is sent.

@@ -104,7 +104,7 @@ struct Connection::Tcb {
   Duration ato = Duration::zero();
   Instant lrcvtime;
   Instant last_oow_ack = kNever;  // tcp_oow_rate_limited()
-  Instant last_now;               // latest `now` seen (set_options() is not handed one)
+  Instant last_now;               // latest `now` seen (Tcb::set_options() arms keepalive from it)
 
   SocketStats stats;
 

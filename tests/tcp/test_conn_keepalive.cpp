@@ -86,12 +86,12 @@ TEST_CASE("Enabling keepalive later arms it one idle period after the latest cal
   Harness h;
   established(h);
   h.recv(at(1_s), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "hi");
-  h.c().set_options(keepalive(2_s, 1_s, 3));
+  h.c().set_options(at(1_s), keepalive(2_s, 1_s, 3));
   CHECK(h.deadline() == at(3_s));
   SocketOptions off;
-  h.c().set_options(off);
+  h.c().set_options(at(1_s), off);
   CHECK_FALSE(h.deadline().has_value());
-  // Handed the time, it arms from then; a shorter idle counts the time already idle.
+  // Later, it arms from then; a shorter idle counts the time already idle.
   h.c().set_options(at(5_s), keepalive(10_s, 1_s, 3));
   CHECK(h.deadline() == at(15_s));
   h.c().set_options(at(6_s), keepalive(7_s, 1_s, 3));

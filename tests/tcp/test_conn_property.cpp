@@ -96,7 +96,7 @@ void random_command(Harness& h, Rng& r, Instant t) {
       o.keepalive.interval = 100_ms;
       o.keepalive.probes = 2;
       o.auto_read = h.opts.auto_read;
-      h.c().set_options(o);
+      h.c().set_options(t, o);
       break;
     }
   }
