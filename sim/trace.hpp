@@ -3,7 +3,9 @@
 // is a sink reading that one stream. sim/ knows nothing of TCP, so states and causes are text.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +35,15 @@ enum class DropReason : uint8_t {
   ttl_exceeded,       // forwarded too often (a routing loop)
   malformed,          // bytes from a real device that do not parse (TUN bridge)
 };
+// Every reason, in declaration order (summary.json's and the sweep CSV's column order).
+inline constexpr DropReason kAllDropReasons[] = {
+    DropReason::loss,      DropReason::burst_loss,     DropReason::queue_full,
+    DropReason::link_down, DropReason::no_route,       DropReason::corrupt,
+    DropReason::fault,     DropReason::syn_queue_full, DropReason::accept_queue_full,
+    DropReason::host_down, DropReason::no_listener,    DropReason::ttl_exceeded,
+    DropReason::malformed};
+static_assert(std::size(kAllDropReasons) == static_cast<size_t>(DropReason::malformed) + 1,
+              "kAllDropReasons names every DropReason");
 std::string_view to_string(PacketEvent e);
 std::string_view to_string(DropReason r);
 std::optional<DropReason> parse_drop_reason(std::string_view s);

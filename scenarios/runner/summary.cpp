@@ -69,13 +69,6 @@ Json app_json(const apps::AppReport& r) {
   return j;
 }
 
-constexpr DropReason kAllReasons[] = {
-    DropReason::loss,      DropReason::burst_loss,     DropReason::queue_full,
-    DropReason::link_down, DropReason::no_route,       DropReason::corrupt,
-    DropReason::fault,     DropReason::syn_queue_full, DropReason::accept_queue_full,
-    DropReason::host_down, DropReason::no_listener,    DropReason::ttl_exceeded,
-    DropReason::malformed};
-
 }  // namespace
 
 std::string ScenarioRun::summary_json(const std::vector<ExpectVerdict>& verdicts) const {
@@ -97,7 +90,7 @@ std::string ScenarioRun::summary_json(const std::vector<ExpectVerdict>& verdicts
   }
   j["hosts"] = std::move(hosts_j);
   Json drops = Json::object();
-  for (DropReason r : kAllReasons) {
+  for (DropReason r : kAllDropReasons) {
     if (net_.drops(r) > 0) drops[std::string(to_string(r))] = net_.drops(r);
   }
   j["drops"] = std::move(drops);
@@ -129,7 +122,7 @@ std::string ScenarioRun::summary_text(const std::vector<ExpectVerdict>& verdicts
     out += "\n";
   }
   std::string drops;
-  for (DropReason r : kAllReasons) {
+  for (DropReason r : kAllDropReasons) {
     if (net_.drops(r) > 0) drops += fmt::format(" {} {}", to_string(r), net_.drops(r));
   }
   out += fmt::format("drops:{}\n", drops.empty() ? " none" : drops);

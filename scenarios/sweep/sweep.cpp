@@ -19,13 +19,6 @@
 namespace netsim::sweep {
 namespace {
 
-constexpr DropReason kAllReasons[] = {
-    DropReason::loss,      DropReason::burst_loss,     DropReason::queue_full,
-    DropReason::link_down, DropReason::no_route,       DropReason::corrupt,
-    DropReason::fault,     DropReason::syn_queue_full, DropReason::accept_queue_full,
-    DropReason::host_down, DropReason::no_listener,    DropReason::ttl_exceeded,
-    DropReason::malformed};
-
 std::string optional_ns(const std::optional<Instant>& t) {
   return t ? std::to_string(t->ns()) : std::string();
 }
@@ -76,7 +69,7 @@ SweepRow row_of(const SweepPoint& p, ScenarioRun& run, const std::vector<ExpectV
     for (const auto& [name, value] : host_counters(th->stack().counters()))
       cells.push_back({fmt::format("{}.{}", h.name, name), std::to_string(value), true});
   }
-  for (DropReason r : kAllReasons) {
+  for (DropReason r : kAllDropReasons) {
     cells.push_back(
         {fmt::format("drops.{}", to_string(r)), std::to_string(run.network().drops(r)), true});
   }
