@@ -46,11 +46,62 @@ uint64_t Rng::uniform_int(uint64_t lo, uint64_t hi) {
   return lo + static_cast<uint64_t>(m >> 64);
 }
 
+namespace {
+// Marsaglia & Tsang's ziggurat for the unit exponential ("The Ziggurat Method for Generating
+// Random Variables", J. Stat. Softw. 5(8), 2000), 256 layers, on 64-bit draws: the low 8 bits
+// pick a layer and the top 53 bits the point in it, so the two never share bits (Doornik 2005
+// showed that sharing them biases the classic 32-bit version). 98.9% of draws take the fast
+// path: one random number, one compare and one multiply, no log().
+struct ExpZiggurat {
+  uint64_t k[256];  // accept j < k[i] at once: the point is inside layer i's rectangle core
+  double w[256];    // x = j * w[i]
+  double f[256];    // exp(-x_i) at each layer's edge
+  static constexpr double kR = 7.69711747013104972;   // where the tail starts
+  static constexpr double kV = 3.949659822581572e-3;  // each layer's area
+  static constexpr double kM = 0x1.0p53;
+
+  ExpZiggurat() {
+    double d = kR, t = kR;
+    const double q = kV / std::exp(-d);
+    k[0] = static_cast<uint64_t>((d / q) * kM);
+    k[1] = 0;
+    w[0] = q / kM;
+    w[255] = d / kM;
+    f[0] = 1.0;
+    f[255] = std::exp(-d);
+    for (int i = 254; i >= 1; --i) {
+      d = -std::log(kV / d + std::exp(-d));
+      k[i + 1] = static_cast<uint64_t>((d / t) * kM);
+      t = d;
+      f[i] = std::exp(-d);
+      w[i] = d / kM;
+    }
+  }
+};
+
+const ExpZiggurat& exp_ziggurat() {
+  static const ExpZiggurat z;
+  return z;
+}
+}  // namespace
+
+double Rng::unit_exponential() {
+  const ExpZiggurat& z = exp_ziggurat();
+  for (;;) {
+    const uint64_t u = next_u64();
+    const unsigned i = static_cast<unsigned>(u & 255);
+    const uint64_t j = u >> 11;
+    const double x = static_cast<double>(j) * z.w[i];
+    if (j < z.k[i]) return x;
+    if (i == 0) return ExpZiggurat::kR - std::log(1.0 - uniform01());  // the tail: memoryless
+    // The wedge between the rectangle core and the curve: accept under exp(-x).
+    if (z.f[i] + uniform01() * (z.f[i - 1] - z.f[i]) < std::exp(-x)) return x;
+  }
+}
+
 Duration Rng::exponential(Duration mean) {
-  // 1 - U is in (0, 1], so the log is finite.
-  double u = 1.0 - uniform01();
-  double ns = -std::log(u) * static_cast<double>(mean.ns());
-  return Duration::nanoseconds(static_cast<int64_t>(ns));
+  return Duration::nanoseconds(
+      static_cast<int64_t>(unit_exponential() * static_cast<double>(mean.ns())));
 }
 
 }  // namespace netsim

@@ -41,8 +41,10 @@ class Rng {
   // Uniform integer in [lo, hi] (inclusive), unbiased (Lemire's method with rejection).
   uint64_t uniform_int(uint64_t lo, uint64_t hi);
   bool bernoulli(double p) { return p >= 1.0 || (p > 0.0 && uniform01() < p); }
-  // Exponentially distributed duration with the given mean, rounded to whole nanoseconds.
+  // Exponentially distributed duration with the given mean, truncated to whole nanoseconds.
   Duration exponential(Duration mean);
+  // Exp(1), by a ziggurat (no log() on 98.9% of draws).
+  double unit_exponential();
 
  private:
   uint64_t s_[4];

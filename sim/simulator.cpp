@@ -7,19 +7,13 @@
 
 namespace netsim {
 
-EventHandle Simulator::schedule_at(Instant t, Callback cb) {
-  if (t < now_) {
-    throw std::logic_error(fmt::format("event scheduled in the past: at {} while now is {}",
-                                       format_seconds(t), format_seconds(now_)));
-  }
-  return queue_.schedule(t, std::move(cb));
+void Simulator::in_the_past(const char* what, Instant t) const {
+  throw std::logic_error(fmt::format("event {} the past: at {} while now is {}", what,
+                                     format_seconds(t), format_seconds(now_)));
 }
 
 bool Simulator::reschedule(EventHandle h, Instant t) {
-  if (t < now_) {
-    throw std::logic_error(fmt::format("event rescheduled into the past: at {} while now is {}",
-                                       format_seconds(t), format_seconds(now_)));
-  }
+  if (t < now_) in_the_past("rescheduled into", t);
   return queue_.reschedule(h, t);
 }
 
@@ -31,10 +25,10 @@ bool Simulator::step(Instant limit) {
                     "--max-events)",
                     event_limit_, format_seconds(now_)));
   }
-  auto ev = queue_.pop();
-  now_ = ev.time;
-  ++executed_;
-  ev.callback();
+  queue_.run_next([this](Instant t) {
+    now_ = t;
+    ++executed_;
+  });
   if (observe_every_ != 0 && executed_ % observe_every_ == 0 && observer_) observer_();
   return true;
 }

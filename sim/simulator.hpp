@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
@@ -23,7 +24,9 @@ class EventLimitExceeded : public std::runtime_error {
 
 class Simulator {
  public:
-  using Callback = EventQueue::Callback;
+  // Any callable taking no arguments can be scheduled; this type is kept for callers that
+  // name it.
+  using Callback = std::function<void()>;
 
   explicit Simulator(uint64_t seed = 1) : seed_(seed) {}
   Simulator(const Simulator&) = delete;
@@ -32,9 +35,17 @@ class Simulator {
   Instant now() const { return now_; }
   uint64_t seed() const { return seed_; }
 
-  // Scheduling in the past is a programming error: it throws std::logic_error.
-  EventHandle schedule_at(Instant t, Callback cb);
-  EventHandle schedule_in(Duration d, Callback cb) { return schedule_at(now_ + d, std::move(cb)); }
+  // Scheduling in the past is a programming error: it throws std::logic_error. `f` is stored
+  // in place (no std::function): a callable of up to 16 bytes costs no allocation.
+  template <class F>
+  EventHandle schedule_at(Instant t, F&& f) {
+    if (t < now_) in_the_past("scheduled in", t);
+    return queue_.schedule(t, std::forward<F>(f));
+  }
+  template <class F>
+  EventHandle schedule_in(Duration d, F&& f) {
+    return schedule_at(now_ + d, std::forward<F>(f));
+  }
   bool cancel(EventHandle h) { return queue_.cancel(h); }
   bool reschedule(EventHandle h, Instant t);
   bool pending(EventHandle h) const { return queue_.pending(h); }
@@ -70,6 +81,7 @@ class Simulator {
 
  private:
   bool step(Instant limit);
+  [[noreturn]] void in_the_past(const char* what, Instant t) const;
 
   EventQueue queue_;
   Instant now_;

@@ -60,3 +60,24 @@ TEST_CASE("exponential draws have the requested mean") {
   // Standard error of the mean is 1ms/sqrt(n) = 2.2us; allow 5 of them.
   CHECK(std::abs(mean - 1e6) < 5 * 1e6 / std::sqrt(n));
 }
+
+TEST_CASE("exponential draws follow the exponential law in the body, the wedges and the tail") {
+  // The ziggurat has three paths (rectangle cores, wedges, the tail beyond 7.7 means); the
+  // survival function P(X > x) = exp(-x) checked at points in each region catches a wrong table.
+  Rng r(9, "exp-shape");
+  const int n = 1'000'000;
+  const double xs[] = {0.1, 0.5, 1.0, 2.0, 4.0, 7.0, 8.0, 10.0};
+  int above[8] = {};
+  for (int i = 0; i < n; ++i) {
+    double x = r.unit_exponential();
+    REQUIRE(x >= 0.0);
+    for (int k = 0; k < 8; ++k)
+      above[k] += x > xs[k] ? 1 : 0;
+  }
+  for (int k = 0; k < 8; ++k) {
+    double p = std::exp(-xs[k]);
+    double sd = std::sqrt(p * (1 - p) / n);
+    INFO("x = " << xs[k] << ": " << above[k] << " above, expected " << p * n);
+    CHECK(std::abs(static_cast<double>(above[k]) / n - p) < 5 * sd + 1e-6);
+  }
+}
