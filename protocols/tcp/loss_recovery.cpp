@@ -46,7 +46,7 @@ AckOut LossRecovery::on_ack(std::span<ScoreSeg> q, LossCtx c, const AckIn& in) {
   const uint32_t prior_lost = s.lost;
   s.rs_prior_delivered = 0;
   if (!in.sacks.empty()) out.newly_sacked = sacktag(q, c, in, prior_snd_una, out);
-  out.newly_acked = clean_rtx(q, c, in.ack, prior_fack);
+  out.newly_acked = clean_rtx(q, c, in.ack, prior_fack, out);
   if (una_advanced) c.snd_una = in.ack;
   update_reo_wnd(s.rs_prior_delivered);
   std::span<ScoreSeg> rest = q.subspan(out.newly_acked);
@@ -102,18 +102,11 @@ void LossRecovery::fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> 
       if (c.ca->ca_state != CaState::recovery && s.lost_out > 0) enter_recovery(c);
       return;
     case CaState::loss:
-      // tcp_process_loss() without F-RTO: undo on evidence, done once high_seq is acked.
-      if (una_advanced && try_undo_loss(q, c, in)) {
-        out.undone = true;
-        return;
-      }
-      if (!(c.snd_una < s.high_seq)) {
-        out.recovery_ended = true;
-        try_undo_recovery(q, c, in);
-        return;
-      }
+      process_loss(q, c, in, out, una_advanced);
       identify_loss(rest, c, out);
-      return;
+      // Carry on as in Open only if the loss was undone or a retransmission was lost again.
+      if (!(c.ca->ca_state == CaState::open || out.lost_retrans)) return;
+      break;
     default:
       break;
   }
@@ -136,7 +129,9 @@ void LossRecovery::identify_loss(std::span<ScoreSeg> rest, const LossCtx& c, Ack
   if (rest.empty() || !c.cfg->rack() || !s.rack_advanced) return;
   s.rack_advanced = false;
   int64_t timeout_us = 0;
+  const uint32_t prior_retrans = s.retrans_out;
   rack_detect_loss(rest, c, timeout_us);
+  if (prior_retrans > s.retrans_out) out.lost_retrans = true;
   if (timeout_us > 0) {
     const uint32_t j = c.ca->clock.usecs_to_jiffies(static_cast<uint64_t>(timeout_us) + 2000);
     Duration when = c.ca->clock.jiffy() * j;
@@ -298,15 +293,53 @@ bool LossRecovery::try_undo_dsack(std::span<ScoreSeg> q, LossCtx& c) {
   return true;
 }
 
-// tcp_input.c:tcp_try_undo_loss() (without F-RTO).
-bool LossRecovery::try_undo_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in) {
+// tcp_input.c:tcp_try_undo_loss(): undo an RTO on Eifel/D-SACK evidence or F-RTO's verdict.
+bool LossRecovery::try_undo_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in,
+                                 bool frto_undo) {
   State& s = *s_;
-  if (!(s.undo_armed && (s.undo_retrans == 0 || packet_delayed(in)))) return false;
+  if (!(frto_undo || (s.undo_armed && (s.undo_retrans == 0 || packet_delayed(in))))) return false;
   undo_cwnd_reduction(q, c, true);
-  if (c.mib) c.mib->TCPLossUndo++;
+  if (c.mib) {
+    c.mib->TCPLossUndo++;
+    if (frto_undo) c.mib->TCPSpuriousRTOs++;
+  }
   set_ca_state(c, CaState::open);
   s.is_sack_reneg = false;
   return true;
+}
+
+// tcp_input.c:tcp_process_loss(): an ACK in state Loss, with SACK-enhanced F-RTO (RFC 5682
+// §3.1): never-retransmitted data (S)ACKed means the timeout was spurious; a dupACK or SACK
+// after new data went out means the loss was real.
+void LossRecovery::process_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in, AckOut& out,
+                                bool una_advanced) {
+  State& s = *s_;
+  const bool recovered = !(c.snd_una < s.high_seq);
+  if (una_advanced && try_undo_loss(q, c, in, false)) {
+    out.undone = true;
+    return;
+  }
+  if (s.frto) {
+    if (out.orig_sack_acked && try_undo_loss(q, c, in, true)) {  // step 3.b
+      out.undone = true;
+      return;
+    }
+    const bool dupack = !(una_advanced || in.not_dup || out.dsack);
+    if (c.snd_nxt > s.high_seq) {
+      if (out.newly_sacked > 0 || dupack) s.frto = false;  // step 3.a: the loss was real
+    } else if (una_advanced && !recovered) {
+      s.high_seq = c.snd_nxt;
+      if (in.new_data_sendable) {  // step 2.b: probe with new data
+        out.send_new_data = true;
+        return;
+      }
+      s.frto = false;
+    }
+  }
+  if (recovered) {
+    out.recovery_ended = true;
+    try_undo_recovery(q, c, in);
+  }
 }
 
 // tcp_input.c:tcp_process_tlp_ack(): what the ACK after a probe says about the episode.
@@ -446,6 +479,8 @@ void LossRecovery::on_rto(std::span<ScoreSeg> q, LossCtx c, bool first_timeout) 
   set_ca_state(c, CaState::loss);
   s.high_seq = c.snd_nxt;
   s.tlp_armed = false;
+  // F-RTO unless this is an RTO during Recovery that is not a repeat (RFC 5682 §3.2).
+  s.frto = c.cfg->frto != 0 && (state < CaState::recovery || !first_timeout);
 }
 
 }  // namespace netsim::tcp

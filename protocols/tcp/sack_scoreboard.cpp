@@ -200,8 +200,11 @@ uint32_t LossRecovery::sacktag(std::span<ScoreSeg> q, const LossCtx& c, const Ac
             s.retrans_out--;
           }
         } else {
-          if ((sacked & kRetrans) == 0 && s.has_sack && seg.seq < s.highest_sack && seg.seq < reord)
-            reord = seg.seq;  // an original in a hole: reordering
+          if ((sacked & kRetrans) == 0) {
+            if (s.has_sack && seg.seq < s.highest_sack && seg.seq < reord)
+              reord = seg.seq;  // an original in a hole: reordering
+            if (!(seg.end() > s.high_seq)) out.orig_sack_acked = true;
+          }
           if ((sacked & kLost) != 0) {
             sacked &= static_cast<uint8_t>(~kLost);
             s.lost_out--;
@@ -231,7 +234,7 @@ uint32_t LossRecovery::sacktag(std::span<ScoreSeg> q, const LossCtx& c, const Ac
 // tcp_input.c:tcp_clean_rtx_queue(): the segments the cumulative ACK covers leave the counters;
 // never-retransmitted ones feed RACK and the reordering check.
 uint32_t LossRecovery::clean_rtx(std::span<ScoreSeg> q, const LossCtx& c, SeqNum ack,
-                                 SeqNum prior_fack) {
+                                 SeqNum prior_fack, AckOut& out) {
   State& s = *s_;
   SeqNum reord = c.snd_nxt;
   uint32_t acked = 0;
@@ -242,6 +245,7 @@ uint32_t LossRecovery::clean_rtx(std::span<ScoreSeg> q, const LossCtx& c, SeqNum
       if ((sacked & kSackedRetrans) != 0) s.retrans_out--;
     } else if ((sacked & kSackedAcked) == 0) {
       if (seg.seq < reord) reord = seg.seq;
+      if (!(seg.end() > s.high_seq)) out.orig_sack_acked = true;
     }
     if ((sacked & kSackedAcked) != 0) {
       s.sacked_out--;

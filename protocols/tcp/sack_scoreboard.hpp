@@ -61,6 +61,7 @@ struct LossMib {
   uint64_t TCPLossUndo = 0;
   uint64_t TCPTimeouts = 0;
   uint64_t TCPSACKReneging = 0;
+  uint64_t TCPSpuriousRTOs = 0;
 };
 
 // The sysctls that shape recovery (tcp_ipv4.c:tcp_sk_init defaults).
@@ -68,9 +69,10 @@ struct LossConfig {
   bool sack = true;      // tcp_sack (both ends offered it)
   bool dsack = true;     // tcp_dsack
   uint8_t recovery = 1;  // tcp_recovery: 1 RACK_LOSS_DETECTION, 2 STATIC_REO_WND, 4 NO_DUPTHRESH
-  uint8_t early_retrans = 3;                       // tcp_early_retrans: 3/4 enable TLP
-  uint32_t reordering = 3;                         // tcp_reordering
-  uint32_t max_reordering = 300;                   // tcp_max_reordering
+  uint8_t early_retrans = 3;      // tcp_early_retrans: 3/4 enable TLP
+  uint8_t frto = 2;               // tcp_frto: F-RTO (RFC 5682, SACK-enhanced) when non-zero
+  uint32_t reordering = 3;        // tcp_reordering
+  uint32_t max_reordering = 300;  // tcp_max_reordering
   Duration rto_min = Duration::milliseconds(200);  // tcp_rto_min_us
   bool rack() const { return (recovery & 1) != 0; }
 };
@@ -98,6 +100,8 @@ struct AckIn {
   bool not_dup = false;  // FLAG_NOT_DUP: carried data or changed the window
   // TSecr of the ACK when timestamps are on (0 otherwise), for Eifel undo.
   uint32_t tsecr = 0;
+  // Unsent data exists and the peer's window admits some (F-RTO step 2.b).
+  bool new_data_sendable = false;
 };
 
 struct AckOut {
@@ -105,6 +109,11 @@ struct AckOut {
   uint32_t newly_sacked = 0;  // segments newly SACKed (incl. a D-SACKed spurious one)
   uint32_t newly_lost = 0;
   bool dsack = false;
+  bool orig_sack_acked = false;  // FLAG_ORIG_SACK_ACKED: never-retransmitted data below high_seq
+  bool lost_retrans = false;     // FLAG_LOST_RETRANS: a retransmission was lost again
+  // F-RTO step 2.b (REXMIT_NEW): send new data now instead of retransmitting; if none can go,
+  // call frto_no_new_data() and retransmit the Lost segments.
+  bool send_new_data = false;
   bool entered_recovery = false;
   bool recovery_ended = false;
   bool undone = false;
@@ -159,6 +168,11 @@ class LossRecovery {
   void on_retransmit(ScoreSeg& seg, LossCtx c, uint32_t tsval, bool probe = false);
   // New data left: prr_out counts it in CWR/Recovery.
   void on_new_data_sent(const CaSock& ca, uint32_t segments);
+  // tcp_input.c:tcp_xmit_recovery(): REXMIT_NEW sent nothing beyond high_seq; F-RTO ends.
+  void frto_no_new_data() {
+    if (s_) s_->frto = false;
+  }
+  bool frto() const { return s_ && s_->frto; }
   uint32_t delivered() const { return s_ ? s_->delivered : 0; }
 
   // tcp_output.c:tcp_schedule_loss_probe(): the PTO, or nothing when no probe is allowed.
@@ -214,6 +228,7 @@ class LossRecovery {
     bool tlp_retrans = false;
     bool retrans_stamp_set = false;
     bool is_sack_reneg = false;
+    bool frto = false;
   };
   const State* state() const { return s_.get(); }
 
@@ -226,7 +241,10 @@ class LossRecovery {
   bool check_dsack(const LossCtx& c, const AckIn& in, SeqNum prior_snd_una, bool& dsack_tlp);
   uint32_t sacktag(std::span<ScoreSeg> q, const LossCtx& c, const AckIn& in, SeqNum prior_snd_una,
                    AckOut& out);
-  uint32_t clean_rtx(std::span<ScoreSeg> q, const LossCtx& c, SeqNum ack, SeqNum prior_fack);
+  uint32_t clean_rtx(std::span<ScoreSeg> q, const LossCtx& c, SeqNum ack, SeqNum prior_fack,
+                     AckOut& out);
+  void process_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in, AckOut& out,
+                    bool una_advanced);
   void check_reordering(const LossCtx& c, SeqNum low_seq, bool ts);
   void update_reo_wnd(uint32_t prior_delivered);
   void process_tlp_ack(LossCtx& c, std::span<ScoreSeg> rest, SeqNum ack, bool dsack_tlp,
@@ -241,7 +259,7 @@ class LossRecovery {
   bool try_undo_partial(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
                         const AckIn& in, SeqNum prior_snd_una);
   bool try_undo_dsack(std::span<ScoreSeg> q, LossCtx& c);
-  bool try_undo_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in);
+  bool try_undo_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in, bool frto_undo);
   void set_ca_state(LossCtx& c, CaState st);
   void enter_recovery(LossCtx& c);
   void init_cwnd_reduction(LossCtx& c);

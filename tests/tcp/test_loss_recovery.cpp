@@ -297,3 +297,77 @@ TEST_CASE("RTO with a SACKed head: the receiver reneged, SACK state is dropped")
   CHECK(f.lr.lost_out() == 3);
   CHECK(f.ca.snd_cwnd == 1);
 }
+
+TEST_CASE(
+    "Story: the last two of ten lost on a 20 ms path - probe the tenth, the ninth 1 RTT later") {
+  Fixture f(10);
+  // Segments 1..8 are acknowledged at 20 ms; 9 and 10 were lost.
+  AckOut out = f.ack(20000, 8001, {});
+  CHECK(out.newly_acked == 8);
+  CHECK_FALSE(f.lr.active());
+  // PTO after the ACK: 2 * 20 + 2 = 42 ms -> 11 jiffies = 44 ms: the probe leaves at 64 ms.
+  const auto pto = f.lr.loss_probe_timeout(f.ctx(20000), 2, true, Instant::max(), false);
+  REQUIRE(pto);
+  CHECK(*pto == 44_ms);
+  REQUIRE(f.lr.loss_probe_kind(false) == ProbeKind::retransmit_last);
+  f.lr.on_retransmit(f.q[1], f.ctx(64000), 64, true);
+  f.lr.on_loss_probe_sent(f.ctx(64000), ProbeKind::retransmit_last);
+  // Its SACK returns one RTT later. rack.rtt = 20 ms (not below min_rtt, so a retransmission
+  // counts); reo_wnd = min_rtt/4 = 5 ms; segment 9 waited 83.9 ms > 25 ms: lost now.
+  out = f.ack(84000, 8001, {Fixture::segs(9, 1)});
+  CHECK(out.newly_lost == 1);
+  CHECK(out.entered_recovery);
+  CHECK_FALSE(f.lr.tlp_outstanding());  // tcp_init_cwnd_reduction() ends the probe episode
+  // PRR: in_flight 2 - 1 - 1 = 0, sndcnt = min(ssthresh 7, max(1, 1)) = 1: the fast
+  // retransmit of segment 9 goes at once.
+  CHECK(f.ca.snd_cwnd == 1);
+  CHECK(f.lr.undo_retrans() == 1);  // the retransmitted probe may still be D-SACKed
+  f.lr.on_retransmit(f.q[0], f.ctx(84000), 84);
+  out = f.ack(104000, 10001, {});
+  CHECK(out.recovery_ended);
+  CHECK(f.ca.snd_cwnd == 7);
+  CHECK(f.mib.TCPSackRecovery == 1);
+  CHECK(f.mib.TCPLossProbes == 1);
+}
+
+TEST_CASE("F-RTO: an ACK of never-retransmitted data after an RTO marks it spurious and undoes") {
+  Fixture f(10);
+  f.lr.on_rto(f.q, f.ctx(220000), true);
+  CHECK(f.lr.lost_out() == 10);  // no RACK RTT yet: everything is lost
+  CHECK(f.ca.snd_cwnd == 1);
+  CHECK(f.lr.frto());
+  f.lr.on_retransmit(f.q[0], f.ctx(220000), 220);
+  // The delayed originals of segments 1 and 2 are acknowledged (no timestamps, so no Eifel):
+  // segment 2 was never retransmitted and lies below high_seq -> step 3.b, spurious.
+  AckOut out = f.ack(240000, 2001, {});
+  CHECK(out.orig_sack_acked);
+  CHECK(out.undone);
+  CHECK(f.mib.TCPSpuriousRTOs == 1);
+  CHECK(f.mib.TCPLossUndo == 1);
+  CHECK(f.ca.ca_state == CaState::open);
+  CHECK(f.lr.lost_out() == 0);
+  CHECK(f.ca.snd_cwnd == 10);  // tcp_reno_undo_cwnd: max(1, prior_cwnd 10)
+}
+
+TEST_CASE("F-RTO: new data after the first ACK; a SACK of it proves the loss real") {
+  Fixture f(10);
+  f.lr.on_rto(f.q, f.ctx(220000), true);
+  f.lr.on_retransmit(f.q[0], f.ctx(220000), 220);
+  // Only the retransmission arrived: step 2.b, send new data instead of retransmitting.
+  AckIn in{SeqNum(1001), {}, false, 0, true};
+  AckOut out = f.lr.on_ack(f.q, f.ctx(240000), in);
+  f.q.erase(f.q.begin(), f.q.begin() + out.newly_acked);
+  CHECK(out.send_new_data);
+  CHECK(f.lr.frto());
+  for (uint32_t i = 0; i < 2; ++i) {
+    f.q.push_back({f.ca.snd_nxt, kMss, at_us(240000), 0, 0});
+    f.ca.snd_nxt += kMss;
+  }
+  // The first new segment is SACKed, the hole at 1001 stays: step 3.a, a real loss.
+  out = f.ack(260000, 1001, {Fixture::segs(10, 1)});
+  CHECK_FALSE(out.send_new_data);
+  CHECK_FALSE(f.lr.frto());
+  CHECK(f.mib.TCPSpuriousRTOs == 0);
+  CHECK(f.ca.ca_state == CaState::loss);
+  CHECK(f.lr.lost_out() == 9);
+}
