@@ -38,19 +38,19 @@ void bictcp_reset(CubicState& ca) {
 }
 
 // tcp_cubic.c:bictcp_hystart_reset(): a new slow-start round starts now.
-void bictcp_hystart_reset(CaSock& sk) {
+void bictcp_hystart_reset(CaSock& sk, const CaEnv& env) {
   CubicState& ca = sk.priv.cubic;
-  ca.round_start = ca.last_ack = KernelClock::clock_us(sk.now);
-  ca.end_seq = sk.snd_nxt;
+  ca.round_start = ca.last_ack = KernelClock::clock_us(env.now);
+  ca.end_seq = env.snd_nxt;
   ca.curr_rtt = ~0U;
   ca.sample_cnt = 0;
 }
 
 // tcp_cubic.c:bictcp_update(): ca.cnt = delivered segments per +1 of cwnd.
-void bictcp_update(CaSock& sk, uint32_t cwnd, uint32_t acked) {
+void bictcp_update(CaSock& sk, const CaEnv& env, uint32_t cwnd, uint32_t acked) {
   CubicState& ca = sk.priv.cubic;
-  const uint32_t now = sk.jiffies();
-  const uint32_t hz = sk.clock.hz;
+  const uint32_t now = env.jiffies();
+  const uint32_t hz = env.clock.hz;
   ca.ack_cnt += acked;
   if (ca.last_cwnd == cwnd &&
       static_cast<int32_t>(now - ca.last_time) <= static_cast<int32_t>(hz / 32))
@@ -73,7 +73,7 @@ void bictcp_update(CaSock& sk, uint32_t cwnd, uint32_t acked) {
     }
     // t = time since the epoch plus the minimum RTT, in 1/1024 s.
     uint64_t t = static_cast<uint32_t>(static_cast<int32_t>(now - ca.epoch_start));
-    t += sk.clock.usecs_to_jiffies(ca.delay_min);
+    t += env.clock.usecs_to_jiffies(ca.delay_min);
     t <<= kBicHz;
     t /= hz;
     const uint64_t offs = t < ca.bic_k ? ca.bic_k - t : t - ca.bic_k;
@@ -101,23 +101,23 @@ void bictcp_update(CaSock& sk, uint32_t cwnd, uint32_t acked) {
 }
 
 // tcp_cubic.c:hystart_ack_delay(): TSO/GRO cushion, at most 1 ms, 0 without a pacing rate.
-uint32_t hystart_ack_delay(const CaSock& sk) {
-  if (sk.pacing_rate == 0) return 0;
+uint32_t hystart_ack_delay(const CaEnv& env) {
+  if (env.pacing_rate == 0) return 0;
   return static_cast<uint32_t>(
-      std::min<uint64_t>(1000, uint64_t{sk.gso_max_size} * 4 * 1'000'000 / sk.pacing_rate));
+      std::min<uint64_t>(1000, uint64_t{env.gso_max_size} * 4 * 1'000'000 / env.pacing_rate));
 }
 
 // tcp_cubic.c:hystart_update(): leave slow start (ssthresh = cwnd) on a long ACK train or a
 // rising round minimum RTT.
-void hystart_update(CaSock& sk, uint32_t delay) {
+void hystart_update(CaSock& sk, const CaEnv& env, uint32_t delay) {
   CubicState& ca = sk.priv.cubic;
-  if (sk.snd_una > ca.end_seq) bictcp_hystart_reset(sk);
+  if (env.snd_una > ca.end_seq) bictcp_hystart_reset(sk, env);
   if (sk.snd_cwnd < kHystartLowWindow) return;
-  const uint32_t now = KernelClock::clock_us(sk.now);
+  const uint32_t now = KernelClock::clock_us(env.now);
   if (static_cast<int32_t>(now - ca.last_ack) <= static_cast<int32_t>(kHystartAckDeltaUs)) {
     ca.last_ack = now;
-    uint32_t threshold = ca.delay_min + hystart_ack_delay(sk);
-    if (!sk.paced)  // unpaced: the train may be RTT/2 long
+    uint32_t threshold = ca.delay_min + hystart_ack_delay(env);
+    if (!env.paced)  // unpaced: the train may be RTT/2 long
       threshold >>= 1;
     if (static_cast<int32_t>(now - ca.round_start) > static_cast<int32_t>(threshold)) {
       ca.found = 1;  // TCPHystartTrainDetect
@@ -139,9 +139,9 @@ class CubicOps final : public CongestionOps {
   std::string_view name() const override { return "cubic"; }
 
   // tcp_cubic.c:cubictcp_init().
-  void init(CaSock& sk) const override {
+  void init(CaSock& sk, const CaEnv& env) const override {
     sk.priv.cubic = CubicState{};
-    bictcp_hystart_reset(sk);
+    bictcp_hystart_reset(sk, env);
   }
 
   // tcp_cubic.c:cubictcp_recalc_ssthresh(): end the epoch, remember Wmax (lowered further by
@@ -157,30 +157,30 @@ class CubicOps final : public CongestionOps {
   }
 
   // tcp_cubic.c:cubictcp_cong_avoid().
-  void cong_avoid(CaSock& sk, SeqNum, uint32_t acked) const override {
+  void cong_avoid(CaSock& sk, const CaEnv& env, SeqNum, uint32_t acked) const override {
     if (!tcp_is_cwnd_limited(sk)) return;
     if (tcp_in_slow_start(sk)) {
       acked = tcp_slow_start(sk, acked);
       if (acked == 0) return;
     }
-    bictcp_update(sk, sk.snd_cwnd, acked);
+    bictcp_update(sk, env, sk.snd_cwnd, acked);
     tcp_cong_avoid_ai(sk, sk.priv.cubic.cnt, acked);
   }
 
   // tcp_cubic.c:cubictcp_state(): an RTO forgets everything.
-  void set_state(CaSock& sk, CaState new_state) const override {
+  void set_state(CaSock& sk, const CaEnv& env, CaState new_state) const override {
     if (new_state == CaState::loss) {
       bictcp_reset(sk.priv.cubic);
-      bictcp_hystart_reset(sk);
+      bictcp_hystart_reset(sk, env);
     }
   }
 
   // tcp_cubic.c:cubictcp_cwnd_event(): shift the epoch by the idle time so the curve resumes
   // where it left off.
-  void cwnd_event(CaSock& sk, CaEvent ev) const override {
+  void cwnd_event(CaSock& sk, const CaEnv& env, CaEvent ev) const override {
     if (ev != CaEvent::tx_start) return;
     CubicState& ca = sk.priv.cubic;
-    const uint32_t now = sk.jiffies();
+    const uint32_t now = env.jiffies();
     const auto delta = static_cast<int32_t>(now - sk.lsndtime);
     if (ca.epoch_start != 0 && delta > 0) {
       ca.epoch_start += static_cast<uint32_t>(delta);
@@ -189,16 +189,16 @@ class CubicOps final : public CongestionOps {
   }
 
   // tcp_cubic.c:cubictcp_acked(): track the minimum RTT and run HyStart.
-  void pkts_acked(CaSock& sk, const AckSample& sample) const override {
+  void pkts_acked(CaSock& sk, const CaEnv& env, const AckSample& sample) const override {
     CubicState& ca = sk.priv.cubic;
     if (sample.rtt_us < 0) return;
     // Delay samples right after a reduction (within 1 s of the epoch start) are discarded.
     if (ca.epoch_start != 0 &&
-        static_cast<int32_t>(sk.jiffies() - ca.epoch_start) < static_cast<int32_t>(sk.clock.hz))
+        static_cast<int32_t>(env.jiffies() - ca.epoch_start) < static_cast<int32_t>(env.clock.hz))
       return;
     const uint32_t delay = sample.rtt_us == 0 ? 1 : static_cast<uint32_t>(sample.rtt_us);
     if (ca.delay_min == 0 || ca.delay_min > delay) ca.delay_min = delay;
-    if (ca.found == 0 && tcp_in_slow_start(sk)) hystart_update(sk, delay);
+    if (ca.found == 0 && tcp_in_slow_start(sk)) hystart_update(sk, env, delay);
   }
 
   // tcp_cubic.c uses tcp_cong.c:tcp_reno_undo_cwnd().

@@ -9,8 +9,8 @@ namespace netsim::tcp {
 
 namespace {
 
-uint32_t rto_jiffies(const CaSock& sk, Duration rto) {
-  return sk.clock.usecs_to_jiffies(static_cast<uint64_t>(rto.ns() / 1000));
+uint32_t rto_jiffies(const CaEnv& env, Duration rto) {
+  return env.clock.usecs_to_jiffies(static_cast<uint64_t>(rto.ns() / 1000));
 }
 
 bool in_cwnd_reduction(const CaSock& sk) {
@@ -21,11 +21,11 @@ bool in_cwnd_reduction(const CaSock& sk) {
 class RenoOps final : public CongestionOps {
  public:
   std::string_view name() const override { return "reno"; }
-  void init(CaSock&) const override {}
+  void init(CaSock&, const CaEnv&) const override {}
   // tcp_cong.c:tcp_reno_ssthresh(): half the window, at least 2.
   uint32_t ssthresh(CaSock& sk) const override { return std::max(sk.snd_cwnd >> 1U, 2U); }
   // tcp_cong.c:tcp_reno_cong_avoid().
-  void cong_avoid(CaSock& sk, SeqNum, uint32_t acked) const override {
+  void cong_avoid(CaSock& sk, const CaEnv&, SeqNum, uint32_t acked) const override {
     if (!tcp_is_cwnd_limited(sk)) return;
     if (tcp_in_slow_start(sk)) {
       acked = tcp_slow_start(sk, acked);
@@ -33,9 +33,9 @@ class RenoOps final : public CongestionOps {
     }
     tcp_cong_avoid_ai(sk, sk.snd_cwnd, acked);
   }
-  void set_state(CaSock&, CaState) const override {}
-  void cwnd_event(CaSock&, CaEvent) const override {}
-  void pkts_acked(CaSock&, const AckSample&) const override {}
+  void set_state(CaSock&, const CaEnv&, CaState) const override {}
+  void cwnd_event(CaSock&, const CaEnv&, CaEvent) const override {}
+  void pkts_acked(CaSock&, const CaEnv&, const AckSample&) const override {}
   // tcp_cong.c:tcp_reno_undo_cwnd().
   uint32_t undo_cwnd(CaSock& sk) const override { return std::max(sk.snd_cwnd, sk.prior_cwnd); }
 };
@@ -97,15 +97,15 @@ uint32_t tcp_current_ssthresh(const CaSock& sk) {
 
 // tcp_output.c:tcp_cwnd_validate() with tcp_cwnd_application_limited() (RFC 2861). The
 // socket is taken as not send-buffer limited (SOCK_NOSPACE clear).
-bool tcp_cwnd_validate(CaSock& sk, bool is_cwnd_limited, uint32_t packets_out, SeqNum& usage_seq,
-                       Duration rto, bool slow_start_after_idle) {
-  if (!(sk.snd_una < usage_seq) || is_cwnd_limited ||
+bool tcp_cwnd_validate(CaSock& sk, const CaEnv& env, bool is_cwnd_limited, uint32_t packets_out,
+                       SeqNum& usage_seq, Duration rto, bool slow_start_after_idle) {
+  if (!(env.snd_una < usage_seq) || is_cwnd_limited ||
       (!sk.is_cwnd_limited && packets_out > sk.max_packets_out)) {
     sk.is_cwnd_limited = is_cwnd_limited;
     sk.max_packets_out = packets_out;
-    usage_seq = sk.snd_nxt;
+    usage_seq = env.snd_nxt;
   }
-  const uint32_t now = sk.jiffies();
+  const uint32_t now = env.jiffies();
   if (tcp_is_cwnd_limited(sk)) {
     sk.snd_cwnd_used = 0;
     sk.snd_cwnd_stamp = now;
@@ -113,7 +113,7 @@ bool tcp_cwnd_validate(CaSock& sk, bool is_cwnd_limited, uint32_t packets_out, S
   }
   sk.snd_cwnd_used = std::max(sk.snd_cwnd_used, packets_out);
   if (!slow_start_after_idle ||
-      static_cast<int32_t>(now - sk.snd_cwnd_stamp) < static_cast<int32_t>(rto_jiffies(sk, rto)))
+      static_cast<int32_t>(now - sk.snd_cwnd_stamp) < static_cast<int32_t>(rto_jiffies(env, rto)))
     return false;
   bool applied = false;
   if (sk.ca_state == CaState::open) {
@@ -131,14 +131,15 @@ bool tcp_cwnd_validate(CaSock& sk, bool is_cwnd_limited, uint32_t packets_out, S
 
 // tcp.h:tcp_slow_start_after_idle_check() -> tcp_output.c:tcp_cwnd_restart(): halve cwnd per
 // RTO idle beyond the first, never below min(IW, cwnd).
-bool tcp_slow_start_after_idle_check(CaSock& sk, const CongestionOps& ops, uint32_t packets_out,
-                                     Duration rto, bool slow_start_after_idle) {
+bool tcp_slow_start_after_idle_check(CaSock& sk, const CaEnv& env, const CongestionOps& ops,
+                                     uint32_t packets_out, Duration rto,
+                                     bool slow_start_after_idle) {
   if (!slow_start_after_idle || packets_out != 0) return false;
-  const uint32_t now = sk.jiffies();
-  const auto rto_j = static_cast<int32_t>(rto_jiffies(sk, rto));
+  const uint32_t now = env.jiffies();
+  const auto rto_j = static_cast<int32_t>(rto_jiffies(env, rto));
   int32_t delta = static_cast<int32_t>(now - sk.lsndtime);
   if (delta <= rto_j) return false;
-  ops.cwnd_event(sk, CaEvent::cwnd_restart);
+  ops.cwnd_event(sk, env, CaEvent::cwnd_restart);
   sk.snd_ssthresh = tcp_current_ssthresh(sk);
   uint32_t cwnd = sk.snd_cwnd;
   const uint32_t restart_cwnd = std::min(kInitCwnd, cwnd);
@@ -150,9 +151,10 @@ bool tcp_slow_start_after_idle_check(CaSock& sk, const CongestionOps& ops, uint3
   return true;
 }
 
-void tcp_event_data_sent(CaSock& sk, const CongestionOps& ops, uint32_t in_flight) {
-  if (in_flight == 0) ops.cwnd_event(sk, CaEvent::tx_start);
-  sk.lsndtime = sk.jiffies();
+void tcp_event_data_sent(CaSock& sk, const CaEnv& env, const CongestionOps& ops,
+                         uint32_t in_flight) {
+  if (in_flight == 0) ops.cwnd_event(sk, env, CaEvent::tx_start);
+  sk.lsndtime = env.jiffies();
 }
 
 }  // namespace netsim::tcp

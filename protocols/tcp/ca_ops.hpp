@@ -71,8 +71,23 @@ struct CubicState {
   uint32_t curr_rtt = 0;
 };
 
-// The tcp_sock/inet_connection_sock fields congestion control reads and writes. The connection
-// keeps one inline and refreshes now/snd_una/snd_nxt/lsndtime before each call.
+// What the algorithm reads of the moment and of the rest of the socket, built by the caller
+// for each call and never stored: the clock, snd_una/snd_nxt, pacing.
+struct CaEnv {
+  Instant now;  // tcp_mstamp
+  SeqNum snd_una;
+  SeqNum snd_nxt;
+  KernelClock clock;
+  // sk_pacing_status != SK_PACING_NONE (sch_fq or internal pacing); CUBIC over fq_codel: false.
+  bool paced = false;
+  uint64_t pacing_rate = 0;  // bytes per second, sk_pacing_rate
+  uint32_t gso_max_size = 65536;
+
+  uint32_t jiffies() const { return clock.jiffies(now); }
+};
+
+// The tcp_sock/inet_connection_sock fields congestion control keeps per connection (100
+// bytes, the algorithm's private part included): what a Tcb will hold inline.
 struct CaSock {
   uint32_t snd_cwnd = kInitCwnd;
   uint32_t snd_ssthresh = kInfiniteSsthresh;
@@ -83,21 +98,11 @@ struct CaSock {
   uint32_t snd_cwnd_used = 0;
   uint32_t snd_cwnd_stamp = 0;  // jiffies
   uint32_t lsndtime = 0;        // jiffies of the last data sent
-  SeqNum snd_una;
-  SeqNum snd_nxt;
-  Instant now;  // tcp_mstamp
-  KernelClock clock;
   CaState ca_state = CaState::open;
   bool is_cwnd_limited = false;
-  // sk_pacing_status != SK_PACING_NONE (sch_fq or internal pacing); CUBIC over fq_codel: false.
-  bool paced = false;
-  uint64_t pacing_rate = 0;  // bytes per second, sk_pacing_rate
-  uint32_t gso_max_size = 65536;
   union {
     CubicState cubic;
   } priv{};
-
-  uint32_t jiffies() const { return clock.jiffies(now); }
 };
 
 // struct ack_sample: rtt_us < 0 when the ACK gave no RTT sample.
@@ -111,14 +116,14 @@ struct AckSample {
 class CongestionOps {
  public:
   virtual std::string_view name() const = 0;
-  virtual void init(CaSock& sk) const = 0;
+  virtual void init(CaSock& sk, const CaEnv& env) const = 0;
   // Returns the new ssthresh on a loss (tcp_init_cwnd_reduction(), tcp_enter_loss()).
   virtual uint32_t ssthresh(CaSock& sk) const = 0;
   // An ACK advanced snd_una to `ack` and delivered `acked` segments (tcp_cong_avoid()).
-  virtual void cong_avoid(CaSock& sk, SeqNum ack, uint32_t acked) const = 0;
-  virtual void set_state(CaSock& sk, CaState new_state) const = 0;
-  virtual void cwnd_event(CaSock& sk, CaEvent ev) const = 0;
-  virtual void pkts_acked(CaSock& sk, const AckSample& sample) const = 0;
+  virtual void cong_avoid(CaSock& sk, const CaEnv& env, SeqNum ack, uint32_t acked) const = 0;
+  virtual void set_state(CaSock& sk, const CaEnv& env, CaState new_state) const = 0;
+  virtual void cwnd_event(CaSock& sk, const CaEnv& env, CaEvent ev) const = 0;
+  virtual void pkts_acked(CaSock& sk, const CaEnv& env, const AckSample& sample) const = 0;
   // The cwnd to restore when a reduction is undone (tcp_undo_cwnd_reduction()).
   virtual uint32_t undo_cwnd(CaSock& sk) const = 0;
 
@@ -141,15 +146,17 @@ uint32_t tcp_current_ssthresh(const CaSock& sk);
 // tcp_output.c:tcp_cwnd_validate(): called after a transmit with whether cwnd limited it;
 // `packets_out` is the count now outstanding and `rto` the current RTO. Returns true when it
 // applied tcp_cwnd_application_limited() (RFC 2861 decay).
-bool tcp_cwnd_validate(CaSock& sk, bool is_cwnd_limited, uint32_t packets_out, SeqNum& usage_seq,
-                       Duration rto, bool slow_start_after_idle);
+bool tcp_cwnd_validate(CaSock& sk, const CaEnv& env, bool is_cwnd_limited, uint32_t packets_out,
+                       SeqNum& usage_seq, Duration rto, bool slow_start_after_idle);
 // tcp.h:tcp_slow_start_after_idle_check() + tcp_output.c:tcp_cwnd_restart(): new data is about
 // to leave with nothing outstanding. Returns true when the restart window was applied.
-bool tcp_slow_start_after_idle_check(CaSock& sk, const CongestionOps& ops, uint32_t packets_out,
-                                     Duration rto, bool slow_start_after_idle);
+bool tcp_slow_start_after_idle_check(CaSock& sk, const CaEnv& env, const CongestionOps& ops,
+                                     uint32_t packets_out, Duration rto,
+                                     bool slow_start_after_idle);
 // tcp_output.c:tcp_event_data_sent(): data left with `in_flight` segments outstanding before
 // it; CA_EVENT_TX_START when that was 0, then lsndtime = now.
-void tcp_event_data_sent(CaSock& sk, const CongestionOps& ops, uint32_t in_flight);
+void tcp_event_data_sent(CaSock& sk, const CaEnv& env, const CongestionOps& ops,
+                         uint32_t in_flight);
 
 // tcp_cubic.c:cubic_root(): table lookup plus one Newton-Raphson step.
 uint32_t cubic_root(uint64_t a);

@@ -22,7 +22,7 @@ int64_t us(Instant t) {
 
 void LossRecovery::set_ca_state(LossCtx& c, CaState st) {
   // tcp_input.c:tcp_set_ca_state(): the algorithm hears every change.
-  c.ops->set_state(*c.ca, st);
+  c.ops->set_state(*c.ca, c.env(), st);
   c.ca->ca_state = st;
 }
 
@@ -133,8 +133,8 @@ void LossRecovery::identify_loss(std::span<ScoreSeg> rest, const LossCtx& c, Ack
   rack_detect_loss(rest, c, timeout_us);
   if (prior_retrans > s.retrans_out) out.lost_retrans = true;
   if (timeout_us > 0) {
-    const uint32_t j = c.ca->clock.usecs_to_jiffies(static_cast<uint64_t>(timeout_us) + 2000);
-    Duration when = c.ca->clock.jiffy() * j;
+    const uint32_t j = c.clock.usecs_to_jiffies(static_cast<uint64_t>(timeout_us) + 2000);
+    Duration when = c.clock.jiffy() * j;
     when = std::min(when, c.rto);  // inet_csk_reset_xmit_timer(..., max_when = icsk_rto)
     out.reo_timer = c.now + when;
   }
@@ -188,9 +188,9 @@ void LossRecovery::end_cwnd_reduction(LossCtx& c) {
   if (c.ca->snd_ssthresh < kInfiniteSsthresh &&
       (c.ca->ca_state == CaState::cwr || s_->undo_armed)) {
     c.ca->snd_cwnd = c.ca->snd_ssthresh;
-    c.ca->snd_cwnd_stamp = c.ca->jiffies();
+    c.ca->snd_cwnd_stamp = c.env().jiffies();
   }
-  c.ops->cwnd_event(*c.ca, CaEvent::complete_cwr);
+  c.ops->cwnd_event(*c.ca, c.env(), CaEvent::complete_cwr);
 }
 
 // tcp_input.c:tcp_enter_recovery().
@@ -249,7 +249,7 @@ void LossRecovery::undo_cwnd_reduction(std::span<ScoreSeg> q, LossCtx& c, bool u
     c.ca->snd_cwnd = c.ops->undo_cwnd(*c.ca);
     c.ca->snd_ssthresh = std::max(c.ca->snd_ssthresh, s.prior_ssthresh);
   }
-  c.ca->snd_cwnd_stamp = c.ca->jiffies();
+  c.ca->snd_cwnd_stamp = c.env().jiffies();
   s.undo_armed = false;
   s.rack_advanced = true;  // force RACK to re-examine
 }
@@ -414,7 +414,7 @@ std::optional<Duration> LossRecovery::loss_probe_timeout(const LossCtx& c, uint3
   if ((cfg.early_retrans != 3 && cfg.early_retrans != 4) || packets_out == 0 || !cfg.sack ||
       (state != CaState::open && state != CaState::cwr) || rack_timer_armed)
     return std::nullopt;
-  const KernelClock& clock = c.ca->clock;
+  const KernelClock& clock = c.clock;
   uint32_t timeout = clock.hz;  // TCP_TIMEOUT_INIT
   if (c.srtt_us8 != 0) {
     int64_t timeout_us = c.srtt_us8 >> 2;
@@ -468,12 +468,12 @@ void LossRecovery::on_rto(std::span<ScoreSeg> q, LossCtx c, bool first_timeout) 
     s.prior_ssthresh = tcp_current_ssthresh(*c.ca);
     c.ca->prior_cwnd = c.ca->snd_cwnd;
     c.ca->snd_ssthresh = c.ops->ssthresh(*c.ca);
-    c.ops->cwnd_event(*c.ca, CaEvent::loss);
+    c.ops->cwnd_event(*c.ca, c.env(), CaEvent::loss);
     init_undo(c);
   }
   c.ca->snd_cwnd = in_flight(static_cast<uint32_t>(q.size())) + 1;
   c.ca->snd_cwnd_cnt = 0;
-  c.ca->snd_cwnd_stamp = c.ca->jiffies();
+  c.ca->snd_cwnd_stamp = c.env().jiffies();
   if (state <= CaState::disorder && s.sacked_out >= c.cfg->reordering)
     s.reordering = std::min(s.reordering, c.cfg->reordering);
   set_ca_state(c, CaState::loss);

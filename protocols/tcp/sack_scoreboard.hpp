@@ -91,6 +91,17 @@ struct LossCtx {
   const CongestionOps* ops = nullptr;
   const LossConfig* cfg = nullptr;
   LossMib* mib = nullptr;
+  KernelClock clock;
+
+  // What congestion control sees of this moment.
+  CaEnv env() const {
+    CaEnv e;
+    e.now = now;
+    e.snd_una = snd_una;
+    e.snd_nxt = snd_nxt;
+    e.clock = clock;
+    return e;
+  }
 };
 
 // One received ACK as the recovery logic needs it.

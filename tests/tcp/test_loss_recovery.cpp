@@ -26,29 +26,31 @@ struct Fixture {
   LossConfig cfg;
   LossMib mib;
   LossRecovery lr;
+  KernelClock clock;
+  SeqNum snd_nxt;
 
   explicit Fixture(uint32_t n) {
     for (uint32_t i = 0; i < n; ++i)
       q.push_back({SeqNum(1 + i * kMss), kMss, at_us(i * 10), 0, 0});
     ca.snd_cwnd = n;
-    ca.snd_nxt = SeqNum(1 + n * kMss);
-    cubic_ops().init(ca);
+    snd_nxt = SeqNum(1 + n * kMss);
+    cubic_ops().init(ca, CaEnv{});
   }
   LossCtx ctx(int64_t now_us) {
     LossCtx c;
     c.now = at_us(now_us);
-    c.snd_una = q.empty() ? ca.snd_nxt : q.front().seq;
-    c.snd_nxt = ca.snd_nxt;
+    c.snd_una = q.empty() ? snd_nxt : q.front().seq;
+    c.snd_nxt = snd_nxt;
     c.mss = kMss;
     c.max_window = 65535;
     c.srtt_us8 = 20000 * 8;
     c.min_rtt_us = 20000;
     c.rto = Duration::milliseconds(220);
     c.ca = &ca;
-    c.ca->now = c.now;
     c.ops = &cubic_ops();
     c.cfg = &cfg;
     c.mib = &mib;
+    c.clock = clock;
     return c;
   }
   // Segment k (0-based) as a SACK block [start, end) of segments k..k+count-1.
@@ -127,7 +129,7 @@ TEST_CASE("RACK: with one SACKed segment the hole is lost min_rtt/4 + 2 ms later
   CHECK(f.ca.snd_cwnd == 9);
   SECTION("HZ 1000 arms the same timer at 7 ms") {
     Fixture g(10);
-    g.ca.clock.hz = 1000;
+    g.clock.hz = 1000;
     CHECK(*g.ack(20000, 1, {Fixture::segs(1, 1)}).reo_timer == at_us(27000));
   }
 }
@@ -143,8 +145,8 @@ TEST_CASE(
   // The fast retransmit and two new segments go out (prr_out 3).
   f.lr.on_retransmit(f.q[0], f.ctx(20010), 100);
   for (uint32_t i = 0; i < 2; ++i) {
-    f.q.push_back({f.ca.snd_nxt, kMss, at_us(20020), 0, 0});
-    f.ca.snd_nxt += kMss;
+    f.q.push_back({f.snd_nxt, kMss, at_us(20020), 0, 0});
+    f.snd_nxt += kMss;
   }
   f.lr.on_new_data_sent(f.ca, 2);
   CHECK(f.lr.prr_out() == 3);
@@ -211,7 +213,7 @@ TEST_CASE("TLP: one segment out, srtt 51 µs: PTO 2*srtt + 200 ms = 200.1 ms -> 
   c.srtt_us8 = 51 * 8;
   c.rto = Duration::milliseconds(204);
   CHECK(f.lr.loss_probe_timeout(c, 1, true, Instant::max(), false) == 204_ms);
-  f.ca.clock.hz = 1000;
+  c.clock.hz = 1000;
   CHECK(f.lr.loss_probe_timeout(c, 1, true, Instant::max(), false) == 201_ms);
 }
 
@@ -248,8 +250,8 @@ TEST_CASE("TLP: one probe per episode; an ACK beyond it after a retransmitted pr
   CHECK(f.lr.retrans_out() == 0);  // a probe is not in retrans_out
   CHECK(f.lr.loss_probe_kind(false) == ProbeKind::none);
   // The probe filled the tail, the ACK covers tlp_high_seq + more data sent meanwhile.
-  f.q.push_back({f.ca.snd_nxt, kMss, at_us(44100), 0, 0});
-  f.ca.snd_nxt += kMss;
+  f.q.push_back({f.snd_nxt, kMss, at_us(44100), 0, 0});
+  f.snd_nxt += kMss;
   f.ack(64000, 11001, {});
   CHECK(f.mib.TCPLossProbeRecovery == 1);
   CHECK(f.ca.snd_ssthresh == 7);
@@ -275,8 +277,8 @@ TEST_CASE("RTO: everything lost except what RACK says was sent too recently; cwn
   f.ack(20000, 1, {Fixture::segs(2, 1)});
   // Two segments sent at 215 ms; the RTO fires at 220 ms: they are 5 ms old < rack.rtt.
   for (uint32_t i = 0; i < 2; ++i) {
-    f.q.push_back({f.ca.snd_nxt, kMss, at_us(215000), 0, 0});
-    f.ca.snd_nxt += kMss;
+    f.q.push_back({f.snd_nxt, kMss, at_us(215000), 0, 0});
+    f.snd_nxt += kMss;
   }
   f.lr.on_rto(f.q, f.ctx(220000), true);
   CHECK(f.mib.TCPTimeouts == 1);
@@ -360,8 +362,8 @@ TEST_CASE("F-RTO: new data after the first ACK; a SACK of it proves the loss rea
   CHECK(out.send_new_data);
   CHECK(f.lr.frto());
   for (uint32_t i = 0; i < 2; ++i) {
-    f.q.push_back({f.ca.snd_nxt, kMss, at_us(240000), 0, 0});
-    f.ca.snd_nxt += kMss;
+    f.q.push_back({f.snd_nxt, kMss, at_us(240000), 0, 0});
+    f.snd_nxt += kMss;
   }
   // The first new segment is SACKed, the hole at 1001 stays: step 3.a, a real loss.
   out = f.ack(260000, 1001, {Fixture::segs(10, 1)});
