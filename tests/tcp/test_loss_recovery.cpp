@@ -28,6 +28,7 @@ struct Fixture {
   LossRecovery lr;
   KernelClock clock;
   SeqNum snd_nxt;
+  int64_t rtt_us = 20000;  // srtt and min_rtt
 
   explicit Fixture(uint32_t n) {
     for (uint32_t i = 0; i < n; ++i)
@@ -43,8 +44,8 @@ struct Fixture {
     c.snd_nxt = snd_nxt;
     c.mss = kMss;
     c.max_window = 65535;
-    c.srtt_us8 = 20000 * 8;
-    c.min_rtt_us = 20000;
+    c.srtt_us8 = rtt_us * 8;
+    c.min_rtt_us = rtt_us;
     c.rto = Duration::milliseconds(220);
     c.ca = &ca;
     c.ops = &cubic_ops();
@@ -64,6 +65,17 @@ struct Fixture {
     return out;
   }
   uint32_t in_flight() const { return lr.in_flight(static_cast<uint32_t>(q.size())); }
+  // New data leaves while cwnd allows (tcp_write_xmit); returns how many segments went.
+  uint32_t send_new(int64_t now_us, uint32_t max) {
+    uint32_t n = 0;
+    while (n < max && in_flight() < ca.snd_cwnd) {
+      q.push_back({snd_nxt, kMss, at_us(now_us), 0, lr.delivered()});
+      snd_nxt += kMss;
+      ++n;
+    }
+    lr.on_new_data_sent(ca, n);
+    return n;
+  }
 };
 
 }  // namespace
@@ -372,4 +384,35 @@ TEST_CASE("F-RTO: new data after the first ACK; a SACK of it proves the loss rea
   CHECK(f.mib.TCPSpuriousRTOs == 0);
   CHECK(f.ca.ca_state == CaState::loss);
   CHECK(f.lr.lost_out() == 9);
+}
+
+TEST_CASE("packetdrill tcp_fast_recovery_prr-ss-10pkt-lost-1.pkt at component level") {
+  // 10 MSS sent at 200 ms on a 100 ms path; 1:1001 is lost. SACKs at 310, 320, 330 ms: the
+  // third makes sacked_out 3, reo_wnd 0, and segment 1 is lost (RACK) -> Recovery.
+  Fixture f(10);
+  f.rtt_us = 100000;
+  for (ScoreSeg& s : f.q)
+    s.sent = at_us(200000);
+  f.ack(310000, 1, {Fixture::segs(1, 1)});
+  f.ack(320000, 1, {Fixture::segs(1, 2)});
+  AckOut out = f.ack(330000, 1, {Fixture::segs(1, 3)});
+  REQUIRE(out.entered_recovery);
+  f.lr.on_retransmit(f.q[0], f.ctx(330000), 330);  // > . 1:1001(1000)
+  CHECK(f.ca.ca_state == CaState::recovery);
+  CHECK(f.ca.snd_cwnd == 7);
+  CHECK(f.ca.snd_ssthresh == 7);
+  // in-flight == ssthresh throughout: one new segment per segment SACKed.
+  for (uint32_t k = 4; k <= 9; ++k) {
+    f.ack(340000 + 10000 * (k - 3), 1, {Fixture::segs(1, k)});
+    INFO("SACK 1001:" << 1 + (k + 1) * 1000);
+    CHECK(f.ca.snd_cwnd == 7);
+    CHECK(f.send_new(340000 + 10000 * (k - 3), 7) == 1);
+  }
+  // ACK 10001: Recovery ends at cwnd = ssthresh = 7, one more segment goes.
+  out = f.ack(420000, 10001, {});
+  CHECK(out.recovery_ended);
+  CHECK(f.ca.ca_state == CaState::open);
+  CHECK(f.ca.snd_cwnd == 7);
+  CHECK(f.ca.snd_ssthresh == 7);
+  CHECK(f.send_new(420000, 7) == 1);
 }

@@ -130,3 +130,30 @@ TEST_CASE("Without SACK (or with tcp_dsack 0) nothing is held or sent") {
   r.on_old_segment(SeqNum(1), SeqNum(501), kRcvNxt, true, false, nullptr);
   CHECK_FALSE(r.dsack_pending());
 }
+
+TEST_CASE("packetdrill tcp_dsack_mult.pkt at component level (no timestamps: up to 4 blocks)") {
+  SackReceiver r;
+  auto seg = [&](std::vector<SackBlock> ofo, uint32_t s, uint32_t e) {
+    r.on_ofo_segment(ofo, SeqNum(s), SeqNum(e), true, true, SeqNum(1), nullptr);
+    return v(r.take_option(0).view());
+  };
+  CHECK(seg({}, 1001, 2001) == std::vector{b(1001, 2001)});
+  CHECK(seg({b(1001, 2001)}, 2001, 3001) == std::vector{b(1001, 3001)});
+  CHECK(seg({b(1001, 3001)}, 4001, 5001) == std::vector{b(4001, 5001), b(1001, 3001)});
+  CHECK(seg({b(1001, 3001), b(4001, 5001)}, 7001, 8001) ==
+        std::vector{b(7001, 8001), b(4001, 5001), b(1001, 3001)});
+  // 1:6001 in order: rcv_nxt 6001, the queued [1001, 3001) and [4001, 5001) drain; the first
+  // was received twice -> D-SACK 1001:3001 (the second does not touch it), then 7001:8001.
+  std::vector<SackBlock> drained{b(1001, 3001), b(4001, 5001)};
+  r.on_ofo_drained(drained, SeqNum(6001), true, true, nullptr);
+  r.remove_covered(SeqNum(6001), false);
+  CHECK(v(r.take_option(0).view()) == std::vector{b(1001, 3001), b(7001, 8001)});
+  // 6001:8001 in order: D-SACK 7001:8001 alone.
+  drained = {b(7001, 8001)};
+  r.on_ofo_drained(drained, SeqNum(8001), true, true, nullptr);
+  r.remove_covered(SeqNum(8001), true);
+  CHECK(v(r.take_option(0).view()) == std::vector{b(7001, 8001)});
+  // An old segment: D-SACK 1:1001.
+  r.on_old_segment(SeqNum(1), SeqNum(1001), SeqNum(8001), true, true, nullptr);
+  CHECK(v(r.take_option(0).view()) == std::vector{b(1, 1001)});
+}
