@@ -52,7 +52,7 @@ AckOut LossRecovery::on_ack(std::span<ScoreSeg> q, LossCtx c, const AckIn& in) {
   std::span<ScoreSeg> rest = q.subspan(out.newly_acked);
   const bool progress = una_advanced || out.newly_sacked > 0;
   if (s.tlp_armed)
-    process_tlp_ack(c, rest, in.ack, out.dsack && s.tlp_armed && s.tlp_high_seq == in.sacks[0].end,
+    process_tlp_ack(c, rest, in.ack, out.dsack_tlp,
                     una_advanced || in.not_dup || out.newly_sacked > 0);
   const bool dubious = !(una_advanced || in.not_dup) || out.newly_sacked > 0 || out.dsack ||
                        c.ca->ca_state != CaState::open;

@@ -144,24 +144,72 @@ void LossRecovery::mark_lost(ScoreSeg& seg, const LossCtx& c) {
   }
 }
 
-// tcp_input.c:tcp_sacktag_write_queue()/tcp_sacktag_one(): valid blocks, sorted, tag every
-// segment they cover entirely. Returns the newly SACKed count.
+// tcp_input.c:tcp_sacktag_one(): one segment inside a SACK (or D-SACK) block.
+uint32_t LossRecovery::tag_one(ScoreSeg& seg, const LossCtx& c, bool dup, SeqNum ack, SeqNum& reord,
+                               AckOut& out) {
+  State& s = *s_;
+  uint8_t sacked = seg.sacked;
+  uint32_t newly = 0;
+  if (dup && (sacked & kRetrans) != 0) {  // a D-SACK of a retransmission: one fewer to undo
+    if (s.undo_armed && s.undo_retrans > 0 && seg.end() > s.undo_marker)
+      s.undo_retrans = std::max<int32_t>(0, s.undo_retrans - 1);
+    if ((sacked & kSackedAcked) != 0 && seg.seq < reord) reord = seg.seq;
+  }
+  if (!(seg.end() > ack)) return 0;  // about to be cumulatively acked
+  if ((sacked & kSackedAcked) == 0) {
+    rack_advance(c, sacked, seg.end(), seg.sent);
+    if ((sacked & kSackedRetrans) != 0) {
+      // Not Lost: the retransmission is believed still in flight; keep R.
+      if ((sacked & kLost) != 0) {
+        sacked &= static_cast<uint8_t>(~(kLost | kSackedRetrans));
+        s.lost_out--;
+        s.retrans_out--;
+      }
+    } else {
+      if ((sacked & kRetrans) == 0) {
+        if (s.has_sack && seg.seq < s.highest_sack && seg.seq < reord)
+          reord = seg.seq;  // an original in a hole: reordering
+        if (!(seg.end() > s.high_seq)) out.orig_sack_acked = true;
+      }
+      if ((sacked & kLost) != 0) {
+        sacked &= static_cast<uint8_t>(~kLost);
+        s.lost_out--;
+      }
+    }
+    sacked |= kSackedAcked;
+    s.sacked_out++;
+    s.delivered++;
+    note_delivered(s, seg);
+    newly = 1;
+    if (!s.has_sack || seg.end() > s.highest_sack) {  // tcp_advance_highest_sack()
+      s.highest_sack = seg.end();
+      s.has_sack = true;
+    }
+  }
+  if (dup && (sacked & kSackedRetrans) != 0) {
+    sacked &= static_cast<uint8_t>(~kSackedRetrans);
+    s.retrans_out--;
+  }
+  seg.sacked = sacked;
+  return newly;
+}
+
+// tcp_input.c:tcp_sacktag_write_queue(): D-SACK check, valid blocks sorted by start, every
+// segment a block covers entirely tagged. Returns the newly SACKed count.
 uint32_t LossRecovery::sacktag(std::span<ScoreSeg> q, const LossCtx& c, const AckIn& in,
                                SeqNum prior_snd_una, AckOut& out) {
   State& s = st(*c.cfg);
-  bool dsack_tlp = false;
-  const bool found_dsack = c.cfg->dsack && check_dsack(c, in, prior_snd_una, dsack_tlp);
+  const bool found_dsack = c.cfg->dsack && check_dsack(c, in, prior_snd_una, out.dsack_tlp);
   out.dsack = found_dsack;
   std::array<SackBlock, 4> sp{};
   std::array<bool, 4> sp_dup{};
   size_t used = 0;
+  LossCtx v = c;
+  v.snd_una = in.ack;  // tcp_ack() moved snd_una before tagging
   for (size_t i = 0; i < in.sacks.size() && i < sp.size(); ++i) {
     const bool dup = found_dsack && i == 0;
-    LossCtx v = c;
-    v.snd_una = prior_snd_una;
     if (!sack_block_valid(v, dup, in.sacks[i])) continue;
-    // A D-SACK wholly below the ACK only adjusts undo state (done in check_dsack).
-    if (dup && !(in.sacks[i].end > prior_snd_una)) continue;
+    if (!(in.sacks[i].end > prior_snd_una)) continue;  // very old: ignored early
     sp[used] = in.sacks[i];
     sp_dup[used] = dup;
     ++used;
@@ -178,53 +226,9 @@ uint32_t LossRecovery::sacktag(std::span<ScoreSeg> q, const LossCtx& c, const Ac
   SeqNum reord = c.snd_nxt;
   uint32_t newly = 0;
   for (size_t i = 0; i < used; ++i) {
-    const bool dup = sp_dup[i];
     for (ScoreSeg& seg : q) {
-      if (!(sp[i].start <= seg.seq && seg.end() <= sp[i].end)) continue;
-      uint8_t sacked = seg.sacked;
-      if (dup && (sacked & kRetrans) != 0) {
-        if (s.undo_armed && s.undo_retrans > 0 && seg.end() > s.undo_marker)
-          s.undo_retrans = std::max<int32_t>(0, s.undo_retrans - 1);
-        if ((sacked & kSackedAcked) != 0 && seg.seq < reord) reord = seg.seq;
-      }
-      if (!(seg.end() > in.ack)) {  // about to be cumulatively acked
-        seg.sacked = sacked;
-        continue;
-      }
-      if ((sacked & kSackedAcked) == 0) {
-        rack_advance(c, sacked, seg.end(), seg.sent);
-        if ((sacked & kSackedRetrans) != 0) {
-          if ((sacked & kLost) != 0) {
-            sacked &= static_cast<uint8_t>(~(kLost | kSackedRetrans));
-            s.lost_out--;
-            s.retrans_out--;
-          }
-        } else {
-          if ((sacked & kRetrans) == 0) {
-            if (s.has_sack && seg.seq < s.highest_sack && seg.seq < reord)
-              reord = seg.seq;  // an original in a hole: reordering
-            if (!(seg.end() > s.high_seq)) out.orig_sack_acked = true;
-          }
-          if ((sacked & kLost) != 0) {
-            sacked &= static_cast<uint8_t>(~kLost);
-            s.lost_out--;
-          }
-        }
-        sacked |= kSackedAcked;
-        s.sacked_out++;
-        s.delivered++;
-        note_delivered(s, seg);
-        newly++;
-        if (!s.has_sack || seg.end() > s.highest_sack) {
-          s.highest_sack = seg.end();
-          s.has_sack = true;
-        }
-      }
-      if (dup && (sacked & kSackedRetrans) != 0) {
-        sacked &= static_cast<uint8_t>(~kSackedRetrans);
-        s.retrans_out--;
-      }
-      seg.sacked = sacked;
+      if (sp[i].start <= seg.seq && seg.end() <= sp[i].end)
+        newly += tag_one(seg, c, sp_dup[i], in.ack, reord, out);
     }
   }
   if (c.ca->ca_state != CaState::loss || s.undo_armed) check_reordering(c, reord, false);

@@ -120,6 +120,7 @@ struct AckOut {
   uint32_t newly_sacked = 0;  // segments newly SACKed (incl. a D-SACKed spurious one)
   uint32_t newly_lost = 0;
   bool dsack = false;
+  bool dsack_tlp = false;        // FLAG_DSACK_TLP: the D-SACK reports the loss probe's segment
   bool orig_sack_acked = false;  // FLAG_ORIG_SACK_ACKED: never-retransmitted data below high_seq
   bool lost_retrans = false;     // FLAG_LOST_RETRANS: a retransmission was lost again
   // F-RTO step 2.b (REXMIT_NEW): send new data now instead of retransmitting; if none can go,
@@ -250,6 +251,8 @@ class LossRecovery {
   uint32_t rack_detect_loss(std::span<ScoreSeg> q, const LossCtx& c, int64_t& reo_timeout_us);
   void mark_lost(ScoreSeg& seg, const LossCtx& c);
   bool check_dsack(const LossCtx& c, const AckIn& in, SeqNum prior_snd_una, bool& dsack_tlp);
+  uint32_t tag_one(ScoreSeg& seg, const LossCtx& c, bool dup, SeqNum ack, SeqNum& reord,
+                   AckOut& out);
   uint32_t sacktag(std::span<ScoreSeg> q, const LossCtx& c, const AckIn& in, SeqNum prior_snd_una,
                    AckOut& out);
   uint32_t clean_rtx(std::span<ScoreSeg> q, const LossCtx& c, SeqNum ack, SeqNum prior_fack,
