@@ -157,4 +157,13 @@ void tcp_event_data_sent(CaSock& sk, const CaEnv& env, const CongestionOps& ops,
   sk.lsndtime = env.jiffies();
 }
 
+uint64_t tcp_update_pacing_rate(const CaSock& sk, int64_t srtt_us8, uint32_t mss,
+                                uint32_t packets_out, uint32_t ss_ratio, uint32_t ca_ratio) {
+  uint64_t rate = uint64_t{mss} * ((1'000'000 / 100) << 3);
+  rate *= sk.snd_cwnd < sk.snd_ssthresh / 2 ? ss_ratio : ca_ratio;
+  rate *= std::max(sk.snd_cwnd, packets_out);
+  if (srtt_us8 != 0) rate /= static_cast<uint64_t>(srtt_us8);
+  return rate;
+}
+
 }  // namespace netsim::tcp

@@ -158,6 +158,15 @@ bool tcp_slow_start_after_idle_check(CaSock& sk, const CaEnv& env, const Congest
 void tcp_event_data_sent(CaSock& sk, const CaEnv& env, const CongestionOps& ops,
                          uint32_t in_flight);
 
+// tcp_input.c:tcp_update_pacing_rate(), run at the end of every ACK (tcp_cong_control): mss *
+// max(cwnd, packets_out) / srtt, x2 while cwnd < ssthresh / 2 (tcp_pacing_ss_ratio 200), else
+// x1.2 (tcp_pacing_ca_ratio 120), in bytes per second. It sizes HyStart's ACK-train cushion
+// even when nothing paces the socket. `srtt_us8` is tp->srtt_us (8 x µs); the socket's rate
+// starts at ~0 (unlimited) until the first ACK.
+uint64_t tcp_update_pacing_rate(const CaSock& sk, int64_t srtt_us8, uint32_t mss,
+                                uint32_t packets_out, uint32_t ss_ratio = 200,
+                                uint32_t ca_ratio = 120);
+
 // tcp_cubic.c:cubic_root(): table lookup plus one Newton-Raphson step.
 uint32_t cubic_root(uint64_t a);
 

@@ -99,7 +99,7 @@ void LossRecovery::fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> 
         try_to_open(rest, c);
       }
       identify_loss(rest, c, out);
-      if (c.ca->ca_state != CaState::recovery && s.lost_out > 0) enter_recovery(c);
+      if (c.ca->ca_state != CaState::recovery && s.lost_out > 0) enter_recovery(rest, c);
       return;
     case CaState::loss:
       process_loss(q, c, in, out, una_advanced);
@@ -118,7 +118,7 @@ void LossRecovery::fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> 
     try_to_open(rest, c);
     return;
   }
-  enter_recovery(c);
+  enter_recovery(rest, c);
   out.entered_recovery = true;
 }
 
@@ -194,9 +194,11 @@ void LossRecovery::end_cwnd_reduction(LossCtx& c) {
 }
 
 // tcp_input.c:tcp_enter_recovery().
-void LossRecovery::enter_recovery(LossCtx& c) {
+void LossRecovery::enter_recovery(std::span<ScoreSeg> rest, LossCtx& c) {
   State& s = *s_;
   if (c.mib) c.mib->TCPSackRecovery++;
+  // tcp_retrans_stamp_cleanup(): the episode's clock starts with our fast retransmit.
+  if (!any_retrans_done(rest)) s.retrans_stamp_set = false;
   s.prior_ssthresh = 0;
   init_undo(c);
   if (!in_cwnd_reduction(*c.ca)) {
@@ -371,7 +373,7 @@ uint32_t LossRecovery::on_reo_timeout(std::span<ScoreSeg> q, LossCtx c) {
   int64_t timeout_us = 0;
   rack_detect_loss(q, c, timeout_us);
   if (prior_inflight != in_flight(packets_out) && c.ca->ca_state != CaState::recovery) {
-    enter_recovery(c);
+    enter_recovery(q, c);
     cwnd_reduction(c, packets_out, 1, s.lost - prior_lost, false);
   }
   return s.lost - prior_lost;
@@ -407,7 +409,7 @@ void LossRecovery::on_new_data_sent(const CaSock& ca, uint32_t segments) {
 // tcp_output.c:tcp_schedule_loss_probe(): PTO = 2 srtt + (rto_min with one segment out, else
 // 2 ms), 1 s without a sample, in jiffies, never after the RTO.
 std::optional<Duration> LossRecovery::loss_probe_timeout(const LossCtx& c, uint32_t packets_out,
-                                                         bool advancing_rto, Instant rto_deadline,
+                                                         bool advancing_rto, Instant head_sent,
                                                          bool rack_timer_armed) const {
   const LossConfig& cfg = *c.cfg;
   const CaState state = c.ca->ca_state;
@@ -421,7 +423,8 @@ std::optional<Duration> LossRecovery::loss_probe_timeout(const LossCtx& c, uint3
     timeout_us += packets_out == 1 ? cfg.rto_min.ns() / 1000 : 2000;  // TCP_TIMEOUT_MIN_US
     timeout = clock.usecs_to_jiffies(static_cast<uint64_t>(timeout_us));
   }
-  const int64_t rto_delta_us = advancing_rto ? c.rto.ns() / 1000 : us(rto_deadline) - us(c.now);
+  const int64_t rto_us = c.rto.ns() / 1000;
+  const int64_t rto_delta_us = advancing_rto ? rto_us : us(head_sent) + rto_us - us(c.now);
   if (rto_delta_us > 0)
     timeout = std::min(timeout, clock.usecs_to_jiffies(static_cast<uint64_t>(rto_delta_us)));
   return clock.jiffy() * timeout;

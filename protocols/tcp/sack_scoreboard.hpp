@@ -188,10 +188,10 @@ class LossRecovery {
   uint32_t delivered() const { return s_ ? s_->delivered : 0; }
 
   // tcp_output.c:tcp_schedule_loss_probe(): the PTO, or nothing when no probe is allowed.
-  // `packets_out` outstanding; `advancing_rto` after an ACK (cap = full RTO), else the time the
-  // pending RTO has left (`rto_deadline`).
+  // `packets_out` outstanding. The cap: after an ACK (`advancing_rto`) the full RTO, after a
+  // send what the RTO has left counted from the head's send time (tcp_rto_delta_us()).
   std::optional<Duration> loss_probe_timeout(const LossCtx& c, uint32_t packets_out,
-                                             bool advancing_rto, Instant rto_deadline,
+                                             bool advancing_rto, Instant head_sent,
                                              bool rack_timer_armed) const;
   // tcp_output.c:tcp_send_loss_probe(): what to send when the PTO fires. `new_data_fits` =
   // unsent data exists and the peer window admits a segment.
@@ -275,7 +275,7 @@ class LossRecovery {
   bool try_undo_dsack(std::span<ScoreSeg> q, LossCtx& c);
   bool try_undo_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in, bool frto_undo);
   void set_ca_state(LossCtx& c, CaState st);
-  void enter_recovery(LossCtx& c);
+  void enter_recovery(std::span<ScoreSeg> rest, LossCtx& c);
   void init_cwnd_reduction(LossCtx& c);
   void end_cwnd_reduction(LossCtx& c);
   void init_undo(const LossCtx& c);

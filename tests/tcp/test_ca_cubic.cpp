@@ -252,3 +252,37 @@ TEST_CASE("packetdrill slow-start-app-limited(-9-packets-out).pkt at component l
     }
   }
 }
+
+TEST_CASE(
+    "Pacing rate: 2 x cwnd * mss / srtt in slow start, 1.2 x after (tcp_update_pacing_rate)") {
+  CaSock sk;
+  // 1448 * 10 / 10 ms = 1,448,000 B/s; x2 while cwnd < ssthresh / 2.
+  CHECK(tcp_update_pacing_rate(sk, 10000 * 8, 1448, 10) == 2'896'000);
+  sk.snd_ssthresh = 15;
+  CHECK(tcp_update_pacing_rate(sk, 10000 * 8, 1448, 10) == 1'737'600);
+  CHECK(tcp_update_pacing_rate(sk, 10000 * 8, 1448, 20) == 3'475'200);  // max(cwnd, packets_out)
+}
+
+TEST_CASE("CUBIC HyStart: with a pacing rate the ACK train gets min(1 ms, 4 GSO / rate) more") {
+  CaEnv env;
+  CaSock sk;
+  sk.snd_cwnd = 16;
+  sk.is_cwnd_limited = true;
+  env.snd_nxt = SeqNum(16);
+  env.now = at_ms(0);
+  env.pacing_rate = 2'896'000;  // 65536 * 4 s / rate = 90 ms: the cushion is 1 ms
+  cubic_ops().init(sk, env);
+  // Unpaced: threshold = (10000 + 1000) >> 1 = 5500 µs; round 2 starts at ACK 17 (18 ms), so
+  // ACK 29 (24 ms) is the first beyond it; cwnd 16 + 28 = 44.
+  int exit_ack = 0;
+  for (int k = 1; k < 40 && exit_ack == 0; ++k) {
+    env.now = at_us(10000 + (k - 1) * 500);
+    env.snd_una = SeqNum(static_cast<uint32_t>(k));
+    cubic_ops().pkts_acked(sk, env, {1, 10000, 0});
+    cubic_ops().cong_avoid(sk, env, env.snd_una, 1);
+    env.snd_nxt += 2;
+    if (sk.priv.cubic.found != 0) exit_ack = k;
+  }
+  CHECK(exit_ack == 29);
+  CHECK(sk.snd_ssthresh == 44);
+}

@@ -237,8 +237,11 @@ TEST_CASE("TLP: several segments out: 2*srtt + 2 ms; 1 s without a sample; never
   c.srtt_us8 = 0;
   c.rto = Duration::seconds(1);
   CHECK(f.lr.loss_probe_timeout(c, 10, true, Instant::max(), false) == 1_s);
-  // After a send the cap is what the pending RTO has left: 300 ms.
-  CHECK(f.lr.loss_probe_timeout(c, 10, false, at_us(300000), false) == 300_ms);
+  // After a send the cap is what the RTO has left from the head's send: sent at 0, now 700 ms,
+  // RTO 1 s -> 300 ms.
+  c.now = at_us(700000);
+  CHECK(f.lr.loss_probe_timeout(c, 10, false, at_us(0), false) == 300_ms);
+  c.now = at_us(0);
   // Not in Recovery/Loss/Disorder, not without SACK, not with tcp_early_retrans 2.
   f.ca.ca_state = CaState::disorder;
   CHECK_FALSE(f.lr.loss_probe_timeout(c, 10, true, Instant::max(), false));
