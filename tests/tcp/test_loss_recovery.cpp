@@ -419,3 +419,37 @@ TEST_CASE("packetdrill tcp_fast_recovery_prr-ss-10pkt-lost-1.pkt at component le
   CHECK(f.ca.snd_ssthresh == 7);
   CHECK(f.send_new(420000, 7) == 1);
 }
+
+TEST_CASE("packetdrill tcp_fast_recovery_prr-ss-30pkt-lost1_4.pkt at component level") {
+  // 10 MSS in one burst at 10 ms on a 10 ms path; 1..4 lost. Segments sent together tie on
+  // time and RACK orders them by sequence (tcp_skb_sent_after).
+  Fixture f(10);
+  f.rtt_us = 10000;
+  for (ScoreSeg& s : f.q)
+    s.sent = at_us(10000);
+  f.ack(20000, 1, {Fixture::segs(4, 1)});
+  f.ack(22000, 1, {Fixture::segs(4, 2)});
+  AckOut out = f.ack(22000, 1, {Fixture::segs(4, 3)});
+  CHECK(out.newly_lost == 4);
+  REQUIRE(out.entered_recovery);
+  // PRR slow start: in_flight 10 - 3 - 4 = 3 < ssthresh 7: one segment per segment delivered.
+  CHECK(f.ca.snd_cwnd == 4);
+  for (uint32_t k = 0; k < 4; ++k) {
+    if (k > 0) f.ack(22000, 1, {Fixture::segs(4, 3 + k)});
+    INFO("retransmission " << k + 1);
+    CHECK(f.ca.snd_cwnd == 4);
+    CHECK(f.in_flight() == 3);
+    f.lr.on_retransmit(f.q[k], f.ctx(22000), 22);  // > . k*1000+1:(k+1)*1000+1
+  }
+  // The retransmissions are acknowledged: snd_una advances, +1 each (no new loss).
+  f.ack(32000, 1001, {Fixture::segs(4, 6)});
+  CHECK(f.ca.snd_cwnd == 5);  // in_flight 3 + min(4, max(5 - 4, 1) + 1)
+  f.ack(32000, 2001, {Fixture::segs(4, 6)});
+  f.ack(32000, 3001, {Fixture::segs(4, 6)});
+  CHECK(f.ca.snd_cwnd == 5);
+  out = f.ack(32000, 10001, {});
+  CHECK(out.recovery_ended);
+  CHECK(f.ca.snd_cwnd == 7);
+  // The next write: ssthresh * mss leaves at once.
+  CHECK(f.send_new(42000, 10) == 7);
+}
