@@ -185,8 +185,10 @@ std::string format_options(const std::vector<TcpOptionSpec>& options) {
 }
 
 std::string format_expected(const PacketSpec& p) {
-  std::string s = fmt::format("{} {} {}:{}({})", p.outbound ? ">" : "<",
-                              p.flags.empty() ? "-" : p.flags, p.seq_start, p.seq_end, p.length);
+  std::string s = p.outbound ? ">" : "<";
+  if (p.ports) s += fmt::format(" {}>{}", p.ports->first, p.ports->second);
+  s += fmt::format(" {} {}:{}({})", p.flags.empty() ? "-" : p.flags, p.seq_start, p.seq_end,
+                   p.length);
   if (p.ack) s += fmt::format(" ack {}", *p.ack);
   if (p.window) s += fmt::format(" win {}", *p.window);
   if (p.options_any) {

@@ -139,13 +139,13 @@ void Runner::inbound(const PacketSpec& p) {
       throw Unsupported{o.pos, "TCP MD5", "md5 option in an inbound packet"};
   }
   host();
-  uint16_t rport = remote_port_;
+  uint16_t rport = p.ports ? p.ports->first : remote_port_;
   Packet pkt;
   pkt.src = remote_ip_;
   pkt.dst = local_ip_;
   pkt.tcp = to_live(p, space_for(rport));
   pkt.tcp.src_port = rport;
-  pkt.tcp.dst_port = local_port_;
+  pkt.tcp.dst_port = p.ports ? p.ports->second : local_port_;
   net_.send(remote_node_, pkt);
 }
 
@@ -191,7 +191,12 @@ void Runner::outbound(const Event& e, const PacketSpec& p) {
     len += batch[n++].length;
   if (len != p.length) n = 1;
   ScriptPacket actual = n > 1 ? merge_gso(batch, n) : batch[0];
-  std::string diff = compare(p, actual, space);
+  std::string diff;
+  if (p.ports && (p.ports->first != actual.src_port || p.ports->second != actual.dst_port)) {
+    diff = fmt::format("ports: expected {}>{}, actual {}>{}", p.ports->first, p.ports->second,
+                       actual.src_port, actual.dst_port);
+  }
+  if (diff.empty()) diff = compare(p, actual, space);
   if (diff.empty() && (at < lo || at > hi)) {
     diff = fmt::format("timing: expected at {} s (tolerance {} us), sent at {} s", time_text(t),
                        tolerance_usec_, time_text(at));

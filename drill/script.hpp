@@ -59,6 +59,7 @@ struct PacketSpec {
   Pos pos;
   std::string flags;  // as written: "S", "S.", "P.", "F.", ".", "R", "" for '-'
   uint8_t flag_bits = 0;
+  std::optional<std::pair<uint16_t, uint16_t>> ports;  // `src>dst` before the flags
   uint32_t seq_start = 0, seq_end = 0, length = 0;
   std::optional<uint32_t> ack;
   std::optional<uint16_t> window;

@@ -113,10 +113,10 @@ class Parser {
     try {
       v = std::stoll(t.text, nullptr, 0);
     } catch (const std::exception&) {
-      throw ParseFail{t.pos, fmt::format("{} {} is out of range", what, t.text)};
+      throw ParseFail{t.pos, fmt::format("{} is out of range: expected {}", t.text, what)};
     }
     if (v < 0 || v > max)
-      throw ParseFail{t.pos, fmt::format("{} {} is out of range", what, t.text)};
+      throw ParseFail{t.pos, fmt::format("{} is out of range: expected {}", t.text, what)};
     return v;
   }
   int64_t time_value() {
@@ -139,7 +139,9 @@ class Parser {
     ts.usec = time_value();
     if (accept('~')) {
       if (relative) expect('+', "'+' (a relative range is +a~+b)");
+      Pos end_pos = peek().pos;
       ts.end_usec = time_value();
+      if (ts.end_usec < ts.usec) throw ParseFail{end_pos, "time range is backwards"};
       ts.kind = relative ? TimeSpec::Kind::relative_range : TimeSpec::Kind::absolute_range;
     }
     return ts;
@@ -209,10 +211,10 @@ class Parser {
       }
     }
     if (peek().kind == Token::Kind::number && peek(1).is('>')) {
-      integer("a source port", 65535);
+      auto src = static_cast<uint16_t>(integer("a source port", 65535));
       take();
-      integer("a destination port", 65535);
-      p.unsupported = "explicit port numbers";
+      auto dst = static_cast<uint16_t>(integer("a destination port", 65535));
+      p.ports = std::make_pair(src, dst);
     }
     flags(p);
     seq(p);

@@ -101,7 +101,7 @@ void Runner::code(const CodeSpec& c) {
                            : got >= want;
     if (!ok) {
       throw Failure{
-          Pos{c.pos.line + offset - 1, 1},
+          Pos{c.pos.line + offset - 1, offset == 1 ? c.pos.col : 1},
           fmt::format("assertion failed: {} {} {} ({} is {})", field, op, rhs, field, got)};
     }
   }
