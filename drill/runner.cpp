@@ -64,6 +64,7 @@ void Runner::configure() {
   net_.set_receiver(remote_node_, [this](const Packet& p) { sent_.push_back({sim_.now(), p}); });
   for (TraceSink* s : options_.sinks)
     sim_.trace().add_sink(s);
+  sim_.set_event_limit(options_.max_events);
 }
 
 // Built at the first socket call or packet, so that sysctl lines before it shape the profile.
@@ -247,12 +248,15 @@ RunResult Runner::run() {
   } catch (const Failure& f) {
     result_.verdict = Verdict::fail;
     result_.message = fmt::format("{}:{}:{}: {}", script_.file, f.pos.line, f.pos.col, f.message);
+  } catch (const EventLimitExceeded& e) {
+    result_.verdict = Verdict::fail;
+    result_.message = fmt::format("{}: {}", script_.file, e.what());
   } catch (const Unsupported& u) {
     result_.verdict = Verdict::unsupported;
     result_.feature = u.feature;
-    result_.message =
-        fmt::format("{}:{}:{}: not modelled by netsim: {}{}", script_.file, u.pos.line, u.pos.col,
-                    u.feature, u.detail.empty() ? "" : " (" + u.detail + ")");
+    result_.message = fmt::format(
+        "{}:{}:{}: not modelled by netsim: {}{}", script_.file, u.pos.line, u.pos.col, u.feature,
+        u.detail.empty() || u.detail == u.feature ? "" : " (" + u.detail + ")");
   }
   result_.end_usec = (sim_.now() - Instant::zero()).ns() / 1000;
   sim_.trace().finish();

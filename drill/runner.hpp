@@ -18,6 +18,7 @@ struct RunOptions {
   std::vector<TraceSink*> sinks;
   std::optional<int64_t> tolerance_usecs;  // overrides the script's --tolerance_usecs
   uint64_t seed = 1;
+  uint64_t max_events = 10'000'000;  // a runaway script fails instead of running for hours
 };
 
 enum class Verdict : uint8_t {
