@@ -165,3 +165,21 @@ TEST_CASE("The same script gives the same trace on every run") {
   CHECK_FALSE(a.empty());
   CHECK(a == trace());
 }
+
+TEST_CASE("poll() reports readable data, end of file and writability") {
+  RunResult r = run(kServer + R"(+0 poll([{fd=4, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 0) = 1
++0 < P. 1:11(10) ack 1 win 65535
++0 > . 1:1(0) ack 11
++0 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 0) = 1
++0 read(4, ..., 100) = 10
++0 poll([{fd=4, events=POLLIN, revents=0}], 1, 0) = 0
++0 < F. 11:11(0) ack 1 win 65535
++0 poll([{fd=4, events=POLLIN|POLLRDHUP, revents=POLLIN|POLLRDHUP}], 1, 0) = 1
++.04 > . 1:1(0) ack 12
++0 poll([{fd=4, events=POLLIN|POLLRDHUP, revents=POLLIN|POLLRDHUP}], 1, 0) = 1
++0 poll([{fd=3, events=POLLIN, revents=0}], 1, 0) = 0
+)");
+  CHECK(r.message == "");
+  RunResult bad = run(kServer + "+0 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 0) = 1\n");
+  CHECK(bad.message == "t.pkt:8:40: poll() revents 0x0, expected 0x1");
+}
