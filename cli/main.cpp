@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/drill_command.hpp"
 #include "cli/sweep_command.hpp"
 
 namespace {
@@ -89,6 +90,23 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "no progress bar and no closing line");
   // ---- end sweep ----
 
+  // ---- drill (drill/, docs/drill.md): packetdrill scripts against netsim's TCP ----
+  DrillArgs drill;
+  auto* drill_cmd = app.add_subcommand("drill", "Run packetdrill scripts against netsim's TCP");
+  drill_cmd->add_option("SCRIPT", drill.files, "packetdrill scripts (.pkt)")->required();
+  drill_cmd->add_option("-o,--output-dir", drill.out_dir, "directory for output files");
+  drill_cmd->add_option("--trace", drill.trace, "text trace file ('-' = stdout)");
+  drill_cmd->add_option("--events", drill.events, "JSON Lines event file");
+  drill_cmd->add_option("--pcap", drill.pcap, "pcap capture file");
+  drill_cmd->add_option("--diagram", drill.diagrams, "diagram (.svg .png .pdf .mmd .txt)");
+  drill_cmd->add_flag("--tap", drill.tap, "results as TAP on stdout");
+  drill_cmd->add_option("--junit", drill.junit, "results as JUnit XML in FILE");
+  drill_cmd->add_option("--tolerance-usecs", drill.tolerance_usecs, "timing tolerance (us)");
+  drill_cmd->add_flag("--strict", drill.strict, "a script needing an unmodelled feature fails");
+  drill_cmd->add_flag("-v,--verbose", drill.verbose, "print skipped asserts and ignored sysctls");
+  drill_cmd->add_flag("-q,--quiet", drill.quiet, "print only scripts that did not pass");
+  // ---- end drill ----
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -107,6 +125,7 @@ int main(int argc, char** argv) {
     if (*check_cmd) return check_command(check_files, check_sets);
     if (*diag_cmd) return diagram_command(diag);
     if (*sweep_cmd) return sweep_command(sweep);
+    if (*drill_cmd) return drill_command(drill);
   } catch (const std::exception& e) {
     std::cerr << "netsim: internal error: " << e.what() << "\n";
     return kExitInternal;

@@ -3,13 +3,13 @@
 # (default 60), starting from the committed seeds in fuzz/corpus/<target>/. New inputs collect
 # in build-fuzz/corpus/<target>/; a crash, hang or memory blow-up stops the script with exit 1
 # and leaves its input in build-fuzz/findings/. docs/reliability.md explains what to do next.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: fuzz_loader fuzz_tcp fuzz_wire)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: fuzz_loader fuzz_tcp fuzz_wire fuzz_drill)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_loader fuzz_tcp fuzz_wire)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_loader fuzz_tcp fuzz_wire fuzz_drill)
 
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz: clang++ not found; the fuzz targets need clang's libFuzzer (skipped)"
@@ -25,6 +25,7 @@ declare -A extra=(
   [fuzz_loader]="-max_len=16384 -dict=fuzz/loader.dict"
   [fuzz_tcp]="-max_len=4096"
   [fuzz_wire]="-max_len=2048 -use_value_profile=1"
+  [fuzz_drill]="-max_len=4096 -dict=fuzz/drill.dict"
 )
 mkdir -p "$build/findings"
 for t in "${targets[@]}"; do

@@ -1,0 +1,144 @@
+// The Runner behind run_script(): its state (the simulation, the sockets the script opened,
+// the packets the host sent and not yet matched) shared by runner.cpp (events, time, packets),
+// syscalls.cpp (socket calls), shell.cpp (sysctls) and tcp_info.cpp (%{ assert }% blocks).
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drill/matcher.hpp"
+#include "drill/runner.hpp"
+#include "protocols/tcp/host.hpp"
+#include "sim/network.hpp"
+#include "sim/simulator.hpp"
+
+namespace netsim::drill {
+
+// Thrown by a step: the script failed (a mismatch) or needs an unmodelled feature.
+struct Failure {
+  Pos pos;
+  std::string message;
+};
+struct Unsupported {
+  Pos pos;
+  std::string feature;
+  std::string detail;
+};
+
+// What the host told the application about one socket.
+struct SockState {
+  bool connected = false;
+  bool eof = false;
+  bool gone = false;
+  tcp::SocketError error = tcp::SocketError::none;
+  uint64_t bytes_read = 0;  // by the script: readable = bytes_received - bytes_read
+};
+
+struct Fd {
+  tcp::SocketId id = tcp::kNoSocket;
+  bool listener = false;
+  bool nonblocking = false;
+  bool write_shut = false;
+  std::optional<uint16_t> bound_port;
+  tcp::SocketOptions opts;
+};
+
+// A call that blocks (`start...end name(...)`): it completes when its condition holds.
+struct PendingCall {
+  const SyscallSpec* spec = nullptr;
+  Instant started;
+  Instant end;  // when the script says it returns
+};
+
+struct Outcome {
+  int64_t ret = 0;
+  std::string err;  // errno name when ret == -1
+};
+
+// The first feature the script uses anywhere that netsim does not model (zerocopy, MD5, Fast
+// Open, epoll, ...): such a script is out of scope as a whole, wherever it would first fail.
+std::optional<Unsupported> find_unmodelled(const Script& script);
+
+class Runner {
+ public:
+  Runner(const Script& script, const RunOptions& options);
+  RunResult run();
+
+ private:
+  // runner.cpp
+  void configure();
+  Instant event_time(const TimeSpec& ts) const;
+  void step_to(Instant t);
+  void step_once(Instant limit);
+  void check_unexpected(Instant before, Pos pos);
+  void inbound(const PacketSpec& p);
+  void outbound(const Event& e, const PacketSpec& p);
+  void finish_pending(const Outcome& o);
+  void poll_pending();
+  std::string time_text(Instant t) const;
+  SeqSpace& space_for(uint16_t remote_port) { return spaces_[remote_port]; }
+  tcp::TcpHost& host();
+
+  // syscalls.cpp
+  void syscall(const Event& e, const SyscallSpec& c);
+  std::optional<Outcome> attempt(const SyscallSpec& c, bool may_block);
+  void check_outcome(const SyscallSpec& c, const Outcome& o, Pos pos);
+  int64_t value(const Expr& e) const;
+  int fd_arg(const SyscallSpec& c, size_t i);
+  Fd& fd_ref(const SyscallSpec& c, size_t i);
+  int new_fd(const SyscallSpec& c, Fd f);
+  tcp::SocketCallbacks callbacks();
+  std::optional<Outcome> do_accept(const SyscallSpec& c, Fd& f, bool may_block);
+  std::optional<Outcome> do_connect(const SyscallSpec& c, Fd& f);
+  std::optional<Outcome> do_read(const SyscallSpec& c, Fd& f, size_t n, bool may_block);
+  Outcome do_write(const SyscallSpec& c, Fd& f, size_t n);
+  Outcome do_setsockopt(const SyscallSpec& c, Fd& f);
+  Outcome do_getsockopt(const SyscallSpec& c, Fd& f);
+  Outcome do_fcntl(const SyscallSpec& c, Fd& f);
+  Outcome do_shutdown(const SyscallSpec& c, Fd& f);
+  Outcome do_close(const SyscallSpec& c, int fd);
+  std::optional<Outcome> do_poll(const SyscallSpec& c, bool may_block);
+  size_t iov_bytes(const Expr& msg, Pos pos) const;
+
+  // shell.cpp
+  void command(const CommandSpec& c);
+  void shell_line(const std::string& line, Pos pos, int depth);
+  void sysctl(const std::string& name, const std::string& value, Pos pos);
+
+  // tcp_info.cpp
+  void code(const CodeSpec& c);
+
+  const Script& script_;
+  RunOptions options_;
+  RunResult result_;
+  int64_t tolerance_usec_ = 4000;  // packetdrill's default --tolerance_usecs
+  tcp::Profile profile_ = tcp::Profile::linux_default();
+  Ipv4Addr local_ip_{0xC0A80001};   // 192.168.0.1
+  Ipv4Addr remote_ip_{0xC0000201};  // 192.0.2.1
+  uint16_t bind_port_ = 8080;       // packetdrill's --bind_port
+  uint16_t connect_port_ = 8080;    // --connect_port
+  uint16_t remote_port_ = 40000;    // the peer's port toward a listener (packetdrill: ephemeral)
+  uint16_t local_port_ = 8080;      // the local port of the connection under test
+
+  Simulator sim_;
+  Network net_;
+  NodeId local_node_ = 0, remote_node_ = 0;
+  std::unique_ptr<tcp::TcpHost> host_;
+  struct Sent {
+    Instant t;
+    Packet p;
+  };
+  std::deque<Sent> sent_;  // sent by the host, not yet matched
+  std::map<uint16_t, SeqSpace> spaces_;
+  std::map<int, Fd> fds_;
+  std::map<tcp::SocketId, SockState> socks_;
+  tcp::SocketId under_test_ = tcp::kNoSocket;  // for %{ tcpi_* }%
+  std::optional<PendingCall> pending_;
+  Instant last_;  // the time the previous event happened: base of relative times
+};
+
+}  // namespace netsim::drill

@@ -1,0 +1,257 @@
+// The socket calls themselves (see syscalls.cpp for the dispatch): each returns an Outcome, or
+// nothing when it would block and may (the runner retries it as virtual time advances).
+#include <fmt/format.h>
+
+#include "drill/runner_impl.hpp"
+
+namespace netsim::drill {
+namespace {
+
+std::string errno_of(tcp::SocketError e) {
+  return std::string(tcp::to_string(e));
+}
+
+}  // namespace
+
+std::optional<Outcome> Runner::do_accept(const SyscallSpec& call, Fd& f, bool may_block) {
+  if (!f.listener) return Outcome{-1, "EINVAL"};
+  std::optional<tcp::SocketId> child = host().accept(f.id);
+  if (!child) {
+    if (f.nonblocking || !may_block)
+      return f.nonblocking ? std::optional(Outcome{-1, "EAGAIN"}) : std::nullopt;
+    return std::nullopt;
+  }
+  Fd c;
+  c.id = *child;
+  under_test_ = *child;
+  return Outcome{new_fd(call, c), {}};
+}
+
+std::optional<Outcome> Runner::do_connect(const SyscallSpec&, Fd& f) {
+  if (f.id == tcp::kNoSocket) {
+    f.opts.auto_read = false;
+    tcp::OpenResult r = host().connect(SocketAddr{remote_ip_, connect_port_}, f.bound_port, f.opts,
+                                       callbacks(), "app");
+    if (r.id == tcp::kNoSocket) return Outcome{-1, errno_of(r.error)};
+    f.id = r.id;
+    under_test_ = r.id;
+    remote_port_ = connect_port_;
+    local_port_ = host().stack().local_address(r.id).port;
+    spaces_[remote_port_] = SeqSpace{};
+    if (f.nonblocking) return Outcome{-1, "EINPROGRESS"};
+  }
+  SockState& s = socks_[f.id];
+  if (s.error != tcp::SocketError::none) {
+    tcp::SocketError e = s.error;
+    s.error = tcp::SocketError::none;
+    return Outcome{-1, errno_of(e)};
+  }
+  if (s.connected) return Outcome{0, {}};
+  if (f.nonblocking) return Outcome{-1, "EALREADY"};
+  return std::nullopt;
+}
+
+std::optional<Outcome> Runner::do_read(const SyscallSpec&, Fd& f, size_t n, bool may_block) {
+  if (f.id == tcp::kNoSocket || f.listener) return Outcome{-1, "ENOTCONN"};
+  SockState& s = socks_[f.id];
+  Payload data;
+  if (host().stack().exists(f.id)) data = host().read(f.id, n);
+  if (!data.empty()) {
+    s.bytes_read += data.size();
+    return Outcome{static_cast<int64_t>(data.size()), {}};
+  }
+  if (s.error != tcp::SocketError::none) {
+    tcp::SocketError e = s.error;
+    s.error = tcp::SocketError::none;
+    return Outcome{-1, errno_of(e)};
+  }
+  if (s.eof || s.gone) return Outcome{0, {}};
+  if (f.nonblocking) return Outcome{-1, "EAGAIN"};
+  (void)may_block;
+  return std::nullopt;
+}
+
+Outcome Runner::do_write(const SyscallSpec&, Fd& f, size_t n) {
+  if (f.id == tcp::kNoSocket || f.listener) return Outcome{-1, "EPIPE"};
+  SockState& s = socks_[f.id];
+  if (s.error != tcp::SocketError::none) {
+    tcp::SocketError e = s.error;
+    s.error = tcp::SocketError::none;
+    return Outcome{-1, errno_of(e)};
+  }
+  if (f.write_shut || s.gone) return Outcome{-1, "EPIPE"};
+  tcp::SocketError e = host().send(f.id, Payload(std::vector<uint8_t>(n, 0)));
+  if (e != tcp::SocketError::none) return Outcome{-1, errno_of(e)};
+  return Outcome{static_cast<int64_t>(n), {}};
+}
+
+Outcome Runner::do_setsockopt(const SyscallSpec& c, Fd& f) {
+  if (c.args.size() < 4) throw Failure{c.pos, "setsockopt() needs fd, level, name and value"};
+  int64_t level = value(c.args[1]);
+  int64_t name = value(c.args[2]);
+  const Expr& v = c.args[3];
+  auto int_value = [&]() { return value(v); };
+  tcp::SocketOptions& o = f.opts;
+  if (level == 1) {  // SOL_SOCKET
+    switch (name) {
+      case 2:
+      case 15:
+        break;  // SO_REUSEADDR / SO_REUSEPORT: netsim has no bind conflicts to relax
+      case 9:
+        o.keepalive.enabled = int_value() != 0;
+        break;
+      case 13: {  // SO_LINGER {l_onoff=1, l_linger=0}
+        int64_t onoff = 0, linger = 0;
+        for (const Expr& x : v.items) {
+          if (x.kind == Expr::Kind::assign && x.text == "l_onoff") onoff = value(x.items[1]);
+          if (x.kind == Expr::Kind::assign && x.text == "l_linger") linger = value(x.items[1]);
+        }
+        if (onoff && linger != 0) throw Unsupported{c.pos, "SO_LINGER with a timeout", ""};
+        o.linger_zero = onoff != 0;
+        break;
+      }
+      case 7:
+      case 8:
+        // Buffer sizes come from the profile (tcp_wmem/tcp_rmem), not from the socket.
+        result_.notes.push_back(
+            fmt::format("{}:{}:{}: {} ignored: netsim's buffers come from "
+                        "the profile (snd_buffer {}, rcv_buffer {})",
+                        script_.file, c.pos.line, c.pos.col, c.args[2].text, profile_.snd_buffer,
+                        profile_.rcv_buffer));
+        break;
+      case 60:
+        throw Unsupported{c.pos, "zerocopy", "SO_ZEROCOPY"};
+      default:
+        throw Unsupported{c.pos, fmt::format("socket option {}", c.args[2].text), ""};
+    }
+  } else if (level == 6) {  // SOL_TCP / IPPROTO_TCP
+    switch (name) {
+      case 1:
+        break;  // TCP_NODELAY: netsim sends at once (it has no Nagle algorithm)
+      case 4:
+        o.keepalive.idle = Duration::seconds(int_value());
+        break;
+      case 5:
+        o.keepalive.interval = Duration::seconds(int_value());
+        break;
+      case 6:
+        o.keepalive.probes = static_cast<int>(int_value());
+        break;
+      case 7:
+        o.syn_count = static_cast<int>(int_value());
+        break;
+      case 14:
+        throw Unsupported{c.pos, "TCP MD5", "TCP_MD5SIG"};
+      case 23:
+        throw Unsupported{c.pos, "TCP Fast Open", "TCP_FASTOPEN"};
+      case 36:
+        throw Unsupported{c.pos, "TCP_INQ", ""};
+      default:
+        throw Unsupported{c.pos, fmt::format("TCP option {}", c.args[2].text), ""};
+    }
+  } else {
+    throw Unsupported{c.pos, fmt::format("socket option level {}", c.args[1].text), ""};
+  }
+  if (f.id != tcp::kNoSocket && host().stack().exists(f.id)) host().set_options(f.id, o);
+  return Outcome{0, {}};
+}
+
+Outcome Runner::do_getsockopt(const SyscallSpec& c, Fd& f) {
+  if (c.args.size() < 4) throw Failure{c.pos, "getsockopt() needs fd, level, name and value"};
+  if (value(c.args[1]) != 1 || value(c.args[2]) != 4)
+    throw Unsupported{c.pos, fmt::format("getsockopt {}", c.args[2].text), ""};
+  SockState& s = socks_[f.id];
+  int64_t err = 0;
+  if (s.error != tcp::SocketError::none) {
+    Expr e;
+    e.kind = Expr::Kind::word;
+    e.text = errno_of(s.error);
+    err = value(e);
+    s.error = tcp::SocketError::none;
+  }
+  if (c.args[3].kind != Expr::Kind::ellipsis && value(c.args[3]) != err)
+    throw Failure{c.args[3].pos,
+                  fmt::format("getsockopt(SO_ERROR) gave {}, expected {}", err, value(c.args[3]))};
+  return Outcome{0, {}};
+}
+
+Outcome Runner::do_fcntl(const SyscallSpec& c, Fd& f) {
+  int64_t cmd = value(c.args.at(1));
+  if (cmd == 3) return Outcome{2 | (f.nonblocking ? 0x800 : 0), {}};  // F_GETFL: O_RDWR
+  if (cmd == 4) {
+    f.nonblocking = (value(c.args.at(2)) & 0x800) != 0;
+    return Outcome{0, {}};
+  }
+  throw Unsupported{c.pos, fmt::format("fcntl {}", c.args[1].text), ""};
+}
+
+Outcome Runner::do_shutdown(const SyscallSpec& c, Fd& f) {
+  int64_t how = value(c.args.at(1));
+  if (f.id == tcp::kNoSocket || f.listener) return Outcome{-1, "ENOTCONN"};
+  if (how == 0) throw Unsupported{c.pos, "shutdown(SHUT_RD)", ""};
+  if (!f.write_shut) host().shutdown_write(f.id);
+  f.write_shut = true;
+  return Outcome{0, {}};
+}
+
+Outcome Runner::do_close(const SyscallSpec& c, int fd) {
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return Outcome{-1, "EBADF"};
+  Fd f = it->second;
+  fds_.erase(it);
+  (void)c;
+  if (f.id != tcp::kNoSocket && host().stack().exists(f.id)) {
+    if (f.opts.linger_zero) {
+      host().abort(f.id);
+    } else {
+      host().close(f.id);
+    }
+  }
+  return Outcome{0, {}};
+}
+
+std::optional<Outcome> Runner::do_poll(const SyscallSpec& c, bool may_block) {
+  if (c.args.size() < 3 || c.args[0].kind != Expr::Kind::list)
+    throw Failure{c.pos, "poll() needs [{fd=..., events=..., revents=...}], nfds, timeout"};
+  int64_t ready = 0;
+  std::vector<std::pair<const Expr*, int64_t>> checks;
+  for (const Expr& pfd : c.args[0].items) {
+    int64_t fd = -1, events = 0;
+    const Expr* revents = nullptr;
+    for (const Expr& x : pfd.items) {
+      if (x.kind != Expr::Kind::assign) continue;
+      if (x.text == "fd") fd = value(x.items[1]);
+      if (x.text == "events") events = value(x.items[1]);
+      if (x.text == "revents") revents = &x.items[1];
+    }
+    int64_t got = 0;
+    auto it = fds_.find(static_cast<int>(fd));
+    if (it == fds_.end()) {
+      got = 0x20;  // POLLNVAL
+    } else if (const Fd& f = it->second; f.listener) {
+      if (host().stack().accept_queue_length(f.id) > 0) got |= 0x1 | 0x40;
+    } else if (f.id != tcp::kNoSocket) {
+      const SockState& s = socks_[f.id];
+      bool alive = host().stack().exists(f.id);
+      uint64_t received = alive ? host().stack().stats(f.id).bytes_received : s.bytes_read;
+      if (received > s.bytes_read || s.eof) got |= 0x1 | 0x40;
+      if (s.eof) got |= 0x2000;
+      if (s.connected && !f.write_shut && alive) got |= 0x4 | 0x100;
+      if (s.error != tcp::SocketError::none) got |= 0x8;
+      if (s.gone || (s.eof && f.write_shut)) got |= 0x10;
+    }
+    got &= events | 0x8 | 0x10 | 0x20;
+    if (got) ++ready;
+    checks.emplace_back(revents, got);
+  }
+  int64_t timeout = value(c.args[2]);
+  if (ready == 0 && timeout != 0 && may_block) return std::nullopt;
+  for (auto [expr, got] : checks) {
+    if (expr && expr->kind != Expr::Kind::ellipsis && value(*expr) != got)
+      throw Failure{expr->pos,
+                    fmt::format("poll() revents {:#x}, expected {:#x}", got, value(*expr))};
+  }
+  return Outcome{ready, {}};
+}
+
+}  // namespace netsim::drill

@@ -1,0 +1,185 @@
+// The runner against netsim's TCP: what passes, and the exact message of each kind of failure
+// (packet mismatch, packet missing, packet not expected, return value, blocking-call timing,
+// assertion), the "not modelled" verdict, and packetdrill's time and sequence conventions.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "drill/runner.hpp"
+#include "drill/script_parser.hpp"
+#include "sim/trace_text.hpp"
+
+namespace {
+
+using netsim::drill::RunResult;
+using netsim::drill::Verdict;
+
+// A listener on 8080 and one passive handshake finished at 0.1 s; accept() gave fd 4.
+const std::string kServer = R"(0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0  bind(3, ..., ...) = 0
++0  listen(3, 1) = 0
++0  < S 0:0(0) win 65535 <mss 1460>
++0  > S. 0:0(0) ack 1 win 65160 <mss 1460>
++.1 < . 1:1(0) ack 1 win 65535
++0  accept(3, ..., ...) = 4
+)";
+
+RunResult run(const std::string& text) {
+  netsim::drill::ParseResult p = netsim::drill::parse_script(text, "t.pkt");
+  REQUIRE(p.ok());
+  return netsim::drill::run_script(*p.script, {});
+}
+
+}  // namespace
+
+TEST_CASE("A passive handshake and a write pass") {
+  RunResult r = run(kServer + "+0 write(4, ..., 10) = 10\n+0 > P. 1:11(10) ack 1\n");
+  CHECK(r.message == "");
+  CHECK(r.verdict == Verdict::pass);
+  CHECK(r.end_usec == 100'000);
+}
+
+TEST_CASE("A packet that differs fails with the first differing field, expected and actual") {
+  RunResult r = run(R"(0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 65535 <mss 1460>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>
+)");
+  CHECK(r.verdict == Verdict::fail);
+  CHECK(r.message ==
+        "t.pkt:5:4: outbound packet mismatch: options: expected <mss 1460,nop,nop,sackOK>, "
+        "actual <mss 1460>\n"
+        "  expected: > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>\n"
+        "  actual:   > S. 0:0(0) ack 1 win 65160 <mss 1460>  (at 0.000000 s)");
+}
+
+TEST_CASE("An expected packet that is never sent fails once the tolerance has passed") {
+  RunResult r = run(kServer + "+.2 > P. 1:11(10) ack 1\n");
+  CHECK(r.verdict == Verdict::fail);
+  CHECK(r.message ==
+        "t.pkt:8:5: expected packet not sent by 0.304000 s:\n  expected: > P. 1:11(10) ack 1");
+}
+
+TEST_CASE("A packet sent before the next event and not expected fails") {
+  RunResult r = run(kServer + "+0 write(4, ..., 10) = 10\n+1 < . 1:1(0) ack 11 win 65535\n");
+  CHECK(r.verdict == Verdict::fail);
+  CHECK(r.message ==
+        "t.pkt:9:1: unexpected packet sent at 0.100000 s, before this event at 1.100000 s:\n"
+        "  actual:   > P. 1:11(10) ack 1 win 65535");
+}
+
+TEST_CASE("A wrong return value or errno fails with both values") {
+  RunResult r = run(kServer + "+0 write(4, ..., 10) = 9\n");
+  CHECK(r.message == "t.pkt:8:4: write() returned 10, expected 9");
+  RunResult e = run(kServer +
+                    "+0 shutdown(4, SHUT_WR) = 0\n+0 > F. 1:1(0) ack 1\n"
+                    "+0 write(4, ..., 10) = -1 ECONNRESET\n");
+  CHECK(e.message == "t.pkt:10:4: write() returned -1 EPIPE, expected -1 ECONNRESET");
+}
+
+TEST_CASE("A blocking call must return when the script says, within the tolerance") {
+  const std::string client = R"(0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0...0.5 connect(3, ..., ...) = 0
++0 > S 0:0(0) win 64240 <mss 1460>
++.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>
++0 > . 1:1(0) ack 1
+)";
+  RunResult r = run(client);
+  CHECK(r.message ==
+        "t.pkt:2:10: connect() returned at 0.100000 s, expected at 0.500000 s "
+        "(tolerance 4000 us)");
+  std::string on_time = client;
+  on_time.replace(on_time.find("0.5"), 3, "0.1");
+  CHECK(run(on_time).verdict == Verdict::pass);
+  RunResult blocked = run(kServer + "+0 read(4, ..., 10) = 10\n");
+  CHECK(blocked.message ==
+        "t.pkt:8:4: read() would block; write 'start...end read(...)' for a "
+        "call that returns later");
+}
+
+TEST_CASE("tcp_info assertions are checked, unknown fields are skipped and noted") {
+  RunResult ok = run(kServer +
+                     "+0 %{ assert tcpi_state == TCP_ESTABLISHED }%\n"
+                     "+0 %{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd }%\n");
+  CHECK(ok.verdict == Verdict::pass);
+  REQUIRE(ok.notes.size() == 1);
+  CHECK(ok.notes[0] == "t.pkt:9:4: tcpi_snd_cwnd is not exposed by netsim's socket API (skipped)");
+  RunResult bad = run(kServer + "+0 %{ assert tcpi_state == TCP_CLOSE_WAIT }%\n");
+  CHECK(bad.message ==
+        "t.pkt:8:4: assertion failed: tcpi_state == TCP_CLOSE_WAIT (tcpi_state is 1)");
+}
+
+TEST_CASE("A script using an unmodelled feature anywhere is not modelled, named by feature") {
+  RunResult r = run(kServer + "+0 send(4, ..., 100, MSG_ZEROCOPY) = 100\n");
+  CHECK(r.verdict == Verdict::unsupported);
+  CHECK(r.feature == "zerocopy");
+  CHECK(r.message == "t.pkt:8:22: not modelled by netsim: zerocopy (MSG_ZEROCOPY)");
+}
+
+TEST_CASE("Star and range times accept a packet anywhere in them") {
+  // A SYN retransmitted 1 s later, with the classic schedule.
+  const std::string syn = R"(`sysctl -q net.ipv4.tcp_syn_linear_timeouts=0`
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS
++0 > S 0:0(0) <...>
+)";
+  CHECK(run(syn + "* > S 0:0(0) <mss 1460>\n").verdict == Verdict::pass);
+  CHECK(run(syn + "0.9~1.1 > S 0:0(0) <mss 1460>\n").verdict == Verdict::pass);
+  CHECK(run(syn + "+0.5~+0.8 > S 0:0(0) <mss 1460>\n").message ==
+        "t.pkt:6:11: expected packet not sent by 0.804000 s:\n  expected: > S 0:0(0) <mss 1460>");
+}
+
+TEST_CASE("Segments sent at one instant match one GSO super-packet only if they add up") {
+  const std::string setup = R"(0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 65535 <mss 1000>
++0 > S. 0:0(0) ack 1 <...>
++0 < . 1:1(0) ack 1 win 65535
++0 accept(3, ..., ...) = 4
++0 write(4, ..., 3000) = 3000
+)";
+  CHECK(run(setup + "+0 > P. 1:3001(3000) ack 1\n").verdict == Verdict::pass);
+  CHECK(run(setup + "+0 > . 1:1001(1000) ack 1\n+0 > . 1001:2001(1000) ack 1\n"
+                    "+0 > P. 2001:3001(1000) ack 1\n")
+            .verdict == Verdict::pass);
+  CHECK(run(setup + "+0 > P. 1:2501(2500) ack 1\n").message ==
+        "t.pkt:9:4: outbound packet mismatch: flags: expected P., actual .\n"
+        "  expected: > P. 1:2501(2500) ack 1\n"
+        "  actual:   > . 1:1001(1000) ack 1 win 65535  (at 0.000000 s)");
+}
+
+TEST_CASE("The same script gives the same trace on every run") {
+  auto trace = [] {
+    netsim::drill::ParseResult p = netsim::drill::parse_script(kServer, "t.pkt");
+    std::ostringstream out;
+    netsim::TextTraceSink sink(out);
+    netsim::drill::RunOptions o;
+    o.sinks.push_back(&sink);
+    netsim::drill::run_script(*p.script, o);
+    return out.str();
+  };
+  std::string a = trace();
+  CHECK_FALSE(a.empty());
+  CHECK(a == trace());
+}
+
+TEST_CASE("poll() reports readable data, end of file and writability") {
+  RunResult r = run(kServer + R"(+0 poll([{fd=4, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 0) = 1
++0 < P. 1:11(10) ack 1 win 65535
++0 > . 1:1(0) ack 11
++0 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 0) = 1
++0 read(4, ..., 100) = 10
++0 poll([{fd=4, events=POLLIN, revents=0}], 1, 0) = 0
++0 < F. 11:11(0) ack 1 win 65535
++0 poll([{fd=4, events=POLLIN|POLLRDHUP, revents=POLLIN|POLLRDHUP}], 1, 0) = 1
++.04 > . 1:1(0) ack 12
++0 poll([{fd=4, events=POLLIN|POLLRDHUP, revents=POLLIN|POLLRDHUP}], 1, 0) = 1
++0 poll([{fd=3, events=POLLIN, revents=0}], 1, 0) = 0
+)");
+  CHECK(r.message == "");
+  RunResult bad = run(kServer + "+0 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 0) = 1\n");
+  CHECK(bad.message == "t.pkt:8:40: poll() revents 0x0, expected 0x1");
+}
