@@ -55,7 +55,7 @@ struct Profile {
   uint16_t mss = 0;
   uint16_t syn_window = 0;     // Linux's SYN window: 44 * 1460
   uint16_t synack_window = 0;  // Linux's SYN-ACK window as captured (45 * 1448)
-  uint32_t rcv_buffer = 0;     // receive buffer: bounds the advertised window
+  Triple rmem;                 // tcp_rmem: its default is the receive buffer
   uint32_t snd_buffer = 0;     // send buffer: bounds unsent + unacknowledged data
   // Delayed ACK (TCP_DELACK_MIN / TCP_ATO_MIN 40 ms, TCP_DELACK_MAX 200 ms). 0 disables.
   Duration delayed_ack;
@@ -64,10 +64,14 @@ struct Profile {
   CongestionAlgo congestion = CongestionAlgo::newreno;
   uint32_t initial_cwnd = 0;  // TCP_INIT_CWND segments
 
+  // The receive buffer, which bounds the advertised window: tcp_rmem[1], the size a socket
+  // starts with (min and max bound the buffer autotuning netsim does not model yet).
+  uint32_t rcv_buffer() const { return static_cast<uint32_t>(rmem.def); }
+
   // The window a SYN-ACK offers: synack_window, never more than the receive buffer holds, as
   // tcp_select_initial_window() bounds it by the receive space (the SYN's: syn_window()).
   uint16_t synack_window_offered() const {
-    return static_cast<uint16_t>(synack_window < rcv_buffer ? synack_window : rcv_buffer);
+    return static_cast<uint16_t>(synack_window < rcv_buffer() ? synack_window : rcv_buffer());
   }
 
   static Profile linux_default() { return Profile(Preset::linux_kernel); }

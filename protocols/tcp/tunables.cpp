@@ -205,7 +205,8 @@ constexpr Tunable kTunables[] = {
      .rfc9293_value = I{64240},
      .min = 1,
      .max = 65535,
-     .doc = "Window in our SYN (Linux's 44 × 1460), at most `rcv_buffer`. SYN windows are never "
+     .doc = "Window in our SYN (Linux's 44 × 1460), at most the receive buffer (`rmem`). SYN "
+            "windows are never "
             "scaled."},
     {.key = "synack_window",
      .linux_name = "",
@@ -216,17 +217,19 @@ constexpr Tunable kTunables[] = {
      .min = 1,
      .max = 65535,
      .doc = "Window in a listener's SYN-ACK (45 × 1448 as captured)."},
-    {.key = "rcv_buffer",
-     .linux_name = "",
-     .kind = TunableKind::integer,
-     .member = &Profile::rcv_buffer,
-     .linux_value = I{131072},
-     .rfc9293_value = I{131072},
+    {.key = "rmem",
+     .linux_name = "net.ipv4.tcp_rmem",
+     .kind = TunableKind::triple,
+     .member = &Profile::rmem,
+     .linux_value = Triple{4096, 131072, 6291456},
+     .rfc9293_value = Triple{4096, 131072, 6291456},
      .min = 2048,
-     .max = 1073741824,
-     .doc = "Receive buffer. The advertised window is its free part, at most 65535 (no window "
+     .max = 1 << 30,
+     .doc = "Receive buffer sizes: min, default, max (`tcp_rmem`). A socket's receive buffer is "
+            "the default; the advertised window is its free part, at most 65535 (no window "
             "scaling), 0 while less than one segment is free (receiver SWS avoidance), never "
-            "shrinking."},
+            "shrinking. Min and max bound Linux's buffer autotuning, which netsim does not model "
+            "yet."},
     {.key = "snd_buffer",
      .linux_name = "",
      .kind = TunableKind::integer,

@@ -189,7 +189,7 @@ TEST_CASE("the presets keep their documented values") {
   CHECK(l.syn_retries == 6);
   CHECK(l.time_wait == Duration::seconds(60));
   CHECK(l.rto_min == Duration::milliseconds(200));
-  CHECK(l.rcv_buffer == 131072);
+  CHECK(l.rcv_buffer() == 131072);
   CHECK(l.congestion == CongestionAlgo::newreno);
   Profile r = Profile::rfc9293();
   CHECK(r.syn_retries == 7);
@@ -222,4 +222,44 @@ TEST_CASE("each counter has its own name, nstat name and field") {
     for (const CounterInfo& o : counter_table())
       CHECK(k.*o.member == (&o == &c ? 1u : 0u));
   }
+}
+
+TEST_CASE("tcp_rmem is written \"MIN DEFAULT MAX\", and its default is the receive buffer") {
+  LoadResult r = load_scenario_text(
+      std::string(kHosts) + "tcp: {tcp_rmem: \"4096 16384 6291456\"}\n", "t.yaml");
+  INFO(r.error_text());
+  REQUIRE(r.ok());
+  Profile p = r.scenario->tcp.to_profile();
+  CHECK(p.rmem == Triple{4096, 16384, 6291456});
+  CHECK(p.rcv_buffer() == 16384);
+  CHECK(p.synack_window_offered() == 16384);
+  CHECK(Profile{}.rcv_buffer() == 131072);
+}
+
+TEST_CASE("a bad tcp_rmem says what was expected, where") {
+  auto errors = [](const std::string& value) {
+    return load_scenario_text(std::string(kHosts) + "tcp:\n  rmem: " + value + "\n", "bad.yaml")
+        .error_text();
+  };
+  CHECK(errors("4096") ==
+        "bad.yaml:5:9: tcp.rmem: expected three integers \"MIN DEFAULT MAX\" like \"4096 131072 "
+        "6291456\", found \"4096\"\n");
+  CHECK(errors("\"4096 x 6291456\"") ==
+        "bad.yaml:5:9: tcp.rmem: expected three integers \"MIN DEFAULT MAX\" like \"4096 131072 "
+        "6291456\", found \"4096 x 6291456\"\n");
+  CHECK(errors("4096 131072 6291456 1") ==
+        "bad.yaml:5:9: tcp.rmem: expected three integers \"MIN DEFAULT MAX\" like \"4096 131072 "
+        "6291456\", found \"4096 131072 6291456 1\"\n");
+  CHECK(errors("1024 131072 6291456") ==
+        "bad.yaml:5:9: tcp.rmem: expected each of MIN DEFAULT MAX from 2048 to 1073741824, found "
+        "1024\n");
+  CHECK(errors("8192 4096 6291456") ==
+        "bad.yaml:5:9: tcp.rmem: expected MIN <= DEFAULT <= MAX, found \"8192 4096 6291456\"\n");
+  CHECK(errors("[4096, 131072, 6291456]") ==
+        "bad.yaml:5:9: tcp.rmem: expected three integers \"MIN DEFAULT MAX\" like \"4096 131072 "
+        "6291456\", found a list\n");
+  CHECK(load_scenario_text(std::string(kHosts) + "tcp: {}\n", "t.yaml", {"tcp.rmem=4096 8192"})
+            .error_text() ==
+        "--set tcp.rmem=4096 8192: tcp.rmem: expected three integers \"MIN DEFAULT MAX\" like "
+        "\"4096 131072 6291456\", found \"4096 8192\"\n");
 }
