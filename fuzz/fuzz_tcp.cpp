@@ -162,7 +162,7 @@ Profile pick_profile(ByteReader& r) {
   static constexpr CongestionAlgo kCc[] = {CongestionAlgo::newreno, CongestionAlgo::reno,
                                            CongestionAlgo::none, CongestionAlgo::newreno};
   p.congestion = kCc[(b >> 1) & 3];
-  if (b & 8) p.rcv_buffer = 3000;
+  if (b & 8) p.rmem.def = 3000;
   static constexpr uint16_t kMss[] = {1460, 536, 88, 9000};
   p.mss = kMss[(b >> 4) & 3];
   if (b & 64) p.delayed_ack = Duration::zero();

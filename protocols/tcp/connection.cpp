@@ -197,7 +197,7 @@ bool Connection::Tcb::check_invariants(std::string* why) const {
     if (static_cast<uint32_t>(rcv_adv - rcv_nxt) > kMaxWindow) return fail(why, "window > 65535");
     if (!rcvbuf.check(rcv_nxt, rcv_adv, why)) return false;
   }
-  if (rcvbuf.readable() > prof().rcv_buffer) return fail(why, "receive buffer overfull");
+  if (rcvbuf.readable() > prof().rcv_buffer()) return fail(why, "receive buffer overfull");
   if (cc && cc->cwnd() < mss) return fail(why, "cwnd below one segment");
   return true;
 }

@@ -26,7 +26,7 @@ Packet Connection::Tcb::make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Paylo
 // pressure): the free receive buffer capped at 65535, and 0 while less than one segment is
 // free (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
 uint32_t Connection::Tcb::free_window() const {
-  uint32_t buf = prof().rcv_buffer;
+  uint32_t buf = prof().rcv_buffer();
   uint32_t used = static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), buf));
   uint32_t w = std::min(buf - used, kMaxWindow);
   if (w < std::min<uint32_t>(buf / 2, rcv_mss)) w = 0;
@@ -35,7 +35,7 @@ uint32_t Connection::Tcb::free_window() const {
 
 // tcp_select_initial_window(): the profile's SYN window, never more than the buffer.
 uint16_t Connection::Tcb::syn_window() const {
-  return static_cast<uint16_t>(std::min<uint32_t>(prof().syn_window, prof().rcv_buffer));
+  return static_cast<uint16_t>(std::min<uint32_t>(prof().syn_window, prof().rcv_buffer()));
 }
 
 // tcp_select_window(): the right edge never moves left (RFC 9293 §3.8.6.2.2: "the window

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/tcp/io.hpp"
 #include "protocols/tcp/profile.hpp"
 #include "protocols/tcp/state.hpp"
 #include "sim/packet.hpp"
@@ -19,106 +20,6 @@
 #include "sim/trace.hpp"
 
 namespace netsim::tcp {
-
-// A handle for a listening socket or a connection; never reused within one Stack.
-using SocketId = uint32_t;
-constexpr SocketId kNoSocket = 0;
-
-struct KeepaliveOptions {
-  bool enabled = false;              // SO_KEEPALIVE
-  std::optional<Duration> idle;      // TCP_KEEPIDLE (default: profile keepalive_time)
-  std::optional<Duration> interval;  // TCP_KEEPINTVL
-  std::optional<int> probes;         // TCP_KEEPCNT
-};
-
-struct SocketOptions {
-  KeepaliveOptions keepalive;
-  std::optional<int>
-      syn_count;  // TCP_SYNCNT: overrides syn_retries (connect) / synack_retries (listen)
-  bool linger_zero = false;  // SO_LINGER {on, 0}: close() sends RST and frees at once
-  bool auto_read = true;     // false: data stays in the receive buffer until read()
-};
-
-// Per-socket figures for the run summary.
-struct SocketStats {
-  uint64_t bytes_sent = 0;      // application bytes acknowledged by the peer
-  uint64_t bytes_received = 0;  // application bytes delivered in order
-  uint64_t retransmits = 0;
-  std::optional<Instant> established_at;
-};
-
-// Something an application must hear about.
-struct AppNotice {
-  enum class Kind : uint8_t {
-    connected,  // connect() completed (ESTABLISHED)
-    accepted,   // a connection reached the accept queue of `socket` (a listener); see `child`
-    data,       // bytes arrived in order (auto_read) or became readable (no auto_read)
-    eof,        // the peer's FIN: no more data will arrive
-    closed,     // the connection is gone (CLOSED); the SocketId is released after this
-    error,      // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE
-  };
-  Kind kind;
-  SocketId socket = kNoSocket;
-  SocketId child = kNoSocket;  // accepted only
-  Payload data;                // data only
-  SocketError error = SocketError::none;
-  SocketStats stats;  // closed only: the connection's final figures (it is freed right after)
-};
-
-// A state change or timer firing for the trace; produced only when tracing is on.
-struct TraceNote {
-  enum class Kind : uint8_t { state, timer, counter };
-  Kind kind = Kind::state;
-  SocketId socket = kNoSocket;  // kNoSocket for SYN-queue requests and stack-wide notes
-  SocketAddr local, remote;
-  State from = State::closed, to = State::closed;
-  std::string cause;  // "connect", "rcv SYN-ACK", "RTO expired", ...
-  TimerKind timer = TimerKind::rto;
-  uint32_t attempt = 0;
-  std::string detail;   // "retransmit seq 1001, backoff 1, rto 400ms"
-  std::string counter;  // counter name (syn_queue, accept_queue, cwnd, ...)
-  int64_t value = 0;
-};
-
-// A segment the stack refused (the network traces it as a drop with this reason).
-struct DropNote {
-  Packet packet;
-  DropReason reason = DropReason::no_listener;
-  std::string detail;
-};
-
-struct Outbox {
-  std::vector<Packet> packets;  // to send, IPv4 addresses filled; retransmissions numbered
-  std::vector<AppNotice> notices;
-  std::vector<TraceNote> trace;
-  std::vector<DropNote> drops;
-  std::vector<SocketId> touched;  // sockets whose next_deadline() may have changed
-  void clear() {
-    packets.clear();
-    notices.clear();
-    trace.clear();
-    drops.clear();
-    touched.clear();
-  }
-};
-
-// Host-wide counters (SCENARIO_SPEC.md summary; Linux SNMP names in comments).
-struct Counters {
-  uint64_t syn_received = 0;
-  uint64_t synack_sent = 0;
-  uint64_t synack_retransmits = 0;
-  uint64_t syn_queue_drops = 0;     // TCPReqQFullDrop
-  uint64_t accept_queue_drops = 0;  // ListenOverflows / ListenDrops
-  uint64_t syncookies_sent = 0;     // SyncookiesSent
-  uint64_t syncookies_ok = 0;       // SyncookiesRecv
-  uint64_t syncookies_failed = 0;   // SyncookiesFailed
-  uint64_t rst_sent = 0;
-  uint64_t rst_received = 0;
-  uint64_t keepalive_probes_sent = 0;
-  uint64_t retransmits = 0;     // data/SYN/FIN retransmissions of connections
-  uint64_t challenge_acks = 0;  // RFC 5961
-  uint64_t connections_established = 0;
-};
 
 struct OpenResult {
   SocketId id = kNoSocket;

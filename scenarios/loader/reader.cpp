@@ -214,6 +214,12 @@ std::vector<MapView::Entry> map_entries(Reader& r, const YAML::Node& map, const 
 MapView::MapView(Reader& r, const YAML::Node& map, std::string path,
                  std::initializer_list<std::string_view> known,
                  std::function<bool(std::string_view)> extra)
+    : MapView(r, map, std::move(path),
+              std::span<const std::string_view>(known.begin(), known.size()), std::move(extra)) {}
+
+MapView::MapView(Reader& r, const YAML::Node& map, std::string path,
+                 std::span<const std::string_view> known,
+                 std::function<bool(std::string_view)> extra)
     : r_(r), map_(map), path_(std::move(path)) {
   std::vector<std::string> known_list(known.begin(), known.end());
   for (auto& e : map_entries(r, map, path_)) {

@@ -79,6 +79,9 @@ class MapView {
   MapView(Reader& r, const YAML::Node& map, std::string path,
           std::initializer_list<std::string_view> known,
           std::function<bool(std::string_view)> extra = {});
+  MapView(Reader& r, const YAML::Node& map, std::string path,
+          std::span<const std::string_view> known,
+          std::function<bool(std::string_view)> extra = {});
 
   std::optional<YAML::Node> get(std::string_view key) const;
   bool has(std::string_view key) const { return get(key).has_value(); }

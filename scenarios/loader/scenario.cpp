@@ -22,29 +22,26 @@ void overlay(std::optional<T>& base, const std::optional<T>& over) {
 }
 }  // namespace
 
+std::optional<tcp::TunableValue> TcpSettings::get(std::string_view key) const {
+  auto it = values.find(key);
+  if (it == values.end()) return std::nullopt;
+  return it->second;
+}
+
 TcpSettings TcpSettings::overlaid_with(const TcpSettings& o) const {
   TcpSettings r = *this;
   overlay(r.profile, o.profile);
-  overlay(r.syn_retries, o.syn_retries);
-  overlay(r.syn_linear_timeouts, o.syn_linear_timeouts);
-  overlay(r.synack_retries, o.synack_retries);
-  overlay(r.syncookies, o.syncookies);
-  overlay(r.max_syn_backlog, o.max_syn_backlog);
-  overlay(r.somaxconn, o.somaxconn);
-  overlay(r.abort_on_overflow, o.abort_on_overflow);
-  overlay(r.retries2, o.retries2);
-  overlay(r.keepalive_time, o.keepalive_time);
-  overlay(r.keepalive_intvl, o.keepalive_intvl);
-  overlay(r.keepalive_probes, o.keepalive_probes);
-  overlay(r.time_wait, o.time_wait);
-  overlay(r.fin_timeout, o.fin_timeout);
-  overlay(r.rto_initial, o.rto_initial);
-  overlay(r.rto_min, o.rto_min);
-  overlay(r.rto_max, o.rto_max);
-  overlay(r.mss, o.mss);
-  overlay(r.delayed_ack, o.delayed_ack);
-  overlay(r.congestion, o.congestion);
+  for (const auto& [key, value] : o.values)
+    r.values.insert_or_assign(key, value);
   return r;
+}
+
+tcp::Profile TcpSettings::to_profile() const {
+  tcp::Profile p(profile.value_or(tcp::Preset::linux_kernel));
+  for (const auto& [key, value] : values) {
+    if (const tcp::Tunable* t = tcp::find_tunable(key)) tcp::apply(*t, value, p);
+  }
+  return p;
 }
 
 LinkParams LinkPatch::applied_to(LinkParams base) const {
@@ -186,20 +183,12 @@ std::optional<std::string> canonical_tcp_state(std::string_view text) {
 }
 
 const std::vector<std::string>& known_host_counters() {
-  static const std::vector<std::string> kCounters{"syn_received",
-                                                  "synack_sent",
-                                                  "synack_retransmits",
-                                                  "syn_queue_drops",
-                                                  "accept_queue_drops",
-                                                  "syncookies_sent",
-                                                  "syncookies_ok",
-                                                  "syncookies_failed",
-                                                  "rst_sent",
-                                                  "rst_received",
-                                                  "keepalive_probes_sent",
-                                                  "retransmits",
-                                                  "challenge_acks",
-                                                  "connections_established"};
+  static const std::vector<std::string> kCounters = [] {
+    std::vector<std::string> v;
+    for (const tcp::CounterInfo& c : tcp::counter_table())
+      v.emplace_back(c.name);
+    return v;
+  }();
   return kCounters;
 }
 

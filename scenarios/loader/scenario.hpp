@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "protocols/tcp/io.hpp"
+#include "protocols/tcp/tunables.hpp"
 #include "sim/link.hpp"
 #include "sim/network.hpp"
 #include "sim/packet.hpp"
@@ -32,35 +35,21 @@ struct SourcePos {
 
 // ---- tcp: ---------------------------------------------------------------------------------
 
-enum class TcpProfileKind : uint8_t { linux_kernel, rfc9293 };  // written `linux` | `rfc9293`
-enum class CongestionKind : uint8_t { newreno, reno, none };
+// The preset a `tcp: {profile: ...}` names, written `linux` | `rfc9293`.
+using TcpProfileKind = tcp::Preset;
 
-// The `tcp:` block and per-host `tcp:` overrides. Unset means "the profile's value" (the
-// defaults of protocols/tcp/profile.hpp); the loader checks every set value's range.
+// The `tcp:` block and per-host `tcp:` overrides: the preset and the tunables written, by their
+// key in protocols/tcp/tunables.hpp. Unset means "the preset's value"; the loader checked every
+// value against the table's bounds.
 struct TcpSettings {
   std::optional<TcpProfileKind> profile;
-  std::optional<int> syn_retries;           // 1..127 (MAX_TCP_SYNCNT)
-  std::optional<int> syn_linear_timeouts;   // 0..127
-  std::optional<int> synack_retries;        // 1..127
-  std::optional<int> syncookies;            // 0, 1, 2
-  std::optional<int> max_syn_backlog;       // >= 1
-  std::optional<int> somaxconn;             // >= 1
-  std::optional<bool> abort_on_overflow;    // written 0/1 (or false/true)
-  std::optional<int> retries2;              // 1..255
-  std::optional<Duration> keepalive_time;   // > 0
-  std::optional<Duration> keepalive_intvl;  // > 0
-  std::optional<int> keepalive_probes;      // 1..127
-  std::optional<Duration> time_wait;        // > 0
-  std::optional<Duration> fin_timeout;      // > 0
-  std::optional<Duration> rto_initial;      // > 0
-  std::optional<Duration> rto_min;          // > 0
-  std::optional<Duration> rto_max;          // > 0, >= rto_min
-  std::optional<int> mss;                   // 88..65495 (TCP_MIN_MSS .. IPv4 maximum)
-  std::optional<Duration> delayed_ack;      // >= 0; 0 disables delayed ACKs
-  std::optional<CongestionKind> congestion;
+  std::map<std::string, tcp::TunableValue, std::less<>> values;
 
+  std::optional<tcp::TunableValue> get(std::string_view key) const;
   // These settings with every value that `over` sets replaced by it (host over scenario).
   TcpSettings overlaid_with(const TcpSettings& over) const;
+  // The preset (linux unless set) with every set value applied.
+  tcp::Profile to_profile() const;
   bool operator==(const TcpSettings&) const = default;
 };
 
@@ -316,7 +305,7 @@ struct Scenario {
 // one of the aliases SYN_RCVD, SYN_RECV, FIN_WAIT1, FIN_WAIT2, ESTAB; nullopt if none.
 std::optional<std::string> canonical_tcp_state(std::string_view text);
 
-// The host counters an expectation may name (protocols/tcp/stack.hpp Counters).
+// The host counters an expectation may name (protocols/tcp/io.hpp counter_table()).
 const std::vector<std::string>& known_host_counters();
 
 }  // namespace netsim

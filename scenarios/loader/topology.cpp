@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <map>
 #include <string_view>
 #include <unordered_map>
@@ -118,16 +119,101 @@ bool check_list_section(Reader& r, const YAML::Node& n, const std::string& path,
 
 namespace {
 
-void read_tcp_int(Reader& r, const MapView& m, std::string_view key, int64_t min, int64_t max,
-                  std::optional<int>& out) {
-  if (auto n = m.get(key)) {
-    if (auto v = read_int(r, *n, m.path(key), min, max)) out = static_cast<int>(*v);
-  }
+// The scenario keys of the `tcp:` block: `profile`, each tunable's key, and the sysctl spelling
+// of those that have one ("tcp_syn_retries" for syn_retries).
+const std::vector<std::string_view>& tcp_keys() {
+  static const std::vector<std::string_view> keys = [] {
+    std::vector<std::string_view> v{"profile"};
+    for (const tcp::Tunable& t : tcp::tunables())
+      v.push_back(t.key);
+    for (const tcp::Tunable& t : tcp::tunables()) {
+      if (!tcp::sysctl_key(t).empty()) v.push_back(tcp::sysctl_key(t));
+    }
+    return v;
+  }();
+  return keys;
 }
 
-void read_tcp_duration(Reader& r, const MapView& m, std::string_view key, Zero zero,
-                       std::optional<Duration>& out) {
-  if (auto n = m.get(key)) out = read_duration(r, *n, m.path(key), zero);
+// tcp_rmem-style "MIN DEFAULT MAX": three integers in the tunable's range, ascending.
+std::optional<tcp::Triple> read_triple(Reader& r, const YAML::Node& n, const std::string& path,
+                                       const tcp::Tunable& t) {
+  const auto& example = std::get<tcp::Triple>(t.linux_value);
+  std::string what = fmt::format("three integers \"MIN DEFAULT MAX\" like \"{} {} {}\"",
+                                 example.min, example.def, example.max);
+  auto text = read_string(r, n, path, what);
+  if (!text) return std::nullopt;
+  std::vector<int64_t> v;
+  std::string_view rest = *text;
+  while (v.size() <= 3) {
+    rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+    if (rest.empty()) break;
+    int64_t x = 0;
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), x);
+    bool separated = end == rest.data() + rest.size() || *end == ' ' || *end == '\t';
+    if (ec != std::errc() || !separated) break;
+    v.push_back(x);
+    rest.remove_prefix(static_cast<size_t>(end - rest.data()));
+  }
+  if (v.size() != 3 || !rest.empty()) {
+    r.error(n, path, fmt::format("expected {}, found {}", what, quoted(*text)));
+    return std::nullopt;
+  }
+  for (int64_t x : v) {
+    if (x < t.min || x > t.max) {
+      r.error(
+          n, path,
+          fmt::format("expected each of MIN DEFAULT MAX from {} to {}, found {}", t.min, t.max, x));
+      return std::nullopt;
+    }
+  }
+  if (v[0] > v[1] || v[1] > v[2]) {
+    r.error(n, path, fmt::format("expected MIN <= DEFAULT <= MAX, found {}", quoted(*text)));
+    return std::nullopt;
+  }
+  return tcp::Triple{v[0], v[1], v[2]};
+}
+
+// One tunable's value, read and checked as its kind and bounds in the table say.
+std::optional<tcp::TunableValue> read_tunable(Reader& r, const YAML::Node& n,
+                                              const std::string& path, const tcp::Tunable& t) {
+  switch (t.kind) {
+    case tcp::TunableKind::integer:
+      if (auto v = read_int(r, n, path, t.min, t.max)) return *v;
+      return std::nullopt;
+    case tcp::TunableKind::flag:
+      if (auto v = read_flag01(r, n, path)) return int64_t{*v ? 1 : 0};
+      return std::nullopt;
+    case tcp::TunableKind::choice: {
+      std::vector<std::string> names(t.choices.begin(), t.choices.end());
+      if (auto i = read_choice(r, n, path, names)) return static_cast<int64_t>(*i);
+      return std::nullopt;
+    }
+    case tcp::TunableKind::duration:
+      if (auto v = read_duration(r, n, path, t.zero_ok ? Zero::allowed : Zero::refused)) return *v;
+      return std::nullopt;
+    case tcp::TunableKind::triple:
+      if (auto v = read_triple(r, n, path, t)) return *v;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string value_text(const tcp::TunableValue& v) {
+  if (const auto* d = std::get_if<Duration>(&v)) return format_duration(*d);
+  if (const auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  const auto& t = std::get<tcp::Triple>(v);
+  return fmt::format("{} {} {}", t.min, t.def, t.max);
+}
+
+// `rto_min` at most `rto_max` and the like, when the block sets both.
+void check_at_most(Reader& r, const MapView& m, const tcp::Tunable& t, const TcpSettings& s,
+                   const MapView::Entry& e) {
+  auto v = s.get(t.key);
+  auto limit = s.get(t.at_most);
+  if (!v || !limit || !(*limit < *v)) return;
+  r.error(e.value, m.path(e.key),
+          fmt::format("expected at most {} ({}), found {}", t.at_most, value_text(*limit),
+                      value_text(*v)));
 }
 
 }  // namespace
@@ -135,51 +221,29 @@ void read_tcp_duration(Reader& r, const MapView& m, std::string_view key, Zero z
 TcpSettings read_tcp(Reader& r, const YAML::Node& n, const std::string& path) {
   TcpSettings t;
   if (!expect_map(r, n, path, "a map of TCP settings")) return t;
-  MapView m(r, n, path, {"profile",        "syn_retries",       "syn_linear_timeouts",
-                         "synack_retries", "syncookies",        "max_syn_backlog",
-                         "somaxconn",      "abort_on_overflow", "retries2",
-                         "keepalive_time", "keepalive_intvl",   "keepalive_probes",
-                         "time_wait",      "fin_timeout",       "rto_initial",
-                         "rto_min",        "rto_max",           "mss",
-                         "delayed_ack",    "congestion"});
+  MapView m(r, n, path, tcp_keys());
   if (auto v = m.get("profile")) {
     static const std::array<std::string, 2> kProfiles{"linux", "rfc9293"};
     if (auto i = read_choice(r, *v, m.path("profile"), kProfiles)) {
       t.profile = *i == 0 ? TcpProfileKind::linux_kernel : TcpProfileKind::rfc9293;
     }
   }
-  // Ranges follow the kernel's own bounds: MAX_TCP_SYNCNT (127) for SYN/SYN-ACK counts and
-  // keepalive probes, a u8 for tcp_retries2, TCP_MIN_MSS (88) up to the IPv4 maximum.
-  read_tcp_int(r, m, "syn_retries", 1, 127, t.syn_retries);
-  read_tcp_int(r, m, "syn_linear_timeouts", 0, 127, t.syn_linear_timeouts);
-  read_tcp_int(r, m, "synack_retries", 1, 127, t.synack_retries);
-  read_tcp_int(r, m, "syncookies", 0, 2, t.syncookies);
-  read_tcp_int(r, m, "max_syn_backlog", 1, 1'000'000, t.max_syn_backlog);
-  read_tcp_int(r, m, "somaxconn", 1, 1'000'000, t.somaxconn);
-  if (auto v = m.get("abort_on_overflow")) {
-    t.abort_on_overflow = read_flag01(r, *v, m.path("abort_on_overflow"));
-  }
-  read_tcp_int(r, m, "retries2", 1, 255, t.retries2);
-  read_tcp_duration(r, m, "keepalive_time", Zero::refused, t.keepalive_time);
-  read_tcp_duration(r, m, "keepalive_intvl", Zero::refused, t.keepalive_intvl);
-  read_tcp_int(r, m, "keepalive_probes", 1, 127, t.keepalive_probes);
-  read_tcp_duration(r, m, "time_wait", Zero::refused, t.time_wait);
-  read_tcp_duration(r, m, "fin_timeout", Zero::refused, t.fin_timeout);
-  read_tcp_duration(r, m, "rto_initial", Zero::refused, t.rto_initial);
-  read_tcp_duration(r, m, "rto_min", Zero::refused, t.rto_min);
-  read_tcp_duration(r, m, "rto_max", Zero::refused, t.rto_max);
-  read_tcp_int(r, m, "mss", 88, 65495, t.mss);
-  read_tcp_duration(r, m, "delayed_ack", Zero::allowed, t.delayed_ack);
-  if (auto v = m.get("congestion")) {
-    static const std::array<std::string, 3> kAlgos{"newreno", "reno", "none"};
-    if (auto i = read_choice(r, *v, m.path("congestion"), kAlgos)) {
-      t.congestion = static_cast<CongestionKind>(*i);
+  std::map<std::string_view, const MapView::Entry*> seen;  // by tunable key
+  for (const MapView::Entry& e : m.entries()) {
+    const tcp::Tunable* tun = tcp::find_tunable(e.key);
+    if (!tun) continue;  // profile
+    if (auto [it, fresh] = seen.emplace(tun->key, &e); !fresh) {
+      r.error(e.key_node, m.path(e.key),
+              fmt::format("{} is the same setting as {} (line {}); expected it once", quoted(e.key),
+                          quoted(it->second->key), r.pos(it->second->key_node).line));
+      continue;
     }
+    if (auto v = read_tunable(r, e.value, m.path(e.key), *tun))
+      t.values[std::string(tun->key)] = *v;
   }
-  if (t.rto_min && t.rto_max && *t.rto_min > *t.rto_max) {
-    r.error(*m.get("rto_min"), m.path("rto_min"),
-            fmt::format("expected at most rto_max ({}), found {}", format_duration(*t.rto_max),
-                        format_duration(*t.rto_min)));
+  for (const auto& [key, e] : seen) {
+    const tcp::Tunable* tun = tcp::find_tunable(key);
+    if (!tun->at_most.empty()) check_at_most(r, m, *tun, t, *e);
   }
   return t;
 }

@@ -1,32 +1,22 @@
-// The host counters by the names scenarios and summary.json use (SCENARIO_SPEC.md "Summary").
-// One list, read by expectations and the summary; the loader's known_host_counters() must name
-// the same counters (tests/scenarios checks that the two lists agree).
+// The host counters by the names scenarios and summary.json use (SCENARIO_SPEC.md "Summary"),
+// read through the one counter table (protocols/tcp/io.hpp counter_table()), which the loader's
+// known_host_counters() reads too.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <string_view>
 #include <utility>
+#include <vector>
 
-#include "protocols/tcp/stack.hpp"
+#include "protocols/tcp/io.hpp"
 
 namespace netsim {
 
-inline std::array<std::pair<std::string_view, uint64_t>, 14> host_counters(const tcp::Counters& c) {
-  return {{{"syn_received", c.syn_received},
-           {"synack_sent", c.synack_sent},
-           {"synack_retransmits", c.synack_retransmits},
-           {"syn_queue_drops", c.syn_queue_drops},
-           {"accept_queue_drops", c.accept_queue_drops},
-           {"syncookies_sent", c.syncookies_sent},
-           {"syncookies_ok", c.syncookies_ok},
-           {"syncookies_failed", c.syncookies_failed},
-           {"rst_sent", c.rst_sent},
-           {"rst_received", c.rst_received},
-           {"keepalive_probes_sent", c.keepalive_probes_sent},
-           {"retransmits", c.retransmits},
-           {"challenge_acks", c.challenge_acks},
-           {"connections_established", c.connections_established}}};
+inline std::vector<std::pair<std::string_view, uint64_t>> host_counters(const tcp::Counters& c) {
+  std::vector<std::pair<std::string_view, uint64_t>> v;
+  for (const tcp::CounterInfo& i : tcp::counter_table())
+    v.emplace_back(i.name, c.*i.member);
+  return v;
 }
 
 }  // namespace netsim

@@ -12,40 +12,7 @@
 namespace netsim {
 
 tcp::Profile make_profile(const TcpSettings& s) {
-  tcp::Profile p = s.profile == TcpProfileKind::rfc9293 ? tcp::Profile::rfc9293()
-                                                        : tcp::Profile::linux_default();
-  if (s.syn_retries) p.syn_retries = *s.syn_retries;
-  if (s.syn_linear_timeouts) p.syn_linear_timeouts = *s.syn_linear_timeouts;
-  if (s.synack_retries) p.synack_retries = *s.synack_retries;
-  if (s.syncookies) p.syncookies = *s.syncookies;
-  if (s.max_syn_backlog) p.max_syn_backlog = *s.max_syn_backlog;
-  if (s.somaxconn) p.somaxconn = *s.somaxconn;
-  if (s.abort_on_overflow) p.abort_on_overflow = *s.abort_on_overflow;
-  if (s.retries2) p.retries2 = *s.retries2;
-  if (s.keepalive_time) p.keepalive_time = *s.keepalive_time;
-  if (s.keepalive_intvl) p.keepalive_intvl = *s.keepalive_intvl;
-  if (s.keepalive_probes) p.keepalive_probes = *s.keepalive_probes;
-  if (s.time_wait) p.time_wait = *s.time_wait;
-  if (s.fin_timeout) p.fin_timeout = *s.fin_timeout;
-  if (s.rto_initial) p.rto_initial = *s.rto_initial;
-  if (s.rto_min) p.rto_min = *s.rto_min;
-  if (s.rto_max) p.rto_max = *s.rto_max;
-  if (s.mss) p.mss = static_cast<uint16_t>(*s.mss);
-  if (s.delayed_ack) p.delayed_ack = *s.delayed_ack;
-  if (s.congestion) {
-    switch (*s.congestion) {
-      case CongestionKind::newreno:
-        p.congestion = tcp::CongestionAlgo::newreno;
-        break;
-      case CongestionKind::reno:
-        p.congestion = tcp::CongestionAlgo::reno;
-        break;
-      case CongestionKind::none:
-        p.congestion = tcp::CongestionAlgo::none;
-        break;
-    }
-  }
-  return p;
+  return s.to_profile();
 }
 
 namespace {

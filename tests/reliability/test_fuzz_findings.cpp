@@ -15,7 +15,7 @@ const Ipv4Addr kClientIp{0x0A000001};
 
 Profile small_buffer() {
   Profile p;
-  p.rcv_buffer = 3000;
+  p.rmem.def = 3000;
   return p;
 }
 

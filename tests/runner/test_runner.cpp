@@ -55,9 +55,9 @@ TEST_CASE("a host's profile is its preset with every set value replacing the pre
   s.profile = TcpProfileKind::rfc9293;
   CHECK(make_profile(s).time_wait == 240_s);
   CHECK(make_profile(s).syncookies == 0);
-  s.time_wait = 5_s;
-  s.syncookies = 2;
-  s.congestion = CongestionKind::reno;
+  s.values["time_wait"] = 5_s;
+  s.values["syncookies"] = int64_t{2};
+  s.values["congestion"] = int64_t{1};  // reno
   tcp::Profile p = make_profile(s);
   CHECK(p.time_wait == 5_s);
   CHECK(p.syncookies == 2);

@@ -56,14 +56,14 @@ TEST_CASE("an override (--set) replaces a scalar in a list item by index") {
 
 TEST_CASE("an override (--set) reaches map keys by name and top-level scalars") {
   Scenario s = with({"hosts.server.tcp.syncookies=0", "seed=7", "apps.1.tcp_client.count=100"});
-  CHECK(s.find_host("server")->tcp.syncookies == 0);
+  CHECK(s.find_host("server")->tcp.get("syncookies") == tcp::TunableValue{int64_t{0}});
   CHECK(s.seed == 7);
   CHECK(s.apps[1].client()->count == 100);
 }
 
 TEST_CASE("an override (--set) creates a missing key, and the maps leading to it") {
   Scenario s = with({"tcp.syn_linear_timeouts=0", "duration=5s", "links.0.jitter=1ms"});
-  CHECK(s.tcp.syn_linear_timeouts == 0);
+  CHECK(s.tcp.get("syn_linear_timeouts") == tcp::TunableValue{int64_t{0}});
   CHECK(s.duration == 5_s);
   CHECK(s.links[0].a_to_b.jitter == 1_ms);
 }
@@ -72,7 +72,7 @@ TEST_CASE("an override (--set) on a short-form host turns it into a map that kee
   Scenario s = with({"hosts.client.tcp.syn_retries=2"});
   const HostSpec* c = s.find_host("client");
   CHECK(c->address == *Ipv4Addr::parse("10.0.0.1"));
-  CHECK(c->tcp.syn_retries == 2);
+  CHECK(c->tcp.get("syn_retries") == tcp::TunableValue{int64_t{2}});
 }
 
 TEST_CASE("overridden values are read like written ones: quotes make text, a unit makes a size") {
@@ -142,7 +142,7 @@ TEST_CASE("load_scenario_file applies --set too") {
                                     {"tcp.syn_linear_timeouts=0"});
   INFO(r.error_text());
   REQUIRE(r.ok());
-  CHECK(r.scenario->tcp.syn_linear_timeouts == 0);
+  CHECK(r.scenario->tcp.to_profile().syn_linear_timeouts == 0);
   CHECK(r.scenario->name == "syn-timeout");
 }
 
@@ -189,8 +189,8 @@ TEST_CASE("the syn-flood pair differ only in the server's syncookies setting") {
   LoadResult cookies = load_scenario_file(NETSIM_SOURCE_DIR "/scenarios/syn-flood-cookies.yaml");
   REQUIRE(plain.ok());
   REQUIRE(cookies.ok());
-  CHECK(plain.scenario->find_host("server")->tcp.syncookies == 0);
-  CHECK(cookies.scenario->find_host("server")->tcp.syncookies == 1);
+  CHECK(plain.scenario->find_host("server")->tcp.to_profile().syncookies == 0);
+  CHECK(cookies.scenario->find_host("server")->tcp.to_profile().syncookies == 1);
   CHECK(plain.scenario->find_app("web")->server()->backlog == 128);
   CHECK(plain.scenario->find_app("flood")->flood()->spoof == *Ipv4Prefix::parse("198.51.100.0/24"));
 }

@@ -182,7 +182,7 @@ TEST_CASE("Old duplicates and data beyond the window are answered by an immediat
 
 TEST_CASE("Without auto_read the window closes as data waits and a read reopens it") {
   Profile p;
-  p.rcv_buffer = 4096;
+  p.rmem.def = 4096;
   SocketOptions o;
   o.auto_read = false;
   Harness h(p, o);

@@ -114,7 +114,7 @@ TEST_CASE("Random segments, timers and commands in every state keep the invarian
       o.auto_read = r.bernoulli(0.7);
       Profile p;
       if (r.bernoulli(0.3)) p.congestion = CongestionAlgo::reno;
-      p.rcv_buffer = start.rcv_buffer;
+      p.rmem.def = start.rcv_buffer;
       Harness h(p, o);
       h.tracing = r.bernoulli(0.5);
       start.fixture(h);

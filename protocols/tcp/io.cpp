@@ -1,0 +1,42 @@
+// The counters table (io.hpp): each host counter's scenario name, the Linux counter nearest to it
+// as `nstat -a` prints it (include/uapi/linux/snmp.h), and what it counts.
+#include "protocols/tcp/io.hpp"
+
+namespace netsim::tcp {
+namespace {
+
+constexpr CounterInfo kCounters[] = {
+    {"syn_received", "", &Counters::syn_received,
+     "SYNs that reached a listener (before any queue or cookie decision)"},
+    {"synack_sent", "", &Counters::synack_sent, "SYN-ACKs sent by listeners, first copies"},
+    {"synack_retransmits", "TcpExtTCPSynRetrans", &Counters::synack_retransmits,
+     "SYN-ACK retransmissions (Linux's counter adds SYN retransmissions)"},
+    {"syn_queue_drops", "TcpExtTCPReqQFullDrop", &Counters::syn_queue_drops,
+     "SYNs dropped because the SYN queue was full and cookies were off"},
+    {"accept_queue_drops", "TcpExtListenOverflows", &Counters::accept_queue_drops,
+     "SYNs and final ACKs dropped because the accept queue was full"},
+    {"syncookies_sent", "TcpExtSyncookiesSent", &Counters::syncookies_sent,
+     "SYN-ACKs that carried a SYN cookie"},
+    {"syncookies_ok", "TcpExtSyncookiesRecv", &Counters::syncookies_ok,
+     "ACKs whose SYN cookie was valid (a connection was made from it)"},
+    {"syncookies_failed", "TcpExtSyncookiesFailed", &Counters::syncookies_failed,
+     "ACKs that carried an invalid SYN cookie"},
+    {"rst_sent", "TcpOutRsts", &Counters::rst_sent, "RST segments sent"},
+    {"rst_received", "", &Counters::rst_received, "acceptable RST segments received"},
+    {"keepalive_probes_sent", "TcpExtTCPKeepAlive", &Counters::keepalive_probes_sent,
+     "keepalive probes sent"},
+    {"retransmits", "TcpRetransSegs", &Counters::retransmits,
+     "data, SYN and FIN retransmissions of connections"},
+    {"challenge_acks", "TcpExtTCPChallengeACK", &Counters::challenge_acks,
+     "challenge ACKs sent (RFC 5961)"},
+    {"connections_established", "", &Counters::connections_established,
+     "connections that reached ESTABLISHED (TcpActiveOpens + TcpPassiveOpens that completed)"},
+};
+
+}  // namespace
+
+std::span<const CounterInfo> counter_table() {
+  return kCounters;
+}
+
+}  // namespace netsim::tcp

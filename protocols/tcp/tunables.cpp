@@ -1,0 +1,354 @@
+// The tunables table (tunables.hpp): each Profile field with its key, Linux name, bounds, the
+// values of the `linux` preset (../shared/reference/linux-tcp-facts.md, with kernel sources) and
+// of the `rfc9293` preset (RFC 9293 / 6298 / 1122 / 5681 textbook values), and its doc line.
+#include "protocols/tcp/tunables.hpp"
+
+#include <array>
+#include <type_traits>
+
+namespace netsim::tcp {
+namespace {
+
+using I = int64_t;
+
+constexpr std::array<std::string_view, 3> kCongestionNames{"newreno", "reno", "none"};
+
+// Ranges follow the kernel's own bounds: MAX_TCP_SYNCNT (127) for SYN/SYN-ACK counts and
+// keepalive probes, a u8 for tcp_retries2 and icsk_ack.quick, TCP_MIN_MSS (88) up to the IPv4
+// maximum, 16-bit unscaled windows. The rfc9293 values: RFC 1122 4.2.3.5 (give up on a SYN after
+// at least 3 minutes: 7 doubling retransmissions from 1 s end at 247 s), RFC 9293 §3.4.2
+// (TIME-WAIT = 2 MSL of 2 minutes), RFC 6298 2.4 (RTO at least 1 s), RFC 1122 4.2.3.2 (delay an
+// ACK at most 0.5 s; 200 ms is the classic BSD timer; no quick-ack mode), RFC 5681 §3.1
+// (IW = min(4*SMSS, max(2*SMSS, 4380 bytes)) = 3 segments of 1460), no SYN cookies (RFC 4987).
+constexpr Tunable kTunables[] = {
+    {.key = "syn_retries",
+     .linux_name = "net.ipv4.tcp_syn_retries",
+     .kind = TunableKind::integer,
+     .member = &Profile::syn_retries,
+     .linux_value = I{6},
+     .rfc9293_value = I{7},
+     .min = 1,
+     .max = 127,
+     .doc = "SYN retransmissions before `connect()` fails (`tcp_syn_retries`, `TCP_SYN_RETRIES`). "
+            "RFC 1122 4.2.3.5 wants at least 3 minutes: 7 gives 247 s. Per socket: `syn_count` "
+            "(`TCP_SYNCNT`)."},
+    {.key = "syn_linear_timeouts",
+     .linux_name = "net.ipv4.tcp_syn_linear_timeouts",
+     .kind = TunableKind::integer,
+     .member = &Profile::syn_linear_timeouts,
+     .linux_value = I{4},
+     .rfc9293_value = I{0},
+     .min = 0,
+     .max = 127,
+     .doc = "SYN retransmissions at a constant 1 s before doubling (`tcp_syn_linear_timeouts`, "
+            "kernels ≥ 6.5); 0 is the classic 1, 2, 4, … schedule."},
+    {.key = "synack_retries",
+     .linux_name = "net.ipv4.tcp_synack_retries",
+     .kind = TunableKind::integer,
+     .member = &Profile::synack_retries,
+     .linux_value = I{5},
+     .rfc9293_value = I{5},
+     .min = 1,
+     .max = 127,
+     .doc = "SYN-ACK retransmissions of a listener's request (`tcp_synack_retries`)."},
+    {.key = "syncookies",
+     .linux_name = "net.ipv4.tcp_syncookies",
+     .kind = TunableKind::integer,
+     .member = &Profile::syncookies,
+     .linux_value = I{1},
+     .rfc9293_value = I{0},
+     .min = 0,
+     .max = 2,
+     .doc = "0 never, 1 when the SYN queue overflows, 2 always (`tcp_syncookies`). Cookies are no "
+            "RFC 9293 mechanism (RFC 4987 describes them)."},
+    {.key = "max_syn_backlog",
+     .linux_name = "net.ipv4.tcp_max_syn_backlog",
+     .kind = TunableKind::integer,
+     .member = &Profile::max_syn_backlog,
+     .linux_value = I{128},
+     .rfc9293_value = I{128},
+     .min = 1,
+     .max = 1000000,
+     .doc = "Without cookies, the last quarter of this is kept for proven peers "
+            "(`tcp_max_syn_backlog`; Linux's default scales with memory, 2048 on the measured "
+            "machine). See [queues-and-cookies.md](queues-and-cookies.md)."},
+    {.key = "somaxconn",
+     .linux_name = "net.core.somaxconn",
+     .kind = TunableKind::integer,
+     .member = &Profile::somaxconn,
+     .linux_value = I{4096},
+     .rfc9293_value = I{4096},
+     .min = 1,
+     .max = 1000000,
+     .doc = "Cap on the `listen()` backlog (`net.core.somaxconn`, `SOMAXCONN` since 5.4)."},
+    {.key = "abort_on_overflow",
+     .linux_name = "net.ipv4.tcp_abort_on_overflow",
+     .kind = TunableKind::flag,
+     .member = &Profile::abort_on_overflow,
+     .linux_value = I{0},
+     .rfc9293_value = I{0},
+     .min = 0,
+     .max = 1,
+     .doc = "RST a final ACK that finds the accept queue full (`tcp_abort_on_overflow`)."},
+    {.key = "retries2",
+     .linux_name = "net.ipv4.tcp_retries2",
+     .kind = TunableKind::integer,
+     .member = &Profile::retries2,
+     .linux_value = I{15},
+     .rfc9293_value = I{15},
+     .min = 1,
+     .max = 255,
+     .doc = "Data retransmission give-up, as a time budget `tcp_model_timeout(retries2, rto_min)`: "
+            "924.6 s with 200 ms (`tcp_retries2`, `TCP_RETR2`); RFC 1122 wants at least 100 s. "
+            "With the RFC's 1 s `rto_min` the budget is 1207 s."},
+    {.key = "orphan_retries",
+     .linux_name = "net.ipv4.tcp_orphan_retries",
+     .kind = TunableKind::integer,
+     .member = &Profile::orphan_retries,
+     .linux_value = I{8},
+     .rfc9293_value = I{8},
+     .min = 0,
+     .max = 255,
+     .doc = "The same for connections the application closed (`tcp_orphan_retries`, whose 0 means "
+            "8): 102.2 s."},
+    {.key = "keepalive_time",
+     .linux_name = "net.ipv4.tcp_keepalive_time",
+     .kind = TunableKind::duration,
+     .member = &Profile::keepalive_time,
+     .linux_value = Duration::hours(2),
+     .rfc9293_value = Duration::hours(2),
+     .doc = "Idle time before the first keepalive probe (`TCP_KEEPALIVE_TIME`; RFC 1122 4.2.3.6: "
+            "at least 2 hours). Per socket: `keepalive.idle`."},
+    {.key = "keepalive_intvl",
+     .linux_name = "net.ipv4.tcp_keepalive_intvl",
+     .kind = TunableKind::duration,
+     .member = &Profile::keepalive_intvl,
+     .linux_value = Duration::seconds(75),
+     .rfc9293_value = Duration::seconds(75),
+     .doc = "Between probes (`TCP_KEEPALIVE_INTVL`). Per socket: `keepalive.interval`."},
+    {.key = "keepalive_probes",
+     .linux_name = "net.ipv4.tcp_keepalive_probes",
+     .kind = TunableKind::integer,
+     .member = &Profile::keepalive_probes,
+     .linux_value = I{9},
+     .rfc9293_value = I{9},
+     .min = 1,
+     .max = 127,
+     .doc = "Unanswered probes before the reset (`TCP_KEEPALIVE_PROBES`). Per socket: "
+            "`keepalive.probes`."},
+    {.key = "time_wait",
+     .linux_name = "TCP_TIMEWAIT_LEN",
+     .kind = TunableKind::duration,
+     .member = &Profile::time_wait,
+     .linux_value = Duration::seconds(60),
+     .rfc9293_value = Duration::minutes(4),
+     .doc = "TIME_WAIT length: Linux's fixed `TCP_TIMEWAIT_LEN`; RFC 9293 §3.4.2: 2 × MSL with MSL "
+            "= 2 minutes."},
+    {.key = "fin_timeout",
+     .linux_name = "net.ipv4.tcp_fin_timeout",
+     .kind = TunableKind::duration,
+     .member = &Profile::fin_timeout,
+     .linux_value = Duration::seconds(60),
+     .rfc9293_value = Duration::seconds(60),
+     .doc = "Lifetime of an orphaned FIN_WAIT_2, at least 3.5 RTO (`tcp_fin_timeout`, "
+            "`TCP_FIN_TIMEOUT`). RFC 9293 has no such timer; the Linux value is kept so orphans do "
+            "not live forever."},
+    {.key = "rto_initial",
+     .linux_name = "TCP_TIMEOUT_INIT",
+     .kind = TunableKind::duration,
+     .member = &Profile::rto_initial,
+     .linux_value = Duration::seconds(1),
+     .rfc9293_value = Duration::seconds(1),
+     .doc = "RTO before any RTT sample, for SYN, SYN-ACK and data (`TCP_TIMEOUT_INIT`; RFC 6298 "
+            "2.1)."},
+    {.key = "rto_min",
+     .linux_name = "TCP_RTO_MIN",
+     .kind = TunableKind::duration,
+     .member = &Profile::rto_min,
+     .linux_value = Duration::milliseconds(200),
+     .rfc9293_value = Duration::seconds(1),
+     .at_most = "rto_max",
+     .doc = "Floor of the variance term: RTO = SRTT + max(4 RTTVAR, rto_min) (`TCP_RTO_MIN`, "
+            "sysctl `tcp_rto_min_us` on new kernels). RFC 6298 2.4 puts the 1 s floor on the whole "
+            "RTO; with the same formula the RFC profile is at least as conservative."},
+    {.key = "rto_max",
+     .linux_name = "TCP_RTO_MAX",
+     .kind = TunableKind::duration,
+     .member = &Profile::rto_max,
+     .linux_value = Duration::seconds(120),
+     .rfc9293_value = Duration::seconds(120),
+     .doc = "Cap of the backoff (`TCP_RTO_MAX`; RFC 6298 2.5 allows any cap of at least 60 s)."},
+    {.key = "rto_fallback",
+     .linux_name = "TCP_TIMEOUT_FALLBACK",
+     .kind = TunableKind::duration,
+     .member = &Profile::rto_fallback,
+     .linux_value = Duration::seconds(3),
+     .rfc9293_value = Duration::seconds(3),
+     .doc = "First data RTO when the handshake gave no RTT sample because a SYN or SYN-ACK was "
+            "retransmitted, or a SYN cookie was used (`TCP_TIMEOUT_FALLBACK`, "
+            "`tcp_init_metrics()`; RFC 6298 5.7)."},
+    {.key = "mss",
+     .linux_name = "",
+     .kind = TunableKind::integer,
+     .member = &Profile::mss,
+     .linux_value = I{1460},
+     .rfc9293_value = I{1460},
+     .min = 88,
+     .max = 65495,
+     .doc = "MSS we announce and our upper bound for sending; the send MSS is min(ours, the "
+            "peer's), 536 when the peer announces none (`TCP_MSS_DEFAULT`)."},
+    {.key = "syn_window",
+     .linux_name = "",
+     .kind = TunableKind::integer,
+     .member = &Profile::syn_window,
+     .linux_value = I{64240},
+     .rfc9293_value = I{64240},
+     .min = 1,
+     .max = 65535,
+     .doc = "Window in our SYN (Linux's 44 × 1460), at most the receive buffer (`rmem`). SYN "
+            "windows are never "
+            "scaled."},
+    {.key = "synack_window",
+     .linux_name = "",
+     .kind = TunableKind::integer,
+     .member = &Profile::synack_window,
+     .linux_value = I{65160},
+     .rfc9293_value = I{65160},
+     .min = 1,
+     .max = 65535,
+     .doc = "Window in a listener's SYN-ACK (45 × 1448 as captured)."},
+    {.key = "rmem",
+     .linux_name = "net.ipv4.tcp_rmem",
+     .kind = TunableKind::triple,
+     .member = &Profile::rmem,
+     .linux_value = Triple{4096, 131072, 6291456},
+     .rfc9293_value = Triple{4096, 131072, 6291456},
+     .min = 2048,
+     .max = 1 << 30,
+     .doc = "Receive buffer sizes: min, default, max (`tcp_rmem`). A socket's receive buffer is "
+            "the default; the advertised window is its free part, at most 65535 (no window "
+            "scaling), 0 while less than one segment is free (receiver SWS avoidance), never "
+            "shrinking. Min and max bound Linux's buffer autotuning, which netsim does not model "
+            "yet."},
+    {.key = "snd_buffer",
+     .linux_name = "",
+     .kind = TunableKind::integer,
+     .member = &Profile::snd_buffer,
+     .linux_value = I{262144},
+     .rfc9293_value = I{262144},
+     .min = 2048,
+     .max = 1073741824,
+     .doc = "Send buffer size. Not enforced: `send()` accepts any amount at once (an application "
+            "is modelled as one write)."},
+    {.key = "delayed_ack",
+     .linux_name = "TCP_DELACK_MIN",
+     .kind = TunableKind::duration,
+     .member = &Profile::delayed_ack,
+     .linux_value = Duration::milliseconds(40),
+     .rfc9293_value = Duration::milliseconds(200),
+     .zero_ok = true,
+     .doc = "Minimum (and initial) delayed-ACK timeout `ato` (`TCP_DELACK_MIN` / `TCP_ATO_MIN`); 0 "
+            "ACKs every segment at once. RFC 1122 4.2.3.2 and RFC 9293 §3.8.6.3 allow up to 500 "
+            "ms; 200 ms is the classic BSD value."},
+    {.key = "delayed_ack_max",
+     .linux_name = "TCP_DELACK_MAX",
+     .kind = TunableKind::duration,
+     .member = &Profile::delayed_ack_max,
+     .linux_value = Duration::milliseconds(200),
+     .rfc9293_value = Duration::milliseconds(500),
+     .doc = "Cap of `ato` in interactive (ping-pong) mode (`TCP_DELACK_MAX`); outside it Linux's "
+            "cap is 500 ms, and the smoothed RTT bounds it too."},
+    {.key = "quickacks",
+     .linux_name = "TCP_MAX_QUICKACKS",
+     .kind = TunableKind::integer,
+     .member = &Profile::quickacks,
+     .linux_value = I{16},
+     .rfc9293_value = I{0},
+     .min = 0,
+     .max = 255,
+     .doc = "Immediate ACKs at the start of a connection and after a long silence "
+            "(`TCP_MAX_QUICKACKS`), at most window / (2 × rcv_mss). Quick-ack mode is a Linux "
+            "heuristic, absent from the RFCs."},
+    {.key = "congestion",
+     .linux_name = "net.ipv4.tcp_congestion_control",
+     .kind = TunableKind::choice,
+     .member = &Profile::congestion,
+     .linux_value = I{0},
+     .rfc9293_value = I{0},
+     .choices = kCongestionNames,
+     .doc = "`newreno` (RFC 6582, Linux's behaviour without SACK), `reno` (RFC 5681) or `none` "
+            "(receiver window only)."},
+    {.key = "initial_cwnd",
+     .linux_name = "TCP_INIT_CWND",
+     .kind = TunableKind::integer,
+     .member = &Profile::initial_cwnd,
+     .linux_value = I{10},
+     .rfc9293_value = I{3},
+     .min = 1,
+     .max = 65535,
+     .doc = "Initial congestion window in segments (`TCP_INIT_CWND`, RFC 6928); RFC 5681 §3.1: "
+            "min(4 MSS, max(2 MSS, 4380 bytes)) = 3 segments of 1460."},
+};
+
+}  // namespace
+
+std::span<const Tunable> tunables() {
+  return kTunables;
+}
+
+std::string_view sysctl_key(const Tunable& t) {
+  std::string_view n = t.linux_name;
+  if (!n.starts_with("net.")) return {};
+  n = n.substr(n.rfind('.') + 1);
+  return n == t.key ? std::string_view{} : n;
+}
+
+const Tunable* find_tunable(std::string_view key) {
+  for (const Tunable& t : kTunables) {
+    if (t.key == key || (!key.empty() && sysctl_key(t) == key)) return &t;
+  }
+  return nullptr;
+}
+
+const TunableValue& preset_value(const Tunable& t, Preset p) {
+  return p == Preset::rfc9293 ? t.rfc9293_value : t.linux_value;
+}
+
+void apply(const Tunable& t, const TunableValue& v, Profile& p) {
+  std::visit(
+      [&](auto member) {
+        using Field = std::remove_reference_t<decltype(p.*member)>;
+        if constexpr (std::is_same_v<Field, Duration> || std::is_same_v<Field, Triple>) {
+          p.*member = std::get<Field>(v);
+        } else {
+          p.*member = static_cast<Field>(std::get<int64_t>(v));
+        }
+      },
+      t.member);
+}
+
+TunableValue value_of(const Tunable& t, const Profile& p) {
+  return std::visit(
+      [&](auto member) -> TunableValue {
+        using Field = std::remove_cvref_t<decltype(p.*member)>;
+        if constexpr (std::is_same_v<Field, Duration> || std::is_same_v<Field, Triple>) {
+          return p.*member;
+        } else {
+          return static_cast<int64_t>(p.*member);
+        }
+      },
+      t.member);
+}
+
+Profile::Profile() : Profile(Preset::linux_kernel) {}
+
+Profile::Profile(Preset preset) {
+  for (const Tunable& t : kTunables)
+    apply(t, preset_value(t, preset), *this);
+}
+
+std::string_view to_string(CongestionAlgo c) {
+  return kCongestionNames[static_cast<size_t>(c)];
+}
+
+}  // namespace netsim::tcp
