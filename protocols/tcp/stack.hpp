@@ -66,6 +66,10 @@ struct AppNotice {
 };
 
 // A state change or timer firing for the trace; produced only when tracing is on.
+// The cause of the state records a crash writes ("host crashed"): every connection, request
+// and listener of the host ends at that instant.
+inline constexpr std::string_view kCauseHostCrashed = "host crashed";
+
 struct TraceNote {
   enum class Kind : uint8_t { state, timer, counter };
   Kind kind = Kind::state;
@@ -154,8 +158,14 @@ class Stack {
   // Enabling keepalive arms it `idle` from `now` (always handed: see Connection::set_options).
   void set_options(Instant now, SocketId s, const SocketOptions& opts);
 
-  // A crash: every socket and request vanishes silently; nothing is sent.
-  void crash();
+  // A crash: every socket and request vanishes silently; nothing is sent. `out` gets a state
+  // note to CLOSED with cause kCauseHostCrashed for each connection and SYN-queue request, so
+  // every output ends them at the crash.
+  void crash(Outbox& out);
+  void crash() {
+    Outbox ignored;
+    crash(ignored);
+  }
 
   // Inspection.
   bool exists(SocketId s) const;
