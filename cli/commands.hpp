@@ -36,6 +36,7 @@ struct DiagramArgs {
   std::vector<std::string> hosts;
   std::optional<std::string> from, to;
   bool absolute_seq = false;
+  double scale = 2;  // PNG pixels per point
 };
 
 int run_command(const RunArgs& args);

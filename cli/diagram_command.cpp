@@ -16,15 +16,19 @@ int diagram_command(const DiagramArgs& args) {
       std::cerr << "netsim: cannot open \"" << args.events_file << "\"\n";
       return kExitBadInput;
     }
-    std::vector<TraceRecord> records = read_jsonl(in, args.events_file);
+    std::optional<JsonlRun> run;
+    std::vector<TraceRecord> records = read_jsonl(in, args.events_file, &run);
     viz::DiagramOptions opts;
     opts.connections = args.connections;
     opts.hosts = args.hosts;
     if (args.from) opts.from = Instant::zero() + parse_duration(*args.from);
     if (args.to) opts.to = Instant::zero() + parse_duration(*args.to);
     opts.relative_seq = !args.absolute_seq;
+    opts.scale = args.scale;
     viz::DiagramMeta meta;
-    meta.scenario = args.events_file;
+    // The run line of the file names the scenario; older files only have their own name.
+    meta.scenario = run ? run->scenario : args.events_file;
+    if (run) meta.seed = run->seed;
     viz::render_diagram(records, meta, opts, args.output);
     return kExitOk;
   } catch (const JsonlError& e) {

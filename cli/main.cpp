@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   diag_cmd->add_option("--from", diag.from, "start of the time window (e.g. 0s)");
   diag_cmd->add_option("--to", diag.to, "end of the time window (e.g. 2s)");
   diag_cmd->add_flag("--absolute", diag.absolute_seq, "absolute sequence numbers");
+  diag_cmd->add_option("--scale", diag.scale, "PNG pixels per point (default 2)");
 
   // ---- sweep (scenarios/sweep/, docs/sweep.md): a grid of --set values x seeds on J threads ----
   SweepArgs sweep;

@@ -213,6 +213,16 @@ std::string format_jsonl_line(const TraceRecord& r, const JsonlOptions& options)
   return fmt::to_string(b);
 }
 
+JsonlSink::JsonlSink(std::ostream& out, JsonlOptions options)
+    : out_(out), options_(std::move(options)) {
+  if (!options_.run) return;
+  Line l(buf_);
+  l.str("ev", "run").str("scenario", options_.run->scenario).num("seed", options_.run->seed);
+  l.end();
+  buf_.push_back('\n');
+  out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+}
+
 void JsonlSink::write(const TraceRecord& r) {
   buf_.clear();
   write_record(buf_, r, options_);
@@ -506,11 +516,24 @@ TraceRecord parse_jsonl_line(std::string_view line, std::string_view filename, s
   }
 }
 
-std::vector<TraceRecord> read_jsonl(std::istream& in, std::string_view filename) {
+std::vector<TraceRecord> read_jsonl(std::istream& in, std::string_view filename,
+                                    std::optional<JsonlRun>* run) {
   std::vector<TraceRecord> out;
   std::string line;
   for (size_t n = 1; std::getline(in, line); ++n) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (n == 1 && line.find("\"ev\":\"run\"") != std::string::npos) {
+      try {
+        Obj o(json::parse(line));
+        JsonlRun r{o.str("scenario"), o.uint("seed", std::numeric_limits<uint64_t>::max())};
+        if (run) *run = std::move(r);
+      } catch (const FieldError& e) {
+        throw JsonlError(std::string(filename), n, e.what());
+      } catch (const json::exception& e) {
+        throw JsonlError(std::string(filename), n, std::string("invalid JSON: ") + e.what());
+      }
+      continue;
+    }
     out.push_back(parse_jsonl_line(line, filename, n));
   }
   if (in.bad()) throw JsonlError(std::string(filename), 0, "read error");

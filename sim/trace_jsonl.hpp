@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -17,10 +18,19 @@
 
 namespace netsim {
 
+// What the file's first line says about the run, so a diagram redrawn from the file keeps the
+// scenario's name and seed: {"ev":"run","scenario":"hello-echo","seed":1}. Files written
+// before it existed have no such line and still read.
+struct JsonlRun {
+  std::string scenario;
+  uint64_t seed = 0;
+};
+
 struct JsonlOptions {
   // How many leading payload bytes go into "payload" (0: none). A file re-written from a
   // read one must use the same value to come out byte-identical.
   size_t payload_bytes = 64;
+  std::optional<JsonlRun> run;  // written as the first line when set
 };
 
 // The line for one record, without the newline. Hand-formatted (no JSON library) because a
@@ -29,7 +39,7 @@ std::string format_jsonl_line(const TraceRecord& r, const JsonlOptions& options 
 
 class JsonlSink : public TraceSink {
  public:
-  explicit JsonlSink(std::ostream& out, JsonlOptions options = {}) : out_(out), options_(options) {}
+  explicit JsonlSink(std::ostream& out, JsonlOptions options = {});
   void write(const TraceRecord& r) override;
   void finish() override { out_.flush(); }
 
@@ -53,7 +63,9 @@ class JsonlError : public std::runtime_error {
 
 // Reads a whole events file; blank lines are skipped and unknown fields ignored (files from
 // newer versions stay readable). Throws JsonlError naming file and line on the first problem.
-std::vector<TraceRecord> read_jsonl(std::istream& in, std::string_view filename);
+// The run line, when there is one, goes to `*run` (not to the records).
+std::vector<TraceRecord> read_jsonl(std::istream& in, std::string_view filename,
+                                    std::optional<JsonlRun>* run = nullptr);
 
 // One line (line_no only for messages).
 TraceRecord parse_jsonl_line(std::string_view line, std::string_view filename, size_t line_no);

@@ -35,12 +35,16 @@ DiagramFormat diagram_format_for_path(const std::string& path) {
 
 std::string render_diagram_bytes(const std::vector<TraceRecord>& records, const DiagramMeta& meta,
                                  const DiagramOptions& options, DiagramFormat format) {
+  if (!(options.scale >= 0.25 && options.scale <= 8)) {
+    throw DiagramError(
+        fmt::format("the scale must lie between 0.25 and 8, not {:g}", options.scale));
+  }
   DiagramLayout layout = compute_layout(records, meta, options);
   switch (format) {
     case DiagramFormat::svg:
     case DiagramFormat::png:
     case DiagramFormat::pdf:
-      return emit_graphviz(layout, format);
+      return emit_graphviz(layout, format, options.scale);
     case DiagramFormat::mermaid:
       return emit_mermaid(layout);
     case DiagramFormat::text:

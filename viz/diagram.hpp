@@ -45,6 +45,13 @@ struct DiagramOptions {
   // Refuse (DiagramError) rather than draw more packet arrows than this. Before refusing, the
   // traffic of sockets no application owns (spoofed SYN floods) is folded into bands.
   size_t max_arrows = 500;
+  // Fold runs of 8 or more of one connection's ordinary packets (first transmissions and pure
+  // ACKs, delivered once, at least one carrying data) into bands, "× 690 data segments
+  // 1:1000001"; losses, retransmissions, SYN/FIN/RST stay arrows. false: draw every packet
+  // (and refuse past max_arrows).
+  bool fold_flows = true;
+  // PNG only: pixels per point. 2 draws text as sharp as the plots'.
+  double scale = 2;
 };
 
 enum class DiagramFormat : uint8_t { svg, png, pdf, mermaid, text };

@@ -13,6 +13,7 @@
 
 #include "viz/emitters.hpp"
 #include "viz/labels.hpp"
+#include "viz/time_format.hpp"
 
 namespace netsim::viz {
 
@@ -239,8 +240,8 @@ void draw_lifelines_and_axis(GvGraph& g, const DiagramLayout& L) {
     double mid = (gap.y1 + gap.y2) / 2;
     g.text(Box{L.axis_x - 8, mid - 7, 16, 14}, "≈", 12, kMuted);
     g.text(gap.box, gap.label, FontSizes::mark, kMuted,
-           fmt::format("{} to {}: nothing happens; drawn shorter", format_time(gap.from),
-                       format_time(gap.to)));
+           fmt::format("{} to {}: nothing happens; drawn shorter", format_clock(gap.from),
+                       format_clock(gap.to)));
   }
 }
 
@@ -377,7 +378,7 @@ std::string fix_pdf_dates(std::string pdf) {
   return pdf;
 }
 
-std::string emit_graphviz(const DiagramLayout& L, DiagramFormat format) {
+std::string emit_graphviz(const DiagramLayout& L, DiagramFormat format, double png_scale) {
   // Warnings (a font substituted, ...) would go to stderr; the drawing does not depend on them.
   agseterr(AGERR);
   GvGraph g(L.height);
@@ -385,7 +386,9 @@ std::string emit_graphviz(const DiagramLayout& L, DiagramFormat format) {
   // Lines first, then boxes and text on top: a state box hides the lifeline under it.
   g.graph_attr("outputorder", "edgesfirst");
   g.graph_attr("pad", "0");
-  g.graph_attr("dpi", "96");
+  // A PNG at 72 dpi has one pixel per point, and 9-10 pt text is then 9-10 px high: too
+  // small to read. SVG and PDF are vectors, their dpi only sets the nominal size.
+  g.graph_attr("dpi", format == DiagramFormat::png ? fmt::format("{:g}", 72 * png_scale) : "96");
   // Two invisible corners pin the drawing's bounding box to the layout's page.
   g.anchor({0, 0});
   g.anchor({L.width, L.height});

@@ -5,6 +5,7 @@
 
 #include "viz/emitters.hpp"
 #include "viz/labels.hpp"
+#include "viz/time_format.hpp"
 #include "viz/timeline.hpp"
 
 namespace netsim::viz {
@@ -52,7 +53,7 @@ std::string arrow_line(const PacketArrow& a) {
                    : a.fate == ArrowFate::in_flight ? "--)"
                    : dotted                         ? "-->>"
                                                     : "->>";
-  std::string text = fmt::format("[{}] {}", format_time(a.sent), a.label);
+  std::string text = fmt::format("[{}] {}", format_clock(a.sent), a.label);
   if (lost) text += " ✗ " + a.drop_label;
   if (a.fate == ArrowFate::in_flight) text += " (in flight)";
   return fmt::format("    {}{}{}: {}\n", participant(a.from), op, participant(a.to),
@@ -66,7 +67,7 @@ std::string mark_line(const DiagramLayout& L, const Mark& m) {
   if (m.kind == MarkKind::error) text = "✗ " + text;
   if (!m.lifeline) {
     return fmt::format("    Note over {},{}: [{}] {}\n", participant(0),
-                       participant(L.model.lifelines.size() - 1), format_time(m.t),
+                       participant(L.model.lifelines.size() - 1), format_clock(m.t),
                        mm_escape(text));
   }
   return fmt::format("    Note {} of {}: {}\n", *m.lifeline == 0 ? "left" : "right",
@@ -103,7 +104,7 @@ std::string emit_mermaid(const DiagramLayout& L) {
         break;
       case Kind::band: {
         const auto& b = m.bands[row.index];
-        std::string text = fmt::format("[{} to {}]", format_time(b.first), format_time(b.last));
+        std::string text = fmt::format("[{} to {}]", format_clock(b.first), format_clock(b.last));
         for (const auto& line : b.lines)
           text += "\n" + line;
         out += fmt::format("    Note over {},{}: {}\n", participant(std::min(b.from, b.to)),

@@ -7,6 +7,7 @@
 
 #include "viz/emitters.hpp"
 #include "viz/labels.hpp"
+#include "viz/time_format.hpp"
 #include "viz/timeline.hpp"
 
 namespace netsim::viz {
@@ -100,7 +101,7 @@ void TextGrid::columns() {
   for (const auto& t : L_.ticks)
     time_w_ = std::max(time_w_, len(t.label));
   for (const auto& a : m_.arrows)
-    time_w_ = std::max(time_w_, len(format_time(a.sent)));
+    time_w_ = std::max(time_w_, len(format_clock(a.sent)));
   time_w_ += 2;
   size_t spacing = std::max<size_t>(label + 4, 24);
   col_.resize(n);
@@ -121,7 +122,7 @@ Row TextGrid::blank(const char* lifeline_char) const {
 
 void TextGrid::arrow(const PacketArrow& a) {
   Row r = blank("|");
-  r.put(0, format_time(a.sent));
+  r.put(0, format_clock(a.sent));
   size_t from = col_[a.from], to = col_[a.to];
   bool right = to > from;
   bool lost = !a.drop_label.empty() || a.fate == ArrowFate::in_flight;
@@ -146,11 +147,11 @@ void TextGrid::arrow(const PacketArrow& a) {
     r.put(right ? stop + 2 : stop - 1 - len(a.drop_label), a.drop_label);
   }
   std::string after;
-  if (a.fate == ArrowFate::delivered && a.ended) after = "recv " + format_time(*a.ended);
+  if (a.fate == ArrowFate::delivered && a.ended) after = "recv " + format_clock(*a.ended);
   if (a.fate == ArrowFate::dropped_at_receiver && a.ended) {
-    after = "dropped " + format_time(*a.ended);
+    after = "dropped " + format_clock(*a.ended);
   }
-  if (a.fate == ArrowFate::dropped_en_route && a.ended) after = "lost " + format_time(*a.ended);
+  if (a.fate == ArrowFate::dropped_en_route && a.ended) after = "lost " + format_clock(*a.ended);
   if (a.fate == ArrowFate::in_flight) after = "in flight at the end";
   if (!after.empty()) r.put(col_.back() + 3, after);  // marks of the last lifeline use own rows
   out_ += r.str();
@@ -158,7 +159,7 @@ void TextGrid::arrow(const PacketArrow& a) {
 
 void TextGrid::mark(const Mark& mk) {
   Row r = blank("|");
-  r.put(0, format_time(mk.t));
+  r.put(0, format_clock(mk.t));
   std::string text = mark_text(mk);
   if (!mk.lifeline) {
     r.put(col_.front() + 2, text);
@@ -209,7 +210,7 @@ std::string TextGrid::render() {
         size_t lo = std::min(col_[b.from], col_[b.to]), hi = std::max(col_[b.from], col_[b.to]);
         for (size_t k = 0; k < b.lines.size(); ++k) {
           Row r = blank("|");
-          if (k == 0) r.put(0, format_time(b.first));
+          if (k == 0) r.put(0, format_clock(b.first));
           r.fill(lo + 1, hi, "#");
           size_t l = len(b.lines[k]);
           r.put(lo + 1 + (hi - lo - 1 - std::min(l + 2, hi - lo - 1)) / 2, " " + b.lines[k] + " ");

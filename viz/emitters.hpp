@@ -11,8 +11,9 @@
 namespace netsim::viz {
 
 // svg, png or pdf. Version comments and creation dates are removed or fixed so the same
-// layout always gives the same bytes. Throws DiagramError when Graphviz fails.
-std::string emit_graphviz(const DiagramLayout& layout, DiagramFormat format);
+// layout always gives the same bytes. A PNG has `png_scale` pixels per point (the layout's
+// unit). Throws DiagramError when Graphviz fails.
+std::string emit_graphviz(const DiagramLayout& layout, DiagramFormat format, double png_scale = 2);
 
 std::string emit_mermaid(const DiagramLayout& layout);
 

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "sim/units.hpp"
+#include "viz/time_format.hpp"
 
 namespace netsim::viz {
 
@@ -167,7 +168,7 @@ std::optional<std::string> find_fraction(std::string_view s) {
 }
 
 std::string with_interval(std::string text, std::optional<Duration> interval) {
-  if (interval) text += fmt::format(" ({})", format_span(*interval));
+  if (interval) text += fmt::format(" ({})", format_span_hms(*interval));
   return text;
 }
 }  // namespace

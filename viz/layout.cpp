@@ -2,10 +2,12 @@
 // marks beside their lifelines, bands, ticks; labels and the legend are placed by
 // layout_place.cpp. Pure arithmetic on the model: no Graphviz here.
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "viz/labels.hpp"
 #include "viz/layout_internal.hpp"
+#include "viz/time_format.hpp"
 
 namespace netsim::viz {
 
@@ -79,25 +81,81 @@ std::vector<std::optional<Instant>> arrow_end_times(const DiagramModel& m) {
 }
 
 struct Slots {
-  std::vector<size_t> start, end;
+  std::vector<size_t> start, end, mark;
 };
 
-// Packets one endpoint sends at the same instant (an ACK and data, a burst on an infinitely
-// fast link) would be drawn on top of each other; each takes the next row instead. Arrivals
-// at one endpoint at the same instant likewise. Copies of one packet share their start.
-Slots arrow_slots(const DiagramModel& m, const std::vector<std::optional<Instant>>& ends) {
-  Slots s;
-  std::map<std::pair<size_t, Instant>, std::vector<uint64_t>> sending;
-  std::map<std::pair<size_t, Instant>, size_t> arriving;
+// Rows within one instant follow happens-before. Simulated applications answer in zero time,
+// so an arrival and the packets it causes share an instant; the trace has them in causal
+// order (the network records an arrival before the host handles it, a host records what it
+// sent before the states that changed), and each endpoint's events at one instant are walked
+// in that order:
+//  - an arrival takes the row below every earlier arrival and send of that instant;
+//  - a send takes the row of the latest arrival (what caused it) or the next free send row,
+//    whichever is lower, so it never starts above the arrival that triggered it; copies of
+//    one packet share their start;
+//  - a mark (a state change, a timer) sits at the row of the packet that caused it: the
+//    latest arrival, else the latest send, else the instant's first row.
+// A lost packet's stub stays parallel to its row, so its end takes the start's row.
+Slots causal_rows(const DiagramModel& m, const std::vector<std::optional<Instant>>& ends) {
+  enum class Kind : uint8_t { send, arrival, mark };
+  struct Ev {
+    size_t order;
+    Kind kind;
+    size_t index;
+  };
+  std::map<std::pair<size_t, Instant>, std::vector<Ev>> at;
   for (size_t i = 0; i < m.arrows.size(); ++i) {
     const auto& a = m.arrows[i];
-    auto& uids = sending[{a.from, a.sent}];
-    auto it = std::find(uids.begin(), uids.end(), a.uid);
-    if (it == uids.end() || a.uid == 0) it = uids.insert(uids.end(), a.uid);
-    s.start.push_back(static_cast<size_t>(it - uids.begin()));
+    at[{a.from, a.sent}].push_back({a.order, Kind::send, i});
     bool reaches = a.fate == ArrowFate::delivered || a.fate == ArrowFate::dropped_at_receiver;
-    // A lost packet stops half-way along the arrow it would have drawn, parallel to its row.
-    s.end.push_back(reaches && ends[i] ? arriving[{a.to, *ends[i]}]++ : s.start.back());
+    if (reaches && ends[i] && a.end_order) {
+      at[{a.to, *ends[i]}].push_back({*a.end_order, Kind::arrival, i});
+    }
+  }
+  for (size_t i = 0; i < m.marks.size(); ++i) {
+    const auto& mk = m.marks[i];
+    if (mk.lifeline) at[{*mk.lifeline, mk.t}].push_back({mk.order, Kind::mark, i});
+  }
+  Slots s;
+  s.start.assign(m.arrows.size(), 0);
+  s.end.assign(m.arrows.size(), 0);
+  s.mark.assign(m.marks.size(), 0);
+  std::vector<bool> has_end(m.arrows.size(), false);
+  for (auto& [key, evs] : at) {
+    std::stable_sort(evs.begin(), evs.end(),
+                     [](const Ev& a, const Ev& b) { return a.order < b.order; });
+    size_t next_send = 0, next_arrival = 0;
+    std::optional<size_t> last_arrival, last_send;
+    std::map<uint64_t, size_t> row_of_uid;
+    for (const Ev& e : evs) {
+      switch (e.kind) {
+        case Kind::send: {
+          uint64_t uid = m.arrows[e.index].uid;
+          auto it = uid == 0 ? row_of_uid.end() : row_of_uid.find(uid);
+          size_t row =
+              it != row_of_uid.end() ? it->second : std::max(next_send, last_arrival.value_or(0));
+          if (uid != 0) row_of_uid.emplace(uid, row);
+          s.start[e.index] = row;
+          next_send = std::max(next_send, row + 1);
+          last_send = row;
+          break;
+        }
+        case Kind::arrival: {
+          size_t row = std::max(next_arrival, next_send);
+          s.end[e.index] = row;
+          has_end[e.index] = true;
+          next_arrival = row + 1;
+          last_arrival = row;
+          break;
+        }
+        case Kind::mark:
+          s.mark[e.index] = last_arrival ? *last_arrival : last_send.value_or(0);
+          break;
+      }
+    }
+  }
+  for (size_t i = 0; i < m.arrows.size(); ++i) {
+    if (!has_end[i]) s.end[i] = s.start[i];
   }
   return s;
 }
@@ -115,8 +173,8 @@ ScaleInput scale_input(const DiagramModel& m, const std::vector<std::optional<In
     }
     if (a.fate == ArrowFate::delivered && a.ended) in.transits.push_back(*a.ended - a.sent);
   }
-  for (const auto& mk : m.marks)
-    in.events.push_back({mk.t, true, 0});
+  for (size_t i = 0; i < m.marks.size(); ++i)
+    in.events.push_back({m.marks[i].t, true, slots.mark[i]});
   for (const auto& b : m.bands) {
     in.events.push_back({b.first, true, 0});
     in.events.push_back({b.last, true, 0});
@@ -136,10 +194,11 @@ class Layouter {
   void headers_and_title();
   void arrows(const std::vector<std::optional<Instant>>& ends, const Slots& slots);
   void gap_labels();
-  void marks();
+  void marks(const Slots& slots);
   void bands();
   void ticks(const std::vector<std::optional<Instant>>& ends);
   double mark_width(size_t lifeline) const;
+  double row_height(const Slots& slots) const;
 
   const DiagramOptions& opt_;
   DiagramLayout L_;
@@ -154,6 +213,24 @@ double Layouter::mark_width(size_t lifeline) const {
     if (m.lifeline.value_or(last) == lifeline) w = std::max(w, mark_box_size(m).w);
   }
   return w;
+}
+
+// Packets sent or received together leave one row apart and run parallel. Each label goes
+// above its own arrow and below the arrow of the row before, so a row is the label's height
+// plus the rise of that neighbour over the label's width, at the typical slope (a median
+// transit's Metrics::transit points over the distance between the two lifelines).
+double Layouter::row_height(const Slots& slots) const {
+  const auto& m = L_.model;
+  double row = Metrics::row;
+  for (size_t i = 0; i < m.arrows.size(); ++i) {
+    if (slots.start[i] == 0 && slots.end[i] == 0) continue;
+    const auto& a = m.arrows[i];
+    double dx = std::abs(L_.lifelines[a.to].x - L_.lifelines[a.from].x);
+    if (dx <= 0) continue;
+    double w = text_width(a.label, FontSizes::label) + 6;
+    row = std::max(row, Metrics::line + 8 + w * Metrics::transit / dx);
+  }
+  return std::min(row, 3 * Metrics::row);
 }
 
 // Lifeline 0 carries its marks on its left, every other lifeline on its right, so marks
@@ -176,10 +253,10 @@ void Layouter::columns() {
     require(b.from, b.to, lines_width(b.lines, FontSizes::label) + 56);
   double tick_w = 0;
   for (const auto& a : m.arrows) {
-    tick_w = std::max(tick_w, text_width(format_time(a.sent), FontSizes::tick));
+    tick_w = std::max(tick_w, text_width(format_clock(a.sent), FontSizes::tick));
   }
   for (const auto& mk : m.marks) {
-    tick_w = std::max(tick_w, text_width(format_time(mk.t), FontSizes::tick));
+    tick_w = std::max(tick_w, text_width(format_clock(mk.t), FontSizes::tick));
   }
   L_.axis_x = Metrics::margin + tick_w + 10;
   std::vector<double> header_w;
@@ -253,17 +330,19 @@ void Layouter::gap_labels() {
 
 // Marks stack downward beside their lifeline: each at its time, or just below the previous
 // one when two happen at (nearly) the same time.
-void Layouter::marks() {
+void Layouter::marks(const Slots& slots) {
   const auto& m = L_.model;
   size_t last = m.lifelines.size() - 1;
   std::vector<double> next_free(m.lifelines.size(), -1e9);
-  for (const auto& mk : m.marks) {
+  for (size_t i = 0; i < m.marks.size(); ++i) {
+    const auto& mk = m.marks[i];
     size_t lane = mk.lifeline.value_or(last);
     MarkLayout ml;
     ml.box = mark_box_size(mk);
     double x = L_.lifelines[lane].x;
     ml.box.x = lane == 0 && m.lifelines.size() > 1 ? x - 6 - ml.box.w : x + 6;
-    ml.line_y = L_.scale.y_of(mk.t);
+    ml.slot = slots.mark[i];
+    ml.line_y = L_.scale.y_of(mk.t, ml.slot);
     ml.box.y = std::max(ml.line_y - ml.box.h / 2, next_free[lane]);
     next_free[lane] = ml.box.bottom() + 2;
     L_.marks.push_back(ml);
@@ -305,7 +384,7 @@ void Layouter::ticks(const std::vector<std::optional<Instant>>& ends) {
     double y = L_.scale.y_of(t);
     if (y - last_y < 12) continue;
     last_y = y;
-    AxisTick tick{t, y, format_time(t), {}};
+    AxisTick tick{t, y, format_clock(t), {}};
     double w = text_width(tick.label, FontSizes::tick);
     tick.box = Box{L_.axis_x - 6 - w, y - 5.5, w, 11};
     L_.ticks.push_back(tick);
@@ -316,14 +395,15 @@ DiagramLayout Layouter::run() {
   auto ends = arrow_end_times(L_.model);
   columns();
   headers_and_title();
-  Slots slots = arrow_slots(L_.model, ends);
-  auto scale =
-      build_scale(scale_input(L_.model, ends, slots), opt_.compress_gaps_over, L_.plot_top);
+  Slots slots = causal_rows(L_.model, ends);
+  ScaleInput in = scale_input(L_.model, ends, slots);
+  in.row = row_height(slots);
+  auto scale = build_scale(in, opt_.compress_gaps_over, L_.plot_top);
   L_.scale = std::move(scale.scale);
   L_.gaps = std::move(scale.gaps);
   arrows(ends, slots);
   gap_labels();
-  marks();
+  marks(slots);
   bands();
   ticks(ends);
   double bottom = L_.plot_top;

@@ -39,12 +39,13 @@ struct Box {
 class TimeScale {
  public:
   TimeScale() = default;
-  TimeScale(std::vector<Instant> times, std::vector<double> ys, double pt_per_ns)
-      : times_(std::move(times)), ys_(std::move(ys)), pt_per_ns_(pt_per_ns) {}
+  TimeScale(std::vector<Instant> times, std::vector<double> ys, double pt_per_ns, double row = kRow)
+      : times_(std::move(times)), ys_(std::move(ys)), pt_per_ns_(pt_per_ns), row_(row) {}
   double y_of(Instant t) const;
   // Simultaneous events on one lifeline take one row each below their time's y.
-  double y_of(Instant t, size_t slot) const { return y_of(t) + static_cast<double>(slot) * kRow; }
-  static constexpr double kRow = 26;
+  double y_of(Instant t, size_t slot) const { return y_of(t) + static_cast<double>(slot) * row_; }
+  static constexpr double kRow = 26;  // the least row height
+  double row() const { return row_; }
   double pt_per_ns() const { return pt_per_ns_; }
   const std::vector<Instant>& times() const { return times_; }
   const std::vector<double>& ys() const { return ys_; }
@@ -53,6 +54,7 @@ class TimeScale {
   std::vector<Instant> times_;
   std::vector<double> ys_;
   double pt_per_ns_ = 0;
+  double row_ = kRow;
 };
 
 // An idle stretch drawn shorter than its duration: "… 58.9 s …".
@@ -87,7 +89,8 @@ struct ArrowLayout {
 
 struct MarkLayout {
   Box box;
-  double line_y = 0;  // faults: the horizontal line across the diagram
+  double line_y = 0;  // the mark's row; faults: the horizontal line across the diagram
+  size_t slot = 0;    // line_y == scale.y_of(t, slot)
 };
 
 struct BandLayout {

@@ -25,6 +25,7 @@ struct ScaleInput {
   std::vector<Event> events;  // duplicates allowed
   std::vector<Span> spans;
   std::vector<Duration> transits;  // one-way times of delivered packets
+  double row = TimeScale::kRow;    // height of one row of simultaneous events
 };
 
 // Layout constants shared by the layout files.

@@ -47,10 +47,11 @@ class Obstacles {
     for (const auto& o : boxes_) {
       c += 1000 * overlap_area(b, o);
     }
-    // One crossing or many: where arrows are dense (a burst of data) every spot crosses some,
-    // and a label far from its arrow is worse than one on a line.
+    // Each line through a label makes it ambiguous (which arrow does it name?): far worse than
+    // moving the label along its arrow or to the arrow's other side, still better than text
+    // on text.
     for (size_t i = 0; i < lines_.size(); ++i) {
-      if (i != skip && crosses(lines_[i].first, lines_[i].second, b)) return c + 40;
+      if (i != skip && crosses(lines_[i].first, lines_[i].second, b)) c += 400;
     }
     return c;
   }
@@ -83,7 +84,8 @@ Box best_of(const std::vector<Box>& candidates, const Obstacles& obs, size_t own
 }
 
 std::vector<Box> arrow_label_candidates(const ArrowLayout& a, double w, double h, double width) {
-  static constexpr std::array<double, 7> fractions{0.5, 0.38, 0.62, 0.26, 0.74, 0.15, 0.85};
+  static constexpr std::array<double, 9> fractions{0.5,  0.38, 0.62, 0.26, 0.74,
+                                                   0.15, 0.85, 0.06, 0.94};
   std::vector<Box> out;
   for (bool above : {true, false}) {
     for (double f : fractions) {

@@ -8,6 +8,7 @@
 
 #include "viz/labels.hpp"
 #include "viz/layout_internal.hpp"
+#include "viz/time_format.hpp"
 
 namespace netsim::viz {
 
@@ -86,9 +87,8 @@ double base_scale(const ScaleInput& in, const Knots& k) {
 }
 
 // Heights for a given compression threshold (in points); gaps collects the broken stretches.
-std::vector<double> run(const Knots& k, double s, double threshold, double top,
+std::vector<double> run(const Knots& k, double s, double threshold, double top, double row,
                         std::vector<AxisGap>* gaps) {
-  constexpr double row = TimeScale::kRow;
   std::vector<double> ys(k.times.size(), top);
   for (size_t j = 1; j < k.times.size(); ++j) {
     Duration dt = k.times[j] - k.times[j - 1];
@@ -109,7 +109,7 @@ std::vector<double> run(const Knots& k, double s, double threshold, double top,
     ys[j] = y;
     if (broken && gaps) {
       gaps->push_back(AxisGap{k.times[j - 1], k.times[j], prev_bottom, ys[j],
-                              "… " + format_span(dt) + " …", Box{}});
+                              "… " + format_span_hms(dt) + " …", Box{}});
     }
   }
   return ys;
@@ -126,13 +126,13 @@ ScaleResult build_scale(const ScaleInput& in, std::optional<Duration> compress_o
     // The largest threshold that fits the page; past the smallest, the diagram is just long.
     for (double candidate : {kNever, 160.0, 120.0, 90.0, 60.0}) {
       threshold = candidate;
-      auto ys = run(k, s, candidate, top, nullptr);
+      auto ys = run(k, s, candidate, top, in.row, nullptr);
       if (ys.empty() || ys.back() - top <= Metrics::page) break;
     }
   }
   ScaleResult r;
-  auto ys = run(k, s, threshold, top, &r.gaps);
-  r.scale = TimeScale(std::move(k.times), std::move(ys), s);
+  auto ys = run(k, s, threshold, top, in.row, &r.gaps);
+  r.scale = TimeScale(std::move(k.times), std::move(ys), s, in.row);
   return r;
 }
 

@@ -8,6 +8,7 @@
 
 #include "viz/labels.hpp"
 #include "viz/model_builder.hpp"
+#include "viz/time_format.hpp"
 
 namespace netsim::viz {
 
@@ -38,7 +39,7 @@ ModelBuilder::ModelBuilder(const std::vector<TraceRecord>& records, const Diagra
     : records_(records), meta_(meta), opt_(options), ix_(build_index(records)) {
   if (opt_.from && opt_.to && *opt_.from > *opt_.to) {
     throw DiagramError(fmt::format("the time window is empty: from {} is after to {}",
-                                   format_time(*opt_.from), format_time(*opt_.to)));
+                                   format_clock(*opt_.from), format_clock(*opt_.to)));
   }
   for (const auto& h : opt_.hosts) {
     if (!ix_.hosts.contains(h)) {
@@ -179,14 +180,14 @@ std::string ModelBuilder::arrow_tooltip(const PacketRecord& send, const PacketRe
                                         const PacketRecord* then_dropped) const {
   const Packet& p = send.packet;
   std::string tip = format_tcpdump(p);
-  tip += fmt::format("\nsent {} by {}", format_time(send.t), send.host);
+  tip += fmt::format("\nsent {} by {}", format_clock(send.t), send.host);
   if (!end) {
     tip += "\nstill in flight when the trace ends";
   } else if (end->ev == PacketEvent::recv) {
-    tip += fmt::format("\nreceived {} by {} (transit {})", format_time(end->t), end->host,
-                       format_time(Instant::zero() + (end->t - send.t)));
+    tip += fmt::format("\nreceived {} by {} (transit {})", format_clock(end->t), end->host,
+                       format_clock(Instant::zero() + (end->t - send.t)));
   } else {
-    tip += fmt::format("\ndropped {} at {}: {}", format_time(end->t), end->host,
+    tip += fmt::format("\ndropped {} at {}: {}", format_clock(end->t), end->host,
                        to_string(end->reason));
     if (!end->detail.empty()) tip += " (" + end->detail + ")";
   }
@@ -227,6 +228,7 @@ void ModelBuilder::add_arrows() {
       const auto& end = packet_record(e.record);
       PacketArrow a = base;
       a.ended = end.t;
+      a.end_order = e.record;
       const PacketRecord* refused = e.then_dropped ? &packet_record(*e.then_dropped) : nullptr;
       a.tooltip = arrow_tooltip(send, &end, refused);
       if (end.ev == PacketEvent::recv) {
@@ -239,6 +241,7 @@ void ModelBuilder::add_arrows() {
         a.fate = refused || (receiver && drop->host == *receiver) ? ArrowFate::dropped_at_receiver
                                                                   : ArrowFate::dropped_en_route;
         a.ended = drop->t;
+        a.end_order = e.then_dropped.value_or(e.record);
         a.drop_label = drop_reason_text(drop->reason, drop->detail);
       }
       if (a.duplicate) a.label += " (dup)";
@@ -259,7 +262,7 @@ void ModelBuilder::refuse(size_t arrows) const {
       "with a connection filter (--connection NAME; apps in this trace: {}), a time window "
       "(--from/--to; the trace spans {} to {}) or a host filter, or raise the limit",
       group_thousands(arrows), group_thousands(opt_.max_arrows),
-      apps.empty() ? "none" : join_names(apps), format_time(ix_.first), format_time(ix_.last)));
+      apps.empty() ? "none" : join_names(apps), format_clock(ix_.first), format_clock(ix_.last)));
 }
 
 void ModelBuilder::add_title() {
@@ -276,8 +279,8 @@ void ModelBuilder::add_title() {
   for (const auto& h : opt_.hosts)
     filters.push_back("host " + h);
   if (opt_.from || opt_.to) {
-    filters.push_back(fmt::format("{} to {}", opt_.from ? format_time(*opt_.from) : "start",
-                                  opt_.to ? format_time(*opt_.to) : "end"));
+    filters.push_back(fmt::format("{} to {}", opt_.from ? format_clock(*opt_.from) : "start",
+                                  opt_.to ? format_clock(*opt_.to) : "end"));
   }
   std::string f;
   for (const auto& s : filters)
@@ -288,10 +291,15 @@ void ModelBuilder::add_title() {
 DiagramModel ModelBuilder::build() {
   select_packets();
   fold_unowned();
+  // A transfer's runs of ordinary segments fold into bands: a window of parallel arrows has no
+  // room for a label each, and a big transfer would be refused. What remains may still be too
+  // much (thousands of losses).
+  if (opt_.fold_flows) fold_flows();
   if (size_t n = arrow_count(drawn_); n > opt_.max_arrows) refuse(n);
   label_packets();
   add_arrows();
   add_bands();
+  add_flow_bands();
   add_marks();
   if (model_.lifelines.empty()) {
     throw DiagramError(

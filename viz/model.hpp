@@ -45,6 +45,9 @@ struct PacketArrow {
   std::string tooltip;     // full header (tcpdump form), times, fate
   uint64_t uid = 0;
   size_t order = 0;  // index of the send record: the tie-break for equal times
+  // Index of the record that ended it (recv, or the drop): where the arrival sits among the
+  // other things its endpoint did at that instant (layout rows follow happens-before).
+  std::optional<size_t> end_order;
 };
 
 enum class MarkKind : uint8_t { state, timer, error, fault };
@@ -56,7 +59,7 @@ struct Mark {
   std::string text;   // "ESTABLISHED", "RTO #2 (2s)", "ETIMEDOUT", "link r1-server down"
   std::string cause;  // "rcv SYN-ACK"; for states only
   std::string tooltip;
-  size_t order = 0;
+  size_t order = 0;  // index of the record: places it among packets of the same instant
 };
 
 // Many packets of sockets no application owns (a spoofed SYN flood), drawn as one band.

@@ -48,6 +48,11 @@ class ModelBuilder {
   void add_arrows();
   void add_bands();
   void add_marks();
+
+  // Folding runs of one connection's ordinary packets (model_fold.cpp).
+  bool foldable(size_t send, std::vector<End>& ends) const;
+  void fold_flows();
+  void add_flow_bands();
   void add_title();
 
   // Marks (model_marks.cpp).
@@ -64,10 +69,11 @@ class ModelBuilder {
   const DiagramOptions& opt_;
   TraceIndex ix_;
   std::optional<std::set<ConvKey>> conv_filter_;
-  std::vector<size_t> selected_;     // send records passing the filters
-  std::vector<size_t> drawn_;        // ... drawn as arrows
-  std::vector<std::string> labels_;  // ... and their labels, labels_[k] for drawn_[k]
-  std::vector<size_t> folded_;       // ... folded into bands
+  std::vector<size_t> selected_;                // send records passing the filters
+  std::vector<size_t> drawn_;                   // ... drawn as arrows
+  std::vector<std::string> labels_;             // ... and their labels, labels_[k] for drawn_[k]
+  std::vector<size_t> folded_;                  // ... folded into bands
+  std::vector<std::vector<size_t>> flow_runs_;  // ... folded runs of one connection, by time
   std::unordered_set<ConvKey, SocketPairHash> folded_convs_;
   std::map<SocketAddr, size_t> lifeline_of_;
   DiagramModel model_;

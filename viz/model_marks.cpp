@@ -6,6 +6,7 @@
 
 #include "viz/labels.hpp"
 #include "viz/model_builder.hpp"
+#include "viz/time_format.hpp"
 
 namespace netsim::viz::detail {
 
@@ -135,8 +136,8 @@ void ModelBuilder::add_bands() {
     band.tooltip = fmt::format(
         "{} conversations from sockets no application owns (spoofed sources), {} packets "
         "from {} to {}; filter by connection to see them one by one",
-        group_thousands(b.convs), group_thousands(b.packets), format_time(b.first),
-        format_time(b.last));
+        group_thousands(b.convs), group_thousands(b.packets), format_clock(b.first),
+        format_clock(b.last));
     model_.bands.push_back(std::move(band));
   }
 }
@@ -159,7 +160,7 @@ void ModelBuilder::add_state_mark(const StateRecord& s, size_t order) {
   m.text = s.to;
   m.cause = s.cause;
   m.tooltip = fmt::format("{} → {} at {} on {}", s.from.empty() ? "?" : s.from, s.to,
-                          format_time(s.t), s.host);
+                          format_clock(s.t), s.host);
   if (!s.cause.empty()) m.tooltip += "\ncause: " + s.cause;
   m.order = order;
   model_.marks.push_back(std::move(m));
@@ -209,7 +210,7 @@ void ModelBuilder::add_timer_mark(const TimerRecord& t, size_t order) {
   m.t = t.t;
   m.text = timer_text(t.timer, t.attempt, t.detail, interval);
   m.tooltip = fmt::format("{} timer fired at {} on {} (attempt {})", to_string(t.timer),
-                          format_time(t.t), t.host, t.attempt);
+                          format_clock(t.t), t.host, t.attempt);
   if (!t.detail.empty()) m.tooltip += "\n" + t.detail;
   m.order = order;
   model_.marks.push_back(std::move(m));
@@ -224,7 +225,7 @@ void ModelBuilder::add_error_mark(const AppRecord& a, size_t order) {
   m.t = a.t;
   m.text = a.error.empty() ? "error" : a.error;
   m.tooltip =
-      fmt::format("{} got {} at {}", a.app.empty() ? a.host : a.app, m.text, format_time(a.t));
+      fmt::format("{} got {} at {}", a.app.empty() ? a.host : a.app, m.text, format_clock(a.t));
   if (!a.detail.empty()) m.tooltip += "\n" + a.detail;
   m.order = order;
   model_.marks.push_back(std::move(m));
@@ -246,7 +247,7 @@ void ModelBuilder::add_fault_mark(const FaultRecord& f, size_t order) {
   } else if (!f.host.empty()) {
     m.text += ": " + f.host;
   }
-  m.tooltip = fmt::format("fault at {}: {}", format_time(f.t), m.text);
+  m.tooltip = fmt::format("fault at {}: {}", format_clock(f.t), m.text);
   m.order = order;
   model_.marks.push_back(std::move(m));
 }

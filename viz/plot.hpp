@@ -22,7 +22,7 @@ enum class PlotKind : uint8_t {
   accept_queue,  // each listener's accept queue (established, not yet accepted)
   established,   // connections per host in ESTABLISHED or CLOSE_WAIT (RFC 1213 tcpCurrEstab)
   drops,         // packets dropped so far, one line per reason
-  cwnd,          // a sender's congestion window and its bytes in flight
+  cwnd,          // a sender's congestion window, ssthresh and bytes in flight; loss markers
 };
 std::string_view to_string(PlotKind k);
 std::optional<PlotKind> parse_plot_kind(std::string_view s);
@@ -51,7 +51,20 @@ struct Series {
   std::string name;  // legend text: "server 10.0.0.2:80", "syn_queue_full", "cwnd"
   std::vector<SeriesPoint> points;
   bool secondary = false;  // drawn thinner and dashed (bytes in flight beside its cwnd)
+  bool dashed = false;     // a dashed line without area (ssthresh beside its cwnd)
   int64_t peak() const;
+};
+
+// A moment the cwnd plot marks with a vertical line: where the window was cut and why.
+struct PlotMarker {
+  enum class Kind : uint8_t {
+    fast_retransmit,  // a retransmission not sent by the RTO timer (dupACKs or SACK)
+    rto,              // the retransmission timer fired
+    tlp,              // a tail loss probe (RFC 8985), once the TCP sends them
+  };
+  Kind kind = Kind::rto;
+  Instant t;
+  std::string label;  // "RTO", "fast retx", "TLP"
 };
 
 struct PlotData {
@@ -61,7 +74,8 @@ struct PlotData {
   std::string y_label;  // "requests in the SYN queue"
   std::string note;     // why there is nothing to draw, when `series` is empty
   std::vector<Series> series;
-  Instant start, end;  // the x range
+  std::vector<PlotMarker> markers;  // cwnd plot: in time order, inside [start, end]
+  Instant start, end;               // the x range
 };
 
 // The series a plot draws, after the options' filters. Every series starts at `start` with the

@@ -64,6 +64,39 @@ std::string step_path(const Series& s, const TimeAxis& ax, const ValueAxis& vy) 
   return d;
 }
 
+const char* marker_color(PlotMarker::Kind k) {
+  switch (k) {
+    case PlotMarker::Kind::fast_retransmit:
+      return "#d97706";
+    case PlotMarker::Kind::rto:
+      return "#c62828";
+    case PlotMarker::Kind::tlp:
+      return "#6a1b9a";
+  }
+  return "#333333";
+}
+
+// A thin vertical line per marker with its word at the top; a word that would run into the
+// previous one is left out (its line stays, its colour says what it is).
+void draw_markers(SvgWriter& svg, const PlotData& d, const TimeAxis& ax, double y_top,
+                  double y_bottom) {
+  if (d.markers.empty()) return;
+  svg.comment("markers");
+  double last_text_right = -1e9;
+  for (const auto& m : d.markers) {
+    double x = std::round(ax.x_of(m.t) * 2) / 2;
+    svg.path(fmt::format("M{} {}V{}", svg_number(x), svg_number(y_top), svg_number(y_bottom)),
+             fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"1\" "
+                         "stroke-dasharray=\"2 3\"",
+                         marker_color(m.kind)));
+    double w = text_width(m.label, 10);
+    if (x + 3 <= last_text_right) continue;
+    svg.text(x + 3, y_top + 11, m.label,
+             TextStyle{10, false, Anchor::start, marker_color(m.kind), ""});
+    last_text_right = x + 3 + w + 4;
+  }
+}
+
 }  // namespace
 
 std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
@@ -72,10 +105,22 @@ std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
   int64_t max_value = 0;
   for (size_t i = 0; i < d.series.size(); ++i) {
     const Series& s = d.series[i];
-    legend.push_back({s.secondary ? LegendEntry::Swatch::box : LegendEntry::Swatch::line,
+    legend.push_back({s.secondary ? LegendEntry::Swatch::box
+                      : s.dashed  ? LegendEntry::Swatch::dashed_line
+                                  : LegendEntry::Swatch::line,
                       std::string(kSeriesColors[i % kSeriesColors.size()]), legend_text(d, s),
                       s.secondary ? 0.3 : 1.0});
     max_value = std::max(max_value, s.peak());
+  }
+  for (auto kind :
+       {PlotMarker::Kind::fast_retransmit, PlotMarker::Kind::rto, PlotMarker::Kind::tlp}) {
+    auto it = std::find_if(d.markers.begin(), d.markers.end(),
+                           [kind](const PlotMarker& m) { return m.kind == kind; });
+    if (it == d.markers.end()) continue;
+    const char* what = kind == PlotMarker::Kind::fast_retransmit ? "fast retransmit"
+                       : kind == PlotMarker::Kind::rto           ? "RTO fired"
+                                                                 : "tail loss probe";
+    legend.push_back({LegendEntry::Swatch::dashed_line, marker_color(kind), what, 1.0});
   }
   double legend_top = header_height(lines.size());
   double legend_h =
@@ -104,7 +149,7 @@ std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < d.series.size(); ++i) {
       const Series& s = d.series[i];
-      bool area = s.secondary || d.series.size() == 1;
+      bool area = s.secondary || (d.series.size() == 1 && !s.dashed);
       if ((pass == 0 && !area) || (pass == 1 && s.secondary)) continue;
       std::string color(kSeriesColors[i % kSeriesColors.size()]);
       std::string path = step_path(s, ax, vy);
@@ -114,12 +159,17 @@ std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
                  fmt::format("fill=\"{}\" fill-opacity=\"{}\" stroke=\"none\"", color,
                              s.secondary ? "0.3" : "0.12"));
       }
-      if (pass == 1 || s.secondary) {
+      if (pass == 1 && s.dashed) {
+        svg.path(path, fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\" "
+                                   "stroke-dasharray=\"7 4\"",
+                                   color));
+      } else if (pass == 1 || s.secondary) {
         svg.path(path, fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"", color,
                                    s.secondary ? "0.8" : "2.2"));
       }
     }
   }
+  draw_markers(svg, d, ax, y_top, y_bottom);
   svg.comment("axes");
   svg.line(x0, y_bottom, x1, y_bottom, "#333333", 1.2);
   svg.line(x0, y_top, x0, y_bottom, "#333333", 1.2);

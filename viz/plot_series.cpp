@@ -24,6 +24,7 @@ struct RawSeries {
   std::optional<int64_t> initial;
   std::vector<SeriesPoint> points;
   bool secondary = false;
+  bool dashed = false;
 };
 
 // One socket seen from its host.
@@ -58,6 +59,9 @@ class SeriesBuilder {
   std::vector<RawSeries> established_series() const;
   std::vector<RawSeries> drop_series() const;
   std::vector<RawSeries> cwnd_series(std::string& subject) const;
+  // Where the senders' windows were cut: RTO firings and other retransmissions.
+  void loss_markers(const std::vector<SocketKey>& senders) const;
+  mutable std::vector<PlotMarker> markers_;
   std::string endpoint_text(const std::string& host, SocketAddr local) const;
 
   const std::vector<TraceRecord>& records_;
@@ -115,7 +119,7 @@ std::vector<RawSeries> SeriesBuilder::queue_series(const std::string& counter) c
     if (c == nullptr || c->name != counter || !host_selected(c->host)) continue;
     if (!opt_.connections.empty() && !listeners.contains(c->local)) continue;
     auto [it, fresh] = by_listener.try_emplace({c->host, c->local});
-    if (fresh) it->second = RawSeries{endpoint_text(c->host, c->local), 0, {}, false};
+    if (fresh) it->second = RawSeries{endpoint_text(c->host, c->local), 0, {}, false, false};
     it->second.points.push_back({c->t, c->value});
   }
   std::vector<RawSeries> out;
@@ -138,7 +142,7 @@ std::vector<RawSeries> SeriesBuilder::established_series() const {
     const auto* s = std::get_if<StateRecord>(&records_[i]);
     if (s == nullptr || !host_selected(s->host) || !conv_selected(s->local, s->remote)) continue;
     auto [it, fresh] = by_host.try_emplace(s->host);
-    if (fresh) it->second = RawSeries{s->host, 0, {}, false};
+    if (fresh) it->second = RawSeries{s->host, 0, {}, false, false};
     SocketKey key{s->host, s->local, s->remote};
     bool was = established.contains(key), is = counts_as_established(s->to);
     if (was == is) continue;
@@ -164,7 +168,7 @@ std::vector<RawSeries> SeriesBuilder::drop_series() const {
     if (p == nullptr || p->ev != PacketEvent::drop || !host_selected(p->host)) continue;
     if (!conv_selected(p->packet.src_addr(), p->packet.dst_addr())) continue;
     auto [it, fresh] = by_reason.try_emplace(p->reason);
-    if (fresh) it->second = RawSeries{std::string(to_string(p->reason)), 0, {}, false};
+    if (fresh) it->second = RawSeries{std::string(to_string(p->reason)), 0, {}, false, false};
     int64_t n = it->second.points.empty() ? 0 : it->second.points.back().value;
     it->second.points.push_back({p->t, n + 1});
   }
@@ -178,7 +182,7 @@ std::vector<RawSeries> SeriesBuilder::drop_series() const {
 // acknowledged", i.e. the highest sequence number sent minus the highest ACK received, both
 // read off the packets at the sender's host (SYN and FIN count one, as in SND.NXT - SND.UNA).
 struct Sender {
-  RawSeries cwnd, flight;
+  RawSeries cwnd, flight, ssthresh;
   bool tracking = false;  // from the first data segment on
   SeqNum snd_max, snd_una;
   int64_t last_flight = 0;
@@ -201,10 +205,13 @@ std::vector<RawSeries> SeriesBuilder::cwnd_series(std::string& subject) const {
   };
   for (size_t i : ix_.order) {
     if (const auto* c = std::get_if<CounterRecord>(&records_[i])) {
-      if (c->name != "cwnd" || !host_selected(c->host) || !conv_selected(c->local, c->remote)) {
+      bool cwnd = c->name == "cwnd";
+      if ((!cwnd && c->name != "ssthresh") || !host_selected(c->host) ||
+          !conv_selected(c->local, c->remote)) {
         continue;
       }
-      sender({c->host, c->local, c->remote}).cwnd.points.push_back({c->t, c->value});
+      Sender& s = sender({c->host, c->local, c->remote});
+      (cwnd ? s.cwnd : s.ssthresh).points.push_back({c->t, c->value});
       continue;
     }
     const auto* p = std::get_if<PacketRecord>(&records_[i]);
@@ -254,20 +261,50 @@ std::vector<RawSeries> SeriesBuilder::cwnd_series(std::string& subject) const {
     Sender& s = senders.at(key);
     std::string prefix = order.size() > 1 ? host + " " : "";
     s.cwnd.name = prefix + "cwnd";
-    s.flight = RawSeries{prefix + "bytes in flight", 0, std::move(s.flight.points), true};
+    s.flight = RawSeries{prefix + "bytes in flight", 0, std::move(s.flight.points), true, false};
     std::string peer = remote.to_string();
     if (auto h = ix_.host_of(remote.addr)) peer = *h + " " + peer;
     subject += fmt::format("{}{} → {}", subject.empty() ? "sender " : "; ",
                            endpoint_text(host, local), peer);
     if (!s.cwnd.points.empty()) out.push_back(std::move(s.cwnd));
+    if (!s.ssthresh.points.empty()) {
+      s.ssthresh.name = prefix + "ssthresh";
+      s.ssthresh.dashed = true;
+      out.push_back(std::move(s.ssthresh));
+    }
     out.push_back(std::move(s.flight));
   }
+  loss_markers(order);
   return out;
+}
+
+void SeriesBuilder::loss_markers(const std::vector<SocketKey>& senders) const {
+  std::set<std::pair<SocketKey, Instant>> rto_at;
+  for (size_t i : ix_.order) {
+    const auto* t = std::get_if<TimerRecord>(&records_[i]);
+    if (!t || t->timer != TimerKind::rto || t->attempt == 0) continue;
+    SocketKey key{t->host, t->local, t->remote};
+    if (std::find(senders.begin(), senders.end(), key) == senders.end()) continue;
+    rto_at.insert({key, t->t});
+    markers_.push_back({PlotMarker::Kind::rto, t->t, "RTO"});
+  }
+  std::set<Instant> fast_at;
+  for (size_t i : ix_.order) {
+    const auto* p = std::get_if<PacketRecord>(&records_[i]);
+    if (!p || p->ev != PacketEvent::send || p->packet.retransmission == 0) continue;
+    if (p->packet.tcp.payload.empty() && !p->packet.tcp.flags.fin()) continue;
+    SocketKey key{p->host, p->packet.src_addr(), p->packet.dst_addr()};
+    if (std::find(senders.begin(), senders.end(), key) == senders.end()) continue;
+    if (rto_at.contains({key, p->t}) || !fast_at.insert(p->t).second) continue;
+    markers_.push_back({PlotMarker::Kind::fast_retransmit, p->t, "fast retx"});
+  }
+  std::stable_sort(markers_.begin(), markers_.end(),
+                   [](const PlotMarker& a, const PlotMarker& b) { return a.t < b.t; });
 }
 
 // The value in force at `start`, then every point in [start, end].
 Series windowed(RawSeries raw, Instant start, Instant end) {
-  Series s{std::move(raw.name), {}, raw.secondary};
+  Series s{std::move(raw.name), {}, raw.secondary, raw.dashed};
   std::optional<int64_t> carry = raw.initial;
   auto first_in = std::lower_bound(raw.points.begin(), raw.points.end(), start,
                                    [](const SeriesPoint& p, Instant t) { return p.t < t; });
@@ -337,6 +374,9 @@ PlotData SeriesBuilder::build() {
     if (!s.points.empty()) d.series.push_back(std::move(s));
   }
   if (!d.series.empty()) d.note.clear();
+  for (const auto& m : markers_) {
+    if (m.t >= d.start && m.t <= d.end) d.markers.push_back(m);
+  }
   return d;
 }
 

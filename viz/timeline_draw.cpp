@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "viz/labels.hpp"
+#include "viz/time_format.hpp"
 #include "viz/timeline_layout.hpp"
 
 namespace netsim::viz {
@@ -182,8 +183,8 @@ void draw_bars(SvgWriter& svg, const TimelineModel& m, const TimelineLayout& L) 
     if (b.x1 - b.x0 < 0.25) continue;  // an instant: nothing to see, the neighbours meet there
     svg.open_group(fmt::format("class=\"bar\""));
     svg.title(fmt::format("{} {}: {} from {} to {}{} ({}), entered on {}", m.rows[b.row].host,
-                          m.rows[b.row].local.to_string(), bar.state, format_time(bar.from),
-                          format_time(bar.to), bar.open ? " and on" : "",
+                          m.rows[b.row].local.to_string(), bar.state, format_clock(bar.from),
+                          format_clock(bar.to), bar.open ? " and on" : "",
                           short_duration(bar.to - bar.from), bar.cause));
     svg.rect(b.x0, box.bar_y, b.x1 - b.x0, box.bar_h, state_color(bar.state));
     // The label goes in the middle of the bar's widest visible part (a break cuts it in two).
@@ -213,7 +214,7 @@ void draw_marks(SvgWriter& svg, const TimelineModel& m, const TimelineLayout& L)
     for (const auto& t : r.timers) {
       double x = L.axis.x_of(t.t);
       svg.open_group("class=\"timer\"");
-      svg.title(fmt::format("{} at {}", t.text, format_time(t.t)));
+      svg.title(fmt::format("{} at {}", t.text, format_clock(t.t)));
       svg.path(fmt::format("M{} {}h8l-4 6z", svg_number(x - 4), svg_number(box.bar_y - 5)),
                "fill=\"#333333\"");
       svg.close_group();

@@ -12,6 +12,15 @@ std::string AppReport::overall_result() const {
   return std::string(first);
 }
 
+void AppReport::end_by_crash(Instant now) {
+  for (auto& c : connections) {
+    if (c.result != "open") continue;
+    c.result = "crashed";
+    c.result_at = now;
+    c.state = "CLOSED";
+  }
+}
+
 void ConnectionReport::keep_received(std::string_view data) {
   size_t kept = received_ ? received_->size() : 0;
   if (kept >= kReceivedKeep || data.empty()) return;

@@ -1,6 +1,6 @@
 // What each simulated application reports about its connections: the result the scenario's
 // `expect:` block and summary.json talk about (closed, open, ETIMEDOUT, ECONNREFUSED,
-// ECONNRESET, EPIPE), with the moments that matter and the bytes that moved.
+// ECONNRESET, EPIPE, crashed), with the moments that matter and the bytes that moved.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +23,7 @@ struct ConnectionReport {
   // Both words point at static strings (tcp::to_string()): a million connections' reports
   // should not hold two std::strings each.
   std::string_view result =
-      "open";  // closed | open | ETIMEDOUT | ECONNREFUSED | ECONNRESET | EPIPE
+      "open";  // closed | open | ETIMEDOUT | ECONNREFUSED | ECONNRESET | EPIPE | crashed
   std::optional<Instant> started_at;    // connect() (client) or accept (server)
   std::optional<Instant> connected_at;  // ESTABLISHED
   std::optional<Instant> result_at;     // when `result` stopped being "open"
@@ -52,6 +52,9 @@ struct AppReport {
 
   // One word for the app: the common result of its connections, or "mixed".
   std::string overall_result() const;
+  // The app's host crashed at `now`: every connection still open ends with result "crashed"
+  // in state CLOSED (the stack wrote a state record to CLOSED, cause "host crashed").
+  void end_by_crash(Instant now);
 };
 
 }  // namespace netsim::apps

@@ -34,6 +34,11 @@ class TcpClientApp {
   // Schedules the connections; call once before the run.
   void start();
   const AppReport& report() const { return report_; }
+  // Its host is about to crash: the report keeps the sockets' last facts and ends them.
+  void on_host_crash(Instant now) {
+    refresh();
+    report_.end_by_crash(now);
+  }
   // Copies each live socket's state and retransmission count into the report.
   void refresh();
   const TcpClientConfig& config() const { return cfg_; }

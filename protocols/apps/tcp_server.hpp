@@ -34,6 +34,11 @@ class TcpServerApp {
   // listen(); call at the start and again after the host restarts.
   void start();
   const AppReport& report() const { return report_; }
+  // Its host is about to crash: the report keeps the sockets' last facts and ends them.
+  void on_host_crash(Instant now) {
+    refresh();
+    report_.end_by_crash(now);
+  }
   // Copies each live socket's state and retransmission count into the report.
   void refresh();
   const TcpServerConfig& config() const { return cfg_; }

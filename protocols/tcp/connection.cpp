@@ -107,7 +107,14 @@ void Connection::Tcb::trace_cwnd(uint32_t before, Outbox& out) const {
   n.remote = key.remote;
   n.counter = "cwnd";
   n.value = cc->cwnd();
-  out.trace.push_back(std::move(n));
+  out.trace.push_back(n);
+  // ssthresh only moves when the window is cut (fast retransmit, RTO: RFC 5681 §3.1-3.2), so
+  // a cut is when the plot needs it; the initial "infinite" value is no line to draw.
+  if (cc->cwnd() < before && cc->ssthresh() < (uint32_t{1} << 30)) {
+    n.counter = "ssthresh";
+    n.value = cc->ssthresh();
+    out.trace.push_back(std::move(n));
+  }
 }
 
 void Connection::Tcb::stop_timers() {

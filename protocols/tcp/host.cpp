@@ -151,7 +151,11 @@ void TcpHost::set_app_name(SocketId s, std::string app) {
 }
 
 void TcpHost::crash() {
-  stack_.crash();
+  sync_tracing();
+  Outbox out;
+  stack_.crash(out);
+  // Emitted while the sockets still have their app names.
+  if (sim_.trace().enabled()) emit_notes(out, false);
   for (auto& [id, info] : sockets_)
     sim_.cancel(info.timer);
   sockets_.clear();

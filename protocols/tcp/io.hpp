@@ -62,6 +62,10 @@ struct AppNotice {
   SocketStats stats;  // closed only: the connection's final figures (it is freed right after)
 };
 
+// The cause of the state records a crash writes ("host crashed"): every connection, request
+// and listener of the host ends at that instant.
+inline constexpr std::string_view kCauseHostCrashed = "host crashed";
+
 // A state change or timer firing for the trace; produced only when tracing is on.
 struct TraceNote {
   enum class Kind : uint8_t { state, timer, counter };

@@ -5,6 +5,7 @@
 #include "protocols/tcp/listener.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -487,7 +488,17 @@ std::vector<SocketId> ListenTable::close(SocketId id, Outbox& out) {
   return children;
 }
 
-void ListenTable::clear() {
+void ListenTable::clear(Outbox& out) {
+  if (tracing_) {
+    std::vector<ConnKey> keys;  // in a fixed order, not the hash map's
+    for (const auto& [key, r] : requests_)
+      keys.push_back(key);
+    std::sort(keys.begin(), keys.end(), [](const ConnKey& a, const ConnKey& b) {
+      return std::tie(a.local, a.remote) < std::tie(b.local, b.remote);
+    });
+    for (const ConnKey& k : keys)
+      note_state(k, State::syn_received, State::closed, kCauseHostCrashed, out);
+  }
   listeners_.clear();
   by_port_.clear();
   requests_.clear();

@@ -123,8 +123,9 @@ class ListenTable {
   // close() of a listener: drops its requests (traced, nothing sent) and returns the
   // un-accepted children, which the Stack resets (inet_csk_listen_stop()).
   std::vector<SocketId> close(SocketId id, Outbox& out);
-  // A crash: everything vanishes; the cookie secret is drawn anew (a new boot).
-  void clear();
+  // A crash: everything vanishes; the cookie secret is drawn anew (a new boot). Each request
+  // gets its state note to CLOSED (cause kCauseHostCrashed) in `out`.
+  void clear(Outbox& out);
 
   size_t listener_count() const { return listeners_.size(); }
   size_t request_count() const { return requests_.size(); }

@@ -351,11 +351,29 @@ void Stack::set_options(Instant now, SocketId s, const SocketOptions& opts) {
   }
 }
 
-void Stack::crash() {
+void Stack::crash(Outbox& out) {
   Impl& m = *impl_;
+  if (m.tracing) {
+    // By socket id, so the notes do not depend on the hash map's order.
+    std::vector<SocketId> ids;
+    for (const auto& [id, e] : m.conns)
+      ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+    for (SocketId id : ids) {
+      const Connection& c = m.conns.at(id).conn;
+      if (c.state() == State::closed) continue;
+      TraceNote n;
+      n.socket = id;
+      n.local = c.key().local;
+      n.remote = c.key().remote;
+      n.from = c.state();
+      n.cause = std::string(kCauseHostCrashed);
+      out.trace.push_back(std::move(n));
+    }
+  }
   m.conns.clear();
   m.by_key.clear();
-  m.listeners.clear();
+  m.listeners.clear(out);
   m.ephemeral.clear();
 }
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <vector>
 
 #include "scenarios/loader/sections.hpp"
 
@@ -72,6 +74,19 @@ void read_min_max(Reader& r, const MapView& m, Expectation& e) {
   }
 }
 
+// "; did you mean \"TIME_WAIT\"?" for TIMEWAIT, time-wait-ish spellings.
+std::string state_suggestion(std::string_view written) {
+  static const std::vector<std::string> kStates{
+      "CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+      "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK",     "TIME_WAIT"};
+  std::string upper;
+  for (char c : written) {
+    upper.push_back(c == '-' ? '_'
+                             : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return suggestion_suffix(upper, kStates);
+}
+
 void read_form(Reader& r, const MapView& m, const KindInfo& info, Expectation& e) {
   std::string path = m.path(info.key);
   YAML::Node v = *m.get(info.key);
@@ -83,8 +98,8 @@ void read_form(Reader& r, const MapView& m, const KindInfo& info, Expectation& e
       e.received = read_data(r, v, path, false).value_or(DataSpec{});
       break;
     case Kind::result: {
-      static const std::array<std::string, 6> kResults{"closed",     "ETIMEDOUT", "ECONNREFUSED",
-                                                       "ECONNRESET", "EPIPE",     "open"};
+      static const std::array<std::string, 7> kResults{
+          "closed", "ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "open", "crashed"};
       if (auto i = read_choice(r, v, path, kResults, true)) e.result = static_cast<AppResult>(*i);
       if (m.has("within") && !m.has("at")) {
         r.error(m.entry("within")->key_node, m.path("within"),
@@ -101,8 +116,8 @@ void read_form(Reader& r, const MapView& m, const KindInfo& info, Expectation& e
         r.error(v, path,
                 fmt::format("expected a TCP state (CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED, "
                             "ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK, "
-                            "TIME_WAIT), found {}",
-                            quoted(*s)));
+                            "TIME_WAIT), found {}{}",
+                            quoted(*s), state_suggestion(*s)));
       }
       break;
     }

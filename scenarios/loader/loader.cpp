@@ -186,6 +186,23 @@ SourcePos pos_of(const Reader& r, const YAML::Mark& m) {
   return m.is_null() ? SourcePos{r.file(), 0, 0} : SourcePos{r.file(), m.line + 1, m.column + 1};
 }
 
+// YAML forbids tabs in indentation, and yaml-cpp then reports whatever it trips on next
+// ("illegal map value"): the first line indented with a tab is the real mistake.
+std::optional<SourcePos> tab_in_indentation(const Reader& r, const std::string& buf) {
+  int line = 1;
+  for (size_t at = 0; at < buf.size(); ++line) {
+    size_t end = buf.find('\n', at);
+    if (end == std::string::npos) end = buf.size();
+    for (size_t i = at; i < end && (buf[i] == ' ' || buf[i] == '\t'); ++i) {
+      if (buf[i] == '\t' && buf.find_first_not_of(" \t\r", i) < end) {
+        return SourcePos{r.file(), line, static_cast<int>(i - at) + 1};
+      }
+    }
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
 // Parses the text into its single document; nullopt after reporting why not.
 std::optional<YAML::Node> parse_document(Reader& r, std::string_view text) {
   std::string buf(text);
@@ -207,7 +224,11 @@ std::optional<YAML::Node> parse_document(Reader& r, std::string_view text) {
     }
     doc = YAML::Load(buf);  // one document: Load() stops after it
   } catch (const YAML::Exception& e) {
-    r.error(pos_of(r, e.mark), "", fmt::format("not valid YAML: {}", e.msg));
+    if (auto tab = tab_in_indentation(r, buf)) {
+      r.error(*tab, "", "a tab is not allowed in YAML indentation; indent with spaces");
+    } else {
+      r.error(pos_of(r, e.mark), "", fmt::format("not valid YAML: {}", e.msg));
+    }
     return std::nullopt;
   }
   if (doc.IsNull()) {

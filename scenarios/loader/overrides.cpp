@@ -95,8 +95,9 @@ class Applier {
       std::string here = shown.empty() ? seg : shown + "." + seg;
       if (cur.IsSequence()) {
         if (!all_digits(seg) || std::stoul(seg) >= cur.size()) {
-          fail(fmt::format("{} is a list of {} entries; expected an index from 0 to {}, found {}",
-                           shown, cur.size(), cur.size() == 0 ? 0 : cur.size() - 1, quoted(seg)));
+          fail(fmt::format("{} is a list of {} entr{}; expected an index from 0 to {}, found {}",
+                           shown, cur.size(), cur.size() == 1 ? "y" : "ies",
+                           cur.size() == 0 ? 0 : cur.size() - 1, quoted(seg)));
           return;
         }
         size_t idx = std::stoul(seg);

@@ -127,6 +127,8 @@ std::string_view to_string(AppResult r) {
       return "EPIPE";
     case AppResult::open:
       return "open";
+    case AppResult::crashed:
+      return "crashed";
   }
   return "?";
 }

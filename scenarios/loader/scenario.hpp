@@ -246,7 +246,15 @@ struct OutputsSpec {
 // ---- expect -------------------------------------------------------------------------------
 
 // The outcome of an app's connection, as the run summary names it.
-enum class AppResult : uint8_t { closed, etimedout, econnrefused, econnreset, epipe, open };
+enum class AppResult : uint8_t {
+  closed,
+  etimedout,
+  econnrefused,
+  econnreset,
+  epipe,
+  open,
+  crashed
+};
 std::string_view to_string(AppResult r);  // "closed", "ETIMEDOUT", ...
 
 struct Expectation {

@@ -467,7 +467,9 @@ std::optional<std::pair<std::string, std::string>> read_node_pair(
   if (!n.IsSequence() || n.size() != 2) {
     r.error(n, path,
             fmt::format("expected the two nodes it joins, like [client, r1], found {}",
-                        n.IsSequence() ? fmt::format("a list of {}", n.size()) : describe(n)));
+                        n.IsSequence()
+                            ? fmt::format("a list of {} node{}", n.size(), n.size() == 1 ? "" : "s")
+                            : describe(n)));
     return std::nullopt;
   }
   std::array<std::string, 2> ends;

@@ -35,8 +35,14 @@ class ExpectationProbe : public TraceSink {
   }
 
   // State of every connection of `app` at time t (connections that had not begun: skipped).
-  std::vector<std::string> states_at(const std::string& app, Instant t) const {
-    std::vector<std::string> out;
+  // Each connection of `app` that existed at t: its endpoints and its state then, in the
+  // order of the connections' addresses.
+  struct ConnState {
+    SocketAddr local, remote;
+    std::string state;
+  };
+  std::vector<ConnState> states_at(const std::string& app, Instant t) const {
+    std::vector<ConnState> out;
     auto it = states_.find(app);
     if (it == states_.end()) return out;
     for (const auto& [conn, changes] : it->second) {
@@ -45,7 +51,7 @@ class ExpectationProbe : public TraceSink {
         if (when > t) break;
         state = to;
       }
-      if (!state.empty()) out.push_back(state);
+      if (!state.empty()) out.push_back({conn.first, conn.second, state});
     }
     return out;
   }

@@ -138,19 +138,23 @@ std::vector<ExpectVerdict> ScenarioRun::evaluate() const {
         }
         break;
       case Expectation::Kind::state: {
-        std::vector<std::string> states;
+        // Every connection of the app must be in the state; a failure names the connection
+        // (an app with `count: 3` has three).
+        std::vector<ExpectationProbe::ConnState> states;
         if (e.at) {
           states = probe_->states_at(e.app, Instant::zero() + *e.at);
         } else if (r) {
           for (const auto& c : r->connections)
-            states.emplace_back(c.state);
+            states.push_back({c.local, c.remote, std::string(c.state)});
         }
         if (states.empty()) problem = "no connection of this app existed then";
-        for (const auto& s : states) {
-          if (s != e.state) {
-            problem = fmt::format("was {}", s);
-            break;
-          }
+        for (size_t i = 0; i < states.size(); ++i) {
+          if (states[i].state == e.state) continue;
+          problem = states.size() == 1 ? fmt::format("was {}", states[i].state)
+                                       : fmt::format("connection {} of {} ({}-{}) was {}", i + 1,
+                                                     states.size(), states[i].local.to_string(),
+                                                     states[i].remote.to_string(), states[i].state);
+          break;
         }
         break;
       }

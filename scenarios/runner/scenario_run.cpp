@@ -117,8 +117,10 @@ apps::ServerClose server_close(ClosePolicy::Kind k) {
 ScenarioRun::ScenarioRun(const Scenario& s) : scenario_(s), sim_(s.seed), net_(sim_) {
   check_real_hosts();
   build_topology();
-  build_apps();
+  // Faults first: among events of one instant the earlier scheduled runs first, so a fault at
+  // t takes effect before anything else at t (a link_down at 0 s stops the first SYN).
   schedule_faults();
+  build_apps();
   probe_ = std::make_unique<ExpectationProbe>(s);
   if (probe_->needed()) sim_.trace().add_sink(probe_.get());
 }
@@ -223,6 +225,10 @@ void ScenarioRun::schedule_faults() {
           break;
         }
         case TimedFaultSpec::Kind::crash:
+          for (auto& c : clients_)
+            if (c->report().host == f.host) c->on_host_crash(sim_.now());
+          for (auto& s : servers_)
+            if (s->report().host == f.host) s->on_host_crash(sim_.now());
           host(f.host)->crash();
           emit(f.host, "crash", "all TCP state lost");
           break;

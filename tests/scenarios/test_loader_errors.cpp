@@ -62,6 +62,23 @@ TEST_CASE("text that is not YAML gives the parser's message at its line and colu
         Lines{"bad.yaml:1:8: not valid YAML: the referenced anchor is not defined"});
 }
 
+TEST_CASE("a tab in indentation is named as the mistake, at its line and column") {
+  CHECK(errors_of("hosts:\n  client: 10.0.0.1\n\tserver: 10.0.0.2\n") ==
+        Lines{"bad.yaml:3:1: a tab is not allowed in YAML indentation; indent with spaces"});
+  CHECK(errors_of("hosts:\n  a: 10.0.0.1\n  \tb: c: d\n") ==
+        Lines{"bad.yaml:3:3: a tab is not allowed in YAML indentation; indent with spaces"});
+}
+
+TEST_CASE("a state written without its underscore gets a did-you-mean") {
+  CHECK(errors_of(std::string(kHosts) + R"(apps:
+  - tcp_client: {name: alice, on: client, connect: server:80}
+expect:
+  - {app: alice, state: TIMEWAIT, at: 1s}
+)") == Lines{"bad.yaml:7:25: expect[0].state: expected a TCP state (CLOSED, LISTEN, SYN_SENT, "
+             "SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK, "
+             "TIME_WAIT), found \"TIMEWAIT\"; did you mean \"TIME_WAIT\"?"});
+}
+
 TEST_CASE("a stray comma is an error, not the endless loop of yaml-cpp 0.7's LoadAll") {
   // jbeder/yaml-cpp#1040: LoadAll() allocated null documents forever on these.
   CHECK(errors_of(",\n") == Lines{"bad.yaml:1:1: not valid YAML: unexpected \",\""});
@@ -183,7 +200,7 @@ TEST_CASE("links must join two different nodes once, with overrides naming their
            "bad.yaml:8:5: links[2].client->r9: expected a direction of this link, "
            "\"server->client\" or \"client->server\", found \"client->r9\"",
            "bad.yaml:9:14: links[3].between: expected the two nodes it joins, like [client, r1], "
-           "found a list of 1",
+           "found a list of 1 node",
        });
 }
 
@@ -305,7 +322,7 @@ expect:
 )") == Lines{
            "bad.yaml:7:25: expect[0].state: expected a TCP state (CLOSED, LISTEN, SYN_SENT, "
            "SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK, "
-           "TIME_WAIT), found \"TIME-WAITING\"",
+           "TIME_WAIT), found \"TIME-WAITING\"; did you mean \"TIME_WAIT\"?",
            "bad.yaml:8:34: expect[1]: expected one check per expectation, found result and state",
            "bad.yaml:9:29: expect[2].counter: unknown counter \"syncookie_sent\"; did you mean "
            "\"syncookies_sent\"?",
@@ -315,7 +332,7 @@ expect:
            "accept_queue_full, host_down, no_listener, ttl_exceeded",
            "bad.yaml:11:32: expect[4].max: expected a value of at least min (2), found 1",
            "bad.yaml:12:26: expect[5].result: expected one of closed, ETIMEDOUT, ECONNREFUSED, "
-           "ECONNRESET, EPIPE, open, found \"timeout\"; did you mean \"ETIMEDOUT\"?",
+           "ECONNRESET, EPIPE, open, crashed, found \"timeout\"; did you mean \"ETIMEDOUT\"?",
            "bad.yaml:12:35: expect[5].within: applies only together with at (the time the result "
            "is expected)",
            "bad.yaml:13:5: expect[6]: expected one of connected_by, received, result, state, "

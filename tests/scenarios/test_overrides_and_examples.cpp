@@ -105,7 +105,7 @@ TEST_CASE("an invalid overridden value is reported against the override") {
 
 TEST_CASE("an unknown or malformed --set path is an error naming the override") {
   CHECK(errors_with({"links.5.loss=1%"}) ==
-        Lines{"--set links.5.loss=1%: links is a list of 1 entries; expected an index from 0 to "
+        Lines{"--set links.5.loss=1%: links is a list of 1 entry; expected an index from 0 to "
               "0, found \"5\""});
   CHECK(errors_with({"seed"}) == Lines{"--set seed: expected PATH=VALUE, like links.0.loss=5%"});
   CHECK(errors_with({"=3"}) == Lines{"--set =3: expected PATH=VALUE, like links.0.loss=5%"});
@@ -131,7 +131,7 @@ TEST_CASE("override errors come first, in command-line order, then the file's er
             "--set seed=x: seed: expected a non-negative integer below 2^64, found \"x\"",
             "--set links.0.delay=soon: links[0].delay: expected a duration like \"10ms\", found "
             "\"soon\"",
-            "--set links.9.delay=1s: links is a list of 1 entries; expected an index from 0 to 0, "
+            "--set links.9.delay=1s: links is a list of 1 entry; expected an index from 0 to 0, "
             "found \"9\"",
             "story.yaml:15:11: expect[0].app: unknown app \"bob\"",
         });
