@@ -55,8 +55,14 @@ class Stack {
   // Enabling keepalive arms it `idle` from `now` (always handed: see Connection::set_options).
   void set_options(Instant now, SocketId s, const SocketOptions& opts);
 
-  // A crash: every socket and request vanishes silently; nothing is sent.
-  void crash();
+  // A crash: every socket and request vanishes silently; nothing is sent. `out` gets a state
+  // note to CLOSED with cause kCauseHostCrashed for each connection and SYN-queue request, so
+  // every output ends them at the crash.
+  void crash(Outbox& out);
+  void crash() {
+    Outbox ignored;
+    crash(ignored);
+  }
 
   // Inspection.
   bool exists(SocketId s) const;
