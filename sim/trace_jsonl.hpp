@@ -30,7 +30,7 @@ struct JsonlOptions {
   // How many leading payload bytes go into "payload" (0: none). A file re-written from a
   // read one must use the same value to come out byte-identical.
   size_t payload_bytes = 64;
-  std::optional<JsonlRun> run;  // written as the first line when set
+  std::optional<JsonlRun> run = std::nullopt;  // written as the first line when set
 };
 
 // The line for one record, without the newline. Hand-formatted (no JSON library) because a
