@@ -161,11 +161,27 @@ void write_packet(Line& l, const PacketRecord& r, const JsonlOptions& opt) {
   if (!s.options.empty()) l.str("opts", s.options.to_string());
   if (p.retransmission > 0) l.num("retx", p.retransmission);
   if (p.corrupted) l.yes("corrupted");
+  if (p.syn_cookie) l.yes("cookie");
   if (opt.payload_bytes > 0 && !s.payload.empty()) {
     l.payload("payload", s.payload.as_string_view().substr(0, opt.payload_bytes));
   }
   if (r.ev == PacketEvent::drop) l.str("reason", to_string(r.reason));
   if (!r.detail.empty()) l.str("detail", r.detail);
+}
+
+// The firing's facts; a field that is zero (or false) is left out and reads back as zero.
+void write_timer(Line& l, const TimerRecord& r) {
+  head(l, r.t, "timer", r.host).conn("conn", r.local, r.remote);
+  if (!r.app.empty()) l.str("app", r.app);
+  l.str("timer", to_string(r.timer)).num("attempt", r.attempt);
+  if (r.limit != 0) l.num("limit", r.limit);
+  if (r.ran != Duration::zero()) l.num("ran_ns", r.ran.ns());
+  if (r.next != Duration::zero()) l.num("next_ns", r.next.ns());
+  if (r.elapsed != Duration::zero()) l.num("elapsed_ns", r.elapsed.ns());
+  if (r.gives_up) l.yes("gives_up");
+  if (r.seq != 0) l.num("seq", r.seq);
+  if (r.backoff != 0) l.num("backoff", r.backoff);
+  if (r.bytes != 0) l.num("bytes", r.bytes);
 }
 
 void write_record(Buf& b, const TraceRecord& rec, const JsonlOptions& opt) {
@@ -178,12 +194,11 @@ void write_record(Buf& b, const TraceRecord& rec, const JsonlOptions& opt) {
         } else if constexpr (std::is_same_v<T, StateRecord>) {
           head(l, r.t, "state", r.host).conn("conn", r.local, r.remote);
           if (!r.app.empty()) l.str("app", r.app);
-          l.str("from", r.from).str("to", r.to).str("cause", r.cause);
+          l.str("from", to_string(r.from))
+              .str("to", to_string(r.to))
+              .str("cause", to_string(r.cause));
         } else if constexpr (std::is_same_v<T, TimerRecord>) {
-          head(l, r.t, "timer", r.host).conn("conn", r.local, r.remote);
-          if (!r.app.empty()) l.str("app", r.app);
-          l.str("timer", to_string(r.timer)).num("attempt", r.attempt);
-          if (!r.detail.empty()) l.str("detail", r.detail);
+          write_timer(l, r);
         } else if constexpr (std::is_same_v<T, AppRecord>) {
           head(l, r.t, "app", r.host).str("app", r.app).str("what", to_string(r.what));
           if (!r.error.empty()) l.str("error", r.error);
@@ -416,6 +431,7 @@ PacketRecord read_packet(const Obj& o, PacketEvent ev) {
   s.options = std::move(*parsed);
   p.retransmission = static_cast<uint16_t>(o.opt_uint("retx", UINT16_MAX));
   p.corrupted = o.opt_bool("corrupted");
+  p.syn_cookie = o.opt_bool("cookie");
   std::vector<uint8_t> bytes = payload_from_json(o.opt_str("payload"));
   if (bytes.size() > len) throw FieldError("field \"payload\" is longer than \"len\"");
   bytes.resize(len);  // only the first bytes are saved; the rest reads back as zeros
@@ -425,6 +441,24 @@ PacketRecord read_packet(const Obj& o, PacketEvent ev) {
   }
   r.detail = o.opt_str("detail");
   return r;
+}
+
+// Files written before the typed fields (format 1) have only "attempt" and a "detail" text,
+// which is ignored: such timers redraw without their limit and durations.
+void read_timer_facts(const Obj& o, TimerRecord& r) {
+  auto duration = [&o](const char* key) {
+    return Duration::nanoseconds(
+        static_cast<int64_t>(o.opt_uint(key, uint64_t{std::numeric_limits<int64_t>::max()})));
+  };
+  r.attempt = static_cast<uint32_t>(o.uint("attempt", UINT32_MAX));
+  r.limit = static_cast<uint32_t>(o.opt_uint("limit", UINT32_MAX));
+  r.ran = duration("ran_ns");
+  r.next = duration("next_ns");
+  r.elapsed = duration("elapsed_ns");
+  r.gives_up = o.opt_bool("gives_up");
+  r.seq = static_cast<uint32_t>(o.opt_uint("seq", UINT32_MAX));
+  r.backoff = static_cast<uint32_t>(o.opt_uint("backoff", UINT32_MAX));
+  r.bytes = static_cast<uint32_t>(o.opt_uint("bytes", UINT32_MAX));
 }
 
 TraceRecord read_record(const Obj& o) {
@@ -443,9 +477,9 @@ TraceRecord read_record(const Obj& o) {
     StateRecord r;
     std::tie(r.local, r.remote) = o.conn("conn");
     r.app = o.opt_str("app");
-    r.from = o.str("from");
-    r.to = o.str("to");
-    r.cause = o.str("cause");
+    r.from = o.name<TcpState>("from", &parse_tcp_state, "a TCP state like \"ESTABLISHED\"");
+    r.to = o.name<TcpState>("to", &parse_tcp_state, "a TCP state like \"ESTABLISHED\"");
+    r.cause = o.name<StateCause>("cause", &parse_state_cause, "a state-change cause");
     return finish(std::move(r));
   }
   if (ev == "timer") {
@@ -453,8 +487,7 @@ TraceRecord read_record(const Obj& o) {
     std::tie(r.local, r.remote) = o.conn("conn");
     r.app = o.opt_str("app");
     r.timer = o.name<TimerKind>("timer", &parse_timer_kind, "a timer name");
-    r.attempt = static_cast<uint32_t>(o.uint("attempt", UINT32_MAX));
-    r.detail = o.opt_str("detail");
+    read_timer_facts(o, r);
     return finish(std::move(r));
   }
   if (ev == "app") {

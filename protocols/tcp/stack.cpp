@@ -130,7 +130,7 @@ void Stack::Impl::retire_time_wait(SocketId id, Outbox& out) {
     n.remote = c.key().remote;
     n.from = State::time_wait;
     n.to = State::closed;
-    n.cause = "new SYN reuses the 4-tuple";
+    n.cause = StateCause::tuple_reused;
     out.trace.push_back(std::move(n));
   }
   out.notices.push_back(AppNotice{AppNotice::Kind::closed, id, kNoSocket, {}, {}, c.stats()});

@@ -1,8 +1,9 @@
 // The sans-IO TCP stack of one host (DESIGN.md property 4). It never reads a clock, never
 // schedules anything and never touches a device: every entry point is handed `now` and appends
 // to an Outbox what to send, what to tell applications, what to trace, and which sockets' timer
-// deadlines may have changed. protocols/tcp/host.hpp binds it to the simulator; the TUN bridge
-// will drive the same stack from the real clock.
+// deadlines may have changed. protocols/tcp/host.hpp binds it to the simulator, its only driver:
+// real-time runs (realtime/) pace that same Simulator to the wall clock, and the TUN bridge
+// stands in for a host's network side, not for the stack (docs/notes/realtime.md).
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@
 #include "sim/packet.hpp"
 #include "sim/rng.hpp"
 #include "sim/time.hpp"
-#include "sim/trace.hpp"
+#include "sim/trace_records.hpp"
 
 namespace netsim::tcp {
 
@@ -65,17 +66,16 @@ struct AppNotice {
   SocketStats stats;  // closed only: the connection's final figures (it is freed right after)
 };
 
-// A state change or timer firing for the trace; produced only when tracing is on.
+// A state change or timer firing for the trace, as facts (no text); produced only when tracing
+// is on.
 struct TraceNote {
   enum class Kind : uint8_t { state, timer, counter };
   Kind kind = Kind::state;
   SocketId socket = kNoSocket;  // kNoSocket for SYN-queue requests and stack-wide notes
   SocketAddr local, remote;
   State from = State::closed, to = State::closed;
-  std::string cause;  // "connect", "rcv SYN-ACK", "RTO expired", ...
-  TimerKind timer = TimerKind::rto;
-  uint32_t attempt = 0;
-  std::string detail;   // "retransmit seq 1001, backoff 1, rto 400ms"
+  StateCause cause = StateCause::connect;
+  TimerRecord fired;    // timer only: the firing's facts (the host fills time, host and app)
   std::string counter;  // counter name (syn_queue, accept_queue, cwnd, ...)
   int64_t value = 0;
 };

@@ -88,20 +88,31 @@ PacketRecord drop_rec(Instant t, std::string host, Packet p, DropReason reason,
 }
 
 StateRecord state_rec(Instant t, std::string host, SocketAddr local, SocketAddr remote,
-                      std::string app, std::string from, std::string to, std::string cause) {
-  return StateRecord{t,
-                     std::move(host),
-                     local,
-                     remote,
-                     std::move(app),
-                     std::move(from),
-                     std::move(to),
-                     std::move(cause)};
+                      std::string app, TcpState from, TcpState to, StateCause cause) {
+  return StateRecord{t, std::move(host), local, remote, std::move(app), from, to, cause};
 }
 
-TimerRecord timer_rec(Instant t, std::string app, TimerKind k, uint32_t attempt,
-                      std::string detail) {
-  return TimerRecord{t, "client", kClient, kServer, std::move(app), k, attempt, std::move(detail)};
+TimerRecord timer_rec(Instant t, std::string app, TimerKind k, uint32_t attempt) {
+  TimerRecord r;
+  r.t = t;
+  r.host = "client";
+  r.local = kClient;
+  r.remote = kServer;
+  r.app = std::move(app);
+  r.timer = k;
+  r.attempt = attempt;
+  return r;
+}
+
+// The first data retransmission of the spec's sample: a 200 ms RTO ran, 400 ms is armed.
+TimerRecord first_rto() {
+  TimerRecord r = timer_rec(at(1200_ms), "alice", TimerKind::rto, 1);
+  r.limit = 15;
+  r.ran = 200_ms;
+  r.next = 400_ms;
+  r.seq = 1001;
+  r.backoff = 1;
+  return r;
 }
 
 AppRecord app_rec(Instant t, std::string host, std::string app, AppWhat what) {
@@ -117,14 +128,15 @@ AppRecord app_rec(Instant t, std::string host, std::string app, AppWhat what) {
 std::vector<TraceRecord> spec_sample() {
   return {
       packet_rec(at(0_s), PacketEvent::send, "client", client_syn()),
-      state_rec(at(0_s), "client", kClient, kServer, "alice", "CLOSED", "SYN_SENT", "connect"),
+      state_rec(at(0_s), "client", kClient, kServer, "alice", TcpState::closed, TcpState::syn_sent,
+                StateCause::connect),
       packet_rec(at(10_ms), PacketEvent::send, "server", server_synack()),
-      state_rec(at(10_ms), "server", kServer, kClient, "echo", "LISTEN", "SYN_RECEIVED", "rcv SYN"),
-      state_rec(at(20_ms), "client", kClient, kServer, "alice", "SYN_SENT", "ESTABLISHED",
-                "rcv SYN-ACK"),
+      state_rec(at(10_ms), "server", kServer, kClient, "echo", TcpState::listen,
+                TcpState::syn_received, StateCause::rcv_syn),
+      state_rec(at(20_ms), "client", kClient, kServer, "alice", TcpState::syn_sent,
+                TcpState::established, StateCause::rcv_syn_ack),
       drop_rec(at(1_s), "client", client_data(), DropReason::loss, "loss 1%"),
-      timer_rec(at(1200_ms), "alice", TimerKind::rto, 1,
-                "retransmit seq 1001, backoff 1, rto 400ms"),
+      first_rto(),
   };
 }
 
@@ -230,17 +242,25 @@ TEST_CASE("text packet lines mark retransmissions, name drop reasons and hide re
 }
 
 TEST_CASE("text state and timer lines fall back to the connection when no app owns it") {
+  TimerRecord delack = timer_rec(at(4_s), "", TimerKind::delayed_ack, 1);
+  delack.seq = 5014;
+  TimerRecord synack = timer_rec(at(5_s), "alice", TimerKind::synack, 2);
+  synack.seq = 5000;
+  synack.backoff = 2;
+  synack.next = 4_s;
   std::vector<TraceRecord> recs{
-      state_rec(at(2_s), "server", kServer, kClient, "", "SYN_RECEIVED", "ESTABLISHED", "rcv ACK"),
-      state_rec(at(3_s), "server", kServer, kClient, "", "LAST_ACK", "CLOSED", ""),
-      timer_rec(at(4_s), "", TimerKind::delayed_ack, 0, ""),
-      timer_rec(at(5_s), "alice", TimerKind::synack, 2, "retransmit SYN-ACK"),
+      state_rec(at(2_s), "server", kServer, kClient, "", TcpState::syn_received,
+                TcpState::established, StateCause::rcv_ack),
+      state_rec(at(3_s), "server", kServer, kClient, "", TcpState::last_ack, TcpState::closed,
+                StateCause::rcv_ack_of_fin),
+      delack,
+      synack,
   };
   CHECK(text_of(recs) ==
         "2.000000 server 10.0.0.2:20000>10.0.0.1:7500 ESTABLISHED (rcv ACK)\n"
-        "3.000000 server 10.0.0.2:20000>10.0.0.1:7500 CLOSED\n"
-        "4.000000 client 10.0.0.1:7500>10.0.0.2:20000 DELACK fired\n"
-        "5.000000 client alice SYN-ACK fired: retransmit SYN-ACK\n");
+        "3.000000 server 10.0.0.2:20000>10.0.0.1:7500 CLOSED (rcv ACK of FIN)\n"
+        "4.000000 client 10.0.0.1:7500>10.0.0.2:20000 DELACK fired: ack 5014\n"
+        "5.000000 client alice SYN-ACK fired: retransmit seq 5000, backoff 2, rto 4s\n");
   std::vector<std::string> names;
   for (auto k :
        {TimerKind::rto, TimerKind::syn, TimerKind::synack, TimerKind::keepalive,
@@ -249,6 +269,72 @@ TEST_CASE("text state and timer lines fall back to the connection when no app ow
   }
   CHECK(names == std::vector<std::string>{"RTO", "SYN", "SYN-ACK", "KEEPALIVE", "TIME_WAIT",
                                           "FIN_WAIT_2", "PERSIST", "DELACK"});
+}
+
+TEST_CASE("timer details are made from the record's fields, one form per timer and outcome") {
+  auto fired = [](TimerKind k, uint32_t attempt, uint32_t limit) {
+    TimerRecord r = timer_rec(at(1_s), "alice", k, attempt);
+    r.limit = limit;
+    return r;
+  };
+  TimerRecord syn_gave_up = fired(TimerKind::syn, 6, 6);
+  syn_gave_up.gives_up = true;
+  syn_gave_up.elapsed = 127_s;
+  CHECK(timer_detail(syn_gave_up) == "give up after 6 retransmissions in 127s: ETIMEDOUT");
+  TimerRecord request_dropped = fired(TimerKind::synack, 5, 5);
+  request_dropped.gives_up = true;
+  request_dropped.elapsed = 63_s;
+  CHECK(timer_detail(request_dropped) == "give up after 5 retransmissions in 63s");
+  TimerRecord rto = fired(TimerKind::rto, 3, 15);
+  rto.seq = 1001;
+  rto.backoff = 3;
+  rto.next = Duration::microseconds(1'680'500);
+  CHECK(timer_detail(rto) == "retransmit seq 1001, backoff 3, rto 1.6805s");
+  TimerRecord probe = fired(TimerKind::keepalive, 3, 9);
+  probe.seq = 4000;
+  CHECK(timer_detail(probe) == "probe 3 of 9, seq 4000");
+  TimerRecord ka_gave_up = fired(TimerKind::keepalive, 9, 9);
+  ka_gave_up.gives_up = true;
+  CHECK(timer_detail(ka_gave_up) == "9 probes unanswered: RST, ETIMEDOUT");
+  TimerRecord zwp = fired(TimerKind::persist, 2, 15);
+  zwp.backoff = 2;
+  zwp.next = 840_ms;
+  CHECK(timer_detail(zwp) == "zero-window probe 2, backoff 2, next 840ms");
+  TimerRecord opened = fired(TimerKind::persist, 1, 15);
+  opened.bytes = 300;
+  CHECK(timer_detail(opened) == "window open: send 300 bytes");
+  TimerRecord zwp_gave_up = fired(TimerKind::persist, 15, 15);
+  zwp_gave_up.gives_up = true;
+  CHECK(timer_detail(zwp_gave_up) == "15 zero-window probes unanswered: ETIMEDOUT");
+  CHECK(timer_detail(fired(TimerKind::time_wait, 1, 0)) == "TIME_WAIT over");
+  CHECK(timer_detail(fired(TimerKind::fin_wait_2, 1, 0)) == "orphaned FIN_WAIT_2 timed out");
+}
+
+TEST_CASE("every state cause has one text form that parses back to it") {
+  for (size_t i = 0; i < kStateCauseCount; ++i) {
+    auto c = static_cast<StateCause>(i);
+    INFO(to_string(c));
+    CHECK_FALSE(to_string(c).empty());
+    CHECK(parse_state_cause(to_string(c)) == c);
+  }
+  CHECK(to_string(StateCause::rcv_ack_cookie) == "rcv ACK, valid SYN cookie");
+  CHECK_FALSE(parse_state_cause("rcv syn"));
+  for (TcpState s : kAllTcpStates)
+    CHECK(parse_tcp_state(to_string(s)) == s);
+  CHECK(parse_tcp_state("syn-recv") == TcpState::syn_received);
+}
+
+TEST_CASE("a SYN-ACK carrying a SYN cookie says so in the text trace and in JSONL") {
+  Packet p = server_synack();
+  p.syn_cookie = true;
+  auto rec = packet_rec(at(10_ms), PacketEvent::send, "server", p);
+  CHECK(format_trace_line(rec) ==
+        "0.010000 server 10.0.0.2.20000 > 10.0.0.1.7500: Flags [S.], seq 5000, ack 1001, win "
+        "65160, options [mss 1460], length 0 (SYN cookie)");
+  std::string line = format_jsonl_line(rec);
+  CHECK(line.find(R"("cookie":true)") != std::string::npos);
+  std::istringstream in(line);
+  CHECK(std::get<PacketRecord>(read_jsonl(in, "e.jsonl").at(0)).packet.syn_cookie);
 }
 
 TEST_CASE("text application lines take their documented forms") {
@@ -325,7 +411,7 @@ TEST_CASE("JSONL writes one object per record with the fields of the spec in ord
 {"t_ns":10000000,"ev":"state","host":"server","conn":"10.0.0.2:20000>10.0.0.1:7500","app":"echo","from":"LISTEN","to":"SYN_RECEIVED","cause":"rcv SYN"}
 {"t_ns":20000000,"ev":"state","host":"client","conn":"10.0.0.1:7500>10.0.0.2:20000","app":"alice","from":"SYN_SENT","to":"ESTABLISHED","cause":"rcv SYN-ACK"}
 {"t_ns":1000000000,"ev":"drop","host":"client","uid":3,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":"P.","seq":1001,"ack":5001,"win":64240,"len":13,"payload":"Hello,server!","reason":"loss","detail":"loss 1%"}
-{"t_ns":1200000000,"ev":"timer","host":"client","conn":"10.0.0.1:7500>10.0.0.2:20000","app":"alice","timer":"rto","attempt":1,"detail":"retransmit seq 1001, backoff 1, rto 400ms"}
+{"t_ns":1200000000,"ev":"timer","host":"client","conn":"10.0.0.1:7500>10.0.0.2:20000","app":"alice","timer":"rto","attempt":1,"limit":15,"ran_ns":200000000,"next_ns":400000000,"seq":1001,"backoff":1}
 {"t_ns":1200000000,"ev":"recv","host":"server","uid":3,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":"P.","seq":1001,"ack":5001,"win":64240,"len":13,"retx":1,"payload":"Hello,server!"}
 {"t_ns":40000000,"ev":"app","host":"client","app":"alice","what":"data","bytes":13,"conn":"10.0.0.1:7500>10.0.0.2:20000"}
 {"t_ns":1000000000,"ev":"app","host":"client","app":"alice","what":"error","error":"ECONNREFUSED"}
@@ -381,7 +467,12 @@ TEST_CASE("a JSONL file reads back into the same records and rewrites byte for b
   auto closed = app_rec(at(9_s), "client", "alice", AppWhat::closed);
   closed.detail = "abort";
   recs.push_back(closed);
-  recs.push_back(timer_rec(at(7_s), "", TimerKind::keepalive, 3, ""));
+  TimerRecord gave_up = timer_rec(at(7_s), "", TimerKind::keepalive, 9);
+  gave_up.limit = 9;
+  gave_up.ran = 75_s;
+  gave_up.elapsed = 7875_s;
+  gave_up.gives_up = true;
+  recs.push_back(gave_up);
   recs.push_back(FaultRecord{at(5_s), "server", "crash", ""});
   recs.push_back(CounterRecord{at(6_s), "server", "cwnd", 14600, kServer, kClient});
   recs.push_back(CounterRecord{at(6_s), "server", "syncookies_sent", 1, {}, {}});
@@ -412,9 +503,25 @@ TEST_CASE("a JSONL file reads back into the same records and rewrites byte for b
   CHECK(state.local == kClient);
   CHECK(state.remote == kServer);
   CHECK(state.app == "alice");
-  CHECK(state.to == "SYN_SENT");
+  CHECK(state.from == TcpState::closed);
+  CHECK(state.to == TcpState::syn_sent);
+  CHECK(state.cause == StateCause::connect);
   CHECK(std::get<AppRecord>(back[9]).local == kServer);
-  CHECK(std::get<TimerRecord>(back[11]).timer == TimerKind::keepalive);
+  const auto& rto = std::get<TimerRecord>(back[6]);
+  CHECK(rto.attempt == 1);
+  CHECK(rto.limit == 15);
+  CHECK(rto.ran == 200_ms);
+  CHECK(rto.next == 400_ms);
+  CHECK(rto.seq == 1001);
+  CHECK(rto.backoff == 1);
+  CHECK_FALSE(rto.gives_up);
+  const auto& ka = std::get<TimerRecord>(back[11]);
+  CHECK(ka.timer == TimerKind::keepalive);
+  CHECK(ka.attempt == 9);
+  CHECK(ka.limit == 9);
+  CHECK(ka.ran == 75_s);
+  CHECK(ka.elapsed == 7875_s);
+  CHECK(ka.gives_up);
   CHECK(std::get<CounterRecord>(back[13]).value == 14600);
 }
 
@@ -443,6 +550,20 @@ TEST_CASE("the JSONL reader skips blank lines and ignores unknown fields") {
   CHECK(std::get<FaultRecord>(back[0]).what == "link_up");
   CHECK(std::get<FaultRecord>(back[0]).t == Instant::from_ns(5));
   CHECK(std::get<CounterRecord>(back[1]).value == -7);
+}
+
+TEST_CASE("a timer line written before the typed fields still reads, with only its attempt") {
+  std::istringstream in(
+      R"({"t_ns":1,"ev":"timer","host":"c","conn":"10.0.0.1:7500>10.0.0.2:20000",)"
+      R"("timer":"keepalive","attempt":3,"detail":"probe 3 of 9, seq 4000"})");
+  auto back = read_jsonl(in, "old.jsonl");
+  REQUIRE(back.size() == 1);
+  const auto& t = std::get<TimerRecord>(back[0]);
+  CHECK(t.timer == TimerKind::keepalive);
+  CHECK(t.attempt == 3);
+  CHECK(t.limit == 0);
+  CHECK(t.ran == Duration::zero());
+  CHECK_FALSE(t.gives_up);
 }
 
 TEST_CASE("JSONL reader errors name the file and line") {
@@ -507,6 +628,12 @@ TEST_CASE("JSONL reader errors name the file and line") {
   CHECK(
       error_of(R"({"t_ns":0,"ev":"timer","host":"c","conn":"1.2.3.4:1>1.2.3.4:2","timer":"x"})") ==
       R"(run/events.jsonl:1: field "timer": "x" is not a timer name)");
+  std::string state =
+      R"({"t_ns":0,"ev":"state","host":"c","conn":"1.2.3.4:1>1.2.3.4:2","from":"CLOSED",)";
+  CHECK(error_of(state + R"("to":"TIMEWAIT","cause":"connect"})") ==
+        R"(run/events.jsonl:1: field "to": "TIMEWAIT" is not a TCP state like "ESTABLISHED")");
+  CHECK(error_of(state + R"("to":"SYN_SENT","cause":"because"})") ==
+        R"(run/events.jsonl:1: field "cause": "because" is not a state-change cause)");
   CHECK(error_of(R"({"t_ns":0,"ev":"app","host":"c","app":"a","what":"dance"})") ==
         R"(run/events.jsonl:1: field "what": "dance" is not an application event)");
 
