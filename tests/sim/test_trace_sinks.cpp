@@ -271,72 +271,6 @@ TEST_CASE("text state and timer lines fall back to the connection when no app ow
                                           "FIN_WAIT_2", "PERSIST", "DELACK"});
 }
 
-TEST_CASE("timer details are made from the record's fields, one form per timer and outcome") {
-  auto fired = [](TimerKind k, uint32_t attempt, uint32_t limit) {
-    TimerRecord r = timer_rec(at(1_s), "alice", k, attempt);
-    r.limit = limit;
-    return r;
-  };
-  TimerRecord syn_gave_up = fired(TimerKind::syn, 6, 6);
-  syn_gave_up.gives_up = true;
-  syn_gave_up.elapsed = 127_s;
-  CHECK(timer_detail(syn_gave_up) == "give up after 6 retransmissions in 127s: ETIMEDOUT");
-  TimerRecord request_dropped = fired(TimerKind::synack, 5, 5);
-  request_dropped.gives_up = true;
-  request_dropped.elapsed = 63_s;
-  CHECK(timer_detail(request_dropped) == "give up after 5 retransmissions in 63s");
-  TimerRecord rto = fired(TimerKind::rto, 3, 15);
-  rto.seq = 1001;
-  rto.backoff = 3;
-  rto.next = Duration::microseconds(1'680'500);
-  CHECK(timer_detail(rto) == "retransmit seq 1001, backoff 3, rto 1.6805s");
-  TimerRecord probe = fired(TimerKind::keepalive, 3, 9);
-  probe.seq = 4000;
-  CHECK(timer_detail(probe) == "probe 3 of 9, seq 4000");
-  TimerRecord ka_gave_up = fired(TimerKind::keepalive, 9, 9);
-  ka_gave_up.gives_up = true;
-  CHECK(timer_detail(ka_gave_up) == "9 probes unanswered: RST, ETIMEDOUT");
-  TimerRecord zwp = fired(TimerKind::persist, 2, 15);
-  zwp.backoff = 2;
-  zwp.next = 840_ms;
-  CHECK(timer_detail(zwp) == "zero-window probe 2, backoff 2, next 840ms");
-  TimerRecord opened = fired(TimerKind::persist, 1, 15);
-  opened.bytes = 300;
-  CHECK(timer_detail(opened) == "window open: send 300 bytes");
-  TimerRecord zwp_gave_up = fired(TimerKind::persist, 15, 15);
-  zwp_gave_up.gives_up = true;
-  CHECK(timer_detail(zwp_gave_up) == "15 zero-window probes unanswered: ETIMEDOUT");
-  CHECK(timer_detail(fired(TimerKind::time_wait, 1, 0)) == "TIME_WAIT over");
-  CHECK(timer_detail(fired(TimerKind::fin_wait_2, 1, 0)) == "orphaned FIN_WAIT_2 timed out");
-}
-
-TEST_CASE("every state cause has one text form that parses back to it") {
-  for (size_t i = 0; i < kStateCauseCount; ++i) {
-    auto c = static_cast<StateCause>(i);
-    INFO(to_string(c));
-    CHECK_FALSE(to_string(c).empty());
-    CHECK(parse_state_cause(to_string(c)) == c);
-  }
-  CHECK(to_string(StateCause::rcv_ack_cookie) == "rcv ACK, valid SYN cookie");
-  CHECK_FALSE(parse_state_cause("rcv syn"));
-  for (TcpState s : kAllTcpStates)
-    CHECK(parse_tcp_state(to_string(s)) == s);
-  CHECK(parse_tcp_state("syn-recv") == TcpState::syn_received);
-}
-
-TEST_CASE("a SYN-ACK carrying a SYN cookie says so in the text trace and in JSONL") {
-  Packet p = server_synack();
-  p.syn_cookie = true;
-  auto rec = packet_rec(at(10_ms), PacketEvent::send, "server", p);
-  CHECK(format_trace_line(rec) ==
-        "0.010000 server 10.0.0.2.20000 > 10.0.0.1.7500: Flags [S.], seq 5000, ack 1001, win "
-        "65160, options [mss 1460], length 0 (SYN cookie)");
-  std::string line = format_jsonl_line(rec);
-  CHECK(line.find(R"("cookie":true)") != std::string::npos);
-  std::istringstream in(line);
-  CHECK(std::get<PacketRecord>(read_jsonl(in, "e.jsonl").at(0)).packet.syn_cookie);
-}
-
 TEST_CASE("text application lines take their documented forms") {
   auto connect = app_rec(at(0_s), "client", "alice", AppWhat::connect);
   connect.remote = kServer;
@@ -550,20 +484,6 @@ TEST_CASE("the JSONL reader skips blank lines and ignores unknown fields") {
   CHECK(std::get<FaultRecord>(back[0]).what == "link_up");
   CHECK(std::get<FaultRecord>(back[0]).t == Instant::from_ns(5));
   CHECK(std::get<CounterRecord>(back[1]).value == -7);
-}
-
-TEST_CASE("a timer line written before the typed fields still reads, with only its attempt") {
-  std::istringstream in(
-      R"({"t_ns":1,"ev":"timer","host":"c","conn":"10.0.0.1:7500>10.0.0.2:20000",)"
-      R"("timer":"keepalive","attempt":3,"detail":"probe 3 of 9, seq 4000"})");
-  auto back = read_jsonl(in, "old.jsonl");
-  REQUIRE(back.size() == 1);
-  const auto& t = std::get<TimerRecord>(back[0]);
-  CHECK(t.timer == TimerKind::keepalive);
-  CHECK(t.attempt == 3);
-  CHECK(t.limit == 0);
-  CHECK(t.ran == Duration::zero());
-  CHECK_FALSE(t.gives_up);
 }
 
 TEST_CASE("JSONL reader errors name the file and line") {
