@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
-#include <cctype>
+
+#include "sim/tcp_state.hpp"
 
 namespace netsim {
 
