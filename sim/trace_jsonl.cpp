@@ -122,6 +122,30 @@ class Line {
     append_escaped(b_, bytes, true);
     return *this;
   }
+  // {"mss":1460,"sackOK":true,"ts":[1,0],"wscale":7,"sack":[[10,20],[30,40]]}: each option a
+  // typed field, in tcpdump's order, absent options left out.
+  Line& options(std::string_view k, const TcpOptions& o) {
+    key(k);
+    Line inner(b_);
+    if (o.mss) inner.num("mss", *o.mss);
+    if (o.sack_permitted) inner.yes("sackOK");
+    if (o.timestamps) {
+      inner.key("ts");
+      fmt::format_to(fmt::appender(b_), "[{},{}]", o.timestamps->first, o.timestamps->second);
+    }
+    if (o.window_scale) inner.num("wscale", *o.window_scale);
+    if (!o.sack.empty()) {
+      inner.key("sack");
+      b_.push_back('[');
+      for (size_t i = 0; i < o.sack.size(); ++i) {
+        fmt::format_to(fmt::appender(b_), "{}[{},{}]", i ? "," : "", o.sack[i].left.raw(),
+                       o.sack[i].right.raw());
+      }
+      b_.push_back(']');
+    }
+    inner.end();
+    return *this;
+  }
   Line& yes(std::string_view k) {
     key(k);
     append(b_, "true");
@@ -158,7 +182,7 @@ void write_packet(Line& l, const PacketRecord& r, const JsonlOptions& opt) {
       .num("win", s.window)
       .num("len", s.payload.size());
   if (s.urgent != 0) l.num("urg", s.urgent);
-  if (!s.options.empty()) l.str("opts", s.options.to_string());
+  if (!s.options.empty()) l.options("opts", s.options);
   if (p.retransmission > 0) l.num("retx", p.retransmission);
   if (p.corrupted) l.yes("corrupted");
   if (p.syn_cookie) l.yes("cookie");
@@ -410,6 +434,59 @@ std::vector<uint8_t> payload_from_json(const std::string& utf8) {
   return out;
 }
 
+// An unsigned JSON integer of at most `max`, or an error naming the option.
+uint64_t option_uint(const json& v, const char* name, uint64_t max) {
+  if (!v.is_number_unsigned() || v.get<uint64_t>() > max) {
+    throw FieldError(
+        fmt::format("field \"opts\": option \"{}\" must be an unsigned integer of "
+                    "at most {}",
+                    name, max));
+  }
+  return v.get<uint64_t>();
+}
+
+// [a, b] of two 32-bit unsigned integers (a timestamp pair, a SACK block).
+std::pair<uint32_t, uint32_t> option_pair(const json& v, const char* name) {
+  if (!v.is_array() || v.size() != 2) {
+    throw FieldError(fmt::format("field \"opts\": option \"{}\" must be a pair [a, b]", name));
+  }
+  return {static_cast<uint32_t>(option_uint(v[0], name, UINT32_MAX)),
+          static_cast<uint32_t>(option_uint(v[1], name, UINT32_MAX))};
+}
+
+// "opts" as typed fields; files written before them hold tcpdump's text, still accepted.
+TcpOptions read_options(const Obj& o) {
+  const json* v = o.find("opts");
+  if (v == nullptr) return {};
+  if (v->is_string()) {
+    std::string text = v->get<std::string>();
+    auto parsed = parse_options_text(text);
+    if (!parsed) throw Obj::bad_value("opts", text, "an options list like \"mss 1460,sackOK\"");
+    return *parsed;
+  }
+  if (!v->is_object()) throw FieldError("field \"opts\" must be an object like {\"mss\":1460}");
+  TcpOptions out;
+  for (const auto& [name, value] : v->items()) {
+    if (name == "mss") {
+      out.mss = static_cast<uint16_t>(option_uint(value, "mss", UINT16_MAX));
+    } else if (name == "wscale") {
+      out.window_scale = static_cast<uint8_t>(option_uint(value, "wscale", UINT8_MAX));
+    } else if (name == "sackOK") {
+      if (!value.is_boolean()) throw FieldError("field \"opts\": option \"sackOK\" must be true");
+      out.sack_permitted = value.get<bool>();
+    } else if (name == "ts") {
+      out.timestamps = option_pair(value, "ts");
+    } else if (name == "sack") {
+      if (!value.is_array()) throw FieldError("field \"opts\": option \"sack\" must be a list");
+      for (const json& block : value) {
+        auto [left, right] = option_pair(block, "sack");
+        out.sack.push_back({SeqNum(left), SeqNum(right)});
+      }
+    }  // other names: options of newer versions, ignored like unknown fields
+  }
+  return out;
+}
+
 PacketRecord read_packet(const Obj& o, PacketEvent ev) {
   PacketRecord r;
   r.ev = ev;
@@ -425,10 +502,7 @@ PacketRecord read_packet(const Obj& o, PacketEvent ev) {
   s.window = static_cast<uint16_t>(o.uint("win", UINT16_MAX));
   s.urgent = static_cast<uint16_t>(o.opt_uint("urg", UINT16_MAX));
   size_t len = o.uint("len", 65535);
-  std::string opts = o.opt_str("opts");
-  auto parsed = parse_options_text(opts);
-  if (!parsed) throw Obj::bad_value("opts", opts, "an options list like \"mss 1460,sackOK\"");
-  s.options = std::move(*parsed);
+  s.options = read_options(o);
   p.retransmission = static_cast<uint16_t>(o.opt_uint("retx", UINT16_MAX));
   p.corrupted = o.opt_bool("corrupted");
   p.syn_cookie = o.opt_bool("cookie");

@@ -339,9 +339,9 @@ TEST_CASE("JSONL writes one object per record with the fields of the spec in ord
   recs.push_back(CounterRecord{at(6_s), "server", "syn_queue", -1, kServer, kClient});
   CHECK(
       jsonl_of(recs) ==
-      R"({"t_ns":0,"ev":"send","host":"client","uid":1,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":"S","seq":1000,"ack":0,"win":64240,"len":0,"opts":"mss 1460"}
+      R"({"t_ns":0,"ev":"send","host":"client","uid":1,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":"S","seq":1000,"ack":0,"win":64240,"len":0,"opts":{"mss":1460}}
 {"t_ns":0,"ev":"state","host":"client","conn":"10.0.0.1:7500>10.0.0.2:20000","app":"alice","from":"CLOSED","to":"SYN_SENT","cause":"connect"}
-{"t_ns":10000000,"ev":"send","host":"server","uid":2,"src":"10.0.0.2:20000","dst":"10.0.0.1:7500","flags":"S.","seq":5000,"ack":1001,"win":65160,"len":0,"opts":"mss 1460"}
+{"t_ns":10000000,"ev":"send","host":"server","uid":2,"src":"10.0.0.2:20000","dst":"10.0.0.1:7500","flags":"S.","seq":5000,"ack":1001,"win":65160,"len":0,"opts":{"mss":1460}}
 {"t_ns":10000000,"ev":"state","host":"server","conn":"10.0.0.2:20000>10.0.0.1:7500","app":"echo","from":"LISTEN","to":"SYN_RECEIVED","cause":"rcv SYN"}
 {"t_ns":20000000,"ev":"state","host":"client","conn":"10.0.0.1:7500>10.0.0.2:20000","app":"alice","from":"SYN_SENT","to":"ESTABLISHED","cause":"rcv SYN-ACK"}
 {"t_ns":1000000000,"ev":"drop","host":"client","uid":3,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":"P.","seq":1001,"ack":5001,"win":64240,"len":13,"payload":"Hello,server!","reason":"loss","detail":"loss 1%"}
@@ -366,7 +366,7 @@ TEST_CASE("JSONL escapes strings and writes payload bytes one character each") {
   FaultRecord f{at(1_s), "h\"o\\st\t", "drop", "caf\xc3\xa9 \x01 end"};
   CHECK(
       jsonl_of({packet_rec(at(0_s), PacketEvent::send, "client", p), f}) ==
-      R"({"t_ns":0,"ev":"send","host":"client","uid":3,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":".U","seq":1001,"ack":5001,"win":64240,"len":8,"urg":5,"opts":"TS val 1 ecr 2,sack 2 {10:20}{30:40}","corrupted":true,"payload":"a\u0000)"
+      R"({"t_ns":0,"ev":"send","host":"client","uid":3,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":".U","seq":1001,"ack":5001,"win":64240,"len":8,"urg":5,"opts":{"ts":[1,2],"sack":[[10,20],[30,40]]},"corrupted":true,"payload":"a\u0000)"
       "\x7f"
       R"(\u0080\u00ff\"\\\n"}
 {"t_ns":1000000000,"ev":"fault","host":"h\"o\\st\t","what":"drop","detail":"caf)"
@@ -515,7 +515,16 @@ TEST_CASE("JSONL reader errors name the file and line") {
   auto with = [&](const std::string& extra) { return error_of(send + extra + "}"); };
   CHECK(with("") == "no error");
   CHECK(with(R"(,"opts":"mss 1460,sackOK,TS val 1 ecr 2,nop,wscale 7,sack 1 {1:2}")") ==
+        "no error");  // tcpdump's text: files written before the typed option fields
+  CHECK(with(R"(,"opts":{"mss":1460,"sackOK":true,"ts":[1,2],"wscale":7,"sack":[[1,2]]})") ==
         "no error");
+  CHECK(
+      with(R"(,"opts":{"mss":70000})") ==
+      R"(run/events.jsonl:1: field "opts": option "mss" must be an unsigned integer of at most 65535)");
+  CHECK(with(R"(,"opts":{"sack":[[1,2,3]]})") ==
+        R"(run/events.jsonl:1: field "opts": option "sack" must be a pair [a, b])");
+  CHECK(with(R"(,"opts":7)") ==
+        R"(run/events.jsonl:1: field "opts" must be an object like {"mss":1460})");
   CHECK(error_of(R"({"t_ns":0,"ev":"send","host":"c","uid":1,"src":"10.0.0:1"})") ==
         R"(run/events.jsonl:1: field "src": "10.0.0:1" is not an address like "10.0.0.1:7500")");
   CHECK(
