@@ -160,6 +160,7 @@ struct Packet {
   bool corrupted = false;       // damaged on a link: the receiver's checksum check fails
   uint64_t uid = 0;             // set by the network when first sent; copies (duplicates) keep it
   uint16_t retransmission = 0;  // metadata, not on the wire: n-th retransmission of this data
+  bool syn_cookie = false;      // metadata: a SYN-ACK whose ISN is a SYN cookie (no state kept)
 
   SocketAddr src_addr() const { return {src, tcp.src_port}; }
   SocketAddr dst_addr() const { return {dst, tcp.dst_port}; }

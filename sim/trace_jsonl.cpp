@@ -122,6 +122,30 @@ class Line {
     append_escaped(b_, bytes, true);
     return *this;
   }
+  // {"mss":1460,"sackOK":true,"ts":[1,0],"wscale":7,"sack":[[10,20],[30,40]]}: each option a
+  // typed field, in tcpdump's order, absent options left out.
+  Line& options(std::string_view k, const TcpOptions& o) {
+    key(k);
+    Line inner(b_);
+    if (o.mss) inner.num("mss", *o.mss);
+    if (o.sack_permitted) inner.yes("sackOK");
+    if (o.timestamps) {
+      inner.key("ts");
+      fmt::format_to(fmt::appender(b_), "[{},{}]", o.timestamps->first, o.timestamps->second);
+    }
+    if (o.window_scale) inner.num("wscale", *o.window_scale);
+    if (!o.sack.empty()) {
+      inner.key("sack");
+      b_.push_back('[');
+      for (size_t i = 0; i < o.sack.size(); ++i) {
+        fmt::format_to(fmt::appender(b_), "{}[{},{}]", i ? "," : "", o.sack[i].left.raw(),
+                       o.sack[i].right.raw());
+      }
+      b_.push_back(']');
+    }
+    inner.end();
+    return *this;
+  }
   Line& yes(std::string_view k) {
     key(k);
     append(b_, "true");
@@ -158,14 +182,30 @@ void write_packet(Line& l, const PacketRecord& r, const JsonlOptions& opt) {
       .num("win", s.window)
       .num("len", s.payload.size());
   if (s.urgent != 0) l.num("urg", s.urgent);
-  if (!s.options.empty()) l.str("opts", s.options.to_string());
+  if (!s.options.empty()) l.options("opts", s.options);
   if (p.retransmission > 0) l.num("retx", p.retransmission);
   if (p.corrupted) l.yes("corrupted");
+  if (p.syn_cookie) l.yes("cookie");
   if (opt.payload_bytes > 0 && !s.payload.empty()) {
     l.payload("payload", s.payload.as_string_view().substr(0, opt.payload_bytes));
   }
   if (r.ev == PacketEvent::drop) l.str("reason", to_string(r.reason));
   if (!r.detail.empty()) l.str("detail", r.detail);
+}
+
+// The firing's facts; a field that is zero (or false) is left out and reads back as zero.
+void write_timer(Line& l, const TimerRecord& r) {
+  head(l, r.t, "timer", r.host).conn("conn", r.local, r.remote);
+  if (!r.app.empty()) l.str("app", r.app);
+  l.str("timer", to_string(r.timer)).num("attempt", r.attempt);
+  if (r.limit != 0) l.num("limit", r.limit);
+  if (r.ran != Duration::zero()) l.num("ran_ns", r.ran.ns());
+  if (r.next != Duration::zero()) l.num("next_ns", r.next.ns());
+  if (r.elapsed != Duration::zero()) l.num("elapsed_ns", r.elapsed.ns());
+  if (r.gives_up) l.yes("gives_up");
+  if (r.seq != 0) l.num("seq", r.seq);
+  if (r.backoff != 0) l.num("backoff", r.backoff);
+  if (r.bytes != 0) l.num("bytes", r.bytes);
 }
 
 void write_record(Buf& b, const TraceRecord& rec, const JsonlOptions& opt) {
@@ -178,12 +218,11 @@ void write_record(Buf& b, const TraceRecord& rec, const JsonlOptions& opt) {
         } else if constexpr (std::is_same_v<T, StateRecord>) {
           head(l, r.t, "state", r.host).conn("conn", r.local, r.remote);
           if (!r.app.empty()) l.str("app", r.app);
-          l.str("from", r.from).str("to", r.to).str("cause", r.cause);
+          l.str("from", to_string(r.from))
+              .str("to", to_string(r.to))
+              .str("cause", to_string(r.cause));
         } else if constexpr (std::is_same_v<T, TimerRecord>) {
-          head(l, r.t, "timer", r.host).conn("conn", r.local, r.remote);
-          if (!r.app.empty()) l.str("app", r.app);
-          l.str("timer", to_string(r.timer)).num("attempt", r.attempt);
-          if (!r.detail.empty()) l.str("detail", r.detail);
+          write_timer(l, r);
         } else if constexpr (std::is_same_v<T, AppRecord>) {
           head(l, r.t, "app", r.host).str("app", r.app).str("what", to_string(r.what));
           if (!r.error.empty()) l.str("error", r.error);
@@ -405,6 +444,59 @@ std::vector<uint8_t> payload_from_json(const std::string& utf8) {
   return out;
 }
 
+// An unsigned JSON integer of at most `max`, or an error naming the option.
+uint64_t option_uint(const json& v, const char* name, uint64_t max) {
+  if (!v.is_number_unsigned() || v.get<uint64_t>() > max) {
+    throw FieldError(
+        fmt::format("field \"opts\": option \"{}\" must be an unsigned integer of "
+                    "at most {}",
+                    name, max));
+  }
+  return v.get<uint64_t>();
+}
+
+// [a, b] of two 32-bit unsigned integers (a timestamp pair, a SACK block).
+std::pair<uint32_t, uint32_t> option_pair(const json& v, const char* name) {
+  if (!v.is_array() || v.size() != 2) {
+    throw FieldError(fmt::format("field \"opts\": option \"{}\" must be a pair [a, b]", name));
+  }
+  return {static_cast<uint32_t>(option_uint(v[0], name, UINT32_MAX)),
+          static_cast<uint32_t>(option_uint(v[1], name, UINT32_MAX))};
+}
+
+// "opts" as typed fields; files written before them hold tcpdump's text, still accepted.
+TcpOptions read_options(const Obj& o) {
+  const json* v = o.find("opts");
+  if (v == nullptr) return {};
+  if (v->is_string()) {
+    std::string text = v->get<std::string>();
+    auto parsed = parse_options_text(text);
+    if (!parsed) throw Obj::bad_value("opts", text, "an options list like \"mss 1460,sackOK\"");
+    return *parsed;
+  }
+  if (!v->is_object()) throw FieldError("field \"opts\" must be an object like {\"mss\":1460}");
+  TcpOptions out;
+  for (const auto& [name, value] : v->items()) {
+    if (name == "mss") {
+      out.mss = static_cast<uint16_t>(option_uint(value, "mss", UINT16_MAX));
+    } else if (name == "wscale") {
+      out.window_scale = static_cast<uint8_t>(option_uint(value, "wscale", UINT8_MAX));
+    } else if (name == "sackOK") {
+      if (!value.is_boolean()) throw FieldError("field \"opts\": option \"sackOK\" must be true");
+      out.sack_permitted = value.get<bool>();
+    } else if (name == "ts") {
+      out.timestamps = option_pair(value, "ts");
+    } else if (name == "sack") {
+      if (!value.is_array()) throw FieldError("field \"opts\": option \"sack\" must be a list");
+      for (const json& block : value) {
+        auto [left, right] = option_pair(block, "sack");
+        out.sack.push_back({SeqNum(left), SeqNum(right)});
+      }
+    }  // other names: options of newer versions, ignored like unknown fields
+  }
+  return out;
+}
+
 PacketRecord read_packet(const Obj& o, PacketEvent ev) {
   PacketRecord r;
   r.ev = ev;
@@ -420,12 +512,10 @@ PacketRecord read_packet(const Obj& o, PacketEvent ev) {
   s.window = static_cast<uint16_t>(o.uint("win", UINT16_MAX));
   s.urgent = static_cast<uint16_t>(o.opt_uint("urg", UINT16_MAX));
   size_t len = o.uint("len", 65535);
-  std::string opts = o.opt_str("opts");
-  auto parsed = parse_options_text(opts);
-  if (!parsed) throw Obj::bad_value("opts", opts, "an options list like \"mss 1460,sackOK\"");
-  s.options = std::move(*parsed);
+  s.options = read_options(o);
   p.retransmission = static_cast<uint16_t>(o.opt_uint("retx", UINT16_MAX));
   p.corrupted = o.opt_bool("corrupted");
+  p.syn_cookie = o.opt_bool("cookie");
   std::vector<uint8_t> bytes = payload_from_json(o.opt_str("payload"));
   if (bytes.size() > len) throw FieldError("field \"payload\" is longer than \"len\"");
   bytes.resize(len);  // only the first bytes are saved; the rest reads back as zeros
@@ -435,6 +525,24 @@ PacketRecord read_packet(const Obj& o, PacketEvent ev) {
   }
   r.detail = o.opt_str("detail");
   return r;
+}
+
+// Files written before the typed fields (format 1) have only "attempt" and a "detail" text,
+// which is ignored: such timers redraw without their limit and durations.
+void read_timer_facts(const Obj& o, TimerRecord& r) {
+  auto duration = [&o](const char* key) {
+    return Duration::nanoseconds(
+        static_cast<int64_t>(o.opt_uint(key, uint64_t{std::numeric_limits<int64_t>::max()})));
+  };
+  r.attempt = static_cast<uint32_t>(o.uint("attempt", UINT32_MAX));
+  r.limit = static_cast<uint32_t>(o.opt_uint("limit", UINT32_MAX));
+  r.ran = duration("ran_ns");
+  r.next = duration("next_ns");
+  r.elapsed = duration("elapsed_ns");
+  r.gives_up = o.opt_bool("gives_up");
+  r.seq = static_cast<uint32_t>(o.opt_uint("seq", UINT32_MAX));
+  r.backoff = static_cast<uint32_t>(o.opt_uint("backoff", UINT32_MAX));
+  r.bytes = static_cast<uint32_t>(o.opt_uint("bytes", UINT32_MAX));
 }
 
 TraceRecord read_record(const Obj& o) {
@@ -453,9 +561,9 @@ TraceRecord read_record(const Obj& o) {
     StateRecord r;
     std::tie(r.local, r.remote) = o.conn("conn");
     r.app = o.opt_str("app");
-    r.from = o.str("from");
-    r.to = o.str("to");
-    r.cause = o.str("cause");
+    r.from = o.name<TcpState>("from", &parse_tcp_state, "a TCP state like \"ESTABLISHED\"");
+    r.to = o.name<TcpState>("to", &parse_tcp_state, "a TCP state like \"ESTABLISHED\"");
+    r.cause = o.name<StateCause>("cause", &parse_state_cause, "a state-change cause");
     return finish(std::move(r));
   }
   if (ev == "timer") {
@@ -463,8 +571,7 @@ TraceRecord read_record(const Obj& o) {
     std::tie(r.local, r.remote) = o.conn("conn");
     r.app = o.opt_str("app");
     r.timer = o.name<TimerKind>("timer", &parse_timer_kind, "a timer name");
-    r.attempt = static_cast<uint32_t>(o.uint("attempt", UINT32_MAX));
-    r.detail = o.opt_str("detail");
+    read_timer_facts(o, r);
     return finish(std::move(r));
   }
   if (ev == "app") {

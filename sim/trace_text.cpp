@@ -33,6 +33,7 @@ void packet_line(std::string& out, const PacketRecord& r) {
   if (r.packet.retransmission > 0) {
     out += fmt::format(" (retransmission #{})", r.packet.retransmission);
   }
+  if (r.packet.syn_cookie) out += " (SYN cookie)";
   if (r.ev == PacketEvent::drop) {
     out += fmt::format(" ({})", r.detail.empty() ? to_string(r.reason) : r.detail);
   }
@@ -74,13 +75,15 @@ void append_line(std::string& out, const TraceRecord& rec) {
           packet_line(out, r);
         } else if constexpr (std::is_same_v<T, StateRecord>) {
           start_line(out, r.t, r.host);
-          out += who(r.app, r.local, r.remote) + ' ' + r.to;
-          if (!r.cause.empty()) out += fmt::format(" ({})", r.cause);
+          out += who(r.app, r.local, r.remote) + ' ';
+          out += to_string(r.to);
+          out += fmt::format(" ({})", to_string(r.cause));
         } else if constexpr (std::is_same_v<T, TimerRecord>) {
           start_line(out, r.t, r.host);
           out += fmt::format("{} {} fired", who(r.app, r.local, r.remote),
                              timer_display_name(r.timer));
-          if (!r.detail.empty()) out += ": " + r.detail;
+          std::string detail = timer_detail(r);
+          if (!detail.empty()) out += ": " + detail;
         } else if constexpr (std::is_same_v<T, AppRecord>) {
           app_line(out, r);
         } else if constexpr (std::is_same_v<T, FaultRecord>) {
@@ -125,6 +128,57 @@ std::string_view timer_display_name(TimerKind t) {
       return "DELACK";
   }
   return "?";
+}
+
+std::string format_timeout(Duration d) {
+  int64_t us = d.ns() / 1000;
+  if (us < 1'000'000) return format_duration(Duration::microseconds(us));
+  std::string s = fmt::format("{}.{:06}", us / 1'000'000, us % 1'000'000);
+  while (s.back() == '0')
+    s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s + "s";
+}
+
+namespace {
+// SYN, SYN-ACK and data retransmissions (tcp_retransmit_timer(), reqsk_timer_handler()).
+std::string retransmit_detail(const TimerRecord& r) {
+  if (!r.gives_up) {
+    return fmt::format("retransmit seq {}, backoff {}, rto {}", r.seq, r.backoff,
+                       format_timeout(r.next));
+  }
+  // A listener's request is dropped silently; a connection reports ETIMEDOUT.
+  return fmt::format("give up after {} retransmissions in {}{}", r.attempt,
+                     format_timeout(r.elapsed), r.timer == TimerKind::synack ? "" : ": ETIMEDOUT");
+}
+}  // namespace
+
+std::string timer_detail(const TimerRecord& r) {
+  switch (r.timer) {
+    case TimerKind::rto:
+    case TimerKind::syn:
+    case TimerKind::synack:
+      return retransmit_detail(r);
+    case TimerKind::keepalive:
+      if (r.gives_up) return fmt::format("{} probes unanswered: RST, ETIMEDOUT", r.attempt);
+      return fmt::format("probe {} of {}, seq {}", r.attempt, r.limit, r.seq);
+    case TimerKind::persist:
+      if (r.gives_up) {
+        return fmt::format("{} zero-window probes unanswered: ETIMEDOUT", r.attempt);
+      }
+      // tcp_write_wakeup(): the window opened, so the timer sent data instead of a probe and
+      // armed nothing.
+      if (r.next == Duration::zero()) return fmt::format("window open: send {} bytes", r.bytes);
+      return fmt::format("zero-window probe {}, backoff {}, next {}", r.attempt, r.backoff,
+                         format_timeout(r.next));
+    case TimerKind::delayed_ack:
+      return fmt::format("ack {}", r.seq);
+    case TimerKind::time_wait:
+      return "TIME_WAIT over";
+    case TimerKind::fin_wait_2:
+      return "orphaned FIN_WAIT_2 timed out";
+  }
+  return {};
 }
 
 std::string format_trace_line(const TraceRecord& r) {

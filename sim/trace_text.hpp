@@ -26,6 +26,14 @@ std::string format_conn(const SocketAddr& local, const SocketAddr& remote);
 // PERSIST, DELACK.
 std::string_view timer_display_name(TimerKind t);
 
+// A timer firing in words, made from its fields: "retransmit seq 1001, backoff 1, rto 400ms",
+// "probe 3 of 9, seq 4000", "give up after 6 retransmissions in 127s: ETIMEDOUT". The text
+// trace prints it after "fired: "; diagrams use it as the tooltip.
+std::string timer_detail(const TimerRecord& r);
+// A timeout as a person reads it: "210ms", "448.752ms", "6.72s", "120s" (rounded to the
+// microsecond; never "2min").
+std::string format_timeout(Duration d);
+
 class TextTraceSink : public TraceSink {
  public:
   explicit TextTraceSink(std::ostream& out, TextTraceOptions options = {})

@@ -4,8 +4,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
-
 #include "sim/units.hpp"
 #include "viz/time_format.hpp"
 
@@ -63,8 +61,10 @@ std::string packet_label(const Packet& p, const SeqBases* bases) {
     std::string preview = payload_preview(s.payload);
     if (!preview.empty()) out += " " + preview;
   } else if (s.flags.syn()) {
-    out = s.flags.ack() ? fmt::format("SYN-ACK seq={} ack={}", seq, ack)
-                        : fmt::format("SYN seq={}", seq);
+    // A SYN cookie is the listener keeping no state for this handshake: worth seeing.
+    out = s.flags.ack()
+              ? fmt::format("SYN-ACK{} seq={} ack={}", p.syn_cookie ? " (cookie)" : "", seq, ack)
+              : fmt::format("SYN seq={}", seq);
   } else if (s.flags.rst()) {
     out = s.flags.ack() ? fmt::format("RST-ACK seq={} ack={}", seq, ack)
                         : fmt::format("RST seq={}", seq);
@@ -152,46 +152,56 @@ std::string drop_reason_text(DropReason reason, std::string_view detail) {
 }
 
 namespace {
-// "3/9" inside a keepalive detail such as "probe 3/9": the kernel counts probes against
-// tcp_keepalive_probes, and the fraction is what a reader wants to see.
-std::optional<std::string> find_fraction(std::string_view s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '/' || i == 0 || i + 1 >= s.size()) continue;
-    size_t b = i, e = i + 1;
-    while (b > 0 && std::isdigit(static_cast<unsigned char>(s[b - 1])))
-      --b;
-    while (e < s.size() && std::isdigit(static_cast<unsigned char>(s[e])))
-      ++e;
-    if (b < i && e > i + 1) return std::string(s.substr(b, e - b));
-  }
-  return std::nullopt;
+std::string with_span(std::string text, Duration d) {
+  if (d > Duration::zero()) text += fmt::format(" ({})", format_span_hms(d));
+  return text;
 }
 
-std::string with_interval(std::string text, std::optional<Duration> interval) {
-  if (interval) text += fmt::format(" ({})", format_span_hms(*interval));
-  return text;
+// The firing that ends the connection (or the listener's request): what it is, not one more
+// retransmission. The span is how long the attempt lasted, from the first transmission (or
+// the last segment heard, for keepalive) to giving up.
+std::string give_up_text(const TimerRecord& t) {
+  switch (t.timer) {
+    case TimerKind::rto:
+      return with_span("RTO timeout → ETIMEDOUT", t.elapsed);
+    case TimerKind::syn:
+      return with_span("SYN timeout → ETIMEDOUT", t.elapsed);
+    case TimerKind::synack:
+      // A listener drops its request silently; the client sees nothing.
+      return with_span("SYN-ACK timeout", t.elapsed);
+    case TimerKind::keepalive:
+      return with_span("keepalive timeout → ETIMEDOUT", t.elapsed);
+    case TimerKind::persist:
+      return with_span("zero-window probe timeout → ETIMEDOUT", t.elapsed);
+    case TimerKind::time_wait:
+    case TimerKind::fin_wait_2:
+    case TimerKind::delayed_ack:
+      break;  // one-shot timers never give up
+  }
+  return "timeout";
 }
 }  // namespace
 
-std::string timer_text(TimerKind kind, uint32_t attempt, std::string_view detail,
-                       std::optional<Duration> interval) {
-  switch (kind) {
+std::string timer_text(const TimerRecord& t) {
+  if (t.gives_up) return give_up_text(t);
+  switch (t.timer) {
     case TimerKind::rto:
-      return with_interval(fmt::format("RTO #{}", attempt), interval);
+      return with_span(fmt::format("RTO #{}", t.attempt), t.ran);
     case TimerKind::syn:
-      return with_interval(fmt::format("SYN RTO #{}", attempt), interval);
+      return with_span(fmt::format("SYN RTO #{}", t.attempt), t.ran);
     case TimerKind::synack:
-      return with_interval(fmt::format("SYN-ACK RTO #{}", attempt), interval);
-    case TimerKind::keepalive: {
-      auto frac = find_fraction(detail);
-      return frac ? "keepalive probe " + *frac : fmt::format("keepalive probe #{}", attempt);
-    }
+      return with_span(fmt::format("SYN-ACK RTO #{}", t.attempt), t.ran);
+    case TimerKind::keepalive:
+      // The kernel counts probes against tcp_keepalive_probes: the fraction is what a reader
+      // wants to see.
+      return t.limit > 0 ? fmt::format("keepalive probe {}/{}", t.attempt, t.limit)
+                         : fmt::format("keepalive probe #{}", t.attempt);
     case TimerKind::time_wait:
-      return with_interval("TIME_WAIT expired", interval);
+      return with_span("TIME_WAIT expired", t.ran);
     case TimerKind::fin_wait_2:
-      return with_interval("FIN_WAIT_2 timeout", interval);
+      return with_span("FIN_WAIT_2 timeout", t.ran);
     case TimerKind::persist:
-      return fmt::format("persist probe #{}", attempt);
+      return fmt::format("persist probe #{}", t.attempt);
     case TimerKind::delayed_ack:
       return "delayed ACK";
   }

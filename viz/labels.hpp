@@ -41,7 +41,8 @@ class SeqBases {
   std::unordered_map<std::pair<SocketAddr, SocketAddr>, Direction, detail::SocketPairHash> dirs_;
 };
 
-// "SYN seq=0", "SYN-ACK seq=0 ack=1", "ACK ack=1" ("ACK seq=13 ack=1" for a probe), "P. 1:14 (13)
+// "SYN seq=0", "SYN-ACK seq=0 ack=1" ("SYN-ACK (cookie) ..." when its ISN is a SYN cookie), "ACK
+// ack=1" ("ACK seq=13 ack=1" for a probe), "P. 1:14 (13)
 // \"Hello,server!\"", "FIN seq=14 ack=14", "RST seq=0"; " win=0" when the window is closed; " retx
 // #2" for the second retransmission. `bases` null or a missing base prints absolute numbers.
 std::string packet_label(const Packet& p, const SeqBases* bases);
@@ -54,10 +55,10 @@ std::string payload_preview(const Payload& payload);
 // "link down", "SYN queue full", ...
 std::string drop_reason_text(DropReason reason, std::string_view detail);
 
-// "RTO #2 (2s)", "SYN RTO #6 (32s)", "keepalive probe 3/9", "TIME_WAIT expired (60s)".
-// `interval` is how long the timer ran when known.
-std::string timer_text(TimerKind kind, uint32_t attempt, std::string_view detail,
-                       std::optional<Duration> interval);
+// "RTO #2 (2 s)", "SYN RTO #6 (32 s)", "keepalive probe 3/9", "TIME_WAIT expired (60 s)" (the
+// span is the timeout that ran, from the record); a firing that gives up says so:
+// "SYN timeout → ETIMEDOUT (127 s)", "keepalive timeout → ETIMEDOUT (7275 s)".
+std::string timer_text(const TimerRecord& t);
 
 // Axis and tooltip times: "0 ms", "7.5 ms", "60.0225 s" (milliseconds below one second, exact
 // to the microsecond, trailing zeros trimmed).

@@ -62,7 +62,6 @@ class ModelBuilder {
   void add_timer_mark(const TimerRecord& t, size_t order);
   void add_error_mark(const AppRecord& a, size_t order);
   void add_fault_mark(const FaultRecord& f, size_t order);
-  std::optional<Duration> timer_interval(const TimerRecord& t);
 
   const std::vector<TraceRecord>& records_;
   const DiagramMeta& meta_;
@@ -77,21 +76,6 @@ class ModelBuilder {
   std::unordered_set<ConvKey, SocketPairHash> folded_convs_;
   std::map<SocketAddr, size_t> lifeline_of_;
   DiagramModel model_;
-
-  // For timer intervals: when each (src, dst, seq, retransmission) was first sent, which seq a
-  // (src, dst, time, retransmission) send carried, the previous firing of each timer, and
-  // when each socket entered TIME_WAIT. Only sends of sockets with retransmission timers in
-  // the trace are kept: a flood's million SYNs have none.
-  struct SendKey {
-    SocketAddr src, dst;
-    int64_t key;  // seq or time in ns
-    uint16_t retx;
-    auto operator<=>(const SendKey&) const = default;
-  };
-  std::map<SendKey, Instant> sent_at_;
-  std::map<SendKey, uint32_t> seq_sent_;
-  std::map<std::tuple<std::string, SocketAddr, SocketAddr, TimerKind>, Instant> last_firing_;
-  std::map<std::tuple<std::string, SocketAddr, SocketAddr>, Instant> time_wait_since_;
 };
 
 }  // namespace netsim::viz::detail

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "sim/trace_text.hpp"
 #include "viz/labels.hpp"
 #include "viz/model_builder.hpp"
 #include "viz/time_format.hpp"
@@ -151,67 +152,32 @@ bool ModelBuilder::socket_mark_selected(const std::string& host, Instant t, Sock
 }
 
 void ModelBuilder::add_state_mark(const StateRecord& s, size_t order) {
-  if (s.to == "TIME_WAIT") time_wait_since_[{s.host, s.local, s.remote}] = s.t;
   if (!socket_mark_selected(s.host, s.t, s.local, s.remote)) return;
   Mark m;
   m.kind = MarkKind::state;
   m.lifeline = existing_lifeline(s.local);
   m.t = s.t;
-  m.text = s.to;
-  m.cause = s.cause;
-  m.tooltip = fmt::format("{} → {} at {} on {}", s.from.empty() ? "?" : s.from, s.to,
-                          format_clock(s.t), s.host);
-  if (!s.cause.empty()) m.tooltip += "\ncause: " + s.cause;
+  m.text = to_string(s.to);
+  m.cause = to_string(s.cause);
+  m.tooltip = fmt::format("{} → {} at {} on {}\ncause: {}", to_string(s.from), to_string(s.to),
+                          format_clock(s.t), s.host, m.cause);
   m.order = order;
   model_.marks.push_back(std::move(m));
 }
 
-// How long the timer ran before this firing: since the transmission it now repeats (found
-// through the retransmission it leads to), else since its previous firing, else since the
-// socket entered TIME_WAIT. Unknown when the trace does not say.
-std::optional<Duration> ModelBuilder::timer_interval(const TimerRecord& t) {
-  auto firing_key = std::make_tuple(t.host, t.local, t.remote, t.timer);
-  std::optional<Instant> prev;
-  if (auto it = last_firing_.find(firing_key); it != last_firing_.end()) prev = it->second;
-  last_firing_[firing_key] = t.t;
-  switch (t.timer) {
-    case TimerKind::rto:
-    case TimerKind::syn:
-    case TimerKind::synack: {
-      auto retx = static_cast<uint16_t>(t.attempt);
-      auto seq = seq_sent_.find({t.local, t.remote, t.t.ns(), retx});
-      if (retx > 0 && seq != seq_sent_.end()) {
-        auto before = sent_at_.find({t.local, t.remote, seq->second, uint16_t(retx - 1)});
-        if (before != sent_at_.end()) return t.t - before->second;
-      }
-      if (prev) return t.t - *prev;
-      return std::nullopt;
-    }
-    case TimerKind::time_wait: {
-      auto it = time_wait_since_.find({t.host, t.local, t.remote});
-      if (it != time_wait_since_.end()) return t.t - it->second;
-      return std::nullopt;
-    }
-    case TimerKind::keepalive:
-    case TimerKind::fin_wait_2:
-    case TimerKind::persist:
-    case TimerKind::delayed_ack:
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
-
 void ModelBuilder::add_timer_mark(const TimerRecord& t, size_t order) {
-  auto interval = timer_interval(t);
   if (!socket_mark_selected(t.host, t.t, t.local, t.remote)) return;
   Mark m;
   m.kind = MarkKind::timer;
   m.lifeline = existing_lifeline(t.local);
   m.t = t.t;
-  m.text = timer_text(t.timer, t.attempt, t.detail, interval);
-  m.tooltip = fmt::format("{} timer fired at {} on {} (attempt {})", to_string(t.timer),
+  // The label and the tooltip come from the record's own facts (how long this timer ran,
+  // which attempt of how many), never from matching packets by sequence number.
+  m.text = timer_text(t);
+  m.tooltip = fmt::format("{} timer fired at {} on {} (attempt {}", to_string(t.timer),
                           format_clock(t.t), t.host, t.attempt);
-  if (!t.detail.empty()) m.tooltip += "\n" + t.detail;
+  if (t.limit > 0) m.tooltip += fmt::format(" of {}", t.limit);
+  m.tooltip += ")\n" + timer_detail(t);
   m.order = order;
   model_.marks.push_back(std::move(m));
 }
@@ -253,26 +219,6 @@ void ModelBuilder::add_fault_mark(const FaultRecord& f, size_t order) {
 }
 
 void ModelBuilder::add_marks() {
-  // timer_interval looks up the sends of sockets whose retransmission timers fired.
-  std::unordered_set<ConvKey, SocketPairHash> retransmitting;
-  for (const TraceRecord& r : records_) {
-    const auto* t = std::get_if<TimerRecord>(&r);
-    if (t && t->attempt > 0 &&
-        (t->timer == TimerKind::rto || t->timer == TimerKind::syn ||
-         t->timer == TimerKind::synack)) {
-      retransmitting.insert({t->local, t->remote});
-    }
-  }
-  for (size_t i : retransmitting.empty() ? std::span<const size_t>{} : ix_.order) {
-    const auto* p = std::get_if<PacketRecord>(&records_[i]);
-    if (!p || p->ev != PacketEvent::send) continue;
-    const Packet& pk = p->packet;
-    if (!retransmitting.contains({pk.src_addr(), pk.dst_addr()})) continue;
-    sent_at_.try_emplace(SendKey{pk.src_addr(), pk.dst_addr(), pk.tcp.seq.raw(), pk.retransmission},
-                         p->t);
-    seq_sent_.try_emplace(SendKey{pk.src_addr(), pk.dst_addr(), p->t.ns(), pk.retransmission},
-                          pk.tcp.seq.raw());
-  }
   for (size_t i : ix_.order) {
     const TraceRecord& r = records_[i];
     if (const auto* s = std::get_if<StateRecord>(&r)) add_state_mark(*s, i);

@@ -130,8 +130,23 @@ std::vector<RawSeries> SeriesBuilder::queue_series(const std::string& counter) c
 
 // RFC 1213 tcpCurrEstab: "the number of TCP connections for which the current state is either
 // ESTABLISHED or CLOSE-WAIT" (Linux's CurrEstab counts the same).
-bool counts_as_established(const std::string& state) {
-  return state == "ESTABLISHED" || state == "CLOSE_WAIT";
+bool counts_as_established(TcpState state) {
+  switch (state) {
+    case TcpState::established:
+    case TcpState::close_wait:
+      return true;
+    case TcpState::closed:
+    case TcpState::listen:
+    case TcpState::syn_sent:
+    case TcpState::syn_received:
+    case TcpState::fin_wait_1:
+    case TcpState::fin_wait_2:
+    case TcpState::closing:
+    case TcpState::last_ack:
+    case TcpState::time_wait:
+      return false;
+  }
+  return false;
 }
 
 std::vector<RawSeries> SeriesBuilder::established_series() const {

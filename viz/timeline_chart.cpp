@@ -49,6 +49,25 @@ std::string covering_prefix(uint32_t lo, uint32_t hi) {
 // Timers worth a mark: those that make the connection do something visible (retransmit,
 // probe). TIME_WAIT and FIN_WAIT_2 expiry end a bar already; delayed ACKs are noise here.
 std::optional<std::string> timer_mark(const TimerRecord& t) {
+  if (t.gives_up) {
+    // The firing that ends the connection is not one more retransmission.
+    switch (t.timer) {
+      case TimerKind::rto:
+        return "RTO timeout → ETIMEDOUT";
+      case TimerKind::syn:
+        return "SYN timeout → ETIMEDOUT";
+      case TimerKind::synack:
+        return "SYN-ACK timeout";
+      case TimerKind::keepalive:
+        return "keepalive timeout → ETIMEDOUT";
+      case TimerKind::persist:
+        return "zero-window probe timeout → ETIMEDOUT";
+      case TimerKind::time_wait:
+      case TimerKind::fin_wait_2:
+      case TimerKind::delayed_ack:
+        return std::nullopt;  // one-shot timers never give up
+    }
+  }
   switch (t.timer) {
     case TimerKind::rto:
       return fmt::format("RTO #{}", t.attempt);
@@ -57,7 +76,8 @@ std::optional<std::string> timer_mark(const TimerRecord& t) {
     case TimerKind::synack:
       return fmt::format("SYN-ACK RTO #{}", t.attempt);
     case TimerKind::keepalive:
-      return fmt::format("keepalive probe #{}", t.attempt);
+      return t.limit > 0 ? fmt::format("keepalive probe {}/{}", t.attempt, t.limit)
+                         : fmt::format("keepalive probe #{}", t.attempt);
     case TimerKind::persist:
       return fmt::format("window probe #{}", t.attempt);
     case TimerKind::time_wait:
@@ -69,10 +89,11 @@ std::optional<std::string> timer_mark(const TimerRecord& t) {
 }
 
 // The legend's order: the handshake, the data phase, the active close, the passive close.
-int state_rank(const std::string& s) {
-  static constexpr std::array<std::string_view, 9> kOrder{
-      "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2",
-      "CLOSING",  "TIME_WAIT",    "CLOSE_WAIT",  "LAST_ACK"};
+int state_rank(TcpState s) {
+  static constexpr std::array<TcpState, 9> kOrder{
+      TcpState::syn_sent,   TcpState::syn_received, TcpState::established,
+      TcpState::fin_wait_1, TcpState::fin_wait_2,   TcpState::closing,
+      TcpState::time_wait,  TcpState::close_wait,   TcpState::last_ack};
   auto it = std::find(kOrder.begin(), kOrder.end(), s);
   return static_cast<int>(it - kOrder.begin());
 }
@@ -144,7 +165,7 @@ void TimelineBuilder::read_trace() {
         d.row.bars[*d.open].open = false;
       }
       d.open.reset();
-      if (s->to != "CLOSED" && s->to != "LISTEN") {
+      if (s->to != TcpState::closed && s->to != TcpState::listen) {
         d.open = d.row.bars.size();
         d.row.bars.push_back({s->t, s->t, s->to, s->cause, true});
       }
@@ -228,7 +249,7 @@ void TimelineBuilder::fold() {
     agg.row.conversation = first.row.conversation;
     uint32_t lo = UINT32_MAX, hi = 0;
     // (time, +1/-1, state): a member enters a state at its bar's start and leaves at its end.
-    std::vector<std::tuple<Instant, int, std::string>> events;
+    std::vector<std::tuple<Instant, int, TcpState>> events;
     for (size_t i : members) {
       gone[i] = true;
       const TimelineRow& r = rows_[i].row;
@@ -240,11 +261,11 @@ void TimelineBuilder::fold() {
     }
     std::sort(events.begin(), events.end(),
               [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
-    std::map<std::string, int64_t> count;
+    std::map<TcpState, int64_t> count;
     int64_t total = 0;
     for (size_t i = 0; i < events.size();) {
       Instant t = std::get<0>(events[i]);
-      std::set<std::string> changed;
+      std::set<TcpState> changed;
       for (; i < events.size() && std::get<0>(events[i]) == t; ++i) {
         const auto& [when, delta, state] = events[i];
         count[state] += delta;
@@ -303,7 +324,7 @@ TimelineModel TimelineBuilder::build() {
   }
   TimelineModel m;
   m.start = start_, m.end = std::max(end_, start_ + Duration::nanoseconds(1));
-  std::set<std::string> states;
+  std::set<TcpState> states;
   for (auto& d : rows_) {
     for (const auto& b : d.row.bars)
       states.insert(b.state);
@@ -314,9 +335,8 @@ TimelineModel TimelineBuilder::build() {
     m.rows.push_back(std::move(d.row));
   }
   m.states.assign(states.begin(), states.end());
-  std::stable_sort(
-      m.states.begin(), m.states.end(),
-      [](const std::string& a, const std::string& b) { return state_rank(a) < state_rank(b); });
+  std::stable_sort(m.states.begin(), m.states.end(),
+                   [](TcpState a, TcpState b) { return state_rank(a) < state_rank(b); });
   return m;
 }
 

@@ -35,9 +35,9 @@ struct TimelineOptions {
 
 struct StateBar {
   Instant from, to;
-  std::string state;  // "ESTABLISHED"
-  std::string cause;  // what entered it: "rcv SYN-ACK"
-  bool open = false;  // still in this state when the window ends
+  TcpState state = TcpState::closed;
+  StateCause cause = StateCause::connect;  // what entered it
+  bool open = false;                       // still in this state when the window ends
   bool operator==(const StateBar&) const = default;
 };
 
@@ -56,13 +56,13 @@ struct TimelineRow {
   size_t conversation = 0;  // rows of one connection share it and sit together
   // A folded row stands for `members` endpoints: how many are in each state over time.
   size_t members = 1;
-  std::map<std::string, std::vector<SeriesPoint>> counts;
+  std::map<TcpState, std::vector<SeriesPoint>> counts;
   int64_t peak = 0;  // most members in any state at once
 };
 
 struct TimelineModel {
-  std::vector<TimelineRow> rows;    // by first state change; the two ends of a connection together
-  std::vector<std::string> states;  // every state drawn, in the legend's order
+  std::vector<TimelineRow> rows;  // by first state change; the two ends of a connection together
+  std::vector<TcpState> states;   // every state drawn, in the legend's order
   Instant start, end;
   bool timers = false, errors = false;  // for the legend
 };

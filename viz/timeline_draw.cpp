@@ -49,24 +49,52 @@ std::string fit_label(const std::string& s, double width) {
 
 }  // namespace
 
-std::string state_color(const std::string& state) {
+std::string state_color(TcpState state) {
   // Okabe–Ito hues: the handshake warm, the data phase green, closing blues and purples,
   // TIME_WAIT a quiet grey (it is long and uneventful).
-  if (state == "SYN_SENT") return "#E69F00";
-  if (state == "SYN_RECEIVED") return "#F0C419";
-  if (state == "ESTABLISHED") return "#009E73";
-  if (state == "FIN_WAIT_1") return "#56B4E9";
-  if (state == "FIN_WAIT_2") return "#0072B2";
-  if (state == "CLOSING") return "#D55E00";
-  if (state == "TIME_WAIT") return "#BDBDBD";
-  if (state == "CLOSE_WAIT") return "#CC79A7";
-  if (state == "LAST_ACK") return "#882E72";
+  switch (state) {
+    case TcpState::syn_sent:
+      return "#E69F00";
+    case TcpState::syn_received:
+      return "#F0C419";
+    case TcpState::established:
+      return "#009E73";
+    case TcpState::fin_wait_1:
+      return "#56B4E9";
+    case TcpState::fin_wait_2:
+      return "#0072B2";
+    case TcpState::closing:
+      return "#D55E00";
+    case TcpState::time_wait:
+      return "#BDBDBD";
+    case TcpState::close_wait:
+      return "#CC79A7";
+    case TcpState::last_ack:
+      return "#882E72";
+    case TcpState::closed:
+    case TcpState::listen:
+      break;  // never a bar: a socket in them has no connection to draw
+  }
   return "#777777";
 }
 
-bool dark_state(const std::string& state) {
-  return state == "ESTABLISHED" || state == "FIN_WAIT_2" || state == "CLOSING" ||
-         state == "LAST_ACK" || state_color(state) == "#777777";
+bool dark_state(TcpState state) {
+  switch (state) {
+    case TcpState::established:
+    case TcpState::fin_wait_2:
+    case TcpState::closing:
+    case TcpState::last_ack:
+    case TcpState::closed:
+    case TcpState::listen:
+      return true;
+    case TcpState::syn_sent:
+    case TcpState::syn_received:
+    case TcpState::fin_wait_1:
+    case TcpState::close_wait:
+    case TcpState::time_wait:
+      return false;
+  }
+  return false;
 }
 
 TimelineLayout layout_timeline(const TimelineModel& m, const DiagramMeta& meta,
@@ -88,7 +116,7 @@ TimelineLayout layout_timeline(const TimelineModel& m, const DiagramMeta& meta,
   }
   L.header = header_lines(meta, subject, kWidth);
   for (const auto& s : m.states)
-    L.legend.push_back({LegendEntry::Swatch::box, state_color(s), s});
+    L.legend.push_back({LegendEntry::Swatch::box, state_color(s), std::string(to_string(s))});
   if (m.timers) L.legend.push_back({LegendEntry::Swatch::marker, "#333333", "timer fired"});
   L.legend_top = header_height(L.header.size());
   double legend_h =
@@ -130,7 +158,7 @@ namespace {
 
 // A folded row: how many of its members are in each state, stacked, as a share of the peak.
 void draw_counts(SvgWriter& svg, const TimelineRow& r, const RowBox& box, const TimeAxis& ax,
-                 const std::vector<std::string>& states) {
+                 const std::vector<TcpState>& states) {
   std::vector<Instant> times;
   for (const auto& [st, pts] : r.counts) {
     for (const auto& p : pts)
@@ -183,9 +211,9 @@ void draw_bars(SvgWriter& svg, const TimelineModel& m, const TimelineLayout& L) 
     if (b.x1 - b.x0 < 0.25) continue;  // an instant: nothing to see, the neighbours meet there
     svg.open_group(fmt::format("class=\"bar\""));
     svg.title(fmt::format("{} {}: {} from {} to {}{} ({}), entered on {}", m.rows[b.row].host,
-                          m.rows[b.row].local.to_string(), bar.state, format_clock(bar.from),
-                          format_clock(bar.to), bar.open ? " and on" : "",
-                          short_duration(bar.to - bar.from), bar.cause));
+                          m.rows[b.row].local.to_string(), to_string(bar.state),
+                          format_clock(bar.from), format_clock(bar.to), bar.open ? " and on" : "",
+                          short_duration(bar.to - bar.from), to_string(bar.cause)));
     svg.rect(b.x0, box.bar_y, b.x1 - b.x0, box.bar_h, state_color(bar.state));
     // The label goes in the middle of the bar's widest visible part (a break cuts it in two).
     double a = b.x0, z = b.x1;
@@ -197,9 +225,10 @@ void draw_bars(SvgWriter& svg, const TimelineModel& m, const TimelineLayout& L) 
         a = c + 5;
       }
     }
-    double tw = text_width(bar.state, kBarTextSize);
+    const std::string_view name = to_string(bar.state);
+    double tw = text_width(name, kBarTextSize);
     if (tw + 8 <= z - a) {
-      svg.text((a + z) / 2, box.bar_y + box.bar_h / 2 + 3.5, bar.state,
+      svg.text((a + z) / 2, box.bar_y + box.bar_h / 2 + 3.5, std::string(name),
                TextStyle{kBarTextSize, false, Anchor::middle,
                          dark_state(bar.state) ? "#ffffff" : "#1a1a1a", ""});
     }

@@ -39,7 +39,7 @@ TimelineLayout layout_timeline(const TimelineModel& model, const DiagramMeta& me
                                bool break_long_gaps);
 
 // Fill colour of a state's bars, and whether text on it should be white.
-std::string state_color(const std::string& state);
-bool dark_state(const std::string& state);
+std::string state_color(TcpState state);
+bool dark_state(TcpState state);
 
 }  // namespace netsim::viz::detail

@@ -7,7 +7,6 @@
 #include <algorithm>
 
 #include "protocols/tcp/tcb.hpp"
-#include "sim/units.hpp"
 
 namespace netsim::tcp {
 
@@ -23,7 +22,7 @@ Connection::Tcb::Tcb(SocketId id_, ConnKey key_, const SocketOptions& opts_, Con
 }
 
 // The only place the state changes (DESIGN.md property 5).
-void Connection::Tcb::set_state(Instant, State next, std::string_view cause, Outbox& out) {
+void Connection::Tcb::set_state(Instant, State next, StateCause cause, Outbox& out) {
   if (next == state) return;
   if (tracing()) {
     TraceNote n;
@@ -33,13 +32,13 @@ void Connection::Tcb::set_state(Instant, State next, std::string_view cause, Out
     n.remote = key.remote;
     n.from = state;
     n.to = next;
-    n.cause = std::string(cause);
+    n.cause = cause;
     out.trace.push_back(std::move(n));
   }
   state = next;
 }
 
-void Connection::Tcb::enter_established(Instant now, std::string_view cause, Outbox& out) {
+void Connection::Tcb::enter_established(Instant now, StateCause cause, Outbox& out) {
   set_state(now, State::established, cause, out);
   trace_cwnd(0, out);  // the initial window, so a cwnd plot starts where the transfer does
   stats.established_at = now;
@@ -50,7 +49,7 @@ void Connection::Tcb::enter_established(Instant now, std::string_view cause, Out
 }
 
 // tcp_time_wait(): every other timer stops; the TIME_WAIT timer runs TCP_TIMEWAIT_LEN.
-void Connection::Tcb::enter_time_wait(Instant now, std::string_view cause, Outbox& out) {
+void Connection::Tcb::enter_time_wait(Instant now, StateCause cause, Outbox& out) {
   set_state(now, State::time_wait, cause, out);
   stop_timers();
   tw_at = now + prof().time_wait;
@@ -60,8 +59,7 @@ void Connection::Tcb::enter_time_wait(Instant now, std::string_view cause, Outbo
 
 // tcp_done(): the connection is gone. An error (tcp_write_err(), tcp_reset()) is reported
 // before `closed`; no segment is sent here.
-void Connection::Tcb::enter_closed(Instant now, std::string_view cause, SocketError err,
-                                   Outbox& out) {
+void Connection::Tcb::enter_closed(Instant now, StateCause cause, SocketError err, Outbox& out) {
   set_state(now, State::closed, cause, out);
   stop_timers();
   rtx.clear();
@@ -84,17 +82,14 @@ void Connection::Tcb::notify(AppNotice::Kind kind, Outbox& out, SocketError err,
   out.notices.push_back(std::move(n));
 }
 
-void Connection::Tcb::trace_timer(TimerKind kind, uint32_t attempt, std::string detail,
-                                  Outbox& out) const {
+void Connection::Tcb::trace_timer(const TimerRecord& fired, Outbox& out) const {
   if (!tracing()) return;
   TraceNote n;
   n.kind = TraceNote::Kind::timer;
   n.socket = id;
   n.local = key.local;
   n.remote = key.remote;
-  n.timer = kind;
-  n.attempt = attempt;
-  n.detail = std::move(detail);
+  n.fired = fired;
   out.trace.push_back(std::move(n));
 }
 
@@ -222,7 +217,7 @@ void Connection::open_active(Instant now, SeqNum iss, Outbox& out) {
   tcb_->open_active(now, iss, out);
 }
 
-void Connection::open_passive(Instant now, const Handshake& hs, State from, std::string_view cause,
+void Connection::open_passive(Instant now, const Handshake& hs, State from, StateCause cause,
                               Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);

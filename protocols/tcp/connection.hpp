@@ -61,8 +61,7 @@ class Connection {
   // Passive open completed by a listener (final ACK of a SYN-queue request, or a valid SYN
   // cookie): the connection starts in ESTABLISHED; `from` is the state traced as left
   // (SYN_RECEIVED for a request, LISTEN for a cookie) with `cause`.
-  void open_passive(Instant now, const Handshake& hs, State from, std::string_view cause,
-                    Outbox& out);
+  void open_passive(Instant now, const Handshake& hs, State from, StateCause cause, Outbox& out);
 
   void on_segment(Instant now, const Segment& seg, Outbox& out);
   void on_timer(Instant now, Outbox& out);

@@ -32,15 +32,15 @@ void Connection::Tcb::open_active(Instant now, SeqNum iss_value, Outbox& out) {
   active_open = true;
   init_connection(iss_value);
   syn_sent_at = now;
-  set_state(now, State::syn_sent, "connect", out);
+  set_state(now, State::syn_sent, StateCause::connect, out);
   send_syn(now, false, out);
   rtx_at = now + rto.rto();
 }
 
 // A listener completed the handshake: the child starts in ESTABLISHED with what the
 // listener learned (tcp_create_openreq_child()).
-void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
-                                   std::string_view cause, Outbox& out) {
+void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from, StateCause cause,
+                                   Outbox& out) {
   if (state != State::closed || released) return;
   init_connection(hs.iss);
   snd_una = snd_nxt = hs.iss + 1;
@@ -117,14 +117,14 @@ Payload Connection::Tcb::read(Instant now, size_t max_bytes, Outbox& out) {
 void Connection::Tcb::shutdown_write(Instant now, Outbox& out) {
   switch (state) {
     case State::syn_sent:
-      enter_closed(now, "shutdown", SocketError::none, out);
+      enter_closed(now, StateCause::shutdown, SocketError::none, out);
       return;
     case State::syn_received:
     case State::established:
-      if (!fin_queued) queue_fin(now, State::fin_wait_1, "shutdown", out);
+      if (!fin_queued) queue_fin(now, State::fin_wait_1, StateCause::shutdown, out);
       return;
     case State::close_wait:
-      if (!fin_queued) queue_fin(now, State::last_ack, "shutdown", out);
+      if (!fin_queued) queue_fin(now, State::last_ack, StateCause::shutdown, out);
       return;
     case State::closed:
     case State::listen:
@@ -137,7 +137,7 @@ void Connection::Tcb::shutdown_write(Instant now, Outbox& out) {
   }
 }
 
-void Connection::Tcb::queue_fin(Instant now, State next, std::string_view cause, Outbox& out) {
+void Connection::Tcb::queue_fin(Instant now, State next, StateCause cause, Outbox& out) {
   fin_queued = true;
   set_state(now, next, cause, out);
   transmit(now, out);
@@ -151,7 +151,7 @@ void Connection::Tcb::close(Instant now, Outbox& out) {
   if (rcvbuf.readable() > 0 && state != State::syn_sent && state != State::time_wait) {
     orphaned = true;
     send_active_rst(now, out);
-    enter_closed(now, "close", SocketError::none, out);
+    enter_closed(now, StateCause::close, SocketError::none, out);
     return;
   }
   if (opts.linger_zero) {
@@ -161,14 +161,14 @@ void Connection::Tcb::close(Instant now, Outbox& out) {
   orphaned = true;
   switch (state) {
     case State::syn_sent:
-      enter_closed(now, "close", SocketError::none, out);
+      enter_closed(now, StateCause::close, SocketError::none, out);
       return;
     case State::syn_received:
     case State::established:
-      if (!fin_queued) queue_fin(now, State::fin_wait_1, "close", out);
+      if (!fin_queued) queue_fin(now, State::fin_wait_1, StateCause::close, out);
       return;
     case State::close_wait:
-      if (!fin_queued) queue_fin(now, State::last_ack, "close", out);
+      if (!fin_queued) queue_fin(now, State::last_ack, StateCause::close, out);
       return;
     case State::fin_wait_2:
       // An orphan in FIN_WAIT_2 waits tcp_fin_time() for the peer's FIN.
@@ -214,7 +214,7 @@ void Connection::Tcb::abort(Instant now, Outbox& out) {
   }
   orphaned = true;
   if (rst) send_active_rst(now, out);
-  enter_closed(now, "abort", SocketError::none, out);
+  enter_closed(now, StateCause::abort, SocketError::none, out);
 }
 
 // setsockopt(): SO_KEEPALIVE on arms the timer one idle period from now (tcp_set_keepalive());

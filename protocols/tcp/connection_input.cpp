@@ -50,7 +50,7 @@ void Connection::Tcb::input_syn_sent(Instant now, const Segment& seg, Outbox& ou
   if (seg.flags.rst()) {
     if (seg.flags.ack()) {
       ++ctx.counters->rst_received;
-      enter_closed(now, "rcv RST", SocketError::econnrefused, out);
+      enter_closed(now, StateCause::rcv_rst, SocketError::econnrefused, out);
     }
     return;
   }
@@ -68,7 +68,7 @@ void Connection::Tcb::input_syn_sent(Instant now, const Segment& seg, Outbox& ou
     // Simultaneous open: SYN-RECEIVED, and a SYN-ACK that carries our original ISN. The SYN
     // timer keeps running and now retransmits the SYN-ACK (tcp_rcv_synsent_state_process(),
     // "simultaneous connect with crossed SYNs"). Data on the SYN is not kept, as in Linux.
-    set_state(now, State::syn_received, "rcv SYN", out);
+    set_state(now, State::syn_received, StateCause::rcv_syn, out);
     last_rcv = now;
     send_syn(now, false, out);
     return;
@@ -79,7 +79,7 @@ void Connection::Tcb::input_syn_sent(Instant now, const Segment& seg, Outbox& ou
   syn_acked(now);
   snd_una = seg.ack;
   rtx_at = kNever;
-  enter_established(now, "rcv SYN-ACK", out);
+  enter_established(now, StateCause::rcv_syn_ack, out);
   // RFC 9293 would continue at the sixth step with data or a FIN on the SYN-ACK; Linux
   // (without Fast Open) discards them after tcp_finish_connect() and ACKs the SYN-ACK at
   // once, so the peer retransmits them. Data queued meanwhile carries that ACK.
@@ -173,7 +173,7 @@ void Connection::Tcb::on_rst(Instant now, Outbox& out) {
   SocketError err = SocketError::econnreset;
   if (state == State::syn_sent) err = SocketError::econnrefused;
   if (state == State::close_wait) err = SocketError::epipe;
-  enter_closed(now, "rcv RST", err, out);
+  enter_closed(now, StateCause::rcv_rst, err, out);
 }
 
 // Fourth: a SYN in a synchronized state gets a challenge ACK (RFC 5961 §4). The exception is
@@ -231,7 +231,7 @@ bool Connection::Tcb::ack_syn_received(Instant now, const Segment& seg, Outbox& 
     max_snd_wnd = std::max(max_snd_wnd, snd_wnd);
     snd_wl1 = seg.seq;
     snd_wl2 = seg.ack;
-    enter_established(now, seg.flags.syn() ? "rcv SYN-ACK" : "rcv ACK", out);
+    enter_established(now, seg.flags.syn() ? StateCause::rcv_syn_ack : StateCause::rcv_ack, out);
     return true;
   }
   send_reply_rst(seg, out);
@@ -320,11 +320,11 @@ bool Connection::Tcb::ack_state_transitions(Instant now, const Segment& seg, Out
       return true;
     case State::closing:
       if (!fin_acked()) return true;
-      enter_time_wait(now, "rcv ACK of FIN", out);
+      enter_time_wait(now, StateCause::rcv_ack_of_fin, out);
       return false;
     case State::last_ack:
       if (!fin_acked()) return true;
-      enter_closed(now, "rcv ACK of FIN", SocketError::none, out);
+      enter_closed(now, StateCause::rcv_ack_of_fin, SocketError::none, out);
       return false;
     case State::closed:
     case State::listen:
@@ -342,7 +342,7 @@ bool Connection::Tcb::ack_state_transitions(Instant now, const Segment& seg, Out
 // FIN_WAIT_1 -> FIN_WAIT_2. An orphan lives at most tcp_fin_time() there; a socket that only
 // shut down its sending side waits for the peer indefinitely.
 void Connection::Tcb::fin_wait_1_acked(Instant now, Outbox& out) {
-  set_state(now, State::fin_wait_2, "rcv ACK of FIN", out);
+  set_state(now, State::fin_wait_2, StateCause::rcv_ack_of_fin, out);
   if (orphaned) {
     fw2_at = now + fin_time();
     ka_at = kNever;

@@ -46,7 +46,7 @@ bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out)
   // socket cannot be delivered: reset the connection and answer with a RST.
   if (orphaned && !seg.payload.empty() && data_end > rcv_nxt) {
     send_reply_rst(seg, out);
-    enter_closed(now, "rcv data after close", SocketError::econnreset, out);
+    enter_closed(now, StateCause::rcv_data_after_close, SocketError::econnreset, out);
     return false;
   }
   uint32_t wnd = static_cast<uint32_t>(rcv_adv - rcv_nxt);
@@ -174,20 +174,20 @@ void Connection::Tcb::process_fin(Instant now, Outbox& out) {
     case State::established:
       // The ACK is delayed in ping-pong mode so that an application closing at once sends
       // FIN+ACK; with no data ever received `ato` is 0 and it goes on the next tick.
-      set_state(now, State::close_wait, "rcv FIN", out);
+      set_state(now, State::close_wait, StateCause::rcv_fin, out);
       pingpong = true;
       return;
     case State::fin_wait_1:
       send_ack(now, out);  // simultaneous close: ACK at once
       if (fin_acked()) {
-        enter_time_wait(now, "rcv FIN+ACK", out);
+        enter_time_wait(now, StateCause::rcv_fin_ack, out);
       } else {
-        set_state(now, State::closing, "rcv FIN", out);
+        set_state(now, State::closing, StateCause::rcv_fin, out);
       }
       return;
     case State::fin_wait_2:
       send_ack(now, out);
-      enter_time_wait(now, "rcv FIN", out);
+      enter_time_wait(now, StateCause::rcv_fin, out);
       return;
     case State::closed:
     case State::listen:
@@ -207,7 +207,7 @@ void Connection::Tcb::input_time_wait(Instant now, const Segment& seg, Outbox& o
       // TIME_WAIT assassination (RFC 1337 hazard): Linux kills the socket unless
       // tcp_rfc1337 = 1, which is not the default.
       ++ctx.counters->rst_received;
-      enter_closed(now, "rcv RST", SocketError::none, out);
+      enter_closed(now, StateCause::rcv_rst, SocketError::none, out);
       return;
     }
     tw_at = now + prof().time_wait;  // an in-window bare ACK restarts the timer, no reply
@@ -247,12 +247,12 @@ void Connection::Tcb::input_orphan_fin_wait_2(Instant now, const Segment& seg, O
   }
   if (seg.flags.rst()) {
     ++ctx.counters->rst_received;
-    enter_closed(now, "rcv RST", SocketError::none, out);
+    enter_closed(now, StateCause::rcv_rst, SocketError::none, out);
     return;
   }
   if (seg.flags.syn() && seg.seq >= rcv_nxt) {
     send_reply_rst(seg, out);  // TCP_TW_RST: answered and the socket is gone
-    enter_closed(now, "rcv SYN after close", SocketError::none, out);
+    enter_closed(now, StateCause::rcv_syn_after_close, SocketError::none, out);
     return;
   }
   // A duplicate ACK, or nothing new: nothing to do.
@@ -260,13 +260,13 @@ void Connection::Tcb::input_orphan_fin_wait_2(Instant now, const Segment& seg, O
   // New data after a close: reset. Only a bare FIN at RCV.NXT is welcome.
   if (!seg.flags.fin() || end != rcv_nxt + 1) {
     send_reply_rst(seg, out);
-    enter_closed(now, "rcv data after close", SocketError::none, out);
+    enter_closed(now, StateCause::rcv_data_after_close, SocketError::none, out);
     return;
   }
   rcv_nxt = end;
   last_rcv = now;
   send_ack(now, out);
-  enter_time_wait(now, "rcv FIN", out);
+  enter_time_wait(now, StateCause::rcv_fin, out);
 }
 
 }  // namespace netsim::tcp

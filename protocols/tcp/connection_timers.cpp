@@ -4,26 +4,21 @@
 // tcp_probe_timer() for zero windows, tcp_delack_timer_handler(), tcp_keepalive_timer(), and
 // the TIME_WAIT / orphaned FIN_WAIT_2 lifetimes (inet_twsk timers).
 
-#include <fmt/format.h>
-
 #include <algorithm>
 
 #include "protocols/tcp/tcb.hpp"
-#include "sim/units.hpp"
 
 namespace netsim::tcp {
 
 namespace {
-// A timeout for trace details, as a person reads it: "210ms", "448.752ms", "6.72s", "120s"
-// (rounded to the microsecond; never "2min").
-std::string format_timeout(Duration d) {
-  int64_t us = d.ns() / 1000;
-  if (us < 1'000'000) return format_duration(Duration::microseconds(us));
-  std::string s = fmt::format("{}.{:06}", us / 1'000'000, us % 1'000'000);
-  while (s.back() == '0')
-    s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s + "s";
+// The facts of one firing for the trace (DESIGN.md property 7: no text is made here).
+TimerRecord firing(TimerKind kind, uint32_t attempt, int limit, Duration ran) {
+  TimerRecord f;
+  f.timer = kind;
+  f.attempt = attempt;
+  f.limit = static_cast<uint32_t>(std::max(limit, 0));
+  f.ran = ran;
+  return f;
 }
 }  // namespace
 
@@ -53,13 +48,13 @@ void Connection::Tcb::on_timer(Instant now, Outbox& out) {
   }
   if (state != State::closed && fw2_at <= now) {
     fw2_at = kNever;
-    trace_timer(TimerKind::fin_wait_2, 1, "orphaned FIN_WAIT_2 timed out", out);
-    enter_closed(now, "FIN_WAIT_2 timeout", SocketError::none, out);
+    trace_timer(firing(TimerKind::fin_wait_2, 1, 0, fin_time()), out);
+    enter_closed(now, StateCause::fin_wait_2_timeout, SocketError::none, out);
   }
   if (state != State::closed && tw_at <= now) {
     tw_at = kNever;
-    trace_timer(TimerKind::time_wait, 1, "TIME_WAIT over", out);
-    enter_closed(now, "TIME_WAIT expired", SocketError::none, out);
+    trace_timer(firing(TimerKind::time_wait, 1, 0, prof().time_wait), out);
+    enter_closed(now, StateCause::time_wait_expired, SocketError::none, out);
   }
 }
 
@@ -87,10 +82,14 @@ void Connection::Tcb::on_syn_timer(Instant now, Outbox& out) {
   const TimerKind kind = syn_sent ? TimerKind::syn : TimerKind::synack;
   bool expired = static_cast<int>(retransmits) >= max_retransmits ||
                  (retransmits > 0 && now - syn_sent_at >= budget);
+  const Duration ran = rto.rto();
   if (expired) {
-    trace_timer(kind, retransmits,
-                fmt::format("give up after {} retransmissions: ETIMEDOUT", retransmits), out);
-    enter_closed(now, "SYN retries exhausted", SocketError::etimedout, out);
+    TimerRecord f = firing(kind, retransmits, max_retransmits, ran);
+    f.gives_up = true;
+    f.elapsed = now - syn_sent_at;
+    f.seq = iss.raw();
+    trace_timer(f, out);
+    enter_closed(now, StateCause::syn_retries_exhausted, SocketError::etimedout, out);
     return;
   }
   ++retransmits;
@@ -101,10 +100,14 @@ void Connection::Tcb::on_syn_timer(Instant now, Outbox& out) {
   } else {
     rto.count_backoff();
   }
-  trace_timer(kind, retransmits,
-              fmt::format("retransmit seq {}, backoff {}, rto {}", iss.raw(), rto.backoff(),
-                          format_timeout(rto.rto())),
-              out);
+  if (tracing()) {
+    TimerRecord f = firing(kind, retransmits, max_retransmits, ran);
+    f.next = rto.rto();
+    f.elapsed = now - syn_sent_at;
+    f.seq = iss.raw();
+    f.backoff = rto.backoff();
+    trace_timer(f, out);
+  }
   ++ctx.counters->retransmits;
   ++stats.retransmits;
   send_syn(now, true, out);
@@ -119,21 +122,25 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
   // connection lives as long as the peer answers (only an orphan times out), unless nothing
   // was heard for TCP_RTO_MAX.
   bool zero_window = snd_wnd == 0 && !orphaned;
+  const int boundary = orphaned ? p.orphan_retries : p.retries2;
+  auto give_up = [&](Duration elapsed) {
+    TimerRecord f = firing(TimerKind::rto, retransmits, boundary, rto.rto());
+    f.gives_up = true;
+    f.elapsed = elapsed;
+    f.seq = rtx.front().seq.raw();
+    trace_timer(f, out);
+  };
   if (zero_window && now - last_rcv > p.rto_max) {
-    trace_timer(TimerKind::rto, retransmits, "peer silent behind a zero window: ETIMEDOUT", out);
-    enter_closed(now, "RTO expired", SocketError::etimedout, out);
+    give_up(now - last_rcv);
+    enter_closed(now, StateCause::rto_expired, SocketError::etimedout, out);
     return;
   }
   // tcp_write_timeout(): time based. The budget is tcp_model_timeout(retries2, rto_min)
   // (tcp_orphan_retries for an orphan) from the first retransmission's original send time.
-  const int boundary = orphaned ? p.orphan_retries : p.retries2;
   const Duration budget = model_timeout(boundary, p.rto_min, p.rto_max);
   if (!zero_window && retransmits > 0 && now - retrans_stamp >= budget) {
-    trace_timer(TimerKind::rto, retransmits,
-                fmt::format("give up after {} retransmissions ({} budget): ETIMEDOUT", retransmits,
-                            format_timeout(budget)),
-                out);
-    enter_closed(now, "RTO expired", SocketError::etimedout, out);
+    give_up(now - retrans_stamp);
+    enter_closed(now, StateCause::rto_expired, SocketError::etimedout, out);
     return;
   }
   // tcp_enter_loss(): everything outstanding is lost; ssthresh falls on the first expiry of
@@ -145,11 +152,15 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
   retx_next = rtx.front().end();
   dupacks = 0;
   ++retransmits;
+  const Duration ran = rto.rto();
   rto.back_off();
-  trace_timer(TimerKind::rto, retransmits,
-              fmt::format("retransmit seq {}, backoff {}, rto {}", rtx.front().seq.raw(),
-                          rto.backoff(), format_timeout(rto.rto())),
-              out);
+  if (tracing()) {
+    TimerRecord f = firing(TimerKind::rto, retransmits, boundary, ran);
+    f.next = rto.rto();
+    f.seq = rtx.front().seq.raw();
+    f.backoff = rto.backoff();
+    trace_timer(f, out);
+  }
   retransmit(now, 0, out);
   rtx_at = now + rto.rto();
   trace_cwnd(cwnd_before, out);
@@ -168,10 +179,18 @@ void Connection::Tcb::on_persist_timer(Instant now, Outbox& out) {
   }
   const Profile& p = prof();
   const int max_probes = orphaned ? p.orphan_retries : p.retries2;
+  // The timeout that ran: tcp_check_probe_timer() armed probe0_base(), later probes the
+  // backed-off value (tcp_probe_timer()).
+  const Duration ran =
+      persist_probes == 0
+          ? probe0_base()
+          : std::min(probe0_base() * (int64_t{1} << std::min(persist_backoff, 20u)), p.rto_max);
   if (static_cast<int>(persist_probes) >= max_probes) {
-    trace_timer(TimerKind::persist, persist_probes,
-                fmt::format("{} zero-window probes unanswered: ETIMEDOUT", persist_probes), out);
-    enter_closed(now, "zero-window probes exhausted", SocketError::etimedout, out);
+    TimerRecord f = firing(TimerKind::persist, persist_probes, max_probes, ran);
+    f.gives_up = true;
+    f.seq = (snd_una - 1).raw();
+    trace_timer(f, out);
+    enter_closed(now, StateCause::zero_window_probes_exhausted, SocketError::etimedout, out);
     return;
   }
   // tcp_write_wakeup(): if the window admits part of the next segment, that part is sent.
@@ -180,8 +199,10 @@ void Connection::Tcb::on_persist_timer(Instant now, Outbox& out) {
     uint32_t unsent = unsent_data();
     uint32_t len = std::min({unsent, room, static_cast<uint32_t>(mss)});
     bool with_fin = fin_queued && len == unsent && len < room;
-    trace_timer(TimerKind::persist, persist_probes + 1,
-                fmt::format("window {} open: send {} bytes", snd_wnd, len), out);
+    TimerRecord f = firing(TimerKind::persist, persist_probes + 1, max_probes, ran);
+    f.seq = snd_nxt.raw();
+    f.bytes = len;
+    trace_timer(f, out);
     send_data(now, snd_nxt, len, with_fin, out);
     persist_probes = 0;
     persist_backoff = 0;
@@ -193,10 +214,11 @@ void Connection::Tcb::on_persist_timer(Instant now, Outbox& out) {
   Duration next =
       std::min(probe0_base() * (int64_t{1} << std::min(persist_backoff, 20u)), p.rto_max);
   persist_at = now + next;
-  trace_timer(TimerKind::persist, persist_probes,
-              fmt::format("zero-window probe {}, backoff {}, next {}", persist_probes,
-                          persist_backoff, format_timeout(next)),
-              out);
+  TimerRecord f = firing(TimerKind::persist, persist_probes, max_probes, ran);
+  f.next = next;
+  f.seq = (snd_una - 1).raw();
+  f.backoff = persist_backoff;
+  trace_timer(f, out);
 }
 
 // tcp_delack_timer_handler(): the ACK was not piggybacked in time. Outside ping-pong mode
@@ -209,7 +231,10 @@ void Connection::Tcb::on_delack_timer(Instant now, Outbox& out) {
     pingpong = false;
     ato = prof().delayed_ack;
   }
-  trace_timer(TimerKind::delayed_ack, 1, fmt::format("ack {}", rcv_nxt.raw()), out);
+  // `ran` stays zero: the delay was min(ato, a cap) when armed, which the TCB does not keep.
+  TimerRecord f = firing(TimerKind::delayed_ack, 1, 0, Duration::zero());
+  f.seq = rcv_nxt.raw();
+  trace_timer(f, out);
   send_ack(now, out);
 }
 
@@ -229,17 +254,24 @@ void Connection::Tcb::on_keepalive_timer(Instant now, Outbox& out) {
     return;
   }
   const int probes = keepalive_probes();
+  // The first probe follows keepalive_time of silence, the others keepalive_intvl.
+  const Duration ran = ka_probes == 0 ? idle : keepalive_interval();
   if (static_cast<int>(ka_probes) >= probes) {
-    trace_timer(TimerKind::keepalive, ka_probes,
-                fmt::format("{} probes unanswered: RST, ETIMEDOUT", ka_probes), out);
+    TimerRecord f = firing(TimerKind::keepalive, ka_probes, probes, ran);
+    f.gives_up = true;
+    f.elapsed = elapsed;
+    trace_timer(f, out);
     send_active_rst(now, out);
-    enter_closed(now, "keepalive probes exhausted", SocketError::etimedout, out);
+    enter_closed(now, StateCause::keepalive_probes_exhausted, SocketError::etimedout, out);
     return;
   }
   ++ka_probes;
   ++ctx.counters->keepalive_probes_sent;
-  trace_timer(TimerKind::keepalive, ka_probes,
-              fmt::format("probe {} of {}, seq {}", ka_probes, probes, (snd_una - 1).raw()), out);
+  TimerRecord f = firing(TimerKind::keepalive, ka_probes, probes, ran);
+  f.next = keepalive_interval();
+  f.elapsed = elapsed;
+  f.seq = (snd_una - 1).raw();
+  trace_timer(f, out);
   send_probe(now, out);
   ka_at = now + keepalive_interval();
 }

@@ -257,13 +257,18 @@ void TcpHost::emit_notes(const Outbox& out, bool timers) {
     switch (n.kind) {
       case TraceNote::Kind::state:
         trace.emit(StateRecord{sim_.now(), name_, n.local, n.remote, app_of(n.socket, n.local),
-                               std::string(to_string(n.from)), std::string(to_string(n.to)),
-                               n.cause});
+                               n.from, n.to, n.cause});
         break;
-      case TraceNote::Kind::timer:
-        trace.emit(TimerRecord{sim_.now(), name_, n.local, n.remote, app_of(n.socket, n.local),
-                               n.timer, n.attempt, n.detail});
+      case TraceNote::Kind::timer: {
+        TimerRecord r = n.fired;
+        r.t = sim_.now();
+        r.host = name_;
+        r.local = n.local;
+        r.remote = n.remote;
+        r.app = app_of(n.socket, n.local);
+        trace.emit(r);
         break;
+      }
       case TraceNote::Kind::counter:
         trace.emit(CounterRecord{sim_.now(), name_, n.counter, n.value, n.local, n.remote});
         break;

@@ -13,7 +13,7 @@
 #include "protocols/tcp/state.hpp"
 #include "sim/packet.hpp"
 #include "sim/time.hpp"
-#include "sim/trace.hpp"
+#include "sim/trace_records.hpp"
 
 namespace netsim::tcp {
 
@@ -62,21 +62,16 @@ struct AppNotice {
   SocketStats stats;  // closed only: the connection's final figures (it is freed right after)
 };
 
-// The cause of the state records a crash writes ("host crashed"): every connection, request
-// and listener of the host ends at that instant.
-inline constexpr std::string_view kCauseHostCrashed = "host crashed";
-
-// A state change or timer firing for the trace; produced only when tracing is on.
+// A state change or timer firing for the trace, as facts (no text); produced only when tracing
+// is on.
 struct TraceNote {
   enum class Kind : uint8_t { state, timer, counter };
   Kind kind = Kind::state;
   SocketId socket = kNoSocket;  // kNoSocket for SYN-queue requests and stack-wide notes
   SocketAddr local, remote;
   State from = State::closed, to = State::closed;
-  std::string cause;  // "connect", "rcv SYN-ACK", "RTO expired", ...
-  TimerKind timer = TimerKind::rto;
-  uint32_t attempt = 0;
-  std::string detail;   // "retransmit seq 1001, backoff 1, rto 400ms"
+  StateCause cause = StateCause::connect;
+  TimerRecord fired;    // timer only: the firing's facts (the host fills time, host and app)
   std::string counter;  // counter name (syn_queue, accept_queue, cwnd, ...)
   int64_t value = 0;
 };

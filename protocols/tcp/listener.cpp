@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include "protocols/tcp/rst.hpp"
-#include "sim/units.hpp"
 
 namespace netsim::tcp {
 
@@ -142,7 +141,9 @@ void ListenTable::on_syn(Instant now, Listener& l, const ConnKey& key, const Pac
     l.last_overflow = now;
     ++counters_.syncookies_sent;
     ++counters_.synack_sent;
-    out.packets.push_back(synack(key, isn, s.seq));
+    Packet reply = synack(key, isn, s.seq);
+    reply.syn_cookie = true;
+    out.packets.push_back(std::move(reply));
     return;
   }
   // (3) "if (!syncookies && max_syn_backlog - qlen < max_syn_backlog >> 2 &&
@@ -177,7 +178,7 @@ void ListenTable::create_request(Instant now, Listener& l, const ConnKey& key, c
   arm(l, key, it->second, now, profile_.rto_initial);
   ++counters_.synack_sent;
   out.packets.push_back(synack(key, r.iss, r.irs));
-  note_state(key, State::listen, State::syn_received, "rcv SYN", out);
+  note_state(key, State::listen, State::syn_received, StateCause::rcv_syn, out);
   note_counter(l, "syn_queue", l.qlen, out);
   out.touched.push_back(l.id);
 }
@@ -213,7 +214,7 @@ std::optional<PassiveOpen> ListenTable::on_cookie_ack(Instant now, Listener& l, 
   po.hs.peer_window = s.window;
   // No timestamps are modelled, so a cookie connection has no RTT sample from the handshake.
   po.from = State::listen;
-  po.cause = "rcv ACK, valid SYN cookie";
+  po.cause = StateCause::rcv_ack_cookie;
   return po;
 }
 
@@ -269,7 +270,7 @@ std::optional<PassiveOpen> ListenTable::on_request_segment(Instant now, const Co
   if ((flg & (TcpFlags::RST | TcpFlags::SYN)) != 0) {
     bool rst = (flg & TcpFlags::RST) != 0;
     if (!rst) send_rst(p, out);
-    remove_request(l, key, rst ? "rcv RST" : "rcv SYN in window", out);
+    remove_request(l, key, rst ? StateCause::rcv_rst : StateCause::rcv_syn_in_window, out);
     return std::nullopt;
   }
   if ((flg & TcpFlags::ACK) == 0) return std::nullopt;  // "if (!(flg & TCP_FLAG_ACK))"
@@ -293,7 +294,7 @@ std::optional<PassiveOpen> ListenTable::on_final_ack(Instant now, Listener& l, c
     }
     // tcp_abort_on_overflow: embryonic_reset, the client is told at once.
     send_rst(p, out);
-    remove_request(l, key, "accept queue full, abort_on_overflow", out);
+    remove_request(l, key, StateCause::accept_queue_overflow, out);
     return std::nullopt;
   }
   PassiveOpen po;
@@ -307,9 +308,9 @@ std::optional<PassiveOpen> ListenTable::on_final_ack(Instant now, Listener& l, c
   po.hs.synack_retransmitted = r.num_retrans > 0;
   if (r.num_retrans == 0) po.hs.rtt_sample = now - r.synack_sent;
   po.from = State::syn_received;
-  po.cause = "rcv ACK";
+  po.cause = StateCause::rcv_ack;
   // The Connection traces SYN_RECEIVED -> ESTABLISHED itself (open_passive()).
-  remove_request(l, key, {}, out);
+  remove_request(l, key, std::nullopt, out);
   return po;
 }
 
@@ -396,22 +397,35 @@ void ListenTable::expire_request(Instant now, Listener& l, const ConnKey& key, R
     // Expired: the request is dropped silently (no RST); a late ACK then finds only the
     // LISTEN socket and is answered by a reset.
     if (tracing_) {
-      note_timer(key, r.num_timeout + 1u,
-                 fmt::format("SYN-ACK retries exhausted ({}), request dropped", r.num_timeout),
-                 out);
+      TimerRecord f;
+      f.timer = TimerKind::synack;
+      f.attempt = r.num_timeout;
+      f.limit = static_cast<uint32_t>(max_retries);
+      f.ran = backoff(profile_.rto_initial, r.num_timeout, profile_.rto_max);
+      f.elapsed = now - r.synack_sent;
+      f.gives_up = true;
+      f.seq = r.iss.raw();
+      note_timer(key, f, out);
     }
-    remove_request(l, key, "SYN-ACK retries exhausted", out);
+    remove_request(l, key, StateCause::synack_retries_exhausted, out);
     return;
   }
   retransmit_synack(key, r, out);  // also for `acked` requests: the ACK may find room later
+  const Duration ran = backoff(profile_.rto_initial, r.num_timeout, profile_.rto_max);
   if (r.num_timeout++ == 0) --l.young;
   // reqsk_timeout(): min(req->timeout << num_timeout, TCP_RTO_MAX), after the increment.
   Duration timeout = backoff(profile_.rto_initial, r.num_timeout, profile_.rto_max);
   if (tracing_) {
-    note_timer(key, r.num_timeout,
-               fmt::format("retransmit SYN-ACK, attempt {}, timeout {}", r.num_timeout,
-                           format_duration(timeout)),
-               out);
+    TimerRecord f;
+    f.timer = TimerKind::synack;
+    f.attempt = r.num_timeout;
+    f.limit = static_cast<uint32_t>(max_retries);
+    f.ran = ran;
+    f.next = timeout;
+    f.elapsed = now - r.synack_sent;
+    f.backoff = r.num_timeout;
+    f.seq = r.iss.raw();
+    note_timer(key, f, out);
   }
   arm(l, key, r, now, timeout);
 }
@@ -429,7 +443,7 @@ std::optional<Instant> ListenTable::next_deadline(const Listener& l) {
   return l.timers.next_deadline();  // exact: every FIFO head is live
 }
 
-void ListenTable::remove_request(Listener& l, const ConnKey& key, std::string_view cause,
+void ListenTable::remove_request(Listener& l, const ConnKey& key, std::optional<StateCause> cause,
                                  Outbox& out) {
   auto it = requests_.find(key);
   Request& r = it->second;
@@ -437,7 +451,7 @@ void ListenTable::remove_request(Listener& l, const ConnKey& key, std::string_vi
   // reqsk_queue_removed(): a request whose timer never fired was still young.
   if (r.num_timeout == 0) --l.young;
   --l.qlen;
-  if (!cause.empty()) note_state(key, State::syn_received, State::closed, cause, out);
+  if (cause) note_state(key, State::syn_received, State::closed, *cause, out);
   requests_.erase(it);
   note_counter(l, "syn_queue", l.qlen, out);
   out.touched.push_back(l.id);
@@ -479,7 +493,7 @@ std::vector<SocketId> ListenTable::close(SocketId id, Outbox& out) {
       if (timer_live(t)) live.push_back(t);
   std::sort(live.begin(), live.end());
   for (const RequestTimer& t : live) {
-    note_state(t.key, State::syn_received, State::closed, "listener closed", out);
+    note_state(t.key, State::syn_received, State::closed, StateCause::listener_closed, out);
     requests_.erase(t.key);
   }
   std::vector<SocketId> children(l.accept_queue.begin(), l.accept_queue.end());
@@ -497,7 +511,7 @@ void ListenTable::clear(Outbox& out) {
       return std::tie(a.local, a.remote) < std::tie(b.local, b.remote);
     });
     for (const ConnKey& k : keys)
-      note_state(k, State::syn_received, State::closed, kCauseHostCrashed, out);
+      note_state(k, State::syn_received, State::closed, StateCause::host_crashed, out);
   }
   listeners_.clear();
   by_port_.clear();
@@ -536,7 +550,7 @@ void ListenTable::drop(const Packet& p, DropReason why, Outbox& out, DetailFn de
   out.drops.push_back(DropNote{p, why, tracing_ ? detail() : std::string()});
 }
 
-void ListenTable::note_state(const ConnKey& key, State from, State to, std::string_view cause,
+void ListenTable::note_state(const ConnKey& key, State from, State to, StateCause cause,
                              Outbox& out) {
   if (!tracing_) return;
   TraceNote n;
@@ -545,20 +559,17 @@ void ListenTable::note_state(const ConnKey& key, State from, State to, std::stri
   n.remote = key.remote;
   n.from = from;
   n.to = to;
-  n.cause = std::string(cause);
+  n.cause = cause;
   out.trace.push_back(std::move(n));
 }
 
-void ListenTable::note_timer(const ConnKey& key, uint32_t attempt, std::string detail,
-                             Outbox& out) {
+void ListenTable::note_timer(const ConnKey& key, const TimerRecord& fired, Outbox& out) {
   if (!tracing_) return;
   TraceNote n;
   n.kind = TraceNote::Kind::timer;
   n.local = key.local;
   n.remote = key.remote;
-  n.timer = TimerKind::synack;
-  n.attempt = attempt;
-  n.detail = std::move(detail);
+  n.fired = fired;
   out.trace.push_back(std::move(n));
 }
 

@@ -88,7 +88,7 @@ struct PassiveOpen {
   ConnKey key;
   Handshake hs;
   State from = State::syn_received;
-  std::string_view cause;
+  StateCause cause = StateCause::rcv_ack;
 };
 
 class ListenTable {
@@ -124,7 +124,7 @@ class ListenTable {
   // un-accepted children, which the Stack resets (inet_csk_listen_stop()).
   std::vector<SocketId> close(SocketId id, Outbox& out);
   // A crash: everything vanishes; the cookie secret is drawn anew (a new boot). Each request
-  // gets its state note to CLOSED (cause kCauseHostCrashed) in `out`.
+  // gets its state note to CLOSED (cause StateCause::host_crashed) in `out`.
   void clear(Outbox& out);
 
   size_t listener_count() const { return listeners_.size(); }
@@ -141,7 +141,9 @@ class ListenTable {
                                           const Packet& p, Outbox& out);
   void create_request(Instant now, Listener& l, const ConnKey& key, const Segment& syn,
                       Outbox& out);
-  void remove_request(Listener& l, const ConnKey& key, std::string_view cause, Outbox& out);
+  // `cause` empty: the request became a connection, which traces its own change.
+  void remove_request(Listener& l, const ConnKey& key, std::optional<StateCause> cause,
+                      Outbox& out);
   // Arms (or re-arms) the request's SYN-ACK timer at now + delay.
   void arm(Listener& l, const ConnKey& key, Request& r, Instant now, Duration delay);
   void disarm(Listener& l, Request& r);
@@ -157,8 +159,8 @@ class ListenTable {
   void send_rst(const Packet& offending, Outbox& out);
   template <typename DetailFn>
   void drop(const Packet& p, DropReason why, Outbox& out, DetailFn detail);
-  void note_state(const ConnKey& key, State from, State to, std::string_view cause, Outbox& out);
-  void note_timer(const ConnKey& key, uint32_t attempt, std::string detail, Outbox& out);
+  void note_state(const ConnKey& key, State from, State to, StateCause cause, Outbox& out);
+  void note_timer(const ConnKey& key, const TimerRecord& fired, Outbox& out);
   void note_counter(const Listener& l, std::string_view name, size_t value, Outbox& out);
   bool accept_queue_full(const Listener& l) const {
     // sk_acceptq_is_full(): strict '>', so the queue holds backlog + 1 sockets.

@@ -130,7 +130,7 @@ void Stack::Impl::retire_time_wait(SocketId id, Outbox& out) {
     n.remote = c.key().remote;
     n.from = State::time_wait;
     n.to = State::closed;
-    n.cause = "new SYN reuses the 4-tuple";
+    n.cause = StateCause::tuple_reused;
     out.trace.push_back(std::move(n));
   }
   out.notices.push_back(AppNotice{AppNotice::Kind::closed, id, kNoSocket, {}, {}, c.stats()});
@@ -367,7 +367,7 @@ void Stack::crash(Outbox& out) {
       n.local = c.key().local;
       n.remote = c.key().remote;
       n.from = c.state();
-      n.cause = std::string(kCauseHostCrashed);
+      n.cause = StateCause::host_crashed;
       out.trace.push_back(std::move(n));
     }
   }

@@ -1,8 +1,9 @@
 // The sans-IO TCP stack of one host (DESIGN.md property 4). It never reads a clock, never
 // schedules anything and never touches a device: every entry point is handed `now` and appends
 // to an Outbox what to send, what to tell applications, what to trace, and which sockets' timer
-// deadlines may have changed. protocols/tcp/host.hpp binds it to the simulator; the TUN bridge
-// will drive the same stack from the real clock.
+// deadlines may have changed. protocols/tcp/host.hpp binds it to the simulator, its only driver:
+// real-time runs (realtime/) pace that same Simulator to the wall clock, and the TUN bridge
+// stands in for a host's network side, not for the stack (docs/notes/realtime.md).
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,7 @@
 #include "sim/packet.hpp"
 #include "sim/rng.hpp"
 #include "sim/time.hpp"
-#include "sim/trace.hpp"
+#include "sim/trace_records.hpp"
 
 namespace netsim::tcp {
 
@@ -56,7 +57,7 @@ class Stack {
   void set_options(Instant now, SocketId s, const SocketOptions& opts);
 
   // A crash: every socket and request vanishes silently; nothing is sent. `out` gets a state
-  // note to CLOSED with cause kCauseHostCrashed for each connection and SYN-queue request, so
+  // note to CLOSED with cause StateCause::host_crashed for each connection and SYN-queue request, so
   // every output ends them at the crash.
   void crash(Outbox& out);
   void crash() {

@@ -1,30 +1,21 @@
-// The 11 TCP states of RFC 9293 §3.3.2 and the socket errors Linux reports. Names print as
-// SCENARIO_SPEC.md requires (upper case, underscores); parsing accepts the documented aliases.
+// The 11 TCP states of RFC 9293 §3.3.2 (the vocabulary itself is sim/tcp_state.hpp, shared
+// with the trace records) and the socket errors Linux reports.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
+#include "sim/tcp_state.hpp"
+
 namespace netsim::tcp {
 
-enum class State : uint8_t {
-  closed,
-  listen,
-  syn_sent,
-  syn_received,
-  established,
-  fin_wait_1,
-  fin_wait_2,
-  close_wait,
-  closing,
-  last_ack,
-  time_wait,
-};
-
-std::string_view to_string(State s);
+using State = TcpState;
+using netsim::to_string;  // to_string(State), also for tcp::to_string(state) callers
 // Any case, '-' for '_', and the aliases SYN_RCVD, SYN_RECV, FIN_WAIT1, FIN_WAIT2, ESTAB.
-std::optional<State> parse_state(std::string_view s);
+inline std::optional<State> parse_state(std::string_view s) {
+  return parse_tcp_state(s);
+}
 
 // Errors surfaced to the application, with Linux's names (errno).
 enum class SocketError : uint8_t {

@@ -109,13 +109,14 @@ struct Connection::Tcb {
   SocketStats stats;
 
   // ================= connection.cpp: state, notices, trace =================
-  void set_state(Instant now, State next, std::string_view cause, Outbox& out);
-  void enter_established(Instant now, std::string_view cause, Outbox& out);
-  void enter_time_wait(Instant now, std::string_view cause, Outbox& out);
-  void enter_closed(Instant now, std::string_view cause, SocketError err, Outbox& out);
+  void set_state(Instant now, State next, StateCause cause, Outbox& out);
+  void enter_established(Instant now, StateCause cause, Outbox& out);
+  void enter_time_wait(Instant now, StateCause cause, Outbox& out);
+  void enter_closed(Instant now, StateCause cause, SocketError err, Outbox& out);
   void notify(AppNotice::Kind kind, Outbox& out, SocketError err = SocketError::none,
               Payload data = {});
-  void trace_timer(TimerKind kind, uint32_t attempt, std::string detail, Outbox& out) const;
+  // The firing's facts; the host adds time, host and application.
+  void trace_timer(const TimerRecord& fired, Outbox& out) const;
   void trace_cwnd(uint32_t before, Outbox& out) const;
   void stop_timers();
   bool synchronized() const;
@@ -198,8 +199,7 @@ struct Connection::Tcb {
 
   // ================= connection_app.cpp =================
   void open_active(Instant now, SeqNum iss, Outbox& out);
-  void open_passive(Instant now, const Handshake& hs, State from, std::string_view cause,
-                    Outbox& out);
+  void open_passive(Instant now, const Handshake& hs, State from, StateCause cause, Outbox& out);
   void init_connection(SeqNum iss_value);
   void set_peer_mss(uint16_t option);
   SocketError send(Instant now, Payload data, Outbox& out);
@@ -208,7 +208,7 @@ struct Connection::Tcb {
   void close(Instant now, Outbox& out);
   void abort(Instant now, Outbox& out);
   void set_options(const SocketOptions& next);
-  void queue_fin(Instant now, State next, std::string_view cause, Outbox& out);
+  void queue_fin(Instant now, State next, StateCause cause, Outbox& out);
 };
 
 }  // namespace netsim::tcp

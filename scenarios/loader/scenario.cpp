@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
-#include <cctype>
+
+#include "sim/tcp_state.hpp"
 
 namespace netsim {
 
@@ -158,30 +158,10 @@ const LinkSpec* Scenario::find_link(std::string_view a, std::string_view b) cons
 }
 
 std::optional<std::string> canonical_tcp_state(std::string_view text) {
-  static constexpr std::array<std::string_view, 11> kNames{
-      "CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-      "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK",     "TIME_WAIT"};
-  // Aliases from other tools: BSD/netstat SYN_RCVD, Linux /proc SYN_RECV, ss ESTAB, and the
-  // FIN_WAIT1/FIN_WAIT2 spelling of netstat.
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kAliases{{
-      {"SYN_RCVD", "SYN_RECEIVED"},
-      {"SYN_RECV", "SYN_RECEIVED"},
-      {"FIN_WAIT1", "FIN_WAIT_1"},
-      {"FIN_WAIT2", "FIN_WAIT_2"},
-      {"ESTAB", "ESTABLISHED"},
-  }};
-  std::string s;
-  s.reserve(text.size());
-  for (char c : text) {
-    s.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  }
-  for (auto n : kNames) {
-    if (s == n) return std::string(n);
-  }
-  for (auto [alias, name] : kAliases) {
-    if (s == alias) return std::string(name);
-  }
-  return std::nullopt;
+  // One parser for state names (any case, '-' for '_', the aliases of other tools).
+  auto state = parse_tcp_state(text);
+  if (!state) return std::nullopt;
+  return std::string(to_string(*state));
 }
 
 const std::vector<std::string>& known_host_counters() {

@@ -27,7 +27,7 @@ class ExpectationProbe : public TraceSink {
   void write(const TraceRecord& r) override {
     if (const auto* s = std::get_if<StateRecord>(&r)) {
       if (apps_.count(s->app)) {
-        states_[s->app][{s->local, s->remote}].emplace_back(s->t, s->to);
+        states_[s->app][{s->local, s->remote}].emplace_back(s->t, std::string(to_string(s->to)));
       }
     } else if (const auto* p = std::get_if<PacketRecord>(&r)) {
       if (p->ev == PacketEvent::drop && hosts_.count(p->host)) ++drops_[{p->host, p->reason}];

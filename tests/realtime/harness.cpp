@@ -275,7 +275,9 @@ std::vector<std::string> states_of(const std::vector<TraceRecord>& records, cons
   std::vector<std::string> out;
   for (const auto& r : records) {
     const auto* s = std::get_if<StateRecord>(&r);
-    if (s && s->host == host && s->remote.port == remote_port) out.push_back(s->to);
+    if (s && s->host == host && s->remote.port == remote_port) {
+      out.emplace_back(to_string(s->to));
+    }
   }
   return out;
 }

@@ -62,7 +62,7 @@ TEST_CASE("A passively opened connection never holds more than its 3000-byte buf
   hs.peer_window = 65535;
   Outbox out;
   Instant t = Instant::zero();
-  c.open_passive(t, hs, State::syn_received, "rcv ACK", out);
+  c.open_passive(t, hs, State::syn_received, StateCause::rcv_ack, out);
   // 3000 bytes five bytes ahead of RCV.NXT: only the 2995 that fit the window are kept.
   Segment ahead = from_client(TcpFlags::ACK | TcpFlags::PSH, 106, 5001, 3000).tcp;
   out.clear();

@@ -88,20 +88,31 @@ PacketRecord drop_rec(Instant t, std::string host, Packet p, DropReason reason,
 }
 
 StateRecord state_rec(Instant t, std::string host, SocketAddr local, SocketAddr remote,
-                      std::string app, std::string from, std::string to, std::string cause) {
-  return StateRecord{t,
-                     std::move(host),
-                     local,
-                     remote,
-                     std::move(app),
-                     std::move(from),
-                     std::move(to),
-                     std::move(cause)};
+                      std::string app, TcpState from, TcpState to, StateCause cause) {
+  return StateRecord{t, std::move(host), local, remote, std::move(app), from, to, cause};
 }
 
-TimerRecord timer_rec(Instant t, std::string app, TimerKind k, uint32_t attempt,
-                      std::string detail) {
-  return TimerRecord{t, "client", kClient, kServer, std::move(app), k, attempt, std::move(detail)};
+TimerRecord timer_rec(Instant t, std::string app, TimerKind k, uint32_t attempt) {
+  TimerRecord r;
+  r.t = t;
+  r.host = "client";
+  r.local = kClient;
+  r.remote = kServer;
+  r.app = std::move(app);
+  r.timer = k;
+  r.attempt = attempt;
+  return r;
+}
+
+// The first data retransmission of the spec's sample: a 200 ms RTO ran, 400 ms is armed.
+TimerRecord first_rto() {
+  TimerRecord r = timer_rec(at(1200_ms), "alice", TimerKind::rto, 1);
+  r.limit = 15;
+  r.ran = 200_ms;
+  r.next = 400_ms;
+  r.seq = 1001;
+  r.backoff = 1;
+  return r;
 }
 
 AppRecord app_rec(Instant t, std::string host, std::string app, AppWhat what) {
@@ -117,14 +128,15 @@ AppRecord app_rec(Instant t, std::string host, std::string app, AppWhat what) {
 std::vector<TraceRecord> spec_sample() {
   return {
       packet_rec(at(0_s), PacketEvent::send, "client", client_syn()),
-      state_rec(at(0_s), "client", kClient, kServer, "alice", "CLOSED", "SYN_SENT", "connect"),
+      state_rec(at(0_s), "client", kClient, kServer, "alice", TcpState::closed, TcpState::syn_sent,
+                StateCause::connect),
       packet_rec(at(10_ms), PacketEvent::send, "server", server_synack()),
-      state_rec(at(10_ms), "server", kServer, kClient, "echo", "LISTEN", "SYN_RECEIVED", "rcv SYN"),
-      state_rec(at(20_ms), "client", kClient, kServer, "alice", "SYN_SENT", "ESTABLISHED",
-                "rcv SYN-ACK"),
+      state_rec(at(10_ms), "server", kServer, kClient, "echo", TcpState::listen,
+                TcpState::syn_received, StateCause::rcv_syn),
+      state_rec(at(20_ms), "client", kClient, kServer, "alice", TcpState::syn_sent,
+                TcpState::established, StateCause::rcv_syn_ack),
       drop_rec(at(1_s), "client", client_data(), DropReason::loss, "loss 1%"),
-      timer_rec(at(1200_ms), "alice", TimerKind::rto, 1,
-                "retransmit seq 1001, backoff 1, rto 400ms"),
+      first_rto(),
   };
 }
 
@@ -230,17 +242,25 @@ TEST_CASE("text packet lines mark retransmissions, name drop reasons and hide re
 }
 
 TEST_CASE("text state and timer lines fall back to the connection when no app owns it") {
+  TimerRecord delack = timer_rec(at(4_s), "", TimerKind::delayed_ack, 1);
+  delack.seq = 5014;
+  TimerRecord synack = timer_rec(at(5_s), "alice", TimerKind::synack, 2);
+  synack.seq = 5000;
+  synack.backoff = 2;
+  synack.next = 4_s;
   std::vector<TraceRecord> recs{
-      state_rec(at(2_s), "server", kServer, kClient, "", "SYN_RECEIVED", "ESTABLISHED", "rcv ACK"),
-      state_rec(at(3_s), "server", kServer, kClient, "", "LAST_ACK", "CLOSED", ""),
-      timer_rec(at(4_s), "", TimerKind::delayed_ack, 0, ""),
-      timer_rec(at(5_s), "alice", TimerKind::synack, 2, "retransmit SYN-ACK"),
+      state_rec(at(2_s), "server", kServer, kClient, "", TcpState::syn_received,
+                TcpState::established, StateCause::rcv_ack),
+      state_rec(at(3_s), "server", kServer, kClient, "", TcpState::last_ack, TcpState::closed,
+                StateCause::rcv_ack_of_fin),
+      delack,
+      synack,
   };
   CHECK(text_of(recs) ==
         "2.000000 server 10.0.0.2:20000>10.0.0.1:7500 ESTABLISHED (rcv ACK)\n"
-        "3.000000 server 10.0.0.2:20000>10.0.0.1:7500 CLOSED\n"
-        "4.000000 client 10.0.0.1:7500>10.0.0.2:20000 DELACK fired\n"
-        "5.000000 client alice SYN-ACK fired: retransmit SYN-ACK\n");
+        "3.000000 server 10.0.0.2:20000>10.0.0.1:7500 CLOSED (rcv ACK of FIN)\n"
+        "4.000000 client 10.0.0.1:7500>10.0.0.2:20000 DELACK fired: ack 5014\n"
+        "5.000000 client alice SYN-ACK fired: retransmit seq 5000, backoff 2, rto 4s\n");
   std::vector<std::string> names;
   for (auto k :
        {TimerKind::rto, TimerKind::syn, TimerKind::synack, TimerKind::keepalive,
@@ -319,13 +339,13 @@ TEST_CASE("JSONL writes one object per record with the fields of the spec in ord
   recs.push_back(CounterRecord{at(6_s), "server", "syn_queue", -1, kServer, kClient});
   CHECK(
       jsonl_of(recs) ==
-      R"({"t_ns":0,"ev":"send","host":"client","uid":1,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":"S","seq":1000,"ack":0,"win":64240,"len":0,"opts":"mss 1460"}
+      R"({"t_ns":0,"ev":"send","host":"client","uid":1,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":"S","seq":1000,"ack":0,"win":64240,"len":0,"opts":{"mss":1460}}
 {"t_ns":0,"ev":"state","host":"client","conn":"10.0.0.1:7500>10.0.0.2:20000","app":"alice","from":"CLOSED","to":"SYN_SENT","cause":"connect"}
-{"t_ns":10000000,"ev":"send","host":"server","uid":2,"src":"10.0.0.2:20000","dst":"10.0.0.1:7500","flags":"S.","seq":5000,"ack":1001,"win":65160,"len":0,"opts":"mss 1460"}
+{"t_ns":10000000,"ev":"send","host":"server","uid":2,"src":"10.0.0.2:20000","dst":"10.0.0.1:7500","flags":"S.","seq":5000,"ack":1001,"win":65160,"len":0,"opts":{"mss":1460}}
 {"t_ns":10000000,"ev":"state","host":"server","conn":"10.0.0.2:20000>10.0.0.1:7500","app":"echo","from":"LISTEN","to":"SYN_RECEIVED","cause":"rcv SYN"}
 {"t_ns":20000000,"ev":"state","host":"client","conn":"10.0.0.1:7500>10.0.0.2:20000","app":"alice","from":"SYN_SENT","to":"ESTABLISHED","cause":"rcv SYN-ACK"}
 {"t_ns":1000000000,"ev":"drop","host":"client","uid":3,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":"P.","seq":1001,"ack":5001,"win":64240,"len":13,"payload":"Hello,server!","reason":"loss","detail":"loss 1%"}
-{"t_ns":1200000000,"ev":"timer","host":"client","conn":"10.0.0.1:7500>10.0.0.2:20000","app":"alice","timer":"rto","attempt":1,"detail":"retransmit seq 1001, backoff 1, rto 400ms"}
+{"t_ns":1200000000,"ev":"timer","host":"client","conn":"10.0.0.1:7500>10.0.0.2:20000","app":"alice","timer":"rto","attempt":1,"limit":15,"ran_ns":200000000,"next_ns":400000000,"seq":1001,"backoff":1}
 {"t_ns":1200000000,"ev":"recv","host":"server","uid":3,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":"P.","seq":1001,"ack":5001,"win":64240,"len":13,"retx":1,"payload":"Hello,server!"}
 {"t_ns":40000000,"ev":"app","host":"client","app":"alice","what":"data","bytes":13,"conn":"10.0.0.1:7500>10.0.0.2:20000"}
 {"t_ns":1000000000,"ev":"app","host":"client","app":"alice","what":"error","error":"ECONNREFUSED"}
@@ -346,7 +366,7 @@ TEST_CASE("JSONL escapes strings and writes payload bytes one character each") {
   FaultRecord f{at(1_s), "h\"o\\st\t", "drop", "caf\xc3\xa9 \x01 end"};
   CHECK(
       jsonl_of({packet_rec(at(0_s), PacketEvent::send, "client", p), f}) ==
-      R"({"t_ns":0,"ev":"send","host":"client","uid":3,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":".U","seq":1001,"ack":5001,"win":64240,"len":8,"urg":5,"opts":"TS val 1 ecr 2,sack 2 {10:20}{30:40}","corrupted":true,"payload":"a\u0000)"
+      R"({"t_ns":0,"ev":"send","host":"client","uid":3,"src":"10.0.0.1:7500","dst":"10.0.0.2:20000","flags":".U","seq":1001,"ack":5001,"win":64240,"len":8,"urg":5,"opts":{"ts":[1,2],"sack":[[10,20],[30,40]]},"corrupted":true,"payload":"a\u0000)"
       "\x7f"
       R"(\u0080\u00ff\"\\\n"}
 {"t_ns":1000000000,"ev":"fault","host":"h\"o\\st\t","what":"drop","detail":"caf)"
@@ -381,7 +401,12 @@ TEST_CASE("a JSONL file reads back into the same records and rewrites byte for b
   auto closed = app_rec(at(9_s), "client", "alice", AppWhat::closed);
   closed.detail = "abort";
   recs.push_back(closed);
-  recs.push_back(timer_rec(at(7_s), "", TimerKind::keepalive, 3, ""));
+  TimerRecord gave_up = timer_rec(at(7_s), "", TimerKind::keepalive, 9);
+  gave_up.limit = 9;
+  gave_up.ran = 75_s;
+  gave_up.elapsed = 7875_s;
+  gave_up.gives_up = true;
+  recs.push_back(gave_up);
   recs.push_back(FaultRecord{at(5_s), "server", "crash", ""});
   recs.push_back(CounterRecord{at(6_s), "server", "cwnd", 14600, kServer, kClient});
   recs.push_back(CounterRecord{at(6_s), "server", "syncookies_sent", 1, {}, {}});
@@ -412,9 +437,25 @@ TEST_CASE("a JSONL file reads back into the same records and rewrites byte for b
   CHECK(state.local == kClient);
   CHECK(state.remote == kServer);
   CHECK(state.app == "alice");
-  CHECK(state.to == "SYN_SENT");
+  CHECK(state.from == TcpState::closed);
+  CHECK(state.to == TcpState::syn_sent);
+  CHECK(state.cause == StateCause::connect);
   CHECK(std::get<AppRecord>(back[9]).local == kServer);
-  CHECK(std::get<TimerRecord>(back[11]).timer == TimerKind::keepalive);
+  const auto& rto = std::get<TimerRecord>(back[6]);
+  CHECK(rto.attempt == 1);
+  CHECK(rto.limit == 15);
+  CHECK(rto.ran == 200_ms);
+  CHECK(rto.next == 400_ms);
+  CHECK(rto.seq == 1001);
+  CHECK(rto.backoff == 1);
+  CHECK_FALSE(rto.gives_up);
+  const auto& ka = std::get<TimerRecord>(back[11]);
+  CHECK(ka.timer == TimerKind::keepalive);
+  CHECK(ka.attempt == 9);
+  CHECK(ka.limit == 9);
+  CHECK(ka.ran == 75_s);
+  CHECK(ka.elapsed == 7875_s);
+  CHECK(ka.gives_up);
   CHECK(std::get<CounterRecord>(back[13]).value == 14600);
 }
 
@@ -474,7 +515,16 @@ TEST_CASE("JSONL reader errors name the file and line") {
   auto with = [&](const std::string& extra) { return error_of(send + extra + "}"); };
   CHECK(with("") == "no error");
   CHECK(with(R"(,"opts":"mss 1460,sackOK,TS val 1 ecr 2,nop,wscale 7,sack 1 {1:2}")") ==
+        "no error");  // tcpdump's text: files written before the typed option fields
+  CHECK(with(R"(,"opts":{"mss":1460,"sackOK":true,"ts":[1,2],"wscale":7,"sack":[[1,2]]})") ==
         "no error");
+  CHECK(
+      with(R"(,"opts":{"mss":70000})") ==
+      R"(run/events.jsonl:1: field "opts": option "mss" must be an unsigned integer of at most 65535)");
+  CHECK(with(R"(,"opts":{"sack":[[1,2,3]]})") ==
+        R"(run/events.jsonl:1: field "opts": option "sack" must be a pair [a, b])");
+  CHECK(with(R"(,"opts":7)") ==
+        R"(run/events.jsonl:1: field "opts" must be an object like {"mss":1460})");
   CHECK(error_of(R"({"t_ns":0,"ev":"send","host":"c","uid":1,"src":"10.0.0:1"})") ==
         R"(run/events.jsonl:1: field "src": "10.0.0:1" is not an address like "10.0.0.1:7500")");
   CHECK(
@@ -507,6 +557,12 @@ TEST_CASE("JSONL reader errors name the file and line") {
   CHECK(
       error_of(R"({"t_ns":0,"ev":"timer","host":"c","conn":"1.2.3.4:1>1.2.3.4:2","timer":"x"})") ==
       R"(run/events.jsonl:1: field "timer": "x" is not a timer name)");
+  std::string state =
+      R"({"t_ns":0,"ev":"state","host":"c","conn":"1.2.3.4:1>1.2.3.4:2","from":"CLOSED",)";
+  CHECK(error_of(state + R"("to":"TIMEWAIT","cause":"connect"})") ==
+        R"(run/events.jsonl:1: field "to": "TIMEWAIT" is not a TCP state like "ESTABLISHED")");
+  CHECK(error_of(state + R"("to":"SYN_SENT","cause":"because"})") ==
+        R"(run/events.jsonl:1: field "cause": "because" is not a state-change cause)");
   CHECK(error_of(R"({"t_ns":0,"ev":"app","host":"c","app":"a","what":"dance"})") ==
         R"(run/events.jsonl:1: field "what": "dance" is not an application event)");
 

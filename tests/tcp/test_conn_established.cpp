@@ -240,7 +240,7 @@ TEST_CASE("A window smaller than a segment is filled by the persist timer") {
   h.recv(at(30_ms), ACK, kPeerIss + 1, 1101, 300);
   CHECK(h.send(at(40_ms), bytes(2000)).empty());  // a full segment does not fit
   CHECK(h.fire() == Lines{". seq 1101:1401 ack 5001 win 65535"});
-  CHECK(h.timers() == Lines{"persist 1: window 300 open: send 300 bytes"});
+  CHECK(h.timers() == Lines{"persist 1: window open: send 300 bytes"});
 }
 
 TEST_CASE("Unanswered zero-window probes end the connection after retries2 of them") {

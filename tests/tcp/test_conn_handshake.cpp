@@ -89,7 +89,7 @@ TEST_CASE(
   while (h.state() != State::closed)
     h.fire();
   CHECK(h.now == at(131_s));
-  CHECK(h.timers() == Lines{"syn 10: give up after 10 retransmissions: ETIMEDOUT"});
+  CHECK(h.timers() == Lines{"syn 10: give up after 10 retransmissions in 131s: ETIMEDOUT"});
   CHECK(h.out.packets.empty());
 }
 
@@ -297,7 +297,7 @@ TEST_CASE("A passive open after a retransmitted SYN-ACK, or from a cookie, uses 
   h.send(at(3_s), "x");
   CHECK(h.deadline() == at(6_s));
   Harness c;
-  c.accept(at(10_ms), handshake(std::nullopt, false), State::listen, "rcv ACK, valid SYN cookie");
+  c.accept(at(10_ms), handshake(std::nullopt, false), State::listen, StateCause::rcv_ack_cookie);
   CHECK(c.transitions() == Lines{"LISTEN -> ESTABLISHED (rcv ACK, valid SYN cookie)"});
   c.send(at(10_ms), "x");
   CHECK(c.deadline() == at(3010_ms));

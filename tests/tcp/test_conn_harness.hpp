@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "protocols/tcp/connection.hpp"
+#include "sim/trace_text.hpp"
 
 namespace conntest {
 
@@ -97,7 +98,7 @@ class Harness {
     return run(t, [&] { conn->open_active(t, SeqNum(iss), out); });
   }
   Lines accept(Instant t, const Handshake& hs, State from = State::syn_received,
-               std::string_view cause = "rcv ACK") {
+               StateCause cause = StateCause::rcv_ack) {
     return run(t, [&] { conn->open_passive(t, hs, from, cause, out); });
   }
   Lines recv(Instant t, const Segment& s) {
@@ -144,7 +145,8 @@ class Harness {
     Lines v;
     for (const TraceNote& n : out.trace) {
       if (n.kind == TraceNote::Kind::timer) {
-        v.push_back(fmt::format("{} {}: {}", to_string(n.timer), n.attempt, n.detail));
+        v.push_back(fmt::format("{} {}: {}", to_string(n.fired.timer), n.fired.attempt,
+                                timer_detail(n.fired)));
       }
     }
     return v;
@@ -193,7 +195,8 @@ class Harness {
     Lines v;
     for (const TraceNote& n : o.trace) {
       if (n.kind == TraceNote::Kind::state) {
-        v.push_back(fmt::format("{} -> {} ({})", to_string(n.from), to_string(n.to), n.cause));
+        v.push_back(
+            fmt::format("{} -> {} ({})", to_string(n.from), to_string(n.to), to_string(n.cause)));
       }
     }
     return v;

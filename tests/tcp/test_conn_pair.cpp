@@ -167,7 +167,7 @@ class Pair {
     hs.synack_retransmitted = synacks_ > 1;
     if (synacks_ == 1) hs.rtt_sample = now - synack_at_;
     b.conn = std::make_unique<Connection>(2, ConnKey{kRemote, kLocal}, SocketOptions{}, b.ctx());
-    b.conn->open_passive(now, hs, State::syn_received, "rcv ACK", out);
+    b.conn->open_passive(now, hs, State::syn_received, StateCause::rcv_ack, out);
     if (s.seq_len() > 0) b.conn->on_segment(now, s, out);
   }
 
@@ -176,7 +176,7 @@ class Pair {
     for (const TraceNote& n : out.trace) {
       if (n.kind == TraceNote::Kind::state) {
         s.transitions.push_back(
-            fmt::format("{} -> {} ({})", to_string(n.from), to_string(n.to), n.cause));
+            fmt::format("{} -> {} ({})", to_string(n.from), to_string(n.to), to_string(n.cause)));
       }
     }
     for (const Packet& p : out.packets) {

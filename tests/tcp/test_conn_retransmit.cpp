@@ -36,7 +36,7 @@ TEST_CASE("The data RTO doubles from srtt + 200 ms, is capped at 120 s, and retr
   // 15 retransmissions; the 16th expiry is past tcp_model_timeout(15, 200 ms) = 924.6 s.
   CHECK(h.now == at(934850_ms));
   CHECK(h.counters.retransmits == 15);
-  CHECK(h.timers() == Lines{"rto 15: give up after 15 retransmissions (924.6s budget): ETIMEDOUT"});
+  CHECK(h.timers() == Lines{"rto 15: give up after 15 retransmissions in 934.83s: ETIMEDOUT"});
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
   CHECK(h.out.packets.empty());  // no RST
 }
@@ -71,7 +71,7 @@ TEST_CASE("retries2 = 5: ETIMEDOUT at the first RTO expiry past the 12.6 s budge
   CHECK(h.out.packets.empty());
   CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSED (RTO expired)"});
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
-  CHECK(h.timers() == Lines{"rto 5: give up after 5 retransmissions (12.6s budget): ETIMEDOUT"});
+  CHECK(h.timers() == Lines{"rto 5: give up after 5 retransmissions in 13.23s: ETIMEDOUT"});
 }
 
 TEST_CASE("Forward progress restarts the retries2 budget") {

@@ -46,9 +46,9 @@ TEST_CASE("Request records carry the listener's application name") {
   CHECK(st[0].t == at_ms(10));
   CHECK(st[0].host == "server");
   CHECK(st[0].app == "echo");
-  CHECK(st[0].from == "LISTEN");
-  CHECK(st[0].to == "SYN_RECEIVED");
-  CHECK(st[0].cause == "rcv SYN");
+  CHECK(st[0].from == TcpState::listen);
+  CHECK(st[0].to == TcpState::syn_received);
+  CHECK(st[0].cause == StateCause::rcv_syn);
   CHECK(st[0].local == server_addr());
   CHECK(st[0].remote == client_addr(40000));
   std::vector<TimerRecord> tm = w.records<TimerRecord>();
@@ -57,6 +57,9 @@ TEST_CASE("Request records carry the listener's application name") {
   CHECK(tm[0].app == "echo");
   CHECK(tm[0].timer == TimerKind::synack);
   CHECK(tm[0].attempt == 1);
+  CHECK(tm[0].limit == 5);
+  CHECK(tm[0].ran == 1_s);
+  CHECK(tm[0].next == 2_s);
   std::vector<CounterRecord> c = w.records<CounterRecord>();
   REQUIRE(c.size() == 1);
   CHECK(c[0].name == "syn_queue");
@@ -67,9 +70,9 @@ TEST_CASE("Request records carry the listener's application name") {
   CHECK(l[0].rfind("0.000000 client 10.0.0.1.40000 > 10.0.0.2.20000: Flags [S]", 0) == 0);
   CHECK(l[1].rfind("0.010000 server 10.0.0.2.20000 > 10.0.0.1.40000: Flags [S.]", 0) == 0);
   CHECK(l[2] == "0.010000 server echo SYN_RECEIVED (rcv SYN)");
-  CHECK(l[3] ==
-        "1.010000 server echo SYN-ACK fired: retransmit SYN-ACK, attempt 1, "
-        "timeout 2s");
+  // The seq is the request's random ISN.
+  CHECK(l[3].rfind("1.010000 server echo SYN-ACK fired: retransmit seq ", 0) == 0);
+  CHECK(l[3].ends_with(", backoff 1, rto 2s"));
   CHECK(l[4].rfind("1.010000 server 10.0.0.2.20000 > 10.0.0.1.40000: Flags [S.]", 0) == 0);
 }
 

@@ -156,7 +156,7 @@ TEST_CASE("A SYN to a listener creates a SYN_RECEIVED request and sends a SYN-AC
   CHECK(n.remote == client_addr(40000));
   CHECK(n.from == State::listen);
   CHECK(n.to == State::syn_received);
-  CHECK(n.cause == "rcv SYN");
+  CHECK(n.cause == StateCause::rcv_syn);
   CHECK(out.trace[1].kind == TraceNote::Kind::counter);
   CHECK(out.trace[1].counter == "syn_queue");
   CHECK(out.trace[1].value == 1);
@@ -228,16 +228,25 @@ TEST_CASE("The SYN-ACK timer traces each firing and the silent drop") {
   }
   REQUIRE(notes.size() == 7);
   CHECK(notes[0].kind == TraceNote::Kind::timer);
-  CHECK(notes[0].timer == TimerKind::synack);
-  CHECK(notes[0].attempt == 1);
-  CHECK(notes[0].detail == "retransmit SYN-ACK, attempt 1, timeout 2s");
-  CHECK(notes[4].detail == "retransmit SYN-ACK, attempt 5, timeout 32s");
-  CHECK(notes[5].attempt == 6);
-  CHECK(notes[5].detail == "SYN-ACK retries exhausted (5), request dropped");
+  CHECK(notes[0].fired.timer == TimerKind::synack);
+  CHECK(notes[0].fired.attempt == 1);
+  CHECK(notes[0].fired.limit == 5);
+  CHECK(notes[0].fired.ran == 1_s);
+  CHECK(notes[0].fired.next == 2_s);
+  CHECK(notes[4].fired.attempt == 5);
+  CHECK(notes[4].fired.ran == 16_s);
+  CHECK(notes[4].fired.next == 32_s);
+  CHECK_FALSE(notes[4].fired.gives_up);
+  // The sixth firing gives up after the fifth retransmission: 1+2+4+8+16+32 s after the first
+  // SYN-ACK.
+  CHECK(notes[5].fired.attempt == 5);
+  CHECK(notes[5].fired.gives_up);
+  CHECK(notes[5].fired.ran == 32_s);
+  CHECK(notes[5].fired.elapsed == 63_s);
   CHECK(notes[6].kind == TraceNote::Kind::state);
   CHECK(notes[6].from == State::syn_received);
   CHECK(notes[6].to == State::closed);
-  CHECK(notes[6].cause == "SYN-ACK retries exhausted");
+  CHECK(notes[6].cause == StateCause::synack_retries_exhausted);
 }
 
 TEST_CASE("TCP_SYNCNT on the listener replaces synack_retries") {
@@ -337,7 +346,7 @@ TEST_CASE("Closing a listener drops its requests without a word and their late A
   s.stack.close(at_ms(5), l, out);
   CHECK(out.packets.empty());
   REQUIRE(out.trace.size() == 1);
-  CHECK(out.trace[0].cause == "listener closed");
+  CHECK(out.trace[0].cause == StateCause::listener_closed);
   CHECK_FALSE(s.stack.exists(l));
   CHECK(s.stack.state(l) == State::closed);
   CHECK(s.stack.next_deadline(l) == std::nullopt);

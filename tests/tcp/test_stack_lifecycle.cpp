@@ -101,7 +101,7 @@ TEST_CASE("A new SYN with a higher sequence number reuses a TIME_WAIT 4-tuple") 
     if (n.kind == TraceNote::Kind::state && n.socket == child) {
       CHECK(n.from == State::time_wait);
       CHECK(n.to == State::closed);
-      CHECK(n.cause == "new SYN reuses the 4-tuple");
+      CHECK(n.cause == StateCause::tuple_reused);
       traced = true;
     }
   }

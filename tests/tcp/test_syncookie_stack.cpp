@@ -62,7 +62,7 @@ TEST_CASE("A valid cookie ACK creates an ESTABLISHED connection that carries dat
     if (n.kind == TraceNote::Kind::state && n.socket == child) {
       CHECK(n.from == State::listen);
       CHECK(n.to == State::established);
-      CHECK(n.cause == "rcv ACK, valid SYN cookie");
+      CHECK(n.cause == StateCause::rcv_ack_cookie);
       traced = true;
     }
   }

@@ -190,15 +190,15 @@ TEST_CASE("TIME_WAIT lasts 60 s after the active close") {
   REQUIRE(w.client->stack().state(s) == State::time_wait);
   Instant entered;
   for (const StateRecord& r : w.records<StateRecord>()) {
-    if (r.host == "client" && r.to == "TIME_WAIT") entered = r.t;
+    if (r.host == "client" && r.to == TcpState::time_wait) entered = r.t;
   }
   w.sim.run();
   std::vector<StateRecord> st = w.records<StateRecord>();
   REQUIRE_FALSE(st.empty());
   const StateRecord& last = st.back();
   CHECK(last.host == "client");
-  CHECK(last.from == "TIME_WAIT");
-  CHECK(last.to == "CLOSED");
+  CHECK(last.from == TcpState::time_wait);
+  CHECK(last.to == TcpState::closed);
   CHECK(last.t == entered + 60_s);
   CHECK_FALSE(w.client->stack().exists(s));
   CHECK(w.sim.events_pending() == 0);
@@ -219,13 +219,14 @@ TEST_CASE("An orphaned FIN_WAIT_2 dies after fin_timeout and the peer's late FIN
   REQUIRE(w.client->stack().state(s) == State::fin_wait_2);
   Instant entered;
   for (const StateRecord& r : w.records<StateRecord>()) {
-    if (r.host == "client" && r.to == "FIN_WAIT_2") entered = r.t;
+    if (r.host == "client" && r.to == TcpState::fin_wait_2) entered = r.t;
   }
   w.sim.run_until(at(7_s));
   CHECK_FALSE(w.client->stack().exists(s));
   Instant closed_at;
   for (const StateRecord& r : w.records<StateRecord>()) {
-    if (r.host == "client" && r.from == "FIN_WAIT_2" && r.to == "CLOSED") closed_at = r.t;
+    if (r.host == "client" && r.from == TcpState::fin_wait_2 && r.to == TcpState::closed)
+      closed_at = r.t;
   }
   CHECK(closed_at == entered + 5_s);
   // The server closes at 8 s: its FIN meets a closed port.

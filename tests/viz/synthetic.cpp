@@ -68,16 +68,33 @@ Packet TraceBuilder::lose(Instant sent, Instant dropped, const Endpoint& from,
   return p;
 }
 
-void TraceBuilder::state(Instant t, const Endpoint& self, const Endpoint& peer, std::string from,
-                         std::string to, std::string cause) {
-  recs_.push_back(StateRecord{t, self.host, self.addr, peer.addr, self.app, std::move(from),
-                              std::move(to), std::move(cause)});
+void TraceBuilder::state(Instant t, const Endpoint& self, const Endpoint& peer,
+                         std::string_view from, std::string_view to, std::string_view cause) {
+  auto name = [](auto parsed, std::string_view text) {
+    if (!parsed) throw std::invalid_argument("synthetic trace: unknown name " + std::string(text));
+    return *parsed;
+  };
+  recs_.push_back(StateRecord{t, self.host, self.addr, peer.addr, self.app,
+                              name(parse_tcp_state(from), from), name(parse_tcp_state(to), to),
+                              name(parse_state_cause(cause), cause)});
 }
 
-void TraceBuilder::timer(Instant t, const Endpoint& self, const Endpoint& peer, TimerKind kind,
-                         uint32_t attempt, std::string detail) {
-  recs_.push_back(
-      TimerRecord{t, self.host, self.addr, peer.addr, self.app, kind, attempt, std::move(detail)});
+void TraceBuilder::timer(Instant t, const Endpoint& self, const Endpoint& peer, TimerRecord facts) {
+  facts.t = t;
+  facts.host = self.host;
+  facts.local = self.addr;
+  facts.remote = peer.addr;
+  facts.app = self.app;
+  recs_.push_back(std::move(facts));
+}
+
+TimerRecord fired(TimerKind kind, uint32_t attempt, uint32_t limit, Duration ran) {
+  TimerRecord r;
+  r.timer = kind;
+  r.attempt = attempt;
+  r.limit = limit;
+  r.ran = ran;
+  return r;
 }
 
 void TraceBuilder::app(Instant t, const Endpoint& self, const Endpoint* peer, AppWhat what,
@@ -153,7 +170,7 @@ void close_after_echo(TraceBuilder& b, Duration t0, bool expire) {
   b.deliver(at(t0 + 10_ms), at(t0 + 15_ms), c, s, b.packet(c, s, A, kC + 15, kS + 15));
   b.state(at(t0 + 15_ms), s, c, "LAST_ACK", "CLOSED", "rcv ACK of FIN");
   if (expire) {
-    b.timer(at(t0 + 10_ms + 60_s), c, s, TimerKind::time_wait, 1, "2MSL (TCP_TIMEWAIT_LEN 60s)");
+    b.timer(at(t0 + 10_ms + 60_s), c, s, fired(TimerKind::time_wait, 1, 0, 60_s));
     b.state(at(t0 + 10_ms + 60_s), c, s, "TIME_WAIT", "CLOSED", "TIME_WAIT expired");
   }
 }
@@ -187,11 +204,23 @@ std::vector<TraceRecord> syn_timeout_trace() {
   const int64_t times[] = {0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67};
   for (uint16_t k = 0; k < 11; ++k) {
     Instant t = at(Duration::seconds(times[k]));
-    if (k > 0) b.timer(t, c, s, TimerKind::syn, k, "retransmit SYN");
+    if (k > 0) {
+      TimerRecord f = fired(TimerKind::syn, k, 10, Duration::seconds(times[k] - times[k - 1]));
+      f.next = Duration::seconds(k < 10 ? times[k + 1] - times[k] : 64);
+      f.elapsed = Duration::seconds(times[k]);
+      f.seq = kC;
+      f.backoff = k;
+      b.timer(t, c, s, f);
+    }
     b.lose(t, t + 5_ms, c, "r1", b.packet(c, s, S, kC, 0, {}, k), DropReason::link_down,
            "link r1-server down");
   }
-  b.timer(at(131_s), c, s, TimerKind::syn, 11, "give up: tcp_syn_retries exhausted");
+  // tcp_syn_retries 6 + 4 linear timeouts = 10 retransmissions, then ETIMEDOUT.
+  TimerRecord gave_up = fired(TimerKind::syn, 10, 10, 64_s);
+  gave_up.gives_up = true;
+  gave_up.elapsed = 131_s;
+  gave_up.seq = kC;
+  b.timer(at(131_s), c, s, gave_up);
   b.state(at(131_s), c, s, "SYN_SENT", "CLOSED", "SYN retries exhausted");
   b.app(at(131_s), c, &s, AppWhat::error, "ETIMEDOUT");
   return b.records();
@@ -204,7 +233,11 @@ std::vector<TraceRecord> lossy_trace() {
   b.lose(at(10_ms), at(10_ms), c, "client", b.packet(c, s, P | A, kC + 1, kS + 1, "Hello,server!"),
          DropReason::loss, "loss 2%");
   // Linux: RTO = srtt + max(4 * rttvar, rto_min) = 10ms + 200ms + 4ms after one 10 ms sample.
-  b.timer(at(224_ms), c, s, TimerKind::rto, 1, "retransmit seq 1001, backoff 1, rto 214ms");
+  TimerRecord rto = fired(TimerKind::rto, 1, 15, 214_ms);
+  rto.next = 428_ms;
+  rto.seq = kC + 1;
+  rto.backoff = 1;
+  b.timer(at(224_ms), c, s, rto);
   b.deliver(at(224_ms), at(229_ms), c, s,
             b.packet(c, s, P | A, kC + 1, kS + 1, "Hello,server!", 1));
   b.deliver(at(229_ms), at(234_ms), s, c, b.packet(s, c, P | A, kS + 1, kC + 14, "Hello,server!"));
@@ -221,22 +254,25 @@ std::vector<TraceRecord> keepalive_trace() {
   // keepalive {idle: 10s, interval: 2s, probes: 3}: a probe re-sends the last acked byte's
   // sequence number minus one with no data (tcp_write_wakeup / tcp_xmit_probe_skb).
   Duration idle = 10_s + 10_ms;
-  b.timer(at(idle), c, s, TimerKind::keepalive, 1, "probe 1/3");
+  b.timer(at(idle), c, s, fired(TimerKind::keepalive, 1, 3, 10_s));
   b.deliver(at(idle), at(idle + 5_ms), c, s, b.packet(c, s, A, kC + 13, kS + 1));
   b.deliver(at(idle + 5_ms), at(idle + 10_ms), s, c, b.packet(s, c, A, kS + 1, kC + 14));
   b.fault(at(15_s), "server", "crash", "");
   Duration next = idle + 10_ms + 10_s;
   for (uint32_t k = 1; k <= 3; ++k) {
     Duration t = next + Duration::seconds(2 * (k - 1));
-    b.timer(at(t), c, s, TimerKind::keepalive, k, "probe " + std::to_string(k) + "/3");
+    b.timer(at(t), c, s, fired(TimerKind::keepalive, k, 3, k == 1 ? 10_s : 2_s));
     b.lose(at(t), at(t + 5_ms), c, "server", b.packet(c, s, A, kC + 13, kS + 1),
            DropReason::host_down, "host server down");
   }
   Duration dead = next + 6_s;
-  b.timer(at(dead), c, s, TimerKind::keepalive, 4, "no answer to 3 probes");
+  TimerRecord gave_up = fired(TimerKind::keepalive, 3, 3, 2_s);
+  gave_up.gives_up = true;
+  gave_up.elapsed = 16_s;
+  b.timer(at(dead), c, s, gave_up);
   b.lose(at(dead), at(dead + 5_ms), c, "server", b.packet(c, s, R | A, kC + 14, kS + 1),
          DropReason::host_down, "host server down");
-  b.state(at(dead), c, s, "ESTABLISHED", "CLOSED", "keepalive timeout");
+  b.state(at(dead), c, s, "ESTABLISHED", "CLOSED", "keepalive probes exhausted");
   b.app(at(dead), c, &s, AppWhat::error, "ETIMEDOUT");
   return b.records();
 }

@@ -33,10 +33,11 @@ class TraceBuilder {
   // A send at `sent` and its drop at `dropped` on node `where`.
   Packet lose(Instant sent, Instant dropped, const Endpoint& from, const std::string& where,
               Packet p, DropReason reason, std::string detail);
-  void state(Instant t, const Endpoint& self, const Endpoint& peer, std::string from,
-             std::string to, std::string cause);
-  void timer(Instant t, const Endpoint& self, const Endpoint& peer, TimerKind kind,
-             uint32_t attempt, std::string detail);
+  // States and cause by their trace names ("SYN_SENT", "rcv SYN-ACK"); an unknown name throws.
+  void state(Instant t, const Endpoint& self, const Endpoint& peer, std::string_view from,
+             std::string_view to, std::string_view cause);
+  // A firing with the facts the TCP core records (see fired()).
+  void timer(Instant t, const Endpoint& self, const Endpoint& peer, TimerRecord facts);
   void app(Instant t, const Endpoint& self, const Endpoint* peer, AppWhat what,
            std::string error = {});
   void fault(Instant t, std::string host, std::string what, std::string detail);
@@ -46,6 +47,10 @@ class TraceBuilder {
   std::vector<TraceRecord> recs_;
   uint64_t next_uid_ = 1;
 };
+
+// A timer firing's facts: which attempt of how many, and the timeout that ran.
+TimerRecord fired(TimerKind kind, uint32_t attempt, uint32_t limit = 0,
+                  Duration ran = Duration::zero());
 
 Endpoint client_endpoint();  // client 10.0.0.1:7500 alice
 Endpoint server_endpoint();  // server 10.0.0.2:20000 echo

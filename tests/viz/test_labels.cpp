@@ -88,13 +88,58 @@ TEST_CASE("drop reasons read like the issue's examples") {
   CHECK(drop_reason_text(DropReason::no_route, "no host has address 1.2.3.4") == "no route");
 }
 
+namespace {
+TimerRecord firing(TimerKind kind, uint32_t attempt, uint32_t limit, Duration ran) {
+  TimerRecord r;
+  r.timer = kind;
+  r.attempt = attempt;
+  r.limit = limit;
+  r.ran = ran;
+  return r;
+}
+TimerRecord giving_up(TimerKind kind, uint32_t attempt, Duration elapsed) {
+  TimerRecord r = firing(kind, attempt, attempt, Duration::zero());
+  r.gives_up = true;
+  r.elapsed = elapsed;
+  return r;
+}
+}  // namespace
+
 TEST_CASE("timer marks name the timer, the attempt and how long it ran") {
-  CHECK(timer_text(TimerKind::rto, 2, "", 400_ms) == "RTO #2 (400 ms)");
-  CHECK(timer_text(TimerKind::syn, 6, "", 32_s) == "SYN RTO #6 (32 s)");
-  CHECK(timer_text(TimerKind::synack, 1, "", std::nullopt) == "SYN-ACK RTO #1");
-  CHECK(timer_text(TimerKind::keepalive, 3, "probe 3/9", std::nullopt) == "keepalive probe 3/9");
-  CHECK(timer_text(TimerKind::keepalive, 3, "", std::nullopt) == "keepalive probe #3");
-  CHECK(timer_text(TimerKind::time_wait, 1, "", 60_s) == "TIME_WAIT expired (60 s)");
+  CHECK(timer_text(firing(TimerKind::rto, 2, 15, 400_ms)) == "RTO #2 (400 ms)");
+  CHECK(timer_text(firing(TimerKind::syn, 6, 6, 32_s)) == "SYN RTO #6 (32 s)");
+  CHECK(timer_text(firing(TimerKind::synack, 1, 5, Duration::zero())) == "SYN-ACK RTO #1");
+  CHECK(timer_text(firing(TimerKind::keepalive, 3, 9, 75_s)) == "keepalive probe 3/9");
+  CHECK(timer_text(firing(TimerKind::keepalive, 3, 0, 75_s)) == "keepalive probe #3");
+  CHECK(timer_text(firing(TimerKind::time_wait, 1, 0, 60_s)) == "TIME_WAIT expired (60 s)");
+  CHECK(timer_text(firing(TimerKind::fin_wait_2, 1, 0, 60_s)) == "FIN_WAIT_2 timeout (60 s)");
+  CHECK(timer_text(firing(TimerKind::persist, 2, 15, 400_ms)) == "persist probe #2");
+  CHECK(timer_text(firing(TimerKind::delayed_ack, 1, 0, Duration::zero())) == "delayed ACK");
+}
+
+TEST_CASE("the firing that gives up is labelled as what it is, with how long the attempt took") {
+  CHECK(timer_text(giving_up(TimerKind::syn, 6, 127_s)) == "SYN timeout → ETIMEDOUT (127 s)");
+  CHECK(timer_text(giving_up(TimerKind::synack, 5, 63_s)) == "SYN-ACK timeout (63 s)");
+  CHECK(timer_text(giving_up(TimerKind::rto, 15, 924_s)) == "RTO timeout → ETIMEDOUT (924 s)");
+  CHECK(timer_text(giving_up(TimerKind::keepalive, 9, 7875_s)) ==
+        "keepalive timeout → ETIMEDOUT (7875 s)");
+  CHECK(timer_text(giving_up(TimerKind::persist, 15, Duration::zero())) ==
+        "zero-window probe timeout → ETIMEDOUT");
+}
+
+TEST_CASE("a SYN-ACK whose ISN is a SYN cookie is marked on its label") {
+  Packet p;
+  p.src = Ipv4Addr{0x0A000002};
+  p.dst = Ipv4Addr{0x0A000001};
+  p.tcp.src_port = 80;
+  p.tcp.dst_port = 7500;
+  p.tcp.flags = TcpFlags(TcpFlags::SYN | TcpFlags::ACK);
+  p.tcp.seq = SeqNum(9000);
+  p.tcp.ack = SeqNum(1001);
+  p.tcp.window = 65160;
+  CHECK(packet_label(p, nullptr) == "SYN-ACK seq=9000 ack=1001");
+  p.syn_cookie = true;
+  CHECK(packet_label(p, nullptr) == "SYN-ACK (cookie) seq=9000 ack=1001");
 }
 
 TEST_CASE("times, spans and counts are printed for people") {

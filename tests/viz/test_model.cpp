@@ -89,7 +89,7 @@ TEST_CASE("a SYN timeout shows each lost SYN, its timer with the backoff and ETI
                                  "SYN RTO #2 (1 s)", "SYN RTO #3 (1 s)", "SYN RTO #4 (1 s)",
                                  "SYN RTO #5 (1 s)", "SYN RTO #6 (2 s)", "SYN RTO #7 (4 s)",
                                  "SYN RTO #8 (8 s)", "SYN RTO #9 (16 s)", "SYN RTO #10 (32 s)",
-                                 "SYN RTO #11 (64 s)", "CLOSED", "ETIMEDOUT"});
+                                 "SYN timeout → ETIMEDOUT (131 s)", "CLOSED", "ETIMEDOUT"});
   CHECK(m.marks[1].kind == MarkKind::fault);
   CHECK_FALSE(m.marks[1].lifeline);
   CHECK(m.marks.back().kind == MarkKind::error);

@@ -13,6 +13,7 @@
 using namespace netsim;
 using namespace netsim::viz;
 using namespace netsim::viz::testing;
+using namespace netsim::literals;
 
 namespace {
 
@@ -54,40 +55,47 @@ TEST_CASE("each connection end is a row with a bar per state, from entering it t
   TimelineModel m = timeline_model(connection_trace(), {});
   REQUIRE(m.rows.size() == 2);
   CHECK(m.rows[0].label == "alice · client:7500 → server:20000");
-  CHECK(m.rows[0].bars == Bars{{ms(0), ms(10), "SYN_SENT", "connect", false},
-                               {ms(10), ms(50), "ESTABLISHED", "rcv SYN-ACK", false},
-                               {ms(50), ms(60), "FIN_WAIT_1", "close", false},
-                               {ms(60), ms(65), "FIN_WAIT_2", "rcv ACK of FIN", false},
-                               {ms(65), ms(60'065), "TIME_WAIT", "rcv FIN", false}});
+  CHECK(m.rows[0].bars ==
+        Bars{{ms(0), ms(10), TcpState::syn_sent, StateCause::connect, false},
+             {ms(10), ms(50), TcpState::established, StateCause::rcv_syn_ack, false},
+             {ms(50), ms(60), TcpState::fin_wait_1, StateCause::close, false},
+             {ms(60), ms(65), TcpState::fin_wait_2, StateCause::rcv_ack_of_fin, false},
+             {ms(65), ms(60'065), TcpState::time_wait, StateCause::rcv_fin, false}});
   CHECK(m.rows[1].label == "echo · server:20000 → client:7500");
-  CHECK(m.rows[1].bars == Bars{{ms(5), ms(15), "SYN_RECEIVED", "rcv SYN", false},
-                               {ms(15), ms(55), "ESTABLISHED", "rcv ACK", false},
-                               {ms(55), ms(55), "CLOSE_WAIT", "rcv FIN", false},
-                               {ms(55), ms(65), "LAST_ACK", "close", false}});
+  CHECK(m.rows[1].bars == Bars{{ms(5), ms(15), TcpState::syn_received, StateCause::rcv_syn, false},
+                               {ms(15), ms(55), TcpState::established, StateCause::rcv_ack, false},
+                               {ms(55), ms(55), TcpState::close_wait, StateCause::rcv_fin, false},
+                               {ms(55), ms(65), TcpState::last_ack, StateCause::close, false}});
   CHECK(m.rows[0].conversation == m.rows[1].conversation);
   CHECK(m.start == ms(0));
   CHECK(m.end == ms(60'065));
-  CHECK(m.states == std::vector<std::string>{"SYN_SENT", "SYN_RECEIVED", "ESTABLISHED",
-                                             "FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT", "CLOSE_WAIT",
-                                             "LAST_ACK"});
+  CHECK(m.states == std::vector<TcpState>{TcpState::syn_sent, TcpState::syn_received,
+                                          TcpState::established, TcpState::fin_wait_1,
+                                          TcpState::fin_wait_2, TcpState::time_wait,
+                                          TcpState::close_wait, TcpState::last_ack});
 }
 
 TEST_CASE("timers that fired are marked on the row and the application's error ends it") {
   TraceBuilder b;
   Endpoint c = client_endpoint(), s = server_endpoint();
   b.state(ms(0), c, s, "CLOSED", "SYN_SENT", "connect");
-  b.timer(ms(1000), c, s, TimerKind::syn, 1, "retransmit SYN");
-  b.timer(ms(3000), c, s, TimerKind::syn, 2, "retransmit SYN");
-  b.timer(ms(7000), c, s, TimerKind::syn, 3, "give up");
+  b.timer(ms(1000), c, s, fired(TimerKind::syn, 1, 2, 1_s));
+  b.timer(ms(3000), c, s, fired(TimerKind::syn, 2, 2, 2_s));
+  TimerRecord gave_up = fired(TimerKind::syn, 2, 2, 4_s);
+  gave_up.gives_up = true;
+  gave_up.elapsed = 7_s;
+  b.timer(ms(7000), c, s, gave_up);
   b.state(ms(7000), c, s, "SYN_SENT", "CLOSED", "SYN retries exhausted");
   b.app(ms(7000), c, &s, AppWhat::error, "ETIMEDOUT");
   TimelineModel m = timeline_model(b.records(), {});
   REQUIRE(m.rows.size() == 1);
   CHECK(m.rows[0].label == "alice · client:7500 → 10.0.0.2:20000");  // no server socket traced
-  CHECK(m.rows[0].bars == Bars{{ms(0), ms(7000), "SYN_SENT", "connect", false}});
+  CHECK(m.rows[0].bars == Bars{{ms(0), ms(7000), TcpState::syn_sent, StateCause::connect, false}});
   REQUIRE(m.rows[0].timers.size() == 3);
   CHECK(m.rows[0].timers[1].t == ms(3000));
   CHECK(m.rows[0].timers[1].text == "SYN RTO #2");
+  // The firing that gives up is not one more retransmission.
+  CHECK(m.rows[0].timers[2].text == "SYN timeout → ETIMEDOUT");
   CHECK(m.rows[0].end_note == "ETIMEDOUT");
   CHECK(m.timers);
   CHECK(m.errors);
@@ -99,12 +107,13 @@ TEST_CASE("a time window clips the bars and marks those that go on past it") {
   o.to = ms(62);
   TimelineModel m = timeline_model(connection_trace(), o);
   REQUIRE(m.rows.size() == 2);
-  CHECK(m.rows[0].bars == Bars{{ms(30), ms(50), "ESTABLISHED", "rcv SYN-ACK", false},
-                               {ms(50), ms(60), "FIN_WAIT_1", "close", false},
-                               {ms(60), ms(62), "FIN_WAIT_2", "rcv ACK of FIN", true}});
-  CHECK(m.rows[1].bars == Bars{{ms(30), ms(55), "ESTABLISHED", "rcv ACK", false},
-                               {ms(55), ms(55), "CLOSE_WAIT", "rcv FIN", false},
-                               {ms(55), ms(62), "LAST_ACK", "close", true}});
+  CHECK(m.rows[0].bars ==
+        Bars{{ms(30), ms(50), TcpState::established, StateCause::rcv_syn_ack, false},
+             {ms(50), ms(60), TcpState::fin_wait_1, StateCause::close, false},
+             {ms(60), ms(62), TcpState::fin_wait_2, StateCause::rcv_ack_of_fin, true}});
+  CHECK(m.rows[1].bars == Bars{{ms(30), ms(55), TcpState::established, StateCause::rcv_ack, false},
+                               {ms(55), ms(55), TcpState::close_wait, StateCause::rcv_fin, false},
+                               {ms(55), ms(62), TcpState::last_ack, StateCause::close, true}});
 }
 
 TEST_CASE("past the row limit, spoofed flood connections fold into one row of counts") {
@@ -121,7 +130,7 @@ TEST_CASE("past the row limit, spoofed flood connections fold into one row of co
   CHECK(flood.bars.empty());
   // The same hand count as the SYN-queue plot: the stack's queue is these requests.
   std::vector<SeriesPoint> hand_count = small_flood_syn_queue();  // from the first request on
-  CHECK(flood.counts.at("SYN_RECEIVED") ==
+  CHECK(flood.counts.at(TcpState::syn_received) ==
         std::vector<SeriesPoint>(hand_count.begin() + 1, hand_count.end()));
   // Without the limit, every request has its row.
   CHECK(timeline_model(flood_and_connection(), {}).rows.size() == 7);

@@ -1,5 +1,5 @@
-// Names of the trace enums, shared by every sink and by the JSONL reader.
-#include "sim/trace.hpp"
+// Names of the trace records' enums, shared by every sink and by the JSONL reader.
+#include "sim/trace_records.hpp"
 
 #include <array>
 
@@ -20,6 +20,36 @@ constexpr std::array<std::string_view, 13> kDropReasons{
     "no_listener", "ttl_exceeded", "malformed"};
 constexpr std::array<std::string_view, 8> kTimerKinds{
     "rto", "syn", "synack", "keepalive", "time_wait", "fin_wait_2", "persist", "delayed_ack"};
+// The text of each StateCause, in declaration order; these strings are the "cause" values of
+// trace.txt and events.jsonl (docs/outputs.md).
+constexpr std::array<std::string_view, kStateCauseCount> kStateCauses{
+    "connect",
+    "listen",
+    "close",
+    "shutdown",
+    "abort",
+    "rcv SYN",
+    "rcv SYN-ACK",
+    "rcv ACK",
+    "rcv ACK, valid SYN cookie",
+    "rcv ACK of FIN",
+    "rcv FIN",
+    "rcv FIN+ACK",
+    "rcv RST",
+    "rcv SYN in window",
+    "rcv SYN after close",
+    "rcv data after close",
+    "SYN retries exhausted",
+    "SYN-ACK retries exhausted",
+    "RTO expired",
+    "zero-window probes exhausted",
+    "keepalive probes exhausted",
+    "FIN_WAIT_2 timeout",
+    "TIME_WAIT expired",
+    "new SYN reuses the 4-tuple",
+    "listener closed",
+    "accept queue full, abort_on_overflow",
+    "host crashed"};
 constexpr std::array<std::string_view, 9> kAppWhats{
     "connect", "connected", "accepted", "data", "eof", "closed", "error", "listen", "send"};
 }  // namespace
@@ -35,6 +65,13 @@ std::string_view to_string(TimerKind t) {
 }
 std::string_view to_string(AppWhat w) {
   return kAppWhats[static_cast<size_t>(w)];
+}
+
+std::string_view to_string(StateCause c) {
+  return kStateCauses[static_cast<size_t>(c)];
+}
+std::optional<StateCause> parse_state_cause(std::string_view s) {
+  return parse_by_name<StateCause>(s, kStateCauses);
 }
 
 std::optional<DropReason> parse_drop_reason(std::string_view s) {
