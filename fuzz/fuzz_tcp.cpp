@@ -249,7 +249,8 @@ class ConnectionDriver {
     view_.peer_nxt = hs.irs + 1;
     view_.our_nxt = hs.iss + 1;
     view_.window = hs.peer_window;
-    call([&](Outbox& out) { conn_->open_passive(now_, hs, from, "fuzz", out); }, nullptr);
+    std::string_view cause = from == State::listen ? "rcv ACK, valid SYN cookie" : "rcv ACK";
+    call([&](Outbox& out) { conn_->open_passive(now_, hs, from, cause, out); }, nullptr);
   }
 
   void command() {

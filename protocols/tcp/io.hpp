@@ -116,6 +116,9 @@ struct Counters {
   uint64_t retransmits = 0;
   uint64_t challenge_acks = 0;
   uint64_t connections_established = 0;
+  // Not a TCP counter and not in counter_table(): state changes outside the transition table
+  // (transitions.hpp) in a release build, a bug in the model. Tests check it stays 0.
+  uint64_t illegal_transitions = 0;
 };
 
 struct CounterInfo {

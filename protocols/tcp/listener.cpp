@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "protocols/tcp/rst.hpp"
+#include "protocols/tcp/transitions.hpp"
 #include "sim/units.hpp"
 
 namespace netsim::tcp {
@@ -525,17 +526,11 @@ void ListenTable::drop(const Packet& p, DropReason why, Outbox& out, DetailFn de
   out.drops.push_back(DropNote{p, why, tracing_ ? detail() : std::string()});
 }
 
+// A request's state changes through the same table as a connection's (transitions.hpp).
 void ListenTable::note_state(const ConnKey& key, State from, State to, std::string_view cause,
                              Outbox& out) {
-  if (!tracing_) return;
-  TraceNote n;
-  n.kind = TraceNote::Kind::state;
-  n.local = key.local;
-  n.remote = key.remote;
-  n.from = from;
-  n.to = to;
-  n.cause = std::string(cause);
-  out.trace.push_back(std::move(n));
+  transition(from, to, cause, StateOwner{kNoSocket, key.local, key.remote}, tracing_, counters_,
+             out);
 }
 
 void ListenTable::note_timer(const ConnKey& key, uint32_t attempt, std::string detail,

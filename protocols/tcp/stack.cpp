@@ -121,18 +121,8 @@ void Stack::Impl::establish(Instant now, const PassiveOpen& po, const Packet& p,
 // TIME_WAIT socket (inet_twsk_deschedule_put()) and hands the SYN to the listener.
 void Stack::Impl::retire_time_wait(SocketId id, Outbox& out) {
   auto it = conns.find(id);
-  const Connection& c = it->second.conn;
-  if (tracing) {
-    TraceNote n;
-    n.kind = TraceNote::Kind::state;
-    n.socket = id;
-    n.local = c.key().local;
-    n.remote = c.key().remote;
-    n.from = State::time_wait;
-    n.to = State::closed;
-    n.cause = "new SYN reuses the 4-tuple";
-    out.trace.push_back(std::move(n));
-  }
+  Connection& c = it->second.conn;
+  c.retire_time_wait(out);
   out.notices.push_back(AppNotice{AppNotice::Kind::closed, id, kNoSocket, {}, {}, c.stats()});
   out.touched.push_back(id);
   by_key.erase(c.key());

@@ -15,6 +15,7 @@
 #include "protocols/tcp/reassembly.hpp"
 #include "protocols/tcp/rto.hpp"
 #include "protocols/tcp/send_buffer.hpp"
+#include "protocols/tcp/transitions.hpp"
 
 namespace netsim::tcp {
 
@@ -109,8 +110,10 @@ struct Connection::Tcb {
   SocketStats stats;
 
   // ================= connection.cpp: state, notices, trace =================
-  void set_state(Instant now, State next, std::string_view cause, Outbox& out);
-  void enter_established(Instant now, std::string_view cause, Outbox& out);
+  void set_state(Instant now, State next, std::string_view cause, Outbox& out,
+                 std::optional<State> from = std::nullopt);
+  void enter_established(Instant now, std::string_view cause, Outbox& out,
+                         std::optional<State> from = std::nullopt);
   void enter_time_wait(Instant now, std::string_view cause, Outbox& out);
   void enter_closed(Instant now, std::string_view cause, SocketError err, Outbox& out);
   void notify(AppNotice::Kind kind, Outbox& out, SocketError err = SocketError::none,

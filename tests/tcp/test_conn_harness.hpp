@@ -79,6 +79,8 @@ class Harness {
   }
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
+  // Every state change the test caused is an edge of the transition table (transitions.hpp).
+  ~Harness() { CHECK(counters.illegal_transitions == 0); }
 
   Profile profile;
   Counters counters;

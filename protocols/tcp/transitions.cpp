@@ -1,0 +1,159 @@
+// The transition table (transitions.hpp): RFC 9293 Figure 5 and §3.10's resets, aborts and
+// timeouts, then Linux's additions, each with the clause or kernel function it follows.
+#include "protocols/tcp/transitions.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace netsim::tcp {
+namespace {
+
+using S = State;
+constexpr Origin R = Origin::rfc9293;
+constexpr Origin L = Origin::linux;
+
+constexpr Transition kTable[] = {
+    // CLOSED / LISTEN: opens. A listener's requests live in its SYN queue (listener.cpp).
+    {S::closed, "connect", S::syn_sent, R, "OPEN (active) §3.10.1: SYN sent"},
+    {S::listen, "rcv SYN", S::syn_received, R, "§3.10.7.2: SYN-ACK sent (a SYN-queue request)"},
+    {S::listen, "rcv ACK, valid SYN cookie", S::established, L,
+     "cookie_v4_check(): the request was never kept"},
+    // SYN_SENT
+    {S::syn_sent, "rcv SYN-ACK", S::established, R, "§3.10.7.3 fourth: our SYN ACKed"},
+    {S::syn_sent, "rcv SYN", S::syn_received, R, "§3.10.7.3 fourth: simultaneous open"},
+    {S::syn_sent, "close", S::closed, R, "CLOSE §3.10.4: delete the TCB"},
+    {S::syn_sent, "rcv RST", S::closed, R, "§3.10.7.3 second: ECONNREFUSED"},
+    {S::syn_sent, "abort", S::closed, R, "ABORT §3.10.5"},
+    {S::syn_sent, "SYN retries exhausted", S::closed, R, "RFC 1122 4.2.3.5 R2: ETIMEDOUT"},
+    // SYN_RECEIVED
+    {S::syn_received, "rcv ACK", S::established, R, "§3.10.7.4 fifth: our SYN ACKed"},
+    {S::syn_received, "rcv SYN-ACK", S::established, R, "§3.10.7.4: simultaneous open completes"},
+    {S::syn_received, "close", S::fin_wait_1, R, "CLOSE §3.10.4: FIN after queued data"},
+    {S::syn_received, "close", S::closed, L, "__tcp_close(): unread data, RST (RFC 2525 §2.17)"},
+    {S::syn_received, "rcv FIN", S::close_wait, R, "§3.10.7.4 eighth"},
+    {S::syn_received, "rcv RST", S::closed, R, "§3.10.7.4 second"},
+    {S::syn_received, "abort", S::closed, R, "ABORT §3.10.5: RST sent"},
+    {S::syn_received, "SYN retries exhausted", S::closed, R, "RFC 1122 4.2.3.5 R2"},
+    {S::syn_received, "SYN-ACK retries exhausted", S::closed, L,
+     "reqsk_timer_handler(): tcp_synack_retries"},
+    {S::syn_received, "rcv SYN in window", S::closed, L, "tcp_check_req(): RST and drop"},
+    {S::syn_received, "accept queue full, abort_on_overflow", S::closed, L,
+     "tcp_check_req() with tcp_abort_on_overflow"},
+    {S::syn_received, "listener closed", S::closed, L, "inet_csk_listen_stop()"},
+    // ESTABLISHED
+    {S::established, "close", S::fin_wait_1, R, "CLOSE §3.10.4: FIN after queued data"},
+    {S::established, "close", S::closed, L, "__tcp_close(): unread data, RST (RFC 2525 §2.17)"},
+    {S::established, "rcv FIN", S::close_wait, R, "§3.10.7.4 eighth"},
+    {S::established, "rcv RST", S::closed, R, "§3.10.7.4 second: ECONNRESET"},
+    {S::established, "abort", S::closed, R, "ABORT §3.10.5: RST sent"},
+    {S::established, "RTO expired", S::closed, R, "RFC 1122 4.2.3.5 R2: ETIMEDOUT"},
+    {S::established, "zero-window probes exhausted", S::closed, L, "tcp_probe_timer()"},
+    {S::established, "keepalive probes exhausted", S::closed, L, "tcp_keepalive_timer()"},
+    // FIN_WAIT_1
+    {S::fin_wait_1, "rcv ACK of FIN", S::fin_wait_2, R, "§3.10.7.4 fifth"},
+    {S::fin_wait_1, "rcv FIN", S::closing, R, "§3.10.7.4 eighth: simultaneous close"},
+    {S::fin_wait_1, "rcv FIN+ACK", S::time_wait, R, "§3.10.7.4 eighth: FIN ACKed in this segment"},
+    {S::fin_wait_1, "close", S::closed, L, "__tcp_close(): unread data, RST"},
+    {S::fin_wait_1, "rcv RST", S::closed, R, "§3.10.7.4 second"},
+    {S::fin_wait_1, "abort", S::closed, R, "ABORT §3.10.5: RST sent"},
+    {S::fin_wait_1, "rcv data after close", S::closed, L,
+     "tcp_rcv_state_process(): TCPAbortOnData"},
+    {S::fin_wait_1, "RTO expired", S::closed, R, "RFC 1122 4.2.3.5 R2"},
+    {S::fin_wait_1, "SYN retries exhausted", S::closed, L,
+     "tcp_write_timeout(): a close in SYN_RECEIVED, our SYN never ACKed"},
+    {S::fin_wait_1, "zero-window probes exhausted", S::closed, L, "tcp_probe_timer()"},
+    {S::fin_wait_1, "keepalive probes exhausted", S::closed, L, "tcp_keepalive_timer()"},
+    // FIN_WAIT_2
+    {S::fin_wait_2, "rcv FIN", S::time_wait, R, "§3.10.7.4 eighth"},
+    {S::fin_wait_2, "close", S::closed, L, "__tcp_close(): unread data, RST"},
+    {S::fin_wait_2, "rcv RST", S::closed, R, "§3.10.7.4 second"},
+    {S::fin_wait_2, "abort", S::closed, R, "ABORT §3.10.5: RST sent"},
+    {S::fin_wait_2, "FIN_WAIT_2 timeout", S::closed, L, "tcp_fin_timeout for orphans"},
+    {S::fin_wait_2, "rcv data after close", S::closed, L, "tcp_timewait_state_process(): RST"},
+    {S::fin_wait_2, "rcv SYN after close", S::closed, L, "tcp_timewait_state_process() TCP_TW_RST"},
+    {S::fin_wait_2, "keepalive probes exhausted", S::closed, L, "tcp_keepalive_timer()"},
+    // CLOSE_WAIT
+    {S::close_wait, "close", S::last_ack, R, "CLOSE §3.10.4: FIN after queued data"},
+    {S::close_wait, "close", S::closed, L, "__tcp_close(): unread data, RST"},
+    {S::close_wait, "rcv RST", S::closed, R, "§3.10.7.4 second: EPIPE"},
+    {S::close_wait, "abort", S::closed, R, "ABORT §3.10.5: RST sent"},
+    {S::close_wait, "RTO expired", S::closed, R, "RFC 1122 4.2.3.5 R2"},
+    {S::close_wait, "zero-window probes exhausted", S::closed, L, "tcp_probe_timer()"},
+    {S::close_wait, "keepalive probes exhausted", S::closed, L, "tcp_keepalive_timer()"},
+    // CLOSING
+    {S::closing, "rcv ACK of FIN", S::time_wait, R, "§3.10.7.4 fifth"},
+    {S::closing, "close", S::closed, L, "__tcp_close(): unread data, RST"},
+    {S::closing, "rcv RST", S::closed, R, "§3.10.7.4 second"},
+    {S::closing, "abort", S::closed, R, "ABORT §3.10.5"},
+    {S::closing, "RTO expired", S::closed, R, "RFC 1122 4.2.3.5 R2"},
+    {S::closing, "rcv data after close", S::closed, L, "tcp_rcv_state_process(): TCPAbortOnData"},
+    // LAST_ACK
+    {S::last_ack, "rcv ACK of FIN", S::closed, R, "§3.10.7.4 fifth"},
+    {S::last_ack, "close", S::closed, L, "__tcp_close(): unread data, RST"},
+    {S::last_ack, "rcv RST", S::closed, R, "§3.10.7.4 second"},
+    {S::last_ack, "abort", S::closed, R, "ABORT §3.10.5"},
+    {S::last_ack, "RTO expired", S::closed, R, "RFC 1122 4.2.3.5 R2"},
+    {S::last_ack, "rcv data after close", S::closed, L, "tcp_rcv_state_process(): TCPAbortOnData"},
+    // TIME_WAIT
+    {S::time_wait, "TIME_WAIT expired", S::closed, R, "§3.10.8: 2 MSL"},
+    {S::time_wait, "rcv RST", S::closed, L, "tcp_timewait_state_process(): tcp_rfc1337 = 0"},
+    {S::time_wait, "abort", S::closed, R, "ABORT §3.10.5: nothing sent"},
+    {S::time_wait, "new SYN reuses the 4-tuple", S::closed, L,
+     "tcp_v4_rcv() TCP_TW_SYN (RFC 1122 4.2.2.13)"},
+};
+
+// close() and shutdown(SHUT_WR) are one event of the table.
+std::string_view event_of(std::string_view cause) {
+  return cause == "shutdown" ? std::string_view("close") : cause;
+}
+
+}  // namespace
+
+std::span<const Transition> transitions() {
+  return kTable;
+}
+
+const Transition* find_transition(State from, std::string_view event, State to) {
+  event = event_of(event);
+  for (const Transition& t : kTable) {
+    if (t.from == from && t.to == to && t.event == event) return &t;
+  }
+  return nullptr;
+}
+
+std::optional<State> close_state(State from) {
+  for (const Transition& t : kTable) {
+    if (t.from == from && t.event == "close" && t.origin == Origin::rfc9293) return t.to;
+  }
+  return std::nullopt;
+}
+
+void transition(State& state, State next, std::string_view cause, const StateOwner& who,
+                bool tracing, Counters& counters, Outbox& out) {
+  if (next == state) return;
+  if (!find_transition(state, cause, next)) {
+#ifndef NDEBUG
+    std::fprintf(stderr, "netsim: TCP state change outside the transition table: %s -> %s (%s)\n",
+                 std::string(to_string(state)).c_str(), std::string(to_string(next)).c_str(),
+                 std::string(cause).c_str());
+    std::abort();
+#else
+    ++counters.illegal_transitions;
+#endif
+  }
+  if (tracing) {
+    TraceNote n;
+    n.kind = TraceNote::Kind::state;
+    n.socket = who.socket;
+    n.local = who.local;
+    n.remote = who.remote;
+    n.from = state;
+    n.to = next;
+    n.cause = std::string(cause);
+    out.trace.push_back(std::move(n));
+  }
+  state = next;
+}
+
+}  // namespace netsim::tcp
