@@ -28,7 +28,8 @@ Connection::Tcb::Tcb(SocketId id_, ConnKey key_, const SocketOptions& opts_, Con
 void Connection::Tcb::set_state(Instant, State next, std::string_view cause, Outbox& out,
                                 std::optional<State> from) {
   State s = from.value_or(state);
-  transition(s, next, cause, StateOwner{id, key.local, key.remote}, tracing(), *ctx.counters, out);
+  transition(s, next, cause, StateOwner{id, key.local, key.remote}, out.tracing, *ctx.counters,
+             out);
   state = s;
 }
 
@@ -80,7 +81,7 @@ void Connection::Tcb::notify(AppNotice::Kind kind, Outbox& out, SocketError err,
 
 void Connection::Tcb::trace_timer(TimerKind kind, uint32_t attempt, std::string detail,
                                   Outbox& out) const {
-  if (!tracing()) return;
+  if (!out.tracing) return;
   TraceNote n;
   n.kind = TraceNote::Kind::timer;
   n.socket = id;
@@ -93,7 +94,7 @@ void Connection::Tcb::trace_timer(TimerKind kind, uint32_t attempt, std::string 
 }
 
 void Connection::Tcb::trace_cwnd(uint32_t before, Outbox& out) const {
-  if (!tracing() || !cc || cc->cwnd() == before) return;
+  if (!out.tracing || !cc || cc->cwnd() == before) return;
   TraceNote n;
   n.kind = TraceNote::Kind::counter;
   n.socket = id;

@@ -36,7 +36,6 @@ struct ConnKeyHash {
 struct ConnContext {
   const Profile* profile = nullptr;
   Counters* counters = nullptr;
-  const bool* tracing = nullptr;  // the stack's tracing flag
 };
 
 // Facts a listener learned in the handshake, handed to a passively opened connection.

@@ -85,12 +85,15 @@ struct DropNote {
 };
 
 struct Outbox {
+  // Whether trace notes are wanted. The Stack sets it from set_tracing() at every entry point,
+  // so connections do not each keep a pointer to the flag; a bare Connection's driver sets it.
+  bool tracing = true;
   std::vector<Packet> packets;  // to send, IPv4 addresses filled; retransmissions numbered
   std::vector<AppNotice> notices;
   std::vector<TraceNote> trace;
   std::vector<DropNote> drops;
   std::vector<SocketId> touched;  // sockets whose next_deadline() may have changed
-  void clear() {
+  void clear() {                  // keeps `tracing`
     packets.clear();
     notices.clear();
     trace.clear();

@@ -40,7 +40,6 @@ struct Connection::Tcb {
   SocketOptions opts;
   ConnContext ctx;
   const Profile& prof() const { return *ctx.profile; }
-  bool tracing() const { return ctx.tracing != nullptr && *ctx.tracing; }
 
   // ---- state ----
   State state = State::closed;

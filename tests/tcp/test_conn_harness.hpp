@@ -75,7 +75,7 @@ class Harness {
   explicit Harness(Profile p = Profile::linux_default(), SocketOptions o = {})
       : profile(p), opts(o) {
     conn = std::make_unique<Connection>(1, ConnKey{kLocal, kRemote}, opts,
-                                        ConnContext{&profile, &counters, &tracing});
+                                        ConnContext{&profile, &counters});
   }
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
@@ -167,6 +167,7 @@ class Harness {
   Lines run(Instant t, F&& f) {
     now = t;
     out.clear();
+    out.tracing = tracing;
     f();
     std::string why;
     bool ok = conn->check_invariants(&why);
