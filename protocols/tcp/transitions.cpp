@@ -133,13 +133,12 @@ void transition(State& state, State next, std::string_view cause, const StateOwn
                 bool tracing, Counters& counters, Outbox& out) {
   if (next == state) return;
   if (!find_transition(state, cause, next)) {
+    ++counters.illegal_transitions;
 #ifndef NDEBUG
     std::fprintf(stderr, "netsim: TCP state change outside the transition table: %s -> %s (%s)\n",
                  std::string(to_string(state)).c_str(), std::string(to_string(next)).c_str(),
                  std::string(cause).c_str());
     std::abort();
-#else
-    ++counters.illegal_transitions;
 #endif
   }
   if (tracing) {

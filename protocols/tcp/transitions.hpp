@@ -49,8 +49,8 @@ struct StateOwner {
 
 // The one place a state changes (DESIGN.md property 5): checks (state, cause, next) against the
 // table, traces the change when `tracing`, and sets `state = next`. A change outside the table
-// is a bug in the model: builds without NDEBUG abort with the edge named; release builds count
-// it in `counters.illegal_transitions` (tests check it stays 0) and carry on.
+// is a bug in the model: it is counted in `counters.illegal_transitions` (tests check it stays
+// 0), then builds without NDEBUG abort with the edge named and release builds carry on.
 void transition(State& state, State next, std::string_view cause, const StateOwner& who,
                 bool tracing, Counters& counters, Outbox& out);
 

@@ -517,3 +517,18 @@ TEST_CASE("close() and shutdown() share their rows of the table") {
         find_transition(State::established, "close", State::fin_wait_1));
   CHECK_FALSE(find_transition(State::established, "rcv FIN", State::time_wait));
 }
+
+#ifdef NDEBUG  // without NDEBUG the same change aborts the process, naming the edge
+TEST_CASE("A change outside the table is counted in a release build, and still traced") {
+  Counters counters;
+  Outbox out;
+  State s = State::established;
+  transition(s, State::time_wait, "made up", StateOwner{}, true, counters, out);
+  CHECK(counters.illegal_transitions == 1);
+  CHECK(s == State::time_wait);
+  REQUIRE(out.trace.size() == 1);
+  CHECK(out.trace[0].cause == "made up");
+  transition(s, State::closed, "TIME_WAIT expired", StateOwner{}, true, counters, out);
+  CHECK(counters.illegal_transitions == 1);
+}
+#endif
