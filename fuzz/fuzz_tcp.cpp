@@ -206,8 +206,7 @@ class ConnectionDriver {
   explicit ConnectionDriver(ByteReader& r)
       : r_(r), profile_(pick_profile(r)), opts_(pick_socket_options(r)) {
     tracing_ = (r.u8() & 1) != 0;
-    conn_ =
-        std::make_unique<Connection>(1, key_, opts_, ConnContext{&profile_, &counters_, &tracing_});
+    conn_ = std::make_unique<Connection>(1, key_, opts_, ConnContext{&profile_, &counters_});
   }
 
   void run() {
@@ -249,8 +248,8 @@ class ConnectionDriver {
     view_.peer_nxt = hs.irs + 1;
     view_.our_nxt = hs.iss + 1;
     view_.window = hs.peer_window;
-    call([&](Outbox& out) { conn_->open_passive(now_, hs, from, StateCause::rcv_ack, out); },
-         nullptr);
+    StateCause cause = from == State::listen ? StateCause::rcv_ack_cookie : StateCause::rcv_ack;
+    call([&](Outbox& out) { conn_->open_passive(now_, hs, from, cause, out); }, nullptr);
   }
 
   void command() {
@@ -304,6 +303,7 @@ class ConnectionDriver {
   template <typename F>
   void call(F&& f, const Segment* input = nullptr) {
     out_.clear();
+    out_.tracing = tracing_;
     f(out_);
     trace_call(now_, input, out_, to_string(conn_->state()));
     std::string why;

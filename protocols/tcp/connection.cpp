@@ -21,25 +21,20 @@ Connection::Tcb::Tcb(SocketId id_, ConnKey key_, const SocketOptions& opts_, Con
   mss = p.mss;
 }
 
-// The only place the state changes (DESIGN.md property 5).
-void Connection::Tcb::set_state(Instant, State next, StateCause cause, Outbox& out) {
-  if (next == state) return;
-  if (tracing()) {
-    TraceNote n;
-    n.kind = TraceNote::Kind::state;
-    n.socket = id;
-    n.local = key.local;
-    n.remote = key.remote;
-    n.from = state;
-    n.to = next;
-    n.cause = cause;
-    out.trace.push_back(std::move(n));
-  }
-  state = next;
+// Every state change of a connection goes through transitions.cpp transition(), which checks it
+// against the table (DESIGN.md property 5). A passive open starts from the listener's request
+// state (`from`: SYN_RECEIVED, or LISTEN for a SYN cookie), not from the new TCB's CLOSED.
+void Connection::Tcb::set_state(Instant, State next, StateCause cause, Outbox& out,
+                                std::optional<State> from) {
+  State s = from.value_or(state);
+  transition(s, next, cause, StateOwner{id, key.local, key.remote}, out.tracing, *ctx.counters,
+             out);
+  state = s;
 }
 
-void Connection::Tcb::enter_established(Instant now, StateCause cause, Outbox& out) {
-  set_state(now, State::established, cause, out);
+void Connection::Tcb::enter_established(Instant now, StateCause cause, Outbox& out,
+                                        std::optional<State> from) {
+  set_state(now, State::established, cause, out, from);
   trace_cwnd(0, out);  // the initial window, so a cwnd plot starts where the transfer does
   stats.established_at = now;
   ++ctx.counters->connections_established;
@@ -83,7 +78,7 @@ void Connection::Tcb::notify(AppNotice::Kind kind, Outbox& out, SocketError err,
 }
 
 void Connection::Tcb::trace_timer(const TimerRecord& fired, Outbox& out) const {
-  if (!tracing()) return;
+  if (!out.tracing) return;
   TraceNote n;
   n.kind = TraceNote::Kind::timer;
   n.socket = id;
@@ -94,7 +89,7 @@ void Connection::Tcb::trace_timer(const TimerRecord& fired, Outbox& out) const {
 }
 
 void Connection::Tcb::trace_cwnd(uint32_t before, Outbox& out) const {
-  if (!tracing() || !cc || cc->cwnd() == before) return;
+  if (!out.tracing || !cc || cc->cwnd() == before) return;
   TraceNote n;
   n.kind = TraceNote::Kind::counter;
   n.socket = id;
@@ -262,6 +257,10 @@ void Connection::close(Instant now, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
   tcb_->close(now, out);
+}
+
+void Connection::retire_time_wait(Outbox& out) {
+  tcb_->set_state(tcb_->last_now, State::closed, StateCause::tuple_reused, out);
 }
 
 void Connection::abort(Instant now, Outbox& out) {

@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "protocols/tcp/io.hpp"
 #include "protocols/tcp/profile.hpp"
-#include "protocols/tcp/stack.hpp"
 #include "protocols/tcp/state.hpp"
 #include "sim/packet.hpp"
 #include "sim/time.hpp"
@@ -36,7 +36,6 @@ struct ConnKeyHash {
 struct ConnContext {
   const Profile* profile = nullptr;
   Counters* counters = nullptr;
-  const bool* tracing = nullptr;  // the stack's tracing flag
 };
 
 // Facts a listener learned in the handshake, handed to a passively opened connection.
@@ -79,6 +78,9 @@ class Connection {
   // TIME_WAIT reuse (Linux tcp_timewait_state_process()): a SYN with a sequence number above
   // what this incarnation received may open a new connection on the same 4-tuple.
   bool syn_may_reuse(const Segment& syn) const;
+  // The stack hands the SYN to a listener (TCP_TW_SYN): TIME_WAIT -> CLOSED through the
+  // transition table, traced; the stack reports `closed` and frees the connection.
+  void retire_time_wait(Outbox& out);
 
   SocketId id() const;
   const ConnKey& key() const;

@@ -61,8 +61,7 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
   }
   start_congestion_control();
   last_rcv = now;
-  state = from;  // the listener's request state; the change below is traced from it
-  enter_established(now, cause, out);
+  enter_established(now, cause, out, from);  // traced from the listener's request state
 }
 
 // tcp_sendmsg(): data is queued in SYN_SENT / SYN_RECEIVED (sent once established) and in
@@ -115,25 +114,12 @@ Payload Connection::Tcb::read(Instant now, size_t max_bytes, Outbox& out) {
 // LAST_ACK, SYN_RECEIVED -> FIN_WAIT_1, each with a FIN after the queued data; SYN_SENT ->
 // CLOSED (Linux's new_state table has no FIN action there).
 void Connection::Tcb::shutdown_write(Instant now, Outbox& out) {
-  switch (state) {
-    case State::syn_sent:
-      enter_closed(now, StateCause::shutdown, SocketError::none, out);
-      return;
-    case State::syn_received:
-    case State::established:
-      if (!fin_queued) queue_fin(now, State::fin_wait_1, StateCause::shutdown, out);
-      return;
-    case State::close_wait:
-      if (!fin_queued) queue_fin(now, State::last_ack, StateCause::shutdown, out);
-      return;
-    case State::closed:
-    case State::listen:
-    case State::fin_wait_1:
-    case State::fin_wait_2:
-    case State::closing:
-    case State::last_ack:
-    case State::time_wait:
-      return;
+  std::optional<State> next = close_state(state);
+  if (!next) return;
+  if (*next == State::closed) {
+    enter_closed(now, StateCause::shutdown, SocketError::none, out);
+  } else if (!fin_queued) {
+    queue_fin(now, *next, StateCause::shutdown, out);
   }
 }
 
@@ -159,31 +145,20 @@ void Connection::Tcb::close(Instant now, Outbox& out) {
     return;
   }
   orphaned = true;
-  switch (state) {
-    case State::syn_sent:
-      enter_closed(now, StateCause::close, SocketError::none, out);
-      return;
-    case State::syn_received:
-    case State::established:
-      if (!fin_queued) queue_fin(now, State::fin_wait_1, StateCause::close, out);
-      return;
-    case State::close_wait:
-      if (!fin_queued) queue_fin(now, State::last_ack, StateCause::close, out);
-      return;
-    case State::fin_wait_2:
-      // An orphan in FIN_WAIT_2 waits tcp_fin_time() for the peer's FIN.
-      fw2_at = now + fin_time();
-      ka_at = kNever;
-      dack_at = kNever;
-      ack_pending = false;
-      return;
-    case State::closed:
-    case State::listen:
-    case State::fin_wait_1:
-    case State::closing:
-    case State::last_ack:
-    case State::time_wait:
-      return;
+  if (state == State::fin_wait_2) {
+    // An orphan in FIN_WAIT_2 waits tcp_fin_time() for the peer's FIN.
+    fw2_at = now + fin_time();
+    ka_at = kNever;
+    dack_at = kNever;
+    ack_pending = false;
+    return;
+  }
+  std::optional<State> next = close_state(state);  // the same rows as shutdown_write()
+  if (!next) return;
+  if (*next == State::closed) {
+    enter_closed(now, StateCause::close, SocketError::none, out);
+  } else if (!fin_queued) {
+    queue_fin(now, *next, StateCause::close, out);
   }
 }
 

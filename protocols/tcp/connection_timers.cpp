@@ -100,7 +100,7 @@ void Connection::Tcb::on_syn_timer(Instant now, Outbox& out) {
   } else {
     rto.count_backoff();
   }
-  if (tracing()) {
+  if (out.tracing) {
     TimerRecord f = firing(kind, retransmits, max_retransmits, ran);
     f.next = rto.rto();
     f.elapsed = now - syn_sent_at;
@@ -154,7 +154,7 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
   ++retransmits;
   const Duration ran = rto.rto();
   rto.back_off();
-  if (tracing()) {
+  if (out.tracing) {
     TimerRecord f = firing(TimerKind::rto, retransmits, boundary, ran);
     f.next = rto.rto();
     f.seq = rtx.front().seq.raw();

@@ -84,12 +84,15 @@ struct DropNote {
 };
 
 struct Outbox {
+  // Whether trace notes are wanted. The Stack sets it from set_tracing() at every entry point,
+  // so connections do not each keep a pointer to the flag; a bare Connection's driver sets it.
+  bool tracing = true;
   std::vector<Packet> packets;  // to send, IPv4 addresses filled; retransmissions numbered
   std::vector<AppNotice> notices;
   std::vector<TraceNote> trace;
   std::vector<DropNote> drops;
   std::vector<SocketId> touched;  // sockets whose next_deadline() may have changed
-  void clear() {
+  void clear() {                  // keeps `tracing`
     packets.clear();
     notices.clear();
     trace.clear();
@@ -115,6 +118,9 @@ struct Counters {
   uint64_t retransmits = 0;
   uint64_t challenge_acks = 0;
   uint64_t connections_established = 0;
+  // Not a TCP counter and not in counter_table(): state changes outside the transition table
+  // (transitions.hpp) in a release build, a bug in the model. Tests check it stays 0.
+  uint64_t illegal_transitions = 0;
 };
 
 struct CounterInfo {

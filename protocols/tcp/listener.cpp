@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "protocols/tcp/rst.hpp"
+#include "protocols/tcp/transitions.hpp"
 
 namespace netsim::tcp {
 
@@ -550,17 +551,11 @@ void ListenTable::drop(const Packet& p, DropReason why, Outbox& out, DetailFn de
   out.drops.push_back(DropNote{p, why, tracing_ ? detail() : std::string()});
 }
 
+// A request's state changes through the same table as a connection's (transitions.hpp).
 void ListenTable::note_state(const ConnKey& key, State from, State to, StateCause cause,
                              Outbox& out) {
-  if (!tracing_) return;
-  TraceNote n;
-  n.kind = TraceNote::Kind::state;
-  n.local = key.local;
-  n.remote = key.remote;
-  n.from = from;
-  n.to = to;
-  n.cause = cause;
-  out.trace.push_back(std::move(n));
+  transition(from, to, cause, StateOwner{kNoSocket, key.local, key.remote}, tracing_, counters_,
+             out);
 }
 
 void ListenTable::note_timer(const ConnKey& key, const TimerRecord& fired, Outbox& out) {

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "protocols/tcp/connection.hpp"
+#include "protocols/tcp/io.hpp"
 #include "protocols/tcp/profile.hpp"
-#include "protocols/tcp/stack.hpp"
 #include "protocols/tcp/syncookie.hpp"
 #include "sim/packet.hpp"
 #include "sim/rng.hpp"

@@ -46,7 +46,7 @@ struct Stack::Impl {
   std::unordered_map<ConnKey, SocketId, ConnKeyHash> by_key;
   SocketId next_id = 1;
 
-  ConnContext ctx() { return ConnContext{&profile, &counters, &tracing}; }
+  ConnContext ctx() { return ConnContext{&profile, &counters}; }
   bool owns(Ipv4Addr a) const {
     return std::find(addresses.begin(), addresses.end(), a) != addresses.end();
   }
@@ -121,18 +121,8 @@ void Stack::Impl::establish(Instant now, const PassiveOpen& po, const Packet& p,
 // TIME_WAIT socket (inet_twsk_deschedule_put()) and hands the SYN to the listener.
 void Stack::Impl::retire_time_wait(SocketId id, Outbox& out) {
   auto it = conns.find(id);
-  const Connection& c = it->second.conn;
-  if (tracing) {
-    TraceNote n;
-    n.kind = TraceNote::Kind::state;
-    n.socket = id;
-    n.local = c.key().local;
-    n.remote = c.key().remote;
-    n.from = State::time_wait;
-    n.to = State::closed;
-    n.cause = StateCause::tuple_reused;
-    out.trace.push_back(std::move(n));
-  }
+  Connection& c = it->second.conn;
+  c.retire_time_wait(out);
   out.notices.push_back(AppNotice{AppNotice::Kind::closed, id, kNoSocket, {}, {}, c.stats()});
   out.touched.push_back(id);
   by_key.erase(c.key());
@@ -197,6 +187,7 @@ void Stack::set_tracing(bool on) {
 
 // tcp_v4_rcv(): established/TIME_WAIT/request lookup by 4-tuple first, then the listener.
 void Stack::on_packet(Instant now, const Packet& p, Outbox& out) {
+  out.tracing = impl_->tracing;
   Impl& m = *impl_;
   if (!m.owns(p.dst)) return;
   ConnKey key{p.dst_addr(), p.src_addr()};
@@ -232,6 +223,7 @@ void Stack::on_packet(Instant now, const Packet& p, Outbox& out) {
 }
 
 void Stack::on_timer(Instant now, SocketId id, Outbox& out) {
+  out.tracing = impl_->tracing;
   Impl& m = *impl_;
   if (Connection* c = m.find(id)) {
     c->on_timer(now, out);
@@ -248,6 +240,7 @@ std::optional<Instant> Stack::next_deadline(SocketId id) const {
 }
 
 OpenResult Stack::listen(uint16_t port, int backlog, const SocketOptions& opts, Outbox& out) {
+  out.tracing = impl_->tracing;
   Impl& m = *impl_;
   if (port == 0) return {kNoSocket, SocketError::einval};
   // inet_csk_get_port(): one listener per port (SO_REUSEPORT is not modelled).
@@ -260,6 +253,7 @@ OpenResult Stack::listen(uint16_t port, int backlog, const SocketOptions& opts, 
 
 OpenResult Stack::connect(Instant now, SocketAddr remote, std::optional<uint16_t> local_port,
                           const SocketOptions& opts, Outbox& out) {
+  out.tracing = impl_->tracing;
   Impl& m = *impl_;
   if (m.addresses.empty() || remote.port == 0) return {kNoSocket, SocketError::einval};
   // Source address selection: the host's first address (one interface per host).
@@ -284,6 +278,7 @@ OpenResult Stack::connect(Instant now, SocketAddr remote, std::optional<uint16_t
 }
 
 std::optional<SocketId> Stack::accept(SocketId listener, Outbox& out) {
+  out.tracing = impl_->tracing;
   Impl& m = *impl_;
   Listener* l = m.listeners.by_id(listener);
   if (l == nullptr) return std::nullopt;
@@ -295,6 +290,7 @@ std::optional<SocketId> Stack::accept(SocketId listener, Outbox& out) {
 }
 
 SocketError Stack::send(Instant now, SocketId s, Payload data, Outbox& out) {
+  out.tracing = impl_->tracing;
   Impl& m = *impl_;
   Connection* c = m.find(s);
   if (c == nullptr) {
@@ -306,6 +302,7 @@ SocketError Stack::send(Instant now, SocketId s, Payload data, Outbox& out) {
 }
 
 Payload Stack::read(Instant now, SocketId s, size_t max_bytes, Outbox& out) {
+  out.tracing = impl_->tracing;
   Impl& m = *impl_;
   Connection* c = m.find(s);
   if (c == nullptr) return {};
@@ -315,6 +312,7 @@ Payload Stack::read(Instant now, SocketId s, size_t max_bytes, Outbox& out) {
 }
 
 void Stack::shutdown_write(Instant now, SocketId s, Outbox& out) {
+  out.tracing = impl_->tracing;
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {
     c->shutdown_write(now, out);
@@ -323,6 +321,7 @@ void Stack::shutdown_write(Instant now, SocketId s, Outbox& out) {
 }
 
 void Stack::close(Instant now, SocketId s, Outbox& out) {
+  out.tracing = impl_->tracing;
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {
     c->close(now, out);
@@ -333,6 +332,7 @@ void Stack::close(Instant now, SocketId s, Outbox& out) {
 }
 
 void Stack::abort(Instant now, SocketId s, Outbox& out) {
+  out.tracing = impl_->tracing;
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {
     c->abort(now, out);

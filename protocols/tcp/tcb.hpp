@@ -15,6 +15,7 @@
 #include "protocols/tcp/reassembly.hpp"
 #include "protocols/tcp/rto.hpp"
 #include "protocols/tcp/send_buffer.hpp"
+#include "protocols/tcp/transitions.hpp"
 
 namespace netsim::tcp {
 
@@ -39,7 +40,6 @@ struct Connection::Tcb {
   SocketOptions opts;
   ConnContext ctx;
   const Profile& prof() const { return *ctx.profile; }
-  bool tracing() const { return ctx.tracing != nullptr && *ctx.tracing; }
 
   // ---- state ----
   State state = State::closed;
@@ -109,8 +109,10 @@ struct Connection::Tcb {
   SocketStats stats;
 
   // ================= connection.cpp: state, notices, trace =================
-  void set_state(Instant now, State next, StateCause cause, Outbox& out);
-  void enter_established(Instant now, StateCause cause, Outbox& out);
+  void set_state(Instant now, State next, StateCause cause, Outbox& out,
+                 std::optional<State> from = std::nullopt);
+  void enter_established(Instant now, StateCause cause, Outbox& out,
+                         std::optional<State> from = std::nullopt);
   void enter_time_wait(Instant now, StateCause cause, Outbox& out);
   void enter_closed(Instant now, StateCause cause, SocketError err, Outbox& out);
   void notify(AppNotice::Kind kind, Outbox& out, SocketError err = SocketError::none,

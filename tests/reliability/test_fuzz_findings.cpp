@@ -51,11 +51,9 @@ TEST_CASE("A listener with a 3000-byte receive buffer offers 3000 bytes in its S
 TEST_CASE("A passively opened connection never holds more than its 3000-byte buffer") {
   Profile p = small_buffer();
   Counters counters;
-  bool tracing = false;
   SocketOptions opts;
   opts.auto_read = false;  // the application reads nothing: the buffer only fills
-  Connection c(1, ConnKey{{kServerIp, 80}, {kClientIp, 40000}}, opts,
-               ConnContext{&p, &counters, &tracing});
+  Connection c(1, ConnKey{{kServerIp, 80}, {kClientIp, 40000}}, opts, ConnContext{&p, &counters});
   Handshake hs;
   hs.iss = SeqNum(5000);
   hs.irs = SeqNum(100);

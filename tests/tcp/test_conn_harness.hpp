@@ -76,10 +76,12 @@ class Harness {
   explicit Harness(Profile p = Profile::linux_default(), SocketOptions o = {})
       : profile(p), opts(o) {
     conn = std::make_unique<Connection>(1, ConnKey{kLocal, kRemote}, opts,
-                                        ConnContext{&profile, &counters, &tracing});
+                                        ConnContext{&profile, &counters});
   }
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
+  // Every state change the test caused is an edge of the transition table (transitions.hpp).
+  ~Harness() { CHECK(counters.illegal_transitions == 0); }
 
   Profile profile;
   Counters counters;
@@ -167,6 +169,7 @@ class Harness {
   Lines run(Instant t, F&& f) {
     now = t;
     out.clear();
+    out.tracing = tracing;
     f();
     std::string why;
     bool ok = conn->check_invariants(&why);

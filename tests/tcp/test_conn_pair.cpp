@@ -15,12 +15,11 @@ namespace {
 struct Side {
   Profile profile;
   Counters counters;
-  bool tracing = true;
   std::unique_ptr<Connection> conn;
   std::string received;
   Lines notices;
   Lines transitions;
-  ConnContext ctx() { return ConnContext{&profile, &counters, &tracing}; }
+  ConnContext ctx() { return ConnContext{&profile, &counters}; }
 };
 
 class Pair {
