@@ -213,11 +213,11 @@ std::string format_jsonl_line(const TraceRecord& r, const JsonlOptions& options)
   return fmt::to_string(b);
 }
 
-JsonlSink::JsonlSink(std::ostream& out, JsonlOptions options)
-    : out_(out), options_(std::move(options)) {
-  if (!options_.run) return;
+JsonlSink::JsonlSink(std::ostream& out, JsonlOptions options, std::optional<JsonlRun> run)
+    : out_(out), options_(options) {
+  if (!run) return;
   Line l(buf_);
-  l.str("ev", "run").str("scenario", options_.run->scenario).num("seed", options_.run->seed);
+  l.str("ev", "run").str("scenario", run->scenario).num("seed", run->seed);
   l.end();
   buf_.push_back('\n');
   out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
