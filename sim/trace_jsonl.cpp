@@ -524,7 +524,8 @@ std::vector<TraceRecord> read_jsonl(std::istream& in, std::string_view filename,
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     if (n == 1 && line.find("\"ev\":\"run\"") != std::string::npos) {
       try {
-        Obj o(json::parse(line));
+        json j = json::parse(line);  // Obj keeps a reference: the json must outlive it
+        Obj o(j);
         JsonlRun r{o.str("scenario"), o.uint("seed", std::numeric_limits<uint64_t>::max())};
         if (run) *run = std::move(r);
       } catch (const FieldError& e) {

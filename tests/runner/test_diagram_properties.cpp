@@ -11,6 +11,7 @@
 
 #include "scenarios/loader/loader.hpp"
 #include "scenarios/runner/scenario_run.hpp"
+#include "sim/trace_jsonl.hpp"
 #include "viz/layout.hpp"
 
 using namespace netsim;
@@ -226,4 +227,28 @@ TEST_CASE("three hundred generated scenarios' diagrams draw each reaction below 
     DiagramLayout L = compute_layout(records, {"random", r.scenario->seed, {}}, {});
     check_causal_order(L, "random #" + std::to_string(i) + "\n" + text);
   }
+}
+
+TEST_CASE("an events file opens with the run's scenario and seed, and files without it read") {
+  std::ostringstream out;
+  JsonlSink sink(out, JsonlOptions{}, JsonlRun{"hello-echo", 7});
+  sink.write(FaultRecord{Instant::zero(), "", "link_down", "a-b"});
+  sink.finish();
+  CHECK(out.str() ==
+        "{\"ev\":\"run\",\"scenario\":\"hello-echo\",\"seed\":7}\n"
+        "{\"t_ns\":0,\"ev\":\"fault\",\"host\":\"\",\"what\":\"link_down\",\"detail\":\"a-b\"}\n");
+  std::istringstream in(out.str());
+  std::optional<JsonlRun> run;
+  auto records = read_jsonl(in, "events.jsonl", &run);
+  REQUIRE(run);
+  CHECK(run->scenario == "hello-echo");
+  CHECK(run->seed == 7);
+  CHECK(records.size() == 1);
+  std::istringstream old("{\"t_ns\":0,\"ev\":\"fault\",\"host\":\"\",\"what\":\"link_up\"}\n");
+  std::optional<JsonlRun> none;
+  CHECK(read_jsonl(old, "old.jsonl", &none).size() == 1);
+  CHECK_FALSE(none);
+  std::istringstream bad("{\"ev\":\"run\",\"scenario\":3,\"seed\":1}\n");
+  CHECK_THROWS_WITH(read_jsonl(bad, "bad.jsonl", &none),
+                    "bad.jsonl:1: field \"scenario\" must be a string");
 }
