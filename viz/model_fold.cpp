@@ -131,11 +131,13 @@ void ModelBuilder::add_flow_bands() {
       auto b = opt_.relative_seq ? bases.base(s, d) : std::nullopt;
       return v.raw() - b.value_or(0);
     };
+    // The band spans the run's sends: consecutive runs of a connection never overlap, and
+    // the arrows between them (a loss, its dupACKs) are not drawn over a band.
     a.first = std::min(a.first, p->t);
+    a.last = std::max(a.last, p->t);
     ends_of(*p, ends);
     for (const End& e : ends) {
       const PacketRecord& end = packet_record(e.record);
-      a.last = std::max(a.last, end.t);
       if (end.ev == PacketEvent::drop) {
         ++a.lost;
         a.reasons.insert(drop_reason_text(end.reason, end.detail));
