@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   run_cmd
       ->add_option("--plot", run.plots,
                    "time-series plot (.svg .png), KIND one of syn_queue, accept_queue, "
-                   "established, drops, cwnd; repeatable")
+                   "established, drops, cwnd, tcptrace; repeatable")
       ->type_name("KIND=FILE");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors and failed expectations");
   run_cmd->add_option("--max-events", run.max_events, "stop with an error after N events");
