@@ -253,3 +253,23 @@ TEST_CASE("an events file opens with the run's scenario and seed, and files with
   CHECK_THROWS_WITH(read_jsonl(bad, "bad.jsonl", &none),
                     "bad.jsonl:1: field \"scenario\" must be a string");
 }
+
+TEST_CASE("a transfer folds into bands, and the window lost to a crash into one band") {
+  Scenario s = load_file(NETSIM_SOURCE_DIR "/scenarios/server-crash.yaml");
+  auto records = run_records(s);
+  DiagramModel m = build_model(records, {s.name, s.seed, {}}, {});
+  std::vector<std::string> lines;
+  for (const auto& b : m.bands)
+    lines.insert(lines.end(), b.lines.begin(), b.lines.end());
+  CHECK(lines == std::vector<std::string>{"× 80 data segments 1:116801",
+                                          "× 28 ACKs back, last ack=55481",
+                                          "× 44 data segments 116801:181041, all lost (host down)",
+                                          "× 21 ACKs back, last ack=116801"});
+  // The lone retransmissions after the crash stay arrows.
+  auto retx = std::count_if(m.arrows.begin(), m.arrows.end(),
+                            [](const PacketArrow& a) { return a.retransmission > 0; });
+  CHECK(retx == 2);
+  DiagramOptions every;
+  every.fold_flows = false;
+  CHECK(build_model(records, {s.name, s.seed, {}}, every).bands.empty());
+}
