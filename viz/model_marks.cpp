@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "viz/capture.hpp"
 #include "viz/labels.hpp"
 #include "viz/model_builder.hpp"
 #include "viz/time_format.hpp"
@@ -158,6 +159,8 @@ void ModelBuilder::add_state_mark(const StateRecord& s, size_t order) {
   m.lifeline = existing_lifeline(s.local);
   m.t = s.t;
   m.text = s.to;
+  // A state inferred from a capture that the capture cannot prove (viz/capture.hpp).
+  if (s.cause.starts_with(kGuessPrefix)) m.text += "?";
   m.cause = s.cause;
   m.tooltip = fmt::format("{} → {} at {} on {}", s.from.empty() ? "?" : s.from, s.to,
                           format_clock(s.t), s.host);
