@@ -1,23 +1,52 @@
-// `netsim diagram`: redraw a saved run (events.jsonl) with other filters or formats.
+// `netsim diagram`: redraw a saved run (events.jsonl) with other filters or formats, or draw
+// a real capture (pcap, pcapng) with each endpoint's TCP state inferred (viz/capture.hpp).
 #include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "sim/pcap_reader.hpp"
 #include "sim/trace_jsonl.hpp"
 #include "sim/units.hpp"
+#include "viz/capture.hpp"
 #include "viz/diagram.hpp"
 
 namespace netsim::cli {
 
+namespace {
+// pcap (either byte order, micro- or nanosecond stamps) or pcapng, by the file's first bytes.
+bool is_capture(std::istream& in) {
+  unsigned char m[4] = {};
+  in.read(reinterpret_cast<char*>(m), 4);
+  bool ok = in.gcount() == 4;
+  in.clear();
+  in.seekg(0);
+  if (!ok) return false;
+  uint32_t v = (uint32_t{m[0]} << 24) | (uint32_t{m[1]} << 16) | (uint32_t{m[2]} << 8) | m[3];
+  return v == 0xa1b2c3d4 || v == 0xd4c3b2a1 || v == 0xa1b23c4d || v == 0x4d3cb2a1 ||
+         v == 0x0a0d0d0a;
+}
+}  // namespace
+
 int diagram_command(const DiagramArgs& args) {
   try {
-    std::ifstream in(args.events_file);
+    std::ifstream in(args.events_file, std::ios::binary);
     if (!in) {
       std::cerr << "netsim: cannot open \"" << args.events_file << "\"\n";
       return kExitBadInput;
     }
     std::optional<JsonlRun> run;
-    std::vector<TraceRecord> records = read_jsonl(in, args.events_file, &run);
+    std::vector<TraceRecord> records;
+    bool capture = is_capture(in);
+    if (capture) {
+      Capture c = read_capture(args.events_file);
+      if (c.packets.empty()) {
+        std::cerr << "netsim: \"" << args.events_file << "\" holds no IPv4/TCP packet\n";
+        return kExitBadInput;
+      }
+      records = viz::capture_records(c);
+    } else {
+      records = read_jsonl(in, args.events_file, &run);
+    }
     viz::DiagramOptions opts;
     opts.connections = args.connections;
     opts.hosts = args.hosts;
@@ -32,6 +61,8 @@ int diagram_command(const DiagramArgs& args) {
     viz::render_diagram(records, meta, opts, args.output);
     return kExitOk;
   } catch (const JsonlError& e) {
+    std::cerr << "netsim: " << e.what() << "\n";
+  } catch (const CaptureError& e) {
     std::cerr << "netsim: " << e.what() << "\n";
   } catch (const UnitError& e) {
     std::cerr << "netsim: --from/--to: " << e.what() << "\n";

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   run_cmd
       ->add_option("--plot", run.plots,
                    "time-series plot (.svg .png), KIND one of syn_queue, accept_queue, "
-                   "established, drops, cwnd; repeatable")
+                   "established, drops, cwnd, tcptrace; repeatable")
       ->type_name("KIND=FILE");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors and failed expectations");
   run_cmd->add_option("--max-events", run.max_events, "stop with an error after N events");
@@ -64,8 +64,11 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--set", check_sets, "override a value before validating");
 
   DiagramArgs diag;
-  auto* diag_cmd = app.add_subcommand("diagram", "Draw a diagram from a saved events.jsonl");
-  diag_cmd->add_option("EVENTS", diag.events_file, "events.jsonl of an earlier run")->required();
+  auto* diag_cmd =
+      app.add_subcommand("diagram", "Draw a diagram from a saved events.jsonl or a capture");
+  diag_cmd
+      ->add_option("EVENTS", diag.events_file, "events.jsonl of an earlier run, or a pcap/pcapng")
+      ->required();
   diag_cmd->add_option("-o,--output", diag.output, "diagram file (.svg .png .pdf .mmd .txt)")
       ->required();
   diag_cmd->add_option("--connection", diag.connections, "app name or 4-tuple; repeatable");

@@ -187,9 +187,9 @@ int run_checked(const RunArgs& args) {
   }
   if (events_path) {
     events_out.file = std::make_unique<AtomicFile>(resolve(*events_path));
-    JsonlOptions jo;
-    jo.run = JsonlRun{sc.name, sc.seed};  // `netsim diagram` titles a redrawn run with it
-    events_out.sink = std::make_unique<JsonlSink>(events_out.file->stream(), jo);
+    // The run line lets `netsim diagram` title a redrawn run with the scenario and seed.
+    events_out.sink = std::make_unique<JsonlSink>(events_out.file->stream(), JsonlOptions{},
+                                                  JsonlRun{sc.name, sc.seed});
     run.add_sink(events_out.sink.get());
   }
   if (pcap_path) {

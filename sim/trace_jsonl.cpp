@@ -252,11 +252,11 @@ std::string format_jsonl_line(const TraceRecord& r, const JsonlOptions& options)
   return fmt::to_string(b);
 }
 
-JsonlSink::JsonlSink(std::ostream& out, JsonlOptions options)
-    : out_(out), options_(std::move(options)) {
-  if (!options_.run) return;
+JsonlSink::JsonlSink(std::ostream& out, JsonlOptions options, std::optional<JsonlRun> run)
+    : out_(out), options_(options) {
+  if (!run) return;
   Line l(buf_);
-  l.str("ev", "run").str("scenario", options_.run->scenario).num("seed", options_.run->seed);
+  l.str("ev", "run").str("scenario", run->scenario).num("seed", run->seed);
   l.end();
   buf_.push_back('\n');
   out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
@@ -631,7 +631,8 @@ std::vector<TraceRecord> read_jsonl(std::istream& in, std::string_view filename,
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     if (n == 1 && line.find("\"ev\":\"run\"") != std::string::npos) {
       try {
-        Obj o(json::parse(line));
+        json j = json::parse(line);  // Obj keeps a reference: the json must outlive it
+        Obj o(j);
         JsonlRun r{o.str("scenario"), o.uint("seed", std::numeric_limits<uint64_t>::max())};
         if (run) *run = std::move(r);
       } catch (const FieldError& e) {

@@ -30,7 +30,6 @@ struct JsonlOptions {
   // How many leading payload bytes go into "payload" (0: none). A file re-written from a
   // read one must use the same value to come out byte-identical.
   size_t payload_bytes = 64;
-  std::optional<JsonlRun> run = std::nullopt;  // written as the first line when set
 };
 
 // The line for one record, without the newline. Hand-formatted (no JSON library) because a
@@ -39,7 +38,9 @@ std::string format_jsonl_line(const TraceRecord& r, const JsonlOptions& options 
 
 class JsonlSink : public TraceSink {
  public:
-  explicit JsonlSink(std::ostream& out, JsonlOptions options = {});
+  // `run`, when set, is written as the first line.
+  explicit JsonlSink(std::ostream& out, JsonlOptions options = {},
+                     std::optional<JsonlRun> run = std::nullopt);
   void write(const TraceRecord& r) override;
   void finish() override { out_.flush(); }
 

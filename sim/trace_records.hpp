@@ -126,6 +126,9 @@ struct StateRecord {
   std::string app;  // empty when no application owns the connection
   TcpState from = TcpState::closed, to = TcpState::closed;
   StateCause cause = StateCause::connect;
+  // A state inferred from a capture (netsim diagram capture.pcap) that the packets only
+  // suggest: the endpoint's own packets prove what it sent, not what it received.
+  bool inferred = false;
 };
 
 // One firing of a TCP timer, as facts: which timer, which attempt of how many, how long it ran

@@ -198,7 +198,8 @@ class Layouter {
   void bands();
   void ticks(const std::vector<std::optional<Instant>>& ends);
   double mark_width(size_t lifeline) const;
-  double row_height(const Slots& slots) const;
+  double row_height(const Slots& slots, const TimeScale* scale,
+                    const std::vector<std::optional<Instant>>& ends) const;
 
   const DiagramOptions& opt_;
   DiagramLayout L_;
@@ -217,9 +218,12 @@ double Layouter::mark_width(size_t lifeline) const {
 
 // Packets sent or received together leave one row apart and run parallel. Each label goes
 // above its own arrow and below the arrow of the row before, so a row is the label's height
-// plus the rise of that neighbour over the label's width, at the typical slope (a median
-// transit's Metrics::transit points over the distance between the two lifelines).
-double Layouter::row_height(const Slots& slots) const {
+// plus the rise of that neighbour over the label's width. The rise depends on the scale, which
+// depends on the row: start from the typical slope (a median transit's Metrics::transit
+// points over the distance between the lifelines), then measure the arrows on the scale built
+// with that row and grow it, a few times, up to four rows' worth.
+double Layouter::row_height(const Slots& slots, const TimeScale* scale,
+                            const std::vector<std::optional<Instant>>& ends) const {
   const auto& m = L_.model;
   double row = Metrics::row;
   for (size_t i = 0; i < m.arrows.size(); ++i) {
@@ -227,10 +231,14 @@ double Layouter::row_height(const Slots& slots) const {
     const auto& a = m.arrows[i];
     double dx = std::abs(L_.lifelines[a.to].x - L_.lifelines[a.from].x);
     if (dx <= 0) continue;
+    double dy = Metrics::transit;
+    if (scale && ends[i]) {
+      dy = scale->y_of(*ends[i], slots.end[i]) - scale->y_of(a.sent, slots.start[i]);
+    }
     double w = text_width(a.label, FontSizes::label) + 6;
-    row = std::max(row, Metrics::line + 8 + w * Metrics::transit / dx);
+    row = std::max(row, Metrics::line + 8 + w * std::abs(dy) / dx);
   }
-  return std::min(row, 3 * Metrics::row);
+  return std::min(row, 4 * Metrics::row);
 }
 
 // Lifeline 0 carries its marks on its left, every other lifeline on its right, so marks
@@ -246,8 +254,10 @@ void Layouter::columns() {
       need[g] = std::max(need[g], width / static_cast<double>(hi - lo));
     }
   };
+  // Half as wide again as the label: arrows sent together run parallel a row apart, and a
+  // label has room between two of them only where they are flat enough.
   for (const auto& a : m.arrows) {
-    require(a.from, a.to, text_width(a.label, FontSizes::label) + 46);
+    require(a.from, a.to, 1.5 * text_width(a.label, FontSizes::label) + 46);
   }
   for (const auto& b : m.bands)
     require(b.from, b.to, lines_width(b.lines, FontSizes::label) + 56);
@@ -397,8 +407,14 @@ DiagramLayout Layouter::run() {
   headers_and_title();
   Slots slots = causal_rows(L_.model, ends);
   ScaleInput in = scale_input(L_.model, ends, slots);
-  in.row = row_height(slots);
+  in.row = row_height(slots, nullptr, ends);
   auto scale = build_scale(in, opt_.compress_gaps_over, L_.plot_top);
+  for (int round = 0; round < 3; ++round) {
+    double row = row_height(slots, &scale.scale, ends);
+    if (row <= in.row + 0.5) break;
+    in.row = row;
+    scale = build_scale(in, opt_.compress_gaps_over, L_.plot_top);
+  }
   L_.scale = std::move(scale.scale);
   L_.gaps = std::move(scale.gaps);
   arrows(ends, slots);

@@ -87,14 +87,23 @@ std::vector<Box> arrow_label_candidates(const ArrowLayout& a, double w, double h
   static constexpr std::array<double, 9> fractions{0.5,  0.38, 0.62, 0.26, 0.74,
                                                    0.15, 0.85, 0.06, 0.94};
   std::vector<Box> out;
+  auto at = [&](double x, bool above) {
+    x = std::clamp(x, Metrics::margin, std::max(Metrics::margin, width - w));
+    double yl = y_at(a.start, a.end, x), yr = y_at(a.start, a.end, x + w);
+    double y = above ? std::min(yl, yr) - 2 - h : std::max(yl, yr) + 2;
+    out.push_back(Box{x, y, w, h});
+  };
   for (bool above : {true, false}) {
-    for (double f : fractions) {
-      double cx = a.start.x + f * (a.end.x - a.start.x);
-      double x = std::clamp(cx - w / 2, Metrics::margin, std::max(Metrics::margin, width - w));
-      double yl = y_at(a.start, a.end, x), yr = y_at(a.start, a.end, x + w);
-      double y = above ? std::min(yl, yr) - 2 - h : std::max(yl, yr) + 2;
-      out.push_back(Box{x, y, w, h});
-    }
+    for (double f : fractions)
+      at(a.start.x + f * (a.end.x - a.start.x) - w / 2, above);
+  }
+  // Tucked against either lifeline, clear of it: where two arrows cross in an X (both ends
+  // sending at once), the only free spots are next to the ends.
+  bool rightward = a.end.x >= a.start.x;
+  double lo = std::min(a.start.x, a.end.x), hi = std::max(a.start.x, a.end.x);
+  for (bool above : {true, false}) {
+    for (double x : {rightward ? lo + 4 : hi - 4 - w, rightward ? hi - 4 - w : lo + 4})
+      at(x, above);
   }
   return out;
 }

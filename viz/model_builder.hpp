@@ -50,7 +50,8 @@ class ModelBuilder {
   void add_marks();
 
   // Folding runs of one connection's ordinary packets (model_fold.cpp).
-  bool foldable(size_t send, std::vector<End>& ends) const;
+  enum class Fold : uint8_t { no, ack, data, lost_data, retx_data };
+  Fold foldable(size_t send, std::vector<End>& ends) const;
   void fold_flows();
   void add_flow_bands();
   void add_title();

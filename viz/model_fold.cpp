@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "viz/labels.hpp"
@@ -16,6 +18,7 @@ namespace netsim::viz::detail {
 namespace {
 // Shorter runs stay arrows: folding three packets hides more than it saves.
 constexpr size_t kMinRun = 8;
+constexpr long kMinData = 4;  // data segments in a run (the rest are ACKs)
 
 bool plain_flags(const Packet& p) {
   const TcpFlags f = p.tcp.flags;
@@ -23,22 +26,40 @@ bool plain_flags(const Packet& p) {
 }
 }  // namespace
 
-bool ModelBuilder::foldable(size_t send, std::vector<End>& ends) const {
+ModelBuilder::Fold ModelBuilder::foldable(size_t send, std::vector<End>& ends) const {
   const Packet& p = packet_record(send).packet;
-  if (!plain_flags(p) || p.retransmission > 0) return false;
+  if (!plain_flags(p)) return Fold::no;
   ends_of(packet_record(send), ends);
-  return ends.size() == 1 && !ends[0].then_dropped &&
-         packet_record(ends[0].record).ev == PacketEvent::recv;
+  if (ends.size() != 1 || ends[0].then_dropped) return Fold::no;
+  const PacketRecord& end = packet_record(ends[0].record);
+  if (p.retransmission > 0) {
+    // Go-back-N after an RTO resends a whole window: a run of them is one band; a lone
+    // retransmission (fast retransmit) never makes a run of kMinRun data segments.
+    bool arrived = end.ev == PacketEvent::recv && !p.tcp.payload.empty();
+    return arrived ? Fold::retx_data : Fold::no;
+  }
+  if (p.tcp.payload.empty()) return end.ev == PacketEvent::recv ? Fold::ack : Fold::no;
+  // A window of data lost together (a link going down under a full queue, a crashed peer):
+  // one band that says so, rather than dozens of crossing half-arrows.
+  return end.ev == PacketEvent::recv ? Fold::data : Fold::lost_data;
 }
 
 void ModelBuilder::fold_flows() {
-  std::unordered_map<ConvKey, std::vector<size_t>, SocketPairHash> open;
+  // A connection's open run: its packets, and what its data segments are (new and delivered,
+  // new and lost, retransmitted): a band never mixes them, so a single loss in a transfer
+  // stays an arrow between two bands.
+  struct Run {
+    std::vector<size_t> packets;
+    std::optional<Fold> data;
+  };
+  std::unordered_map<ConvKey, Run, SocketPairHash> open;
   std::vector<size_t> kept;
   std::vector<End> ends;
   auto flush = [&](std::vector<size_t>& run) {
-    bool data = std::any_of(run.begin(), run.end(),
-                            [&](size_t i) { return !packet_record(i).packet.tcp.payload.empty(); });
-    if (run.size() >= kMinRun && data) {
+    auto data = std::count_if(run.begin(), run.end(), [&](size_t i) {
+      return !packet_record(i).packet.tcp.payload.empty();
+    });
+    if (run.size() >= kMinRun && data >= kMinData) {
       flow_runs_.push_back(std::move(run));
     } else {
       kept.insert(kept.end(), run.begin(), run.end());
@@ -48,12 +69,21 @@ void ModelBuilder::fold_flows() {
   for (size_t i : drawn_) {
     const Packet& p = packet_record(i).packet;
     ConvKey key = conv_key(p.src_addr(), p.dst_addr());
-    if (foldable(i, ends)) {
-      open[key].push_back(i);
+    Fold f = foldable(i, ends);
+    if (f != Fold::no) {
+      Run& run = open[key];
+      if (f != Fold::ack) {
+        if (run.data && *run.data != f) flush(run.packets);
+        run.data = f;
+      }
+      run.packets.push_back(i);
       continue;
     }
-    // A packet that stays an arrow ends its connection's run: the band never hides it.
-    if (auto it = open.find(key); it != open.end()) flush(it->second);
+    // A packet that stays an arrow ends its connection's run: a band never hides it.
+    if (auto it = open.find(key); it != open.end()) {
+      flush(it->second.packets);
+      it->second.data.reset();
+    }
     kept.push_back(i);
   }
   std::vector<ConvKey> keys;
@@ -61,7 +91,7 @@ void ModelBuilder::fold_flows() {
     keys.push_back(key);
   std::sort(keys.begin(), keys.end());  // not the hash map's order
   for (const auto& key : keys)
-    flush(open[key]);
+    flush(open[key].packets);
   std::sort(kept.begin(), kept.end(), [&](size_t a, size_t b) {
     return std::tie(packet_record(a).t, a) < std::tie(packet_record(b).t, b);
   });
@@ -80,7 +110,9 @@ void ModelBuilder::add_flow_bands() {
       run_of.emplace(i, r);
   struct Acc {
     SocketAddr data_src, data_dst;
-    uint64_t data = 0, acks = 0, bytes = 0;
+    uint64_t data = 0, acks = 0, bytes = 0, lost = 0;
+    uint16_t retx_lo = UINT16_MAX, retx_hi = 0;
+    std::set<std::string> reasons;
     std::optional<uint32_t> seq_lo, seq_hi, last_ack;
     Instant first = Instant::max(), last = Instant::zero();
   };
@@ -99,10 +131,18 @@ void ModelBuilder::add_flow_bands() {
       auto b = opt_.relative_seq ? bases.base(s, d) : std::nullopt;
       return v.raw() - b.value_or(0);
     };
+    // The band spans the run's sends: consecutive runs of a connection never overlap, and
+    // the arrows between them (a loss, its dupACKs) are not drawn over a band.
     a.first = std::min(a.first, p->t);
+    a.last = std::max(a.last, p->t);
     ends_of(*p, ends);
-    for (const End& e : ends)
-      a.last = std::max(a.last, packet_record(e.record).t);
+    for (const End& e : ends) {
+      const PacketRecord& end = packet_record(e.record);
+      if (end.ev == PacketEvent::drop) {
+        ++a.lost;
+        a.reasons.insert(drop_reason_text(end.reason, end.detail));
+      }
+    }
     if (!pk.tcp.payload.empty()) {
       if (a.data == 0) {
         a.data_src = pk.src_addr();
@@ -111,6 +151,10 @@ void ModelBuilder::add_flow_bands() {
       }
       ++a.data;
       a.bytes += pk.tcp.payload.size();
+      if (pk.retransmission > 0) {
+        a.retx_lo = std::min(a.retx_lo, pk.retransmission);
+        a.retx_hi = std::max(a.retx_hi, pk.retransmission);
+      }
       a.seq_hi = rel(pk.src_addr(), pk.dst_addr(),
                      pk.tcp.seq + static_cast<uint32_t>(pk.tcp.payload.size()));
     } else {
@@ -127,9 +171,22 @@ void ModelBuilder::add_flow_bands() {
     band.first = a.first;
     band.last = a.last;
     band.packets = a.data + a.acks;
-    band.lines.push_back(fmt::format("× {} data segment{} {}:{}", group_thousands(a.data),
+    std::string lost;
+    if (a.lost > 0) {
+      std::string why;
+      for (const auto& r : a.reasons)
+        why += (why.empty() ? "" : ", ") + r;
+      lost = fmt::format(", {} lost ({})", a.lost == a.data ? "all" : group_thousands(a.lost), why);
+    }
+    std::string what = "data segment";
+    if (a.retx_hi > 0) {
+      what = "retransmitted segment";
+      lost += a.retx_lo == a.retx_hi ? fmt::format(" (retx #{})", a.retx_hi)
+                                     : fmt::format(" (retx #{}-#{})", a.retx_lo, a.retx_hi);
+    }
+    band.lines.push_back(fmt::format("× {} {}{} {}:{}{}", group_thousands(a.data), what,
                                      a.data == 1 ? "" : "s", a.seq_lo.value_or(0),
-                                     a.seq_hi.value_or(0)));
+                                     a.seq_hi.value_or(0), lost));
     if (a.acks > 0) {
       band.lines.push_back(fmt::format("× {} ACK{} back, last ack={}", group_thousands(a.acks),
                                        a.acks == 1 ? "" : "s", a.last_ack.value_or(0)));

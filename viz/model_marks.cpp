@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sim/trace_text.hpp"
+#include "viz/capture.hpp"
 #include "viz/labels.hpp"
 #include "viz/model_builder.hpp"
 #include "viz/time_format.hpp"
@@ -158,9 +159,11 @@ void ModelBuilder::add_state_mark(const StateRecord& s, size_t order) {
   m.lifeline = existing_lifeline(s.local);
   m.t = s.t;
   m.text = to_string(s.to);
+  // A state inferred from a capture that the capture cannot prove (viz/capture.hpp).
+  if (s.inferred) m.text += "?";
   m.cause = to_string(s.cause);
-  m.tooltip = fmt::format("{} → {} at {} on {}\ncause: {}", to_string(s.from), to_string(s.to),
-                          format_clock(s.t), s.host, m.cause);
+  m.tooltip = fmt::format("{} → {} at {} on {}\ncause: {}{}", to_string(s.from), to_string(s.to),
+                          format_clock(s.t), s.host, m.cause, s.inferred ? " (inferred)" : "");
   m.order = order;
   model_.marks.push_back(std::move(m));
 }

@@ -23,6 +23,7 @@ enum class PlotKind : uint8_t {
   established,   // connections per host in ESTABLISHED or CLOSE_WAIT (RFC 1213 tcpCurrEstab)
   drops,         // packets dropped so far, one line per reason
   cwnd,          // a sender's congestion window, ssthresh and bytes in flight; loss markers
+  tcptrace,      // time-sequence graph (Stevens, tcptrace): one direction's data, ACKs, window
 };
 std::string_view to_string(PlotKind k);
 std::optional<PlotKind> parse_plot_kind(std::string_view s);
@@ -67,6 +68,26 @@ struct PlotMarker {
   std::string label;  // "RTO", "fast retx", "TLP"
 };
 
+// The time-sequence graph of one direction of one connection, sequence numbers relative to
+// that direction's ISN: each data segment as a tick from seq to seq+len at its send time (at
+// the sender), the ACK line and the receive-window line (ACK + window) as the sender saw them
+// arrive, and each SACK block of those ACKs.
+struct SeqGraph {
+  struct Segment {
+    Instant t;
+    int64_t lo = 0, hi = 0;
+    bool retransmission = false;
+    bool lost = false;  // dropped on its way (or by the receiver)
+  };
+  struct Block {
+    Instant t;
+    int64_t lo = 0, hi = 0;
+  };
+  std::vector<Segment> segments;
+  std::vector<Block> sacks;
+  Series ack, window;  // step functions
+};
+
 struct PlotData {
   PlotKind kind = PlotKind::syn_queue;
   std::string title;    // "SYN queue length"
@@ -75,6 +96,7 @@ struct PlotData {
   std::string note;     // why there is nothing to draw, when `series` is empty
   std::vector<Series> series;
   std::vector<PlotMarker> markers;  // cwnd plot: in time order, inside [start, end]
+  SeqGraph seq;                     // tcptrace plot
   Instant start, end;               // the x range
 };
 
@@ -86,6 +108,8 @@ PlotData plot_data(const std::vector<TraceRecord>& records, const PlotOptions& o
 
 // The plot as an SVG document (tests, PNG).
 std::string plot_svg(const PlotData& data, const DiagramMeta& meta);
+// plot_svg for a tcptrace plot (viz/plot_seq_draw.cpp).
+std::string seq_graph_svg(const PlotData& data, const DiagramMeta& meta);
 
 // Computes, draws and writes the plot in the format of `out_path`'s extension (.svg, .png),
 // atomically. Throws ChartError; nothing is written then.

@@ -26,6 +26,7 @@ std::string legend_text(const PlotData& d, const Series& s) {
     case PlotKind::drops:
       return fmt::format("{}: {}", s.name, format_count(s.points.back().value));
     case PlotKind::cwnd:
+    case PlotKind::tcptrace:
       return fmt::format("{} (max {})", s.name, format_count(s.peak()));
   }
   return s.name;
@@ -100,6 +101,7 @@ void draw_markers(SvgWriter& svg, const PlotData& d, const TimeAxis& ax, double 
 }  // namespace
 
 std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
+  if (d.kind == PlotKind::tcptrace) return seq_graph_svg(d, meta);
   std::vector<std::string> lines = header_lines(meta, d.subject, kWidth);
   std::vector<LegendEntry> legend;
   int64_t max_value = 0;

@@ -59,6 +59,7 @@ class SeriesBuilder {
   std::vector<RawSeries> established_series() const;
   std::vector<RawSeries> drop_series() const;
   std::vector<RawSeries> cwnd_series(std::string& subject) const;
+  void seq_graph(PlotData& d) const;
   // Where the senders' windows were cut: RTO firings and other retransmissions.
   void loss_markers(const std::vector<SocketKey>& senders) const;
   mutable std::vector<PlotMarker> markers_;
@@ -317,6 +318,87 @@ void SeriesBuilder::loss_markers(const std::vector<SocketKey>& senders) const {
                    [](const PlotMarker& a, const PlotMarker& b) { return a.t < b.t; });
 }
 
+// One direction of one connection: the direction that sent the most payload among the
+// selected conversations (a connection filter picks the connection when there are several).
+void SeriesBuilder::seq_graph(PlotData& d) const {
+  using Dir = std::tuple<std::string, SocketAddr, SocketAddr>;  // sender host, src, dst
+  std::map<Dir, uint64_t> bytes;
+  std::set<ConvKey> convs;
+  for (size_t i : ix_.order) {
+    const auto* p = std::get_if<PacketRecord>(&records_[i]);
+    if (!p || p->ev != PacketEvent::send || p->packet.tcp.payload.empty()) continue;
+    if (!host_selected(p->host) || !conv_selected(p->packet.src_addr(), p->packet.dst_addr())) {
+      continue;
+    }
+    bytes[{p->host, p->packet.src_addr(), p->packet.dst_addr()}] += p->packet.tcp.payload.size();
+    convs.insert(conv_key(p->packet.src_addr(), p->packet.dst_addr()));
+  }
+  d.start = opt_.from.value_or(Instant::zero());
+  d.end = opt_.to.value_or(std::max(ix_.last, d.start + Duration::milliseconds(1)));
+  if (bytes.empty()) return;
+  if (convs.size() > 1) {
+    throw ChartError(fmt::format(
+        "the time-sequence graph draws one connection; {} connections in this trace carry "
+        "data: choose one with a connection filter (an app name or a 4-tuple)",
+        convs.size()));
+  }
+  Dir dir = std::max_element(bytes.begin(), bytes.end(), [](const auto& a, const auto& b) {
+              return a.second < b.second;
+            })->first;
+  const auto& [host, src, dst] = dir;
+  std::optional<uint32_t> isn;
+  std::optional<uint8_t> scale_src, scale_dst;  // window scales announced in the two SYNs
+  for (size_t i : ix_.order) {
+    const auto* p = std::get_if<PacketRecord>(&records_[i]);
+    if (!p || p->ev != PacketEvent::send || !p->packet.tcp.flags.syn()) continue;
+    if (p->packet.src_addr() == src && p->packet.dst_addr() == dst) {
+      isn = p->packet.tcp.seq.raw();
+      scale_src = p->packet.tcp.options.window_scale;
+    } else if (p->packet.src_addr() == dst && p->packet.dst_addr() == src) {
+      scale_dst = p->packet.tcp.options.window_scale;
+    }
+  }
+  SeqGraph& g = d.seq;
+  g.ack.name = "ACK";
+  g.window.name = "receive window (ACK + window)";
+  g.window.dashed = true;
+  auto rel = [&](SeqNum v) { return static_cast<int64_t>(v.raw() - isn.value_or(0)); };
+  for (size_t i : ix_.order) {
+    const auto* p = std::get_if<PacketRecord>(&records_[i]);
+    if (!p || p->t < d.start || p->t > d.end) continue;
+    const Segment& seg = p->packet.tcp;
+    if (p->ev == PacketEvent::send && p->host == host && p->packet.src_addr() == src &&
+        p->packet.dst_addr() == dst && !seg.payload.empty()) {
+      if (!isn) isn = seg.seq.raw() - 1;  // no SYN seen: the first byte is 1, as tcpdump
+      bool lost = false;
+      for (size_t e : ix_.ends_of_uid(p->packet.uid)) {
+        lost = lost || std::get<PacketRecord>(records_[e]).ev == PacketEvent::drop;
+      }
+      g.segments.push_back({p->t, rel(seg.seq),
+                            rel(seg.seq + static_cast<uint32_t>(seg.payload.size())),
+                            p->packet.retransmission > 0, lost});
+    } else if (p->ev == PacketEvent::recv && p->host == host && p->packet.src_addr() == dst &&
+               p->packet.dst_addr() == src && seg.flags.ack() && isn) {
+      int64_t ack = rel(seg.ack);
+      // RFC 7323 §2.2: the window of a SYN is never scaled; others only when both SYNs
+      // carried the option.
+      int shift = !seg.flags.syn() && scale_src && scale_dst ? *scale_dst : 0;
+      g.ack.points.push_back({p->t, ack});
+      g.window.points.push_back({p->t, ack + (int64_t{seg.window} << shift)});
+      for (const auto& b : seg.options.sack)
+        g.sacks.push_back({p->t, rel(b.left), rel(b.right)});
+    }
+  }
+  d.subject = fmt::format("{} {} → {}", host, src.to_string(), dst.to_string());
+  if (auto h = ix_.host_of(dst.addr)) d.subject += " (" + *h + ")";
+  if (!g.segments.empty()) d.note.clear();
+  if (!opt_.to && !g.segments.empty()) {
+    Instant last = std::max(g.segments.back().t,
+                            g.ack.points.empty() ? Instant::zero() : g.ack.points.back().t);
+    d.end = last + (last - d.start) / 32 + Duration::nanoseconds(1);
+  }
+}
+
 // The value in force at `start`, then every point in [start, end].
 Series windowed(RawSeries raw, Instant start, Instant end) {
   Series s{std::move(raw.name), {}, raw.secondary, raw.dashed};
@@ -363,6 +445,12 @@ PlotData SeriesBuilder::build() {
       d.note = "no packet was dropped";
       raw = drop_series();
       break;
+    case PlotKind::tcptrace:
+      d.title = "Time-sequence graph";
+      d.y_label = "relative sequence number (bytes)";
+      d.note = "no data segment in this trace";
+      seq_graph(d);
+      return d;
     case PlotKind::cwnd:
       d.title = "Congestion window and bytes in flight";
       d.y_label = "bytes";
@@ -409,20 +497,23 @@ std::string_view to_string(PlotKind k) {
       return "drops";
     case PlotKind::cwnd:
       return "cwnd";
+    case PlotKind::tcptrace:
+      return "tcptrace";
   }
   return "?";
 }
 
 std::optional<PlotKind> parse_plot_kind(std::string_view s) {
   for (auto k : {PlotKind::syn_queue, PlotKind::accept_queue, PlotKind::established,
-                 PlotKind::drops, PlotKind::cwnd}) {
+                 PlotKind::drops, PlotKind::cwnd, PlotKind::tcptrace}) {
     if (to_string(k) == s) return k;
   }
+  if (s == "seqgraph") return PlotKind::tcptrace;  // Wireshark's and the textbooks' name
   return std::nullopt;
 }
 
 std::string plot_kind_list() {
-  return "syn_queue, accept_queue, established, drops or cwnd";
+  return "syn_queue, accept_queue, established, drops, cwnd or tcptrace";
 }
 
 int64_t Series::peak() const {

@@ -106,7 +106,7 @@ std::string_view AppSpec::kind_name() const {
 }
 
 std::vector<std::string> plot_kind_names() {
-  return {"syn_queue", "accept_queue", "established", "drops", "cwnd"};
+  return {"syn_queue", "accept_queue", "established", "drops", "cwnd", "tcptrace"};
 }
 
 bool OutputsSpec::any() const {

@@ -84,7 +84,8 @@ TEST_CASE("A run stopped by --max-events leaves an earlier output file as it was
   CHECK(read_file(d / "out" / "c.pcap") == "earlier capture\n");
   // The same run without the limit replaces both.
   REQUIRE(netsim(d, "run tiny.yaml -q -o out --events e.jsonl --pcap c.pcap").code == 0);
-  CHECK(read_file(d / "out" / "e.jsonl").rfind("{\"t_ns\":0,", 0) == 0);
+  // The run line first (scenario and seed), then the records.
+  CHECK(read_file(d / "out" / "e.jsonl").rfind("{\"ev\":\"run\",\"scenario\":\"tiny\",", 0) == 0);
   CHECK(read_file(d / "out" / "c.pcap").size() > 24);
 }
 

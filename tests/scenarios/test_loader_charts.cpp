@@ -81,7 +81,7 @@ TEST_CASE("malformed chart outputs are reported with what was expected") {
            "t.yaml:11:13: outputs.timeline: expected a file ending in .svg or .png, found "
            "\"states.pdf\"",
            "t.yaml:13:27: outputs.plots[0].kind: expected one of syn_queue, accept_queue, "
-           "established, drops, cwnd, found \"synqueue\"; did you mean \"syn_queue\"?",
+           "established, drops, cwnd, tcptrace, found \"synqueue\"; did you mean \"syn_queue\"?",
            "t.yaml:14:7: outputs.plots[1]: missing key \"file\" (the plot file, like queue.svg)",
            "t.yaml:15:14: outputs.plots[2].file: expected a file ending in .svg or .png, found "
            "\"c.jpg\"",

@@ -131,11 +131,13 @@ TEST_CASE("Fast retransmit on exactly the third duplicate ACK, with limited tran
   CHECK(h.recv(at(32_ms), ACK, kPeerIss + 1, 1001) ==
         Lines{". seq 1001:2461 ack 5001 win 65535 rtx 1"});
   CHECK(h.counters.retransmits == 1);
-  // The window change is traced as a counter sample.
-  REQUIRE(h.out.trace.size() == 1);
+  // The window change is traced as a counter sample, and the cut's new ssthresh with it.
+  REQUIRE(h.out.trace.size() == 2);
   CHECK(h.out.trace[0].kind == TraceNote::Kind::counter);
   CHECK(h.out.trace[0].counter == "cwnd");
   CHECK(h.out.trace[0].value == 13140);
+  CHECK(h.out.trace[1].counter == "ssthresh");
+  CHECK(h.out.trace[1].value == 8760);
   // ssthresh = 17520 / 2 = 8760, cwnd = 8760 + 3 * 1460; each further duplicate inflates it.
   CHECK(h.recv(at(33_ms), ACK, kPeerIss + 1, 1001).empty());
   CHECK(h.recv(at(34_ms), ACK, kPeerIss + 1, 1001).empty());

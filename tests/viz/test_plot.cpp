@@ -185,11 +185,12 @@ TEST_CASE("a cwnd plot of more than one connection asks for a connection filter"
 
 TEST_CASE("plot kinds parse from their names and nothing else") {
   for (auto k : {PlotKind::syn_queue, PlotKind::accept_queue, PlotKind::established,
-                 PlotKind::drops, PlotKind::cwnd}) {
+                 PlotKind::drops, PlotKind::cwnd, PlotKind::tcptrace}) {
     CHECK(parse_plot_kind(to_string(k)) == k);
   }
+  CHECK(parse_plot_kind("seqgraph") == PlotKind::tcptrace);
   CHECK_FALSE(parse_plot_kind("synqueue"));
-  CHECK(plot_kind_list() == "syn_queue, accept_queue, established, drops or cwnd");
+  CHECK(plot_kind_list() == "syn_queue, accept_queue, established, drops, cwnd or tcptrace");
 }
 
 TEST_CASE("the chart format follows the extension") {
@@ -266,4 +267,32 @@ TEST_CASE("the scenario loader accepts exactly the plot kinds viz draws, in the 
     listed += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
   }
   CHECK(listed == plot_kind_list());
+}
+
+TEST_CASE("the time-sequence graph draws one direction's segments, its losses and its ACKs") {
+  auto recs = lossy_trace();
+  PlotOptions o;
+  o.kind = PlotKind::tcptrace;
+  PlotData d = plot_data(recs, o);
+  CHECK(d.title == "Time-sequence graph");
+  CHECK(d.subject == "client 10.0.0.1:7500 → 10.0.0.2:20000 (server)");
+  const SeqGraph& g = d.seq;
+  // "Hello,server!" lost at 10 ms, retransmitted by the RTO at 224 ms; bytes 1 to 14.
+  REQUIRE(g.segments.size() == 2);
+  CHECK(g.segments[0].t == ms(10));
+  CHECK(g.segments[0].lo == 1);
+  CHECK(g.segments[0].hi == 14);
+  CHECK_FALSE(g.segments[0].retransmission);
+  CHECK(g.segments[0].lost);
+  CHECK(g.segments[1].t == ms(224));
+  CHECK(g.segments[1].retransmission);
+  CHECK_FALSE(g.segments[1].lost);
+  // The SYN-ACK acknowledges the SYN (1); the echo at 234 ms acknowledges the 13 bytes.
+  REQUIRE_FALSE(g.ack.points.empty());
+  CHECK(g.ack.points.front().value == 1);
+  CHECK(std::find(g.ack.points.begin(), g.ack.points.end(), SeriesPoint{ms(234), 14}) !=
+        g.ack.points.end());
+  CHECK(g.window.points.size() == g.ack.points.size());
+  auto render = [&](ChartFormat f) { return render_plot_bytes(recs, meta_for("lossy"), o, f); };
+  check_svg_golden(render, "plot-tcptrace.svg");
 }

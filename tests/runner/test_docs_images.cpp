@@ -1,0 +1,79 @@
+// The pictures of docs/diagrams.md that show example scenarios are made here, from the
+// scenarios themselves, not pasted: NETSIM_UPDATE_GOLDEN=1 rewrites them, and otherwise this
+// test fails when one is not what the current code draws (PNG bytes depend only on the
+// installed fonts, as for the viz goldens).
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "scenarios/loader/loader.hpp"
+#include "scenarios/runner/scenario_run.hpp"
+#include "viz/diagram.hpp"
+#include "viz/plot.hpp"
+
+using namespace netsim;
+
+namespace {
+
+std::vector<TraceRecord> run_example(const std::string& name, Scenario& s) {
+  LoadResult r = load_scenario_file(std::string(NETSIM_SOURCE_DIR "/scenarios/") + name);
+  INFO(r.error_text());
+  REQUIRE(r.ok());
+  s = *r.scenario;
+  MemorySink sink;
+  ScenarioRun run(s);
+  run.add_sink(&sink);
+  run.run();
+  return std::move(sink.records);
+}
+
+viz::DiagramMeta meta_of(const Scenario& s) {
+  viz::DiagramMeta m;
+  m.scenario = s.name;
+  m.seed = s.seed;
+  return m;
+}
+
+void check_image(const std::string& file, const std::string& bytes) {
+  std::string path = std::string(NETSIM_SOURCE_DIR "/docs/images/") + file;
+  const char* update = std::getenv("NETSIM_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::ofstream(path, std::ios::binary) << bytes;
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream have;
+  have << in.rdbuf();
+  INFO(path << " is not what the code draws now: regenerate with NETSIM_UPDATE_GOLDEN=1");
+  CHECK(have.str() == bytes);
+}
+
+}  // namespace
+
+TEST_CASE("the docs' pictures of example scenarios are what the code draws") {
+  Scenario lossy;
+  auto lossy_records = run_example("lossy-transfer.yaml", lossy);
+  viz::PlotOptions seq;
+  seq.kind = viz::PlotKind::tcptrace;
+  check_image("plot-tcptrace.png",
+              viz::render_plot_bytes(lossy_records, meta_of(lossy), seq, viz::ChartFormat::png));
+  viz::PlotOptions cwnd;
+  cwnd.kind = viz::PlotKind::cwnd;
+  check_image("plot-cwnd.png",
+              viz::render_plot_bytes(lossy_records, meta_of(lossy), cwnd, viz::ChartFormat::png));
+  // The first 160 ms: bands of data around a lost ACK, a lost segment, its dupACKs and its
+  // fast retransmit.
+  viz::DiagramOptions first;
+  first.to = Instant::zero() + Duration::milliseconds(160);
+  first.scale = 1.5;
+  check_image("lossy-transfer.png", viz::render_diagram_bytes(lossy_records, meta_of(lossy), first,
+                                                              viz::DiagramFormat::png));
+  Scenario crash;
+  auto crash_records = run_example("server-crash.yaml", crash);
+  viz::DiagramOptions whole;
+  whole.scale = 1.5;
+  check_image("server-crash.png", viz::render_diagram_bytes(crash_records, meta_of(crash), whole,
+                                                            viz::DiagramFormat::png));
+}
