@@ -263,7 +263,17 @@ std::optional<Outcome> Runner::do_poll(const SyscallSpec& c, bool may_block) {
     checks.emplace_back(revents, got);
   }
   int64_t timeout = value(c.args[2]);
-  if (ready == 0 && timeout != 0 && may_block) return std::nullopt;
+  if (ready == 0 && timeout != 0 && may_block) {
+    if (timeout < 0) return std::nullopt;  // waits for an event, however long
+    // The timeout in milliseconds: an empty simulator event wakes the runner then.
+    Instant started = pending_ ? pending_->started : sim_.now();
+    Instant deadline = started + Duration::milliseconds(std::min<int64_t>(timeout, 1'000'000'000));
+    if (sim_.now() < deadline) {
+      if (!pending_) sim_.schedule_at(deadline, [] {});
+      return std::nullopt;
+    }
+    ready = 0;
+  }
   for (auto [expr, got] : checks) {
     if (expr && expr->kind != Expr::Kind::ellipsis && value(*expr) != got)
       throw Failure{expr->pos,

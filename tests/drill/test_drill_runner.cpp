@@ -223,3 +223,11 @@ TEST_CASE("defaults.sh next to the script sets the profile; other commands are n
   CHECK(late.verdict == Verdict::unsupported);
   CHECK(late.feature == "sysctl changes after the first socket");
 }
+
+TEST_CASE("A blocking poll() returns at its timeout, or earlier when a packet makes it ready") {
+  CHECK(run(kServer + "+0...0.25 poll([{fd=4, events=POLLIN, revents=0}], 1, 250) = 0\n").message ==
+        "");
+  CHECK(run(kServer + "+0...0.1 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 250) = 1\n"
+                      "+.1 < P. 1:11(10) ack 1 win 65535\n+0 > . 1:1(0) ack 11\n")
+            .message == "");
+}
