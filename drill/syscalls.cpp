@@ -198,8 +198,10 @@ void Runner::syscall(const Event& e, const SyscallSpec& c) {
     check_outcome(c, *o, c.pos);
     return;
   }
+  // packetdrill: on a relative line the end time counts from the same previous event as the
+  // start ("+.1...0.2": starts 100 ms and returns 200 ms after it).
   Instant end = e.time.kind == TimeSpec::Kind::relative
-                    ? start + Duration::microseconds(*c.end_usec)
+                    ? last_ + Duration::microseconds(*c.end_usec)
                     : Instant::zero() + Duration::microseconds(*c.end_usec);
   pending_ = PendingCall{&c, start, end};
   if (o) finish_pending(*o);
