@@ -231,3 +231,17 @@ TEST_CASE("A blocking poll() returns at its timeout, or earlier when a packet ma
                       "+.1 < P. 1:11(10) ack 1 win 65535\n+0 > . 1:1(0) ack 11\n")
             .message == "");
 }
+
+TEST_CASE("Both times of a relative blocking call count from the previous event") {
+  // accept() at 0.1 s; the read starts at 0.2 s and must return at 0.1 + 0.2 = 0.3 s, when the
+  // data arrives (+.1 from the read's start).
+  const std::string read = kServer +
+                           "+.1...0.2 read(4, ..., 10) = 10\n"
+                           "+.1 < P. 1:11(10) ack 1 win 65535\n+0 > . 1:1(0) ack 11\n";
+  CHECK(run(read).message == "");
+  std::string late = read;
+  late.replace(late.find("+.1 < P."), 3, "+.2");
+  CHECK(run(late).message ==
+        "t.pkt:8:11: read() expected to return at 0.300000 s (tolerance "
+        "4000 us) but it was still blocked at 0.400000 s");
+}
