@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "sim/units.hpp"
 
 namespace netsim::drill {
@@ -36,8 +38,15 @@ void Runner::configure() {
       if (!a) throw Unsupported{o.pos, "IPv6", fmt::format("--{}={}", o.name, o.value)};
       return *a;
     };
+    auto bounded = [&](int64_t lo, int64_t hi) {
+      int64_t v = number();
+      if (v < lo || v > hi)
+        throw Failure{o.pos,
+                      fmt::format("--{}={} is out of range ({}..{})", o.name, o.value, lo, hi)};
+      return v;
+    };
     if (o.name == "tolerance_usecs") {
-      tolerance_usec_ = number();
+      tolerance_usec_ = bounded(0, 60'000'000);
     } else if (o.name == "ip_version") {
       if (o.value != "ipv4") throw Unsupported{o.pos, "IPv6", "--ip_version=" + o.value};
     } else if (o.name == "local_ip") {
@@ -45,17 +54,18 @@ void Runner::configure() {
     } else if (o.name == "remote_ip") {
       remote_ip_ = address();
     } else if (o.name == "bind_port") {
-      bind_port_ = static_cast<uint16_t>(number());
+      bind_port_ = static_cast<uint16_t>(bounded(1, 65535));
     } else if (o.name == "connect_port") {
-      connect_port_ = static_cast<uint16_t>(number());
+      connect_port_ = static_cast<uint16_t>(bounded(1, 65535));
     } else if (o.name == "mtu") {
-      profile_.mss = static_cast<uint16_t>(number() - 40);  // IPv4 + TCP headers
+      profile_.mss = static_cast<uint16_t>(bounded(576, 65535) - 40);  // IPv4 + TCP headers
     } else {
       result_.notes.push_back(fmt::format("{}:{}:{}: option --{} ignored", script_.file, o.pos.line,
                                           o.pos.col, o.name));
     }
   }
-  if (options_.tolerance_usecs) tolerance_usec_ = *options_.tolerance_usecs;
+  if (options_.tolerance_usecs)
+    tolerance_usec_ = std::clamp<int64_t>(*options_.tolerance_usecs, 0, 60'000'000);
   local_node_ = net_.add_host("local", {local_ip_});
   remote_node_ = net_.add_host("remote", {remote_ip_});
   LinkParams instant{};  // no delay, infinite bandwidth: times are the script's own
@@ -77,7 +87,16 @@ std::string Runner::time_text(Instant t) const {
   return format_seconds(t);
 }
 
+// Script times stay below 10^9 s (about 31 years), far from the int64 nanosecond limit, however
+// many relative steps add up.
 Instant Runner::event_time(const TimeSpec& ts) const {
+  Instant t = event_time_unchecked(ts);
+  if (t > Instant::zero() + Duration::seconds(1'000'000'000))
+    throw Failure{current_pos_, "event time beyond 10^9 s of virtual time"};
+  return t;
+}
+
+Instant Runner::event_time_unchecked(const TimeSpec& ts) const {
   switch (ts.kind) {
     case TimeSpec::Kind::absolute:
     case TimeSpec::Kind::absolute_range:
@@ -218,6 +237,7 @@ RunResult Runner::run() {
     if (auto u = find_unmodelled(script_)) throw *u;
     configure();
     for (const Event& e : script_.events) {
+      current_pos_ = e.pos;
       if (const auto* p = std::get_if<PacketSpec>(&e.action); p && p->outbound) {
         if (e.time.kind != TimeSpec::Kind::any)
           check_unexpected(event_time(e.time) - usec(tolerance_usec_), e.pos);

@@ -72,6 +72,7 @@ class Runner {
   // runner.cpp
   void configure();
   Instant event_time(const TimeSpec& ts) const;
+  Instant event_time_unchecked(const TimeSpec& ts) const;
   void step_to(Instant t);
   void step_once(Instant limit);
   void check_unexpected(Instant before, Pos pos);
@@ -88,6 +89,7 @@ class Runner {
   std::optional<Outcome> attempt(const SyscallSpec& c, bool may_block);
   void check_outcome(const SyscallSpec& c, const Outcome& o, Pos pos);
   int64_t value(const Expr& e) const;
+  const Expr& arg(const SyscallSpec& c, size_t i) const;
   int fd_arg(const SyscallSpec& c, size_t i);
   Fd& fd_ref(const SyscallSpec& c, size_t i);
   int new_fd(const SyscallSpec& c, Fd f);
@@ -139,6 +141,7 @@ class Runner {
   tcp::SocketId under_test_ = tcp::kNoSocket;  // for %{ tcpi_* }%
   std::optional<PendingCall> pending_;
   Instant last_;  // the time the previous event happened: base of relative times
+  Pos current_pos_;
 };
 
 }  // namespace netsim::drill

@@ -143,6 +143,8 @@ void Runner::sysctl(const std::string& name, const std::string& raw_value, Pos p
     } catch (const std::exception&) {
       throw Failure{pos, fmt::format("sysctl {}: '{}' is not a number", full, raw_value)};
     }
+    if (v < 0 || v > INT32_MAX)
+      throw Failure{pos, fmt::format("sysctl {}={} is out of range", full, raw_value)};
     if (host_) {
       throw Unsupported{pos, "sysctl changes after the first socket",
                         fmt::format("{}={}", full, raw_value)};

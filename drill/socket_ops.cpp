@@ -11,6 +11,17 @@ std::string errno_of(tcp::SocketError e) {
   return std::string(tcp::to_string(e));
 }
 
+// `n` zero bytes; a large write stores its pattern once (Payload::periodic).
+Payload zeros(size_t n) {
+  if (n <= Payload::kPeriodicWindow) return Payload(std::vector<uint8_t>(n, 0));
+  return Payload::periodic(std::vector<uint8_t>(Payload::kPeriodicWindow + 1, 0), 1, n);
+}
+
+// Linux's limits for the keepalive and SYN-count options (include/net/tcp.h MAX_TCP_*).
+bool in_range(int64_t v, int64_t lo, int64_t hi) {
+  return v >= lo && v <= hi;
+}
+
 }  // namespace
 
 std::optional<Outcome> Runner::do_accept(const SyscallSpec& call, Fd& f, bool may_block) {
@@ -71,7 +82,10 @@ std::optional<Outcome> Runner::do_read(const SyscallSpec&, Fd& f, size_t n, bool
   return std::nullopt;
 }
 
-Outcome Runner::do_write(const SyscallSpec&, Fd& f, size_t n) {
+Outcome Runner::do_write(const SyscallSpec& c, Fd& f, size_t n) {
+  if (n > (size_t{1} << 30))
+    throw Failure{c.pos,
+                  fmt::format("{}() of {} bytes: netsim drill writes at most 1 GiB", c.name, n)};
   if (f.id == tcp::kNoSocket || f.listener) return Outcome{-1, "EPIPE"};
   SockState& s = socks_[f.id];
   if (s.error != tcp::SocketError::none) {
@@ -80,7 +94,7 @@ Outcome Runner::do_write(const SyscallSpec&, Fd& f, size_t n) {
     return Outcome{-1, errno_of(e)};
   }
   if (f.write_shut || s.gone) return Outcome{-1, "EPIPE"};
-  tcp::SocketError e = host().send(f.id, Payload(std::vector<uint8_t>(n, 0)));
+  tcp::SocketError e = host().send(f.id, zeros(n));
   if (e != tcp::SocketError::none) return Outcome{-1, errno_of(e)};
   return Outcome{static_cast<int64_t>(n), {}};
 }
@@ -129,15 +143,19 @@ Outcome Runner::do_setsockopt(const SyscallSpec& c, Fd& f) {
       case 1:
         break;  // TCP_NODELAY: netsim sends at once (it has no Nagle algorithm)
       case 4:
+        if (!in_range(int_value(), 1, 32767)) return Outcome{-1, "EINVAL"};
         o.keepalive.idle = Duration::seconds(int_value());
         break;
       case 5:
+        if (!in_range(int_value(), 1, 32767)) return Outcome{-1, "EINVAL"};
         o.keepalive.interval = Duration::seconds(int_value());
         break;
       case 6:
+        if (!in_range(int_value(), 1, 127)) return Outcome{-1, "EINVAL"};
         o.keepalive.probes = static_cast<int>(int_value());
         break;
       case 7:
+        if (!in_range(int_value(), 1, 127)) return Outcome{-1, "EINVAL"};
         o.syn_count = static_cast<int>(int_value());
         break;
       case 14:
@@ -176,17 +194,17 @@ Outcome Runner::do_getsockopt(const SyscallSpec& c, Fd& f) {
 }
 
 Outcome Runner::do_fcntl(const SyscallSpec& c, Fd& f) {
-  int64_t cmd = value(c.args.at(1));
+  int64_t cmd = value(arg(c, 1));
   if (cmd == 3) return Outcome{2 | (f.nonblocking ? 0x800 : 0), {}};  // F_GETFL: O_RDWR
   if (cmd == 4) {
-    f.nonblocking = (value(c.args.at(2)) & 0x800) != 0;
+    f.nonblocking = (value(arg(c, 2)) & 0x800) != 0;
     return Outcome{0, {}};
   }
   throw Unsupported{c.pos, fmt::format("fcntl {}", c.args[1].text), ""};
 }
 
 Outcome Runner::do_shutdown(const SyscallSpec& c, Fd& f) {
-  int64_t how = value(c.args.at(1));
+  int64_t how = value(arg(c, 1));
   if (f.id == tcp::kNoSocket || f.listener) return Outcome{-1, "ENOTCONN"};
   if (how == 0) throw Unsupported{c.pos, "shutdown(SHUT_RD)", ""};
   if (!f.write_shut) host().shutdown_write(f.id);
@@ -245,7 +263,17 @@ std::optional<Outcome> Runner::do_poll(const SyscallSpec& c, bool may_block) {
     checks.emplace_back(revents, got);
   }
   int64_t timeout = value(c.args[2]);
-  if (ready == 0 && timeout != 0 && may_block) return std::nullopt;
+  if (ready == 0 && timeout != 0 && may_block) {
+    if (timeout < 0) return std::nullopt;  // waits for an event, however long
+    // The timeout in milliseconds: an empty simulator event wakes the runner then.
+    Instant started = pending_ ? pending_->started : sim_.now();
+    Instant deadline = started + Duration::milliseconds(std::min<int64_t>(timeout, 1'000'000'000));
+    if (sim_.now() < deadline) {
+      if (!pending_) sim_.schedule_at(deadline, [] {});
+      return std::nullopt;
+    }
+    ready = 0;
+  }
   for (auto [expr, got] : checks) {
     if (expr && expr->kind != Expr::Kind::ellipsis && value(*expr) != got)
       throw Failure{expr->pos,

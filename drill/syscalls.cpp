@@ -124,6 +124,12 @@ int64_t Runner::value(const Expr& e) const {
   throw Failure{e.pos, "expected an integer value here"};
 }
 
+const Expr& Runner::arg(const SyscallSpec& c, size_t i) const {
+  if (c.args.size() <= i)
+    throw Failure{c.pos, fmt::format("{}() needs at least {} arguments", c.name, i + 1)};
+  return c.args[i];
+}
+
 int Runner::fd_arg(const SyscallSpec& c, size_t i) {
   if (c.args.size() <= i)
     throw Failure{c.pos, fmt::format("{}() needs at least {} arguments", c.name, i + 1)};
@@ -192,8 +198,10 @@ void Runner::syscall(const Event& e, const SyscallSpec& c) {
     check_outcome(c, *o, c.pos);
     return;
   }
+  // packetdrill: on a relative line the end time counts from the same previous event as the
+  // start ("+.1...0.2": starts 100 ms and returns 200 ms after it).
   Instant end = e.time.kind == TimeSpec::Kind::relative
-                    ? start + Duration::microseconds(*c.end_usec)
+                    ? last_ + Duration::microseconds(*c.end_usec)
                     : Instant::zero() + Duration::microseconds(*c.end_usec);
   pending_ = PendingCall{&c, start, end};
   if (o) finish_pending(*o);
@@ -233,7 +241,10 @@ std::optional<Outcome> Runner::attempt(const SyscallSpec& c, bool may_block) {
   }
   if (n == "listen") {
     Fd& f = fd_ref(c, 0);
-    int backlog = c.args.size() > 1 ? static_cast<int>(value(c.args[1])) : 128;
+    int64_t asked = c.args.size() > 1 ? value(c.args[1]) : 128;
+    // inet_listen() compares the backlog as unsigned: a negative one means somaxconn.
+    int backlog =
+        asked < 0 || asked > profile_.somaxconn ? profile_.somaxconn : static_cast<int>(asked);
     f.opts.auto_read = false;
     tcp::OpenResult r =
         host().listen(f.bound_port.value_or(bind_port_), backlog, f.opts, callbacks(), "app");
@@ -249,7 +260,7 @@ std::optional<Outcome> Runner::attempt(const SyscallSpec& c, bool may_block) {
     if (n != "read" && c.args.size() > 3 && c.args[3].kind != Expr::Kind::ellipsis &&
         value(c.args[3]) != 0)
       throw Unsupported{c.pos, "recv() flags (MSG_PEEK, MSG_OOB, ...)", ""};
-    return do_read(c, fd_ref(c, 0), static_cast<size_t>(value(c.args.at(2))), may_block);
+    return do_read(c, fd_ref(c, 0), static_cast<size_t>(value(arg(c, 2))), may_block);
   }
   if (n == "recvmsg" || n == "readv") {
     if (c.args.size() < 2) throw Failure{c.pos, n + "() needs its arguments"};

@@ -3,6 +3,9 @@
 // assertion), the "not modelled" verdict, and packetdrill's time and sequence conventions.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "drill/runner.hpp"
@@ -182,4 +185,63 @@ TEST_CASE("poll() reports readable data, end of file and writability") {
   CHECK(r.message == "");
   RunResult bad = run(kServer + "+0 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 0) = 1\n");
   CHECK(bad.message == "t.pkt:8:40: poll() revents 0x0, expected 0x1");
+}
+
+TEST_CASE("Out-of-range values fail or return EINVAL as Linux does, never overflow") {
+  CHECK(run(kServer + "+0 write(4, ..., 2000000000) = 2000000000\n").message ==
+        "t.pkt:8:4: write() of 2000000000 bytes: netsim drill writes at most 1 GiB");
+  CHECK(run(kServer + "+0 setsockopt(4, SOL_TCP, TCP_KEEPIDLE, [0], 4) = -1 EINVAL\n"
+                      "+0 setsockopt(4, SOL_TCP, TCP_KEEPCNT, [128], 4) = -1 EINVAL\n")
+            .verdict == Verdict::pass);
+  CHECK(run(kServer + "2000000000 close(4) = 0\n").message ==
+        "t.pkt:8:1: event time beyond 10^9 s of virtual time");
+  CHECK(run("--tolerance_usecs=-5\n" + kServer).message ==
+        "t.pkt:1:1: --tolerance_usecs=-5 is out of range (0..60000000)");
+}
+
+TEST_CASE("defaults.sh next to the script sets the profile; other commands are noted") {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "netsim_drill_defaults";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "defaults.sh") << "sysctl -q net.ipv4.tcp_syn_retries=1\n"
+                                          "tc qdisc add dev tun0 root pfifo\n";
+  }
+  std::string file = (dir / "s.pkt").string();
+  netsim::drill::ParseResult p = netsim::drill::parse_script(
+      "`./defaults.sh`\n"
+      "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+      "+0...3 connect(3, ..., ...) = -1 ETIMEDOUT\n"
+      "0 > S 0:0(0) <mss 1460>\n1 > S 0:0(0) <mss 1460>\n2 > S 0:0(0) <mss 1460>\n",
+      file);
+  REQUIRE(p.ok());
+  RunResult r = netsim::drill::run_script(*p.script, {});
+  CHECK(r.message == "");
+  REQUIRE(r.notes.size() == 1);
+  CHECK(r.notes[0] == file + ":1:1: shell `tc qdisc add dev tun0 root pfifo` is not a sysctl " +
+                          "netsim understands (skipped)");
+  RunResult late = run(kServer + "+0 `sysctl -q net.ipv4.tcp_keepalive_time=60`\n");
+  CHECK(late.verdict == Verdict::unsupported);
+  CHECK(late.feature == "sysctl changes after the first socket");
+}
+
+TEST_CASE("A blocking poll() returns at its timeout, or earlier when a packet makes it ready") {
+  CHECK(run(kServer + "+0...0.25 poll([{fd=4, events=POLLIN, revents=0}], 1, 250) = 0\n").message ==
+        "");
+  CHECK(run(kServer + "+0...0.1 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 250) = 1\n"
+                      "+.1 < P. 1:11(10) ack 1 win 65535\n+0 > . 1:1(0) ack 11\n")
+            .message == "");
+}
+
+TEST_CASE("Both times of a relative blocking call count from the previous event") {
+  // accept() at 0.1 s; the read starts at 0.2 s and must return at 0.1 + 0.2 = 0.3 s, when the
+  // data arrives (+.1 from the read's start).
+  const std::string read = kServer +
+                           "+.1...0.2 read(4, ..., 10) = 10\n"
+                           "+.1 < P. 1:11(10) ack 1 win 65535\n+0 > . 1:1(0) ack 11\n";
+  CHECK(run(read).message == "");
+  std::string late = read;
+  late.replace(late.find("+.1 < P."), 3, "+.2");
+  CHECK(run(late).message ==
+        "t.pkt:8:11: read() expected to return at 0.300000 s (tolerance "
+        "4000 us) but it was still blocked at 0.400000 s");
 }
