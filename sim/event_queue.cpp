@@ -27,14 +27,30 @@ void RadixKeyQueue::pop_early() {
 }
 
 // A key within the run's time range: the run stays sorted. A new key has the largest seq so
-// far, so it goes after every key at its time; most land near the end.
+// far, so it goes after every key at its time; most land at the end. A run that grows past
+// kRunMax keys (events scheduled into its range faster than it drains, as a busy TCP run does)
+// gives its later half back to the buckets, so an insertion never moves more than kRunMax keys.
 void RadixKeyQueue::into_run(const EventKey& e) {
   const auto first = run_.begin() + static_cast<std::ptrdiff_t>(head_);
   if (first == run_.end() || !(e < run_.back())) {
     run_.push_back(e);
-    return;
+  } else {
+    run_.insert(std::upper_bound(first, run_.end(), e), e);
   }
-  run_.insert(std::upper_bound(first, run_.end(), e), e);
+  constexpr size_t kRunMax = 128;
+  if (run_.size() - head_ <= kRunMax) return;
+  // Cut between two times, so the run still holds every key up to its new end.
+  const auto mid = run_.begin() + static_cast<std::ptrdiff_t>(head_ + kRunMax / 2);
+  const uint64_t end = (mid - 1)->time;
+  const auto out = std::upper_bound(mid, run_.end(), end,
+                                    [](uint64_t t, const EventKey& k) { return t < k.time; });
+  if (out == run_.end()) return;  // one time from mid on: new keys there append at the end
+  run_end_ = end;
+  // The keys given back are later than the new end and earlier than every bucketed key, and
+  // in (time, seq) order: each bucket stays in seq order among keys of one time.
+  for (auto it = out; it != run_.end(); ++it)
+    place(*it);
+  run_.erase(out, run_.end());
 }
 
 // The run is used up: takes the lowest non-empty bucket. A small one is sorted into the run;
@@ -57,12 +73,13 @@ void RadixKeyQueue::refill() {
     if (soon_ready_) soon_.assign(b.begin(), b.end());
     if (b.size() <= kSortMax || digit == 0) {
       // Every key of this bucket, and every later one in its range, goes into the run.
-      const uint64_t range_bits = (uint64_t{1} << (kBits * digit)) - 1;
       run_.swap(b);
       release(b);
       std::sort(run_.begin(), run_.end());
       last_ = run_.front().time;
-      run_end_ = last_ | range_bits;
+      // The run's own span, not its bucket's: a sparse bucket of a high digit spans
+      // milliseconds, and every event scheduled into that span would have to join the run.
+      run_end_ = run_.back().time;
       return;
     }
     uint64_t m = std::numeric_limits<uint64_t>::max();

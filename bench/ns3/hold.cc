@@ -1,11 +1,14 @@
 // ns-3 counterpart of bench/bench_hold.cpp (issue 7, workload 1, docs/performance.md): the
 // classic hold model. N events are scheduled at Exp(mean = 1 ms); each executed event schedules
 // one new event at now + Exp(mean), so N stay pending; the run stops after E executed events.
-// Default scheduler, ns-3's public API only. Built by bench/run_side_by_side.sh when libns3-dev
-// is installed.
+// ns-3's public API only; --scheduler picks the event scheduler (default: ns-3's default, the
+// MapScheduler; also heap, calendar, priority-queue, list). Built by bench/run_side_by_side.sh
+// when libns3-dev is installed.
 #include <chrono>
 #include <cstdint>
 #include <iostream>
+#include <map>
+#include <string>
 
 #include "ns3/core-module.h"
 
@@ -27,10 +30,28 @@ void Fire() {
 int main(int argc, char** argv) {
   uint64_t n = 100000;
   uint64_t events = 5000000;
+  std::string scheduler = "default";
   CommandLine cmd;
   cmd.AddValue("n", "pending events", n);
   cmd.AddValue("events", "events to execute", events);
+  cmd.AddValue("scheduler", "default|map|heap|calendar|priority-queue|list", scheduler);
   cmd.Parse(argc, argv);
+  const std::map<std::string, std::string> types = {
+      {"map", "ns3::MapScheduler"},
+      {"heap", "ns3::HeapScheduler"},
+      {"calendar", "ns3::CalendarScheduler"},
+      {"priority-queue", "ns3::PriorityQueueScheduler"},
+      {"list", "ns3::ListScheduler"}};
+  if (scheduler != "default") {
+    auto it = types.find(scheduler);
+    if (it == types.end()) {
+      std::cerr << "hold: unknown --scheduler " << scheduler << "\n";
+      return 2;
+    }
+    ObjectFactory factory;
+    factory.SetTypeId(it->second);
+    Simulator::SetScheduler(factory);
+  }
   if (n == 0 || events == 0) {
     std::cerr << "hold: --n and --events must be positive\n";
     return 2;
