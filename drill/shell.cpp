@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "drill/runner_impl.hpp"
+#include "protocols/tcp/tunables.hpp"
 
 namespace netsim::drill {
 namespace {
@@ -148,6 +149,26 @@ void Runner::sysctl(const std::string& name, const std::string& raw_value, Pos p
                         fmt::format("{}={}", full, raw_value)};
     }
     set(profile_, v);
+    return;
+  }
+  // Else an integer or 0/1 switch of the tunables table by its sysctl name (tcp_timestamps).
+  const tcp::Tunable* t = tcp::find_tunable(full.substr(full.rfind('.') + 1));
+  if (t && t->linux_name == full &&
+      (t->kind == tcp::TunableKind::integer || t->kind == tcp::TunableKind::flag)) {
+    int64_t v = 0;
+    try {
+      v = std::stoll(raw_value, nullptr, 0);
+    } catch (const std::exception&) {
+      throw Failure{pos, fmt::format("sysctl {}: '{}' is not a number", full, raw_value)};
+    }
+    if (v < t->min || v > t->max) {
+      throw Failure{pos, fmt::format("sysctl {}: {} is outside {}..{}", full, v, t->min, t->max)};
+    }
+    if (host_) {
+      throw Unsupported{pos, "sysctl changes after the first socket",
+                        fmt::format("{}={}", full, raw_value)};
+    }
+    tcp::apply(*t, tcp::TunableValue{v}, profile_);
     return;
   }
   result_.notes.push_back(fmt::format("{}:{}:{}: sysctl {}={} not modelled by netsim (ignored)",
