@@ -138,6 +138,14 @@ TEST_CASE("A sysctl of the tunables table sets the profile; a value out of its r
   RunResult bad = run("`sysctl -q net.ipv4.tcp_frto=3`\n" + kServer);
   CHECK(bad.verdict == Verdict::fail);
   CHECK(bad.message == "t.pkt:1:1: sysctl net.ipv4.tcp_frto: 3 is outside 0..2");
+  // tcp_rmem as the kernel's defaults.sh writes it, with shell arithmetic.
+  RunResult rmem =
+      run("`sysctl -q net.ipv4.tcp_rmem=\"4096 540000 $((15*1024*1024))\"`\n" + kServer);
+  CHECK(rmem.verdict == Verdict::pass);
+  CHECK(rmem.notes.empty());
+  RunResult bad_rmem = run("`sysctl -q net.ipv4.tcp_rmem=\"4096 lots 8192\"`\n" + kServer);
+  CHECK(bad_rmem.message ==
+        "t.pkt:1:1: sysctl net.ipv4.tcp_rmem: '4096 lots 8192' is not three numbers");
 }
 
 TEST_CASE("Segments sent at one instant match one GSO super-packet only if they add up") {
