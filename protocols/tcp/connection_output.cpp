@@ -66,6 +66,25 @@ void Connection::Tcb::syn_options(Instant now, bool synack, TcpOptions& o) const
   if (ws) o.window_scale = rcv_wscale;
 }
 
+// tcp_sack_new_ofo_skb() / tcp_established_options(): one block per contiguous run of held
+// out-of-order data, the one holding the latest arrival first (RFC 2018 §4), then the others
+// from the highest down; at most 4, or 3 beside timestamps (the 40 option bytes). Linux orders
+// the rest by when each was last extended; netsim keeps only the latest.
+void Connection::Tcb::sack_blocks(TcpOptions& o) const {
+  if (!rcvbuf.has_out_of_order()) return;
+  std::vector<SackBlock> runs = rcvbuf.ranges();
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    if (sack_recent >= it->left && sack_recent < it->right) {
+      o.sack.push_back(*it);
+      break;
+    }
+  }
+  const size_t room = o.timestamps ? 3 : 4;
+  for (auto it = runs.rbegin(); it != runs.rend() && o.sack.size() < room; ++it) {
+    if (o.sack.empty() || !(o.sack.front() == *it)) o.sack.push_back(*it);
+  }
+}
+
 // The one exit for segments. Every ACK-bearing segment acknowledges RCV.NXT, so it ends a
 // pending delayed ACK and counts against quick-ack mode (tcp_event_ack_sent()).
 void Connection::Tcb::emit(Instant now, Packet p, Outbox& out) {
@@ -74,6 +93,7 @@ void Connection::Tcb::emit(Instant now, Packet p, Outbox& out) {
   // tcp_established_options(): TS on every segment once negotiated (RFC 7323 §3.2), TSecr
   // the latest TSval worth echoing.
   if (ts_ok && !f.syn()) p.tcp.options.timestamps = {tsval(now), ts_recent};
+  if (sack_ok && f.ack() && !f.syn() && !f.rst()) sack_blocks(p.tcp.options);
   if (f.ack() && !f.rst() && !f.syn()) {
     ack_pending = false;
     ack_now = false;

@@ -36,6 +36,9 @@ struct Connection::Tcb {
   // ---- identity and context ----
   SocketId id;
   ConnKey key;
+  // Start of the latest out-of-order segment: its SACK block goes first (RFC 2018 §4). In the
+  // padding after `key`, so free for every connection.
+  SeqNum sack_recent;
   SocketOptions opts;
   ConnContext ctx;
   const Profile& prof() const { return *ctx.profile; }
@@ -169,6 +172,7 @@ struct Connection::Tcb {
   uint16_t syn_window() const;
   uint16_t advertise_window();
   void syn_options(Instant now, bool synack, TcpOptions& o) const;
+  void sack_blocks(TcpOptions& o) const;
   void emit(Instant now, Packet p, Outbox& out);
   void send_syn(Instant now, bool retransmission, Outbox& out);
   void send_ack(Instant now, Outbox& out);

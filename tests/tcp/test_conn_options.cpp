@@ -170,3 +170,40 @@ TEST_CASE("A passive open takes the options its SYN offered") {
         Lines{fmt::format("P. seq 1001:2449 ack 5001 win 1024 <nop,nop,TS val {} ecr 9000>",
                           tsval(110_ms))});
 }
+
+// RFC 2018 §4 / tcp_established_options(): the block of the latest arrival first, then the
+// others from the highest down, at most 4 (40 option bytes: 2 + 4 x 8 after nop,nop), or 3
+// beside timestamps.
+TEST_CASE("SACK blocks: the latest run first, at most 4 without timestamps, 3 with") {
+  Harness h(modern(false, true, false));
+  h.connect(at(0_ms));
+  TcpOptions o;
+  o.mss = 1460;
+  o.sack_permitted = true;
+  h.recv(at(20_ms), synack_with(o));
+  // Runs at +101, +201, +301, +401, +501 (10 bytes each, holes between); +301 last.
+  for (uint32_t off : {101u, 201u, 401u, 501u, 301u})
+    h.recv(at(30_ms), ACK, kPeerIss + off, kIss + 1, 65535, bytes(10));
+  REQUIRE(h.out.packets.size() == 1);
+  auto blocks = [](const Packet& p) {
+    std::string s;
+    for (const SackBlock& b : p.tcp.options.sack)
+      s += fmt::format("{}:{} ", b.left.raw() - kPeerIss, b.right.raw() - kPeerIss);
+    return s;
+  };
+  CHECK(blocks(h.out.packets[0]) == "301:311 501:511 401:411 201:211 ");
+  Harness t(modern(true, true, false));
+  t.connect(at(0_ms));
+  o.timestamps = std::pair<uint32_t, uint32_t>{7000, 0};
+  t.recv(at(20_ms), synack_with(o));
+  for (uint32_t off : {101u, 201u, 401u, 501u, 301u})
+    t.recv(at(30_ms), ACK, kPeerIss + off, kIss + 1, 65535, bytes(10));
+  REQUIRE(t.out.packets.size() == 1);
+  CHECK(blocks(t.out.packets[0]) == "301:311 501:511 401:411 ");
+  // Filling the hole at rcv_nxt (and beyond) ends the blocks that are now in order; the latest
+  // arrival's run stays first (tcp_sack_remove() keeps the order of the rest).
+  t.recv(at(40_ms), ACK, kPeerIss + 1, kIss + 1, 65535, bytes(210));
+  REQUIRE(t.out.packets.size() == 1);
+  CHECK(t.out.packets[0].tcp.ack.raw() == kPeerIss + 211);
+  CHECK(blocks(t.out.packets[0]) == "301:311 501:511 401:411 ");
+}
