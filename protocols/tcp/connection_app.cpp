@@ -6,6 +6,7 @@
 
 #include "protocols/tcp/rcv_window.hpp"
 #include "protocols/tcp/tcb.hpp"
+#include "protocols/tcp/timestamps.hpp"
 
 namespace netsim::tcp {
 
@@ -69,11 +70,30 @@ void Connection::Tcb::negotiate_options(Instant now, const Segment& syn) {
 // tcp_input.c:tcp_replace_ts_recent(): a segment that starts at or before rcv_wup (what our
 // last ACK acknowledged) carries the TSval to echo (RFC 7323 §4.3 (2)).
 void Connection::Tcb::take_ts_recent(Instant now, const Segment& seg) {
-  if (!ts_ok || !seg.options.timestamps || seg.seq > rcv_wup) return;
-  uint32_t v = seg.options.timestamps->first;
-  if (static_cast<int32_t>(v - ts_recent) < 0) return;  // older: tcp_paws_check() keeps ours
-  ts_recent = v;
-  ts_recent_stamp = static_cast<uint32_t>(now.ns() / 1'000'000'000);
+  if (!ts_ok || !seg.options.timestamps) return;
+  TsRecent r{ts_recent, ts_recent_stamp};
+  r.replace(seg.options.timestamps->first, seg.seq, rcv_wup, now);
+  ts_recent = r.ts_recent;
+  ts_recent_stamp = static_cast<uint32_t>(r.ts_recent_stamp);
+}
+
+// tcp_paws_discard() (RFC 7323 §5.3): a segment whose TSval is older than ts_recent is a
+// duplicate from an earlier wrap, unless it is a pure duplicate ACK replayed within the RTO
+// (tcp_disordered_ack()); RSTs are exempt. HZ 250 as the Debian kernel (jiffy rounding).
+bool Connection::Tcb::paws_rejects(Instant now, const Segment& seg) const {
+  if (!ts_ok || !seg.options.timestamps) return false;
+  PawsSegment ps;
+  ps.tsval = seg.options.timestamps->first;
+  ps.seq = seg.seq;
+  ps.end_seq = seg.seq + seg.seq_len();
+  ps.ack = seg.ack;
+  ps.ack_flag = seg.flags.ack();
+  ps.rst = seg.flags.rst();
+  uint32_t wnd = wnd_from(seg);
+  ps.may_update_window =
+      seg.ack > snd_una || seg.seq > snd_wl1 || (seg.seq == snd_wl1 && (wnd > snd_wnd || wnd == 0));
+  return paws_discard(TsRecent{ts_recent, ts_recent_stamp}, ps, rcv_nxt, snd_una, rto.rto(), 250,
+                      now);
 }
 
 // tcp_skb_timestamp_ts() + tsoffset: milliseconds of the virtual clock (TCP_TS_HZ 1000).

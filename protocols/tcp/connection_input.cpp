@@ -108,8 +108,13 @@ void Connection::Tcb::start_congestion_control() {
 
 // §3.10.7.4 Other states (SYN-RECEIVED and the synchronized states except TIME-WAIT).
 void Connection::Tcb::input_synchronized(Instant now, const Segment& seg, Outbox& out) {
+  if (paws_rejects(now, seg)) {
+    // tcp_validate_incoming(): PAWSEstabRejected, a duplicate ACK (rate limited), discard.
+    send_ack_rate_limited(now, out, false);
+    return;
+  }
   if (!check_sequence(now, seg, out)) return;  // first
-  take_ts_recent(now, seg);                    // tcp_replace_ts_recent() (PAWS is not modelled yet)
+  take_ts_recent(now, seg);                    // tcp_replace_ts_recent()
   if (!check_rst(now, seg, out)) return;       // second
   // Third, security and compartment: not modelled.
   if (!check_syn(now, seg, out)) return;  // fourth

@@ -217,6 +217,7 @@ struct Connection::Tcb {
   void init_connection(SeqNum iss_value);
   void negotiate_options(Instant now, const Segment& syn);
   void take_ts_recent(Instant now, const Segment& seg);
+  bool paws_rejects(Instant now, const Segment& seg) const;
   uint32_t tsval(Instant now) const;
   uint32_t wnd_from(const Segment& seg) const;
   uint32_t max_rcv_window() const { return kMaxWindow << rcv_wscale; }
