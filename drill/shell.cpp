@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "drill/runner_impl.hpp"
+#include "protocols/tcp/tunables.hpp"
 
 namespace netsim::drill {
 namespace {
@@ -40,6 +41,24 @@ const std::pair<std::string_view, Setter> kSysctls[] = {
     {"net.ipv4.tcp_fin_timeout",
      [](tcp::Profile& p, int64_t v) { p.fin_timeout = Duration::seconds(v); }},
 };
+
+// An integer as a shell writes it: "540000", "0x10", or a product "$((15*1024*1024))" as the
+// kernel's defaults.sh writes tcp_rmem. Throws std::invalid_argument otherwise.
+int64_t shell_number(std::string w) {
+  if (w.starts_with("$((") && w.ends_with("))")) w = w.substr(3, w.size() - 5);
+  int64_t product = 1;
+  std::istringstream factors(w);
+  std::string f;
+  bool any = false;
+  while (std::getline(factors, f, '*')) {
+    size_t used = 0;
+    product *= std::stoll(f, &used, 0);
+    if (used != f.size()) throw std::invalid_argument(f);
+    any = true;
+  }
+  if (!any) throw std::invalid_argument(w);
+  return product;
+}
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r");
@@ -150,6 +169,38 @@ void Runner::sysctl(const std::string& name, const std::string& raw_value, Pos p
                         fmt::format("{}={}", full, raw_value)};
     }
     set(profile_, v);
+    return;
+  }
+  // Else an integer, 0/1 switch or "MIN DEFAULT MAX" triple of the tunables table by its
+  // sysctl name (tcp_timestamps, tcp_rmem).
+  const tcp::Tunable* t = tcp::find_tunable(full.substr(full.rfind('.') + 1));
+  if (t && t->linux_name == full &&
+      (t->kind == tcp::TunableKind::integer || t->kind == tcp::TunableKind::flag ||
+       t->kind == tcp::TunableKind::triple)) {
+    std::istringstream in(raw_value);
+    int64_t v[3] = {0, 0, 0};
+    int n = t->kind == tcp::TunableKind::triple ? 3 : 1;
+    for (int i = 0; i < n; ++i) {
+      std::string w;
+      in >> w;
+      try {
+        v[i] = shell_number(w);
+      } catch (const std::exception&) {
+        throw Failure{pos, fmt::format("sysctl {}: '{}' is not {}", full, raw_value,
+                                       n == 3 ? "three numbers" : "a number")};
+      }
+      if (v[i] < t->min || v[i] > t->max) {
+        throw Failure{pos,
+                      fmt::format("sysctl {}: {} is outside {}..{}", full, v[i], t->min, t->max)};
+      }
+    }
+    if (host_) {
+      throw Unsupported{pos, "sysctl changes after the first socket",
+                        fmt::format("{}={}", full, raw_value)};
+    }
+    tcp::TunableValue value{v[0]};
+    if (n == 3) value = tcp::Triple{v[0], v[1], v[2]};
+    tcp::apply(*t, value, profile_);
     return;
   }
   result_.notes.push_back(fmt::format("{}:{}:{}: sysctl {}={} not modelled by netsim (ignored)",

@@ -131,7 +131,7 @@ Outcome Runner::do_setsockopt(const SyscallSpec& c, Fd& f) {
             fmt::format("{}:{}:{}: {} ignored: netsim's buffers come from "
                         "the profile (snd_buffer {}, rcv_buffer {})",
                         script_.file, c.pos.line, c.pos.col, c.args[2].text, profile_.snd_buffer,
-                        profile_.rcv_buffer));
+                        profile_.rcv_buffer()));
         break;
       case 60:
         throw Unsupported{c.pos, "zerocopy", "SO_ZEROCOPY"};

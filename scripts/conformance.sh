@@ -68,8 +68,8 @@ for f in "$dir"/tcp_*.pkt; do
     FAIL*) status=fail; fail=$((fail + 1)) ;;
     *) status=error; fail=$((fail + 1)) ;;
   esac
-  line=$(printf '%s\n' "$out" | sed -n 2p | grep -o "^ *$name:[0-9]*" | sed 's/.*://')
-  [ "$status" = fail ] && why="line $line: $why"
+  line=$(printf '%s\n' "$out" | sed -n 2p | { grep -o "^ *$name:[0-9]*" || true; } | sed 's/.*://')
+  if [ "$status" = fail ]; then why="line $line: $why"; fi
   if [ $markdown -eq 1 ]; then
     echo "| $name | $status | ${why//|/\\|} |"
   else

@@ -109,11 +109,18 @@ std::string TcpOptions::to_string() const {
     if (!s.empty()) s += ',';
     s += part;
   };
+  // The NOPs of sim/wire.cpp's layout (tcp_options_write()), as tcpdump prints them:
+  // "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7", "nop,nop,TS val 2 ecr 1".
   if (mss) add(fmt::format("mss {}", *mss));
-  if (sack_permitted) add("sackOK");
-  if (timestamps) add(fmt::format("TS val {} ecr {}", timestamps->first, timestamps->second));
-  if (window_scale) add(fmt::format("wscale {}", *window_scale));
+  if (timestamps) {
+    add(sack_permitted ? "sackOK" : "nop,nop");
+    add(fmt::format("TS val {} ecr {}", timestamps->first, timestamps->second));
+  } else if (sack_permitted) {
+    add("nop,nop,sackOK");
+  }
+  if (window_scale) add(fmt::format("nop,wscale {}", *window_scale));
   if (!sack.empty()) {
+    add("nop,nop");
     std::string blocks;
     for (const auto& b : sack)
       blocks += fmt::format("{{{}:{}}}", b.left.raw(), b.right.raw());

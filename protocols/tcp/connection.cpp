@@ -191,7 +191,9 @@ bool Connection::Tcb::check_invariants(std::string* why) const {
   }
   if (state != State::syn_sent) {
     if (rcv_adv < rcv_nxt) return fail(why, "advertised right edge behind RCV.NXT");
-    if (static_cast<uint32_t>(rcv_adv - rcv_nxt) > kMaxWindow) return fail(why, "window > 65535");
+    if (static_cast<uint32_t>(rcv_adv - rcv_nxt) > max_rcv_window()) {
+      return fail(why, "window beyond 65535 << rcv_wscale");
+    }
     if (!rcvbuf.check(rcv_nxt, rcv_adv, why)) return false;
   }
   if (rcvbuf.readable() > prof().rcv_buffer()) return fail(why, "receive buffer overfull");

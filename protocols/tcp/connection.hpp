@@ -46,7 +46,23 @@ struct Handshake {
   uint16_t peer_window = 0;            // window field of the segment that completed the handshake
   bool synack_retransmitted = false;   // then the first data RTO is rto_fallback (RFC 6298 5.7)
   std::optional<Duration> rtt_sample;  // SYN-ACK to ACK time when not retransmitted (Karn)
+  // Options the SYN offered that our profile allows too (SynOpt bits; the peer's shift in the
+  // high nibble), and the peer's latest TSval (the final ACK's, else the SYN's).
+  uint8_t syn_opts = 0;
+  uint32_t ts_recent = 0;
 };
+
+// The options a SYN offered that the profile allows, packed in a byte (a request keeps it).
+enum SynOpt : uint8_t { kSynTs = 1, kSynSack = 2, kSynWs = 4 };
+uint8_t allowed_syn_options(const Profile& p, const TcpOptions& syn);
+// tcp_select_initial_window(): our window shift, from the largest receive buffer (tcp_rmem[2]:
+// 7 for 6 MiB).
+uint8_t our_wscale(const Profile& p);
+// The TSval offset of a connection (tp->tsoffset). Linux hashes the 4-tuple with a boot secret;
+// netsim derives it from the ISN, itself drawn from the host's RNG stream, so that a listener's
+// SYN-ACK and its child agree without storing it and the RNG stream is the same with the
+// switch on or off.
+uint32_t ts_offset(SeqNum iss);
 
 class Connection {
  public:

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include "protocols/tcp/rcv_window.hpp"
 #include "protocols/tcp/tcb.hpp"
+#include "protocols/tcp/timestamps.hpp"
 
 namespace netsim::tcp {
 
@@ -15,6 +17,93 @@ void Connection::Tcb::init_connection(SeqNum iss_value) {
   write_seq = iss + 1;
   snd_sml = pushed_seq = iss + 1;
   loss_high = retx_next = iss;
+}
+
+uint8_t allowed_syn_options(const Profile& p, const TcpOptions& syn) {
+  uint8_t bits = 0;
+  if (p.timestamps && syn.timestamps) bits |= kSynTs;
+  if (p.sack && syn.sack_permitted) bits |= kSynSack;
+  if (p.window_scaling && syn.window_scale) {
+    // RFC 7323 §2.3: a shift above 14 is used as 14 (tcp_parse_options() logs and clamps).
+    bits |= static_cast<uint8_t>(kSynWs | std::min<uint8_t>(*syn.window_scale, 14) << 4);
+  }
+  return bits;
+}
+
+uint8_t our_wscale(const Profile& p) {
+  RcvWindowConfig cfg;
+  cfg.rmem[0] = static_cast<uint32_t>(p.rmem.min);
+  cfg.rmem[1] = static_cast<uint32_t>(p.rmem.def);
+  cfg.rmem[2] = static_cast<uint32_t>(p.rmem.max);
+  return syn_window(cfg, p.rcv_buffer(), false, p.mss).rcv_wscale;
+}
+
+uint32_t ts_offset(SeqNum iss) {
+  // A 32-bit finaliser (murmur3 fmix32), so the offset does not track the ISN visibly.
+  uint32_t h = iss.raw() ^ 0x9e3779b9u;
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
+// tcp_parse_options() on the SYN or SYN-ACK (tcp_rcv_synsent_state_process(),
+// tcp_create_openreq_child()): each option counts only if both sides offered it; with
+// timestamps the send MSS is 12 bytes less (tcp_sync_mss(): mss_cache = peer MSS -
+// TCPOLEN_TSTAMP_ALIGNED).
+void Connection::Tcb::negotiate_options(Instant now, const Segment& syn) {
+  uint8_t bits = allowed_syn_options(prof(), syn.options);
+  ts_ok = (bits & kSynTs) != 0;
+  sack_ok = (bits & kSynSack) != 0;
+  snd_wscale = (bits & kSynWs) ? bits >> 4 : 0;
+  rcv_wscale = (bits & kSynWs) ? our_wscale(prof()) : 0;
+  if (ts_ok) {
+    ts_off = ts_offset(iss);
+    ts_recent = syn.options.timestamps->first;
+    ts_recent_stamp = static_cast<uint32_t>(now.ns() / 1'000'000'000);
+    mss = static_cast<uint16_t>(std::max(mss - 12, 48));
+  }
+}
+
+// tcp_input.c:tcp_replace_ts_recent(): a segment that starts at or before rcv_wup (what our
+// last ACK acknowledged) carries the TSval to echo (RFC 7323 §4.3 (2)).
+void Connection::Tcb::take_ts_recent(Instant now, const Segment& seg) {
+  if (!ts_ok || !seg.options.timestamps) return;
+  TsRecent r{ts_recent, ts_recent_stamp};
+  r.replace(seg.options.timestamps->first, seg.seq, rcv_wup, now);
+  ts_recent = r.ts_recent;
+  ts_recent_stamp = static_cast<uint32_t>(r.ts_recent_stamp);
+}
+
+// tcp_paws_discard() (RFC 7323 §5.3): a segment whose TSval is older than ts_recent is a
+// duplicate from an earlier wrap, unless it is a pure duplicate ACK replayed within the RTO
+// (tcp_disordered_ack()); RSTs are exempt. HZ 250 as the Debian kernel (jiffy rounding).
+bool Connection::Tcb::paws_rejects(Instant now, const Segment& seg) const {
+  if (!ts_ok || !seg.options.timestamps) return false;
+  PawsSegment ps;
+  ps.tsval = seg.options.timestamps->first;
+  ps.seq = seg.seq;
+  ps.end_seq = seg.seq + seg.seq_len();
+  ps.ack = seg.ack;
+  ps.ack_flag = seg.flags.ack();
+  ps.rst = seg.flags.rst();
+  uint32_t wnd = wnd_from(seg);
+  ps.may_update_window =
+      seg.ack > snd_una || seg.seq > snd_wl1 || (seg.seq == snd_wl1 && (wnd > snd_wnd || wnd == 0));
+  return paws_discard(TsRecent{ts_recent, ts_recent_stamp}, ps, rcv_nxt, snd_una, rto.rto(), 250,
+                      now);
+}
+
+// tcp_skb_timestamp_ts() + tsoffset: milliseconds of the virtual clock (TCP_TS_HZ 1000).
+uint32_t Connection::Tcb::tsval(Instant now) const {
+  return static_cast<uint32_t>(now.ns() / 1'000'000) + ts_off;
+}
+
+// The window a non-SYN segment offers, in bytes (RFC 7323 §2.3; a SYN's is never scaled).
+uint32_t Connection::Tcb::wnd_from(const Segment& seg) const {
+  return seg.flags.syn() ? seg.window : static_cast<uint32_t>(seg.window) << snd_wscale;
 }
 
 // tcp_parse_options() ignores an MSS option of 0 (TCP_MSS_DEFAULT, 536, applies as without
@@ -31,6 +120,8 @@ void Connection::Tcb::open_active(Instant now, SeqNum iss_value, Outbox& out) {
   if (state != State::closed || released) return;
   active_open = true;
   init_connection(iss_value);
+  if (prof().timestamps) ts_off = ts_offset(iss);
+  if (prof().window_scaling) rcv_wscale = our_wscale(prof());
   syn_sent_at = now;
   set_state(now, State::syn_sent, StateCause::connect, out);
   send_syn(now, false, out);
@@ -48,7 +139,12 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
   rcv_nxt = rcv_wup = irs + 1;
   rcv_adv = rcv_nxt + prof().synack_window_offered();  // what the SYN-ACK offered
   set_peer_mss(hs.peer_mss);
-  snd_wnd = max_snd_wnd = hs.peer_window;
+  Segment syn;  // what the SYN offered, as the request kept it
+  if (hs.syn_opts & kSynTs) syn.options.timestamps = {hs.ts_recent, 0};
+  syn.options.sack_permitted = (hs.syn_opts & kSynSack) != 0;
+  if (hs.syn_opts & kSynWs) syn.options.window_scale = static_cast<uint8_t>(hs.syn_opts >> 4);
+  negotiate_options(now, syn);
+  snd_wnd = max_snd_wnd = static_cast<uint32_t>(hs.peer_window) << snd_wscale;
   snd_wl1 = irs + 1;
   snd_wl2 = snd_una;
   syn_retransmitted = hs.synack_retransmitted;

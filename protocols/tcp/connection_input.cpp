@@ -61,6 +61,7 @@ void Connection::Tcb::input_syn_sent(Instant now, const Segment& seg, Outbox& ou
   rcv_wup = rcv_nxt;
   rcv_adv = rcv_nxt + syn_window();  // what our SYN offered
   set_peer_mss(seg.options.mss.value_or(0));
+  negotiate_options(now, seg);
   snd_wnd = seg.window;  // a SYN's window is never scaled
   max_snd_wnd = snd_wnd;
   snd_wl1 = seg.seq;
@@ -107,7 +108,13 @@ void Connection::Tcb::start_congestion_control() {
 
 // §3.10.7.4 Other states (SYN-RECEIVED and the synchronized states except TIME-WAIT).
 void Connection::Tcb::input_synchronized(Instant now, const Segment& seg, Outbox& out) {
+  if (paws_rejects(now, seg)) {
+    // tcp_validate_incoming(): PAWSEstabRejected, a duplicate ACK (rate limited), discard.
+    send_ack_rate_limited(now, out, false);
+    return;
+  }
   if (!check_sequence(now, seg, out)) return;  // first
+  take_ts_recent(now, seg);                    // tcp_replace_ts_recent()
   if (!check_rst(now, seg, out)) return;       // second
   // Third, security and compartment: not modelled.
   if (!check_syn(now, seg, out)) return;  // fourth
@@ -209,7 +216,8 @@ bool Connection::Tcb::process_ack(Instant now, const Segment& seg, Outbox& out) 
   ka_probes = 0;
   persist_probes = 0;
   bool dup = seg.ack == snd_una && seg.payload.empty() && !seg.flags.syn() && !seg.flags.fin() &&
-             seg.window == snd_wnd && snd_una != snd_nxt;  // RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT"
+             wnd_from(seg) == snd_wnd &&
+             snd_una != snd_nxt;  // RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT"
   bool nothing_in_flight = snd_una == snd_nxt;
   uint32_t cwnd_before = cc ? cc->cwnd() : 0;
   update_window(seg);
@@ -227,7 +235,7 @@ bool Connection::Tcb::process_ack(Instant now, const Segment& seg, Outbox& out) 
 // <SEQ=SEG.ACK><CTL=RST>.
 bool Connection::Tcb::ack_syn_received(Instant now, const Segment& seg, Outbox& out) {
   if (seg.ack > snd_una && seg.ack <= snd_nxt) {
-    snd_wnd = seg.window;
+    snd_wnd = wnd_from(seg);
     max_snd_wnd = std::max(max_snd_wnd, snd_wnd);
     snd_wl1 = seg.seq;
     snd_wl2 = seg.ack;
@@ -241,8 +249,9 @@ bool Connection::Tcb::ack_syn_received(Instant now, const Segment& seg, Outbox& 
 // tcp_may_update_window() / tcp_ack_update_window(): a newer segment (by SEQ, or by ACK, or
 // the same SEQ with a larger window) updates SND.WND (RFC 9293 SND.WL1/SND.WL2 rule).
 void Connection::Tcb::update_window(const Segment& seg) {
-  if (seg.ack > snd_una || seg.seq > snd_wl1 || (seg.seq == snd_wl1 && seg.window > snd_wnd)) {
-    snd_wnd = seg.window;
+  uint32_t wnd = wnd_from(seg);
+  if (seg.ack > snd_una || seg.seq > snd_wl1 || (seg.seq == snd_wl1 && wnd > snd_wnd)) {
+    snd_wnd = wnd;
     snd_wl1 = seg.seq;
     snd_wl2 = seg.ack;
     max_snd_wnd = std::max(max_snd_wnd, snd_wnd);

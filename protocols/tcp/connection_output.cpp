@@ -28,7 +28,7 @@ Packet Connection::Tcb::make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Paylo
 uint32_t Connection::Tcb::free_window() const {
   uint32_t buf = prof().rcv_buffer();
   uint32_t used = static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), buf));
-  uint32_t w = std::min(buf - used, kMaxWindow);
+  uint32_t w = std::min(buf - used, max_rcv_window());
   if (w < std::min<uint32_t>(buf / 2, rcv_mss)) w = 0;
   return w;
 }
@@ -40,19 +40,60 @@ uint16_t Connection::Tcb::syn_window() const {
 
 // tcp_select_window(): the right edge never moves left (RFC 9293 §3.8.6.2.2: "the window
 // SHOULD NOT be shrunk"), so a smaller free space keeps the old edge.
+// With window scaling (__tcp_select_window()) the free space is rounded up to a multiple of
+// 1 << rcv_wscale so that it is not scaled away, and the field carries it shifted.
 uint16_t Connection::Tcb::advertise_window() {
   uint32_t w = free_window();
   uint32_t cur = rcv_adv > rcv_nxt ? static_cast<uint32_t>(rcv_adv - rcv_nxt) : 0;
   w = std::max(w, cur);
+  if (rcv_wscale != 0) {
+    uint32_t unit = 1u << rcv_wscale;
+    w = std::min((w + unit - 1) & ~(unit - 1), max_rcv_window());
+  }
   rcv_adv = rcv_nxt + w;
-  return static_cast<uint16_t>(w);
+  return static_cast<uint16_t>(w >> rcv_wscale);
+}
+
+// tcp_syn_options() (SYN: each option the sysctls allow) and tcp_synack_options() (SYN-ACK of a
+// simultaneous open: each the SYN offered too); sim/wire.cpp writes them in tcp_options_write()'s
+// order (mss, sackOK+TS, nop+wscale).
+void Connection::Tcb::syn_options(Instant now, bool synack, TcpOptions& o) const {
+  o.mss = prof().mss;
+  bool ts = synack ? ts_ok : prof().timestamps;
+  bool ws = synack ? rcv_wscale != 0 || snd_wscale != 0 : prof().window_scaling;
+  o.sack_permitted = synack ? sack_ok : prof().sack;
+  if (ts) o.timestamps = std::pair<uint32_t, uint32_t>{tsval(now), synack ? ts_recent : 0};
+  if (ws) o.window_scale = rcv_wscale;
+}
+
+// tcp_sack_new_ofo_skb() / tcp_established_options(): one block per contiguous run of held
+// out-of-order data, the one holding the latest arrival first (RFC 2018 §4), then the others
+// from the highest down; at most 4, or 3 beside timestamps (the 40 option bytes). Linux orders
+// the rest by when each was last extended; netsim keeps only the latest.
+void Connection::Tcb::sack_blocks(TcpOptions& o) const {
+  if (!rcvbuf.has_out_of_order()) return;
+  std::vector<SackBlock> runs = rcvbuf.ranges();
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    if (sack_recent >= it->left && sack_recent < it->right) {
+      o.sack.push_back(*it);
+      break;
+    }
+  }
+  const size_t room = o.timestamps ? 3 : 4;
+  for (auto it = runs.rbegin(); it != runs.rend() && o.sack.size() < room; ++it) {
+    if (o.sack.empty() || !(o.sack.front() == *it)) o.sack.push_back(*it);
+  }
 }
 
 // The one exit for segments. Every ACK-bearing segment acknowledges RCV.NXT, so it ends a
 // pending delayed ACK and counts against quick-ack mode (tcp_event_ack_sent()).
-void Connection::Tcb::emit(Instant, Packet p, Outbox& out) {
+void Connection::Tcb::emit(Instant now, Packet p, Outbox& out) {
   const TcpFlags f = p.tcp.flags;
   if (f.rst()) ++ctx.counters->rst_sent;
+  // tcp_established_options(): TS on every segment once negotiated (RFC 7323 §3.2), TSecr
+  // the latest TSval worth echoing.
+  if (ts_ok && !f.syn()) p.tcp.options.timestamps = {tsval(now), ts_recent};
+  if (sack_ok && f.ack() && !f.syn() && !f.rst()) sack_blocks(p.tcp.options);
   if (f.ack() && !f.rst() && !f.syn()) {
     ack_pending = false;
     ack_now = false;
@@ -63,13 +104,13 @@ void Connection::Tcb::emit(Instant, Packet p, Outbox& out) {
   out.packets.push_back(std::move(p));
 }
 
-// tcp_connect() / tcp_send_synack(): our ISN, only the MSS option (no window scaling, SACK or
-// timestamps are modelled) and the unscaled SYN window.
+// tcp_connect() / tcp_send_synack(): our ISN, the options of syn_options() and the unscaled
+// SYN window.
 void Connection::Tcb::send_syn(Instant now, bool retransmission, Outbox& out) {
   bool synack = state != State::syn_sent;
   Packet p = make_packet(iss, rcv_nxt, synack ? (TcpFlags::SYN | TcpFlags::ACK) : TcpFlags::SYN);
   p.tcp.window = syn_window();
-  p.tcp.options.mss = prof().mss;
+  syn_options(now, synack, p.tcp.options);
   if (retransmission) p.retransmission = static_cast<uint16_t>(retransmits);
   if (synack) rcv_adv = seq_max(rcv_adv, rcv_nxt + syn_window());
   emit(now, std::move(p), out);

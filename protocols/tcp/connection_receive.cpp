@@ -78,6 +78,7 @@ bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out)
     // sender sees duplicate ACKs (__tcp_ack_snd_check() with a non-empty out-of-order queue).
     size_t keep = std::min<size_t>(seg.payload.size(), static_cast<size_t>(rcv_adv - seq));
     rcvbuf.insert(seq, seg.payload.slice(0, keep), rcv_nxt);
+    sack_recent = seq;
     if (seg.flags.fin() && keep == seg.payload.size()) rcvbuf.set_fin(data_end);
     last_rcv = now;
     ack_pending = true;

@@ -170,6 +170,10 @@ void ListenTable::create_request(Instant now, Listener& l, const ConnKey& key, c
   r.iss = SeqNum(rng_.next_u32());
   r.irs = syn.seq;
   r.peer_mss = syn.options.mss.value_or(kMssDefault);
+  // tcp_openreq_init(): the request remembers what the SYN offered (ireq->tstamp_ok, sack_ok,
+  // wscale_ok, snd_wscale) and its TSval (ts_recent), each only if our sysctls allow it.
+  r.syn_opts = allowed_syn_options(profile_, syn.options);
+  if (r.syn_opts & kSynTs) r.ts_recent = syn.options.timestamps->first;
   r.synack_sent = now;
   auto [it, inserted] = requests_.emplace(key, r);
   // inet_csk_reqsk_queue_hash_add(): qlen and young grow; the request timer starts at
@@ -178,7 +182,7 @@ void ListenTable::create_request(Instant now, Listener& l, const ConnKey& key, c
   ++l.young;
   arm(l, key, it->second, now, profile_.rto_initial);
   ++counters_.synack_sent;
-  out.packets.push_back(synack(key, r.iss, r.irs));
+  out.packets.push_back(synack(key, r.iss, r.irs, r.syn_opts, r.ts_recent, now));
   note_state(key, State::listen, State::syn_received, StateCause::rcv_syn, out);
   note_counter(l, "syn_queue", l.qlen, out);
   out.touched.push_back(l.id);
@@ -241,7 +245,7 @@ std::optional<PassiveOpen> ListenTable::on_request_segment(Instant now, const Co
   // min(TCP_TIMEOUT_INIT << num_timeout, TCP_RTO_MAX) from now.
   if (s.seq == r.irs && flg == TcpFlags::SYN) {
     if (!oow_rate_limited(now, r, s)) {
-      retransmit_synack(key, r, out);
+      retransmit_synack(now, key, r, out);
       arm(l, key, r, now, backoff(profile_.rto_initial, r.num_timeout, profile_.rto_max));
       out.touched.push_back(l.id);
     }
@@ -305,6 +309,11 @@ std::optional<PassiveOpen> ListenTable::on_final_ack(Instant now, Listener& l, c
   po.hs.irs = r.irs;
   po.hs.peer_mss = r.peer_mss;
   po.hs.peer_window = p.tcp.window;
+  po.hs.syn_opts = r.syn_opts;
+  // tcp_check_req() stores the final ACK's TSval when it carries one (tcp_paws_reject passed).
+  po.hs.ts_recent = (r.syn_opts & kSynTs) && p.tcp.options.timestamps
+                        ? p.tcp.options.timestamps->first
+                        : r.ts_recent;
   // tcp_synack_rtt_meas(): an RTT sample only if the SYN-ACK was never resent (Karn).
   po.hs.synack_retransmitted = r.num_retrans > 0;
   if (r.num_retrans == 0) po.hs.rtt_sample = now - r.synack_sent;
@@ -411,7 +420,7 @@ void ListenTable::expire_request(Instant now, Listener& l, const ConnKey& key, R
     remove_request(l, key, StateCause::synack_retries_exhausted, out);
     return;
   }
-  retransmit_synack(key, r, out);  // also for `acked` requests: the ACK may find room later
+  retransmit_synack(now, key, r, out);  // also for `acked` requests: the ACK may find room later
   const Duration ran = backoff(profile_.rto_initial, r.num_timeout, profile_.rto_max);
   if (r.num_timeout++ == 0) --l.young;
   // reqsk_timeout(): min(req->timeout << num_timeout, TCP_RTO_MAX), after the increment.
@@ -431,11 +440,11 @@ void ListenTable::expire_request(Instant now, Listener& l, const ConnKey& key, R
   arm(l, key, r, now, timeout);
 }
 
-void ListenTable::retransmit_synack(const ConnKey& key, Request& r, Outbox& out) {
+void ListenTable::retransmit_synack(Instant now, const ConnKey& key, Request& r, Outbox& out) {
   // inet_rtx_syn_ack(): same ISN; counted as TCPSynRetrans.
   if (r.num_retrans < UINT8_MAX) ++r.num_retrans;
   ++counters_.synack_retransmits;
-  Packet p = synack(key, r.iss, r.irs);
+  Packet p = synack(key, r.iss, r.irs, r.syn_opts, r.ts_recent, now);
   p.retransmission = r.num_retrans;
   out.packets.push_back(p);
 }
@@ -522,7 +531,8 @@ void ListenTable::clear(Outbox& out) {
 
 // --- Output helpers -----------------------------------------------------------------------------
 
-Packet ListenTable::synack(const ConnKey& key, SeqNum iss, SeqNum irs) const {
+Packet ListenTable::synack(const ConnKey& key, SeqNum iss, SeqNum irs, uint8_t opts, uint32_t tsecr,
+                           Instant now) const {
   Packet p;
   p.src = key.local.addr;
   p.dst = key.remote.addr;
@@ -533,8 +543,14 @@ Packet ListenTable::synack(const ConnKey& key, SeqNum iss, SeqNum irs) const {
   p.tcp.flags = TcpFlags(TcpFlags::SYN | TcpFlags::ACK);
   p.tcp.window = profile_.synack_window_offered();
   // Our own MSS (tcp_mss_clamp(dst_metric_advmss())), not the client's: each side announces
-  // what it can receive. No window scale, SACK or timestamps are modelled.
+  // what it can receive. tcp_synack_options(): each other option only if the SYN offered it
+  // and our sysctl allows it (RFC 7323 §1.3, RFC 2018 §2); TSecr echoes the SYN's TSval.
   p.tcp.options.mss = profile_.mss;
+  p.tcp.options.sack_permitted = (opts & kSynSack) != 0;
+  if (opts & kSynTs)
+    p.tcp.options.timestamps = {static_cast<uint32_t>(now.ns() / 1'000'000) + ts_offset(iss),
+                                tsecr};
+  if (opts & kSynWs) p.tcp.options.window_scale = our_wscale(profile_);
   return p;
 }
 

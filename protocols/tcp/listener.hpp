@@ -29,6 +29,7 @@ struct Request {
   SocketId listener = kNoSocket;
   SeqNum iss;                           // our SYN-ACK's sequence number
   SeqNum irs;                           // the client's SYN sequence number
+  uint32_t ts_recent = 0;               // the SYN's TSval, echoed by the SYN-ACK (kSynTs)
   Instant synack_sent;                  // first SYN-ACK: RTT sample if never retransmitted
   uint64_t timer_seq = UINT64_MAX;      // the live entry in the listener's timer FIFOs
   std::optional<Instant> last_oow_ack;  // tcp_oow_rate_limited() state
@@ -37,6 +38,7 @@ struct Request {
   uint8_t num_retrans = 0;              // SYN-ACK retransmissions, timer- or SYN-driven
   bool acked = false;                   // final ACK dropped because the accept queue was full
   uint8_t fifo = 0;                     // the listener's timer FIFO holding the live entry
+  uint8_t syn_opts = 0;                 // allowed_syn_options() of the SYN (ireq bits)
 };
 
 struct RequestTimer {
@@ -152,10 +154,12 @@ class ListenTable {
   bool timer_live(const RequestTimer& t) const;
   void expire_request(Instant now, Listener& l, const ConnKey& key, Request& r, Outbox& out);
   int max_synack_retries(const Listener& l) const;
-  void retransmit_synack(const ConnKey& key, Request& r, Outbox& out);
+  void retransmit_synack(Instant now, const ConnKey& key, Request& r, Outbox& out);
   bool oow_rate_limited(Instant now, Request& r, const Segment& s);
 
-  Packet synack(const ConnKey& key, SeqNum iss, SeqNum irs) const;
+  // `opts`/`tsecr`/`now`: the options of tcp_synack_options() for a request (0: MSS only).
+  Packet synack(const ConnKey& key, SeqNum iss, SeqNum irs, uint8_t opts = 0, uint32_t tsecr = 0,
+                Instant now = Instant::zero()) const;
   void send_rst(const Packet& offending, Outbox& out);
   template <typename DetailFn>
   void drop(const Packet& p, DropReason why, Outbox& out, DetailFn detail);

@@ -63,6 +63,15 @@ struct Profile {
   int quickacks = 0;  // TCP_MAX_QUICKACKS at connection start
   CongestionAlgo congestion = CongestionAlgo::newreno;
   uint32_t initial_cwnd = 0;  // TCP_INIT_CWND segments
+  // Modern data path (issue 13), staged: off in both presets until the `linux` preset flips to
+  // Linux's defaults in one commit (docs/profiles.md "Staging"). RFC 7323, RFC 2018, RFC 2883.
+  bool timestamps = false;      // tcp_timestamps (Linux 1)
+  bool window_scaling = false;  // tcp_window_scaling (Linux 1)
+  bool sack = false;            // tcp_sack (Linux 1)
+  bool dsack = false;           // tcp_dsack (Linux 1)
+  int recovery = 0;             // tcp_recovery bits (Linux 1: RACK)
+  int early_retrans = 0;        // tcp_early_retrans (Linux 3: TLP)
+  int frto = 0;                 // tcp_frto (Linux 2)
 
   // The receive buffer, which bounds the advertised window: tcp_rmem[1], the size a socket
   // starts with (min and max bound the buffer autotuning netsim does not model yet).

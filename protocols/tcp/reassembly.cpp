@@ -79,6 +79,18 @@ void ReceiveBuffer::set_fin(SeqNum fin_seq) {
   }
 }
 
+std::vector<SackBlock> ReceiveBuffer::ranges() const {
+  std::vector<SackBlock> v;
+  for (const Piece& q : ooo_) {
+    if (!v.empty() && v.back().right == q.seq) {
+      v.back().right = q.end();
+    } else {
+      v.push_back(SackBlock{q.seq, q.end()});
+    }
+  }
+  return v;
+}
+
 size_t ReceiveBuffer::out_of_order_bytes() const {
   size_t n = 0;
   for (const Piece& q : ooo_)

@@ -31,6 +31,8 @@ class ReceiveBuffer {
   bool has_out_of_order() const { return !ooo_.empty() || fin_.has_value(); }
   size_t out_of_order_bytes() const;
   size_t out_of_order_segments() const { return ooo_.size(); }
+  // The held data as contiguous ranges [left, right), in sequence order (SACK blocks).
+  std::vector<SackBlock> ranges() const;
 
   // Moves out the queued data that continues at `rcv_nxt`, advancing it; drops what is now
   // below it. The pieces are appended to `in_order` in sequence order.

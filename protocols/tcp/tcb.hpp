@@ -37,6 +37,9 @@ struct Connection::Tcb {
   // ---- identity and context ----
   SocketId id;
   ConnKey key;
+  // Start of the latest out-of-order segment: its SACK block goes first (RFC 2018 §4). In the
+  // padding after `key`, so free for every connection.
+  SeqNum sack_recent;
   SocketOptions opts;
   ConnContext ctx;
   const Profile& prof() const { return *ctx.profile; }
@@ -48,6 +51,12 @@ struct Connection::Tcb {
   bool fin_queued = false;         // close()/shutdown(SHUT_WR): a FIN follows the queued data
   bool released = false;           // reached CLOSED
   bool syn_retransmitted = false;  // our SYN (or SYN-ACK) was retransmitted
+  // Options both sides offered (tcp_parse_options(), RFC 7323 §2.2/§3.2, RFC 2018 §2): set at
+  // the handshake, in this struct's padding (no bytes for connections with the switches off).
+  bool ts_ok : 1 = false;      // timestamps on every segment (tp->rx_opt.tstamp_ok)
+  bool sack_ok : 1 = false;    // SACK blocks on ACKs (tp->rx_opt.sack_ok)
+  uint8_t snd_wscale : 4 = 0;  // the peer's shift: its windows are << this
+  uint8_t rcv_wscale : 4 = 0;  // ours: our windows are >> this (0 unless both offered)
 
   // ---- send sequence space (RFC 9293 §3.3.1) ----
   SeqNum iss, snd_una, snd_nxt;  // snd_nxt is the highest ever sent (Linux never rewinds it)
@@ -82,19 +91,22 @@ struct Connection::Tcb {
   // ---- retransmission ----
   RtoEstimator rto;
   uint32_t retransmits = 0;        // icsk_retransmits: expiries since the last forward progress
+  uint32_t ts_recent = 0;          // the peer's latest valid TSval (tp->rx_opt.ts_recent)
   Instant retrans_stamp = kNever;  // original send time of the first retransmitted segment
   Instant syn_sent_at;             // the first SYN (retrans_stamp of the handshake)
   std::unique_ptr<CongestionControl> cc;
   uint32_t dupacks = 0;
-  SeqNum loss_high;  // RTO loss episode: everything below was outstanding at the timeout
-  SeqNum retx_next;  // ... and [retx_next, loss_high) is still to be retransmitted
+  SeqNum loss_high;     // RTO loss episode: everything below was outstanding at the timeout
+  SeqNum retx_next;     // ... and [retx_next, loss_high) is still to be retransmitted
+  uint32_t ts_off = 0;  // TSval = ms clock + ts_off (tp->tsoffset)
   Instant last_send = Instant::zero();  // last new data sent (cwnd restart after idle)
 
   // ---- persist and keepalive ----
   uint32_t persist_backoff = 0;
   uint32_t persist_probes = 0;
   uint32_t ka_probes = 0;
-  Instant last_rcv;  // last acceptable segment received (rcv_tstamp / lrcvtime)
+  uint32_t ts_recent_stamp = 0;  // seconds of the virtual clock when ts_recent was stored
+  Instant last_rcv;              // last acceptable segment received (rcv_tstamp / lrcvtime)
 
   // ---- delayed ACK (tcp_event_data_recv(), __tcp_ack_snd_check()) ----
   bool ack_pending = false;
@@ -162,6 +174,8 @@ struct Connection::Tcb {
   uint32_t free_window() const;
   uint16_t syn_window() const;
   uint16_t advertise_window();
+  void syn_options(Instant now, bool synack, TcpOptions& o) const;
+  void sack_blocks(TcpOptions& o) const;
   void emit(Instant now, Packet p, Outbox& out);
   void send_syn(Instant now, bool retransmission, Outbox& out);
   void send_ack(Instant now, Outbox& out);
@@ -203,6 +217,12 @@ struct Connection::Tcb {
   void open_active(Instant now, SeqNum iss, Outbox& out);
   void open_passive(Instant now, const Handshake& hs, State from, StateCause cause, Outbox& out);
   void init_connection(SeqNum iss_value);
+  void negotiate_options(Instant now, const Segment& syn);
+  void take_ts_recent(Instant now, const Segment& seg);
+  bool paws_rejects(Instant now, const Segment& seg) const;
+  uint32_t tsval(Instant now) const;
+  uint32_t wnd_from(const Segment& seg) const;
+  uint32_t max_rcv_window() const { return kMaxWindow << rcv_wscale; }
   void set_peer_mss(uint16_t option);
   SocketError send(Instant now, Payload data, Outbox& out);
   Payload read(Instant now, size_t max_bytes, Outbox& out);

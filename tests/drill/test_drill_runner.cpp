@@ -134,6 +134,23 @@ TEST_CASE("Star and range times accept a packet anywhere in them") {
         "t.pkt:6:11: expected packet not sent by 0.804000 s:\n  expected: > S 0:0(0) <mss 1460>");
 }
 
+TEST_CASE("A sysctl of the tunables table sets the profile; a value out of its range fails") {
+  RunResult ok = run("`sysctl -q net.ipv4.tcp_sack=1 net.ipv4.tcp_early_retrans=4`\n" + kServer);
+  CHECK(ok.verdict == Verdict::pass);
+  CHECK(ok.notes.empty());
+  RunResult bad = run("`sysctl -q net.ipv4.tcp_frto=3`\n" + kServer);
+  CHECK(bad.verdict == Verdict::fail);
+  CHECK(bad.message == "t.pkt:1:1: sysctl net.ipv4.tcp_frto: 3 is outside 0..2");
+  // tcp_rmem as the kernel's defaults.sh writes it, with shell arithmetic.
+  RunResult rmem =
+      run("`sysctl -q net.ipv4.tcp_rmem=\"4096 540000 $((15*1024*1024))\"`\n" + kServer);
+  CHECK(rmem.verdict == Verdict::pass);
+  CHECK(rmem.notes.empty());
+  RunResult bad_rmem = run("`sysctl -q net.ipv4.tcp_rmem=\"4096 lots 8192\"`\n" + kServer);
+  CHECK(bad_rmem.message ==
+        "t.pkt:1:1: sysctl net.ipv4.tcp_rmem: '4096 lots 8192' is not three numbers");
+}
+
 TEST_CASE("Segments sent at one instant match one GSO super-packet only if they add up") {
   const std::string setup = R"(0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0 bind(3, ..., ...) = 0

@@ -202,6 +202,23 @@ TEST_CASE("the presets keep their documented values") {
   CHECK(r.initial_cwnd == 3);
 }
 
+// Issue 13's switches land off in both presets (docs/profiles.md "Staging"): the wire of every
+// existing scenario stays the same until the one commit that flips the linux preset.
+TEST_CASE("the modern data path switches are staged off in both presets") {
+  for (Profile p : {Profile::linux_default(), Profile::rfc9293()}) {
+    CHECK_FALSE(p.timestamps);
+    CHECK_FALSE(p.window_scaling);
+    CHECK_FALSE(p.sack);
+    CHECK_FALSE(p.dsack);
+    CHECK(p.recovery == 0);
+    CHECK(p.early_retrans == 0);
+    CHECK(p.frto == 0);
+  }
+  REQUIRE(find_tunable("tcp_timestamps") == find_tunable("timestamps"));
+  CHECK(find_tunable("tcp_window_scaling")->linux_name == "net.ipv4.tcp_window_scaling");
+  CHECK(find_tunable("tcp_early_retrans")->max == 4);
+}
+
 TEST_CASE("a tunable written twice, once by its sysctl name, is one error at the second") {
   LoadResult r = load_scenario_text(
       std::string(kHosts) + "tcp:\n  syn_retries: 3\n  tcp_syn_retries: 4\n", "bad.yaml");

@@ -559,9 +559,9 @@ TEST_CASE("close() and shutdown() share their rows of the table") {
                   State::closing, State::last_ack, State::time_wait}) {
     CHECK_FALSE(close_state(s));
   }
-  CHECK(find_transition(State::established, "shutdown", State::fin_wait_1) ==
-        find_transition(State::established, "close", State::fin_wait_1));
-  CHECK_FALSE(find_transition(State::established, "rcv FIN", State::time_wait));
+  CHECK(find_transition(State::established, StateCause::shutdown, State::fin_wait_1) ==
+        find_transition(State::established, StateCause::close, State::fin_wait_1));
+  CHECK_FALSE(find_transition(State::established, StateCause::rcv_fin, State::time_wait));
 }
 
 #ifdef NDEBUG  // without NDEBUG the same change aborts the process, naming the edge
@@ -569,12 +569,13 @@ TEST_CASE("A change outside the table is counted in a release build, and still t
   Counters counters;
   Outbox out;
   State s = State::established;
-  transition(s, State::time_wait, "made up", StateOwner{}, true, counters, out);
+  // A cause with no row from ESTABLISHED to TIME_WAIT.
+  transition(s, State::time_wait, StateCause::listen, StateOwner{}, true, counters, out);
   CHECK(counters.illegal_transitions == 1);
   CHECK(s == State::time_wait);
   REQUIRE(out.trace.size() == 1);
-  CHECK(out.trace[0].cause == "made up");
-  transition(s, State::closed, "TIME_WAIT expired", StateOwner{}, true, counters, out);
+  CHECK(out.trace[0].cause == StateCause::listen);
+  transition(s, State::closed, StateCause::time_wait_expired, StateOwner{}, true, counters, out);
   CHECK(counters.illegal_transitions == 1);
 }
 #endif
