@@ -153,7 +153,7 @@ std::string drop_reason_text(DropReason reason, std::string_view detail) {
 
 namespace {
 std::string with_span(std::string text, Duration d) {
-  if (d > Duration::zero()) text += fmt::format(" ({})", format_span_hms(d));
+  if (d > Duration::zero()) text += fmt::format(" ({})", format_span(d));
   return text;
 }
 
