@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "sim/atomic_file.hpp"
 #include "sim/trace_jsonl.hpp"
 #include "sim/units.hpp"
 #include "viz/diagram.hpp"
@@ -11,6 +12,9 @@ namespace netsim::cli {
 
 int diagram_command(const DiagramArgs& args) {
   try {
+    // The events file must survive a typo such as `-o ev.jsonl` (issue 17 §1).
+    check_distinct_paths({{"-o", args.output}}, {{"the events file", args.events_file}});
+    (void)output_kind(args.output);
     std::ifstream in(args.events_file);
     if (!in) {
       std::cerr << "netsim: cannot open \"" << args.events_file << "\"\n";
@@ -33,6 +37,8 @@ int diagram_command(const DiagramArgs& args) {
     std::cerr << "netsim: --from/--to: " << e.what() << "\n";
   } catch (const viz::DiagramError& e) {
     std::cerr << "netsim: diagram: " << e.what() << "\n";
+  } catch (const AtomicFileError& e) {
+    std::cerr << "netsim: " << e.what() << "\n";
   }
   return kExitBadInput;
 }
