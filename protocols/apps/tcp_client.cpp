@@ -94,7 +94,10 @@ void TcpClientApp::on_connected(size_t i, tcp::SocketId s) {
 void TcpClientApp::on_data(size_t i, tcp::SocketId s, const Payload& p) {
   ConnectionReport& r = report_.connections[i];
   r.bytes_received += p.size();
-  r.keep_received(p.as_string_view());
+  if (r.received().size() < cfg_.keep_received) {  // as_string_view() may copy a slice
+    r.keep_received(
+        p.slice(0, std::min(p.size(), cfg_.keep_received - r.received().size())).as_string_view());
+  }
   bool replied = cfg_.data.empty() ? r.bytes_received > 0 : r.bytes_received >= cfg_.data.size();
   if (replied && !closed_by_app_[i] &&
       (cfg_.close == ClientClose::after_reply || cfg_.close == ClientClose::abort)) {

@@ -61,7 +61,10 @@ void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
   ConnectionReport& r = report_.connections[it->second.index];
   bool first = r.bytes_received == 0;
   r.bytes_received += p.size();
-  r.keep_received(p.as_string_view());
+  if (r.received().size() < cfg_.keep_received) {  // as_string_view() may copy a slice
+    r.keep_received(
+        p.slice(0, std::min(p.size(), cfg_.keep_received - r.received().size())).as_string_view());
+  }
   if (it->second.closed_by_app) return;
   bool replied = false;
   if (cfg_.reply == ServerReply::echo) {

@@ -188,7 +188,7 @@ TEST_CASE("A diagram with nothing to draw is a warning: the other outputs and ex
   CHECK(entries(d / "out") == Files{"c.pcap", "s.json"});
 }
 
-TEST_CASE("--trace - keeps the summary and the expect lines, on stderr") {
+TEST_CASE("With --trace -, the summary and the expect lines stay, on stderr") {
   fs::path d = fresh_dir("r2-trace-stdout");
   std::string text = kTiny;
   text += "expect:\n  - {app: alice, received: \"hi\"}\n";
