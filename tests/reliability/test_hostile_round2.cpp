@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -326,6 +327,18 @@ TEST_CASE("Every numeric option is checked and named") {
   CHECK(netsim(d, "sweep tiny.yaml -q --seeds -1").code == 2);
   CHECK(netsim(d, "run tiny.yaml -q --max-arrows 0").code == 2);
   CHECK(entries(d) == Files{"tiny.yaml"});
+}
+
+TEST_CASE("A real-time run ends at --max-wall and its outputs are written") {
+  fs::path d = fresh_dir("r2-realtime-max-wall");
+  write_file(d / "tiny.yaml", kTiny);  // TIME_WAIT keeps it going for 60 s of real time
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = netsim(d, "run tiny.yaml -q --realtime --max-wall 1 --summary s.json");
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(r.code == 0);
+  CHECK(r.output.empty());
+  CHECK(took < 10);
+  CHECK(read_file(d / "s.json").find("\"scenario\": \"tiny\"") != std::string::npos);
 }
 
 TEST_CASE("A tun name the kernel would expand or refuse is refused at load") {
