@@ -27,6 +27,13 @@ struct RunArgs {
   uint64_t max_events = 0;        // 0 = the default budget
   double max_wall_seconds = 0.0;  // 0 = unlimited
   bool realtime = false;          // --realtime (implied by a `tun:` host): docs/real-peers.md
+  // --allow-routed-address: a simulated address may shadow a local or routed one
+  // (docs/reliability.md "The TUN bridge").
+  bool allow_routed_addresses = false;
+  // The diagram selection of --diagram files: --connection, --from, --to, --max-arrows.
+  std::vector<std::string> connections;
+  std::optional<std::string> from, to;
+  std::optional<size_t> max_arrows;
 };
 
 struct DiagramArgs {

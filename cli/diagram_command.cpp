@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "sim/pcap_reader.hpp"
+#include "sim/atomic_file.hpp"
 #include "sim/trace_jsonl.hpp"
 #include "sim/units.hpp"
 #include "viz/capture.hpp"
@@ -29,6 +30,9 @@ bool is_capture(std::istream& in) {
 
 int diagram_command(const DiagramArgs& args) {
   try {
+    // The events file must survive a typo such as `-o ev.jsonl` (issue 17 §1).
+    check_distinct_paths({{"-o", args.output}}, {{"the events file", args.events_file}});
+    (void)output_kind(args.output);
     std::ifstream in(args.events_file, std::ios::binary);
     if (!in) {
       std::cerr << "netsim: cannot open \"" << args.events_file << "\"\n";
@@ -68,6 +72,8 @@ int diagram_command(const DiagramArgs& args) {
     std::cerr << "netsim: --from/--to: " << e.what() << "\n";
   } catch (const viz::DiagramError& e) {
     std::cerr << "netsim: diagram: " << e.what() << "\n";
+  } catch (const AtomicFileError& e) {
+    std::cerr << "netsim: " << e.what() << "\n";
   }
   return kExitBadInput;
 }

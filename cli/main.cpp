@@ -1,8 +1,11 @@
 // The `netsim` command: parses the command line with CLI11 and hands off to a subcommand.
 #include <CLI/CLI.hpp>
 
+#include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "cli/drill_command.hpp"
@@ -23,20 +26,47 @@ constexpr const char* kExamples = R"(Examples:
 Exit codes: 0 ran and every expectation held; 1 an expectation failed;
             2 bad input (file, keys, values, command line); 3 internal error.)";
 
-}  // namespace
+// Numbers on the command line are checked, never wrapped or read as "no limit" (issue 17 §6):
+// CLI11 reports the message as "--seed: <message>" and main() exits 2.
+const CLI::Validator kCount(
+    [](std::string& s) -> std::string {
+      if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) {
+        return "expected a whole number from 0 to 9999999999999999999, found \"" + s + "\"";
+      }
+      return {};
+    },
+    "N");
+const CLI::Validator kSeconds(
+    [](std::string& s) -> std::string {
+      char* end = nullptr;
+      double v = std::strtod(s.c_str(), &end);
+      if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0 || v > 1e9) {
+        return "expected a number of seconds from 0 to 1e9 (0: no limit), found \"" + s + "\"";
+      }
+      return {};
+    },
+    "SECONDS");
 
-int main(int argc, char** argv) {
-  using namespace netsim::cli;
-  CLI::App app{"netsim: a deterministic network simulator with a Linux-faithful TCP"};
-  app.footer(kExamples);
-  app.set_version_flag("--version", std::string("netsim ") + NETSIM_VERSION);
-  app.require_subcommand(1);
+void add_diagram_selection(CLI::App* cmd, netsim::cli::RunArgs& run) {
+  cmd->add_option("--connection", run.connections,
+                  "--diagram: only this app's connections (name or 4-tuple); repeatable");
+  cmd->add_option("--from", run.from, "--diagram: start of the time window (e.g. 0s)");
+  cmd->add_option("--to", run.to, "--diagram: end of the time window (e.g. 2s)");
+  cmd->add_option("--max-arrows", run.max_arrows,
+                  "--diagram: draw up to N packet arrows (default 500)")
+      ->check(kCount)
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+  cmd->add_flag("--allow-routed-address", run.allow_routed_addresses,
+                "real time: let a simulated address shadow a local or routed address of this "
+                "machine (see docs/reliability.md)");
+}
 
-  RunArgs run;
+// `netsim run FILE [options]`: the options fill `run`.
+CLI::App* add_run_command(CLI::App& app, netsim::cli::RunArgs& run) {
   auto* run_cmd = app.add_subcommand("run", "Run a scenario file");
   run_cmd->add_option("FILE", run.file, "scenario file (YAML)")->required();
   run_cmd->add_option("-o,--output-dir", run.out_dir, "directory for output files (default: .)");
-  run_cmd->add_option("--seed", run.seed, "override the scenario's seed");
+  run_cmd->add_option("--seed", run.seed, "override the scenario's seed")->check(kCount);
   run_cmd->add_option("--set", run.sets, "override a value: --set links.0.loss=5%")
       ->type_name("KEY=VALUE");
   run_cmd->add_option("--trace", run.trace, "text trace file ('-' = stdout)");
@@ -51,12 +81,31 @@ int main(int argc, char** argv) {
                    "established, drops, cwnd, tcptrace; repeatable")
       ->type_name("KIND=FILE");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors and failed expectations");
-  run_cmd->add_option("--max-events", run.max_events, "stop with an error after N events");
-  run_cmd->add_option("--max-wall", run.max_wall_seconds,
-                      "stop with an error after this many seconds of wall-clock time");
+  run_cmd->add_option("--max-events", run.max_events, "stop with an error after N events")
+      ->check(kCount);
+  run_cmd
+      ->add_option("--max-wall", run.max_wall_seconds,
+                   "stop after this many seconds of wall-clock time (an error on virtual time; "
+                   "with real peers the run ends and writes its outputs)")
+      ->check(kSeconds);
+  add_diagram_selection(run_cmd, run);
   run_cmd->add_flag("--realtime", run.realtime,
                     "pace virtual time to the wall clock (implied by a `tun:` host, whose real "
                     "Linux stack then talks to the simulation; see docs/real-peers.md)");
+  return run_cmd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace netsim::cli;
+  CLI::App app{"netsim: a deterministic network simulator with a Linux-faithful TCP"};
+  app.footer(kExamples);
+  app.set_version_flag("--version", std::string("netsim ") + NETSIM_VERSION);
+  app.require_subcommand(1);
+
+  RunArgs run;
+  auto* run_cmd = add_run_command(app, run);
 
   std::vector<std::string> check_files, check_sets;
   auto* check_cmd = app.add_subcommand("check", "Validate scenario files; print every error");
@@ -86,11 +135,15 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("FILE", sweep.file, "scenario file (YAML)")->required();
   sweep_cmd->add_option("--set", sweep.sets, "values to sweep: --set links.0.loss=1%,2%,5%")
       ->type_name("KEY=V1,V2,...");
-  sweep_cmd->add_option("--seeds", sweep.seeds, "run each grid point with seeds 1..N");
-  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "worker threads (the CSV is the same for any J)");
+  sweep_cmd->add_option("--seeds", sweep.seeds, "run each grid point with seeds 1..N")
+      ->check(kCount);
+  sweep_cmd
+      ->add_option("-j,--jobs", sweep.jobs,
+                   "worker threads, at most 4 x the cores (the CSV is the same for any J)")
+      ->check(kCount);
   sweep_cmd->add_option("-o,--output", sweep.output, "CSV file ('-' = stdout, the default)");
-  sweep_cmd->add_option("--max-events", sweep.max_events,
-                        "stop a run with an error after N events");
+  sweep_cmd->add_option("--max-events", sweep.max_events, "stop a run with an error after N events")
+      ->check(kCount);
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "no progress bar and no closing line");
   // ---- end sweep ----
 

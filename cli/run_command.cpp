@@ -1,6 +1,6 @@
-// `netsim run`: load and validate a scenario, attach the outputs it (or the command line) asks
-// for, run it on virtual time, judge its expectations, write summary and diagrams. Every file
-// is written under a temporary name and renamed only when the run completed.
+// `netsim run`: load and validate a scenario, plan the outputs it (or the command line) asks for
+// (scenarios/runner/run_outputs.hpp), run it on virtual time, judge its expectations, then
+// commit summary, traces and pictures together. Nothing appears unless the run completed.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -12,17 +12,15 @@
 #include <memory>
 #include <optional>
 
-#include "cli/chart_outputs.hpp"
 #include "cli/commands.hpp"
-#include "cli/output_paths.hpp"
 #include "realtime/session.hpp"
 #include "scenarios/loader/loader.hpp"
+#include "scenarios/runner/run_outputs.hpp"
 #include "scenarios/runner/scenario_run.hpp"
 #include "sim/atomic_file.hpp"
-#include "sim/pcap_writer.hpp"
-#include "sim/trace_jsonl.hpp"
-#include "sim/trace_text.hpp"
+#include "sim/safe_text.hpp"
 #include "sim/units.hpp"
+#include "viz/chart.hpp"
 #include "viz/diagram.hpp"
 
 namespace netsim::cli {
@@ -31,16 +29,6 @@ namespace {
 // Default event budget: far above any example (the 1M-SYN flood needs ~5M), low enough that a
 // scenario that never ends stops with a clear message instead of running for hours.
 constexpr uint64_t kDefaultMaxEvents = 500'000'000;
-
-struct TextOut {
-  std::unique_ptr<AtomicFile> file;
-  std::unique_ptr<TraceSink> sink;
-};
-
-struct DiagramJob {
-  std::string path;
-  viz::DiagramOptions options;
-};
 
 // Ctrl-C (SIGINT) or kill (SIGTERM) during a simulated run: the handler only records the
 // signal; the next progress tick stops the simulation, no output is committed (every temporary
@@ -109,105 +97,47 @@ class Progress {
   bool wall_exceeded_ = false;
 };
 
-viz::DiagramMeta diagram_meta(const Scenario& s) {
-  viz::DiagramMeta m;
-  m.scenario = s.name;
-  m.seed = s.seed;
-  for (const auto& l : s.links) {
-    std::string line = fmt::format("{}–{} {}", l.a, l.b, format_duration(l.a_to_b.delay));
-    if (l.a_to_b.bandwidth.bits_per_second() > 0) {
-      line += " " + format_data_rate(l.a_to_b.bandwidth);
-    }
-    if (l.a_to_b.loss.kind != LossModel::Kind::none) line += " " + l.a_to_b.loss.to_string();
-    m.links.push_back(std::move(line));
-  }
-  return m;
-}
-
 int interrupted(const RunArgs& args, ScenarioRun& run) {
   std::cerr << fmt::format("netsim: {}: interrupted at virtual time {} s; no output was written\n",
                            args.file, format_seconds(run.sim().now()));
   return kExitBadInput;  // run_command() raises the signal again
 }
 
-int run_checked(const RunArgs& args) {
-  // From before any output file exists until every one is committed or discarded. A real-time
-  // session installs its own handlers while it runs (it ends the run and writes outputs).
-  InterruptGuard interrupts;
-  std::vector<std::string> sets = args.sets;
-  if (args.seed) sets.push_back(fmt::format("seed={}", *args.seed));
-  LoadResult loaded = load_scenario_file(args.file, sets);
-  if (!loaded.ok()) {
-    std::cerr << loaded.error_text();
-    return kExitBadInput;
-  }
-  const Scenario& sc = *loaded.scenario;
-  const OutputsSpec& o = sc.outputs;
-  auto pick = [](const std::optional<std::string>& cli, const std::optional<std::string>& file) {
-    return cli ? cli : file;
-  };
-  std::optional<std::string> trace_path = pick(args.trace, o.trace);
-  std::optional<std::string> events_path = pick(args.events, o.events);
-  std::optional<std::string> pcap_path = pick(args.pcap, o.pcap);
-  std::optional<std::string> summary_path = pick(args.summary, o.summary);
-  std::vector<DiagramJob> diagrams;
-  for (const auto& d : o.diagrams) {
-    DiagramJob job{d.file, {}};
-    if (d.connection) job.options.connections.push_back(*d.connection);
-    if (d.from) job.options.from = Instant::zero() + *d.from;
-    if (d.to) job.options.to = Instant::zero() + *d.to;
-    diagrams.push_back(std::move(job));
-  }
-  for (const auto& d : args.diagrams)
-    diagrams.push_back(DiagramJob{d, {}});
-  bool charts_named =
-      o.timeline || !o.plots.empty() || !args.timelines.empty() || !args.plots.empty();
-  bool nothing_named = !trace_path && !events_path && !pcap_path && !summary_path &&
-                       diagrams.empty() && !charts_named;
-  if (nothing_named && !args.quiet) trace_path = "-";
+OutputRequest output_request(const RunArgs& args) {
+  OutputRequest r;
+  r.scenario_file = args.file;
+  r.out_dir = args.out_dir;
+  r.trace = args.trace;
+  r.events = args.events;
+  r.pcap = args.pcap;
+  r.summary = args.summary;
+  r.diagrams = args.diagrams;
+  r.timelines = args.timelines;
+  r.plots = args.plots;
+  r.diagram_options.connections = args.connections;
+  if (args.from) r.diagram_options.from = Instant::zero() + parse_duration(*args.from);
+  if (args.to) r.diagram_options.to = Instant::zero() + parse_duration(*args.to);
+  if (args.max_arrows) r.diagram_options.max_arrows = *args.max_arrows;
+  r.quiet = args.quiet;
+  return r;
+}
 
-  auto resolve = [&](const std::string& p) {
-    return resolve_output_path(args.out_dir, p, args.file);
-  };
-  for (auto& d : diagrams) {
-    d.path = resolve(d.path);
-    (void)viz::diagram_format_for_path(d.path);  // an unknown extension is bad input: fail now
-  }
-  // ---- charts (cli/chart_outputs.hpp): timelines and plots ----
-  std::vector<ChartJob> charts = chart_jobs(o, args.timelines, args.plots, resolve);
-
-  ScenarioRun run(sc);
-  TextOut trace_out, events_out;
-  std::unique_ptr<PcapSink> pcap;
-  MemorySink memory;
-  if (trace_path) {
-    trace_out.file = std::make_unique<AtomicFile>(resolve(*trace_path));
-    trace_out.sink = std::make_unique<TextTraceSink>(trace_out.file->stream());
-    run.add_sink(trace_out.sink.get());
-  }
-  if (events_path) {
-    events_out.file = std::make_unique<AtomicFile>(resolve(*events_path));
-    // The run line lets `netsim diagram` title a redrawn run with the scenario and seed.
-    events_out.sink = std::make_unique<JsonlSink>(events_out.file->stream(), JsonlOptions{},
-                                                  JsonlRun{sc.name, sc.seed});
-    run.add_sink(events_out.sink.get());
-  }
-  if (pcap_path) {
-    pcap = std::make_unique<PcapSink>(resolve(*pcap_path));
-    run.add_sink(pcap.get());
-  }
-  if (!diagrams.empty() || !charts.empty()) run.add_sink(&memory);
-  std::unique_ptr<AtomicFile> summary_file;
-  if (summary_path) summary_file = std::make_unique<AtomicFile>(resolve(*summary_path));
-
+// Runs on virtual time, or paced to the wall clock with real peers; returns an exit code if
+// the run did not complete (event budget, --max-wall), else nullopt.
+std::optional<int> execute(const RunArgs& args, ScenarioRun& run) {
   run.set_event_limit(args.max_events ? args.max_events : kDefaultMaxEvents);
   bool tty = isatty(STDERR_FILENO) && std::getenv("CI") == nullptr && !args.quiet;
-  Progress progress(run.sim(), tty, args.max_wall_seconds);
+  bool real_time = args.realtime || run.has_real_peers();
+  // In real time --max-wall is the session's timer: the run ends and writes its outputs.
+  Progress progress(run.sim(), tty, real_time ? 0.0 : args.max_wall_seconds);
   run.sim().set_observer(1 << 14, [&progress] { progress.tick(); });
   // ---- real time (realtime/, docs/real-peers.md): a `tun:` host implies it ----
   std::unique_ptr<realtime::RealtimeSession> realtime;
-  if (args.realtime || run.has_real_peers()) {
-    realtime = std::make_unique<realtime::RealtimeSession>(run);  // creates the TUN devices
+  if (real_time) {
+    realtime::SessionOptions ropts;
+    ropts.max_wall_seconds = args.max_wall_seconds;
+    ropts.allow_routed_addresses = args.allow_routed_addresses;
+    realtime = std::make_unique<realtime::RealtimeSession>(run, ropts);  // creates the devices
     if (!args.quiet) std::cerr << realtime->banner() << std::flush;
   }
   try {
@@ -216,6 +146,15 @@ int run_checked(const RunArgs& args) {
       if (realtime->interrupted_by() != 0 && !args.quiet) {
         std::cerr << fmt::format("netsim: interrupted at virtual time {} s; writing outputs\n",
                                  format_seconds(run.sim().now()));
+      }
+      if (realtime->wall_exceeded() && !args.quiet) {
+        std::cerr << fmt::format(
+            "netsim: --max-wall {} s reached at virtual time {} s; writing outputs\n",
+            args.max_wall_seconds, format_seconds(run.sim().now()));
+      }
+      if (!args.quiet) {
+        for (const auto& d : realtime->device_drops())
+          std::cerr << "netsim: " << d << "\n";
       }
       realtime.reset();  // the devices are gone before the outputs are written
     } else {
@@ -234,39 +173,56 @@ int run_checked(const RunArgs& args) {
         args.file, args.max_wall_seconds, format_seconds(run.sim().now()));
     return kExitBadInput;
   }
-
   if (g_interrupt != 0) return interrupted(args, run);
+  return std::nullopt;
+}
 
-  std::vector<ExpectVerdict> verdicts = run.evaluate();
-  for (const auto& d : diagrams) {
-    viz::render_diagram(memory.records, diagram_meta(sc), d.options, d.path);
-  }
-  render_charts(charts, memory.records, diagram_meta(sc));
-  if (g_interrupt != 0) return interrupted(args, run);  // during diagrams: commit nothing
-  if (summary_file) {
-    summary_file->stream() << run.summary_json(verdicts);
-    summary_file->commit();
-  }
-  if (trace_out.file) trace_out.file->commit();
-  if (events_out.file) events_out.file->commit();
-  // pcap committed itself in the run's finish().
-
+// The summary and the failed expectations, after every output was committed.
+int report(const RunArgs& args, const RunOutputs& outputs, const ScenarioRun& run,
+           const std::vector<ExpectVerdict>& verdicts) {
   bool failed = false;
   for (const auto& v : verdicts)
     failed |= !v.ok;
-  if (nothing_named && !args.quiet) {
-    std::cout << run.summary_text(verdicts);
-  } else if (!args.quiet && trace_path != std::optional<std::string>("-")) {
-    std::cerr << run.summary_text(verdicts);
+  // Payload text in "expect ok ... received" may hold control characters: never raw.
+  std::string summary = text::terminal_safe(run.summary_text(verdicts), true);
+  if (outputs.nothing_named() && !args.quiet) {
+    std::cout << summary;
+  } else if (!args.quiet) {
+    // With the trace on stdout too (--trace -), the summary goes to stderr (issue 15).
+    std::cerr << summary;
   }
-  if (failed) {
-    for (const auto& v : verdicts) {
-      if (!v.ok)
-        std::cerr << fmt::format("{}: expectation failed: {}\n", v.pos.to_string(), v.message);
-    }
-    return kExitExpectFailed;
+  if (!failed) return kExitOk;
+  for (const auto& v : verdicts) {
+    if (!v.ok)
+      std::cerr << fmt::format("{}: expectation failed: {}\n", v.pos.to_string(),
+                               text::terminal_safe(v.message));
   }
-  return kExitOk;
+  return kExitExpectFailed;
+}
+
+int run_checked(const RunArgs& args) {
+  // From before any output file exists until every one is committed or discarded. A real-time
+  // session installs its own handlers while it runs (it ends the run and writes outputs).
+  InterruptGuard interrupts;
+  std::vector<std::string> sets = args.sets;
+  if (args.seed) sets.push_back(fmt::format("seed={}", *args.seed));
+  LoadResult loaded = load_scenario_file(args.file, sets);
+  if (!loaded.ok()) {
+    std::cerr << loaded.error_text();
+    return kExitBadInput;
+  }
+  const Scenario& sc = *loaded.scenario;
+  RunOutputs outputs(sc, output_request(args));  // every path checked before anything exists
+  ScenarioRun run(sc);
+  outputs.attach(run);
+  if (auto code = execute(args, run)) return *code;
+
+  std::vector<ExpectVerdict> verdicts = run.evaluate();
+  for (const auto& w : outputs.render(run, verdicts))
+    std::cerr << "netsim: warning: " << text::terminal_safe(w) << "\n";
+  if (g_interrupt != 0) return interrupted(args, run);  // during diagrams: commit nothing
+  outputs.commit();
+  return report(args, outputs, run, verdicts);
 }
 
 }  // namespace
@@ -282,6 +238,9 @@ int run_command(const RunArgs& args) {
     return code;
   } catch (const OutputPathError& e) {
     std::cerr << "netsim: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const UnitError& e) {
+    std::cerr << "netsim: --from/--to: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const AtomicFileError& e) {
     std::cerr << "netsim: " << e.what() << "\n";

@@ -9,10 +9,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "scenarios/loader/loader.hpp"
 #include "scenarios/sweep/sweep.hpp"
 #include "sim/atomic_file.hpp"
 #ifdef NETSIM_HAVE_MPI
@@ -35,30 +37,53 @@ void draw_progress(size_t done, size_t total) {
   std::fflush(stderr);
 }
 
+// Reads the scenario with a bound, checks -o and expands the grid; an error message (and
+// exit 2) if anything is wrong. /dev/zero must not fill memory, `-o s.yaml` must not replace
+// the scenario (issue 17).
+std::optional<std::string> prepare(const SweepArgs& args, std::string& text,
+                                   std::vector<sweep::SweepPoint>& points) {
+  try {
+    check_distinct_paths({{"-o", args.output}}, {{"the scenario file", args.file}});
+    (void)output_kind(args.output);
+  } catch (const AtomicFileError& e) {
+    return e.what();
+  }
+  std::ifstream in(args.file, std::ios::binary);
+  if (!in) return args.file + ": cannot read the file";
+  // At most the scenario size limit, +1 to notice more.
+  const auto limit = static_cast<size_t>(ScenarioLimits{}.max_file_bytes);
+  text.assign(limit + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > limit) {
+    return fmt::format("{}: the file is larger than {} bytes (the max_file_bytes limit)", args.file,
+                       limit);
+  }
+  if (args.seeds == 0 || args.jobs == 0) return "--seeds and -j must be at least 1";
+  if (args.jobs > sweep::max_jobs()) {
+    return fmt::format("-j: expected at most {} threads (4 x the {} cores), found {}",
+                       sweep::max_jobs(), sweep::max_jobs() / 4, args.jobs);
+  }
+  try {
+    std::vector<sweep::SweepAxis> axes;
+    for (const auto& s : args.sets)
+      axes.push_back(sweep::parse_axis(s));
+    points = sweep::expand_grid(axes, args.seeds);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int sweep_command(const SweepArgs& args) {
-  std::ifstream in(args.file, std::ios::binary);
-  if (!in) {
-    std::cerr << "netsim: " << args.file << ": cannot read the file\n";
+  std::string text;
+  std::vector<sweep::SweepPoint> points;
+  if (auto error = prepare(args, text, points)) {
+    std::cerr << "netsim: " << *error << "\n";
     return kExitBadInput;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-
-  std::vector<sweep::SweepAxis> axes;
-  try {
-    for (const auto& s : args.sets)
-      axes.push_back(sweep::parse_axis(s));
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "netsim: " << e.what() << "\n";
-    return kExitBadInput;
-  }
-  if (args.seeds == 0 || args.jobs == 0) {
-    std::cerr << "netsim: --seeds and -j must be at least 1\n";
-    return kExitBadInput;
-  }
-  std::vector<sweep::SweepPoint> points = sweep::expand_grid(axes, args.seeds);
 
   sweep::SweepOptions options;
   options.jobs = args.jobs;
@@ -73,13 +98,13 @@ int sweep_command(const SweepArgs& args) {
   if (sweep::launched_by_mpirun()) {
     mpi = std::make_unique<sweep::MpiSession>();
     options.on_progress = nullptr;
-    result = sweep::run_sweep_mpi(*mpi, text.str(), args.file, points, options);
+    result = sweep::run_sweep_mpi(*mpi, text, args.file, points, options);
     if (mpi->rank() != 0) return result.load_errors.empty() ? kExitOk : kExitBadInput;
   } else {
-    result = sweep::run_sweep(text.str(), args.file, points, options);
+    result = sweep::run_sweep(text, args.file, points, options);
   }
 #else
-  result = sweep::run_sweep(text.str(), args.file, points, options);
+  result = sweep::run_sweep(text, args.file, points, options);
 #endif
   if (!result.load_errors.empty()) {
     std::cerr << result.load_errors;

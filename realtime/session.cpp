@@ -3,7 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
+#include <fstream>
+
+#include "realtime/route_safety.hpp"
 
 namespace netsim::realtime {
 
@@ -45,6 +49,15 @@ RealtimeSession::RealtimeSession(ScenarioRun& run, SessionOptions options)
     : run_(run), options_(options), driver_(run.sim(), io_) {
   const Scenario& s = run.scenario();
   check_real_peer_safety(s);
+  if (!options_.allow_routed_addresses) {
+    std::vector<std::pair<Ipv4Addr, std::string>> routed;
+    for (const auto& h : s.hosts) {
+      if (!h.tun) continue;
+      for (const auto& o : s.hosts)
+        routed.push_back({o.address, o.name});  // the simulated hosts and the device's own
+    }
+    check_routes_safe(routed);
+  }
   for (const auto& h : s.hosts) {
     if (!h.tun) continue;
     TunConfig config = tun_config_for(s, h);
@@ -76,12 +89,35 @@ void RealtimeSession::run() {
       driver_.stop();
     });
   }
+  if (options_.max_wall_seconds > 0) {
+    wall_timer_.emplace(io_);
+    wall_timer_->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(options_.max_wall_seconds)));
+    wall_timer_->async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      wall_exceeded_ = true;
+      driver_.catch_up();
+      driver_.stop();
+    });
+  }
   for (auto& b : bridges_)
     b->start();
   // Without real peers nothing outside can add events: the run ends when none is left.
   run_.run_driven([this](std::optional<Instant> end) { driver_.run(end, bridges_.empty()); });
   // From here a second Ctrl-C kills the process as usual; the devices go first.
   signals_.reset();
+  wall_timer_.reset();
+  for (size_t i = 0; i < devices_.size(); ++i) {
+    const std::string& name = *run_.scenario().find_host(bridge_hosts_[i])->tun;
+    uint64_t dropped = 0;
+    for (const char* c : {"rx_dropped", "tx_dropped"}) {
+      std::ifstream f(fmt::format("/sys/class/net/{}/statistics/{}", name, c));
+      uint64_t v = 0;
+      if (f >> v) dropped += v;
+    }
+    device_drops_.push_back(
+        fmt::format("{}: {} packets dropped by the kernel's TUN queue", name, dropped));
+  }
   for (auto& d : devices_)
     d->close();
 }

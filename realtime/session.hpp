@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,10 @@ TunConfig tun_config_for(const Scenario& s, const HostSpec& real_host);
 
 struct SessionOptions {
   bool handle_signals = true;  // SIGINT/SIGTERM end the run gracefully (outputs are written)
+  // Wall-clock seconds after which the run ends gracefully, as on Ctrl-C; 0: no limit.
+  double max_wall_seconds = 0;
+  // Skip the route safety check (realtime/route_safety.hpp): --allow-routed-address.
+  bool allow_routed_addresses = false;
 };
 
 class RealtimeSession {
@@ -47,6 +52,11 @@ class RealtimeSession {
   void run();
   // The signal that ended the run (SIGINT, SIGTERM), or 0.
   int interrupted_by() const { return signal_; }
+  // The run ended at --max-wall (SessionOptions::max_wall_seconds).
+  bool wall_exceeded() const { return wall_exceeded_; }
+  // Packets the kernel dropped on each device (rx_dropped + tx_dropped of
+  // /sys/class/net/DEV/statistics), read when the devices close: "netsim0: 12 dropped".
+  const std::vector<std::string>& device_drops() const { return device_drops_; }
 
   const TunBridge* bridge(std::string_view host) const;
   boost::asio::io_context& io() { return io_; }
@@ -61,7 +71,10 @@ class RealtimeSession {
   std::vector<std::unique_ptr<TunBridge>> bridges_;
   std::vector<std::string> bridge_hosts_;
   std::optional<boost::asio::signal_set> signals_;
+  std::optional<boost::asio::steady_timer> wall_timer_;
   int signal_ = 0;
+  bool wall_exceeded_ = false;
+  std::vector<std::string> device_drops_;
 };
 
 // The banner's text: the run, each real peer, its device and address, and every simulated

@@ -147,7 +147,8 @@ void TunDevice::create() {
   ifreq ifr{};
   // IFF_NO_PI: every read and write is exactly one IPv4 packet, with no 4-byte header.
   // IFF_TUN_EXCL: fail rather than attach if the name was taken since the check above.
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL;
+  // ifr_flags is a short: the int result of `|` is narrowed explicitly (clang -Werror).
+  ifr.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL);
   std::memcpy(ifr.ifr_name, name.c_str(), std::min(name.size(), size_t{IFNAMSIZ - 1}));
   if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
     int e = errno;

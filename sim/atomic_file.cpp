@@ -8,7 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
+#include <optional>
+#include <string_view>
 #include <system_error>
+#include <utility>
 
 namespace netsim {
 namespace {
@@ -46,43 +50,148 @@ std::string errno_text(int err) {
   return std::system_category().message(err);
 }
 
+// /dev/fd/N and /proc/self/fd/N name an open descriptor of this process; -1 otherwise.
+int descriptor_path(const std::string& path) {
+  for (std::string_view prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    if (path.rfind(prefix, 0) != 0) continue;
+    std::string_view digits = std::string_view(path).substr(prefix.size());
+    if (digits.empty() || digits.size() > 6) return -1;
+    int fd = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return -1;
+      fd = fd * 10 + (c - '0');
+    }
+    return fd;
+  }
+  if (path == "/dev/stdout") return 1;
+  if (path == "/dev/stderr") return 2;
+  return -1;
+}
+
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::string name;  // for a file that does not exist yet: its name in the directory dev/ino
+  bool operator==(const FileId&) const = default;
+};
+
+// The identity of a regular file (or of a name in a directory, if it does not exist yet).
+std::optional<FileId> file_id(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (!S_ISREG(st.st_mode)) return std::nullopt;
+    return FileId{st.st_dev, st.st_ino, {}};
+  }
+  std::filesystem::path p(path);
+  std::filesystem::path dir = p.parent_path().empty() ? "." : p.parent_path();
+  if (::stat(dir.c_str(), &st) != 0) return std::nullopt;
+  return FileId{st.st_dev, st.st_ino, p.filename().string()};
+}
+
 }  // namespace
+
+OutputKind output_kind(const std::string& path) {
+  if (path == "-" || descriptor_path(path) == 1) return OutputKind::standard_output;
+  if (descriptor_path(path) > 1) return OutputKind::stream;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return OutputKind::file;  // a new file
+  if (S_ISREG(st.st_mode)) return OutputKind::file;
+  if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) return OutputKind::stream;
+  if (S_ISDIR(st.st_mode)) {
+    throw AtomicFileError(fmt::format("cannot write output file '{}': it is a directory", path));
+  }
+  if (S_ISLNK(st.st_mode)) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(path, ec);
+    throw AtomicFileError(fmt::format(
+        "output '{}' is a symbolic link (to '{}'); netsim neither replaces nor follows one: "
+        "name the file itself",
+        path, ec ? std::string("?") : target.string()));
+  }
+  throw AtomicFileError(fmt::format(
+      "output '{}' exists and is not a regular file, a FIFO or a character device; netsim does "
+      "not replace it",
+      path));
+}
+
+void check_distinct_paths(const std::vector<NamedPath>& outputs,
+                          const std::vector<NamedPath>& inputs) {
+  std::vector<std::pair<FileId, const NamedPath*>> seen;
+  for (const auto& in : inputs) {
+    struct stat st {};
+    if (::stat(in.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      seen.push_back({FileId{st.st_dev, st.st_ino, {}}, &in});
+    }
+  }
+  size_t n_inputs = seen.size();
+  for (const auto& out : outputs) {
+    if (output_kind(out.path) != OutputKind::file) continue;
+    std::optional<FileId> id = file_id(out.path);
+    if (!id) continue;
+    for (size_t i = 0; i < seen.size(); ++i) {
+      if (!(seen[i].first == *id)) continue;
+      const NamedPath& other = *seen[i].second;
+      if (i < n_inputs) {
+        throw AtomicFileError(fmt::format("{} '{}' would overwrite {} '{}'", out.option, out.path,
+                                          other.option, other.path));
+      }
+      throw AtomicFileError(fmt::format("{} '{}' and {} '{}' are the same file", other.option,
+                                        other.path, out.option, out.path));
+    }
+    seen.push_back({*id, &out});
+  }
+}
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   if (path_.empty()) throw AtomicFileError("output path is empty");
-  if (is_stdout()) {
+  kind_ = output_kind(path_);
+  if (kind_ == OutputKind::standard_output) {
     file_ = stdout;
+  } else if (kind_ == OutputKind::stream) {
+    open_stream();
   } else {
-    struct stat st {};
-    if (::stat(path_.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      throw AtomicFileError(fmt::format("cannot write output file '{}': it is a directory", path_));
-    }
-    int fd = -1;
-    // The pid keeps two processes writing the same output apart; the counter handles a
-    // second AtomicFile for the same path in this process (or a stale leftover).
-    for (int n = 0; fd < 0 && n < 100; ++n) {
-      temp_path_ = n == 0 ? fmt::format("{}.tmp.{}", path_, ::getpid())
-                          : fmt::format("{}.tmp.{}.{}", path_, ::getpid(), n);
-      fd = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd < 0 && errno != EEXIST) break;
-    }
-    if (fd < 0) {
-      int err = errno;
-      temp_path_.clear();
-      throw AtomicFileError(
-          fmt::format("cannot create output file '{}': {}", path_, errno_text(err)));
-    }
-    file_ = ::fdopen(fd, "wb");
-    if (file_ == nullptr) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(temp_path_.c_str());
-      throw AtomicFileError(
-          fmt::format("cannot open output file '{}': {}", path_, errno_text(err)));
-    }
+    open_temporary();
   }
   buf_ = std::make_unique<FileStreamBuf>(file_);
   stream_ = std::make_unique<std::ostream>(buf_.get());
+}
+
+void AtomicFile::open_stream() {
+  int n = descriptor_path(path_);
+  // O_NOCTTY: a terminal device must not become our controlling terminal. No O_TRUNC and no
+  // O_CREAT: the node exists and stays what it is.
+  int fd = n > 1 ? ::fcntl(n, F_DUPFD_CLOEXEC, 3)
+                 : ::open(path_.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0 || (file_ = ::fdopen(fd, "wb")) == nullptr) {
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    throw AtomicFileError(fmt::format("cannot open output '{}': {}", path_, errno_text(err)));
+  }
+}
+
+void AtomicFile::open_temporary() {
+  int fd = -1;
+  // The pid keeps two processes writing the same output apart; the counter handles a
+  // second AtomicFile for the same path in this process (or a stale leftover).
+  for (int n = 0; fd < 0 && n < 100; ++n) {
+    temp_path_ = n == 0 ? fmt::format("{}.tmp.{}", path_, ::getpid())
+                        : fmt::format("{}.tmp.{}.{}", path_, ::getpid(), n);
+    fd = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    int err = errno;
+    temp_path_.clear();
+    throw AtomicFileError(
+        fmt::format("cannot create output file '{}': {}", path_, errno_text(err)));
+  }
+  file_ = ::fdopen(fd, "wb");
+  if (file_ == nullptr) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(temp_path_.c_str());
+    throw AtomicFileError(fmt::format("cannot open output file '{}': {}", path_, errno_text(err)));
+  }
 }
 
 AtomicFile::~AtomicFile() {
@@ -91,6 +200,7 @@ AtomicFile::~AtomicFile() {
 
 FILE* AtomicFile::release() {
   if (is_stdout()) throw std::logic_error("AtomicFile::release() on standard output");
+  // A stream handed over is closed by its new owner; commit() then has nothing left to do.
   stream_->flush();
   stream_->setstate(std::ios::badbit);  // the FILE* is no longer ours to write through
   FILE* f = file_;
@@ -135,6 +245,10 @@ void AtomicFile::commit() {
       err = errno;
     }
     if (bad) fail("error writing output file", err);
+  }
+  if (is_stream()) {
+    committed_ = true;
+    return;
   }
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
     fail("cannot rename onto output file", errno);

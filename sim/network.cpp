@@ -270,8 +270,7 @@ void Network::forward(NodeId at, Packet p) {
   }
   if (*owner == at) {
     // Loopback: delivered through the event queue, never re-entering the caller.
-    sim_.schedule_in(Duration::zero(),
-                     [this, at, p = std::move(p)]() mutable { arrive(at, std::move(p)); });
+    schedule_arrival(sim_.now(), at, std::move(p));
     return;
   }
   std::optional<LinkId> hop = routes_from(at)[*owner];
@@ -314,13 +313,25 @@ void Network::transmit(NodeId from, LinkId l, Packet p) {
   if (v.duplicate_arrival) {
     // Scheduled after the original, so at equal times the original arrives first.
     Packet copy = p;
-    sim_.schedule_at(v.arrival,
-                     [this, to, p = std::move(p)]() mutable { arrive(to, std::move(p)); });
-    sim_.schedule_at(*v.duplicate_arrival,
-                     [this, to, p = std::move(copy)]() mutable { arrive(to, std::move(p)); });
+    schedule_arrival(v.arrival, to, std::move(p));
+    schedule_arrival(*v.duplicate_arrival, to, std::move(copy));
     return;
   }
-  sim_.schedule_at(v.arrival, [this, to, p = std::move(p)]() mutable { arrive(to, std::move(p)); });
+  schedule_arrival(v.arrival, to, std::move(p));
+}
+
+void Network::schedule_arrival(Instant at, NodeId to, Packet p) {
+  if (in_flight_ >= kMaxPacketsInFlight) {
+    throw PacketLimitExceeded(
+        fmt::format("more than {} packets in flight at virtual time {} ns (duplication or a loop "
+                    "multiplies them); netsim stops rather than fill memory",
+                    kMaxPacketsInFlight, sim_.now().ns()));
+  }
+  ++in_flight_;
+  sim_.schedule_at(at, [this, to, p = std::move(p)]() mutable {
+    --in_flight_;
+    arrive(to, std::move(p));
+  });
 }
 
 void Network::arrive(NodeId at, Packet p) {

@@ -53,8 +53,19 @@ struct PacketFault {
 };
 std::string_view to_string(PacketFault::Action a);  // "drop", "delay", ...
 
+// Packets on the wire at once are bounded (docs/reliability.md "Limits"): `duplicate: 100%`
+// on a chain of routers doubles the packets at every hop and would fill memory in seconds
+// (issue 17 §4). Over the limit the run stops with this error (exit 2), like the event budget.
+class PacketLimitExceeded : public EventLimitExceeded {
+ public:
+  using EventLimitExceeded::EventLimitExceeded;
+};
+
 class Network {
  public:
+  // About 300 bytes each (packet and event): 1,000,000 in flight is ~300 MB.
+  static constexpr uint64_t kMaxPacketsInFlight = 1'000'000;
+
   using Receiver = std::function<void(const Packet&)>;
 
   explicit Network(Simulator& sim);
@@ -90,6 +101,7 @@ class Network {
   std::optional<LinkId> link_between(NodeId a, NodeId b) const;
 
   uint64_t packets_sent() const { return packets_sent_; }
+  uint64_t packets_in_flight() const { return in_flight_; }
   uint64_t drops(DropReason r) const { return drops_[static_cast<size_t>(r)]; }
   // For stacks that drop on their own (SYN queue full, no listener): counts and traces it.
   void record_drop(NodeId at, const Packet& p, DropReason r, std::string detail = {});
@@ -108,6 +120,8 @@ class Network {
   void transmit(NodeId from, LinkId l, Packet p);
   void arrive(NodeId at, Packet p);
   void apply_faults_and_route(NodeId from, Packet p);
+  // Schedules p's arrival at `to`, counted in flight until arrive() takes it.
+  void schedule_arrival(Instant at, NodeId to, Packet p);
 
   Simulator& sim_;
   std::vector<Node> nodes_;
@@ -125,6 +139,7 @@ class Network {
   std::vector<FaultState> faults_;
   uint64_t next_uid_ = 1;
   uint64_t packets_sent_ = 0;
+  uint64_t in_flight_ = 0;
   std::array<uint64_t, 13> drops_{};
 };
 

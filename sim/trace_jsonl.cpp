@@ -623,11 +623,37 @@ TraceRecord parse_jsonl_line(std::string_view line, std::string_view filename, s
   }
 }
 
+namespace {
+
+// std::getline without a bound reads /dev/zero until memory runs out (issue 17 §4): this one
+// stops at `max` bytes. False at the end of the input.
+bool read_line_limited(std::istream& in, std::string& line, size_t max, std::string_view file,
+                       size_t n) {
+  line.clear();
+  std::streambuf* sb = in.rdbuf();
+  if (sb == nullptr) return false;
+  for (;;) {
+    int c = sb->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      in.setstate(std::ios::eofbit);
+      return !line.empty();
+    }
+    if (c == '\n') return true;
+    if (line.size() >= max) {
+      throw JsonlError(std::string(file), n,
+                       fmt::format("a line longer than {} bytes (the limit of one event)", max));
+    }
+    line.push_back(static_cast<char>(c));
+  }
+}
+
+}  // namespace
+
 std::vector<TraceRecord> read_jsonl(std::istream& in, std::string_view filename,
-                                    std::optional<JsonlRun>* run) {
+                                    std::optional<JsonlRun>* run, const JsonlLimits& limits) {
   std::vector<TraceRecord> out;
   std::string line;
-  for (size_t n = 1; std::getline(in, line); ++n) {
+  for (size_t n = 1; read_line_limited(in, line, limits.max_line_bytes, filename, n); ++n) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     if (n == 1 && line.find("\"ev\":\"run\"") != std::string::npos) {
       try {
@@ -641,6 +667,11 @@ std::vector<TraceRecord> read_jsonl(std::istream& in, std::string_view filename,
         throw JsonlError(std::string(filename), n, std::string("invalid JSON: ") + e.what());
       }
       continue;
+    }
+    if (out.size() >= limits.max_records) {
+      throw JsonlError(
+          std::string(filename), n,
+          fmt::format("more than {} events (the limit of one file)", limits.max_records));
     }
     out.push_back(parse_jsonl_line(line, filename, n));
   }

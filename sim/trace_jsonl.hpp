@@ -64,9 +64,17 @@ class JsonlError : public std::runtime_error {
 
 // Reads a whole events file; blank lines are skipped and unknown fields ignored (files from
 // newer versions stay readable). Throws JsonlError naming file and line on the first problem.
+// Bounds on what read_jsonl() accepts, so that any input is read in bounded memory
+// (docs/reliability.md "Limits"): a netsim event line is under 2 KB, and the 1M-SYN flood
+// example writes about 5 million events.
+struct JsonlLimits {
+  size_t max_line_bytes = size_t{1} << 20;  // 1 MiB
+  size_t max_records = 20'000'000;
+};
 // The run line, when there is one, goes to `*run` (not to the records).
 std::vector<TraceRecord> read_jsonl(std::istream& in, std::string_view filename,
-                                    std::optional<JsonlRun>* run = nullptr);
+                                    std::optional<JsonlRun>* run = nullptr,
+                                    const JsonlLimits& limits = {});
 
 // One line (line_no only for messages).
 TraceRecord parse_jsonl_line(std::string_view line, std::string_view filename, size_t line_no);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/safe_text.hpp"
+
 #include <type_traits>
 
 #include "sim/units.hpp"
@@ -181,9 +183,26 @@ std::string timer_detail(const TimerRecord& r) {
   return {};
 }
 
+
+// A trace line reaches a terminal (`--trace -`): names, payloads and details from a hostile
+// file or a real peer must not carry escape sequences (issue 17 §5). Plain ASCII, nearly
+// every line, is left as it is.
+namespace {
+void make_terminal_safe(std::string& line) {
+  for (char c : line) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7F) {
+      line = text::terminal_safe(line);
+      return;
+    }
+  }
+}
+}  // namespace
+
 std::string format_trace_line(const TraceRecord& r) {
   std::string out;
   append_line(out, r);
+  make_terminal_safe(out);
   return out;
 }
 
@@ -195,6 +214,7 @@ void TextTraceSink::write(const TraceRecord& r) {
   }
   line_.clear();
   append_line(line_, r);
+  make_terminal_safe(line_);
   line_ += '\n';
   out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 
+#include "sim/safe_text.hpp"
 #include "viz/emitters.hpp"
 #include "viz/labels.hpp"
 #include "viz/time_format.hpp"
@@ -27,7 +28,9 @@ constexpr const char* kFault = "#862e9c";
 constexpr const char* kMuted = "#868e96";
 
 // Graphviz escString: backslashes are escapes, so a payload's own must be doubled.
-std::string gv_escape(std::string_view s) {
+// Control bytes are shown as \xNN (sim/safe_text.hpp): the SVG Graphviz writes must stay XML.
+std::string gv_escape(std::string_view raw) {
+  std::string s = text::terminal_safe(raw, true);
   std::string out;
   for (char c : s) {
     if (c == '\\') {

@@ -226,7 +226,9 @@ std::string trimmed_fraction(int64_t value, int decimals) {
 
 std::string format_time(Instant t) {
   int64_t ns = t.ns();
-  if (ns < 0) return fmt::format("-{}", format_time(Instant::from_ns(-ns)));
+  // INT64_MIN has no positive twin: clamp it (a hostile events.jsonl), never negate it.
+  if (ns < 0)
+    return fmt::format("-{}", format_time(Instant::from_ns(ns == INT64_MIN ? INT64_MAX : -ns)));
   // Microsecond resolution is the finest a reader can use on a diagram.
   int64_t us = ns / 1'000;
   if (ns < 1'000'000'000) return trimmed_fraction(us, 3) + " ms";

@@ -1,6 +1,8 @@
 // The charts' SVG writer; see svg_writer.hpp.
 #include "viz/svg_writer.hpp"
 
+#include "sim/safe_text.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -45,28 +47,10 @@ std::string svg_number(double v) {
   return s;
 }
 
+// XML 1.0 allows no C0 control but tab, newline and CR, nor ill-formed UTF-8: names and
+// payloads from a hostile events.jsonl are shown as "\xNN" (sim/safe_text.hpp).
 std::string xml_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return text::xml_escape(s);
 }
 
 double text_width(std::string_view text, double size, bool bold) {

@@ -4,6 +4,11 @@
 #include <algorithm>
 
 namespace netsim::apps {
+namespace {
+// Connections that keep what they receive whatever keep_received says (reports read by
+// tools and tests).
+constexpr size_t kKeepAllConnections = 16;
+}  // namespace
 
 TcpClientApp::TcpClientApp(Simulator& sim, tcp::TcpHost& host, TcpClientConfig cfg)
     : sim_(sim), host_(host), cfg_(std::move(cfg)) {
@@ -94,7 +99,12 @@ void TcpClientApp::on_connected(size_t i, tcp::SocketId s) {
 void TcpClientApp::on_data(size_t i, tcp::SocketId s, const Payload& p) {
   ConnectionReport& r = report_.connections[i];
   r.bytes_received += p.size();
-  r.keep_received(p.as_string_view());
+  // The first kKeepAllConnections connections keep up to kReceivedKeep bytes for the tools
+  // that read reports; the others only what keep_received says.
+  size_t keep = i < kKeepAllConnections ? kReceivedKeep : cfg_.keep_received;
+  if (r.received().size() < keep) {  // as_string_view() may copy a slice: cut it first
+    r.keep_received(p.slice(0, std::min(p.size(), keep - r.received().size())).as_string_view());
+  }
   bool replied = cfg_.data.empty() ? r.bytes_received > 0 : r.bytes_received >= cfg_.data.size();
   if (replied && !closed_by_app_[i] &&
       (cfg_.close == ClientClose::after_reply || cfg_.close == ClientClose::abort)) {

@@ -4,6 +4,11 @@
 #include <algorithm>
 
 namespace netsim::apps {
+namespace {
+// Connections that keep what they receive whatever keep_received says (reports read by
+// tools and tests).
+constexpr size_t kKeepAllConnections = 16;
+}  // namespace
 
 TcpServerApp::TcpServerApp(Simulator& sim, tcp::TcpHost& host, TcpServerConfig cfg)
     : sim_(sim), host_(host), cfg_(std::move(cfg)) {
@@ -61,7 +66,12 @@ void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
   ConnectionReport& r = report_.connections[it->second.index];
   bool first = r.bytes_received == 0;
   r.bytes_received += p.size();
-  r.keep_received(p.as_string_view());
+  // The first kKeepAllConnections connections keep up to kReceivedKeep bytes for the tools
+  // that read reports; the others only what keep_received says.
+  size_t keep = it->second.index < kKeepAllConnections ? kReceivedKeep : cfg_.keep_received;
+  if (r.received().size() < keep) {  // as_string_view() may copy a slice: cut it first
+    r.keep_received(p.slice(0, std::min(p.size(), keep - r.received().size())).as_string_view());
+  }
   if (it->second.closed_by_app) return;
   bool replied = false;
   if (cfg_.reply == ServerReply::echo) {

@@ -26,6 +26,11 @@ struct TcpServerConfig {
   ServerClose close = ServerClose::after_peer;
   Duration close_at;  // ServerClose::at: time after the connection was accepted
   tcp::SocketOptions options;
+  // Bytes of each connection's data kept for `received:` checks, beyond the first
+  // kKeepAllConnections connections (which keep kReceivedKeep): 100,000 connections of a
+  // 64 KiB echo must not hold 64 KiB copies each (issue 17 §4). The runner keeps only what
+  // the scenario's expectations can compare; 0 keeps nothing.
+  size_t keep_received = kReceivedKeep;
 };
 
 class TcpServerApp {

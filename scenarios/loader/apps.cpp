@@ -15,7 +15,7 @@ std::optional<DataSpec> read_data(Reader& r, const YAML::Node& n, const std::str
                                   bool keywords_allowed) {
   std::string_view what = keywords_allowed ? "echo, none, \"text\" or a size like \"10KB\""
                                            : "\"text\" or a size like \"10KB\"";
-  auto s = read_string(r, n, path, what);
+  auto s = read_text(r, n, path, what);
   if (!s) return std::nullopt;
   DataSpec d;
   if (is_quoted(n)) {  // quoted: always text, even "echo" or "10KB"
@@ -151,6 +151,31 @@ TcpServerSpec read_server(Reader& r, const MapView& m, const Scenario& sc, size_
   return s;
 }
 
+// Virtual time is int64 nanoseconds (about 292 years): a schedule whose last event lies beyond
+// kScheduleEnd is refused here, with room left for the timers that follow it, instead of
+// overflowing at run time (issue 17 §3).
+constexpr Duration kScheduleEnd = Duration::hours(24 * 365 * 290);
+
+// `first + step * n` if it stays within kScheduleEnd.
+std::optional<Duration> schedule_end(Duration first, Duration step, int64_t n) {
+  int64_t span = 0, end = 0;
+  if (__builtin_mul_overflow(step.ns(), n, &span) ||
+      __builtin_add_overflow(first.ns(), span, &end) || end > kScheduleEnd.ns()) {
+    return std::nullopt;
+  }
+  return Duration::nanoseconds(end);
+}
+
+void check_schedule(Reader& r, const MapView& m, std::string_view key, Duration first,
+                    Duration step, int64_t n, std::string_view what) {
+  if (schedule_end(first, step, n)) return;
+  const MapView::Entry* e = m.entry(key);
+  r.error(e ? e->value : m.node(), m.path(key),
+          fmt::format("expected a schedule that ends within 290 years (virtual time is 64-bit "
+                      "nanoseconds), found {} {} every {} from {}",
+                      n + 1, what, format_duration(step), format_duration(first)));
+}
+
 TcpClientSpec read_client(Reader& r, const MapView& m, const Scenario& sc, size_t index) {
   TcpClientSpec c;
   c.name = read_app_name(r, m, "tcp_client", index);
@@ -177,6 +202,10 @@ TcpClientSpec read_client(Reader& r, const MapView& m, const Scenario& sc, size_
   }
   if (auto v = m.get("interval")) {
     c.interval = read_duration(r, *v, m.path("interval"), Zero::allowed).value_or(c.interval);
+  }
+  if (c.count > 1) {
+    check_schedule(r, m, m.has("interval") ? "interval" : "count", c.at, c.interval, c.count - 1,
+                   "connections");
   }
   if (c.port != 0 && c.count > 1) {
     // Each connection needs its own 4-tuple; a fixed port would collide with the one before.
@@ -218,6 +247,9 @@ SynFloodSpec read_flood(Reader& r, const MapView& m, const Scenario& sc, size_t 
             fmt::format("expected at most {} SYNs (the max_flood_packets limit), found {} at "
                         "this rate",
                         r.limits().max_flood_packets, f.total_packets()));
+  }
+  if (f.count && f.rate.interval.ns() > 0) {
+    check_schedule(r, m, "count", f.start, f.rate.interval, *f.count - 1, "SYNs");
   }
   if (auto v = m.get("spoof")) {
     if (!(v->IsScalar() && v->Scalar() == "none")) f.spoof = read_prefix(r, *v, m.path("spoof"));

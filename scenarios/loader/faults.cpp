@@ -191,6 +191,24 @@ std::optional<std::string> read_path(Reader& r, const YAML::Node& n, const std::
     r.error(n, path, "expected a file path, found an empty string");
     return std::nullopt;
   }
+  // A scenario file writes only inside the output folder (-o, or the scenario's own folder):
+  // a file found on the internet must not overwrite ~/.bashrc (issue 17 §1).
+  if (s && *s != "-") {
+    bool climbs = false;
+    for (size_t b = 0; b <= s->size();) {
+      size_t e = std::min(s->find('/', b), s->size());
+      climbs |= s->compare(b, e - b, "..") == 0;
+      b = e + 1;
+    }
+    if (s->front() == '/' || climbs) {
+      r.error(n, path,
+              fmt::format("expected a path inside the output folder (no leading '/', no \"..\"), "
+                          "found {}; only the command line may write elsewhere (--trace, "
+                          "--summary, ... take any path)",
+                          quoted(*s)));
+      return std::nullopt;
+    }
+  }
   return s;
 }
 

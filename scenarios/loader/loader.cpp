@@ -93,7 +93,7 @@ Scenario read_scenario(Reader& r, const YAML::Node& root) {
     }
   }
   if (auto v = top.get("description")) {
-    sc.description = read_string(r, *v, "description", "a text").value_or("");
+    sc.description = read_text(r, *v, "description", "a text").value_or("");
   }
   if (auto v = top.get("seed")) sc.seed = read_u64(r, *v, "seed").value_or(1);
   if (auto v = top.get("duration")) sc.duration = read_duration(r, *v, "duration", Zero::refused);

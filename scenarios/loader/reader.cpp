@@ -2,6 +2,8 @@
 // sim/units.hpp; this file adds the key path, the position, limits and "did you mean".
 #include "scenarios/loader/reader.hpp"
 
+#include "sim/safe_text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -49,21 +51,18 @@ std::vector<ScenarioError> Reader::sorted_errors() const {
 }
 
 std::string quoted(std::string_view s) {
+  // Messages go to a terminal: controls and ill-formed bytes as \xNN (sim/safe_text.hpp).
   std::string out = "\"";
   size_t shown = 0;
-  for (char c : s) {
+  for (size_t i = 0; i < s.size();) {
+    text::CodePoint p = text::decode_utf8(s, i);
     if (++shown > 60) {
       out += "...";
       break;
     }
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else {
-      out += c;
-    }
+    if (p.valid && (p.cp == '"' || p.cp == '\\')) out += '\\';
+    out += text::terminal_safe(s.substr(i, p.len));
+    i += p.len;
   }
   out += '"';
   return out;
@@ -148,7 +147,30 @@ std::optional<std::string> scalar(Reader& r, const YAML::Node& n, const std::str
     r.error(n, path, fmt::format("expected {}, found {}", what, describe(n)));
     return std::nullopt;
   }
+  // Every output is UTF-8 (JSON, XML, YAML): a Latin-1 byte would break them all (issue 17).
+  if (auto bad = text::first_invalid_utf8(n.Scalar())) {
+    r.error(n, path,
+            fmt::format("expected UTF-8 text, found the byte 0x{:02x} at offset {} of {} (save "
+                        "the file as UTF-8)",
+                        static_cast<unsigned char>(n.Scalar()[*bad]), *bad, describe(n)));
+    return std::nullopt;
+  }
   return n.Scalar();
+}
+
+// Names, states, paths: no control characters (a terminal would act on them; XML 1.0 cannot
+// carry most of them). Payload text and descriptions may hold tab and newline.
+std::optional<std::string> no_controls(Reader& r, const YAML::Node& n, const std::string& path,
+                                       std::optional<std::string> s, bool text) {
+  if (!s) return s;
+  if (auto bad = text::first_control(*s, text)) {
+    r.error(n, path,
+            fmt::format("expected text without control characters, found the control character "
+                        "0x{:02x} at offset {} of {}",
+                        static_cast<unsigned char>((*s)[*bad]), *bad, describe(n)));
+    return std::nullopt;
+  }
+  return s;
 }
 
 }  // namespace
@@ -271,6 +293,11 @@ bool expect_list(Reader& r, const YAML::Node& n, const std::string& path, std::s
 
 std::optional<std::string> read_string(Reader& r, const YAML::Node& n, const std::string& path,
                                        std::string_view what) {
+  return no_controls(r, n, path, scalar(r, n, path, what), false);
+}
+
+std::optional<std::string> read_text(Reader& r, const YAML::Node& n, const std::string& path,
+                                     std::string_view what) {
   return scalar(r, n, path, what);
 }
 

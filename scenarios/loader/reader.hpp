@@ -114,6 +114,10 @@ bool expect_list(Reader& r, const YAML::Node& n, const std::string& path, std::s
 
 std::optional<std::string> read_string(Reader& r, const YAML::Node& n, const std::string& path,
                                        std::string_view what = "a string");
+// Payload text and descriptions: like read_string, but tab, newline and other control
+// characters are kept (every sink escapes them); ill-formed UTF-8 is still refused.
+std::optional<std::string> read_text(Reader& r, const YAML::Node& n, const std::string& path,
+                                     std::string_view what);
 std::optional<std::string> read_name(Reader& r, const YAML::Node& n, const std::string& path);
 // An integer in [min, max]; above `max` with a limit_name reports the limit.
 std::optional<int64_t> read_int(Reader& r, const YAML::Node& n, const std::string& path,

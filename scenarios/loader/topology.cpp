@@ -264,13 +264,14 @@ void read_one_host(Reader& r, const MapView::Entry& e, const std::string& path, 
   }
   if (auto t = m.get("tcp")) h.tcp = read_tcp(r, *t, m.path("tcp"));
   if (auto t = m.get("tun")) {
-    // IFNAMSIZ is 16 including the terminating NUL.
+    // The kernel's dev_valid_name(): 1 to IFNAMSIZ-1 (15) bytes, not "." or "..", no '/',
+    // ':' or whitespace; and '%' would make dev_alloc_name() expand "%d" into another name.
     auto name = read_string(r, *t, m.path("tun"), "a TUN device name like \"netsim0\"");
-    if (name &&
-        (name->empty() || name->size() > 15 || name->find_first_of("/ \t") != std::string::npos)) {
+    if (name && (name->empty() || name->size() > 15 || *name == "." || *name == ".." ||
+                 name->find_first_of("/:% \t\n\v\f\r") != std::string::npos)) {
       r.error(*t, m.path("tun"),
-              fmt::format("expected a device name of 1 to 15 characters without '/' or spaces, "
-                          "found {}",
+              fmt::format("expected a device name of 1 to 15 characters without '/', ':', '%' "
+                          "or spaces (the kernel's rules), found {}",
                           quoted(*name)));
     } else if (name) {
       h.tun = *name;

@@ -144,6 +144,20 @@ void ScenarioRun::build_topology() {
   }
 }
 
+// How much of each connection's data app `name` must keep: enough to tell a `received:
+// "text"` expectation's text from a longer reception, and 61 bytes so that a failure can
+// quote up to 60 (expectations.cpp); nothing when no such expectation names it.
+static size_t received_to_keep(const Scenario& sc, const std::string& name) {
+  size_t keep = 0;
+  for (const auto& e : sc.expect) {
+    if (e.kind == Expectation::Kind::received && e.app == name &&
+        e.received.kind != DataSpec::Kind::size) {
+      keep = std::max({keep, e.received.text.size() + 1, size_t{61}});
+    }
+  }
+  return std::min(keep, apps::kReceivedKeep);
+}
+
 void ScenarioRun::build_apps() {
   const Payload filler = shared_filler(scenario_);
   for (const auto& a : scenario_.apps) {
@@ -159,6 +173,7 @@ void ScenarioRun::build_apps() {
       c.accept = sv->accept;
       c.close = server_close(sv->close.kind);
       c.close_at = sv->close.at;
+      c.keep_received = received_to_keep(scenario_, sv->name);
       servers_.push_back(std::make_unique<apps::TcpServerApp>(sim_, *host(sv->on), std::move(c)));
     } else if (const auto* cl = a.client()) {
       apps::TcpClientConfig c;
@@ -173,6 +188,7 @@ void ScenarioRun::build_apps() {
       c.options = keepalive_options(cl->keepalive);
       c.count = static_cast<int>(cl->count);
       c.interval = cl->interval;
+      c.keep_received = received_to_keep(scenario_, cl->name);
       clients_.push_back(std::make_unique<apps::TcpClientApp>(sim_, *host(cl->on), std::move(c)));
     } else if (const auto* fl = a.flood()) {
       apps::SynFloodConfig c;

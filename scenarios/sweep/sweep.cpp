@@ -10,6 +10,7 @@
 #include <exception>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "scenarios/loader/loader.hpp"
@@ -141,7 +142,26 @@ SweepAxis parse_axis(const std::string& arg) {
   return axis;
 }
 
+unsigned max_jobs() {
+  return 4 * std::max(1u, std::thread::hardware_concurrency());
+}
+
+uint64_t run_count(const std::vector<SweepAxis>& axes, uint64_t seeds) {
+  uint64_t n = seeds;
+  for (const auto& a : axes) {
+    if (__builtin_mul_overflow(n, static_cast<uint64_t>(a.values.size()), &n)) return UINT64_MAX;
+  }
+  return n;
+}
+
 std::vector<SweepPoint> expand_grid(const std::vector<SweepAxis>& axes, uint64_t seeds) {
+  if (uint64_t n = run_count(axes, seeds); n > kMaxRuns) {
+    throw std::invalid_argument(fmt::format(
+        "the sweep would make {} runs (grid points x --seeds); the limit is {}: split it into "
+        "several sweeps",
+        n == UINT64_MAX ? std::string("more than 18446744073709551615") : std::to_string(n),
+        kMaxRuns));
+  }
   std::vector<std::vector<std::pair<std::string, std::string>>> grid{{}};
   for (const auto& axis : axes) {
     std::vector<std::vector<std::pair<std::string, std::string>>> next;
@@ -212,10 +232,17 @@ SweepResult run_sweep(const std::string& scenario_text, const std::string& filen
       if (options.on_progress) options.on_progress(done, points.size());
     }
   };
-  unsigned jobs = std::max(1u, options.jobs);
+  unsigned jobs = std::clamp(options.jobs, 1u, max_jobs());
   std::vector<std::thread> pool;
-  for (unsigned j = 1; j < jobs; ++j)
-    pool.emplace_back(worker);
+  for (unsigned j = 1; j < jobs; ++j) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      // No more threads (ulimit -u, memory): run on those that started (issue 17 §3); a
+      // thread that was never created must not take the process down with it.
+      break;
+    }
+  }
   worker();
   for (auto& t : pool)
     t.join();

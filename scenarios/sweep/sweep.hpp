@@ -29,7 +29,17 @@ struct SweepPoint {
   uint64_t seed = 1;
 };
 
+// Limits (docs/reliability.md "Limits"): every run's point and row are held in memory
+// (a few hundred bytes each), so a sweep has at most kMaxRuns runs; more threads than
+// 4 x the cores only add memory, so -j is at most max_jobs().
+constexpr uint64_t kMaxRuns = 1'000'000;
+unsigned max_jobs();
+
+// The number of runs, grid points x seeds, saturating at UINT64_MAX.
+uint64_t run_count(const std::vector<SweepAxis>& axes, uint64_t seeds);
+
 // Every run, the first axis varying slowest and the seed fastest (like nested for loops).
+// Throws std::invalid_argument beyond kMaxRuns.
 std::vector<SweepPoint> expand_grid(const std::vector<SweepAxis>& axes, uint64_t seeds);
 
 // One CSV cell. Counter and drop cells are `omit_if_zero`: their column is left out when it is

@@ -234,7 +234,9 @@ TEST_CASE("An output may not overwrite the scenario, however the path is spelled
   write_file(d / "tiny.yaml", kTiny);
   auto r = netsim(d, "run tiny.yaml -q -o . --events ./tiny.yaml");
   CHECK(r.code == 2);
-  CHECK(r.output == "netsim: output \"./tiny.yaml\" would overwrite the scenario file itself\n");
+  CHECK(r.output ==
+        "netsim: --events '././tiny.yaml' would overwrite the scenario file "
+        "'tiny.yaml'\n");
   auto abs = netsim(d, "run tiny.yaml -q --pcap " + (d / "tiny.yaml").string());
   CHECK(abs.code == 2);
   CHECK(read_file(d / "tiny.yaml") == kTiny);

@@ -54,9 +54,9 @@ expect:
   REQUIRE_FALSE(server.empty());
   const StateRecord& last = server.back();
   CHECK(last.t == Instant::zero() + 1_s);
-  CHECK(last.from == "ESTABLISHED");
-  CHECK(last.to == "CLOSED");
-  CHECK(last.cause == "host crashed");
+  CHECK(last.from == TcpState::established);
+  CHECK(last.to == TcpState::closed);
+  CHECK(last.cause == StateCause::host_crashed);
   CHECK(last.app == "web");
   const apps::AppReport* web = run.report("web");
   REQUIRE(web != nullptr);
@@ -87,11 +87,11 @@ faults: [{at: 1ms, crash: client}]
   run.run();
   auto client = states_of(sink.records, "client");
   REQUIRE(client.size() == 2);
-  CHECK(client[0].to == "SYN_SENT");
+  CHECK(client[0].to == TcpState::syn_sent);
   CHECK(client[1].t == Instant::zero() + 1_ms);
-  CHECK(client[1].from == "SYN_SENT");
-  CHECK(client[1].to == "CLOSED");
-  CHECK(client[1].cause == "host crashed");
+  CHECK(client[1].from == TcpState::syn_sent);
+  CHECK(client[1].to == TcpState::closed);
+  CHECK(client[1].cause == StateCause::host_crashed);
   CHECK(run.report("alice")->overall_result() == "crashed");
 }
 

@@ -31,8 +31,10 @@ std::string dot_source() {
     std::string key = node(t.from) + "\t" + node(t.to) + "\t" + style;
     auto id = std::pair{key, style};
     if (!labels.count(id)) order.push_back(id);
-    std::string event(t.event == StateCause::close ? "close / shutdown" : to_string(t.event));
-    if (t.event == StateCause::close && t.to == State::closed && t.from != State::syn_sent) {
+    std::string event(t.event == netsim::StateCause::close ? "close / shutdown"
+                                                           : to_string(t.event));
+    if (t.event == netsim::StateCause::close && t.to == State::closed &&
+        t.from != State::syn_sent) {
       event = "close, data unread";
     }
     std::string& l = labels[id];

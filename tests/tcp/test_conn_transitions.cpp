@@ -450,7 +450,7 @@ TEST_CASE("A close in SYN_RECEIVED completes the handshake in FIN_WAIT_1") {
 namespace {
 
 std::string row_text(const Transition& t) {
-  return fmt::format("{} -> {} ({})", to_string(t.from), to_string(t.to), t.event);
+  return fmt::format("{} -> {} ({})", to_string(t.from), to_string(t.to), to_string(t.event));
 }
 
 // Rows no run of this file reaches yet: listener request drops tested through the Stack in
@@ -531,7 +531,7 @@ TEST_CASE("Every edge a connection traces is a row of the transition table, and 
     for (const TraceNote& n : h.all.trace) {
       if (n.kind != TraceNote::Kind::state) continue;
       const Transition* t = find_transition(n.from, n.cause, n.to);
-      INFO(to_string(n.from) << " -> " << to_string(n.to) << " (" << n.cause << ")");
+      INFO(to_string(n.from) << " -> " << to_string(n.to) << " (" << to_string(n.cause) << ")");
       CHECK(t != nullptr);
       if (t) reached.insert(row_text(*t));
     }
@@ -539,7 +539,7 @@ TEST_CASE("Every edge a connection traces is a row of the transition table, and 
   for (const TraceNote& n : stack_runs()) {
     if (n.kind != TraceNote::Kind::state) continue;
     const Transition* t = find_transition(n.from, n.cause, n.to);
-    INFO(to_string(n.from) << " -> " << to_string(n.to) << " (" << n.cause << ")");
+    INFO(to_string(n.from) << " -> " << to_string(n.to) << " (" << to_string(n.cause) << ")");
     CHECK(t != nullptr);
     if (t) reached.insert(row_text(*t));
   }
