@@ -10,9 +10,9 @@
 #include <memory>
 
 #include "cli/commands.hpp"
-#include "cli/output_paths.hpp"
 #include "drill/runner.hpp"
 #include "drill/script_parser.hpp"
+#include "scenarios/runner/run_outputs.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/pcap_writer.hpp"
 #include "sim/trace_jsonl.hpp"
@@ -71,7 +71,7 @@ Outcome run_one(const DrillArgs& args, const std::string& file) {
   }
   bool many = args.files.size() > 1;
   auto resolve = [&](const std::string& p) {
-    return resolve_output_path(args.out_dir, per_script(p, file, many), file);
+    return resolve_output_path(per_script(p, file, many), /*from_file=*/false, args.out_dir, file);
   };
   drill::RunOptions ro;
   ro.tolerance_usecs = args.tolerance_usecs;
