@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "sim/pcap_reader.hpp"
 #include "sim/atomic_file.hpp"
+#include "sim/pcap_reader.hpp"
 #include "sim/trace_jsonl.hpp"
 #include "sim/units.hpp"
 #include "viz/capture.hpp"

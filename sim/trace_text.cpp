@@ -183,7 +183,6 @@ std::string timer_detail(const TimerRecord& r) {
   return {};
 }
 
-
 // A trace line reaches a terminal (`--trace -`): names, payloads and details from a hostile
 // file or a real peer must not carry escape sequences (issue 17 §5). Plain ASCII, nearly
 // every line, is left as it is.

@@ -57,8 +57,8 @@ class Stack {
   void set_options(Instant now, SocketId s, const SocketOptions& opts);
 
   // A crash: every socket and request vanishes silently; nothing is sent. `out` gets a state
-  // note to CLOSED with cause StateCause::host_crashed for each connection and SYN-queue request, so
-  // every output ends them at the crash.
+  // note to CLOSED with cause StateCause::host_crashed for each connection and SYN-queue request,
+  // so every output ends them at the crash.
   void crash(Outbox& out);
   void crash() {
     Outbox ignored;
