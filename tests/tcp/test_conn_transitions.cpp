@@ -579,3 +579,21 @@ TEST_CASE("A change outside the table is counted in a release build, and still t
   CHECK(counters.illegal_transitions == 1);
 }
 #endif
+
+TEST_CASE("A host crash closes any state without a row of its own, and nothing else does") {
+  for (State from :
+       {State::listen, State::syn_sent, State::syn_received, State::established, State::fin_wait_1,
+        State::fin_wait_2, State::close_wait, State::closing, State::last_ack, State::time_wait}) {
+    Counters counters;
+    Outbox out;
+    State s = from;
+    transition(s, State::closed, StateCause::host_crashed, StateOwner{}, true, counters, out);
+    CHECK(s == State::closed);
+    CHECK(counters.illegal_transitions == 0);
+    REQUIRE(out.trace.size() == 1);
+    CHECK(out.trace[0].cause == StateCause::host_crashed);
+  }
+  // The crash's exemption is for CLOSED only: it never appears as a row of the table.
+  for (const Transition& t : transitions())
+    CHECK(t.event != StateCause::host_crashed);
+}
