@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-# Real Linux peers for the real-peer integration tests (tests/realtime/test_tun_bridge.cpp):
+# Real Linux peers for the real-peer integration tests (tests/realtime/test_linux_peers*.cpp):
 # plain sockets of the machine's own TCP stack, run inside the test's network namespace.
 # Each mode prints "ready" when it may be talked to (servers) and one JSON line at the end.
 import argparse
 import hashlib
 import json
 import socket
+import struct
 import sys
 import threading
 import time
@@ -57,6 +58,57 @@ def server(a):
     done(peer=f"{peer[0]}:{peer[1]}", received=received.decode(errors="replace"))
 
 
+# struct tcp_info (include/uapi/linux/tcp.h) up to tcpi_total_retrans: 7 u8 (state .. the
+# wscale nibbles), a u8 of flags, then 24 u32 from tcpi_rto.
+TCP_INFO_FIELDS = ("rto", "ato", "snd_mss", "rcv_mss", "unacked", "sacked", "lost", "retrans",
+                   "fackets", "last_data_sent", "last_ack_sent", "last_data_recv",
+                   "last_ack_recv", "pmtu", "rcv_ssthresh", "rtt", "rttvar", "snd_ssthresh",
+                   "snd_cwnd", "advmss", "reordering", "rcv_rtt", "rcv_space", "total_retrans")
+
+
+def tcp_info(s):
+    """Linux's own view of the connection: negotiated options, MSS, retransmissions."""
+    b = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    state, ca_state, retransmits, probes, backoff, options, wscale = struct.unpack_from("7B", b)
+    info = dict(zip(TCP_INFO_FIELDS, struct.unpack_from("24I", b, 8)))
+    info.update(ca_state=ca_state, options=options,  # TCPI_OPT_TIMESTAMPS 1, _SACK 2, _WSCALE 4
+                snd_wscale=wscale & 0xF, rcv_wscale=wscale >> 4)
+    return info
+
+
+def netsim_filler(n):
+    """netsim's `send: SIZE` bytes (scenarios/runner/scenario_run.cpp generated_bytes): byte i
+    is the alphabet a-z0-9 at (i + i // 36) % 36."""
+    alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789"
+    period = bytes(alphabet[(i + i // 36) % 36] for i in range(36 * 36))
+    return (period * (n // len(period) + 1))[:n]
+
+
+def sink_server(a):
+    """Accepts one connection, reads until the peer's FIN, closes; reports what arrived."""
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", a.port))
+    ls.listen(1)
+    ls.settimeout(a.timeout)
+    print("ready", flush=True)
+    c, peer = ls.accept()
+    c.settimeout(a.timeout)
+    chunks = []
+    while True:
+        chunk = c.recv(1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    got = b"".join(chunks)
+    info = tcp_info(c)
+    c.close()
+    ls.close()
+    done(peer=f"{peer[0]}:{peer[1]}", received=len(got),
+         intact=got == netsim_filler(a.expect) if a.expect else None,
+         sha256=hashlib.sha256(got).hexdigest(), tcp_info=info)
+
+
 def pattern(n):
     unit = bytes(range(256)) * 4096
     return (unit * (n // len(unit) + 1))[:n]
@@ -72,9 +124,10 @@ def bulk_client(a):
     sender.join()
     s.shutdown(socket.SHUT_WR)
     tail = s.recv(1)  # the server's FIN
+    info = tcp_info(s)
     s.close()
     done(local_port=port, sent=len(data), received=len(got), intact=got == data,
-         sha256=hashlib.sha256(got).hexdigest(), eof=tail == b"")
+         sha256=hashlib.sha256(got).hexdigest(), eof=tail == b"", tcp_info=info)
 
 
 def keepalive_client(a):
@@ -108,6 +161,10 @@ def main():
     c = sub.add_parser("server")
     c.add_argument("port", type=int)
     c.set_defaults(run=server)
+    c = sub.add_parser("sink-server")
+    c.add_argument("port", type=int)
+    c.add_argument("--expect", type=int, default=0, help="bytes of netsim's filler expected")
+    c.set_defaults(run=sink_server)
     c = sub.add_parser("bulk-client")
     c.add_argument("host"), c.add_argument("port", type=int), c.add_argument("bytes", type=int)
     c.set_defaults(run=bulk_client)
