@@ -173,8 +173,10 @@ TEST_CASE("every example scenario's diagram draws reactions below causes and lab
     // neighbours; link-flap's window lost at the link's failure leaves half-arrows whose
     // labels collide; in the lossy transfers a queued retransmission crosses its dupACKs.
     static const std::map<std::string, size_t> kKnown{
-        {"half-close.yaml", 2},      {"link-flap.yaml", 7},        {"burst-loss.yaml", 10},
-        {"lossy-transfer.yaml", 84}, {"sack-vs-newreno.yaml", 58}, {"server-crash.yaml", 1}};
+        {"half-close.yaml", 2},       {"link-flap.yaml", 7},
+        {"burst-loss.yaml", 10},      {"lossy-transfer.yaml", 84},
+        {"sack-vs-newreno.yaml", 58}, {"sack-vs-newreno-tail.yaml", 12},
+        {"server-crash.yaml", 1}};
     auto k = kKnown.find(f.filename().string());
     size_t known = k == kKnown.end() ? 0 : k->second;
     check_labels_clear(L, f.filename().string(), known);

@@ -30,20 +30,31 @@ void check_image(const std::string& file, const std::string& bytes) {
   CHECK(have.str() == bytes);
 }
 
+struct Example {
+  Scenario scenario;
+  viz::DiagramMeta meta;
+  std::vector<TraceRecord> records;
+};
+
+Example run_example(const std::string& file) {
+  LoadResult r = load_scenario_file(std::string(NETSIM_SOURCE_DIR "/scenarios/") + file);
+  INFO(r.error_text());
+  REQUIRE(r.ok());
+  Example e{*r.scenario, {r.scenario->name, r.scenario->seed, {}}, {}};
+  MemorySink sink;
+  ScenarioRun run(e.scenario);
+  run.add_sink(&sink);
+  run.run();
+  e.records = std::move(sink.records);
+  return e;
+}
+
 }  // namespace
 
 TEST_CASE("the pictures of docs/loss-recovery.md are what the code draws") {
-  LoadResult r = load_scenario_file(NETSIM_SOURCE_DIR "/scenarios/sack-vs-newreno.yaml");
-  INFO(r.error_text());
-  REQUIRE(r.ok());
-  const Scenario& s = *r.scenario;
-  MemorySink sink;
-  {
-    ScenarioRun run(s);
-    run.add_sink(&sink);
-    run.run();
-  }
-  const viz::DiagramMeta meta{s.name, s.seed, {}};
+  Example ex = run_example("sack-vs-newreno.yaml");
+  const auto& meta = ex.meta;
+  const auto& sink = ex;
   // Each upload from its first data to the end of its recovery: the three drops, the
   // duplicate ACKs (with SACK blocks on the Linux side) and the retransmissions.
   for (const auto& [file, app] : {std::pair{"loss-recovery-newreno.png", "nr_upload"},
@@ -61,5 +72,18 @@ TEST_CASE("the pictures of docs/loss-recovery.md are what the code draws") {
     p.kind = viz::PlotKind::cwnd;
     p.connections = {app};
     check_image(file, viz::render_plot_bytes(sink.records, meta, p, viz::ChartFormat::png));
+  }
+}
+
+TEST_CASE("the tail-loss pictures of docs/loss-recovery.md are what the code draws") {
+  Example ex = run_example("sack-vs-newreno-tail.yaml");
+  // Each upload to its sink's close: ten segments, the last two lost, and how they come back.
+  for (const auto& [file, app] : {std::pair{"loss-recovery-tail-newreno.png", "nr_upload"},
+                                  std::pair{"loss-recovery-tail-sack.png", "linux_upload"}}) {
+    viz::DiagramOptions d;
+    d.connections = {app};
+    d.to = Instant::zero() + Duration::milliseconds(300);
+    d.scale = 1;
+    check_image(file, viz::render_diagram_bytes(ex.records, ex.meta, d, viz::DiagramFormat::png));
   }
 }

@@ -1,6 +1,8 @@
 // scenarios/sack-vs-newreno.yaml: the same three lost segments recovered by NewReno (one hole
 // per round trip, RFC 6582 partial ACKs) and by Linux's SACK recovery (every hole in the first
-// round trip: tcp_sacktag_write_queue, tcp_rack_detect_loss, tcp_xmit_retransmit_queue).
+// round trip: tcp_sacktag_write_queue, tcp_rack_detect_loss, tcp_xmit_retransmit_queue); and
+// sack-vs-newreno-tail.yaml: a tail loss repaired by the RTO and by a loss probe
+// (tcp_schedule_loss_probe, tcp_send_loss_probe).
 // The SACK half needs the sender scoreboard of issue 13; it carries the hidden tag
 // [sack-sender] until that lands (run it with: test_runner "[sack-sender]").
 #include <catch2/catch.hpp>
@@ -30,8 +32,8 @@ struct Run {
   std::map<std::string, Pair> pairs;  // "nr", "linux"
 };
 
-Run run_example() {
-  LoadResult r = load_scenario_file(NETSIM_SOURCE_DIR "/scenarios/sack-vs-newreno.yaml");
+Run run_example(const std::string& file = "sack-vs-newreno.yaml") {
+  LoadResult r = load_scenario_file(std::string(NETSIM_SOURCE_DIR "/scenarios/") + file);
   INFO(r.error_text());
   REQUIRE(r.ok());
   MemorySink sink;
@@ -105,6 +107,52 @@ TEST_CASE(
   // marks them lost on one ACK and PRR sends them back to back.
   CHECK(linux.retransmits[2] - linux.retransmits[0] < kRtt);
   CHECK(nr.sink_closed - linux.sink_closed >= kRtt + kRtt / 2);
+  for (const ExpectVerdict& v : r.verdicts) {
+    INFO(v.message);
+    CHECK(v.ok);
+  }
+}
+
+namespace {
+Instant at_ms(double ms) {
+  return Instant::zero() + Duration::nanoseconds(static_cast<int64_t>(ms * 1e6));
+}
+}  // namespace
+
+TEST_CASE(
+    "sack-vs-newreno-tail: without SACK, the lost tail waits for the retransmission timeout") {
+  Run r = run_example("sack-vs-newreno-tail.yaml");
+  const Pair& nr = r.pairs["nr"];
+  CHECK(nr.dropped_seqs == std::vector<uint32_t>{8 * 1448, 9 * 1448});
+  // RTO = SRTT + max(4 RTTVAR, rto_min) = 20 + 200 ms, restarted by the ACKs that arrive at
+  // 0.04 s: 9 goes again at 0.26 s, 10 on the ACK of 9 a round trip later; nothing earlier.
+  CHECK(nr.retransmit_seqs == nr.dropped_seqs);
+  REQUIRE(nr.retransmits.size() == 2);
+  CHECK(nr.retransmits[0] == at_ms(260));
+  CHECK(nr.retransmits[1] == at_ms(280));
+  CHECK(nr.sink_closed == at_ms(290));
+  for (const ExpectVerdict& v : r.verdicts) {
+    if (v.message.rfind("nr_", 0) != 0) continue;
+    INFO(v.message);
+    CHECK(v.ok);
+  }
+}
+
+TEST_CASE(
+    "sack-vs-newreno-tail: with SACK, a loss probe 2 SRTT + 2 ms after the last ACK resends the "
+    "last segment and its SACK gets the other one resent a round trip later",
+    "[.][sack-sender]") {
+  Run r = run_example("sack-vs-newreno-tail.yaml");
+  const Pair& linux = r.pairs["linux"];
+  CHECK(linux.dropped_seqs == std::vector<uint32_t>{8 * 1448, 9 * 1448});
+  // The probe: the last segment again (no new data is left), PTO = 2 x 20 ms + 2 ms = 42 ms,
+  // 11 jiffies of 4 ms = 44 ms after the ACKs that arrived at 0.04 s.
+  CHECK(linux.retransmit_seqs == std::vector<uint32_t>{9 * 1448, 8 * 1448});
+  REQUIRE(linux.retransmits.size() == 2);
+  CHECK(linux.retransmits[0] == at_ms(84));
+  // Its SACK arrives at 0.104 s; RACK marks 9 lost (sent 84 ms ago > rack.rtt 20 ms + 5 ms).
+  CHECK(linux.retransmits[1] == at_ms(104));
+  CHECK(linux.sacked_acks > 0);
   for (const ExpectVerdict& v : r.verdicts) {
     INFO(v.message);
     CHECK(v.ok);
