@@ -13,6 +13,7 @@
 
 #include "harness.hpp"
 #include "sim/units.hpp"
+#include "sim/wire.hpp"
 
 namespace netsim::realtime::testing {
 namespace {
@@ -164,6 +165,22 @@ TEST_CASE(
         fmt::format("mss 1460,sackOK,TS val {} ecr 0,nop,wscale {}", linux_ts, shift));
   CHECK(synack.tcp.options.to_string() ==
         fmt::format("mss 1460,sackOK,TS val {} ecr {},nop,wscale 7", our_ts, linux_ts));
+  // The bytes Linux read from the device: Linux's own layout (tcp_output.c:tcp_options_write),
+  // mss | sackOK+TS (SACK-permitted in place of TS's two NOPs) | nop, wscale.
+  const std::vector<uint8_t> wire = encode_ipv4(synack);
+  REQUIRE(wire.size() == 20 + 40);
+  const std::vector<uint8_t> options(wire.begin() + 40, wire.end());
+  auto be32 = [](uint32_t v) {
+    return std::vector<uint8_t>{static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
+                                static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+  };
+  std::vector<uint8_t> expected{2, 4, 0x05, 0xb4, 4, 2, 8, 10};
+  for (uint32_t v : {our_ts, linux_ts})
+    for (uint8_t b : be32(v))
+      expected.push_back(b);
+  for (uint8_t b : {1, 3, 3, 7})
+    expected.push_back(b);
+  CHECK(options == expected);
   CHECK(syn.tcp.window == 64240);     // SYN windows are never scaled
   CHECK(synack.tcp.window == 65160);  // 45 x 1448 with timestamps
 
