@@ -130,6 +130,7 @@ class ListenTable {
   void clear(Outbox& out);
 
   size_t listener_count() const { return listeners_.size(); }
+  const std::map<SocketId, Listener>& all() const { return listeners_; }
   size_t request_count() const { return requests_.size(); }
 
  private:
