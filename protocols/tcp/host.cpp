@@ -51,7 +51,7 @@ void TcpHost::sync_tracing() {
 OpenResult TcpHost::listen(uint16_t port, int backlog, const SocketOptions& opts,
                            SocketCallbacks callbacks, std::string app) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   OpenResult r = stack_.listen(port, backlog, opts, out);
   if (r.id != kNoSocket) {
     SocketInfo& i = sockets_[r.id];
@@ -71,7 +71,7 @@ OpenResult TcpHost::connect(SocketAddr remote, std::optional<uint16_t> local_por
 OpenResult TcpHost::connect(SocketAddr remote, std::optional<uint16_t> local_port,
                             const SocketOptions& opts, SharedCallbacks callbacks, SharedName app) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   OpenResult r = stack_.connect(sim_.now(), remote, local_port, opts, out);
   if (r.id != kNoSocket) {
     // Registered before the Outbox is drained, so that the SYN_SENT record carries the name.
@@ -88,7 +88,7 @@ OpenResult TcpHost::connect(SocketAddr remote, std::optional<uint16_t> local_por
 
 std::optional<SocketId> TcpHost::accept(SocketId listener) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   std::optional<SocketId> child = stack_.accept(listener, out);
   submit(std::move(out));
   return child;
@@ -96,7 +96,7 @@ std::optional<SocketId> TcpHost::accept(SocketId listener) {
 
 SocketError TcpHost::send(SocketId s, Payload data) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   SocketError e = stack_.send(sim_.now(), s, std::move(data), out);
   submit(std::move(out));
   return e;
@@ -104,7 +104,7 @@ SocketError TcpHost::send(SocketId s, Payload data) {
 
 Payload TcpHost::read(SocketId s, size_t max_bytes) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   Payload data = stack_.read(sim_.now(), s, max_bytes, out);
   submit(std::move(out));
   return data;
@@ -112,27 +112,27 @@ Payload TcpHost::read(SocketId s, size_t max_bytes) {
 
 void TcpHost::shutdown_write(SocketId s) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.shutdown_write(sim_.now(), s, out);
   submit(std::move(out));
 }
 
 void TcpHost::close(SocketId s) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.close(sim_.now(), s, out);
   submit(std::move(out));
 }
 
 void TcpHost::abort(SocketId s) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.abort(sim_.now(), s, out);
   submit(std::move(out));
 }
 
 void TcpHost::set_options(SocketId s, const SocketOptions& opts) {
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.set_options(sim_.now(), s, opts, out);
   // Only a deadline can change: re-armed at once, as a call made inside a callback expects.
   for (const DeadlineNote& d : out.deadlines)
@@ -149,7 +149,7 @@ void TcpHost::set_app_name(SocketId s, std::string app) {
 
 void TcpHost::crash() {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.crash(out);
   // Emitted while the sockets still have their app names.
   if (sim_.trace().enabled()) emit_notes(out, false);
@@ -180,14 +180,14 @@ size_t TcpHost::armed_timers() const {
 void TcpHost::on_packet(const Packet& p) {
   if (!up_) return;
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.on_packet(sim_.now(), p, out);
   submit(std::move(out));
 }
 
 void TcpHost::on_timer_event(SocketId id) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.on_timer(sim_.now(), id, out);
   submit(std::move(out));
 }
@@ -198,21 +198,45 @@ void TcpHost::on_timer_event(SocketId id) {
 // It is queued and handled after the current one, in a loop: no vector is iterated while it
 // grows, and the stack is never re-entered from inside itself.
 void TcpHost::submit(Outbox&& out) {
-  pending_.push_back(std::move(out));
-  if (draining_) return;
+  if (draining_) {
+    pending_.push_back(std::move(out));
+    return;
+  }
   draining_ = true;
   struct Reset {
     bool& flag;
     ~Reset() { flag = false; }
   } reset{draining_};
+  handle(out);  // nothing is queued when not draining: this one goes first
+  recycle(std::move(out));
   while (!pending_.empty()) {
     Outbox o = std::move(pending_.front());
     pending_.pop_front();
     handle(o);
+    recycle(std::move(o));
   }
   for (SocketId id : gone_)
     forget(id);
   gone_.clear();
+}
+
+// Outboxes are reused, so their vectors keep their capacity: a busy host allocates nothing for
+// them per packet. One that grew large (a crash, a listener closing) is not kept.
+Outbox TcpHost::take_outbox() {
+  if (spare_.empty()) return Outbox{};
+  Outbox o = std::move(spare_.back());
+  spare_.pop_back();
+  return o;
+}
+
+void TcpHost::recycle(Outbox&& o) {
+  constexpr size_t kSpares = 4, kLarge = 64;
+  if (spare_.size() >= kSpares || o.packets.capacity() > kLarge || o.trace.capacity() > kLarge ||
+      o.notices.capacity() > kLarge || o.touched.capacity() > kLarge) {
+    return;
+  }
+  o.clear();
+  spare_.push_back(std::move(o));
 }
 
 void TcpHost::handle(Outbox& out) {

@@ -96,6 +96,8 @@ class TcpHost {
   void sync_tracing();
   // Queues an Outbox and, unless already draining, drains every queued Outbox in order.
   void submit(Outbox&& out);
+  Outbox take_outbox();
+  void recycle(Outbox&& out);
   void handle(Outbox& out);
   void emit_notes(const Outbox& out, bool timers);
   void rearm(SocketId id, std::optional<Instant> deadline);
@@ -115,6 +117,7 @@ class TcpHost {
   bool up_ = true;
   std::map<SocketId, SocketInfo> sockets_;  // ordered: crash() cancels in a fixed order
   std::deque<Outbox> pending_;
+  std::vector<Outbox> spare_;   // cleared Outboxes for reuse (take_outbox())
   std::vector<SocketId> gone_;  // sockets the stack freed, forgotten after draining
   bool draining_ = false;
   uint64_t epoch_ = 0;  // bumped by crash(): stops delivering an Outbox of the dead stack
