@@ -261,10 +261,11 @@ void Stack::Impl::receive(Instant now, const Packet& p, Outbox& out) {
     Connection& c = conns.at(id).conn;
     if (c.state() == State::time_wait && s.flags.syn() && !s.flags.ack() && !s.flags.rst()) {
       Listener* l = listeners.by_port(key.local.port);
-      if (l != nullptr && c.syn_may_reuse(s)) {
+      if (l != nullptr && c.syn_may_reuse(s, now)) {
+        uint32_t isn = c.tw_isn();
         retire_time_wait(id, out);
         // tcp_conn_request() with isn != 0: no SYN-queue or cookie checks for a recycle.
-        auto po = listeners.on_listen_segment(now, *l, key, p, true, out);
+        auto po = listeners.on_listen_segment(now, *l, key, p, isn, out);
         if (po) establish(now, *po, p, out);
         return;
       }
@@ -278,7 +279,7 @@ void Stack::Impl::receive(Instant now, const Packet& p, Outbox& out) {
     return;
   }
   if (Listener* l = listeners.by_port(key.local.port)) {
-    if (auto po = listeners.on_listen_segment(now, *l, key, p, false, out)) {
+    if (auto po = listeners.on_listen_segment(now, *l, key, p, 0, out)) {
       establish(now, *po, p, out);
     }
     return;
