@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "protocols/tcp/tcb.hpp"
+#include "protocols/tcp/timestamps.hpp"
 
 namespace netsim::tcp {
 
@@ -276,13 +277,36 @@ void Connection::set_options(Instant now, const SocketOptions& opts) {
   tcb_->set_options(opts);
 }
 
-// tcp_timewait_state_process(): a SYN (no ACK, no RST) whose sequence number is above what
-// this incarnation received may reopen the 4-tuple (RFC 1122 4.2.2.13). Timestamps are not
-// modelled, so the sequence number is the only test.
-bool Connection::syn_may_reuse(const Segment& syn) const {
-  const Tcb& t = *tcb_;
-  return t.state == State::time_wait && syn.flags.syn() && !syn.flags.ack() && !syn.flags.rst() &&
-         syn.seq > t.rcv_nxt;
+// tcp_timewait_state_process(): with timestamps on this connection, a segment whose TSval is
+// older than ts_recent fails PAWS (tcp_paws_reject(): window 0; a RST passes once ts_recent
+// is TCP_PAWS_MSL old). The kernel parses options only if tw_ts_recent_stamp is set, i.e.
+// timestamps were in use.
+bool Connection::Tcb::tw_paws_reject(Instant now, const Segment& seg) const {
+  if (!ts_ok || !seg.options.timestamps) return false;
+  TsRecent r{ts_recent, ts_recent_stamp};
+  if (r.paws_check(seg.options.timestamps->first, 0, now)) return false;
+  return !(seg.flags.rst() && now.ns() / 1'000'000'000 >= r.ts_recent_stamp + kPawsMslS);
+}
+
+// TCP_TW_SYN: a SYN (no ACK, no RST) that passes PAWS and is either above RCV.NXT or carries
+// a TSval newer than ts_recent (RFC 1122 4.2.2.13; RFC 6191 with timestamps).
+bool Connection::Tcb::tw_syn(Instant now, const Segment& seg) const {
+  if (state != State::time_wait || !seg.flags.syn() || seg.flags.ack() || seg.flags.rst()) {
+    return false;
+  }
+  if (tw_paws_reject(now, seg)) return false;
+  bool newer_ts = ts_ok && seg.options.timestamps &&
+                  static_cast<int32_t>(ts_recent - seg.options.timestamps->first) < 0;
+  return seg.seq > rcv_nxt || newer_ts;
+}
+
+bool Connection::syn_may_reuse(const Segment& syn, Instant now) const {
+  return tcb_->tw_syn(now, syn);
+}
+
+uint32_t Connection::tw_isn() const {
+  uint32_t isn = tcb_->snd_nxt.raw() + 65535 + 2;
+  return isn == 0 ? 1 : isn;
 }
 
 SocketId Connection::id() const {

@@ -91,9 +91,13 @@ class Connection {
   // without the time: one that used the latest time seen armed timers in the past (fuzz_tcp).
   void set_options(Instant now, const SocketOptions& opts);
 
-  // TIME_WAIT reuse (Linux tcp_timewait_state_process()): a SYN with a sequence number above
-  // what this incarnation received may open a new connection on the same 4-tuple.
-  bool syn_may_reuse(const Segment& syn) const;
+  // TIME_WAIT reuse (Linux tcp_timewait_state_process() -> TCP_TW_SYN): a SYN with a sequence
+  // number above what this incarnation received, or with a newer timestamp, may open a new
+  // connection on the same 4-tuple; its ISN is then tw_isn().
+  bool syn_may_reuse(const Segment& syn, Instant now) const;
+  // tw_snd_nxt + 65535 + 2 (never 0): above every sequence number this incarnation used
+  // (RFC 1122 4.2.2.13 (1)); tcp_conn_request() takes it instead of a random ISN.
+  uint32_t tw_isn() const;
   // The stack hands the SYN to a listener (TCP_TW_SYN): TIME_WAIT -> CLOSED through the
   // transition table, traced; the stack reports `closed` and frees the connection.
   void retire_time_wait(Outbox& out);

@@ -203,7 +203,8 @@ void Connection::Tcb::process_fin(Instant now, Outbox& out) {
 
 // tcp_timewait_state_process(), TIME_WAIT substate.
 void Connection::Tcb::input_time_wait(Instant now, const Segment& seg, Outbox& out) {
-  if (seg.seq == rcv_nxt && (seg.seq_len() == 0 || seg.flags.rst())) {
+  const bool paws_reject = tw_paws_reject(now, seg);
+  if (!paws_reject && seg.seq == rcv_nxt && (seg.seq_len() == 0 || seg.flags.rst())) {
     if (seg.flags.rst()) {
       // TIME_WAIT assassination (RFC 1337 hazard): Linux kills the socket unless
       // tcp_rfc1337 = 1, which is not the default.
@@ -212,18 +213,23 @@ void Connection::Tcb::input_time_wait(Instant now, const Segment& seg, Outbox& o
       return;
     }
     tw_at = now + prof().time_wait;  // an in-window bare ACK restarts the timer, no reply
+    if (ts_ok && seg.options.timestamps) {
+      ts_recent = seg.options.timestamps->first;
+      ts_recent_stamp = static_cast<uint32_t>(now.ns() / 1'000'000'000);
+    }
     return;
   }
-  if (seg.flags.rst()) return;  // an out-of-window RST is ignored
-  if (seg.flags.syn() && !seg.flags.ack() && seg.seq > rcv_nxt) {
+  if (tw_syn(now, seg)) {
     // TCP_TW_SYN: the stack reuses the 4-tuple when a listener exists (syn_may_reuse());
-    // otherwise the SYN is ACKed without restarting the timer.
+    // otherwise the SYN is ACKed (tcp_v4_timewait_ack()) without restarting the timer.
     send_ack(now, out);
     return;
   }
-  // Anything else (a retransmitted FIN, old data): ACK it and, if it carries ACK, restart the
-  // 60 s. Only segments without payload or FIN (or with SYN) are rate limited.
-  if (seg.flags.ack()) tw_at = now + prof().time_wait;
+  if (seg.flags.rst()) return;  // an out-of-window RST is ignored
+  // Anything else (a retransmitted FIN, old data, a segment failing PAWS): ACK it and, if it
+  // carries ACK or failed PAWS, restart the 60 s. Only segments without payload or FIN (or
+  // with SYN) are rate limited.
+  if (seg.flags.ack() || paws_reject) tw_at = now + prof().time_wait;
   if (seg.seq_len() > 0 && !seg.flags.syn()) {
     send_ack(now, out);
   } else {

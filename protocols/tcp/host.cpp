@@ -1,5 +1,6 @@
 // The simulator binding of a host's TCP stack: Outbox -> Network sends/drops, trace records and
-// application callbacks; next_deadline() -> one re-armed simulator event per socket.
+// application callbacks; its deadlines -> one re-armed simulator event per socket. Everything
+// it knows of the stack's sockets comes from the Outbox: it never calls back to ask.
 
 #include "protocols/tcp/host.hpp"
 
@@ -50,14 +51,13 @@ void TcpHost::sync_tracing() {
 OpenResult TcpHost::listen(uint16_t port, int backlog, const SocketOptions& opts,
                            SocketCallbacks callbacks, std::string app) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   OpenResult r = stack_.listen(port, backlog, opts, out);
   if (r.id != kNoSocket) {
     SocketInfo& i = sockets_[r.id];
     i.callbacks = share(std::move(callbacks));
     i.app = share(std::move(app));
-    i.local = stack_.local_address(r.id);
-    listener_by_port_[port] = r.id;
+    if (const OpenedNote* o = opened(out, r.id)) i.local = o->local;
   }
   submit(std::move(out));
   return r;
@@ -71,16 +71,16 @@ OpenResult TcpHost::connect(SocketAddr remote, std::optional<uint16_t> local_por
 OpenResult TcpHost::connect(SocketAddr remote, std::optional<uint16_t> local_port,
                             const SocketOptions& opts, SharedCallbacks callbacks, SharedName app) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   OpenResult r = stack_.connect(sim_.now(), remote, local_port, opts, out);
   if (r.id != kNoSocket) {
     // Registered before the Outbox is drained, so that the SYN_SENT record carries the name.
     SocketInfo& i = sockets_[r.id];
     i.callbacks = std::move(callbacks);
     i.app = std::move(app);
-    i.local = stack_.local_address(r.id);
+    if (const OpenedNote* o = opened(out, r.id)) i.local = o->local;
     i.remote = remote;
-    app_record(AppWhat::connect, r.id, &i);
+    app_record(AppWhat::connect, i);
   }
   submit(std::move(out));
   return r;
@@ -88,7 +88,7 @@ OpenResult TcpHost::connect(SocketAddr remote, std::optional<uint16_t> local_por
 
 std::optional<SocketId> TcpHost::accept(SocketId listener) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   std::optional<SocketId> child = stack_.accept(listener, out);
   submit(std::move(out));
   return child;
@@ -96,7 +96,7 @@ std::optional<SocketId> TcpHost::accept(SocketId listener) {
 
 SocketError TcpHost::send(SocketId s, Payload data) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   SocketError e = stack_.send(sim_.now(), s, std::move(data), out);
   submit(std::move(out));
   return e;
@@ -104,7 +104,7 @@ SocketError TcpHost::send(SocketId s, Payload data) {
 
 Payload TcpHost::read(SocketId s, size_t max_bytes) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   Payload data = stack_.read(sim_.now(), s, max_bytes, out);
   submit(std::move(out));
   return data;
@@ -112,55 +112,52 @@ Payload TcpHost::read(SocketId s, size_t max_bytes) {
 
 void TcpHost::shutdown_write(SocketId s) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.shutdown_write(sim_.now(), s, out);
   submit(std::move(out));
 }
 
 void TcpHost::close(SocketId s) {
   sync_tracing();
-  Outbox out;
-  bool listener = stack_.state(s) == State::listen;
-  uint16_t port = stack_.local_address(s).port;
+  Outbox out = take_outbox();
   stack_.close(sim_.now(), s, out);
-  if (listener) listener_by_port_.erase(port);
   submit(std::move(out));
 }
 
 void TcpHost::abort(SocketId s) {
   sync_tracing();
-  Outbox out;
-  bool listener = stack_.state(s) == State::listen;
-  uint16_t port = stack_.local_address(s).port;
+  Outbox out = take_outbox();
   stack_.abort(sim_.now(), s, out);
-  if (listener) listener_by_port_.erase(port);
   submit(std::move(out));
 }
 
 void TcpHost::set_options(SocketId s, const SocketOptions& opts) {
-  stack_.set_options(sim_.now(), s, opts);
-  rearm(s);  // keepalive settings move the deadline
+  Outbox out = take_outbox();
+  stack_.set_options(sim_.now(), s, opts, out);
+  // Only a deadline can change: re-armed at once, as a call made inside a callback expects.
+  for (const DeadlineNote& d : out.deadlines)
+    rearm(d.socket, d.at);
 }
 
 void TcpHost::set_callbacks(SocketId s, SocketCallbacks callbacks) {
-  if (SocketInfo* i = ensure_info(s)) i->callbacks = share(std::move(callbacks));
+  if (SocketInfo* i = info(s)) i->callbacks = share(std::move(callbacks));
 }
 
 void TcpHost::set_app_name(SocketId s, std::string app) {
-  if (SocketInfo* i = ensure_info(s)) i->app = share(std::move(app));
+  if (SocketInfo* i = info(s)) i->app = share(std::move(app));
 }
 
 void TcpHost::crash() {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.crash(out);
   // Emitted while the sockets still have their app names.
   if (sim_.trace().enabled()) emit_notes(out, false);
   for (auto& [id, info] : sockets_)
     sim_.cancel(info.timer);
   sockets_.clear();
-  listener_by_port_.clear();
   pending_.clear();
+  gone_.clear();
   ++epoch_;
   up_ = false;
   network_.set_host_up(node_, false);
@@ -183,14 +180,14 @@ size_t TcpHost::armed_timers() const {
 void TcpHost::on_packet(const Packet& p) {
   if (!up_) return;
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.on_packet(sim_.now(), p, out);
   submit(std::move(out));
 }
 
 void TcpHost::on_timer_event(SocketId id) {
   sync_tracing();
-  Outbox out;
+  Outbox out = take_outbox();
   stack_.on_timer(sim_.now(), id, out);
   submit(std::move(out));
 }
@@ -201,26 +198,52 @@ void TcpHost::on_timer_event(SocketId id) {
 // It is queued and handled after the current one, in a loop: no vector is iterated while it
 // grows, and the stack is never re-entered from inside itself.
 void TcpHost::submit(Outbox&& out) {
-  pending_.push_back(std::move(out));
-  if (draining_) return;
+  if (draining_) {
+    pending_.push_back(std::move(out));
+    return;
+  }
   draining_ = true;
   struct Reset {
     bool& flag;
     ~Reset() { flag = false; }
   } reset{draining_};
+  handle(out);  // nothing is queued when not draining: this one goes first
+  recycle(std::move(out));
   while (!pending_.empty()) {
     Outbox o = std::move(pending_.front());
     pending_.pop_front();
     handle(o);
+    recycle(std::move(o));
   }
-  for (SocketId id : maybe_gone_) {
-    if (!stack_.exists(id)) forget(id);
+  for (SocketId id : gone_)
+    forget(id);
+  gone_.clear();
+}
+
+// Outboxes are reused, so their vectors keep their capacity: a busy host allocates nothing for
+// them per packet. One that grew large (a crash, a listener closing) is not kept.
+Outbox TcpHost::take_outbox() {
+  if (spare_.empty()) return Outbox{};
+  Outbox o = std::move(spare_.back());
+  spare_.pop_back();
+  return o;
+}
+
+void TcpHost::recycle(Outbox&& o) {
+  constexpr size_t kSpares = 4, kLarge = 64;
+  if (spare_.size() >= kSpares || o.packets.capacity() > kLarge || o.trace.capacity() > kLarge ||
+      o.notices.capacity() > kLarge || o.touched.capacity() > kLarge) {
+    return;
   }
-  maybe_gone_.clear();
+  o.clear();
+  spare_.push_back(std::move(o));
 }
 
 void TcpHost::handle(Outbox& out) {
   uint64_t epoch = epoch_;
+  // Children first: their trace notes name them after their listener's application.
+  for (const OpenedNote& o : out.opened)
+    if (o.listener != kNoSocket) adopt(o);
   for (DropNote& d : out.drops) {
     network_.record_drop(node_, d.packet, d.reason, std::move(d.detail));
   }
@@ -231,23 +254,16 @@ void TcpHost::handle(Outbox& out) {
   for (Packet& p : out.packets)
     network_.send(node_, std::move(p));
   if (tracing) emit_notes(out, false);
-  // One event per socket: re-arm each touched socket once, in first-touched order.
-  // handle() never nests (submit() queues while draining), so one scratch list serves all.
-  std::vector<SocketId>& seen = seen_;
-  seen.clear();
-  for (SocketId id : out.touched) {
-    if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
-    seen.push_back(id);
-    rearm(id);
-  }
+  // One event per socket: each touched socket once, in first-touched order (the Stack's).
+  for (const DeadlineNote& d : out.deadlines)
+    rearm(d.socket, d.at);
   for (const AppNotice& n : out.notices) {
     deliver(n);
     if (epoch != epoch_) return;  // a callback crashed the host: the rest belongs to the dead
-    if (std::find(seen.begin(), seen.end(), n.socket) == seen.end()) seen.push_back(n.socket);
   }
   // Sockets the stack freed are forgotten once every queued Outbox is delivered (submit()):
   // a callback may have queued one with more notices for them (close() inside on_data).
-  maybe_gone_.insert(maybe_gone_.end(), seen.begin(), seen.end());
+  gone_.insert(gone_.end(), out.gone.begin(), out.gone.end());
 }
 
 void TcpHost::emit_notes(const Outbox& out, bool timers) {
@@ -256,8 +272,8 @@ void TcpHost::emit_notes(const Outbox& out, bool timers) {
     if ((n.kind == TraceNote::Kind::timer) != timers) continue;
     switch (n.kind) {
       case TraceNote::Kind::state:
-        trace.emit(StateRecord{sim_.now(), name_, n.local, n.remote, app_of(n.socket, n.local),
-                               n.from, n.to, n.cause});
+        trace.emit(
+            StateRecord{sim_.now(), name_, n.local, n.remote, app_of(n), n.from, n.to, n.cause});
         break;
       case TraceNote::Kind::timer: {
         TimerRecord r = n.fired;
@@ -265,7 +281,7 @@ void TcpHost::emit_notes(const Outbox& out, bool timers) {
         r.host = name_;
         r.local = n.local;
         r.remote = n.remote;
-        r.app = app_of(n.socket, n.local);
+        r.app = app_of(n);
         trace.emit(r);
         break;
       }
@@ -276,9 +292,8 @@ void TcpHost::emit_notes(const Outbox& out, bool timers) {
   }
 }
 
-void TcpHost::rearm(SocketId id) {
-  std::optional<Instant> deadline = stack_.next_deadline(id);
-  SocketInfo* i = deadline ? ensure_info(id) : info(id);
+void TcpHost::rearm(SocketId id, std::optional<Instant> deadline) {
+  SocketInfo* i = info(id);
   if (i == nullptr) return;
   if (!deadline) {
     sim_.cancel(i->timer);
@@ -295,50 +310,49 @@ void TcpHost::rearm(SocketId id) {
 }
 
 void TcpHost::deliver(const AppNotice& n) {
-  SocketInfo* i = ensure_info(n.socket);
+  SocketInfo* i = info(n.socket);
   if (i == nullptr) return;
   // Keep the callbacks alive even if the callback replaces them (set_callbacks()).
   std::shared_ptr<const SocketCallbacks> cb = i->callbacks;
   switch (n.kind) {
     case AppNotice::Kind::connected:
-      app_record(AppWhat::connected, n.socket, i);
+      app_record(AppWhat::connected, *i);
       if (cb && cb->on_connected) cb->on_connected(n.socket);
       break;
     case AppNotice::Kind::accepted: {
-      SocketInfo* child = ensure_info(n.child);
-      app_record(AppWhat::accepted, n.child, child != nullptr ? child : i);
+      SocketInfo* child = info(n.child);
+      app_record(AppWhat::accepted, child != nullptr ? *child : *i);
       if (cb && cb->on_accepted) cb->on_accepted(n.socket, n.child);
       break;
     }
     case AppNotice::Kind::data:
-      app_record(AppWhat::data, n.socket, i, n.data.size());
+      app_record(AppWhat::data, *i, n.data.size());
       if (cb && cb->on_data) cb->on_data(n.socket, n.data);
       break;
     case AppNotice::Kind::eof:
-      app_record(AppWhat::eof, n.socket, i);
+      app_record(AppWhat::eof, *i);
       if (cb && cb->on_eof) cb->on_eof(n.socket);
       break;
     case AppNotice::Kind::closed:
-      app_record(AppWhat::closed, n.socket, i);
+      app_record(AppWhat::closed, *i);
       if (cb && cb->on_closed) cb->on_closed(n.socket, n.stats);
       break;
     case AppNotice::Kind::error:
-      app_record(AppWhat::error, n.socket, i, 0, std::string(to_string(n.error)));
+      app_record(AppWhat::error, *i, 0, std::string(to_string(n.error)));
       if (cb && cb->on_error) cb->on_error(n.socket, n.error);
       break;
   }
 }
 
-void TcpHost::app_record(AppWhat what, SocketId s, const SocketInfo* i, uint64_t bytes,
-                         std::string error) {
+void TcpHost::app_record(AppWhat what, const SocketInfo& i, uint64_t bytes, std::string error) {
   if (!sim_.trace().enabled()) return;
   AppRecord r;
   r.t = sim_.now();
   r.host = name_;
-  r.app = i != nullptr && i->app ? *i->app : std::string();
+  r.app = i.app ? *i.app : std::string();
   r.what = what;
-  r.local = i != nullptr ? i->local : stack_.local_address(s);
-  r.remote = i != nullptr ? i->remote : stack_.remote_address(s);
+  r.local = i.local;
+  r.remote = i.remote;
   r.error = std::move(error);
   r.bytes = bytes;
   sim_.trace().emit(r);
@@ -351,31 +365,29 @@ TcpHost::SocketInfo* TcpHost::info(SocketId id) {
   return it == sockets_.end() ? nullptr : &it->second;
 }
 
-TcpHost::SocketInfo* TcpHost::listener_info(uint16_t port) {
-  auto it = listener_by_port_.find(port);
-  return it == listener_by_port_.end() ? nullptr : info(it->second);
+const OpenedNote* TcpHost::opened(const Outbox& out, SocketId id) {
+  for (const OpenedNote& o : out.opened)
+    if (o.socket == id) return &o;
+  return nullptr;
 }
 
-// The host learns of passively opened children from the stack; they inherit the callbacks
-// and name of the listener on their local port (a connect() cannot use a listener's port).
-TcpHost::SocketInfo* TcpHost::ensure_info(SocketId id) {
-  if (SocketInfo* i = info(id)) return i;
-  if (id == kNoSocket || !stack_.exists(id)) return nullptr;
+// A child the stack created inherits the callbacks and name of its listener (until the
+// application sets its own).
+void TcpHost::adopt(const OpenedNote& o) {
+  if (info(o.socket) != nullptr) return;
   SocketInfo fresh;
-  fresh.local = stack_.local_address(id);
-  fresh.remote = stack_.remote_address(id);
-  if (const SocketInfo* l = listener_info(fresh.local.port)) {
+  fresh.local = o.local;
+  fresh.remote = o.remote;
+  if (const SocketInfo* l = info(o.listener)) {
     fresh.callbacks = l->callbacks;
     fresh.app = l->app;
   }
-  return &sockets_.emplace(id, std::move(fresh)).first->second;
+  sockets_.emplace(o.socket, std::move(fresh));
 }
 
-// A request of the SYN queue has no socket: it speaks for the listener of its port (so does a
-// child the stack already freed).
-std::string TcpHost::app_of(SocketId id, SocketAddr local) {
-  const SocketInfo* i = id != kNoSocket ? ensure_info(id) : nullptr;
-  if (i == nullptr) i = listener_info(local.port);
+// A request of the SYN queue has no socket: the Stack names the listener it speaks for.
+std::string TcpHost::app_of(const TraceNote& n) {
+  const SocketInfo* i = info(n.socket != kNoSocket ? n.socket : n.listener);
   return i != nullptr && i->app ? *i->app : std::string();
 }
 

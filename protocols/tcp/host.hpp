@@ -96,16 +96,17 @@ class TcpHost {
   void sync_tracing();
   // Queues an Outbox and, unless already draining, drains every queued Outbox in order.
   void submit(Outbox&& out);
+  Outbox take_outbox();
+  void recycle(Outbox&& out);
   void handle(Outbox& out);
   void emit_notes(const Outbox& out, bool timers);
-  void rearm(SocketId id);
+  void rearm(SocketId id, std::optional<Instant> deadline);
   void deliver(const AppNotice& n);
-  void app_record(AppWhat what, SocketId s, const SocketInfo* info, uint64_t bytes = 0,
-                  std::string error = {});
+  void app_record(AppWhat what, const SocketInfo& info, uint64_t bytes = 0, std::string error = {});
   SocketInfo* info(SocketId id);
-  SocketInfo* ensure_info(SocketId id);
-  SocketInfo* listener_info(uint16_t port);
-  std::string app_of(SocketId id, SocketAddr local);
+  static const OpenedNote* opened(const Outbox& out, SocketId id);
+  void adopt(const OpenedNote& child);
+  std::string app_of(const TraceNote& n);
   void forget(SocketId id);
 
   Simulator& sim_;
@@ -115,10 +116,9 @@ class TcpHost {
   Stack stack_;
   bool up_ = true;
   std::map<SocketId, SocketInfo> sockets_;  // ordered: crash() cancels in a fixed order
-  std::map<uint16_t, SocketId> listener_by_port_;
   std::deque<Outbox> pending_;
-  std::vector<SocketId> seen_;        // handle()'s scratch list of sockets it re-armed or notified
-  std::vector<SocketId> maybe_gone_;  // sockets to forget after draining, if the stack freed them
+  std::vector<Outbox> spare_;   // cleared Outboxes for reuse (take_outbox())
+  std::vector<SocketId> gone_;  // sockets the stack freed, forgotten after draining
   bool draining_ = false;
   uint64_t epoch_ = 0;  // bumped by crash(): stops delivering an Outbox of the dead stack
 };

@@ -68,6 +68,10 @@ struct TraceNote {
   enum class Kind : uint8_t { state, timer, counter };
   Kind kind = Kind::state;
   SocketId socket = kNoSocket;  // kNoSocket for SYN-queue requests and stack-wide notes
+  // For a note without a socket (a SYN-queue request's): the listener of its port as the entry
+  // point returns (before a crash clears it). The Stack fills it; the trace names the request
+  // after that listener's application.
+  SocketId listener = kNoSocket;
   SocketAddr local, remote;
   State from = State::closed, to = State::closed;
   StateCause cause = StateCause::connect;
@@ -83,6 +87,22 @@ struct DropNote {
   std::string detail;
 };
 
+// A socket the Stack opened: by connect() or listen() (listener kNoSocket), or a child a
+// listener created (its driver learns of children only here; they inherit the listener's
+// callbacks and name in TcpHost).
+struct OpenedNote {
+  SocketId socket = kNoSocket;
+  SocketId listener = kNoSocket;
+  SocketAddr local, remote;  // remote unset for a listener
+};
+
+// A touched socket's timer as the entry point left it: `at` is its next deadline, none if no
+// timer runs (or the socket is gone). The driver keeps one timer per socket at `at`.
+struct DeadlineNote {
+  SocketId socket = kNoSocket;
+  std::optional<Instant> at;
+};
+
 struct Outbox {
   // Whether trace notes are wanted. The Stack sets it from set_tracing() at every entry point,
   // so connections do not each keep a pointer to the flag; a bare Connection's driver sets it.
@@ -92,12 +112,21 @@ struct Outbox {
   std::vector<TraceNote> trace;
   std::vector<DropNote> drops;
   std::vector<SocketId> touched;  // sockets whose next_deadline() may have changed
-  void clear() {                  // keeps `tracing`
+  // Filled by the Stack as each entry point returns, so its driver never asks it anything
+  // (a pure sans-IO contract): each touched socket's deadline, once, in first-touched order;
+  // the sockets opened; the sockets freed (their SocketIds are never used again).
+  std::vector<DeadlineNote> deadlines;
+  std::vector<OpenedNote> opened;
+  std::vector<SocketId> gone;
+  void clear() {  // keeps `tracing`
     packets.clear();
     notices.clear();
     trace.clear();
     drops.clear();
     touched.clear();
+    deadlines.clear();
+    opened.clear();
+    gone.clear();
   }
 };
 

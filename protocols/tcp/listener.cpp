@@ -82,7 +82,7 @@ const Listener* ListenTable::by_id(SocketId id) const {
 
 std::optional<PassiveOpen> ListenTable::on_listen_segment(Instant now, Listener& l,
                                                           const ConnKey& key, const Packet& p,
-                                                          bool recycle, Outbox& out) {
+                                                          uint32_t tw_isn, Outbox& out) {
   const TcpFlags f = p.tcp.flags;
   // tcp_v4_do_rcv(): "if (!th->syn) sk = cookie_v4_check(sk, skb)" runs before the state
   // machine; cookie_v4_check() only looks at ACKs without RST, with syncookies enabled and a
@@ -100,20 +100,20 @@ std::optional<PassiveOpen> ListenTable::on_listen_segment(Instant now, Listener&
   if (f.rst()) return std::nullopt;   // "if (th->rst) goto discard;"
   if (!f.syn()) return std::nullopt;  // no SYN, ACK or RST: discarded
   if (f.fin()) return std::nullopt;   // SYN+FIN: "if (th->fin) goto discard;"
-  on_syn(now, l, key, p, recycle, out);
+  on_syn(now, l, key, p, tw_isn, out);
   return std::nullopt;
 }
 
 // tcp_conn_request(): the checks run in the kernel's order.
 void ListenTable::on_syn(Instant now, Listener& l, const ConnKey& key, const Packet& p,
-                         bool recycle, Outbox& out) {
+                         uint32_t tw_isn, Outbox& out) {
   const Segment& s = p.tcp;
   ++counters_.syn_received;
   // (1) "if ((syncookies == 2 || inet_csk_reqsk_queue_is_full(sk)) && !isn)": the queue is
   // full when qlen > sk_max_ack_backlog (strict '>': backlog 2 admits three requests).
   // tcp_syn_flood_action() decides between a cookie and a drop (TCPReqQFullDrop).
   bool want_cookie = false;
-  if (!recycle && (profile_.syncookies == 2 || l.qlen > l.backlog)) {
+  if (tw_isn == 0 && (profile_.syncookies == 2 || l.qlen > l.backlog)) {
     if (profile_.syncookies == 0) {
       ++counters_.syn_queue_drops;
       drop(p, DropReason::syn_queue_full, out, [&] {
@@ -151,7 +151,7 @@ void ListenTable::on_syn(Instant now, Listener& l, const ConnKey& key, const Pac
   // !tcp_peer_is_proven())": we keep no TCP metrics cache, so every peer counts as not
   // proven alive and the last quarter of tcp_max_syn_backlog is never used without cookies.
   int max_backlog = profile_.max_syn_backlog;
-  if (!recycle && profile_.syncookies == 0 &&
+  if (tw_isn == 0 && profile_.syncookies == 0 &&
       max_backlog - static_cast<int>(l.qlen) < (max_backlog >> 2)) {
     ++counters_.syn_queue_drops;
     drop(p, DropReason::syn_queue_full, out, [&] {
@@ -160,14 +160,15 @@ void ListenTable::on_syn(Instant now, Listener& l, const ConnKey& key, const Pac
     });
     return;
   }
-  create_request(now, l, key, s, out);
+  create_request(now, l, key, s, tw_isn, out);
 }
 
 void ListenTable::create_request(Instant now, Listener& l, const ConnKey& key, const Segment& syn,
-                                 Outbox& out) {
+                                 uint32_t tw_isn, Outbox& out) {
   Request r;
   r.listener = l.id;
-  r.iss = SeqNum(rng_.next_u32());
+  // tcp_conn_request(): a TIME_WAIT recycle's ISN is tw_isn; only a fresh SYN draws one.
+  r.iss = tw_isn != 0 ? SeqNum(tw_isn) : SeqNum(rng_.next_u32());
   r.irs = syn.seq;
   r.peer_mss = syn.options.mss.value_or(kMssDefault);
   // tcp_openreq_init(): the request remembers what the SYN offered (ireq->tstamp_ok, sack_ok,

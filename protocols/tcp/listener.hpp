@@ -109,10 +109,11 @@ class ListenTable {
   // tcp_check_req(): a segment whose 4-tuple matches a request of a listener.
   std::optional<PassiveOpen> on_request_segment(Instant now, const ConnKey& key, const Packet& p,
                                                 Outbox& out);
-  // The LISTEN case of tcp_rcv_state_process() (with cookie_v4_check() first). `recycle`: a
-  // SYN that replaces a TIME_WAIT connection (tcp_conn_request()'s `isn != 0`).
+  // The LISTEN case of tcp_rcv_state_process() (with cookie_v4_check() first). `tw_isn`: not 0
+  // for a SYN that replaces a TIME_WAIT connection, the ISN its request takes
+  // (tcp_conn_request()'s `isn`: no SYN-queue or cookie checks).
   std::optional<PassiveOpen> on_listen_segment(Instant now, Listener& l, const ConnKey& key,
-                                               const Packet& p, bool recycle, Outbox& out);
+                                               const Packet& p, uint32_t tw_isn, Outbox& out);
 
   void push_child(Listener& l, SocketId child, Outbox& out);
   std::optional<SocketId> pop_child(Listener& l, Outbox& out);
@@ -130,19 +131,20 @@ class ListenTable {
   void clear(Outbox& out);
 
   size_t listener_count() const { return listeners_.size(); }
+  const std::map<SocketId, Listener>& all() const { return listeners_; }
   size_t request_count() const { return requests_.size(); }
 
  private:
   static constexpr uint64_t kUnarmed = UINT64_MAX;
 
-  void on_syn(Instant now, Listener& l, const ConnKey& key, const Packet& p, bool recycle,
+  void on_syn(Instant now, Listener& l, const ConnKey& key, const Packet& p, uint32_t tw_isn,
               Outbox& out);
   std::optional<PassiveOpen> on_cookie_ack(Instant now, Listener& l, const ConnKey& key,
                                            const Packet& p, Outbox& out);
   std::optional<PassiveOpen> on_final_ack(Instant now, Listener& l, const ConnKey& key, Request& r,
                                           const Packet& p, Outbox& out);
   void create_request(Instant now, Listener& l, const ConnKey& key, const Segment& syn,
-                      Outbox& out);
+                      uint32_t tw_isn, Outbox& out);
   // `cause` empty: the request became a connection, which traces its own change.
   void remove_request(Listener& l, const ConnKey& key, std::optional<StateCause> cause,
                       Outbox& out);

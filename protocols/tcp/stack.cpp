@@ -47,6 +47,10 @@ struct Stack::Impl {
   SocketId next_id = 1;
 
   ConnContext ctx() { return ConnContext{&profile, &counters}; }
+  // Listeners accept on every address; the host's first one names them.
+  SocketAddr listener_address(uint16_t port) const {
+    return SocketAddr{addresses.empty() ? Ipv4Addr{} : addresses.front(), port};
+  }
   bool owns(Ipv4Addr a) const {
     return std::find(addresses.begin(), addresses.end(), a) != addresses.end();
   }
@@ -81,12 +85,54 @@ struct Stack::Impl {
     conns.erase(it);
   }
 
+  // Every entry point runs between these two: finish() adds to the Outbox what its driver would
+  // otherwise have to ask (deadlines of the sockets touched since `begin`, request notes'
+  // listeners), so TcpHost never calls back into the Stack.
+  struct Mark {
+    size_t touched = 0, trace = 0;
+  };
+  Mark begin(Outbox& out) const {
+    out.tracing = tracing;
+    return Mark{out.touched.size(), out.trace.size()};
+  }
+  void finish(Outbox& out, Mark from);
+  void name_requests(Outbox& out, size_t from);
+
+  void receive(Instant now, const Packet& p, Outbox& out);
   void on_closed_port(const Packet& p, Outbox& out);
   void establish(Instant now, const PassiveOpen& po, const Packet& p, Outbox& out);
   void retire_time_wait(SocketId id, Outbox& out);
   std::optional<uint16_t> pick_ephemeral(Ipv4Addr local, SocketAddr remote);
   void close_listener(Instant now, SocketId id, Outbox& out);
 };
+
+// Each socket touched since `from`, once, in first-touched order: its next deadline, or gone
+// (freed: reaped, retired from TIME_WAIT, a closed listener).
+void Stack::Impl::finish(Outbox& out, Mark from) {
+  auto first = out.touched.begin() + static_cast<std::ptrdiff_t>(from.touched);
+  for (auto it = first; it != out.touched.end(); ++it) {
+    SocketId id = *it;
+    if (std::find(first, it, id) != it) continue;
+    if (const Connection* c = find(id)) {
+      out.deadlines.push_back(DeadlineNote{id, c->next_deadline()});
+    } else if (const Listener* l = listeners.by_id(id)) {
+      out.deadlines.push_back(DeadlineNote{id, ListenTable::next_deadline(*l)});
+    } else {
+      out.deadlines.push_back(DeadlineNote{id, std::nullopt});
+      out.gone.push_back(id);
+    }
+  }
+  if (tracing) name_requests(out, from.trace);
+}
+
+// A note without a socket (a SYN-queue request's) speaks for the listener of its port.
+void Stack::Impl::name_requests(Outbox& out, size_t from) {
+  for (size_t i = from; i < out.trace.size(); ++i) {
+    TraceNote& n = out.trace[i];
+    if (n.socket != kNoSocket || n.listener != kNoSocket) continue;
+    if (const Listener* l = listeners.by_port(n.local.port)) n.listener = l->id;
+  }
+}
 
 // No connection, request or listener: tcp_v4_rcv()'s no_tcp_socket path answers with
 // tcp_v4_send_reset() (never a RST to a RST) and the segment is dropped.
@@ -107,6 +153,7 @@ void Stack::Impl::establish(Instant now, const PassiveOpen& po, const Packet& p,
   SocketId id = next_id++;
   // sk_clone_lock(): the child inherits the listener's socket options.
   Connection& c = add_connection(id, po.key, l->opts, po.listener);
+  out.opened.push_back(OpenedNote{id, po.listener, po.key.local, po.key.remote});
   c.open_passive(now, po.hs, po.from, po.cause, out);
   listeners.push_child(*l, id, out);
   out.notices.push_back(AppNotice{AppNotice::Kind::accepted, po.listener, id, {}, {}, {}});
@@ -185,45 +232,63 @@ void Stack::set_tracing(bool on) {
   impl_->tracing = on;
 }
 
-// tcp_v4_rcv(): established/TIME_WAIT/request lookup by 4-tuple first, then the listener.
+// Brackets an entry point: begin() on entry, finish() on every way out.
+class Stack::Entry {
+ public:
+  Entry(Impl& m, Outbox& out) : m_(m), out_(out), from_(m.begin(out)) {}
+  ~Entry() { m_.finish(out_, from_); }
+  Entry(const Entry&) = delete;
+  Entry& operator=(const Entry&) = delete;
+
+ private:
+  Impl& m_;
+  Outbox& out_;
+  Impl::Mark from_;
+};
+
 void Stack::on_packet(Instant now, const Packet& p, Outbox& out) {
-  out.tracing = impl_->tracing;
-  Impl& m = *impl_;
-  if (!m.owns(p.dst)) return;
+  Entry e(*impl_, out);
+  impl_->receive(now, p, out);
+}
+
+// tcp_v4_rcv(): established/TIME_WAIT/request lookup by 4-tuple first, then the listener.
+void Stack::Impl::receive(Instant now, const Packet& p, Outbox& out) {
+  if (!owns(p.dst)) return;
   ConnKey key{p.dst_addr(), p.src_addr()};
   const Segment& s = p.tcp;
-  if (auto it = m.by_key.find(key); it != m.by_key.end()) {
+  if (auto it = by_key.find(key); it != by_key.end()) {
     SocketId id = it->second;
-    Connection& c = m.conns.at(id).conn;
+    Connection& c = conns.at(id).conn;
     if (c.state() == State::time_wait && s.flags.syn() && !s.flags.ack() && !s.flags.rst()) {
-      Listener* l = m.listeners.by_port(key.local.port);
-      if (l != nullptr && c.syn_may_reuse(s)) {
-        m.retire_time_wait(id, out);
+      Listener* l = listeners.by_port(key.local.port);
+      if (l != nullptr && c.syn_may_reuse(s, now)) {
+        uint32_t isn = c.tw_isn();
+        retire_time_wait(id, out);
         // tcp_conn_request() with isn != 0: no SYN-queue or cookie checks for a recycle.
-        auto po = m.listeners.on_listen_segment(now, *l, key, p, true, out);
-        if (po) m.establish(now, *po, p, out);
+        auto po = listeners.on_listen_segment(now, *l, key, p, isn, out);
+        if (po) establish(now, *po, p, out);
         return;
       }
     }
     c.on_segment(now, s, out);
-    m.reap(id);
+    reap(id);
     return;
   }
-  if (m.listeners.has_request(key)) {
-    if (auto po = m.listeners.on_request_segment(now, key, p, out)) m.establish(now, *po, p, out);
+  if (listeners.has_request(key)) {
+    if (auto po = listeners.on_request_segment(now, key, p, out)) establish(now, *po, p, out);
     return;
   }
-  if (Listener* l = m.listeners.by_port(key.local.port)) {
-    if (auto po = m.listeners.on_listen_segment(now, *l, key, p, false, out)) {
-      m.establish(now, *po, p, out);
+  if (Listener* l = listeners.by_port(key.local.port)) {
+    if (auto po = listeners.on_listen_segment(now, *l, key, p, 0, out)) {
+      establish(now, *po, p, out);
     }
     return;
   }
-  m.on_closed_port(p, out);
+  on_closed_port(p, out);
 }
 
 void Stack::on_timer(Instant now, SocketId id, Outbox& out) {
-  out.tracing = impl_->tracing;
+  Entry e(*impl_, out);
   Impl& m = *impl_;
   if (Connection* c = m.find(id)) {
     c->on_timer(now, out);
@@ -240,20 +305,21 @@ std::optional<Instant> Stack::next_deadline(SocketId id) const {
 }
 
 OpenResult Stack::listen(uint16_t port, int backlog, const SocketOptions& opts, Outbox& out) {
-  out.tracing = impl_->tracing;
+  Entry e(*impl_, out);
   Impl& m = *impl_;
   if (port == 0) return {kNoSocket, SocketError::einval};
   // inet_csk_get_port(): one listener per port (SO_REUSEPORT is not modelled).
   if (m.listeners.by_port(port) != nullptr) return {kNoSocket, SocketError::eaddrinuse};
   SocketId id = m.next_id++;
   m.listeners.add(id, port, backlog, opts);
+  out.opened.push_back(OpenedNote{id, kNoSocket, m.listener_address(port), {}});
   out.touched.push_back(id);
   return {id, SocketError::none};
 }
 
 OpenResult Stack::connect(Instant now, SocketAddr remote, std::optional<uint16_t> local_port,
                           const SocketOptions& opts, Outbox& out) {
-  out.tracing = impl_->tracing;
+  Entry e(*impl_, out);
   Impl& m = *impl_;
   if (m.addresses.empty() || remote.port == 0) return {kNoSocket, SocketError::einval};
   // Source address selection: the host's first address (one interface per host).
@@ -270,7 +336,9 @@ OpenResult Stack::connect(Instant now, SocketAddr remote, std::optional<uint16_t
     port = *p;
   }
   SocketId id = m.next_id++;
-  Connection& c = m.add_connection(id, ConnKey{SocketAddr{local, port}, remote}, opts, kNoSocket);
+  ConnKey key{SocketAddr{local, port}, remote};
+  Connection& c = m.add_connection(id, key, opts, kNoSocket);
+  out.opened.push_back(OpenedNote{id, kNoSocket, key.local, key.remote});
   c.open_active(now, SeqNum(m.rng.next_u32()), out);
   out.touched.push_back(id);
   m.reap(id);
@@ -278,7 +346,7 @@ OpenResult Stack::connect(Instant now, SocketAddr remote, std::optional<uint16_t
 }
 
 std::optional<SocketId> Stack::accept(SocketId listener, Outbox& out) {
-  out.tracing = impl_->tracing;
+  Entry e(*impl_, out);
   Impl& m = *impl_;
   Listener* l = m.listeners.by_id(listener);
   if (l == nullptr) return std::nullopt;
@@ -290,19 +358,19 @@ std::optional<SocketId> Stack::accept(SocketId listener, Outbox& out) {
 }
 
 SocketError Stack::send(Instant now, SocketId s, Payload data, Outbox& out) {
-  out.tracing = impl_->tracing;
+  Entry e(*impl_, out);
   Impl& m = *impl_;
   Connection* c = m.find(s);
   if (c == nullptr) {
     return m.listeners.by_id(s) != nullptr ? SocketError::einval : SocketError::enotconn;
   }
-  SocketError e = c->send(now, std::move(data), out);
+  SocketError err = c->send(now, std::move(data), out);
   m.reap(s);
-  return e;
+  return err;
 }
 
 Payload Stack::read(Instant now, SocketId s, size_t max_bytes, Outbox& out) {
-  out.tracing = impl_->tracing;
+  Entry e(*impl_, out);
   Impl& m = *impl_;
   Connection* c = m.find(s);
   if (c == nullptr) return {};
@@ -312,7 +380,7 @@ Payload Stack::read(Instant now, SocketId s, size_t max_bytes, Outbox& out) {
 }
 
 void Stack::shutdown_write(Instant now, SocketId s, Outbox& out) {
-  out.tracing = impl_->tracing;
+  Entry e(*impl_, out);
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {
     c->shutdown_write(now, out);
@@ -321,7 +389,7 @@ void Stack::shutdown_write(Instant now, SocketId s, Outbox& out) {
 }
 
 void Stack::close(Instant now, SocketId s, Outbox& out) {
-  out.tracing = impl_->tracing;
+  Entry e(*impl_, out);
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {
     c->close(now, out);
@@ -332,7 +400,7 @@ void Stack::close(Instant now, SocketId s, Outbox& out) {
 }
 
 void Stack::abort(Instant now, SocketId s, Outbox& out) {
-  out.tracing = impl_->tracing;
+  Entry e(*impl_, out);
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {
     c->abort(now, out);
@@ -342,17 +410,21 @@ void Stack::abort(Instant now, SocketId s, Outbox& out) {
   }
 }
 
-void Stack::set_options(Instant now, SocketId s, const SocketOptions& opts) {
+void Stack::set_options(Instant now, SocketId s, const SocketOptions& opts, Outbox& out) {
+  Entry e(*impl_, out);
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {
     c->set_options(now, opts);
+    out.touched.push_back(s);  // keepalive settings move the deadline
   } else if (Listener* l = m.listeners.by_id(s)) {
     l->opts = opts;
+    out.touched.push_back(s);
   }
 }
 
 void Stack::crash(Outbox& out) {
   Impl& m = *impl_;
+  out.tracing = m.tracing;
   if (m.tracing) {
     // By socket id, so the notes do not depend on the hash map's order.
     std::vector<SocketId> ids;
@@ -373,7 +445,19 @@ void Stack::crash(Outbox& out) {
   }
   m.conns.clear();
   m.by_key.clear();
+  // The requests' notes name their listeners as they were before the crash cleared them.
+  std::vector<std::pair<uint16_t, SocketId>> ports;
+  if (m.tracing) {
+    for (const auto& [id, l] : m.listeners.all())
+      ports.emplace_back(l.port, id);
+  }
+  size_t from = out.trace.size();
   m.listeners.clear(out);
+  for (size_t i = from; i < out.trace.size(); ++i) {
+    TraceNote& n = out.trace[i];
+    for (const auto& [port, id] : ports)
+      if (n.socket == kNoSocket && n.local.port == port) n.listener = id;
+  }
   m.ephemeral.clear();
 }
 
@@ -389,9 +473,7 @@ State Stack::state(SocketId s) const {
 
 SocketAddr Stack::local_address(SocketId s) const {
   if (const Connection* c = impl_->find(s)) return c->key().local;
-  if (const Listener* l = impl_->listeners.by_id(s)) {
-    return SocketAddr{impl_->addresses.empty() ? Ipv4Addr{} : impl_->addresses.front(), l->port};
-  }
+  if (const Listener* l = impl_->listeners.by_id(s)) return impl_->listener_address(l->port);
   return {};
 }
 

@@ -1,7 +1,9 @@
 // The sans-IO TCP stack of one host (DESIGN.md property 4). It never reads a clock, never
 // schedules anything and never touches a device: every entry point is handed `now` and appends
-// to an Outbox what to send, what to tell applications, what to trace, and which sockets' timer
-// deadlines may have changed. protocols/tcp/host.hpp binds it to the simulator, its only driver:
+// to an Outbox what to send, what to tell applications, what to trace, each touched socket's next
+// timer deadline, the sockets it opened (a child with its listener) and those it freed, so its
+// driver never has to ask it anything (the inspection calls below are for tests and tools).
+// protocols/tcp/host.hpp binds it to the simulator, its only driver:
 // real-time runs (realtime/) pace that same Simulator to the wall clock, and the TUN bridge
 // stands in for a host's network side, not for the stack (docs/notes/realtime.md).
 #pragma once
@@ -39,9 +41,8 @@ class Stack {
 
   // A packet addressed to one of this host's addresses.
   void on_packet(Instant now, const Packet& p, Outbox& out);
-  // The driver calls this at (or after) next_deadline(id).
+  // The driver calls this at (or after) the socket's deadline (Outbox::deadlines).
   void on_timer(Instant now, SocketId id, Outbox& out);
-  std::optional<Instant> next_deadline(SocketId id) const;
 
   // The socket API.
   OpenResult listen(uint16_t port, int backlog, const SocketOptions& opts, Outbox& out);
@@ -53,8 +54,13 @@ class Stack {
   void shutdown_write(Instant now, SocketId s, Outbox& out);             // SHUT_WR: FIN after data
   void close(Instant now, SocketId s, Outbox& out);  // orphans it; RST if data was unread
   void abort(Instant now, SocketId s, Outbox& out);  // RST now (SO_LINGER 0 semantics)
-  // Enabling keepalive arms it `idle` from `now` (always handed: see Connection::set_options).
-  void set_options(Instant now, SocketId s, const SocketOptions& opts);
+  // Enabling keepalive arms it `idle` from `now` (always handed: see Connection::set_options);
+  // `out` gets the socket's new deadline.
+  void set_options(Instant now, SocketId s, const SocketOptions& opts, Outbox& out);
+  void set_options(Instant now, SocketId s, const SocketOptions& opts) {
+    Outbox ignored;
+    set_options(now, s, opts, ignored);
+  }
 
   // A crash: every socket and request vanishes silently; nothing is sent. `out` gets a state
   // note to CLOSED with cause StateCause::host_crashed for each connection and SYN-queue request,
@@ -65,7 +71,8 @@ class Stack {
     crash(ignored);
   }
 
-  // Inspection.
+  // Inspection (tests, tools; TcpHost learns all it needs from the Outbox).
+  std::optional<Instant> next_deadline(SocketId id) const;
   bool exists(SocketId s) const;
   State state(SocketId s) const;  // CLOSED for unknown ids
   SocketAddr local_address(SocketId s) const;
@@ -79,6 +86,7 @@ class Stack {
 
  private:
   struct Impl;
+  class Entry;
   std::unique_ptr<Impl> impl_;
 };
 

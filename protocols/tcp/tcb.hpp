@@ -145,6 +145,8 @@ struct Connection::Tcb {
   void input_syn_sent(Instant now, const Segment& seg, Outbox& out);
   void input_synchronized(Instant now, const Segment& seg, Outbox& out);
   void input_time_wait(Instant now, const Segment& seg, Outbox& out);
+  bool tw_paws_reject(Instant now, const Segment& seg) const;  // connection.cpp
+  bool tw_syn(Instant now, const Segment& seg) const;          // connection.cpp
   void input_orphan_fin_wait_2(Instant now, const Segment& seg, Outbox& out);
   bool sequence_acceptable(const Segment& seg) const;
   bool check_sequence(Instant now, const Segment& seg, Outbox& out);

@@ -69,15 +69,15 @@ TEST_CASE("TIME_WAIT: a SYN above RCV.NXT may reuse the 4-tuple, otherwise it is
   Segment newer = peer_seg(SYN, kPeerIss + 100000, 0);
   Segment older = peer_seg(SYN, kPeerIss, 0);
   Segment with_ack = peer_seg(SYN | ACK, kPeerIss + 100000, 7);
-  CHECK(h.c().syn_may_reuse(newer));
-  CHECK_FALSE(h.c().syn_may_reuse(older));
-  CHECK_FALSE(h.c().syn_may_reuse(with_ack));
+  CHECK(h.c().syn_may_reuse(newer, at(1_s)));
+  CHECK_FALSE(h.c().syn_may_reuse(older, at(1_s)));
+  CHECK_FALSE(h.c().syn_may_reuse(with_ack, at(1_s)));
   // Delivered anyway (no listener): ACKed, the timer is not restarted by an ACK-less SYN.
   CHECK(h.recv(at(1_s), newer) == Lines{". seq 1002 ack 5002 win 65535"});
   CHECK(h.deadline() == at(60120_ms));
   Harness e;
   established(e);
-  CHECK_FALSE(e.c().syn_may_reuse(newer));
+  CHECK_FALSE(e.c().syn_may_reuse(newer, at(1_s)));
 }
 
 TEST_CASE("Simultaneous close: FIN_WAIT_1 -> CLOSING -> TIME_WAIT") {
