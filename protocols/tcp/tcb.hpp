@@ -14,6 +14,7 @@
 #include "protocols/tcp/connection.hpp"
 #include "protocols/tcp/reassembly.hpp"
 #include "protocols/tcp/rto.hpp"
+#include "protocols/tcp/sack_receiver.hpp"
 #include "protocols/tcp/send_buffer.hpp"
 #include "protocols/tcp/transitions.hpp"
 
@@ -37,9 +38,6 @@ struct Connection::Tcb {
   // ---- identity and context ----
   SocketId id;
   ConnKey key;
-  // Start of the latest out-of-order segment: its SACK block goes first (RFC 2018 §4). In the
-  // padding after `key`, so free for every connection.
-  SeqNum sack_recent;
   SocketOptions opts;
   ConnContext ctx;
   const Profile& prof() const { return *ctx.profile; }
@@ -79,6 +77,7 @@ struct Connection::Tcb {
   SendBuffer sndbuf;  // bytes [snd_una, write_seq) (SYN/FIN excluded)
   RtxQueue rtx;       // segments in [snd_una, snd_nxt)
   ReceiveBuffer rcvbuf;
+  SackReceiver sack_rx;  // SACK / D-SACK blocks to send (one pointer until out-of-order data)
 
   // ---- timers as data: absolute deadlines, kNever when not armed ----
   Instant rtx_at = kNever;      // retransmission (SYN, SYN-ACK, data, FIN)
@@ -167,6 +166,8 @@ struct Connection::Tcb {
   void deliver(Instant now, const Payload& data, Outbox& out);
   void data_received(Instant now, size_t len);
   void process_fin(Instant now, Outbox& out);
+  void queue_out_of_order(Instant now, const Segment& seg);
+  void note_duplicate(const Segment& seg);
   void after_input(Instant now, Outbox& out);
 
   // ================= connection_output.cpp: sending =================
@@ -175,7 +176,8 @@ struct Connection::Tcb {
   uint16_t syn_window() const;
   uint16_t advertise_window();
   void syn_options(Instant now, bool synack, TcpOptions& o) const;
-  void sack_blocks(TcpOptions& o) const;
+  void sack_blocks(TcpOptions& o);
+  uint32_t current_mss() const;
   void emit(Instant now, Packet p, Outbox& out);
   void send_syn(Instant now, bool retransmission, Outbox& out);
   void send_ack(Instant now, Outbox& out);
