@@ -26,7 +26,7 @@ Packet Connection::Tcb::make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Paylo
 // pressure): the free receive buffer capped at 65535, and 0 while less than one segment is
 // free (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
 uint32_t Connection::Tcb::free_window() const {
-  uint32_t buf = prof().rcv_buffer();
+  uint32_t buf = rcv_space();
   uint32_t used = static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), buf));
   uint32_t w = std::min(buf - used, max_rcv_window());
   if (w < std::min<uint32_t>(buf / 2, rcv_mss)) w = 0;
@@ -35,6 +35,11 @@ uint32_t Connection::Tcb::free_window() const {
 
 // tcp_select_initial_window(): the profile's SYN window, never more than the buffer.
 uint16_t Connection::Tcb::syn_window() const {
+  // SO_RCVBUF (locked): its window space rounded down to the MSS (tcp_select_initial_window()).
+  if (opts.rcvbuf != 0) {
+    uint32_t advmss = opts.maxseg != 0 ? std::min(prof().mss, opts.maxseg) : prof().mss;
+    return static_cast<uint16_t>(std::min<uint32_t>(rcv_space() / advmss * advmss, kMaxWindow));
+  }
   return static_cast<uint16_t>(std::min<uint32_t>(prof().syn_window, prof().rcv_buffer()));
 }
 
@@ -58,7 +63,7 @@ uint16_t Connection::Tcb::advertise_window() {
 // simultaneous open: each the SYN offered too); sim/wire.cpp writes them in tcp_options_write()'s
 // order (mss, sackOK+TS, nop+wscale).
 void Connection::Tcb::syn_options(Instant now, bool synack, TcpOptions& o) const {
-  o.mss = prof().mss;
+  o.mss = opts.maxseg != 0 ? std::min(prof().mss, opts.maxseg) : prof().mss;  // tcp_mss_clamp()
   bool ts = synack ? ts_ok : prof().timestamps;
   bool ws = synack ? rcv_wscale != 0 || snd_wscale != 0 : prof().window_scaling;
   o.sack_permitted = synack ? sack_ok : prof().sack;
@@ -221,9 +226,7 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
   // Nagle with Minshall's variant (tcp_nagle_test(), tcp_minshall_check()): a segment
   // smaller than the MSS waits while an earlier small segment is unacknowledged; a segment
   // carrying the FIN never waits.
-  if (len < mss_now && !with_fin && snd_nxt != snd_una && snd_sml > snd_una && snd_sml <= snd_nxt) {
-    return false;
-  }
+  if (nagle_holds(len, mss_now, with_fin)) return false;  // and TCP_CORK / TCP_NODELAY
   // tcp_slow_start_after_idle_check(): restart the window after an idle RTO.
   if (cc && snd_nxt == snd_una && last_send != Instant::zero() && now - last_send > rto.rto()) {
     uint32_t before = cc->cwnd();

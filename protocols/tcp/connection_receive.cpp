@@ -126,8 +126,8 @@ void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& dat
                                      Outbox& out) {
   // Beyond the right edge (or the buffer, when the application does not read): trimmed, and
   // the FIN with it.
-  uint32_t room = prof().rcv_buffer() -
-                  static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), prof().rcv_buffer()));
+  uint32_t room =
+      rcv_space() - static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), rcv_space()));
   uint32_t wnd = std::min(static_cast<uint32_t>(rcv_adv - rcv_nxt), room);
   Payload d = data;
   if (d.size() > wnd) {

@@ -142,6 +142,19 @@ void TcpHost::set_options(SocketId s, const SocketOptions& opts) {
   rearm(s);  // keepalive settings move the deadline
 }
 
+SocketError TcpHost::set_option(SocketId s, SockOpt opt, int value) {
+  sync_tracing();
+  Outbox out;
+  SocketError e = stack_.set_option(sim_.now(), s, opt, value, out);
+  submit(std::move(out));
+  rearm(s);  // TCP_USER_TIMEOUT and pushes move the deadline
+  return e;
+}
+
+std::optional<int> TcpHost::get_option(SocketId s, SockOpt opt) const {
+  return stack_.get_option(s, opt);
+}
+
 void TcpHost::set_callbacks(SocketId s, SocketCallbacks callbacks) {
   if (SocketInfo* i = ensure_info(s)) i->callbacks = share(std::move(callbacks));
 }

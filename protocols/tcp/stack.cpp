@@ -351,6 +351,25 @@ void Stack::set_options(Instant now, SocketId s, const SocketOptions& opts) {
   }
 }
 
+SocketError Stack::set_option(Instant now, SocketId s, SockOpt opt, int value, Outbox& out) {
+  out.tracing = impl_->tracing;
+  Impl& m = *impl_;
+  if (Connection* c = m.find(s)) {
+    SocketError e = c->set_option(now, opt, value, out);
+    m.reap(s);
+    return e;
+  }
+  if (Listener* l = m.listeners.by_id(s)) return store_sockopt(l->opts, opt, value);
+  return SocketError::enotconn;
+}
+
+std::optional<int> Stack::get_option(SocketId s, SockOpt opt) const {
+  const Impl& m = *impl_;
+  if (const Connection* c = m.find(s)) return c->get_option(opt);
+  if (const Listener* l = m.listeners.by_id(s)) return sockopt_value(l->opts, opt, m.profile);
+  return std::nullopt;
+}
+
 void Stack::crash(Outbox& out) {
   Impl& m = *impl_;
   if (m.tracing) {

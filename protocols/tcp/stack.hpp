@@ -14,6 +14,7 @@
 
 #include "protocols/tcp/io.hpp"
 #include "protocols/tcp/profile.hpp"
+#include "protocols/tcp/sockopt.hpp"
 #include "protocols/tcp/state.hpp"
 #include "sim/packet.hpp"
 #include "sim/rng.hpp"
@@ -55,6 +56,10 @@ class Stack {
   void abort(Instant now, SocketId s, Outbox& out);  // RST now (SO_LINGER 0 semantics)
   // Enabling keepalive arms it `idle` from `now` (always handed: see Connection::set_options).
   void set_options(Instant now, SocketId s, const SocketOptions& opts);
+  // setsockopt()/getsockopt() of one option (Connection::set_option()); on a listener the value
+  // is stored for the connections it will accept. ENOTCONN for an unknown socket.
+  SocketError set_option(Instant now, SocketId s, SockOpt opt, int value, Outbox& out);
+  std::optional<int> get_option(SocketId s, SockOpt opt) const;
 
   // A crash: every socket and request vanishes silently; nothing is sent. `out` gets a state
   // note to CLOSED with cause StateCause::host_crashed for each connection and SYN-queue request,

@@ -51,10 +51,11 @@ struct Connection::Tcb {
   bool syn_retransmitted = false;  // our SYN (or SYN-ACK) was retransmitted
   // Options both sides offered (tcp_parse_options(), RFC 7323 §2.2/§3.2, RFC 2018 §2): set at
   // the handshake, in this struct's padding (no bytes for connections with the switches off).
-  bool ts_ok : 1 = false;      // timestamps on every segment (tp->rx_opt.tstamp_ok)
-  bool sack_ok : 1 = false;    // SACK blocks on ACKs (tp->rx_opt.sack_ok)
-  uint8_t snd_wscale : 4 = 0;  // the peer's shift: its windows are << this
-  uint8_t rcv_wscale : 4 = 0;  // ours: our windows are >> this (0 unless both offered)
+  bool ts_ok : 1 = false;       // timestamps on every segment (tp->rx_opt.tstamp_ok)
+  bool sack_ok : 1 = false;     // SACK blocks on ACKs (tp->rx_opt.sack_ok)
+  bool nagle_push : 1 = false;  // TCP_NAGLE_PUSH: the next push ignores Nagle and cork once
+  uint8_t snd_wscale : 4 = 0;   // the peer's shift: its windows are << this
+  uint8_t rcv_wscale : 4 = 0;   // ours: our windows are >> this (0 unless both offered)
 
   // ---- send sequence space (RFC 9293 §3.3.1) ----
   SeqNum iss, snd_una, snd_nxt;  // snd_nxt is the highest ever sent (Linux never rewinds it)
@@ -232,6 +233,14 @@ struct Connection::Tcb {
   void close(Instant now, Outbox& out);
   void abort(Instant now, Outbox& out);
   void set_options(const SocketOptions& next);
+  SocketError set_option(Instant now, SockOpt opt, int value, Outbox& out);
+  int get_option(SockOpt opt) const;
+  bool nagle_holds(uint32_t len, uint32_t mss_now, bool fin) const;
+  uint32_t rcv_space() const;
+  uint8_t rcv_wscale_for_syn() const;
+  Duration write_timeout(Duration model) const;
+  Duration clamp_rto_to_user_timeout(Instant now) const;
+  bool keepalive_expired(Duration elapsed, int probes) const;
   void queue_fin(Instant now, State next, StateCause cause, Outbox& out);
 };
 
