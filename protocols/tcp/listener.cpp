@@ -591,9 +591,14 @@ Packet ListenTable::synack(const ConnKey& key, SeqNum iss, SeqNum irs, uint8_t o
   p.tcp.flags = TcpFlags(TcpFlags::SYN | TcpFlags::ACK);
   p.tcp.window = profile_.synack_window_offered();
   // Our own MSS (tcp_mss_clamp(dst_metric_advmss())), not the client's: each side announces
-  // what it can receive. tcp_synack_options(): each other option only if the SYN offered it
-  // and our sysctl allows it (RFC 7323 §1.3, RFC 2018 §2); TSecr echoes the SYN's TSval.
+  // what it can receive; the listener's TCP_MAXSEG (user_mss) clamps it. tcp_synack_options(): each
+  // other option only if the SYN offered it and our sysctl allows it (RFC 7323 §1.3, RFC 2018 §2);
+  // TSecr echoes the SYN's TSval.
   p.tcp.options.mss = profile_.mss;
+  if (auto bp = by_port_.find(key.local.port); bp != by_port_.end()) {
+    const Listener* l = by_id(bp->second);
+    if (l && l->opts.maxseg != 0) p.tcp.options.mss = std::min(profile_.mss, l->opts.maxseg);
+  }
   p.tcp.options.sack_permitted = (opts & kSynSack) != 0;
   if (opts & kSynTs) {
     uint32_t ts_now = static_cast<uint32_t>(now.ns() / 1'000'000);

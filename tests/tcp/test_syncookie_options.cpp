@@ -154,3 +154,28 @@ TEST_CASE("A cookie ACK whose TSecr claims SACK that tcp_sack refuses is reset")
   CHECK(r.packets[0].tcp.flags.rst());
   CHECK(r.notices.empty());
 }
+
+// tcp_make_synack(): the SYN-ACK's MSS is tcp_mss_clamp(listener, advmss): a listener's
+// TCP_MAXSEG lowers it (for a request and for a cookie alike).
+TEST_CASE("A listener's TCP_MAXSEG clamps the MSS its SYN-ACKs offer") {
+  Profile p;
+  Stack stack({kServerIp}, p, Rng(5, "tcp:server"));
+  Outbox o;
+  SocketOptions opts;
+  opts.maxseg = 1000;
+  stack.listen(kPort, 128, opts, o);
+  Outbox out;
+  stack.on_packet(at_ms(0), syn_from(40000, 1000, 1460), out);
+  REQUIRE(out.packets.size() == 1);
+  CHECK(out.packets[0].tcp.options.mss == std::optional<uint16_t>(1000));
+  Server s(cookie_profile());
+  Outbox so;
+  SocketId l2 = s.stack.listen(kPort + 1, 128, opts, so).id;
+  CHECK(s.stack.get_option(l2, SockOpt::tcp_maxseg) == 1000);
+  Packet syn2 = syn_from(40001, 1000, 1460);
+  syn2.tcp.dst_port = kPort + 1;
+  Outbox c = s.deliver(at_ms(0), syn2);
+  REQUIRE(c.packets.size() == 1);
+  CHECK(c.packets[0].syn_cookie);
+  CHECK(c.packets[0].tcp.options.mss == std::optional<uint16_t>(1000));
+}
