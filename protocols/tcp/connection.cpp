@@ -197,7 +197,8 @@ bool Connection::Tcb::check_invariants(std::string* why) const {
     }
     if (!rcvbuf.check(rcv_nxt, rcv_adv, why)) return false;
   }
-  if (rcvbuf.readable() > prof().rcv_buffer()) return fail(why, "receive buffer overfull");
+  if (rcvbuf.readable() > std::max(rcv_space(), prof().rcv_buffer()))
+    return fail(why, "receive buffer overfull");
   if (cc && cc->cwnd() < mss) return fail(why, "cwnd below one segment");
   return true;
 }

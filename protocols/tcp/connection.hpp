@@ -12,6 +12,7 @@
 
 #include "protocols/tcp/io.hpp"
 #include "protocols/tcp/profile.hpp"
+#include "protocols/tcp/sockopt.hpp"
 #include "protocols/tcp/state.hpp"
 #include "sim/packet.hpp"
 #include "sim/time.hpp"
@@ -90,6 +91,12 @@ class Connection {
   // Enabling keepalive arms it `idle` from `now` (tcp_set_keepalive()). There is no overload
   // without the time: one that used the latest time seen armed timers in the past (fuzz_tcp).
   void set_options(Instant now, const SocketOptions& opts);
+  // setsockopt(): one option with Linux's semantics (docs/socket-options.md). EINVAL for a value
+  // Linux refuses. TCP_NODELAY on and TCP_CORK off push what is queued into `out`.
+  SocketError set_option(Instant now, SockOpt opt, int value, Outbox& out);
+  // getsockopt(): TCP_MAXSEG is the current send MSS (the clamp before the connection exists),
+  // SO_RCVBUF/SO_SNDBUF the buffer sizes in use (doubled when set), the rest as set.
+  int get_option(SockOpt opt) const;
 
   // TIME_WAIT reuse (Linux tcp_timewait_state_process() -> TCP_TW_SYN): a SYN with a sequence
   // number above what this incarnation received, or with a newer timestamp, may open a new

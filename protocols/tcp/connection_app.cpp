@@ -58,7 +58,7 @@ void Connection::Tcb::negotiate_options(Instant now, const Segment& syn) {
   ts_ok = (bits & kSynTs) != 0;
   sack_ok = (bits & kSynSack) != 0;
   snd_wscale = (bits & kSynWs) ? bits >> 4 : 0;
-  rcv_wscale = (bits & kSynWs) ? our_wscale(prof()) : 0;
+  rcv_wscale = (bits & kSynWs) ? (active_open ? rcv_wscale_for_syn() : our_wscale(prof())) : 0;
   if (ts_ok) {
     ts_off = ts_offset(iss);
     ts_recent = syn.options.timestamps->first;
@@ -111,7 +111,8 @@ uint32_t Connection::Tcb::wnd_from(const Segment& seg) const {
 // tcp_mtu_to_mss(); the receive-side estimate starts at min(536, MSS) (tcp_initialize_rcv_mss()).
 void Connection::Tcb::set_peer_mss(uint16_t option) {
   peer_mss = option == 0 ? 536 : option;
-  mss = std::max<uint16_t>(std::min(prof().mss, peer_mss), 48);
+  uint16_t clamp = opts.maxseg != 0 ? std::min(prof().mss, opts.maxseg) : prof().mss;  // user_mss
+  mss = std::max<uint16_t>(std::min(clamp, peer_mss), 48);
   rcv_mss = std::min<uint16_t>(536, mss);
 }
 
@@ -121,7 +122,7 @@ void Connection::Tcb::open_active(Instant now, SeqNum iss_value, Outbox& out) {
   active_open = true;
   init_connection(iss_value);
   if (prof().timestamps) ts_off = ts_offset(iss);
-  if (prof().window_scaling) rcv_wscale = our_wscale(prof());
+  if (prof().window_scaling) rcv_wscale = rcv_wscale_for_syn();
   syn_sent_at = now;
   set_state(now, State::syn_sent, StateCause::connect, out);
   send_syn(now, false, out);
@@ -184,6 +185,7 @@ SocketError Connection::Tcb::send(Instant now, Payload data, Outbox& out) {
   if (data.empty()) return SocketError::none;
   write_seq += static_cast<uint32_t>(data.size());
   sndbuf.append(std::move(data));
+  nagle_push = false;  // tcp_skb_entail(): a new write ends an explicit push
   transmit(now, out);
   return SocketError::none;
 }
@@ -306,6 +308,96 @@ void Connection::Tcb::set_options(const SocketOptions& next) {
     Duration idle = keepalive_idle();
     ka_at = last_now + (idle > elapsed ? idle - elapsed : Duration::zero());
   }
+}
+
+}  // namespace netsim::tcp
+
+namespace netsim::tcp {
+
+// do_tcp_setsockopt() / sk_setsockopt() for the options of sockopt.hpp.
+SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Outbox& out) {
+  last_now = now;
+  if (SocketError e = store_sockopt(opts, opt, value); e != SocketError::none) return e;
+  if (opt == SockOpt::tcp_nodelay && opts.nodelay) {
+    // __tcp_sock_set_nodelay(): TCP_NAGLE_OFF|TCP_NAGLE_PUSH and an explicit push, which sends
+    // even what TCP_CORK holds (once: the next write clears TCP_NAGLE_PUSH).
+    nagle_push = true;
+    transmit(now, out);
+  } else if (opt == SockOpt::tcp_cork && !opts.cork) {
+    // __tcp_sock_set_cork(): uncorking pushes; with TCP_NODELAY the push ignores Nagle.
+    if (opts.nodelay) nagle_push = true;
+    transmit(now, out);
+  }
+  return SocketError::none;
+}
+
+// do_tcp_getsockopt(): TCP_MAXSEG is mss_cache, user_mss in CLOSE; the rest as stored.
+int Connection::Tcb::get_option(SockOpt opt) const {
+  if (opt == SockOpt::tcp_maxseg)
+    return opts.maxseg != 0 && state == State::closed ? opts.maxseg : mss;
+  return sockopt_value(opts, opt, prof());
+}
+
+// tcp_nagle_test() with tcp_nagle_check() and tcp_minshall_check(): only a partial last
+// segment is ever held: always while corked, never with TCP_NODELAY or after an explicit push,
+// otherwise while an earlier small segment is unacknowledged. A FIN never waits.
+bool Connection::Tcb::nagle_holds(uint32_t len, uint32_t mss_now, bool fin) const {
+  if (nagle_push || fin || len >= mss_now) return false;
+  if (opts.cork) return true;
+  if (opts.nodelay) return false;
+  return snd_nxt != snd_una && snd_sml > snd_una && snd_sml <= snd_nxt;
+}
+
+// The bytes the receive window may offer: the profile's buffer, or with SO_RCVBUF (locked) the
+// window share of what the socket holds (tcp_full_space(): half at the default scaling ratio).
+uint32_t Connection::Tcb::rcv_space() const {
+  return opts.rcvbuf != 0 ? win_from_space(kDefaultScalingRatio, opts.rcvbuf) : prof().rcv_buffer();
+}
+
+// tcp_connect_init() -> tcp_select_initial_window(): SO_RCVBUF before connect() clamps the
+// window to its space and lowers the shift (window_clamp = tcp_full_space()).
+uint8_t Connection::Tcb::rcv_wscale_for_syn() const {
+  if (opts.rcvbuf == 0) return our_wscale(prof());
+  RcvWindowConfig cfg;
+  cfg.rmem[0] = static_cast<uint32_t>(prof().rmem.min);
+  cfg.rmem[1] = static_cast<uint32_t>(prof().rmem.def);
+  cfg.rmem[2] = static_cast<uint32_t>(prof().rmem.max);
+  return netsim::tcp::syn_window(cfg, opts.rcvbuf, true, prof().mss).rcv_wscale;
+}
+
+// retransmits_timed_out(): TCP_USER_TIMEOUT replaces the tcp_model_timeout() budget.
+Duration Connection::Tcb::write_timeout(Duration model) const {
+  return opts.user_timeout_ms != 0 ? Duration::milliseconds(opts.user_timeout_ms) : model;
+}
+
+// tcp_clamp_rto_to_user_timeout(): the next retransmission timer ends no later than the user
+// timeout counted from retrans_stamp (the first retransmitted segment's original send), in
+// jiffies rounded up (HZ 250); one jiffy when it has passed already.
+Duration Connection::Tcb::clamp_rto_to_user_timeout(Instant now) const {
+  const Duration rto_now = rto.rto();
+  if (opts.user_timeout_ms == 0) return rto_now;
+  const Instant since = retrans_stamp != kNever ? retrans_stamp : syn_sent_at;
+  const Duration remaining = Duration::milliseconds(opts.user_timeout_ms) - (now - since);
+  const Duration jiffy = Duration::milliseconds(4);
+  if (remaining <= Duration::zero()) return jiffy;
+  const Duration rounded = jiffy * ((remaining.ns() + jiffy.ns() - 1) / jiffy.ns());
+  return std::min(rto_now, rounded);
+}
+
+// tcp_keepalive_timer(): with TCP_USER_TIMEOUT the connection dies once that long has passed
+// without an answer and a probe was sent, instead of after keepalive_probes probes.
+bool Connection::Tcb::keepalive_expired(Duration elapsed, int probes) const {
+  if (opts.user_timeout_ms != 0)
+    return elapsed >= Duration::milliseconds(opts.user_timeout_ms) && ka_probes > 0;
+  return static_cast<int>(ka_probes) >= probes;
+}
+
+SocketError Connection::set_option(Instant now, SockOpt opt, int value, Outbox& out) {
+  return tcb_->set_option(now, opt, value, out);
+}
+
+int Connection::get_option(SockOpt opt) const {
+  return tcb_->get_option(opt);
 }
 
 }  // namespace netsim::tcp

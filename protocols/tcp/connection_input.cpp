@@ -155,6 +155,7 @@ bool Connection::Tcb::check_sequence(Instant now, const Segment& seg, Outbox& ou
   } else if (seg.seq_len() > 0) {
     // tcp_send_dupack(): data (never rate limited) forces quick-ack mode and an ACK.
     if (seg.seq < rcv_nxt) enter_quickack_mode();
+    note_duplicate(seg);  // its D-SACK
     send_ack(now, out);
   } else {
     send_ack_rate_limited(now, out, false);

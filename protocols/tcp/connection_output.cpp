@@ -26,7 +26,7 @@ Packet Connection::Tcb::make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Paylo
 // pressure): the free receive buffer capped at 65535, and 0 while less than one segment is
 // free (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
 uint32_t Connection::Tcb::free_window() const {
-  uint32_t buf = prof().rcv_buffer();
+  uint32_t buf = rcv_space();
   uint32_t used = static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), buf));
   uint32_t w = std::min(buf - used, max_rcv_window());
   if (w < std::min<uint32_t>(buf / 2, rcv_mss)) w = 0;
@@ -35,6 +35,11 @@ uint32_t Connection::Tcb::free_window() const {
 
 // tcp_select_initial_window(): the profile's SYN window, never more than the buffer.
 uint16_t Connection::Tcb::syn_window() const {
+  // SO_RCVBUF (locked): its window space rounded down to the MSS (tcp_select_initial_window()).
+  if (opts.rcvbuf != 0) {
+    uint32_t advmss = opts.maxseg != 0 ? std::min(prof().mss, opts.maxseg) : prof().mss;
+    return static_cast<uint16_t>(std::min<uint32_t>(rcv_space() / advmss * advmss, kMaxWindow));
+  }
   return static_cast<uint16_t>(std::min<uint32_t>(prof().syn_window, prof().rcv_buffer()));
 }
 
@@ -58,7 +63,7 @@ uint16_t Connection::Tcb::advertise_window() {
 // simultaneous open: each the SYN offered too); sim/wire.cpp writes them in tcp_options_write()'s
 // order (mss, sackOK+TS, nop+wscale).
 void Connection::Tcb::syn_options(Instant now, bool synack, TcpOptions& o) const {
-  o.mss = prof().mss;
+  o.mss = opts.maxseg != 0 ? std::min(prof().mss, opts.maxseg) : prof().mss;  // tcp_mss_clamp()
   bool ts = synack ? ts_ok : prof().timestamps;
   bool ws = synack ? rcv_wscale != 0 || snd_wscale != 0 : prof().window_scaling;
   o.sack_permitted = synack ? sack_ok : prof().sack;
@@ -66,23 +71,18 @@ void Connection::Tcb::syn_options(Instant now, bool synack, TcpOptions& o) const
   if (ws) o.window_scale = rcv_wscale;
 }
 
-// tcp_sack_new_ofo_skb() / tcp_established_options(): one block per contiguous run of held
-// out-of-order data, the one holding the latest arrival first (RFC 2018 §4), then the others
-// from the highest down; at most 4, or 3 beside timestamps (the 40 option bytes). Linux orders
-// the rest by when each was last extended; netsim keeps only the latest.
-void Connection::Tcb::sack_blocks(TcpOptions& o) const {
-  if (!rcvbuf.has_out_of_order()) return;
-  std::vector<SackBlock> runs = rcvbuf.ranges();
-  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
-    if (sack_recent >= it->left && sack_recent < it->right) {
-      o.sack.push_back(*it);
-      break;
-    }
-  }
-  const size_t room = o.timestamps ? 3 : 4;
-  for (auto it = runs.rbegin(); it != runs.rend() && o.sack.size() < room; ++it) {
-    if (o.sack.empty() || !(o.sack.front() == *it)) o.sack.push_back(*it);
-  }
+// tcp_established_options() / tcp_options_write(): the receiver's blocks (connection_receive.cpp
+// keeps them as Linux does: D-SACK first, then most recently changed first), at most 4, or 3
+// beside timestamps (the 40 option bytes); the D-SACK goes once.
+void Connection::Tcb::sack_blocks(TcpOptions& o) {
+  SackOption opt = sack_rx.take_option(o.timestamps ? 12 : 0);
+  for (const SackBlock& b : opt.view())
+    o.sack.push_back(netsim::SackBlock{b.start, b.end});
+}
+
+// tcp_current_mss(): the send MSS less the SACK option the next segment carries.
+uint32_t Connection::Tcb::current_mss() const {
+  return mss - (sack_ok ? sack_rx.option_bytes(ts_ok ? 12 : 0) : 0);
 }
 
 // The one exit for segments. Every ACK-bearing segment acknowledges RCV.NXT, so it ends a
@@ -210,7 +210,8 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
   uint32_t unsent = unsent_data();
   bool fin_pending = fin_queued && !fin_sent();
   if (unsent == 0 && !fin_pending) return false;
-  uint32_t len = std::min<uint32_t>(unsent, mss);
+  const uint32_t mss_now = current_mss();
+  uint32_t len = std::min<uint32_t>(unsent, mss_now);
   bool with_fin = fin_pending && len == unsent;
   // tcp_snd_wnd_test(): the whole segment (a FIN counts) must fit in the offered window.
   if (snd_nxt + len + (with_fin ? 1u : 0u) > snd_una + snd_wnd) return false;
@@ -225,9 +226,7 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
   // Nagle with Minshall's variant (tcp_nagle_test(), tcp_minshall_check()): a segment
   // smaller than the MSS waits while an earlier small segment is unacknowledged; a segment
   // carrying the FIN never waits.
-  if (len < mss && !with_fin && snd_nxt != snd_una && snd_sml > snd_una && snd_sml <= snd_nxt) {
-    return false;
-  }
+  if (nagle_holds(len, mss_now, with_fin)) return false;  // and TCP_CORK / TCP_NODELAY
   // tcp_slow_start_after_idle_check(): restart the window after an idle RTO.
   if (cc && snd_nxt == snd_una && last_send != Instant::zero() && now - last_send > rto.rto()) {
     uint32_t before = cc->cwnd();
@@ -239,6 +238,7 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
 }
 
 void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin, Outbox& out) {
+  const uint32_t mss_now = current_mss();  // before emit() takes a D-SACK
   SeqNum data_start = snd_una == iss ? iss + 1 : seq_min(snd_una, write_seq);
   Payload data = sndbuf.read(static_cast<size_t>(seq - data_start), len);
   SeqNum end = seq + len;
@@ -255,7 +255,7 @@ void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin,
   uint32_t seq_len = len + (fin ? 1 : 0);
   rtx.push(SentSegment{seq, seq_len, now, now, 0, fin});
   snd_nxt = seq + seq_len;
-  if (len < mss) snd_sml = snd_nxt;  // tcp_minshall_update()
+  if (len < mss_now) snd_sml = snd_nxt;  // tcp_minshall_update()
   if (len > 0) {
     last_send = now;
     // tcp_event_data_sent(): a reply within `ato` of received data means an interactive

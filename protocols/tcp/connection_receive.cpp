@@ -10,6 +10,18 @@
 
 namespace netsim::tcp {
 
+namespace {
+
+// The held data as tcp_data_queue_ofo() sees its rbtree: sorted, maximal ranges.
+std::vector<SackBlock> ofo_ranges(const ReceiveBuffer& rcvbuf) {
+  std::vector<SackBlock> v;
+  for (const netsim::SackBlock& b : rcvbuf.ranges())
+    v.push_back(SackBlock{b.left, b.right});
+  return v;
+}
+
+}  // namespace
+
 // Seventh: process the segment text. Returns false when the connection died.
 bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out) {
   if (seg.seq_len() == 0) return true;
@@ -60,11 +72,15 @@ bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out)
     queue_in_order(now, seq, seg.payload, seg.flags.fin(), out);
   } else if (end <= rcv_nxt || seq >= rcv_adv) {
     // A retransmission of what we have, or beyond the window: ACK at once (quick-ack mode;
-    // RFC 9293 asks for the immediate ACK whatever the quick-ack setting).
+    // RFC 9293 asks for the immediate ACK whatever the quick-ack setting). A duplicate is
+    // reported as a D-SACK [seq, end) (tcp_data_queue(): tcp_dsack_set(), RFC 2883 §4.1.1).
+    if (end <= rcv_nxt) sack_rx.on_old_segment(seq, end, rcv_nxt, sack_ok, prof().dsack, nullptr);
     enter_quickack_mode();
     ack_pending = ack_now = true;
   } else if (seq < rcv_nxt) {
-    // Overlaps RCV.NXT: keep the new tail.
+    // Overlaps RCV.NXT: keep the new tail; the old head is a D-SACK [seq, rcv_nxt), recorded
+    // before the window test as tcp_data_queue() does (RFC 2883 §4.1.3).
+    sack_rx.on_old_segment(seq, end, rcv_nxt, sack_ok, prof().dsack, nullptr);
     if (wnd == 0) {
       enter_quickack_mode();
       ack_pending = ack_now = true;
@@ -74,16 +90,34 @@ bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out)
     queue_in_order(now, rcv_nxt, seg.payload.slice(skip, seg.payload.size() - skip),
                    seg.flags.fin(), out);
   } else {
-    // Out of order: hold it (trimmed to the window) until the hole fills; ACK at once so the
-    // sender sees duplicate ACKs (__tcp_ack_snd_check() with a non-empty out-of-order queue).
-    size_t keep = std::min<size_t>(seg.payload.size(), static_cast<size_t>(rcv_adv - seq));
-    rcvbuf.insert(seq, seg.payload.slice(0, keep), rcv_nxt);
-    sack_recent = seq;
-    if (seg.flags.fin() && keep == seg.payload.size()) rcvbuf.set_fin(data_end);
-    last_rcv = now;
-    ack_pending = true;
+    queue_out_of_order(now, seg);
   }
   return state != State::closed;
+}
+
+// Out of order (tcp_data_queue_ofo()): hold it (trimmed to the window) until the hole fills;
+// ACK at once so the sender sees duplicate ACKs (__tcp_ack_snd_check() with a non-empty
+// out-of-order queue). Its range becomes SACK block 0 (tcp_sack_new_ofo_skb(), RFC 2018 §4);
+// what was already held is a D-SACK (RFC 2883 §4.2).
+void Connection::Tcb::queue_out_of_order(Instant now, const Segment& seg) {
+  const SeqNum seq = seg.seq;
+  size_t keep = std::min<size_t>(seg.payload.size(), static_cast<size_t>(rcv_adv - seq));
+  const bool fin = seg.flags.fin() && keep == seg.payload.size();
+  const SeqNum end = seq + static_cast<uint32_t>(keep) + (fin ? 1u : 0u);
+  if (sack_ok)
+    sack_rx.on_ofo_segment(ofo_ranges(rcvbuf), seq, end, true, prof().dsack, rcv_nxt, nullptr);
+  rcvbuf.insert(seq, seg.payload.slice(0, keep), rcv_nxt);
+  if (fin) rcvbuf.set_fin(seq + static_cast<uint32_t>(keep));
+  last_rcv = now;
+  ack_pending = true;
+}
+
+// tcp_send_dupack(): an unacceptable segment carrying old data is reported as a D-SACK
+// [seq, min(end, rcv_nxt)) on the ACK that answers it.
+void Connection::Tcb::note_duplicate(const Segment& seg) {
+  const SeqNum end = seg.seq + seg.seq_len();
+  if (seg.seq_len() == 0 || !(seg.seq < rcv_nxt)) return;
+  sack_rx.on_old_segment(seg.seq, seq_min(end, rcv_nxt), rcv_nxt, sack_ok, prof().dsack, nullptr);
 }
 
 // Data at RCV.NXT: deliver it, then whatever it connects in the out-of-order queue, then a FIN
@@ -92,8 +126,8 @@ void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& dat
                                      Outbox& out) {
   // Beyond the right edge (or the buffer, when the application does not read): trimmed, and
   // the FIN with it.
-  uint32_t room = prof().rcv_buffer() -
-                  static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), prof().rcv_buffer()));
+  uint32_t room =
+      rcv_space() - static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), rcv_space()));
   uint32_t wnd = std::min(static_cast<uint32_t>(rcv_adv - rcv_nxt), room);
   Payload d = data;
   if (d.size() > wnd) {
@@ -113,6 +147,8 @@ void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& dat
     deliver(now, d, out);
   }
   if (had_ooo) {
+    // tcp_ofo_queue(): held data below the new rcv_nxt duplicated what just arrived: D-SACK.
+    if (sack_ok) sack_rx.on_ofo_drained(ofo_ranges(rcvbuf), rcv_nxt, true, prof().dsack, nullptr);
     std::vector<Payload> more;
     rcvbuf.take_in_order(rcv_nxt, more);
     for (const Payload& p : more)
@@ -124,6 +160,8 @@ void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& dat
     // RFC 5681 §4.2: an ACK at once when a gap in the queue is filled.
     if (!rcvbuf.has_out_of_order()) ack_now = true;
   }
+  // tcp_sack_remove(): blocks now below rcv_nxt go; all of them once the queue is empty.
+  sack_rx.remove_covered(rcv_nxt, !rcvbuf.has_out_of_order());
   if (fin) process_fin(now, out);
 }
 
@@ -169,6 +207,7 @@ void Connection::Tcb::process_fin(Instant now, Outbox& out) {
   last_rcv = now;
   ack_pending = true;
   rcvbuf.clear_out_of_order();  // "something out-of-order after FIN": dropped
+  sack_rx.reset();              // tcp_sack_reset(): blocks and a pending D-SACK too
   notify(AppNotice::Kind::eof, out);
   switch (state) {
     case State::syn_received:

@@ -78,7 +78,7 @@ void Connection::Tcb::on_syn_timer(Instant now, Outbox& out) {
   const int retry_until = opts.syn_count.value_or(p.syn_retries);
   const bool syn_sent = state == State::syn_sent;
   const int max_retransmits = retry_until + (syn_sent ? p.syn_linear_timeouts : 0);
-  const Duration budget = model_timeout(retry_until, p.rto_initial, p.rto_max);
+  const Duration budget = write_timeout(model_timeout(retry_until, p.rto_initial, p.rto_max));
   const TimerKind kind = syn_sent ? TimerKind::syn : TimerKind::synack;
   bool expired = static_cast<int>(retransmits) >= max_retransmits ||
                  (retransmits > 0 && now - syn_sent_at >= budget);
@@ -111,7 +111,7 @@ void Connection::Tcb::on_syn_timer(Instant now, Outbox& out) {
   ++ctx.counters->retransmits;
   ++stats.retransmits;
   send_syn(now, true, out);
-  rtx_at = now + rto.rto();
+  rtx_at = now + clamp_rto_to_user_timeout(now);
 }
 
 // tcp_retransmit_timer() in a synchronized state.
@@ -137,7 +137,7 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
   }
   // tcp_write_timeout(): time based. The budget is tcp_model_timeout(retries2, rto_min)
   // (tcp_orphan_retries for an orphan) from the first retransmission's original send time.
-  const Duration budget = model_timeout(boundary, p.rto_min, p.rto_max);
+  const Duration budget = write_timeout(model_timeout(boundary, p.rto_min, p.rto_max));
   if (!zero_window && retransmits > 0 && now - retrans_stamp >= budget) {
     give_up(now - retrans_stamp);
     enter_closed(now, StateCause::rto_expired, SocketError::etimedout, out);
@@ -162,7 +162,7 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
     trace_timer(f, out);
   }
   retransmit(now, 0, out);
-  rtx_at = now + rto.rto();
+  rtx_at = now + clamp_rto_to_user_timeout(now);
   trace_cwnd(cwnd_before, out);
 }
 
@@ -256,7 +256,7 @@ void Connection::Tcb::on_keepalive_timer(Instant now, Outbox& out) {
   const int probes = keepalive_probes();
   // The first probe follows keepalive_time of silence, the others keepalive_intvl.
   const Duration ran = ka_probes == 0 ? idle : keepalive_interval();
-  if (static_cast<int>(ka_probes) >= probes) {
+  if (keepalive_expired(elapsed, probes)) {
     TimerRecord f = firing(TimerKind::keepalive, ka_probes, probes, ran);
     f.gives_up = true;
     f.elapsed = elapsed;

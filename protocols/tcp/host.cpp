@@ -139,6 +139,18 @@ void TcpHost::set_options(SocketId s, const SocketOptions& opts) {
     rearm(d.socket, d.at);
 }
 
+SocketError TcpHost::set_option(SocketId s, SockOpt opt, int value) {
+  sync_tracing();
+  Outbox out = take_outbox();
+  SocketError e = stack_.set_option(sim_.now(), s, opt, value, out);
+  submit(std::move(out));  // re-arms the deadlines it carries (TCP_USER_TIMEOUT, pushes)
+  return e;
+}
+
+std::optional<int> TcpHost::get_option(SocketId s, SockOpt opt) const {
+  return stack_.get_option(s, opt);
+}
+
 void TcpHost::set_callbacks(SocketId s, SocketCallbacks callbacks) {
   if (SocketInfo* i = info(s)) i->callbacks = share(std::move(callbacks));
 }

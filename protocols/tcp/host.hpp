@@ -66,6 +66,9 @@ class TcpHost {
   void close(SocketId s);
   void abort(SocketId s);
   void set_options(SocketId s, const SocketOptions& opts);
+  // Stack::set_option() / get_option() at the simulator's now.
+  SocketError set_option(SocketId s, SockOpt opt, int value);
+  std::optional<int> get_option(SocketId s, SockOpt opt) const;
   void set_callbacks(SocketId s, SocketCallbacks callbacks);
   void set_app_name(SocketId s, std::string app);
 

@@ -34,6 +34,14 @@ struct SocketOptions {
       syn_count;  // TCP_SYNCNT: overrides syn_retries (connect) / synack_retries (listen)
   bool linger_zero = false;  // SO_LINGER {on, 0}: close() sends RST and frees at once
   bool auto_read = true;     // false: data stays in the receive buffer until read()
+  // TCP and socket options with Linux's semantics (sockopt.hpp, Connection::set_option()); 0
+  // means not set. Given here, they apply from connect()/listen() on, as a setsockopt() before.
+  bool nodelay = false;          // TCP_NODELAY
+  bool cork = false;             // TCP_CORK
+  uint16_t maxseg = 0;           // TCP_MAXSEG (tp->rx_opt.user_mss)
+  uint32_t user_timeout_ms = 0;  // TCP_USER_TIMEOUT
+  uint32_t rcvbuf = 0;  // SO_RCVBUF as the socket holds it (doubled, sock_rcvbuf_from()): locked
+  uint32_t sndbuf = 0;  // SO_SNDBUF likewise (sock_sndbuf_from())
 };
 
 // Per-socket figures for the run summary.

@@ -142,7 +142,12 @@ void ListenTable::on_syn(Instant now, Listener& l, const ConnKey& key, const Pac
     l.last_overflow = now;
     ++counters_.syncookies_sent;
     ++counters_.synack_sent;
-    Packet reply = synack(key, isn, s.seq);
+    // tcp_conn_request(): "if (want_cookie && !tmp_opt.saw_tstamp) tcp_clear_options()": with
+    // nowhere to keep them, SACK and window scaling survive only inside the timestamp.
+    uint8_t opts = allowed_syn_options(profile_, s.options);
+    if (!(opts & kSynTs)) opts = 0;
+    Packet reply = synack(key, isn, s.seq, opts, opts ? s.options.timestamps->first : 0, now,
+                          /*cookie=*/true);
     reply.syn_cookie = true;
     out.packets.push_back(std::move(reply));
     return;
@@ -201,6 +206,12 @@ std::optional<PassiveOpen> ListenTable::on_cookie_ack(Instant now, Listener& l, 
     return std::nullopt;
   }
   ++counters_.syncookies_ok;  // SyncookiesRecv, counted before the child is created
+  std::optional<uint8_t> syn_opts = cookie_options(s);
+  if (!syn_opts) {
+    // cookie_tcp_check() fails after SyncookiesRecv: the listener's LISTEN rule resets.
+    send_rst(p, out);
+    return std::nullopt;
+  }
   if (accept_queue_full(l)) {
     // tcp_get_cookie_sock(): syn_recv_sock() fails on a full accept queue and the ACK is
     // discarded; tcp_abort_on_overflow does not apply to cookies.
@@ -218,7 +229,10 @@ std::optional<PassiveOpen> ListenTable::on_cookie_ack(Instant now, Listener& l, 
   po.hs.irs = s.seq - 1;
   po.hs.peer_mss = *mss;
   po.hs.peer_window = s.window;
-  // No timestamps are modelled, so a cookie connection has no RTT sample from the handshake.
+  // cookie_tcp_reqsk_alloc(): the options the TSecr encodes; ts_recent = the ACK's TSval. No
+  // SYN-ACK send time is kept, so no RTT sample from the handshake.
+  po.hs.syn_opts = *syn_opts;
+  if (*syn_opts & kSynTs) po.hs.ts_recent = s.options.timestamps->first;
   po.from = State::listen;
   po.cause = StateCause::rcv_ack_cookie;
   return po;
@@ -532,8 +546,42 @@ void ListenTable::clear(Outbox& out) {
 
 // --- Output helpers -----------------------------------------------------------------------------
 
+// syncookies.c: the TSval's 6 low bits of a cookie SYN-ACK: | ECN | SACK | wscale (0xf none) |.
+namespace {
+constexpr uint32_t kTsOptWscaleMask = 0xf;  // TS_OPT_WSCALE_MASK
+constexpr uint32_t kTsOptSack = 1u << 4;    // TS_OPT_SACK
+constexpr uint32_t kTsBits = 6;             // TSBITS
+
+// cookie_init_timestamp(): the ms clock with its low bits replaced by the options, never
+// ahead of the clock (later TSvals must not go back).
+uint32_t cookie_init_timestamp(uint8_t opts, uint32_t ts_now) {
+  uint32_t options = (opts & kSynWs) ? static_cast<uint32_t>(opts >> 4) : kTsOptWscaleMask;
+  if (opts & kSynSack) options |= kTsOptSack;
+  uint32_t ts = (ts_now >> kTsBits) << kTsBits | options;
+  if (ts > ts_now) ts -= 1u << kTsBits;
+  return ts;
+}
+}  // namespace
+
+std::optional<uint8_t> ListenTable::cookie_options(const Segment& ack) const {
+  // tcp_parse_options() sees no timestamp (none, or tcp_timestamps 0): tcp_clear_options(),
+  // the connection has the MSS only.
+  if (!ack.options.timestamps || !profile_.timestamps) return uint8_t{0};
+  uint32_t options = ack.options.timestamps->second;
+  // cookie_tcp_check(): the TSecr less our offset (the ISN's, as for the SYN-ACK).
+  if (options != 0) options -= ts_offset(ack.ack - 1);
+  uint8_t bits = kSynTs;
+  if (options & kTsOptSack) {
+    if (!profile_.sack) return std::nullopt;
+    bits |= kSynSack;
+  }
+  if ((options & kTsOptWscaleMask) == kTsOptWscaleMask) return bits;
+  if (!profile_.window_scaling) return std::nullopt;
+  return static_cast<uint8_t>(bits | kSynWs | (options & kTsOptWscaleMask) << 4);
+}
+
 Packet ListenTable::synack(const ConnKey& key, SeqNum iss, SeqNum irs, uint8_t opts, uint32_t tsecr,
-                           Instant now) const {
+                           Instant now, bool cookie) const {
   Packet p;
   p.src = key.local.addr;
   p.dst = key.remote.addr;
@@ -544,13 +592,20 @@ Packet ListenTable::synack(const ConnKey& key, SeqNum iss, SeqNum irs, uint8_t o
   p.tcp.flags = TcpFlags(TcpFlags::SYN | TcpFlags::ACK);
   p.tcp.window = profile_.synack_window_offered();
   // Our own MSS (tcp_mss_clamp(dst_metric_advmss())), not the client's: each side announces
-  // what it can receive. tcp_synack_options(): each other option only if the SYN offered it
-  // and our sysctl allows it (RFC 7323 §1.3, RFC 2018 §2); TSecr echoes the SYN's TSval.
+  // what it can receive; the listener's TCP_MAXSEG (user_mss) clamps it. tcp_synack_options(): each
+  // other option only if the SYN offered it and our sysctl allows it (RFC 7323 §1.3, RFC 2018 §2);
+  // TSecr echoes the SYN's TSval.
   p.tcp.options.mss = profile_.mss;
+  if (auto bp = by_port_.find(key.local.port); bp != by_port_.end()) {
+    const Listener* l = by_id(bp->second);
+    if (l && l->opts.maxseg != 0) p.tcp.options.mss = std::min(profile_.mss, l->opts.maxseg);
+  }
   p.tcp.options.sack_permitted = (opts & kSynSack) != 0;
-  if (opts & kSynTs)
-    p.tcp.options.timestamps = {static_cast<uint32_t>(now.ns() / 1'000'000) + ts_offset(iss),
-                                tsecr};
+  if (opts & kSynTs) {
+    uint32_t ts_now = static_cast<uint32_t>(now.ns() / 1'000'000);
+    if (cookie) ts_now = cookie_init_timestamp(opts, ts_now);
+    p.tcp.options.timestamps = {ts_now + ts_offset(iss), tsecr};
+  }
   if (opts & kSynWs) p.tcp.options.window_scale = our_wscale(profile_);
   return p;
 }

@@ -159,9 +159,13 @@ class ListenTable {
   void retransmit_synack(Instant now, const ConnKey& key, Request& r, Outbox& out);
   bool oow_rate_limited(Instant now, Request& r, const Segment& s);
 
-  // `opts`/`tsecr`/`now`: the options of tcp_synack_options() for a request (0: MSS only).
+  // `opts`/`tsecr`/`now`: the options of tcp_synack_options() for a request (0: MSS only);
+  // `cookie`: the TSval carries the options in its low bits (cookie_init_timestamp()).
   Packet synack(const ConnKey& key, SeqNum iss, SeqNum irs, uint8_t opts = 0, uint32_t tsecr = 0,
-                Instant now = Instant::zero()) const;
+                Instant now = Instant::zero(), bool cookie = false) const;
+  // cookie_timestamp_decode(): the options a cookie ACK's TSecr says the SYN offered, or
+  // nothing when they name an option our sysctls now refuse.
+  std::optional<uint8_t> cookie_options(const Segment& ack) const;
   void send_rst(const Packet& offending, Outbox& out);
   template <typename DetailFn>
   void drop(const Packet& p, DropReason why, Outbox& out, DetailFn detail);

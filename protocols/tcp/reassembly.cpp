@@ -8,12 +8,12 @@ namespace netsim::tcp {
 
 void ReceiveBuffer::push_readable(Payload p) {
   if (p.empty()) return;
-  readable_bytes_ += p.size();
+  readable_bytes_ += static_cast<uint32_t>(p.size());
   readable_.push_back(std::move(p));
 }
 
 Payload ReceiveBuffer::read(size_t max_bytes) {
-  size_t n = std::min(max_bytes, readable_bytes_);
+  size_t n = std::min<size_t>(max_bytes, readable_bytes_);
   if (n == 0) return {};
   Payload result;
   Payload& first = readable_[readable_head_];
@@ -35,7 +35,7 @@ Payload ReceiveBuffer::read(size_t max_bytes) {
     }
     result = Payload(std::move(bytes));
   }
-  readable_bytes_ -= n;
+  readable_bytes_ -= static_cast<uint32_t>(n);
   if (readable_bytes_ == 0) {
     readable_.release();
     readable_head_ = 0;

@@ -53,8 +53,10 @@ class ReceiveBuffer {
   void insert_piece(SeqNum seq, Payload p);
 
   SparseVector<Payload> readable_;
-  size_t readable_head_ = 0;
-  size_t readable_bytes_ = 0;
+  // 32 bits each (a receive buffer is at most tcp_rmem[2]): the 8 bytes saved hold the
+  // connection's SackReceiver, so SACK costs a loss-free connection nothing.
+  uint32_t readable_head_ = 0;
+  uint32_t readable_bytes_ = 0;
   SparseVector<Piece> ooo_;
   std::optional<SeqNum> fin_;
 };

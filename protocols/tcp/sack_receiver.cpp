@@ -3,6 +3,7 @@
 
 #include "protocols/tcp/sack_receiver.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace netsim::tcp {
@@ -177,6 +178,15 @@ void SackReceiver::remove_covered(SeqNum rcv_nxt, bool ofo_empty) {
     }
   }
   release_if_idle();
+}
+
+uint32_t SackReceiver::option_bytes(uint32_t other_option_bytes) const {
+  if (!s_) return 0;
+  const uint32_t eff = s_->num_sacks + (s_->dsack ? 1u : 0u);
+  const uint32_t remaining = kMaxOptionSpace - other_option_bytes;
+  if (eff == 0 || remaining < kSackBaseAligned + kSackPerBlock) return 0;
+  return kSackBaseAligned +
+         kSackPerBlock * std::min(eff, (remaining - kSackBaseAligned) / kSackPerBlock);
 }
 
 SackOption SackReceiver::take_option(uint32_t other_option_bytes) {

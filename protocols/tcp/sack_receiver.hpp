@@ -55,6 +55,11 @@ class SackReceiver {
   // other options' bytes (12 with timestamps): min(held + D-SACK, (40 - other - 4) / 8). The
   // D-SACK is sent once.
   SackOption take_option(uint32_t other_option_bytes);
+  // The bytes take_option() would add now (nop,nop,sack + 8 per block, 0 for none): what a
+  // data segment gives up (tcp_current_mss()).
+  uint32_t option_bytes(uint32_t other_option_bytes) const;
+  // tcp_sack_reset() (tcp_fin(), the queue is purged): no block, no pending D-SACK.
+  void reset() { s_.reset(); }
 
  private:
   struct State {

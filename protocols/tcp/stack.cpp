@@ -422,6 +422,26 @@ void Stack::set_options(Instant now, SocketId s, const SocketOptions& opts, Outb
   }
 }
 
+SocketError Stack::set_option(Instant now, SocketId s, SockOpt opt, int value, Outbox& out) {
+  Entry e(*impl_, out);
+  Impl& m = *impl_;
+  if (Connection* c = m.find(s)) {
+    SocketError err = c->set_option(now, opt, value, out);
+    out.touched.push_back(s);  // TCP_USER_TIMEOUT and pushes move the deadline
+    m.reap(s);
+    return err;
+  }
+  if (Listener* l = m.listeners.by_id(s)) return store_sockopt(l->opts, opt, value);
+  return SocketError::enotconn;
+}
+
+std::optional<int> Stack::get_option(SocketId s, SockOpt opt) const {
+  const Impl& m = *impl_;
+  if (const Connection* c = m.find(s)) return c->get_option(opt);
+  if (const Listener* l = m.listeners.by_id(s)) return sockopt_value(l->opts, opt, m.profile);
+  return std::nullopt;
+}
+
 void Stack::crash(Outbox& out) {
   Impl& m = *impl_;
   out.tracing = m.tracing;

@@ -16,6 +16,7 @@
 
 #include "protocols/tcp/io.hpp"
 #include "protocols/tcp/profile.hpp"
+#include "protocols/tcp/sockopt.hpp"
 #include "protocols/tcp/state.hpp"
 #include "sim/packet.hpp"
 #include "sim/rng.hpp"
@@ -61,6 +62,10 @@ class Stack {
     Outbox ignored;
     set_options(now, s, opts, ignored);
   }
+  // setsockopt()/getsockopt() of one option (Connection::set_option()); on a listener the value
+  // is stored for the connections it will accept. ENOTCONN for an unknown socket.
+  SocketError set_option(Instant now, SocketId s, SockOpt opt, int value, Outbox& out);
+  std::optional<int> get_option(SocketId s, SockOpt opt) const;
 
   // A crash: every socket and request vanishes silently; nothing is sent. `out` gets a state
   // note to CLOSED with cause StateCause::host_crashed for each connection and SYN-queue request,

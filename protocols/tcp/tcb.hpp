@@ -14,6 +14,7 @@
 #include "protocols/tcp/connection.hpp"
 #include "protocols/tcp/reassembly.hpp"
 #include "protocols/tcp/rto.hpp"
+#include "protocols/tcp/sack_receiver.hpp"
 #include "protocols/tcp/send_buffer.hpp"
 #include "protocols/tcp/transitions.hpp"
 
@@ -37,9 +38,6 @@ struct Connection::Tcb {
   // ---- identity and context ----
   SocketId id;
   ConnKey key;
-  // Start of the latest out-of-order segment: its SACK block goes first (RFC 2018 §4). In the
-  // padding after `key`, so free for every connection.
-  SeqNum sack_recent;
   SocketOptions opts;
   ConnContext ctx;
   const Profile& prof() const { return *ctx.profile; }
@@ -53,10 +51,11 @@ struct Connection::Tcb {
   bool syn_retransmitted = false;  // our SYN (or SYN-ACK) was retransmitted
   // Options both sides offered (tcp_parse_options(), RFC 7323 §2.2/§3.2, RFC 2018 §2): set at
   // the handshake, in this struct's padding (no bytes for connections with the switches off).
-  bool ts_ok : 1 = false;      // timestamps on every segment (tp->rx_opt.tstamp_ok)
-  bool sack_ok : 1 = false;    // SACK blocks on ACKs (tp->rx_opt.sack_ok)
-  uint8_t snd_wscale : 4 = 0;  // the peer's shift: its windows are << this
-  uint8_t rcv_wscale : 4 = 0;  // ours: our windows are >> this (0 unless both offered)
+  bool ts_ok : 1 = false;       // timestamps on every segment (tp->rx_opt.tstamp_ok)
+  bool sack_ok : 1 = false;     // SACK blocks on ACKs (tp->rx_opt.sack_ok)
+  bool nagle_push : 1 = false;  // TCP_NAGLE_PUSH: the next push ignores Nagle and cork once
+  uint8_t snd_wscale : 4 = 0;   // the peer's shift: its windows are << this
+  uint8_t rcv_wscale : 4 = 0;   // ours: our windows are >> this (0 unless both offered)
 
   // ---- send sequence space (RFC 9293 §3.3.1) ----
   SeqNum iss, snd_una, snd_nxt;  // snd_nxt is the highest ever sent (Linux never rewinds it)
@@ -79,6 +78,7 @@ struct Connection::Tcb {
   SendBuffer sndbuf;  // bytes [snd_una, write_seq) (SYN/FIN excluded)
   RtxQueue rtx;       // segments in [snd_una, snd_nxt)
   ReceiveBuffer rcvbuf;
+  SackReceiver sack_rx;  // SACK / D-SACK blocks to send (one pointer until out-of-order data)
 
   // ---- timers as data: absolute deadlines, kNever when not armed ----
   Instant rtx_at = kNever;      // retransmission (SYN, SYN-ACK, data, FIN)
@@ -169,6 +169,8 @@ struct Connection::Tcb {
   void deliver(Instant now, const Payload& data, Outbox& out);
   void data_received(Instant now, size_t len);
   void process_fin(Instant now, Outbox& out);
+  void queue_out_of_order(Instant now, const Segment& seg);
+  void note_duplicate(const Segment& seg);
   void after_input(Instant now, Outbox& out);
 
   // ================= connection_output.cpp: sending =================
@@ -177,7 +179,8 @@ struct Connection::Tcb {
   uint16_t syn_window() const;
   uint16_t advertise_window();
   void syn_options(Instant now, bool synack, TcpOptions& o) const;
-  void sack_blocks(TcpOptions& o) const;
+  void sack_blocks(TcpOptions& o);
+  uint32_t current_mss() const;
   void emit(Instant now, Packet p, Outbox& out);
   void send_syn(Instant now, bool retransmission, Outbox& out);
   void send_ack(Instant now, Outbox& out);
@@ -232,6 +235,14 @@ struct Connection::Tcb {
   void close(Instant now, Outbox& out);
   void abort(Instant now, Outbox& out);
   void set_options(const SocketOptions& next);
+  SocketError set_option(Instant now, SockOpt opt, int value, Outbox& out);
+  int get_option(SockOpt opt) const;
+  bool nagle_holds(uint32_t len, uint32_t mss_now, bool fin) const;
+  uint32_t rcv_space() const;
+  uint8_t rcv_wscale_for_syn() const;
+  Duration write_timeout(Duration model) const;
+  Duration clamp_rto_to_user_timeout(Instant now) const;
+  bool keepalive_expired(Duration elapsed, int probes) const;
   void queue_fin(Instant now, State next, StateCause cause, Outbox& out);
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <map>
 
 #include "scenarios/loader/sections.hpp"
@@ -117,6 +118,47 @@ std::optional<KeepaliveSpec> read_keepalive(Reader& r, const YAML::Node& n,
   return k;
 }
 
+// `socket_options: {TCP_NODELAY: true, TCP_MAXSEG: 1000, SO_RCVBUF: 16384, ...}`: names as
+// setsockopt() spells them; values checked as do_tcp_setsockopt() / sk_setsockopt() check them.
+SockOptList read_socket_options(Reader& r, const YAML::Node& n, const std::string& path) {
+  SockOptList list;
+  if (!expect_map(r, n, path, "a map of socket options (TCP_NODELAY, SO_RCVBUF, ...)")) return list;
+  std::vector<std::string_view> names;
+  for (tcp::SockOpt o : tcp::all_sockopts())
+    names.push_back(tcp::to_string(o));
+  MapView m(r, n, path, std::span<const std::string_view>(names));
+  for (const MapView::Entry& e : m.entries()) {
+    const tcp::SockOpt o = *tcp::sockopt_from_name(e.key);
+    const std::string p = m.path(e.key);
+    std::optional<int64_t> v;
+    switch (o) {
+      case tcp::SockOpt::tcp_nodelay:
+      case tcp::SockOpt::tcp_cork:
+        if (auto b = read_flag01(r, e.value, p)) v = *b ? 1 : 0;
+        break;
+      case tcp::SockOpt::tcp_user_timeout:
+        // A duration (0 = off), given to the kernel in ms.
+        if (auto d = read_duration(r, e.value, p, Zero::allowed)) {
+          v = d->ns() / 1'000'000;
+          if (v > INT32_MAX) {
+            r.error(e.value, p, fmt::format("expected at most {} ms, found {} ms", INT32_MAX, *v));
+            v.reset();
+          }
+        }
+        break;
+      case tcp::SockOpt::tcp_maxseg:
+        v = read_int(r, e.value, p, tcp::kTcpMinMss, tcp::kMaxTcpWindow);
+        break;
+      case tcp::SockOpt::so_rcvbuf:
+      case tcp::SockOpt::so_sndbuf:
+        v = read_int(r, e.value, p, 0, INT32_MAX);  // capped at rmem_max/wmem_max, then doubled
+        break;
+    }
+    if (v) list.emplace_back(o, static_cast<int>(*v));
+  }
+  return list;
+}
+
 // `on`: a host (apps never run on routers).
 std::string read_on(Reader& r, const MapView& m, const Scenario& sc) {
   if (!m.require("on", "the host the app runs on")) return {};
@@ -147,6 +189,9 @@ TcpServerSpec read_server(Reader& r, const MapView& m, const Scenario& sc, size_
     static const std::vector<std::string> kServerClose{"after_peer", "after_reply", "never",
                                                        "abort"};
     s.close = read_close(r, *v, m.path("close"), kServerClose).value_or(s.close);
+  }
+  if (auto v = m.get("socket_options")) {
+    s.socket_options = read_socket_options(r, *v, m.path("socket_options"));
   }
   return s;
 }
@@ -196,6 +241,9 @@ TcpClientSpec read_client(Reader& r, const MapView& m, const Scenario& sc, size_
   }
   if (auto v = m.get("shutdown")) c.shutdown = read_bool(r, *v, m.path("shutdown")).value_or(false);
   if (auto v = m.get("keepalive")) c.keepalive = read_keepalive(r, *v, m.path("keepalive"));
+  if (auto v = m.get("socket_options")) {
+    c.socket_options = read_socket_options(r, *v, m.path("socket_options"));
+  }
   if (auto v = m.get("count")) {
     c.count = read_int(r, *v, m.path("count"), 1, r.limits().max_connections, "max_connections")
                   .value_or(1);
@@ -289,12 +337,12 @@ void read_one_app(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
   AppSpec app;
   if (chosen->key == "tcp_server") {
     MapView m(r, chosen->value, kpath,
-              {"name", "on", "port", "backlog", "reply", "accept", "close"});
+              {"name", "on", "port", "backlog", "reply", "accept", "close", "socket_options"});
     app.app = read_server(r, m, sc, i);
   } else if (chosen->key == "tcp_client") {
     MapView m(r, chosen->value, kpath,
               {"name", "on", "port", "connect", "at", "send", "close", "shutdown", "keepalive",
-               "count", "interval"});
+               "count", "interval", "socket_options"});
     app.app = read_client(r, m, sc, i);
   } else {
     MapView m(r, chosen->value, kpath,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "protocols/tcp/io.hpp"
+#include "protocols/tcp/sockopt.hpp"
 #include "protocols/tcp/tunables.hpp"
 #include "sim/link.hpp"
 #include "sim/network.hpp"
@@ -137,6 +138,10 @@ struct KeepaliveSpec {
   bool operator==(const KeepaliveSpec&) const = default;
 };
 
+// `socket_options:` of an app: setsockopt() calls made before listen()/connect(), in file order
+// (TCP_USER_TIMEOUT in ms). Values are already checked as Linux checks them.
+using SockOptList = std::vector<std::pair<tcp::SockOpt, int>>;
+
 struct TcpServerSpec {
   std::string name;  // default "tcp_server#<index in apps>"
   std::string on;    // a host
@@ -145,6 +150,7 @@ struct TcpServerSpec {
   DataSpec reply;     // default none
   bool accept = true;
   ClosePolicy close{ClosePolicy::Kind::after_peer, {}};  // never after_send
+  SockOptList socket_options;                            // inherited by accepted connections
   SourcePos pos;
 };
 
@@ -158,7 +164,8 @@ struct TcpClientSpec {
   ClosePolicy close{ClosePolicy::Kind::after_reply, {}};
   bool shutdown = false;                   // SHUT_WR after sending, keep reading
   std::optional<KeepaliveSpec> keepalive;  // unset = SO_KEEPALIVE off
-  int64_t count = 1;                       // connections, `interval` apart
+  SockOptList socket_options;
+  int64_t count = 1;  // connections, `interval` apart
   Duration interval;
   SourcePos pos;
 };

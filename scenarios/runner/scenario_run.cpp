@@ -77,6 +77,12 @@ tcp::SocketOptions keepalive_options(const std::optional<KeepaliveSpec>& k) {
   return o;
 }
 
+// The app's setsockopt() calls before listen()/connect() (values checked by the loader).
+void apply_socket_options(tcp::SocketOptions& o, const SockOptList& list) {
+  for (const auto& [opt, value] : list)
+    tcp::store_sockopt(o, opt, value);
+}
+
 apps::ClientClose client_close(ClosePolicy::Kind k) {
   switch (k) {
     case ClosePolicy::Kind::after_reply:
@@ -174,6 +180,7 @@ void ScenarioRun::build_apps() {
       c.close = server_close(sv->close.kind);
       c.close_at = sv->close.at;
       c.keep_received = received_to_keep(scenario_, sv->name);
+      apply_socket_options(c.options, sv->socket_options);
       servers_.push_back(std::make_unique<apps::TcpServerApp>(sim_, *host(sv->on), std::move(c)));
     } else if (const auto* cl = a.client()) {
       apps::TcpClientConfig c;
@@ -186,6 +193,7 @@ void ScenarioRun::build_apps() {
       c.close_at = cl->close.at;
       c.shutdown = cl->shutdown;
       c.options = keepalive_options(cl->keepalive);
+      apply_socket_options(c.options, cl->socket_options);
       c.count = static_cast<int>(cl->count);
       c.interval = cl->interval;
       c.keep_received = received_to_keep(scenario_, cl->name);
