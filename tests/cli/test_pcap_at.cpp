@@ -44,8 +44,8 @@ TEST_CASE("--pcap-at client: what the client's interface saw, at the client's ti
     return;
   }
   fs::path dir = fresh_dir("pcap-at");
-  auto at =
-      netsim_run(kScenario + " -o " + dir.string() + " --quiet --pcap client.pcap --pcap-at client");
+  auto at = netsim_run(kScenario + " -o " + dir.string() +
+                       " --quiet --pcap client.pcap --pcap-at client");
   INFO(at.output);
   REQUIRE(at.code == 0);
   auto wire = netsim_run(kScenario + " -o " + dir.string() + " --quiet --pcap wire.pcap");
