@@ -38,7 +38,7 @@ bool have_tshark() {
 
 }  // namespace
 
-TEST_CASE("--pcap-at client: what the client's interface saw, at the client's times") {
+TEST_CASE("A capture at the client (--pcap-at client) has what its interface saw, at its times") {
   if (!have_tshark()) {
     WARN("tshark is not on PATH: the capture-point check is skipped");
     return;
@@ -78,7 +78,8 @@ TEST_CASE("--pcap-at client: what the client's interface saw, at the client's ti
         "0.060000000 10.0.0.1 ·······A···· 0.010000000\n");
 }
 
-TEST_CASE("--pcap-at all: one pcap per host, named after the pcap, each its host's view") {
+TEST_CASE(
+    "A capture at every host (--pcap-at all) writes one pcap per host, named after the pcap") {
   if (!have_tshark()) {
     WARN("tshark is not on PATH: the capture-point check is skipped");
     return;
@@ -109,7 +110,7 @@ TEST_CASE("--pcap-at all: one pcap per host, named after the pcap, each its host
     CHECK(e.path().filename().string().find(".pending.") == std::string::npos);
 }
 
-TEST_CASE("--pcap-at refuses an unknown host, a router, and a missing pcap, naming them") {
+TEST_CASE("A capture point that is unknown, a router, or without a pcap is refused, named") {
   fs::path dir = fresh_dir("pcap-at-bad");
   auto unknown = netsim_run(kScenario + " -o " + dir.string() + " --pcap p.pcap --pcap-at clinet");
   CHECK(unknown.code == 2);
