@@ -21,6 +21,7 @@ struct RunArgs {
   std::optional<uint64_t> seed;
   std::vector<std::string> sets;
   std::optional<std::string> trace, events, pcap, summary;
+  std::vector<std::string> pcap_at;  // --pcap-at HOST|all: capture points (docs/outputs.md)
   std::vector<std::string> diagrams;
   std::vector<std::string> timelines, plots;  // --timeline FILE, --plot KIND=FILE
   bool quiet = false;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -71,7 +72,14 @@ CLI::App* add_run_command(CLI::App& app, netsim::cli::RunArgs& run) {
       ->type_name("KEY=VALUE");
   run_cmd->add_option("--trace", run.trace, "text trace file ('-' = stdout)");
   run_cmd->add_option("--events", run.events, "JSON Lines event file");
-  run_cmd->add_option("--pcap", run.pcap, "pcap capture file");
+  run_cmd->add_option("--pcap", run.pcap,
+                      "pcap capture file (default: each packet once, as it leaves its sender)");
+  run_cmd
+      ->add_option("--pcap-at", run.pcap_at,
+                   "capture at this host's interface instead (what it sent and received, "
+                   "at its own times); repeatable, or 'all': one pcap per host, "
+                   "STEM-HOST.pcap")
+      ->type_name("HOST");
   run_cmd->add_option("--diagram", run.diagrams, "diagram (.svg .png .pdf .mmd .txt); repeatable");
   run_cmd->add_option("--summary", run.summary, "summary JSON file");
   run_cmd->add_option("--timeline", run.timelines, "connection-state timeline (.svg .png)");
@@ -95,6 +103,47 @@ CLI::App* add_run_command(CLI::App& app, netsim::cli::RunArgs& run) {
   return run_cmd;
 }
 
+CLI::App* add_check_command(CLI::App& app, std::vector<std::string>& files,
+                            std::vector<std::string>& sets) {
+  auto* cmd = app.add_subcommand("check", "Validate scenario files; print every error");
+  cmd->add_option("FILE", files, "scenario files")->required();
+  cmd->add_option("--set", sets, "override a value before validating");
+  return cmd;
+}
+
+CLI::App* add_diagram_command(CLI::App& app, netsim::cli::DiagramArgs& diag) {
+  auto* cmd =
+      app.add_subcommand("diagram", "Draw a diagram from a saved events.jsonl or a capture");
+  cmd->add_option("EVENTS", diag.events_file, "events.jsonl of an earlier run, or a pcap/pcapng")
+      ->required();
+  cmd->add_option("-o,--output", diag.output, "diagram file (.svg .png .pdf .mmd .txt)")
+      ->required();
+  cmd->add_option("--connection", diag.connections, "app name or 4-tuple; repeatable");
+  cmd->add_option("--host", diag.hosts, "only this host's packets; repeatable");
+  cmd->add_option("--from", diag.from, "start of the time window (e.g. 0s)");
+  cmd->add_option("--to", diag.to, "end of the time window (e.g. 2s)");
+  cmd->add_flag("--absolute", diag.absolute_seq, "absolute sequence numbers");
+  cmd->add_option("--scale", diag.scale, "PNG pixels per point (default 2)");
+  return cmd;
+}
+
+// The exit code when parsing ends the program (help, version: 0; a bad command line: 2).
+std::optional<int> parse(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return netsim::cli::kExitBadInput;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,24 +157,10 @@ int main(int argc, char** argv) {
   auto* run_cmd = add_run_command(app, run);
 
   std::vector<std::string> check_files, check_sets;
-  auto* check_cmd = app.add_subcommand("check", "Validate scenario files; print every error");
-  check_cmd->add_option("FILE", check_files, "scenario files")->required();
-  check_cmd->add_option("--set", check_sets, "override a value before validating");
+  auto* check_cmd = add_check_command(app, check_files, check_sets);
 
   DiagramArgs diag;
-  auto* diag_cmd =
-      app.add_subcommand("diagram", "Draw a diagram from a saved events.jsonl or a capture");
-  diag_cmd
-      ->add_option("EVENTS", diag.events_file, "events.jsonl of an earlier run, or a pcap/pcapng")
-      ->required();
-  diag_cmd->add_option("-o,--output", diag.output, "diagram file (.svg .png .pdf .mmd .txt)")
-      ->required();
-  diag_cmd->add_option("--connection", diag.connections, "app name or 4-tuple; repeatable");
-  diag_cmd->add_option("--host", diag.hosts, "only this host's packets; repeatable");
-  diag_cmd->add_option("--from", diag.from, "start of the time window (e.g. 0s)");
-  diag_cmd->add_option("--to", diag.to, "end of the time window (e.g. 2s)");
-  diag_cmd->add_flag("--absolute", diag.absolute_seq, "absolute sequence numbers");
-  diag_cmd->add_option("--scale", diag.scale, "PNG pixels per point (default 2)");
+  auto* diag_cmd = add_diagram_command(app, diag);
 
   // ---- sweep (scenarios/sweep/, docs/sweep.md): a grid of --set values x seeds on J threads ----
   SweepArgs sweep;
@@ -164,18 +199,7 @@ int main(int argc, char** argv) {
   drill_cmd->add_flag("-q,--quiet", drill.quiet, "print only scripts that did not pass");
   // ---- end drill ----
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitBadInput;
-  }
+  if (auto code = parse(app, argc, argv)) return *code;
 
   try {
     if (*run_cmd) return run_command(run);

@@ -110,6 +110,7 @@ OutputRequest output_request(const RunArgs& args) {
   r.trace = args.trace;
   r.events = args.events;
   r.pcap = args.pcap;
+  r.pcap_at = args.pcap_at;
   r.summary = args.summary;
   r.diagrams = args.diagrams;
   r.timelines = args.timelines;

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <csignal>
-#include <fstream>
 
 #include "realtime/route_safety.hpp"
 
@@ -107,19 +106,23 @@ void RealtimeSession::run() {
   // From here a second Ctrl-C kills the process as usual; the devices go first.
   signals_.reset();
   wall_timer_.reset();
-  for (size_t i = 0; i < devices_.size(); ++i) {
-    const std::string& name = *run_.scenario().find_host(bridge_hosts_[i])->tun;
-    uint64_t dropped = 0;
-    for (const char* c : {"rx_dropped", "tx_dropped"}) {
-      std::ifstream f(fmt::format("/sys/class/net/{}/statistics/{}", name, c));
-      uint64_t v = 0;
-      if (f >> v) dropped += v;
-    }
-    device_drops_.push_back(
-        fmt::format("{}: {} packets dropped by the kernel's TUN queue", name, dropped));
-  }
+  for (size_t i = 0; i < devices_.size(); ++i)
+    report_device(i);
   for (auto& d : devices_)
     d->close();
+}
+
+// Read before the device closes (the kernel deletes it with its counters).
+void RealtimeSession::report_device(size_t i) {
+  const std::string& name = devices_[i]->config().name;
+  TunQueueDrops drops = read_queue_drops(name).value_or(TunQueueDrops{});
+  const BridgeCounters& c = bridges_[i]->counters();
+  run_.add_tun_report(TunReport{bridge_hosts_[i], name, drops.rx, drops.tx, c.read, c.injected,
+                                c.malformed, c.refused_in, c.written, c.refused_out,
+                                c.write_errors});
+  device_drops_.push_back(
+      fmt::format("{}: {} packets dropped by the kernel's TUN queue (rx {}, tx {})", name,
+                  drops.rx + drops.tx, drops.rx, drops.tx));
 }
 
 const TunBridge* RealtimeSession::bridge(std::string_view host) const {

@@ -54,8 +54,9 @@ class RealtimeSession {
   int interrupted_by() const { return signal_; }
   // The run ended at --max-wall (SessionOptions::max_wall_seconds).
   bool wall_exceeded() const { return wall_exceeded_; }
-  // Packets the kernel dropped on each device (rx_dropped + tx_dropped of
-  // /sys/class/net/DEV/statistics), read when the devices close: "netsim0: 12 dropped".
+  // Packets the kernel dropped on each device (/proc/net/dev), read when the devices close:
+  // "netsim0: 12 packets dropped by the kernel's TUN queue (rx 0, tx 12)"; the same figures
+  // and the bridge's counters go to the run's summary.json ("tun").
   const std::vector<std::string>& device_drops() const { return device_drops_; }
 
   const TunBridge* bridge(std::string_view host) const;
@@ -63,6 +64,8 @@ class RealtimeSession {
   RealtimeDriver& driver() { return driver_; }
 
  private:
+  void report_device(size_t i);
+
   ScenarioRun& run_;
   SessionOptions options_;
   boost::asio::io_context io_;  // first: destroyed after everything that uses it

@@ -171,4 +171,33 @@ void TunDevice::configure() {
   }
 }
 
+std::optional<TunQueueDrops> parse_proc_net_dev(const std::string& text,
+                                                const std::string& device) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    // "  name: rx_bytes rx_packets rx_errs rx_drop ... tx_bytes tx_packets tx_errs tx_drop ..."
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    size_t first = line.find_first_not_of(' ');
+    if (line.compare(first, colon - first, device) != 0 || colon - first != device.size()) {
+      continue;
+    }
+    std::istringstream f(line.substr(colon + 1));
+    std::array<uint64_t, 12> v{};
+    for (auto& x : v) {
+      if (!(f >> x)) return std::nullopt;
+    }
+    return TunQueueDrops{v[3], v[11]};
+  }
+  return std::nullopt;
+}
+
+std::optional<TunQueueDrops> read_queue_drops(const std::string& device) {
+  std::ifstream in("/proc/net/dev");
+  std::stringstream s;
+  s << in.rdbuf();
+  return parse_proc_net_dev(s.str(), device);
+}
+
 }  // namespace netsim::realtime

@@ -30,6 +30,17 @@ std::vector<std::vector<std::string>> configure_commands(const TunConfig& c);
 // nullopt when it can. `device` names the device in the message.
 std::optional<std::string> missing_privilege(const std::string& device);
 
+// What the kernel dropped on a device: the "drop" columns of /proc/net/dev (rx_dropped plus
+// rx_missed_errors, and tx_dropped). A TUN device drops when its queue to netsim is full
+// (tun_net_xmit: txqueuelen packets), which is how a flood from the real stack is lost unseen.
+struct TunQueueDrops {
+  uint64_t rx = 0, tx = 0;
+};
+// The counters of `device` in the text of /proc/net/dev, or nullopt if it is not listed.
+std::optional<TunQueueDrops> parse_proc_net_dev(const std::string& text, const std::string& device);
+// Reads /proc/net/dev, which (unlike /sys/class/net) follows the caller's network namespace.
+std::optional<TunQueueDrops> read_queue_drops(const std::string& device);
+
 class TunDevice {
  public:
   // Creates and configures the device. Throws RealtimeError with a message that says what

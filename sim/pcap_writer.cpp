@@ -21,7 +21,14 @@ bool PcapSink::captured(const PacketRecord& r) {
          (r.ev == PacketEvent::drop && r.reason == DropReason::corrupt);
 }
 
-PcapSink::PcapSink(std::string path) : file_(std::move(path)) {
+bool PcapSink::captured_at(const PacketRecord& r, const std::string& host) {
+  if (r.host != host) return false;
+  return r.ev == PacketEvent::send || r.ev == PacketEvent::recv ||
+         (r.ev == PacketEvent::drop && r.reason == DropReason::corrupt);
+}
+
+PcapSink::PcapSink(std::string path, std::optional<std::string> at_host)
+    : file_(std::move(path)), at_host_(std::move(at_host)) {
 #ifdef PCAP_TSTAMP_PRECISION_NANO
   pcap_ = pcap_open_dead_with_tstamp_precision(DLT_RAW, kSnapLen, PCAP_TSTAMP_PRECISION_NANO);
   nano_ = pcap_ != nullptr;
@@ -53,7 +60,8 @@ PcapSink::~PcapSink() {
 
 void PcapSink::write(const TraceRecord& r) {
   const auto* rec = std::get_if<PacketRecord>(&r);
-  if (rec == nullptr || finished_ || !captured(*rec)) return;
+  if (rec == nullptr || finished_) return;
+  if (at_host_ ? !captured_at(*rec, *at_host_) : !captured(*rec)) return;
   std::vector<uint8_t> bytes = encode_ipv4(rec->packet);
   int64_t ns = rec->t.ns() < 0 ? 0 : rec->t.ns();
   pcap_pkthdr hdr{};

@@ -1,9 +1,11 @@
-// The pcap output: every packet as it enters the network (the `send` records), as real
-// IPv4/TCP bytes (sim/wire.hpp) written through libpcap with link type DLT_RAW and
-// nanosecond virtual-time stamps, so tcpdump, tshark and Wireshark open it directly.
+// The pcap output: every packet as it enters the network (the `send` records), or as one
+// host's interface sees it (--pcap-at), as real IPv4/TCP bytes (sim/wire.hpp) written through
+// libpcap with link type DLT_RAW and nanosecond virtual-time stamps, so tcpdump, tshark and
+// Wireshark open it directly.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "sim/atomic_file.hpp"
@@ -17,7 +19,8 @@ namespace netsim {
 class PcapSink : public TraceSink {
  public:
   // "-" writes to standard output. Throws AtomicFileError if the file cannot be created.
-  explicit PcapSink(std::string path);
+  // `at_host`: capture at that host's interface (at_host()) instead of once per packet.
+  explicit PcapSink(std::string path, std::optional<std::string> at_host = std::nullopt);
   ~PcapSink() override;
   PcapSink(const PcapSink&) = delete;
   PcapSink& operator=(const PcapSink&) = delete;
@@ -33,6 +36,10 @@ class PcapSink : public TraceSink {
   // the send record, so the damaged copy is written as well, at the time the receiver
   // discarded it, with a bad TCP checksum that Wireshark and tcpdump flag.
   static bool captured(const PacketRecord& r);
+  // What tcpdump on `host`'s interface would see, each at its own time there: what the host
+  // sent (at the send) and every copy that reached it (at the arrival; a damaged copy too,
+  // with its bad checksum). So a round trip reads whole, as on a real capture.
+  static bool captured_at(const PacketRecord& r, const std::string& host);
 
   uint64_t packets_written() const { return packets_; }
   // True when libpcap writes the nanosecond format (magic a1b23c4d); else microseconds.
@@ -42,6 +49,7 @@ class PcapSink : public TraceSink {
   AtomicFile file_;
   pcap* pcap_ = nullptr;
   pcap_dumper* dumper_ = nullptr;
+  std::optional<std::string> at_host_;
   bool nano_ = false;
   bool finished_ = false;
   uint64_t packets_ = 0;

@@ -6,8 +6,6 @@
 #include <fmt/format.h>
 #include <librsvg/rsvg.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <memory>
 
@@ -16,14 +14,7 @@
 namespace netsim::viz {
 
 ChartFormat chart_format_for_path(const std::string& path) {
-  auto dot = path.rfind('.');
-  auto slash = path.find_last_of('/');
-  std::string ext;
-  if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) {
-    ext = path.substr(dot + 1);
-  }
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string ext = lower_extension(path);
   if (ext == "svg") return ChartFormat::svg;
   if (ext == "png") return ChartFormat::png;
   throw ChartError(fmt::format("cannot tell the chart format of \"{}\": use .svg or .png", path));

@@ -13,7 +13,7 @@
 
 namespace netsim::viz {
 
-DiagramFormat diagram_format_for_path(const std::string& path) {
+std::string lower_extension(const std::string& path) {
   auto dot = path.rfind('.');
   auto slash = path.find_last_of('/');
   std::string ext;
@@ -22,6 +22,11 @@ DiagramFormat diagram_format_for_path(const std::string& path) {
   }
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+DiagramFormat diagram_format_for_path(const std::string& path) {
+  std::string ext = lower_extension(path);
   if (ext == "svg") return DiagramFormat::svg;
   if (ext == "png") return DiagramFormat::png;
   if (ext == "pdf") return DiagramFormat::pdf;

@@ -56,6 +56,10 @@ struct DiagramOptions {
 
 enum class DiagramFormat : uint8_t { svg, png, pdf, mermaid, text };
 
+// "out/a.SVG" -> "svg": the lower-case extension, empty when there is none (a dot in a
+// folder's name is none).
+std::string lower_extension(const std::string& path);
+
 // .svg .png .pdf .mmd .txt (case-insensitive); anything else is a DiagramError.
 DiagramFormat diagram_format_for_path(const std::string& path);
 

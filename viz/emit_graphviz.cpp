@@ -176,7 +176,7 @@ void draw_arrows(GvGraph& g, const DiagramLayout& L) {
             {"tooltip", gv_escape(a.tooltip)}},
            !dropped && a.fate != ArrowFate::in_flight);
     // An opaque-ish background: where a label must cross another line, the text stays legible.
-    Agnode_t* label = g.text(al.label_box, a.label, FontSizes::label, color, a.tooltip);
+    Agnode_t* label = g.text(al.label_box, al.label, FontSizes::label, color, a.tooltip);
     g.set_attr(label, "style", "filled");
     g.set_attr(label, "fillcolor", "#ffffffd0");
     if (dropped) {

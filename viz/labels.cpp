@@ -44,7 +44,7 @@ uint32_t relative(SeqNum v, std::optional<uint32_t> base) {
 }
 }  // namespace
 
-std::string packet_label(const Packet& p, const SeqBases* bases) {
+std::string packet_label(const Packet& p, const SeqBases* bases, bool preview) {
   const Segment& s = p.tcp;
   std::optional<uint32_t> own, peer;
   if (bases) {
@@ -58,8 +58,8 @@ std::string packet_label(const Packet& p, const SeqBases* bases) {
     // tcpdump's data form: flags, then the byte range and its length.
     out = fmt::format("{} {}:{} ({})", s.flags.to_string(), seq,
                       seq + static_cast<uint32_t>(s.payload.size()), s.payload.size());
-    std::string preview = payload_preview(s.payload);
-    if (!preview.empty()) out += " " + preview;
+    std::string text = preview ? payload_preview(s.payload) : std::string();
+    if (!text.empty()) out += " " + text;
   } else if (s.flags.syn()) {
     // A SYN cookie is the listener keeping no state for this handshake: worth seeing.
     out = s.flags.ack()

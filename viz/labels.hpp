@@ -45,7 +45,8 @@ class SeqBases {
 // ack=1" ("ACK seq=13 ack=1" for a probe), "P. 1:14 (13)
 // \"Hello,server!\"", "FIN seq=14 ack=14", "RST seq=0"; " win=0" when the window is closed; " retx
 // #2" for the second retransmission. `bases` null or a missing base prints absolute numbers.
-std::string packet_label(const Packet& p, const SeqBases* bases);
+// `preview` false: without the payload preview ("P. 1:33 (32)"), the layout's short form.
+std::string packet_label(const Packet& p, const SeqBases* bases, bool preview = true);
 
 // "\"Hello,server!\"" for short printable text (escapes \" \\ \r \n \t), the first 16
 // characters and "…" for longer text, "" for binary payloads.

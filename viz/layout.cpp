@@ -184,7 +184,12 @@ ScaleInput scale_input(const DiagramModel& m, const std::vector<std::optional<In
 
 class Layouter {
  public:
-  Layouter(DiagramModel model, const DiagramOptions& opt) : opt_(opt) {
+  // `spread` widens the columns (and lets rows grow) beyond what the labels strictly need.
+  struct Try {
+    double spread;  // widens the columns (and lets rows grow) beyond what labels need
+    bool brief;     // short labels allowed (place_labels)
+  };
+  Layouter(DiagramModel model, const DiagramOptions& opt, Try t) : opt_(opt), try_(t) {
     L_.model = std::move(model);
   }
   DiagramLayout run();
@@ -203,6 +208,7 @@ class Layouter {
 
   const DiagramOptions& opt_;
   DiagramLayout L_;
+  Try try_;
   double right_edge_ = 0;
 };
 
@@ -238,7 +244,7 @@ double Layouter::row_height(const Slots& slots, const TimeScale* scale,
     double w = text_width(a.label, FontSizes::label) + 6;
     row = std::max(row, Metrics::line + 8 + w * std::abs(dy) / dx);
   }
-  return std::min(row, 4 * Metrics::row);
+  return std::min(row, 4 * try_.spread * Metrics::row);
 }
 
 // Lifeline 0 carries its marks on its left, every other lifeline on its right, so marks
@@ -257,7 +263,7 @@ void Layouter::columns() {
   // Half as wide again as the label: arrows sent together run parallel a row apart, and a
   // label has room between two of them only where they are flat enough.
   for (const auto& a : m.arrows) {
-    require(a.from, a.to, 1.5 * text_width(a.label, FontSizes::label) + 46);
+    require(a.from, a.to, try_.spread * (1.5 * text_width(a.label, FontSizes::label) + 46));
   }
   for (const auto& b : m.bands)
     require(b.from, b.to, lines_width(b.lines, FontSizes::label) + 56);
@@ -330,11 +336,18 @@ void Layouter::arrows(const std::vector<std::optional<Instant>>& ends, const Slo
   }
 }
 
+// Centred across the plot in its gap; a gap inside a folded band would put it on the band's
+// label (also centred), so there it moves beside that label.
 void Layouter::gap_labels() {
   double mid = (L_.lifelines.front().x + L_.lifelines.back().x) / 2;
   for (auto& g : L_.gaps) {
     double w = text_width(g.label, FontSizes::mark) + 8;
     g.box = Box{mid - w / 2, (g.y1 + g.y2) / 2 - 6, w, 12};
+    for (const auto& b : L_.bands) {
+      if (!g.box.overlaps(b.label_box)) continue;
+      bool right = b.label_box.right() + 6 + w <= b.area.right();
+      g.box.x = right ? b.label_box.right() + 6 : b.label_box.x - 6 - w;
+    }
   }
 }
 
@@ -418,9 +431,9 @@ DiagramLayout Layouter::run() {
   L_.scale = std::move(scale.scale);
   L_.gaps = std::move(scale.gaps);
   arrows(ends, slots);
-  gap_labels();
   marks(slots);
   bands();
+  gap_labels();
   ticks(ends);
   double bottom = L_.plot_top;
   if (!L_.scale.ys().empty()) bottom = std::max(bottom, L_.scale.ys().back());
@@ -436,7 +449,7 @@ DiagramLayout Layouter::run() {
     l.y_bottom = L_.plot_bottom;
   }
   L_.width = std::max(L_.width, right_edge_ + Metrics::margin);
-  place_labels(L_);
+  place_labels(L_, try_.brief);
   add_legend(L_);
   return std::move(L_);
 }
@@ -445,7 +458,25 @@ DiagramLayout Layouter::run() {
 }  // namespace detail
 
 DiagramLayout layout_diagram(DiagramModel model, const DiagramOptions& options) {
-  return detail::Layouter(std::move(model), options).run();
+  // Wider columns make arrows flatter, so parallel arrows leave more room between them and
+  // crossing ones cross over a shorter stretch: a label that found no free place may find one.
+  // Whole labels first; only then short ones, which lose the payload preview.
+  // (lossy-transfer's dupACK fans need the last.)
+  using Try = detail::Layouter::Try;
+  static constexpr Try kTries[] = {{1.0, false}, {1.4, false}, {2.0, false}, {1.0, true},
+                                   {1.4, true},  {2.0, true},  {2.8, true},  {4.0, true}};
+  std::optional<DiagramLayout> best;
+  size_t best_count = 0;
+  for (const Try& t : kTries) {
+    DiagramLayout L = detail::Layouter(model, options, t).run();
+    size_t count = label_collisions(L).size();
+    if (!best || count < best_count) {
+      best = std::move(L);
+      best_count = count;
+    }
+    if (count == 0) break;
+  }
+  return std::move(*best);
 }
 
 DiagramLayout compute_layout(const std::vector<TraceRecord>& records, const DiagramMeta& meta,

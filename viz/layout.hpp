@@ -84,6 +84,9 @@ struct ArrowLayout {
   size_t start_slot = 0, end_slot = 0;  // start.y == scale.y_of(sent, start_slot)
   std::optional<Instant> end_time;      // end.y == scale.y_of(*end_time, end_slot)
   Box label_box;
+  // What the label box shows: the model's label, or a shorter form of it (the payload preview
+  // left out) where the whole one had no free place; the tooltip keeps everything.
+  std::string label;
   std::optional<Box> drop_box;  // the drop reason, next to the cross
 };
 
@@ -136,7 +139,17 @@ struct DiagramLayout {
   std::vector<Box> text_boxes() const;
 };
 
-// Pure: the same model and options always give the same layout.
+// Does segment a-b pass through the inside of box r? (Liang-Barsky clipping.)
+bool segment_crosses(Point a, Point b, const Box& r);
+
+// What makes a label ambiguous, each described: two text boxes that overlap, or an arrow
+// through another arrow's label. Empty for a legible diagram (tests/runner checks every
+// example scenario's).
+std::vector<std::string> label_collisions(const DiagramLayout& layout);
+
+// Pure: the same model and options always give the same layout. When labels collide, the
+// columns are widened (and rows may grow) a few times; the first layout without a collision,
+// else the one with the fewest, is returned.
 DiagramLayout layout_diagram(DiagramModel model, const DiagramOptions& options);
 
 // build_model followed by layout_diagram.

@@ -50,8 +50,9 @@ struct ScaleResult {
 ScaleResult build_scale(const ScaleInput& in, std::optional<Duration> compress_over, double top);
 
 // Places every arrow's label and drop label in `layout` so none overlaps the boxes already
-// there (headers, marks, ticks, bands) or each other, when the geometry allows.
-void place_labels(DiagramLayout& layout);
+// there (headers, marks, ticks, bands) or each other, when the geometry allows. With `brief`,
+// a data label with no free place tries its short form (no payload preview).
+void place_labels(DiagramLayout& layout, bool brief);
 
 // Adds the legend below the plot and grows the layout's height (and width if needed).
 void add_legend(DiagramLayout& layout);

@@ -1,23 +1,18 @@
-// Label placement and the legend. Each arrow's label tries positions along its arrow (middle
-// first, then outward; above the line, then below) and takes the first that overlaps no box
-// already placed; when every position collides it takes the least-overlapping one.
+// Label placement and the legend, and the collision check the layout is judged by. Each
+// arrow's label tries positions along its arrow (middle first, then outward; above the line,
+// then below) and takes the cheapest; when every position collides, its short form (no
+// payload preview) is tried, else the least-overlapping position is kept.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 
 #include "viz/labels.hpp"
 #include "viz/layout_internal.hpp"
 
-namespace netsim::viz::detail {
-namespace {
+namespace netsim::viz {
 
-double overlap_area(const Box& a, const Box& b) {
-  double w = std::min(a.right(), b.right()) - std::max(a.x, b.x);
-  double h = std::min(a.bottom(), b.bottom()) - std::max(a.y, b.y);
-  return w > 0 && h > 0 ? w * h : 0;
-}
-
-// Does segment a-b pass through the inside of box r? (Liang-Barsky clipping.)
-bool crosses(Point a, Point b, const Box& r) {
+bool segment_crosses(Point a, Point b, const Box& r) {
   double t0 = 0, t1 = 1, dx = b.x - a.x, dy = b.y - a.y;
   const double p[4] = {-dx, dx, -dy, dy};
   const double q[4] = {a.x - r.x, r.right() - a.x, a.y - r.y, r.bottom() - a.y};
@@ -36,12 +31,73 @@ bool crosses(Point a, Point b, const Box& r) {
   return t0 < t1;
 }
 
+namespace {
+
+// Every box holding text (as text_boxes() lists them), with what it says.
+std::vector<std::pair<Box, std::string>> named_text_boxes(const DiagramLayout& L) {
+  const DiagramModel& m = L.model;
+  std::vector<std::pair<Box, std::string>> out;
+  for (size_t i = 0; i < L.lifelines.size(); ++i)
+    out.emplace_back(L.lifelines[i].header, "the header of " + m.lifelines[i].address);
+  for (size_t i = 0; i < L.marks.size(); ++i)
+    out.emplace_back(L.marks[i].box, "the mark " + m.marks[i].text);
+  for (size_t i = 0; i < L.arrows.size(); ++i) {
+    out.emplace_back(L.arrows[i].label_box, "the label " + L.arrows[i].label);
+    if (L.arrows[i].drop_box)
+      out.emplace_back(*L.arrows[i].drop_box, "the drop " + m.arrows[i].drop_label);
+  }
+  for (size_t i = 0; i < L.bands.size(); ++i)
+    out.emplace_back(L.bands[i].label_box, "the band " + m.bands[i].lines.front());
+  for (const auto& t : L.ticks)
+    out.emplace_back(t.box, "the tick " + t.label);
+  for (const auto& g : L.gaps)
+    out.emplace_back(g.box, "the gap " + g.label);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> label_collisions(const DiagramLayout& L) {
+  std::vector<std::string> out;
+  auto boxes = named_text_boxes(L);
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    for (size_t j = i + 1; j < boxes.size(); ++j) {
+      if (boxes[i].first.overlaps(boxes[j].first)) {
+        out.push_back(fmt::format("{} at ({:.1f},{:.1f}) overlaps {} at ({:.1f},{:.1f})",
+                                  boxes[i].second, boxes[i].first.x, boxes[i].first.y,
+                                  boxes[j].second, boxes[j].first.x, boxes[j].first.y));
+      }
+    }
+  }
+  for (size_t i = 0; i < L.arrows.size(); ++i) {
+    for (size_t j = 0; j < L.arrows.size(); ++j) {
+      if (i != j && segment_crosses(L.arrows[j].start, L.arrows[j].end, L.arrows[i].label_box)) {
+        out.push_back("arrow " + L.model.arrows[j].label + " crosses the label " +
+                      L.model.arrows[i].label);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace netsim::viz
+
+namespace netsim::viz::detail {
+namespace {
+
+double overlap_area(const Box& a, const Box& b) {
+  double w = std::min(a.right(), b.right()) - std::max(a.x, b.x);
+  double h = std::min(a.bottom(), b.bottom()) - std::max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
 // What a label must not cover: text boxes first of all, then lines (other arrows, lifelines).
 class Obstacles {
  public:
   void add(const Box& b) { boxes_.push_back(b); }
   void add_line(Point a, Point b) { lines_.emplace_back(a, b); }
   // Overlapping text costs far more than crossing lines; `skip` is the label's own arrow.
+  // Lines from `first_soft_line` on (lifelines) are no collision, just best avoided.
   double cost(const Box& b, size_t skip) const {
     double c = 0;
     for (const auto& o : boxes_) {
@@ -51,9 +107,19 @@ class Obstacles {
     // moving the label along its arrow or to the arrow's other side, still better than text
     // on text.
     for (size_t i = 0; i < lines_.size(); ++i) {
-      if (i != skip && crosses(lines_[i].first, lines_[i].second, b)) c += 400;
+      if (i != skip && segment_crosses(lines_[i].first, lines_[i].second, b)) c += 400;
     }
     return c;
+  }
+  // Whether `b` would collide (label_collisions): text on text, or an arrow through it.
+  bool collides(const Box& b, size_t skip, size_t arrows) const {
+    for (const auto& o : boxes_) {
+      if (b.overlaps(o)) return true;
+    }
+    for (size_t i = 0; i < arrows && i < lines_.size(); ++i) {
+      if (i != skip && segment_crosses(lines_[i].first, lines_[i].second, b)) return true;
+    }
+    return false;
   }
 
  private:
@@ -84,8 +150,11 @@ Box best_of(const std::vector<Box>& candidates, const Obstacles& obs, size_t own
 }
 
 std::vector<Box> arrow_label_candidates(const ArrowLayout& a, double w, double h, double width) {
-  static constexpr std::array<double, 9> fractions{0.5,  0.38, 0.62, 0.26, 0.74,
-                                                   0.15, 0.85, 0.06, 0.94};
+  // Middle first, then outward in steps of 1/16: where arrows cross in a fan, the free
+  // stretches along an arrow are short.
+  static constexpr std::array<double, 15> fractions{0.5,    0.4375, 0.5625, 0.375,  0.625,
+                                                    0.3125, 0.6875, 0.25,   0.75,   0.1875,
+                                                    0.8125, 0.125,  0.875,  0.0625, 0.9375};
   std::vector<Box> out;
   auto at = [&](double x, bool above) {
     x = std::clamp(x, Metrics::margin, std::max(Metrics::margin, width - w));
@@ -109,13 +178,24 @@ std::vector<Box> arrow_label_candidates(const ArrowLayout& a, double w, double h
 }
 
 std::vector<Box> drop_label_candidates(Point cross, double w, double h) {
-  return {Box{cross.x + 9, cross.y - h / 2, w, h},     Box{cross.x - w / 2, cross.y + 8, w, h},
-          Box{cross.x - 9 - w, cross.y - h / 2, w, h}, Box{cross.x - w / 2, cross.y - 8 - h, w, h},
-          Box{cross.x + 9, cross.y + 6, w, h},         Box{cross.x - 9 - w, cross.y + 6, w, h}};
+  std::vector<Box> out{
+      Box{cross.x + 9, cross.y - h / 2, w, h},     Box{cross.x - w / 2, cross.y + 8, w, h},
+      Box{cross.x - 9 - w, cross.y - h / 2, w, h}, Box{cross.x - w / 2, cross.y - 8 - h, w, h},
+      Box{cross.x + 9, cross.y + 6, w, h},         Box{cross.x - 9 - w, cross.y + 6, w, h}};
+  // Further out, a line at a time: a cross inside a band or among dupACK labels.
+  for (int k = 1; k <= 4; ++k) {
+    double d = k * (h + 2);
+    for (double dy : {d, -d}) {
+      out.push_back(Box{cross.x + 9, cross.y - h / 2 + dy, w, h});
+      out.push_back(Box{cross.x - 9 - w, cross.y - h / 2 + dy, w, h});
+      out.push_back(Box{cross.x - w / 2, (dy > 0 ? cross.y + 8 : cross.y - 8 - h) + dy, w, h});
+    }
+  }
+  return out;
 }
 }  // namespace
 
-void place_labels(DiagramLayout& L) {
+void place_labels(DiagramLayout& L, bool brief) {
   Obstacles obs;
   obs.add(L.title_box);
   for (const auto& l : L.lifelines)
@@ -136,11 +216,22 @@ void place_labels(DiagramLayout& L) {
   for (const auto& l : L.lifelines) {
     obs.add_line({l.x, l.y_top}, {l.x, l.y_bottom});
   }
+  double right = L.width - Metrics::margin;
   for (size_t i = 0; i < L.arrows.size(); ++i) {
     const auto& a = L.model.arrows[i];
     auto& al = L.arrows[i];
-    double w = text_width(a.label, FontSizes::label) + 6, h = Metrics::line;
-    al.label_box = best_of(arrow_label_candidates(al, w, h, L.width - Metrics::margin), obs, i);
+    al.label = a.label;
+    double w = text_width(al.label, FontSizes::label) + 6, h = Metrics::line;
+    al.label_box = best_of(arrow_label_candidates(al, w, h, right), obs, i);
+    // No free place for the whole label: the short form (no payload preview) may fit.
+    if (brief && !a.brief.empty() && obs.collides(al.label_box, i, L.arrows.size())) {
+      double bw = text_width(a.brief, FontSizes::label) + 6;
+      Box b = best_of(arrow_label_candidates(al, bw, h, right), obs, i);
+      if (!obs.collides(b, i, L.arrows.size())) {
+        al.label = a.brief;
+        al.label_box = b;
+      }
+    }
     obs.add(al.label_box);
     if (!a.drop_label.empty()) {
       double dw = text_width(a.drop_label, FontSizes::mark) + 6;

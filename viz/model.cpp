@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "viz/labels.hpp"
 #include "viz/model_builder.hpp"
@@ -93,18 +94,54 @@ void ModelBuilder::ends_of(const PacketRecord& send, std::vector<End>& out) cons
   }
 }
 
+namespace {
+
+// Counts duplicate ACKs per direction (RFC 5681 §2: no data, no SYN/FIN, the same ACK number
+// and window as the ACK before it): the nth one's short label is "dupACK #n".
+class DupAcks {
+ public:
+  // 0 for anything but a duplicate ACK.
+  int observe(const Packet& p) {
+    const Segment& s = p.tcp;
+    bool pure =
+        s.payload.empty() && s.flags.ack() && !s.flags.syn() && !s.flags.fin() && !s.flags.rst();
+    Last& last = last_[{p.src_addr(), p.dst_addr()}];
+    bool dup = pure && last.pure && last.ack == s.ack.raw() && last.window == s.window;
+    last = Last{pure, s.ack.raw(), s.window, dup ? last.count + 1 : 0};
+    return last.count;
+  }
+
+ private:
+  struct Last {
+    bool pure = false;
+    uint32_t ack = 0;
+    uint32_t window = 0;
+    int count = 0;
+  };
+  std::map<std::pair<SocketAddr, SocketAddr>, Last> last_;
+};
+
+}  // namespace
+
 // Relative sequence numbers need every send seen in time order; only the drawn ones need a
-// label (drawn_ is in time order too).
+// label (drawn_ is in time order too). The short form (the layout's fallback) leaves a data
+// segment's payload preview out and calls a duplicate ACK by its number.
 void ModelBuilder::label_packets() {
   SeqBases bases;
+  DupAcks dups;
   labels_.reserve(drawn_.size());
   size_t next = 0;
   for (size_t i : ix_.order) {
     const auto* p = std::get_if<PacketRecord>(&records_[i]);
     if (!p || p->ev != PacketEvent::send) continue;
     bases.observe(p->packet);
+    int dup = dups.observe(p->packet);
     if (next < drawn_.size() && drawn_[next] == i) {
-      labels_.push_back(packet_label(p->packet, opt_.relative_seq ? &bases : nullptr));
+      const SeqBases* b = opt_.relative_seq ? &bases : nullptr;
+      labels_.push_back(packet_label(p->packet, b));
+      briefs_.push_back(dup > 0                         ? fmt::format("dupACK #{}", dup)
+                        : p->packet.tcp.payload.empty() ? std::string()
+                                                        : packet_label(p->packet, b, false));
       ++next;
     }
   }
@@ -213,6 +250,7 @@ void ModelBuilder::add_arrows() {
     base.sent = send.t;
     base.retransmission = p.retransmission;
     base.label = labels_[k];
+    if (briefs_[k] != labels_[k]) base.brief = briefs_[k];
     base.uid = p.uid;
     base.order = i;
     ends_of(send, ends);

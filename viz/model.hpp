@@ -41,6 +41,7 @@ struct PacketArrow {
   uint16_t retransmission = 0;
   bool duplicate = false;  // a second arrival of the same packet (a duplicated copy)
   std::string label;       // "SYN seq=0"
+  std::string brief;       // the label without its payload preview, where it has one
   std::string drop_label;  // "loss 2%"; empty unless dropped
   std::string tooltip;     // full header (tcpdump form), times, fate
   uint64_t uid = 0;

@@ -10,10 +10,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include "viz/labels.hpp"
 #include "viz/model.hpp"
 #include "viz/model_index.hpp"
 
 namespace netsim::viz::detail {
+
+struct RunTally;  // model_fold.cpp
 
 class ModelBuilder {
  public:
@@ -54,6 +57,9 @@ class ModelBuilder {
   Fold foldable(size_t send, std::vector<End>& ends) const;
   void fold_flows();
   void add_flow_bands();
+  // Adds one send of a folded run to its tally; `ends` is a reused buffer.
+  void tally_send(const PacketRecord& p, const SeqBases& bases, std::vector<End>& ends,
+                  RunTally& a) const;
   void add_title();
 
   // Marks (model_marks.cpp).
@@ -71,7 +77,7 @@ class ModelBuilder {
   std::optional<std::set<ConvKey>> conv_filter_;
   std::vector<size_t> selected_;                // send records passing the filters
   std::vector<size_t> drawn_;                   // ... drawn as arrows
-  std::vector<std::string> labels_;             // ... and their labels, labels_[k] for drawn_[k]
+  std::vector<std::string> labels_, briefs_;    // ... and their labels, labels_[k] for drawn_[k]
   std::vector<size_t> folded_;                  // ... folded into bands
   std::vector<std::vector<size_t>> flow_runs_;  // ... folded runs of one connection, by time
   std::unordered_set<ConvKey, SocketPairHash> folded_convs_;

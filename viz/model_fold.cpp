@@ -102,21 +102,52 @@ void ModelBuilder::fold_flows() {
   drawn_ = std::move(kept);
 }
 
+// What one folded run holds, gathered over its sends.
+struct RunTally {
+  SocketAddr data_src, data_dst;
+  uint64_t data = 0, acks = 0, bytes = 0, lost = 0;
+  uint16_t retx_lo = UINT16_MAX, retx_hi = 0;
+  std::set<std::string> reasons;
+  std::optional<uint32_t> seq_lo, seq_hi, last_ack;
+  Instant first = Instant::max(), last = Instant::zero();
+};
+
+namespace {
+
+// The band's text: "× 44 data segments 116801:181041, all lost (host down)" and the ACKs.
+std::vector<std::string> band_lines(const RunTally& a) {
+  std::string lost;
+  if (a.lost > 0) {
+    std::string why;
+    for (const auto& r : a.reasons)
+      why += (why.empty() ? "" : ", ") + r;
+    lost = fmt::format(", {} lost ({})", a.lost == a.data ? "all" : group_thousands(a.lost), why);
+  }
+  std::string what = "data segment";
+  if (a.retx_hi > 0) {
+    what = "retransmitted segment";
+    lost += a.retx_lo == a.retx_hi ? fmt::format(" (retx #{})", a.retx_hi)
+                                   : fmt::format(" (retx #{}-#{})", a.retx_lo, a.retx_hi);
+  }
+  std::vector<std::string> lines{fmt::format("× {} {}{} {}:{}{}", group_thousands(a.data), what,
+                                             a.data == 1 ? "" : "s", a.seq_lo.value_or(0),
+                                             a.seq_hi.value_or(0), lost)};
+  if (a.acks > 0) {
+    lines.push_back(fmt::format("× {} ACK{} back, last ack={}", group_thousands(a.acks),
+                                a.acks == 1 ? "" : "s", a.last_ack.value_or(0)));
+  }
+  return lines;
+}
+
+}  // namespace
+
 void ModelBuilder::add_flow_bands() {
   if (flow_runs_.empty()) return;
   std::unordered_map<size_t, size_t> run_of;
   for (size_t r = 0; r < flow_runs_.size(); ++r)
     for (size_t i : flow_runs_[r])
       run_of.emplace(i, r);
-  struct Acc {
-    SocketAddr data_src, data_dst;
-    uint64_t data = 0, acks = 0, bytes = 0, lost = 0;
-    uint16_t retx_lo = UINT16_MAX, retx_hi = 0;
-    std::set<std::string> reasons;
-    std::optional<uint32_t> seq_lo, seq_hi, last_ack;
-    Instant first = Instant::max(), last = Instant::zero();
-  };
-  std::vector<Acc> acc(flow_runs_.size());
+  std::vector<RunTally> acc(flow_runs_.size());
   SeqBases bases;
   std::vector<End> ends;
   for (size_t i : ix_.order) {
@@ -124,73 +155,16 @@ void ModelBuilder::add_flow_bands() {
     if (!p || p->ev != PacketEvent::send) continue;
     bases.observe(p->packet);
     auto it = run_of.find(i);
-    if (it == run_of.end()) continue;
-    Acc& a = acc[it->second];
-    const Packet& pk = p->packet;
-    auto rel = [&](SocketAddr s, SocketAddr d, SeqNum v) {
-      auto b = opt_.relative_seq ? bases.base(s, d) : std::nullopt;
-      return v.raw() - b.value_or(0);
-    };
-    // The band spans the run's sends: consecutive runs of a connection never overlap, and
-    // the arrows between them (a loss, its dupACKs) are not drawn over a band.
-    a.first = std::min(a.first, p->t);
-    a.last = std::max(a.last, p->t);
-    ends_of(*p, ends);
-    for (const End& e : ends) {
-      const PacketRecord& end = packet_record(e.record);
-      if (end.ev == PacketEvent::drop) {
-        ++a.lost;
-        a.reasons.insert(drop_reason_text(end.reason, end.detail));
-      }
-    }
-    if (!pk.tcp.payload.empty()) {
-      if (a.data == 0) {
-        a.data_src = pk.src_addr();
-        a.data_dst = pk.dst_addr();
-        a.seq_lo = rel(pk.src_addr(), pk.dst_addr(), pk.tcp.seq);
-      }
-      ++a.data;
-      a.bytes += pk.tcp.payload.size();
-      if (pk.retransmission > 0) {
-        a.retx_lo = std::min(a.retx_lo, pk.retransmission);
-        a.retx_hi = std::max(a.retx_hi, pk.retransmission);
-      }
-      a.seq_hi = rel(pk.src_addr(), pk.dst_addr(),
-                     pk.tcp.seq + static_cast<uint32_t>(pk.tcp.payload.size()));
-    } else {
-      ++a.acks;
-      // The ACK's number is in the data direction's space.
-      a.last_ack = rel(pk.dst_addr(), pk.src_addr(), pk.tcp.ack);
-    }
+    if (it != run_of.end()) tally_send(*p, bases, ends, acc[it->second]);
   }
-  for (size_t r = 0; r < flow_runs_.size(); ++r) {
-    const Acc& a = acc[r];
+  for (const RunTally& a : acc) {
     Band band;
     band.from = lifeline_for(a.data_src);
     band.to = lifeline_for(a.data_dst);
     band.first = a.first;
     band.last = a.last;
     band.packets = a.data + a.acks;
-    std::string lost;
-    if (a.lost > 0) {
-      std::string why;
-      for (const auto& r : a.reasons)
-        why += (why.empty() ? "" : ", ") + r;
-      lost = fmt::format(", {} lost ({})", a.lost == a.data ? "all" : group_thousands(a.lost), why);
-    }
-    std::string what = "data segment";
-    if (a.retx_hi > 0) {
-      what = "retransmitted segment";
-      lost += a.retx_lo == a.retx_hi ? fmt::format(" (retx #{})", a.retx_hi)
-                                     : fmt::format(" (retx #{}-#{})", a.retx_lo, a.retx_hi);
-    }
-    band.lines.push_back(fmt::format("× {} {}{} {}:{}{}", group_thousands(a.data), what,
-                                     a.data == 1 ? "" : "s", a.seq_lo.value_or(0),
-                                     a.seq_hi.value_or(0), lost));
-    if (a.acks > 0) {
-      band.lines.push_back(fmt::format("× {} ACK{} back, last ack={}", group_thousands(a.acks),
-                                       a.acks == 1 ? "" : "s", a.last_ack.value_or(0)));
-    }
+    band.lines = band_lines(a);
     band.tooltip = fmt::format(
         "{} packets of {}-{} folded ({} bytes of data), from {} to {}; losses and "
         "retransmissions are drawn as arrows. Narrow the time window (--from/--to) or raise "
@@ -199,6 +173,46 @@ void ModelBuilder::add_flow_bands() {
         group_thousands(a.bytes), format_clock(a.first), format_clock(a.last));
     model_.bands.push_back(std::move(band));
   }
+}
+
+void ModelBuilder::tally_send(const PacketRecord& p, const SeqBases& bases, std::vector<End>& ends,
+                              RunTally& a) const {
+  const Packet& pk = p.packet;
+  auto rel = [&](SocketAddr s, SocketAddr d, SeqNum v) {
+    auto b = opt_.relative_seq ? bases.base(s, d) : std::nullopt;
+    return v.raw() - b.value_or(0);
+  };
+  // The band spans the run's sends: consecutive runs of a connection never overlap, and
+  // the arrows between them (a loss, its dupACKs) are not drawn over a band.
+  a.first = std::min(a.first, p.t);
+  a.last = std::max(a.last, p.t);
+  ends_of(p, ends);
+  for (const End& e : ends) {
+    const PacketRecord& end = packet_record(e.record);
+    if (end.ev == PacketEvent::drop) {
+      ++a.lost;
+      a.reasons.insert(drop_reason_text(end.reason, end.detail));
+    }
+  }
+  if (pk.tcp.payload.empty()) {
+    ++a.acks;
+    // The ACK's number is in the data direction's space.
+    a.last_ack = rel(pk.dst_addr(), pk.src_addr(), pk.tcp.ack);
+    return;
+  }
+  if (a.data == 0) {
+    a.data_src = pk.src_addr();
+    a.data_dst = pk.dst_addr();
+    a.seq_lo = rel(pk.src_addr(), pk.dst_addr(), pk.tcp.seq);
+  }
+  ++a.data;
+  a.bytes += pk.tcp.payload.size();
+  if (pk.retransmission > 0) {
+    a.retx_lo = std::min(a.retx_lo, pk.retransmission);
+    a.retx_hi = std::max(a.retx_hi, pk.retransmission);
+  }
+  a.seq_hi =
+      rel(pk.src_addr(), pk.dst_addr(), pk.tcp.seq + static_cast<uint32_t>(pk.tcp.payload.size()));
 }
 
 }  // namespace netsim::viz::detail

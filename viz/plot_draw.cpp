@@ -5,17 +5,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "viz/chart_axis.hpp"
-#include "viz/chart_frame.hpp"
-#include "viz/plot.hpp"
+#include "viz/plot_frame.hpp"
 
 namespace netsim::viz {
 namespace {
 
 using namespace detail;
 
-constexpr double kWidth = 900, kPlotHeight = 330, kTickSize = 11, kAxisTitleSize = 12;
-constexpr double kMinTickSpacing = 64;
+constexpr double kPlotHeight = 330, kMinTickSpacing = 64;
 
 std::string legend_text(const PlotData& d, const Series& s) {
   switch (d.kind) {
@@ -98,13 +95,9 @@ void draw_markers(SvgWriter& svg, const PlotData& d, const TimeAxis& ax, double 
   }
 }
 
-}  // namespace
-
-std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
-  if (d.kind == PlotKind::tcptrace) return seq_graph_svg(d, meta);
-  std::vector<std::string> lines = header_lines(meta, d.subject, kWidth);
+// One entry per series, then one per kind of marker present.
+std::vector<LegendEntry> plot_legend(const PlotData& d) {
   std::vector<LegendEntry> legend;
-  int64_t max_value = 0;
   for (size_t i = 0; i < d.series.size(); ++i) {
     const Series& s = d.series[i];
     legend.push_back({s.secondary ? LegendEntry::Swatch::box
@@ -112,7 +105,6 @@ std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
                                   : LegendEntry::Swatch::line,
                       std::string(kSeriesColors[i % kSeriesColors.size()]), legend_text(d, s),
                       s.secondary ? 0.3 : 1.0});
-    max_value = std::max(max_value, s.peak());
   }
   for (auto kind :
        {PlotMarker::Kind::fast_retransmit, PlotMarker::Kind::rto, PlotMarker::Kind::tlp}) {
@@ -124,40 +116,23 @@ std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
                                                                  : "tail loss probe";
     legend.push_back({LegendEntry::Swatch::dashed_line, marker_color(kind), what, 1.0});
   }
-  double legend_top = header_height(lines.size());
-  double legend_h =
-      draw_legend(nullptr, kChartMargin, legend_top, kWidth - 2 * kChartMargin, legend);
-  double y_top = legend_top + legend_h + 18, y_bottom = y_top + kPlotHeight;
-  ValueAxis vy(max_value, y_bottom, y_top);
-  std::vector<AxisTick> yticks = vy.ticks();
-  double label_w = 0;
-  for (const auto& t : yticks)
-    label_w = std::max(label_w, text_width(t.label, kTickSize));
-  double x0 = kChartMargin + 22 + label_w + 10, x1 = kWidth - 32;
-  TimeAxis ax(d.start, d.end, x0, x1);
-  std::vector<AxisTick> xticks = ax.ticks(kMinTickSpacing);
+  return legend;
+}
 
-  SvgWriter svg(kWidth, y_bottom + 58);
-  draw_header(svg, d.title, lines);
-  draw_legend(&svg, kChartMargin, legend_top, kWidth - 2 * kChartMargin, legend);
-  svg.comment("grid");
-  for (const auto& t : yticks)
-    svg.line(x0, t.pos, x1, t.pos, "#e3e3e3", 1);
-  for (const auto& t : xticks)
-    svg.line(t.pos, y_top, t.pos, y_bottom, "#efefef", 1);
+// Secondary series (bytes in flight) are light areas under the primary lines; a lone series
+// is filled too. Areas go first so that every line stays on top.
+void draw_series(SvgWriter& svg, const PlotData& d, const PlotFrame& f) {
   svg.comment("series");
-  // Secondary series (bytes in flight) are light areas under the primary lines; a lone series
-  // is filled too. Areas go first so that every line stays on top.
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < d.series.size(); ++i) {
       const Series& s = d.series[i];
       bool area = s.secondary || (d.series.size() == 1 && !s.dashed);
       if ((pass == 0 && !area) || (pass == 1 && s.secondary)) continue;
       std::string color(kSeriesColors[i % kSeriesColors.size()]);
-      std::string path = step_path(s, ax, vy);
+      std::string path = step_path(s, f.ax, f.vy);
       if (pass == 0) {
-        svg.path(fmt::format("{}V{}H{}Z", path, svg_number(y_bottom),
-                             svg_number(std::round(ax.x_of(s.points.front().t) * 2) / 2)),
+        svg.path(fmt::format("{}V{}H{}Z", path, svg_number(f.y_bottom),
+                             svg_number(std::round(f.ax.x_of(s.points.front().t) * 2) / 2)),
                  fmt::format("fill=\"{}\" fill-opacity=\"{}\" stroke=\"none\"", color,
                              s.secondary ? "0.3" : "0.12"));
       }
@@ -171,30 +146,21 @@ std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
       }
     }
   }
-  draw_markers(svg, d, ax, y_top, y_bottom);
-  svg.comment("axes");
-  svg.line(x0, y_bottom, x1, y_bottom, "#333333", 1.2);
-  svg.line(x0, y_top, x0, y_bottom, "#333333", 1.2);
-  TextStyle tick{kTickSize, false, Anchor::end, "#333333", ""};
-  for (const auto& t : yticks) {
-    svg.line(x0 - 4, t.pos, x0, t.pos, "#333333", 1);
-    svg.text(x0 - 7, t.pos + 4, t.label, tick);
-  }
-  tick.anchor = Anchor::middle;
-  for (const auto& t : xticks) {
-    svg.line(t.pos, y_bottom, t.pos, y_bottom + 4, "#333333", 1);
-    svg.text(t.pos, y_bottom + 18, t.label, tick);
-  }
-  TextStyle title{kAxisTitleSize, false, Anchor::middle, "#222222", ""};
-  svg.text((x0 + x1) / 2, y_bottom + 44, ax.title(kMinTickSpacing), title);
-  double ly = (y_top + y_bottom) / 2, lx = kChartMargin + 10;
-  title.extra = fmt::format("transform=\"rotate(-90 {} {})\"", svg_number(lx), svg_number(ly));
-  svg.text(lx, ly, d.y_label, title);
-  if (d.series.empty()) {
-    svg.text((x0 + x1) / 2, ly, d.note,
-             TextStyle{14, false, Anchor::middle, "#777777", "font-style=\"italic\""});
-  }
-  return svg.finish();
+}
+
+}  // namespace
+
+std::string plot_svg(const PlotData& d, const DiagramMeta& meta) {
+  if (d.kind == PlotKind::tcptrace) return seq_graph_svg(d, meta);
+  int64_t max_value = 0;
+  for (const auto& s : d.series)
+    max_value = std::max(max_value, s.peak());
+  PlotFrame f(d, meta, plot_legend(d), max_value, kPlotHeight, kMinTickSpacing);
+  SvgWriter svg(kPlotWidth, f.height());
+  f.draw_background(svg, d);
+  draw_series(svg, d, f);
+  draw_markers(svg, d, f.ax, f.y_top, f.y_bottom);
+  return f.finish(svg, d, d.series.empty());
 }
 
 std::string render_plot_bytes(const std::vector<TraceRecord>& records, const DiagramMeta& meta,

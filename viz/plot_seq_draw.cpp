@@ -6,16 +6,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "viz/chart_axis.hpp"
-#include "viz/chart_frame.hpp"
-#include "viz/plot.hpp"
+#include "viz/plot_frame.hpp"
 
 namespace netsim::viz {
 namespace {
 
 using namespace detail;
 
-constexpr double kWidth = 900, kPlotHeight = 420, kTickSize = 11, kAxisTitleSize = 12;
+constexpr double kPlotHeight = 420;
 constexpr const char* kData = "#1f1f1f";
 constexpr const char* kRetx = "#c62828";
 constexpr const char* kAck = "#009E73";
@@ -34,11 +32,7 @@ std::string steps(const Series& s, const TimeAxis& ax, const ValueAxis& vy) {
   return d;
 }
 
-}  // namespace
-
-std::string seq_graph_svg(const PlotData& d, const DiagramMeta& meta) {
-  const SeqGraph& g = d.seq;
-  std::vector<std::string> lines = header_lines(meta, d.subject, kWidth);
+std::vector<LegendEntry> seq_legend(const SeqGraph& g) {
   bool retx = std::any_of(g.segments.begin(), g.segments.end(),
                           [](const auto& s) { return s.retransmission; });
   bool lost =
@@ -52,48 +46,14 @@ std::string seq_graph_svg(const PlotData& d, const DiagramMeta& meta) {
         {LegendEntry::Swatch::dashed_line, kWindow, "receive window (ACK + window)", 1});
   }
   if (!g.sacks.empty()) legend.push_back({LegendEntry::Swatch::line, kSack, "SACK block", 1});
-  int64_t max_value = 1;
-  for (const auto& s : g.segments)
-    max_value = std::max(max_value, s.hi);
-  for (const auto& p : g.window.points)
-    max_value = std::max(max_value, p.value);
-  double legend_top = header_height(lines.size());
-  double legend_h =
-      draw_legend(nullptr, kChartMargin, legend_top, kWidth - 2 * kChartMargin, legend);
-  double y_top = legend_top + legend_h + 18, y_bottom = y_top + kPlotHeight;
-  ValueAxis vy(max_value, y_bottom, y_top);
-  std::vector<AxisTick> yticks = vy.ticks();
-  double label_w = 0;
-  for (const auto& t : yticks)
-    label_w = std::max(label_w, text_width(t.label, kTickSize));
-  double x0 = kChartMargin + 22 + label_w + 10, x1 = kWidth - 32;
-  TimeAxis ax(d.start, d.end, x0, x1);
-  std::vector<AxisTick> xticks = ax.ticks(64);
+  return legend;
+}
 
-  SvgWriter svg(kWidth, y_bottom + 58);
-  draw_header(svg, d.title, lines);
-  draw_legend(&svg, kChartMargin, legend_top, kWidth - 2 * kChartMargin, legend);
-  svg.comment("grid");
-  for (const auto& t : yticks)
-    svg.line(x0, t.pos, x1, t.pos, "#e3e3e3", 1);
-  for (const auto& t : xticks)
-    svg.line(t.pos, y_top, t.pos, y_bottom, "#efefef", 1);
-  svg.comment("window and ACK lines");
-  svg.path(steps(g.window, ax, vy), fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"1.4\" "
-                                                "stroke-dasharray=\"6 3\"",
-                                                kWindow));
-  svg.path(steps(g.ack, ax, vy),
-           fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"1.4\"", kAck));
-  svg.comment("SACK blocks");
-  for (const auto& b : g.sacks) {
-    double x = ax.x_of(b.t);
-    svg.line(x + 2, vy.y_of(static_cast<double>(b.lo)), x + 2, vy.y_of(static_cast<double>(b.hi)),
-             kSack, 2);
-  }
+void draw_segments(SvgWriter& svg, const SeqGraph& g, const PlotFrame& f) {
   svg.comment("data segments");
   for (const auto& s : g.segments) {
-    double x = ax.x_of(s.t), ylo = vy.y_of(static_cast<double>(s.lo));
-    double yhi = vy.y_of(static_cast<double>(s.hi));
+    double x = f.ax.x_of(s.t), ylo = f.vy.y_of(static_cast<double>(s.lo));
+    double yhi = f.vy.y_of(static_cast<double>(s.hi));
     const char* c = s.retransmission ? kRetx : kData;
     // tcptrace's I-bar: the byte range with a cap at each end.
     svg.path(fmt::format("M{0} {1}V{2}M{3} {1}H{4}M{3} {2}H{4}", svg_number(x), svg_number(ylo),
@@ -105,29 +65,35 @@ std::string seq_graph_svg(const PlotData& d, const DiagramMeta& meta) {
                fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"", kRetx));
     }
   }
-  svg.comment("axes");
-  svg.line(x0, y_bottom, x1, y_bottom, "#333333", 1.2);
-  svg.line(x0, y_top, x0, y_bottom, "#333333", 1.2);
-  TextStyle tick{kTickSize, false, Anchor::end, "#333333", ""};
-  for (const auto& t : yticks) {
-    svg.line(x0 - 4, t.pos, x0, t.pos, "#333333", 1);
-    svg.text(x0 - 7, t.pos + 4, t.label, tick);
+}
+
+}  // namespace
+
+std::string seq_graph_svg(const PlotData& d, const DiagramMeta& meta) {
+  const SeqGraph& g = d.seq;
+  int64_t max_value = 1;
+  for (const auto& s : g.segments)
+    max_value = std::max(max_value, s.hi);
+  for (const auto& p : g.window.points)
+    max_value = std::max(max_value, p.value);
+  PlotFrame f(d, meta, seq_legend(g), max_value, kPlotHeight, 64);
+  SvgWriter svg(kPlotWidth, f.height());
+  f.draw_background(svg, d);
+  svg.comment("window and ACK lines");
+  svg.path(steps(g.window, f.ax, f.vy),
+           fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"1.4\" "
+                       "stroke-dasharray=\"6 3\"",
+                       kWindow));
+  svg.path(steps(g.ack, f.ax, f.vy),
+           fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"1.4\"", kAck));
+  svg.comment("SACK blocks");
+  for (const auto& b : g.sacks) {
+    double x = f.ax.x_of(b.t);
+    svg.line(x + 2, f.vy.y_of(static_cast<double>(b.lo)), x + 2,
+             f.vy.y_of(static_cast<double>(b.hi)), kSack, 2);
   }
-  tick.anchor = Anchor::middle;
-  for (const auto& t : xticks) {
-    svg.line(t.pos, y_bottom, t.pos, y_bottom + 4, "#333333", 1);
-    svg.text(t.pos, y_bottom + 18, t.label, tick);
-  }
-  TextStyle title{kAxisTitleSize, false, Anchor::middle, "#222222", ""};
-  svg.text((x0 + x1) / 2, y_bottom + 44, ax.title(64), title);
-  double ly = (y_top + y_bottom) / 2, lx = kChartMargin + 10;
-  title.extra = fmt::format("transform=\"rotate(-90 {} {})\"", svg_number(lx), svg_number(ly));
-  svg.text(lx, ly, d.y_label, title);
-  if (g.segments.empty()) {
-    svg.text((x0 + x1) / 2, ly, d.note,
-             TextStyle{14, false, Anchor::middle, "#777777", "font-style=\"italic\""});
-  }
-  return svg.finish();
+  draw_segments(svg, g, f);
+  return f.finish(svg, d, g.segments.empty());
 }
 
 }  // namespace netsim::viz

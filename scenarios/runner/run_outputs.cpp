@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
@@ -115,14 +116,53 @@ void apply_window(const Spec& c, Options& o) {
   if (c.to) o.to = Instant::zero() + *c.to;
 }
 
+// One pcap file: PcapSink commits itself when the run finishes, so it writes to a name of
+// its own beside the target (staging), renamed onto the target with the rest in commit().
+struct PcapOut {
+  std::string option, path, staging;
+  std::optional<std::string> at_host;
+  std::unique_ptr<PcapSink> sink;
+};
+
+// The capture points --pcap-at names, checked against the scenario's hosts.
+std::vector<std::string> capture_hosts(const Scenario& sc, const std::vector<std::string>& at) {
+  std::vector<std::string> out;
+  for (const auto& h : at) {
+    if (h == "all") {
+      for (const auto& spec : sc.hosts)
+        out.push_back(spec.name);
+    } else if (sc.find_host(h) != nullptr) {
+      out.push_back(h);
+    } else {
+      std::string names;
+      for (const auto& spec : sc.hosts)
+        names += (names.empty() ? "" : ", ") + spec.name;
+      bool router = std::any_of(sc.routers.begin(), sc.routers.end(),
+                                [&h](const RouterSpec& r) { return r.name == h; });
+      throw OutputPathError(fmt::format(
+          "--pcap-at: {} (the hosts are {}, or all)",
+          router ? h + " is a router; a capture point is a host" : "no host named \"" + h + "\"",
+          names));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// capture.pcap at client -> capture-client.pcap
+std::string per_host_path(const std::string& path, const std::string& host) {
+  std::filesystem::path p(path);
+  return (p.parent_path() / (p.stem().string() + "-" + host + p.extension().string())).string();
+}
+
 }  // namespace
 
 struct RunOutputs::Plan {
   const Scenario& sc;
   OutputRequest req;
   TextOut trace, events, summary;
-  std::string pcap_option, pcap_path, pcap_staging;  // staging: pcap's own file, renamed last
-  std::unique_ptr<PcapSink> pcap;
+  std::vector<PcapOut> pcaps;
   std::vector<PictureJob> pictures;
   MemorySink memory;
   std::string summary_text;
@@ -130,8 +170,10 @@ struct RunOutputs::Plan {
 
   Plan(const Scenario& s, OutputRequest r) : sc(s), req(std::move(r)) {}
   ~Plan() {
-    pcap.reset();  // closes (and, uncommitted, removes) the pcap's temporary
-    if (!pcap_staging.empty() && !committed) ::unlink(pcap_staging.c_str());
+    for (auto& c : pcaps) {
+      c.sink.reset();  // closes (and, uncommitted, removes) the pcap's temporary
+      if (!c.staging.empty() && !committed) ::unlink(c.staging.c_str());
+    }
   }
 
   std::string resolve(const std::string& p, bool from_file) const {
@@ -145,11 +187,35 @@ struct RunOutputs::Plan {
       out = TextOut{file_key, resolve(*file, true), nullptr, nullptr};
     }
   }
+  void add_pcaps(const TextOut& pcap);
   void add_diagrams();
   void add_charts();
   void add_cli_plots();
   void check_paths() const;
 };
+
+// The wire view (each packet once, at its sender) unless --pcap-at names capture points.
+void RunOutputs::Plan::add_pcaps(const TextOut& pcap) {
+  std::vector<std::string> hosts = capture_hosts(sc, req.pcap_at);
+  if (pcap.path.empty()) {
+    if (!hosts.empty())
+      throw OutputPathError("--pcap-at needs a pcap: --pcap FILE or outputs.pcap");
+    return;
+  }
+  if (hosts.empty()) {
+    pcaps.push_back(PcapOut{pcap.option, pcap.path, {}, std::nullopt, nullptr});
+    return;
+  }
+  if (hosts.size() > 1 && output_kind(pcap.path) != OutputKind::file) {
+    throw OutputPathError(
+        fmt::format("{} {}: one pcap per host needs a file name to derive theirs from", pcap.option,
+                    pcap.path));
+  }
+  for (const auto& h : hosts) {
+    std::string path = hosts.size() == 1 ? pcap.path : per_host_path(pcap.path, h);
+    pcaps.push_back(PcapOut{fmt::format("{} at {}", pcap.option, h), path, {}, h, nullptr});
+  }
+}
 
 void RunOutputs::Plan::add_diagrams() {
   const OutputsSpec& o = sc.outputs;
@@ -217,7 +283,8 @@ void RunOutputs::Plan::check_paths() const {
   for (const TextOut* t : {&trace, &events, &summary}) {
     if (!t->path.empty()) outs.push_back({t->option, t->path});
   }
-  if (!pcap_path.empty()) outs.push_back({pcap_option, pcap_path});
+  for (const auto& c : pcaps)
+    outs.push_back({c.option, c.path});
   for (const auto& j : pictures)
     outs.push_back({j.option, j.path});
   for (const auto& o : outs)
@@ -234,12 +301,11 @@ RunOutputs::RunOutputs(const Scenario& sc, const OutputRequest& request)
   p.pick(p.summary, "--summary", request.summary, "outputs.summary", o.summary);
   TextOut pcap;
   p.pick(pcap, "--pcap", request.pcap, "outputs.pcap", o.pcap);
-  p.pcap_option = pcap.option;
-  p.pcap_path = pcap.path;
+  p.add_pcaps(pcap);
   p.add_diagrams();
   p.add_charts();
   nothing_named_ = p.trace.path.empty() && p.events.path.empty() && p.summary.path.empty() &&
-                   p.pcap_path.empty() && p.pictures.empty();
+                   p.pcaps.empty() && p.pictures.empty();
   if (nothing_named_ && !request.quiet) p.trace = TextOut{"--trace", "-", nullptr, nullptr};
   p.check_paths();
 }
@@ -267,13 +333,12 @@ void RunOutputs::attach(ScenarioRun& run) {
     run.add_sink(p.events.sink.get());
   }
   if (!p.summary.path.empty()) p.summary.file = std::make_unique<AtomicFile>(p.summary.path);
-  if (!p.pcap_path.empty()) {
-    // PcapSink commits itself when the run finishes: give it a name of its own beside the
-    // target, renamed onto the target with the rest in commit(). A stream is written directly.
-    bool stream = output_kind(p.pcap_path) != OutputKind::file;
-    if (!stream) p.pcap_staging = fmt::format("{}.pending.{}", p.pcap_path, ::getpid());
-    p.pcap = std::make_unique<PcapSink>(stream ? p.pcap_path : p.pcap_staging);
-    run.add_sink(p.pcap.get());
+  for (auto& c : p.pcaps) {
+    // A stream is written directly; a file through its staging name (PcapOut).
+    bool stream = output_kind(c.path) != OutputKind::file;
+    if (!stream) c.staging = fmt::format("{}.pending.{}", c.path, ::getpid());
+    c.sink = std::make_unique<PcapSink>(stream ? c.path : c.staging, c.at_host);
+    run.add_sink(c.sink.get());
   }
   if (!p.pictures.empty()) run.add_sink(&p.memory);
 }
@@ -318,10 +383,11 @@ void RunOutputs::commit() {
   }
   for (auto& f : pictures)
     f->commit();
-  if (!p.pcap_staging.empty()) {
-    p.pcap.reset();
-    if (::rename(p.pcap_staging.c_str(), p.pcap_path.c_str()) != 0) {
-      throw AtomicFileError(fmt::format("cannot rename onto output file '{}': {}", p.pcap_path,
+  for (auto& c : p.pcaps) {
+    c.sink.reset();
+    if (c.staging.empty()) continue;
+    if (::rename(c.staging.c_str(), c.path.c_str()) != 0) {
+      throw AtomicFileError(fmt::format("cannot rename onto output file '{}': {}", c.path,
                                         std::system_category().message(errno)));
     }
   }

@@ -26,6 +26,9 @@ struct OutputRequest {
   std::string scenario_file;  // the input: never overwritten; its folder hosts the file's outputs
   std::string out_dir;        // -o; empty: the current directory (command line paths)
   std::optional<std::string> trace, events, pcap, summary;
+  // --pcap-at HOST (repeatable; "all": every host): the pcap as each host's interface sees it
+  // (PcapSink::captured_at); with several hosts one file each, STEM-HOST.EXT beside the pcap.
+  std::vector<std::string> pcap_at;
   std::vector<std::string> diagrams;
   std::vector<std::string> timelines, plots;  // --timeline FILE, --plot KIND=FILE
   // --connection, --from, --to and --max-arrows: applied to the command line's diagrams

@@ -24,6 +24,15 @@ namespace netsim {
 // The TCP profile a host runs: the preset its settings name, then every value they set.
 tcp::Profile make_profile(const TcpSettings& s);
 
+// A `tun:` host's device after a real-time run (realtime/ fills it in; summary.json "tun"):
+// packets the kernel's TUN queue dropped before netsim read them, and what the bridge did.
+struct TunReport {
+  std::string host, device;
+  uint64_t rx_dropped = 0, tx_dropped = 0;
+  uint64_t read = 0, injected = 0, malformed = 0, refused_in = 0, written = 0, refused_out = 0,
+           write_errors = 0;
+};
+
 struct ExpectVerdict {
   bool ok = false;
   std::string message;  // "alice: result closed at 1.061 s" / what was expected and what happened
@@ -56,6 +65,7 @@ class ScenarioRun {
   // the same events to the wall clock); `end` is the scenario's duration, if any.
   bool has_real_peers() const;
   void run_driven(const std::function<void(std::optional<Instant> end)>& drive);
+  void add_tun_report(TunReport r) { tun_reports_.push_back(std::move(r)); }
 
   std::vector<ExpectVerdict> evaluate() const;
   // summary.json as SCENARIO_SPEC.md describes it.
@@ -90,6 +100,7 @@ class ScenarioRun {
   std::vector<std::unique_ptr<apps::SynFloodApp>> floods_;
   std::unique_ptr<ExpectationProbe> probe_;
   bool ran_ = false;
+  std::vector<TunReport> tun_reports_;
 };
 
 }  // namespace netsim

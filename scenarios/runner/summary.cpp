@@ -69,6 +69,24 @@ Json app_json(const apps::AppReport& r) {
   return j;
 }
 
+// Only real-time runs with `tun:` hosts have it, so other summaries are unchanged.
+Json tun_json(const std::vector<TunReport>& reports) {
+  Json j = Json::object();
+  for (const auto& r : reports) {
+    j[r.device] = Json{{"host", r.host},
+                       {"rx_dropped", r.rx_dropped},
+                       {"tx_dropped", r.tx_dropped},
+                       {"read", r.read},
+                       {"injected", r.injected},
+                       {"malformed", r.malformed},
+                       {"refused_in", r.refused_in},
+                       {"written", r.written},
+                       {"refused_out", r.refused_out},
+                       {"write_errors", r.write_errors}};
+  }
+  return j;
+}
+
 }  // namespace
 
 std::string ScenarioRun::summary_json(const std::vector<ExpectVerdict>& verdicts) const {
@@ -94,6 +112,7 @@ std::string ScenarioRun::summary_json(const std::vector<ExpectVerdict>& verdicts
     if (net_.drops(r) > 0) drops[std::string(to_string(r))] = net_.drops(r);
   }
   j["drops"] = std::move(drops);
+  if (!tun_reports_.empty()) j["tun"] = tun_json(tun_reports_);
   Json ex = Json::array();
   for (const auto& v : verdicts) {
     ex.push_back(Json{{"ok", v.ok}, {"message", v.message}, {"where", v.pos.to_string()}});

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "harness.hpp"
@@ -92,6 +93,75 @@ TEST_CASE(
         "(the capability must also reach the `ip` command netsim runs to configure the "
         "device)\n");
   CHECK_FALSE(device_exists("netsim0"));
+}
+
+// The route check (realtime/route_safety.hpp) against the kernel's real routing table: each
+// conflict is made real inside the test's own network namespace, so the machine is untouched.
+TEST_CASE(
+    "An address the machine already routes, owns, or uses as its gateway is refused with the "
+    "real route named, and --allow-routed-address overrides it") {
+  if (skip_if_unsupported()) return;
+  auto refusal = [](const std::vector<std::vector<std::string>>& setup) {
+    Netns ns;
+    for (const auto& cmd : setup) {
+      int status = -1;
+      std::string out = run_and_capture(cmd, &status);
+      INFO(out);
+      REQUIRE(status == 0);
+    }
+    int status = -1;
+    std::string out = run_and_capture(
+        {NETSIM_BINARY, "run", kDemo, "-o", fresh_dir("realtime-route").string(), "--quiet"},
+        &status);
+    CHECK(status == 2);
+    CHECK_FALSE(device_exists("netsim0"));
+    return out;
+  };
+  const std::string tail =
+      "; netsim would take it over while it runs and could cut this machine off. Use other "
+      "addresses in the scenario, or pass --allow-routed-address if you are sure\n";
+  CHECK(refusal({{"ip", "route", "add", "10.0.0.2/32", "dev", "lo"}}) ==
+        "netsim: refusing to route 10.0.0.2 (host server) into a TUN device: the machine "
+        "already routes it: 10.0.0.2/32 dev lo" +
+            tail);
+  CHECK(refusal({{"ip", "addr", "add", "10.0.0.2/32", "dev", "lo"}}) ==
+        "netsim: refusing to route 10.0.0.2 (host server) into a TUN device: it is already an "
+        "address of this machine" +
+            tail);
+  CHECK(refusal({{"ip", "route", "add", "default", "via", "10.0.0.2", "dev", "lo", "onlink"}}) ==
+        "netsim: refusing to route 10.0.0.2 (host server) into a TUN device: it is the default "
+        "gateway (default via 10.0.0.2 dev lo)" +
+            tail);
+  CHECK(refusal({{"ip", "route", "add", "10.0.0.0/24", "dev", "lo"}}) ==
+        "netsim: refusing to route 10.0.0.100 (host real) into a TUN device: the machine "
+        "already routes it: 10.0.0.0/24 dev lo" +
+            tail);
+
+  // With the override the run starts: its /32s are more specific than the /24, so they win
+  // while it runs, and the route is the machine's again afterwards.
+  Netns ns;
+  run_and_capture({"ip", "route", "add", "10.0.0.0/24", "dev", "lo"});
+  fs::path out = fresh_dir("realtime-route-allowed");
+  int status = -1;
+  std::string text =
+      run_and_capture({NETSIM_BINARY, "run", kDemo, "-o", out.string(), "--allow-routed-address",
+                       "--max-wall", "0.5", "--summary", "summary.json"},
+                      &status);
+  INFO(text);
+  CHECK(status == 0);
+  CHECK(text.find("netsim: netsim0: 0 packets dropped by the kernel's TUN queue (rx 0, tx 0)\n") !=
+        std::string::npos);
+  CHECK(run_and_capture({"ip", "route", "show", "10.0.0.0/24"}) ==
+        "10.0.0.0/24 dev lo scope link \n");
+  auto summary = nlohmann::json::parse(read_file(out / "summary.json"));
+  INFO(summary.dump(2));
+  REQUIRE(summary.contains("tun"));
+  const auto& dev = summary["tun"]["netsim0"];
+  CHECK(dev["host"] == "real");
+  for (const char* k : {"rx_dropped", "tx_dropped", "read", "injected", "malformed", "refused_in",
+                        "written", "refused_out", "write_errors"}) {
+    CHECK(dev[k].is_number_unsigned());
+  }
 }
 
 }  // namespace netsim::realtime::testing

@@ -3,6 +3,7 @@
 // real-time run without real peers, which must trace exactly what a virtual-time run does.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "realtime/session.hpp"
@@ -155,6 +156,40 @@ tcp: {time_wait: 100ms}
   };
   std::string virtual_time = trace_of(false);
   CHECK(trace_of(true) == virtual_time);
+}
+
+TEST_CASE("A TUN device's queue drops are read from /proc/net/dev's drop columns") {
+  const std::string text =
+      "Inter-|   Receive                                                |  Transmit\n"
+      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+      "drop fifo colls carrier compressed\n"
+      "    lo:  372266    2601    0    0    0     0          0         0   372266    2601    0 "
+      "   0    0     0       0          0\n"
+      "netsim0: 1200 20 0 3 0 0 0 0 880000 20000 0 19187 0 0 0 0\n"
+      "netsim00: 1 1 0 9 0 0 0 0 1 1 0 9 0 0 0 0\n";
+  auto d = parse_proc_net_dev(text, "netsim0");
+  REQUIRE(d);
+  CHECK(d->rx == 3);
+  CHECK(d->tx == 19187);
+  CHECK(parse_proc_net_dev(text, "lo")->tx == 0);
+  CHECK_FALSE(parse_proc_net_dev(text, "netsim"));
+  CHECK_FALSE(parse_proc_net_dev("netsim0: 1 2 3\n", "netsim0"));  // truncated: no guess
+  CHECK(read_queue_drops("lo"));  // every namespace has a loopback device
+}
+
+TEST_CASE("summary.json lists each TUN device's queue drops and bridge counters") {
+  Scenario sc = load(R"(name: tiny
+hosts: {client: 10.0.0.1, server: 10.0.0.2}
+links: [{between: [client, server], delay: 1ms}]
+)");
+  ScenarioRun run(sc);
+  run.run();
+  CHECK(nlohmann::json::parse(run.summary_json({})).count("tun") == 0);  // no device, no key
+  run.add_tun_report(TunReport{"real", "netsim0", 3, 19187, 812, 800, 5, 7, 790, 1, 0});
+  auto j = nlohmann::json::parse(run.summary_json({}));
+  CHECK(j["tun"] == nlohmann::json::parse(R"({"netsim0": {"host": "real", "rx_dropped": 3,
+      "tx_dropped": 19187, "read": 812, "injected": 800, "malformed": 5, "refused_in": 7,
+      "written": 790, "refused_out": 1, "write_errors": 0}})"));
 }
 
 }  // namespace netsim::realtime

@@ -21,29 +21,11 @@ using namespace test_support;
 
 namespace {
 
-// `netsim ARGS` in `dir`; the output is standard error only.
-ProcessResult netsim(const fs::path& dir, const std::string& args) {
-  return run_process(std::string(NETSIM_BINARY) + " " + args,
-                     {.dir = dir, .capture = Capture::stderr_only});
-}
-
-// Every entry under `dir` (files, FIFOs, links), as sorted relative paths.
+constexpr auto* netsim = &netsim_in;
 std::vector<std::string> entries(const fs::path& dir) {
-  std::vector<std::string> v;
-  if (!fs::exists(dir)) return v;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    v.push_back(e.path().lexically_relative(dir).string());  // a symlink stays itself
-  std::sort(v.begin(), v.end());
-  return v;
+  return entries_under(dir);
 }
-
-const char* kTiny = R"(name: tiny
-hosts: {client: 10.0.0.1, server: 10.0.0.2}
-links: [{between: [client, server], delay: 10ms}]
-apps:
-  - tcp_server: {name: echo, on: server, port: 80, reply: echo}
-  - tcp_client: {name: alice, on: client, connect: server:80, send: "hi"}
-)";
+const char* kTiny = kTinyEcho;
 
 using Files = std::vector<std::string>;
 

@@ -18,31 +18,11 @@ using namespace test_support;
 
 namespace {
 
-// Runs `netsim ARGS` in `dir`; the output is standard error only (stdout is discarded), so that
-// messages compare exactly.
-ProcessResult netsim(const fs::path& dir, const std::string& args) {
-  return run_process(std::string(NETSIM_BINARY) + " " + args,
-                     {.dir = dir, .capture = Capture::stderr_only});
-}
-
-// Every file under `dir`, temporaries included, as paths relative to it.
+constexpr auto* netsim = &netsim_in;
 std::vector<std::string> files_in(const fs::path& dir) {
-  std::vector<std::string> v;
-  if (!fs::exists(dir)) return v;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) v.push_back(fs::relative(e.path(), dir).string());
-  }
-  std::sort(v.begin(), v.end());
-  return v;
+  return entries_under(dir, Entries::regular_files);
 }
-
-const char* kTiny = R"(name: tiny
-hosts: {client: 10.0.0.1, server: 10.0.0.2}
-links: [{between: [client, server], delay: 10ms}]
-apps:
-  - tcp_server: {name: echo, on: server, port: 80, reply: echo}
-  - tcp_client: {name: alice, on: client, connect: server:80, send: "hi"}
-)";
+const char* kTiny = kTinyEcho;
 
 // 9 million SYNs: tens of millions of events, long enough to be stopped.
 const char* kLongFlood = R"(name: long-flood

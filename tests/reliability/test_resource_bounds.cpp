@@ -13,6 +13,7 @@
 
 #include "scenarios/loader/loader.hpp"
 #include "scenarios/runner/scenario_run.hpp"
+#include "tests/support/scenario_support.hpp"
 
 using namespace netsim;
 
@@ -24,10 +25,7 @@ int64_t heap_in_use() {
 }
 
 Scenario load(const std::string& text) {
-  LoadResult r = load_scenario_text(text, "bounds.yaml");
-  INFO(r.error_text());
-  REQUIRE(r.ok());
-  return std::move(*r.scenario);
+  return test_support::load_text(text, "bounds.yaml");
 }
 
 constexpr int64_t kMiB = int64_t{1} << 20;

@@ -7,6 +7,7 @@
 
 #include "scenarios/loader/loader.hpp"
 #include "scenarios/runner/scenario_run.hpp"
+#include "tests/support/scenario_support.hpp"
 
 using namespace netsim;
 using namespace netsim::literals;
@@ -14,10 +15,7 @@ using namespace netsim::literals;
 namespace {
 
 Scenario load(const std::string& text) {
-  LoadResult r = load_scenario_text(text, "t.yaml");
-  INFO(r.error_text());
-  REQUIRE(r.ok());
-  return *r.scenario;
+  return test_support::load_text(text, "t.yaml");
 }
 
 std::vector<StateRecord> states_of(const std::vector<TraceRecord>& records,

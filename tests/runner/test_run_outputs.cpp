@@ -17,14 +17,8 @@ using namespace netsim;
 
 namespace {
 
-const char* kTiny = R"(name: tiny
-hosts: {client: 10.0.0.1, server: 10.0.0.2}
-links: [{between: [client, server], delay: 10ms}]
-apps:
-  - tcp_server: {name: echo, on: server, port: 80, reply: echo}
-  - tcp_client: {name: alice, on: client, connect: server:80, send: "hi"}
-outputs: {summary: file-summary.json, trace: file-trace.txt}
-)";
+const std::string kTiny = std::string(test_support::kTinyEcho) +
+                          "outputs: {summary: file-summary.json, trace: file-trace.txt}\n";
 
 std::vector<std::string> names_in(const fs::path& dir) {
   std::vector<std::string> v;

@@ -8,6 +8,7 @@
 #include "scenarios/loader/loader.hpp"
 #include "scenarios/runner/host_counters.hpp"
 #include "scenarios/runner/scenario_run.hpp"
+#include "tests/support/scenario_support.hpp"
 
 using namespace netsim;
 using namespace netsim::literals;
@@ -15,10 +16,7 @@ using namespace netsim::literals;
 namespace {
 
 Scenario load(const std::string& text) {
-  LoadResult r = load_scenario_text(text, "t.yaml");
-  INFO(r.error_text());
-  REQUIRE(r.ok());
-  return *r.scenario;
+  return test_support::load_text(text, "t.yaml");
 }
 
 const char* kEcho = R"(

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace test_support {
 
@@ -69,6 +71,39 @@ inline std::filesystem::path fresh_dir(const std::string& name) {
   std::filesystem::create_directories(d);
   return d;
 }
+
+// Every entry under `dir`, as sorted paths relative to it: all of them (FIFOs, symlinks as
+// themselves), or only regular files (temporaries included).
+enum class Entries { all, regular_files };
+inline std::vector<std::string> entries_under(const std::filesystem::path& dir,
+                                              Entries which = Entries::all) {
+  std::vector<std::string> v;
+  if (!std::filesystem::exists(dir)) return v;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (which == Entries::regular_files && !e.is_regular_file()) continue;
+    v.push_back(e.path().lexically_relative(dir).string());
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// A client sends "hi" to an echo server over one 10 ms link.
+inline constexpr const char* kTinyEcho = R"(name: tiny
+hosts: {client: 10.0.0.1, server: 10.0.0.2}
+links: [{between: [client, server], delay: 10ms}]
+apps:
+  - tcp_server: {name: echo, on: server, port: 80, reply: echo}
+  - tcp_client: {name: alice, on: client, connect: server:80, send: "hi"}
+)";
+
+#ifdef NETSIM_BINARY
+// `netsim ARGS` run in `dir`; the output is standard error only (standard output is
+// discarded), so that messages compare exactly.
+inline ProcessResult netsim_in(const std::filesystem::path& dir, const std::string& args) {
+  return run_process(std::string(NETSIM_BINARY) + " " + args,
+                     {.dir = dir, .capture = Capture::stderr_only});
+}
+#endif
 
 // Writes `text` to `path` exactly (binary), replacing the file; returns the path.
 inline std::string write_file(const std::filesystem::path& path, std::string_view text) {

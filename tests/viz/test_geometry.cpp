@@ -167,3 +167,14 @@ TEST_CASE("a flood band spans its lifelines over the flood's time") {
   CHECK(area.y == L.scale.y_of(Instant::zero() + 1_s));
   CHECK(area.bottom() == Approx(L.scale.y_of(L.model.bands[0].last)));
 }
+
+TEST_CASE("an arrow crosses a label only through its inside, not along an edge or short of it") {
+  Box b{10, 10, 20, 10};
+  CHECK(segment_crosses({0, 15}, {40, 15}, b));        // straight through
+  CHECK(segment_crosses({0, 0}, {40, 30}, b));         // diagonally through
+  CHECK(segment_crosses({20, 15}, {20, 15.5}, b));     // a stub inside
+  CHECK_FALSE(segment_crosses({0, 10}, {40, 10}, b));  // along the top edge
+  CHECK_FALSE(segment_crosses({0, 25}, {40, 25}, b));  // below
+  CHECK_FALSE(segment_crosses({0, 15}, {10, 15}, b));  // stops at the left edge
+  CHECK_FALSE(segment_crosses({0, 20}, {10, 30}, b));  // passes the corner outside
+}

@@ -15,6 +15,7 @@
 #include "scenarios/runner/scenario_run.hpp"
 #include "sim/trace_jsonl.hpp"
 #include "synthetic.hpp"
+#include "tests/support/scenario_support.hpp"
 #include "viz/labels.hpp"
 #include "viz/model.hpp"
 #include "viz/timeline_chart.hpp"
@@ -29,11 +30,7 @@ namespace {
 std::vector<TraceRecord> run_loaded(LoadResult loaded) {
   INFO(loaded.error_text());
   REQUIRE(loaded.ok());
-  MemorySink sink;
-  ScenarioRun run(*loaded.scenario);
-  run.add_sink(&sink);
-  run.run();
-  return sink.records;
+  return test_support::run_records(*loaded.scenario);
 }
 
 std::vector<TraceRecord> run_file(const std::string& name) {
