@@ -56,7 +56,9 @@ enum class TimerKind : uint8_t {
   time_wait,
   fin_wait_2,
   persist,
-  delayed_ack
+  delayed_ack,
+  loss_probe,  // RACK-TLP tail-loss probe (tcp_send_loss_probe())
+  reo          // RACK reordering timer (tcp_rack_reo_timeout())
 };
 std::string_view to_string(TimerKind t);
 std::optional<TimerKind> parse_timer_kind(std::string_view s);

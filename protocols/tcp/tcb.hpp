@@ -14,6 +14,7 @@
 #include "protocols/tcp/connection.hpp"
 #include "protocols/tcp/reassembly.hpp"
 #include "protocols/tcp/rto.hpp"
+#include "protocols/tcp/sack_scoreboard.hpp"
 #include "protocols/tcp/send_buffer.hpp"
 #include "protocols/tcp/transitions.hpp"
 
@@ -30,6 +31,19 @@ inline constexpr Duration kInvalidRateLimit = Duration::milliseconds(500);
 inline constexpr Duration kDelackMaxBulk = Duration::milliseconds(500);
 // The largest window an unscaled TCP header carries.
 inline constexpr uint32_t kMaxWindow = 65535;
+
+// What the one retransmission timer slot holds once synchronized (icsk_pending):
+// ICSK_TIME_RETRANS, ICSK_TIME_REO_TIMEOUT or ICSK_TIME_LOSS_PROBE.
+enum class XmitTimer : uint8_t { rto, reo, loss_probe };
+
+// Linux's congestion state on the SACK path (tcp_sock's cwnd fields and icsk_ca_priv, plus the
+// pacing rate HyStart reads and tcp_cwnd_validate()'s usage mark): out of line and allocated at
+// the first transmission, so an endpoint that never sends pays one pointer.
+struct SenderCa {
+  CaSock sk;
+  uint64_t pacing_rate = 0;  // sk_pacing_rate, bytes/s; 0 until the first ACK (unlimited)
+  SeqNum usage_seq;          // tp->cwnd_usage_seq
+};
 
 struct Connection::Tcb {
   Tcb(SocketId id, ConnKey key, const SocketOptions& opts, ConnContext ctx);
@@ -53,10 +67,12 @@ struct Connection::Tcb {
   bool syn_retransmitted = false;  // our SYN (or SYN-ACK) was retransmitted
   // Options both sides offered (tcp_parse_options(), RFC 7323 §2.2/§3.2, RFC 2018 §2): set at
   // the handshake, in this struct's padding (no bytes for connections with the switches off).
-  bool ts_ok : 1 = false;      // timestamps on every segment (tp->rx_opt.tstamp_ok)
-  bool sack_ok : 1 = false;    // SACK blocks on ACKs (tp->rx_opt.sack_ok)
-  uint8_t snd_wscale : 4 = 0;  // the peer's shift: its windows are << this
-  uint8_t rcv_wscale : 4 = 0;  // ours: our windows are >> this (0 unless both offered)
+  bool ts_ok : 1 = false;           // timestamps on every segment (tp->rx_opt.tstamp_ok)
+  bool sack_ok : 1 = false;         // SACK blocks on ACKs (tp->rx_opt.sack_ok)
+  uint8_t snd_wscale : 4 = 0;       // the peer's shift: its windows are << this
+  uint8_t rcv_wscale : 4 = 0;       // ours: our windows are >> this (0 unless both offered)
+  XmitTimer xmit = XmitTimer::rto;  // what rtx_at is on the SACK path
+  bool frto_new_data = false;       // F-RTO step 2.b: the next transmit sends new data first
 
   // ---- send sequence space (RFC 9293 §3.3.1) ----
   SeqNum iss, snd_una, snd_nxt;  // snd_nxt is the highest ever sent (Linux never rewinds it)
@@ -94,7 +110,9 @@ struct Connection::Tcb {
   uint32_t ts_recent = 0;          // the peer's latest valid TSval (tp->rx_opt.ts_recent)
   Instant retrans_stamp = kNever;  // original send time of the first retransmitted segment
   Instant syn_sent_at;             // the first SYN (retrans_stamp of the handshake)
-  std::unique_ptr<CongestionControl> cc;
+  std::unique_ptr<CongestionControl> cc;  // NewReno/Reno/none without SACK
+  std::unique_ptr<SenderCa> sca;          // CongestionOps state with SACK (connection_sack.cpp)
+  LossRecovery loss;                      // the SACK scoreboard, RACK, PRR, TLP, undo
   uint32_t dupacks = 0;
   SeqNum loss_high;     // RTO loss episode: everything below was outstanding at the timeout
   SeqNum retx_next;     // ... and [retx_next, loss_high) is still to be retransmitted
@@ -154,6 +172,7 @@ struct Connection::Tcb {
   bool process_ack(Instant now, const Segment& seg, Outbox& out);
   bool ack_syn_received(Instant now, const Segment& seg, Outbox& out);
   void on_new_ack(Instant now, SeqNum ack, Outbox& out);
+  void ack_of_syn(Instant now, Outbox& out);
   void syn_acked(Instant now);
   void start_congestion_control();
   void ack_probe(Instant now);
@@ -168,6 +187,30 @@ struct Connection::Tcb {
   void data_received(Instant now, size_t len);
   void process_fin(Instant now, Outbox& out);
   void after_input(Instant now, Outbox& out);
+
+  // ================= connection_sack.cpp: Linux's sender with SACK =================
+  // SACK negotiated and a congestion algorithm to run (`none` keeps the old class).
+  bool sack_path() const { return sack_ok && prof().congestion != CongestionAlgo::none; }
+  const CongestionOps& ca_ops() const;
+  LossConfig loss_config() const;
+  LossCtx loss_ctx(Instant now, const LossConfig& cfg);
+  SenderCa& sender();
+  uint32_t packets_out() const { return static_cast<uint32_t>(rtx.size()); }
+  uint32_t cwnd_bytes() const;
+  uint32_t ssthresh_bytes() const;
+  void ack_sack(Instant now, const Segment& seg, bool not_dup);
+  std::optional<Duration> ack_rtt(Instant now, const Segment& seg) const;
+  void ca_after_ack(Instant now, const AckOut& r, std::optional<Duration> rtt, LossCtx& c);
+  void set_xmit_timer(Instant now);
+  bool schedule_loss_probe(Instant now, bool advancing_rto);
+  void rearm_rto(Instant now);
+  bool sack_retransmit_lost(Instant now, Outbox& out);
+  bool sack_cwnd_allows();
+  void sack_data_sent(Instant now, uint32_t in_flight_before, bool had_packets);
+  void sack_after_write(Instant now, uint32_t sent);
+  void on_loss_probe_timer(Instant now, Outbox& out);
+  void on_reo_timer(Instant now, Outbox& out);
+  void sack_on_rto(Instant now);
 
   // ================= connection_output.cpp: sending =================
   Packet make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Payload data = {}) const;
@@ -193,7 +236,10 @@ struct Connection::Tcb {
   bool in_quickack_mode() const { return quick > 0 && !pingpong; }
   void incr_quickack();
   void enter_quickack_mode();
-  void arm_rtx(Instant now) { rtx_at = now + rto.rto(); }
+  void arm_rtx(Instant now) {
+    rtx_at = now + rto.rto();
+    xmit = XmitTimer::rto;
+  }
   void check_probe_timer(Instant now);
   Duration probe0_base() const;
 

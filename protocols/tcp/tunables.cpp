@@ -11,7 +11,7 @@ namespace {
 
 using I = int64_t;
 
-constexpr std::array<std::string_view, 3> kCongestionNames{"newreno", "reno", "none"};
+constexpr std::array<std::string_view, 4> kCongestionNames{"newreno", "reno", "none", "cubic"};
 
 // Ranges follow the kernel's own bounds: MAX_TCP_SYNCNT (127) for SYN/SYN-ACK counts and
 // keepalive probes, a u8 for tcp_retries2 and icsk_ack.quick, TCP_MIN_MSS (88) up to the IPv4
@@ -276,8 +276,11 @@ constexpr Tunable kTunables[] = {
      .linux_value = I{0},
      .rfc9293_value = I{0},
      .choices = kCongestionNames,
-     .doc = "`newreno` (RFC 6582, Linux's behaviour without SACK), `reno` (RFC 5681) or `none` "
-            "(receiver window only)."},
+     .doc = "`newreno` (RFC 6582, Linux's behaviour without SACK), `reno` (RFC 5681), `none` "
+            "(receiver window only) or `cubic` (RFC 9438 as tcp_cubic.c, with HyStart). With "
+            "SACK negotiated, cwnd counts segments and recovery is Linux's (RACK, PRR, TLP); "
+            "`newreno`/`reno` then run tcp_reno_* and `cubic` without SACK falls back to "
+            "`newreno`."},
     {.key = "initial_cwnd",
      .linux_name = "TCP_INIT_CWND",
      .kind = TunableKind::integer,
