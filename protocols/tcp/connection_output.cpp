@@ -184,14 +184,14 @@ void Connection::Tcb::transmit(Instant now, Outbox& out) {
     // tcp_xmit_recovery(): F-RTO's new data first (REXMIT_NEW), else the Lost segments.
     uint32_t sent = 0;
     bool retransmit_lost_now = true;
-    if (frto_new_data) {
-      frto_new_data = false;
+    if (sca && sca->frto_new_data) {
+      sca->frto_new_data = false;
       while (send_new_segment(now, out))
         ++sent;
-      if (snd_nxt > loss.high_seq()) {
+      if (snd_nxt > lr().high_seq()) {
         retransmit_lost_now = false;
       } else {
-        loss.frto_no_new_data();
+        lr().frto_no_new_data();
       }
     }
     if (retransmit_lost_now) sack_retransmit_lost(now, out);
@@ -284,8 +284,8 @@ void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin,
   emit(now, std::move(p), out);
   uint32_t seq_len = len + (fin ? 1 : 0);
   const bool had_packets = !rtx.empty();
-  const uint32_t in_flight_before = sack_path() ? loss.in_flight(packets_out()) : 0;
-  rtx.push(SentSegment{seq, seq_len, now, now, 0, fin, 0, loss.delivered()});
+  const uint32_t in_flight_before = sack_path() ? lr().in_flight(packets_out()) : 0;
+  rtx.push(SentSegment{seq, seq_len, now, now, 0, fin, 0, sca ? sca->loss.delivered() : 0});
   snd_nxt = seq + seq_len;
   if (len < mss) snd_sml = snd_nxt;  // tcp_minshall_update()
   if (len > 0) {

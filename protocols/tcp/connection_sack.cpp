@@ -47,6 +47,7 @@ SenderCa& Connection::Tcb::sender() {
     env.snd_nxt = snd_nxt;
     sca->sk.snd_cwnd_stamp = env.jiffies();
     sca->usage_seq = snd_nxt;
+    if (rto.has_sample()) sca->min_rtt = rto.srtt();  // the handshake's sample alone
     ca_ops().init(sca->sk, env);
   }
   return *sca;
@@ -60,7 +61,7 @@ LossCtx Connection::Tcb::loss_ctx(Instant now, const LossConfig& cfg) {
   c.mss = mss;
   c.max_window = std::max<uint32_t>(max_snd_wnd, 1);
   c.srtt_us8 = rto.has_sample() ? usecs(rto.srtt()) * 8 : 0;
-  c.min_rtt_us = usecs(rto.min_rtt());
+  c.min_rtt_us = usecs(sender().min_rtt);
   c.rto = rto.rto();
   c.ca = &sender().sk;
   c.ops = &ca_ops();
@@ -114,8 +115,10 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
   const std::optional<Duration> rtt = ack_rtt(now, seg);
   if (rtt) {
     rto.sample(*rtt);
+    SenderCa& s = sender();
+    s.min_rtt = s.min_rtt == Duration::zero() ? *rtt : std::min(s.min_rtt, *rtt);
     c.srtt_us8 = usecs(rto.srtt()) * 8;
-    c.min_rtt_us = usecs(rto.min_rtt());
+    c.min_rtt_us = usecs(sender().min_rtt);
     c.rto = rto.rto();
   }
   std::array<SackBlock, 4> blocks{};
@@ -132,7 +135,7 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
   const uint32_t unsent = unsent_data();
   in.new_data_sendable =
       unsent > 0 && snd_nxt + std::min<uint32_t>(unsent, mss) <= seg.ack + snd_wnd;
-  const AckOut r = loss.on_ack(rtx.segments(), c, in);
+  const AckOut r = lr().on_ack(rtx.segments(), c, in);
   if (advanced) {
     SeqNum data_from = snd_una == iss ? iss + 1 : snd_una;
     SeqNum data_to = seq_min(seg.ack, write_seq);
@@ -147,12 +150,12 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
   }
   c.snd_una = snd_una;
   ca_after_ack(now, r, rtt, c);
-  if (r.send_new_data) frto_new_data = true;
+  if (r.send_new_data) sender().frto_new_data = true;
   // tcp_identify_packet_loss(): RACK armed its timer; else FLAG_SET_XMIT_TIMER (data was
   // acked) re-arms TLP or RTO (tcp_set_xmit_timer()).
   if (r.reo_timer) {
     rtx_at = *r.reo_timer;
-    xmit = XmitTimer::reo;
+    sender().xmit = XmitTimer::reo;
   } else if (r.newly_acked > 0 || rtx.empty()) {
     set_xmit_timer(now);
   }
@@ -172,7 +175,7 @@ void Connection::Tcb::ca_after_ack(Instant now, const AckOut& r, std::optional<D
   sample.rtt_us = rtt ? static_cast<int32_t>(
                             std::min<int64_t>(usecs(*rtt), std::numeric_limits<int32_t>::max()))
                       : -1;
-  sample.in_flight = loss.in_flight(packets_out());
+  sample.in_flight = lr().in_flight(packets_out());
   if (r.newly_acked > 0 || r.newly_sacked > 0) ops.pkts_acked(s.sk, env, sample);
   if (r.may_raise_cwnd) {
     ops.cong_avoid(s.sk, env, c.snd_una, r.newly_acked + r.newly_sacked);
@@ -193,12 +196,12 @@ bool Connection::Tcb::schedule_loss_probe(Instant now, bool advancing_rto) {
   if (rtx.empty()) return false;
   const LossConfig cfg = loss_config();
   const LossCtx c = loss_ctx(now, cfg);
-  const bool reo_armed = rtx_at != kNever && xmit == XmitTimer::reo;
+  const bool reo_armed = rtx_at != kNever && xmit() == XmitTimer::reo;
   std::optional<Duration> pto =
-      loss.loss_probe_timeout(c, packets_out(), advancing_rto, rtx.front().last_sent, reo_armed);
+      lr().loss_probe_timeout(c, packets_out(), advancing_rto, rtx.front().last_sent, reo_armed);
   if (!pto) return false;
   rtx_at = now + *pto;
-  xmit = XmitTimer::loss_probe;
+  sender().xmit = XmitTimer::loss_probe;
   return true;
 }
 
@@ -207,23 +210,23 @@ bool Connection::Tcb::schedule_loss_probe(Instant now, bool advancing_rto) {
 void Connection::Tcb::rearm_rto(Instant now) {
   if (rtx.empty()) {
     rtx_at = kNever;
-    xmit = XmitTimer::rto;
+    sender().xmit = XmitTimer::rto;
     return;
   }
   Duration when = rto.rto();
-  if (rtx_at != kNever && xmit != XmitTimer::rto) {
+  if (rtx_at != kNever && xmit() != XmitTimer::rto) {
     const Duration delta = rtx.front().last_sent + rto.rto() - now;
     when = KernelClock{}.round_up(std::max(delta, Duration::microseconds(1)));
   }
   rtx_at = now + when;
-  xmit = XmitTimer::rto;
+  sender().xmit = XmitTimer::rto;
 }
 
 // tcp_xmit_retransmit_queue(): Lost segments not yet retransmitted, in sequence order, while
 // in_flight < cwnd (PRR sized cwnd in Recovery). TCPFastRetrans in Recovery,
 // TCPSlowStartRetrans after an RTO.
 bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
-  if (!loss.active() || loss.lost_out() == 0) return false;
+  if (!sca || !sca->loss.active() || sca->loss.lost_out() == 0) return false;
   SenderCa& s = sender();
   const LossConfig cfg = loss_config();
   bool rearm = false;
@@ -231,11 +234,11 @@ bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
   for (size_t i = 0; i < rtx.size(); ++i) {
     SentSegment& seg = rtx.at(i);
     if ((seg.sacked & kLost) == 0 || (seg.sacked & kSackedRetrans) != 0) continue;
-    if (loss.in_flight(packets_out()) >= s.sk.snd_cwnd) break;
+    if (lr().in_flight(packets_out()) >= s.sk.snd_cwnd) break;
     // tcp_retransmit_skb(): nothing beyond the offered window except the head.
     if (seg.seq >= snd_una + snd_wnd && i != 0) break;
     LossCtx c = loss_ctx(now, cfg);
-    loss.on_retransmit(seg, c, ts_ok ? tsval(now) : 0);
+    lr().on_retransmit(seg, c, ts_ok ? tsval(now) : 0);
     if (s.sk.ca_state == CaState::loss) {
       ++ctx.counters->TCPSlowStartRetrans;
     } else {
@@ -243,7 +246,7 @@ bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
     }
     retransmit(now, i, out);
     sent = true;
-    if (i == 0 && xmit != XmitTimer::reo) rearm = true;
+    if (i == 0 && xmit() != XmitTimer::reo) rearm = true;
   }
   if (rearm) rearm_rto(now);
   return sent;
@@ -251,7 +254,7 @@ bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
 
 // tcp_cwnd_test(): new data goes while fewer segments are in flight than cwnd.
 bool Connection::Tcb::sack_cwnd_allows() {
-  return loss.in_flight(packets_out()) < sender().sk.snd_cwnd;
+  return lr().in_flight(packets_out()) < sender().sk.snd_cwnd;
 }
 
 // tcp_event_data_sent() + tcp_event_new_data_sent(): CA_EVENT_TX_START after idle, prr_out
@@ -263,14 +266,14 @@ void Connection::Tcb::sack_data_sent(Instant now, uint32_t in_flight_before, boo
   env.snd_una = snd_una;
   env.snd_nxt = snd_nxt;
   tcp_event_data_sent(s.sk, env, ca_ops(), in_flight_before);
-  loss.on_new_data_sent(s.sk, 1);
-  if (!had_packets || (rtx_at != kNever && xmit == XmitTimer::loss_probe)) rearm_rto(now);
+  lr().on_new_data_sent(s.sk, 1);
+  if (!had_packets || (rtx_at != kNever && xmit() == XmitTimer::loss_probe)) rearm_rto(now);
 }
 
 // The end of tcp_write_xmit(): tcp_cwnd_validate() (RFC 7661) and one loss probe per tail.
 void Connection::Tcb::sack_after_write(Instant now, uint32_t sent) {
   SenderCa& s = sender();
-  const bool limited = loss.in_flight(packets_out()) >= s.sk.snd_cwnd;
+  const bool limited = lr().in_flight(packets_out()) >= s.sk.snd_cwnd;
   if (sent == 0 && !limited) return;
   CaEnv env;
   env.now = now;
@@ -290,7 +293,7 @@ void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
   const bool with_fin = fin_pending && len == unsent;
   const bool fits =
       (unsent > 0 || fin_pending) && snd_nxt + len + (with_fin ? 1u : 0u) <= snd_una + snd_wnd;
-  const ProbeKind kind = loss.loss_probe_kind(fits);
+  const ProbeKind kind = lr().loss_probe_kind(fits);
   const LossConfig cfg = loss_config();
   TimerRecord f;
   f.timer = TimerKind::loss_probe;
@@ -306,16 +309,16 @@ void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
     f.seq = rtx.at(last).seq.raw();
     trace_timer(f, out);
     LossCtx c = loss_ctx(now, cfg);
-    loss.on_retransmit(rtx.at(last), c, ts_ok ? tsval(now) : 0, true);
+    lr().on_retransmit(rtx.at(last), c, ts_ok ? tsval(now) : 0, true);
     retransmit(now, last, out);
   } else {
     rearm_rto(now);  // a probe is already out this episode
     return;
   }
   LossCtx c = loss_ctx(now, cfg);
-  loss.on_loss_probe_sent(c, kind);
+  lr().on_loss_probe_sent(c, kind);
   rtx_at = now + rto.rto();  // "Reset s.t. tcp_rearm_rto will restart timer from now"
-  xmit = XmitTimer::rto;
+  sender().xmit = XmitTimer::rto;
 }
 
 // tcp_rack_reo_timeout(): mark what the reordering window now calls lost, enter Recovery with
@@ -325,14 +328,14 @@ void Connection::Tcb::on_reo_timer(Instant now, Outbox& out) {
   const LossConfig cfg = loss_config();
   LossCtx c = loss_ctx(now, cfg);
   const uint32_t cwnd_before = cwnd_bytes();
-  const uint32_t lost = loss.on_reo_timeout(rtx.segments(), c);
+  const uint32_t lost = lr().on_reo_timeout(rtx.segments(), c);
   TimerRecord f;
   f.timer = TimerKind::reo;
   f.attempt = lost;
   f.seq = snd_una.raw();
   trace_timer(f, out);
   sack_retransmit_lost(now, out);
-  xmit = XmitTimer::reo;
+  sender().xmit = XmitTimer::reo;
   rearm_rto(now);  // from the head's last transmission (tcp_rto_delta_us())
   trace_cwnd(cwnd_before, out);
 }
@@ -341,10 +344,10 @@ void Connection::Tcb::on_reo_timer(Instant now, Outbox& out) {
 void Connection::Tcb::sack_on_rto(Instant now) {
   const LossConfig cfg = loss_config();
   LossCtx c = loss_ctx(now, cfg);
-  loss.on_rto(rtx.segments(), c, retransmits == 0);
-  frto_new_data = false;
+  lr().on_rto(rtx.segments(), c, retransmits == 0);
+  sender().frto_new_data = false;
   LossCtx r = loss_ctx(now, cfg);
-  loss.on_retransmit(rtx.at(0), r, ts_ok ? tsval(now) : 0);
+  lr().on_retransmit(rtx.at(0), r, ts_ok ? tsval(now) : 0);
 }
 
 }  // namespace netsim::tcp

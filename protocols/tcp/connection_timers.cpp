@@ -67,9 +67,9 @@ void Connection::Tcb::on_rtx_timer(Instant now, Outbox& out) {
     return;
   }
   if (!synchronized() || state == State::time_wait) return;
-  if (sack_path() && !rtx.empty() && xmit == XmitTimer::loss_probe) {
+  if (sack_path() && !rtx.empty() && xmit() == XmitTimer::loss_probe) {
     on_loss_probe_timer(now, out);
-  } else if (sack_path() && !rtx.empty() && xmit == XmitTimer::reo) {
+  } else if (sack_path() && !rtx.empty() && xmit() == XmitTimer::reo) {
     on_reo_timer(now, out);
   } else {
     on_data_rto(now, out);

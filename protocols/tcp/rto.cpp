@@ -12,14 +12,12 @@ void RtoEstimator::sample(Duration rtt) {
     // RFC 6298 2.2: SRTT <- R, RTTVAR <- R/2.
     srtt_ = rtt;
     rttvar_ = rtt / 2;
-    min_rtt_ = rtt;
     has_sample_ = true;
   } else {
     // RFC 6298 2.3 with alpha = 1/8, beta = 1/4.
     Duration err = srtt_ > rtt ? srtt_ - rtt : rtt - srtt_;
     rttvar_ = (rttvar_ * 3 + err) / 4;
     srtt_ = (srtt_ * 7 + rtt) / 8;
-    min_rtt_ = std::min(min_rtt_, rtt);
   }
   rto_ = base_rto();
   backoff_ = 0;

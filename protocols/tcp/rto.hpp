@@ -34,16 +34,12 @@ class RtoEstimator {
   bool has_sample() const { return has_sample_; }
   Duration srtt() const { return srtt_; }
   Duration rttvar() const { return rttvar_; }
-  // The smallest sample seen (tcp_min_rtt(); Linux keeps a 300 s windowed minimum, netsim the
-  // running one: the same unless a path's RTT grows and five minutes pass). Zero before any.
-  Duration min_rtt() const { return has_sample_ ? min_rtt_ : Duration::zero(); }
   // The RTO the estimator gives without any backoff (what a fresh sample would keep).
   Duration base_rto() const;
 
  private:
   Duration srtt_ = Duration::zero();
   Duration rttvar_ = Duration::zero();
-  Duration min_rtt_ = Duration::zero();
   Duration rto_ = Duration::seconds(1);
   Duration min_ = Duration::milliseconds(200);
   Duration max_ = Duration::seconds(120);

@@ -41,8 +41,14 @@ enum class XmitTimer : uint8_t { rto, reo, loss_probe };
 // the first transmission, so an endpoint that never sends pays one pointer.
 struct SenderCa {
   CaSock sk;
+  LossRecovery loss;         // the SACK scoreboard, RACK, PRR, TLP, undo
   uint64_t pacing_rate = 0;  // sk_pacing_rate, bytes/s; 0 until the first ACK (unlimited)
-  SeqNum usage_seq;          // tp->cwnd_usage_seq
+  // tcp_min_rtt(): Linux keeps a 300 s windowed minimum, netsim the running one (the same
+  // unless a path's RTT grows and five minutes pass); seeded with the handshake's sample.
+  Duration min_rtt = Duration::zero();
+  SeqNum usage_seq;                 // tp->cwnd_usage_seq
+  XmitTimer xmit = XmitTimer::rto;  // what rtx_at is (icsk_pending)
+  bool frto_new_data = false;       // F-RTO step 2.b: the next transmit sends new data first
 };
 
 struct Connection::Tcb {
@@ -67,12 +73,10 @@ struct Connection::Tcb {
   bool syn_retransmitted = false;  // our SYN (or SYN-ACK) was retransmitted
   // Options both sides offered (tcp_parse_options(), RFC 7323 §2.2/§3.2, RFC 2018 §2): set at
   // the handshake, in this struct's padding (no bytes for connections with the switches off).
-  bool ts_ok : 1 = false;           // timestamps on every segment (tp->rx_opt.tstamp_ok)
-  bool sack_ok : 1 = false;         // SACK blocks on ACKs (tp->rx_opt.sack_ok)
-  uint8_t snd_wscale : 4 = 0;       // the peer's shift: its windows are << this
-  uint8_t rcv_wscale : 4 = 0;       // ours: our windows are >> this (0 unless both offered)
-  XmitTimer xmit = XmitTimer::rto;  // what rtx_at is on the SACK path
-  bool frto_new_data = false;       // F-RTO step 2.b: the next transmit sends new data first
+  bool ts_ok : 1 = false;      // timestamps on every segment (tp->rx_opt.tstamp_ok)
+  bool sack_ok : 1 = false;    // SACK blocks on ACKs (tp->rx_opt.sack_ok)
+  uint8_t snd_wscale : 4 = 0;  // the peer's shift: its windows are << this
+  uint8_t rcv_wscale : 4 = 0;  // ours: our windows are >> this (0 unless both offered)
 
   // ---- send sequence space (RFC 9293 §3.3.1) ----
   SeqNum iss, snd_una, snd_nxt;  // snd_nxt is the highest ever sent (Linux never rewinds it)
@@ -112,7 +116,6 @@ struct Connection::Tcb {
   Instant syn_sent_at;             // the first SYN (retrans_stamp of the handshake)
   std::unique_ptr<CongestionControl> cc;  // NewReno/Reno/none without SACK
   std::unique_ptr<SenderCa> sca;          // CongestionOps state with SACK (connection_sack.cpp)
-  LossRecovery loss;                      // the SACK scoreboard, RACK, PRR, TLP, undo
   uint32_t dupacks = 0;
   SeqNum loss_high;     // RTO loss episode: everything below was outstanding at the timeout
   SeqNum retx_next;     // ... and [retx_next, loss_high) is still to be retransmitted
@@ -195,6 +198,8 @@ struct Connection::Tcb {
   LossConfig loss_config() const;
   LossCtx loss_ctx(Instant now, const LossConfig& cfg);
   SenderCa& sender();
+  LossRecovery& lr() { return sender().loss; }
+  XmitTimer xmit() const { return sca ? sca->xmit : XmitTimer::rto; }
   uint32_t packets_out() const { return static_cast<uint32_t>(rtx.size()); }
   uint32_t cwnd_bytes() const;
   uint32_t ssthresh_bytes() const;
@@ -238,7 +243,7 @@ struct Connection::Tcb {
   void enter_quickack_mode();
   void arm_rtx(Instant now) {
     rtx_at = now + rto.rto();
-    xmit = XmitTimer::rto;
+    if (sca) sca->xmit = XmitTimer::rto;
   }
   void check_probe_timer(Instant now);
   Duration probe0_base() const;
