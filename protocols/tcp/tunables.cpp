@@ -344,7 +344,8 @@ constexpr Tunable kTunables[] = {
      .min = 0,
      .max = 7,
      .doc = "Loss detection bits: 1 RACK, 2 static reordering window, 4 no dupthresh "
-            "(`tcp_recovery`; Linux: 1, staged 0 here). Not read yet: recovery is NewReno."},
+            "(`tcp_recovery`; Linux: 1, staged 0 here). With SACK: RACK-TLP (RFC 8985) and PRR "
+            "(RFC 6937); without SACK recovery is NewReno."},
     {.key = "early_retrans",
      .linux_name = "net.ipv4.tcp_early_retrans",
      .kind = TunableKind::integer,
@@ -353,8 +354,9 @@ constexpr Tunable kTunables[] = {
      .rfc9293_value = I{0},
      .min = 0,
      .max = 4,
-     .doc = "3 or 4 enable tail-loss probes (`tcp_early_retrans`; Linux: 3, staged 0 here). Not "
-            "read yet."},
+     .doc = "3 or 4 enable tail-loss probes with SACK: PTO = 2·SRTT + (rto_min with one "
+            "segment out, else 2 ms), in jiffies of HZ 250, capped by the RTO "
+            "(`tcp_early_retrans`; Linux: 3, staged 0 here)."},
     {.key = "frto",
      .linux_name = "net.ipv4.tcp_frto",
      .kind = TunableKind::integer,
@@ -363,7 +365,8 @@ constexpr Tunable kTunables[] = {
      .rfc9293_value = I{0},
      .min = 0,
      .max = 2,
-     .doc = "F-RTO (RFC 5682) after an RTO (`tcp_frto`; Linux: 2, staged 0 here). Not read yet."},
+     .doc = "SACK-enhanced F-RTO (RFC 5682 §3.1) after an RTO: new data probes whether the "
+            "timeout was spurious (`tcp_frto`; Linux: 2, staged 0 here)."},
 };
 
 }  // namespace
