@@ -139,3 +139,34 @@ TEST_CASE("SACK not negotiated: no probe, the RTO retransmits") {
   CHECK(h.counters.TCPLossProbes == 0);
   CHECK(h.counters.TCPTimeouts == 1);
 }
+
+// RFC 8985 §6.2 / tcp_rack_mark_lost(): one SACKed segment after a hole is no proof yet; the
+// hole is lost once rack.rtt + reo_wnd (min_rtt/4 = 5 ms) has passed since it was sent: the
+// REO timer is armed for the 5 ms left + 2 ms, rounded up to jiffies (8 ms), and on expiry
+// tcp_rack_reo_timeout() marks it lost, enters Recovery and retransmits it. The original was
+// only delayed: the D-SACK of the retransmission (RFC 2883) undoes the cwnd reduction at the
+// end of Recovery (tcp_try_undo_recovery(), TCPFullUndo).
+TEST_CASE("RACK's reordering timer declares a hole lost; a D-SACK undoes the reduction") {
+  Harness h(sack_profile());
+  established_sack(h, 20_ms);
+  CHECK(h.send(at(100_ms), bytes(4 * 1460)).size() == 4);
+  CHECK(h.recv(at(120_ms), ACK, kPeerIss + 1, 2461).empty());
+  CHECK(h.recv(at(120_ms), ack_with_sack(2461, {{3921, 5381}})).empty());
+  REQUIRE(h.deadline() == at(128_ms));
+  CHECK(h.fire() == Lines{". seq 2461:3921 ack 5001 win 65535 rtx 1"});
+  CHECK(h.timers() == Lines{"reo 1: reordering window over: 1 lost"});
+  CHECK(h.counters.TCPSackRecovery == 1);
+  CHECK(h.counters.TCPFastRetrans == 1);
+  // Everything arrives; the retransmission is reported as a duplicate below the ACK.
+  CHECK(h.recv(at(140_ms), ack_with_sack(6841, {{2461, 3921}})).empty());
+  CHECK(h.counters.TCPDSACKRecv == 1);
+  CHECK(h.counters.TCPFullUndo == 1);
+  int64_t cwnd = 0;
+  for (const TraceNote& n : h.all.trace)
+    if (n.kind == TraceNote::Kind::counter && n.counter == "cwnd") cwnd = n.value;
+  // The initial 10 segments restored (tcp_undo_cwnd_reduction()); without the undo, ssthresh
+  // = 10 x 717/1024 = 7. Four segments out never made cwnd the limit, so slow start did not
+  // grow it (tcp_is_cwnd_limited(): cwnd < 2 x max_packets_out).
+  CHECK(cwnd == 10 * 1460);
+  CHECK_FALSE(h.deadline().has_value());
+}
