@@ -152,7 +152,7 @@ struct TimerRecord {
   bool gives_up = false;  // this firing ends the connection or request (ETIMEDOUT)
   uint32_t seq = 0;       // the seq it (re)sends; the ACK number of a delayed ACK
   uint32_t backoff = 0;   // the exponential backoff count after this firing
-  uint32_t bytes = 0;     // persist timer: bytes sent into a window that opened
+  uint32_t bytes = 0;     // persist timer: bytes sent into a window that opened; REO: segments lost
 };
 
 struct AppRecord {

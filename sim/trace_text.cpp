@@ -183,7 +183,7 @@ std::string timer_detail(const TimerRecord& r) {
       return fmt::format("probe seq {} ({}), rto {}", r.seq, r.bytes ? "new data" : "last segment",
                          format_timeout(r.next));
     case TimerKind::reo:
-      return fmt::format("reordering window over: {} lost", r.attempt);
+      return fmt::format("reordering window over: {} lost", r.bytes);
     case TimerKind::time_wait:
       return "TIME_WAIT over";
     case TimerKind::fin_wait_2:

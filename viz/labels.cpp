@@ -209,7 +209,7 @@ std::string timer_text(const TimerRecord& t) {
     case TimerKind::loss_probe:
       return with_span("TLP", t.ran);
     case TimerKind::reo:
-      return "RACK reorder timeout";
+      return with_span("RACK reorder timeout", t.ran);
   }
   return "timer";
 }

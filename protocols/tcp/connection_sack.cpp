@@ -156,6 +156,7 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
   if (r.reo_timer) {
     rtx_at = *r.reo_timer;
     sender().xmit = XmitTimer::reo;
+    sender().xmit_armed = now;
   } else if (r.newly_acked > 0 || rtx.empty()) {
     set_xmit_timer(now);
   }
@@ -202,6 +203,7 @@ bool Connection::Tcb::schedule_loss_probe(Instant now, bool advancing_rto) {
   if (!pto) return false;
   rtx_at = now + *pto;
   sender().xmit = XmitTimer::loss_probe;
+  sender().xmit_armed = now;
   return true;
 }
 
@@ -298,6 +300,7 @@ void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
   TimerRecord f;
   f.timer = TimerKind::loss_probe;
   f.attempt = 1;
+  f.ran = now - sender().xmit_armed;
   f.next = rto.rto();
   if (kind == ProbeKind::new_data) {
     f.seq = snd_nxt.raw();
@@ -331,7 +334,9 @@ void Connection::Tcb::on_reo_timer(Instant now, Outbox& out) {
   const uint32_t lost = lr().on_reo_timeout(rtx.segments(), c);
   TimerRecord f;
   f.timer = TimerKind::reo;
-  f.attempt = lost;
+  f.attempt = 1;
+  f.ran = now - sender().xmit_armed;
+  f.bytes = lost;  // segments the expiry marked lost
   f.seq = snd_una.raw();
   trace_timer(f, out);
   sack_retransmit_lost(now, out);

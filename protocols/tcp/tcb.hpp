@@ -48,6 +48,7 @@ struct SenderCa {
   Duration min_rtt = Duration::zero();
   SeqNum usage_seq;                 // tp->cwnd_usage_seq
   XmitTimer xmit = XmitTimer::rto;  // what rtx_at is (icsk_pending)
+  Instant xmit_armed;               // when a TLP or REO timer was armed (the trace's `ran`)
   bool frto_new_data = false;       // F-RTO step 2.b: the next transmit sends new data first
 };
 

@@ -57,6 +57,7 @@ TEST_CASE("A lone lost segment: a tail-loss probe at 204 ms, then the RTO backs 
   REQUIRE(h.deadline() == sent + 204_ms);
   CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 65535 rtx 1"});
   CHECK(h.timers() == Lines{"loss_probe 1: probe seq 1001 (last segment), rto 200.051ms"});
+  CHECK(h.all.trace.back().fired.ran == 204_ms);  // the PTO that ran
   CHECK(h.counters.TCPLossProbes == 1);
   // The RTO from the probe, then doubling (RFC 6298 5.5): 200.051, 400.102, 800.204 ms, ...
   std::vector<Duration> at_send;
