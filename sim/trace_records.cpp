@@ -18,8 +18,9 @@ constexpr std::array<std::string_view, 13> kDropReasons{
     "loss",        "burst_loss",   "queue_full",     "link_down",         "no_route",
     "corrupt",     "fault",        "syn_queue_full", "accept_queue_full", "host_down",
     "no_listener", "ttl_exceeded", "malformed"};
-constexpr std::array<std::string_view, 8> kTimerKinds{
-    "rto", "syn", "synack", "keepalive", "time_wait", "fin_wait_2", "persist", "delayed_ack"};
+constexpr std::array<std::string_view, 10> kTimerKinds{
+    "rto",        "syn",     "synack",      "keepalive",  "time_wait",
+    "fin_wait_2", "persist", "delayed_ack", "loss_probe", "reo"};
 // The text of each StateCause, in declaration order; these strings are the "cause" values of
 // trace.txt and events.jsonl (docs/outputs.md).
 constexpr std::array<std::string_view, kStateCauseCount> kStateCauses{

@@ -56,7 +56,9 @@ enum class TimerKind : uint8_t {
   time_wait,
   fin_wait_2,
   persist,
-  delayed_ack
+  delayed_ack,
+  loss_probe,  // RACK-TLP tail-loss probe (tcp_send_loss_probe())
+  reo          // RACK reordering timer (tcp_rack_reo_timeout())
 };
 std::string_view to_string(TimerKind t);
 std::optional<TimerKind> parse_timer_kind(std::string_view s);
@@ -150,7 +152,7 @@ struct TimerRecord {
   bool gives_up = false;  // this firing ends the connection or request (ETIMEDOUT)
   uint32_t seq = 0;       // the seq it (re)sends; the ACK number of a delayed ACK
   uint32_t backoff = 0;   // the exponential backoff count after this firing
-  uint32_t bytes = 0;     // persist timer: bytes sent into a window that opened
+  uint32_t bytes = 0;     // persist timer: bytes sent into a window that opened; REO: segments lost
 };
 
 struct AppRecord {

@@ -128,6 +128,10 @@ std::string_view timer_display_name(TimerKind t) {
       return "PERSIST";
     case TimerKind::delayed_ack:
       return "DELACK";
+    case TimerKind::loss_probe:
+      return "TLP";
+    case TimerKind::reo:
+      return "REO";
   }
   return "?";
 }
@@ -175,6 +179,11 @@ std::string timer_detail(const TimerRecord& r) {
                          format_timeout(r.next));
     case TimerKind::delayed_ack:
       return fmt::format("ack {}", r.seq);
+    case TimerKind::loss_probe:
+      return fmt::format("probe seq {} ({}), rto {}", r.seq, r.bytes ? "new data" : "last segment",
+                         format_timeout(r.next));
+    case TimerKind::reo:
+      return fmt::format("reordering window over: {} lost", r.bytes);
     case TimerKind::time_wait:
       return "TIME_WAIT over";
     case TimerKind::fin_wait_2:

@@ -176,6 +176,8 @@ std::string give_up_text(const TimerRecord& t) {
     case TimerKind::time_wait:
     case TimerKind::fin_wait_2:
     case TimerKind::delayed_ack:
+    case TimerKind::loss_probe:
+    case TimerKind::reo:
       break;  // one-shot timers never give up
   }
   return "timeout";
@@ -204,6 +206,10 @@ std::string timer_text(const TimerRecord& t) {
       return fmt::format("persist probe #{}", t.attempt);
     case TimerKind::delayed_ack:
       return "delayed ACK";
+    case TimerKind::loss_probe:
+      return with_span("TLP", t.ran);
+    case TimerKind::reo:
+      return with_span("RACK reorder timeout", t.ran);
   }
   return "timer";
 }

@@ -62,6 +62,7 @@ class SeriesBuilder {
   void seq_graph(PlotData& d) const;
   // Where the senders' windows were cut: RTO firings and other retransmissions.
   void loss_markers(const std::vector<SocketKey>& senders) const;
+  void check_one_connection(const std::vector<SocketKey>& order) const;
   mutable std::vector<PlotMarker> markers_;
   std::string endpoint_text(const std::string& host, SocketAddr local) const;
 
@@ -258,19 +259,7 @@ std::vector<RawSeries> SeriesBuilder::cwnd_series(std::string& subject) const {
   }
   // Only endpoints that sent data are senders (every established socket traces its cwnd).
   std::erase_if(order, [&](const SocketKey& k) { return !senders.at(k).tracking; });
-  if (order.size() > 2) {
-    std::string list;
-    for (size_t i = 0; i < order.size() && i < 6; ++i) {
-      const auto& [host, local, remote] = order[i];
-      list +=
-          fmt::format("{}{} {} > {}", i ? ", " : "", host, local.to_string(), remote.to_string());
-    }
-    if (order.size() > 6) list += ", ...";
-    throw ChartError(fmt::format(
-        "the cwnd plot draws one connection (its two senders at most); this trace has {} "
-        "senders ({}): choose one with a connection filter (an app name or a 4-tuple)",
-        order.size(), list));
-  }
+  check_one_connection(order);
   std::vector<RawSeries> out;
   for (const auto& key : order) {
     const auto& [host, local, remote] = key;
@@ -294,15 +283,37 @@ std::vector<RawSeries> SeriesBuilder::cwnd_series(std::string& subject) const {
   return out;
 }
 
+// The cwnd plot's senders must belong to one connection.
+void SeriesBuilder::check_one_connection(const std::vector<SocketKey>& order) const {
+  if (order.size() <= 2) return;
+  std::string list;
+  for (size_t i = 0; i < order.size() && i < 6; ++i) {
+    const auto& [host, local, remote] = order[i];
+    list += fmt::format("{}{} {} > {}", i ? ", " : "", host, local.to_string(), remote.to_string());
+  }
+  if (order.size() > 6) list += ", ...";
+  throw ChartError(
+      fmt::format("the cwnd plot draws one connection (its two senders at most); this trace has {} "
+                  "senders ({}): choose one with a connection filter (an app name or a 4-tuple)",
+                  order.size(), list));
+}
+
+// RTO and tail-loss probe firings (RFC 8985 §7) mark their moment; any other retransmission
+// is a fast retransmit (dupACKs, SACK, RACK).
 void SeriesBuilder::loss_markers(const std::vector<SocketKey>& senders) const {
   std::set<std::pair<SocketKey, Instant>> rto_at;
   for (size_t i : ix_.order) {
     const auto* t = std::get_if<TimerRecord>(&records_[i]);
-    if (!t || t->timer != TimerKind::rto || t->attempt == 0) continue;
+    if (!t || t->attempt == 0) continue;
+    if (t->timer != TimerKind::rto && t->timer != TimerKind::loss_probe) continue;
     SocketKey key{t->host, t->local, t->remote};
     if (std::find(senders.begin(), senders.end(), key) == senders.end()) continue;
     rto_at.insert({key, t->t});
-    markers_.push_back({PlotMarker::Kind::rto, t->t, "RTO"});
+    if (t->timer == TimerKind::rto) {
+      markers_.push_back({PlotMarker::Kind::rto, t->t, "RTO"});
+    } else {
+      markers_.push_back({PlotMarker::Kind::tlp, t->t, "TLP"});
+    }
   }
   std::set<Instant> fast_at;
   for (size_t i : ix_.order) {

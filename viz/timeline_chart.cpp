@@ -65,6 +65,8 @@ std::optional<std::string> timer_mark(const TimerRecord& t) {
       case TimerKind::time_wait:
       case TimerKind::fin_wait_2:
       case TimerKind::delayed_ack:
+      case TimerKind::loss_probe:
+      case TimerKind::reo:
         return std::nullopt;  // one-shot timers never give up
     }
   }
@@ -80,9 +82,12 @@ std::optional<std::string> timer_mark(const TimerRecord& t) {
                          : fmt::format("keepalive probe #{}", t.attempt);
     case TimerKind::persist:
       return fmt::format("window probe #{}", t.attempt);
+    case TimerKind::loss_probe:
+      return "TLP";
     case TimerKind::time_wait:
     case TimerKind::fin_wait_2:
     case TimerKind::delayed_ack:
+    case TimerKind::reo:
       return std::nullopt;
   }
   return std::nullopt;

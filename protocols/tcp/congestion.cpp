@@ -187,6 +187,7 @@ std::unique_ptr<CongestionControl> make_congestion_control(CongestionAlgo algo, 
   uint32_t iw = std::max<uint32_t>(initial_cwnd_segments, 1);
   switch (algo) {
     case CongestionAlgo::newreno:
+    case CongestionAlgo::cubic:  // without SACK: Linux's tcp_is_reno() recovery, as NewReno
       return std::make_unique<NewReno>(mss, iw, iss);
     case CongestionAlgo::reno:
       return std::make_unique<Reno>(mss, iw, iss);

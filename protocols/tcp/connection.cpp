@@ -90,20 +90,21 @@ void Connection::Tcb::trace_timer(const TimerRecord& fired, Outbox& out) const {
 }
 
 void Connection::Tcb::trace_cwnd(uint32_t before, Outbox& out) const {
-  if (!out.tracing || !cc || cc->cwnd() == before) return;
+  const uint32_t cwnd = cwnd_bytes();
+  if (!out.tracing || cwnd == 0 || cwnd == before) return;
   TraceNote n;
   n.kind = TraceNote::Kind::counter;
   n.socket = id;
   n.local = key.local;
   n.remote = key.remote;
   n.counter = "cwnd";
-  n.value = cc->cwnd();
+  n.value = cwnd;
   out.trace.push_back(n);
   // ssthresh only moves when the window is cut (fast retransmit, RTO: RFC 5681 §3.1-3.2), so
   // a cut is when the plot needs it; the initial "infinite" value is no line to draw.
-  if (cc->cwnd() < before && cc->ssthresh() < (uint32_t{1} << 30)) {
+  if (cwnd < before && ssthresh_bytes() < (uint32_t{1} << 30)) {
     n.counter = "ssthresh";
-    n.value = cc->ssthresh();
+    n.value = ssthresh_bytes();
     out.trace.push_back(std::move(n));
   }
 }

@@ -102,7 +102,12 @@ void Connection::Tcb::syn_acked(Instant now) {
   start_congestion_control();
 }
 
+// With SACK the connection runs CongestionOps on first transmission (connection_sack.cpp).
 void Connection::Tcb::start_congestion_control() {
+  if (sack_path()) {
+    cc.reset();
+    return;
+  }
   cc = make_congestion_control(prof().congestion, mss, prof().initial_cwnd, iss);
 }
 
@@ -220,9 +225,13 @@ bool Connection::Tcb::process_ack(Instant now, const Segment& seg, Outbox& out) 
              wnd_from(seg) == snd_wnd &&
              snd_una != snd_nxt;  // RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT"
   bool nothing_in_flight = snd_una == snd_nxt;
-  uint32_t cwnd_before = cc ? cc->cwnd() : 0;
+  uint32_t cwnd_before = cwnd_bytes();
+  const bool not_dup = !seg.payload.empty() || wnd_from(seg) != snd_wnd;  // FLAG_NOT_DUP
   update_window(seg);
-  if (seg.ack > snd_una) {
+  if (sack_path()) {
+    if (seg.ack > snd_una && snd_una == iss) ack_of_syn(now, out);
+    ack_sack(now, seg, not_dup);
+  } else if (seg.ack > snd_una) {
     on_new_ack(now, seg.ack, out);
   } else if (dup) {
     on_dup_ack(now, out);
@@ -261,16 +270,7 @@ void Connection::Tcb::update_window(const Segment& seg) {
 
 // SND.UNA < SEG.ACK <= SND.NXT: new data acknowledged (tcp_clean_rtx_queue()).
 void Connection::Tcb::on_new_ack(Instant now, SeqNum ack, Outbox& out) {
-  if (snd_una == iss) {
-    // Our SYN-ACK acknowledged after a close()/shutdown() in SYN_RECEIVED: the handshake
-    // completes in FIN_WAIT_1.
-    syn_acked(now);
-    if (!stats.established_at) {
-      stats.established_at = now;
-      ++ctx.counters->connections_established;
-      if (active_open) notify(AppNotice::Kind::connected, out);
-    }
-  }
+  if (snd_una == iss) ack_of_syn(now, out);
   uint32_t flight_before = flight_size();
   uint32_t acked = static_cast<uint32_t>(ack - snd_una);
   SeqNum data_from = snd_una == iss ? iss + 1 : snd_una;
@@ -298,9 +298,21 @@ void Connection::Tcb::on_new_ack(Instant now, SeqNum ack, Outbox& out) {
   }
 }
 
+// Our SYN-ACK acknowledged after a close()/shutdown() in SYN_RECEIVED (or the SYN-ACK of a
+// simultaneous open): the handshake completes, in FIN_WAIT_1 for the former.
+void Connection::Tcb::ack_of_syn(Instant now, Outbox& out) {
+  syn_acked(now);
+  if (!stats.established_at) {
+    stats.established_at = now;
+    ++ctx.counters->connections_established;
+    if (active_open) notify(AppNotice::Kind::connected, out);
+  }
+}
+
 void Connection::Tcb::on_dup_ack(Instant now, Outbox& out) {
   ++dupacks;
   if (cc && cc->on_dup_ack(dupacks, snd_una, snd_nxt, flight_size()) && !rtx.empty()) {
+    ++ctx.counters->TCPFastRetrans;
     retransmit(now, 0, out);  // RFC 5681 §3.2 step 2: fast retransmit
   }
 }

@@ -180,8 +180,28 @@ void Connection::Tcb::transmit(Instant now, Outbox& out) {
   // Closed in SYN_RECEIVED before our SYN-ACK was acknowledged: RFC 9293 §3.10.4 sends the
   // FIN at once if nothing was written, otherwise everything waits for ESTABLISHED.
   if (snd_una == iss && unsent_data() > 0) return;
-  retransmit_lost(now, out);
-  while (send_new_segment(now, out)) {
+  if (sack_path()) {
+    // tcp_xmit_recovery(): F-RTO's new data first (REXMIT_NEW), else the Lost segments.
+    uint32_t sent = 0;
+    bool retransmit_lost_now = true;
+    if (sca && sca->frto_new_data) {
+      sca->frto_new_data = false;
+      while (send_new_segment(now, out))
+        ++sent;
+      if (snd_nxt > lr().high_seq()) {
+        retransmit_lost_now = false;
+      } else {
+        lr().frto_no_new_data();
+      }
+    }
+    if (retransmit_lost_now) sack_retransmit_lost(now, out);
+    while (send_new_segment(now, out))
+      ++sent;
+    if (sent > 0 || sca) sack_after_write(now, sent);
+  } else {
+    retransmit_lost(now, out);
+    while (send_new_segment(now, out)) {
+    }
   }
   check_probe_timer(now);
 }
@@ -218,6 +238,7 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
   // tcp_cwnd_test(), plus RFC 3042 limited transmit: the first two duplicate ACKs each let
   // one new segment go (Linux gets the same from counting them as left the network).
   uint32_t flight = flight_size();
+  if (sack_path() && !sack_cwnd_allows()) return false;
   if (cc && flight > 0) {
     uint32_t allowance = cc->cwnd();
     if (!cc->in_recovery()) allowance += std::min<uint32_t>(dupacks, 2) * mss;
@@ -231,6 +252,15 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
   if (cc && snd_nxt == snd_una && last_send != Instant::zero() && now - last_send > rto.rto()) {
     uint32_t before = cc->cwnd();
     cc->on_idle_restart(now - last_send, rto.rto());
+    trace_cwnd(before, out);
+  }
+  if (sack_path() && rtx.empty()) {
+    const uint32_t before = cwnd_bytes();
+    CaEnv env;
+    env.now = now;
+    env.snd_una = snd_una;
+    env.snd_nxt = snd_nxt;
+    tcp_slow_start_after_idle_check(sender().sk, env, ca_ops(), 0, rto.rto(), true);
     trace_cwnd(before, out);
   }
   send_data(now, snd_nxt, len, with_fin, out);
@@ -253,7 +283,9 @@ void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin,
   p.tcp.window = advertise_window();
   emit(now, std::move(p), out);
   uint32_t seq_len = len + (fin ? 1 : 0);
-  rtx.push(SentSegment{seq, seq_len, now, now, 0, fin});
+  const bool had_packets = !rtx.empty();
+  const uint32_t in_flight_before = sack_path() ? lr().in_flight(packets_out()) : 0;
+  rtx.push(SentSegment{seq, seq_len, now, now, 0, fin, 0, sca ? sca->loss.delivered() : 0});
   snd_nxt = seq + seq_len;
   if (len < mss_now) snd_sml = snd_nxt;  // tcp_minshall_update()
   if (len > 0) {
@@ -263,6 +295,7 @@ void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin,
     // on current kernels (6.1 used 3).
     if (ato > Duration::zero() && now - lrcvtime < ato) pingpong = true;
   }
+  if (sack_path()) sack_data_sent(now, in_flight_before, had_packets);
   persist_at = kNever;
   if (rtx_at == kNever) arm_rtx(now);  // RFC 6298 5.1
 }

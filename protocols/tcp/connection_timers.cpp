@@ -66,7 +66,14 @@ void Connection::Tcb::on_rtx_timer(Instant now, Outbox& out) {
     on_syn_timer(now, out);
     return;
   }
-  if (synchronized() && state != State::time_wait) on_data_rto(now, out);
+  if (!synchronized() || state == State::time_wait) return;
+  if (sack_path() && !rtx.empty() && xmit() == XmitTimer::loss_probe) {
+    on_loss_probe_timer(now, out);
+  } else if (sack_path() && !rtx.empty() && xmit() == XmitTimer::reo) {
+    on_reo_timer(now, out);
+  } else {
+    on_data_rto(now, out);
+  }
 }
 
 // tcp_write_timeout() for SYN_SENT / SYN_RECV, then tcp_retransmit_timer(). The attempt
@@ -145,12 +152,17 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
   }
   // tcp_enter_loss(): everything outstanding is lost; ssthresh falls on the first expiry of
   // an episode only; cwnd is one segment; go-back-N from SND.UNA.
-  const bool first = !(retx_next < loss_high);
-  uint32_t cwnd_before = cc ? cc->cwnd() : 0;
-  if (cc) cc->on_timeout(flight_size(), snd_nxt, first);
-  loss_high = snd_nxt;
-  retx_next = rtx.front().end();
-  dupacks = 0;
+  uint32_t cwnd_before = cwnd_bytes();
+  if (sack_path()) {
+    sack_on_rto(now);  // tcp_enter_loss() with the scoreboard; counts TCPTimeouts
+  } else {
+    const bool first = !(retx_next < loss_high);
+    if (cc) cc->on_timeout(flight_size(), snd_nxt, first);
+    loss_high = snd_nxt;
+    retx_next = rtx.front().end();
+    dupacks = 0;
+    ++ctx.counters->TCPTimeouts;
+  }
   ++retransmits;
   const Duration ran = rto.rto();
   rto.back_off();
@@ -162,6 +174,7 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
     trace_timer(f, out);
   }
   retransmit(now, 0, out);
+  arm_rtx(now);  // the slot now holds the RTO (XmitTimer::rto)
   rtx_at = now + clamp_rto_to_user_timeout(now);
   trace_cwnd(cwnd_before, out);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "protocols/tcp/state.hpp"
+#include "protocols/tcp/tcp_mib.hpp"
 #include "sim/packet.hpp"
 #include "sim/time.hpp"
 #include "sim/trace_records.hpp"
@@ -139,8 +140,9 @@ struct Outbox {
 };
 
 // Host-wide counters (SCENARIO_SPEC.md summary). Their names, Linux nstat names and docs are
-// in counter_table(); the summary, expectations and the loader read that table.
-struct Counters {
+// in counter_table(); the summary, expectations and the loader read that table. The loss
+// recovery counters carry their nstat names (tcp_mib.hpp).
+struct Counters : LossMib {
   uint64_t syn_received = 0;
   uint64_t synack_sent = 0;
   uint64_t synack_retransmits = 0;

@@ -383,7 +383,7 @@ uint32_t LossRecovery::on_reo_timeout(std::span<ScoreSeg> q, LossCtx c) {
 // A loss probe goes through __tcp_retransmit_skb() alone: EVER_RETRANS and total_retrans only.
 void LossRecovery::on_retransmit(ScoreSeg& seg, LossCtx c, uint32_t tsval, bool probe) {
   State& s = st(*c.cfg);
-  seg.sent = c.now;
+  seg.last_sent = c.now;
   seg.tx_delivered = s.delivered;
   s.total_retrans++;
   if (probe) {
@@ -461,7 +461,7 @@ void LossRecovery::on_rto(std::span<ScoreSeg> q, LossCtx c, bool first_timeout) 
     ScoreSeg& seg = q[i];
     if (is_reneg)
       seg.sacked &= static_cast<uint8_t>(~kSackedAcked);
-    else if (c.cfg->rack() && i != 0 && s.rack_rtt_us - (us(c.now) - us(seg.sent)) > 0)
+    else if (c.cfg->rack() && i != 0 && s.rack_rtt_us - (us(c.now) - us(seg.last_sent)) > 0)
       continue;  // sent too recently to call lost
     mark_lost(seg, c);
   }

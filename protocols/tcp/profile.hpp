@@ -10,7 +10,8 @@
 
 namespace netsim::tcp {
 
-enum class CongestionAlgo : uint8_t { newreno, reno, none };
+// cubic (tcp_cubic.c) runs on the SACK path only: without SACK a connection falls back to newreno.
+enum class CongestionAlgo : uint8_t { newreno, reno, none, cubic };
 
 // A Linux sysctl triple "min default max" (tcp_rmem, tcp_wmem), in bytes.
 struct Triple {

@@ -22,9 +22,9 @@ bool sent_after(Instant t1, Instant t2, SeqNum seq1, SeqNum seq2) {
 
 // tcp_rate.c:tcp_rate_skb_delivered(): the rate sample keeps the most recently sent one.
 void note_delivered(LossRecovery::State& s, const ScoreSeg& seg) {
-  if (s.rs_prior_delivered == 0 || us(seg.sent) >= us(s.rs_prior_mstamp)) {
+  if (s.rs_prior_delivered == 0 || us(seg.last_sent) >= us(s.rs_prior_mstamp)) {
     s.rs_prior_delivered = seg.tx_delivered;
-    s.rs_prior_mstamp = seg.sent;
+    s.rs_prior_mstamp = seg.last_sent;
   }
 }
 
@@ -157,7 +157,7 @@ uint32_t LossRecovery::tag_one(ScoreSeg& seg, const LossCtx& c, bool dup, SeqNum
   }
   if (!(seg.end() > ack)) return 0;  // about to be cumulatively acked
   if ((sacked & kSackedAcked) == 0) {
-    rack_advance(c, sacked, seg.end(), seg.sent);
+    rack_advance(c, sacked, seg.end(), seg.last_sent);
     if ((sacked & kSackedRetrans) != 0) {
       // Not Lost: the retransmission is believed still in flight; keep R.
       if ((sacked & kLost) != 0) {
@@ -256,7 +256,7 @@ uint32_t LossRecovery::clean_rtx(std::span<ScoreSeg> q, const LossCtx& c, SeqNum
     } else {
       s.delivered++;
       note_delivered(s, seg);
-      rack_advance(c, sacked, seg.end(), seg.sent);
+      rack_advance(c, sacked, seg.end(), seg.last_sent);
     }
     if ((sacked & kLost) != 0) s.lost_out--;
     acked++;
@@ -289,8 +289,8 @@ uint32_t LossRecovery::rack_detect_loss(std::span<ScoreSeg> q, const LossCtx& c,
   for (ScoreSeg& seg : q) {
     if ((seg.sacked & kSackedAcked) != 0) continue;
     if ((seg.sacked & kLost) != 0 && (seg.sacked & kSackedRetrans) == 0) continue;
-    if (!sent_after(s.rack_mstamp, seg.sent, s.rack_end_seq, seg.end())) continue;
-    const int64_t remaining = s.rack_rtt_us + reo_wnd - (us(c.now) - us(seg.sent));
+    if (!sent_after(s.rack_mstamp, seg.last_sent, s.rack_end_seq, seg.end())) continue;
+    const int64_t remaining = s.rack_rtt_us + reo_wnd - (us(c.now) - us(seg.last_sent));
     if (remaining <= 0) {
       const uint32_t before = s.lost_out;
       mark_lost(seg, c);

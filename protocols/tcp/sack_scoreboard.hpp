@@ -10,6 +10,8 @@
 #include <span>
 
 #include "protocols/tcp/ca_ops.hpp"
+#include "protocols/tcp/sent_segment.hpp"
+#include "protocols/tcp/tcp_mib.hpp"
 #include "sim/seq.hpp"
 #include "sim/time.hpp"
 
@@ -24,44 +26,16 @@ enum SackedBits : uint8_t {
   kRetrans = kSackedRetrans | kEverRetrans,
 };
 
-// One segment of the retransmission queue (one packet, pcount 1: netsim segments are at most
-// one MSS). `sent` is the latest (re)transmission time (tcp_skb_timestamp_us).
-struct ScoreSeg {
-  SeqNum seq;
-  uint32_t len = 0;
-  Instant sent;
-  uint8_t sacked = 0;
-  // tcp_skb_cb.tx.delivered: the connection's delivered count when this was (re)sent, which
-  // tells RACK whether a round trip passed since its last reo_wnd change.
-  uint32_t tx_delivered = 0;
-  SeqNum end() const { return seq + len; }
-};
+// One segment of the retransmission queue: the connection's own SentSegment (send_buffer.hpp),
+// whose `sacked` bits and `tx_delivered` are the scoreboard's (tcp_skb_cb.sacked, tx.delivered);
+// `last_sent` is the latest (re)transmission time (tcp_skb_timestamp_us). pcount is 1: netsim
+// segments are at most one MSS.
+using ScoreSeg = SentSegment;
 
 struct SackBlock {
   SeqNum start;
   SeqNum end;
   bool operator==(const SackBlock&) const = default;
-};
-
-// The nstat counters this logic moves (net/ipv4/proc.c names).
-struct LossMib {
-  uint64_t TCPSackRecovery = 0;
-  uint64_t TCPLossProbes = 0;
-  uint64_t TCPLossProbeRecovery = 0;
-  uint64_t TCPDSACKRecv = 0;
-  uint64_t TCPDSACKOfoRecv = 0;
-  uint64_t TCPDSACKRecvSegs = 0;
-  uint64_t TCPDSACKIgnoredDubious = 0;
-  uint64_t TCPSACKReorder = 0;
-  uint64_t TCPTSReorder = 0;
-  uint64_t TCPLostRetransmit = 0;
-  uint64_t TCPDSACKUndo = 0;
-  uint64_t TCPFullUndo = 0;
-  uint64_t TCPPartialUndo = 0;
-  uint64_t TCPLossUndo = 0;
-  uint64_t TCPTimeouts = 0;
-  uint64_t TCPSACKReneging = 0;
-  uint64_t TCPSpuriousRTOs = 0;
 };
 
 // The sysctls that shape recovery (tcp_ipv4.c:tcp_sk_init defaults).

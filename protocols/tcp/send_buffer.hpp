@@ -7,8 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
+#include "protocols/tcp/sent_segment.hpp"
 #include "protocols/tcp/sparse_vector.hpp"
 #include "sim/packet.hpp"
 #include "sim/time.hpp"
@@ -34,23 +36,14 @@ class SendBuffer {
   size_t size_ = 0;
 };
 
-// One segment sent and not yet fully acknowledged. `len` counts sequence space (data + FIN).
-struct SentSegment {
-  SeqNum seq;
-  uint32_t len = 0;
-  Instant first_sent;
-  Instant last_sent;
-  uint16_t retransmits = 0;
-  bool fin = false;
-  uint32_t data_len() const { return len - (fin ? 1 : 0); }
-  SeqNum end() const { return seq + len; }
-};
-
 class RtxQueue {
  public:
   bool empty() const { return segs_.empty(); }
   size_t size() const { return segs_.size(); }
   const SentSegment& front() const { return segs_.front(); }
+  const SentSegment& back() const { return segs_.back(); }
+  // The queue as one contiguous run, front = SND.UNA (what the SACK scoreboard walks).
+  std::span<SentSegment> segments() { return {segs_.begin(), segs_.size()}; }
   SentSegment& at(size_t i) { return segs_[i]; }
   const SentSegment& at(size_t i) const { return segs_[i]; }
   void push(const SentSegment& s) { segs_.push_back(s); }

@@ -15,6 +15,7 @@
 #include "protocols/tcp/reassembly.hpp"
 #include "protocols/tcp/rto.hpp"
 #include "protocols/tcp/sack_receiver.hpp"
+#include "protocols/tcp/sack_scoreboard.hpp"
 #include "protocols/tcp/send_buffer.hpp"
 #include "protocols/tcp/transitions.hpp"
 
@@ -31,6 +32,26 @@ inline constexpr Duration kInvalidRateLimit = Duration::milliseconds(500);
 inline constexpr Duration kDelackMaxBulk = Duration::milliseconds(500);
 // The largest window an unscaled TCP header carries.
 inline constexpr uint32_t kMaxWindow = 65535;
+
+// What the one retransmission timer slot holds once synchronized (icsk_pending):
+// ICSK_TIME_RETRANS, ICSK_TIME_REO_TIMEOUT or ICSK_TIME_LOSS_PROBE.
+enum class XmitTimer : uint8_t { rto, reo, loss_probe };
+
+// Linux's congestion state on the SACK path (tcp_sock's cwnd fields and icsk_ca_priv, plus the
+// pacing rate HyStart reads and tcp_cwnd_validate()'s usage mark): out of line and allocated at
+// the first transmission, so an endpoint that never sends pays one pointer.
+struct SenderCa {
+  CaSock sk;
+  LossRecovery loss;         // the SACK scoreboard, RACK, PRR, TLP, undo
+  uint64_t pacing_rate = 0;  // sk_pacing_rate, bytes/s; 0 until the first ACK (unlimited)
+  // tcp_min_rtt(): Linux keeps a 300 s windowed minimum, netsim the running one (the same
+  // unless a path's RTT grows and five minutes pass); seeded with the handshake's sample.
+  Duration min_rtt = Duration::zero();
+  SeqNum usage_seq;                 // tp->cwnd_usage_seq
+  XmitTimer xmit = XmitTimer::rto;  // what rtx_at is (icsk_pending)
+  Instant xmit_armed;               // when a TLP or REO timer was armed (the trace's `ran`)
+  bool frto_new_data = false;       // F-RTO step 2.b: the next transmit sends new data first
+};
 
 struct Connection::Tcb {
   Tcb(SocketId id, ConnKey key, const SocketOptions& opts, ConnContext ctx);
@@ -94,7 +115,8 @@ struct Connection::Tcb {
   uint32_t ts_recent = 0;          // the peer's latest valid TSval (tp->rx_opt.ts_recent)
   Instant retrans_stamp = kNever;  // original send time of the first retransmitted segment
   Instant syn_sent_at;             // the first SYN (retrans_stamp of the handshake)
-  std::unique_ptr<CongestionControl> cc;
+  std::unique_ptr<CongestionControl> cc;  // NewReno/Reno/none without SACK
+  std::unique_ptr<SenderCa> sca;          // CongestionOps state with SACK (connection_sack.cpp)
   uint32_t dupacks = 0;
   SeqNum loss_high;     // RTO loss episode: everything below was outstanding at the timeout
   SeqNum retx_next;     // ... and [retx_next, loss_high) is still to be retransmitted
@@ -156,6 +178,7 @@ struct Connection::Tcb {
   bool process_ack(Instant now, const Segment& seg, Outbox& out);
   bool ack_syn_received(Instant now, const Segment& seg, Outbox& out);
   void on_new_ack(Instant now, SeqNum ack, Outbox& out);
+  void ack_of_syn(Instant now, Outbox& out);
   void syn_acked(Instant now);
   void start_congestion_control();
   void ack_probe(Instant now);
@@ -172,6 +195,32 @@ struct Connection::Tcb {
   void queue_out_of_order(Instant now, const Segment& seg);
   void note_duplicate(const Segment& seg);
   void after_input(Instant now, Outbox& out);
+
+  // ================= connection_sack.cpp: Linux's sender with SACK =================
+  // SACK negotiated and a congestion algorithm to run (`none` keeps the old class).
+  bool sack_path() const { return sack_ok && prof().congestion != CongestionAlgo::none; }
+  const CongestionOps& ca_ops() const;
+  LossConfig loss_config() const;
+  LossCtx loss_ctx(Instant now, const LossConfig& cfg);
+  SenderCa& sender();
+  LossRecovery& lr() { return sender().loss; }
+  XmitTimer xmit() const { return sca ? sca->xmit : XmitTimer::rto; }
+  uint32_t packets_out() const { return static_cast<uint32_t>(rtx.size()); }
+  uint32_t cwnd_bytes() const;
+  uint32_t ssthresh_bytes() const;
+  void ack_sack(Instant now, const Segment& seg, bool not_dup);
+  std::optional<Duration> ack_rtt(Instant now, const Segment& seg) const;
+  void ca_after_ack(Instant now, const AckOut& r, std::optional<Duration> rtt, LossCtx& c);
+  void set_xmit_timer(Instant now);
+  bool schedule_loss_probe(Instant now, bool advancing_rto);
+  void rearm_rto(Instant now);
+  bool sack_retransmit_lost(Instant now, Outbox& out);
+  bool sack_cwnd_allows();
+  void sack_data_sent(Instant now, uint32_t in_flight_before, bool had_packets);
+  void sack_after_write(Instant now, uint32_t sent);
+  void on_loss_probe_timer(Instant now, Outbox& out);
+  void on_reo_timer(Instant now, Outbox& out);
+  void sack_on_rto(Instant now);
 
   // ================= connection_output.cpp: sending =================
   Packet make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Payload data = {}) const;
@@ -198,7 +247,10 @@ struct Connection::Tcb {
   bool in_quickack_mode() const { return quick > 0 && !pingpong; }
   void incr_quickack();
   void enter_quickack_mode();
-  void arm_rtx(Instant now) { rtx_at = now + rto.rto(); }
+  void arm_rtx(Instant now) {
+    rtx_at = now + rto.rto();
+    if (sca) sca->xmit = XmitTimer::rto;
+  }
   void check_probe_timer(Instant now);
   Duration probe0_base() const;
 

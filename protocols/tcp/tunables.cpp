@@ -11,7 +11,7 @@ namespace {
 
 using I = int64_t;
 
-constexpr std::array<std::string_view, 3> kCongestionNames{"newreno", "reno", "none"};
+constexpr std::array<std::string_view, 4> kCongestionNames{"newreno", "reno", "none", "cubic"};
 
 // Ranges follow the kernel's own bounds: MAX_TCP_SYNCNT (127) for SYN/SYN-ACK counts and
 // keepalive probes, a u8 for tcp_retries2 and icsk_ack.quick, TCP_MIN_MSS (88) up to the IPv4
@@ -276,8 +276,11 @@ constexpr Tunable kTunables[] = {
      .linux_value = I{0},
      .rfc9293_value = I{0},
      .choices = kCongestionNames,
-     .doc = "`newreno` (RFC 6582, Linux's behaviour without SACK), `reno` (RFC 5681) or `none` "
-            "(receiver window only)."},
+     .doc = "`newreno` (RFC 6582, Linux's behaviour without SACK), `reno` (RFC 5681), `none` "
+            "(receiver window only) or `cubic` (RFC 9438 as tcp_cubic.c, with HyStart). With "
+            "SACK negotiated, cwnd counts segments and recovery is Linux's (RACK, PRR, TLP); "
+            "`newreno`/`reno` then run tcp_reno_* and `cubic` without SACK falls back to "
+            "`newreno`."},
     {.key = "initial_cwnd",
      .linux_name = "TCP_INIT_CWND",
      .kind = TunableKind::integer,
@@ -341,7 +344,8 @@ constexpr Tunable kTunables[] = {
      .min = 0,
      .max = 7,
      .doc = "Loss detection bits: 1 RACK, 2 static reordering window, 4 no dupthresh "
-            "(`tcp_recovery`; Linux: 1, staged 0 here). Not read yet: recovery is NewReno."},
+            "(`tcp_recovery`; Linux: 1, staged 0 here). With SACK: RACK-TLP (RFC 8985) and PRR "
+            "(RFC 6937); without SACK recovery is NewReno."},
     {.key = "early_retrans",
      .linux_name = "net.ipv4.tcp_early_retrans",
      .kind = TunableKind::integer,
@@ -350,8 +354,9 @@ constexpr Tunable kTunables[] = {
      .rfc9293_value = I{0},
      .min = 0,
      .max = 4,
-     .doc = "3 or 4 enable tail-loss probes (`tcp_early_retrans`; Linux: 3, staged 0 here). Not "
-            "read yet."},
+     .doc = "3 or 4 enable tail-loss probes with SACK: PTO = 2·SRTT + (rto_min with one "
+            "segment out, else 2 ms), in jiffies of HZ 250, capped by the RTO "
+            "(`tcp_early_retrans`; Linux: 3, staged 0 here)."},
     {.key = "frto",
      .linux_name = "net.ipv4.tcp_frto",
      .kind = TunableKind::integer,
@@ -360,7 +365,8 @@ constexpr Tunable kTunables[] = {
      .rfc9293_value = I{0},
      .min = 0,
      .max = 2,
-     .doc = "F-RTO (RFC 5682) after an RTO (`tcp_frto`; Linux: 2, staged 0 here). Not read yet."},
+     .doc = "SACK-enhanced F-RTO (RFC 5682 §3.1) after an RTO: new data probes whether the "
+            "timeout was spurious (`tcp_frto`; Linux: 2, staged 0 here)."},
 };
 
 }  // namespace

@@ -476,7 +476,7 @@ TEST_CASE("tcp settings are range-checked against the kernel's bounds") {
   CHECK(errors_of(std::string(kHosts) + R"(tcp:
   syncookies: 3
   profile: linx
-  congestion: cubic
+  congestion: bbr
   rto_min: 1s
   rto_max: 500ms
   abort_on_overflow: 2
@@ -485,7 +485,8 @@ TEST_CASE("tcp settings are range-checked against the kernel's bounds") {
            "bad.yaml:5:15: tcp.syncookies: expected an integer from 0 to 2, found 3",
            "bad.yaml:6:12: tcp.profile: expected linux or rfc9293, found \"linx\"; did you mean "
            "\"linux\"?",
-           "bad.yaml:7:15: tcp.congestion: expected one of newreno, reno, none, found \"cubic\"",
+           "bad.yaml:7:15: tcp.congestion: expected one of newreno, reno, none, cubic, found "
+           "\"bbr\"",
            "bad.yaml:8:12: tcp.rto_min: expected at most rto_max (500ms), found 1s",
            "bad.yaml:10:22: tcp.abort_on_overflow: expected 0 or 1, found \"2\"",
            "bad.yaml:11:19: tcp.synack_retries: expected an integer from 1 to 127, found 128",

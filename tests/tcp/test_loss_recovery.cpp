@@ -32,7 +32,7 @@ struct Fixture {
 
   explicit Fixture(uint32_t n) {
     for (uint32_t i = 0; i < n; ++i)
-      q.push_back({SeqNum(1 + i * kMss), kMss, at_us(i * 10), 0, 0});
+      q.push_back({SeqNum(1 + i * kMss), kMss, at_us(i * 10), at_us(i * 10)});
     ca.snd_cwnd = n;
     snd_nxt = SeqNum(1 + n * kMss);
     cubic_ops().init(ca, CaEnv{});
@@ -69,7 +69,7 @@ struct Fixture {
   uint32_t send_new(int64_t now_us, uint32_t max) {
     uint32_t n = 0;
     while (n < max && in_flight() < ca.snd_cwnd) {
-      q.push_back({snd_nxt, kMss, at_us(now_us), 0, lr.delivered()});
+      q.push_back({snd_nxt, kMss, at_us(now_us), at_us(now_us), 0, false, 0, lr.delivered()});
       snd_nxt += kMss;
       ++n;
     }
@@ -157,7 +157,7 @@ TEST_CASE(
   // The fast retransmit and two new segments go out (prr_out 3).
   f.lr.on_retransmit(f.q[0], f.ctx(20010), 100);
   for (uint32_t i = 0; i < 2; ++i) {
-    f.q.push_back({f.snd_nxt, kMss, at_us(20020), 0, 0});
+    f.q.push_back({f.snd_nxt, kMss, at_us(20020), at_us(20020)});
     f.snd_nxt += kMss;
   }
   f.lr.on_new_data_sent(f.ca, 2);
@@ -265,7 +265,7 @@ TEST_CASE("TLP: one probe per episode; an ACK beyond it after a retransmitted pr
   CHECK(f.lr.retrans_out() == 0);  // a probe is not in retrans_out
   CHECK(f.lr.loss_probe_kind(false) == ProbeKind::none);
   // The probe filled the tail, the ACK covers tlp_high_seq + more data sent meanwhile.
-  f.q.push_back({f.snd_nxt, kMss, at_us(44100), 0, 0});
+  f.q.push_back({f.snd_nxt, kMss, at_us(44100), at_us(44100)});
   f.snd_nxt += kMss;
   f.ack(64000, 11001, {});
   CHECK(f.mib.TCPLossProbeRecovery == 1);
@@ -292,7 +292,7 @@ TEST_CASE("RTO: everything lost except what RACK says was sent too recently; cwn
   f.ack(20000, 1, {Fixture::segs(2, 1)});
   // Two segments sent at 215 ms; the RTO fires at 220 ms: they are 5 ms old < rack.rtt.
   for (uint32_t i = 0; i < 2; ++i) {
-    f.q.push_back({f.snd_nxt, kMss, at_us(215000), 0, 0});
+    f.q.push_back({f.snd_nxt, kMss, at_us(215000), at_us(215000)});
     f.snd_nxt += kMss;
   }
   f.lr.on_rto(f.q, f.ctx(220000), true);
@@ -377,7 +377,7 @@ TEST_CASE("F-RTO: new data after the first ACK; a SACK of it proves the loss rea
   CHECK(out.send_new_data);
   CHECK(f.lr.frto());
   for (uint32_t i = 0; i < 2; ++i) {
-    f.q.push_back({f.snd_nxt, kMss, at_us(240000), 0, 0});
+    f.q.push_back({f.snd_nxt, kMss, at_us(240000), at_us(240000)});
     f.snd_nxt += kMss;
   }
   // The first new segment is SACKed, the hole at 1001 stays: step 3.a, a real loss.
@@ -395,7 +395,7 @@ TEST_CASE("packetdrill tcp_fast_recovery_prr-ss-10pkt-lost-1.pkt at component le
   Fixture f(10);
   f.rtt_us = 100000;
   for (ScoreSeg& s : f.q)
-    s.sent = at_us(200000);
+    s.last_sent = at_us(200000);
   f.ack(310000, 1, {Fixture::segs(1, 1)});
   f.ack(320000, 1, {Fixture::segs(1, 2)});
   AckOut out = f.ack(330000, 1, {Fixture::segs(1, 3)});
@@ -426,7 +426,7 @@ TEST_CASE("packetdrill tcp_fast_recovery_prr-ss-30pkt-lost1_4.pkt at component l
   Fixture f(10);
   f.rtt_us = 10000;
   for (ScoreSeg& s : f.q)
-    s.sent = at_us(10000);
+    s.last_sent = at_us(10000);
   f.ack(20000, 1, {Fixture::segs(4, 1)});
   f.ack(22000, 1, {Fixture::segs(4, 2)});
   AckOut out = f.ack(22000, 1, {Fixture::segs(4, 3)});

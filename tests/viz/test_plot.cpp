@@ -296,3 +296,40 @@ TEST_CASE("the time-sequence graph draws one direction's segments, its losses an
   auto render = [&](ChartFormat f) { return render_plot_bytes(recs, meta_for("lossy"), o, f); };
   check_svg_golden(render, "plot-tcptrace.svg");
 }
+
+// RFC 8985 §7 / tcp_send_loss_probe(): a probe's firing is marked TLP, and its resent segment
+// is not counted again as a fast retransmit; an RTO firing is marked RTO; any other
+// retransmission is a fast retransmit.
+TEST_CASE("the cwnd plot marks tail-loss probes, RTOs and fast retransmits apart") {
+  TraceBuilder b;
+  testing::Endpoint c = client_endpoint(), s = server_endpoint();
+  b.state(ms(0), c, s, "CLOSED", "SYN_SENT", "connect");
+  b.state(ms(10), c, s, "SYN_SENT", "ESTABLISHED", "rcv SYN-ACK");
+  b.deliver(ms(20), ms(30), c, s, b.packet(c, s, TcpFlags::ACK, 1001, 1, std::string(1000, 'a')));
+  b.deliver(ms(20), ms(30), c, s, b.packet(c, s, TcpFlags::ACK, 2001, 1, std::string(1000, 'b')));
+  for (auto [t, seq] : {std::pair{ms(50), 2001u}, {ms(60), 1001u}, {ms(70), 1001u}}) {
+    b.deliver(t, t + Duration::milliseconds(10), c, s,
+              b.packet(c, s, TcpFlags::ACK, seq, 1, std::string(1000, 'a'), 1));
+  }
+  std::vector<TraceRecord> recs = b.records();
+  recs.push_back(CounterRecord{ms(10), "client", "cwnd", 14600, c.addr, s.addr});
+  recs.push_back(CounterRecord{ms(90), "client", "cwnd", 1460, c.addr, s.addr});
+  for (auto [t, kind] : {std::pair{ms(50), TimerKind::loss_probe}, {ms(70), TimerKind::rto}}) {
+    TimerRecord f;
+    f.t = t;
+    f.host = "client";
+    f.local = c.addr;
+    f.remote = s.addr;
+    f.timer = kind;
+    f.attempt = 1;
+    recs.push_back(f);
+  }
+  sort_by_time(recs);
+  PlotData d = plot(recs, PlotKind::cwnd);
+  std::vector<std::string> marks;
+  for (const PlotMarker& m : d.markers)
+    marks.push_back(std::to_string((m.t - Instant::zero()).ns() / 1'000'000) + " " + m.label);
+  CHECK(marks == std::vector<std::string>{"50 TLP", "60 fast retx", "70 RTO"});
+  REQUIRE_FALSE(d.markers.empty());
+  CHECK(d.markers[0].kind == PlotMarker::Kind::tlp);
+}

@@ -1,0 +1,358 @@
+// Linux's sender once SACK is negotiated (issue 13): tcp_ack()'s loss half through LossRecovery
+// (SACK scoreboard, RACK, PRR, undo, F-RTO), congestion control through CongestionOps (CUBIC,
+// Reno) with cwnd in segments, and the one xmit timer slot holding the RTO, RACK's REO timer or
+// the tail-loss probe (tcp_set_xmit_timer(), tcp_rearm_rto(), tcp_send_loss_probe()).
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+#include "protocols/tcp/tcb.hpp"
+#include "protocols/tcp/timestamps.hpp"
+
+namespace netsim::tcp {
+
+namespace {
+int64_t usecs(Duration d) {
+  return d.ns() / 1000;
+}
+}  // namespace
+
+const CongestionOps& Connection::Tcb::ca_ops() const {
+  return prof().congestion == CongestionAlgo::cubic ? cubic_ops() : reno_ops();
+}
+
+LossConfig Connection::Tcb::loss_config() const {
+  const Profile& p = prof();
+  LossConfig cfg;
+  cfg.sack = true;
+  cfg.dsack = p.dsack;
+  cfg.recovery = static_cast<uint8_t>(p.recovery);
+  cfg.early_retrans = static_cast<uint8_t>(p.early_retrans);
+  cfg.frto = static_cast<uint8_t>(p.frto);
+  cfg.rto_min = p.rto_min;
+  return cfg;
+}
+
+// CongestionOps::init runs at the first transmission with the clock and sequence numbers of
+// the moment the connection was established (nothing was sent since), which is the state
+// Linux's tcp_init_transfer() leaves (HyStart's round_start, end_seq).
+SenderCa& Connection::Tcb::sender() {
+  if (!sca) {
+    sca = std::make_unique<SenderCa>();
+    sca->sk.snd_cwnd = std::max<uint32_t>(prof().initial_cwnd, 1);
+    CaEnv env;
+    env.now = stats.established_at.value_or(last_now);
+    env.snd_una = snd_una;
+    env.snd_nxt = snd_nxt;
+    sca->sk.snd_cwnd_stamp = env.jiffies();
+    sca->usage_seq = snd_nxt;
+    if (rto.has_sample()) sca->min_rtt = rto.srtt();  // the handshake's sample alone
+    ca_ops().init(sca->sk, env);
+  }
+  return *sca;
+}
+
+LossCtx Connection::Tcb::loss_ctx(Instant now, const LossConfig& cfg) {
+  LossCtx c;
+  c.now = now;
+  c.snd_una = snd_una;
+  c.snd_nxt = snd_nxt;
+  c.mss = mss;
+  c.max_window = std::max<uint32_t>(max_snd_wnd, 1);
+  c.srtt_us8 = rto.has_sample() ? usecs(rto.srtt()) * 8 : 0;
+  c.min_rtt_us = usecs(sender().min_rtt);
+  c.rto = rto.rto();
+  c.ca = &sender().sk;
+  c.ops = &ca_ops();
+  c.cfg = &cfg;
+  c.mib = ctx.counters;
+  return c;
+}
+
+// Bytes, for the trace's cwnd counter (the plot draws bytes whatever the algorithm counts).
+uint32_t Connection::Tcb::cwnd_bytes() const {
+  if (cc) return cc->cwnd();
+  if (!sack_ok) return 0;
+  return (sca ? sca->sk.snd_cwnd : std::max<uint32_t>(prof().initial_cwnd, 1)) * mss;
+}
+
+uint32_t Connection::Tcb::ssthresh_bytes() const {
+  if (cc) return cc->ssthresh();
+  if (!sca || sca->sk.snd_ssthresh >= kInfiniteSsthresh) return ~0u;
+  return static_cast<uint32_t>(std::min<uint64_t>(uint64_t{sca->sk.snd_ssthresh} * mss, ~0u));
+}
+
+// tcp_clean_rtx_queue() + tcp_ack_update_rtt(): the oldest newly acked segment gives the
+// sample unless a retransmission is among them (Karn); then the TSecr does (RFC 7323 §4,
+// tcp_rtt_tsopt_us()), which is how a retransmitted segment's ACK still measures.
+std::optional<Duration> Connection::Tcb::ack_rtt(Instant now, const Segment& seg) const {
+  std::optional<Instant> oldest;
+  bool retransmitted = false;
+  for (size_t i = 0; i < rtx.size() && rtx.at(i).end() <= seg.ack; ++i) {
+    const SentSegment& s = rtx.at(i);
+    if (s.retransmits > 0 || (s.sacked & kEverRetrans) != 0) retransmitted = true;
+    if (!oldest) oldest = s.first_sent;
+  }
+  if (!oldest) return std::nullopt;  // FLAG_ACKED not set: no sample
+  if (!retransmitted) return now - *oldest;
+  if (!ts_ok || !seg.options.timestamps || seg.options.timestamps->second == 0) return std::nullopt;
+  return rtt_from_tsecr(TsClock{ts_off}, now, seg.options.timestamps->second);
+}
+
+// tcp_ack() with SACK: RTT, scoreboard and recovery (LossRecovery::on_ack), the cumulative ACK,
+// then congestion control and the xmit timer. `not_dup`: the segment carried data or changed
+// the window (FLAG_NOT_DUP).
+void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
+  const bool advanced = seg.ack > snd_una;
+  if (rtx.empty()) {
+    if (advanced) snd_una = seg.ack;  // the SYN alone
+    if (snd_una == snd_nxt) rtx_at = kNever;
+    return;
+  }
+  const LossConfig cfg = loss_config();
+  LossCtx c = loss_ctx(now, cfg);
+  const std::optional<Duration> rtt = ack_rtt(now, seg);
+  if (rtt) {
+    rto.sample(*rtt);
+    SenderCa& s = sender();
+    s.min_rtt = s.min_rtt == Duration::zero() ? *rtt : std::min(s.min_rtt, *rtt);
+    c.srtt_us8 = usecs(rto.srtt()) * 8;
+    c.min_rtt_us = usecs(sender().min_rtt);
+    c.rto = rto.rto();
+  }
+  std::array<SackBlock, 4> blocks{};
+  size_t n = 0;
+  for (const netsim::SackBlock& b : seg.options.sack) {
+    if (n == blocks.size()) break;
+    blocks[n++] = SackBlock{b.left, b.right};
+  }
+  AckIn in;
+  in.ack = seg.ack;
+  in.sacks = std::span<const SackBlock>(blocks.data(), n);
+  in.not_dup = not_dup;
+  in.tsecr = ts_ok && seg.options.timestamps ? seg.options.timestamps->second : 0;
+  const uint32_t unsent = unsent_data();
+  in.new_data_sendable =
+      unsent > 0 && snd_nxt + std::min<uint32_t>(unsent, mss) <= seg.ack + snd_wnd;
+  const AckOut r = lr().on_ack(rtx.segments(), c, in);
+  if (advanced) {
+    SeqNum data_from = snd_una == iss ? iss + 1 : snd_una;
+    SeqNum data_to = seq_min(seg.ack, write_seq);
+    if (data_to > data_from) {
+      sndbuf.consume(static_cast<size_t>(data_to - data_from));
+      stats.bytes_sent += static_cast<uint32_t>(data_to - data_from);
+    }
+    rtx.acknowledge(seg.ack);
+    snd_una = seg.ack;
+    retransmits = 0;  // tcp_ack(): forward progress (icsk_retransmits = 0)
+    if (!rtx.any_retransmitted()) retrans_stamp = kNever;
+  }
+  c.snd_una = snd_una;
+  ca_after_ack(now, r, rtt, c);
+  if (r.send_new_data) sender().frto_new_data = true;
+  // tcp_identify_packet_loss(): RACK armed its timer; else FLAG_SET_XMIT_TIMER (data was
+  // acked) re-arms TLP or RTO (tcp_set_xmit_timer()).
+  if (r.reo_timer) {
+    rtx_at = *r.reo_timer;
+    sender().xmit = XmitTimer::reo;
+    sender().xmit_armed = now;
+  } else if (r.newly_acked > 0 || rtx.empty()) {
+    set_xmit_timer(now);
+  }
+}
+
+// tcp_clean_rtx_queue()'s pkts_acked, then tcp_cong_control(): cong_avoid when the ACK may
+// raise cwnd (PRR ran inside on_ack otherwise), then tcp_update_pacing_rate().
+void Connection::Tcb::ca_after_ack(Instant now, const AckOut& r, std::optional<Duration> rtt,
+                                   LossCtx& c) {
+  SenderCa& s = sender();
+  const CongestionOps& ops = ca_ops();
+  CaEnv env = c.env();
+  env.now = now;
+  env.pacing_rate = s.pacing_rate;
+  AckSample sample;
+  sample.pkts_acked = r.newly_acked;
+  sample.rtt_us = rtt ? static_cast<int32_t>(
+                            std::min<int64_t>(usecs(*rtt), std::numeric_limits<int32_t>::max()))
+                      : -1;
+  sample.in_flight = lr().in_flight(packets_out());
+  if (r.newly_acked > 0 || r.newly_sacked > 0) ops.pkts_acked(s.sk, env, sample);
+  if (r.may_raise_cwnd) {
+    ops.cong_avoid(s.sk, env, c.snd_una, r.newly_acked + r.newly_sacked);
+    s.sk.snd_cwnd_stamp = env.jiffies();
+  }
+  s.sk.snd_cwnd = std::max<uint32_t>(s.sk.snd_cwnd, 1);
+  s.pacing_rate = tcp_update_pacing_rate(s.sk, c.srtt_us8, mss, packets_out());
+}
+
+// tcp_set_xmit_timer(): a loss probe if one is allowed, else the RTO.
+void Connection::Tcb::set_xmit_timer(Instant now) {
+  if (!schedule_loss_probe(now, true)) rearm_rto(now);
+}
+
+// tcp_schedule_loss_probe(): after an ACK (`advancing_rto`) the PTO is capped by a full RTO,
+// after a send by what the pending RTO has left.
+bool Connection::Tcb::schedule_loss_probe(Instant now, bool advancing_rto) {
+  if (rtx.empty()) return false;
+  const LossConfig cfg = loss_config();
+  const LossCtx c = loss_ctx(now, cfg);
+  const bool reo_armed = rtx_at != kNever && xmit() == XmitTimer::reo;
+  std::optional<Duration> pto =
+      lr().loss_probe_timeout(c, packets_out(), advancing_rto, rtx.front().last_sent, reo_armed);
+  if (!pto) return false;
+  rtx_at = now + *pto;
+  sender().xmit = XmitTimer::loss_probe;
+  sender().xmit_armed = now;
+  return true;
+}
+
+// tcp_rearm_rto(): nothing out stops the timer; replacing a pending REO or TLP timer keeps the
+// RTO counted from the head's last transmission (tcp_rto_delta_us()).
+void Connection::Tcb::rearm_rto(Instant now) {
+  if (rtx.empty()) {
+    rtx_at = kNever;
+    sender().xmit = XmitTimer::rto;
+    return;
+  }
+  Duration when = rto.rto();
+  if (rtx_at != kNever && xmit() != XmitTimer::rto) {
+    const Duration delta = rtx.front().last_sent + rto.rto() - now;
+    when = KernelClock{}.round_up(std::max(delta, Duration::microseconds(1)));
+  }
+  rtx_at = now + when;
+  sender().xmit = XmitTimer::rto;
+}
+
+// tcp_xmit_retransmit_queue(): Lost segments not yet retransmitted, in sequence order, while
+// in_flight < cwnd (PRR sized cwnd in Recovery). TCPFastRetrans in Recovery,
+// TCPSlowStartRetrans after an RTO.
+bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
+  if (!sca || !sca->loss.active() || sca->loss.lost_out() == 0) return false;
+  SenderCa& s = sender();
+  const LossConfig cfg = loss_config();
+  bool rearm = false;
+  bool sent = false;
+  for (size_t i = 0; i < rtx.size(); ++i) {
+    SentSegment& seg = rtx.at(i);
+    if ((seg.sacked & kLost) == 0 || (seg.sacked & kSackedRetrans) != 0) continue;
+    if (lr().in_flight(packets_out()) >= s.sk.snd_cwnd) break;
+    // tcp_retransmit_skb(): nothing beyond the offered window except the head.
+    if (seg.seq >= snd_una + snd_wnd && i != 0) break;
+    LossCtx c = loss_ctx(now, cfg);
+    lr().on_retransmit(seg, c, ts_ok ? tsval(now) : 0);
+    if (s.sk.ca_state == CaState::loss) {
+      ++ctx.counters->TCPSlowStartRetrans;
+    } else {
+      ++ctx.counters->TCPFastRetrans;
+    }
+    retransmit(now, i, out);
+    sent = true;
+    if (i == 0 && xmit() != XmitTimer::reo) rearm = true;
+  }
+  if (rearm) rearm_rto(now);
+  return sent;
+}
+
+// tcp_cwnd_test(): new data goes while fewer segments are in flight than cwnd.
+bool Connection::Tcb::sack_cwnd_allows() {
+  return lr().in_flight(packets_out()) < sender().sk.snd_cwnd;
+}
+
+// tcp_event_data_sent() + tcp_event_new_data_sent(): CA_EVENT_TX_START after idle, prr_out
+// in a reduction, and the RTO armed if nothing was out or a probe was pending.
+void Connection::Tcb::sack_data_sent(Instant now, uint32_t in_flight_before, bool had_packets) {
+  SenderCa& s = sender();
+  CaEnv env;
+  env.now = now;
+  env.snd_una = snd_una;
+  env.snd_nxt = snd_nxt;
+  tcp_event_data_sent(s.sk, env, ca_ops(), in_flight_before);
+  lr().on_new_data_sent(s.sk, 1);
+  if (!had_packets || (rtx_at != kNever && xmit() == XmitTimer::loss_probe)) rearm_rto(now);
+}
+
+// The end of tcp_write_xmit(): tcp_cwnd_validate() (RFC 7661) and one loss probe per tail.
+void Connection::Tcb::sack_after_write(Instant now, uint32_t sent) {
+  SenderCa& s = sender();
+  const bool limited = lr().in_flight(packets_out()) >= s.sk.snd_cwnd;
+  if (sent == 0 && !limited) return;
+  CaEnv env;
+  env.now = now;
+  env.snd_una = snd_una;
+  env.snd_nxt = snd_nxt;
+  tcp_cwnd_validate(s.sk, env, limited, packets_out(), s.usage_seq, rto.rto(), true);
+  if (sent > 0) schedule_loss_probe(now, false);
+}
+
+// tcp_send_loss_probe(): one new segment if it fits the peer's window (cwnd and Nagle
+// ignored), else the last segment again; then the RTO in full from now.
+void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
+  rtx_at = now;  // icsk_pending stays ICSK_TIME_LOSS_PROBE while the handler runs
+  const uint32_t unsent = unsent_data();
+  const bool fin_pending = fin_queued && !fin_sent();
+  const uint32_t len = std::min<uint32_t>(unsent, mss);
+  const bool with_fin = fin_pending && len == unsent;
+  const bool fits =
+      (unsent > 0 || fin_pending) && snd_nxt + len + (with_fin ? 1u : 0u) <= snd_una + snd_wnd;
+  const ProbeKind kind = lr().loss_probe_kind(fits);
+  const LossConfig cfg = loss_config();
+  TimerRecord f;
+  f.timer = TimerKind::loss_probe;
+  f.attempt = 1;
+  f.ran = now - sender().xmit_armed;
+  f.next = rto.rto();
+  if (kind == ProbeKind::new_data) {
+    f.seq = snd_nxt.raw();
+    f.bytes = len;
+    trace_timer(f, out);
+    send_data(now, snd_nxt, len, with_fin, out);
+  } else if (kind == ProbeKind::retransmit_last) {
+    const size_t last = rtx.size() - 1;
+    f.seq = rtx.at(last).seq.raw();
+    trace_timer(f, out);
+    LossCtx c = loss_ctx(now, cfg);
+    lr().on_retransmit(rtx.at(last), c, ts_ok ? tsval(now) : 0, true);
+    retransmit(now, last, out);
+  } else {
+    rearm_rto(now);  // a probe is already out this episode
+    return;
+  }
+  LossCtx c = loss_ctx(now, cfg);
+  lr().on_loss_probe_sent(c, kind);
+  rtx_at = now + rto.rto();  // "Reset s.t. tcp_rearm_rto will restart timer from now"
+  sender().xmit = XmitTimer::rto;
+}
+
+// tcp_rack_reo_timeout(): mark what the reordering window now calls lost, enter Recovery with
+// one PRR step, retransmit; then the RTO counted from the head's last transmission.
+void Connection::Tcb::on_reo_timer(Instant now, Outbox& out) {
+  rtx_at = now;  // icsk_pending stays ICSK_TIME_REO_TIMEOUT while the handler runs
+  const LossConfig cfg = loss_config();
+  LossCtx c = loss_ctx(now, cfg);
+  const uint32_t cwnd_before = cwnd_bytes();
+  const uint32_t lost = lr().on_reo_timeout(rtx.segments(), c);
+  TimerRecord f;
+  f.timer = TimerKind::reo;
+  f.attempt = 1;
+  f.ran = now - sender().xmit_armed;
+  f.bytes = lost;  // segments the expiry marked lost
+  f.seq = snd_una.raw();
+  trace_timer(f, out);
+  sack_retransmit_lost(now, out);
+  sender().xmit = XmitTimer::reo;
+  rearm_rto(now);  // from the head's last transmission (tcp_rto_delta_us())
+  trace_cwnd(cwnd_before, out);
+}
+
+// tcp_retransmit_timer()'s tcp_enter_loss(): mark, cut, cwnd = in_flight + 1, state Loss, F-RTO.
+void Connection::Tcb::sack_on_rto(Instant now) {
+  const LossConfig cfg = loss_config();
+  LossCtx c = loss_ctx(now, cfg);
+  lr().on_rto(rtx.segments(), c, retransmits == 0);
+  sender().frto_new_data = false;
+  LossCtx r = loss_ctx(now, cfg);
+  lr().on_retransmit(rtx.at(0), r, ts_ok ? tsval(now) : 0);
+}
+
+}  // namespace netsim::tcp

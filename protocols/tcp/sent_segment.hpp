@@ -1,0 +1,29 @@
+// One entry of the retransmission queue (send_buffer.hpp RtxQueue), which is also the SACK
+// scoreboard's segment (sack_scoreboard.hpp): kept apart from the wire types so that the
+// scoreboard's SackBlock does not meet sim/packet.hpp's.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/seq.hpp"
+#include "sim/time.hpp"
+
+namespace netsim::tcp {
+
+// One segment sent and not yet fully acknowledged. `len` counts sequence space (data + FIN).
+struct SentSegment {
+  SeqNum seq;
+  uint32_t len = 0;
+  Instant first_sent;
+  Instant last_sent;
+  uint16_t retransmits = 0;
+  bool fin = false;
+  // The SACK scoreboard's bits (sack_scoreboard.hpp SackedBits) and the delivered count at the
+  // latest send (RACK), in what was padding: the struct stays 32 bytes.
+  uint8_t sacked = 0;
+  uint32_t tx_delivered = 0;
+  uint32_t data_len() const { return len - (fin ? 1 : 0); }
+  SeqNum end() const { return seq + len; }
+};
+
+}  // namespace netsim::tcp

@@ -1,0 +1,33 @@
+// The nstat counters of Linux's loss recovery (net/ipv4/proc.c names, include/uapi/linux/snmp.h),
+// kept in one struct that LossRecovery writes to and the host's Counters (io.hpp) derive from,
+// so that they reach summary.json and `expect:` under their Linux names.
+#pragma once
+
+#include <cstdint>
+
+namespace netsim::tcp {
+
+struct LossMib {
+  uint64_t TCPSackRecovery = 0;
+  uint64_t TCPLossProbes = 0;
+  uint64_t TCPLossProbeRecovery = 0;
+  uint64_t TCPDSACKRecv = 0;
+  uint64_t TCPDSACKOfoRecv = 0;
+  uint64_t TCPDSACKRecvSegs = 0;
+  uint64_t TCPDSACKIgnoredDubious = 0;
+  uint64_t TCPSACKReorder = 0;
+  uint64_t TCPTSReorder = 0;
+  uint64_t TCPLostRetransmit = 0;
+  uint64_t TCPDSACKUndo = 0;
+  uint64_t TCPFullUndo = 0;
+  uint64_t TCPPartialUndo = 0;
+  uint64_t TCPLossUndo = 0;
+  uint64_t TCPTimeouts = 0;
+  uint64_t TCPSACKReneging = 0;
+  uint64_t TCPSpuriousRTOs = 0;
+  // Counted by the connection's retransmit path (tcp_output.c:tcp_xmit_retransmit_queue()).
+  uint64_t TCPFastRetrans = 0;
+  uint64_t TCPSlowStartRetrans = 0;
+};
+
+}  // namespace netsim::tcp

@@ -1,0 +1,173 @@
+// Issue 13's sender with SACK negotiated, through a whole Connection: tail-loss probes
+// (RFC 8985 §7, tcp_schedule_loss_probe()/tcp_send_loss_probe()), RACK loss detection and SACK
+// recovery with PRR (tcp_fastretrans_alert(), tcp_rack_mark_lost(), RFC 6937), the RTO's
+// backoff after a probe (tcp_retransmit_timer()), and CUBIC's slow start counted in segments.
+// The measured Linux 6.x facts of the issue are the acceptance tests.
+
+#include "test_conn_harness.hpp"
+
+using namespace conntest;
+
+namespace {
+
+// Linux's defaults for the data path, timestamps and window scaling left off so the segments
+// read as the other tests' (1460-byte MSS, unscaled windows).
+Profile sack_profile() {
+  Profile p;
+  p.sack = true;
+  p.dsack = true;
+  p.recovery = 1;
+  p.early_retrans = 3;
+  p.frto = 2;
+  p.congestion = CongestionAlgo::cubic;
+  return p;
+}
+
+// SYN at 0, the peer's SYN-ACK offering SACK after one `rtt`: the handshake's RTT sample.
+void established_sack(Harness& h, Duration rtt) {
+  REQUIRE(h.connect(at(0_ms)) == Lines{"S seq 1000 win 64240 mss 1460"});
+  Segment s = syn_ack();
+  s.options.sack_permitted = true;
+  REQUIRE(h.recv(at(rtt), s) == Lines{". seq 1001 ack 5001 win 65535"});
+  REQUIRE(h.state() == State::established);
+}
+
+Segment ack_with_sack(uint32_t ack, std::vector<std::pair<uint32_t, uint32_t>> blocks) {
+  Segment s = peer_seg(ACK, kPeerIss + 1, ack);
+  for (auto [l, r] : blocks)
+    s.options.sack.push_back(netsim::SackBlock{SeqNum(l), SeqNum(r)});
+  return s;
+}
+
+Duration since(Instant a, Instant b) {
+  return b - a;
+}
+
+}  // namespace
+
+// linux-tcp-facts-2.md §5.5 [M]: one 100-byte segment, srtt 51 µs, HZ 250. PTO = 2·srtt +
+// rto_min (one segment out) = 200.102 ms -> 51 jiffies = 204 ms, capped by the RTO left
+// (200.051 ms -> 51 jiffies); the probe resends the last segment and re-arms the RTO in full
+// from now; then the RTO backs off: six retransmissions, not five.
+TEST_CASE("A lone lost segment: a tail-loss probe at 204 ms, then the RTO backs off") {
+  Harness h(sack_profile());
+  established_sack(h, Duration::microseconds(51));
+  const Instant sent = at(1000_ms);
+  CHECK(h.send(sent, bytes(100)) == Lines{"P. seq 1001:1101 ack 5001 win 65535"});
+  REQUIRE(h.deadline() == sent + 204_ms);
+  CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 65535 rtx 1"});
+  CHECK(h.timers() == Lines{"loss_probe 1: probe seq 1001 (last segment), rto 200.051ms"});
+  CHECK(h.all.trace.back().fired.ran == 204_ms);  // the PTO that ran
+  CHECK(h.counters.TCPLossProbes == 1);
+  // The RTO from the probe, then doubling (RFC 6298 5.5): 200.051, 400.102, 800.204 ms, ...
+  std::vector<Duration> at_send;
+  at_send.push_back(since(sent, h.now));
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(h.fire().size() == 1);
+    at_send.push_back(since(sent, h.now));
+  }
+  CHECK(at_send ==
+        std::vector<Duration>{204_ms, 404051_us, 804153_us, 1604357_us, 3204765_us, 6405581_us});
+  CHECK(h.counters.TCPTimeouts == 5);
+  CHECK(h.counters.retransmits == 6);
+}
+
+// The issue's second measurement: ten segments on a 20 ms path, the last two lost. After the
+// ACK of the eighth, PTO = 2·srtt + 2 ms (two out) = 42 ms -> 11 jiffies = 44 ms; the probe
+// resends the tenth; its SACK arrives one RTT later and RACK declares the ninth lost at once
+// (sent 84 ms ago > rack.rtt 20 ms + reo_wnd min_rtt/4): Recovery, PRR lets it go.
+TEST_CASE("The last two of ten lost: probe 2·SRTT after the last ACK, the ninth one RTT later") {
+  Harness h(sack_profile());
+  established_sack(h, 20_ms);
+  CHECK(h.send(at(100_ms), bytes(10 * 1460)).size() == 10);
+  // Delayed ACKs for segments 1-8, one per two segments, 20 ms later.
+  for (uint32_t k = 2; k <= 8; k += 2) {
+    CHECK(h.recv(at(120_ms), ACK, kPeerIss + 1, kIss + 1 + k * 1460).empty());
+  }
+  REQUIRE(h.deadline() == at(164_ms));
+  CHECK(h.fire() == Lines{"P. seq 14141:15601 ack 5001 win 65535 rtx 1"});
+  CHECK(h.timers() == Lines{"loss_probe 1: probe seq 14141 (last segment), rto 220ms"});
+  // The receiver got the tenth out of order: a duplicate ACK with its SACK block.
+  CHECK(h.recv(at(184_ms), ack_with_sack(kIss + 1 + 8 * 1460, {{14141, 15601}})) ==
+        Lines{". seq 12681:14141 ack 5001 win 65535 rtx 1"});
+  CHECK(h.counters.TCPSackRecovery == 1);
+  CHECK(h.counters.TCPFastRetrans == 1);
+  CHECK(h.counters.TCPLossProbes == 1);
+  // Everything acknowledged: no timer, recovery over.
+  CHECK(h.recv(at(204_ms), ACK, kPeerIss + 1, kIss + 1 + 10 * 1460).empty());
+  CHECK_FALSE(h.deadline().has_value());
+  CHECK(h.counters.TCPTimeouts == 0);
+}
+
+// An orphaned FIN on a 100 ms path (srtt 100, rttvar 50: RTO 300 ms): the probe is capped by the
+// RTO left (300 ms), resends the FIN, and re-arms the RTO in full: gaps 0.3, 0.3, 0.6 s as Linux
+// shows, where the RTO alone gave 0.3, 0.6, 1.2 s.
+TEST_CASE("An orphaned FIN: probe first, then the RTO: gaps 0.3, 0.3, 0.6 s") {
+  Harness h(sack_profile());
+  established_sack(h, 100_ms);
+  CHECK(h.close(at(1000_ms)) == Lines{"F. seq 1001 ack 5001 win 65535"});
+  std::vector<Duration> gaps;
+  Instant last = h.now;
+  for (int i = 0; i < 3; ++i) {
+    CHECK(h.fire() == Lines{fmt::format("F. seq 1001 ack 5001 win 65535 rtx {}", i + 1)});
+    gaps.push_back(h.now - last);
+    last = h.now;
+  }
+  CHECK(gaps == std::vector<Duration>{300_ms, 300_ms, 600_ms});
+  CHECK(h.counters.TCPLossProbes == 1);
+  CHECK(h.counters.TCPTimeouts == 2);
+}
+
+// tcp_slow_start() in segments: each ACKed segment adds one to cwnd (CUBIC's HyStart leaves a
+// short flow alone), so the ACK of ten lets twenty go.
+TEST_CASE("CUBIC's slow start counts segments: ten acknowledged, twenty sent") {
+  Harness h(sack_profile());
+  established_sack(h, 20_ms);
+  h.send(at(100_ms), bytes(40 * 1460));
+  CHECK(h.out.packets.size() == 10);
+  CHECK(h.recv(at(120_ms), ACK, kPeerIss + 1, kIss + 1 + 10 * 1460).size() == 20);
+}
+
+// Without SACK the connection keeps the old NewReno path: the tail loss waits for the RTO.
+TEST_CASE("SACK not negotiated: no probe, the RTO retransmits") {
+  Harness h(sack_profile());
+  REQUIRE(h.connect(at(0_ms)) == Lines{"S seq 1000 win 64240 mss 1460"});
+  REQUIRE(h.recv(at(Duration::microseconds(51)), syn_ack()).size() == 1);
+  h.send(at(1000_ms), bytes(100));
+  REQUIRE(h.deadline() == at(1000_ms) + Duration::microseconds(200051));
+  CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 65535 rtx 1"});
+  CHECK(h.timers() == Lines{"rto 1: retransmit seq 1001, backoff 1, rto 400.102ms"});
+  CHECK(h.counters.TCPLossProbes == 0);
+  CHECK(h.counters.TCPTimeouts == 1);
+}
+
+// RFC 8985 §6.2 / tcp_rack_mark_lost(): one SACKed segment after a hole is no proof yet; the
+// hole is lost once rack.rtt + reo_wnd (min_rtt/4 = 5 ms) has passed since it was sent: the
+// REO timer is armed for the 5 ms left + 2 ms, rounded up to jiffies (8 ms), and on expiry
+// tcp_rack_reo_timeout() marks it lost, enters Recovery and retransmits it. The original was
+// only delayed: the D-SACK of the retransmission (RFC 2883) undoes the cwnd reduction at the
+// end of Recovery (tcp_try_undo_recovery(), TCPFullUndo).
+TEST_CASE("RACK's reordering timer declares a hole lost; a D-SACK undoes the reduction") {
+  Harness h(sack_profile());
+  established_sack(h, 20_ms);
+  CHECK(h.send(at(100_ms), bytes(4 * 1460)).size() == 4);
+  CHECK(h.recv(at(120_ms), ACK, kPeerIss + 1, 2461).empty());
+  CHECK(h.recv(at(120_ms), ack_with_sack(2461, {{3921, 5381}})).empty());
+  REQUIRE(h.deadline() == at(128_ms));
+  CHECK(h.fire() == Lines{". seq 2461:3921 ack 5001 win 65535 rtx 1"});
+  CHECK(h.timers() == Lines{"reo 1: reordering window over: 1 lost"});
+  CHECK(h.counters.TCPSackRecovery == 1);
+  CHECK(h.counters.TCPFastRetrans == 1);
+  // Everything arrives; the retransmission is reported as a duplicate below the ACK.
+  CHECK(h.recv(at(140_ms), ack_with_sack(6841, {{2461, 3921}})).empty());
+  CHECK(h.counters.TCPDSACKRecv == 1);
+  CHECK(h.counters.TCPFullUndo == 1);
+  int64_t cwnd = 0;
+  for (const TraceNote& n : h.all.trace)
+    if (n.kind == TraceNote::Kind::counter && n.counter == "cwnd") cwnd = n.value;
+  // The initial 10 segments restored (tcp_undo_cwnd_reduction()); without the undo, ssthresh
+  // = 10 x 717/1024 = 7. Four segments out never made cwnd the limit, so slow start did not
+  // grow it (tcp_is_cwnd_limited(): cwnd < 2 x max_packets_out).
+  CHECK(cwnd == 10 * 1460);
+  CHECK_FALSE(h.deadline().has_value());
+}
