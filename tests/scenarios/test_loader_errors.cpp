@@ -300,7 +300,8 @@ expect:
            "bad.yaml:8:11: expect[0].app: unknown app \"alcie\"; did you mean \"alice\"?",
            "bad.yaml:9:11: expect[1].app: unknown app \"bob\"",
            "bad.yaml:10:12: expect[2].host: unknown host \"sever\"; did you mean \"server\"?",
-           "bad.yaml:11:11: expect[3].app: expected a tcp_server for accepted, found tcp_client "
+           "bad.yaml:11:11: expect[3].app: expected a tcp_server or tcp_app for accepted, found "
+           "tcp_client "
            "\"alice\"",
            "bad.yaml:12:11: expect[4].app: expected a tcp_client or tcp_server for result, found "
            "syn_flood \"flood\"",
@@ -367,7 +368,8 @@ outputs:
            "bad.yaml:12:14: faults[3].link_up: no link joins client and server",
            "bad.yaml:13:23: faults[4].restart: unknown host \"nobody\"",
            "bad.yaml:14:5: faults[5]: expected a packet rule (drop, delay, duplicate, corrupt) or "
-           "a timed fault (at with link_down, link_up, set_link, crash, restart), found neither",
+           "a timed fault (at with link_down, link_up, set_link, crash, restart, inject), found "
+           "neither",
            "bad.yaml:16:12: outputs.diagram: expected a file ending in .svg, .png, .pdf, .mmd or "
            ".txt, found \"flow.jpg\"",
            "bad.yaml:17:14: outputs.diagrams[0]: missing key \"file\" (the diagram file, like "
