@@ -118,7 +118,7 @@ TEST_CASE("tcp_info assertions are checked, unknown fields are skipped and noted
   CHECK(ok.verdict == Verdict::pass);
   REQUIRE(ok.notes.size() == 1);
   CHECK(ok.notes[0] ==
-        "t.pkt:19:1: tcpi_reordering is not modelled by netsim (protocols/tcp/tcp_info.hpp) "
+        "t.pkt:10:4: tcpi_reordering is not modelled by netsim (protocols/tcp/tcp_info.hpp) "
         "(skipped)");
   RunResult bad = run(kServer + "+0 %{ assert tcpi_state == TCP_CLOSE_WAIT }%\n");
   CHECK(bad.message ==
