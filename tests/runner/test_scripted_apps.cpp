@@ -3,7 +3,9 @@
 // expectations are checked; plus the loader's messages for a script in a wrong order, the
 // `close: {at}` fix in SYN_SENT, `packets` expectations, `--expect FILE` and `--set PATH+=`.
 #include <fmt/format.h>
+
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -319,4 +321,28 @@ faults:
        "offset needs `connection`)\n"
        "t.yaml:9:35: faults[1].inject.connection: expected a tcp_client (whose connection the "
        "segment joins), found tcp_server \"srv\"\n");
+}
+
+TEST_CASE("summary.json gives each connection alive at the end its tcp_info") {
+  Scenario s = load_file("lost-handshake-ack.yaml");
+  ScenarioRun run(s);
+  run.run();
+  auto j = nlohmann::json::parse(run.summary_json(run.evaluate()));
+  const auto& client = j["apps"]["client"]["connections"][0]["tcp_info"];
+  CHECK(client["state"] == 1);  // TCP_ESTABLISHED
+  CHECK(client["snd_mss"] == 1460);
+  CHECK(client["snd_cwnd"] == 10);
+  CHECK(client["snd_ssthresh"] == 0x7fffffff);
+  CHECK(client["rtt"] == 20000);  // the SYN to SYN-ACK sample, 20 ms
+  CHECK(client["unacked"] == 0);
+  CHECK(client["bytes_acked"] == 5);
+  CHECK(client["last_data_sent"] == 20);  // sent at 0.5 s, the run ends at 0.52 s
+  const auto& server = j["apps"]["server"]["connections"][0]["tcp_info"];
+  CHECK(server["state"] == 1);
+  CHECK(server["bytes_received"] == 5);
+  Scenario gone = load_file("close-unread-rst.yaml");
+  ScenarioRun run2(gone);
+  run2.run();
+  auto j2 = nlohmann::json::parse(run2.summary_json(run2.evaluate()));
+  CHECK(j2["apps"]["server"]["connections"][0]["tcp_info"].is_null());  // reset and freed
 }
