@@ -240,7 +240,7 @@ TEST_CASE("packets expectations count what a host sent, in a window, and say wha
   CHECK(v[6].ok);
 }
 
-TEST_CASE("--set PATH+=VALUE appends to a list and refuses what is not a list") {
+TEST_CASE("a --set PATH+=VALUE appends to a list and refuses what is not a list") {
   CHECK(load_errors(std::string(kTwoHosts), {"hosts+={x: 1}", "links.0+=1", "expect+={bad"}) ==
         "--set hosts+={x: 1}: hosts is not a list, so nothing can be appended to it (use = to "
         "replace)\n"
