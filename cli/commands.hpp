@@ -20,6 +20,7 @@ struct RunArgs {
   std::string out_dir;  // -o; empty = current directory
   std::optional<uint64_t> seed;
   std::vector<std::string> sets;
+  std::vector<std::string> expect_files;  // --expect FILE: a grader's expectations, appended
   std::optional<std::string> trace, events, pcap, summary;
   std::vector<std::string> pcap_at;  // --pcap-at HOST|all: capture points (docs/outputs.md)
   std::vector<std::string> diagrams;

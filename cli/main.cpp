@@ -70,6 +70,8 @@ CLI::App* add_run_command(CLI::App& app, netsim::cli::RunArgs& run) {
   run_cmd->add_option("--seed", run.seed, "override the scenario's seed")->check(kCount);
   run_cmd->add_option("--set", run.sets, "override a value: --set links.0.loss=5%")
       ->type_name("KEY=VALUE");
+  run_cmd->add_option("--expect", run.expect_files, "add the `expect:` list of a grader file")
+      ->type_name("FILE");
   run_cmd->add_option("--trace", run.trace, "text trace file ('-' = stdout)");
   run_cmd->add_option("--events", run.events, "JSON Lines event file");
   run_cmd->add_option("--pcap", run.pcap,

@@ -208,6 +208,10 @@ int run_checked(const RunArgs& args) {
   std::vector<std::string> sets = args.sets;
   if (args.seed) sets.push_back(fmt::format("seed={}", *args.seed));
   LoadResult loaded = load_scenario_file(args.file, sets);
+  for (size_t i = 0; loaded.ok() && i < args.expect_files.size(); ++i) {
+    loaded.errors = add_expectations_file(*loaded.scenario, args.expect_files[i]);
+    if (!loaded.errors.empty()) loaded.scenario.reset();
+  }
   if (!loaded.ok()) {
     std::cerr << loaded.error_text();
     return kExitBadInput;

@@ -1,44 +1,16 @@
 // %{ python }% blocks: the `assert tcpi_X OP value` forms packetdrill scripts use, evaluated
-// against a tcp_info view of the socket under test. Fields netsim does not expose through its
-// socket API and any other Python are reported in the notes as skipped, never guessed.
+// against the socket under test's tcp_info (protocols/tcp/tcp_info.hpp). Fields netsim does not
+// model and any other Python are reported in the notes as skipped, never guessed.
 #include <fmt/format.h>
 
 #include <regex>
 #include <sstream>
 
 #include "drill/runner_impl.hpp"
+#include "protocols/tcp/tcp_info.hpp"
 
 namespace netsim::drill {
 namespace {
-
-// Linux's TCP_* state numbers (include/net/tcp_states.h) as tcpi_state reports them.
-int64_t linux_state(tcp::State s) {
-  switch (s) {
-    case tcp::State::established:
-      return 1;
-    case tcp::State::syn_sent:
-      return 2;
-    case tcp::State::syn_received:
-      return 3;
-    case tcp::State::fin_wait_1:
-      return 4;
-    case tcp::State::fin_wait_2:
-      return 5;
-    case tcp::State::time_wait:
-      return 6;
-    case tcp::State::closed:
-      return 7;
-    case tcp::State::close_wait:
-      return 8;
-    case tcp::State::last_ack:
-      return 9;
-    case tcp::State::listen:
-      return 10;
-    case tcp::State::closing:
-      return 11;
-  }
-  return 7;
-}
 
 constexpr std::pair<std::string_view, int64_t> kStateNames[] = {
     {"TCP_ESTABLISHED", 1}, {"TCP_SYN_SENT", 2},  {"TCP_SYN_RECV", 3}, {"TCP_FIN_WAIT1", 4},
@@ -52,13 +24,15 @@ void Runner::code(const CodeSpec& c) {
     result_.notes.push_back(
         fmt::format("{}:{}:{}: {} (skipped)", script_.file, c.pos.line, c.pos.col, what));
   };
-  // The fields netsim can give: what the host's socket API exposes.
-  std::map<std::string, int64_t> info;
+  // The socket's struct tcp_info as protocols/tcp/tcp_info.hpp gives it; a socket already
+  // freed reports TCP_CLOSE and nothing else.
+  std::map<std::string, int64_t, std::less<>> info;
   if (under_test_ != tcp::kNoSocket) {
-    info["tcpi_state"] = linux_state(host().stack().state(under_test_));
-    if (host().stack().exists(under_test_))
-      info["tcpi_total_retrans"] =
-          static_cast<int64_t>(host().stack().stats(under_test_).retransmits);
+    info["tcpi_state"] = tcp::linux_state_number(host().stack().state(under_test_));
+    if (const tcp::Connection* conn = host().stack().connection(under_test_)) {
+      for (auto [name, v] : tcp::tcp_info(*conn, sim_.now()).fields())
+        info[std::string(name)] = v;
+    }
   }
   static const std::regex kAssert(
       R"(^\s*assert\s+(tcpi_\w+)\s*(==|!=|<=|>=|<|>)\s*([A-Za-z_0-9]+)\s*(,.*)?$)");
@@ -76,7 +50,7 @@ void Runner::code(const CodeSpec& c) {
     std::string field = m[1], op = m[2], rhs = m[3];
     auto it = info.find(field);
     if (it == info.end()) {
-      note(fmt::format("{} is not exposed by netsim's socket API", field));
+      note(fmt::format("{} is not modelled by netsim (protocols/tcp/tcp_info.hpp)", field));
       continue;
     }
     int64_t want = 0;

@@ -67,6 +67,13 @@ void TcpClientApp::open_one(size_t i) {
   sockets_[i] = opened.id;
   index_.emplace(opened.id, static_cast<uint32_t>(i));
   r.local = host_.stack().local_address(opened.id);
+  // `close: {at: T}` is T after connect(), whatever the state: in SYN_SENT Linux's close()
+  // sends nothing (tcp_set_state(TCP_CLOSE)) and a late SYN-ACK meets a RST.
+  if (cfg_.close == ClientClose::at) {
+    sim_.schedule_at(sim_.now() + cfg_.close_at, [this, i, s = opened.id] {
+      if (!closed_by_app_[i] && report_.connections[i].result == "open") close_socket(i, s);
+    });
+  }
 }
 
 void TcpClientApp::on_connected(size_t i, tcp::SocketId s) {
@@ -81,10 +88,7 @@ void TcpClientApp::on_connected(size_t i, tcp::SocketId s) {
     case ClientClose::after_send:
       close_socket(i, s);
       break;
-    case ClientClose::at:
-      sim_.schedule_at(std::max(sim_.now(), *r.started_at + cfg_.close_at), [this, i, s] {
-        if (!closed_by_app_[i] && report_.connections[i].result == "open") close_socket(i, s);
-      });
+    case ClientClose::at:  // scheduled by open_one(): T after connect(), in any state
       break;
     case ClientClose::after_reply:
     case ClientClose::abort:

@@ -65,6 +65,8 @@ uint8_t our_wscale(const Profile& p);
 // switch on or off.
 uint32_t ts_offset(SeqNum iss);
 
+struct TcpInfo;
+
 class Connection {
  public:
   Connection(SocketId id, ConnKey key, const SocketOptions& opts, ConnContext ctx);
@@ -119,6 +121,7 @@ class Connection {
   bool check_invariants(std::string* why) const;
 
  private:
+  friend TcpInfo tcp_info(const Connection& c, Instant now);  // tcp_info.hpp
   struct Tcb;
   std::unique_ptr<Tcb> tcb_;
 };

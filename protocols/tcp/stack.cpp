@@ -502,6 +502,19 @@ SocketAddr Stack::remote_address(SocketId s) const {
   return {};
 }
 
+const Connection* Stack::connection(SocketId s) const {
+  return impl_->find(s);
+}
+
+std::vector<SocketId> Stack::connection_ids() const {
+  std::vector<SocketId> ids;
+  ids.reserve(impl_->conns.size());
+  for (const auto& [id, entry] : impl_->conns)
+    ids.push_back(id);
+  std::sort(ids.begin(), ids.end());  // unordered_map order must not reach any output
+  return ids;
+}
+
 SocketStats Stack::stats(SocketId s) const {
   if (const Connection* c = impl_->find(s)) return c->stats();
   return {};

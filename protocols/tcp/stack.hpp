@@ -83,6 +83,10 @@ class Stack {
   SocketAddr local_address(SocketId s) const;
   SocketAddr remote_address(SocketId s) const;
   SocketStats stats(SocketId s) const;
+  // The connection behind `s` (nullptr for listeners and unknown ids), for tcp_info().
+  const class Connection* connection(SocketId s) const;
+  // The ids of every connection alive (not listeners or SYN-queue requests), ascending.
+  std::vector<SocketId> connection_ids() const;
   size_t syn_queue_length(SocketId listener) const;
   size_t accept_queue_length(SocketId listener) const;
   const Counters& counters() const;

@@ -59,6 +59,26 @@ std::optional<DataSpec> read_data(Reader& r, const YAML::Node& n, const std::str
   return d;
 }
 
+std::optional<KeepaliveSpec> read_keepalive(Reader& r, const YAML::Node& n,
+                                            const std::string& path) {
+  if (n.IsScalar()) {
+    auto on = read_bool(r, n, path);
+    if (!on || !*on) return std::nullopt;
+    return KeepaliveSpec{};
+  }
+  if (!expect_map(r, n, path, "true, false or {idle, interval, probes}")) return std::nullopt;
+  MapView m(r, n, path, {"idle", "interval", "probes"});
+  KeepaliveSpec k;
+  if (auto v = m.get("idle")) k.idle = read_duration(r, *v, m.path("idle"), Zero::refused);
+  if (auto v = m.get("interval")) {
+    k.interval = read_duration(r, *v, m.path("interval"), Zero::refused);
+  }
+  if (auto v = m.get("probes")) {
+    if (auto p = read_int(r, *v, m.path("probes"), 1, 127)) k.probes = static_cast<int>(*p);
+  }
+  return k;
+}
+
 namespace {
 
 // close: one of the named policies (those `allowed` for this app kind) or {at: T}.
@@ -96,26 +116,6 @@ std::optional<ClosePolicy> read_close(Reader& r, const YAML::Node& n, const std:
       {"never", ClosePolicy::Kind::never},
       {"abort", ClosePolicy::Kind::abort}};
   return ClosePolicy{kKinds.at(allowed[*i]), {}};
-}
-
-std::optional<KeepaliveSpec> read_keepalive(Reader& r, const YAML::Node& n,
-                                            const std::string& path) {
-  if (n.IsScalar()) {
-    auto on = read_bool(r, n, path);
-    if (!on || !*on) return std::nullopt;
-    return KeepaliveSpec{};
-  }
-  if (!expect_map(r, n, path, "true, false or {idle, interval, probes}")) return std::nullopt;
-  MapView m(r, n, path, {"idle", "interval", "probes"});
-  KeepaliveSpec k;
-  if (auto v = m.get("idle")) k.idle = read_duration(r, *v, m.path("idle"), Zero::refused);
-  if (auto v = m.get("interval")) {
-    k.interval = read_duration(r, *v, m.path("interval"), Zero::refused);
-  }
-  if (auto v = m.get("probes")) {
-    if (auto p = read_int(r, *v, m.path("probes"), 1, 127)) k.probes = static_cast<int>(*p);
-  }
-  return k;
 }
 
 // `socket_options: {TCP_NODELAY: true, TCP_MAXSEG: 1000, SO_RCVBUF: 16384, ...}`: names as
@@ -307,10 +307,11 @@ SynFloodSpec read_flood(Reader& r, const MapView& m, const Scenario& sc, size_t 
 
 void read_one_app(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
   std::string path = index_path("apps", i);
-  if (!expect_map(r, item, path, "a map with one app kind (tcp_server, tcp_client or syn_flood)")) {
+  if (!expect_map(r, item, path,
+                  "a map with one app kind (tcp_server, tcp_client, syn_flood or tcp_app)")) {
     return;
   }
-  MapView kinds(r, item, path, {"tcp_server", "tcp_client", "syn_flood"});
+  MapView kinds(r, item, path, {"tcp_server", "tcp_client", "syn_flood", "tcp_app"});
   const MapView::Entry* chosen = nullptr;
   for (const MapView::Entry& entry : kinds.entries()) {
     const MapView::Entry* e = &entry;
@@ -325,7 +326,7 @@ void read_one_app(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
   if (!chosen) {
     if (item.size() == 0) {
       r.error(item, path,
-              "expected one app kind (tcp_server, tcp_client or syn_flood), found none");
+              "expected one app kind (tcp_server, tcp_client, syn_flood or tcp_app), found none");
     }
     return;  // an unknown kind was reported by the MapView
   }
@@ -344,6 +345,15 @@ void read_one_app(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
               {"name", "on", "port", "connect", "at", "send", "close", "shutdown", "keepalive",
                "count", "interval", "socket_options"});
     app.app = read_client(r, m, sc, i);
+  } else if (chosen->key == "tcp_app") {
+    MapView m(r, chosen->value, kpath, {"name", "on", "script"});
+    TcpAppSpec a;
+    a.name = read_app_name(r, m, "tcp_app", i);
+    a.on = read_on(r, m, sc);
+    if (m.require("script", "the list of socket calls")) {
+      a.script = read_app_script(r, *m.get("script"), m.path("script"), sc);
+    }
+    app.app = std::move(a);
   } else {
     MapView m(r, chosen->value, kpath,
               {"name", "on", "target", "rate", "start", "duration", "count", "spoof"});

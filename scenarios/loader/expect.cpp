@@ -30,6 +30,7 @@ const std::vector<KindInfo>& kinds() {
       {"accepted", Kind::accepted, {"app"}},
       {"counter", Kind::counter, {"host", "min", "max"}},
       {"drops", Kind::drops, {"host", "min", "max"}},
+      {"packets", Kind::packets, {"count", "min", "max", "window"}},
   };
   return k;
 }
@@ -50,14 +51,14 @@ const AppSpec* read_app_subject(Reader& r, const MapView& m, const Scenario& sc,
             fmt::format("unknown app {}{}", quoted(*name), suggestion_suffix(*name, names)));
     return nullptr;
   }
-  if (form == "accepted" && !app->server()) {
+  if (form == "accepted" && !app->server() && !app->scripted()) {
     r.error(n, m.path("app"),
-            fmt::format("expected a tcp_server for accepted, found {} {}", app->kind_name(),
-                        quoted(*name)));
+            fmt::format("expected a tcp_server or tcp_app for accepted, found {} {}",
+                        app->kind_name(), quoted(*name)));
   } else if (app->flood()) {
     r.error(n, m.path("app"),
-            fmt::format("expected a tcp_client or tcp_server for {}, found syn_flood {}", form,
-                        quoted(*name)));
+            fmt::format("expected a tcp_client, tcp_server or tcp_app for {}, found syn_flood {}",
+                        form, quoted(*name)));
   }
   return app;
 }
@@ -87,10 +88,71 @@ std::string state_suggestion(std::string_view written) {
   return suggestion_suffix(upper, kStates);
 }
 
+// {packets: {from, to, flags, sport, dport, payload}, count | min/max, window: [T1, T2]}.
+void read_packets(Reader& r, const MapView& m, const Scenario& sc, Expectation& e) {
+  YAML::Node n = *m.get("packets");
+  std::string path = m.path("packets");
+  if (!n.IsNull() &&
+      expect_map(r, n, path, "a map of match keys (from, to, flags, sport, dport, payload)")) {
+    MapView p(r, n, path, {"from", "to", "flags", "sport", "dport", "payload"});
+    if (auto v = p.get("from")) {
+      if (const HostSpec* h = read_host_ref(r, *v, p.path("from"), sc)) {
+        e.packets_from = h->name;  // the sending node (a spoofed source address still counts)
+      }
+    }
+    if (auto v = p.get("to")) {
+      if (const HostSpec* h = read_host_ref(r, *v, p.path("to"), sc)) {
+        e.packets_to = h->name;
+        e.packets.dst = h->address;
+      }
+    }
+    if (auto v = p.get("flags")) {
+      static constexpr std::string_view kWhat =
+          "TCP flags in tcpdump notation like \"S\", \"S.\", \".\", \"P.\", \"F.\" or \"R\"";
+      if (auto s = read_string(r, *v, p.path("flags"), kWhat)) {
+        e.packets.flags = TcpFlags::parse(*s);
+        if (!e.packets.flags) {
+          r.error(*v, p.path("flags"), fmt::format("expected {}, found {}", kWhat, quoted(*s)));
+        }
+      }
+    }
+    if (auto v = p.get("sport")) e.packets.sport = read_port(r, *v, p.path("sport"));
+    if (auto v = p.get("dport")) e.packets.dport = read_port(r, *v, p.path("dport"));
+    if (auto v = p.get("payload")) e.packets.payload = read_bool(r, *v, p.path("payload"));
+  }
+  if (auto v = m.get("count")) {
+    if (m.has("min") || m.has("max")) {
+      r.error(m.entry("count")->key_node, m.path("count"),
+              "expected either count or min/max, found both");
+    }
+    e.min = e.max = read_int(r, *v, m.path("count"), 0, INT64_MAX);
+  } else if (!m.has("min") && !m.has("max")) {
+    r.error(m.node(), m.path(), "missing key \"count\", \"min\" or \"max\" (how many packets)");
+  } else {
+    read_min_max(r, m, e);
+  }
+  if (auto v = m.get("window")) {
+    if (!v->IsSequence() || v->size() != 2) {
+      r.error(*v, m.path("window"),
+              fmt::format("expected [FROM, TO] like [1s, 2s], found {}", describe(*v)));
+      return;
+    }
+    e.window_from = read_duration(r, (*v)[0], index_path(m.path("window"), 0), Zero::allowed);
+    e.window_to = read_duration(r, (*v)[1], index_path(m.path("window"), 1), Zero::allowed);
+    if (e.window_from && e.window_to && *e.window_to < *e.window_from) {
+      r.error((*v)[1], index_path(m.path("window"), 1),
+              fmt::format("expected a time no earlier than {}, found {}",
+                          format_duration(*e.window_from), format_duration(*e.window_to)));
+    }
+  }
+}
+
 void read_form(Reader& r, const MapView& m, const KindInfo& info, Expectation& e) {
   std::string path = m.path(info.key);
   YAML::Node v = *m.get(info.key);
   switch (info.kind) {
+    case Kind::packets:  // read_packets()
+      break;
     case Kind::connected_by:
       e.by = read_duration(r, v, path, Zero::allowed).value_or(Duration{});
       break;
@@ -161,7 +223,7 @@ void read_one_expectation(Reader& r, const YAML::Node& item, size_t i, Scenario&
   if (!expect_map(r, item, path, "a map such as {app: alice, result: closed}")) return;
   MapView m(r, item, path,
             {"app", "host", "connected_by", "received", "result", "state", "accepted", "counter",
-             "drops", "at", "within", "min", "max"});
+             "drops", "packets", "at", "within", "min", "max", "count", "window"});
   const KindInfo* info = nullptr;
   for (const auto& entry : m.entries()) {  // file order, so "found A and B" reads as written
     auto k = std::find_if(kinds().begin(), kinds().end(),
@@ -178,11 +240,11 @@ void read_one_expectation(Reader& r, const YAML::Node& item, size_t i, Scenario&
   if (!info) {
     r.error(item, path,
             "expected one of connected_by, received, result, state, accepted, counter, drops, "
-            "found none");
+            "packets, found none");
     return;
   }
   // Keys that belong to another form are mistakes, not silently ignored extras.
-  for (std::string_view key : {"app", "host", "at", "within", "min", "max"}) {
+  for (std::string_view key : {"app", "host", "at", "within", "min", "max", "count", "window"}) {
     const auto* e = m.entry(key);
     if (e && std::find(info->companions.begin(), info->companions.end(), key) ==
                  info->companions.end()) {
@@ -192,7 +254,9 @@ void read_one_expectation(Reader& r, const YAML::Node& item, size_t i, Scenario&
   Expectation e;
   e.kind = info->kind;
   e.pos = r.pos(item);
-  if (info->kind == Kind::counter || info->kind == Kind::drops) {
+  if (info->kind == Kind::packets) {
+    read_packets(r, m, sc, e);
+  } else if (info->kind == Kind::counter || info->kind == Kind::drops) {
     bool need_host = info->kind == Kind::counter;
     if (!need_host || m.require("host", "the host whose counter is checked")) {
       if (auto h = m.get("host")) {

@@ -11,8 +11,8 @@ namespace netsim::loader {
 namespace {
 
 constexpr std::array<std::string_view, 4> kPacketActions{"drop", "delay", "duplicate", "corrupt"};
-constexpr std::array<std::string_view, 5> kTimedActions{"link_down", "link_up", "set_link", "crash",
-                                                        "restart"};
+constexpr std::array<std::string_view, 6> kTimedActions{"link_down", "link_up", "set_link",
+                                                        "crash",     "restart", "inject"};
 
 // The match map of a packet rule; `{}` (or nothing) matches every packet.
 void read_match(Reader& r, const YAML::Node& n, const std::string& path, const Scenario& sc,
@@ -98,7 +98,10 @@ void read_timed_fault(Reader& r, const MapView& m, std::string_view action, cons
   }
   const YAML::Node v = *m.get(action);
   std::string path = m.path(action);
-  if (action == "crash" || action == "restart") {
+  if (action == "inject") {
+    f.kind = TimedFaultSpec::Kind::inject;
+    if (auto seg = read_raw_segment(r, v, path, sc)) f.segment = std::move(*seg);
+  } else if (action == "crash" || action == "restart") {
     f.kind = action == "crash" ? TimedFaultSpec::Kind::crash : TimedFaultSpec::Kind::restart;
     if (const HostSpec* h = read_host_ref(r, v, path, sc)) f.host = h->name;
   } else if (action == "link_down" || action == "link_up") {
@@ -146,7 +149,7 @@ void read_one_fault(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
   }
   MapView m(r, item, path,
             {"drop", "delay", "duplicate", "corrupt", "nth", "count", "by", "at", "link_down",
-             "link_up", "set_link", "crash", "restart"});
+             "link_up", "set_link", "crash", "restart", "inject"});
   std::vector<std::string_view> actions;  // in file order
   size_t packet_actions = 0;
   for (const auto& e : m.entries()) {
@@ -163,7 +166,7 @@ void read_one_fault(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
   if (actions.empty()) {
     r.error(item, path,
             "expected a packet rule (drop, delay, duplicate, corrupt) or a timed fault (at with "
-            "link_down, link_up, set_link, crash, restart), found neither");
+            "link_down, link_up, set_link, crash, restart, inject), found neither");
     return;
   }
   if (actions.size() > 1) {

@@ -286,35 +286,74 @@ LoadResult load_scenario_text(std::string_view text, const std::string& filename
   }
 }
 
-LoadResult load_scenario_file(const std::string& path,
-                              const std::vector<std::string>& set_overrides,
-                              const ScenarioLimits& limits) {
-  loader::Reader r(path, limits);
+namespace loader {
+namespace {
+
+// The whole file, or nullopt after reporting why it cannot be read (missing, not a regular
+// file, over max_file_bytes: checked before reading, so a huge file is never loaded).
+std::optional<std::string> read_source(Reader& r, const std::string& path) {
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) {
     std::string why =
         ec ? ec.message() : std::make_error_code(std::errc::no_such_file_or_directory).message();
     r.error(SourcePos{path, 0, 0}, "", fmt::format("cannot open the file: {}", why));
-    return loader::finish(r, {});
+    return std::nullopt;
   }
   if (!std::filesystem::is_regular_file(status)) {
     r.error(SourcePos{path, 0, 0}, "", "cannot open the file: it is not a regular file");
-    return loader::finish(r, {});
+    return std::nullopt;
   }
   auto size = std::filesystem::file_size(path, ec);
-  if (!ec && static_cast<int64_t>(size) > limits.max_file_bytes) {
-    loader::report_too_big(r, size);  // before reading: a huge file is never loaded
-    return loader::finish(r, {});
+  if (!ec && static_cast<int64_t>(size) > r.limits().max_file_bytes) {
+    report_too_big(r, size);
+    return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     r.error(SourcePos{path, 0, 0}, "", "cannot open the file: permission denied or unreadable");
-    return loader::finish(r, {});
+    return std::nullopt;
   }
   std::ostringstream buf;
   buf << in.rdbuf();
-  return load_scenario_text(buf.str(), path, set_overrides, limits);
+  return buf.str();
+}
+
+}  // namespace
+}  // namespace loader
+
+std::vector<ScenarioError> add_expectations_file(Scenario& sc, const std::string& path,
+                                                 const ScenarioLimits& limits) {
+  loader::Reader r(path, limits);
+  auto text = loader::read_source(r, path);
+  if (!text) return r.sorted_errors();
+  auto root = loader::parse_document(r, *text);
+  if (!root || !loader::within_node_budget(r, *root)) return r.sorted_errors();
+  try {
+    loader::MapView top(r, *root, "", {"name", "description", "expect"});
+    if (top.require("expect", "the list of expectations to add to the scenario")) {
+      Scenario extra = sc;
+      extra.expect.clear();
+      loader::read_expect(r, *top.get("expect"), extra);
+      if (!r.has_errors()) {
+        sc.expect.insert(sc.expect.end(), extra.expect.begin(), extra.expect.end());
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    r.error(SourcePos{path, e.mark.is_null() ? 0 : e.mark.line + 1,
+                      e.mark.is_null() ? 0 : e.mark.column + 1},
+            "", fmt::format("unexpected YAML structure: {}", e.msg));
+  }
+  return r.sorted_errors();
+}
+
+LoadResult load_scenario_file(const std::string& path,
+                              const std::vector<std::string>& set_overrides,
+                              const ScenarioLimits& limits) {
+  loader::Reader r(path, limits);
+  auto text = loader::read_source(r, path);
+  if (!text) return loader::finish(r, {});
+  return load_scenario_text(*text, path, set_overrides, limits);
 }
 
 }  // namespace netsim

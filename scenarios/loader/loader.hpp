@@ -59,4 +59,10 @@ LoadResult load_scenario_text(std::string_view text, const std::string& filename
                               const std::vector<std::string>& set_overrides = {},
                               const ScenarioLimits& limits = {});
 
+// Appends the `expect:` list of a grader file (`netsim run lab.yaml --expect grader.yaml`) to
+// `sc`, checked against its apps and hosts as if written in the scenario; the errors name the
+// grader file. A grader file is a map with `expect:` (and optionally `name`, `description`).
+std::vector<ScenarioError> add_expectations_file(Scenario& sc, const std::string& path,
+                                                 const ScenarioLimits& limits = {});
+
 }  // namespace netsim

@@ -1,6 +1,8 @@
 // `--set PATH=VALUE`: changes one scalar of the YAML tree before validation, so an overridden
 // value is checked exactly like a written one. Paths are dotted: list indexes as numbers, map
 // keys by name (`links.0.loss`, `hosts.server.tcp.syncookies`, `apps.1.tcp_client.count`).
+// `PATH+=VALUE` appends VALUE, read as YAML (`{app: alice, result: closed}`), to the list at
+// PATH (created when absent): `--set 'expect+={drops: loss, max: 0}'`.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -71,7 +73,13 @@ class Applier {
       return;
     }
     std::string value = text_.substr(eq + 1);
-    std::vector<std::string> segs = split_path(std::string_view(text_).substr(0, eq));
+    bool append = text_[eq - 1] == '+';
+    size_t path_end = append ? eq - 1 : eq;
+    if (path_end == 0) {
+      fail("expected PATH+=VALUE, like expect+={drops: loss, max: 0}");
+      return;
+    }
+    std::vector<std::string> segs = split_path(std::string_view(text_).substr(0, path_end));
     if (std::any_of(segs.begin(), segs.end(), [](const std::string& s) { return s.empty(); })) {
       fail("expected a dotted path like links.0.loss, found an empty part");
       return;
@@ -80,7 +88,81 @@ class Applier {
       fail("expected a value after '='");
       return;
     }
+    if (append) {
+      append_to_list(root, segs, value);
+      return;
+    }
     walk(root, segs, value);
+  }
+
+  // A copy of `n` without file positions, every node registered as the override's, so that
+  // errors inside an appended value name the --set; quoted scalars stay text.
+  YAML::Node detached(const YAML::Node& n) {
+    YAML::Node out;
+    if (n.IsMap()) {
+      out = YAML::Node(YAML::NodeType::Map);
+      for (const auto& kv : n)
+        out[detached(kv.first)] = detached(kv.second);
+      for (const auto& kv : out)
+        o_.nodes.push_back(kv.first);
+    } else if (n.IsSequence()) {
+      out = YAML::Node(YAML::NodeType::Sequence);
+      for (const auto& item : n)
+        out.push_back(detached(item));
+    } else if (n.IsScalar()) {
+      out = YAML::Node(n.Scalar());
+      if (n.Tag() == "!") out.SetTag("!");
+    } else {
+      out = YAML::Node(YAML::NodeType::Null);
+    }
+    o_.nodes.push_back(out);
+    return out;
+  }
+
+  void append_to_list(YAML::Node root, const std::vector<std::string>& segs,
+                      const std::string& value) {
+    YAML::Node parsed;
+    try {
+      parsed = YAML::Load(value);
+    } catch (const YAML::Exception& e) {
+      fail(fmt::format("the value after += is not valid YAML: {}", e.msg));
+      return;
+    }
+    YAML::Node cur;
+    cur.reset(root);
+    std::string shown;
+    for (size_t i = 0; i < segs.size(); ++i) {
+      const std::string& seg = segs[i];
+      std::string here = shown.empty() ? seg : shown + "." + seg;
+      bool last = i + 1 == segs.size();
+      YAML::Node next;
+      if (cur.IsSequence() && all_digits(seg) && std::stoul(seg) < cur.size()) {
+        next.reset(cur[std::stoul(seg)]);
+      } else if (cur.IsMap()) {
+        if (!has_key(cur, seg)) {
+          if (!last) {
+            fail(fmt::format("{} does not exist; += creates only the list itself", here));
+            return;
+          }
+          YAML::Node list(YAML::NodeType::Sequence);
+          cur[seg] = list;
+          o_.nodes.push_back(list);
+          o_.nodes.push_back(key_node(cur, seg));
+        }
+        next.reset(cur[seg]);
+      } else {
+        fail(fmt::format("{} has no {}", shown.empty() ? "the scenario" : shown, quoted(seg)));
+        return;
+      }
+      cur.reset(next);
+      shown = here;
+    }
+    if (!cur.IsSequence()) {
+      fail(fmt::format("{} is not a list, so nothing can be appended to it (use = to replace)",
+                       shown));
+      return;
+    }
+    cur.push_back(detached(parsed));
   }
 
   void fail(std::string message) { r_.error(SourcePos{o_.label, 0, 0}, "", std::move(message)); }

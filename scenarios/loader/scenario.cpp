@@ -100,8 +100,10 @@ std::string_view AppSpec::kind_name() const {
       return "tcp_server";
     case 1:
       return "tcp_client";
-    default:
+    case 2:
       return "syn_flood";
+    default:
+      return "tcp_app";
   }
 }
 

@@ -184,16 +184,59 @@ struct SynFloodSpec {
   int64_t total_packets() const;
 };
 
+// One socket call of a `tcp_app` script (docs/scenario-format.md, scripted applications).
+// Calls run in order; a call that blocks (connect, accept, recv) holds the script until it
+// completes. `at` makes the call wait for that time since the start of the run first.
+struct AppCall {
+  enum class Kind : uint8_t {
+    wait,        // {at: T} alone: wait until T
+    sleep,       // {sleep: D}
+    connect,     // {connect: host:port}: blocks until ESTABLISHED or an error
+    listen,      // {listen: PORT} or {listen: {port, backlog}}
+    accept,      // blocks until a connection is in the accept queue; it becomes the socket
+    send,        // {send: "text" | SIZE}; EPIPE after shutdown or close is recorded
+    recv,        // {recv: SIZE | all | eof | stop}
+    shutdown,    // shutdown(SHUT_WR)
+    close,       // close(): FIN, or RST with unread data
+    abort,       // close() with SO_LINGER {1, 0}: RST
+    setsockopt,  // {setsockopt: {keepalive, linger, syncnt}}
+  };
+  enum class Recv : uint8_t { bytes, all, eof, stop };
+  Kind kind = Kind::wait;
+  std::optional<Duration> at;
+  Duration sleep;                          // sleep
+  Endpoint remote;                         // connect
+  uint16_t port = 0;                       // listen
+  int backlog = 128;                       // listen
+  DataSpec data;                           // send
+  Recv recv = Recv::all;                   // recv
+  int64_t recv_bytes = 0;                  // recv: bytes
+  std::optional<KeepaliveSpec> keepalive;  // setsockopt: SO_KEEPALIVE (+ TCP_KEEP*)
+  std::optional<bool> linger_zero;         // setsockopt: SO_LINGER {1, 0} (true) or off
+  std::optional<int> syncnt;               // setsockopt: TCP_SYNCNT
+  SourcePos pos;
+};
+
+// `tcp_app`: an application written as a list of socket calls (the scripted form of
+// tcp_client/tcp_server; the stories of issue 14: close with unread data, a late reply, ...).
+struct TcpAppSpec {
+  std::string name;  // default "tcp_app#<index in apps>"
+  std::string on;
+  std::vector<AppCall> script;
+  SourcePos pos;
+};
+
 struct AppSpec {
-  std::variant<TcpServerSpec, TcpClientSpec, SynFloodSpec> app;
+  std::variant<TcpServerSpec, TcpClientSpec, SynFloodSpec, TcpAppSpec> app;
 
   const std::string& name() const;
   const std::string& on() const;
   const SourcePos& pos() const;
-  std::string_view kind_name() const;  // "tcp_server", "tcp_client", "syn_flood"
+  std::string_view kind_name() const;  // "tcp_server", "tcp_client", "syn_flood", "tcp_app"
   const TcpServerSpec* server() const { return std::get_if<TcpServerSpec>(&app); }
   const TcpClientSpec* client() const { return std::get_if<TcpClientSpec>(&app); }
   const SynFloodSpec* flood() const { return std::get_if<SynFloodSpec>(&app); }
+  const TcpAppSpec* scripted() const { return std::get_if<TcpAppSpec>(&app); }
 };
 
 // ---- faults -------------------------------------------------------------------------------
@@ -206,14 +249,36 @@ struct PacketFaultSpec {
   SourcePos pos;
 };
 
+// A hand-written segment (`{at: T, inject: {...}}`): RFC 5961 and RFC 9293 §3.10.7 stories.
+// With `connection`, addresses and ports are those of the app's first connection when it is
+// injected, and a relative number is counted from what the receiving end expects: seq from its
+// RCV.NXT, ack from its SND.NXT. Otherwise `from`, `to`, ports and numbers are absolute.
+struct RawSegmentSpec {
+  struct Number {
+    bool relative = false;
+    int64_t value = 0;  // relative: an offset ("+5", "-1"); else the 32-bit number
+  };
+  std::string from;                       // the node that sends it (a host)
+  std::string to;                         // the receiving host
+  std::optional<std::string> connection;  // an app name
+  std::optional<Ipv4Addr> src;            // source address if not `from`'s (spoofed)
+  uint16_t sport = 0, dport = 0;          // without `connection`
+  TcpFlags flags;
+  Number seq, ack;
+  uint16_t window = 65535;
+  TcpOptions options;
+  DataSpec payload;
+};
+
 // A timed event on the topology.
 struct TimedFaultSpec {
-  enum class Kind : uint8_t { link_down, link_up, set_link, crash, restart };
+  enum class Kind : uint8_t { link_down, link_up, set_link, crash, restart, inject };
   Kind kind = Kind::link_down;
   Duration at;
   std::string a, b;          // link_down, link_up, set_link: the link's nodes as written
   LinkPatch a_to_b, b_to_a;  // set_link: what changes, per direction
   std::string host;          // crash, restart
+  RawSegmentSpec segment;    // inject
   SourcePos pos;
 };
 
@@ -273,6 +338,7 @@ struct Expectation {
     accepted,      // {app, accepted: N}: a server accepted exactly N connections
     counter,       // {host, counter: NAME, min: A, max: B}
     drops,         // {drops: REASON [, host: H], min: A, max: B}: packets dropped for REASON
+    packets,       // {packets: MATCH, count: N | min: A, max: B [, window: [T1, T2]]}: packets sent
   };
   Kind kind = Kind::result;
   std::string app;   // connected_by, received, result, state, accepted
@@ -286,7 +352,12 @@ struct Expectation {
   int64_t accepted = 0;
   std::string counter;
   DropReason reason = DropReason::loss;
-  std::optional<int64_t> min, max;  // counter, drops: at least one is set
+  std::optional<int64_t> min, max;  // counter, drops, packets: at least one is set
+  // packets: which packets a host sent (`from`/`to` host names kept for messages), counted in
+  // the window [window_from, window_to] of virtual time (both ends included).
+  PacketMatch packets;
+  std::string packets_from, packets_to;
+  std::optional<Duration> window_from, window_to;
   SourcePos pos;
 };
 

@@ -54,10 +54,21 @@ void read_apps(Reader& r, const YAML::Node& n, Scenario& sc);
 // send/reply/received: "text", a size like 10KB, and (if allowed) echo / none.
 std::optional<DataSpec> read_data(Reader& r, const YAML::Node& n, const std::string& path,
                                   bool keywords_allowed);
+// `keepalive: true` or {idle, interval, probes}; nullopt for false or after an error.
+std::optional<KeepaliveSpec> read_keepalive(Reader& r, const YAML::Node& n,
+                                            const std::string& path);
+
+// app_script.cpp: a tcp_app's `script:` list of socket calls.
+std::vector<AppCall> read_app_script(Reader& r, const YAML::Node& n, const std::string& path,
+                                     const Scenario& sc);
 
 // faults.cpp
 void read_faults(Reader& r, const YAML::Node& n, Scenario& sc);
 void read_outputs(Reader& r, const YAML::Node& n, Scenario& sc);
+
+// raw_segment.cpp: the map of `{at: T, inject: {...}}`.
+std::optional<RawSegmentSpec> read_raw_segment(Reader& r, const YAML::Node& n,
+                                               const std::string& path, const Scenario& sc);
 
 // expect.cpp
 void read_expect(Reader& r, const YAML::Node& n, Scenario& sc);

@@ -20,9 +20,10 @@ class ExpectationProbe : public TraceSink {
     for (const auto& e : s.expect) {
       if (e.kind == Expectation::Kind::state) apps_.insert(e.app);
       if (e.kind == Expectation::Kind::drops && !e.host.empty()) hosts_.insert(e.host);
+      if (e.kind == Expectation::Kind::packets) packet_checks_.push_back({&e, 0});
     }
   }
-  bool needed() const { return !apps_.empty() || !hosts_.empty(); }
+  bool needed() const { return !apps_.empty() || !hosts_.empty() || !packet_checks_.empty(); }
 
   void write(const TraceRecord& r) override {
     if (const auto* s = std::get_if<StateRecord>(&r)) {
@@ -31,7 +32,16 @@ class ExpectationProbe : public TraceSink {
       }
     } else if (const auto* p = std::get_if<PacketRecord>(&r)) {
       if (p->ev == PacketEvent::drop && hosts_.count(p->host)) ++drops_[{p->host, p->reason}];
+      if (p->ev == PacketEvent::send) count_packet(*p);
     }
+  }
+
+  // Packets sent that `e` (a packets expectation of the scenario) counts.
+  uint64_t packets(const Expectation& e) const {
+    for (const auto& c : packet_checks_) {
+      if (c.e == &e) return c.n;
+    }
+    return 0;
   }
 
   // State of every connection of `app` at time t (connections that had not begun: skipped).
@@ -61,6 +71,21 @@ class ExpectationProbe : public TraceSink {
   }
 
  private:
+  void count_packet(const PacketRecord& p) {
+    for (auto& c : packet_checks_) {
+      const Expectation& e = *c.e;
+      if (!e.packets_from.empty() && p.host != e.packets_from) continue;
+      if (e.window_from && p.t < Instant::zero() + *e.window_from) continue;
+      if (e.window_to && p.t > Instant::zero() + *e.window_to) continue;
+      if (e.packets.matches(p.packet)) ++c.n;
+    }
+  }
+
+  struct PacketCheck {
+    const Expectation* e;
+    uint64_t n;
+  };
+  std::vector<PacketCheck> packet_checks_;
   std::set<std::string> apps_, hosts_;
   std::map<std::string, std::map<std::pair<SocketAddr, SocketAddr>,
                                  std::vector<std::pair<Instant, std::string>>>>

@@ -81,9 +81,31 @@ std::string judge_connection(const Expectation& e, const apps::ConnectionReport&
     case Expectation::Kind::accepted:
     case Expectation::Kind::counter:
     case Expectation::Kind::drops:
+    case Expectation::Kind::packets:
       return {};
   }
   return {};
+}
+
+// "exactly 2" / "at least 1" / "between 1 and 3".
+std::string count_text(const Expectation& e) {
+  if (e.min && e.max && *e.min == *e.max) return fmt::format("exactly {}", *e.min);
+  return range_text(e);
+}
+
+// "from client to server flags F. with payload in [0.5 s, 0.6 s]": what is counted.
+std::string packets_text(const Expectation& e) {
+  std::vector<std::string> parts;
+  if (!e.packets_from.empty()) parts.push_back("from " + e.packets_from);
+  if (!e.packets_to.empty()) parts.push_back("to " + e.packets_to);
+  if (e.packets.flags) parts.push_back("flags " + e.packets.flags->to_string());
+  if (e.packets.sport) parts.push_back(fmt::format("sport {}", *e.packets.sport));
+  if (e.packets.dport) parts.push_back(fmt::format("dport {}", *e.packets.dport));
+  if (e.packets.payload) parts.push_back(*e.packets.payload ? "with payload" : "without payload");
+  if (e.window_from && e.window_to) {
+    parts.push_back(fmt::format("in [{}, {}]", secs(*e.window_from), secs(*e.window_to)));
+  }
+  return parts.empty() ? "sent" : fmt::format("{}", fmt::join(parts, " "));
 }
 
 std::string expectation_text(const Expectation& e) {
@@ -108,6 +130,8 @@ std::string expectation_text(const Expectation& e) {
     case Expectation::Kind::drops:
       return fmt::format("{}drops for {} {}", e.host.empty() ? "" : e.host + ": ",
                          to_string(e.reason), range_text(e));
+    case Expectation::Kind::packets:
+      return fmt::format("packets {} {}", packets_text(e), count_text(e));
   }
   return {};
 }
@@ -176,6 +200,11 @@ std::vector<ExpectVerdict> ScenarioRun::evaluate() const {
       case Expectation::Kind::drops: {
         uint64_t n = e.host.empty() ? net_.drops(e.reason) : probe_->drops(e.host, e.reason);
         if (!in_range(e, n)) problem = fmt::format("was {}", n);
+        break;
+      }
+      case Expectation::Kind::packets: {
+        uint64_t n = probe_->packets(e);
+        if (!in_range(e, n)) problem = fmt::format("{} sent", n);
         break;
       }
     }

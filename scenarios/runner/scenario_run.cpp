@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "protocols/tcp/tcp_info.hpp"
 #include "scenarios/runner/expectation_probe.hpp"
 
 namespace netsim {
@@ -48,6 +49,12 @@ Payload shared_filler(const Scenario& s) {
       largest = std::max(largest, sv->reply.bytes);
     } else if (const auto* cl = a.client(); cl && cl->send.kind == DataSpec::Kind::size) {
       largest = std::max(largest, cl->send.bytes);
+    } else if (const auto* sa = a.scripted()) {
+      for (const auto& c : sa->script) {
+        if (c.kind == AppCall::Kind::send && c.data.kind == DataSpec::Kind::size) {
+          largest = std::max(largest, c.data.bytes);
+        }
+      }
     }
   }
   return generated_bytes(largest);
@@ -209,6 +216,8 @@ void ScenarioRun::build_apps() {
       if (fl->count) c.count = static_cast<uint64_t>(*fl->count);
       c.spoof = fl->spoof;
       floods_.push_back(std::make_unique<apps::SynFloodApp>(net_, std::move(c)));
+    } else if (const auto* sa = a.scripted()) {
+      scripted_.push_back(std::make_unique<ScriptedApp>(sim_, *host(sa->on), *sa, filler));
     }
   }
   // Servers listen at time zero, before any client connects.
@@ -218,6 +227,8 @@ void ScenarioRun::build_apps() {
     c->start();
   for (auto& f : floods_)
     f->start();
+  for (auto& a : scripted_)
+    a->start();
 }
 
 void ScenarioRun::schedule_faults() {
@@ -253,6 +264,8 @@ void ScenarioRun::schedule_faults() {
             if (c->report().host == f.host) c->on_host_crash(sim_.now());
           for (auto& s : servers_)
             if (s->report().host == f.host) s->on_host_crash(sim_.now());
+          for (auto& a : scripted_)
+            if (a->report().host == f.host) a->on_host_crash(sim_.now());
           host(f.host)->crash();
           emit(f.host, "crash", "all TCP state lost");
           break;
@@ -260,9 +273,59 @@ void ScenarioRun::schedule_faults() {
           restart_host(f.host);
           emit(f.host, "restart", "listeners restored");
           break;
+        case TimedFaultSpec::Kind::inject:
+          inject(f.segment);
+          break;
       }
     });
   }
+}
+
+// The 4-tuple and sequence numbers of a raw segment, resolved now: relative numbers count from
+// what the receiving connection expects (RCV.NXT for seq, SND.NXT for ack).
+void ScenarioRun::inject(const RawSegmentSpec& s) {
+  auto emit = [this, &s](std::string detail) {
+    if (sim_.trace().enabled())
+      sim_.trace().emit(FaultRecord{sim_.now(), s.from, "inject", detail});
+  };
+  Packet p;
+  p.src = s.src.value_or(scenario_.find_host(s.from)->address);
+  p.dst = scenario_.find_host(s.to)->address;
+  p.tcp.src_port = s.sport;
+  p.tcp.dst_port = s.dport;
+  uint32_t seq_base = 0, ack_base = 0;
+  if (s.connection) {
+    const apps::AppReport* r = report(*s.connection);
+    const apps::ConnectionReport* c = r && !r->connections.empty() ? &r->connections[0] : nullptr;
+    bool to_client = r && s.to == r->host;
+    SocketAddr dst = c ? (to_client ? c->local : c->remote) : SocketAddr{};
+    SocketAddr src = c ? (to_client ? c->remote : c->local) : SocketAddr{};
+    const tcp::Stack& st = host(s.to)->stack();
+    const tcp::Connection* conn = nullptr;
+    for (tcp::SocketId id : st.connection_ids()) {
+      if (st.local_address(id) == dst && st.remote_address(id) == src) conn = st.connection(id);
+    }
+    if (!conn) {
+      emit(fmt::format("skipped: {} has no connection of {} now", s.to, *s.connection));
+      return;
+    }
+    tcp::TcpInfo info = tcp::tcp_info(*conn, sim_.now());
+    seq_base = info.rcv_nxt.raw();
+    ack_base = info.snd_nxt.raw();
+    p.src = s.src.value_or(src.addr);
+    p.dst = dst.addr;
+    p.tcp.src_port = src.port;
+    p.tcp.dst_port = dst.port;
+  }
+  p.tcp.seq = SeqNum(static_cast<uint32_t>(s.seq.relative ? seq_base + s.seq.value : s.seq.value));
+  p.tcp.ack = SeqNum(static_cast<uint32_t>(s.ack.relative ? ack_base + s.ack.value : s.ack.value));
+  p.tcp.flags = s.flags;
+  p.tcp.window = s.window;
+  p.tcp.options = s.options;
+  p.tcp.payload = s.payload.kind == DataSpec::Kind::size ? generated_bytes(s.payload.bytes)
+                                                         : Payload::from_string(s.payload.text);
+  emit(fmt::format("{} toward {}", s.flags.to_string(), s.to));
+  net_.send(*net_.find_node(s.from), std::move(p));
 }
 
 void ScenarioRun::restart_host(const std::string& name) {
@@ -334,6 +397,8 @@ void ScenarioRun::refresh_reports() {
     s->refresh();
   for (auto& c : clients_)
     c->refresh();
+  for (auto& a : scripted_)
+    a->refresh();
 }
 
 tcp::TcpHost* ScenarioRun::host(std::string_view name) {
@@ -349,11 +414,12 @@ const tcp::TcpHost* ScenarioRun::host(std::string_view name) const {
 std::vector<const apps::AppReport*> ScenarioRun::reports() const {
   // In the file's order of apps.
   std::vector<const apps::AppReport*> out;
-  size_t si = 0, ci = 0, fi = 0;
+  size_t si = 0, ci = 0, fi = 0, ai = 0;
   for (const auto& a : scenario_.apps) {
     if (a.server()) out.push_back(&servers_[si++]->report());
     if (a.client()) out.push_back(&clients_[ci++]->report());
     if (a.flood()) out.push_back(&floods_[fi++]->report());
+    if (a.scripted()) out.push_back(&scripted_[ai++]->report());
   }
   return out;
 }

@@ -16,6 +16,7 @@
 #include "protocols/apps/tcp_server.hpp"
 #include "protocols/tcp/host.hpp"
 #include "scenarios/loader/scenario.hpp"
+#include "scenarios/runner/scripted_app.hpp"
 #include "sim/network.hpp"
 #include "sim/simulator.hpp"
 
@@ -89,6 +90,7 @@ class ScenarioRun {
   void build_apps();
   void schedule_faults();
   void restart_host(const std::string& name);
+  void inject(const RawSegmentSpec& s);
   void refresh_reports();
 
   const Scenario& scenario_;
@@ -98,6 +100,7 @@ class ScenarioRun {
   std::vector<std::unique_ptr<apps::TcpServerApp>> servers_;
   std::vector<std::unique_ptr<apps::TcpClientApp>> clients_;
   std::vector<std::unique_ptr<apps::SynFloodApp>> floods_;
+  std::vector<std::unique_ptr<ScriptedApp>> scripted_;
   std::unique_ptr<ExpectationProbe> probe_;
   bool ran_ = false;
   std::vector<TunReport> tun_reports_;

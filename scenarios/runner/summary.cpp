@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocols/tcp/tcp_info.hpp"
 #include "scenarios/runner/host_counters.hpp"
 #include "scenarios/runner/scenario_run.hpp"
 #include "sim/units.hpp"
@@ -24,8 +25,18 @@ Json counters_json(const tcp::Counters& c) {
   return j;
 }
 
+// The tcp_info of every connection alive at the end of the run, by its two endpoints.
+using InfoByConn = std::map<std::pair<SocketAddr, SocketAddr>, Json>;
+
+Json info_json(const tcp::TcpInfo& info) {
+  Json j = Json::object();
+  for (auto [name, v] : info.fields())
+    j[std::string(name.substr(5))] = v;  // without "tcpi_", as `ss -i` names them
+  return j;
+}
+
 // The first connection stands for the app in the flat fields; all are listed below it.
-Json app_json(const apps::AppReport& r) {
+Json app_json(const apps::AppReport& r, const InfoByConn& infos) {
   Json j;
   j["kind"] = r.kind;
   j["host"] = r.host;
@@ -63,6 +74,8 @@ Json app_json(const apps::AppReport& r) {
                            {"bytes_sent", c.bytes_sent},
                            {"bytes_received", c.bytes_received},
                            {"retransmits", c.retransmits}});
+      auto it = infos.find({c.local, c.remote});
+      conns.back()["tcp_info"] = it == infos.end() ? Json(nullptr) : it->second;
     }
     j["connections"] = std::move(conns);
   }
@@ -96,9 +109,17 @@ std::string ScenarioRun::summary_json(const std::vector<ExpectVerdict>& verdicts
   j["end_ns"] = sim_.now().ns();
   j["events"] = sim_.events_executed();
   j["packets_sent"] = net_.packets_sent();
+  InfoByConn infos;
+  for (const auto& [name, h] : hosts_) {
+    const tcp::Stack& st = h->stack();
+    for (tcp::SocketId id : st.connection_ids()) {
+      infos[{st.local_address(id), st.remote_address(id)}] =
+          info_json(tcp::tcp_info(*st.connection(id), sim_.now()));
+    }
+  }
   Json apps_j = Json::object();
   for (const auto* r : reports())
-    apps_j[r->name] = app_json(*r);
+    apps_j[r->name] = app_json(*r, infos);
   j["apps"] = std::move(apps_j);
   Json hosts_j = Json::object();
   for (const auto& h : scenario_.hosts) {

@@ -73,6 +73,23 @@ TEST_CASE("a failed expectation exits 1 and says what happened") {
                       "0.020000 s") != std::string::npos);
 }
 
+TEST_CASE("a grader file given with --expect adds its expectations; failures and errors name it") {
+  auto d = fresh_dir("cli-grader");
+  auto f = write_file(d / "tiny.yaml", kHandshake);
+  auto ok =
+      write_file(d / "ok.yaml", "expect:\n  - {packets: {from: client, flags: S}, count: 1}\n");
+  auto fails = write_file(d / "fails.yaml", "expect:\n  - {packets: {flags: R}, min: 1}\n");
+  auto bad = write_file(d / "bad.yaml", "expect:\n  - {app: bob, result: closed}\n");
+  auto r = netsim("run --quiet " + f + " --expect " + ok);
+  CHECK(r.code == 0);
+  r = netsim("run --quiet " + f + " --expect " + ok + " --expect " + fails);
+  CHECK(r.code == 1);
+  CHECK(r.output == fails + ":2:5: expectation failed: packets flags R at least 1: 0 sent\n");
+  r = netsim("run --quiet " + f + " --expect " + bad);
+  CHECK(r.code == 2);
+  CHECK(r.output == bad + ":2:11: expect[0].app: unknown app \"bob\"\n");
+}
+
 TEST_CASE("check validates without running and reports every error") {
   auto d = fresh_dir("cli-check");
   auto f = write_file(d / "bad.yaml", "hosts: {a: 10.0.0.1}\nlinks: [{between: [a, b]}]\nfoo: 1\n");

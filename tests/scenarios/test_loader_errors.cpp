@@ -287,7 +287,8 @@ TEST_CASE("two servers on one port, a repeated app name and a fixed port with co
 }
 
 TEST_CASE("expectations naming an unknown app or host suggest the nearest name") {
-  CHECK(errors_of(std::string(kHosts) + R"(apps:
+  CHECK(
+      errors_of(std::string(kHosts) + R"(apps:
   - tcp_client: {name: alice, on: client, connect: server:80}
   - syn_flood: {name: flood, on: client, target: server:80, rate: 1/s, count: 3}
 expect:
@@ -296,15 +297,17 @@ expect:
   - {host: sever, counter: rst_sent, min: 1}
   - {app: alice, accepted: 1}
   - {app: flood, result: closed}
-)") == Lines{
-           "bad.yaml:8:11: expect[0].app: unknown app \"alcie\"; did you mean \"alice\"?",
-           "bad.yaml:9:11: expect[1].app: unknown app \"bob\"",
-           "bad.yaml:10:12: expect[2].host: unknown host \"sever\"; did you mean \"server\"?",
-           "bad.yaml:11:11: expect[3].app: expected a tcp_server for accepted, found tcp_client "
-           "\"alice\"",
-           "bad.yaml:12:11: expect[4].app: expected a tcp_client or tcp_server for result, found "
-           "syn_flood \"flood\"",
-       });
+)") ==
+      Lines{
+          "bad.yaml:8:11: expect[0].app: unknown app \"alcie\"; did you mean \"alice\"?",
+          "bad.yaml:9:11: expect[1].app: unknown app \"bob\"",
+          "bad.yaml:10:12: expect[2].host: unknown host \"sever\"; did you mean \"server\"?",
+          "bad.yaml:11:11: expect[3].app: expected a tcp_server or tcp_app for accepted, found "
+          "tcp_client "
+          "\"alice\"",
+          "bad.yaml:12:11: expect[4].app: expected a tcp_client, tcp_server or tcp_app for result, "
+          "found syn_flood \"flood\"",
+      });
 }
 
 TEST_CASE("malformed expectations: unknown states, counters, reasons and misplaced keys") {
@@ -336,7 +339,7 @@ expect:
            "bad.yaml:12:35: expect[5].within: applies only together with at (the time the result "
            "is expected)",
            "bad.yaml:13:5: expect[6]: expected one of connected_by, received, result, state, "
-           "accepted, counter, drops, found none",
+           "accepted, counter, drops, packets, found none",
            "bad.yaml:14:36: expect[7].min: does not apply to connected_by checks",
        });
 }
@@ -367,7 +370,8 @@ outputs:
            "bad.yaml:12:14: faults[3].link_up: no link joins client and server",
            "bad.yaml:13:23: faults[4].restart: unknown host \"nobody\"",
            "bad.yaml:14:5: faults[5]: expected a packet rule (drop, delay, duplicate, corrupt) or "
-           "a timed fault (at with link_down, link_up, set_link, crash, restart), found neither",
+           "a timed fault (at with link_down, link_up, set_link, crash, restart, inject), found "
+           "neither",
            "bad.yaml:16:12: outputs.diagram: expected a file ending in .svg, .png, .pdf, .mmd or "
            ".txt, found \"flow.jpg\"",
            "bad.yaml:17:14: outputs.diagrams[0]: missing key \"file\" (the diagram file, like "
