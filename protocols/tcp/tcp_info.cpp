@@ -55,9 +55,16 @@ TcpInfo tcp_info(const Connection& c, Instant now) {
   i.state = linux_state_number(t.state);
   // tcp_set_ca_state(): Loss from an RTO until SND.UNA passes its high mark, Recovery during
   // fast recovery, Disorder while duplicate ACKs arrive below the threshold.
+  // With SACK the sender keeps Linux's own icsk_ca_state (connection_sack.cpp).
   bool in_loss = t.loss_high > t.snd_una;
   bool in_recovery = t.cc && t.cc->in_recovery();
   i.ca_state = in_loss ? 4 : in_recovery ? 3 : t.dupacks > 0 ? 1 : 0;
+  if (t.sca) {
+    i.ca_state = static_cast<uint8_t>(t.sca->sk.ca_state);
+    i.sacked = t.sca->loss.sacked_out();
+    i.lost = t.sca->loss.lost_out();
+    i.reordering = t.sca->loss.reordering();
+  }
   i.retransmits = static_cast<uint8_t>(std::min<uint32_t>(t.retransmits, 255));
   bool probing = t.persist_at != kNever;
   i.probes =
@@ -73,17 +80,21 @@ TcpInfo tcp_info(const Connection& c, Instant now) {
   i.snd_mss = t.mss;
   i.rcv_mss = t.rcv_mss;
   i.unacked = static_cast<uint32_t>(t.rtx.size());
-  for (size_t k = 0; k < t.rtx.size(); ++k) {
-    if (t.rtx.at(k).retransmits > 0) ++i.retrans;
+  if (t.sca) {
+    i.retrans = t.sca->loss.retrans_out();
+  } else {
+    for (size_t k = 0; k < t.rtx.size(); ++k) {
+      if (t.rtx.at(k).retransmits > 0) ++i.retrans;
+    }
   }
   i.last_data_sent = msec_since(now, t.last_send);
   i.last_data_recv = msec_since(now, t.lrcvtime);
   i.last_ack_recv = msec_since(now, t.last_rcv);
   i.rtt = usec(t.rto.srtt());
   i.rttvar = usec(t.rto.rttvar());
-  if (t.cc && t.mss > 0) {
-    i.snd_cwnd = t.cc->cwnd() / t.mss;
-    uint32_t ss = t.cc->ssthresh();
+  if (t.mss > 0) {
+    i.snd_cwnd = t.cwnd_bytes() / t.mss;
+    uint32_t ss = t.ssthresh_bytes();
     // The controller's "infinite" is half of UINT32_MAX bytes; Linux reports 0x7fffffff.
     if (ss < UINT32_MAX / 2) i.snd_ssthresh = ss / t.mss;
   }
@@ -112,6 +123,8 @@ std::vector<std::pair<std::string_view, int64_t>> TcpInfo::fields() const {
           {"tcpi_snd_mss", snd_mss},
           {"tcpi_rcv_mss", rcv_mss},
           {"tcpi_unacked", unacked},
+          {"tcpi_sacked", sacked},
+          {"tcpi_lost", lost},
           {"tcpi_retrans", retrans},
           {"tcpi_last_data_sent", last_data_sent},
           {"tcpi_last_data_recv", last_data_recv},
@@ -122,6 +135,7 @@ std::vector<std::pair<std::string_view, int64_t>> TcpInfo::fields() const {
           {"tcpi_snd_cwnd", snd_cwnd},
           {"tcpi_advmss", advmss},
           {"tcpi_total_retrans", total_retrans},
+          {"tcpi_reordering", reordering},
           {"tcpi_snd_wnd", snd_wnd},
           {"tcpi_rcv_wnd", rcv_wnd},
           {"tcpi_bytes_acked", static_cast<int64_t>(bytes_acked)},

@@ -25,6 +25,8 @@ struct TcpInfo {
   uint32_t ato = 0;  // µs, delayed-ACK timeout
   uint32_t snd_mss = 0, rcv_mss = 0;
   uint32_t unacked = 0;  // packets_out: segments sent and not yet acknowledged
+  uint32_t sacked = 0;   // sacked_out: of those, SACKed (SACK sender only)
+  uint32_t lost = 0;     // lost_out: of those, marked lost (SACK sender only)
   uint32_t retrans = 0;  // retrans_out: of those, retransmitted ones
   uint32_t last_data_sent = 0, last_data_recv = 0, last_ack_recv = 0;  // ms ago
   uint32_t rtt = 0, rttvar = 0;        // µs: smoothed RTT and its mean deviation
@@ -32,6 +34,7 @@ struct TcpInfo {
   uint32_t snd_cwnd = 0;               // segments
   uint32_t advmss = 0;                 // our MSS minus the timestamp option (1448)
   uint32_t total_retrans = 0;          // retransmitted segments over the connection's life
+  uint32_t reordering = 3;             // tp->reordering: the dupACK threshold RACK adapts
   uint32_t snd_wnd = 0, rcv_wnd = 0;   // bytes: the peer's window, what we last offered
   uint64_t bytes_acked = 0, bytes_received = 0;
   // Not in struct tcp_info (nor in fields()): where the sequence spaces stand, for segments

@@ -111,14 +111,15 @@ TEST_CASE("tcp_info assertions are checked, unknown fields are skipped and noted
                      "assert tcpi_rto == 300000\nassert tcpi_snd_mss == 1460\n"
                      "assert tcpi_rcv_mss == 536\nassert tcpi_advmss == 1460\n"
                      "assert tcpi_ca_state == 0\nassert tcpi_unacked == 0\n"
-                     "assert tcpi_snd_ssthresh == 0x7fffffff\nassert tcpi_reordering == 3\n}%\n"
+                     "assert tcpi_snd_ssthresh == 0x7fffffff\nassert tcpi_delivery_rate == 0\n"
+                     "assert tcpi_reordering == 3\n}%\n"
                      "+0 write(4, ..., 10) = 10\n+0 > P. 1:11(10) ack 1\n"
                      "+.05 %{ assert tcpi_unacked == 1\nassert tcpi_last_data_sent == 50 }%\n");
   CHECK(ok.message == "");
   CHECK(ok.verdict == Verdict::pass);
   REQUIRE(ok.notes.size() == 1);
   CHECK(ok.notes[0] ==
-        "t.pkt:10:4: tcpi_reordering is not modelled by netsim (protocols/tcp/tcp_info.hpp) "
+        "t.pkt:10:4: tcpi_delivery_rate is not modelled by netsim (protocols/tcp/tcp_info.hpp) "
         "(skipped)");
   RunResult bad = run(kServer + "+0 %{ assert tcpi_state == TCP_CLOSE_WAIT }%\n");
   CHECK(bad.message ==
