@@ -4,6 +4,8 @@
 // or container capacity. The hold-model benchmark (bench/) drove the design.
 #include "sim/event_queue.hpp"
 
+#include "sim/ladder_queue.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <stdexcept>
@@ -210,5 +212,6 @@ void BasicEventQueue<KeyQueue>::renumber() {
 }
 
 template class BasicEventQueue<RadixKeyQueue>;
+template class BasicEventQueue<LadderKeyQueue>;  // compared against the radix heap (bench/)
 
 }  // namespace netsim
