@@ -6,10 +6,12 @@
 //
 // With --floor=1 the same model runs on a bare 4-ary min-heap of 16-byte (time, seq) keys and
 // no callbacks: the physical floor an event engine could reach on this machine, so the distance
-// to it is a number (issue 16). bytes_per_pending is the growth of peak RSS over the set-up and
-// the run, divided by N (meaningful at large N).
+// to it is a number (issue 16). With --queue=radix or --queue=ladder the model runs on the bare
+// BasicEventQueue with that key queue (no Simulator run loop): the radix heap the Simulator
+// uses against a ladder queue (sim/ladder_queue.hpp), same callbacks, same draws. bytes_per_pending
+// is the growth of peak RSS over the set-up and the run, divided by N (meaningful at large N).
 //
-//   bench_hold [--n=100000] [--events=5000000] [--floor=1]
+//   bench_hold [--n=100000] [--events=5000000] [--floor=1 | --queue=radix|ladder]
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -20,6 +22,7 @@
 
 #include <sys/resource.h>
 
+#include "sim/ladder_queue.hpp"
 #include "sim/simulator.hpp"
 
 namespace {
@@ -38,6 +41,30 @@ struct Hold {
   void fire() {
     sim.schedule_in(rng.exponential(mean), [this] { fire(); });
     if (++executed == budget) sim.stop();
+  }
+};
+
+// The hold model on a bare BasicEventQueue<KeyQueue>: what the key queue alone costs.
+template <class KeyQueue>
+struct QueueHold {
+  netsim::BasicEventQueue<KeyQueue> q;
+  netsim::Rng rng{1, "bench:hold"};
+  netsim::Instant now;
+  uint64_t executed = 0;
+
+  void fire() {
+    q.schedule(now + rng.exponential(1_ms), [this] { fire(); });
+  }
+  void setup(uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i)
+      q.schedule(now + rng.exponential(1_ms), [this] { fire(); });
+  }
+  uint64_t run(uint64_t events) {
+    while (executed < events) {
+      q.run_next([this](netsim::Instant t) { now = t; });
+      ++executed;
+    }
+    return executed;
   }
 };
 
@@ -129,10 +156,15 @@ int main(int argc, char** argv) {
   uint64_t n = 100'000;
   uint64_t events = 5'000'000;
   uint64_t floor = 0;
+  const char* queue = nullptr;
   for (int i = 1; i < argc; ++i) {
-    if (!option(argv[i], "--n", n) && !option(argv[i], "--events", events) &&
-        !option(argv[i], "--floor", floor)) {
-      std::fprintf(stderr, "usage: bench_hold [--n=PENDING] [--events=EXECUTED] [--floor=1]\n");
+    if (std::strcmp(argv[i], "--queue=radix") == 0 || std::strcmp(argv[i], "--queue=ladder") == 0) {
+      queue = argv[i] + 8;
+    } else if (!option(argv[i], "--n", n) && !option(argv[i], "--events", events) &&
+               !option(argv[i], "--floor", floor)) {
+      std::fprintf(stderr,
+                   "usage: bench_hold [--n=PENDING] [--events=EXECUTED] [--floor=1 | "
+                   "--queue=radix|ladder]\n");
       return 2;
     }
   }
@@ -140,8 +172,13 @@ int main(int argc, char** argv) {
   const long rss0 = peak_rss_kib();
   Hold h;
   FloorHold f;
+  QueueHold<netsim::RadixKeyQueue> radix;
+  QueueHold<netsim::LadderKeyQueue> ladder;
+  const bool use_ladder = queue != nullptr && std::strcmp(queue, "ladder") == 0;
   if (floor != 0) {
     f.setup(n);
+  } else if (queue != nullptr) {
+    use_ladder ? ladder.setup(n) : radix.setup(n);
   } else {
     h.budget = events;
     for (uint64_t i = 0; i < n; ++i)
@@ -153,6 +190,8 @@ int main(int argc, char** argv) {
   uint64_t executed = 0;
   if (floor != 0) {
     executed = f.run(events);
+  } else if (queue != nullptr) {
+    executed = use_ladder ? ladder.run(events) : radix.run(events);
   } else {
     h.sim.run();
     executed = h.executed;
@@ -166,8 +205,11 @@ int main(int argc, char** argv) {
   std::printf(
       "%s n=%llu executed=%llu run_s=%g events_per_s=%llu cpu_s=%g events_per_cpu_s=%llu "
       "bytes_per_pending=%.1f\n",
-      floor != 0 ? "floor-4ary-heap" : "hold", static_cast<unsigned long long>(n),
-      static_cast<unsigned long long>(executed), wall,
+      floor != 0         ? "floor-4ary-heap"
+      : queue == nullptr ? "hold"
+      : use_ladder       ? "queue-ladder"
+                         : "queue-radix",
+      static_cast<unsigned long long>(n), static_cast<unsigned long long>(executed), wall,
       static_cast<unsigned long long>(static_cast<double>(executed) / wall), cpu,
       static_cast<unsigned long long>(static_cast<double>(executed) / cpu), per_pending);
   return executed == events ? 0 : 1;

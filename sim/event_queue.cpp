@@ -4,6 +4,8 @@
 // or container capacity. The hold-model benchmark (bench/) drove the design.
 #include "sim/event_queue.hpp"
 
+#include "sim/ladder_queue.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <stdexcept>
@@ -37,7 +39,7 @@ void RadixKeyQueue::into_run(const EventKey& e) {
   } else {
     run_.insert(std::upper_bound(first, run_.end(), e), e);
   }
-  constexpr size_t kRunMax = 128;
+  constexpr size_t kRunMax = kSortMax;  // 128, as before kSortMax grew
   if (run_.size() - head_ <= kRunMax) return;
   // Cut between two times, so the run still holds every key up to its new end.
   const auto mid = run_.begin() + static_cast<std::ptrdiff_t>(head_ + kRunMax / 2);
@@ -69,9 +71,8 @@ void RadixKeyQueue::refill() {
     const size_t index = 64 * w + static_cast<size_t>(bit);
     auto& b = bucket_[index];
     const int digit = static_cast<int>(index) / kRadix;
-    soon_ready_ = b.size() <= 256;  // a larger one would flush what it fetched
-    if (soon_ready_) soon_.assign(b.begin(), b.end());
     if (b.size() <= kSortMax || digit == 0) {
+      soon_ready_ = b.size() <= kSortMax;  // a larger one would flush what it fetched
       // Every key of this bucket, and every later one in its range, goes into the run.
       run_.swap(b);
       release(b);
@@ -171,7 +172,8 @@ Instant BasicEventQueue<KeyQueue>::drop_next() {
 
 template <class KeyQueue>
 void BasicEventQueue<KeyQueue>::insert(Instant t, uint32_t s) {
-  if (next_seq_ >= seq_limit_) renumber();
+  if (next_seq_ >= seq_limit_) [[unlikely]]
+    renumber();
   const uint32_t seq = next_seq_++;
   slot(s).seq = seq;
   keys_.push(EventKey{biased(t), (uint64_t{seq} << 32) | s});
@@ -210,5 +212,6 @@ void BasicEventQueue<KeyQueue>::renumber() {
 }
 
 template class BasicEventQueue<RadixKeyQueue>;
+template class BasicEventQueue<LadderKeyQueue>;  // compared against the radix heap (bench/)
 
 }  // namespace netsim

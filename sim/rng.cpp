@@ -79,15 +79,14 @@ struct ExpZiggurat {
   }
 };
 
-const ExpZiggurat& exp_ziggurat() {
-  static const ExpZiggurat z;
-  return z;
-}
+// Built before main: no guard to test on every draw. (Nothing draws during static
+// initialisation: every Rng belongs to a Simulator or a test.)
+const ExpZiggurat g_ziggurat;
 
 // The 1.1% of draws outside the rectangle cores, kept out of line so that the fast path saves
 // no registers. Starts from the rejected draw (layer i, point j) and loops as Marsaglia's efix.
 [[gnu::noinline]] double ziggurat_slow(Rng& rng, unsigned i, uint64_t j) {
-  const ExpZiggurat& z = exp_ziggurat();
+  const ExpZiggurat& z = g_ziggurat;
   for (;;) {
     if (i == 0) return ExpZiggurat::kR - std::log(1.0 - rng.uniform01());  // the tail: memoryless
     // The wedge between the rectangle core and the curve: accept under exp(-x).
@@ -105,15 +104,28 @@ double Rng::unit_exponential() {
   const uint64_t u = next_u64();
   const unsigned i = static_cast<unsigned>(u & 255);
   const uint64_t j = u >> 11;
-  const ExpZiggurat& z = exp_ziggurat();
-  if (j < z.k[i]) [[likely]]
-    return static_cast<double>(j) * z.w[i];
+  // j < 2^53 converts exactly through int64_t, which is one instruction (uint64_t is not).
+  if (j < g_ziggurat.k[i]) [[likely]]
+    return static_cast<double>(static_cast<int64_t>(j)) * g_ziggurat.w[i];
   return ziggurat_slow(*this, i, j);
 }
 
+// unit_exponential() * mean, written out so that the slow path is a tail call and the fast path
+// saves no registers; the same arithmetic in the same order, so the same durations.
 Duration Rng::exponential(Duration mean) {
+  const uint64_t u = next_u64();
+  const unsigned i = static_cast<unsigned>(u & 255);
+  const uint64_t j = u >> 11;
+  if (j < g_ziggurat.k[i]) [[likely]] {
+    const double x = static_cast<double>(static_cast<int64_t>(j)) * g_ziggurat.w[i];
+    return Duration::nanoseconds(static_cast<int64_t>(x * static_cast<double>(mean.ns())));
+  }
+  return exponential_slow(i, j, mean);
+}
+
+Duration Rng::exponential_slow(unsigned i, uint64_t j, Duration mean) {
   return Duration::nanoseconds(
-      static_cast<int64_t>(unit_exponential() * static_cast<double>(mean.ns())));
+      static_cast<int64_t>(ziggurat_slow(*this, i, j) * static_cast<double>(mean.ns())));
 }
 
 }  // namespace netsim

@@ -47,6 +47,7 @@ class Rng {
   double unit_exponential();
 
  private:
+  [[gnu::noinline]] Duration exponential_slow(unsigned i, uint64_t j, Duration mean);
   uint64_t s_[4];
 };
 

@@ -18,19 +18,19 @@ bool Simulator::reschedule(EventHandle h, Instant t) {
 }
 
 bool Simulator::step(Instant limit) {
-  if (queue_.empty() || queue_.next_time() > limit) return false;
   if (event_limit_ != 0 && executed_ >= event_limit_) {
+    if (queue_.empty() || queue_.next_time() > limit) return false;
     throw EventLimitExceeded(
         fmt::format("the run exceeded its limit of {} events at virtual time {} s (raise it with "
                     "--max-events)",
                     event_limit_, format_seconds(now_)));
   }
-  queue_.run_next([this](Instant t) {
+  const bool ran = queue_.run_next_until(limit, [this](Instant t) {
     now_ = t;
     ++executed_;
   });
-  if (observe_every_ != 0 && executed_ % observe_every_ == 0 && observer_) observer_();
-  return true;
+  if (ran && observe_every_ != 0 && executed_ % observe_every_ == 0 && observer_) observer_();
+  return ran;
 }
 
 void Simulator::run() {

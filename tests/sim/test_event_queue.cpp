@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sim/event_queue.hpp"
+#include "sim/ladder_queue.hpp"
 #include "sim/rng.hpp"
 
 using namespace netsim;
@@ -126,8 +127,10 @@ int64_t offset(Rng& rng) {
 // Random schedule/cancel/reschedule/pop against a std::map ordered by (time, insertion
 // number). Ties are common, and some events land before the last popped time. Run against
 // every key-queue implementation (the TEMPLATE_TEST_CASEs below list them).
+// `schedules` of every 10 operations schedule (4: the queue stays small; 7: it grows to
+// thousands of events, so large buckets split and the ladder spawns rungs).
 template <class KeyQueue>
-void check_against_reference(uint32_t seq_limit, uint64_t seed) {
+void check_against_reference(uint32_t seq_limit, uint64_t seed, uint64_t schedules = 4) {
   BasicEventQueue<KeyQueue> q(seq_limit);
   Rng rng(seed, "eq-reference");
   std::map<std::pair<int64_t, uint64_t>, int> ref;                            // (time, order) -> id
@@ -137,17 +140,17 @@ void check_against_reference(uint32_t seq_limit, uint64_t seed) {
   int popped_id = -1;
   for (int step = 0; step < 20000; ++step) {
     uint64_t op = rng.uniform_int(0, 9);
-    if (op < 4 || ref.empty()) {
+    if (op < schedules || ref.empty()) {
       int64_t t = last + offset(rng) - 5;
       int id = static_cast<int>(handles.size());
       EventHandle h = q.schedule(Instant::from_ns(t), [&popped_id, id] { popped_id = id; });
       handles.push_back({h, {t, order}});
       ref[{t, order++}] = id;
-    } else if (op < 5) {
+    } else if (op < schedules + 1) {
       auto& [h, key] = handles[rng.uniform_int(0, handles.size() - 1)];
       bool was = ref.erase(key) == 1;
       REQUIRE(q.cancel(h) == was);
-    } else if (op < 6) {
+    } else if (op < schedules + 2) {
       int id = static_cast<int>(rng.uniform_int(0, handles.size() - 1));
       auto& [h, key] = handles[id];
       int64_t t = last + offset(rng);
@@ -174,12 +177,14 @@ void check_against_reference(uint32_t seq_limit, uint64_t seed) {
 TEMPLATE_TEST_CASE(
     "pop order matches a reference model under random schedule, cancel and "
     "reschedule",
-    "", RadixKeyQueue) {
+    "", RadixKeyQueue, LadderKeyQueue) {
   check_against_reference<TestType>(std::numeric_limits<uint32_t>::max(), 1);
   check_against_reference<TestType>(std::numeric_limits<uint32_t>::max(), 2);
+  check_against_reference<TestType>(std::numeric_limits<uint32_t>::max(), 5, 7);
 }
 
-TEMPLATE_TEST_CASE("renumbering insertion sequences keeps the order", "", RadixKeyQueue) {
+TEMPLATE_TEST_CASE("renumbering insertion sequences keeps the order", "", RadixKeyQueue,
+                   LadderKeyQueue) {
   // A tiny limit renumbers every few hundred insertions, as 2^32 insertions would.
   // (Schedules and pops balance, so fewer than 300 events are ever pending.)
   check_against_reference<TestType>(300, 3);
