@@ -64,8 +64,8 @@ struct Profile {
   int quickacks = 0;  // TCP_MAX_QUICKACKS at connection start
   CongestionAlgo congestion = CongestionAlgo::newreno;
   uint32_t initial_cwnd = 0;  // TCP_INIT_CWND segments
-  // Modern data path (issue 13), staged: off in both presets until the `linux` preset flips to
-  // Linux's defaults in one commit (docs/profiles.md "Staging"). RFC 7323, RFC 2018, RFC 2883.
+  // Modern data path (issue 13): Linux's defaults in `linux`, off in `rfc9293`
+  // (docs/profiles.md). RFC 7323, RFC 2018, RFC 2883, RFC 8985, RFC 5682.
   bool timestamps = false;      // tcp_timestamps (Linux 1)
   bool window_scaling = false;  // tcp_window_scaling (Linux 1)
   bool sack = false;            // tcp_sack (Linux 1)

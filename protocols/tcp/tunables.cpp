@@ -273,7 +273,7 @@ constexpr Tunable kTunables[] = {
      .linux_name = "net.ipv4.tcp_congestion_control",
      .kind = TunableKind::choice,
      .member = &Profile::congestion,
-     .linux_value = I{0},
+     .linux_value = I{3},
      .rfc9293_value = I{0},
      .choices = kCongestionNames,
      .doc = "`newreno` (RFC 6582, Linux's behaviour without SACK), `reno` (RFC 5681), `none` "
@@ -291,82 +291,81 @@ constexpr Tunable kTunables[] = {
      .max = 65535,
      .doc = "Initial congestion window in segments (`TCP_INIT_CWND`, RFC 6928); RFC 5681 §3.1: "
             "min(4 MSS, max(2 MSS, 4380 bytes)) = 3 segments of 1460."},
-    // Issue 13's switches. Staged: 0 in both presets until the `linux` preset flips to Linux's
-    // defaults (1, 1, 1, 1, 1, 3, 2) in the one commit that regenerates the fingerprints.
+    // Issue 13's switches: Linux's defaults (1, 1, 1, 1, 1, 3, 2) in `linux`; off in `rfc9293`.
     {.key = "timestamps",
      .linux_name = "net.ipv4.tcp_timestamps",
      .kind = TunableKind::flag,
      .member = &Profile::timestamps,
-     .linux_value = I{0},
+     .linux_value = I{1},
      .rfc9293_value = I{0},
      .min = 0,
      .max = 1,
      .doc = "Offer RFC 7323 timestamps in SYNs and answer them in SYN-ACKs; used only when both "
             "sides offered them: TS on every segment, PAWS, RTT from TSecr, send MSS 12 bytes "
-            "smaller (`tcp_timestamps`; Linux: 1, staged 0 here)."},
+            "smaller (`tcp_timestamps`; Linux: 1)."},
     {.key = "window_scaling",
      .linux_name = "net.ipv4.tcp_window_scaling",
      .kind = TunableKind::flag,
      .member = &Profile::window_scaling,
-     .linux_value = I{0},
+     .linux_value = I{1},
      .rfc9293_value = I{0},
      .min = 0,
      .max = 1,
      .doc = "Offer the RFC 7323 window scale option, its shift chosen from the receive buffer "
             "(`tcp_select_initial_window()`); used only when both sides offered it "
-            "(`tcp_window_scaling`; Linux: 1, staged 0 here)."},
+            "(`tcp_window_scaling`; Linux: 1)."},
     {.key = "sack",
      .linux_name = "net.ipv4.tcp_sack",
      .kind = TunableKind::flag,
      .member = &Profile::sack,
-     .linux_value = I{0},
+     .linux_value = I{1},
      .rfc9293_value = I{0},
      .min = 0,
      .max = 1,
      .doc = "Offer SACK-permitted (RFC 2018); when both sides did, ACKs carry SACK blocks "
-            "(`tcp_sack`; Linux: 1, staged 0 here)."},
+            "(`tcp_sack`; Linux: 1)."},
     {.key = "dsack",
      .linux_name = "net.ipv4.tcp_dsack",
      .kind = TunableKind::flag,
      .member = &Profile::dsack,
-     .linux_value = I{0},
+     .linux_value = I{1},
      .rfc9293_value = I{0},
      .min = 0,
      .max = 1,
      .doc = "With SACK, report duplicate segments in a D-SACK block (RFC 2883) (`tcp_dsack`; "
-            "Linux: 1, staged 0 here)."},
+            "Linux: 1)."},
     {.key = "recovery",
      .linux_name = "net.ipv4.tcp_recovery",
      .kind = TunableKind::integer,
      .member = &Profile::recovery,
-     .linux_value = I{0},
+     .linux_value = I{1},
      .rfc9293_value = I{0},
      .min = 0,
      .max = 7,
      .doc = "Loss detection bits: 1 RACK, 2 static reordering window, 4 no dupthresh "
-            "(`tcp_recovery`; Linux: 1, staged 0 here). With SACK: RACK-TLP (RFC 8985) and PRR "
+            "(`tcp_recovery`; Linux: 1). With SACK: RACK-TLP (RFC 8985) and PRR "
             "(RFC 6937); without SACK recovery is NewReno."},
     {.key = "early_retrans",
      .linux_name = "net.ipv4.tcp_early_retrans",
      .kind = TunableKind::integer,
      .member = &Profile::early_retrans,
-     .linux_value = I{0},
+     .linux_value = I{3},
      .rfc9293_value = I{0},
      .min = 0,
      .max = 4,
      .doc = "3 or 4 enable tail-loss probes with SACK: PTO = 2·SRTT + (rto_min with one "
             "segment out, else 2 ms), in jiffies of HZ 250, capped by the RTO "
-            "(`tcp_early_retrans`; Linux: 3, staged 0 here)."},
+            "(`tcp_early_retrans`; Linux: 3)."},
     {.key = "frto",
      .linux_name = "net.ipv4.tcp_frto",
      .kind = TunableKind::integer,
      .member = &Profile::frto,
-     .linux_value = I{0},
+     .linux_value = I{2},
      .rfc9293_value = I{0},
      .min = 0,
      .max = 2,
      .doc = "SACK-enhanced F-RTO (RFC 5682 §3.1) after an RTO: new data probes whether the "
-            "timeout was spurious (`tcp_frto`; Linux: 2, staged 0 here)."},
+            "timeout was spurious (`tcp_frto`; Linux: 2)."},
 };
 
 }  // namespace

@@ -84,7 +84,7 @@ TEST_CASE("A wrong return value or errno fails with both values") {
 TEST_CASE("A blocking call must return when the script says, within the tolerance") {
   const std::string client = R"(0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0...0.5 connect(3, ..., ...) = 0
-+0 > S 0:0(0) win 64240 <mss 1460>
++0 > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
 +.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>
 +0 > . 1:1(0) ack 1
 )";
@@ -141,10 +141,13 @@ TEST_CASE("Star and range times accept a packet anywhere in them") {
 +0 connect(3, ..., ...) = -1 EINPROGRESS
 +0 > S 0:0(0) <...>
 )";
-  CHECK(run(syn + "* > S 0:0(0) <mss 1460>\n").verdict == Verdict::pass);
-  CHECK(run(syn + "0.9~1.1 > S 0:0(0) <mss 1460>\n").verdict == Verdict::pass);
-  CHECK(run(syn + "+0.5~+0.8 > S 0:0(0) <mss 1460>\n").message ==
-        "t.pkt:6:11: expected packet not sent by 0.804000 s:\n  expected: > S 0:0(0) <mss 1460>");
+  // The first SYN's TSval maps to the script's; the retransmission's is 1000 ms later.
+  const std::string again = " > S 0:0(0) <mss 1460,sackOK,TS val 1100 ecr 0,nop,wscale 7>\n";
+  CHECK(run(syn + "*" + again).verdict == Verdict::pass);
+  CHECK(run(syn + "0.9~1.1" + again).verdict == Verdict::pass);
+  CHECK(run(syn + "+0.5~+0.8" + again).message ==
+        "t.pkt:6:11: expected packet not sent by 0.804000 s:\n  expected: > S 0:0(0) "
+        "<mss 1460,sackOK,TS val 1100 ecr 0,nop,wscale 7>");
 }
 
 TEST_CASE("A sysctl of the tunables table sets the profile; a value out of its range fails") {
@@ -241,7 +244,9 @@ TEST_CASE("defaults.sh next to the script sets the profile; other commands are n
       "`./defaults.sh`\n"
       "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
       "+0...3 connect(3, ..., ...) = -1 ETIMEDOUT\n"
-      "0 > S 0:0(0) <mss 1460>\n1 > S 0:0(0) <mss 1460>\n2 > S 0:0(0) <mss 1460>\n",
+      "0 > S 0:0(0) <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>\n1 > S 0:0(0) <mss "
+      "1460,sackOK,TS val 1100 ecr 0,nop,wscale 7>\n"
+      "2 > S 0:0(0) <mss 1460,sackOK,TS val 2100 ecr 0,nop,wscale 7>\n",
       file);
   REQUIRE(p.ok());
   RunResult r = netsim::drill::run_script(*p.script, {});

@@ -369,7 +369,7 @@ TEST_CASE(
 TEST_CASE(
     "A simulated sender repairs three holes in one window from Linux's SACK blocks, within one "
     "round trip",
-    "[.][sack-sender]") {
+    "[sack-sender]") {
   if (skip_if_unsupported()) return;
   RealPeerTest t(scenario("netsim-sack-recovery", "10s", "client", R"(apps:
   - tcp_client: {name: alice, on: client, connect: real:8080, send: 1MB, close: after_send}

@@ -329,8 +329,9 @@ TEST_CASE("summary.json gives each connection alive at the end its tcp_info") {
   run.run();
   auto j = nlohmann::json::parse(run.summary_json(run.evaluate()));
   const auto& client = j["apps"]["client"]["connections"][0]["tcp_info"];
-  CHECK(client["state"] == 1);  // TCP_ESTABLISHED
-  CHECK(client["snd_mss"] == 1460);
+  CHECK(client["state"] == 1);       // TCP_ESTABLISHED
+  CHECK(client["snd_mss"] == 1448);  // 1460 less the timestamp option
+  CHECK(client["options"] == 7);     // TCPI_OPT_TIMESTAMPS | SACK | WSCALE
   CHECK(client["snd_cwnd"] == 10);
   CHECK(client["snd_ssthresh"] == 0x7fffffff);
   CHECK(client["rtt"] == 20000);  // the SYN to SYN-ACK sample, 20 ms

@@ -33,8 +33,10 @@ TunableValue other_typed(const Tunable& t) {
     }
     case TunableKind::flag:
       return 1 - std::get<int64_t>(t.linux_value);
-    case TunableKind::choice:
-      return static_cast<int64_t>(t.choices.size() - 1);
+    case TunableKind::choice: {  // the last choice, or the first when `linux` has the last
+      const auto last = static_cast<int64_t>(t.choices.size() - 1);
+      return std::get<int64_t>(t.linux_value) == last ? int64_t{0} : last;
+    }
     case TunableKind::duration:
       return Duration::seconds(7);
     case TunableKind::triple:
@@ -190,7 +192,7 @@ TEST_CASE("the presets keep their documented values") {
   CHECK(l.time_wait == Duration::seconds(60));
   CHECK(l.rto_min == Duration::milliseconds(200));
   CHECK(l.rcv_buffer() == 131072);
-  CHECK(l.congestion == CongestionAlgo::newreno);
+  CHECK(l.congestion == CongestionAlgo::cubic);
   Profile r = Profile::rfc9293();
   CHECK(r.syn_retries == 7);
   CHECK(r.syn_linear_timeouts == 0);
@@ -200,20 +202,29 @@ TEST_CASE("the presets keep their documented values") {
   CHECK(r.delayed_ack_max == Duration::milliseconds(500));
   CHECK(r.quickacks == 0);
   CHECK(r.initial_cwnd == 3);
+  CHECK(r.congestion == CongestionAlgo::newreno);
 }
 
-// Issue 13's switches land off in both presets (docs/profiles.md "Staging"): the wire of every
-// existing scenario stays the same until the one commit that flips the linux preset.
-TEST_CASE("the modern data path switches are staged off in both presets") {
-  for (Profile p : {Profile::linux_default(), Profile::rfc9293()}) {
-    CHECK_FALSE(p.timestamps);
-    CHECK_FALSE(p.window_scaling);
-    CHECK_FALSE(p.sack);
-    CHECK_FALSE(p.dsack);
-    CHECK(p.recovery == 0);
-    CHECK(p.early_retrans == 0);
-    CHECK(p.frto == 0);
-  }
+// Issue 13's switches: Linux 6.x's defaults in `linux` (tcp_timestamps=1, tcp_window_scaling=1,
+// tcp_sack=1, tcp_dsack=1, tcp_recovery=1 (RACK), tcp_early_retrans=3 (TLP), tcp_frto=2), all off
+// in `rfc9293`, the textbook TCP a teacher shows "without SACK".
+TEST_CASE("the modern data path switches are Linux's in linux and off in rfc9293") {
+  Profile l = Profile::linux_default();
+  CHECK(l.timestamps);
+  CHECK(l.window_scaling);
+  CHECK(l.sack);
+  CHECK(l.dsack);
+  CHECK(l.recovery == 1);
+  CHECK(l.early_retrans == 3);
+  CHECK(l.frto == 2);
+  Profile r = Profile::rfc9293();
+  CHECK_FALSE(r.timestamps);
+  CHECK_FALSE(r.window_scaling);
+  CHECK_FALSE(r.sack);
+  CHECK_FALSE(r.dsack);
+  CHECK(r.recovery == 0);
+  CHECK(r.early_retrans == 0);
+  CHECK(r.frto == 0);
   REQUIRE(find_tunable("tcp_timestamps") == find_tunable("timestamps"));
   CHECK(find_tunable("tcp_window_scaling")->linux_name == "net.ipv4.tcp_window_scaling");
   CHECK(find_tunable("tcp_early_retrans")->max == 4);

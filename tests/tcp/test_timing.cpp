@@ -254,7 +254,11 @@ TEST_CASE("connect() to a port with no listener: RST+ACK at 10 ms, ECONNREFUSED 
 }
 
 TEST_CASE("Handshake, a 13-byte echo and a four-way close over 10 ms, packet by packet") {
-  World w(10_ms);
+  // The timing story without options (they have their own tests: test_conn_options.cpp), so the
+  // lines stay readable: timestamps, SACK and window scaling off on both ends.
+  Profile plain;
+  plain.timestamps = plain.sack = plain.window_scaling = false;
+  World w(10_ms, plain, plain);
   SocketCallbacks scb;
   scb.on_accepted = [&](SocketId l, SocketId) { w.server->accept(l); };
   scb.on_data = [&](SocketId s, const Payload& p) { w.server->send(s, p); };
