@@ -4,12 +4,9 @@
 // installed fonts, as for the viz goldens).
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "scenarios/loader/loader.hpp"
 #include "scenarios/runner/scenario_run.hpp"
+#include "tests/support/docs_image.hpp"
 #include "viz/diagram.hpp"
 #include "viz/plot.hpp"
 
@@ -36,19 +33,7 @@ viz::DiagramMeta meta_of(const Scenario& s) {
   return m;
 }
 
-void check_image(const std::string& file, const std::string& bytes) {
-  std::string path = std::string(NETSIM_SOURCE_DIR "/docs/images/") + file;
-  const char* update = std::getenv("NETSIM_UPDATE_GOLDEN");
-  if (update && std::string(update) == "1") {
-    std::ofstream(path, std::ios::binary) << bytes;
-    return;
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream have;
-  have << in.rdbuf();
-  INFO(path << " is not what the code draws now: regenerate with NETSIM_UPDATE_GOLDEN=1");
-  CHECK(have.str() == bytes);
-}
+using test_support::check_docs_image;
 
 }  // namespace
 
@@ -57,23 +42,23 @@ TEST_CASE("the docs' pictures of example scenarios are what the code draws") {
   auto lossy_records = run_example("lossy-transfer.yaml", lossy);
   viz::PlotOptions seq;
   seq.kind = viz::PlotKind::tcptrace;
-  check_image("plot-tcptrace.png",
-              viz::render_plot_bytes(lossy_records, meta_of(lossy), seq, viz::ChartFormat::png));
+  check_docs_image("plot-tcptrace.png", viz::render_plot_bytes(lossy_records, meta_of(lossy), seq,
+                                                               viz::ChartFormat::png));
   viz::PlotOptions cwnd;
   cwnd.kind = viz::PlotKind::cwnd;
-  check_image("plot-cwnd.png",
-              viz::render_plot_bytes(lossy_records, meta_of(lossy), cwnd, viz::ChartFormat::png));
+  check_docs_image("plot-cwnd.png", viz::render_plot_bytes(lossy_records, meta_of(lossy), cwnd,
+                                                           viz::ChartFormat::png));
   // The first 160 ms: bands of data around a lost ACK, a lost segment, its dupACKs and its
   // fast retransmit.
   viz::DiagramOptions first;
   first.to = Instant::zero() + Duration::milliseconds(160);
   first.scale = 1.5;
-  check_image("lossy-transfer.png", viz::render_diagram_bytes(lossy_records, meta_of(lossy), first,
-                                                              viz::DiagramFormat::png));
+  check_docs_image("lossy-transfer.png", viz::render_diagram_bytes(lossy_records, meta_of(lossy),
+                                                                   first, viz::DiagramFormat::png));
   Scenario crash;
   auto crash_records = run_example("server-crash.yaml", crash);
   viz::DiagramOptions whole;
   whole.scale = 1.5;
-  check_image("server-crash.png", viz::render_diagram_bytes(crash_records, meta_of(crash), whole,
-                                                            viz::DiagramFormat::png));
+  check_docs_image("server-crash.png", viz::render_diagram_bytes(crash_records, meta_of(crash),
+                                                                 whole, viz::DiagramFormat::png));
 }

@@ -3,12 +3,9 @@
 // what the current code draws (as test_docs_images.cpp does for docs/diagrams.md).
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "scenarios/loader/loader.hpp"
 #include "scenarios/runner/scenario_run.hpp"
+#include "tests/support/docs_image.hpp"
 #include "viz/diagram.hpp"
 #include "viz/plot.hpp"
 
@@ -16,19 +13,7 @@ using namespace netsim;
 
 namespace {
 
-void check_image(const std::string& file, const std::string& bytes) {
-  std::string path = std::string(NETSIM_SOURCE_DIR "/docs/images/") + file;
-  const char* update = std::getenv("NETSIM_UPDATE_GOLDEN");
-  if (update && std::string(update) == "1") {
-    std::ofstream(path, std::ios::binary) << bytes;
-    return;
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream have;
-  have << in.rdbuf();
-  INFO(path << " is not what the code draws now: regenerate with NETSIM_UPDATE_GOLDEN=1");
-  CHECK(have.str() == bytes);
-}
+using test_support::check_docs_image;
 
 struct Example {
   Scenario scenario;
@@ -64,14 +49,15 @@ TEST_CASE("the pictures of docs/loss-recovery.md are what the code draws") {
     d.from = Instant::zero() + Duration::milliseconds(90);
     d.to = Instant::zero() + Duration::milliseconds(330);
     d.scale = 1;
-    check_image(file, viz::render_diagram_bytes(sink.records, meta, d, viz::DiagramFormat::png));
+    check_docs_image(file,
+                     viz::render_diagram_bytes(sink.records, meta, d, viz::DiagramFormat::png));
   }
   for (const auto& [file, app] : {std::pair{"loss-recovery-cwnd-newreno.png", "nr_upload"},
                                   std::pair{"loss-recovery-cwnd-sack.png", "linux_upload"}}) {
     viz::PlotOptions p;
     p.kind = viz::PlotKind::cwnd;
     p.connections = {app};
-    check_image(file, viz::render_plot_bytes(sink.records, meta, p, viz::ChartFormat::png));
+    check_docs_image(file, viz::render_plot_bytes(sink.records, meta, p, viz::ChartFormat::png));
   }
 }
 
@@ -84,6 +70,7 @@ TEST_CASE("the tail-loss pictures of docs/loss-recovery.md are what the code dra
     d.connections = {app};
     d.to = Instant::zero() + Duration::milliseconds(300);
     d.scale = 1;
-    check_image(file, viz::render_diagram_bytes(ex.records, ex.meta, d, viz::DiagramFormat::png));
+    check_docs_image(file,
+                     viz::render_diagram_bytes(ex.records, ex.meta, d, viz::DiagramFormat::png));
   }
 }

@@ -17,28 +17,8 @@ using namespace netsim::literals;
 
 namespace {
 
-struct Server {
-  Server() : stack({kServerIp}, Profile{}, Rng(9, "tcp:server")) {
-    stack.set_tracing(true);
-    Outbox o;
-    listener = stack.listen(kPort, 8, {}, o).id;
-  }
-  Outbox deliver(Instant now, const Packet& p) {
-    Outbox out;
-    stack.on_packet(now, p, out);
-    return out;
-  }
-  // A full handshake from client port `cport` with ISN `isn`; returns the child and server ISN.
-  std::pair<SocketId, SeqNum> handshake(uint16_t cport, uint32_t isn, Instant now) {
-    SeqNum s = deliver(now, syn_from(cport, isn)).packets.at(0).tcp.seq;
-    Outbox out =
-        deliver(now, segment(client_addr(cport), server_addr(), kAck, isn + 1, s.raw() + 1));
-    REQUIRE(out.notices.size() == 1);
-    REQUIRE(out.notices[0].kind == AppNotice::Kind::accepted);
-    return {out.notices[0].child, s};
-  }
-  Stack stack;
-  SocketId listener = kNoSocket;
+struct Server : ListeningServer {
+  Server() : ListeningServer(9) {}
 };
 
 bool has_notice(const Outbox& o, AppNotice::Kind k, SocketId s) {

@@ -17,19 +17,8 @@ using namespace netsim::literals;
 
 namespace {
 
-struct Server {
-  Server() : stack({kServerIp}, Profile{}, Rng(3, "tcp:server")) {
-    stack.set_tracing(true);
-    Outbox o;
-    listener = stack.listen(kPort, 8, {}, o).id;
-  }
-  Outbox deliver(Instant now, const Packet& p) {
-    Outbox out;
-    stack.on_packet(now, p, out);
-    return out;
-  }
-  Stack stack;
-  SocketId listener = kNoSocket;
+struct Server : ListeningServer {
+  Server() : ListeningServer(3) {}
 };
 
 using Deadlines = std::vector<std::pair<SocketId, std::optional<Instant>>>;

@@ -2,6 +2,8 @@
 // segments, and short ways to build segments and look at what came out.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,5 +92,30 @@ inline std::string flags_of(const std::vector<Packet>& v) {
     s += (s.empty() ? "" : " ") + p.tcp.flags.to_string();
   return s;
 }
+
+// A server Stack listening on kPort (backlog 8) with tracing on, fed hand-made segments.
+struct ListeningServer {
+  explicit ListeningServer(uint64_t seed) : stack({kServerIp}, Profile{}, Rng(seed, "tcp:server")) {
+    stack.set_tracing(true);
+    Outbox o;
+    listener = stack.listen(kPort, 8, {}, o).id;
+  }
+  Outbox deliver(Instant now, const Packet& p) {
+    Outbox out;
+    stack.on_packet(now, p, out);
+    return out;
+  }
+  // A full handshake from client port `cport` with ISN `isn`; returns the child and server ISN.
+  std::pair<SocketId, SeqNum> handshake(uint16_t cport, uint32_t isn, Instant now) {
+    SeqNum s = deliver(now, syn_from(cport, isn)).packets.at(0).tcp.seq;
+    Outbox out =
+        deliver(now, segment(client_addr(cport), server_addr(), kAck, isn + 1, s.raw() + 1));
+    REQUIRE(out.notices.size() == 1);
+    REQUIRE(out.notices[0].kind == AppNotice::Kind::accepted);
+    return {out.notices[0].child, s};
+  }
+  Stack stack;
+  SocketId listener = kNoSocket;
+};
 
 }  // namespace netsim::tcp::testing
