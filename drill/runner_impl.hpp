@@ -13,6 +13,7 @@
 #include "drill/matcher.hpp"
 #include "drill/runner.hpp"
 #include "protocols/tcp/host.hpp"
+#include "protocols/tcp/sockopt.hpp"
 #include "sim/network.hpp"
 #include "sim/simulator.hpp"
 
@@ -99,6 +100,7 @@ class Runner {
   std::optional<Outcome> do_read(const SyscallSpec& c, Fd& f, size_t n, bool may_block);
   Outcome do_write(const SyscallSpec& c, Fd& f, size_t n);
   Outcome do_setsockopt(const SyscallSpec& c, Fd& f);
+  Outcome modelled_sockopt(tcp::SockOpt opt, int64_t value, Fd& f);
   Outcome do_getsockopt(const SyscallSpec& c, Fd& f);
   Outcome do_fcntl(const SyscallSpec& c, Fd& f);
   Outcome do_shutdown(const SyscallSpec& c, Fd& f);

@@ -2,7 +2,10 @@
 // nothing when it would block and may (the runner retries it as virtual time advances).
 #include <fmt/format.h>
 
+#include <cstdint>
+
 #include "drill/runner_impl.hpp"
+#include "protocols/tcp/sockopt.hpp"
 
 namespace netsim::drill {
 namespace {
@@ -99,6 +102,22 @@ Outcome Runner::do_write(const SyscallSpec& c, Fd& f, size_t n) {
   return Outcome{static_cast<int64_t>(n), {}};
 }
 
+// The options protocols/tcp/sockopt.hpp models, with Linux's checks and side effects: stored in
+// the fd's options (applied at connect()/listen()) and, on a live socket, set through the host
+// (Connection::set_option(): TCP_NODELAY and clearing TCP_CORK push what is queued).
+Outcome Runner::modelled_sockopt(tcp::SockOpt opt, int64_t v, Fd& f) {
+  if (v < INT32_MIN || v > INT32_MAX) return Outcome{-1, "EINVAL"};
+  const int value = static_cast<int>(v);
+  if (tcp::store_sockopt(f.opts, opt, value) != tcp::SocketError::none) {
+    return Outcome{-1, "EINVAL"};
+  }
+  if (f.id != tcp::kNoSocket && host().stack().exists(f.id)) {
+    tcp::SocketError e = host().set_option(f.id, opt, value);
+    if (e != tcp::SocketError::none) return Outcome{-1, errno_of(e)};
+  }
+  return Outcome{0, {}};
+}
+
 Outcome Runner::do_setsockopt(const SyscallSpec& c, Fd& f) {
   if (c.args.size() < 4) throw Failure{c.pos, "setsockopt() needs fd, level, name and value"};
   int64_t level = value(c.args[1]);
@@ -125,14 +144,9 @@ Outcome Runner::do_setsockopt(const SyscallSpec& c, Fd& f) {
         break;
       }
       case 7:
+        return modelled_sockopt(tcp::SockOpt::so_sndbuf, int_value(), f);
       case 8:
-        // Buffer sizes come from the profile (tcp_wmem/tcp_rmem), not from the socket.
-        result_.notes.push_back(
-            fmt::format("{}:{}:{}: {} ignored: netsim's buffers come from "
-                        "the profile (snd_buffer {}, rcv_buffer {})",
-                        script_.file, c.pos.line, c.pos.col, c.args[2].text, profile_.snd_buffer,
-                        profile_.rcv_buffer()));
-        break;
+        return modelled_sockopt(tcp::SockOpt::so_rcvbuf, int_value(), f);
       case 60:
         throw Unsupported{c.pos, "zerocopy", "SO_ZEROCOPY"};
       default:
@@ -141,7 +155,13 @@ Outcome Runner::do_setsockopt(const SyscallSpec& c, Fd& f) {
   } else if (level == 6) {  // SOL_TCP / IPPROTO_TCP
     switch (name) {
       case 1:
-        break;  // TCP_NODELAY: netsim sends at once (it has no Nagle algorithm)
+        return modelled_sockopt(tcp::SockOpt::tcp_nodelay, int_value(), f);
+      case 2:
+        return modelled_sockopt(tcp::SockOpt::tcp_maxseg, int_value(), f);
+      case 3:
+        return modelled_sockopt(tcp::SockOpt::tcp_cork, int_value(), f);
+      case 18:
+        return modelled_sockopt(tcp::SockOpt::tcp_user_timeout, int_value(), f);
       case 4:
         if (!in_range(int_value(), 1, 32767)) return Outcome{-1, "EINVAL"};
         o.keepalive.idle = Duration::seconds(int_value());

@@ -33,6 +33,7 @@ constexpr std::pair<std::string_view, int64_t> kConstants[] = {
     {"SO_ZEROCOPY", 60},
     {"TCP_NODELAY", 1},
     {"TCP_MAXSEG", 2},
+    {"TCP_CORK", 3},
     {"TCP_KEEPIDLE", 4},
     {"TCP_KEEPINTVL", 5},
     {"TCP_KEEPCNT", 6},
