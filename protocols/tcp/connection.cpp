@@ -198,7 +198,10 @@ bool Connection::Tcb::check_invariants(std::string* why) const {
     }
     if (!rcvbuf.check(rcv_nxt, rcv_adv, why)) return false;
   }
-  if (rcvbuf.readable() > std::max(rcv_space(), prof().rcv_buffer()))
+  // __tcp_select_window() rounds a scaled window up to a whole unit ("so that it won't get
+  // scaled away"), so the peer may fill the buffer by up to 2^rcv_wscale - 1 bytes more.
+  const size_t slack = rcv_wscale != 0 ? (size_t{1} << rcv_wscale) - 1 : 0;
+  if (rcvbuf.readable() > std::max(rcv_space(), prof().rcv_buffer()) + slack)
     return fail(why, "receive buffer overfull");
   if (cc && cc->cwnd() < mss) return fail(why, "cwnd below one segment");
   return true;
