@@ -195,20 +195,57 @@ std::vector<RawSeries> SeriesBuilder::drop_series() const {
   return out;
 }
 
-// The bytes a sender has in flight, RFC 5681 FlightSize: "sent but not yet cumulatively
-// acknowledged", i.e. the highest sequence number sent minus the highest ACK received, both
-// read off the packets at the sender's host (SYN and FIN count one, as in SND.NXT - SND.UNA).
+// The bytes a sender has in flight, read off the packets at the sender's host: the highest
+// sequence number sent minus the highest ACK received (RFC 5681 FlightSize; SYN and FIN count
+// one, as in SND.NXT - SND.UNA), less what the receiver's SACK blocks cover above that ACK. So
+// a SACKed segment leaves the flight as in Linux's tcp_packets_in_flight() (packets_out -
+// sacked_out - lost_out + retrans_out) and RFC 6675's pipe; their estimate of what is lost
+// (lost_out) is the sender's guess and is not visible on the wire, so during recovery the line
+// may stand above what Linux counts until the retransmission is acknowledged.
 struct Sender {
   RawSeries cwnd, flight, ssthresh;
   bool tracking = false;  // from the first data segment on
   SeqNum snd_max, snd_una;
+  std::vector<SackBlock> sacked;  // disjoint, ascending, within (snd_una, snd_max]
   int64_t last_flight = 0;
 
   void note_flight(Instant t) {
     int64_t f = std::max<int32_t>(snd_max - snd_una, 0);
+    for (const SackBlock& b : sacked)
+      f -= b.right - b.left;
+    f = std::max<int64_t>(f, 0);
     if (f == last_flight) return;
     last_flight = f;
     flight.points.push_back({t, f});
+  }
+
+  // A new cumulative ACK: blocks at or below it are no longer "selectively" acknowledged.
+  void advance_una(SeqNum ack) {
+    snd_una = ack;
+    std::erase_if(sacked, [&](const SackBlock& b) { return b.right <= snd_una; });
+    for (SackBlock& b : sacked)
+      b.left = seq_max(b.left, snd_una);
+  }
+
+  // Merges the ACK's SACK blocks (a D-SACK block below SND.UNA, or repeating one already held,
+  // adds nothing).
+  void note_sack(const std::vector<SackBlock>& blocks) {
+    for (const SackBlock& in : blocks) {
+      SackBlock b{seq_max(in.left, snd_una), seq_min(in.right, snd_max)};
+      if (!(b.left < b.right)) continue;
+      sacked.push_back(b);
+    }
+    std::sort(sacked.begin(), sacked.end(),
+              [](const SackBlock& a, const SackBlock& b) { return a.left < b.left; });
+    std::vector<SackBlock> merged;
+    for (const SackBlock& b : sacked) {
+      if (!merged.empty() && !(merged.back().right < b.left)) {
+        merged.back().right = seq_max(merged.back().right, b.right);
+      } else {
+        merged.push_back(b);
+      }
+    }
+    sacked = std::move(merged);
   }
 };
 
@@ -253,7 +290,8 @@ std::vector<RawSeries> SeriesBuilder::cwnd_series(std::string& subject) const {
       if (it == senders.end() || !it->second.tracking) continue;
       Sender& s = it->second;
       // An ACK beyond anything sent is not ours to count (it cannot be acceptable).
-      if (seg.ack > s.snd_una && seg.ack <= s.snd_max) s.snd_una = seg.ack;
+      if (seg.ack > s.snd_una && seg.ack <= s.snd_max) s.advance_una(seg.ack);
+      s.note_sack(seg.options.sack);
       s.note_flight(p->t);
     }
   }

@@ -126,6 +126,40 @@ TEST_CASE("cwnd starts at its first record, bytes in flight is highest sent minu
   CHECK(plot(recs, PlotKind::cwnd).series.size() == 2);
 }
 
+// Linux leaves SACKed segments out of tcp_packets_in_flight(): the area falls as the SACK
+// blocks arrive, not only when the cumulative ACK moves.
+TEST_CASE("bytes in flight leaves out what the receiver's SACK blocks cover") {
+  TraceBuilder b;
+  testing::Endpoint c = client_endpoint(), s = server_endpoint();
+  b.state(ms(0), c, s, "SYN_SENT", "ESTABLISHED", "rcv SYN-ACK");
+  b.lose(ms(20), ms(25), c, "link", b.packet(c, s, TcpFlags::ACK, 1001, 1, std::string(1000, 'a')),
+         DropReason::loss, "loss");
+  b.deliver(ms(20), ms(30), c, s, b.packet(c, s, TcpFlags::ACK, 2001, 1, std::string(1000, 'b')));
+  b.deliver(ms(20), ms(30), c, s, b.packet(c, s, TcpFlags::ACK, 3001, 1, std::string(1000, 'c')));
+  auto sack_ack = [&](std::vector<SackBlock> blocks, uint32_t ack) {
+    Packet p = b.packet(s, c, TcpFlags::ACK, 1, ack);
+    p.tcp.options.sack = std::move(blocks);
+    return p;
+  };
+  b.deliver(ms(30), ms(40), s, c, sack_ack({{SeqNum(2001), SeqNum(3001)}}, 1001));
+  b.deliver(ms(31), ms(41), s, c, sack_ack({{SeqNum(2001), SeqNum(4001)}}, 1001));
+  b.deliver(ms(50), ms(60), c, s, b.packet(c, s, TcpFlags::ACK, 1001, 1, std::string(1000, 'a')));
+  // The cumulative ACK covers everything; a stale D-SACK block below it changes nothing.
+  b.deliver(ms(60), ms(70), s, c, sack_ack({{SeqNum(1001), SeqNum(2001)}}, 4001));
+  std::vector<TraceRecord> recs = b.records();
+  recs.push_back(CounterRecord{ms(0), "client", "cwnd", 14600, c.addr, s.addr});
+  sort_by_time(recs);
+  PlotData d = plot(recs, PlotKind::cwnd);
+  REQUIRE(d.series.size() == 2);
+  CHECK(d.series[1].points == Points{{ms(0), 0},
+                                     {ms(20), 1000},
+                                     {ms(20), 2000},
+                                     {ms(20), 3000},
+                                     {ms(40), 2000},
+                                     {ms(41), 1000},
+                                     {ms(70), 0}});
+}
+
 TEST_CASE("a trace without anything of the kind gives an empty plot that says why") {
   PlotData d = plot(transfer_trace(), PlotKind::drops);
   CHECK(d.series.empty());
