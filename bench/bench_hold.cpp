@@ -5,13 +5,14 @@
 // that bench/run_side_by_side.sh measures the whole process under /usr/bin/time as for ns-3.
 //
 // With --floor=1 the same model runs on a bare 4-ary min-heap of 16-byte (time, seq) keys and
-// no callbacks: the physical floor an event engine could reach on this machine, so the distance
-// to it is a number (issue 16). With --queue=radix or --queue=ladder the model runs on the bare
-// BasicEventQueue with that key queue (no Simulator run loop): the radix heap the Simulator
-// uses against a ladder queue (sim/ladder_queue.hpp), same callbacks, same draws. bytes_per_pending
-// is the growth of peak RSS over the set-up and the run, divided by N (meaningful at large N).
+// no callbacks: the "physical floor" issue 16 asks the engine to be measured against (the engine
+// turned out faster than it at every N: docs/performance.md). With --queue=radix, ladder or quad
+// the model runs on the bare BasicEventQueue with that key queue (no Simulator run loop): the radix
+// heap the Simulator uses against a ladder queue (sim/ladder_queue.hpp) and a 4-ary heap
+// (sim/quad_heap_queue.hpp), same callbacks, same draws. bytes_per_pending is the growth of peak
+// RSS over the set-up and the run, divided by N (meaningful at large N).
 //
-//   bench_hold [--n=100000] [--events=5000000] [--floor=1 | --queue=radix|ladder]
+//   bench_hold [--n=100000] [--events=5000000] [--floor=1 | --queue=radix|ladder|quad]
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +24,7 @@
 #include <sys/resource.h>
 
 #include "sim/ladder_queue.hpp"
+#include "sim/quad_heap_queue.hpp"
 #include "sim/simulator.hpp"
 
 namespace {
@@ -158,13 +160,14 @@ int main(int argc, char** argv) {
   uint64_t floor = 0;
   const char* queue = nullptr;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--queue=radix") == 0 || std::strcmp(argv[i], "--queue=ladder") == 0) {
+    if (std::strcmp(argv[i], "--queue=radix") == 0 || std::strcmp(argv[i], "--queue=ladder") == 0 ||
+        std::strcmp(argv[i], "--queue=quad") == 0) {
       queue = argv[i] + 8;
     } else if (!option(argv[i], "--n", n) && !option(argv[i], "--events", events) &&
                !option(argv[i], "--floor", floor)) {
       std::fprintf(stderr,
                    "usage: bench_hold [--n=PENDING] [--events=EXECUTED] [--floor=1 | "
-                   "--queue=radix|ladder]\n");
+                   "--queue=radix|ladder|quad]\n");
       return 2;
     }
   }
@@ -174,11 +177,13 @@ int main(int argc, char** argv) {
   FloorHold f;
   QueueHold<netsim::RadixKeyQueue> radix;
   QueueHold<netsim::LadderKeyQueue> ladder;
+  QueueHold<netsim::QuadHeapKeyQueue> quad;
   const bool use_ladder = queue != nullptr && std::strcmp(queue, "ladder") == 0;
+  const bool use_quad = queue != nullptr && std::strcmp(queue, "quad") == 0;
   if (floor != 0) {
     f.setup(n);
   } else if (queue != nullptr) {
-    use_ladder ? ladder.setup(n) : radix.setup(n);
+    use_ladder ? ladder.setup(n) : use_quad ? quad.setup(n) : radix.setup(n);
   } else {
     h.budget = events;
     for (uint64_t i = 0; i < n; ++i)
@@ -191,7 +196,7 @@ int main(int argc, char** argv) {
   if (floor != 0) {
     executed = f.run(events);
   } else if (queue != nullptr) {
-    executed = use_ladder ? ladder.run(events) : radix.run(events);
+    executed = use_ladder ? ladder.run(events) : use_quad ? quad.run(events) : radix.run(events);
   } else {
     h.sim.run();
     executed = h.executed;
@@ -208,6 +213,7 @@ int main(int argc, char** argv) {
       floor != 0         ? "floor-4ary-heap"
       : queue == nullptr ? "hold"
       : use_ladder       ? "queue-ladder"
+      : use_quad         ? "queue-quad"
                          : "queue-radix",
       static_cast<unsigned long long>(n), static_cast<unsigned long long>(executed), wall,
       static_cast<unsigned long long>(static_cast<double>(executed) / wall), cpu,

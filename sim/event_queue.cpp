@@ -5,6 +5,7 @@
 #include "sim/event_queue.hpp"
 
 #include "sim/ladder_queue.hpp"
+#include "sim/quad_heap_queue.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -212,6 +213,7 @@ void BasicEventQueue<KeyQueue>::renumber() {
 }
 
 template class BasicEventQueue<RadixKeyQueue>;
-template class BasicEventQueue<LadderKeyQueue>;  // compared against the radix heap (bench/)
+template class BasicEventQueue<LadderKeyQueue>;    // compared against the radix heap (bench/)
+template class BasicEventQueue<QuadHeapKeyQueue>;  // likewise
 
 }  // namespace netsim

@@ -10,6 +10,10 @@
 #include <string_view>
 
 #include "sim/event_queue.hpp"
+#if defined(NETSIM_KEY_QUEUE_QUAD) || defined(NETSIM_KEY_QUEUE_LADDER)
+#include "sim/ladder_queue.hpp"
+#include "sim/quad_heap_queue.hpp"
+#endif
 #include "sim/rng.hpp"
 #include "sim/time.hpp"
 #include "sim/trace.hpp"
@@ -21,6 +25,17 @@ class EventLimitExceeded : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The key queue under the Simulator: the radix heap. The others can be chosen at build time
+// (-DNETSIM_KEY_QUEUE_QUAD or -DNETSIM_KEY_QUEUE_LADDER in CMAKE_CXX_FLAGS) to compare them on
+// whole scenarios (docs/performance.md, issue 16); they keep the same order and tests.
+#if defined(NETSIM_KEY_QUEUE_QUAD)
+using SimulatorQueue = BasicEventQueue<QuadHeapKeyQueue>;
+#elif defined(NETSIM_KEY_QUEUE_LADDER)
+using SimulatorQueue = BasicEventQueue<LadderKeyQueue>;
+#else
+using SimulatorQueue = EventQueue;
+#endif
 
 class Simulator {
  public:
@@ -83,7 +98,7 @@ class Simulator {
   bool step(Instant limit);
   [[noreturn]] void in_the_past(const char* what, Instant t) const;
 
-  EventQueue queue_;
+  SimulatorQueue queue_;
   Instant now_;
   uint64_t seed_;
   uint64_t executed_ = 0;

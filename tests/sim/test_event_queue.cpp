@@ -7,6 +7,7 @@
 
 #include "sim/event_queue.hpp"
 #include "sim/ladder_queue.hpp"
+#include "sim/quad_heap_queue.hpp"
 #include "sim/rng.hpp"
 
 using namespace netsim;
@@ -177,14 +178,14 @@ void check_against_reference(uint32_t seq_limit, uint64_t seed, uint64_t schedul
 TEMPLATE_TEST_CASE(
     "pop order matches a reference model under random schedule, cancel and "
     "reschedule",
-    "", RadixKeyQueue, LadderKeyQueue) {
+    "", RadixKeyQueue, LadderKeyQueue, QuadHeapKeyQueue) {
   check_against_reference<TestType>(std::numeric_limits<uint32_t>::max(), 1);
   check_against_reference<TestType>(std::numeric_limits<uint32_t>::max(), 2);
   check_against_reference<TestType>(std::numeric_limits<uint32_t>::max(), 5, 7);
 }
 
 TEMPLATE_TEST_CASE("renumbering insertion sequences keeps the order", "", RadixKeyQueue,
-                   LadderKeyQueue) {
+                   LadderKeyQueue, QuadHeapKeyQueue) {
   // A tiny limit renumbers every few hundred insertions, as 2^32 insertions would.
   // (Schedules and pops balance, so fewer than 300 events are ever pending.)
   check_against_reference<TestType>(300, 3);
