@@ -347,3 +347,60 @@ TEST_CASE("summary.json gives each connection alive at the end its tcp_info") {
   auto j2 = nlohmann::json::parse(run2.summary_json(run2.evaluate()));
   CHECK(j2["apps"]["server"]["connections"][0]["tcp_info"].is_null());  // reset and freed
 }
+
+// tcp_app runs its calls through the engine of `netsim drill` (drill/socket_calls.hpp), so its
+// calls behave as Linux's do, as tests/drill/syscalls-errno-linux.pkt checks for drill scripts.
+TEST_CASE("a tcp_app recv after a failed send still waits for the peer's data, as Linux's read") {
+  // write() failing with EPIPE after shutdown says nothing about the receiving side: the recv
+  // that follows blocks until the server's reply at 0.2 s, and then its FIN.
+  Scenario s = load_text(std::string(kTwoHosts) + R"(apps:
+  - tcp_app:
+      name: server
+      on: server
+      script: [{listen: 80}, accept, {recv: 2B}, {sleep: 200ms}, {send: "reply"}, close]
+  - tcp_app:
+      name: client
+      on: client
+      script: [{connect: server:80}, {send: "hi"}, shutdown, {send: "x"}, {recv: eof}, close]
+expect:
+  - {app: client, result: EPIPE, at: 20ms}
+  - {app: client, received: "reply"}
+  - {app: server, received: "hi"}
+)");
+  Ran r = run(s);
+  require_all_hold(r.verdicts);
+  REQUIRE(r.wire.size() == 11);
+  CHECK(r.wire[7] == "0.230000 server P. 1:6(5) ack 4");
+  CHECK(r.wire[10] == "0.240000 client . 4:4(0) ack 7");  // the client read on to the FIN
+}
+
+TEST_CASE("a tcp_app setsockopt keepalive: false turns SO_KEEPALIVE off again") {
+  auto probes_of = [](const std::string& second) {
+    Scenario s = load_text(std::string(kTwoHosts) + R"(apps:
+  - tcp_server: {name: server, on: server, port: 80, reply: none}
+  - tcp_app:
+      name: client
+      on: client
+      script:
+        - {setsockopt: {keepalive: {idle: 1s, interval: 1s, probes: 2}}}
+        - {setsockopt: {keepalive: )" +
+                           second + R"(}}
+        - {connect: server:80}
+        - {sleep: 5s}
+        - close
+)");
+    Ran r = run(s);
+    return std::count_if(r.wire.begin(), r.wire.end(), [](const std::string& l) {
+      return l.find(" client . 0:0(0)") != std::string::npos;  // seq snd_una - 1: a probe
+    });
+  };
+  CHECK(probes_of("true") == 4);  // idle 1 s, then one each second, each answered
+  CHECK(probes_of("false") == 0);
+}
+
+TEST_CASE("a tcp_app keepalive time beyond Linux's 32767 s limit is refused by the loader") {
+  CHECK(load_errors(std::string(kTwoHosts) + R"(apps:
+  - tcp_app: {name: a, on: client, script: [{setsockopt: {keepalive: {idle: 10h, interval: 1s}}}]}
+)") == "t.yaml:5:77: apps[0].tcp_app.script[0].setsockopt.keepalive.idle: expected at most "
+       "32767s (Linux's limit), found \"10h\"\n");
+}
