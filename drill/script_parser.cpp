@@ -78,8 +78,21 @@ class Parser {
       s.options.push_back(ScriptOption{
           o.text.substr(0, eq), eq == std::string::npos ? "" : o.text.substr(eq + 1), o.pos});
     }
-    while (peek().kind != Token::Kind::end)
+    std::optional<int64_t> last_absolute;  // the previous event's time, when it was absolute
+    while (peek().kind != Token::Kind::end) {
       s.events.push_back(event());
+      const Event& e = s.events.back();
+      if (e.time.kind == TimeSpec::Kind::none) continue;  // a command line: no time of its own
+      bool absolute =
+          e.time.kind == TimeSpec::Kind::absolute || e.time.kind == TimeSpec::Kind::absolute_range;
+      // packetdrill refuses an absolute time before the absolute time just before it.
+      if (absolute && last_absolute && e.time.usec < *last_absolute) {
+        throw ParseFail{e.pos, fmt::format("time goes backward: expected at least {:.6f} (the "
+                                           "previous event's time), found {:.6f}",
+                                           *last_absolute / 1e6, e.time.usec / 1e6)};
+      }
+      last_absolute = absolute ? std::optional(e.time.usec) : std::nullopt;
+    }
     return s;
   }
 
@@ -124,7 +137,13 @@ class Parser {
     if (t.kind != Token::Kind::number) fail(t, "a time in seconds");
     take();
     auto us = seconds_to_usec(t.text);
-    if (!us) throw ParseFail{t.pos, fmt::format("time {} is not a number of seconds", t.text)};
+    if (!us) {
+      bool digits = t.text.find_first_not_of("0123456789.") == std::string::npos;
+      throw ParseFail{t.pos, digits ? fmt::format("time {} is out of range: expected seconds "
+                                                  "below 10^9 (about 31 years)",
+                                                  t.text)
+                                    : fmt::format("time {} is not a number of seconds", t.text)};
+    }
     return *us;
   }
 
