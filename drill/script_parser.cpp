@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -564,16 +567,33 @@ ParseResult parse_script(std::string_view text, const std::string& file) {
   return r;
 }
 
+// Scripts are small text files; the limit keeps /dev/zero or a mistaken multi-GB file from
+// being read into memory.
+constexpr size_t kMaxScriptBytes = 16 << 20;
+
 ParseResult parse_script_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    ParseResult r;
-    r.error = fmt::format("{}: cannot open the file", path);
+  ParseResult r;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    r.error = fmt::format("{}: is a directory, expected a packetdrill script file", path);
     return r;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_script(ss.str(), path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    r.error = fmt::format("{}: cannot open the file: {}", path, std::strerror(errno));
+    return r;
+  }
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxScriptBytes) {
+      r.error = fmt::format("{}: the file is larger than {} MiB, expected a packetdrill script",
+                            path, kMaxScriptBytes >> 20);
+      return r;
+    }
+  }
+  return parse_script(text, path);
 }
 
 }  // namespace netsim::drill

@@ -76,10 +76,15 @@ TEST_CASE("Each broken script is refused with its exact file:line:col message") 
   }
 }
 
-TEST_CASE("A missing script file is an error naming the file") {
+TEST_CASE("A missing file, a directory or an endless file is an error naming the file") {
   netsim::drill::ParseResult r = netsim::drill::parse_script_file("/nonexistent/x.pkt");
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error == "/nonexistent/x.pkt: cannot open the file");
+  CHECK(r.error == "/nonexistent/x.pkt: cannot open the file: No such file or directory");
+  netsim::drill::ParseResult dir = netsim::drill::parse_script_file(NETSIM_SOURCE_DIR "/tests");
+  CHECK(dir.error == NETSIM_SOURCE_DIR
+        "/tests: is a directory, expected a packetdrill script file");
+  netsim::drill::ParseResult zero = netsim::drill::parse_script_file("/dev/zero");
+  CHECK(zero.error == "/dev/zero: the file is larger than 16 MiB, expected a packetdrill script");
 }
 
 TEST_CASE("Arbitrary bytes never crash the parser") {
