@@ -404,3 +404,56 @@ TEST_CASE("a tcp_app keepalive time beyond Linux's 32767 s limit is refused by t
 )") == "t.yaml:5:77: apps[0].tcp_app.script[0].setsockopt.keepalive.idle: expected at most "
        "32767s (Linux's limit), found \"10h\"\n");
 }
+
+TEST_CASE("a tcp_app sends a size, aborts with RST, and linger: 0 turns its next close into RST") {
+  Scenario s = load_text(std::string(kTwoHosts) + R"(apps:
+  - tcp_app:
+      name: server
+      on: server
+      script: [{listen: 80}, accept, {recv: all}, {sleep: 1s}, close]
+  - tcp_app:
+      name: client
+      on: client
+      script:
+        - {connect: server:80}
+        - {send: 3000B}
+        - {sleep: 100ms}
+        - abort
+        - {setsockopt: {linger: 0}}
+        - {connect: server:80}
+        - close
+expect:
+  - {app: server, accepted: 1}
+)");
+  Ran r = run(s);
+  require_all_hold(r.verdicts);
+  CHECK(r.wire == std::vector<std::string>{
+                      "0.000000 client S 0:0(0)", "0.010000 server S. 0:0(0) ack 1",
+                      "0.020000 client . 1:1(0) ack 1",
+                      "0.020000 client . 1:1449(1448) ack 1",  // send: 3000B, MSS-sized
+                      "0.020000 client . 1449:2897(1448) ack 1",
+                      "0.020000 client P. 2897:3001(104) ack 1",
+                      "0.030000 server . 1:1(0) ack 1449", "0.030000 server . 1:1(0) ack 2897",
+                      "0.030000 server . 1:1(0) ack 3001",
+                      "0.120000 client R. 3001:3001(0) ack 1",  // abort: tcp_disconnect()
+                      "0.120000 client S 0:0(0)",               // the second connection
+                      "0.130000 server S. 0:0(0) ack 1", "0.140000 client . 1:1(0) ack 1",
+                      "0.140000 client R. 1:1(0) ack 1",  // close with SO_LINGER {1, 0}
+                  });
+}
+
+TEST_CASE("a tcp_app setsockopt syncnt: 1 gives up connect() at the budget of one SYN retry") {
+  Scenario s = load_text(std::string(kTwoHosts) + R"(apps:
+  - tcp_app: {name: client, on: client, script: [{setsockopt: {syncnt: 1}}, {connect: server:80}]}
+faults:
+  - drop: {dst: server}
+expect:
+  - {app: client, result: ETIMEDOUT, at: 3s}
+)");
+  Ran r = run(s);
+  require_all_hold(r.verdicts);
+  // Linux >= 6.5 (tcp_syn_linear_timeouts=4): the SYN is resent after 1 s until the time budget
+  // of one classic retry (1 + 2 s) is spent at 3 s (../shared/reference/linux-tcp-facts.md §3).
+  CHECK(r.wire == std::vector<std::string>{"0.000000 client S 0:0(0)", "1.000000 client S 0:0(0)",
+                                           "2.000000 client S 0:0(0)"});
+}
