@@ -457,3 +457,28 @@ expect:
   CHECK(r.wire == std::vector<std::string>{"0.000000 client S 0:0(0)", "1.000000 client S 0:0(0)",
                                            "2.000000 client S 0:0(0)"});
 }
+
+TEST_CASE("inject: data without ACK is dropped silently, a SYN+RST at RCV.NXT resets") {
+  // RFC 9293 §3.10.7.4 (eighth, "if the ACK bit is off, drop the segment"): the payload is not
+  // acknowledged. tcp_validate_incoming() checks RST before SYN: a SYN+RST exactly at RCV.NXT
+  // resets the connection (RFC 5961 §3.2).
+  Scenario s = load_text(std::string(kTwoHosts) + R"(
+apps:
+  - tcp_server: {name: srv, on: server, port: 80, close: never}
+  - tcp_client: {name: client, on: client, connect: server:80, send: "hello", close: never}
+faults:
+  - {at: 1s, inject: {connection: client, flags: P, payload: "junk", win: 1000}}
+  - {at: 2s, inject: {connection: client, flags: SR}}
+expect:
+  - {app: srv, result: ECONNRESET, at: 2.01s}
+  - {app: srv, received: "hello"}
+)");
+  Ran r = run(s);
+  CHECK(r.wire == std::vector<std::string>{
+                      "0.000000 client S 0:0(0)", "0.010000 server S. 0:0(0) ack 1",
+                      "0.020000 client . 1:1(0) ack 1", "0.020000 client P. 1:6(5) ack 1",
+                      "0.030000 server . 1:1(0) ack 6", "1.000000 client P 6:10(4)",
+                      "2.000000 client SR 0:0(0)",  // (the log counts from a SYN: seq 6)
+                  });
+  require_all_hold(r.verdicts);
+}
