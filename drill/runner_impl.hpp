@@ -90,6 +90,7 @@ class Runner {
   Outcome do_shutdown(const SyscallSpec& c, Fd& f);
   Outcome do_close(const SyscallSpec& c, int fd);
   std::optional<Outcome> do_poll(const SyscallSpec& c, bool may_block);
+  int64_t tcp_poll(const Fd& f);
   size_t iov_bytes(const Expr& msg, Pos pos) const;
 
   // shell.cpp

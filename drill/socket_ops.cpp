@@ -192,6 +192,29 @@ Outcome Runner::do_close(const SyscallSpec& c, int fd) {
   return Outcome::ok();
 }
 
+// Linux's tcp_poll(): HUP once both directions are shut or the socket is closed (a fresh one
+// too); RCV_SHUTDOWN (the FIN, or tcp_done()) makes it readable with RDHUP; after
+// shutdown(SHUT_WR) writes do not block (they fail), so POLLOUT stays; nothing but HUP and ERR
+// while the SYN is unanswered.
+int64_t Runner::tcp_poll(const Fd& f) {
+  constexpr int64_t kIn = 0x1 | 0x40, kOut = 0x4 | 0x100, kErr = 0x8, kHup = 0x10, kRdHup = 0x2000;
+  if (f.id == tcp::kNoSocket) return kOut | kHup;  // TCP_CLOSE, nothing to send
+  const sockcalls::Status& s = engine().status(f.id);
+  bool alive = host().stack().exists(f.id);
+  bool rcv_shut = s.eof || s.gone;
+  bool snd_shut = f.write_shut || s.gone;
+  int64_t got = 0;
+  if ((rcv_shut && snd_shut) || s.gone) got |= kHup;
+  if (rcv_shut) got |= kIn | kRdHup;
+  if (s.connected || s.gone) {  // not SYN_SENT
+    uint64_t received = alive ? host().stack().stats(f.id).bytes_received : s.bytes_read;
+    if (received > s.bytes_read) got |= kIn;
+    if (snd_shut || alive) got |= kOut;
+  }
+  if (s.error != tcp::SocketError::none) got |= kErr;
+  return got;
+}
+
 std::optional<Outcome> Runner::do_poll(const SyscallSpec& c, bool may_block) {
   if (c.args.size() < 3 || c.args[0].kind != Expr::Kind::list)
     throw Failure{c.pos, "poll() needs [{fd=..., events=..., revents=...}], nfds, timeout"};
@@ -212,15 +235,8 @@ std::optional<Outcome> Runner::do_poll(const SyscallSpec& c, bool may_block) {
       got = 0x20;  // POLLNVAL
     } else if (const Fd& f = it->second; f.listener) {
       if (host().stack().accept_queue_length(f.id) > 0) got |= 0x1 | 0x40;
-    } else if (f.id != tcp::kNoSocket) {
-      const sockcalls::Status& s = engine().status(f.id);
-      bool alive = host().stack().exists(f.id);
-      uint64_t received = alive ? host().stack().stats(f.id).bytes_received : s.bytes_read;
-      if (received > s.bytes_read || s.eof) got |= 0x1 | 0x40;
-      if (s.eof) got |= 0x2000;
-      if (s.connected && !f.write_shut && alive) got |= 0x4 | 0x100;
-      if (s.error != tcp::SocketError::none) got |= 0x8;
-      if (s.gone || (s.eof && f.write_shut)) got |= 0x10;
+    } else {
+      got = tcp_poll(f);
     }
     got &= events | 0x8 | 0x10 | 0x20;
     if (got) ++ready;
