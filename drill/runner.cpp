@@ -83,6 +83,11 @@ tcp::TcpHost& Runner::host() {
   return *host_;
 }
 
+sockcalls::Engine& Runner::engine() {
+  if (!engine_) engine_ = std::make_unique<sockcalls::Engine>(sim_, host(), "app");
+  return *engine_;
+}
+
 std::string Runner::time_text(Instant t) const {
   return format_seconds(t);
 }

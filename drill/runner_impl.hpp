@@ -12,6 +12,7 @@
 
 #include "drill/matcher.hpp"
 #include "drill/runner.hpp"
+#include "drill/socket_calls.hpp"
 #include "protocols/tcp/host.hpp"
 #include "protocols/tcp/sockopt.hpp"
 #include "sim/network.hpp"
@@ -30,22 +31,9 @@ struct Unsupported {
   std::string detail;
 };
 
-// What the host told the application about one socket.
-struct SockState {
-  bool connected = false;
-  bool eof = false;
-  bool gone = false;
-  tcp::SocketError error = tcp::SocketError::none;
-  uint64_t bytes_read = 0;  // by the script: readable = bytes_received - bytes_read
-};
-
-struct Fd {
-  tcp::SocketId id = tcp::kNoSocket;
-  bool listener = false;
-  bool nonblocking = false;
-  bool write_shut = false;
+// A descriptor: the engine's socket, and the port bind() gave it.
+struct Fd : sockcalls::Socket {
   std::optional<uint16_t> bound_port;
-  tcp::SocketOptions opts;
 };
 
 // A call that blocks (`start...end name(...)`): it completes when its condition holds.
@@ -55,10 +43,7 @@ struct PendingCall {
   Instant end;  // when the script says it returns
 };
 
-struct Outcome {
-  int64_t ret = 0;
-  std::string err;  // errno name when ret == -1
-};
+using Outcome = sockcalls::Result;  // the value, or -1 and the errno name
 
 // The first feature the script uses anywhere that netsim does not model (zerocopy, MD5, Fast
 // Open, epoll, ...): such a script is out of scope as a whole, wherever it would first fail.
@@ -84,6 +69,7 @@ class Runner {
   std::string time_text(Instant t) const;
   SeqSpace& space_for(uint16_t remote_port) { return spaces_[remote_port]; }
   tcp::TcpHost& host();
+  sockcalls::Engine& engine();
 
   // syscalls.cpp
   void syscall(const Event& e, const SyscallSpec& c);
@@ -94,18 +80,17 @@ class Runner {
   int fd_arg(const SyscallSpec& c, size_t i);
   Fd& fd_ref(const SyscallSpec& c, size_t i);
   int new_fd(const SyscallSpec& c, Fd f);
-  tcp::SocketCallbacks callbacks();
   std::optional<Outcome> do_accept(const SyscallSpec& c, Fd& f, bool may_block);
   std::optional<Outcome> do_connect(const SyscallSpec& c, Fd& f);
   std::optional<Outcome> do_read(const SyscallSpec& c, Fd& f, size_t n, bool may_block);
   Outcome do_write(const SyscallSpec& c, Fd& f, size_t n);
   Outcome do_setsockopt(const SyscallSpec& c, Fd& f);
-  Outcome modelled_sockopt(tcp::SockOpt opt, int64_t value, Fd& f);
   Outcome do_getsockopt(const SyscallSpec& c, Fd& f);
   Outcome do_fcntl(const SyscallSpec& c, Fd& f);
   Outcome do_shutdown(const SyscallSpec& c, Fd& f);
   Outcome do_close(const SyscallSpec& c, int fd);
   std::optional<Outcome> do_poll(const SyscallSpec& c, bool may_block);
+  int64_t tcp_poll(const Fd& f);
   size_t iov_bytes(const Expr& msg, Pos pos) const;
 
   // shell.cpp
@@ -132,6 +117,7 @@ class Runner {
   Network net_;
   NodeId local_node_ = 0, remote_node_ = 0;
   std::unique_ptr<tcp::TcpHost> host_;
+  std::unique_ptr<sockcalls::Engine> engine_;  // the socket calls, on host_
   struct Sent {
     Instant t;
     Packet p;
@@ -139,7 +125,6 @@ class Runner {
   std::deque<Sent> sent_;  // sent by the host, not yet matched
   std::map<uint16_t, SeqSpace> spaces_;
   std::map<int, Fd> fds_;
-  std::map<tcp::SocketId, SockState> socks_;
   tcp::SocketId under_test_ = tcp::kNoSocket;  // for %{ tcpi_* }%
   std::optional<PendingCall> pending_;
   Instant last_;  // the time the previous event happened: base of relative times

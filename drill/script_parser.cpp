@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -78,8 +81,21 @@ class Parser {
       s.options.push_back(ScriptOption{
           o.text.substr(0, eq), eq == std::string::npos ? "" : o.text.substr(eq + 1), o.pos});
     }
-    while (peek().kind != Token::Kind::end)
+    std::optional<int64_t> last_absolute;  // the previous event's time, when it was absolute
+    while (peek().kind != Token::Kind::end) {
       s.events.push_back(event());
+      const Event& e = s.events.back();
+      if (e.time.kind == TimeSpec::Kind::none) continue;  // a command line: no time of its own
+      bool absolute =
+          e.time.kind == TimeSpec::Kind::absolute || e.time.kind == TimeSpec::Kind::absolute_range;
+      // packetdrill refuses an absolute time before the absolute time just before it.
+      if (absolute && last_absolute && e.time.usec < *last_absolute) {
+        throw ParseFail{e.pos, fmt::format("time goes backward: expected at least {:.6f} (the "
+                                           "previous event's time), found {:.6f}",
+                                           *last_absolute / 1e6, e.time.usec / 1e6)};
+      }
+      last_absolute = absolute ? std::optional(e.time.usec) : std::nullopt;
+    }
     return s;
   }
 
@@ -124,7 +140,13 @@ class Parser {
     if (t.kind != Token::Kind::number) fail(t, "a time in seconds");
     take();
     auto us = seconds_to_usec(t.text);
-    if (!us) throw ParseFail{t.pos, fmt::format("time {} is not a number of seconds", t.text)};
+    if (!us) {
+      bool digits = t.text.find_first_not_of("0123456789.") == std::string::npos;
+      throw ParseFail{t.pos, digits ? fmt::format("time {} is out of range: expected seconds "
+                                                  "below 10^9 (about 31 years)",
+                                                  t.text)
+                                    : fmt::format("time {} is not a number of seconds", t.text)};
+    }
     return *us;
   }
 
@@ -545,16 +567,33 @@ ParseResult parse_script(std::string_view text, const std::string& file) {
   return r;
 }
 
+// Scripts are small text files; the limit keeps /dev/zero or a mistaken multi-GB file from
+// being read into memory.
+constexpr size_t kMaxScriptBytes = 16 << 20;
+
 ParseResult parse_script_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    ParseResult r;
-    r.error = fmt::format("{}: cannot open the file", path);
+  ParseResult r;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    r.error = fmt::format("{}: is a directory, expected a packetdrill script file", path);
     return r;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_script(ss.str(), path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    r.error = fmt::format("{}: cannot open the file: {}", path, std::strerror(errno));
+    return r;
+  }
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxScriptBytes) {
+      r.error = fmt::format("{}: the file is larger than {} MiB, expected a packetdrill script",
+                            path, kMaxScriptBytes >> 20);
+      return r;
+    }
+  }
+  return parse_script(text, path);
 }
 
 }  // namespace netsim::drill

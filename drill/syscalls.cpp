@@ -92,10 +92,6 @@ constexpr std::pair<std::string_view, int64_t> kConstants[] = {
 
 constexpr int64_t kMsgZerocopy = 0x4000000, kMsgFastopen = 0x20000000, kMsgErrqueue = 0x2000;
 
-std::string errno_of(tcp::SocketError e) {
-  return std::string(tcp::to_string(e));
-}
-
 }  // namespace
 
 int64_t Runner::value(const Expr& e) const {
@@ -159,16 +155,6 @@ int Runner::new_fd(const SyscallSpec& c, Fd f) {
     ++fd;
   fds_[fd] = std::move(f);
   return fd;
-}
-
-tcp::SocketCallbacks Runner::callbacks() {
-  tcp::SocketCallbacks cb;
-  cb.on_connected = [this](tcp::SocketId s) { socks_[s].connected = true; };
-  cb.on_accepted = [this](tcp::SocketId, tcp::SocketId child) { socks_[child].connected = true; };
-  cb.on_eof = [this](tcp::SocketId s) { socks_[s].eof = true; };
-  cb.on_closed = [this](tcp::SocketId s, const tcp::SocketStats&) { socks_[s].gone = true; };
-  cb.on_error = [this](tcp::SocketId s, tcp::SocketError e) { socks_[s].error = e; };
-  return cb;
 }
 
 void Runner::check_outcome(const SyscallSpec& c, const Outcome& o, Pos pos) {
@@ -242,18 +228,10 @@ std::optional<Outcome> Runner::attempt(const SyscallSpec& c, bool may_block) {
   }
   if (n == "listen") {
     Fd& f = fd_ref(c, 0);
-    int64_t asked = c.args.size() > 1 ? value(c.args[1]) : 128;
-    // inet_listen() compares the backlog as unsigned: a negative one means somaxconn.
-    int backlog =
-        asked < 0 || asked > profile_.somaxconn ? profile_.somaxconn : static_cast<int>(asked);
-    f.opts.auto_read = false;
-    tcp::OpenResult r =
-        host().listen(f.bound_port.value_or(bind_port_), backlog, f.opts, callbacks(), "app");
-    if (r.id == tcp::kNoSocket) return Outcome{-1, errno_of(r.error)};
-    f.id = r.id;
-    f.listener = true;
-    local_port_ = f.bound_port.value_or(bind_port_);
-    return Outcome{0, {}};
+    int64_t backlog = c.args.size() > 1 ? value(c.args[1]) : 128;
+    Outcome o = engine().listen(f, f.bound_port.value_or(bind_port_), backlog);
+    if (!o.failed()) local_port_ = f.bound_port.value_or(bind_port_);
+    return o;
   }
   if (n == "accept" || n == "accept4") return do_accept(c, fd_ref(c, 0), may_block);
   if (n == "connect") return do_connect(c, fd_ref(c, 0));

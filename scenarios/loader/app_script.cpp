@@ -85,7 +85,17 @@ void read_setsockopt(Reader& r, const YAML::Node& v, const std::string& path, Ap
   MapView m(r, v, path, {"keepalive", "linger", "syncnt"});
   if (auto k = m.get("keepalive")) {
     c.keepalive = read_keepalive(r, *k, m.path("keepalive"));
-    if (!c.keepalive) c.keepalive = std::nullopt;  // false: SO_KEEPALIVE off
+    c.keepalive_off = !c.keepalive && k->IsScalar();  // false: SO_KEEPALIVE off
+    // TCP_KEEPIDLE and TCP_KEEPINTVL refuse more than MAX_TCP_KEEPIDLE/KEEPINTVL (32767 s).
+    for (const char* key : {"idle", "interval"}) {
+      if (!c.keepalive) break;
+      const auto& d = std::string_view(key) == "idle" ? c.keepalive->idle : c.keepalive->interval;
+      if (d && *d > Duration::seconds(32767)) {
+        r.error((*k)[key], m.path("keepalive") + "." + key,
+                fmt::format("expected at most 32767s (Linux's limit), found {}",
+                            quoted((*k)[key].Scalar())));
+      }
+    }
   }
   if (auto l = m.get("linger")) {
     // SO_LINGER {1, 0} is the only linger netsim models (close() then sends RST); `off`

@@ -212,6 +212,7 @@ struct AppCall {
   Recv recv = Recv::all;                   // recv
   int64_t recv_bytes = 0;                  // recv: bytes
   std::optional<KeepaliveSpec> keepalive;  // setsockopt: SO_KEEPALIVE (+ TCP_KEEP*)
+  bool keepalive_off = false;              // setsockopt: {keepalive: false}, SO_KEEPALIVE 0
   std::optional<bool> linger_zero;         // setsockopt: SO_LINGER {1, 0} (true) or off
   std::optional<int> syncnt;               // setsockopt: TCP_SYNCNT
   SourcePos pos;

@@ -1,6 +1,7 @@
-// tcp_app: a scenario's socket calls run in order on one host. Blocking calls return when the
-// host's callbacks say so, as a blocking program's would: connect() at ESTABLISHED (or its
-// error), accept() when the queue holds a connection, recv() when data or the FIN arrived.
+// tcp_app: a scenario's socket calls run in order on one host, each through the socket-call
+// engine (drill/socket_calls.hpp) as in `netsim drill`. A call that would block is retried when
+// the host's callbacks say it may return, as a blocking program's: connect() at ESTABLISHED (or
+// its error), accept() when the queue holds a connection, recv() when data or the FIN arrived.
 #include "scenarios/runner/scripted_app.hpp"
 
 #include <algorithm>
@@ -9,19 +10,35 @@
 namespace netsim {
 
 ScriptedApp::ScriptedApp(Simulator& sim, tcp::TcpHost& host, const TcpAppSpec& spec, Payload filler)
-    : sim_(sim), host_(host), spec_(spec), filler_(std::move(filler)) {
+    : sim_(sim),
+      host_(host),
+      spec_(spec),
+      filler_(std::move(filler)),
+      engine_(sim, host, spec.name, callbacks()) {
   report_.name = spec_.name;
   report_.kind = "tcp_app";
   report_.host = host_.name();
-  // Data stays in the receive buffer until a recv call reads it, so that closing with unread
-  // data, a full window and a late reader can be told.
-  opts_.auto_read = false;
+  // Data stays in the receive buffer until a recv call reads it (the engine opens sockets
+  // without auto_read), so that closing with unread data, a full window and a late reader can
+  // be told.
 }
 
 void ScriptedApp::start() {
   uint64_t epoch = epoch_;
   sim_.schedule_at(Instant::zero(), [this, epoch] {
     if (epoch == epoch_) resume();
+  });
+}
+
+// The script sleeps until `t` (an `at:` or a `sleep:`); `next`: the sleep call is then done.
+void ScriptedApp::wake_at(Instant t, bool next) {
+  wait_ = Wait::timer;
+  uint64_t epoch = epoch_;
+  engine_.sleep_until(t, [this, epoch, next] {
+    if (epoch != epoch_) return;
+    wait_ = Wait::none;
+    if (next) ++pc_;
+    resume();
   });
 }
 
@@ -33,13 +50,7 @@ void ScriptedApp::resume() {
   while (!stopped_ && wait_ == Wait::none && pc_ < spec_.script.size()) {
     const AppCall& c = spec_.script[pc_];
     if (c.at && sim_.now() < Instant::zero() + *c.at) {
-      wait_ = Wait::timer;
-      uint64_t epoch = epoch_;
-      sim_.schedule_at(Instant::zero() + *c.at, [this, epoch] {
-        if (epoch != epoch_) return;
-        wait_ = Wait::none;
-        resume();
-      });
+      wake_at(Instant::zero() + *c.at, false);
       return;
     }
     if (!run_call(c)) return;
@@ -47,8 +58,9 @@ void ScriptedApp::resume() {
   }
 }
 
-// One set for the listener, its children and connect()ed sockets: each callback looks at
-// which socket it is about (only the current connection matters to the script).
+// One set for the listener, its children and connect()ed sockets, called after the engine
+// recorded the notice: each looks at which socket it is about (only the current connection
+// matters to the script).
 tcp::SocketCallbacks ScriptedApp::callbacks() {
   tcp::SocketCallbacks cb;
   cb.on_connected = [this](tcp::SocketId s) { on_connected(s); };
@@ -75,58 +87,24 @@ bool ScriptedApp::run_call(const AppCall& c) {
   switch (c.kind) {
     case AppCall::Kind::wait:
       return true;
-    case AppCall::Kind::sleep: {
-      wait_ = Wait::timer;
-      uint64_t epoch = epoch_;
-      sim_.schedule_in(c.sleep, [this, epoch] {
-        if (epoch != epoch_) return;
-        wait_ = Wait::none;
-        ++pc_;
-        resume();
-      });
+    case AppCall::Kind::sleep:
+      wake_at(sim_.now() + c.sleep, true);
       return false;
-    }
-    case AppCall::Kind::connect: {
-      if (sock_ == tcp::kNoSocket) {
-        auto opened = host_.connect(SocketAddr{c.remote.address, c.remote.port}, std::nullopt,
-                                    opts_, callbacks(), spec_.name);
-        if (opened.id == tcp::kNoSocket) {
-          new_connection(tcp::kNoSocket, false);
-          current()->remote = SocketAddr{c.remote.address, c.remote.port};
-          finish(tcp::to_string(opened.error));
-          stopped_ = true;
-          return false;
-        }
-        new_connection(opened.id, false);
-        current()->remote = SocketAddr{c.remote.address, c.remote.port};
-      }
-      if (current()->connected_at) return true;
-      wait_ = Wait::connect;
-      return false;
-    }
-    case AppCall::Kind::listen: {
-      listener_ = host_.listen(c.port, c.backlog, opts_, callbacks(), spec_.name).id;
-      if (listener_ == tcp::kNoSocket) stopped_ = true;
+    case AppCall::Kind::connect:
+      return do_connect(c);
+    case AppCall::Kind::listen:
+      listener_.opts = sock_.opts;
+      if (engine_.listen(listener_, c.port, c.backlog).failed()) stopped_ = true;
       return !stopped_;
-    }
-    case AppCall::Kind::accept: {
-      std::optional<tcp::SocketId> child = host_.accept(listener_);
-      if (!child) {
-        wait_ = Wait::accept;
-        return false;
-      }
-      ++report_.accepted;
-      new_connection(*child, true);
-      host_.set_options(*child, opts_);
-      return true;
-    }
+    case AppCall::Kind::accept:
+      return do_accept();
     case AppCall::Kind::send:
       do_send(c);
       return true;
     case AppCall::Kind::recv:
       return do_recv(c);
     case AppCall::Kind::shutdown:
-      if (sock_ != tcp::kNoSocket && host_.stack().exists(sock_)) host_.shutdown_write(sock_);
+      engine_.shutdown(sock_);
       return true;
     case AppCall::Kind::close:
     case AppCall::Kind::abort:
@@ -139,8 +117,48 @@ bool ScriptedApp::run_call(const AppCall& c) {
   return true;
 }
 
+// A connect that fails at once (EADDRINUSE) or later (ECONNREFUSED, ETIMEDOUT) ends the script.
+bool ScriptedApp::do_connect(const AppCall& c) {
+  SocketAddr to{c.remote.address, c.remote.port};
+  bool opening = sock_.id == tcp::kNoSocket;
+  std::optional<sockcalls::Result> r = engine_.connect(sock_, to);
+  if (opening) {
+    new_connection(sock_.id, false);
+    current()->remote = to;
+  }
+  if (!r) {
+    wait_ = Wait::connect;
+    return false;
+  }
+  if (r->failed()) {
+    finish(r->err);
+    stopped_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool ScriptedApp::do_accept() {
+  sockcalls::Socket child;
+  std::optional<sockcalls::Result> r = engine_.accept(listener_, child);
+  if (!r) {
+    wait_ = Wait::accept;
+    return false;
+  }
+  if (r->failed()) {  // no listener: the loader refuses that order
+    stopped_ = true;
+    return false;
+  }
+  ++report_.accepted;
+  child.opts = sock_.opts;  // what the script set since listen()
+  sock_ = child;
+  new_connection(sock_.id, true);
+  engine_.apply_options(sock_);
+  return true;
+}
+
+// `s` is sock_'s id (kNoSocket when connect() failed at once).
 void ScriptedApp::new_connection(tcp::SocketId s, bool accepted) {
-  sock_ = s;
   read_all_ = false;
   conn_ = report_.connections.size();
   report_.connections.emplace_back();
@@ -158,14 +176,13 @@ void ScriptedApp::do_send(const AppCall& c) {
   Payload data = c.data.kind == DataSpec::Kind::size
                      ? filler_.slice(0, static_cast<size_t>(c.data.bytes))
                      : Payload::from_string(c.data.text);
-  // After close() the descriptor is gone; the loader refuses that order, so the socket is
-  // either live or freed by the stack (a reset): both give EPIPE as Linux does.
-  tcp::SocketError e =
-      host_.stack().exists(sock_) ? host_.send(sock_, data) : tcp::SocketError::epipe;
-  if (e == tcp::SocketError::none) {
-    current()->bytes_sent += data.size();
+  // After close() the descriptor is gone; the loader refuses that order. EPIPE after shutdown
+  // or once the stack freed the socket, as Linux's tcp_sendmsg().
+  sockcalls::Result r = engine_.write(sock_, data);
+  if (r.failed()) {
+    finish(r.err);
   } else {
-    finish(tcp::to_string(e));
+    current()->bytes_sent += data.size();
   }
 }
 
@@ -184,62 +201,75 @@ bool ScriptedApp::do_recv(const AppCall& c) {
   }
   if (!recv_resumed_) recv_left_ = static_cast<uint64_t>(c.recv_bytes);
   recv_resumed_ = false;
-  apps::ConnectionReport& r = *current();
-  while (host_.stack().exists(sock_)) {
+  for (;;) {
     size_t want = c.recv == AppCall::Recv::eof ? std::numeric_limits<size_t>::max()
                                                : static_cast<size_t>(recv_left_);
     if (want == 0) break;
-    Payload p = host_.read(sock_, want);
-    if (p.empty()) break;
-    r.bytes_received += p.size();
-    r.keep_received(p.slice(0, std::min(p.size(), apps::kReceivedKeep)).as_string_view());
-    if (c.recv == AppCall::Recv::bytes) recv_left_ -= p.size();
+    std::optional<sockcalls::ReadResult> r = engine_.read(sock_, want);
+    if (!r) {  // nothing to read yet: retried on the next data or the FIN
+      wait_ = Wait::recv;
+      return false;
+    }
+    // read() returns 0 at the FIN or once the socket is gone, -1 with the error of a reset.
+    if (r->result.failed()) finish(r->result.err);
+    if (r->result.ret <= 0) break;
+    keep(r->data);
+    if (c.recv == AppCall::Recv::bytes) recv_left_ -= r->data.size();
   }
-  bool done = c.recv == AppCall::Recv::bytes ? recv_left_ == 0 : false;
-  // The FIN, a reset or a freed socket ends any read (read() returns 0 or the error).
-  if (r.peer_closed || r.result != "open" || !host_.stack().exists(sock_)) done = true;
-  wait_ = done ? Wait::none : Wait::recv;
-  return done;
+  wait_ = Wait::none;
+  return true;
+}
+
+void ScriptedApp::keep(const Payload& p) {
+  apps::ConnectionReport& r = *current();
+  r.bytes_received += p.size();
+  r.keep_received(p.slice(0, std::min(p.size(), apps::kReceivedKeep)).as_string_view());
 }
 
 void ScriptedApp::read_available() {
-  apps::ConnectionReport* r = current();
-  if (!r || !host_.stack().exists(sock_)) return;
+  if (!current()) return;
   for (;;) {
-    Payload p = host_.read(sock_, std::numeric_limits<size_t>::max());
-    if (p.empty()) return;
-    r->bytes_received += p.size();
-    r->keep_received(p.slice(0, std::min(p.size(), apps::kReceivedKeep)).as_string_view());
+    std::optional<sockcalls::ReadResult> r =
+        engine_.read(sock_, std::numeric_limits<size_t>::max());
+    if (!r || r->result.ret <= 0) return;
+    keep(r->data);
   }
 }
 
 void ScriptedApp::do_close(bool abort) {
   apps::ConnectionReport* r = current();
-  if (r && host_.stack().exists(sock_)) {
-    r->retransmits = host_.stack().stats(sock_).retransmits;
-    r->state = tcp::to_string(host_.stack().state(sock_));
-    if (abort) {
-      host_.abort(sock_);
-    } else {
-      host_.close(sock_);
-    }
+  if (r && host_.stack().exists(sock_.id)) {
+    r->retransmits = host_.stack().stats(sock_.id).retransmits;
+    r->state = tcp::to_string(host_.stack().state(sock_.id));
+  }
+  if (abort) {
+    engine_.abort(sock_);
+  } else {
+    engine_.close(sock_);
   }
   finish("closed");
-  // The report keeps the connection; the script has no socket until the next connect/accept.
-  sock_ = tcp::kNoSocket;
+  // The report keeps the connection; the script has no socket until the next connect/accept,
+  // which gets the options set so far.
+  sockcalls::Socket next;
+  next.opts = sock_.opts;
+  sock_ = next;
   read_all_ = false;
 }
 
 void ScriptedApp::set_options(const AppCall& c) {
+  sockcalls::OptionChange change;
   if (c.keepalive) {
-    opts_.keepalive.enabled = true;
-    opts_.keepalive.idle = c.keepalive->idle;
-    opts_.keepalive.interval = c.keepalive->interval;
-    opts_.keepalive.probes = c.keepalive->probes;
+    change.keepalive = true;
+    change.keepidle = c.keepalive->idle;
+    change.keepintvl = c.keepalive->interval;
+    change.keepcnt = c.keepalive->probes;
+  } else if (c.keepalive_off) {
+    change.keepalive = false;
   }
-  if (c.linger_zero) opts_.linger_zero = *c.linger_zero;
-  if (c.syncnt) opts_.syn_count = *c.syncnt;
-  if (sock_ != tcp::kNoSocket && host_.stack().exists(sock_)) host_.set_options(sock_, opts_);
+  change.linger_zero = c.linger_zero;
+  change.syncnt = c.syncnt;
+  // The loader checks the values as Linux does; a refusal would be EINVAL, as on Linux.
+  if (sockcalls::Result r = engine_.setsockopt(sock_, change); r.failed()) finish(r.err);
 }
 
 void ScriptedApp::finish(std::string_view result) {
@@ -250,17 +280,16 @@ void ScriptedApp::finish(std::string_view result) {
 }
 
 void ScriptedApp::on_connected(tcp::SocketId s) {
-  if (s != sock_) return;
+  if (s != sock_.id) return;
   current()->connected_at = sim_.now();
-  if (wait_ == Wait::connect) {
+  if (wait_ == Wait::connect) {  // the blocked connect() now returns 0
     wait_ = Wait::none;
-    ++pc_;
     resume();
   }
 }
 
 void ScriptedApp::on_data(tcp::SocketId s) {
-  if (s != sock_) return;  // a child not accepted yet keeps its data queued
+  if (s != sock_.id) return;  // a child not accepted yet keeps its data queued
   if (read_all_) read_available();
   resume_recv();
 }
@@ -274,7 +303,7 @@ void ScriptedApp::resume_recv() {
 }
 
 void ScriptedApp::on_eof(tcp::SocketId s) {
-  if (s != sock_) return;
+  if (s != sock_.id) return;
   current()->peer_closed = true;
   resume_recv();
 }
@@ -282,7 +311,7 @@ void ScriptedApp::on_eof(tcp::SocketId s) {
 // ECONNREFUSED, ECONNRESET, ETIMEDOUT end the connection and the script: the call that was
 // blocked returns the error, as a program that then exits.
 void ScriptedApp::on_error(tcp::SocketId s, tcp::SocketError e) {
-  if (s != sock_ || s == tcp::kNoSocket) return;
+  if (s != sock_.id || s == tcp::kNoSocket) return;
   finish(tcp::to_string(e));
   stopped_ = true;
   ++epoch_;

@@ -1,12 +1,14 @@
-// The `tcp_app` application: runs a scenario's list of socket calls (AppCall) against one
-// host's socket API in virtual time, one call after the other; connect, accept and recv block
-// until the host's callbacks say they may return. Its report reads like tcp_client's.
+// The `tcp_app` application: runs a scenario's list of socket calls (AppCall) in virtual time,
+// one after the other, through the socket-call engine `netsim drill` uses (drill/socket_calls);
+// connect, accept and recv block until the host's callbacks let them return. Its report reads
+// like tcp_client's.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <vector>
 
+#include "drill/socket_calls.hpp"
 #include "protocols/apps/app_report.hpp"
 #include "protocols/tcp/host.hpp"
 #include "scenarios/loader/scenario.hpp"
@@ -30,10 +32,14 @@ class ScriptedApp {
   enum class Wait : uint8_t { none, timer, connect, accept, recv };
 
   tcp::SocketCallbacks callbacks();
+  void wake_at(Instant t, bool next);
   void resume();
   // Runs the current call; false when it blocks (a callback or a timer resumes the script).
   bool run_call(const AppCall& c);
+  bool do_connect(const AppCall& c);
+  bool do_accept();
   bool do_recv(const AppCall& c);
+  void keep(const Payload& p);
   void do_send(const AppCall& c);
   void do_close(bool abort);
   void set_options(const AppCall& c);
@@ -52,18 +58,20 @@ class ScriptedApp {
   const TcpAppSpec& spec_;
   Payload filler_;
   apps::AppReport report_;
-  tcp::SocketOptions opts_;
+  sockcalls::Engine engine_;
   size_t pc_ = 0;  // the call to run next
   Wait wait_ = Wait::none;
   bool stopped_ = false;  // an error or a crash ended the script
-  tcp::SocketId listener_ = tcp::kNoSocket;
-  tcp::SocketId sock_ = tcp::kNoSocket;  // the connection the calls act on
-  std::optional<size_t> conn_;           // its index in report_.connections
-  std::vector<tcp::SocketId> sockets_;   // per connection in the report; kNoSocket once freed
-  bool read_all_ = false;                // `recv: all`: read whatever arrives until `recv: stop`
-  uint64_t recv_left_ = 0;               // `recv: SIZE` still to read
-  bool recv_resumed_ = false;            // the recv call runs again after a callback
-  uint64_t epoch_ = 0;                   // bumped when the script stops: stale timers do nothing
+  sockcalls::Socket listener_;
+  // The connection the calls act on; between connections (id kNoSocket) it keeps the options
+  // setsockopt stored, for the socket created next and for accepted children.
+  sockcalls::Socket sock_;
+  std::optional<size_t> conn_;          // its index in report_.connections
+  std::vector<tcp::SocketId> sockets_;  // per connection in the report; kNoSocket once freed
+  bool read_all_ = false;               // `recv: all`: read whatever arrives until `recv: stop`
+  uint64_t recv_left_ = 0;              // `recv: SIZE` still to read
+  bool recv_resumed_ = false;           // the recv call runs again after a callback
+  uint64_t epoch_ = 0;                  // bumped when the script stops: stale timers do nothing
 };
 
 }  // namespace netsim

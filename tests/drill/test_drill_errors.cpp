@@ -53,6 +53,20 @@ TEST_CASE("Each broken script is refused with its exact file:line:col message") 
       {"unterminated-command.pkt", "unterminated-command.pkt:1:3: unterminated `command`"},
       {"unterminated-comment.pkt", "unterminated-comment.pkt:1:1: unterminated /* comment"},
       {"unterminated-string.pkt", "unterminated-string.pkt:1:12: unterminated string"},
+      {"time-backwards.pkt",
+       "time-backwards.pkt:3:1: time goes backward: expected at least 1.000000 (the previous "
+       "event's time), found 0.500000"},
+      {"unclosed-arguments.pkt",
+       "unclosed-arguments.pkt:2:16: expected ',' or ')' in the argument list, found '='"},
+      {"sack-block-edge.pkt",
+       "sack-block-edge.pkt:1:32: expected a SACK block right edge, found '>'"},
+      {"nul-byte.pkt", "nul-byte.pkt:1:15: unexpected character byte 0"},
+      {"integer-overflow.pkt",
+       "integer-overflow.pkt:1:17: integer 99999999999999999999 is out of range"},
+      {"seq-not-number.pkt", "seq-not-number.pkt:1:9: expected an end sequence number, found 'x'"},
+      {"time-too-large.pkt",
+       "time-too-large.pkt:1:2: time 99999999999 is out of range: expected seconds below 10^9 "
+       "(about 31 years)"},
       {"window-out-of-range.pkt",
        "window-out-of-range.pkt:1:18: 70000 is out of range: expected a window (0-65535)"},
   };
@@ -62,10 +76,15 @@ TEST_CASE("Each broken script is refused with its exact file:line:col message") 
   }
 }
 
-TEST_CASE("A missing script file is an error naming the file") {
+TEST_CASE("A missing file, a directory or an endless file is an error naming the file") {
   netsim::drill::ParseResult r = netsim::drill::parse_script_file("/nonexistent/x.pkt");
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error == "/nonexistent/x.pkt: cannot open the file");
+  CHECK(r.error == "/nonexistent/x.pkt: cannot open the file: No such file or directory");
+  netsim::drill::ParseResult dir = netsim::drill::parse_script_file(NETSIM_SOURCE_DIR "/tests");
+  CHECK(dir.error == NETSIM_SOURCE_DIR
+        "/tests: is a directory, expected a packetdrill script file");
+  netsim::drill::ParseResult zero = netsim::drill::parse_script_file("/dev/zero");
+  CHECK(zero.error == "/dev/zero: the file is larger than 16 MiB, expected a packetdrill script");
 }
 
 TEST_CASE("Arbitrary bytes never crash the parser") {

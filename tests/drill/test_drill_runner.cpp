@@ -280,3 +280,24 @@ TEST_CASE("Both times of a relative blocking call count from the previous event"
         "t.pkt:8:11: read() expected to return at 0.300000 s (tolerance "
         "4000 us) but it was still blocked at 0.400000 s");
 }
+
+TEST_CASE("Script options: IPv6 is out of scope, --local_ip moves the host, --mtu sets the MSS") {
+  RunResult v6 = run("--ip_version=ipv6\n" + kServer);
+  CHECK(v6.verdict == Verdict::unsupported);
+  CHECK(v6.feature == "IPv6");
+  // The addresses are the ones given: the SYN-ACK goes from 10.1.1.1 to 10.2.2.2.
+  netsim::drill::ParseResult p =
+      netsim::drill::parse_script("--local_ip=10.1.1.1\n--remote_ip=10.2.2.2\n" + kServer, "t.pkt");
+  REQUIRE(p.ok());
+  std::ostringstream out;
+  netsim::TextTraceSink sink(out);
+  netsim::drill::RunOptions o;
+  o.sinks.push_back(&sink);
+  CHECK(netsim::drill::run_script(*p.script, o).verdict == Verdict::pass);
+  CHECK(out.str().find("10.1.1.1.8080 > 10.2.2.2.40000: Flags [S.]") != std::string::npos);
+  RunResult mtu = run("--mtu=1000\n" + kServer);
+  CHECK(mtu.verdict == Verdict::fail);
+  CHECK(mtu.message.find("t.pkt:6:") == 0);
+  CHECK(mtu.message.find("expected: > S. 0:0(0) ack 1 win 65160 <mss 1460>") != std::string::npos);
+  CHECK(mtu.message.find("<mss 960>") != std::string::npos);
+}

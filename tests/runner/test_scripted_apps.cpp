@@ -347,3 +347,138 @@ TEST_CASE("summary.json gives each connection alive at the end its tcp_info") {
   auto j2 = nlohmann::json::parse(run2.summary_json(run2.evaluate()));
   CHECK(j2["apps"]["server"]["connections"][0]["tcp_info"].is_null());  // reset and freed
 }
+
+// tcp_app runs its calls through the engine of `netsim drill` (drill/socket_calls.hpp), so its
+// calls behave as Linux's do, as tests/drill/syscalls-errno-linux.pkt checks for drill scripts.
+TEST_CASE("a tcp_app recv after a failed send still waits for the peer's data, as Linux's read") {
+  // write() failing with EPIPE after shutdown says nothing about the receiving side: the recv
+  // that follows blocks until the server's reply at 0.2 s, and then its FIN.
+  Scenario s = load_text(std::string(kTwoHosts) + R"(apps:
+  - tcp_app:
+      name: server
+      on: server
+      script: [{listen: 80}, accept, {recv: 2B}, {sleep: 200ms}, {send: "reply"}, close]
+  - tcp_app:
+      name: client
+      on: client
+      script: [{connect: server:80}, {send: "hi"}, shutdown, {send: "x"}, {recv: eof}, close]
+expect:
+  - {app: client, result: EPIPE, at: 20ms}
+  - {app: client, received: "reply"}
+  - {app: server, received: "hi"}
+)");
+  Ran r = run(s);
+  require_all_hold(r.verdicts);
+  REQUIRE(r.wire.size() == 11);
+  CHECK(r.wire[7] == "0.230000 server P. 1:6(5) ack 4");
+  CHECK(r.wire[10] == "0.240000 client . 4:4(0) ack 7");  // the client read on to the FIN
+}
+
+TEST_CASE("a tcp_app setsockopt keepalive: false turns SO_KEEPALIVE off again") {
+  auto probes_of = [](const std::string& second) {
+    Scenario s = load_text(std::string(kTwoHosts) + R"(apps:
+  - tcp_server: {name: server, on: server, port: 80, reply: none}
+  - tcp_app:
+      name: client
+      on: client
+      script:
+        - {setsockopt: {keepalive: {idle: 1s, interval: 1s, probes: 2}}}
+        - {setsockopt: {keepalive: )" +
+                           second + R"(}}
+        - {connect: server:80}
+        - {sleep: 5s}
+        - close
+)");
+    Ran r = run(s);
+    return std::count_if(r.wire.begin(), r.wire.end(), [](const std::string& l) {
+      return l.find(" client . 0:0(0)") != std::string::npos;  // seq snd_una - 1: a probe
+    });
+  };
+  CHECK(probes_of("true") == 4);  // idle 1 s, then one each second, each answered
+  CHECK(probes_of("false") == 0);
+}
+
+TEST_CASE("a tcp_app keepalive time beyond Linux's 32767 s limit is refused by the loader") {
+  CHECK(load_errors(std::string(kTwoHosts) + R"(apps:
+  - tcp_app: {name: a, on: client, script: [{setsockopt: {keepalive: {idle: 10h, interval: 1s}}}]}
+)") == "t.yaml:5:77: apps[0].tcp_app.script[0].setsockopt.keepalive.idle: expected at most "
+       "32767s (Linux's limit), found \"10h\"\n");
+}
+
+TEST_CASE("a tcp_app sends a size, aborts with RST, and linger: 0 turns its next close into RST") {
+  Scenario s = load_text(std::string(kTwoHosts) + R"(apps:
+  - tcp_app:
+      name: server
+      on: server
+      script: [{listen: 80}, accept, {recv: all}, {sleep: 1s}, close]
+  - tcp_app:
+      name: client
+      on: client
+      script:
+        - {connect: server:80}
+        - {send: 3000B}
+        - {sleep: 100ms}
+        - abort
+        - {setsockopt: {linger: 0}}
+        - {connect: server:80}
+        - close
+expect:
+  - {app: server, accepted: 1}
+)");
+  Ran r = run(s);
+  require_all_hold(r.verdicts);
+  CHECK(r.wire == std::vector<std::string>{
+                      "0.000000 client S 0:0(0)", "0.010000 server S. 0:0(0) ack 1",
+                      "0.020000 client . 1:1(0) ack 1",
+                      "0.020000 client . 1:1449(1448) ack 1",  // send: 3000B, MSS-sized
+                      "0.020000 client . 1449:2897(1448) ack 1",
+                      "0.020000 client P. 2897:3001(104) ack 1",
+                      "0.030000 server . 1:1(0) ack 1449", "0.030000 server . 1:1(0) ack 2897",
+                      "0.030000 server . 1:1(0) ack 3001",
+                      "0.120000 client R. 3001:3001(0) ack 1",  // abort: tcp_disconnect()
+                      "0.120000 client S 0:0(0)",               // the second connection
+                      "0.130000 server S. 0:0(0) ack 1", "0.140000 client . 1:1(0) ack 1",
+                      "0.140000 client R. 1:1(0) ack 1",  // close with SO_LINGER {1, 0}
+                  });
+}
+
+TEST_CASE("a tcp_app setsockopt syncnt: 1 gives up connect() at the budget of one SYN retry") {
+  Scenario s = load_text(std::string(kTwoHosts) + R"(apps:
+  - tcp_app: {name: client, on: client, script: [{setsockopt: {syncnt: 1}}, {connect: server:80}]}
+faults:
+  - drop: {dst: server}
+expect:
+  - {app: client, result: ETIMEDOUT, at: 3s}
+)");
+  Ran r = run(s);
+  require_all_hold(r.verdicts);
+  // Linux >= 6.5 (tcp_syn_linear_timeouts=4): the SYN is resent after 1 s until the time budget
+  // of one classic retry (1 + 2 s) is spent at 3 s (../shared/reference/linux-tcp-facts.md §3).
+  CHECK(r.wire == std::vector<std::string>{"0.000000 client S 0:0(0)", "1.000000 client S 0:0(0)",
+                                           "2.000000 client S 0:0(0)"});
+}
+
+TEST_CASE("inject: data without ACK is dropped silently, a SYN+RST at RCV.NXT resets") {
+  // RFC 9293 §3.10.7.4 (eighth, "if the ACK bit is off, drop the segment"): the payload is not
+  // acknowledged. tcp_validate_incoming() checks RST before SYN: a SYN+RST exactly at RCV.NXT
+  // resets the connection (RFC 5961 §3.2).
+  Scenario s = load_text(std::string(kTwoHosts) + R"(
+apps:
+  - tcp_server: {name: srv, on: server, port: 80, close: never}
+  - tcp_client: {name: client, on: client, connect: server:80, send: "hello", close: never}
+faults:
+  - {at: 1s, inject: {connection: client, flags: P, payload: "junk", win: 1000}}
+  - {at: 2s, inject: {connection: client, flags: SR}}
+expect:
+  - {app: srv, result: ECONNRESET, at: 2.01s}
+  - {app: srv, received: "hello"}
+)");
+  Ran r = run(s);
+  CHECK(r.wire == std::vector<std::string>{
+                      "0.000000 client S 0:0(0)", "0.010000 server S. 0:0(0) ack 1",
+                      "0.020000 client . 1:1(0) ack 1", "0.020000 client P. 1:6(5) ack 1",
+                      "0.030000 server . 1:1(0) ack 6", "1.000000 client P 6:10(4)",
+                      "2.000000 client SR 0:0(0)",  // (the log counts from a SYN: seq 6)
+                  });
+  require_all_hold(r.verdicts);
+}

@@ -1,0 +1,120 @@
+// The one socket-call engine behind `netsim drill` scripts and scenario `tcp_app`s: a call
+// (listen, connect, accept, read, write, shutdown, close, abort, setsockopt, getsockopt, sleep)
+// on one host's netsim sockets, returning what Linux returns: a value, or -1 and errno's name.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocols/tcp/host.hpp"
+#include "protocols/tcp/sockopt.hpp"
+#include "sim/simulator.hpp"
+
+namespace netsim::sockcalls {
+
+// A call's return value: `ret`, or -1 with the errno name ("EPIPE") in `err`. The names are
+// string literals or tcp::to_string()'s: they live as long as the program (reports keep them).
+struct Result {
+  int64_t ret = 0;
+  std::string_view err;
+  static Result ok(int64_t v = 0) { return Result{v, {}}; }
+  static Result error(std::string_view e) { return Result{-1, e}; }
+  bool failed() const { return ret == -1; }
+};
+
+// A descriptor as the program holds it; its options are what setsockopt() stored, applied when
+// connect()/listen() creates the netsim socket and on the live socket at once.
+struct Socket {
+  tcp::SocketId id = tcp::kNoSocket;
+  bool listener = false;
+  bool nonblocking = false;  // O_NONBLOCK: a call that would block fails with EAGAIN & co.
+  bool write_shut = false;   // shutdown(SHUT_WR) was called
+  tcp::SocketOptions opts;
+};
+
+// What the host told the program about one socket (its callbacks), which later calls report.
+struct Status {
+  bool connected = false;
+  bool eof = false;
+  bool gone = false;                                // the stack freed the socket
+  tcp::SocketError error = tcp::SocketError::none;  // sk_err: the next call reports it once
+  uint64_t bytes_read = 0;                          // by the program
+};
+
+// read(): the bytes a successful call returns with its count.
+struct ReadResult {
+  Result result;
+  Payload data;
+};
+
+// setsockopt() of the options that only change tcp::SocketOptions (SOL_SOCKET SO_KEEPALIVE,
+// SO_LINGER {1, 0}; SOL_TCP TCP_KEEPIDLE/KEEPINTVL/KEEPCNT/SYNCNT): one call may set several,
+// as a scenario's `setsockopt: {keepalive: {...}}` does.
+struct OptionChange {
+  std::optional<bool> keepalive;
+  std::optional<Duration> keepidle, keepintvl;
+  std::optional<int64_t> keepcnt, syncnt;
+  std::optional<bool> linger_zero;
+};
+
+class Engine {
+ public:
+  // `app` names the sockets in the trace; `then` are the program's own callbacks, called after
+  // the engine has recorded each notice (a blocked call is retried from them).
+  Engine(Simulator& sim, tcp::TcpHost& host, std::string app, tcp::SocketCallbacks then = {});
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  tcp::TcpHost& host() { return host_; }
+  Status& status(tcp::SocketId s) { return status_[s]; }
+
+  // listen(): the backlog capped as __sys_listen() does (negative or above somaxconn).
+  Result listen(Socket& s, uint16_t port, int64_t backlog);
+  // connect(): 0 once ESTABLISHED, the pending error, EINPROGRESS/EALREADY when non-blocking;
+  // nothing while a blocking connect waits.
+  std::optional<Result> connect(Socket& s, SocketAddr remote,
+                                std::optional<uint16_t> local_port = std::nullopt);
+  // accept(): 0 and `child` filled (it inherits the listener's options); EINVAL on a socket that
+  // does not listen, EAGAIN when non-blocking and the queue is empty, nothing while blocking.
+  std::optional<Result> accept(Socket& listener, Socket& child);
+  // read() of at most `max` bytes: the bytes, then the pending error, then 0 at the FIN or once
+  // the socket is gone; ENOTCONN without a connection, EAGAIN when non-blocking.
+  std::optional<ReadResult> read(Socket& s, size_t max);
+  // write(): the pending error (ECONNRESET after a RST) first, then EPIPE after shutdown or once
+  // the socket is gone, then what the stack says.
+  Result write(Socket& s, const Payload& data);
+  // shutdown(SHUT_WR or SHUT_RDWR; the caller handles SHUT_RD): ENOTCONN without a connection.
+  Result shutdown(Socket& s);
+  // close(): the stack's __tcp_close() (FIN, RST with unread data, SO_LINGER {1, 0}).
+  void close(Socket& s);
+  // close() with SO_LINGER {1, 0} forced (tcp_disconnect()): RST when the peer may hold state.
+  void abort(Socket& s);
+  // The modelled options (sockopt.hpp) with Linux's checks and side effects (TCP_NODELAY and
+  // clearing TCP_CORK push what is queued).
+  Result setsockopt(Socket& s, tcp::SockOpt opt, int64_t value);
+  Result setsockopt(Socket& s, const OptionChange& change);
+  // Pushes every stored option to the live socket (an accepted child taking the program's).
+  void apply_options(Socket& s);
+  // getsockopt(): a connected socket answers from its state, one not connected from what was
+  // set (do_tcp_getsockopt(), sk_getsockopt()).
+  int getsockopt(const Socket& s, tcp::SockOpt opt) const;
+  // getsockopt(SO_ERROR): the pending error's errno name, "" for none; clears it.
+  std::string_view take_error(const Socket& s);
+  // sleep()/a timeout: `wake` runs at `deadline` (the program's blocked call is retried then).
+  void sleep_until(Instant deadline, std::function<void()> wake);
+
+ private:
+  std::optional<Result> pending_error(tcp::SocketId s);
+
+  Simulator& sim_;
+  tcp::TcpHost& host_;
+  std::string app_;
+  tcp::SocketCallbacks callbacks_;  // records into status_, then calls `then`
+  std::map<tcp::SocketId, Status> status_;
+};
+
+}  // namespace netsim::sockcalls
