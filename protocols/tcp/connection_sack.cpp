@@ -48,6 +48,10 @@ SenderCa& Connection::Tcb::sender() {
     sca->sk.snd_cwnd_stamp = env.jiffies();
     sca->usage_seq = snd_nxt;
     if (rto.has_sample()) sca->min_rtt = rto.srtt();  // the handshake's sample alone
+    // tcp_rcv_state_process() (SYN_RECV -> ESTABLISHED) sets the pacing rate from the
+    // SYN-ACK's RTT; an active opener keeps ~0 until the first ACK of data.
+    if (!active_open && rto.has_sample())
+      sca->pacing_rate = tcp_update_pacing_rate(sca->sk, usecs(rto.srtt()) * 8, mss, 0);
     ca_ops().init(sca->sk, env);
   }
   return *sca;
@@ -306,7 +310,10 @@ void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
     f.seq = snd_nxt.raw();
     f.bytes = len;
     trace_timer(f, out);
-    send_data(now, snd_nxt, len, with_fin, out);
+    // tcp_write_xmit(push_one = 2) with no cwnd room: a one-segment piece, PSH only where
+    // its skb was marked.
+    sync_write_queue();
+    send_data(now, snd_nxt, len, with_fin, wq.marked_at(snd_nxt + len), out);
   } else if (kind == ProbeKind::retransmit_last) {
     const size_t last = rtx.size() - 1;
     f.seq = rtx.at(last).seq.raw();

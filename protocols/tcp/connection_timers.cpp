@@ -216,7 +216,15 @@ void Connection::Tcb::on_persist_timer(Instant now, Outbox& out) {
     f.seq = snd_nxt.raw();
     f.bytes = len;
     trace_timer(f, out);
-    send_data(now, snd_nxt, len, with_fin, out);
+    // tcp_write_wakeup(): PSH on the probe and on what stays of its skb; pushed_seq moves to
+    // the skb's end.
+    sync_write_queue();
+    if (SkbMark* skb = wq.head(); skb != nullptr) {
+      skb->psh = true;
+      pushed_seq = seq_max(pushed_seq, skb->end);
+    }
+    send_data(now, snd_nxt, len, with_fin, true, out);
+    if (len > 0) rtx.at(rtx.size() - 1).psh = true;
     persist_probes = 0;
     persist_backoff = 0;
     return;

@@ -18,6 +18,7 @@
 #include "protocols/tcp/sack_scoreboard.hpp"
 #include "protocols/tcp/send_buffer.hpp"
 #include "protocols/tcp/transitions.hpp"
+#include "protocols/tcp/write_queue.hpp"
 
 namespace netsim::tcp {
 
@@ -98,6 +99,7 @@ struct Connection::Tcb {
   // ---- buffers ----
   SendBuffer sndbuf;  // bytes [snd_una, write_seq) (SYN/FIN excluded)
   RtxQueue rtx;       // segments in [snd_una, snd_nxt)
+  WriteQueue wq;      // skb boundaries and PSH marks of [snd_nxt, write_seq) (write_queue.hpp)
   ReceiveBuffer rcvbuf;
   SackReceiver sack_rx;  // SACK / D-SACK blocks to send (one pointer until out-of-order data)
 
@@ -240,7 +242,10 @@ struct Connection::Tcb {
   void transmit(Instant now, Outbox& out);
   bool retransmit_lost(Instant now, Outbox& out);
   bool send_new_segment(Instant now, Outbox& out);
-  void send_data(Instant now, SeqNum seq, uint32_t len, bool fin, Outbox& out);
+  void sync_write_queue();
+  void start_piece(uint32_t mss_now);
+  uint32_t cwnd_quota();
+  void send_data(Instant now, SeqNum seq, uint32_t len, bool fin, bool psh, Outbox& out);
   void retransmit(Instant now, size_t index, Outbox& out);
   void check_ack_to_send(Instant now, Outbox& out);
   void schedule_delayed_ack(Instant now, Outbox& out);

@@ -32,10 +32,14 @@ TEST_CASE("A large write is cut at the MSS and limited to an initial window of 1
   Lines l = h.send(at(20_ms), bytes(20000));
   REQUIRE(l.size() == 10);
   CHECK(l.front() == ". seq 1001:2461 ack 5001 win 65535");
-  CHECK(l.back() == ". seq 14141:15601 ack 5001 win 65535");
-  // An ACK of two segments in slow start opens the window by two more: four segments go.
+  // Two GSO packets of five (tcp_cwnd_test(): at most half the window each), PSH on each
+  // packet's last segment (__tcp_transmit_skb()).
+  CHECK(l[4] == "P. seq 6841:8301 ack 5001 win 65535");
+  CHECK(l.back() == "P. seq 14141:15601 ack 5001 win 65535");
+  // An ACK of two segments in slow start opens the window by two more: four segments go, as
+  // two-segment packets (tcp_tso_autosize() at this pacing rate gives tcp_min_tso_segs).
   l = h.recv(at(40_ms), ACK, kPeerIss + 1, 1001 + 2 * 1460);
-  CHECK(l == Lines{". seq 15601:17061 ack 5001 win 65535", ". seq 17061:18521 ack 5001 win 65535",
+  CHECK(l == Lines{". seq 15601:17061 ack 5001 win 65535", "P. seq 17061:18521 ack 5001 win 65535",
                    ". seq 18521:19981 ack 5001 win 65535",
                    "P. seq 19981:21001 ack 5001 win 65535"});
 }
@@ -238,8 +242,8 @@ TEST_CASE("A window smaller than a segment is filled by the persist timer") {
   established(h);
   h.send(at(20_ms), bytes(100));
   h.recv(at(30_ms), ACK, kPeerIss + 1, 1101, 300);
-  CHECK(h.send(at(40_ms), bytes(2000)).empty());  // a full segment does not fit
-  CHECK(h.fire() == Lines{". seq 1101:1401 ack 5001 win 65535"});
+  CHECK(h.send(at(40_ms), bytes(2000)).empty());                    // a full segment does not fit
+  CHECK(h.fire() == Lines{"P. seq 1101:1401 ack 5001 win 65535"});  // tcp_write_wakeup(): PSH
   CHECK(h.timers() == Lines{"persist 1: window open: send 300 bytes"});
 }
 

@@ -39,7 +39,7 @@ TEST_CASE("A scaled zero window is probed and the data resumes at the scaled siz
   CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 1024"});
   CHECK(h.recv(at(250_ms), ACK, kPeerIss + 1, kIss + 1, 100).empty());
   CHECK(h.deadline() == at(670_ms));
-  CHECK(h.fire() == Lines{". seq 1001:1401 ack 5001 win 1024"});
+  CHECK(h.fire() == Lines{"P. seq 1001:1401 ack 5001 win 1024"});  // tcp_write_wakeup(): PSH
 }
 
 // The receiver: with the application not reading, the buffer (tcp_rmem[1] 131072) fills; the
