@@ -329,7 +329,7 @@ void Connection::Tcb::start_piece(uint32_t mss_now) {
   uint32_t min_rtt_us = 0;
   if (sack_path()) {
     rate = sender().pacing_rate;
-    min_rtt_us = static_cast<uint32_t>(sender().min_rtt.ns() / 1000);
+    min_rtt_us = static_cast<uint32_t>(sender().min_rtt().ns() / 1000);
   } else if (cc && rto.has_sample() && !(active_open && snd_una == iss + 1)) {
     // tcp_update_pacing_rate() from the byte-counted window (not kept between ACKs here);
     // ~0 for an active opener until its first ACK of data, as in Linux.

@@ -1,11 +1,13 @@
 // Where Linux puts PSH: the skbs tcp_sendmsg_locked() builds (size_goal, forced_push(), the
 // end-of-write tcp_push()), tcp_grow_skb(), and the GSO sizing (tcp_xmit_size_goal(),
-// tcp_tso_autosize()) that decides how many segments one PSH closes.
+// tcp_tso_autosize()) that decides how many segments one PSH closes; and the windowed min RTT
+// filter tcp_tso_autosize() and RACK read.
 
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
+#include "protocols/tcp/win_minmax.hpp"
 #include "protocols/tcp/write_queue.hpp"
 
 using namespace netsim;
@@ -77,4 +79,17 @@ TEST_CASE("tcp_grow_skb tops the head up from the next skb and eats it when empt
   CHECK(q.head()->end == SeqNum(4001));
   CHECK(q.head()->psh);  // tcp_eat_one_skb(): the eaten skb's flags join
   CHECK(q.next() == nullptr);
+}
+
+// lib/win_minmax.c as tcp_update_rtt_min() runs it: window 300 s = 75000 jiffies at HZ 250.
+TEST_CASE("The min RTT is a 300 s windowed minimum: an aged minimum gives way to later samples") {
+  WinMinmax m;
+  m.reset(0, ~0u);
+  const uint32_t win = 300 * 250;
+  CHECK(m.running_min(win, 0, 100) == 100);
+  CHECK(m.running_min(win, 1000, 150) == 100);
+  CHECK(m.running_min(win, 20000, 150) == 100);   // a quarter passed: 150 is the 2nd choice
+  CHECK(m.running_min(win, 75001, 200) == 150);   // 100 aged out: the 2nd choice takes over
+  CHECK(m.running_min(win, 80000, 90) == 90);     // a new minimum resets the filter
+  CHECK(m.running_min(win, 200000, 300) == 300);  // nothing left in the window: reset
 }
