@@ -45,7 +45,7 @@ enum class XmitTimer : uint8_t { rto, reo, loss_probe };
 struct SenderCa {
   CaSock sk;
   LossRecovery loss;         // the SACK scoreboard, RACK, PRR, TLP, undo
-  uint64_t pacing_rate = 0;  // sk_pacing_rate, bytes/s; 0 until the first ACK (unlimited)
+  uint64_t pacing_rate = 0;  // sk_pacing_rate, bytes/s; 0 = ~0 (unset, unlimited)
   // tcp_min_rtt(): the minimum RTT sample (µs) of the last tcp_min_rtt_wlen (300 s),
   // seeded with the handshake's sample; Duration::zero() until there is one.
   WinMinmax rtt_min;
