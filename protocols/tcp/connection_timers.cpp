@@ -333,10 +333,12 @@ bool Connection::Tcb::keepalive_eligible() const {
   return false;
 }
 
-// tcp_fin_time(): tcp_fin_timeout, but at least 3.5 RTO.
+// tcp_fin_time(): tcp_fin_timeout, but at least (rto << 2) - (rto >> 1) in jiffies: the half
+// rounds down, so 3.5 * 53 jiffies (212 ms) is 186 jiffies = 744 ms.
 Duration Connection::Tcb::fin_time() const {
-  Duration r = rto.rto();
-  return std::max(prof().fin_timeout, r * 4 - r / 2);
+  const Duration jiffy = KernelClock{}.jiffy();
+  const int64_t r = rto.rto() / jiffy;
+  return std::max(prof().fin_timeout, jiffy * (r * 4 - r / 2));
 }
 
 }  // namespace netsim::tcp

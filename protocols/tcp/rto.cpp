@@ -25,15 +25,20 @@ void RtoEstimator::sample(Duration rtt) {
 
 Duration RtoEstimator::base_rto() const {
   if (!has_sample_) return rto_;
-  // __tcp_set_rto(): srtt + rttvar where Linux's rttvar (4 * mdev) is floored at tcp_rto_min,
-  // so the RTO is at least srtt + 200 ms; tcp_bound_rto() caps it at TCP_RTO_MAX.
-  Duration var = std::max(rttvar_ * 4, min_);
-  return std::min(srtt_ + var, max_);
+  // __tcp_set_rto(): usecs_to_jiffies((srtt_us >> 3) + rttvar_us), where Linux's rttvar (4 *
+  // mdev) is floored at tcp_rto_min, so the RTO is at least srtt + 200 ms. icsk_rto is kept in
+  // jiffies and usecs_to_jiffies() rounds up: at HZ 250 srtt 51 us gives 200.051 ms -> 51
+  // jiffies = 204 ms (what `ss -i` shows as rto:204). tcp_bound_rto() caps it at TCP_RTO_MAX.
+  const Duration var = std::max(rttvar_ * 4, min_);
+  const uint64_t us = static_cast<uint64_t>(srtt_.ns() / 1000 + var.ns() / 1000);
+  const Duration rto = clock_.jiffy() * static_cast<int64_t>(clock_.usecs_to_jiffies(us));
+  return std::min(rto, max_);
 }
 
 void RtoEstimator::back_off() {
   ++backoff_;
-  // tcp_retransmit_timer(): icsk_rto = min(icsk_rto << 1, TCP_RTO_MAX).
+  // tcp_retransmit_timer(): icsk_rto = min(icsk_rto << 1, TCP_RTO_MAX), doubling whole jiffies
+  // (204 -> 408 -> 816 ms at HZ 250).
   rto_ = std::min(rto_ * 2, max_);
 }
 

@@ -1,10 +1,12 @@
 // The retransmission timeout estimator of RFC 6298 with Linux's floor (tcp_rtt_estimator(),
 // __tcp_set_rto(), tcp_bound_rto() in net/ipv4/tcp_input.c): RTO = SRTT + max(rto_min,
-// 4*RTTVAR), capped at rto_max, doubled on every expiry and re-derived on the next valid sample.
+// 4*RTTVAR) rounded up to whole jiffies (icsk_rto is in jiffies), capped at rto_max, doubled on
+// every expiry and re-derived on the next valid sample.
 #pragma once
 
 #include <cstdint>
 
+#include "protocols/tcp/ca_ops.hpp"
 #include "sim/time.hpp"
 
 namespace netsim::tcp {
@@ -34,7 +36,8 @@ class RtoEstimator {
   bool has_sample() const { return has_sample_; }
   Duration srtt() const { return srtt_; }
   Duration rttvar() const { return rttvar_; }
-  // The RTO the estimator gives without any backoff (what a fresh sample would keep).
+  // The RTO the estimator gives without any backoff (what a fresh sample would keep), in whole
+  // jiffies of `clock_` (HZ lives in KernelClock only).
   Duration base_rto() const;
 
  private:
@@ -45,6 +48,7 @@ class RtoEstimator {
   Duration max_ = Duration::seconds(120);
   uint32_t backoff_ = 0;
   bool has_sample_ = false;
+  KernelClock clock_;
 };
 
 // Linux tcp_model_timeout() (net/ipv4/tcp_timer.c): how long `boundary` retransmissions take

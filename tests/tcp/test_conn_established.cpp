@@ -20,7 +20,7 @@ TEST_CASE("Data goes out at once with PSH on the last segment and is acknowledge
   Harness h;
   established(h);
   CHECK(h.send(at(20_ms), "hello") == Lines{"P. seq 1001:1006 ack 5001 win 65535"});
-  CHECK(h.deadline() == at(230_ms));
+  CHECK(h.deadline() == at(232_ms));
   CHECK(h.recv(at(30_ms), ACK, kPeerIss + 1, kIss + 6).empty());
   CHECK_FALSE(h.deadline().has_value());
   CHECK(h.c().stats().bytes_sent == 5);
@@ -138,7 +138,7 @@ TEST_CASE("Our data carries the pending ACK (piggybacking)") {
   established(h);
   CHECK(h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "ping").empty());
   CHECK(h.send(at(21_ms), "pong") == Lines{"P. seq 1001:1005 ack 5005 win 65535"});
-  CHECK(h.deadline() == at(231_ms));  // only the RTO is left
+  CHECK(h.deadline() == at(233_ms));  // only the RTO is left
 }
 
 TEST_CASE("Out-of-order data is ACKed at once and reassembled when the hole fills") {
@@ -221,20 +221,20 @@ TEST_CASE("Zero window: persist probes with SND.UNA - 1, exponential backoff, re
   h.send(at(20_ms), bytes(100));
   CHECK(h.recv(at(30_ms), ACK, kPeerIss + 1, 1101, 0).empty());
   CHECK(h.send(at(40_ms), bytes(50)).empty());
-  // One RTO (210 ms) after nothing could be sent.
-  CHECK(h.deadline() == at(250_ms));
+  // One RTO (212 ms) after nothing could be sent.
+  CHECK(h.deadline() == at(252_ms));
   CHECK(h.fire() == Lines{". seq 1100 ack 5001 win 65535"});
-  CHECK(h.timers() == Lines{"persist 1: zero-window probe 1, backoff 1, next 420ms"});
-  CHECK(h.deadline() == at(670_ms));
+  CHECK(h.timers() == Lines{"persist 1: zero-window probe 1, backoff 1, next 424ms"});
+  CHECK(h.deadline() == at(676_ms));
   // The peer answers with a zero window: the probe timer restarts from now.
   CHECK(h.recv(at(260_ms), ACK, kPeerIss + 1, 1101, 0).empty());
-  CHECK(h.deadline() == at(680_ms));
+  CHECK(h.deadline() == at(684_ms));
   CHECK(h.fire() == Lines{". seq 1100 ack 5001 win 65535"});
-  CHECK(h.timers() == Lines{"persist 1: zero-window probe 1, backoff 2, next 840ms"});
+  CHECK(h.timers() == Lines{"persist 1: zero-window probe 1, backoff 2, next 848ms"});
   // The window opens: the waiting data goes at once and probing stops.
   CHECK(h.recv(at(700_ms), ACK, kPeerIss + 1, 1101, 1000) ==
         Lines{"P. seq 1101:1151 ack 5001 win 65535"});
-  CHECK(h.deadline() == at(910_ms));  // the RTO of that data
+  CHECK(h.deadline() == at(912_ms));  // the RTO of that data
 }
 
 TEST_CASE("A window smaller than a segment is filled by the persist timer") {

@@ -33,14 +33,24 @@ TEST_CASE("The first sample sets SRTT = R, RTTVAR = R/2, RTO = SRTT + max(4 RTTV
   // RTTVAR = 3/4 * 50 + 1/4 * |100 - 10| = 60 ms; SRTT = 7/8 * 100 + 1/8 * 10 = 88.75 ms.
   CHECK(e.rttvar() == 60_ms);
   CHECK(e.srtt() == 88750_us);
-  CHECK(e.rto() == 88750_us + 240_ms);
+  // __tcp_set_rto(): usecs_to_jiffies(88750 + 240000 us) rounds 82.19 jiffies up to 83 (HZ 250).
+  CHECK(e.rto() == 332_ms);
 }
 
-TEST_CASE("On a LAN the variance term is floored at rto_min: RTO = srtt + 200 ms") {
+TEST_CASE("On a LAN the variance term is floored at rto_min: RTO = srtt + 200 ms in jiffies") {
   RtoEstimator e(1_s, 200_ms, 120_s);
   for (int i = 0; i < 20; ++i)
     e.sample(1_ms);
-  CHECK(e.rto() == 201_ms);
+  // 201 ms is 50.25 jiffies at HZ 250; icsk_rto holds 51 (usecs_to_jiffies() rounds up).
+  CHECK(e.rto() == 204_ms);
+  RtoEstimator veth(1_s, 200_ms, 120_s);
+  veth.sample(51_us);  // Linux's `ss -i` on a veth: rtt:0.051 rto:204
+  CHECK(veth.rto() == 204_ms);
+  veth.back_off();  // inet_csk_rto_backoff(): the jiffies value doubles
+  CHECK(veth.rto() == 408_ms);
+  RtoEstimator exact(1_s, 200_ms, 120_s);
+  exact.sample(4_ms);  // 204000 us is exactly 51 jiffies: no rounding
+  CHECK(exact.rto() == 204_ms);
 }
 
 TEST_CASE("A valid sample ends the backoff, the fallback replaces the RTO") {
