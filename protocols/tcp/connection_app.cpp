@@ -152,7 +152,7 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
   // Karn: the SYN-ACK to ACK time is a sample only if the SYN-ACK went once; otherwise (and
   // for a SYN cookie, which keeps no send time) the first data RTO is TCP_TIMEOUT_FALLBACK.
   if (hs.rtt_sample && !hs.synack_retransmitted) {
-    rto.sample(*hs.rtt_sample);
+    rto.sample(*hs.rtt_sample, snd_una, snd_nxt);
   } else {
     rto.set_fallback(prof().rto_fallback);
   }

@@ -132,7 +132,7 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
   LossCtx c = loss_ctx(now, cfg);
   const std::optional<Duration> rtt = ack_rtt(now, seg);
   if (rtt) {
-    rto.sample(*rtt);
+    rto.sample(*rtt, advanced ? seg.ack : snd_una, snd_nxt);
     update_rtt_min(now, *rtt);
     c.srtt_us8 = usecs(rto.srtt()) * 8;
     c.min_rtt_us = usecs(sender().min_rtt());
