@@ -54,7 +54,7 @@ SenderCa& Connection::Tcb::sender() {
     // tcp_rcv_state_process() (SYN_RECV -> ESTABLISHED) sets the pacing rate from the
     // SYN-ACK's RTT; an active opener keeps ~0 until the first ACK of data.
     if (!active_open && rto.has_sample())
-      sca->pacing_rate = tcp_update_pacing_rate(sca->sk, usecs(rto.srtt()) * 8, mss, 0);
+      sca->pacing_rate = tcp_update_pacing_rate(sca->sk, rto.srtt_us8(), mss, 0);
     ca_ops().init(sca->sk, env);
   }
   return *sca;
@@ -67,7 +67,7 @@ LossCtx Connection::Tcb::loss_ctx(Instant now, const LossConfig& cfg) {
   c.snd_nxt = snd_nxt;
   c.mss = mss;
   c.max_window = std::max<uint32_t>(max_snd_wnd, 1);
-  c.srtt_us8 = rto.has_sample() ? usecs(rto.srtt()) * 8 : 0;
+  c.srtt_us8 = rto.has_sample() ? rto.srtt_us8() : 0;
   c.min_rtt_us = usecs(sender().min_rtt());
   c.rto = rto.rto();
   c.ca = &sender().sk;
@@ -134,7 +134,7 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
   if (rtt) {
     rto.sample(*rtt, advanced ? seg.ack : snd_una, snd_nxt);
     update_rtt_min(now, *rtt);
-    c.srtt_us8 = usecs(rto.srtt()) * 8;
+    c.srtt_us8 = rto.srtt_us8();
     c.min_rtt_us = usecs(sender().min_rtt());
     c.rto = rto.rto();
   }

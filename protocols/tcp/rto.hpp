@@ -36,6 +36,8 @@ class RtoEstimator {
   Duration rto() const { return rto_; }
   uint32_t backoff() const { return backoff_; }
   bool has_sample() const { return has_sample_; }
+  // tp->srtt_us itself: 8 * SRTT in µs, which TLP, RACK and pacing read with its 3 extra bits.
+  int64_t srtt_us8() const { return srtt_us8_; }
   // tcpi_rtt: srtt_us >> 3.
   Duration srtt() const { return Duration::microseconds(srtt_us8_ >> 3); }
   // tcpi_rttvar: the mean deviation, mdev_us >> 2 (not the RTO's rttvar_us).
