@@ -57,6 +57,22 @@ std::optional<Unsupported> scan(const PacketSpec& p) {
   return std::nullopt;
 }
 
+// `tc qdisc ... fq`: sch_fq paces the flow (departure times from tcp_update_skb_after_send(),
+// per-flow credit); netsim models no egress qdisc, and CUBIC over pfifo is unpaced.
+std::optional<Unsupported> scan(const CommandSpec& c) {
+  size_t at = 0;
+  while (at < c.text.size()) {
+    size_t nl = c.text.find('\n', at);
+    std::string_view line(c.text.data() + at, (nl == std::string::npos ? c.text.size() : nl) - at);
+    if (line.find("tc qdisc") != std::string_view::npos &&
+        (line.ends_with(" fq") || line.find(" fq ") != std::string_view::npos))
+      return Unsupported{c.pos, "fq qdisc pacing", "tc qdisc ... fq"};
+    if (nl == std::string::npos) break;
+    at = nl + 1;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Unsupported> find_unmodelled(const Script& script) {
@@ -68,6 +84,7 @@ std::optional<Unsupported> find_unmodelled(const Script& script) {
     std::optional<Unsupported> u;
     if (const auto* c = std::get_if<SyscallSpec>(&e.action)) u = scan(*c);
     if (const auto* p = std::get_if<PacketSpec>(&e.action)) u = scan(*p);
+    if (const auto* c = std::get_if<CommandSpec>(&e.action)) u = scan(*c);
     if (u) return u;
   }
   return std::nullopt;

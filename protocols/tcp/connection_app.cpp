@@ -92,8 +92,8 @@ bool Connection::Tcb::paws_rejects(Instant now, const Segment& seg) const {
   uint32_t wnd = wnd_from(seg);
   ps.may_update_window =
       seg.ack > snd_una || seg.seq > snd_wl1 || (seg.seq == snd_wl1 && (wnd > snd_wnd || wnd == 0));
-  return paws_discard(TsRecent{ts_recent, ts_recent_stamp}, ps, rcv_nxt, snd_una, rto.rto(), 250,
-                      now);
+  return paws_discard(TsRecent{ts_recent, ts_recent_stamp}, ps, rcv_nxt, snd_una, rto.rto(),
+                      KernelClock{}.hz, now);
 }
 
 // tcp_skb_timestamp_ts() + tsoffset: milliseconds of the virtual clock (TCP_TS_HZ 1000).
@@ -152,7 +152,7 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
   // Karn: the SYN-ACK to ACK time is a sample only if the SYN-ACK went once; otherwise (and
   // for a SYN cookie, which keeps no send time) the first data RTO is TCP_TIMEOUT_FALLBACK.
   if (hs.rtt_sample && !hs.synack_retransmitted) {
-    rto.sample(*hs.rtt_sample);
+    rto.sample(*hs.rtt_sample, snd_una, snd_nxt);
   } else {
     rto.set_fallback(prof().rto_fallback);
   }
@@ -378,10 +378,9 @@ Duration Connection::Tcb::clamp_rto_to_user_timeout(Instant now) const {
   if (opts.user_timeout_ms == 0) return rto_now;
   const Instant since = retrans_stamp != kNever ? retrans_stamp : syn_sent_at;
   const Duration remaining = Duration::milliseconds(opts.user_timeout_ms) - (now - since);
-  const Duration jiffy = Duration::milliseconds(4);
-  if (remaining <= Duration::zero()) return jiffy;
-  const Duration rounded = jiffy * ((remaining.ns() + jiffy.ns() - 1) / jiffy.ns());
-  return std::min(rto_now, rounded);
+  const KernelClock clock;
+  if (remaining <= Duration::zero()) return clock.jiffy();
+  return std::min(rto_now, clock.round_up(remaining));
 }
 
 // tcp_keepalive_timer(): with TCP_USER_TIMEOUT the connection dies once that long has passed

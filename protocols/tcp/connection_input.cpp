@@ -93,7 +93,7 @@ void Connection::Tcb::input_syn_sent(Instant now, const Segment& seg, Outbox& ou
 // data RTO is TCP_TIMEOUT_FALLBACK, tcp_init_metrics()) and the congestion controller.
 void Connection::Tcb::syn_acked(Instant now) {
   if (!syn_retransmitted) {
-    rto.sample(now - syn_sent_at);
+    rto.sample(now - syn_sent_at, snd_una, snd_nxt);
   } else {
     rto.set_fallback(prof().rto_fallback);
   }
@@ -278,7 +278,7 @@ void Connection::Tcb::on_new_ack(Instant now, SeqNum ack, Outbox& out) {
   uint32_t data_acked = data_to > data_from ? static_cast<uint32_t>(data_to - data_from) : 0;
   RtxQueue::AckResult r = rtx.acknowledge(ack);
   // Karn's rule: an RTT sample only when no retransmitted data is acknowledged.
-  if (r.oldest_sent && !r.any_retransmitted) rto.sample(now - *r.oldest_sent);
+  if (r.oldest_sent && !r.any_retransmitted) rto.sample(now - *r.oldest_sent, ack, snd_nxt);
   sndbuf.consume(data_acked);
   stats.bytes_sent += data_acked;
   snd_una = ack;

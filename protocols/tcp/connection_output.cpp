@@ -180,6 +180,8 @@ void Connection::Tcb::transmit(Instant now, Outbox& out) {
   // Closed in SYN_RECEIVED before our SYN-ACK was acknowledged: RFC 9293 §3.10.4 sends the
   // FIN at once if nothing was written, otherwise everything waits for ESTABLISHED.
   if (snd_una == iss && unsent_data() > 0) return;
+  sync_write_queue();
+  wq.piece_active = false;  // each tcp_write_xmit() starts at an skb's head
   if (sack_path()) {
     // tcp_xmit_recovery(): F-RTO's new data first (REXMIT_NEW), else the Lost segments.
     uint32_t sent = 0;
@@ -225,12 +227,21 @@ bool Connection::Tcb::retransmit_lost(Instant now, Outbox& out) {
   return sent;
 }
 
-// One new segment if the offered window, the congestion window and Nagle allow it.
+// tcp_write_xmit() one segment at a time: the first segment of an skb passes the window,
+// congestion and Nagle tests and fixes the GSO piece that leaves with it (start_piece()); the
+// piece's other segments follow without tests, as one GSO packet does.
 bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
   uint32_t unsent = unsent_data();
   bool fin_pending = fin_queued && !fin_sent();
   if (unsent == 0 && !fin_pending) return false;
   const uint32_t mss_now = current_mss();
+  if (wq.piece_active && snd_nxt < wq.piece_end) {
+    uint32_t len = std::min<uint32_t>(static_cast<uint32_t>(wq.piece_end - snd_nxt), mss_now);
+    bool with_fin = fin_pending && len == unsent;
+    send_data(now, snd_nxt, len, with_fin, wq.piece_psh && snd_nxt + len == wq.piece_end, out);
+    return true;
+  }
+  wq.piece_active = false;
   uint32_t len = std::min<uint32_t>(unsent, mss_now);
   bool with_fin = fin_pending && len == unsent;
   // tcp_snd_wnd_test(): the whole segment (a FIN counts) must fit in the offered window.
@@ -263,30 +274,125 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
     tcp_slow_start_after_idle_check(sender().sk, env, ca_ops(), 0, rto.rto(), true);
     trace_cwnd(before, out);
   }
-  send_data(now, snd_nxt, len, with_fin, out);
+  start_piece(mss_now);
+  len = std::min<uint32_t>(static_cast<uint32_t>(wq.piece_end - snd_nxt), mss_now);
+  with_fin = fin_pending && len == unsent;
+  send_data(now, snd_nxt, len, with_fin, wq.piece_psh && snd_nxt + len == wq.piece_end, out);
   return true;
 }
 
-void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin, Outbox& out) {
+// The writes not yet cut into skbs (everything beyond the last skb and SND.NXT), as one
+// tcp_sendmsg_locked() call each time the connection transmits.
+void Connection::Tcb::sync_write_queue() {
+  wq.sent(snd_nxt);
+  SeqNum from = wq.empty() ? snd_nxt : wq.back_end();
+  if (write_seq <= from) return;
+  uint32_t goal = tcp_xmit_size_goal(current_mss(), max_snd_wnd);
+  wq.write(from, write_seq, snd_nxt, goal, max_snd_wnd, pushed_seq);
+}
+
+// tcp_cwnd_test(): min(cwnd - in_flight, max(cwnd / 2, 1)) segments, "to have at least 2 GSO
+// packets in flight". Without SACK netsim's byte-counted window is read in segments.
+uint32_t Connection::Tcb::cwnd_quota() {
+  uint32_t cwnd = 0;
+  uint32_t in_flight = 0;
+  if (sack_path()) {
+    cwnd = sender().sk.snd_cwnd;
+    in_flight = lr().in_flight(packets_out());
+  } else if (cc) {
+    cwnd = std::max<uint32_t>(cc->cwnd() / std::max<uint32_t>(mss, 1), 1);
+    in_flight = packets_out();
+  } else {
+    return 65535;
+  }
+  // Never 0 here: the segment already passed netsim's own window test (limited transmit).
+  uint32_t room = in_flight < cwnd ? cwnd - in_flight : 1;
+  return std::min(std::max(cwnd >> 1, 1u), room);
+}
+
+// The GSO piece tcp_write_xmit() sends from the skb at SND.NXT: tcp_grow_skb() tops a short
+// head skb up from the next, then tcp_mss_split_point() cuts it at min(cwnd quota,
+// tcp_tso_segs()) segments, at the window's edge, and before a partial last segment Nagle
+// holds (tso_fragment()). The wire has PSH on the piece's last segment when it holds more than
+// one segment (__tcp_transmit_skb(): "Force a PSH flag on all (GSO) packets") or when it ends
+// the skb and the skb was marked.
+void Connection::Tcb::start_piece(uint32_t mss_now) {
+  sync_write_queue();
+  wq.piece_active = true;
+  SkbMark* skb = wq.head();
+  if (skb == nullptr) {  // a FIN alone (tcp_send_fin(): a new skb with ACK|FIN)
+    wq.piece_end = snd_nxt;
+    wq.piece_psh = false;
+    return;
+  }
+  uint64_t rate = 0;
+  uint32_t min_rtt_us = 0;
+  if (sack_path()) {
+    rate = sender().pacing_rate;
+    min_rtt_us = static_cast<uint32_t>(sender().min_rtt().ns() / 1000);
+  } else if (cc && rto.has_sample() && !(active_open && snd_una == iss + 1)) {
+    // tcp_update_pacing_rate() from the byte-counted window (not kept between ACKs here);
+    // ~0 for an active opener until its first ACK of data, as in Linux.
+    CaSock sk;
+    sk.snd_cwnd = std::max<uint32_t>(cc->cwnd() / std::max<uint32_t>(mss, 1), 1);
+    sk.snd_ssthresh = cc->ssthresh() / std::max<uint32_t>(mss, 1);
+    rate = tcp_update_pacing_rate(sk, rto.srtt().ns() / 1000 * 8, mss, packets_out());
+    min_rtt_us = static_cast<uint32_t>(rto.srtt().ns() / 1000);
+  }
+  const uint32_t quota = std::min(cwnd_quota(), tcp_tso_segs(rate, min_rtt_us, mss_now));
+  uint32_t len = static_cast<uint32_t>(skb->end - snd_nxt);
+  if (uint64_t{quota} * mss_now > len) {
+    wq.grow_head(static_cast<uint32_t>(uint64_t{quota} * mss_now - len));
+    skb = wq.head();
+    len = static_cast<uint32_t>(skb->end - snd_nxt);
+  }
+  uint32_t limit = len;
+  if (len > mss_now) {
+    // tcp_mss_split_point()
+    const uint32_t window =
+        snd_una + snd_wnd > snd_nxt ? static_cast<uint32_t>(snd_una + snd_wnd - snd_nxt) : 0;
+    const uint32_t max_len = mss_now * quota;
+    const bool tail = wq.next() == nullptr;
+    if (max_len <= window && !tail) {
+      limit = max_len;
+    } else {
+      const uint32_t needed = std::min(len, window);
+      const uint32_t partial = needed % mss_now;
+      if (max_len <= needed) {
+        limit = max_len;
+      } else if (partial != 0 && nagle_holds(partial, mss_now, false)) {
+        limit = needed - partial;
+      } else {
+        limit = needed;
+      }
+    }
+    limit = std::max(std::min(limit, len), std::min(len, mss_now));
+  }
+  wq.piece_end = snd_nxt + limit;
+  wq.piece_psh = limit > mss_now || (limit == len && skb->psh);
+}
+
+void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin, bool psh,
+                                Outbox& out) {
   const uint32_t mss_now = current_mss();  // before emit() takes a D-SACK
   SeqNum data_start = snd_una == iss ? iss + 1 : seq_min(snd_una, write_seq);
   Payload data = sndbuf.read(static_cast<size_t>(seq - data_start), len);
   SeqNum end = seq + len;
-  uint8_t flags = TcpFlags::ACK | (fin ? TcpFlags::FIN : 0);
-  // PSH on the last segment of what the application wrote, and forced every half window
-  // (tcp_push(), forced_push()).
-  if (len > 0 && (end == write_seq || end - pushed_seq > static_cast<int32_t>(max_snd_wnd / 2))) {
-    flags |= TcpFlags::PSH;
-    pushed_seq = end;
-  }
+  uint8_t flags = TcpFlags::ACK | (fin ? TcpFlags::FIN : 0) | (psh && len > 0 ? TcpFlags::PSH : 0);
+  const bool mark = len > 0 && wq.marked_at(end);
   Packet p = make_packet(seq, rcv_nxt, flags, std::move(data));
   p.tcp.window = advertise_window();
   emit(now, std::move(p), out);
   uint32_t seq_len = len + (fin ? 1 : 0);
   const bool had_packets = !rtx.empty();
   const uint32_t in_flight_before = sack_path() ? lr().in_flight(packets_out()) : 0;
-  rtx.push(SentSegment{seq, seq_len, now, now, 0, fin, 0, sca ? sca->loss.delivered() : 0});
+  SentSegment sent{.seq = seq, .len = seq_len, .first_sent = now, .last_sent = now};
+  sent.fin = fin;
+  sent.psh = mark;
+  sent.tx_delivered = sca ? sca->loss.delivered() : 0;
+  rtx.push(sent);
   snd_nxt = seq + seq_len;
+  wq.sent(snd_nxt);
   if (len < mss_now) snd_sml = snd_nxt;  // tcp_minshall_update()
   if (len > 0) {
     last_send = now;
@@ -310,7 +416,9 @@ void Connection::Tcb::retransmit(Instant now, size_t index, Outbox& out) {
   uint32_t len = s.data_len();
   Payload data = sndbuf.read(static_cast<size_t>(s.seq - data_start), len);
   uint8_t flags = TcpFlags::ACK | (s.fin ? TcpFlags::FIN : 0);
-  if (len > 0 && s.seq + len == write_seq) flags |= TcpFlags::PSH;
+  // The skb's own PSH mark (a one-segment retransmission, tcp_retransmit_skb() after
+  // tcp_fragment() kept it on the tail part).
+  if (len > 0 && s.psh) flags |= TcpFlags::PSH;
   Packet p = make_packet(s.seq, rcv_nxt, flags, std::move(data));
   p.tcp.window = advertise_window();
   p.retransmission = ++s.retransmits;

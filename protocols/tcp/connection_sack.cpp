@@ -47,7 +47,14 @@ SenderCa& Connection::Tcb::sender() {
     env.snd_nxt = snd_nxt;
     sca->sk.snd_cwnd_stamp = env.jiffies();
     sca->usage_seq = snd_nxt;
-    if (rto.has_sample()) sca->min_rtt = rto.srtt();  // the handshake's sample alone
+    if (rto.has_sample()) {  // the handshake's sample alone (tcp_synack_rtt_meas())
+      sca->rtt_min.reset(env.jiffies(),
+                         static_cast<uint32_t>(std::max<int64_t>(usecs(rto.srtt()), 1)));
+    }
+    // tcp_rcv_state_process() (SYN_RECV -> ESTABLISHED) sets the pacing rate from the
+    // SYN-ACK's RTT; an active opener keeps ~0 until the first ACK of data.
+    if (!active_open && rto.has_sample())
+      sca->pacing_rate = tcp_update_pacing_rate(sca->sk, rto.srtt_us8(), mss, 0);
     ca_ops().init(sca->sk, env);
   }
   return *sca;
@@ -60,8 +67,8 @@ LossCtx Connection::Tcb::loss_ctx(Instant now, const LossConfig& cfg) {
   c.snd_nxt = snd_nxt;
   c.mss = mss;
   c.max_window = std::max<uint32_t>(max_snd_wnd, 1);
-  c.srtt_us8 = rto.has_sample() ? usecs(rto.srtt()) * 8 : 0;
-  c.min_rtt_us = usecs(sender().min_rtt);
+  c.srtt_us8 = rto.has_sample() ? rto.srtt_us8() : 0;
+  c.min_rtt_us = usecs(sender().min_rtt());
   c.rto = rto.rto();
   c.ca = &sender().sk;
   c.ops = &ca_ops();
@@ -100,6 +107,17 @@ std::optional<Duration> Connection::Tcb::ack_rtt(Instant now, const Segment& seg
   return rtt_from_tsecr(TsClock{ts_off}, now, seg.options.timestamps->second);
 }
 
+// tcp_input.c:tcp_update_rtt_min(): the windowed minimum over tcp_min_rtt_wlen (300 s, in
+// jiffies); a 0 µs sample counts as one jiffy (jiffies_to_usecs(1)).
+void Connection::Tcb::update_rtt_min(Instant now, Duration rtt) {
+  constexpr uint32_t kMinRttWlenSec = 300;
+  const KernelClock clock;
+  const uint64_t us = static_cast<uint64_t>(std::max<int64_t>(usecs(rtt), 0));
+  const uint32_t meas =
+      us == 0 ? 1'000'000 / clock.hz : static_cast<uint32_t>(std::min<uint64_t>(us, 0xfffffffe));
+  sender().rtt_min.running_min(kMinRttWlenSec * clock.hz, clock.jiffies(now), meas);
+}
+
 // tcp_ack() with SACK: RTT, scoreboard and recovery (LossRecovery::on_ack), the cumulative ACK,
 // then congestion control and the xmit timer. `not_dup`: the segment carried data or changed
 // the window (FLAG_NOT_DUP).
@@ -114,11 +132,10 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
   LossCtx c = loss_ctx(now, cfg);
   const std::optional<Duration> rtt = ack_rtt(now, seg);
   if (rtt) {
-    rto.sample(*rtt);
-    SenderCa& s = sender();
-    s.min_rtt = s.min_rtt == Duration::zero() ? *rtt : std::min(s.min_rtt, *rtt);
-    c.srtt_us8 = usecs(rto.srtt()) * 8;
-    c.min_rtt_us = usecs(sender().min_rtt);
+    rto.sample(*rtt, advanced ? seg.ack : snd_una, snd_nxt);
+    update_rtt_min(now, *rtt);
+    c.srtt_us8 = rto.srtt_us8();
+    c.min_rtt_us = usecs(sender().min_rtt());
     c.rto = rto.rto();
   }
   std::array<SackBlock, 4> blocks{};
@@ -306,7 +323,10 @@ void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
     f.seq = snd_nxt.raw();
     f.bytes = len;
     trace_timer(f, out);
-    send_data(now, snd_nxt, len, with_fin, out);
+    // tcp_write_xmit(push_one = 2) with no cwnd room: a one-segment piece, PSH only where
+    // its skb was marked.
+    sync_write_queue();
+    send_data(now, snd_nxt, len, with_fin, wq.marked_at(snd_nxt + len), out);
   } else if (kind == ProbeKind::retransmit_last) {
     const size_t last = rtx.size() - 1;
     f.seq = rtx.at(last).seq.raw();

@@ -216,7 +216,15 @@ void Connection::Tcb::on_persist_timer(Instant now, Outbox& out) {
     f.seq = snd_nxt.raw();
     f.bytes = len;
     trace_timer(f, out);
-    send_data(now, snd_nxt, len, with_fin, out);
+    // tcp_write_wakeup(): PSH on the probe and on what stays of its skb; pushed_seq moves to
+    // the skb's end.
+    sync_write_queue();
+    if (SkbMark* skb = wq.head(); skb != nullptr) {
+      skb->psh = true;
+      pushed_seq = seq_max(pushed_seq, skb->end);
+    }
+    send_data(now, snd_nxt, len, with_fin, true, out);
+    if (len > 0) rtx.at(rtx.size() - 1).psh = true;
     persist_probes = 0;
     persist_backoff = 0;
     return;
@@ -325,10 +333,12 @@ bool Connection::Tcb::keepalive_eligible() const {
   return false;
 }
 
-// tcp_fin_time(): tcp_fin_timeout, but at least 3.5 RTO.
+// tcp_fin_time(): tcp_fin_timeout, but at least (rto << 2) - (rto >> 1) in jiffies: the half
+// rounds down, so 3.5 * 53 jiffies (212 ms) is 186 jiffies = 744 ms.
 Duration Connection::Tcb::fin_time() const {
-  Duration r = rto.rto();
-  return std::max(prof().fin_timeout, r * 4 - r / 2);
+  const Duration jiffy = KernelClock{}.jiffy();
+  const int64_t r = rto.rto() / jiffy;
+  return std::max(prof().fin_timeout, jiffy * (r * 4 - r / 2));
 }
 
 }  // namespace netsim::tcp

@@ -1,4 +1,4 @@
-// RFC 6298 RTO estimation in integer nanoseconds; see rto.hpp for the Linux details copied.
+// Linux's RTO estimator in integer µs and jiffies; see rto.hpp for the kernel functions copied.
 
 #include "protocols/tcp/rto.hpp"
 
@@ -6,34 +6,61 @@
 
 namespace netsim::tcp {
 
-void RtoEstimator::sample(Duration rtt) {
-  if (rtt < Duration::zero()) rtt = Duration::zero();
-  if (!has_sample_) {
-    // RFC 6298 2.2: SRTT <- R, RTTVAR <- R/2.
-    srtt_ = rtt;
-    rttvar_ = rtt / 2;
-    has_sample_ = true;
+// tcp_rtt_estimator() line by line (Jacobson, SIGCOMM '88, with Linux's changes): the error
+// moves SRTT by 1/8; the mean deviation moves by 1/4, or by 1/32 when the sample is below SRTT
+// (an Eifel-like damping: a falling RTT must not raise the RTO). rttvar_us follows the largest
+// deviation seen in this RTT at once, and decays by 1/4 towards it once per RTT.
+void RtoEstimator::sample(Duration rtt, SeqNum snd_una, SeqNum snd_nxt) {
+  int64_t m = std::max<int64_t>(rtt.ns() / 1000, 0);  // mrtt_us
+  const int64_t rto_min_us = min_.ns() / 1000;        // tcp_rto_min_us()
+  int64_t srtt = srtt_us8_;
+  if (srtt != 0) {
+    m -= srtt >> 3;  // m is now the error in the RTT estimate
+    srtt += m;       // rtt = 7/8 rtt + 1/8 new
+    if (m < 0) {
+      m = -m - (mdev_us_ >> 2);
+      if (m > 0) m >>= 3;
+    } else {
+      m -= mdev_us_ >> 2;
+    }
+    mdev_us_ += m;  // mdev = 3/4 mdev + 1/4 new
+    if (mdev_us_ > mdev_max_us_) {
+      mdev_max_us_ = mdev_us_;
+      if (mdev_max_us_ > rttvar_us_) rttvar_us_ = mdev_max_us_;
+    }
+    if (snd_una > rtt_seq_) {  // after(tp->snd_una, tp->rtt_seq): one RTT has passed
+      if (mdev_max_us_ < rttvar_us_) rttvar_us_ -= (rttvar_us_ - mdev_max_us_) >> 2;
+      rtt_seq_ = snd_nxt;
+      mdev_max_us_ = rto_min_us;
+    }
   } else {
-    // RFC 6298 2.3 with alpha = 1/8, beta = 1/4.
-    Duration err = srtt_ > rtt ? srtt_ - rtt : rtt - srtt_;
-    rttvar_ = (rttvar_ * 3 + err) / 4;
-    srtt_ = (srtt_ * 7 + rtt) / 8;
+    srtt = m << 3;      // the first measurement is the RTT
+    mdev_us_ = m << 1;  // "make sure rto = 3*rtt"
+    rttvar_us_ = std::max(mdev_us_, rto_min_us);
+    mdev_max_us_ = rttvar_us_;
+    rtt_seq_ = snd_nxt;
+    has_sample_ = true;
   }
+  srtt_us8_ = std::max<int64_t>(1, srtt);
   rto_ = base_rto();
   backoff_ = 0;
 }
 
 Duration RtoEstimator::base_rto() const {
   if (!has_sample_) return rto_;
-  // __tcp_set_rto(): srtt + rttvar where Linux's rttvar (4 * mdev) is floored at tcp_rto_min,
-  // so the RTO is at least srtt + 200 ms; tcp_bound_rto() caps it at TCP_RTO_MAX.
-  Duration var = std::max(rttvar_ * 4, min_);
-  return std::min(srtt_ + var, max_);
+  // __tcp_set_rto(): usecs_to_jiffies((srtt_us >> 3) + rttvar_us); rttvar_us is never below
+  // tcp_rto_min, so the RTO is at least srtt + 200 ms. icsk_rto is kept in jiffies and
+  // usecs_to_jiffies() rounds up: at HZ 250 srtt 51 us gives 200.051 ms -> 51 jiffies = 204 ms
+  // (what `ss -i` shows as rto:204). tcp_bound_rto() caps it at TCP_RTO_MAX.
+  const uint64_t us = static_cast<uint64_t>((srtt_us8_ >> 3) + rttvar_us_);
+  const Duration rto = clock_.jiffy() * static_cast<int64_t>(clock_.usecs_to_jiffies(us));
+  return std::min(rto, max_);
 }
 
 void RtoEstimator::back_off() {
   ++backoff_;
-  // tcp_retransmit_timer(): icsk_rto = min(icsk_rto << 1, TCP_RTO_MAX).
+  // tcp_retransmit_timer(): icsk_rto = min(icsk_rto << 1, TCP_RTO_MAX), doubling whole jiffies
+  // (204 -> 408 -> 816 ms at HZ 250).
   rto_ = std::min(rto_ * 2, max_);
 }
 

@@ -17,7 +17,10 @@ struct SentSegment {
   Instant first_sent;
   Instant last_sent;
   uint16_t retransmits = 0;
-  bool fin = false;
+  bool fin : 1 = false;
+  // TCPHDR_PSH in the skb's control block: the segment ends an skb that tcp_push() or
+  // forced_push() marked (a retransmission carries it; tso_fragment() keeps it on the tail).
+  bool psh : 1 = false;
   // The SACK scoreboard's bits (sack_scoreboard.hpp SackedBits) and the delivered count at the
   // latest send (RACK), in what was padding: the struct stays 32 bytes.
   uint8_t sacked = 0;
@@ -25,5 +28,6 @@ struct SentSegment {
   uint32_t data_len() const { return len - (fin ? 1 : 0); }
   SeqNum end() const { return seq + len; }
 };
+static_assert(sizeof(SentSegment) == 32, "one retransmission-queue entry stays 32 bytes");
 
 }  // namespace netsim::tcp

@@ -18,6 +18,8 @@
 #include "protocols/tcp/sack_scoreboard.hpp"
 #include "protocols/tcp/send_buffer.hpp"
 #include "protocols/tcp/transitions.hpp"
+#include "protocols/tcp/win_minmax.hpp"
+#include "protocols/tcp/write_queue.hpp"
 
 namespace netsim::tcp {
 
@@ -43,10 +45,13 @@ enum class XmitTimer : uint8_t { rto, reo, loss_probe };
 struct SenderCa {
   CaSock sk;
   LossRecovery loss;         // the SACK scoreboard, RACK, PRR, TLP, undo
-  uint64_t pacing_rate = 0;  // sk_pacing_rate, bytes/s; 0 until the first ACK (unlimited)
-  // tcp_min_rtt(): Linux keeps a 300 s windowed minimum, netsim the running one (the same
-  // unless a path's RTT grows and five minutes pass); seeded with the handshake's sample.
-  Duration min_rtt = Duration::zero();
+  uint64_t pacing_rate = 0;  // sk_pacing_rate, bytes/s; 0 = ~0 (unset, unlimited)
+  // tcp_min_rtt(): the minimum RTT sample (µs) of the last tcp_min_rtt_wlen (300 s),
+  // seeded with the handshake's sample; Duration::zero() until there is one.
+  WinMinmax rtt_min;
+  Duration min_rtt() const {
+    return rtt_min.get() == ~0u ? Duration::zero() : Duration::microseconds(rtt_min.get());
+  }
   SeqNum usage_seq;                 // tp->cwnd_usage_seq
   XmitTimer xmit = XmitTimer::rto;  // what rtx_at is (icsk_pending)
   Instant xmit_armed;               // when a TLP or REO timer was armed (the trace's `ran`)
@@ -98,6 +103,7 @@ struct Connection::Tcb {
   // ---- buffers ----
   SendBuffer sndbuf;  // bytes [snd_una, write_seq) (SYN/FIN excluded)
   RtxQueue rtx;       // segments in [snd_una, snd_nxt)
+  WriteQueue wq;      // skb boundaries and PSH marks of [snd_nxt, write_seq) (write_queue.hpp)
   ReceiveBuffer rcvbuf;
   SackReceiver sack_rx;  // SACK / D-SACK blocks to send (one pointer until out-of-order data)
 
@@ -210,6 +216,7 @@ struct Connection::Tcb {
   uint32_t ssthresh_bytes() const;
   void ack_sack(Instant now, const Segment& seg, bool not_dup);
   std::optional<Duration> ack_rtt(Instant now, const Segment& seg) const;
+  void update_rtt_min(Instant now, Duration rtt);
   void ca_after_ack(Instant now, const AckOut& r, std::optional<Duration> rtt, LossCtx& c);
   void set_xmit_timer(Instant now);
   bool schedule_loss_probe(Instant now, bool advancing_rto);
@@ -240,7 +247,10 @@ struct Connection::Tcb {
   void transmit(Instant now, Outbox& out);
   bool retransmit_lost(Instant now, Outbox& out);
   bool send_new_segment(Instant now, Outbox& out);
-  void send_data(Instant now, SeqNum seq, uint32_t len, bool fin, Outbox& out);
+  void sync_write_queue();
+  void start_piece(uint32_t mss_now);
+  uint32_t cwnd_quota();
+  void send_data(Instant now, SeqNum seq, uint32_t len, bool fin, bool psh, Outbox& out);
   void retransmit(Instant now, size_t index, Outbox& out);
   void check_ack_to_send(Instant now, Outbox& out);
   void schedule_delayed_ack(Instant now, Outbox& out);

@@ -20,7 +20,7 @@ TEST_CASE("Data goes out at once with PSH on the last segment and is acknowledge
   Harness h;
   established(h);
   CHECK(h.send(at(20_ms), "hello") == Lines{"P. seq 1001:1006 ack 5001 win 65535"});
-  CHECK(h.deadline() == at(230_ms));
+  CHECK(h.deadline() == at(232_ms));
   CHECK(h.recv(at(30_ms), ACK, kPeerIss + 1, kIss + 6).empty());
   CHECK_FALSE(h.deadline().has_value());
   CHECK(h.c().stats().bytes_sent == 5);
@@ -32,10 +32,14 @@ TEST_CASE("A large write is cut at the MSS and limited to an initial window of 1
   Lines l = h.send(at(20_ms), bytes(20000));
   REQUIRE(l.size() == 10);
   CHECK(l.front() == ". seq 1001:2461 ack 5001 win 65535");
-  CHECK(l.back() == ". seq 14141:15601 ack 5001 win 65535");
-  // An ACK of two segments in slow start opens the window by two more: four segments go.
+  // Two GSO packets of five (tcp_cwnd_test(): at most half the window each), PSH on each
+  // packet's last segment (__tcp_transmit_skb()).
+  CHECK(l[4] == "P. seq 6841:8301 ack 5001 win 65535");
+  CHECK(l.back() == "P. seq 14141:15601 ack 5001 win 65535");
+  // An ACK of two segments in slow start opens the window by two more: four segments go, as
+  // two-segment packets (tcp_tso_autosize() at this pacing rate gives tcp_min_tso_segs).
   l = h.recv(at(40_ms), ACK, kPeerIss + 1, 1001 + 2 * 1460);
-  CHECK(l == Lines{". seq 15601:17061 ack 5001 win 65535", ". seq 17061:18521 ack 5001 win 65535",
+  CHECK(l == Lines{". seq 15601:17061 ack 5001 win 65535", "P. seq 17061:18521 ack 5001 win 65535",
                    ". seq 18521:19981 ack 5001 win 65535",
                    "P. seq 19981:21001 ack 5001 win 65535"});
 }
@@ -134,7 +138,7 @@ TEST_CASE("Our data carries the pending ACK (piggybacking)") {
   established(h);
   CHECK(h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "ping").empty());
   CHECK(h.send(at(21_ms), "pong") == Lines{"P. seq 1001:1005 ack 5005 win 65535"});
-  CHECK(h.deadline() == at(231_ms));  // only the RTO is left
+  CHECK(h.deadline() == at(233_ms));  // only the RTO is left
 }
 
 TEST_CASE("Out-of-order data is ACKed at once and reassembled when the hole fills") {
@@ -217,20 +221,20 @@ TEST_CASE("Zero window: persist probes with SND.UNA - 1, exponential backoff, re
   h.send(at(20_ms), bytes(100));
   CHECK(h.recv(at(30_ms), ACK, kPeerIss + 1, 1101, 0).empty());
   CHECK(h.send(at(40_ms), bytes(50)).empty());
-  // One RTO (210 ms) after nothing could be sent.
-  CHECK(h.deadline() == at(250_ms));
+  // One RTO (212 ms) after nothing could be sent.
+  CHECK(h.deadline() == at(252_ms));
   CHECK(h.fire() == Lines{". seq 1100 ack 5001 win 65535"});
-  CHECK(h.timers() == Lines{"persist 1: zero-window probe 1, backoff 1, next 420ms"});
-  CHECK(h.deadline() == at(670_ms));
+  CHECK(h.timers() == Lines{"persist 1: zero-window probe 1, backoff 1, next 424ms"});
+  CHECK(h.deadline() == at(676_ms));
   // The peer answers with a zero window: the probe timer restarts from now.
   CHECK(h.recv(at(260_ms), ACK, kPeerIss + 1, 1101, 0).empty());
-  CHECK(h.deadline() == at(680_ms));
+  CHECK(h.deadline() == at(684_ms));
   CHECK(h.fire() == Lines{". seq 1100 ack 5001 win 65535"});
-  CHECK(h.timers() == Lines{"persist 1: zero-window probe 1, backoff 2, next 840ms"});
+  CHECK(h.timers() == Lines{"persist 1: zero-window probe 1, backoff 2, next 848ms"});
   // The window opens: the waiting data goes at once and probing stops.
   CHECK(h.recv(at(700_ms), ACK, kPeerIss + 1, 1101, 1000) ==
         Lines{"P. seq 1101:1151 ack 5001 win 65535"});
-  CHECK(h.deadline() == at(910_ms));  // the RTO of that data
+  CHECK(h.deadline() == at(912_ms));  // the RTO of that data
 }
 
 TEST_CASE("A window smaller than a segment is filled by the persist timer") {
@@ -238,8 +242,8 @@ TEST_CASE("A window smaller than a segment is filled by the persist timer") {
   established(h);
   h.send(at(20_ms), bytes(100));
   h.recv(at(30_ms), ACK, kPeerIss + 1, 1101, 300);
-  CHECK(h.send(at(40_ms), bytes(2000)).empty());  // a full segment does not fit
-  CHECK(h.fire() == Lines{". seq 1101:1401 ack 5001 win 65535"});
+  CHECK(h.send(at(40_ms), bytes(2000)).empty());                    // a full segment does not fit
+  CHECK(h.fire() == Lines{"P. seq 1101:1401 ack 5001 win 65535"});  // tcp_write_wakeup(): PSH
   CHECK(h.timers() == Lines{"persist 1: window open: send 300 bytes"});
 }
 

@@ -117,8 +117,9 @@ TEST_CASE("The handshake RTT sets the first data RTO to srtt + rto_min") {
   Harness h;
   established(h);
   h.send(at(20_ms), "hello");
-  // srtt 10 ms, rttvar 5 ms: RTO = 10 ms + max(4 * 5 ms, 200 ms) = 210 ms.
-  CHECK(h.deadline() == at(230_ms));
+  // srtt 10 ms, rttvar 5 ms: RTO = 10 ms + max(4 * 5 ms, 200 ms) = 210 ms,
+  // rounded up to whole jiffies (__tcp_set_rto(): usecs_to_jiffies, HZ 250): 53 = 212 ms.
+  CHECK(h.deadline() == at(232_ms));
 }
 
 TEST_CASE("After a retransmitted SYN the first data RTO is the 3 s fallback (RFC 6298 5.7)") {
@@ -286,7 +287,7 @@ TEST_CASE("A passive open starts in ESTABLISHED, traced from the listener's stat
   CHECK(h.counters.connections_established == 1);
   CHECK(h.c().stats().established_at == at(10_ms));
   CHECK(h.send(at(20_ms), "hi") == Lines{"P. seq 1001:1003 ack 5001 win 65535"});
-  CHECK(h.deadline() == at(230_ms));  // RTT 10 ms: RTO 210 ms
+  CHECK(h.deadline() == at(232_ms));  // RTT 10 ms: RTO 210 ms -> 53 jiffies = 212 ms
   CHECK(h.recv(at(30_ms), PSH | ACK, kPeerIss + 1, kIss + 3, 65535, "yo") ==
         Lines{". seq 1003 ack 5003 win 65535"});
 }

@@ -220,7 +220,8 @@ inline void syn_sent(Harness& h) {
   REQUIRE(h.state() == State::syn_sent);
 }
 
-// t=10ms: the SYN-ACK arrives (RTT 10 ms, so RTO = 10 ms + 200 ms), our ACK goes out.
+// t=10ms: the SYN-ACK arrives (RTT 10 ms, so RTO = 10 ms + 200 ms = 52.5 jiffies at HZ 250,
+// which usecs_to_jiffies() rounds up to 53 = 212 ms), our ACK goes out.
 inline void established(Harness& h) {
   syn_sent(h);
   REQUIRE(h.recv(at(10_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 65535"});

@@ -67,7 +67,7 @@ TEST_CASE("No keepalive probe while data is in flight: the RTO deals with it") {
   h.send(at(1900_ms), "x");
   CHECK(h.deadline() == at(2010_ms));
   CHECK(h.fire().empty());
-  CHECK(h.deadline() == at(2110_ms));  // the RTO; keepalive re-armed for 4.01 s
+  CHECK(h.deadline() == at(2112_ms));  // the RTO (212 ms); keepalive re-armed for 4.01 s
   CHECK(h.fire() == Lines{"P. seq 1001:1002 ack 5001 win 65535 rtx 1"});
 }
 

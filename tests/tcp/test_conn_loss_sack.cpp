@@ -47,8 +47,8 @@ Duration since(Instant a, Instant b) {
 
 // linux-tcp-facts-2.md §5.5 [M]: one 100-byte segment, srtt 51 µs, HZ 250. PTO = 2·srtt +
 // rto_min (one segment out) = 200.102 ms -> 51 jiffies = 204 ms, capped by the RTO left
-// (200.051 ms -> 51 jiffies); the probe resends the last segment and re-arms the RTO in full
-// from now; then the RTO backs off: six retransmissions, not five.
+// (200.051 ms -> 51 jiffies = 204 ms); the probe resends the last segment and re-arms the RTO in
+// full from now; then the RTO backs off: six retransmissions, not five.
 TEST_CASE("A lone lost segment: a tail-loss probe at 204 ms, then the RTO backs off") {
   Harness h(sack_profile());
   established_sack(h, Duration::microseconds(51));
@@ -56,18 +56,18 @@ TEST_CASE("A lone lost segment: a tail-loss probe at 204 ms, then the RTO backs 
   CHECK(h.send(sent, bytes(100)) == Lines{"P. seq 1001:1101 ack 5001 win 65535"});
   REQUIRE(h.deadline() == sent + 204_ms);
   CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 65535 rtx 1"});
-  CHECK(h.timers() == Lines{"loss_probe 1: probe seq 1001 (last segment), rto 200.051ms"});
+  CHECK(h.timers() == Lines{"loss_probe 1: probe seq 1001 (last segment), rto 204ms"});
   CHECK(h.all.trace.back().fired.ran == 204_ms);  // the PTO that ran
   CHECK(h.counters.TCPLossProbes == 1);
-  // The RTO from the probe, then doubling (RFC 6298 5.5): 200.051, 400.102, 800.204 ms, ...
+  // The RTO from the probe, then doubling whole jiffies (inet_csk_rto_backoff()): 204, 408,
+  // 816 ms, ... (facts-2 [M]: gaps +208, +412, +832, +1664 ms: nominal plus timer-wheel slack).
   std::vector<Duration> at_send;
   at_send.push_back(since(sent, h.now));
   for (int i = 0; i < 5; ++i) {
     REQUIRE(h.fire().size() == 1);
     at_send.push_back(since(sent, h.now));
   }
-  CHECK(at_send ==
-        std::vector<Duration>{204_ms, 404051_us, 804153_us, 1604357_us, 3204765_us, 6405581_us});
+  CHECK(at_send == std::vector<Duration>{204_ms, 408_ms, 816_ms, 1632_ms, 3264_ms, 6528_ms});
   CHECK(h.counters.TCPTimeouts == 5);
   CHECK(h.counters.retransmits == 6);
 }
@@ -134,9 +134,9 @@ TEST_CASE("SACK not negotiated: no probe, the RTO retransmits") {
   REQUIRE(h.connect(at(0_ms)) == Lines{"S seq 1000 win 64240 mss 1460"});
   REQUIRE(h.recv(at(Duration::microseconds(51)), syn_ack()).size() == 1);
   h.send(at(1000_ms), bytes(100));
-  REQUIRE(h.deadline() == at(1000_ms) + Duration::microseconds(200051));
+  REQUIRE(h.deadline() == at(1000_ms) + 204_ms);
   CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 65535 rtx 1"});
-  CHECK(h.timers() == Lines{"rto 1: retransmit seq 1001, backoff 1, rto 400.102ms"});
+  CHECK(h.timers() == Lines{"rto 1: retransmit seq 1001, backoff 1, rto 408ms"});
   CHECK(h.counters.TCPLossProbes == 0);
   CHECK(h.counters.TCPTimeouts == 1);
 }

@@ -163,13 +163,17 @@ TEST_CASE("A passive open takes the options its SYN offered") {
   hs.iss = SeqNum(kIss);
   hs.irs = SeqNum(kPeerIss);
   hs.peer_mss = 1460;
-  hs.peer_window = 10;  // << 8 = 2560 bytes: one 1448-byte segment, not two
+  // << 8 = 2560 bytes: one GSO packet to the window's edge, 1448 + 1112 bytes, PSH on its end
+  // (tcp_mss_split_point(): nothing small in flight, so Nagle keeps the short segment in).
+  hs.peer_window = 10;
   hs.syn_opts = kSynTs | kSynSack | kSynWs | (8 << 4);
   hs.ts_recent = 9000;
   h.accept(at(100_ms), hs);
   h.send(at(110_ms), bytes(3000));
   CHECK(with_options(h.out) ==
-        Lines{fmt::format("P. seq 1001:2449 ack 5001 win 1024 <nop,nop,TS val {} ecr 9000>",
+        Lines{fmt::format(". seq 1001:2449 ack 5001 win 1024 <nop,nop,TS val {} ecr 9000>",
+                          tsval(110_ms)),
+              fmt::format("P. seq 2449:3561 ack 5001 win 1024 <nop,nop,TS val {} ecr 9000>",
                           tsval(110_ms))});
 }
 

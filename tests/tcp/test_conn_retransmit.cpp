@@ -15,7 +15,9 @@ Profile with_cc(CongestionAlgo a) {
 }
 }  // namespace
 
-TEST_CASE("The data RTO doubles from srtt + 200 ms, is capped at 120 s, and retries2 ends it") {
+TEST_CASE(
+    "The data RTO doubles from srtt + 200 ms in jiffies, is capped at 120 s, and retries2 ends "
+    "it") {
   Harness h;
   established(h);
   h.send(at(20_ms), "x");
@@ -28,15 +30,17 @@ TEST_CASE("The data RTO doubles from srtt + 200 ms, is capped at 120 s, and retr
     if (gaps_ms.size() == 10)
       CHECK(h.timers() == Lines{"rto 10: retransmit seq 1001, backoff 10, rto 120s"});
     if (gaps_ms.size() == 9)
-      CHECK(h.timers() == Lines{"rto 9: retransmit seq 1001, backoff 9, rto 107.52s"});
+      CHECK(h.timers() == Lines{"rto 9: retransmit seq 1001, backoff 9, rto 108.544s"});
   }
-  std::vector<int64_t> expected{210,   420,    840,    1680,   3360,   6720,   13440,  26880,
-                                53760, 107520, 120000, 120000, 120000, 120000, 120000, 120000};
+  std::vector<int64_t> expected{212,   424,    848,    1696,   3392,   6784,   13568,  27136,
+                                54272, 108544, 120000, 120000, 120000, 120000, 120000, 120000};
   CHECK(gaps_ms == expected);
-  // 15 retransmissions; the 16th expiry is past tcp_model_timeout(15, 200 ms) = 924.6 s.
-  CHECK(h.now == at(934850_ms));
+  // 212 ms = 53 jiffies doubled nine times, then TCP_RTO_MAX. 15 retransmissions; the 16th
+  // expiry, 212 ms * 1023 + 6 * 120 s = 936.876 s after the send, is past
+  // tcp_model_timeout(15, 200 ms) = 924.6 s (the 15th, at 816.876 s, is not).
+  CHECK(h.now == at(936896_ms));
   CHECK(h.counters.retransmits == 15);
-  CHECK(h.timers() == Lines{"rto 15: give up after 15 retransmissions in 934.83s: ETIMEDOUT"});
+  CHECK(h.timers() == Lines{"rto 15: give up after 15 retransmissions in 936.876s: ETIMEDOUT"});
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
   CHECK(h.out.packets.empty());  // no RST
 }
@@ -46,9 +50,9 @@ TEST_CASE("Each RTO expiry retransmits the first segment and traces backoff and 
   established(h);
   h.send(at(20_ms), "hello");
   CHECK(h.fire() == Lines{"P. seq 1001:1006 ack 5001 win 65535 rtx 1"});
-  CHECK(h.timers() == Lines{"rto 1: retransmit seq 1001, backoff 1, rto 420ms"});
+  CHECK(h.timers() == Lines{"rto 1: retransmit seq 1001, backoff 1, rto 424ms"});
   CHECK(h.fire() == Lines{"P. seq 1001:1006 ack 5001 win 65535 rtx 2"});
-  CHECK(h.timers() == Lines{"rto 2: retransmit seq 1001, backoff 2, rto 840ms"});
+  CHECK(h.timers() == Lines{"rto 2: retransmit seq 1001, backoff 2, rto 848ms"});
   CHECK(h.c().stats().retransmits == 2);
 }
 
@@ -63,15 +67,16 @@ TEST_CASE("retries2 = 5: ETIMEDOUT at the first RTO expiry past the 12.6 s budge
     h.fire();
     ++expiries;
   }
-  // Expiries at 0.23, 0.65, 1.49, 3.17, 6.53 s retransmit; at 13.25 s, 13.23 s after the
+  // RTO 212 ms doubling: expiries at 0.232, 0.656, 1.504, 3.2, 6.592 s retransmit; at
+  // 13.376 s, 13.356 s after the
   // original send, the budget (2^6 - 1) * 200 ms = 12.6 s is exceeded.
   CHECK(expiries == 6);
-  CHECK(h.now == at(13250_ms));
+  CHECK(h.now == at(13376_ms));
   CHECK(h.counters.retransmits == 5);
   CHECK(h.out.packets.empty());
   CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSED (RTO expired)"});
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
-  CHECK(h.timers() == Lines{"rto 5: give up after 5 retransmissions in 13.23s: ETIMEDOUT"});
+  CHECK(h.timers() == Lines{"rto 5: give up after 5 retransmissions in 13.356s: ETIMEDOUT"});
 }
 
 TEST_CASE("Forward progress restarts the retries2 budget") {
@@ -81,7 +86,7 @@ TEST_CASE("Forward progress restarts the retries2 budget") {
   established(h);
   h.send(at(20_ms), "x");
   for (int i = 0; i < 5; ++i)
-    h.fire();  // last retransmission at 6.53 s
+    h.fire();  // last retransmission at 6.592 s
   h.recv(at(7_s), ACK, kPeerIss + 1, kIss + 2);
   h.send(at(8_s), "y");
   // The RTO stays backed off (no RTT sample from retransmitted data) but the count restarts.
@@ -98,11 +103,11 @@ TEST_CASE("Karn's rule: no RTT sample from retransmitted data, the backed-off RT
   Harness h;
   established(h);
   h.send(at(20_ms), "a");
-  h.fire();  // 230 ms, RTO now 420 ms
+  h.fire();  // 232 ms, RTO now 424 ms
   h.recv(at(300_ms), ACK, kPeerIss + 1, kIss + 2);
   h.send(at(310_ms), "b");
-  CHECK(h.deadline() == at(730_ms));
-  // A clean sample of 90 ms: srtt 20 ms, rttvar 23.75 ms, RTO = 20 ms + 200 ms.
+  CHECK(h.deadline() == at(734_ms));
+  // A clean sample of 90 ms: srtt 20 ms, rttvar 23.75 ms, RTO = 20 ms + 200 ms (55 jiffies).
   h.recv(at(400_ms), ACK, kPeerIss + 1, kIss + 3);
   h.send(at(410_ms), "c");
   CHECK(h.deadline() == at(630_ms));
@@ -112,10 +117,11 @@ TEST_CASE("An ACK of new data restarts the retransmission timer (RFC 6298 5.3)")
   Harness h;
   established(h);
   h.send(at(20_ms), bytes(2920));
-  CHECK(h.deadline() == at(230_ms));
-  // The ACK brings an 80 ms sample: srtt 18.75 ms, so the RTO is 218.75 ms from now.
+  CHECK(h.deadline() == at(232_ms));
+  // The ACK brings an 80 ms sample: srtt 18.75 ms, so the RTO is 218.75 ms, rounded up to
+  // 55 jiffies = 220 ms, from now.
   h.recv(at(100_ms), ACK, kPeerIss + 1, 2461);
-  CHECK(h.deadline() == at(318750_us));
+  CHECK(h.deadline() == at(320_ms));
 }
 
 TEST_CASE("Fast retransmit on exactly the third duplicate ACK, with limited transmit before") {
@@ -199,9 +205,10 @@ TEST_CASE("Congestion control none: fast retransmit without any window limit") {
   Harness h(with_cc(CongestionAlgo::none));
   established(h);
   // Only the receiver's window (65535) limits: 44 full segments; a 45th would not fit whole.
+  // They leave as one GSO packet of 44 (tcp_tso_autosize() before any RTT sample), PSH last.
   Lines l = h.send(at(20_ms), bytes(70000));
   CHECK(l.size() == 44);
-  CHECK(l.back() == ". seq 63781:65241 ack 5001 win 65535");
+  CHECK(l.back() == "P. seq 63781:65241 ack 5001 win 65535");
   h.recv(at(30_ms), ACK, kPeerIss + 1, 1001);
   h.recv(at(31_ms), ACK, kPeerIss + 1, 1001);
   CHECK(h.recv(at(32_ms), ACK, kPeerIss + 1, 1001) ==
@@ -213,12 +220,12 @@ TEST_CASE("After a timeout the lost segments go back in order as ACKs reopen the
   established(h);
   REQUIRE(h.send(at(20_ms), bytes(7300)).size() == 5);
   CHECK(h.fire() == Lines{". seq 1001:2461 ack 5001 win 65535 rtx 1"});
-  CHECK(h.now == at(230_ms));
+  CHECK(h.now == at(232_ms));
   // cwnd 1 segment -> slow start to 2: two more retransmissions, nothing new.
   CHECK(h.recv(at(250_ms), ACK, kPeerIss + 1, 2461) ==
         Lines{". seq 2461:3921 ack 5001 win 65535 rtx 1",
               ". seq 3921:5381 ack 5001 win 65535 rtx 1"});
-  CHECK(h.deadline() == at(250_ms + 420_ms));  // no RTT sample (Karn): RTO stays backed off
+  CHECK(h.deadline() == at(250_ms + 424_ms));  // no RTT sample (Karn): RTO stays backed off
   CHECK(h.recv(at(270_ms), ACK, kPeerIss + 1, 5381) ==
         Lines{". seq 5381:6841 ack 5001 win 65535 rtx 1",
               "P. seq 6841:8301 ack 5001 win 65535 rtx 1"});

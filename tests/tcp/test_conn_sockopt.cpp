@@ -48,14 +48,14 @@ TEST_CASE("TCP_CORK: partial segments wait, full ones go, uncorking sends the re
 }
 
 // tcp_check_probe_timer(): corked data with nothing in flight leaves when the probe timer
-// fires, max(RTO, 200 ms) later (RTO 210 ms after the 10 ms handshake sample): the "200 ms
+// fires, max(RTO, 200 ms) later (RTO 212 ms after the 10 ms handshake sample): the "200 ms
 // cork" ceiling; tcp_write_wakeup() sends it.
 TEST_CASE("TCP_CORK: with nothing in flight the held data leaves one probe timeout later") {
   Harness h;
   established(h);
   set(h, at(20_ms), SockOpt::tcp_cork, 1);
   CHECK(h.send(at(20_ms), bytes(100)).empty());
-  CHECK(h.deadline() == at(230_ms));
+  CHECK(h.deadline() == at(232_ms));
   CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 65535"});
 }
 
@@ -72,19 +72,20 @@ TEST_CASE("TCP_NODELAY while corked pushes what is queued once") {
 
 // retransmits_timed_out() with icsk_user_timeout: the budget is the user timeout counted from
 // the original send of the first retransmitted segment; tcp_clamp_rto_to_user_timeout() ends
-// the timer at that deadline (jiffies of 4 ms, rounded up). Send at 20 ms; RTOs at 230 and
-// 650 ms; the next would be 1490 ms but is clamped to 650 + 372 = 1022 ms, where 1002 ms >=
+// the timer at that deadline (jiffies of 4 ms, rounded up). Send at 20 ms; RTOs at 232 and
+// 656 ms (212, 424 ms); the next would be 1504 ms but is clamped to 656 + 364 (1000 - 636 ms
+// left, 91 jiffies) = 1020 ms, where 1000 ms >=
 // 1000 ms: ETIMEDOUT, no RST.
 TEST_CASE("TCP_USER_TIMEOUT: the RTO is clamped to the deadline and the connection dies there") {
   Harness h;
   established(h);
   set(h, at(15_ms), SockOpt::tcp_user_timeout, 1000);
   h.send(at(20_ms), "x");
-  CHECK(h.deadline() == at(230_ms));
+  CHECK(h.deadline() == at(232_ms));
   h.fire();
-  CHECK(h.deadline() == at(650_ms));
+  CHECK(h.deadline() == at(656_ms));
   h.fire();
-  CHECK(h.deadline() == at(1022_ms));
+  CHECK(h.deadline() == at(1020_ms));
   CHECK(h.fire().empty());
   CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSED (RTO expired)"});
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});

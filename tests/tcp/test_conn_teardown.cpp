@@ -13,7 +13,7 @@ TEST_CASE("close() sends FIN, its ACK leads to FIN_WAIT_2, the peer's FIN to TIM
   Harness h;
   fin_wait_1(h);
   CHECK(h.transitions() == Lines{"ESTABLISHED -> FIN_WAIT_1 (close)"});
-  CHECK(h.deadline() == at(310_ms));  // the FIN's RTO
+  CHECK(h.deadline() == at(312_ms));  // the FIN's RTO (212 ms)
   CHECK(h.c().orphaned());
   h.recv(at(110_ms), ACK, kPeerIss + 1, kIss + 2);
   CHECK(h.transitions() == Lines{"FIN_WAIT_1 -> FIN_WAIT_2 (rcv ACK of FIN)"});
@@ -84,7 +84,7 @@ TEST_CASE("Simultaneous close: FIN_WAIT_1 -> CLOSING -> TIME_WAIT") {
   Harness h;
   closing(h);
   CHECK(h.transitions() == Lines{"FIN_WAIT_1 -> CLOSING (rcv FIN)"});
-  CHECK(h.deadline() == at(310_ms));  // our FIN is still unacknowledged
+  CHECK(h.deadline() == at(312_ms));  // our FIN is still unacknowledged
   CHECK(h.recv(at(120_ms), ACK, kPeerIss + 2, kIss + 2).empty());
   CHECK(h.transitions() == Lines{"CLOSING -> TIME_WAIT (rcv ACK of FIN)"});
   CHECK(h.deadline() == at(60120_ms));
@@ -106,9 +106,10 @@ TEST_CASE("An unacknowledged FIN is retransmitted, an orphan gives up after orph
   while (h.state() != State::closed) {
     retransmissions += static_cast<int>(h.fire().size());
   }
-  // tcp_model_timeout(8, 200 ms) = 102.2 s from the FIN at 0.1 s: the expiry at 107.41 s.
+  // tcp_model_timeout(8, 200 ms) = 102.2 s from the FIN at 0.1 s: the 9th expiry, 212 ms *
+  // (2^9 - 1) = 108.332 s after it, at 108.432 s (the 8th, 54.06 s after it, is inside).
   CHECK(retransmissions == 8);
-  CHECK(h.now == at(107410_ms));
+  CHECK(h.now == at(108432_ms));
   CHECK(h.notices() == Lines{"closed"});
   CHECK(h.transitions() == Lines{"FIN_WAIT_1 -> CLOSED (RTO expired)"});
 }
@@ -152,7 +153,7 @@ TEST_CASE("fin_timeout is honoured but never below 3.5 RTO") {
   q.fin_timeout = 100_ms;
   Harness g(q);
   fin_wait_2(g);
-  CHECK(g.deadline() == at(110_ms + 735_ms));  // 3.5 * 210 ms
+  CHECK(g.deadline() == at(110_ms + 744_ms));  // (53 << 2) - (53 >> 1) = 186 jiffies
 }
 
 TEST_CASE("An orphaned FIN_WAIT_2 answers new data with a RST and dies, its peer's FIN ends it") {

@@ -26,20 +26,20 @@ void establish_scaled(Harness& h, uint8_t peer_shift, uint16_t peer_win) {
 }  // namespace
 
 // The sender: a zero window (any shift) stops data; the probe timer fires after the RTO
-// (210 ms) with a bare ACK at snd_una - 1 (our window 131072 >> 7). The answer opens
+// (212 ms) with a bare ACK at snd_una - 1 (our window 131072 >> 7). The answer opens
 // 100 << 2 = 400 bytes, less than the queued 1000-byte segment: tcp_snd_wnd_test() keeps it,
-// and tcp_ack_probe() re-arms the probe timer from this ACK with the backed-off 420 ms; it then
+// and tcp_ack_probe() re-arms the probe timer from this ACK with the backed-off 424 ms; it then
 // sends the 400 bytes that fit (tcp_write_wakeup()).
 TEST_CASE("A scaled zero window is probed and the data resumes at the scaled size") {
   Harness h(ws_profile());
   establish_scaled(h, 2, 1000);
   h.recv(at(20_ms), ACK, kPeerIss + 1, kIss + 1, 0);
   CHECK(h.send(at(30_ms), bytes(1000)).empty());
-  CHECK(h.deadline() == at(240_ms));
+  CHECK(h.deadline() == at(242_ms));
   CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 1024"});
   CHECK(h.recv(at(250_ms), ACK, kPeerIss + 1, kIss + 1, 100).empty());
-  CHECK(h.deadline() == at(670_ms));
-  CHECK(h.fire() == Lines{". seq 1001:1401 ack 5001 win 1024"});
+  CHECK(h.deadline() == at(674_ms));
+  CHECK(h.fire() == Lines{"P. seq 1001:1401 ack 5001 win 1024"});  // tcp_write_wakeup(): PSH
 }
 
 // The receiver: with the application not reading, the buffer (tcp_rmem[1] 131072) fills; the

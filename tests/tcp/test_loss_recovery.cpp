@@ -69,7 +69,8 @@ struct Fixture {
   uint32_t send_new(int64_t now_us, uint32_t max) {
     uint32_t n = 0;
     while (n < max && in_flight() < ca.snd_cwnd) {
-      q.push_back({snd_nxt, kMss, at_us(now_us), at_us(now_us), 0, false, 0, lr.delivered()});
+      q.push_back(
+          {snd_nxt, kMss, at_us(now_us), at_us(now_us), 0, false, false, 0, lr.delivered()});
       snd_nxt += kMss;
       ++n;
     }

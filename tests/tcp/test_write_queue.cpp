@@ -1,0 +1,95 @@
+// Where Linux puts PSH: the skbs tcp_sendmsg_locked() builds (size_goal, forced_push(), the
+// end-of-write tcp_push()), tcp_grow_skb(), and the GSO sizing (tcp_xmit_size_goal(),
+// tcp_tso_autosize()) that decides how many segments one PSH closes; and the windowed min RTT
+// filter tcp_tso_autosize() and RACK read.
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "protocols/tcp/win_minmax.hpp"
+#include "protocols/tcp/write_queue.hpp"
+
+using namespace netsim;
+using namespace netsim::tcp;
+
+namespace {
+// The queue as "end[P]" items, the skb's relative end and its mark.
+std::vector<std::string> dump(WriteQueue& q) {
+  std::vector<std::string> v;
+  while (SkbMark* s = q.head()) {
+    v.push_back(std::to_string(s->end.raw()) + (s->psh ? "P" : ""));
+    q.sent(s->end);
+  }
+  return v;
+}
+}  // namespace
+
+TEST_CASE("size_goal is whole segments of half the peer's largest window, at most 64 KiB") {
+  CHECK(tcp_xmit_size_goal(1000, 32896) == 16000);    // tcp_bound_to_half_wnd(): 16448
+  CHECK(tcp_xmit_size_goal(1448, 65535) == 31856);    // 22 segments of 32767
+  CHECK(tcp_xmit_size_goal(1448, 1 << 20) == 65160);  // 45 segments of 65215 (kGsoMaxSize)
+  CHECK(tcp_xmit_size_goal(1448, 2000) == 1448);      // never below one segment
+}
+
+TEST_CASE("GSO packets hold about 1 ms at the pacing rate, at least tcp_min_tso_segs") {
+  // 100 ms path, cwnd 10 x 1000 B, slow start: 200 kB/s -> 195 B per ms -> the minimum, 2.
+  CHECK(tcp_tso_segs(200'000, 100'000, 1000) == 2);
+  // No ACK yet (sk_pacing_rate ~0): the GSO maximum, 65215 / 1448.
+  CHECK(tcp_tso_segs(0, 0, 1448) == 45);
+  // 1 Gbit/s: 122070 B per ms, capped at 65215.
+  CHECK(tcp_tso_segs(125'000'000, 100'000, 1448) == 45);
+  // 100 Mbit/s on a 1 ms path: 12207 B + 65215 >> 1 = 44814 B -> 30 segments.
+  CHECK(tcp_tso_segs(12'500'000, 1000, 1448) == 30);
+}
+
+TEST_CASE("A write is cut at size_goal; forced_push marks an skb past half the window") {
+  WriteQueue q;
+  SeqNum pushed(1);
+  // max_window 20000: forced_push() once more than 10000 bytes were written since the mark.
+  q.write(SeqNum(1), SeqNum(30001), SeqNum(1), 8000, 20000, pushed);
+  CHECK(pushed == SeqNum(30001));
+  CHECK(dump(q) == std::vector<std::string>{"8001", "16001P", "24001", "30001P"});
+}
+
+TEST_CASE("A write appended to the previous write's tail skb takes its PSH away") {
+  WriteQueue q;
+  SeqNum pushed(1);
+  q.write(SeqNum(1), SeqNum(501), SeqNum(1), 1000, 20000, pushed);
+  CHECK(q.marked_at(SeqNum(501)));
+  q.write(SeqNum(501), SeqNum(2501), SeqNum(1), 1000, 20000, pushed);
+  CHECK_FALSE(q.marked_at(SeqNum(501)));
+  CHECK(dump(q) == std::vector<std::string>{"1001", "2001", "2501P"});
+}
+
+TEST_CASE("tcp_grow_skb tops the head up from the next skb and eats it when emptied") {
+  WriteQueue q;
+  SeqNum pushed(1);
+  q.write(SeqNum(1), SeqNum(4001), SeqNum(1), 1000, 100000, pushed);  // 1001 2001 3001 4001P
+  q.sent(SeqNum(501));  // half of the first skb went: its remainder is the head
+  q.grow_head(300);
+  REQUIRE(q.head() != nullptr);
+  CHECK(q.head()->end == SeqNum(1301));
+  CHECK_FALSE(q.head()->psh);
+  q.grow_head(5000);  // takes the rest of 2001 only: one next skb per call
+  CHECK(q.head()->end == SeqNum(2001));
+  q.sent(SeqNum(2001));
+  q.grow_head(1000);
+  q.grow_head(1000);
+  CHECK(q.head()->end == SeqNum(4001));
+  CHECK(q.head()->psh);  // tcp_eat_one_skb(): the eaten skb's flags join
+  CHECK(q.next() == nullptr);
+}
+
+// lib/win_minmax.c as tcp_update_rtt_min() runs it: window 300 s = 75000 jiffies at HZ 250.
+TEST_CASE("The min RTT is a 300 s windowed minimum: an aged minimum gives way to later samples") {
+  WinMinmax m;
+  m.reset(0, ~0u);
+  const uint32_t win = 300 * 250;
+  CHECK(m.running_min(win, 0, 100) == 100);
+  CHECK(m.running_min(win, 1000, 150) == 100);
+  CHECK(m.running_min(win, 20000, 150) == 100);   // a quarter passed: 150 is the 2nd choice
+  CHECK(m.running_min(win, 75001, 200) == 150);   // 100 aged out: the 2nd choice takes over
+  CHECK(m.running_min(win, 80000, 90) == 90);     // a new minimum resets the filter
+  CHECK(m.running_min(win, 200000, 300) == 300);  // nothing left in the window: reset
+}
