@@ -18,6 +18,7 @@
 #include "protocols/tcp/stack.hpp"
 #include "sim/rng.hpp"
 #include "sim/wire.hpp"
+#include "topologies.hpp"
 
 namespace netsim::realtime::testing {
 namespace {
@@ -274,14 +275,8 @@ TEST_CASE(
     "simulated server's SYN queue") {
   if (skip_if_unsupported()) return;
   RealPeerTest t(real_host("flood-cookies", "8s") +
-                 R"(  server: {address: 10.0.0.2, tcp: {syncookies: 1, max_syn_backlog: 16}}
-  attacker: 10.0.0.66
-routers: [r1]
-links:
-  - {between: [real, r1], delay: 5ms}
-  - {between: [r1, server], delay: 5ms}
-  - {between: [attacker, r1], delay: 1ms}
-apps:
+                 "  server: {address: 10.0.0.2, tcp: {syncookies: 1, max_syn_backlog: 16}}\n" +
+                 kAttackerBehindRouter + R"(apps:
   - tcp_server: {name: echo, on: server, port: 20000, reply: echo, backlog: 16}
   - syn_flood: {name: flood, on: attacker, target: server:20000, rate: 1000/s, duration: 3s,
                 spoof: 198.51.100.0/24}
