@@ -150,8 +150,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "--allow-routed-address starts the run over an address the machine routes, and the route "
-    "is the machine's again afterwards") {
+    "With --allow-routed-address the run starts over an address the machine routes, and the "
+    "route is the machine's again afterwards") {
   if (skip_if_unsupported()) return;
   // With the override the run starts: its /32s are more specific than the /24, so they win
   // while it runs, and the route is the machine's again afterwards.
