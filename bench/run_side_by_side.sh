@@ -8,6 +8,8 @@
 #   bench/run_side_by_side.sh [NETSIM_BINARY]     default: build-release/cli/netsim
 #   QUICK=1 bench/run_side_by_side.sh              skip the 100k and 1M sizes (and the 1M-connection row)
 #   ONLY=hold bench/run_side_by_side.sh            only the hold-model rows (no netsim CLI needed)
+#   ONLY="handshake lossy" ...                      only these workloads (hold, handshake, lossy,
+#                                                   flood, established)
 #   NS3_SCHEDULERS="heap priority-queue" ...        ns-3 schedulers tried besides its default on
 #                                                   the hold rows (also: calendar, list, map); the
 #                                                   fastest is printed as "best" (issue 16)
@@ -33,29 +35,36 @@ if [ -f /usr/include/ns3/core-module.h ]; then
   mkdir -p "$ns3_build"
   for src in "$here"/ns3/*.cc; do
     bin=$ns3_build/$(basename "$src" .cc)
-    [ "$bin" -nt "$src" ] || g++ -O2 -std=c++17 -o "$bin" "$src" -lns3-core -lns3-network \
-      -lns3-internet -lns3-point-to-point -lns3-applications
-    # Each program needs only these modules (applications for BulkSend/PacketSink).
+    # Each program needs only these modules (applications for BulkSend/PacketSink); the TCP ones
+    # include linux_like.h (the TCP set up as netsim's `linux` profile).
+    if ! [ "$bin" -nt "$src" ] || ! [ "$bin" -nt "$here/ns3/linux_like.h" ]; then
+      g++ -O2 -std=c++17 -o "$bin" "$src" -lns3-core -lns3-network -lns3-internet \
+        -lns3-point-to-point -lns3-applications
+    fi
   done
   have_ns3=1
 fi
 
-# measure CMD...: sets wall (s) and rss (MiB) from /usr/bin/time -v.
+# measure CMD...: sets wall (s), cpu (user + system s) and rss (MiB) from /usr/bin/time -v.
 measure() {
   /usr/bin/time -v -o "$tmp/time" "$@" >"$tmp/out" 2>&1 || return 1
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0;
            for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$tmp/time")
+  cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' \
+    "$tmp/time")
   rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$tmp/time")
 }
 
-printf '%-34s %9s %10s %11s %10s %9s %9s %9s %6s\n' workload wall_s peak_MiB events us/conn \
-  ns3_s ns3_MiB speedup src
+# The last column of the scenario rows: the speedup in CPU time (user + system), steadier than
+# wall time on a shared machine, where waiting for a core counts in wall time only.
+printf '%-34s %9s %10s %11s %10s %9s %9s %9s %6s %7s\n' workload wall_s peak_MiB events us/conn \
+  ns3_s ns3_MiB speedup src cpu_x
 # run LABEL N NS3 SCENARIO --set ...: one row. NS3 is the issue's ns-3 seconds, "-", or
 # "prog:NAME" to run bench/ns3/NAME.cc just before netsim (the two alternate).
 run() {
   label=$1 n=$2 ns3=$3 file=$4
   shift 4
-  ns3_rss=- src=issue
+  ns3_rss=- src=issue ns3_cpu=-
   [ "$ns3" = - ] && src=-
   case $ns3 in prog:*)
     prog=${ns3#prog:}
@@ -63,7 +72,7 @@ run() {
     src=-
     if [ $have_ns3 = 1 ]; then
       # shellcheck disable=SC2086 # "NAME --arg=value ...": split on purpose
-      if measure $ns3_build/$prog; then ns3=$wall ns3_rss=$rss src=run; fi
+      if measure $ns3_build/$prog; then ns3=$wall ns3_rss=$rss ns3_cpu=$cpu src=run; fi
     fi
     ;;
   esac
@@ -76,8 +85,10 @@ run() {
   per=$(awk -v w="$wall" -v n="$n" 'BEGIN { if (n > 0) printf "%.1f", w * 1e6 / n; else print "-" }')
   ratio=$(awk -v w="$wall" -v r="$ns3" 'BEGIN { if (r == "-") print "-";
             else if (w < 0.01) printf ">%.0fx", r / 0.01; else printf "%.0fx", r / w }')
-  printf '%-34s %9s %10s %11s %10s %9s %9s %9s %6s\n' "$label" "$wall" "$rss" "$events" "$per" \
-    "$ns3" "$ns3_rss" "$ratio" "$src"
+  cpu_ratio=$(awk -v c="$cpu" -v r="$ns3_cpu" 'BEGIN { if (r == "-") print "-";
+                else if (c < 0.01) printf ">%.0fx", r / 0.01; else printf "%.0fx", r / c }')
+  printf '%-34s %9s %10s %11s %10s %9s %9s %9s %6s %7s\n' "$label" "$wall" "$rss" "$events" \
+    "$per" "$ns3" "$ns3_rss" "$ratio" "$src" "$cpu_ratio"
 }
 
 # hold_row LABEL N E ISSUE_S: workload 1, the hold model: bench/ns3/hold.cc, then bench_hold,
@@ -133,6 +144,12 @@ mrate() {
   sed -n 's/.* events_per_s=\([0-9]*\).*/\1/p' "$tmp/out" | awk '{ printf "%.2f", $1 / 1e6 }'
 }
 
+# wanted NAME: true when workload NAME is to run (ONLY unset: all of them).
+wanted() {
+  case " ${ONLY:-$1} " in *" $1 "*) return 0 ;; esac
+  return 1
+}
+
 failed=0
 sizes="1000 10000 100000"
 floods="10000 20000 100000 1000000"
@@ -142,6 +159,7 @@ if [ "${QUICK:-0}" = 1 ]; then sizes="1000 10000"; floods="10000 20000"; holds="
 # Workload 1: the hold model, N pending events, 5M executed (issue: ns-3 ~1.0 M events/s at
 # N = 1e5 with its default scheduler, so 5.0 s).
 bench_hold=${BENCH_HOLD:-$(dirname "$netsim")/../bench/bench_hold}
+wanted hold || holds=
 for n in $holds; do
   issue=-; [ "$n" = 100000 ] && issue=5.0
   hold_row "hold N=$(awk -v n="$n" 'BEGIN { printf "1e%d", log(n) / log(10) + 0.5 }') E=5e6" \
@@ -153,6 +171,7 @@ if [ "${ONLY:-}" = hold ]; then exit $failed; fi
 # flight). Closer than 60 s / 28,232 ephemeral ports = 2.1 ms, the client's TIME_WAITs would use
 # up its ports and connect() fails with EADDRINUSE, as on Linux.
 # ns-3 runs at 1k and 10k only (100k sequential would take it minutes).
+wanted handshake || sizes=
 for n in $sizes; do
   ns3=-; [ "$n" = 10000 ] && ns3=13.2
   [ $have_ns3 = 1 ] && [ "$n" -le 10000 ] && ns3="prog:handshake_echo --n=$n --interval=0.1"
@@ -166,12 +185,15 @@ for n in $sizes; do
     --set apps.1.tcp_client.count="$n" --set apps.1.tcp_client.interval=2500us
 done
 # Workload 3: lossy bulk, 100 MB, 1% loss.
-if [ $have_ns3 = 1 ]; then
+if ! wanted lossy; then
+  :
+elif [ $have_ns3 = 1 ]; then
   run "lossy-bulk 100MB 1%" 0 "prog:lossy_bulk" lossy-bulk.yaml
 else
   run "lossy-bulk 100MB 1%" 0 2.5 lossy-bulk.yaml
 fi
 # Workload 4: SYN flood, the legitimate client in the middle of it.
+wanted flood || floods=
 for n in $floods; do
   ns3=-; [ "$n" = 10000 ] && ns3=32.5; [ "$n" = 20000 ] && ns3=163
   # ns-3 at 10k and 20k only: it grows quadratically (1M would take it days).
@@ -181,7 +203,7 @@ for n in $floods; do
 done
 # Scale: one million concurrent established connections in one run (target: under 2 GiB).
 # No ns-3 row: its sockets cost far more (not measured).
-if [ "${QUICK:-0}" != 1 ]; then
+if [ "${QUICK:-0}" != 1 ] && wanted established; then
   run "established N=1000000 (held open)" 1000000 - million-established.yaml
 fi
 exit $failed

@@ -1,7 +1,8 @@
 // ns-3 counterpart of bench/scenarios/handshake-echo.yaml (issue 7, docs/performance.md): N
 // connections `interval` apart over 10 Mbps / 10 ms, each a handshake, 13 bytes each way and a
 // four-way close (the client closes first), with ns-3's public socket API.
-// Built by bench/run_side_by_side.sh when libns3-dev is installed.
+// TCP set up as netsim's `linux` profile (linux_like.h). Built by bench/run_side_by_side.sh
+// when libns3-dev is installed.
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -10,6 +11,8 @@
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
+
+#include "linux_like.h"
 
 using namespace ns3;
 
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
   cmd.AddValue("n", "connections", n);
   cmd.AddValue("interval", "seconds between connection starts", interval);
   cmd.Parse(argc, argv);
+  netsim_bench::UseLinuxTcp();  // SACK, TS, wscale, CUBIC, PRR: as netsim's `linux`
 
   NodeContainer nodes;
   nodes.Create(2);

@@ -1,6 +1,7 @@
 // ns-3 counterpart of bench/scenarios/lossy-bulk.yaml (issue 7, docs/performance.md): 100 MB
 // over 10 Mbps / 10 ms with 1% packet loss each way, BulkSend to PacketSink, ns-3's public API.
-// Built by bench/run_side_by_side.sh when libns3-dev is installed.
+// TCP set up as netsim's `linux` profile (linux_like.h). Built by bench/run_side_by_side.sh
+// when libns3-dev is installed.
 #include <cstdint>
 #include <iostream>
 
@@ -9,6 +10,8 @@
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
+
+#include "linux_like.h"
 
 using namespace ns3;
 
@@ -19,7 +22,7 @@ int main(int argc, char** argv) {
   cmd.AddValue("bytes", "bytes to send", bytes);
   cmd.AddValue("loss", "packet loss probability each way", loss);
   cmd.Parse(argc, argv);
-  Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(1448));
+  netsim_bench::UseLinuxTcp();  // SACK, TS, wscale, CUBIC, PRR: as netsim's `linux`
 
   NodeContainer nodes;
   nodes.Create(2);

@@ -37,7 +37,9 @@ def echo_client(a):
     done(local_port=port, received=got.decode(errors="replace"))
 
 
-def server(a):
+def accept_one(a):
+    """Listens on port a.port, prints "ready", accepts one connection and closes the listener;
+    returns the connection (with the timeout a.timeout) and the peer's "address:port"."""
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("0.0.0.0", a.port))
@@ -45,7 +47,13 @@ def server(a):
     ls.settimeout(a.timeout)
     print("ready", flush=True)
     c, peer = ls.accept()
+    ls.close()
     c.settimeout(a.timeout)
+    return c, f"{peer[0]}:{peer[1]}"
+
+
+def server(a):
+    c, peer = accept_one(a)
     received = b""
     while True:  # echo until the peer's FIN, then close
         chunk = c.recv(65536)
@@ -54,8 +62,7 @@ def server(a):
         received += chunk
         c.sendall(chunk)
     c.close()
-    ls.close()
-    done(peer=f"{peer[0]}:{peer[1]}", received=received.decode(errors="replace"))
+    done(peer=peer, received=received.decode(errors="replace"))
 
 
 # struct tcp_info (include/uapi/linux/tcp.h) up to tcpi_total_retrans: 7 u8 (state .. the
@@ -86,14 +93,7 @@ def netsim_filler(n):
 
 def sink_server(a):
     """Accepts one connection, reads until the peer's FIN, closes; reports what arrived."""
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("0.0.0.0", a.port))
-    ls.listen(1)
-    ls.settimeout(a.timeout)
-    print("ready", flush=True)
-    c, peer = ls.accept()
-    c.settimeout(a.timeout)
+    c, peer = accept_one(a)
     chunks = []
     while True:
         chunk = c.recv(1 << 20)
@@ -103,8 +103,7 @@ def sink_server(a):
     got = b"".join(chunks)
     info = tcp_info(c)
     c.close()
-    ls.close()
-    done(peer=f"{peer[0]}:{peer[1]}", received=len(got),
+    done(peer=peer, received=len(got),
          intact=got == netsim_filler(a.expect) if a.expect else None,
          sha256=hashlib.sha256(got).hexdigest(), tcp_info=info)
 

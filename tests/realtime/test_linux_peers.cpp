@@ -18,6 +18,7 @@
 #include "protocols/tcp/stack.hpp"
 #include "sim/rng.hpp"
 #include "sim/wire.hpp"
+#include "topologies.hpp"
 
 namespace netsim::realtime::testing {
 namespace {
@@ -274,14 +275,8 @@ TEST_CASE(
     "simulated server's SYN queue") {
   if (skip_if_unsupported()) return;
   RealPeerTest t(real_host("flood-cookies", "8s") +
-                 R"(  server: {address: 10.0.0.2, tcp: {syncookies: 1, max_syn_backlog: 16}}
-  attacker: 10.0.0.66
-routers: [r1]
-links:
-  - {between: [real, r1], delay: 5ms}
-  - {between: [r1, server], delay: 5ms}
-  - {between: [attacker, r1], delay: 1ms}
-apps:
+                 "  server: {address: 10.0.0.2, tcp: {syncookies: 1, max_syn_backlog: 16}}\n" +
+                 kAttackerBehindRouter + R"(apps:
   - tcp_server: {name: echo, on: server, port: 20000, reply: echo, backlog: 16}
   - syn_flood: {name: flood, on: attacker, target: server:20000, rate: 1000/s, duration: 3s,
                 spoof: 198.51.100.0/24}
@@ -358,21 +353,9 @@ void fix_ip_checksum(std::vector<uint8_t>& b) {
   b[11] = static_cast<uint8_t>(c);
 }
 
-}  // namespace
-
-TEST_CASE(
-    "Garbage written into the TUN device is dropped, traced with its reason and counted, "
-    "and the bridge keeps working") {
-  if (skip_if_unsupported()) return;
-  std::string yaml = kEchoServer;
-  yaml.replace(yaml.find("duration: 5s"), 12, "duration: 300ms");
-  RealPeerTest t(yaml);
-  RealtimeSession session(t.run, {.handle_signals = false});
-  DeviceWriter dev("netsim0");
-  const std::vector<uint8_t> good = encode_ipv4(linux_syn("10.0.0.100", "10.0.0.2", 20000));
-  REQUIRE(good.size() == 40);
-
-  // Random bytes, from a fixed seed.
+// Writes 20 random packets (from a fixed seed), then copies of `good` with crafted damage, each
+// tripping exactly one check of the bridge; returns the crafted ones' drop details in order.
+std::vector<std::string> write_damaged(DeviceWriter& dev, const std::vector<uint8_t>& good) {
   Rng rng(1, "garbage");
   for (int i = 0; i < 20; ++i) {
     std::vector<uint8_t> junk(rng.uniform_int(1, 80));
@@ -380,7 +363,6 @@ TEST_CASE(
       b = static_cast<uint8_t>(rng.next_u32());
     dev.write(junk);
   }
-  // Crafted damage, each tripping exactly one check.
   std::vector<std::string> crafted_reasons;
   auto craft = [&](std::vector<uint8_t> b, const std::string& reason) {
     dev.write(b);
@@ -388,8 +370,7 @@ TEST_CASE(
   };
   craft(std::vector<uint8_t>(good.begin(), good.begin() + 10), "truncated IPv4 header");
   craft(std::vector<uint8_t>(good.begin(), good.begin() + 30),
-        "truncated IPv4 packet (total "
-        "length 40, 30 bytes present)");
+        "truncated IPv4 packet (total length 40, 30 bytes present)");
   auto bad_ip_sum = good;
   bad_ip_sum[10] ^= 0x55;
   craft(bad_ip_sum, "bad IPv4 header checksum");
@@ -406,6 +387,24 @@ TEST_CASE(
   auto bad_offset = good;
   bad_offset[32] = 0x20;  // TCP data offset 2
   craft(bad_offset, "TCP data offset 2 is below 5");
+  return crafted_reasons;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "Garbage written into the TUN device is dropped, traced with its reason and counted, "
+    "and the bridge keeps working") {
+  if (skip_if_unsupported()) return;
+  std::string yaml = kEchoServer;
+  yaml.replace(yaml.find("duration: 5s"), 12, "duration: 300ms");
+  RealPeerTest t(yaml);
+  RealtimeSession session(t.run, {.handle_signals = false});
+  DeviceWriter dev("netsim0");
+  const std::vector<uint8_t> good = encode_ipv4(linux_syn("10.0.0.100", "10.0.0.2", 20000));
+  REQUIRE(good.size() == 40);
+
+  const std::vector<std::string> crafted_reasons = write_damaged(dev, good);
   // Valid, but addressed outside the scenario: refused.
   dev.write(encode_ipv4(linux_syn("192.0.2.1", "10.0.0.2", 20000)));
   dev.write(encode_ipv4(linux_syn("10.0.0.100", "10.0.0.99", 20000)));

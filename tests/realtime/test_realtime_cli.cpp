@@ -30,18 +30,59 @@ bool have(const std::string& tool) {
   return status >= 0;
 }
 
+// The real-peer skip rule, then "SKIPPED: <what> is not installed" when `tool` is missing;
+// true when the test is to be skipped.
+bool skip_without(const std::string& tool, const std::string& what) {
+  if (skip_if_unsupported()) return true;
+  if (have(tool)) return false;
+  std::cout << "SKIPPED: " << what << " is not installed\n";
+  return true;
+}
+
 const std::string kDemo = std::string(NETSIM_SOURCE_DIR) + "/realtime/examples/curl-demo.yaml";
+
+// What the interrupted demo run left in `out`: the real host's packets in the trace (headers,
+// not the page), the capture, the diagram and the JSONL events.
+void check_demo_outputs(const fs::path& out) {
+  std::string trace = read_file(out / "trace.txt");
+  CHECK(trace.find(" real 10.0.0.100.") != std::string::npos);
+  CHECK(trace.find("> 10.0.0.2.8080: Flags [S], ") != std::string::npos);
+  CHECK(trace.find("server web ESTABLISHED") != std::string::npos);
+  CHECK(trace.find("Hello from a simulated server!") == std::string::npos);  // headers only
+  CHECK(fs::file_size(out / "capture.pcap") > 24 + 4 * 56);  // header + at least 4 packets
+  CHECK(read_file(out / "curl.svg").find("<svg") != std::string::npos);
+  CHECK(read_file(out / "events.jsonl").find(R"("host":"real")") != std::string::npos);
+}
+
+// Runs the demo in a fresh namespace after the `setup` commands there and returns what netsim
+// said: it must refuse (exit 2) and create no device.
+std::string refusal_after(const std::vector<std::vector<std::string>>& setup) {
+  Netns ns;
+  for (const auto& cmd : setup) {
+    int status = -1;
+    std::string out = run_and_capture(cmd, &status);
+    INFO(out);
+    REQUIRE(status == 0);
+  }
+  int status = -1;
+  std::string out = run_and_capture(
+      {NETSIM_BINARY, "run", kDemo, "-o", fresh_dir("realtime-route").string(), "--quiet"},
+      &status);
+  CHECK(status == 2);
+  CHECK_FALSE(device_exists("netsim0"));
+  return out;
+}
+
+const std::string kRefusalTail =
+    "; netsim would take it over while it runs and could cut this machine off. Use other "
+    "addresses in the scenario, or pass --allow-routed-address if you are sure\n";
 
 }  // namespace
 
 TEST_CASE(
     "The curl demo: netsim shows what is reachable, a real curl gets the simulated page, "
     "and Ctrl-C ends the run with trace, pcap and diagram written") {
-  if (skip_if_unsupported()) return;
-  if (!have("curl")) {
-    std::cout << "SKIPPED: curl is not installed\n";
-    return;
-  }
+  if (skip_without("curl", "curl")) return;
   Netns ns;
   fs::path out = fresh_dir("realtime-demo");
   Peer netsim({NETSIM_BINARY, "run", kDemo, "-o", out.string(), "--diagram", "curl.svg"});
@@ -62,25 +103,13 @@ TEST_CASE(
   CHECK(netsim.exit_code() == 0);
   CHECK(netsim.output().find("netsim: interrupted at virtual time ") != std::string::npos);
   CHECK_FALSE(device_exists("netsim0"));
-
-  std::string trace = read_file(out / "trace.txt");
-  CHECK(trace.find(" real 10.0.0.100.") != std::string::npos);
-  CHECK(trace.find("> 10.0.0.2.8080: Flags [S], ") != std::string::npos);
-  CHECK(trace.find("server web ESTABLISHED") != std::string::npos);
-  CHECK(trace.find("Hello from a simulated server!") == std::string::npos);  // headers only
-  CHECK(fs::file_size(out / "capture.pcap") > 24 + 4 * 56);  // header + at least 4 packets
-  CHECK(read_file(out / "curl.svg").find("<svg") != std::string::npos);
-  CHECK(read_file(out / "events.jsonl").find(R"("host":"real")") != std::string::npos);
+  check_demo_outputs(out);
 }
 
 TEST_CASE(
     "Without CAP_NET_ADMIN, netsim says a real peer needs root or CAP_NET_ADMIN and "
     "creates nothing") {
-  if (skip_if_unsupported()) return;
-  if (!have("capsh")) {
-    std::cout << "SKIPPED: capsh (libcap2-bin) is not installed\n";
-    return;
-  }
+  if (skip_without("capsh", "capsh (libcap2-bin)")) return;
   Netns ns;
   int status = -1;
   std::string out =
@@ -99,44 +128,31 @@ TEST_CASE(
 // conflict is made real inside the test's own network namespace, so the machine is untouched.
 TEST_CASE(
     "An address the machine already routes, owns, or uses as its gateway is refused with the "
-    "real route named, and --allow-routed-address overrides it") {
+    "real route named") {
   if (skip_if_unsupported()) return;
-  auto refusal = [](const std::vector<std::vector<std::string>>& setup) {
-    Netns ns;
-    for (const auto& cmd : setup) {
-      int status = -1;
-      std::string out = run_and_capture(cmd, &status);
-      INFO(out);
-      REQUIRE(status == 0);
-    }
-    int status = -1;
-    std::string out = run_and_capture(
-        {NETSIM_BINARY, "run", kDemo, "-o", fresh_dir("realtime-route").string(), "--quiet"},
-        &status);
-    CHECK(status == 2);
-    CHECK_FALSE(device_exists("netsim0"));
-    return out;
-  };
-  const std::string tail =
-      "; netsim would take it over while it runs and could cut this machine off. Use other "
-      "addresses in the scenario, or pass --allow-routed-address if you are sure\n";
-  CHECK(refusal({{"ip", "route", "add", "10.0.0.2/32", "dev", "lo"}}) ==
+  CHECK(refusal_after({{"ip", "route", "add", "10.0.0.2/32", "dev", "lo"}}) ==
         "netsim: refusing to route 10.0.0.2 (host server) into a TUN device: the machine "
         "already routes it: 10.0.0.2/32 dev lo" +
-            tail);
-  CHECK(refusal({{"ip", "addr", "add", "10.0.0.2/32", "dev", "lo"}}) ==
+            kRefusalTail);
+  CHECK(refusal_after({{"ip", "addr", "add", "10.0.0.2/32", "dev", "lo"}}) ==
         "netsim: refusing to route 10.0.0.2 (host server) into a TUN device: it is already an "
         "address of this machine" +
-            tail);
-  CHECK(refusal({{"ip", "route", "add", "default", "via", "10.0.0.2", "dev", "lo", "onlink"}}) ==
+            kRefusalTail);
+  CHECK(refusal_after(
+            {{"ip", "route", "add", "default", "via", "10.0.0.2", "dev", "lo", "onlink"}}) ==
         "netsim: refusing to route 10.0.0.2 (host server) into a TUN device: it is the default "
         "gateway (default via 10.0.0.2 dev lo)" +
-            tail);
-  CHECK(refusal({{"ip", "route", "add", "10.0.0.0/24", "dev", "lo"}}) ==
+            kRefusalTail);
+  CHECK(refusal_after({{"ip", "route", "add", "10.0.0.0/24", "dev", "lo"}}) ==
         "netsim: refusing to route 10.0.0.100 (host real) into a TUN device: the machine "
         "already routes it: 10.0.0.0/24 dev lo" +
-            tail);
+            kRefusalTail);
+}
 
+TEST_CASE(
+    "With --allow-routed-address the run starts over an address the machine routes, and the "
+    "route is the machine's again afterwards") {
+  if (skip_if_unsupported()) return;
   // With the override the run starts: its /32s are more specific than the /24, so they win
   // while it runs, and the route is the machine's again afterwards.
   Netns ns;

@@ -9,6 +9,7 @@
 #include "realtime/session.hpp"
 #include "scenarios/loader/loader.hpp"
 #include "sim/trace_text.hpp"
+#include "topologies.hpp"
 
 namespace netsim::realtime {
 namespace {
@@ -20,18 +21,12 @@ Scenario load(const std::string& yaml) {
   return *r.scenario;
 }
 
-const std::string kTopology = R"(name: real
+const std::string kTopology = std::string(R"(name: real
 duration: 2s
 hosts:
   real: {tun: netsim0, address: 10.0.0.100}
   server: 10.0.0.2
-  attacker: 10.0.0.66
-routers: [r1]
-links:
-  - {between: [real, r1], delay: 5ms}
-  - {between: [r1, server], delay: 5ms}
-  - {between: [attacker, r1], delay: 1ms}
-)";
+)") + testing::kAttackerBehindRouter;
 
 std::string what_refused(const std::string& apps) {
   Scenario sc = load(kTopology + apps);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "scenarios/loader/loader.hpp"
+#include "tests/support/loader_support.hpp"
 
 using namespace netsim;
 using namespace netsim::literals;
@@ -12,10 +13,7 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-const char* kStory = R"(hosts:
-  client: 10.0.0.1
-  server: 10.0.0.2
-links:
+const std::string kStory = std::string(test_support::kTwoHosts) + R"(links:
   - between: [client, server]
     delay: 5ms
 apps:
@@ -24,16 +22,11 @@ apps:
 )";
 
 LoadResult load(const std::string& outputs) {
-  return load_scenario_text(std::string(kStory) + outputs, "t.yaml", {});
+  return load_scenario_text(kStory + outputs, "t.yaml", {});
 }
 
 Lines errors_of(const std::string& outputs) {
-  LoadResult r = load(outputs);
-  CHECK_FALSE(r.ok());
-  Lines out;
-  for (const auto& e : r.errors)
-    out.push_back(e.to_string());
-  return out;
+  return test_support::load_errors(kStory + outputs, "t.yaml");
 }
 
 }  // namespace

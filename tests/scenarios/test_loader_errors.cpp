@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "scenarios/loader/loader.hpp"
+#include "tests/support/loader_support.hpp"
 
 using namespace netsim;
 
@@ -18,19 +19,10 @@ using Lines = std::vector<std::string>;
 
 Lines errors_of(const std::string& text, const std::vector<std::string>& sets = {},
                 const ScenarioLimits& limits = {}) {
-  LoadResult r = load_scenario_text(text, "bad.yaml", sets, limits);
-  CHECK_FALSE(r.ok());
-  CHECK_FALSE(r.scenario);
-  Lines out;
-  for (const auto& e : r.errors)
-    out.push_back(e.to_string());
-  return out;
+  return test_support::load_errors(text, "bad.yaml", sets, limits);
 }
 
-const char* kHosts = R"(hosts:
-  client: 10.0.0.1
-  server: 10.0.0.2
-)";
+const char* const kHosts = test_support::kTwoHosts;
 
 }  // namespace
 

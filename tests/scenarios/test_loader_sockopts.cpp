@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "scenarios/loader/loader.hpp"
+#include "tests/support/loader_support.hpp"
 
 using namespace netsim;
 using namespace netsim::literals;
@@ -11,27 +12,19 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-const char* kBase = R"(hosts:
-  client: 10.0.0.1
-  server: 10.0.0.2
-links:
+const std::string kBase = std::string(test_support::kTwoHosts) + R"(links:
   - {between: [client, server], delay: 1ms}
 apps:
 )";
 
 Lines errors_of(const std::string& apps) {
-  LoadResult r = load_scenario_text(std::string(kBase) + apps, "bad.yaml", {}, {});
-  CHECK_FALSE(r.ok());
-  Lines out;
-  for (const auto& e : r.errors)
-    out.push_back(e.to_string());
-  return out;
+  return test_support::load_errors(kBase + apps, "bad.yaml");
 }
 
 }  // namespace
 
 TEST_CASE("socket_options are read in file order with their Linux values") {
-  LoadResult r = load_scenario_text(std::string(kBase) + R"(  - tcp_server:
+  LoadResult r = load_scenario_text(kBase + R"(  - tcp_server:
       on: server
       port: 80
       socket_options: {SO_RCVBUF: 16384, TCP_MAXSEG: 1000}

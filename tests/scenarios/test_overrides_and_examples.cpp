@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "scenarios/loader/loader.hpp"
+#include "tests/support/loader_support.hpp"
 
 using namespace netsim;
 using namespace netsim::literals;
@@ -37,12 +38,7 @@ Scenario with(const std::vector<std::string>& sets) {
 }
 
 Lines errors_with(const std::vector<std::string>& sets, const char* text = kStory) {
-  LoadResult r = load_scenario_text(text, "story.yaml", sets);
-  CHECK_FALSE(r.ok());
-  Lines out;
-  for (const auto& e : r.errors)
-    out.push_back(e.to_string());
-  return out;
+  return test_support::load_errors(text, "story.yaml", sets);
 }
 
 }  // namespace
