@@ -110,6 +110,7 @@ struct RunTally {
   std::set<std::string> reasons;
   std::optional<uint32_t> seq_lo, seq_hi, last_ack;
   Instant first = Instant::max(), last = Instant::zero();
+  std::optional<size_t> first_record;
 };
 
 namespace {
@@ -155,7 +156,10 @@ void ModelBuilder::add_flow_bands() {
     if (!p || p->ev != PacketEvent::send) continue;
     bases.observe(p->packet);
     auto it = run_of.find(i);
-    if (it != run_of.end()) tally_send(*p, bases, ends, acc[it->second]);
+    if (it == run_of.end()) continue;
+    RunTally& a = acc[it->second];
+    if (!a.first_record) a.first_record = i;  // ix_.order runs in (time, record) order
+    tally_send(*p, bases, ends, a);
   }
   for (const RunTally& a : acc) {
     Band band;
@@ -163,6 +167,7 @@ void ModelBuilder::add_flow_bands() {
     band.to = lifeline_for(a.data_dst);
     band.first = a.first;
     band.last = a.last;
+    band.order = a.first_record.value_or(0);
     band.packets = a.data + a.acks;
     band.lines = band_lines(a);
     band.tooltip = fmt::format(

@@ -54,7 +54,8 @@ void check_causal_order(const DiagramLayout& L, const std::string& what) {
 }
 
 // The library's own check (viz/layout.hpp label_collisions), which the layout minimises: text
-// boxes that overlap, and arrows through another arrow's label.
+// boxes that overlap, and arrows through any text but their own label: another arrow's label
+// or drop reason, a band's or a gap's label, a state mark, a tick.
 void check_labels_clear(const DiagramLayout& L, const std::string& what, size_t known = 0) {
   auto found = label_collisions(L);
   std::string list;
@@ -127,12 +128,15 @@ TEST_CASE("every example scenario's diagram draws reactions below causes and lab
     auto records = run_records(s);
     DiagramLayout L = compute_layout(records, {s.name, s.seed, {}}, {});
     check_causal_order(L, f.filename().string());
-    // Not solved yet (issue 15), bounded so it cannot get worse: with Linux's data path a
-    // window of 1448-byte segments leaves one instant and fans out over the serialization
-    // delay, and a label along one arrow meets its neighbours (sack-vs-newreno runs two such
-    // uploads side by side; lossy-transfer has one retransmission among them).
-    static const std::map<std::string, size_t> kKnown{{"lossy-transfer.yaml", 1},
-                                                      {"sack-vs-newreno.yaml", 15}};
+    // Not solved yet (issue 15), bounded so it cannot get worse. A window sent at one instant
+    // takes a row per segment before the next instant can start, so its arrows arrive below
+    // the last row and run steep and close: sack-vs-newreno's first windows (segments kept as
+    // arrows around the three losses) leave no free place for their labels; the others have
+    // one retransmission or dupACK crossing a neighbour's label.
+    static const std::map<std::string, size_t> kKnown{{"burst-loss.yaml", 1},
+                                                      {"link-flap.yaml", 1},
+                                                      {"lossy-transfer.yaml", 3},
+                                                      {"sack-vs-newreno.yaml", 44}};
     auto k = kKnown.find(f.filename().string());
     check_labels_clear(L, f.filename().string(), k == kKnown.end() ? 0 : k->second);
   }
