@@ -174,12 +174,13 @@ Slots causal_rows(const DiagramModel& m, const std::vector<std::optional<Instant
   return s;
 }
 
+// `rooms`: per arrow, the height its label needs above its start (see Layouter::rooms).
 ScaleInput scale_input(const DiagramModel& m, const std::vector<std::optional<Instant>>& ends,
-                       const Slots& slots) {
+                       const Slots& slots, const std::vector<double>& rooms) {
   ScaleInput in;
   for (size_t i = 0; i < m.arrows.size(); ++i) {
     const auto& a = m.arrows[i];
-    in.events.push_back({a.sent, true, slots.start[i]});
+    in.events.push_back({a.sent, true, slots.start[i], rooms[i]});
     if (ends[i]) {
       // An end needs no row of its own: its label is the sender's, a drop's sits beside it.
       in.events.push_back({*ends[i], false, slots.end[i]});
@@ -225,6 +226,10 @@ class Layouter {
   Box band_label_box(const Box& area, double w, double h) const;
   double row_height(const Slots& slots, const TimeScale* scale,
                     const std::vector<std::optional<Instant>>& ends) const;
+  std::vector<double> rooms(const Slots& slots, const TimeScale* scale,
+                            const std::vector<std::optional<Instant>>& ends) const;
+  double label_rise(size_t i, const Slots& slots, const TimeScale* scale,
+                    const std::vector<std::optional<Instant>>& ends) const;
 
   const DiagramOptions& opt_;
   DiagramLayout L_;
@@ -264,19 +269,39 @@ double Layouter::row_height(const Slots& slots, const TimeScale* scale,
   double row = Metrics::row;
   for (size_t i = 0; i < m.arrows.size(); ++i) {
     if (slots.start[i] == 0 && slots.end[i] == 0) continue;
-    const auto& a = m.arrows[i];
-    double dx = std::abs(L_.lifelines[a.to].x - L_.lifelines[a.from].x);
-    if (dx <= 0) continue;
-    double dy = Metrics::transit;
-    if (scale && ends[i]) {
-      dy = scale->y_of(*ends[i], slots.end[i]) - scale->y_of(a.sent, slots.start[i]);
-    }
-    double w = text_width(sized_label(a), FontSizes::label) + 6;
-    row = std::max(row, Metrics::line + 8 + w * std::abs(dy) / dx);
+    row = std::max(row, label_rise(i, slots, scale, ends));
   }
   // Not scaled with the spread: wider columns already flatten the arrows, and a taller row
   // multiplies over every row of the diagram.
   return std::min(row, 4 * Metrics::row);
+}
+
+// The height a label needs between its arrow and the one a row above it, taken as parallel:
+// a line of text plus the arrow's rise over the label's width.
+double Layouter::label_rise(size_t i, const Slots& slots, const TimeScale* scale,
+                            const std::vector<std::optional<Instant>>& ends) const {
+  const auto& a = L_.model.arrows[i];
+  double dx = std::abs(L_.lifelines[a.to].x - L_.lifelines[a.from].x);
+  if (dx <= 0) return Metrics::row;
+  double dy = Metrics::transit;
+  if (scale && ends[i]) {
+    dy = scale->y_of(*ends[i], slots.end[i]) - scale->y_of(a.sent, slots.start[i]);
+  }
+  double w = text_width(sized_label(a), FontSizes::label) + 6;
+  return Metrics::line + 8 + w * std::abs(dy) / dx;
+}
+
+// Each arrow's start at its own time needs as much height above it as its label's rise: a
+// run of ACKs a fraction of a millisecond apart draws parallel arrows, each label between
+// two of them. Only where the arrow is steep is its time's step taller than a row, so idle
+// stretches and flat arrows keep the diagram short.
+std::vector<double> Layouter::rooms(const Slots& slots, const TimeScale* scale,
+                                    const std::vector<std::optional<Instant>>& ends) const {
+  std::vector<double> out;
+  for (size_t i = 0; i < L_.model.arrows.size(); ++i) {
+    out.push_back(std::min(label_rise(i, slots, scale, ends), 4 * Metrics::row));
+  }
+  return out;
 }
 
 // Marks go on the side of a lifeline where fewer of its arrows leave and arrive: the first
@@ -549,13 +574,22 @@ DiagramLayout Layouter::run() {
   columns();
   headers_and_title();
   Slots slots = causal_rows(L_.model, ends);
-  ScaleInput in = scale_input(L_.model, ends, slots);
+  std::vector<double> room = rooms(slots, nullptr, ends);
+  ScaleInput in = scale_input(L_.model, ends, slots, room);
   in.row = row_height(slots, nullptr, ends);
   auto scale = build_scale(in, opt_.compress_gaps_over, L_.plot_top);
   for (int round = 0; round < 3; ++round) {
     double row = row_height(slots, &scale.scale, ends);
-    if (row <= in.row + 0.5) break;
-    in.row = row;
+    std::vector<double> next = rooms(slots, &scale.scale, ends);
+    bool grew = row > in.row + 0.5;
+    for (size_t i = 0; i < next.size(); ++i) {
+      grew = grew || next[i] > room[i] + 0.5;
+      next[i] = std::max(next[i], room[i]);
+    }
+    if (!grew) break;
+    room = std::move(next);
+    in = scale_input(L_.model, ends, slots, room);
+    in.row = std::max(in.row, row);
     scale = build_scale(in, opt_.compress_gaps_over, L_.plot_top);
   }
   L_.scale = std::move(scale.scale);
