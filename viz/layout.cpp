@@ -282,6 +282,9 @@ double Layouter::label_rise(size_t i, const Slots& slots, const TimeScale* scale
                             const std::vector<std::optional<Instant>>& ends) const {
   const auto& a = L_.model.arrows[i];
   double dx = std::abs(L_.lifelines[a.to].x - L_.lifelines[a.from].x);
+  // A lost packet's stub ends half-way (Layouter::arrows): twice as steep over its length.
+  bool reaches = a.fate == ArrowFate::delivered || a.fate == ArrowFate::dropped_at_receiver;
+  if (!reaches) dx /= 2;
   if (dx <= 0) return Metrics::row;
   double dy = Metrics::transit;
   if (scale && ends[i]) {
