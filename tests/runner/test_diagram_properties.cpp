@@ -14,6 +14,7 @@
 #include "sim/trace_jsonl.hpp"
 #include "tests/support/scenario_support.hpp"
 #include "viz/layout.hpp"
+#include "viz/plot.hpp"
 
 using namespace netsim;
 using namespace netsim::viz;
@@ -279,4 +280,46 @@ TEST_CASE("a window with losses among its segments folds around them, the losses
   CHECK(lost == std::vector<std::string>{". 5793:7241 (1448) fault rule",
                                          ". 8689:10137 (1448) fault rule",
                                          ". 11585:13033 (1448) fault rule"});
+}
+
+// Issue 15's pictures for loss: the time-sequence graph shows the receiver's SACK blocks, and
+// the cwnd plot its ssthresh and why the window was cut, on the example that compares them.
+TEST_CASE("the loss plots of sack-vs-newreno show SACK blocks, ssthresh and each fast retransmit") {
+  Scenario s = load_file(NETSIM_SOURCE_DIR "/scenarios/sack-vs-newreno.yaml");
+  auto recs = run_records(s);
+  PlotOptions o;
+  o.kind = PlotKind::tcptrace;
+  o.connections = {"linux_upload"};
+  PlotData d = plot_data(recs, o);
+  // Segment 5 (5793:7241) is lost; segment 6's ACK SACKs it, then 8's and 10's come first in
+  // their ACKs (RFC 2018: the most recent block first), three holes at once.
+  REQUIRE(d.seq.sacks.size() >= 6);
+  auto block = [&](size_t i) {
+    const auto& b = d.seq.sacks[i];
+    return std::to_string(b.t.ns()) + " " + std::to_string(b.lo) + ":" + std::to_string(b.hi);
+  };
+  CHECK(block(0) == "206188800 7241:8689");
+  CHECK(block(1) == "207395200 10137:11585");
+  CHECK(block(2) == "207395200 7241:8689");
+  CHECK(block(3) == "208601600 13033:14481");
+  CHECK(block(4) == "208601600 10137:11585");
+  CHECK(block(5) == "208601600 7241:8689");
+  o.connections = {"nr_upload"};
+  CHECK(plot_data(recs, o).seq.sacks.empty());  // tcp_sack 0: no blocks to draw
+  // CUBIC cuts the 14-segment window to 14 * 717 / 1024 = 9 segments (bictcp_recalc_ssthresh).
+  o.kind = PlotKind::cwnd;
+  o.connections = {"linux_upload"};
+  PlotData w = plot_data(recs, o);
+  auto ss = std::find_if(w.series.begin(), w.series.end(),
+                         [](const Series& x) { return x.name == "ssthresh"; });
+  REQUIRE(ss != w.series.end());
+  CHECK(ss->dashed);
+  REQUIRE_FALSE(ss->points.empty());
+  CHECK(ss->points.front() ==
+        SeriesPoint{Instant::zero() + Duration::nanoseconds(208601600), 9 * 1448});
+  std::vector<std::string> marks;
+  for (const auto& mk : w.markers)
+    marks.push_back(mk.label + " " + std::to_string(mk.t.ns()));
+  CHECK(marks == std::vector<std::string>{"fast retx 208601600", "fast retx 302643200",
+                                          "fast retx 306243200"});
 }
