@@ -15,6 +15,7 @@
 #include "tests/support/scenario_support.hpp"
 #include "viz/layout.hpp"
 #include "viz/plot.hpp"
+#include "viz/timeline_chart.hpp"
 
 using namespace netsim;
 using namespace netsim::viz;
@@ -322,4 +323,31 @@ TEST_CASE("the loss plots of sack-vs-newreno show SACK blocks, ssthresh and each
     marks.push_back(mk.label + " " + std::to_string(mk.t.ns()));
   CHECK(marks == std::vector<std::string>{"fast retx 208601600", "fast retx 302643200",
                                           "fast retx 306243200"});
+}
+
+// Issue 15: a crashed host keeps no connection in any picture. keepalive-dead-peer.yaml's
+// server crashes at 1 s: its end of the connection's bar in the timeline stops there, and the
+// diagram marks it CLOSED (cause host crashed) at the crash.
+TEST_CASE("a crashed server's connection ends at the crash in the timeline and the diagram") {
+  Scenario s = load_file(NETSIM_SOURCE_DIR "/scenarios/keepalive-dead-peer.yaml");
+  auto recs = run_records(s);
+  TimelineModel tl = timeline_model(recs, {});
+  const Instant crash = Instant::zero() + Duration::seconds(1);
+  auto row = std::find_if(tl.rows.begin(), tl.rows.end(),
+                          [](const TimelineRow& r) { return r.host == "server"; });
+  REQUIRE(row != tl.rows.end());
+  REQUIRE_FALSE(row->bars.empty());
+  // CLOSED draws no bar: the last bar, ESTABLISHED, stops at the crash instead of running on
+  // to the end of the run.
+  const StateBar& last = row->bars.back();
+  CHECK(last.state == TcpState::established);
+  CHECK(last.to == crash);
+  CHECK_FALSE(last.open);
+  DiagramModel m = build_model(recs, {s.name, s.seed, {}}, {});
+  auto closed = std::find_if(m.marks.begin(), m.marks.end(), [&](const Mark& mk) {
+    return mk.text == "CLOSED" && mk.lifeline && m.lifelines[*mk.lifeline].host == "server";
+  });
+  REQUIRE(closed != m.marks.end());
+  CHECK(closed->t == crash);
+  CHECK(closed->cause == "host crashed");
 }
