@@ -45,6 +45,20 @@ ModelBuilder::Fold ModelBuilder::foldable(size_t send, std::vector<End>& ends) c
   return end.ev == PacketEvent::recv ? Fold::data : Fold::lost_data;
 }
 
+// Where each connection's last delivered new segment of each instant is (its position in
+// drawn_): a loss before it is a hole in a window, one after it may start a window lost
+// together (a crashed peer).
+std::map<std::pair<ConvKey, Instant>, size_t> ModelBuilder::last_delivered_data() const {
+  std::map<std::pair<ConvKey, Instant>, size_t> out;
+  std::vector<End> ends;
+  for (size_t pos = 0; pos < drawn_.size(); ++pos) {
+    const PacketRecord& r = packet_record(drawn_[pos]);
+    if (foldable(drawn_[pos], ends) == Fold::data)
+      out[{conv_key(r.packet.src_addr(), r.packet.dst_addr()), r.t}] = pos;
+  }
+  return out;
+}
+
 void ModelBuilder::fold_flows() {
   // A connection's open run: its packets, and what its data segments are (new and delivered,
   // new and lost, retransmitted): a band never mixes them, so a single loss in a transfer
@@ -71,14 +85,7 @@ void ModelBuilder::fold_flows() {
     run.clear();
     r.holes = 0;
   };
-  // Where each connection's last delivered new segment of each instant is: a loss before it
-  // is a hole in a window, one after it may start a window lost together (a crashed peer).
-  std::map<std::pair<ConvKey, Instant>, size_t> last_data;
-  for (size_t pos = 0; pos < drawn_.size(); ++pos) {
-    const PacketRecord& r = packet_record(drawn_[pos]);
-    if (foldable(drawn_[pos], ends) == Fold::data)
-      last_data[{conv_key(r.packet.src_addr(), r.packet.dst_addr()), r.t}] = pos;
-  }
+  auto last_data = last_delivered_data();
   for (size_t pos = 0; pos < drawn_.size(); ++pos) {
     size_t i = drawn_[pos];
     const Packet& p = packet_record(i).packet;
