@@ -2,6 +2,7 @@
 // cairo writes the PNG); see chart.hpp.
 #include "viz/chart.hpp"
 
+#include <cairo-pdf.h>
 #include <cairo.h>
 #include <fmt/format.h>
 #include <librsvg/rsvg.h>
@@ -17,7 +18,9 @@ ChartFormat chart_format_for_path(const std::string& path) {
   std::string ext = lower_extension(path);
   if (ext == "svg") return ChartFormat::svg;
   if (ext == "png") return ChartFormat::png;
-  throw ChartError(fmt::format("cannot tell the chart format of \"{}\": use .svg or .png", path));
+  if (ext == "pdf") return ChartFormat::pdf;
+  throw ChartError(
+      fmt::format("cannot tell the chart format of \"{}\": use .svg, .png or .pdf", path));
 }
 
 namespace detail {
@@ -74,12 +77,52 @@ std::string svg_to_png(const std::string& svg, double scale) {
   return png;
 }
 
+// One page the size of the SVG, one point per SVG unit. cairo stamps a PDF with the time it
+// was made unless told a date: a fixed one keeps the bytes a function of the chart alone.
+std::string svg_to_pdf(const std::string& svg) {
+  GError* error = nullptr;
+  std::unique_ptr<RsvgHandle, GObjectUnref> handle(
+      rsvg_handle_new_from_data(reinterpret_cast<const guint8*>(svg.data()), svg.size(), &error));
+  if (!handle) {
+    std::string why = error ? error->message : "unknown error";
+    if (error) g_error_free(error);
+    throw ChartError("cannot draw the chart as PDF: " + why);
+  }
+  gdouble w = 0, h = 0;
+  if (!rsvg_handle_get_intrinsic_size_in_pixels(handle.get(), &w, &h)) {
+    throw ChartError("cannot draw the chart as PDF: the SVG has no size");
+  }
+  std::string pdf;
+  {
+    std::unique_ptr<cairo_surface_t, SurfaceDestroy> surface(
+        cairo_pdf_surface_create_for_stream(append_bytes, &pdf, w, h));
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE,
+                                   "2000-01-01T00:00:00Z");
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "netsim");
+    std::unique_ptr<cairo_t, CairoDestroy> cr(cairo_create(surface.get()));
+    RsvgRectangle viewport{0, 0, w, h};
+    if (!rsvg_handle_render_document(handle.get(), cr.get(), &viewport, &error)) {
+      std::string why = error ? error->message : "unknown error";
+      if (error) g_error_free(error);
+      throw ChartError("cannot draw the chart as PDF: " + why);
+    }
+    cr.reset();
+    cairo_surface_finish(surface.get());
+    if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
+      throw ChartError("cannot encode the chart as PDF");
+    }
+  }
+  return pdf;
+}
+
 std::string chart_bytes(const std::string& svg, ChartFormat format) {
   switch (format) {
     case ChartFormat::svg:
       return svg;
     case ChartFormat::png:
       return svg_to_png(svg, 2.0);
+    case ChartFormat::pdf:
+      return svg_to_pdf(svg);
   }
   throw ChartError("unknown chart format");
 }

@@ -1,6 +1,7 @@
 // What the two kinds of chart (state timelines, viz/timeline_chart.hpp; time-series plots,
 // viz/plot.hpp) share: their error type and their file formats. Charts are drawn as SVG by
-// netsim itself (viz/svg_writer.hpp); PNG is that SVG rasterised in-process by librsvg + cairo.
+// netsim itself (viz/svg_writer.hpp); PNG is that SVG rasterised in-process by librsvg + cairo,
+// PDF the same SVG drawn by librsvg onto a cairo PDF surface (vector, for papers and slides).
 #pragma once
 
 #include <cstdint>
@@ -18,9 +19,9 @@ class ChartError : public DiagramError {
   using DiagramError::DiagramError;
 };
 
-enum class ChartFormat : uint8_t { svg, png };
+enum class ChartFormat : uint8_t { svg, png, pdf };
 
-// .svg or .png (case-insensitive); anything else is a ChartError.
+// .svg, .png or .pdf (case-insensitive); anything else is a ChartError.
 ChartFormat chart_format_for_path(const std::string& path);
 
 namespace detail {

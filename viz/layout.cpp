@@ -2,6 +2,7 @@
 // marks beside their lifelines, bands, ticks; labels and the legend are placed by
 // layout_place.cpp. Pure arithmetic on the model: no Graphviz here.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
@@ -81,7 +82,7 @@ std::vector<std::optional<Instant>> arrow_end_times(const DiagramModel& m) {
 }
 
 struct Slots {
-  std::vector<size_t> start, end, mark;
+  std::vector<size_t> start, end, mark, band;
 };
 
 // Rows within one instant follow happens-before. Simulated applications answer in zero time,
@@ -97,7 +98,7 @@ struct Slots {
 //    latest arrival, else the latest send, else the instant's first row.
 // A lost packet's stub stays parallel to its row, so its end takes the start's row.
 Slots causal_rows(const DiagramModel& m, const std::vector<std::optional<Instant>>& ends) {
-  enum class Kind : uint8_t { send, arrival, mark };
+  enum class Kind : uint8_t { send, arrival, mark, band };
   struct Ev {
     size_t order;
     Kind kind;
@@ -116,10 +117,16 @@ Slots causal_rows(const DiagramModel& m, const std::vector<std::optional<Instant
     const auto& mk = m.marks[i];
     if (mk.lifeline) at[{*mk.lifeline, mk.t}].push_back({mk.order, Kind::mark, i});
   }
+  // A band starts like its first send: below the packets its sender sent before it at that
+  // instant (a window's first segments drawn as arrows, the rest folded).
+  for (size_t i = 0; i < m.bands.size(); ++i) {
+    at[{m.bands[i].from, m.bands[i].first}].push_back({m.bands[i].order, Kind::band, i});
+  }
   Slots s;
   s.start.assign(m.arrows.size(), 0);
   s.end.assign(m.arrows.size(), 0);
   s.mark.assign(m.marks.size(), 0);
+  s.band.assign(m.bands.size(), 0);
   std::vector<bool> has_end(m.arrows.size(), false);
   for (auto& [key, evs] : at) {
     std::stable_sort(evs.begin(), evs.end(),
@@ -151,6 +158,13 @@ Slots causal_rows(const DiagramModel& m, const std::vector<std::optional<Instant
         case Kind::mark:
           s.mark[e.index] = last_arrival ? *last_arrival : last_send.value_or(0);
           break;
+        case Kind::band: {
+          size_t row = std::max(next_send, last_arrival.value_or(0));
+          s.band[e.index] = row;
+          next_send = row + 1;
+          last_send = row;
+          break;
+        }
       }
     }
   }
@@ -160,12 +174,13 @@ Slots causal_rows(const DiagramModel& m, const std::vector<std::optional<Instant
   return s;
 }
 
+// `rooms`: per arrow, the height its label needs above its start (see Layouter::rooms).
 ScaleInput scale_input(const DiagramModel& m, const std::vector<std::optional<Instant>>& ends,
-                       const Slots& slots) {
+                       const Slots& slots, const std::vector<double>& rooms) {
   ScaleInput in;
   for (size_t i = 0; i < m.arrows.size(); ++i) {
     const auto& a = m.arrows[i];
-    in.events.push_back({a.sent, true, slots.start[i]});
+    in.events.push_back({a.sent, true, slots.start[i], rooms[i]});
     if (ends[i]) {
       // An end needs no row of its own: its label is the sender's, a drop's sits beside it.
       in.events.push_back({*ends[i], false, slots.end[i]});
@@ -175,9 +190,9 @@ ScaleInput scale_input(const DiagramModel& m, const std::vector<std::optional<In
   }
   for (size_t i = 0; i < m.marks.size(); ++i)
     in.events.push_back({m.marks[i].t, true, slots.mark[i]});
-  for (const auto& b : m.bands) {
-    in.events.push_back({b.first, true, 0});
-    in.events.push_back({b.last, true, 0});
+  for (size_t i = 0; i < m.bands.size(); ++i) {
+    in.events.push_back({m.bands[i].first, true, slots.band[i]});
+    in.events.push_back({m.bands[i].last, true, 0});
   }
   return in;
 }
@@ -195,22 +210,42 @@ class Layouter {
   DiagramLayout run();
 
  private:
+  void mark_sides();
   void columns();
   void headers_and_title();
   void arrows(const std::vector<std::optional<Instant>>& ends, const Slots& slots);
   void gap_labels();
   void marks(const Slots& slots);
-  void bands();
+  void bands(const Slots& slots);
   void ticks(const std::vector<std::optional<Instant>>& ends);
   double mark_width(size_t lifeline) const;
+  const std::string& sized_label(const PacketArrow& a) const;
+  double clutter(const Box& b) const;
+  bool crossed(const Box& b) const;
+  Box least_cluttered(const std::vector<Box>& candidates) const;
+  Box band_label_box(const Box& area, double w, double h) const;
   double row_height(const Slots& slots, const TimeScale* scale,
+                    const std::vector<std::optional<Instant>>& ends) const;
+  std::vector<double> rooms(const Slots& slots, const TimeScale* scale,
+                            const std::vector<std::optional<Instant>>& ends) const;
+  double label_rise(size_t i, const Slots& slots, const TimeScale* scale,
                     const std::vector<std::optional<Instant>>& ends) const;
 
   const DiagramOptions& opt_;
   DiagramLayout L_;
   Try try_;
   double right_edge_ = 0;
+  std::vector<bool> marks_left_;    // per lifeline: its marks are written on its left
+  std::vector<bool> marks_either_;  // ... or on either side, whichever no arrow crosses
 };
+
+// The text a column is made wide enough for. With short labels allowed, a bulk segment's
+// (its preview cut, "…") counts without the preview: a transfer's picture stays at a normal
+// width and its segments keep their previews where there is room.
+const std::string& Layouter::sized_label(const PacketArrow& a) const {
+  bool bulk = !a.brief.empty() && a.label.find("\"…") != std::string::npos;
+  return try_.brief && bulk ? a.brief : a.label;
+}
 
 double Layouter::mark_width(size_t lifeline) const {
   double w = 0;
@@ -234,23 +269,72 @@ double Layouter::row_height(const Slots& slots, const TimeScale* scale,
   double row = Metrics::row;
   for (size_t i = 0; i < m.arrows.size(); ++i) {
     if (slots.start[i] == 0 && slots.end[i] == 0) continue;
-    const auto& a = m.arrows[i];
-    double dx = std::abs(L_.lifelines[a.to].x - L_.lifelines[a.from].x);
-    if (dx <= 0) continue;
-    double dy = Metrics::transit;
-    if (scale && ends[i]) {
-      dy = scale->y_of(*ends[i], slots.end[i]) - scale->y_of(a.sent, slots.start[i]);
-    }
-    double w = text_width(a.label, FontSizes::label) + 6;
-    row = std::max(row, Metrics::line + 8 + w * std::abs(dy) / dx);
+    row = std::max(row, label_rise(i, slots, scale, ends));
   }
-  return std::min(row, 4 * try_.spread * Metrics::row);
+  // Not scaled with the spread: wider columns already flatten the arrows, and a taller row
+  // multiplies over every row of the diagram.
+  return std::min(row, 4 * Metrics::row);
 }
 
-// Lifeline 0 carries its marks on its left, every other lifeline on its right, so marks
-// never sit where the arrows between the first two lifelines leave and arrive.
+// The height a label needs between its arrow and the one a row above it, taken as parallel:
+// a line of text plus the arrow's rise over the label's width.
+double Layouter::label_rise(size_t i, const Slots& slots, const TimeScale* scale,
+                            const std::vector<std::optional<Instant>>& ends) const {
+  const auto& a = L_.model.arrows[i];
+  double dx = std::abs(L_.lifelines[a.to].x - L_.lifelines[a.from].x);
+  // A lost packet's stub ends half-way (Layouter::arrows): twice as steep over its length.
+  bool reaches = a.fate == ArrowFate::delivered || a.fate == ArrowFate::dropped_at_receiver;
+  if (!reaches) dx /= 2;
+  if (dx <= 0) return Metrics::row;
+  double dy = Metrics::transit;
+  if (scale && ends[i]) {
+    dy = scale->y_of(*ends[i], slots.end[i]) - scale->y_of(a.sent, slots.start[i]);
+  }
+  double w = text_width(sized_label(a), FontSizes::label) + 6;
+  return Metrics::line + 8 + w * std::abs(dy) / dx;
+}
+
+// Each arrow's start at its own time needs as much height above it as its label's rise: a
+// run of ACKs a fraction of a millisecond apart draws parallel arrows, each label between
+// two of them. Only where the arrow is steep is its time's step taller than a row, so idle
+// stretches and flat arrows keep the diagram short.
+std::vector<double> Layouter::rooms(const Slots& slots, const TimeScale* scale,
+                                    const std::vector<std::optional<Instant>>& ends) const {
+  std::vector<double> out;
+  for (size_t i = 0; i < L_.model.arrows.size(); ++i) {
+    out.push_back(std::min(label_rise(i, slots, scale, ends), 4 * Metrics::row));
+  }
+  return out;
+}
+
+// Marks go on the side of a lifeline where fewer of its arrows leave and arrive: the first
+// lifeline's on its left, the last's on its right, a middle one's towards the neighbour it
+// talks to less (two conversations side by side: the inner lifelines write outward).
+void Layouter::mark_sides() {
+  const auto& m = L_.model;
+  size_t n = m.lifelines.size();
+  std::vector<size_t> left(n, 0), right(n, 0);
+  auto touch = [&](size_t a, size_t b) {
+    if (a == b) return;
+    ++(b < a ? left[a] : right[a]);
+    ++(a < b ? left[b] : right[b]);
+  };
+  for (const auto& a : m.arrows)
+    touch(a.from, a.to);
+  for (const auto& b : m.bands)
+    touch(b.from, b.to);
+  marks_left_.assign(n, false);
+  marks_either_.assign(n, false);
+  for (size_t i = 0; i < n; ++i) {
+    marks_left_[i] = n > 1 && (i == 0 || (i + 1 < n && left[i] < right[i]));
+    // A server between its clients: each mark takes the side no arrow crosses at its row.
+    marks_either_[i] = i > 0 && i + 1 < n && left[i] > 0 && right[i] > 0;
+  }
+}
+
 void Layouter::columns() {
   const auto& m = L_.model;
+  mark_sides();
   // Each gap between neighbours is as wide as the widest label it must hold; a label spanning
   // several gaps shares its width among them.
   std::vector<double> need(m.lifelines.size(), 200.0);
@@ -263,7 +347,7 @@ void Layouter::columns() {
   // Half as wide again as the label: arrows sent together run parallel a row apart, and a
   // label has room between two of them only where they are flat enough.
   for (const auto& a : m.arrows) {
-    require(a.from, a.to, try_.spread * (1.5 * text_width(a.label, FontSizes::label) + 46));
+    require(a.from, a.to, try_.spread * (1.5 * text_width(sized_label(a), FontSizes::label) + 46));
   }
   for (const auto& b : m.bands)
     require(b.from, b.to, lines_width(b.lines, FontSizes::label) + 56);
@@ -283,7 +367,11 @@ void Layouter::columns() {
   double x = L_.axis_x + 12 + std::max(mark_width(0) + 8, header_w[0] / 2);
   for (size_t i = 0; i < m.lifelines.size(); ++i) {
     if (i > 0) {
-      double gap = need[i - 1] + (i >= 2 ? mark_width(i - 1) + 8 : 0);
+      // The first lifeline's marks are on its left, already made room for.
+      bool right_of_prev = i >= 2 && (!marks_left_[i - 1] || marks_either_[i - 1]);
+      bool left_of_this = marks_left_[i] || marks_either_[i];
+      double gap = need[i - 1] + (right_of_prev ? mark_width(i - 1) + 8 : 0) +
+                   (left_of_this ? mark_width(i) + 8 : 0);
       x += std::max(gap, (header_w[i - 1] + header_w[i]) / 2 + 16);
     }
     L_.lifelines[i].x = x;
@@ -336,18 +424,27 @@ void Layouter::arrows(const std::vector<std::optional<Instant>>& ends, const Slo
   }
 }
 
-// Centred across the plot in its gap; a gap inside a folded band would put it on the band's
-// label (also centred), so there it moves beside that label.
+// Centred across the plot in its gap, unless an arrow in flight across the gap or a band's
+// label is there: then the free place nearest the centre, across the plot and up or down
+// the gap.
 void Layouter::gap_labels() {
-  double mid = (L_.lifelines.front().x + L_.lifelines.back().x) / 2;
+  double lo = L_.lifelines.front().x, hi = L_.lifelines.back().x, mid = (lo + hi) / 2;
   for (auto& g : L_.gaps) {
-    double w = text_width(g.label, FontSizes::mark) + 8;
-    g.box = Box{mid - w / 2, (g.y1 + g.y2) / 2 - 6, w, 12};
-    for (const auto& b : L_.bands) {
-      if (!g.box.overlaps(b.label_box)) continue;
-      bool right = b.label_box.right() + 6 + w <= b.area.right();
-      g.box.x = right ? b.label_box.right() + 6 : b.label_box.x - 6 - w;
+    double w = text_width(g.label, FontSizes::mark) + 8, h = 12;
+    double cy = (g.y1 + g.y2) / 2 - h / 2, room_y = std::max(0.0, (g.y2 - g.y1 - h) / 2 - 1);
+    std::vector<Box> out;
+    for (double dy : {0.0, -room_y, room_y}) {
+      auto at = [&](double x) {
+        x = std::clamp(x, L_.axis_x + 4, std::max(L_.axis_x + 4, L_.width - Metrics::margin - w));
+        out.push_back(Box{x, cy + dy, w, h});
+      };
+      at(mid - w / 2);
+      for (double dx = 16; dx <= (hi - lo) / 2 + w; dx += 16) {
+        at(mid - w / 2 - dx);
+        at(mid - w / 2 + dx);
+      }
     }
+    g.box = least_cluttered(out);
   }
 }
 
@@ -356,35 +453,96 @@ void Layouter::gap_labels() {
 void Layouter::marks(const Slots& slots) {
   const auto& m = L_.model;
   size_t last = m.lifelines.size() - 1;
-  std::vector<double> next_free(m.lifelines.size(), -1e9);
+  // Per lifeline and side (0 left, 1 right): the first y free below the marks already there.
+  std::vector<std::array<double, 2>> next_free(m.lifelines.size(), {-1e9, -1e9});
   for (size_t i = 0; i < m.marks.size(); ++i) {
     const auto& mk = m.marks[i];
     size_t lane = mk.lifeline.value_or(last);
     MarkLayout ml;
     ml.box = mark_box_size(mk);
-    double x = L_.lifelines[lane].x;
-    ml.box.x = lane == 0 && m.lifelines.size() > 1 ? x - 6 - ml.box.w : x + 6;
     ml.slot = slots.mark[i];
     ml.line_y = L_.scale.y_of(mk.t, ml.slot);
-    ml.box.y = std::max(ml.line_y - ml.box.h / 2, next_free[lane]);
-    next_free[lane] = ml.box.bottom() + 2;
+    double x = L_.lifelines[lane].x;
+    auto placed = [&](bool left) {
+      Box b = ml.box;
+      b.x = left ? x - 6 - b.w : x + 6;
+      b.y = std::max(ml.line_y - b.h / 2, next_free[lane][left ? 0 : 1]);
+      return b;
+    };
+    bool left = marks_left_[lane];
+    if (marks_either_[lane] && crossed(placed(left)) && !crossed(placed(!left))) left = !left;
+    ml.box = placed(left);
+    next_free[lane][left ? 0 : 1] = ml.box.bottom() + 2;
     L_.marks.push_back(ml);
   }
 }
 
-void Layouter::bands() {
-  for (const auto& b : L_.model.bands) {
+bool Layouter::crossed(const Box& b) const {
+  return std::any_of(L_.arrows.begin(), L_.arrows.end(),
+                     [&b](const ArrowLayout& a) { return segment_crosses(a.start, a.end, b); });
+}
+
+void Layouter::bands(const Slots& slots) {
+  for (size_t i = 0; i < L_.model.bands.size(); ++i) {
+    const Band& b = L_.model.bands[i];
     BandLayout bl;
     double x1 = L_.lifelines[b.from].x, x2 = L_.lifelines[b.to].x;
-    double y1 = L_.scale.y_of(b.first), y2 = L_.scale.y_of(b.last);
+    double y1 = L_.scale.y_of(b.first, slots.band[i]), y2 = L_.scale.y_of(b.last);
     double label_h = static_cast<double>(b.lines.size()) * Metrics::line + 6;
     double label_w = lines_width(b.lines, FontSizes::label) + 10;
     y2 = std::max(y2, y1 + label_h + 8);
     bl.area = Box{std::min(x1, x2), y1, std::abs(x2 - x1), y2 - y1};
-    Point c = bl.area.center();
-    bl.label_box = Box{c.x - label_w / 2, c.y - label_h / 2, label_w, label_h};
+    bl.label_box = band_label_box(bl.area, label_w, label_h);
     L_.bands.push_back(bl);
   }
+}
+
+// How many arrows pass through `b`, and whether it covers a band label or a mark already
+// placed: what a band's or a gap's label must avoid (label_collisions counts both).
+double Layouter::clutter(const Box& b) const {
+  double n = 0;
+  for (const auto& a : L_.arrows) {
+    if (segment_crosses(a.start, a.end, b)) n += 1;
+  }
+  for (const auto& o : L_.bands) {
+    if (o.label_box.overlaps(b)) n += 100;
+  }
+  for (const auto& mk : L_.marks) {
+    if (mk.box.overlaps(b)) n += 100;
+  }
+  return n;
+}
+
+// The first of `candidates` (in order of preference) with nothing through it, else the one
+// with the least.
+Box Layouter::least_cluttered(const std::vector<Box>& candidates) const {
+  Box best = candidates.front();
+  double best_n = -1;
+  for (const Box& c : candidates) {
+    double n = clutter(c);
+    if (best_n < 0 || n < best_n) {
+      best = c;
+      best_n = n;
+    }
+    if (n == 0) break;
+  }
+  return best;
+}
+
+// Centred in its band when no arrow crosses there; else slid up or down the band, then
+// sideways: a lost segment or its dupACKs drawn as arrows through the band's time.
+Box Layouter::band_label_box(const Box& area, double w, double h) const {
+  std::vector<Box> out;
+  Point c = area.center();
+  double room_y = std::max(0.0, (area.h - h) / 2), room_x = std::max(0.0, (area.w - w) / 2);
+  for (double fx : {0.0, -1.0, 1.0, -0.5, 0.5}) {
+    out.push_back(Box{c.x - w / 2 + fx * room_x, c.y - h / 2, w, h});
+    for (double dy = 4; dy <= room_y; dy += 4) {
+      out.push_back(Box{c.x - w / 2 + fx * room_x, c.y - h / 2 - dy, w, h});
+      out.push_back(Box{c.x - w / 2 + fx * room_x, c.y - h / 2 + dy, w, h});
+    }
+  }
+  return least_cluttered(out);
 }
 
 // A tick at every event time that has room: at least a line below the previous tick.
@@ -419,20 +577,29 @@ DiagramLayout Layouter::run() {
   columns();
   headers_and_title();
   Slots slots = causal_rows(L_.model, ends);
-  ScaleInput in = scale_input(L_.model, ends, slots);
+  std::vector<double> room = rooms(slots, nullptr, ends);
+  ScaleInput in = scale_input(L_.model, ends, slots, room);
   in.row = row_height(slots, nullptr, ends);
   auto scale = build_scale(in, opt_.compress_gaps_over, L_.plot_top);
   for (int round = 0; round < 3; ++round) {
     double row = row_height(slots, &scale.scale, ends);
-    if (row <= in.row + 0.5) break;
-    in.row = row;
+    std::vector<double> next = rooms(slots, &scale.scale, ends);
+    bool grew = row > in.row + 0.5;
+    for (size_t i = 0; i < next.size(); ++i) {
+      grew = grew || next[i] > room[i] + 0.5;
+      next[i] = std::max(next[i], room[i]);
+    }
+    if (!grew) break;
+    room = std::move(next);
+    in = scale_input(L_.model, ends, slots, room);
+    in.row = std::max(in.row, row);
     scale = build_scale(in, opt_.compress_gaps_over, L_.plot_top);
   }
   L_.scale = std::move(scale.scale);
   L_.gaps = std::move(scale.gaps);
   arrows(ends, slots);
   marks(slots);
-  bands();
+  bands(slots);
   gap_labels();
   ticks(ends);
   double bottom = L_.plot_top;
@@ -460,11 +627,12 @@ DiagramLayout Layouter::run() {
 DiagramLayout layout_diagram(DiagramModel model, const DiagramOptions& options) {
   // Wider columns make arrows flatter, so parallel arrows leave more room between them and
   // crossing ones cross over a shorter stretch: a label that found no free place may find one.
-  // Whole labels first; only then short ones, which lose the payload preview.
-  // (lossy-transfer's dupACK fans need the last.)
+  // Whole labels first; then, before any widening, short ones where the whole one finds no
+  // place (a bulk segment loses its payload preview, kept in the tooltip): a picture at a
+  // readable width beats one whose every label is whole.
   using Try = detail::Layouter::Try;
-  static constexpr Try kTries[] = {{1.0, false}, {1.4, false}, {2.0, false}, {1.0, true},
-                                   {1.4, true},  {2.0, true},  {2.8, true},  {4.0, true}};
+  static constexpr Try kTries[] = {{1.0, false}, {1.0, true}, {1.4, true},
+                                   {2.0, true},  {2.8, true}, {4.0, true}};
   std::optional<DiagramLayout> best;
   size_t best_count = 0;
   for (const Try& t : kTries) {

@@ -15,6 +15,7 @@ struct ScaleInput {
     Instant t;
     bool roomy = false;  // carries a label and needs a row above it
     size_t slot = 0;     // rows below its time's y (simultaneous sends from one endpoint)
+    double room = 0;     // roomy: the height it needs above it, if more than one row
   };
   struct Span {  // an arrow: its end must lie visibly below its start
     Instant from;

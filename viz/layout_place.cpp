@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <string>
 
 #include "viz/labels.hpp"
 #include "viz/layout_internal.hpp"
@@ -33,25 +35,31 @@ bool segment_crosses(Point a, Point b, const Box& r) {
 
 namespace {
 
+struct NamedBox {
+  Box box;
+  std::string name;
+  std::optional<size_t> arrow;  // the arrow whose label or drop reason this is
+};
+
 // Every box holding text (as text_boxes() lists them), with what it says.
-std::vector<std::pair<Box, std::string>> named_text_boxes(const DiagramLayout& L) {
+std::vector<NamedBox> named_text_boxes(const DiagramLayout& L) {
   const DiagramModel& m = L.model;
-  std::vector<std::pair<Box, std::string>> out;
+  std::vector<NamedBox> out;
   for (size_t i = 0; i < L.lifelines.size(); ++i)
-    out.emplace_back(L.lifelines[i].header, "the header of " + m.lifelines[i].address);
+    out.push_back({L.lifelines[i].header, "the header of " + m.lifelines[i].address, {}});
   for (size_t i = 0; i < L.marks.size(); ++i)
-    out.emplace_back(L.marks[i].box, "the mark " + m.marks[i].text);
+    out.push_back({L.marks[i].box, "the mark " + m.marks[i].text, {}});
   for (size_t i = 0; i < L.arrows.size(); ++i) {
-    out.emplace_back(L.arrows[i].label_box, "the label " + L.arrows[i].label);
+    out.push_back({L.arrows[i].label_box, "the label " + L.arrows[i].label, i});
     if (L.arrows[i].drop_box)
-      out.emplace_back(*L.arrows[i].drop_box, "the drop " + m.arrows[i].drop_label);
+      out.push_back({*L.arrows[i].drop_box, "the drop " + m.arrows[i].drop_label, i});
   }
   for (size_t i = 0; i < L.bands.size(); ++i)
-    out.emplace_back(L.bands[i].label_box, "the band " + m.bands[i].lines.front());
+    out.push_back({L.bands[i].label_box, "the band " + m.bands[i].lines.front(), {}});
   for (const auto& t : L.ticks)
-    out.emplace_back(t.box, "the tick " + t.label);
+    out.push_back({t.box, "the tick " + t.label, {}});
   for (const auto& g : L.gaps)
-    out.emplace_back(g.box, "the gap " + g.label);
+    out.push_back({g.box, "the gap " + g.label, {}});
   return out;
 }
 
@@ -62,18 +70,20 @@ std::vector<std::string> label_collisions(const DiagramLayout& L) {
   auto boxes = named_text_boxes(L);
   for (size_t i = 0; i < boxes.size(); ++i) {
     for (size_t j = i + 1; j < boxes.size(); ++j) {
-      if (boxes[i].first.overlaps(boxes[j].first)) {
+      const Box &a = boxes[i].box, &b = boxes[j].box;
+      if (a.overlaps(b)) {
         out.push_back(fmt::format("{} at ({:.1f},{:.1f}) overlaps {} at ({:.1f},{:.1f})",
-                                  boxes[i].second, boxes[i].first.x, boxes[i].first.y,
-                                  boxes[j].second, boxes[j].first.x, boxes[j].first.y));
+                                  boxes[i].name, a.x, a.y, boxes[j].name, b.x, b.y));
       }
     }
   }
-  for (size_t i = 0; i < L.arrows.size(); ++i) {
-    for (size_t j = 0; j < L.arrows.size(); ++j) {
-      if (i != j && segment_crosses(L.arrows[j].start, L.arrows[j].end, L.arrows[i].label_box)) {
-        out.push_back("arrow " + L.model.arrows[j].label + " crosses the label " +
-                      L.model.arrows[i].label);
+  // An arrow through any text but its own label and drop reason: a label it crosses reads as
+  // its own, and a band's, a gap's or a state's text struck through is as hard to read.
+  for (size_t j = 0; j < L.arrows.size(); ++j) {
+    for (const auto& nb : boxes) {
+      if (nb.arrow == j) continue;
+      if (segment_crosses(L.arrows[j].start, L.arrows[j].end, nb.box)) {
+        out.push_back("arrow " + L.model.arrows[j].label + " crosses " + nb.name);
       }
     }
   }

@@ -34,6 +34,7 @@ constexpr double kNever = std::numeric_limits<double>::infinity();
 struct Knots {
   std::vector<Instant> times;
   std::vector<bool> roomy;
+  std::vector<double> room;        // the height a roomy knot needs above it
   std::vector<size_t> extra_rows;  // highest slot used at the knot
   struct Need {
     size_t from_knot, from_slot, to_slot;
@@ -49,9 +50,11 @@ Knots make_knots(const ScaleInput& in) {
     if (k.times.empty() || k.times.back() != e.t) {
       k.times.push_back(e.t);
       k.roomy.push_back(e.roomy);
+      k.room.push_back(e.roomy ? std::max<double>(Metrics::row, e.room) : 0);
       k.extra_rows.push_back(e.slot);
     } else {
       if (e.roomy) k.roomy.back() = true;
+      if (e.roomy) k.room.back() = std::max({k.room.back(), Metrics::row, e.room});
       k.extra_rows.back() = std::max(k.extra_rows.back(), e.slot);
     }
   }
@@ -94,7 +97,7 @@ std::vector<double> run(const Knots& k, double s, double threshold, double top, 
     Duration dt = k.times[j] - k.times[j - 1];
     double prev_bottom = ys[j - 1] + static_cast<double>(k.extra_rows[j - 1]) * row;
     double linear = s * static_cast<double>(dt.ns());
-    double h = std::max(linear, k.roomy[j] ? Metrics::row : Metrics::min_step);
+    double h = std::max(linear, k.roomy[j] ? k.room[j] : Metrics::min_step);
     bool broken = linear > threshold;
     if (broken) {
       // Longer gaps still look a little longer: a few points per doubling, capped.

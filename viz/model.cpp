@@ -298,7 +298,8 @@ void ModelBuilder::refuse(size_t arrows) const {
   throw DiagramError(fmt::format(
       "the diagram would draw {} packet arrows (the limit is {}), too many to read. Narrow it "
       "with a connection filter (--connection NAME; apps in this trace: {}), a time window "
-      "(--from/--to; the trace spans {} to {}) or a host filter, or raise the limit",
+      "(--from/--to; the trace spans {} to {}) or a host filter (netsim diagram --host), or "
+      "raise the limit (--max-arrows N)",
       group_thousands(arrows), group_thousands(opt_.max_arrows),
       apps.empty() ? "none" : join_names(apps), format_clock(ix_.first), format_clock(ix_.last)));
 }

@@ -70,6 +70,7 @@ struct Band {
   std::vector<std::string> lines;  // "× 9,874 SYN from 198.51.100.0/24"
   std::string tooltip;
   uint64_t packets = 0;
+  size_t order = 0;  // index of its first send record: its row among that instant's sends
 };
 
 struct DiagramModel {

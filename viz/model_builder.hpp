@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -56,6 +57,7 @@ class ModelBuilder {
   enum class Fold : uint8_t { no, ack, data, lost_data, retx_data };
   Fold foldable(size_t send, std::vector<End>& ends) const;
   void fold_flows();
+  std::map<std::pair<ConvKey, Instant>, size_t> last_delivered_data() const;
   void add_flow_bands();
   // Adds one send of a folded run to its tally; `ends` is a reused buffer.
   void tally_send(const PacketRecord& p, const SeqBases& bases, std::vector<End>& ends,
@@ -80,6 +82,8 @@ class ModelBuilder {
   std::vector<std::string> labels_, briefs_;    // ... and their labels, labels_[k] for drawn_[k]
   std::vector<size_t> folded_;                  // ... folded into bands
   std::vector<std::vector<size_t>> flow_runs_;  // ... folded runs of one connection, by time
+  // Per run, by its first record: lost segments sent among its packets, left as arrows.
+  std::unordered_map<size_t, size_t> flow_holes_;
   std::unordered_set<ConvKey, SocketPairHash> folded_convs_;
   std::map<SocketAddr, size_t> lifeline_of_;
   DiagramModel model_;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -44,6 +45,20 @@ ModelBuilder::Fold ModelBuilder::foldable(size_t send, std::vector<End>& ends) c
   return end.ev == PacketEvent::recv ? Fold::data : Fold::lost_data;
 }
 
+// Where each connection's last delivered new segment of each instant is (its position in
+// drawn_): a loss before it is a hole in a window, one after it may start a window lost
+// together (a crashed peer).
+std::map<std::pair<ConvKey, Instant>, size_t> ModelBuilder::last_delivered_data() const {
+  std::map<std::pair<ConvKey, Instant>, size_t> out;
+  std::vector<End> ends;
+  for (size_t pos = 0; pos < drawn_.size(); ++pos) {
+    const PacketRecord& r = packet_record(drawn_[pos]);
+    if (foldable(drawn_[pos], ends) == Fold::data)
+      out[{conv_key(r.packet.src_addr(), r.packet.dst_addr()), r.t}] = pos;
+  }
+  return out;
+}
+
 void ModelBuilder::fold_flows() {
   // A connection's open run: its packets, and what its data segments are (new and delivered,
   // new and lost, retransmitted): a band never mixes them, so a single loss in a transfer
@@ -51,29 +66,46 @@ void ModelBuilder::fold_flows() {
   struct Run {
     std::vector<size_t> packets;
     std::optional<Fold> data;
+    size_t holes = 0;
   };
   std::unordered_map<ConvKey, Run, SocketPairHash> open;
   std::vector<size_t> kept;
   std::vector<End> ends;
-  auto flush = [&](std::vector<size_t>& run) {
+  auto flush = [&](Run& r) {
+    auto& run = r.packets;
     auto data = std::count_if(run.begin(), run.end(), [&](size_t i) {
       return !packet_record(i).packet.tcp.payload.empty();
     });
     if (run.size() >= kMinRun && data >= kMinData) {
+      flow_holes_[run.front()] = r.holes;
       flow_runs_.push_back(std::move(run));
     } else {
       kept.insert(kept.end(), run.begin(), run.end());
     }
     run.clear();
+    r.holes = 0;
   };
-  for (size_t i : drawn_) {
+  auto last_data = last_delivered_data();
+  for (size_t pos = 0; pos < drawn_.size(); ++pos) {
+    size_t i = drawn_[pos];
     const Packet& p = packet_record(i).packet;
     ConvKey key = conv_key(p.src_addr(), p.dst_addr());
     Fold f = foldable(i, ends);
     if (f != Fold::no) {
       Run& run = open[key];
+      // A segment lost among a window sent at one instant stays an arrow, and the band goes
+      // on around it: a window cut at each loss would be drawn a row per segment, a fan of
+      // steep arrows no label fits between.
+      auto later = last_data.find({key, packet_record(i).t});
+      if (f == Fold::lost_data && run.data == Fold::data && !run.packets.empty() &&
+          packet_record(run.packets.back()).t == packet_record(i).t && later != last_data.end() &&
+          later->second > pos) {
+        kept.push_back(i);
+        ++run.holes;
+        continue;
+      }
       if (f != Fold::ack) {
-        if (run.data && *run.data != f) flush(run.packets);
+        if (run.data && *run.data != f) flush(run);
         run.data = f;
       }
       run.packets.push_back(i);
@@ -81,7 +113,7 @@ void ModelBuilder::fold_flows() {
     }
     // A packet that stays an arrow ends its connection's run: a band never hides it.
     if (auto it = open.find(key); it != open.end()) {
-      flush(it->second.packets);
+      flush(it->second);
       it->second.data.reset();
     }
     kept.push_back(i);
@@ -91,7 +123,7 @@ void ModelBuilder::fold_flows() {
     keys.push_back(key);
   std::sort(keys.begin(), keys.end());  // not the hash map's order
   for (const auto& key : keys)
-    flush(open[key].packets);
+    flush(open[key]);
   std::sort(kept.begin(), kept.end(), [&](size_t a, size_t b) {
     return std::tie(packet_record(a).t, a) < std::tie(packet_record(b).t, b);
   });
@@ -110,6 +142,8 @@ struct RunTally {
   std::set<std::string> reasons;
   std::optional<uint32_t> seq_lo, seq_hi, last_ack;
   Instant first = Instant::max(), last = Instant::zero();
+  std::optional<size_t> first_record;
+  size_t holes = 0;  // lost segments among the run's, drawn as arrows
 };
 
 namespace {
@@ -123,6 +157,7 @@ std::vector<std::string> band_lines(const RunTally& a) {
       why += (why.empty() ? "" : ", ") + r;
     lost = fmt::format(", {} lost ({})", a.lost == a.data ? "all" : group_thousands(a.lost), why);
   }
+  if (a.holes > 0) lost += fmt::format(" around {} lost", a.holes);
   std::string what = "data segment";
   if (a.retx_hi > 0) {
     what = "retransmitted segment";
@@ -155,7 +190,13 @@ void ModelBuilder::add_flow_bands() {
     if (!p || p->ev != PacketEvent::send) continue;
     bases.observe(p->packet);
     auto it = run_of.find(i);
-    if (it != run_of.end()) tally_send(*p, bases, ends, acc[it->second]);
+    if (it == run_of.end()) continue;
+    RunTally& a = acc[it->second];
+    if (!a.first_record) {
+      a.first_record = i;  // ix_.order runs in (time, record) order
+      a.holes = flow_holes_[flow_runs_[it->second].front()];
+    }
+    tally_send(*p, bases, ends, a);
   }
   for (const RunTally& a : acc) {
     Band band;
@@ -163,6 +204,7 @@ void ModelBuilder::add_flow_bands() {
     band.to = lifeline_for(a.data_dst);
     band.first = a.first;
     band.last = a.last;
+    band.order = a.first_record.value_or(0);
     band.packets = a.data + a.acks;
     band.lines = band_lines(a);
     band.tooltip = fmt::format(

@@ -173,8 +173,8 @@ TEST_CASE("a diagram over the arrow limit is refused with a hint") {
   CHECK(error_of(hello_echo_trace(), opt) ==
         "the diagram would draw 9 packet arrows (the limit is 5), too many to read. Narrow it "
         "with a connection filter (--connection NAME; apps in this trace: alice, echo), a time "
-        "window (--from/--to; the trace spans 0 ms to 60.03 s) or a host filter, or raise the "
-        "limit");
+        "window (--from/--to; the trace spans 0 ms to 60.03 s) or a host filter (netsim diagram "
+        "--host), or raise the limit (--max-arrows N)");
   CHECK(error_of({}, {}) == "nothing to draw: the trace has no records");
 }
 

@@ -230,8 +230,9 @@ TEST_CASE("plot kinds parse from their names and nothing else") {
 TEST_CASE("the chart format follows the extension") {
   CHECK(chart_format_for_path("q.svg") == ChartFormat::svg);
   CHECK(chart_format_for_path("out/Q.PNG") == ChartFormat::png);
-  CHECK_THROWS_WITH(chart_format_for_path("q.pdf"),
-                    "cannot tell the chart format of \"q.pdf\": use .svg or .png");
+  CHECK(chart_format_for_path("q.pdf") == ChartFormat::pdf);
+  CHECK_THROWS_WITH(chart_format_for_path("q.eps"),
+                    "cannot tell the chart format of \"q.eps\": use .svg, .png or .pdf");
 }
 
 TEST_CASE("time ticks are round, in the unit of their step, value ticks reach a round top") {
@@ -266,7 +267,7 @@ TEST_CASE("SVG numbers have at most two decimals and text widths follow DejaVu S
   CHECK(detail::xml_escape("a<b & \"c\">") == "a&lt;b &amp; &quot;c&quot;&gt;");
 }
 
-TEST_CASE("a plot renders to the same bytes every time, as its golden SVG and as a PNG") {
+TEST_CASE("a plot renders to the same bytes every time, as its golden SVG, a PNG and a PDF") {
   auto recs = small_flood_trace();
   DiagramMeta meta = meta_for("small-flood");
   PlotOptions o;
@@ -277,6 +278,12 @@ TEST_CASE("a plot renders to the same bytes every time, as its golden SVG and as
   REQUIRE(png.size() > 8);
   CHECK(png.substr(1, 3) == "PNG");
   CHECK(png == render(ChartFormat::png));
+  // A PDF (issue 15: SVG/PNG/PDF) holds no creation time: the same bytes on every run.
+  std::string pdf = render(ChartFormat::pdf);
+  REQUIRE(pdf.size() > 8);
+  CHECK(pdf.substr(0, 5) == "%PDF-");
+  CHECK(pdf.find("/CreationDate (20000101000000Z)") != std::string::npos);
+  CHECK(pdf == render(ChartFormat::pdf));
 }
 
 TEST_CASE("two hundred thousand changes make a path of a few values per pixel column") {
