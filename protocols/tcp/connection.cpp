@@ -36,7 +36,8 @@ void Connection::Tcb::set_state(Instant, State next, StateCause cause, Outbox& o
 void Connection::Tcb::enter_established(Instant now, StateCause cause, Outbox& out,
                                         std::optional<State> from) {
   set_state(now, State::established, cause, out, from);
-  trace_cwnd(0, out);  // the initial window, so a cwnd plot starts where the transfer does
+  init_buffer_space();  // tcp_init_transfer() -> tcp_init_buffer_space()
+  trace_cwnd(0, out);   // the initial window, so a cwnd plot starts where the transfer does
   stats.established_at = now;
   ++ctx.counters->connections_established;
   // tcp_finish_connect() / tcp_create_openreq_child(): the keepalive timer starts now.

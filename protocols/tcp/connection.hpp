@@ -12,6 +12,7 @@
 
 #include "protocols/tcp/io.hpp"
 #include "protocols/tcp/profile.hpp"
+#include "protocols/tcp/rcv_window.hpp"
 #include "protocols/tcp/sockopt.hpp"
 #include "protocols/tcp/state.hpp"
 #include "sim/packet.hpp"
@@ -59,6 +60,14 @@ uint8_t allowed_syn_options(const Profile& p, const TcpOptions& syn);
 // tcp_select_initial_window(): our window shift, from the largest receive buffer (tcp_rmem[2]:
 // 7 for 6 MiB).
 uint8_t our_wscale(const Profile& p);
+// The receive-window sysctls of a profile (tcp_rmem, rmem_max, tcp_window_scaling).
+RcvWindowConfig rcv_window_config(const Profile& p);
+// tcp_connect_init(): the SYN's window, shift and clamp for a socket with options `o`
+// (SO_RCVBUF locks the buffer, TCP_MAXSEG clamps the MSS it is rounded to).
+InitialWindow syn_rcv_window(const Profile& p, const SocketOptions& o);
+// tcp_openreq_init_rwin(): the SYN-ACK's, from the listener's options and the SynOpt bits of
+// the SYN (65160 with timestamps, 64240 without).
+InitialWindow synack_rcv_window(const Profile& p, const SocketOptions& o, uint8_t syn_opts);
 // The TSval offset of a connection (tp->tsoffset). Linux hashes the 4-tuple with a boot secret;
 // netsim derives it from the ISN, itself drawn from the host's RNG stream, so that a listener's
 // SYN-ACK and its child agree without storing it and the RNG stream is the same with the

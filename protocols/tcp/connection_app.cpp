@@ -30,12 +30,38 @@ uint8_t allowed_syn_options(const Profile& p, const TcpOptions& syn) {
   return bits;
 }
 
-uint8_t our_wscale(const Profile& p) {
+RcvWindowConfig rcv_window_config(const Profile& p) {
   RcvWindowConfig cfg;
   cfg.rmem[0] = static_cast<uint32_t>(p.rmem.min);
   cfg.rmem[1] = static_cast<uint32_t>(p.rmem.def);
   cfg.rmem[2] = static_cast<uint32_t>(p.rmem.max);
-  return syn_window(cfg, p.rcv_buffer(), false, p.mss).rcv_wscale;
+  cfg.rmem_max = kRmemMax;
+  cfg.window_scaling = p.window_scaling;
+  return cfg;
+}
+
+uint8_t our_wscale(const Profile& p) {
+  return syn_rcv_window(p, SocketOptions{}).rcv_wscale;
+}
+
+namespace {
+
+// tcp_mss_clamp(): TCP_MAXSEG (user_mss) bounds the MSS we announce.
+uint32_t clamped_mss(const Profile& p, const SocketOptions& o) {
+  return o.maxseg != 0 ? std::min(p.mss, o.maxseg) : p.mss;
+}
+
+}  // namespace
+
+InitialWindow syn_rcv_window(const Profile& p, const SocketOptions& o) {
+  const uint32_t rcvbuf = o.rcvbuf != 0 ? o.rcvbuf : p.rcv_buffer();
+  return syn_window(rcv_window_config(p), rcvbuf, o.rcvbuf != 0, clamped_mss(p, o));
+}
+
+InitialWindow synack_rcv_window(const Profile& p, const SocketOptions& o, uint8_t syn_opts) {
+  const uint32_t rcvbuf = o.rcvbuf != 0 ? o.rcvbuf : p.rcv_buffer();
+  return synack_window(rcv_window_config(p), rcvbuf, o.rcvbuf != 0, clamped_mss(p, o),
+                       (syn_opts & kSynTs) != 0, (syn_opts & kSynWs) != 0);
 }
 
 uint32_t ts_offset(SeqNum iss) {
@@ -58,7 +84,9 @@ void Connection::Tcb::negotiate_options(Instant now, const Segment& syn) {
   ts_ok = (bits & kSynTs) != 0;
   sack_ok = (bits & kSynSack) != 0;
   snd_wscale = (bits & kSynWs) ? bits >> 4 : 0;
-  rcv_wscale = (bits & kSynWs) ? (active_open ? rcv_wscale_for_syn() : our_wscale(prof())) : 0;
+  rcv_wscale = (bits & kSynWs) ? (active_open ? rcv_wscale_for_syn()
+                                              : synack_rcv_window(prof(), opts, bits).rcv_wscale)
+                               : 0;
   if (ts_ok) {
     ts_off = ts_offset(iss);
     ts_recent = syn.options.timestamps->first;
@@ -122,7 +150,9 @@ void Connection::Tcb::open_active(Instant now, SeqNum iss_value, Outbox& out) {
   active_open = true;
   init_connection(iss_value);
   if (prof().timestamps) ts_off = ts_offset(iss);
-  if (prof().window_scaling) rcv_wscale = rcv_wscale_for_syn();
+  const InitialWindow iw = syn_rcv_window(prof(), opts);
+  rcv_wscale = iw.rcv_wscale;
+  init_rcv_window(iw);
   syn_sent_at = now;
   set_state(now, State::syn_sent, StateCause::connect, out);
   send_syn(now, false, out);
@@ -138,7 +168,10 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
   snd_una = snd_nxt = hs.iss + 1;
   irs = hs.irs;
   rcv_nxt = rcv_wup = irs + 1;
-  rcv_adv = rcv_nxt + prof().synack_window_offered();  // what the SYN-ACK offered
+  // What the SYN-ACK offered (tcp_openreq_init_rwin(), tcp_create_openreq_child()).
+  const InitialWindow iw = synack_rcv_window(prof(), opts, hs.syn_opts);
+  rcv_adv = rcv_nxt + std::min(iw.rcv_wnd, kMaxWindow);
+  init_rcv_window(iw);
   set_peer_mss(hs.peer_mss);
   Segment syn;  // what the SYN offered, as the request kept it
   if (hs.syn_opts & kSynTs) syn.options.timestamps = {hs.ts_recent, 0};
@@ -198,9 +231,10 @@ Payload Connection::Tcb::read(Instant now, size_t max_bytes, Outbox& out) {
   if (p.empty()) return p;
   bool receiving = state == State::established || state == State::fin_wait_1 ||
                    state == State::fin_wait_2 || state == State::syn_received;
+  rcv_space_adjust_after_read(now);
   if (receiving) {
     uint32_t cur = static_cast<uint32_t>(rcv_adv - rcv_nxt);
-    if (2 * cur <= kMaxWindow) {
+    if (2 * cur <= window_clamp) {
       uint32_t next = free_window();
       if (next != 0 && next >= 2 * cur) send_ack(now, out);
     }
@@ -348,21 +382,17 @@ bool Connection::Tcb::nagle_holds(uint32_t len, uint32_t mss_now, bool fin) cons
   return snd_nxt != snd_una && snd_sml > snd_una && snd_sml <= snd_nxt;
 }
 
-// The bytes the receive window may offer: the profile's buffer, or with SO_RCVBUF (locked) the
-// window share of what the socket holds (tcp_full_space(): half at the default scaling ratio).
+// sk_rcvbuf: tcp_rmem[1], or SO_RCVBUF's doubled value (locked), or what DRS grew it to. The
+// window may offer its scaling_ratio share (tcp_full_space()).
 uint32_t Connection::Tcb::rcv_space() const {
-  return opts.rcvbuf != 0 ? win_from_space(kDefaultScalingRatio, opts.rcvbuf) : prof().rcv_buffer();
+  if (drs) return drs->rcvbuf;
+  return opts.rcvbuf != 0 ? opts.rcvbuf : prof().rcv_buffer();
 }
 
 // tcp_connect_init() -> tcp_select_initial_window(): SO_RCVBUF before connect() clamps the
 // window to its space and lowers the shift (window_clamp = tcp_full_space()).
 uint8_t Connection::Tcb::rcv_wscale_for_syn() const {
-  if (opts.rcvbuf == 0) return our_wscale(prof());
-  RcvWindowConfig cfg;
-  cfg.rmem[0] = static_cast<uint32_t>(prof().rmem.min);
-  cfg.rmem[1] = static_cast<uint32_t>(prof().rmem.def);
-  cfg.rmem[2] = static_cast<uint32_t>(prof().rmem.max);
-  return netsim::tcp::syn_window(cfg, opts.rcvbuf, true, prof().mss).rcv_wscale;
+  return syn_rcv_window(prof(), opts).rcv_wscale;
 }
 
 // retransmits_timed_out(): TCP_USER_TIMEOUT replaces the tcp_model_timeout() budget.

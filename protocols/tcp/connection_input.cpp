@@ -376,6 +376,7 @@ void Connection::Tcb::after_input(Instant now, Outbox& out) {
   if (state == State::closed || state == State::time_wait) return;
   transmit(now, out);  // tcp_data_snd_check()
   check_ack_to_send(now, out);
+  app_read_delivered(now);  // the reader runs after the ACK: tcp_recvmsg()
 }
 
 }  // namespace netsim::tcp

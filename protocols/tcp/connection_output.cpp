@@ -22,43 +22,6 @@ Packet Connection::Tcb::make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Paylo
   return p;
 }
 
-// __tcp_select_window() reduced to what this model has (no window scaling, no memory
-// pressure): the free receive buffer capped at 65535, and 0 while less than one segment is
-// free (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
-uint32_t Connection::Tcb::free_window() const {
-  uint32_t buf = rcv_space();
-  uint32_t used = static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), buf));
-  uint32_t w = std::min(buf - used, max_rcv_window());
-  if (w < std::min<uint32_t>(buf / 2, rcv_mss)) w = 0;
-  return w;
-}
-
-// tcp_select_initial_window(): the profile's SYN window, never more than the buffer.
-uint16_t Connection::Tcb::syn_window() const {
-  // SO_RCVBUF (locked): its window space rounded down to the MSS (tcp_select_initial_window()).
-  if (opts.rcvbuf != 0) {
-    uint32_t advmss = opts.maxseg != 0 ? std::min(prof().mss, opts.maxseg) : prof().mss;
-    return static_cast<uint16_t>(std::min<uint32_t>(rcv_space() / advmss * advmss, kMaxWindow));
-  }
-  return static_cast<uint16_t>(std::min<uint32_t>(prof().syn_window, prof().rcv_buffer()));
-}
-
-// tcp_select_window(): the right edge never moves left (RFC 9293 §3.8.6.2.2: "the window
-// SHOULD NOT be shrunk"), so a smaller free space keeps the old edge.
-// With window scaling (__tcp_select_window()) the free space is rounded up to a multiple of
-// 1 << rcv_wscale so that it is not scaled away, and the field carries it shifted.
-uint16_t Connection::Tcb::advertise_window() {
-  uint32_t w = free_window();
-  uint32_t cur = rcv_adv > rcv_nxt ? static_cast<uint32_t>(rcv_adv - rcv_nxt) : 0;
-  w = std::max(w, cur);
-  if (rcv_wscale != 0) {
-    uint32_t unit = 1u << rcv_wscale;
-    w = std::min((w + unit - 1) & ~(unit - 1), max_rcv_window());
-  }
-  rcv_adv = rcv_nxt + w;
-  return static_cast<uint16_t>(w >> rcv_wscale);
-}
-
 // tcp_syn_options() (SYN: each option the sysctls allow) and tcp_synack_options() (SYN-ACK of a
 // simultaneous open: each the SYN offered too); sim/wire.cpp writes them in tcp_options_write()'s
 // order (mss, sackOK+TS, nop+wscale).

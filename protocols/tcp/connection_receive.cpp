@@ -24,6 +24,7 @@ std::vector<SackBlock> ofo_ranges(const ReceiveBuffer& rcvbuf) {
 
 // Seventh: process the segment text. Returns false when the connection died.
 bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out) {
+  rcv_rtt_ts(now, seg);  // tcp_rcv_established(): before the segment text
   if (seg.seq_len() == 0) return true;
   switch (state) {
     case State::close_wait:
@@ -108,6 +109,15 @@ void Connection::Tcb::queue_out_of_order(Instant now, const Segment& seg) {
     sack_rx.on_ofo_segment(ofo_ranges(rcvbuf), seq, end, true, prof().dsack, rcv_nxt, nullptr);
   rcvbuf.insert(seq, seg.payload.slice(0, keep), rcv_nxt);
   if (fin) rcvbuf.set_fin(seq + static_cast<uint32_t>(keep));
+  // With SACK the window grows on out-of-order data too (without, it must not, so that the
+  // sender sees pure duplicate ACKs).
+  if (sack_ok && keep >= 128) {
+    RcvWindow w = rwin_view();
+    const auto len = static_cast<uint32_t>(keep);
+    if (grow_window(w, rcv_window_config(prof()), rcv_space_now(), len, rx_truesize(len), advmss()))
+      quick = std::max<uint32_t>(quick, 1);
+    rwin_store(w);
+  }
   last_rcv = now;
   ack_pending = true;
 }
@@ -143,8 +153,8 @@ void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& dat
   bool had_ooo = rcvbuf.has_out_of_order();
   if (!d.empty()) {
     rcv_nxt = seq + static_cast<uint32_t>(d.size());
+    deliver(now, d, out);  // tcp_queue_rcv(), then tcp_event_data_recv() sees it queued
     data_received(now, d.size());
-    deliver(now, d, out);
   }
   if (had_ooo) {
     // tcp_ofo_queue(): held data below the new rcv_nxt duplicated what just arrived: D-SACK.
@@ -166,8 +176,11 @@ void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& dat
 }
 
 void Connection::Tcb::deliver(Instant, const Payload& data, Outbox& out) {
+  RcvAutotune& a = autotune();
   stats.bytes_received += data.size();
   if (opts.auto_read) {
+    // Read by the application once this input is done (app_read_delivered()).
+    a.unread += static_cast<uint32_t>(data.size());
     notify(AppNotice::Kind::data, out, SocketError::none, data);
   } else {
     rcvbuf.push_readable(data);
@@ -180,7 +193,7 @@ void Connection::Tcb::deliver(Instant, const Payload& data, Outbox& out) {
 void Connection::Tcb::data_received(Instant now, size_t len) {
   ack_pending = true;
   last_rcv = now;
-  if (len >= rcv_mss) rcv_mss = static_cast<uint16_t>(std::min<size_t>(len, prof().mss));
+  rcv_window_on_data(now, static_cast<uint32_t>(len));
   const Duration ato_min = prof().delayed_ack;
   if (ato == Duration::zero()) {
     incr_quickack();
@@ -313,6 +326,154 @@ void Connection::Tcb::input_orphan_fin_wait_2(Instant now, const Segment& seg, O
   last_rcv = now;
   send_ack(now, out);
   enter_time_wait(now, StateCause::rcv_fin, out);
+}
+
+}  // namespace netsim::tcp
+
+// ================= the receive window (rcv_window.hpp; Linux 6.12) =================
+
+namespace netsim::tcp {
+
+// tp->advmss: our MSS (TCP_MAXSEG clamps it) less the timestamp option once agreed.
+uint32_t Connection::Tcb::advmss() const {
+  const uint32_t ours = opts.maxseg != 0 ? std::min(prof().mss, opts.maxseg) : prof().mss;
+  return ours - (ts_ok ? 12 : 0);
+}
+
+// What __tcp_select_window() reads of the socket: sk_rcvbuf, the truesize the queued data
+// holds (in-order unread plus out-of-order; netsim charges each byte at the measured ratio, so
+// a full buffer of full segments is exactly what Linux would count) and rcv_mss.
+RcvSpace Connection::Tcb::rcv_space_now() const {
+  RcvSpace sp;
+  sp.rcvbuf = rcv_space();
+  const uint64_t queued = rcvbuf.readable() + rcvbuf.out_of_order_bytes() + (drs ? drs->unread : 0);
+  sp.rmem_alloc = space_from_win(scaling_ratio, queued);
+  sp.rcv_mss = rcv_mss;
+  return sp;
+}
+
+// The tcp_sock window fields as rcv_window.hpp's functions take them: rcv_wnd is the size of
+// the last advertisement (its right edge rcv_adv, made at rcv_wup).
+RcvWindow Connection::Tcb::rwin_view() const {
+  RcvWindow w;
+  w.rcv_wnd = rcv_adv > rcv_wup ? static_cast<uint32_t>(rcv_adv - rcv_wup) : 0;
+  w.window_clamp = window_clamp;
+  w.rcv_ssthresh = rcv_ssthresh;
+  w.rcvq_space = drs ? drs->space : 0;
+  w.rcv_wup = rcv_wup;
+  w.rcv_wscale = rcv_wscale;
+  w.scaling_ratio = scaling_ratio;
+  return w;
+}
+
+void Connection::Tcb::rwin_store(const RcvWindow& w) {
+  window_clamp = w.window_clamp;
+  rcv_ssthresh = w.rcv_ssthresh;
+  scaling_ratio = w.scaling_ratio;
+  if (drs) drs->space = w.rcvq_space;
+}
+
+// tcp_connect_init() / tcp_create_openreq_child(): rcv_ssthresh starts at the SYN (SYN-ACK)
+// window, the clamp at tcp_select_initial_window()'s.
+void Connection::Tcb::init_rcv_window(const InitialWindow& iw) {
+  window_clamp = iw.window_clamp;
+  rcv_ssthresh = iw.rcv_wnd;
+  scaling_ratio = kDefaultScalingRatio;
+}
+
+// tcp_init_buffer_space() at ESTABLISHED: the clamp leaves one segment of the buffer to the
+// application (tcp_app_win), rcv_ssthresh <= clamp. Without window scaling on both sides the
+// clamp is at most 65535 (tcp_rcv_synsent_state_process(), tcp_create_openreq_child()).
+void Connection::Tcb::init_buffer_space() {
+  if (rcv_wscale == 0) window_clamp = std::min(window_clamp, kMaxWindow);
+  RcvWindow w = rwin_view();
+  netsim::tcp::init_buffer_space(w, rcv_window_config(prof()), rcv_space(), advmss());
+  rwin_store(w);
+}
+
+// The DRS state, made at the first data received (tcp_init_buffer_space()'s rcvq_space:
+// min(rcv_ssthresh, rcv_wnd, 10 * advmss), measured from ESTABLISHED).
+RcvAutotune& Connection::Tcb::autotune() {
+  if (!drs) {
+    const uint32_t rcvbuf_now = rcv_space();
+    drs = std::make_unique<RcvAutotune>();
+    drs->rcvbuf = rcvbuf_now;
+    const uint32_t wnd = rcv_adv > rcv_wup ? static_cast<uint32_t>(rcv_adv - rcv_wup) : 0;
+    drs->space = std::min({rcv_ssthresh, wnd, 10 * advmss()});
+    drs->space_time = stats.established_at.value_or(last_now);
+    drs->space_copied = static_cast<uint32_t>(stats.bytes_received - rcvbuf.readable());
+  }
+  return *drs;
+}
+
+// tcp_event_data_recv() for `len` in-order bytes: tcp_measure_rcv_mss() (rcv_mss and the
+// scaling ratio), tcp_rcv_rtt_measure(), and tcp_grow_window() for segments of >= 128 bytes,
+// which makes the next ACK immediate when rcv_ssthresh grew (icsk_ack.quick |= 1).
+void Connection::Tcb::rcv_window_on_data(Instant now, uint32_t len) {
+  RcvAutotune& a = autotune();
+  RcvWindow w = rwin_view();
+  if (len >= rcv_mss) {
+    measure_scaling_ratio(w, len, rcv_mss, rcv_space());
+    rcv_mss = static_cast<uint16_t>(std::min(len, advmss()));
+  }
+  rcv_rtt_measure(a, rcv_nxt, w.rcv_wnd, now);
+  if (len >= 128 &&
+      grow_window(w, rcv_window_config(prof()), rcv_space_now(), len, rx_truesize(len), advmss()))
+    quick = std::max<uint32_t>(quick, 1);
+  rwin_store(w);
+}
+
+// tcp_rcv_rtt_measure_ts(): the receiver's RTT from the TSecr of a data segment.
+void Connection::Tcb::rcv_rtt_ts(Instant now, const Segment& seg) {
+  if (!ts_ok || !seg.options.timestamps || (seg.payload.empty() && !drs)) return;
+  const uint32_t tsecr = seg.options.timestamps->second;
+  rcv_rtt_measure_ts(autotune(), tsecr, tsval(now) - tsecr,
+                     static_cast<uint32_t>(seg.payload.size()), rcv_mss);
+}
+
+// tcp_recvmsg() -> tcp_rcv_space_adjust(): DRS, once per receiver RTT.
+void Connection::Tcb::rcv_space_adjust_after_read(Instant now) {
+  if (!drs) return;
+  RcvWindow w = rwin_view();
+  const auto copied = static_cast<uint32_t>(stats.bytes_received - rcvbuf.readable() - drs->unread);
+  rcv_space_adjust(*drs, w, rcv_window_config(prof()), advmss(), copied,
+                   static_cast<uint32_t>(rcvbuf.readable()), opts.rcvbuf != 0, now);
+  w.rcvq_space = drs->space;  // what DRS measured, not the view's copy
+  rwin_store(w);
+}
+
+// An auto-reading application takes what this input delivered, after the ACK decision.
+void Connection::Tcb::app_read_delivered(Instant now) {
+  if (!drs || drs->unread == 0) return;
+  drs->unread = 0;
+  rcv_space_adjust_after_read(now);
+}
+
+// __tcp_select_window(): the window this receiver would offer now.
+uint32_t Connection::Tcb::free_window() const {
+  return compute_window(rwin_view(), rcv_space_now());
+}
+
+// tcp_connect_init() -> tcp_select_initial_window(): the SYN's unscaled window (64240).
+uint16_t Connection::Tcb::syn_window() const {
+  return static_cast<uint16_t>(std::min(syn_rcv_window(prof(), opts).rcv_wnd, kMaxWindow));
+}
+
+// tcp_select_window(): never shrink the offered right edge (RFC 9293 §3.8.6.2.2, RFC 7323
+// §2.4), round a scaled window up to a whole unit; rcv_wnd/rcv_wup record the offer. When the
+// free space is below half the buffer, quick-ack mode ends (__tcp_select_window()).
+uint16_t Connection::Tcb::advertise_window() {
+  RcvWindow w = rwin_view();
+  const RcvSpace sp = rcv_space_now();
+  const int64_t full =
+      std::min<int64_t>(w.window_clamp, win_from_space(w.scaling_ratio, sp.rcvbuf));
+  if (win_from_space(w.scaling_ratio, static_cast<int64_t>(sp.rcvbuf) - sp.rmem_alloc) < full / 2)
+    quick = 0;
+  const SelectedWindow s = select_window(w, sp, rcv_nxt, rcv_window_config(prof()));
+  // The right edge the peer was told: without a shift a clamp measured above 65535
+  // (tcp_measure_rcv_mss()) still leaves 65535 on the wire.
+  rcv_adv = rcv_nxt + std::min(w.rcv_wnd, max_rcv_window());
+  return s.field;
 }
 
 }  // namespace netsim::tcp

@@ -275,11 +275,17 @@ std::optional<PassiveOpen> ListenTable::on_request_segment(Instant now, const Co
   // RFC 793 SYN-RECEIVED acceptability; an unacceptable segment gets an ACK
   // (tcp_v4_reqsk_send_ack(): seq = ISS + 1, ack = RCV.NXT), rate limited, never for a RST.
   SeqNum rcv_nxt = r.irs + 1;
-  if (!in_window(s.seq, s.seq + s.seq_len(), rcv_nxt, rcv_nxt + profile_.synack_window_offered())) {
+  const uint32_t offered =
+      std::min(synack_rcv_window(profile_, l.opts, r.syn_opts).rcv_wnd, 65535U);
+  if (!in_window(s.seq, s.seq + s.seq_len(), rcv_nxt, rcv_nxt + offered)) {
     if ((flg & TcpFlags::RST) == 0 && !oow_rate_limited(now, r, s)) {
       Packet ack = synack(key, r.iss + 1, r.irs);
       ack.tcp.flags = TcpFlags(TcpFlags::ACK);
       ack.tcp.options = {};
+      // tcp_v4_reqsk_send_ack(): rsk_rcv_wnd >> rcv_wscale.
+      const InitialWindow iw = synack_rcv_window(profile_, l.opts, r.syn_opts);
+      ack.tcp.window =
+          static_cast<uint16_t>(offered >> ((r.syn_opts & kSynWs) ? iw.rcv_wscale : 0));
       out.packets.push_back(ack);
     }
     return std::nullopt;
@@ -590,23 +596,29 @@ Packet ListenTable::synack(const ConnKey& key, SeqNum iss, SeqNum irs, uint8_t o
   p.tcp.seq = iss;
   p.tcp.ack = irs + 1;
   p.tcp.flags = TcpFlags(TcpFlags::SYN | TcpFlags::ACK);
-  p.tcp.window = profile_.synack_window_offered();
   // Our own MSS (tcp_mss_clamp(dst_metric_advmss())), not the client's: each side announces
   // what it can receive; the listener's TCP_MAXSEG (user_mss) clamps it. tcp_synack_options(): each
   // other option only if the SYN offered it and our sysctl allows it (RFC 7323 §1.3, RFC 2018 §2);
   // TSecr echoes the SYN's TSval.
   p.tcp.options.mss = profile_.mss;
+  SocketOptions lopts;
   if (auto bp = by_port_.find(key.local.port); bp != by_port_.end()) {
     const Listener* l = by_id(bp->second);
+    if (l) lopts = l->opts;
     if (l && l->opts.maxseg != 0) p.tcp.options.mss = std::min(profile_.mss, l->opts.maxseg);
   }
+  // tcp_openreq_init_rwin(): the listener's buffer rounded down to the MSS less the timestamp
+  // option when the SYN had one (45 x 1448 = 65160; 44 x 1460 = 64240 without), unscaled
+  // (tcp_make_synack(): min(rsk_rcv_wnd, 65535)); the shift from tcp_rmem[2].
+  const InitialWindow iw = synack_rcv_window(profile_, lopts, opts);
+  p.tcp.window = static_cast<uint16_t>(std::min(iw.rcv_wnd, 65535U));
   p.tcp.options.sack_permitted = (opts & kSynSack) != 0;
   if (opts & kSynTs) {
     uint32_t ts_now = static_cast<uint32_t>(now.ns() / 1'000'000);
     if (cookie) ts_now = cookie_init_timestamp(opts, ts_now);
     p.tcp.options.timestamps = {ts_now + ts_offset(iss), tsecr};
   }
-  if (opts & kSynWs) p.tcp.options.window_scale = our_wscale(profile_);
+  if (opts & kSynWs) p.tcp.options.window_scale = iw.rcv_wscale;
   return p;
 }
 

@@ -54,10 +54,8 @@ struct Profile {
   Duration rto_fallback;  // first data RTO when the handshake retransmitted
   // Segments and windows.
   uint16_t mss = 0;
-  uint16_t syn_window = 0;     // Linux's SYN window: 44 * 1460
-  uint16_t synack_window = 0;  // Linux's SYN-ACK window as captured (45 * 1448)
-  Triple rmem;                 // tcp_rmem: its default is the receive buffer
-  uint32_t snd_buffer = 0;     // send buffer: bounds unsent + unacknowledged data
+  Triple rmem;              // tcp_rmem: its default is the receive buffer
+  uint32_t snd_buffer = 0;  // send buffer: bounds unsent + unacknowledged data
   // Delayed ACK (TCP_DELACK_MIN / TCP_ATO_MIN 40 ms, TCP_DELACK_MAX 200 ms). 0 disables.
   Duration delayed_ack;
   Duration delayed_ack_max;
@@ -74,15 +72,9 @@ struct Profile {
   int early_retrans = 0;        // tcp_early_retrans (Linux 3: TLP)
   int frto = 0;                 // tcp_frto (Linux 2)
 
-  // The receive buffer, which bounds the advertised window: tcp_rmem[1], the size a socket
-  // starts with (min and max bound the buffer autotuning netsim does not model yet).
+  // The receive buffer a socket starts with: tcp_rmem[1]. Its window share (tcp_full_space())
+  // bounds the advertised window; DRS grows it up to tcp_rmem[2] (rcv_window.hpp).
   uint32_t rcv_buffer() const { return static_cast<uint32_t>(rmem.def); }
-
-  // The window a SYN-ACK offers: synack_window, never more than the receive buffer holds, as
-  // tcp_select_initial_window() bounds it by the receive space (the SYN's: syn_window()).
-  uint16_t synack_window_offered() const {
-    return static_cast<uint16_t>(synack_window < rcv_buffer() ? synack_window : rcv_buffer());
-  }
 
   static Profile linux_default() { return Profile(Preset::linux_kernel); }
   // RFC values: TIME_WAIT = 2*MSL with MSL 2 min; SYN give-up after >= 3 min (RFC 1122

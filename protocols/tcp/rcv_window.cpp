@@ -161,4 +161,73 @@ bool grow_window(RcvWindow& w, const RcvWindowConfig& cfg, const RcvSpace& sp, u
   return true;
 }
 
+bool measure_scaling_ratio(RcvWindow& w, uint32_t len, uint32_t rcv_mss, uint32_t rcvbuf) {
+  if (len < rcv_mss || len == rcv_mss) return false;
+  const uint64_t val = (uint64_t{len} << 8) / rx_truesize(len);
+  const uint8_t old_ratio = w.scaling_ratio;
+  w.scaling_ratio = static_cast<uint8_t>(val == 0 ? 1 : std::min<uint64_t>(val, 255));
+  if (w.scaling_ratio == old_ratio) return false;
+  w.window_clamp = win_from_space(w.scaling_ratio, rcvbuf);
+  w.rcvq_space = std::min(w.rcvq_space, w.window_clamp);
+  return true;
+}
+
+void rcv_rtt_update(RcvAutotune& a, uint32_t sample_us, bool win_dep) {
+  const uint32_t old_sample = a.rtt_us8;
+  const uint32_t m = sample_us << 3;
+  if (old_sample == 0 || m < old_sample) {
+    a.rtt_us8 = m;
+  } else if (!win_dep) {
+    a.rtt_us8 = old_sample - (old_sample >> 3) + sample_us;
+  }
+}
+
+void rcv_rtt_measure(RcvAutotune& a, SeqNum rcv_nxt, uint32_t rcv_wnd, Instant now) {
+  if (a.rtt_started) {
+    if (rcv_nxt < a.rtt_seq) return;
+    const int64_t delta = (now - a.rtt_time).ns() / 1000;
+    rcv_rtt_update(a, static_cast<uint32_t>(std::clamp<int64_t>(delta, 1, UINT32_MAX >> 3)), true);
+  }
+  a.rtt_seq = rcv_nxt + rcv_wnd;
+  a.rtt_time = now;
+  a.rtt_started = true;
+}
+
+void rcv_rtt_measure_ts(RcvAutotune& a, uint32_t tsecr, uint32_t delta_ms, uint32_t seg_len,
+                        uint32_t rcv_mss) {
+  if (tsecr == a.last_tsecr) return;
+  a.last_tsecr = tsecr;
+  // tcp_rtt_tsopt_us(): whole milliseconds; a delta of 0 (or one past INT_MAX/1000) gives none.
+  if (seg_len >= rcv_mss && delta_ms > 0 && delta_ms < INT32_MAX / 1000)
+    rcv_rtt_update(a, delta_ms * 1000, false);
+}
+
+bool rcv_space_adjust(RcvAutotune& a, RcvWindow& w, const RcvWindowConfig& cfg, uint32_t advmss,
+                      uint32_t copied_total, uint32_t inq, bool locked, Instant now) {
+  const int64_t time_us = (now - a.space_time).ns() / 1000;
+  if (a.rtt_us8 == 0 || time_us < (a.rtt_us8 >> 3)) return false;
+  // Bytes copied to the application in the last RTT, less what still waits in the queue.
+  const int64_t copied = static_cast<int64_t>(copied_total - a.space_copied) - inq;
+  bool grew = false;
+  if (copied > static_cast<int64_t>(a.space)) {
+    if (!locked) {  // tcp_moderate_rcvbuf 1, and no SO_RCVBUF
+      // 2x to cope with losses, 16 segments of cushion, and the sender's growth (slow start
+      // doubles per RTT, and this ACK is for the next one).
+      uint64_t rcvwin = (static_cast<uint64_t>(copied) << 1) + 16 * uint64_t{advmss};
+      const uint64_t grow = rcvwin * static_cast<uint64_t>(copied - a.space) / a.space;
+      rcvwin += grow << 1;
+      const uint32_t rcvbuf = std::min(space_from_win(w.scaling_ratio, rcvwin), cfg.rmem[2]);
+      if (rcvbuf > a.rcvbuf) {
+        a.rcvbuf = rcvbuf;
+        w.window_clamp = win_from_space(w.scaling_ratio, rcvbuf);  // the clamp follows along
+        grew = true;
+      }
+    }
+    a.space = static_cast<uint32_t>(copied);
+  }
+  a.space_copied = copied_total;
+  a.space_time = now;
+  return grew;
+}
+
 }  // namespace netsim::tcp

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "sim/seq.hpp"
+#include "sim/time.hpp"
 
 namespace netsim::tcp {
 
@@ -98,5 +99,60 @@ SelectedWindow select_window(RcvWindow& w, const RcvSpace& sp, SeqNum rcv_nxt,
 // received; returns true when rcv_ssthresh grew (and the next ACK is immediate, quick |= 1).
 bool grow_window(RcvWindow& w, const RcvWindowConfig& cfg, const RcvSpace& sp, uint32_t len,
                  uint32_t truesize, uint32_t advmss);
+
+// The truesize netsim gives a received segment (skb->truesize; driver dependent on Linux): the
+// 2 KiB half-page receive buffer per frame of igb/ixgbe/i40e-style NICs, the sk_buff head
+// amortised by GRO. A full 1448-byte segment measures scaling_ratio 181 (71 %).
+inline constexpr uint32_t kRxFrameTruesize = 2048;
+inline constexpr uint32_t kRxFrameHeaders = 66;  // Ethernet + IPv4 + TCP with timestamps
+constexpr uint32_t rx_truesize(uint32_t len) {
+  return (len + kRxFrameHeaders + kRxFrameTruesize - 1) / kRxFrameTruesize * kRxFrameTruesize;
+}
+
+// include/net/tcp.h:__tcp_space_from_win(): the buffer bytes a window needs.
+constexpr uint32_t space_from_win(uint8_t scaling_ratio, uint64_t win) {
+  const uint64_t v = (win << 8) / scaling_ratio;
+  return v > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(v);
+}
+
+// tcp_input.c:tcp_measure_rcv_mss(): a segment of `len` >= rcv_mss and != rcv_mss re-measures
+// scaling_ratio = len * 256 / truesize; when it changed, window_clamp = the window of the
+// whole buffer (rcvq_space follows it down). Returns true when the ratio changed.
+bool measure_scaling_ratio(RcvWindow& w, uint32_t len, uint32_t rcv_mss, uint32_t rcvbuf);
+
+// Dynamic right-sizing (tcp_input.c:tcp_rcv_space_adjust()) and the receiver's RTT estimate
+// it is paced by (tcp_rcv_rtt_measure(), tcp_rcv_rtt_measure_ts(), tcp_rcv_rtt_update()):
+// tcp_sock's rcvq_space and rcv_rtt_est. Allocated at the first data a connection receives, so
+// an endpoint that never receives pays one pointer.
+struct RcvAutotune {
+  uint32_t rcvbuf = 0;        // sk_rcvbuf, grown by DRS up to tcp_rmem[2]
+  uint32_t space = 0;         // rcvq_space.space: bytes copied in the last measured RTT
+  uint32_t space_copied = 0;  // rcvq_space.seq, as the application's read-byte count
+  uint32_t rtt_us8 = 0;       // rcv_rtt_est.rtt_us: 8 x the receiver RTT, µs; 0 = none
+  SeqNum rtt_seq;             // rcv_rtt_est.seq: the sample ends when rcv_nxt passes it
+  uint32_t last_tsecr = 0;    // rcv_rtt_last_tsecr
+  bool rtt_started = false;   // rcv_rtt_est.time != 0
+  // Bytes handed to an auto-reading application during the current input: it reads them after
+  // the ACK is sent (Linux's reader runs after the softirq), so until then they hold buffer.
+  uint32_t unread = 0;
+  Instant space_time;  // rcvq_space.time
+  Instant rtt_time;    // rcv_rtt_est.time
+};
+
+// tcp_rcv_rtt_update(): the minimum per window without timestamps (win_dep), else a 1/8 EWMA.
+void rcv_rtt_update(RcvAutotune& a, uint32_t sample_us, bool win_dep);
+// tcp_rcv_rtt_measure(): once per window of data (rcv_wnd bytes past the sample's start).
+void rcv_rtt_measure(RcvAutotune& a, SeqNum rcv_nxt, uint32_t rcv_wnd, Instant now);
+// tcp_rcv_rtt_measure_ts(): a segment of >= rcv_mss bytes echoing a new TSecr; `delta_ms` =
+// our TS clock now - TSecr (0 gives no sample: sub-millisecond paths use the per-window one).
+void rcv_rtt_measure_ts(RcvAutotune& a, uint32_t tsecr, uint32_t delta_ms, uint32_t seg_len,
+                        uint32_t rcv_mss);
+// tcp_rcv_space_adjust() after the application read: `copied` = bytes it has read so far
+// (mod 2^32), `inq` = bytes received but unread. Once per receiver RTT, if it read more than
+// in the previous one, the buffer grows to hold 2 x that plus 16 segments plus the growth,
+// bounded by tcp_rmem[2], and window_clamp follows (unless SO_RCVBUF locked the buffer).
+// Returns true when the buffer grew.
+bool rcv_space_adjust(RcvAutotune& a, RcvWindow& w, const RcvWindowConfig& cfg, uint32_t advmss,
+                      uint32_t copied, uint32_t inq, bool locked, Instant now);
 
 }  // namespace netsim::tcp

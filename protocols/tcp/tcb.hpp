@@ -99,6 +99,13 @@ struct Connection::Tcb {
   SeqNum rcv_adv;          // right edge of the window last advertised (never moves left)
   SeqNum rcv_wup;          // RCV.NXT when the last ACK was sent (Linux rcv_wup)
   uint16_t rcv_mss = 536;  // estimate of the peer's segment size (icsk_ack.rcv_mss)
+  // The receive window's growth (rcv_window.hpp; tcp_sock fields): len/truesize of received
+  // segments (<< 8), the window's slow-start threshold and its clamp; DRS state from the
+  // first data on (one pointer until then).
+  uint8_t scaling_ratio = kDefaultScalingRatio;
+  uint32_t rcv_ssthresh = 0;
+  uint32_t window_clamp = 0;
+  std::unique_ptr<RcvAutotune> drs;
 
   // ---- buffers ----
   SendBuffer sndbuf;  // bytes [snd_una, write_seq) (SYN/FIN excluded)
@@ -231,7 +238,7 @@ struct Connection::Tcb {
 
   // ================= connection_output.cpp: sending =================
   Packet make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Payload data = {}) const;
-  uint32_t free_window() const;
+  uint32_t free_window() const;  // connection_receive.cpp, as the window functions below
   uint16_t syn_window() const;
   uint16_t advertise_window();
   void syn_options(Instant now, bool synack, TcpOptions& o) const;
@@ -302,6 +309,19 @@ struct Connection::Tcb {
   bool nagle_holds(uint32_t len, uint32_t mss_now, bool fin) const;
   uint32_t rcv_space() const;
   uint8_t rcv_wscale_for_syn() const;
+
+  // ================= connection_receive.cpp: the receive window =================
+  uint32_t advmss() const;
+  RcvSpace rcv_space_now() const;
+  RcvWindow rwin_view() const;
+  void rwin_store(const RcvWindow& w);
+  void init_rcv_window(const InitialWindow& iw);
+  void init_buffer_space();
+  RcvAutotune& autotune();
+  void rcv_window_on_data(Instant now, uint32_t len);
+  void rcv_rtt_ts(Instant now, const Segment& seg);
+  void rcv_space_adjust_after_read(Instant now);
+  void app_read_delivered(Instant now);
   Duration write_timeout(Duration model) const;
   Duration clamp_rto_to_user_timeout(Instant now) const;
   bool keepalive_expired(Duration elapsed, int probes) const;

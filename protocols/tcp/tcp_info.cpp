@@ -101,7 +101,16 @@ TcpInfo tcp_info(const Connection& c, Instant now) {
   i.advmss = static_cast<uint32_t>(t.prof().mss - (t.ts_ok ? 12 : 0));
   i.total_retrans = static_cast<uint32_t>(t.stats.retransmits);
   i.snd_wnd = t.snd_wnd;
-  i.rcv_wnd = t.synchronized() ? static_cast<uint32_t>(std::max(t.rcv_adv - t.rcv_nxt, 0)) : 0;
+  // tcp_get_info(): tp->rcv_wnd, the size of the last window offered (from rcv_wup).
+  i.rcv_wnd = t.synchronized() ? static_cast<uint32_t>(std::max(t.rcv_adv - t.rcv_wup, 0)) : 0;
+  i.rcv_ssthresh = t.rcv_ssthresh;
+  i.rcv_rtt = t.drs ? t.drs->rtt_us8 >> 3 : 0;
+  // rcvq_space.space: tcp_init_buffer_space()'s min(rcv_ssthresh, rcv_wnd, 10 * advmss) until
+  // the first data makes the DRS state.
+  if (t.drs)
+    i.rcv_space = t.drs->space;
+  else if (t.synchronized())
+    i.rcv_space = std::min({t.rcv_ssthresh, i.rcv_wnd, 10 * t.advmss()});
   i.bytes_acked = t.stats.bytes_sent;
   i.bytes_received = t.stats.bytes_received;
   i.snd_nxt = t.snd_nxt;
@@ -129,6 +138,7 @@ std::vector<std::pair<std::string_view, int64_t>> TcpInfo::fields() const {
           {"tcpi_last_data_sent", last_data_sent},
           {"tcpi_last_data_recv", last_data_recv},
           {"tcpi_last_ack_recv", last_ack_recv},
+          {"tcpi_rcv_ssthresh", rcv_ssthresh},
           {"tcpi_rtt", rtt},
           {"tcpi_rttvar", rttvar},
           {"tcpi_snd_ssthresh", snd_ssthresh},
@@ -136,6 +146,8 @@ std::vector<std::pair<std::string_view, int64_t>> TcpInfo::fields() const {
           {"tcpi_advmss", advmss},
           {"tcpi_total_retrans", total_retrans},
           {"tcpi_reordering", reordering},
+          {"tcpi_rcv_rtt", rcv_rtt},
+          {"tcpi_rcv_space", rcv_space},
           {"tcpi_snd_wnd", snd_wnd},
           {"tcpi_rcv_wnd", rcv_wnd},
           {"tcpi_bytes_acked", static_cast<int64_t>(bytes_acked)},

@@ -29,13 +29,16 @@ struct TcpInfo {
   uint32_t lost = 0;     // lost_out: of those, marked lost (SACK sender only)
   uint32_t retrans = 0;  // retrans_out: of those, retransmitted ones
   uint32_t last_data_sent = 0, last_data_recv = 0, last_ack_recv = 0;  // ms ago
+  uint32_t rcv_ssthresh = 0;           // bytes: the receive window's growth limit
   uint32_t rtt = 0, rttvar = 0;        // µs: smoothed RTT and its mean deviation
   uint32_t snd_ssthresh = 0x7fffffff;  // segments; TCP_INFINITE_SSTHRESH until the first cut
   uint32_t snd_cwnd = 0;               // segments
   uint32_t advmss = 0;                 // our MSS minus the timestamp option (1448)
   uint32_t total_retrans = 0;          // retransmitted segments over the connection's life
   uint32_t reordering = 3;             // tp->reordering: the dupACK threshold RACK adapts
-  uint32_t snd_wnd = 0, rcv_wnd = 0;   // bytes: the peer's window, what we last offered
+  uint32_t rcv_rtt = 0;                // µs: the receiver's RTT estimate (DRS), 0 = none
+  uint32_t rcv_space = 0;              // bytes: rcvq_space.space, read per RTT as DRS measured
+  uint32_t snd_wnd = 0, rcv_wnd = 0;   // bytes: the peer's window, our last offer (tp->rcv_wnd)
   uint64_t bytes_acked = 0, bytes_received = 0;
   // Not in struct tcp_info (nor in fields()): where the sequence spaces stand, for segments
   // written relative to a connection (a scenario's `inject`).

@@ -197,26 +197,6 @@ constexpr Tunable kTunables[] = {
      .max = 65495,
      .doc = "MSS we announce and our upper bound for sending; the send MSS is min(ours, the "
             "peer's), 536 when the peer announces none (`TCP_MSS_DEFAULT`)."},
-    {.key = "syn_window",
-     .linux_name = "",
-     .kind = TunableKind::integer,
-     .member = &Profile::syn_window,
-     .linux_value = I{64240},
-     .rfc9293_value = I{64240},
-     .min = 1,
-     .max = 65535,
-     .doc = "Window in our SYN (Linux's 44 × 1460), at most the receive buffer (`rmem`). SYN "
-            "windows are never "
-            "scaled."},
-    {.key = "synack_window",
-     .linux_name = "",
-     .kind = TunableKind::integer,
-     .member = &Profile::synack_window,
-     .linux_value = I{65160},
-     .rfc9293_value = I{65160},
-     .min = 1,
-     .max = 65535,
-     .doc = "Window in a listener's SYN-ACK (45 × 1448 as captured)."},
     {.key = "rmem",
      .linux_name = "net.ipv4.tcp_rmem",
      .kind = TunableKind::triple,
@@ -225,11 +205,13 @@ constexpr Tunable kTunables[] = {
      .rfc9293_value = Triple{4096, 131072, 6291456},
      .min = 2048,
      .max = 1 << 30,
-     .doc = "Receive buffer sizes: min, default, max (`tcp_rmem`). A socket's receive buffer is "
-            "the default; the advertised window is its free part, at most 65535 (no window "
-            "scaling), 0 while less than one segment is free (receiver SWS avoidance), never "
-            "shrinking. Min and max bound Linux's buffer autotuning, which netsim does not model "
-            "yet."},
+     .doc = "Receive buffer sizes: min, default, max (`tcp_rmem`). A socket starts with the "
+            "default; half of it is window space until the first full segment measures the "
+            "len/truesize ratio (`tcp_measure_rcv_mss()`). The SYN and SYN-ACK windows are that "
+            "space rounded down to the MSS (64240; 65160 when the SYN has timestamps), the shift "
+            "is chosen for max (`tcp_select_initial_window()`); after the handshake the window "
+            "grows with `rcv_ssthresh` (`tcp_grow_window()`) and the buffer by DRS up to max "
+            "(`tcp_rcv_space_adjust()`), never shrinking (docs/windows.md)."},
     {.key = "snd_buffer",
      .linux_name = "",
      .kind = TunableKind::integer,

@@ -41,7 +41,7 @@ TEST_CASE("netsim drill exits 0 when every script passes, 1 on a failure, 2 on a
   CHECK(fail.output ==
         "FAIL fail.pkt\n  fail.pkt:5:4: outbound packet mismatch: options: expected <mss 1400>, "
         "actual <mss 1460>\n  expected: > S. 0:0(0) ack 1 <mss 1400>\n  actual:   > S. 0:0(0) "
-        "ack 1 win 65160 <mss 1460>  (at 0.000000 s)\n");
+        "ack 1 win 64240 <mss 1460>  (at 0.000000 s)\n");
   auto bad = run_process(kNetsim + " drill bad.pkt fail.pkt", {dir});
   CHECK(bad.code == 2);
   CHECK(bad.output.find("ERROR bad.pkt\n  bad.pkt:1:7: inconsistent TCP sequence numbers and "

@@ -22,7 +22,7 @@ const std::string kServer = R"(0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0  bind(3, ..., ...) = 0
 +0  listen(3, 1) = 0
 +0  < S 0:0(0) win 65535 <mss 1460>
-+0  > S. 0:0(0) ack 1 win 65160 <mss 1460>
++0  > S. 0:0(0) ack 1 win 64240 <mss 1460>
 +.1 < . 1:1(0) ack 1 win 65535
 +0  accept(3, ..., ...) = 4
 )";
@@ -54,7 +54,7 @@ TEST_CASE("A packet that differs fails with the first differing field, expected 
         "t.pkt:5:4: outbound packet mismatch: options: expected <mss 1460,nop,nop,sackOK>, "
         "actual <mss 1460>\n"
         "  expected: > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>\n"
-        "  actual:   > S. 0:0(0) ack 1 win 65160 <mss 1460>  (at 0.000000 s)");
+        "  actual:   > S. 0:0(0) ack 1 win 64240 <mss 1460>  (at 0.000000 s)");
 }
 
 TEST_CASE("An expected packet that is never sent fails once the tolerance has passed") {
@@ -69,7 +69,7 @@ TEST_CASE("A packet sent before the next event and not expected fails") {
   CHECK(r.verdict == Verdict::fail);
   CHECK(r.message ==
         "t.pkt:9:1: unexpected packet sent at 0.100000 s, before this event at 1.100000 s:\n"
-        "  actual:   > P. 1:11(10) ack 1 win 65535");
+        "  actual:   > P. 1:11(10) ack 1 win 64240");
 }
 
 TEST_CASE("A wrong return value or errno fails with both values") {
@@ -184,7 +184,7 @@ TEST_CASE("Segments sent at one instant match one GSO super-packet only if they 
   CHECK(run(setup + "+0 > P. 1:2501(2500) ack 1\n").message ==
         "t.pkt:9:4: outbound packet mismatch: flags: expected P., actual .\n"
         "  expected: > P. 1:2501(2500) ack 1\n"
-        "  actual:   > . 1:1001(1000) ack 1 win 65535  (at 0.000000 s)");
+        "  actual:   > . 1:1001(1000) ack 1 win 64240  (at 0.000000 s)");
 }
 
 TEST_CASE("The same script gives the same trace on every run") {

@@ -36,8 +36,9 @@ Packet from_client(uint8_t flags, uint32_t seq, uint32_t ack, size_t len = 0) {
 }  // namespace
 
 // fuzz_tcp: regress-passive-synack-window-above-receive-buffer. The SYN-ACK offered 65160 bytes
-// whatever the buffer; 3005 bytes then sat in a 3000-byte buffer.
-TEST_CASE("A listener with a 3000-byte receive buffer offers 3000 bytes in its SYN-ACK") {
+// whatever the buffer; 3005 bytes then sat in a 3000-byte buffer. Now the window is Linux's
+// (tcp_openreq_init_rwin()): the buffer's window share 1500 rounded down to the MSS, 1460.
+TEST_CASE("A listener with a 3000-byte receive buffer offers 1460 bytes in its SYN-ACK") {
   Stack server({kServerIp}, small_buffer(), Rng(1, "tcp:server"));
   Outbox out;
   REQUIRE(server.listen(80, 8, {}, out).id != kNoSocket);
@@ -45,7 +46,7 @@ TEST_CASE("A listener with a 3000-byte receive buffer offers 3000 bytes in its S
   server.on_packet(Instant::zero(), from_client(TcpFlags::SYN, 100, 0), out);
   REQUIRE(out.packets.size() == 1);
   CHECK(out.packets[0].tcp.flags.bits() == (TcpFlags::SYN | TcpFlags::ACK));
-  CHECK(out.packets[0].tcp.window == 3000);
+  CHECK(out.packets[0].tcp.window == 1460);
 }
 
 TEST_CASE("A passively opened connection never holds more than its 3000-byte buffer") {
@@ -61,18 +62,19 @@ TEST_CASE("A passively opened connection never holds more than its 3000-byte buf
   Outbox out;
   Instant t = Instant::zero();
   c.open_passive(t, hs, State::syn_received, StateCause::rcv_ack, out);
-  // 3000 bytes five bytes ahead of RCV.NXT: only the 2995 that fit the window are kept.
+  // 3000 bytes five bytes ahead of RCV.NXT: only the 1455 that fit the 1460-byte window are
+  // kept; the promised edge stays.
   Segment ahead = from_client(TcpFlags::ACK | TcpFlags::PSH, 106, 5001, 3000).tcp;
   out.clear();
   c.on_segment(t, ahead, out);
   REQUIRE(out.packets.size() == 1);
   CHECK(out.packets[0].tcp.ack.raw() == 101);
-  CHECK(out.packets[0].tcp.window == 3000);
-  // The hole is filled: 3000 bytes are readable and the window is closed.
+  CHECK(out.packets[0].tcp.window == 1460);
+  // The hole is filled: the 1460 bytes of the window are readable and it is closed.
   out.clear();
   c.on_segment(t, from_client(TcpFlags::ACK | TcpFlags::PSH, 101, 5001, 3000).tcp, out);
   REQUIRE(out.packets.size() == 1);
-  CHECK(out.packets[0].tcp.ack.raw() == 3101);
+  CHECK(out.packets[0].tcp.ack.raw() == 1561);
   CHECK(out.packets[0].tcp.window == 0);
   std::string why;
   CHECK(c.check_invariants(&why));

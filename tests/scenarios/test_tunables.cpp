@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "protocols/tcp/connection.hpp"
 #include "protocols/tcp/io.hpp"
 #include "protocols/tcp/tunables.hpp"
 #include "scenarios/loader/loader.hpp"
@@ -260,7 +261,8 @@ TEST_CASE("tcp_rmem is written \"MIN DEFAULT MAX\", and its default is the recei
   Profile p = r.scenario->tcp.to_profile();
   CHECK(p.rmem == Triple{4096, 16384, 6291456});
   CHECK(p.rcv_buffer() == 16384);
-  CHECK(p.synack_window_offered() == 16384);
+  // tcp_select_initial_window(): half of it as window, rounded down to the MSS.
+  CHECK(synack_rcv_window(p, SocketOptions{}, 0).rcv_wnd == 7300);
   CHECK(Profile{}.rcv_buffer() == 131072);
 }
 

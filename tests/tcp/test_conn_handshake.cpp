@@ -126,10 +126,10 @@ TEST_CASE("After a retransmitted SYN the first data RTO is the 3 s fallback (RFC
   Harness h;
   syn_sent(h);
   h.fire();
-  CHECK(h.recv(at(1010_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 65535"});
+  CHECK(h.recv(at(1010_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 64240"});
   h.send(at(1020_ms), "hello");
   CHECK(h.deadline() == at(4020_ms));
-  CHECK(h.fire() == Lines{"P. seq 1001:1006 ack 5001 win 65535 rtx 1"});
+  CHECK(h.fire() == Lines{"P. seq 1001:1006 ack 5001 win 64240 rtx 1"});
   CHECK(h.deadline() == at(4020_ms + 6_s));
 }
 
@@ -139,8 +139,8 @@ TEST_CASE("The send MSS is the smaller of ours and the peer's, no option means 5
     syn_sent(h);
     h.recv(at(10_ms), syn_ack(65535, 1000));
     Lines l = h.send(at(20_ms), bytes(2500));
-    CHECK(l == Lines{". seq 1001:2001 ack 5001 win 65535", ". seq 2001:3001 ack 5001 win 65535",
-                     "P. seq 3001:3501 ack 5001 win 65535"});
+    CHECK(l == Lines{". seq 1001:2001 ack 5001 win 64240", ". seq 2001:3001 ack 5001 win 64240",
+                     "P. seq 3001:3501 ack 5001 win 64240"});
   }
   SECTION("peer sends no MSS option") {
     Harness h;
@@ -148,7 +148,7 @@ TEST_CASE("The send MSS is the smaller of ours and the peer's, no option means 5
     Segment s = peer_seg(SYN | ACK, kPeerIss, kIss + 1);
     h.recv(at(10_ms), s);
     Lines l = h.send(at(20_ms), bytes(600));
-    CHECK(l == Lines{". seq 1001:1537 ack 5001 win 65535", "P. seq 1537:1601 ack 5001 win 65535"});
+    CHECK(l == Lines{". seq 1001:1537 ack 5001 win 64240", "P. seq 1537:1601 ack 5001 win 64240"});
   }
 }
 
@@ -157,7 +157,7 @@ TEST_CASE("Data written in SYN_SENT leaves with the handshake's ACK") {
   syn_sent(h);
   CHECK(h.send(at(5_ms), "hello").empty());
   CHECK(h.last_error == SocketError::none);
-  CHECK(h.recv(at(10_ms), syn_ack()) == Lines{"P. seq 1001:1006 ack 5001 win 65535"});
+  CHECK(h.recv(at(10_ms), syn_ack()) == Lines{"P. seq 1001:1006 ack 5001 win 64240"});
 }
 
 TEST_CASE("Data and FIN on a SYN-ACK are discarded as Linux does without Fast Open") {
@@ -166,12 +166,12 @@ TEST_CASE("Data and FIN on a SYN-ACK are discarded as Linux does without Fast Op
   Segment s = syn_ack();
   s.payload = Payload::from_string("early");
   s.flags = TcpFlags(SYN | ACK | FIN);
-  CHECK(h.recv(at(10_ms), s) == Lines{". seq 1001 ack 5001 win 65535"});
+  CHECK(h.recv(at(10_ms), s) == Lines{". seq 1001 ack 5001 win 64240"});
   CHECK(h.notices() == Lines{"connected"});
   CHECK(h.state() == State::established);
   // The peer retransmits them and they are taken then.
   CHECK(h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "early") ==
-        Lines{". seq 1001 ack 5006 win 65535"});
+        Lines{". seq 1001 ack 5006 win 64235"});
   CHECK(h.received() == "early");
 }
 
@@ -225,7 +225,7 @@ TEST_CASE("Simultaneous open: crossed SYNs, SYN-ACKs with the original ISNs, bot
   CHECK(h.deadline() == at(1_s));  // the SYN timer keeps running
   // The peer's SYN-ACK (its ISN, acking ours) completes the open; it is ACKed.
   Segment sa = syn_ack();
-  CHECK(h.recv(at(15_ms), sa) == Lines{". seq 1001 ack 5001 win 65535"});
+  CHECK(h.recv(at(15_ms), sa) == Lines{". seq 1001 ack 5001 win 64240"});
   CHECK(h.transitions() == Lines{"SYN_RECEIVED -> ESTABLISHED (rcv SYN-ACK)"});
   CHECK(h.notices() == Lines{"connected"});
   CHECK_FALSE(h.deadline().has_value());
@@ -286,10 +286,10 @@ TEST_CASE("A passive open starts in ESTABLISHED, traced from the listener's stat
   CHECK(h.notices().empty());  // the stack announces `accepted`
   CHECK(h.counters.connections_established == 1);
   CHECK(h.c().stats().established_at == at(10_ms));
-  CHECK(h.send(at(20_ms), "hi") == Lines{"P. seq 1001:1003 ack 5001 win 65535"});
+  CHECK(h.send(at(20_ms), "hi") == Lines{"P. seq 1001:1003 ack 5001 win 64240"});
   CHECK(h.deadline() == at(232_ms));  // RTT 10 ms: RTO 210 ms -> 53 jiffies = 212 ms
   CHECK(h.recv(at(30_ms), PSH | ACK, kPeerIss + 1, kIss + 3, 65535, "yo") ==
-        Lines{". seq 1003 ack 5003 win 65535"});
+        Lines{". seq 1003 ack 5003 win 64238"});
 }
 
 TEST_CASE("A passive open after a retransmitted SYN-ACK, or from a cookie, uses the 3 s fallback") {
@@ -308,5 +308,5 @@ TEST_CASE("A passive connection segments at the peer's MSS") {
   Harness h;
   h.accept(at(10_ms), handshake(10_ms, false, 536));
   CHECK(h.send(at(20_ms), bytes(1000)) ==
-        Lines{". seq 1001:1537 ack 5001 win 65535", "P. seq 1537:2001 ack 5001 win 65535"});
+        Lines{". seq 1001:1537 ack 5001 win 64240", "P. seq 1537:2001 ack 5001 win 64240"});
 }

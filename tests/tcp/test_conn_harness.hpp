@@ -224,7 +224,7 @@ inline void syn_sent(Harness& h) {
 // which usecs_to_jiffies() rounds up to 53 = 212 ms), our ACK goes out.
 inline void established(Harness& h) {
   syn_sent(h);
-  REQUIRE(h.recv(at(10_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 65535"});
+  REQUIRE(h.recv(at(10_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 64240"});
   REQUIRE(h.state() == State::established);
 }
 
@@ -240,7 +240,7 @@ inline void syn_received(Harness& h) {
 // t=100ms: close(), our FIN (seq 1001) goes out.
 inline void fin_wait_1(Harness& h) {
   established(h);
-  REQUIRE(h.close(at(100_ms)) == Lines{"F. seq 1001 ack 5001 win 65535"});
+  REQUIRE(h.close(at(100_ms)) == Lines{"F. seq 1001 ack 5001 win 64240"});
   REQUIRE(h.state() == State::fin_wait_1);
 }
 
@@ -255,7 +255,7 @@ inline void fin_wait_2(Harness& h) {
 inline void time_wait(Harness& h) {
   fin_wait_2(h);
   REQUIRE(h.recv(at(120_ms), FIN | ACK, kPeerIss + 1, kIss + 2) ==
-          Lines{". seq 1002 ack 5002 win 65535"});
+          Lines{". seq 1002 ack 5002 win 64239"});
   REQUIRE(h.state() == State::time_wait);
 }
 
@@ -263,7 +263,7 @@ inline void time_wait(Harness& h) {
 inline void closing(Harness& h) {
   fin_wait_1(h);
   REQUIRE(h.recv(at(110_ms), FIN | ACK, kPeerIss + 1, kIss + 1) ==
-          Lines{". seq 1002 ack 5002 win 65535"});
+          Lines{". seq 1002 ack 5002 win 64239"});
   REQUIRE(h.state() == State::closing);
 }
 
@@ -278,7 +278,7 @@ inline void close_wait(Harness& h) {
 // t=100ms: the application closes at once; FIN+ACK carries the pending ACK.
 inline void last_ack(Harness& h) {
   close_wait(h);
-  REQUIRE(h.close(at(100_ms)) == Lines{"F. seq 1001 ack 5002 win 65535"});
+  REQUIRE(h.close(at(100_ms)) == Lines{"F. seq 1001 ack 5002 win 64239"});
   REQUIRE(h.state() == State::last_ack);
 }
 

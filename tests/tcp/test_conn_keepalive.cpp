@@ -21,13 +21,13 @@ TEST_CASE("Keepalive 2 s / 1 s / 3: probes at 2, 3, 4 s after the last segment, 
   Harness h(Profile{}, keepalive(2_s, 1_s, 3));
   established(h);  // the SYN-ACK, the last segment received, came at 10 ms
   CHECK(h.deadline() == at(2010_ms));
-  CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 65535"});
+  CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 64240"});
   CHECK(h.timers() == Lines{"keepalive 1: probe 1 of 3, seq 1000"});
-  CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 65535"});
+  CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 64240"});
   CHECK(h.now == at(3010_ms));
-  CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 65535"});
+  CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 64240"});
   CHECK(h.now == at(4010_ms));
-  CHECK(h.fire() == Lines{"R. seq 1001 ack 5001 win 65535"});
+  CHECK(h.fire() == Lines{"R. seq 1001 ack 5001 win 64240"});
   CHECK(h.now == at(5010_ms));
   CHECK(h.timers() == Lines{"keepalive 3: 3 probes unanswered: RST, ETIMEDOUT"});
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
@@ -68,7 +68,7 @@ TEST_CASE("No keepalive probe while data is in flight: the RTO deals with it") {
   CHECK(h.deadline() == at(2010_ms));
   CHECK(h.fire().empty());
   CHECK(h.deadline() == at(2112_ms));  // the RTO (212 ms); keepalive re-armed for 4.01 s
-  CHECK(h.fire() == Lines{"P. seq 1001:1002 ack 5001 win 65535 rtx 1"});
+  CHECK(h.fire() == Lines{"P. seq 1001:1002 ack 5001 win 64240 rtx 1"});
 }
 
 TEST_CASE("Keepalive uses the profile's defaults when only enabled, and is off by default") {
@@ -102,7 +102,7 @@ TEST_CASE("A keepalive probe from the peer is answered by an ACK") {
   Harness h;
   established(h);
   CHECK(h.recv(at(1_s), ACK, kPeerIss, kIss + 1).size() == 1);
-  CHECK(describe(h.out.packets[0]) == ". seq 1001 ack 5001 win 65535");
+  CHECK(describe(h.out.packets[0]) == ". seq 1001 ack 5001 win 64240");
 }
 
 TEST_CASE("No keepalive in SYN_SENT or TIME_WAIT") {

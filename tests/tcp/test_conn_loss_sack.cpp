@@ -28,7 +28,7 @@ void established_sack(Harness& h, Duration rtt) {
   REQUIRE(h.connect(at(0_ms)) == Lines{"S seq 1000 win 64240 mss 1460"});
   Segment s = syn_ack();
   s.options.sack_permitted = true;
-  REQUIRE(h.recv(at(rtt), s) == Lines{". seq 1001 ack 5001 win 65535"});
+  REQUIRE(h.recv(at(rtt), s) == Lines{". seq 1001 ack 5001 win 64240"});
   REQUIRE(h.state() == State::established);
 }
 
@@ -53,9 +53,9 @@ TEST_CASE("A lone lost segment: a tail-loss probe at 204 ms, then the RTO backs 
   Harness h(sack_profile());
   established_sack(h, Duration::microseconds(51));
   const Instant sent = at(1000_ms);
-  CHECK(h.send(sent, bytes(100)) == Lines{"P. seq 1001:1101 ack 5001 win 65535"});
+  CHECK(h.send(sent, bytes(100)) == Lines{"P. seq 1001:1101 ack 5001 win 64240"});
   REQUIRE(h.deadline() == sent + 204_ms);
-  CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 65535 rtx 1"});
+  CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 64240 rtx 1"});
   CHECK(h.timers() == Lines{"loss_probe 1: probe seq 1001 (last segment), rto 204ms"});
   CHECK(h.all.trace.back().fired.ran == 204_ms);  // the PTO that ran
   CHECK(h.counters.TCPLossProbes == 1);
@@ -85,11 +85,11 @@ TEST_CASE("The last two of ten lost: probe 2·SRTT after the last ACK, the ninth
     CHECK(h.recv(at(120_ms), ACK, kPeerIss + 1, kIss + 1 + k * 1460).empty());
   }
   REQUIRE(h.deadline() == at(164_ms));
-  CHECK(h.fire() == Lines{"P. seq 14141:15601 ack 5001 win 65535 rtx 1"});
+  CHECK(h.fire() == Lines{"P. seq 14141:15601 ack 5001 win 64240 rtx 1"});
   CHECK(h.timers() == Lines{"loss_probe 1: probe seq 14141 (last segment), rto 220ms"});
   // The receiver got the tenth out of order: a duplicate ACK with its SACK block.
   CHECK(h.recv(at(184_ms), ack_with_sack(kIss + 1 + 8 * 1460, {{14141, 15601}})) ==
-        Lines{". seq 12681:14141 ack 5001 win 65535 rtx 1"});
+        Lines{". seq 12681:14141 ack 5001 win 64240 rtx 1"});
   CHECK(h.counters.TCPSackRecovery == 1);
   CHECK(h.counters.TCPFastRetrans == 1);
   CHECK(h.counters.TCPLossProbes == 1);
@@ -105,11 +105,11 @@ TEST_CASE("The last two of ten lost: probe 2·SRTT after the last ACK, the ninth
 TEST_CASE("An orphaned FIN: probe first, then the RTO: gaps 0.3, 0.3, 0.6 s") {
   Harness h(sack_profile());
   established_sack(h, 100_ms);
-  CHECK(h.close(at(1000_ms)) == Lines{"F. seq 1001 ack 5001 win 65535"});
+  CHECK(h.close(at(1000_ms)) == Lines{"F. seq 1001 ack 5001 win 64240"});
   std::vector<Duration> gaps;
   Instant last = h.now;
   for (int i = 0; i < 3; ++i) {
-    CHECK(h.fire() == Lines{fmt::format("F. seq 1001 ack 5001 win 65535 rtx {}", i + 1)});
+    CHECK(h.fire() == Lines{fmt::format("F. seq 1001 ack 5001 win 64240 rtx {}", i + 1)});
     gaps.push_back(h.now - last);
     last = h.now;
   }
@@ -135,7 +135,7 @@ TEST_CASE("SACK not negotiated: no probe, the RTO retransmits") {
   REQUIRE(h.recv(at(Duration::microseconds(51)), syn_ack()).size() == 1);
   h.send(at(1000_ms), bytes(100));
   REQUIRE(h.deadline() == at(1000_ms) + 204_ms);
-  CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 65535 rtx 1"});
+  CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 64240 rtx 1"});
   CHECK(h.timers() == Lines{"rto 1: retransmit seq 1001, backoff 1, rto 408ms"});
   CHECK(h.counters.TCPLossProbes == 0);
   CHECK(h.counters.TCPTimeouts == 1);
@@ -154,7 +154,7 @@ TEST_CASE("RACK's reordering timer declares a hole lost; a D-SACK undoes the red
   CHECK(h.recv(at(120_ms), ACK, kPeerIss + 1, 2461).empty());
   CHECK(h.recv(at(120_ms), ack_with_sack(2461, {{3921, 5381}})).empty());
   REQUIRE(h.deadline() == at(128_ms));
-  CHECK(h.fire() == Lines{". seq 2461:3921 ack 5001 win 65535 rtx 1"});
+  CHECK(h.fire() == Lines{". seq 2461:3921 ack 5001 win 64240 rtx 1"});
   CHECK(h.timers() == Lines{"reo 1: reordering window over: 1 lost"});
   CHECK(h.counters.TCPSackRecovery == 1);
   CHECK(h.counters.TCPFastRetrans == 1);

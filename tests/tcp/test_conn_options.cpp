@@ -74,13 +74,13 @@ TEST_CASE("Timestamps both offered: TS on every segment, TSecr the peer's TSval,
   o.timestamps = std::pair<uint32_t, uint32_t>{7000, tsval(0_ms)};
   h.recv(at(20_ms), synack_with(o));
   CHECK(with_options(h.out) ==
-        Lines{fmt::format(". seq 1001 ack 5001 win 65535 <nop,nop,TS val {} ecr 7000>",
+        Lines{fmt::format(". seq 1001 ack 5001 win 64240 <nop,nop,TS val {} ecr 7000>",
                           tsval(20_ms))});
   h.send(at(30_ms), bytes(2000));
   CHECK(with_options(h.out) ==
-        Lines{fmt::format(". seq 1001:2449 ack 5001 win 65535 <nop,nop,TS val {} ecr 7000>",
+        Lines{fmt::format(". seq 1001:2449 ack 5001 win 64240 <nop,nop,TS val {} ecr 7000>",
                           tsval(30_ms)),
-              fmt::format("P. seq 2449:3001 ack 5001 win 65535 <nop,nop,TS val {} ecr 7000>",
+              fmt::format("P. seq 2449:3001 ack 5001 win 64240 <nop,nop,TS val {} ecr 7000>",
                           tsval(30_ms))});
 }
 
@@ -96,7 +96,7 @@ TEST_CASE("ts_recent follows in-order segments only, and never goes back") {
   // Out of order (seq 5101 > rcv_wup 5001): answered at once, echoing 7000 still.
   h.recv(at(30_ms), with_ts(peer_seg(ACK, kPeerIss + 101, kIss + 1, 65535, "late"), 7010, 0));
   CHECK(with_options(h.out) ==
-        Lines{fmt::format(". seq 1001 ack 5001 win 65535 <nop,nop,TS val {} ecr 7000>",
+        Lines{fmt::format(". seq 1001 ack 5001 win 64240 <nop,nop,TS val {} ecr 7000>",
                           tsval(30_ms))});
   // In order with a newer TSval: echoed.
   h.recv(at(40_ms),
@@ -104,13 +104,13 @@ TEST_CASE("ts_recent follows in-order segments only, and never goes back") {
   h.tick(at(40_ms) + 200_ms);
   h.send(at(300_ms), "x");
   CHECK(with_options(h.out) ==
-        Lines{fmt::format("P. seq 1001:1002 ack 5105 win 65535 <nop,nop,TS val {} ecr 7020>",
+        Lines{fmt::format("P. seq 1001:1002 ack 5105 win 64136 <nop,nop,TS val {} ecr 7020>",
                           tsval(300_ms))});
   // An in-order segment with an older TSval fails PAWS (tcp_paws_discard()): discarded (its
   // ACK of "x" too) and answered at once by a duplicate ACK that still echoes 7020.
   h.recv(at(310_ms), with_ts(peer_seg(ACK, kPeerIss + 105, kIss + 2, 65535, "y"), 6000, 0));
   CHECK(with_options(h.out) ==
-        Lines{fmt::format(". seq 1002 ack 5105 win 65535 <nop,nop,TS val {} ecr 7020>",
+        Lines{fmt::format(". seq 1002 ack 5105 win 64136 <nop,nop,TS val {} ecr 7020>",
                           tsval(310_ms))});
   CHECK(h.received().size() == 104);
 }
@@ -125,11 +125,11 @@ TEST_CASE("Window scaling both offered: the peer's windows << its shift, ours >>
   o.mss = 1460;
   o.window_scale = 2;
   h.recv(at(20_ms), synack_with(o));
-  CHECK(with_options(h.out) == Lines{". seq 1001 ack 5001 win 1024"});
+  CHECK(with_options(h.out) == Lines{". seq 1001 ack 5001 win 502"});
   h.recv(at(21_ms), ACK, kPeerIss + 1, kIss + 1, 100);
   // 300 bytes fit in 400 (not in an unscaled 100).
   h.send(at(30_ms), bytes(300));
-  CHECK(with_options(h.out) == Lines{"P. seq 1001:1301 ack 5001 win 1024"});
+  CHECK(with_options(h.out) == Lines{"P. seq 1001:1301 ack 5001 win 502"});
 }
 
 // An option counts only if both sides offered it: with the switches off, a peer's full set
@@ -144,7 +144,7 @@ TEST_CASE("Switches off: the peer's options are ignored, as RFC 7323 and RFC 201
   o.timestamps = std::pair<uint32_t, uint32_t>{7000, 0};
   o.window_scale = 7;
   h.recv(at(20_ms), synack_with(o, 100));
-  CHECK(with_options(h.out) == Lines{". seq 1001 ack 5001 win 65535"});
+  CHECK(with_options(h.out) == Lines{". seq 1001 ack 5001 win 64240"});
   // The SYN-ACK's window of 100 is unscaled either way: 100 bytes fit, the 101st waits.
   h.send(at(30_ms), bytes(101));
   CHECK(with_options(h.out).empty());
@@ -152,7 +152,7 @@ TEST_CASE("Switches off: the peer's options are ignored, as RFC 7323 and RFC 201
   h2.connect(at(0_ms));
   h2.recv(at(20_ms), synack_with(o, 100));
   h2.send(at(30_ms), bytes(100));
-  CHECK(with_options(h2.out) == Lines{"P. seq 1001:1101 ack 5001 win 65535"});
+  CHECK(with_options(h2.out) == Lines{"P. seq 1001:1101 ack 5001 win 64240"});
 }
 
 // tcp_create_openreq_child(): the child of a request takes what the SYN offered (as the request
@@ -171,9 +171,9 @@ TEST_CASE("A passive open takes the options its SYN offered") {
   h.accept(at(100_ms), hs);
   h.send(at(110_ms), bytes(3000));
   CHECK(with_options(h.out) ==
-        Lines{fmt::format(". seq 1001:2449 ack 5001 win 1024 <nop,nop,TS val {} ecr 9000>",
+        Lines{fmt::format(". seq 1001:2449 ack 5001 win 510 <nop,nop,TS val {} ecr 9000>",
                           tsval(110_ms)),
-              fmt::format("P. seq 2449:3561 ack 5001 win 1024 <nop,nop,TS val {} ecr 9000>",
+              fmt::format("P. seq 2449:3561 ack 5001 win 510 <nop,nop,TS val {} ecr 9000>",
                           tsval(110_ms))});
 }
 

@@ -150,7 +150,7 @@ class Pair {
       p.tcp.seq = SeqNum(b_iss);
       p.tcp.ack = s.seq + 1;
       p.tcp.flags = TcpFlags(TcpFlags::SYN | TcpFlags::ACK);
-      p.tcp.window = b.profile.synack_window;
+      p.tcp.window = 65160;  // a Linux peer's SYN-ACK window
       p.tcp.options.mss = b.profile.mss;
       out.packets.push_back(p);
       return;

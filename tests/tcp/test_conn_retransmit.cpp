@@ -49,9 +49,9 @@ TEST_CASE("Each RTO expiry retransmits the first segment and traces backoff and 
   Harness h;
   established(h);
   h.send(at(20_ms), "hello");
-  CHECK(h.fire() == Lines{"P. seq 1001:1006 ack 5001 win 65535 rtx 1"});
+  CHECK(h.fire() == Lines{"P. seq 1001:1006 ack 5001 win 64240 rtx 1"});
   CHECK(h.timers() == Lines{"rto 1: retransmit seq 1001, backoff 1, rto 424ms"});
-  CHECK(h.fire() == Lines{"P. seq 1001:1006 ack 5001 win 65535 rtx 2"});
+  CHECK(h.fire() == Lines{"P. seq 1001:1006 ack 5001 win 64240 rtx 2"});
   CHECK(h.timers() == Lines{"rto 2: retransmit seq 1001, backoff 2, rto 848ms"});
   CHECK(h.c().stats().retransmits == 2);
 }
@@ -130,12 +130,12 @@ TEST_CASE("Fast retransmit on exactly the third duplicate ACK, with limited tran
   REQUIRE(h.send(at(20_ms), bytes(20000)).size() == 10);
   // RFC 3042: the first two duplicate ACKs each release one new segment.
   CHECK(h.recv(at(30_ms), ACK, kPeerIss + 1, 1001) ==
-        Lines{". seq 15601:17061 ack 5001 win 65535"});
+        Lines{". seq 15601:17061 ack 5001 win 64240"});
   CHECK(h.recv(at(31_ms), ACK, kPeerIss + 1, 1001) ==
-        Lines{". seq 17061:18521 ack 5001 win 65535"});
+        Lines{". seq 17061:18521 ack 5001 win 64240"});
   CHECK(h.counters.retransmits == 0);
   CHECK(h.recv(at(32_ms), ACK, kPeerIss + 1, 1001) ==
-        Lines{". seq 1001:2461 ack 5001 win 65535 rtx 1"});
+        Lines{". seq 1001:2461 ack 5001 win 64240 rtx 1"});
   CHECK(h.counters.retransmits == 1);
   // The window change is traced as a counter sample, and the cut's new ssthresh with it.
   REQUIRE(h.out.trace.size() == 2);
@@ -149,9 +149,9 @@ TEST_CASE("Fast retransmit on exactly the third duplicate ACK, with limited tran
   CHECK(h.recv(at(34_ms), ACK, kPeerIss + 1, 1001).empty());
   CHECK(h.recv(at(35_ms), ACK, kPeerIss + 1, 1001).empty());
   CHECK(h.recv(at(36_ms), ACK, kPeerIss + 1, 1001) ==
-        Lines{". seq 18521:19981 ack 5001 win 65535"});
+        Lines{". seq 18521:19981 ack 5001 win 64240"});
   CHECK(h.recv(at(37_ms), ACK, kPeerIss + 1, 1001) ==
-        Lines{"P. seq 19981:21001 ack 5001 win 65535"});
+        Lines{"P. seq 19981:21001 ack 5001 win 64240"});
   // The full ACK ends recovery with cwnd = min(ssthresh, flight + MSS).
   CHECK(h.recv(at(60_ms), ACK, kPeerIss + 1, 18521).empty());
   CHECK(h.recv(at(70_ms), ACK, kPeerIss + 1, 21001).empty());
@@ -177,13 +177,13 @@ TEST_CASE("NewReno: a partial ACK retransmits the next hole at once and stays in
   h.recv(at(30_ms), ACK, kPeerIss + 1, 1001);
   h.recv(at(31_ms), ACK, kPeerIss + 1, 1001);
   REQUIRE(h.recv(at(32_ms), ACK, kPeerIss + 1, 1001) ==
-          Lines{". seq 1001:2461 ack 5001 win 65535 rtx 1"});
+          Lines{". seq 1001:2461 ack 5001 win 64240 rtx 1"});
   // Segments 1 and 2 arrive, segment 3 is missing: a partial ACK (below recover = 18521).
   CHECK(h.recv(at(50_ms), ACK, kPeerIss + 1, 3921) ==
-        Lines{". seq 3921:5381 ack 5001 win 65535 rtx 1"});
+        Lines{". seq 3921:5381 ack 5001 win 64240 rtx 1"});
   // Full ACK: cwnd = min(8760, 0 + 1460) + ... = 2920, the rest goes.
   CHECK(h.recv(at(70_ms), ACK, kPeerIss + 1, 18521) ==
-        Lines{". seq 18521:19981 ack 5001 win 65535", "P. seq 19981:21001 ack 5001 win 65535"});
+        Lines{". seq 18521:19981 ack 5001 win 64240", "P. seq 19981:21001 ack 5001 win 64240"});
 }
 
 TEST_CASE("Reno: the first new ACK ends recovery, a partial ACK retransmits nothing") {
@@ -198,7 +198,7 @@ TEST_CASE("Reno: the first new ACK ends recovery, a partial ACK retransmits noth
   h.recv(at(51_ms), ACK, kPeerIss + 1, 3921);
   h.recv(at(52_ms), ACK, kPeerIss + 1, 3921);
   CHECK(h.recv(at(53_ms), ACK, kPeerIss + 1, 3921) ==
-        Lines{". seq 3921:5381 ack 5001 win 65535 rtx 1"});
+        Lines{". seq 3921:5381 ack 5001 win 64240 rtx 1"});
 }
 
 TEST_CASE("Congestion control none: fast retransmit without any window limit") {
@@ -208,27 +208,27 @@ TEST_CASE("Congestion control none: fast retransmit without any window limit") {
   // They leave as one GSO packet of 44 (tcp_tso_autosize() before any RTT sample), PSH last.
   Lines l = h.send(at(20_ms), bytes(70000));
   CHECK(l.size() == 44);
-  CHECK(l.back() == "P. seq 63781:65241 ack 5001 win 65535");
+  CHECK(l.back() == "P. seq 63781:65241 ack 5001 win 64240");
   h.recv(at(30_ms), ACK, kPeerIss + 1, 1001);
   h.recv(at(31_ms), ACK, kPeerIss + 1, 1001);
   CHECK(h.recv(at(32_ms), ACK, kPeerIss + 1, 1001) ==
-        Lines{". seq 1001:2461 ack 5001 win 65535 rtx 1"});
+        Lines{". seq 1001:2461 ack 5001 win 64240 rtx 1"});
 }
 
 TEST_CASE("After a timeout the lost segments go back in order as ACKs reopen the window") {
   Harness h;
   established(h);
   REQUIRE(h.send(at(20_ms), bytes(7300)).size() == 5);
-  CHECK(h.fire() == Lines{". seq 1001:2461 ack 5001 win 65535 rtx 1"});
+  CHECK(h.fire() == Lines{". seq 1001:2461 ack 5001 win 64240 rtx 1"});
   CHECK(h.now == at(232_ms));
   // cwnd 1 segment -> slow start to 2: two more retransmissions, nothing new.
   CHECK(h.recv(at(250_ms), ACK, kPeerIss + 1, 2461) ==
-        Lines{". seq 2461:3921 ack 5001 win 65535 rtx 1",
-              ". seq 3921:5381 ack 5001 win 65535 rtx 1"});
+        Lines{". seq 2461:3921 ack 5001 win 64240 rtx 1",
+              ". seq 3921:5381 ack 5001 win 64240 rtx 1"});
   CHECK(h.deadline() == at(250_ms + 424_ms));  // no RTT sample (Karn): RTO stays backed off
   CHECK(h.recv(at(270_ms), ACK, kPeerIss + 1, 5381) ==
-        Lines{". seq 5381:6841 ack 5001 win 65535 rtx 1",
-              "P. seq 6841:8301 ack 5001 win 65535 rtx 1"});
+        Lines{". seq 5381:6841 ack 5001 win 64240 rtx 1",
+              "P. seq 6841:8301 ack 5001 win 64240 rtx 1"});
   CHECK(h.counters.retransmits == 5);
   // If the receiver had kept the rest, one cumulative ACK ends the episode.
   CHECK(h.recv(at(290_ms), ACK, kPeerIss + 1, 8301).empty());

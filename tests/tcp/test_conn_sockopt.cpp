@@ -25,10 +25,10 @@ Lines set(Harness& h, Instant t, SockOpt o, int v, SocketError want = SocketErro
 TEST_CASE("TCP_NODELAY: the segment Nagle held goes at once, later small writes too") {
   Harness h;
   established(h);
-  CHECK(h.send(at(20_ms), "aaa") == Lines{"P. seq 1001:1004 ack 5001 win 65535"});
+  CHECK(h.send(at(20_ms), "aaa") == Lines{"P. seq 1001:1004 ack 5001 win 64240"});
   CHECK(h.send(at(21_ms), "bbb").empty());  // Nagle: 1001:1004 is small and unacknowledged
-  CHECK(set(h, at(22_ms), SockOpt::tcp_nodelay, 1) == Lines{"P. seq 1004:1007 ack 5001 win 65535"});
-  CHECK(h.send(at(23_ms), "ccc") == Lines{"P. seq 1007:1010 ack 5001 win 65535"});
+  CHECK(set(h, at(22_ms), SockOpt::tcp_nodelay, 1) == Lines{"P. seq 1004:1007 ack 5001 win 64240"});
+  CHECK(h.send(at(23_ms), "ccc") == Lines{"P. seq 1007:1010 ack 5001 win 64240"});
   CHECK(h.c().get_option(SockOpt::tcp_nodelay) == 1);
   // Off again: Nagle holds the next small write.
   set(h, at(24_ms), SockOpt::tcp_nodelay, 0);
@@ -42,8 +42,8 @@ TEST_CASE("TCP_CORK: partial segments wait, full ones go, uncorking sends the re
   established(h);
   set(h, at(20_ms), SockOpt::tcp_cork, 1);
   CHECK(h.send(at(20_ms), bytes(100)).empty());
-  CHECK(h.send(at(21_ms), bytes(1500)) == Lines{". seq 1001:2461 ack 5001 win 65535"});
-  CHECK(set(h, at(22_ms), SockOpt::tcp_cork, 0) == Lines{"P. seq 2461:2601 ack 5001 win 65535"});
+  CHECK(h.send(at(21_ms), bytes(1500)) == Lines{". seq 1001:2461 ack 5001 win 64240"});
+  CHECK(set(h, at(22_ms), SockOpt::tcp_cork, 0) == Lines{"P. seq 2461:2601 ack 5001 win 64240"});
   CHECK(h.c().get_option(SockOpt::tcp_cork) == 0);
 }
 
@@ -56,7 +56,7 @@ TEST_CASE("TCP_CORK: with nothing in flight the held data leaves one probe timeo
   set(h, at(20_ms), SockOpt::tcp_cork, 1);
   CHECK(h.send(at(20_ms), bytes(100)).empty());
   CHECK(h.deadline() == at(232_ms));
-  CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 65535"});
+  CHECK(h.fire() == Lines{"P. seq 1001:1101 ack 5001 win 64240"});
 }
 
 // TCP_NODELAY on a corked socket: the explicit push overrides the cork once; the next write
@@ -66,7 +66,7 @@ TEST_CASE("TCP_NODELAY while corked pushes what is queued once") {
   established(h);
   set(h, at(20_ms), SockOpt::tcp_cork, 1);
   CHECK(h.send(at(20_ms), bytes(100)).empty());
-  CHECK(set(h, at(21_ms), SockOpt::tcp_nodelay, 1) == Lines{"P. seq 1001:1101 ack 5001 win 65535"});
+  CHECK(set(h, at(21_ms), SockOpt::tcp_nodelay, 1) == Lines{"P. seq 1001:1101 ack 5001 win 64240"});
   CHECK(h.send(at(22_ms), bytes(100)).empty());
 }
 
@@ -117,9 +117,9 @@ TEST_CASE("TCP_USER_TIMEOUT ends keepalive probing after that much silence") {
   o.user_timeout_ms = 12000;
   Harness h(Profile{}, o);
   established(h);
-  CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 65535"});  // probe 1 at 10.01 s
+  CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 64240"});  // probe 1 at 10.01 s
   CHECK(h.now == at(10010_ms));
-  CHECK(h.fire() == Lines{"R. seq 1001 ack 5001 win 65535"});  // 15.01 s: 15 s silent >= 12 s
+  CHECK(h.fire() == Lines{"R. seq 1001 ack 5001 win 64240"});  // 15.01 s: 15 s silent >= 12 s
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
 }
 
@@ -129,10 +129,10 @@ TEST_CASE("TCP_MAXSEG clamps the SYN's MSS option and the segments sent") {
   SocketOptions o;
   o.maxseg = 1000;
   Harness h(Profile{}, o);
-  CHECK(h.connect(at(0_ms)) == Lines{"S seq 1000 win 64240 mss 1000"});
+  CHECK(h.connect(at(0_ms)) == Lines{"S seq 1000 win 65000 mss 1000"});
   h.recv(at(10_ms), syn_ack());
   CHECK(h.send(at(20_ms), bytes(1500)) ==
-        Lines{". seq 1001:2001 ack 5001 win 65535", "P. seq 2001:2501 ack 5001 win 65535"});
+        Lines{". seq 1001:2001 ack 5001 win 65000", "P. seq 2001:2501 ack 5001 win 65000"});
   CHECK(h.c().get_option(SockOpt::tcp_maxseg) == 1000);
   set(h, at(30_ms), SockOpt::tcp_maxseg, 87, SocketError::einval);
   set(h, at(30_ms), SockOpt::tcp_maxseg, 32768, SocketError::einval);
@@ -157,11 +157,12 @@ TEST_CASE("SO_RCVBUF before connect(): the SYN window and shift follow the locke
   CHECK(h.out.packets[0].tcp.window == 7300);
   CHECK(h.out.packets[0].tcp.options.window_scale == std::optional<uint8_t>(0));
   CHECK(h.c().get_option(SockOpt::so_rcvbuf) == 16384);
-  // The peer's data is bounded by the 8192-byte window space.
+  // The peer's data is bounded by the 8192-byte window space: the SYN's promised 7300 is kept
+  // (the clamp 8192 - 1460 = 6732 rounds down to 12 x rcv_mss 536 = 6432, less than it).
   Segment sa = syn_ack();
   sa.options.window_scale = 7;
   h.recv(at(10_ms), sa);
-  CHECK(h.out.packets[0].tcp.window == 8192);
+  CHECK(h.out.packets[0].tcp.window == 7300);
 }
 
 // SO_SNDBUF: stored doubled (SOCK_MIN_SNDBUF 4608, wmem_max 212992); the default reads back

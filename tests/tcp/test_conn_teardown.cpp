@@ -38,7 +38,7 @@ TEST_CASE("A retransmitted FIN in TIME_WAIT is ACKed every time and restarts the
   Harness h;
   time_wait(h);
   CHECK(h.recv(at(30_s), FIN | ACK, kPeerIss + 1, kIss + 2) ==
-        Lines{". seq 1002 ack 5002 win 65535"});
+        Lines{". seq 1002 ack 5002 win 64239"});
   CHECK(h.deadline() == at(90_s));
   CHECK(h.recv(at(30100_ms), FIN | ACK, kPeerIss + 1, kIss + 2).size() == 1);  // not rate limited
   CHECK(h.deadline() == at(90100_ms));
@@ -73,7 +73,7 @@ TEST_CASE("TIME_WAIT: a SYN above RCV.NXT may reuse the 4-tuple, otherwise it is
   CHECK_FALSE(h.c().syn_may_reuse(older, at(1_s)));
   CHECK_FALSE(h.c().syn_may_reuse(with_ack, at(1_s)));
   // Delivered anyway (no listener): ACKed, the timer is not restarted by an ACK-less SYN.
-  CHECK(h.recv(at(1_s), newer) == Lines{". seq 1002 ack 5002 win 65535"});
+  CHECK(h.recv(at(1_s), newer) == Lines{". seq 1002 ack 5002 win 64239"});
   CHECK(h.deadline() == at(60120_ms));
   Harness e;
   established(e);
@@ -94,14 +94,14 @@ TEST_CASE("A FIN that also acknowledges our FIN goes from FIN_WAIT_1 straight to
   Harness h;
   fin_wait_1(h);
   CHECK(h.recv(at(110_ms), FIN | ACK, kPeerIss + 1, kIss + 2) ==
-        Lines{". seq 1002 ack 5002 win 65535"});
+        Lines{". seq 1002 ack 5002 win 64239"});
   CHECK(h.transitions() == Lines{"FIN_WAIT_1 -> TIME_WAIT (rcv FIN+ACK)"});
 }
 
 TEST_CASE("An unacknowledged FIN is retransmitted, an orphan gives up after orphan_retries") {
   Harness h;
   fin_wait_1(h);
-  CHECK(h.fire() == Lines{"F. seq 1001 ack 5001 win 65535 rtx 1"});
+  CHECK(h.fire() == Lines{"F. seq 1001 ack 5001 win 64240 rtx 1"});
   int retransmissions = 1;
   while (h.state() != State::closed) {
     retransmissions += static_cast<int>(h.fire().size());
@@ -119,7 +119,7 @@ TEST_CASE("The FIN rides on the last data segment, which Nagle no longer holds")
   established(h);
   h.send(at(20_ms), bytes(100));
   CHECK(h.send(at(21_ms), bytes(10)).empty());  // Nagle holds it
-  CHECK(h.close(at(22_ms)) == Lines{"FP. seq 1101:1111 ack 5001 win 65535"});
+  CHECK(h.close(at(22_ms)) == Lines{"FP. seq 1101:1111 ack 5001 win 64240"});
   CHECK(h.state() == State::fin_wait_1);
   // With the window full, the FIN waits behind the data.
   Harness g;
@@ -128,7 +128,7 @@ TEST_CASE("The FIN rides on the last data segment, which Nagle no longer holds")
   CHECK(g.send(at(20_ms), bytes(1000)).size() == 1);
   CHECK(g.close(at(21_ms)).empty());
   CHECK(g.recv(at(30_ms), ACK, kPeerIss + 1, 2001, 1000) ==
-        Lines{"F. seq 2001 ack 5001 win 65535"});
+        Lines{"F. seq 2001 ack 5001 win 64240"});
 }
 
 // ---- FIN_WAIT_2 ----
@@ -165,7 +165,7 @@ TEST_CASE("An orphaned FIN_WAIT_2 answers new data with a RST and dies, its peer
   Harness g;
   fin_wait_2(g);
   CHECK(g.recv(at(200_ms), FIN | ACK, kPeerIss + 1, kIss + 2) ==
-        Lines{". seq 1002 ack 5002 win 65535"});
+        Lines{". seq 1002 ack 5002 win 64239"});
   CHECK(g.state() == State::time_wait);
   CHECK(g.deadline() == at(60200_ms));
 }
@@ -174,7 +174,7 @@ TEST_CASE(
     "shutdown(SHUT_WR): half-close, EPIPE on send, data keeps arriving, no FIN_WAIT_2 timer") {
   Harness h;
   established(h);
-  CHECK(h.shutdown(at(100_ms)) == Lines{"F. seq 1001 ack 5001 win 65535"});
+  CHECK(h.shutdown(at(100_ms)) == Lines{"F. seq 1001 ack 5001 win 64240"});
   CHECK(h.transitions() == Lines{"ESTABLISHED -> FIN_WAIT_1 (shutdown)"});
   CHECK_FALSE(h.c().orphaned());
   CHECK(h.send(at(105_ms), "more").empty());
@@ -183,10 +183,10 @@ TEST_CASE(
   CHECK(h.state() == State::fin_wait_2);
   CHECK_FALSE(h.deadline().has_value());  // waits for the peer indefinitely
   CHECK(h.recv(at(1_h), PSH | ACK, kPeerIss + 1, kIss + 2, 65535, "reply") ==
-        Lines{". seq 1002 ack 5006 win 65535"});
+        Lines{". seq 1002 ack 5006 win 64235"});
   CHECK(h.notices() == Lines{"data 5"});
   CHECK(h.recv(at(1_h + 1_s), FIN | ACK, kPeerIss + 6, kIss + 2) ==
-        Lines{". seq 1002 ack 5007 win 65535"});
+        Lines{". seq 1002 ack 5007 win 64234"});
   CHECK(h.notices() == Lines{"eof"});
   CHECK(h.state() == State::time_wait);
 }
@@ -199,7 +199,7 @@ TEST_CASE("The peer's FIN: CLOSE_WAIT with EOF, the ACK is delayed by ato (0 wit
   CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSE_WAIT (rcv FIN)"});
   CHECK(h.notices() == Lines{"eof"});
   CHECK(h.deadline() == at(100_ms));
-  CHECK(h.fire() == Lines{". seq 1001 ack 5002 win 65535"});
+  CHECK(h.fire() == Lines{". seq 1001 ack 5002 win 64239"});
 }
 
 TEST_CASE("After data the ACK of a FIN waits 40 ms (ping-pong), so a quick close sends FIN+ACK") {
@@ -208,14 +208,14 @@ TEST_CASE("After data the ACK of a FIN waits 40 ms (ping-pong), so a quick close
   h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "bye");
   CHECK(h.recv(at(30_ms), FIN | ACK, kPeerIss + 4, kIss + 1).empty());
   CHECK(h.deadline() == at(70_ms));
-  CHECK(h.close(at(31_ms)) == Lines{"F. seq 1001 ack 5005 win 65535"});
+  CHECK(h.close(at(31_ms)) == Lines{"F. seq 1001 ack 5005 win 64236"});
 }
 
 TEST_CASE("LAST_ACK ends with the ACK of our FIN, CLOSE_WAIT can still send") {
   Harness h;
   close_wait(h);
-  CHECK(h.send(at(100_ms), "last words") == Lines{"P. seq 1001:1011 ack 5002 win 65535"});
-  CHECK(h.close(at(100_ms)) == Lines{"F. seq 1011 ack 5002 win 65535"});
+  CHECK(h.send(at(100_ms), "last words") == Lines{"P. seq 1001:1011 ack 5002 win 64239"});
+  CHECK(h.close(at(100_ms)) == Lines{"F. seq 1011 ack 5002 win 64239"});
   CHECK(h.transitions() == Lines{"CLOSE_WAIT -> LAST_ACK (close)"});
   CHECK(h.recv(at(110_ms), ACK, kPeerIss + 2, 1011).empty());
   CHECK(h.state() == State::last_ack);
@@ -229,7 +229,7 @@ TEST_CASE("A retransmitted FIN in CLOSE_WAIT is ACKed at once") {
   close_wait(h);
   h.fire();
   CHECK(h.recv(at(300_ms), FIN | ACK, kPeerIss + 1, kIss + 1) ==
-        Lines{". seq 1001 ack 5002 win 65535"});
+        Lines{". seq 1001 ack 5002 win 64239"});
 }
 
 // ---- RSTs sent ----
@@ -240,7 +240,7 @@ TEST_CASE("close() with unread data sends RST+ACK instead of FIN (RFC 2525 2.17)
   Harness h(Profile{}, o);
   established(h);
   h.recv(at(20_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "abc");
-  CHECK(h.close(at(30_ms)) == Lines{"R. seq 1001 ack 5004 win 65535"});
+  CHECK(h.close(at(30_ms)) == Lines{"R. seq 1001 ack 5004 win 64237"});
   CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSED (close)"});
   CHECK(h.notices() == Lines{"closed"});
   CHECK(h.counters.rst_sent == 1);
@@ -249,14 +249,14 @@ TEST_CASE("close() with unread data sends RST+ACK instead of FIN (RFC 2525 2.17)
 TEST_CASE("abort() and close() with SO_LINGER 0 send RST+ACK, from SYN_SENT nothing") {
   Harness h;
   established(h);
-  CHECK(h.abort(at(30_ms)) == Lines{"R. seq 1001 ack 5001 win 65535"});
+  CHECK(h.abort(at(30_ms)) == Lines{"R. seq 1001 ack 5001 win 64240"});
   CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSED (abort)"});
   CHECK(h.notices() == Lines{"closed"});
   SocketOptions o;
   o.linger_zero = true;
   Harness g(Profile{}, o);
   established(g);
-  CHECK(g.close(at(30_ms)) == Lines{"R. seq 1001 ack 5001 win 65535"});
+  CHECK(g.close(at(30_ms)) == Lines{"R. seq 1001 ack 5001 win 64240"});
   Harness s;
   syn_sent(s);
   CHECK(s.abort(at(30_ms)).empty());

@@ -36,15 +36,17 @@ TEST_CASE("A scaled zero window is probed and the data resumes at the scaled siz
   h.recv(at(20_ms), ACK, kPeerIss + 1, kIss + 1, 0);
   CHECK(h.send(at(30_ms), bytes(1000)).empty());
   CHECK(h.deadline() == at(242_ms));
-  CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 1024"});
+  CHECK(h.fire() == Lines{". seq 1000 ack 5001 win 502"});
   CHECK(h.recv(at(250_ms), ACK, kPeerIss + 1, kIss + 1, 100).empty());
   CHECK(h.deadline() == at(674_ms));
-  CHECK(h.fire() == Lines{"P. seq 1001:1401 ack 5001 win 1024"});  // tcp_write_wakeup(): PSH
+  CHECK(h.fire() == Lines{"P. seq 1001:1401 ack 5001 win 502"});  // tcp_write_wakeup(): PSH
 }
 
-// The receiver: with the application not reading, the buffer (tcp_rmem[1] 131072) fills; the
+// The receiver: with the application not reading, the buffer (tcp_rmem[1] 131072) fills: each
+// 1024-byte segment costs a 2048-byte buffer (scaling ratio 128), so 65536 bytes fill it; the
 // field falls to 0 at shift 7 once the peer has used the promised edge; a probe is answered with
-// 0; reading everything sends the update at once (the new window is at least twice the old).
+// 0; reading everything sends the update at once (the new window, rcv_ssthresh 64088 -> 501, is
+// at least twice the old).
 TEST_CASE("A receiver's scaled window closes to 0 and a read reopens it") {
   SocketOptions o;
   o.auto_read = false;
@@ -64,12 +66,12 @@ TEST_CASE("A receiver's scaled window closes to 0 and a read reopens it") {
     }
   }
   CHECK(last_win == 0);
-  CHECK(seq - (kPeerIss + 1) == 131072);
+  CHECK(seq - (kPeerIss + 1) == 65536);
   // A zero-window probe (one old byte) is answered with the zero window.
   CHECK(h.recv(at(500_ms), ACK, seq - 1, kIss + 1, 65535) ==
         Lines{fmt::format(". seq 1001 ack {} win 0", seq)});
   Payload got = h.read(at(600_ms), 131072);
-  CHECK(got.size() == 131072);
+  CHECK(got.size() == 65536);
   CHECK(h.out.packets.size() == 1);
-  CHECK(h.out.packets[0].tcp.window == 131072 >> 7);
+  CHECK(h.out.packets[0].tcp.window == 501);
 }

@@ -114,14 +114,14 @@ TEST_CASE("A cookie connection keeps timestamps, SACK and window scaling") {
   CHECK(d.tcp.options.timestamps->second == 778);
   CHECK(d.tcp.options.timestamps->first == 1020 + ts_offset(sa.tcp.seq));
   // Out-of-order data from the peer: the child's ACK carries a SACK block; its window is
-  // scaled by our shift 7 (131072 free bytes -> 1024).
+  // scaled by our shift 7 (the SYN-ACK's promised 65160 kept: 65280 -> 510).
   Outbox ooo = s.deliver(
       at_ms(1030), segment(client_addr(40000), server_addr(), kAck, 2001, sa.tcp.seq.raw() + 1,
                            std::string(100, 'y'), std::nullopt, 100));
   REQUIRE(ooo.packets.size() == 1);
   CHECK(ooo.packets[0].tcp.options.sack ==
         std::vector<netsim::SackBlock>{{SeqNum(2001), SeqNum(2101)}});
-  CHECK(ooo.packets[0].tcp.window == 131072 >> 7);
+  CHECK(ooo.packets[0].tcp.window == 510);
 }
 
 // tcp_conn_request(): "if (want_cookie && !tmp_opt.saw_tstamp) tcp_clear_options()": without
