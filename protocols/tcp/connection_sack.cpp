@@ -1,7 +1,7 @@
-// Linux's sender once SACK is negotiated (issue 13): tcp_ack()'s loss half through LossRecovery
-// (SACK scoreboard, RACK, PRR, undo, F-RTO), congestion control through CongestionOps (CUBIC,
-// Reno) with cwnd in segments, and the one xmit timer slot holding the RTO, RACK's REO timer or
-// the tail-loss probe (tcp_set_xmit_timer(), tcp_rearm_rto(), tcp_send_loss_probe()).
+// Linux's sender (issue 13), with SACK or without it (tcp_is_reno(), `linux` preset): tcp_ack()'s
+// loss half through LossRecovery (scoreboard or dupACK counting, RACK, PRR, undo, F-RTO),
+// congestion control through CongestionOps (CUBIC, Reno) with cwnd in segments, and the one xmit
+// timer slot holding the RTO, RACK's REO timer or the tail-loss probe (tcp_set_xmit_timer()).
 
 #include <algorithm>
 #include <array>
@@ -25,7 +25,7 @@ const CongestionOps& Connection::Tcb::ca_ops() const {
 LossConfig Connection::Tcb::loss_config() const {
   const Profile& p = prof();
   LossConfig cfg;
-  cfg.sack = true;
+  cfg.sack = sack_ok;  // false: tcp_is_reno(), duplicate ACKs counted as sacked_out
   cfg.dsack = p.dsack;
   cfg.recovery = static_cast<uint8_t>(p.recovery);
   cfg.early_retrans = static_cast<uint8_t>(p.early_retrans);
@@ -80,7 +80,7 @@ LossCtx Connection::Tcb::loss_ctx(Instant now, const LossConfig& cfg) {
 // Bytes, for the trace's cwnd counter (the plot draws bytes whatever the algorithm counts).
 uint32_t Connection::Tcb::cwnd_bytes() const {
   if (cc) return cc->cwnd();
-  if (!sack_ok) return 0;
+  if (!sack_path()) return 0;
   return (sca ? sca->sk.snd_cwnd : std::max<uint32_t>(prof().initial_cwnd, 1)) * mss;
 }
 
@@ -196,7 +196,10 @@ void Connection::Tcb::ca_after_ack(Instant now, const AckOut& r, std::optional<D
   sample.in_flight = lr().in_flight(packets_out());
   if (r.newly_acked > 0 || r.newly_sacked > 0) ops.pkts_acked(s.sk, env, sample);
   if (r.may_raise_cwnd) {
-    ops.cong_avoid(s.sk, env, c.snd_una, r.newly_acked + r.newly_sacked);
+    // tcp_cong_avoid(acked_sacked): without SACK tp->delivered's growth, where duplicate ACKs
+    // were already counted (tcp_remove_reno_sacks()).
+    const uint32_t acked = sack_ok ? r.newly_acked + r.newly_sacked : r.delivered;
+    ops.cong_avoid(s.sk, env, c.snd_una, acked);
     s.sk.snd_cwnd_stamp = env.jiffies();
   }
   s.sk.snd_cwnd = std::max<uint32_t>(s.sk.snd_cwnd, 1);
@@ -286,6 +289,8 @@ void Connection::Tcb::sack_data_sent(Instant now, uint32_t in_flight_before, boo
   env.snd_nxt = snd_nxt;
   tcp_event_data_sent(s.sk, env, ca_ops(), in_flight_before);
   lr().on_new_data_sent(s.sk, 1);
+  // A FIN sent in SYN_RECEIVED leaves the SYN-ACK's timer alone (it still guards the SYN-ACK).
+  if (snd_una == iss) return;
   if (!had_packets || (rtx_at != kNever && xmit() == XmitTimer::loss_probe)) rearm_rto(now);
 }
 

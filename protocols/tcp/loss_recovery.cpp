@@ -1,6 +1,6 @@
 // The state machine half of LossRecovery: tcp_ack()'s loss handling, tcp_fastretrans_alert()
-// on the SACK + RACK path, Recovery entry and exit, PRR (RFC 6937 as tcp_cwnd_reduction), the
-// undo rules, TLP (RACK-TLP, RFC 8985) and the RTO's marking (tcp_enter_loss).
+// with SACK + RACK or without SACK (loss_reno.cpp), Recovery entry and exit, PRR (RFC 6937 as
+// tcp_cwnd_reduction), the undo rules, TLP (RACK-TLP, RFC 8985) and the RTO's marking.
 
 #include <algorithm>
 
@@ -30,13 +30,17 @@ AckOut LossRecovery::on_ack(std::span<ScoreSeg> q, LossCtx c, const AckIn& in) {
   AckOut out;
   const SeqNum prior_snd_una = c.snd_una;
   const bool una_advanced = in.ack > prior_snd_una;
+  // tcp_ack(): num_dupack, an ACK that neither advanced snd_una, nor carried data or a window
+  // update, nor reported a D-SACK. Only tcp_is_reno() counts it (as a SACKed segment).
+  const bool reno_dupack = !c.cfg->sack && !(una_advanced || in.not_dup);
   // The loss-free path: no scoreboard, no SACK, state Open. A clean cumulative ACK (or a
-  // dupACK without SACK, which RACK cannot act on) changes nothing here.
-  if (!s_ && in.sacks.empty() && c.ca->ca_state == CaState::open) {
+  // dupACK with SACK on but no block, which RACK cannot act on) changes nothing here.
+  if (!s_ && in.sacks.empty() && c.ca->ca_state == CaState::open && !reno_dupack) {
     for (const ScoreSeg& seg : q) {
       if (seg.end() > in.ack) break;
       out.newly_acked++;
     }
+    out.delivered = out.newly_acked;
     out.may_raise_cwnd = una_advanced;  // tcp_may_raise_cwnd(): FLAG_DATA_ACKED
     return out;
   }
@@ -60,6 +64,7 @@ AckOut LossRecovery::on_ack(std::span<ScoreSeg> q, LossCtx c, const AckIn& in) {
   out.newly_lost += s.lost - prior_lost;
   // tcp_cong_control(): PRR while reducing, else the algorithm may grow cwnd.
   const uint32_t delivered = s.delivered - prior_delivered;
+  out.delivered = delivered;
   if (in_cwnd_reduction(*c.ca)) {
     cwnd_reduction(c, static_cast<uint32_t>(rest.size()), delivered, s.lost - prior_lost,
                    una_advanced);
@@ -76,6 +81,9 @@ void LossRecovery::fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> 
                                      const AckIn& in, AckOut& out, SeqNum prior_snd_una) {
   State& s = *s_;
   const bool una_advanced = c.snd_una > prior_snd_una;
+  const bool reno = !c.cfg->sack;
+  const auto packets_out = static_cast<uint32_t>(rest.size());
+  const uint32_t num_dupack = !(una_advanced || in.not_dup || out.dsack) ? 1 : 0;
   if (rest.empty() && s.sacked_out != 0) s.sacked_out = 0;
   // D. Leave CWR/Recovery once high_seq is acknowledged.
   if (c.ca->ca_state != CaState::open && !(c.snd_una < s.high_seq)) {
@@ -83,38 +91,46 @@ void LossRecovery::fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> 
       end_cwnd_reduction(c);
       set_ca_state(c, CaState::open);
     } else if (c.ca->ca_state == CaState::recovery) {
-      out.recovery_ended = true;
+      if (reno) s.sacked_out = 0;  // tcp_reset_reno_sack()
       const bool was_armed = s.undo_armed;
-      try_undo_recovery(q, c, in);
+      const bool hold = try_undo_recovery(q, rest, c, in);
       out.undone = was_armed && !s.undo_armed;
+      if (hold) return;  // without SACK: Recovery lasts until an ACK above high_seq
+      out.recovery_ended = true;
       end_cwnd_reduction(c);
     }
   }
   // E. Process the state.
   switch (c.ca->ca_state) {
     case CaState::recovery:
-      if (una_advanced && try_undo_partial(q, rest, c, in, prior_snd_una)) return;
+      if (!una_advanced) {
+        if (reno) add_reno_sack(c, packets_out, num_dupack);
+      } else if (try_undo_partial(q, rest, c, in, prior_snd_una)) {
+        return;
+      }
       if (try_undo_dsack(q, c)) {
         out.undone = true;
         try_to_open(rest, c);
       }
-      identify_loss(rest, c, out);
-      if (c.ca->ca_state != CaState::recovery && s.lost_out > 0) enter_recovery(rest, c);
+      identify_loss(rest, c, out, una_advanced);
+      if (c.ca->ca_state != CaState::recovery && time_to_recover(c)) enter_recovery(rest, c);
       return;
     case CaState::loss:
-      process_loss(q, c, in, out, una_advanced);
-      identify_loss(rest, c, out);
+      process_loss(q, rest, c, in, out, una_advanced, num_dupack);
+      identify_loss(rest, c, out, una_advanced);
       // Carry on as in Open only if the loss was undone or a retransmission was lost again.
       if (!(c.ca->ca_state == CaState::open || out.lost_retrans)) return;
       break;
     default:
       break;
   }
+  if (reno) {
+    if (una_advanced) s.sacked_out = 0;  // tcp_reset_reno_sack()
+    add_reno_sack(c, packets_out, num_dupack);
+  }
   if (try_undo_dsack(q, c)) out.undone = true;
-  identify_loss(rest, c, out);
-  // tcp_time_to_recover(): with RACK only a proven loss; without, the dupthresh rule.
-  const bool recover = s.lost_out > 0 || (!c.cfg->rack() && s.sacked_out + 1 > s.reordering);
-  if (!recover) {
+  identify_loss(rest, c, out, una_advanced);
+  if (!time_to_recover(c)) {
     try_to_open(rest, c);
     return;
   }
@@ -124,9 +140,16 @@ void LossRecovery::fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> 
 
 // tcp_input.c:tcp_identify_packet_loss() -> tcp_recovery.c:tcp_rack_mark_lost(): run RACK if a
 // newer segment was (S)ACKed; unexpired candidates arm the REO timer at max remaining + 2 ms.
-void LossRecovery::identify_loss(std::span<ScoreSeg> rest, const LossCtx& c, AckOut& out) {
+// Without SACK: tcp_newreno_mark_lost(), whatever tcp_recovery says.
+void LossRecovery::identify_loss(std::span<ScoreSeg> rest, const LossCtx& c, AckOut& out,
+                                 bool una_advanced) {
   State& s = *s_;
-  if (rest.empty() || !c.cfg->rack() || !s.rack_advanced) return;
+  if (rest.empty()) return;
+  if (!c.cfg->sack) {
+    newreno_mark_lost(rest, c, una_advanced);
+    return;
+  }
+  if (!c.cfg->rack() || !s.rack_advanced) return;
   s.rack_advanced = false;
   int64_t timeout_us = 0;
   const uint32_t prior_retrans = s.retrans_out;
@@ -196,7 +219,7 @@ void LossRecovery::end_cwnd_reduction(LossCtx& c) {
 // tcp_input.c:tcp_enter_recovery().
 void LossRecovery::enter_recovery(std::span<ScoreSeg> rest, LossCtx& c) {
   State& s = *s_;
-  if (c.mib) c.mib->TCPSackRecovery++;
+  if (c.mib) (c.cfg->sack ? c.mib->TCPSackRecovery : c.mib->TCPRenoRecovery)++;
   // tcp_retrans_stamp_cleanup(): the episode's clock starts with our fast retransmit.
   if (!any_retrans_done(rest)) s.retrans_stamp_set = false;
   s.prior_ssthresh = 0;
@@ -233,9 +256,11 @@ void LossRecovery::cwnd_reduction(LossCtx& c, uint32_t packets_out, uint32_t new
 
 // tcp_input.c:tcp_packet_delayed(): Eifel (RFC 3522) - the ACK echoes a TSval older than
 // our first retransmission, so the original got through.
-bool LossRecovery::packet_delayed(const AckIn& in) const {
+bool LossRecovery::packet_delayed(const LossCtx& c, const AckIn& in) const {
   if (s_->retrans_stamp_set)
     return in.tsecr != 0 && static_cast<int32_t>(in.tsecr - s_->retrans_stamp_ts) < 0;
+  // Without SACK, tcp_is_non_sack_preventing_reopen() cleared the stamp at high_seq.
+  if (!c.cfg->sack && !(c.snd_una < s_->high_seq)) return false;
   return true;  // nothing retransmitted yet
 }
 
@@ -256,16 +281,19 @@ void LossRecovery::undo_cwnd_reduction(std::span<ScoreSeg> q, LossCtx& c, bool u
   s.rack_advanced = true;  // force RACK to re-examine
 }
 
-// tcp_input.c:tcp_try_undo_recovery(): at the end of Recovery/Loss.
-bool LossRecovery::try_undo_recovery(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in) {
+// tcp_input.c:tcp_try_undo_recovery(): at the end of Recovery/Loss. True when the state is held
+// (no SACK, snd_una == high_seq).
+bool LossRecovery::try_undo_recovery(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
+                                     const AckIn& in) {
   State& s = *s_;
-  if (s.undo_armed && (s.undo_retrans == 0 || packet_delayed(in))) {
+  if (s.undo_armed && (s.undo_retrans == 0 || packet_delayed(c, in))) {
     const bool loss = c.ca->ca_state == CaState::loss;
     undo_cwnd_reduction(q, c, false);
     if (c.mib) (loss ? c.mib->TCPLossUndo : c.mib->TCPFullUndo)++;
   } else if (s.reo_wnd_persist != 0) {
     s.reo_wnd_persist--;
   }
+  if (non_sack_preventing_reopen(rest, c)) return true;
   set_ca_state(c, CaState::open);
   s.is_sack_reneg = false;
   return false;
@@ -275,7 +303,7 @@ bool LossRecovery::try_undo_recovery(std::span<ScoreSeg> q, LossCtx& c, const Ac
 bool LossRecovery::try_undo_partial(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
                                     const AckIn& in, SeqNum prior_snd_una) {
   State& s = *s_;
-  if (!(s.undo_armed && packet_delayed(in))) return false;
+  if (!(s.undo_armed && packet_delayed(c, in))) return false;
   check_reordering(c, prior_snd_una, true);
   if (s.retrans_out != 0) return true;
   if (!any_retrans_done(rest)) s.retrans_stamp_set = false;
@@ -296,33 +324,39 @@ bool LossRecovery::try_undo_dsack(std::span<ScoreSeg> q, LossCtx& c) {
 }
 
 // tcp_input.c:tcp_try_undo_loss(): undo an RTO on Eifel/D-SACK evidence or F-RTO's verdict.
-bool LossRecovery::try_undo_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in,
-                                 bool frto_undo) {
+bool LossRecovery::try_undo_loss(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
+                                 const AckIn& in, bool frto_undo) {
   State& s = *s_;
-  if (!(frto_undo || (s.undo_armed && (s.undo_retrans == 0 || packet_delayed(in))))) return false;
+  if (!(frto_undo || (s.undo_armed && (s.undo_retrans == 0 || packet_delayed(c, in)))))
+    return false;
   undo_cwnd_reduction(q, c, true);
   if (c.mib) {
     c.mib->TCPLossUndo++;
     if (frto_undo) c.mib->TCPSpuriousRTOs++;
   }
-  set_ca_state(c, CaState::open);
-  s.is_sack_reneg = false;
+  if (non_sack_preventing_reopen(rest, c)) return true;
+  // Without SACK a timestamp undo keeps state Loss until high_seq is passed.
+  if (frto_undo || c.cfg->sack) {
+    set_ca_state(c, CaState::open);
+    s.is_sack_reneg = false;
+  }
   return true;
 }
 
 // tcp_input.c:tcp_process_loss(): an ACK in state Loss, with SACK-enhanced F-RTO (RFC 5682
 // §3.1): never-retransmitted data (S)ACKed means the timeout was spurious; a dupACK or SACK
 // after new data went out means the loss was real.
-void LossRecovery::process_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in, AckOut& out,
-                                bool una_advanced) {
+void LossRecovery::process_loss(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
+                                const AckIn& in, AckOut& out, bool una_advanced,
+                                uint32_t num_dupack) {
   State& s = *s_;
   const bool recovered = !(c.snd_una < s.high_seq);
-  if (una_advanced && try_undo_loss(q, c, in, false)) {
+  if (una_advanced && try_undo_loss(q, rest, c, in, false)) {
     out.undone = true;
     return;
   }
   if (s.frto) {
-    if (out.orig_sack_acked && try_undo_loss(q, c, in, true)) {  // step 3.b
+    if (out.orig_sack_acked && try_undo_loss(q, rest, c, in, true)) {  // step 3.b
       out.undone = true;
       return;
     }
@@ -339,8 +373,17 @@ void LossRecovery::process_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& 
     }
   }
   if (recovered) {
-    out.recovery_ended = true;
-    try_undo_recovery(q, c, in);
+    out.recovery_ended = !try_undo_recovery(q, rest, c, in);
+    return;
+  }
+  if (!c.cfg->sack) {
+    // A Reno dupACK after F-RTO's new data went out means it was delivered: lower in_flight
+    // to clock out (re)transmissions.
+    if (c.snd_nxt > s.high_seq && num_dupack > 0) {
+      add_reno_sack(c, static_cast<uint32_t>(rest.size()), num_dupack);
+    } else if (una_advanced) {
+      s.sacked_out = 0;  // tcp_reset_reno_sack()
+    }
   }
 }
 
@@ -456,6 +499,8 @@ void LossRecovery::on_rto(std::span<ScoreSeg> q, LossCtx c, bool first_timeout) 
     if (c.mib) c.mib->TCPSACKReneging++;
     s.sacked_out = 0;
     s.is_sack_reneg = true;
+  } else if (!c.cfg->sack) {
+    s.sacked_out = 0;  // tcp_reset_reno_sack(): the dupACKs are forgotten
   }
   for (size_t i = 0; i < q.size(); ++i) {
     ScoreSeg& seg = q[i];

@@ -71,6 +71,10 @@ struct Profile {
   int recovery = 0;             // tcp_recovery bits (Linux 1: RACK)
   int early_retrans = 0;        // tcp_early_retrans (Linux 3: TLP)
   int frto = 0;                 // tcp_frto (Linux 2)
+  // The preset this profile was built from; no tunable. In `linux` a connection without SACK
+  // runs Linux's tcp_is_reno() path (cwnd in packets, CongestionOps, PRR); in `rfc9293` the
+  // RFC 5681/6582 byte-counted sender (congestion.hpp).
+  Preset preset = Preset::linux_kernel;
 
   // The receive buffer a socket starts with: tcp_rmem[1]. Its window share (tcp_full_space())
   // bounds the advertised window; DRS grows it up to tcp_rmem[2] (rcv_window.hpp).

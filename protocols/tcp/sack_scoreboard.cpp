@@ -240,19 +240,24 @@ uint32_t LossRecovery::sacktag(std::span<ScoreSeg> q, const LossCtx& c, const Ac
 uint32_t LossRecovery::clean_rtx(std::span<ScoreSeg> q, const LossCtx& c, SeqNum ack,
                                  SeqNum prior_fack, AckOut& out) {
   State& s = *s_;
+  const bool reno = !c.cfg->sack;
   SeqNum reord = c.snd_nxt;
   uint32_t acked = 0;
+  bool retrans_acked = false;  // FLAG_RETRANS_DATA_ACKED
   for (ScoreSeg& seg : q) {
     if (seg.end() > ack) break;  // netsim never splits a segment: a partly acked one stays whole
     const uint8_t sacked = seg.sacked;
     if ((sacked & kRetrans) != 0) {
       if ((sacked & kSackedRetrans) != 0) s.retrans_out--;
+      retrans_acked = true;
     } else if ((sacked & kSackedAcked) == 0) {
       if (seg.seq < reord) reord = seg.seq;
       if (!(seg.end() > s.high_seq)) out.orig_sack_acked = true;
     }
     if ((sacked & kSackedAcked) != 0) {
       s.sacked_out--;
+    } else if (reno) {
+      note_delivered(s, seg);  // delivered is counted by tcp_remove_reno_sacks()
     } else {
       s.delivered++;
       note_delivered(s, seg);
@@ -261,7 +266,16 @@ uint32_t LossRecovery::clean_rtx(std::span<ScoreSeg> q, const LossCtx& c, SeqNum
     if ((sacked & kLost) != 0) s.lost_out--;
     acked++;
   }
-  if (reord < prior_fack) check_reordering(c, reord, false);
+  if (reno) {
+    if (acked > 0) {
+      remove_reno_sacks(c, static_cast<uint32_t>(q.size()) - acked, acked);
+      // Without SACKED_ACKED bits an ACK covering a retransmission cannot prove that an
+      // original arrived (tcp_clean_rtx_queue()).
+      if (retrans_acked) out.orig_sack_acked = false;
+    }
+  } else if (reord < prior_fack) {
+    check_reordering(c, reord, false);
+  }
   if (s.has_sack && !(s.highest_sack > ack))
     s.has_sack = false;  // tcp_highest_sack_reset(): nothing SACKed above snd_una
   return acked;

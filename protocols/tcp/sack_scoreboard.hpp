@@ -92,6 +92,9 @@ struct AckIn {
 struct AckOut {
   uint32_t newly_acked = 0;   // segments cumulatively acknowledged by this ACK
   uint32_t newly_sacked = 0;  // segments newly SACKed (incl. a D-SACKed spurious one)
+  // tcp_newly_delivered(): tp->delivered's growth; without SACK a duplicate ACK delivers one
+  // and a cumulative ACK max(acked - dupACKs, 1) (tcp_add_reno_sack, tcp_remove_reno_sacks).
+  uint32_t delivered = 0;
   uint32_t newly_lost = 0;
   bool dsack = false;
   bool dsack_tlp = false;        // FLAG_DSACK_TLP: the D-SACK reports the loss probe's segment
@@ -224,6 +227,14 @@ class LossRecovery {
   void rack_advance(const LossCtx& c, uint8_t sacked, SeqNum end_seq, Instant xmit);
   uint32_t rack_detect_loss(std::span<ScoreSeg> q, const LossCtx& c, int64_t& reo_timeout_us);
   void mark_lost(ScoreSeg& seg, const LossCtx& c);
+  // Without SACK (loss_reno.cpp): duplicate ACKs stand in for SACKed segments.
+  bool limit_reno_sacked(uint32_t packets_out);
+  void check_reno_reordering(const LossCtx& c, uint32_t packets_out, uint32_t addend);
+  void add_reno_sack(const LossCtx& c, uint32_t packets_out, uint32_t num_dupack);
+  void remove_reno_sacks(const LossCtx& c, uint32_t packets_out, uint32_t acked);
+  void newreno_mark_lost(std::span<ScoreSeg> rest, const LossCtx& c, bool una_advanced);
+  bool non_sack_preventing_reopen(std::span<ScoreSeg> rest, const LossCtx& c);
+  bool time_to_recover(const LossCtx& c) const;
   bool check_dsack(const LossCtx& c, const AckIn& in, SeqNum prior_snd_una, bool& dsack_tlp);
   uint32_t tag_one(ScoreSeg& seg, const LossCtx& c, bool dup, SeqNum ack, SeqNum& reord,
                    AckOut& out);
@@ -231,30 +242,32 @@ class LossRecovery {
                    AckOut& out);
   uint32_t clean_rtx(std::span<ScoreSeg> q, const LossCtx& c, SeqNum ack, SeqNum prior_fack,
                      AckOut& out);
-  void process_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in, AckOut& out,
-                    bool una_advanced);
+  void process_loss(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c, const AckIn& in,
+                    AckOut& out, bool una_advanced, uint32_t num_dupack);
   void check_reordering(const LossCtx& c, SeqNum low_seq, bool ts);
   void update_reo_wnd(uint32_t prior_delivered);
   void process_tlp_ack(LossCtx& c, std::span<ScoreSeg> rest, SeqNum ack, bool dsack_tlp,
                        bool progress);
   void fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
                          const AckIn& in, AckOut& out, SeqNum prior_snd_una);
-  void identify_loss(std::span<ScoreSeg> rest, const LossCtx& c, AckOut& out);
+  void identify_loss(std::span<ScoreSeg> rest, const LossCtx& c, AckOut& out, bool una_advanced);
   void try_to_open(std::span<ScoreSeg> rest, LossCtx& c);
   void try_keep_open(std::span<ScoreSeg> rest, LossCtx& c);
   bool any_retrans_done(std::span<ScoreSeg> rest) const;
-  bool try_undo_recovery(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in);
+  bool try_undo_recovery(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
+                         const AckIn& in);
   bool try_undo_partial(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
                         const AckIn& in, SeqNum prior_snd_una);
   bool try_undo_dsack(std::span<ScoreSeg> q, LossCtx& c);
-  bool try_undo_loss(std::span<ScoreSeg> q, LossCtx& c, const AckIn& in, bool frto_undo);
+  bool try_undo_loss(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c, const AckIn& in,
+                     bool frto_undo);
   void set_ca_state(LossCtx& c, CaState st);
   void enter_recovery(std::span<ScoreSeg> rest, LossCtx& c);
   void init_cwnd_reduction(LossCtx& c);
   void end_cwnd_reduction(LossCtx& c);
   void init_undo(const LossCtx& c);
   void undo_cwnd_reduction(std::span<ScoreSeg> q, LossCtx& c, bool unmark_loss);
-  bool packet_delayed(const AckIn& in) const;
+  bool packet_delayed(const LossCtx& c, const AckIn& in) const;
   void cwnd_reduction(LossCtx& c, uint32_t packets_out, uint32_t newly_acked_sacked,
                       uint32_t newly_lost, bool una_advanced);
 

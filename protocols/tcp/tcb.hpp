@@ -209,9 +209,13 @@ struct Connection::Tcb {
   void note_duplicate(const Segment& seg);
   void after_input(Instant now, Outbox& out);
 
-  // ================= connection_sack.cpp: Linux's sender with SACK =================
-  // SACK negotiated and a congestion algorithm to run (`none` keeps the old class).
-  bool sack_path() const { return sack_ok && prof().congestion != CongestionAlgo::none; }
+  // ================= connection_sack.cpp: Linux's sender (with or without SACK) ==========
+  // Linux's sender (CongestionOps, LossRecovery): with SACK negotiated, and without it in the
+  // `linux` preset (tcp_is_reno()); `none`, and rfc9293 without SACK, keep the old class.
+  bool sack_path() const {
+    return (sack_ok || prof().preset == Preset::linux_kernel) &&
+           prof().congestion != CongestionAlgo::none;
+  }
   const CongestionOps& ca_ops() const;
   LossConfig loss_config() const;
   LossCtx loss_ctx(Instant now, const LossConfig& cfg);

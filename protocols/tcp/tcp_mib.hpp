@@ -9,6 +9,8 @@ namespace netsim::tcp {
 
 struct LossMib {
   uint64_t TCPSackRecovery = 0;
+  uint64_t TCPRenoRecovery = 0;  // Recovery entered without SACK (tcp_enter_recovery())
+  uint64_t TCPRenoReorder = 0;   // more dupACKs than holes (tcp_check_reno_reordering())
   uint64_t TCPLossProbes = 0;
   uint64_t TCPLossProbeRecovery = 0;
   uint64_t TCPDSACKRecv = 0;

@@ -403,9 +403,9 @@ TunableValue value_of(const Tunable& t, const Profile& p) {
 
 Profile::Profile() : Profile(Preset::linux_kernel) {}
 
-Profile::Profile(Preset preset) {
+Profile::Profile(Preset from) : preset(from) {
   for (const Tunable& t : kTunables)
-    apply(t, preset_value(t, preset), *this);
+    apply(t, preset_value(t, from), *this);
 }
 
 std::string_view to_string(CongestionAlgo c) {

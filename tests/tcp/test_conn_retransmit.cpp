@@ -8,8 +8,11 @@
 using namespace conntest;
 
 namespace {
+// The RFC 5681/6582 byte-counted sender: the `rfc9293` preset's without SACK (the `linux`
+// preset's is Linux's tcp_is_reno() path, test_conn_loss_reno.cpp).
 Profile with_cc(CongestionAlgo a) {
   Profile p;
+  p.preset = Preset::rfc9293;
   p.congestion = a;
   return p;
 }
@@ -36,11 +39,13 @@ TEST_CASE(
                                 54272, 108544, 120000, 120000, 120000, 120000, 120000, 120000};
   CHECK(gaps_ms == expected);
   // 212 ms = 53 jiffies doubled nine times, then TCP_RTO_MAX. 15 retransmissions; the 16th
-  // expiry, 212 ms * 1023 + 6 * 120 s = 936.876 s after the send, is past
-  // tcp_model_timeout(15, 200 ms) = 924.6 s (the 15th, at 816.876 s, is not).
+  // expiry, 212 ms * 1023 + 6 * 120 s = 936.876 s after the send and 936.664 s after the first
+  // retransmission (retrans_stamp: tcp_retransmit_skb() reads the skb's stamp after
+  // __tcp_retransmit_skb() renewed it), is past tcp_model_timeout(15, 200 ms) = 924.6 s (the
+  // 15th, at 816.664 s, is not).
   CHECK(h.now == at(936896_ms));
   CHECK(h.counters.retransmits == 15);
-  CHECK(h.timers() == Lines{"rto 15: give up after 15 retransmissions in 936.876s: ETIMEDOUT"});
+  CHECK(h.timers() == Lines{"rto 15: give up after 15 retransmissions in 936.664s: ETIMEDOUT"});
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
   CHECK(h.out.packets.empty());  // no RST
 }
@@ -68,15 +73,15 @@ TEST_CASE("retries2 = 5: ETIMEDOUT at the first RTO expiry past the 12.6 s budge
     ++expiries;
   }
   // RTO 212 ms doubling: expiries at 0.232, 0.656, 1.504, 3.2, 6.592 s retransmit; at
-  // 13.376 s, 13.356 s after the
-  // original send, the budget (2^6 - 1) * 200 ms = 12.6 s is exceeded.
+  // 13.376 s, 13.144 s after the first retransmission (retrans_stamp), the budget
+  // (2^6 - 1) * 200 ms = 12.6 s is exceeded.
   CHECK(expiries == 6);
   CHECK(h.now == at(13376_ms));
   CHECK(h.counters.retransmits == 5);
   CHECK(h.out.packets.empty());
   CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSED (RTO expired)"});
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});
-  CHECK(h.timers() == Lines{"rto 5: give up after 5 retransmissions in 13.356s: ETIMEDOUT"});
+  CHECK(h.timers() == Lines{"rto 5: give up after 5 retransmissions in 13.144s: ETIMEDOUT"});
 }
 
 TEST_CASE("Forward progress restarts the retries2 budget") {
@@ -125,7 +130,7 @@ TEST_CASE("An ACK of new data restarts the retransmission timer (RFC 6298 5.3)")
 }
 
 TEST_CASE("Fast retransmit on exactly the third duplicate ACK, with limited transmit before") {
-  Harness h;
+  Harness h(with_cc(CongestionAlgo::newreno));
   established(h);
   REQUIRE(h.send(at(20_ms), bytes(20000)).size() == 10);
   // RFC 3042: the first two duplicate ACKs each release one new segment.

@@ -71,11 +71,11 @@ TEST_CASE("TCP_NODELAY while corked pushes what is queued once") {
 }
 
 // retransmits_timed_out() with icsk_user_timeout: the budget is the user timeout counted from
-// the original send of the first retransmitted segment; tcp_clamp_rto_to_user_timeout() ends
-// the timer at that deadline (jiffies of 4 ms, rounded up). Send at 20 ms; RTOs at 232 and
-// 656 ms (212, 424 ms); the next would be 1504 ms but is clamped to 656 + 364 (1000 - 636 ms
-// left, 91 jiffies) = 1020 ms, where 1000 ms >=
-// 1000 ms: ETIMEDOUT, no RST.
+// retrans_stamp, the first retransmission (tcp_retransmit_skb() reads the skb's stamp after
+// sending it); tcp_clamp_rto_to_user_timeout() ends the timer at that deadline (jiffies of
+// 4 ms, rounded up). Send at 20 ms; RTOs at 232 and 656 ms (212, 424 ms); the next would be
+// 1504 ms but is clamped to 656 + 576 (1000 - 424 ms left, 144 jiffies) = 1232 ms, where
+// 1000 ms >= 1000 ms: ETIMEDOUT, no RST.
 TEST_CASE("TCP_USER_TIMEOUT: the RTO is clamped to the deadline and the connection dies there") {
   Harness h;
   established(h);
@@ -85,7 +85,7 @@ TEST_CASE("TCP_USER_TIMEOUT: the RTO is clamped to the deadline and the connecti
   h.fire();
   CHECK(h.deadline() == at(656_ms));
   h.fire();
-  CHECK(h.deadline() == at(1020_ms));
+  CHECK(h.deadline() == at(1232_ms));
   CHECK(h.fire().empty());
   CHECK(h.transitions() == Lines{"ESTABLISHED -> CLOSED (RTO expired)"});
   CHECK(h.notices() == Lines{"error ETIMEDOUT", "closed"});

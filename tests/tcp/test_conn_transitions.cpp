@@ -212,7 +212,9 @@ std::vector<Row> rows() {
          fire_until_closed(h);
        },
        State::closed,
-       {"P.", "P."},
+       // retries2 = 2: a 1.4 s budget from the first retransmission (retrans_stamp, 0.232 s):
+       // the expiries at 0.656 and 1.504 s retransmit, the one at 3.2 s gives up.
+       {"P.", "P.", "P."},
        {"ESTABLISHED -> CLOSED (RTO expired)"},
        retries(6, 2)},
       {"rcv SYN (challenge ACK)",
@@ -398,7 +400,7 @@ std::vector<Row> rows() {
          fire_until_closed(h);
        },
        State::closed,
-       {"P.", "P."},
+       {"P.", "P.", "P."},  // as in ESTABLISHED
        {"CLOSE_WAIT -> CLOSED (RTO expired)"},
        retries(6, 2)},
       {"RTO give-up",
