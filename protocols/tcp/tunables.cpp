@@ -259,11 +259,10 @@ constexpr Tunable kTunables[] = {
      .linux_value = I{3},
      .rfc9293_value = I{0},
      .choices = kCongestionNames,
-     .doc = "`newreno` (RFC 6582, Linux's behaviour without SACK), `reno` (RFC 5681), `none` "
-            "(receiver window only) or `cubic` (RFC 9438 as tcp_cubic.c, with HyStart). With "
-            "SACK negotiated, cwnd counts segments and recovery is Linux's (RACK, PRR, TLP); "
-            "`newreno`/`reno` then run tcp_reno_* and `cubic` without SACK falls back to "
-            "`newreno`."},
+     .doc = "`newreno` (RFC 6582), `reno` (RFC 5681), `none` (receiver window only) or "
+            "`cubic` (RFC 9438 as tcp_cubic.c, with HyStart). In `linux`, and with SACK in "
+            "either preset, cwnd counts segments and recovery is Linux's (`newreno`/`reno` run "
+            "tcp_reno_*); `rfc9293` without SACK runs RFC 5681/6582 in bytes."},
     {.key = "initial_cwnd",
      .linux_name = "TCP_INIT_CWND",
      .kind = TunableKind::integer,
@@ -327,7 +326,7 @@ constexpr Tunable kTunables[] = {
      .max = 7,
      .doc = "Loss detection bits: 1 RACK, 2 static reordering window, 4 no dupthresh "
             "(`tcp_recovery`; Linux: 1). With SACK: RACK-TLP (RFC 8985) and PRR "
-            "(RFC 6937); without SACK recovery is NewReno."},
+            "(RFC 6937); without SACK Linux counts dupACKs (`tcp_newreno_mark_lost()`)."},
     {.key = "early_retrans",
      .linux_name = "net.ipv4.tcp_early_retrans",
      .kind = TunableKind::integer,
