@@ -226,7 +226,8 @@ bool Connection::Tcb::process_ack(Instant now, const Segment& seg, Outbox& out) 
              snd_una != snd_nxt;  // RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT"
   bool nothing_in_flight = snd_una == snd_nxt;
   uint32_t cwnd_before = cwnd_bytes();
-  const bool not_dup = !seg.payload.empty() || wnd_from(seg) != snd_wnd;  // FLAG_NOT_DUP
+  // FLAG_NOT_DUP: FLAG_DATA (seq != end_seq, so a FIN too) or a window update.
+  const bool not_dup = !seg.payload.empty() || seg.flags.fin() || wnd_from(seg) != snd_wnd;
   update_window(seg);
   if (sack_path()) {
     if (seg.ack > snd_una && snd_una == iss) ack_of_syn(now, out);

@@ -150,3 +150,37 @@ TEST_CASE("The rfc9293 preset without SACK keeps the byte-counted RFC 6582 NewRe
   CHECK(h.counters.TCPRenoRecovery == 0);           // not Linux's state machine
   CHECK(tcp_info(h.c(), h.now).snd_ssthresh == 2);  // max(FlightSize / 2, 2 MSS) in segments
 }
+
+// tcp_check_reno_reordering(): more duplicate ACKs than segments could explain (here one more
+// than the four outstanding, as a duplicating network makes) cannot all be losses:
+// tcp_limit_reno_sacked() keeps sacked_out + 1 <= packets_out and reordering becomes
+// packets_out (4), counted as TCPRenoReorder.
+TEST_CASE("Without SACK, more duplicate ACKs than segments out raise reordering") {
+  Harness h(linux_with(CongestionAlgo::cubic));
+  established(h);
+  REQUIRE(h.send(at(20_ms), bytes(4 * 1460)).size() == 4);
+  h.recv(at(30_ms), ACK, kPeerIss + 1, 1001);
+  h.recv(at(31_ms), ACK, kPeerIss + 1, 1001);
+  CHECK(h.recv(at(32_ms), ACK, kPeerIss + 1, 1001) ==
+        Lines{". seq 1001:2461 ack 5001 win 64240 rtx 1"});
+  CHECK(h.counters.TCPRenoReorder == 0);
+  CHECK(h.recv(at(33_ms), ACK, kPeerIss + 1, 1001).empty());
+  // cwnd stays PRR's 1 from the third (in_flight 4 - 3 - 1 = 0, sndcnt 1): the fourth
+  // delivered nothing once sacked_out was limited back to 3.
+  CHECK(ca(h) == Ca{1, 7, kRecovery, 3, 1});
+  CHECK(tcp_info(h.c(), h.now).reordering == 4);
+  CHECK(h.counters.TCPRenoReorder == 1);
+}
+
+// A FIN is data for tcp_ack() (FLAG_DATA: seq != end_seq), never a duplicate ACK.
+TEST_CASE("Without SACK a FIN with the same ACK is not counted as a duplicate") {
+  Harness h(linux_with(CongestionAlgo::cubic));
+  established(h);
+  REQUIRE(h.send(at(20_ms), bytes(4 * 1460)).size() == 4);
+  h.recv(at(30_ms), ACK, kPeerIss + 1, 1001);
+  h.recv(at(31_ms), ACK, kPeerIss + 1, 1001);
+  CHECK(h.recv(at(32_ms), FIN | ACK, kPeerIss + 1, 1001).empty());  // its ACK is delayed
+  CHECK(h.state() == State::close_wait);
+  CHECK(ca(h) == Ca{10, kInf, kDisorder, 2, 0});
+  CHECK(h.counters.retransmits == 0);
+}
