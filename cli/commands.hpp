@@ -36,6 +36,7 @@ struct RunArgs {
   std::vector<std::string> connections;
   std::optional<std::string> from, to;
   std::optional<size_t> max_arrows;
+  double scale = 2;  // --scale: PNG pixels per point of --diagram files
 };
 
 struct DiagramArgs {

@@ -53,6 +53,8 @@ void add_diagram_selection(CLI::App* cmd, netsim::cli::RunArgs& run) {
                   "--diagram: only this app's connections (name or 4-tuple); repeatable");
   cmd->add_option("--from", run.from, "--diagram: start of the time window (e.g. 0s)");
   cmd->add_option("--to", run.to, "--diagram: end of the time window (e.g. 2s)");
+  cmd->add_option("--scale", run.scale, "--diagram: PNG pixels per point (default 2)")
+      ->check(CLI::Range(0.25, 8.0));
   cmd->add_option("--max-arrows", run.max_arrows,
                   "--diagram: draw up to N packet arrows (default 500)")
       ->check(kCount)
@@ -84,10 +86,10 @@ CLI::App* add_run_command(CLI::App& app, netsim::cli::RunArgs& run) {
       ->type_name("HOST");
   run_cmd->add_option("--diagram", run.diagrams, "diagram (.svg .png .pdf .mmd .txt); repeatable");
   run_cmd->add_option("--summary", run.summary, "summary JSON file");
-  run_cmd->add_option("--timeline", run.timelines, "connection-state timeline (.svg .png)");
+  run_cmd->add_option("--timeline", run.timelines, "connection-state timeline (.svg .png .pdf)");
   run_cmd
       ->add_option("--plot", run.plots,
-                   "time-series plot (.svg .png), KIND one of syn_queue, accept_queue, "
+                   "time-series plot (.svg .png .pdf), KIND one of syn_queue, accept_queue, "
                    "established, drops, cwnd, tcptrace; repeatable")
       ->type_name("KIND=FILE");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors and failed expectations");

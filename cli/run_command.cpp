@@ -119,6 +119,7 @@ OutputRequest output_request(const RunArgs& args) {
   if (args.from) r.diagram_options.from = Instant::zero() + parse_duration(*args.from);
   if (args.to) r.diagram_options.to = Instant::zero() + parse_duration(*args.to);
   if (args.max_arrows) r.diagram_options.max_arrows = *args.max_arrows;
+  r.diagram_options.scale = args.scale;
   r.quiet = args.quiet;
   return r;
 }

@@ -41,33 +41,52 @@ cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned i
   return CAIRO_STATUS_SUCCESS;
 }
 
+// The parsed SVG and its size in pixels, or a ChartError that starts with `what` ("cannot
+// rasterise the chart").
+struct LoadedSvg {
+  std::unique_ptr<RsvgHandle, GObjectUnref> handle;
+  double w = 0, h = 0;
+};
+
+[[noreturn]] void fail_with(GError* error, const std::string& what) {
+  std::string why = error ? error->message : "unknown error";
+  if (error) g_error_free(error);
+  throw ChartError(what + ": " + why);
+}
+
+LoadedSvg load_svg(const std::string& svg, const std::string& what) {
+  GError* error = nullptr;
+  LoadedSvg l;
+  l.handle.reset(
+      rsvg_handle_new_from_data(reinterpret_cast<const guint8*>(svg.data()), svg.size(), &error));
+  if (!l.handle) fail_with(error, what);
+  gdouble w = 0, h = 0;
+  if (!rsvg_handle_get_intrinsic_size_in_pixels(l.handle.get(), &w, &h)) {
+    throw ChartError(what + ": the SVG has no size");
+  }
+  l.w = w;
+  l.h = h;
+  return l;
+}
+
+void render(RsvgHandle* handle, cairo_t* cr, double w, double h, const std::string& what) {
+  GError* error = nullptr;
+  RsvgRectangle viewport{0, 0, w, h};
+  if (!rsvg_handle_render_document(handle, cr, &viewport, &error)) fail_with(error, what);
+}
+
 }  // namespace
 
 std::string svg_to_png(const std::string& svg, double scale) {
-  GError* error = nullptr;
-  std::unique_ptr<RsvgHandle, GObjectUnref> handle(
-      rsvg_handle_new_from_data(reinterpret_cast<const guint8*>(svg.data()), svg.size(), &error));
-  if (!handle) {
-    std::string why = error ? error->message : "unknown error";
-    if (error) g_error_free(error);
-    throw ChartError("cannot rasterise the chart: " + why);
-  }
-  gdouble w = 0, h = 0;
-  if (!rsvg_handle_get_intrinsic_size_in_pixels(handle.get(), &w, &h)) {
-    throw ChartError("cannot rasterise the chart: the SVG has no size");
-  }
-  int pw = static_cast<int>(std::ceil(w * scale)), ph = static_cast<int>(std::ceil(h * scale));
+  const std::string what = "cannot rasterise the chart";
+  LoadedSvg l = load_svg(svg, what);
+  int pw = static_cast<int>(std::ceil(l.w * scale)), ph = static_cast<int>(std::ceil(l.h * scale));
   std::unique_ptr<cairo_surface_t, SurfaceDestroy> surface(
       cairo_image_surface_create(CAIRO_FORMAT_RGB24, pw, ph));
   std::unique_ptr<cairo_t, CairoDestroy> cr(cairo_create(surface.get()));
   cairo_set_source_rgb(cr.get(), 1, 1, 1);
   cairo_paint(cr.get());
-  RsvgRectangle viewport{0, 0, static_cast<double>(pw), static_cast<double>(ph)};
-  if (!rsvg_handle_render_document(handle.get(), cr.get(), &viewport, &error)) {
-    std::string why = error ? error->message : "unknown error";
-    if (error) g_error_free(error);
-    throw ChartError("cannot rasterise the chart: " + why);
-  }
+  render(l.handle.get(), cr.get(), pw, ph, what);
   cairo_surface_flush(surface.get());
   std::string png;
   if (cairo_surface_write_to_png_stream(surface.get(), append_bytes, &png) !=
@@ -80,18 +99,9 @@ std::string svg_to_png(const std::string& svg, double scale) {
 // One page the size of the SVG, one point per SVG unit. cairo stamps a PDF with the time it
 // was made unless told a date: a fixed one keeps the bytes a function of the chart alone.
 std::string svg_to_pdf(const std::string& svg) {
-  GError* error = nullptr;
-  std::unique_ptr<RsvgHandle, GObjectUnref> handle(
-      rsvg_handle_new_from_data(reinterpret_cast<const guint8*>(svg.data()), svg.size(), &error));
-  if (!handle) {
-    std::string why = error ? error->message : "unknown error";
-    if (error) g_error_free(error);
-    throw ChartError("cannot draw the chart as PDF: " + why);
-  }
-  gdouble w = 0, h = 0;
-  if (!rsvg_handle_get_intrinsic_size_in_pixels(handle.get(), &w, &h)) {
-    throw ChartError("cannot draw the chart as PDF: the SVG has no size");
-  }
+  const std::string what = "cannot draw the chart as PDF";
+  LoadedSvg l = load_svg(svg, what);
+  const double w = l.w, h = l.h;
   std::string pdf;
   {
     std::unique_ptr<cairo_surface_t, SurfaceDestroy> surface(
@@ -100,12 +110,7 @@ std::string svg_to_pdf(const std::string& svg) {
                                    "2000-01-01T00:00:00Z");
     cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "netsim");
     std::unique_ptr<cairo_t, CairoDestroy> cr(cairo_create(surface.get()));
-    RsvgRectangle viewport{0, 0, w, h};
-    if (!rsvg_handle_render_document(handle.get(), cr.get(), &viewport, &error)) {
-      std::string why = error ? error->message : "unknown error";
-      if (error) g_error_free(error);
-      throw ChartError("cannot draw the chart as PDF: " + why);
-    }
+    render(l.handle.get(), cr.get(), w, h, what);
     cr.reset();
     cairo_surface_finish(surface.get());
     if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {

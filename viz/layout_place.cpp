@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -106,6 +107,8 @@ class Obstacles {
  public:
   void add(const Box& b) { boxes_.push_back(b); }
   void add_line(Point a, Point b) { lines_.emplace_back(a, b); }
+  void set_arrow_lines(size_t n) { arrow_lines_ = n; }
+  size_t arrow_lines() const { return arrow_lines_; }
   // Overlapping text costs far more than crossing lines; `skip` is the label's own arrow.
   // Lines from `first_soft_line` on (lifelines) are no collision, just best avoided.
   double cost(const Box& b, size_t skip) const {
@@ -135,6 +138,7 @@ class Obstacles {
  private:
   std::vector<Box> boxes_;
   std::vector<std::pair<Point, Point>> lines_;
+  size_t arrow_lines_ = 0;  // the first lines are the arrows', the rest lifelines
 };
 
 // y of the segment a-b at x, holding the end values outside its x range.
@@ -187,6 +191,25 @@ std::vector<Box> arrow_label_candidates(const ArrowLayout& a, double w, double h
   return out;
 }
 
+// For a label that collides wherever arrow_label_candidates() put it: every 1/64 of the way
+// along its arrow, on either side, then a line further out (still nearer its own arrow than
+// any other in a fan of parallel ones when the rows have room).
+std::vector<Box> fine_label_candidates(const ArrowLayout& a, double w, double h, double width) {
+  std::vector<Box> out;
+  for (double lift : {0.0, h + 2, 2 * (h + 2)}) {
+    for (bool above : {true, false}) {
+      for (int k = 1; k < 64; ++k) {
+        double x = std::clamp(a.start.x + k / 64.0 * (a.end.x - a.start.x) - w / 2, Metrics::margin,
+                              std::max(Metrics::margin, width - w));
+        double yl = y_at(a.start, a.end, x), yr = y_at(a.start, a.end, x + w);
+        double y = above ? std::min(yl, yr) - 2 - h - lift : std::max(yl, yr) + 2 + lift;
+        out.push_back(Box{x, y, w, h});
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<Box> drop_label_candidates(Point cross, double w, double h) {
   std::vector<Box> out{
       Box{cross.x + 9, cross.y - h / 2, w, h},     Box{cross.x - w / 2, cross.y + 8, w, h},
@@ -203,9 +226,10 @@ std::vector<Box> drop_label_candidates(Point cross, double w, double h) {
   }
   return out;
 }
-}  // namespace
 
-void place_labels(DiagramLayout& L, bool brief) {
+// What every label must avoid before any label is placed: titles, headers, marks, ticks,
+// bands, gaps, and the lines (arrows numbered like L.arrows, then the lifelines).
+Obstacles fixed_obstacles(const DiagramLayout& L) {
   Obstacles obs;
   obs.add(L.title_box);
   for (const auto& l : L.lifelines)
@@ -223,9 +247,99 @@ void place_labels(DiagramLayout& L, bool brief) {
   for (const auto& a : L.arrows) {
     obs.add_line(a.start, a.end);
   }
+  obs.set_arrow_lines(L.arrows.size());
   for (const auto& l : L.lifelines) {
     obs.add_line({l.x, l.y_top}, {l.x, l.y_bottom});
   }
+  return obs;
+}
+
+// The first place along arrow `a`, coarse positions then fine ones, where `text` collides
+// with nothing.
+std::optional<Box> free_spot(const ArrowLayout& a, const std::string& text, const Obstacles& obs,
+                             size_t own, double right) {
+  double w = text_width(text, FontSizes::label) + 6;
+  auto candidates = arrow_label_candidates(a, w, Metrics::line, right);
+  auto fine = fine_label_candidates(a, w, Metrics::line, right);
+  candidates.insert(candidates.end(), fine.begin(), fine.end());
+  for (const Box& b : candidates) {
+    if (!obs.collides(b, own, obs.arrow_lines())) return b;
+  }
+  return std::nullopt;
+}
+
+// Labels are placed in arrow order, so an early label never saw the later ones: in a fan of
+// retransmissions answered by a run of ACKs it may take the one free spot a later label
+// needed, or sit where a later arrow's label pushes it into a line. Each label still in a
+// collision is placed again knowing every other label; its old place is kept unless the new
+// one is free. Clean labels never move, so a diagram without collisions is unchanged.
+// Every obstacle but the labels of arrows `a` and `b` (their drop reasons stay).
+Obstacles all_but(const DiagramLayout& L, const Obstacles& base, size_t a, size_t b) {
+  Obstacles obs = base;
+  for (size_t k = 0; k < L.arrows.size(); ++k) {
+    if (k != a && k != b) obs.add(L.arrows[k].label_box);
+    if (L.arrows[k].drop_box) obs.add(*L.arrows[k].drop_box);
+  }
+  return obs;
+}
+
+// Moves arrow i's label to a free spot, whole or (with `brief`) short; false if none is free.
+bool replace_label(DiagramLayout& L, size_t i, const Obstacles& obs, bool brief) {
+  double right = L.width - Metrics::margin;
+  auto& al = L.arrows[i];
+  const auto& a = L.model.arrows[i];
+  for (const std::string* text : {&a.label, &a.brief}) {
+    if (text->empty() || (text == &a.brief && !brief)) continue;
+    if (auto b = free_spot(al, *text, obs, i, right)) {
+      al.label = *text;
+      al.label_box = *b;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Arrow i's label found no free spot with the others fixed: perhaps a neighbour near its
+// arrow holds the only one, and has another place itself.
+bool trade_places(DiagramLayout& L, size_t i, const Obstacles& base, bool brief) {
+  const auto& ai = L.arrows[i];
+  Box near{std::min(ai.start.x, ai.end.x) - 40, std::min(ai.start.y, ai.end.y) - 40,
+           std::abs(ai.end.x - ai.start.x) + 80, std::abs(ai.end.y - ai.start.y) + 80};
+  for (size_t k = 0; k < L.arrows.size(); ++k) {
+    if (k == i || !L.arrows[k].label_box.overlaps(near)) continue;
+    const ArrowLayout keep_i = L.arrows[i], keep_k = L.arrows[k];
+    if (replace_label(L, i, all_but(L, base, i, k), brief) &&
+        replace_label(L, k, all_but(L, base, k, k), brief)) {
+      return true;
+    }
+    L.arrows[i] = keep_i;
+    L.arrows[k] = keep_k;
+  }
+  return false;
+}
+
+// Labels are placed in arrow order, so an early label never saw the later ones: in a fan of
+// retransmissions answered by a run of ACKs it may take the one free spot a later label
+// needed, or sit where a later arrow's label pushes it into a line. Each label still in a
+// collision is placed again knowing every other label (or trades places with a neighbour);
+// its old place is kept unless the new one is free. Clean labels never move, so a diagram
+// without collisions is unchanged.
+void repair_labels(DiagramLayout& L, bool brief) {
+  const Obstacles base = fixed_obstacles(L);
+  for (int pass = 0; pass < 3; ++pass) {
+    bool moved = false;
+    for (size_t i = 0; i < L.arrows.size(); ++i) {
+      Obstacles obs = all_but(L, base, i, i);
+      if (!obs.collides(L.arrows[i].label_box, i, L.arrows.size())) continue;
+      if (replace_label(L, i, obs, brief) || trade_places(L, i, base, brief)) moved = true;
+    }
+    if (!moved) break;
+  }
+}
+}  // namespace
+
+void place_labels(DiagramLayout& L, bool brief) {
+  Obstacles obs = fixed_obstacles(L);
   double right = L.width - Metrics::margin;
   for (size_t i = 0; i < L.arrows.size(); ++i) {
     const auto& a = L.model.arrows[i];
@@ -249,6 +363,7 @@ void place_labels(DiagramLayout& L, bool brief) {
       obs.add(*al.drop_box);
     }
   }
+  repair_labels(L, brief);
 }
 
 namespace {

@@ -168,9 +168,10 @@ constexpr Tunable kTunables[] = {
      .linux_value = Duration::milliseconds(200),
      .rfc9293_value = Duration::seconds(1),
      .at_most = "rto_max",
-     .doc = "Floor of the variance term: RTO = SRTT + max(4 RTTVAR, rto_min) (`TCP_RTO_MIN`, "
-            "sysctl `tcp_rto_min_us` on new kernels). RFC 6298 2.4 puts the 1 s floor on the whole "
-            "RTO; with the same formula the RFC profile is at least as conservative."},
+     .doc = "Floor of the variance term: RTO = SRTT + rttvar, rttvar at least rto_min, rounded up "
+            "to jiffies (`tcp_rtt_estimator()`, `__tcp_set_rto()`; `TCP_RTO_MIN`, sysctl "
+            "`tcp_rto_min_us` on new kernels). RFC 6298 2.4 puts the 1 s floor on the whole RTO; "
+            "with the same estimator the RFC profile is at least as conservative."},
     {.key = "rto_max",
      .linux_name = "TCP_RTO_MAX",
      .kind = TunableKind::duration,

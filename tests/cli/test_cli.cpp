@@ -132,3 +132,38 @@ TEST_CASE("the same seed gives byte-identical event files") {
           1);
   CHECK(read_file(d / "c.jsonl") != a);
 }
+
+namespace {
+// A PNG's width in pixels: the IHDR chunk's first field, big-endian at byte 16.
+uint32_t png_width(const std::string& png) {
+  REQUIRE(png.size() > 24);
+  REQUIRE(png.compare(1, 3, "PNG") == 0);
+  uint32_t w = 0;
+  for (int i = 16; i < 20; ++i)
+    w = (w << 8) | static_cast<unsigned char>(png[static_cast<size_t>(i)]);
+  return w;
+}
+}  // namespace
+
+TEST_CASE("run --scale sets a PNG diagram's pixels per point, as diagram --scale does") {
+  auto d = fresh_dir("cli-scale");
+  auto f = write_file(d / "tiny.yaml", kHandshake);
+  std::string out = " -o " + d.string() + " --quiet";
+  REQUIRE(netsim("run " + f + out + " --diagram two.png").code == 0);
+  REQUIRE(netsim("run " + f + out + " --diagram one.png --scale 1").code == 0);
+  REQUIRE(netsim("run " + f + out + " --diagram four.png --scale 4").code == 0);
+  uint32_t one = png_width(read_file(d / "one.png"));
+  CHECK(one > 300);
+  uint32_t two = png_width(read_file(d / "two.png"));
+  CHECK(png_width(read_file(d / "four.png")) == 2 * two);
+  CHECK((two == 2 * one || two + 1 == 2 * one));  // the page's width in points is not whole
+  // Out of the renderer's range: refused on the command line, nothing written.
+  auto bad = netsim("run " + f + out + " --diagram zero.png --scale 0");
+  CHECK(bad.code == 2);
+  CHECK(bad.output.find("--scale") != std::string::npos);
+  CHECK_FALSE(fs::exists(d / "zero.png"));
+  // Every picture output says which formats it writes, PDF included.
+  auto help = netsim("run --help");
+  CHECK(help.output.find("connection-state timeline (.svg .png .pdf)") != std::string::npos);
+  CHECK(help.output.find("time-series plot (.svg .png .pdf)") != std::string::npos);
+}

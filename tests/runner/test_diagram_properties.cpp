@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
 #include <random>
 #include <sstream>
 
@@ -68,13 +67,13 @@ void check_causal_order(const DiagramLayout& L, const std::string& what) {
 // The library's own check (viz/layout.hpp label_collisions), which the layout minimises: text
 // boxes that overlap, and arrows through any text but their own label: another arrow's label
 // or drop reason, a band's or a gap's label, a state mark, a tick.
-void check_labels_clear(const DiagramLayout& L, const std::string& what, size_t known = 0) {
+void check_labels_clear(const DiagramLayout& L, const std::string& what) {
   auto found = label_collisions(L);
   std::string list;
   for (const auto& f : found)
     list += "\n  " + f;
   INFO(what << ": " << found.size() << " collisions" << list);
-  CHECK(found.size() <= known);
+  CHECK(found.empty());
   // A label is drawn whole, or in its short form where the whole one found no place.
   for (size_t i = 0; i < L.arrows.size(); ++i) {
     const auto& a = L.model.arrows[i];
@@ -140,14 +139,7 @@ TEST_CASE("every example scenario's diagram draws reactions below causes and lab
     auto records = run_records(s);
     DiagramLayout L = compute_layout(records, {s.name, s.seed, {}}, {});
     check_causal_order(L, f.filename().string());
-    // Not solved yet (issue 15), bounded so it cannot get worse: a data segment crosses a
-    // neighbour's label where the sender answers a run of ACKs arriving while retransmissions
-    // are in flight (sack-vs-newreno's recoveries: 3 since the receive window opens per
-    // segment, tcp_grow_window(); link-flap's go-back-N after the link returns).
-    static const std::map<std::string, size_t> kKnown{{"link-flap.yaml", 1},
-                                                      {"sack-vs-newreno.yaml", 3}};
-    auto k = kKnown.find(f.filename().string());
-    check_labels_clear(L, f.filename().string(), k == kKnown.end() ? 0 : k->second);
+    check_labels_clear(L, f.filename().string());
   }
 }
 
