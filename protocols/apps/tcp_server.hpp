@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "protocols/apps/app_report.hpp"
+#include "protocols/apps/app_writer.hpp"
 #include "protocols/tcp/host.hpp"
 #include "sim/simulator.hpp"
 
@@ -53,11 +54,16 @@ class TcpServerApp {
   void on_data(tcp::SocketId s, const Payload& p);
   void on_eof(tcp::SocketId s);
   void on_error(tcp::SocketId s, tcp::SocketError e);
+  void on_writable(tcp::SocketId s);
+  // A reply through the blocking send(); a close the policy asks for waits until it returned.
+  void reply(tcp::SocketId s, ConnectionReport& r, Payload data);
+  void close_when_sent(tcp::SocketId s);
   void close_socket(tcp::SocketId s);
   // An accepted socket until it is closed (`closed`: its SocketId is released then).
   struct Accepted {
     uint32_t index = 0;  // in report_.connections
     bool closed_by_app = false;
+    bool close_after_send = false;  // the policy closes once the blocked send() returns
   };
   Accepted* find(tcp::SocketId s) {
     auto it = index_.find(s);
@@ -70,6 +76,9 @@ class TcpServerApp {
   AppReport report_;
   tcp::SocketId listener_ = tcp::kNoSocket;
   std::unordered_map<tcp::SocketId, Accepted> index_;
+  // Sockets whose send() is blocked on a full send buffer (most have none). An echo server
+  // reads on meanwhile: what it read queues behind (an event loop's user-space queue).
+  std::unordered_map<tcp::SocketId, BlockingWriter> blocked_;
 };
 
 }  // namespace netsim::apps
