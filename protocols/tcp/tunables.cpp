@@ -225,8 +225,8 @@ constexpr Tunable kTunables[] = {
             "default; at ESTABLISHED and on ACKs while a writer waits and the sender is not "
             "cwnd-limited it grows to 2 * max(10, cwnd, reordering + 1) * per_mss (87040 at MSS "
             "1460), at most max (`tcp_sndbuf_expand()`); SO_SNDBUF fixes it. A bounded write "
-            "takes only what fits (`sk_stream_memory_free()`, docs/windows.md); the scenario "
-            "apps' `send()` still queues everything at once."},
+            "takes only what fits (`sk_stream_memory_free()`, docs/windows.md): apps, drill "
+            "and tcp_app scripts block or get a partial count."},
     {.key = "delayed_ack",
      .linux_name = "TCP_DELACK_MIN",
      .kind = TunableKind::duration,
