@@ -33,8 +33,11 @@ Engine::Engine(Simulator& sim, tcp::TcpHost& host, std::string app, tcp::SocketC
     status_[child].connected = true;
     if (f) f(l, child);
   };
-  callbacks_.on_data = std::move(then.on_data);          // the bytes stay in the stack until read()
-  callbacks_.on_writable = std::move(then.on_writable);  // a blocked write() is retried
+  callbacks_.on_data = std::move(then.on_data);  // the bytes stay in the stack until read()
+  callbacks_.on_writable = [this, f = std::move(then.on_writable)](tcp::SocketId s) {
+    status_[s].write_asleep = false;  // sk_stream_write_space() wakes the blocked write()
+    if (f) f(s);
+  };
   callbacks_.on_eof = [this, f = std::move(then.on_eof)](tcp::SocketId s) {
     status_[s].eof = true;
     if (f) f(s);
@@ -119,12 +122,17 @@ std::optional<Result> Engine::write(Socket& s, const Payload& data, size_t& done
   const auto copied = [&done] { return Result::ok(static_cast<int64_t>(done)); };
   if (s.id == tcp::kNoSocket || s.listener) return Result::error("EPIPE");
   Status& st = status_[s.id];
+  const bool asleep = std::exchange(st.write_asleep, false);  // set again if it sleeps on
   // tcp_sendmsg_locked()'s do_error: bytes already copied are returned; sk_err stays for the
   // next call.
   if (st.error != tcp::SocketError::none && done > 0) return copied();
   if (auto e = pending_error(s.id)) return *e;
   if (s.write_shut || st.gone || !host_.stack().exists(s.id)) {
     return done > 0 ? copied() : Result::error("EPIPE");
+  }
+  if (asleep) {
+    st.write_asleep = true;
+    return std::nullopt;
   }
   if (done < data.size()) {
     tcp::SendResult r = host_.write(s.id, data.slice(done, data.size() - done));
@@ -136,6 +144,7 @@ std::optional<Result> Engine::write(Socket& s, const Payload& data, size_t& done
   if (done == data.size()) return copied();
   // sk_stream_wait_memory(): a non-blocking writer leaves with what it copied, or EAGAIN.
   if (s.nonblocking) return done > 0 ? copied() : Result::error("EAGAIN");
+  st.write_asleep = true;
   return std::nullopt;
 }
 

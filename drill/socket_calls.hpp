@@ -43,6 +43,9 @@ struct Status {
   bool gone = false;                                // the stack freed the socket
   tcp::SocketError error = tcp::SocketError::none;  // sk_err: the next call reports it once
   uint64_t bytes_read = 0;                          // by the program
+  // A blocking write() sleeps (sk_stream_wait_memory()) until the writable notice wakes it;
+  // retried before that it copies nothing, even into room a partly sent skb left.
+  bool write_asleep = false;
 };
 
 // read(): the bytes a successful call returns with its count.
