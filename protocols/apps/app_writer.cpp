@@ -7,8 +7,17 @@
 namespace netsim::apps {
 
 uint64_t BlockingWriter::send(tcp::TcpHost& host, tcp::SocketId s, Payload data) {
-  if (!data.empty()) waiting_.push_back(std::move(data));
-  return resume(host, s);
+  if (data.empty()) return 0;
+  if (!idle()) {
+    waiting_.push_back(std::move(data));
+    return resume(host, s);
+  }
+  // Nothing waits: write at once, and keep only what the buffer left (most writes fit, and
+  // then nothing is allocated here).
+  tcp::SendResult r = host.write(s, data);
+  if (r.error == tcp::SocketError::none && r.accepted < data.size())
+    waiting_.push_back(data.slice(r.accepted, data.size() - r.accepted));
+  return r.accepted;
 }
 
 uint64_t BlockingWriter::resume(tcp::TcpHost& host, tcp::SocketId s) {
