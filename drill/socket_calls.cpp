@@ -26,6 +26,7 @@ Engine::Engine(Simulator& sim, tcp::TcpHost& host, std::string app, tcp::SocketC
     : sim_(sim), host_(host), app_(std::move(app)) {
   callbacks_.on_connected = [this, f = std::move(then.on_connected)](tcp::SocketId s) {
     status_[s].connected = true;
+    status_[s].write_asleep = false;  // a write() waiting for the handshake goes on
     if (f) f(s);
   };
   callbacks_.on_accepted = [this, f = std::move(then.on_accepted)](tcp::SocketId l,

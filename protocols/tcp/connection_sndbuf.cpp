@@ -73,6 +73,9 @@ void Connection::Tcb::check_space(Outbox& out) {
 // before the writer would sleep (wait_for_space: tcp_push()).
 SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
   if (SocketError e = send_check(); e != SocketError::none) return {0, e};
+  // sk_stream_wait_connect(): outside ESTABLISHED and CLOSE_WAIT the writer waits for the
+  // handshake (EAGAIN when it does not wait); nothing is queued before it completes.
+  if (state == State::syn_sent || state == State::syn_received) return {};
   if (data.empty()) return {};
   const uint32_t goal = std::max<uint32_t>(size_goal(), 1);
   const bool tail_current = wq.empty() ? write_seq == snd_nxt : wq.back_end() == write_seq;

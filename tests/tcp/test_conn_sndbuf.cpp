@@ -116,3 +116,18 @@ TEST_CASE("A bounded write after shutdown fails with EPIPE and takes nothing") {
   CHECK(h.last_write.accepted == 0);
   CHECK(h.last_write.error == SocketError::epipe);
 }
+
+// tcp_sendmsg_locked() -> sk_stream_wait_connect(): only ESTABLISHED and CLOSE_WAIT take data;
+// a write in SYN_SENT copies nothing (EAGAIN for a writer that does not wait), so nothing is
+// queued behind the SYN, and the same write takes its bytes once the handshake completed.
+TEST_CASE("A bounded write before ESTABLISHED takes nothing") {
+  Harness h;
+  syn_sent(h);
+  CHECK(h.write(at(5_ms), 1000).empty());
+  CHECK(h.last_write.accepted == 0);
+  CHECK(h.last_write.error == SocketError::none);
+  // The handshake's ACK carries no data: nothing was queued.
+  CHECK(h.recv(at(10_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 64240"});
+  CHECK(h.write(at(20_ms), 1000).size() == 1);
+  CHECK(h.last_write.accepted == 1000);
+}
