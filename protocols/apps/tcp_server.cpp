@@ -3,6 +3,7 @@
 #include "protocols/apps/tcp_server.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace netsim::apps {
 namespace {
@@ -66,16 +67,23 @@ void TcpServerApp::on_accepted(tcp::SocketId child) {
 void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
   auto it = index_.find(s);
   if (it == index_.end()) return;  // not accepted (accept: false): the data stays queued
-  ConnectionReport& r = report_.connections[it->second.index];
+  if (it->second.paused) return;   // blocked in send(): read at writable (drain())
+  consume(s, it->second, p);
+}
+
+void TcpServerApp::consume(tcp::SocketId s, Accepted& a, const Payload& p) {
+  ConnectionReport& r = report_.connections[a.index];
   bool first = r.bytes_received == 0;
   r.bytes_received += p.size();
   // The first kKeepAllConnections connections keep up to kReceivedKeep bytes for the tools
   // that read reports; the others only what keep_received says.
-  size_t keep = it->second.index < kKeepAllConnections ? kReceivedKeep : cfg_.keep_received;
+  size_t keep = a.index < kKeepAllConnections ? kReceivedKeep : cfg_.keep_received;
   if (r.received().size() < keep) {  // as_string_view() may copy a slice: cut it first
     r.keep_received(p.slice(0, std::min(p.size(), keep - r.received().size())).as_string_view());
   }
-  if (it->second.closed_by_app || it->second.close_after_send) return;
+  // After the peer's FIN the bytes read before it are still echoed; after a close by policy
+  // (after_reply) nothing more is answered.
+  if (a.closed_by_app || (a.close_after_send && cfg_.close != ServerClose::after_peer)) return;
   bool replied = false;
   if (cfg_.reply == ServerReply::echo) {
     reply(s, r, p);
@@ -84,10 +92,30 @@ void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
     reply(s, r, cfg_.reply_data);
     replied = true;
   }
+  if (blocked_.count(s) != 0 && !a.paused) pause_reading(s, a, true);
   if ((cfg_.close == ServerClose::after_reply || cfg_.close == ServerClose::abort) &&
       (replied || cfg_.reply == ServerReply::none)) {
     close_when_sent(s);
   }
+}
+
+void TcpServerApp::pause_reading(tcp::SocketId s, Accepted& a, bool paused) {
+  a.paused = paused;
+  tcp::SocketOptions o = cfg_.options;  // what the accepted socket inherited
+  o.auto_read = !paused;
+  host_.set_options(s, o);
+}
+
+// The send() returned: the program reads what arrived meanwhile (echoing it may block again),
+// then reads as data comes.
+void TcpServerApp::drain(tcp::SocketId s, Accepted& a) {
+  while (host_.stack().exists(s)) {
+    Payload p = host_.read(s, SIZE_MAX);
+    if (p.empty()) break;
+    consume(s, a, p);
+    if (blocked_.count(s) != 0) return;
+  }
+  if (host_.stack().exists(s)) pause_reading(s, a, false);
 }
 
 void TcpServerApp::on_eof(tcp::SocketId s) {
@@ -126,6 +154,8 @@ void TcpServerApp::on_writable(tcp::SocketId s) {
   report_.connections[a->index].bytes_sent += it->second.resume(host_, s);
   if (!it->second.idle()) return;
   blocked_.erase(it);
+  if (a->paused && !a->closed_by_app) drain(s, *a);
+  if (blocked_.count(s) != 0) return;  // echoing what it read blocked again
   if (a->close_after_send && !a->closed_by_app) close_socket(s);
 }
 

@@ -52,6 +52,13 @@ class TcpServerApp {
  private:
   void on_accepted(tcp::SocketId child);
   void on_data(tcp::SocketId s, const Payload& p);
+  struct Accepted;
+  // What the program does with bytes it read: count and keep them, reply, close by policy.
+  void consume(tcp::SocketId s, Accepted& a, const Payload& p);
+  // While its send() is blocked the program reads nothing: the bytes stay in the receive buffer
+  // (auto_read off) and the window closes, as with a real server; resumed at writable.
+  void pause_reading(tcp::SocketId s, Accepted& a, bool paused);
+  void drain(tcp::SocketId s, Accepted& a);
   void on_eof(tcp::SocketId s);
   void on_error(tcp::SocketId s, tcp::SocketError e);
   void on_writable(tcp::SocketId s);
@@ -64,6 +71,7 @@ class TcpServerApp {
     uint32_t index = 0;  // in report_.connections
     bool closed_by_app = false;
     bool close_after_send = false;  // the policy closes once the blocked send() returns
+    bool paused = false;            // blocked in send(): not reading
   };
   Accepted* find(tcp::SocketId s) {
     auto it = index_.find(s);
@@ -76,8 +84,8 @@ class TcpServerApp {
   AppReport report_;
   tcp::SocketId listener_ = tcp::kNoSocket;
   std::unordered_map<tcp::SocketId, Accepted> index_;
-  // Sockets whose send() is blocked on a full send buffer (most have none). An echo server
-  // reads on meanwhile: what it read queues behind (an event loop's user-space queue).
+  // Sockets whose send() is blocked on a full send buffer (most have none); they do not read
+  // meanwhile.
   std::unordered_map<tcp::SocketId, BlockingWriter> blocked_;
 };
 

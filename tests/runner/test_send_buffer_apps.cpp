@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -186,4 +187,45 @@ TEST_CASE("summary.json shows each live connection's send buffer as ss -m does")
   CHECK(c["skmem"]["w"] == 0);
   CHECK(c["skmem"]["tb"].get<int64_t>() > 87040);  // grown while the writer waited
   CHECK(c["skmem"]["rb"] == 131072);               // tcp_rmem[1]: the client received nothing
+}
+
+TEST_CASE("an echo server blocked in send() reads nothing until the send returned") {
+  // SO_SNDBUF 8192 (16384) holds far less than the client's 2 MB: while the server's echo
+  // waits for space the bytes stay in its receive buffer (unread, so the window it offers
+  // shrinks), and every byte is still echoed once the send goes on; close follows the last.
+  Scenario s = load_text(R"(
+hosts: {client: 10.0.0.1, server: 10.0.0.2}
+links: [{between: [client, server], delay: 10ms, bandwidth: 100Mbps, queue: 1000}]
+apps:
+  - tcp_server: {name: echo, on: server, port: 7, reply: echo, close: after_peer,
+                 socket_options: {SO_SNDBUF: 8192}}
+  - tcp_client: {name: c, on: client, connect: server:7, send: 2MB, shutdown: true,
+                 close: after_peer}
+expect:
+  - {app: echo, received: 2MB}
+  - {app: c, received: 2MB}
+  - {app: c, result: closed}
+  - {app: echo, result: closed}
+)");
+  ScenarioRun run(s);
+  uint64_t most_unread = 0;
+  for (int ms = 1; ms <= 600; ++ms) {
+    run.sim().schedule_at(Instant::zero() + Duration::milliseconds(ms), [&run, &most_unread] {
+      const tcp::Stack& st = run.host("server")->stack();
+      const apps::AppReport* r = run.report("echo");
+      std::vector<tcp::SocketId> ids = st.connection_ids();
+      if (ids.empty() || r->connections.empty()) return;
+      uint64_t in_kernel = st.stats(ids.front()).bytes_received;
+      uint64_t read = r->connections.front().bytes_received;
+      most_unread = std::max(most_unread, in_kernel - read);
+    });
+  }
+  run.run();
+  for (const auto& v : run.evaluate()) {
+    INFO(v.message);
+    CHECK(v.ok);
+  }
+  // Reading on while blocked would keep this at 0: every arrival would be read at once.
+  CHECK(most_unread > 100'000);
+  CHECK(run.report("echo")->connections.front().bytes_sent == 2'000'000);
 }
