@@ -83,7 +83,7 @@ class Runner {
   std::optional<Outcome> do_accept(const SyscallSpec& c, Fd& f, bool may_block);
   std::optional<Outcome> do_connect(const SyscallSpec& c, Fd& f);
   std::optional<Outcome> do_read(const SyscallSpec& c, Fd& f, size_t n, bool may_block);
-  Outcome do_write(const SyscallSpec& c, Fd& f, size_t n);
+  std::optional<Outcome> do_write(const SyscallSpec& c, Fd& f, size_t n, bool may_block);
   Outcome do_setsockopt(const SyscallSpec& c, Fd& f);
   Outcome do_getsockopt(const SyscallSpec& c, Fd& f);
   Outcome do_fcntl(const SyscallSpec& c, Fd& f);
@@ -127,7 +127,8 @@ class Runner {
   std::map<int, Fd> fds_;
   tcp::SocketId under_test_ = tcp::kNoSocket;  // for %{ tcpi_* }%
   std::optional<PendingCall> pending_;
-  Instant last_;  // the time the previous event happened: base of relative times
+  size_t written_ = 0;  // bytes the current write() call copied so far (it may block for more)
+  Instant last_;        // the time the previous event happened: base of relative times
   Pos current_pos_;
 };
 

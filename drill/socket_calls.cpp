@@ -3,6 +3,8 @@
 // (protocols/tcp/host.hpp). Blocking is the caller's: a call that would block returns nothing.
 #include "drill/socket_calls.hpp"
 
+#include "protocols/tcp/connection.hpp"
+
 #include <cstdint>
 #include <utility>
 
@@ -24,6 +26,7 @@ Engine::Engine(Simulator& sim, tcp::TcpHost& host, std::string app, tcp::SocketC
     : sim_(sim), host_(host), app_(std::move(app)) {
   callbacks_.on_connected = [this, f = std::move(then.on_connected)](tcp::SocketId s) {
     status_[s].connected = true;
+    status_[s].write_asleep = false;  // a write() waiting for the handshake goes on
     if (f) f(s);
   };
   callbacks_.on_accepted = [this, f = std::move(then.on_accepted)](tcp::SocketId l,
@@ -32,6 +35,10 @@ Engine::Engine(Simulator& sim, tcp::TcpHost& host, std::string app, tcp::SocketC
     if (f) f(l, child);
   };
   callbacks_.on_data = std::move(then.on_data);  // the bytes stay in the stack until read()
+  callbacks_.on_writable = [this, f = std::move(then.on_writable)](tcp::SocketId s) {
+    status_[s].write_asleep = false;  // sk_stream_write_space() wakes the blocked write()
+    if (f) f(s);
+  };
   callbacks_.on_eof = [this, f = std::move(then.on_eof)](tcp::SocketId s) {
     status_[s].eof = true;
     if (f) f(s);
@@ -112,15 +119,39 @@ std::optional<ReadResult> Engine::read(Socket& s, size_t max) {
   return std::nullopt;
 }
 
-Result Engine::write(Socket& s, const Payload& data) {
+std::optional<Result> Engine::write(Socket& s, const Payload& data, size_t& done) {
+  const auto copied = [&done] { return Result::ok(static_cast<int64_t>(done)); };
   if (s.id == tcp::kNoSocket || s.listener) return Result::error("EPIPE");
+  Status& st = status_[s.id];
+  const bool asleep = std::exchange(st.write_asleep, false);  // set again if it sleeps on
+  // tcp_sendmsg_locked()'s do_error: bytes already copied are returned; sk_err stays for the
+  // next call.
+  if (st.error != tcp::SocketError::none && done > 0) return copied();
   if (auto e = pending_error(s.id)) return *e;
-  if (s.write_shut || status_[s.id].gone || !host_.stack().exists(s.id)) {
-    return Result::error("EPIPE");
+  if (s.write_shut || st.gone || !host_.stack().exists(s.id)) {
+    return done > 0 ? copied() : Result::error("EPIPE");
   }
-  tcp::SocketError e = host_.send(s.id, data);
-  if (e != tcp::SocketError::none) return Result::error(tcp::to_string(e));
-  return Result::ok(static_cast<int64_t>(data.size()));
+  if (asleep) {
+    st.write_asleep = true;
+    return std::nullopt;
+  }
+  if (done < data.size()) {
+    tcp::SendResult r = host_.write(s.id, data.slice(done, data.size() - done));
+    if (r.error != tcp::SocketError::none) {
+      return done > 0 ? copied() : Result::error(tcp::to_string(r.error));
+    }
+    done += r.accepted;
+  }
+  if (done == data.size()) return copied();
+  // sk_stream_wait_memory(): a non-blocking writer leaves with what it copied, or EAGAIN.
+  if (s.nonblocking) return done > 0 ? copied() : Result::error("EAGAIN");
+  st.write_asleep = true;
+  return std::nullopt;
+}
+
+bool Engine::writeable(const Socket& s) const {
+  const tcp::Connection* c = s.id != tcp::kNoSocket ? host_.stack().connection(s.id) : nullptr;
+  return c != nullptr && c->writeable();
 }
 
 Result Engine::shutdown(Socket& s) {

@@ -43,6 +43,9 @@ struct Status {
   bool gone = false;                                // the stack freed the socket
   tcp::SocketError error = tcp::SocketError::none;  // sk_err: the next call reports it once
   uint64_t bytes_read = 0;                          // by the program
+  // A blocking write() sleeps (sk_stream_wait_memory()) until the writable notice wakes it;
+  // retried before that it copies nothing, even into room a partly sent skb left.
+  bool write_asleep = false;
 };
 
 // read(): the bytes a successful call returns with its count.
@@ -84,9 +87,16 @@ class Engine {
   // read() of at most `max` bytes: the bytes, then the pending error, then 0 at the FIN or once
   // the socket is gone; ENOTCONN without a connection, EAGAIN when non-blocking.
   std::optional<ReadResult> read(Socket& s, size_t max);
-  // write(): the pending error (ECONNRESET after a RST) first, then EPIPE after shutdown or once
-  // the socket is gone, then what the stack says.
-  Result write(Socket& s, const Payload& data);
+  // write() as tcp_sendmsg_locked(): the pending error (ECONNRESET after a RST) first, then
+  // EPIPE after shutdown or once the socket is gone, then what the send buffer takes. `done`
+  // counts the bytes of `data` that earlier attempts of the same call copied (0 at first): a
+  // non-blocking socket returns what was copied (partial) or EAGAIN; a blocking one returns
+  // nothing until all of `data` is queued (retry on the writable notice). An error after
+  // some bytes were copied returns their count and stays pending, as Linux's `do_error` path.
+  std::optional<Result> write(Socket& s, const Payload& data, size_t& done);
+  // tcp_poll()'s EPOLLOUT for a connection: a third of the send buffer free
+  // (__sk_stream_is_writeable()).
+  bool writeable(const Socket& s) const;
   // shutdown(SHUT_WR or SHUT_RDWR; the caller handles SHUT_RD): ENOTCONN without a connection.
   Result shutdown(Socket& s);
   // close(): the stack's __tcp_close() (FIN, RST with unread data, SO_LINGER {1, 0}).

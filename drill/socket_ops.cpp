@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "drill/runner_impl.hpp"
+#include "protocols/tcp/connection.hpp"
 #include "protocols/tcp/sockopt.hpp"
 
 namespace netsim::drill {
@@ -47,11 +48,22 @@ std::optional<Outcome> Runner::do_read(const SyscallSpec&, Fd& f, size_t n, bool
   return r->result;
 }
 
-Outcome Runner::do_write(const SyscallSpec& c, Fd& f, size_t n) {
+// tcp_sendmsg(): a blocking write returns once all is queued (it may wait for ACKs to free the
+// send buffer); a non-blocking one returns what fitted, or EAGAIN.
+std::optional<Outcome> Runner::do_write(const SyscallSpec& c, Fd& f, size_t n, bool may_block) {
   if (n > (size_t{1} << 30))
     throw Failure{c.pos,
                   fmt::format("{}() of {} bytes: netsim drill writes at most 1 GiB", c.name, n)};
-  return engine().write(f, zeros(n));
+  std::optional<Outcome> o = engine().write(f, zeros(n), written_);
+  if (!o && !may_block) {
+    const tcp::Connection* conn = host().stack().connection(f.id);
+    throw Failure{
+        c.pos, fmt::format("{}() would block: the send buffer (sk_sndbuf {}) took {} of {} "
+                           "bytes; write 'start...end {}(...)' for a call that returns later",
+                           c.name, conn ? conn->get_option(tcp::SockOpt::so_sndbuf) : 0, written_,
+                           n, c.name)};
+  }
+  return o;
 }
 
 namespace {
@@ -209,7 +221,8 @@ int64_t Runner::tcp_poll(const Fd& f) {
   if (s.connected || s.gone) {  // not SYN_SENT
     uint64_t received = alive ? host().stack().stats(f.id).bytes_received : s.bytes_read;
     if (received > s.bytes_read) got |= kIn;
-    if (snd_shut || alive) got |= kOut;
+    // tcp_poll(): EPOLLOUT once a third of the send buffer is free (sk_stream_is_writeable()).
+    if (snd_shut || (alive && engine().writeable(f))) got |= kOut;
   }
   if (s.error != tcp::SocketError::none) got |= kErr;
   return got;

@@ -176,6 +176,7 @@ void Runner::syscall(const Event& e, const SyscallSpec& c) {
                                      c.name, pending_->spec->name, pending_->spec->pos.line)};
   Instant start = event_time(e.time);
   bool blocking = c.end_usec.has_value();
+  written_ = 0;  // a new write() call has copied nothing yet
   std::optional<Outcome> o = attempt(c, blocking);
   if (!blocking) {
     if (!o)
@@ -253,7 +254,7 @@ std::optional<Outcome> Runner::attempt(const SyscallSpec& c, bool may_block) {
       if (flags != 0) throw Unsupported{c.pos, "send() flags", fmt::format("{:#x}", flags)};
     }
     if (c.args.size() < 3) throw Failure{c.pos, n + "() needs a length"};
-    return do_write(c, fd_ref(c, 0), static_cast<size_t>(value(c.args[2])));
+    return do_write(c, fd_ref(c, 0), static_cast<size_t>(value(c.args[2])), may_block);
   }
   if (n == "sendmsg" || n == "writev") {
     if (c.args.size() < 2) throw Failure{c.pos, n + "() needs its arguments"};
@@ -262,7 +263,7 @@ std::optional<Outcome> Runner::attempt(const SyscallSpec& c, bool may_block) {
       if (flags & kMsgZerocopy) throw Unsupported{c.pos, "zerocopy", "MSG_ZEROCOPY"};
       if (flags & kMsgFastopen) throw Unsupported{c.pos, "TCP Fast Open", "MSG_FASTOPEN"};
     }
-    return do_write(c, fd_ref(c, 0), iov_bytes(c.args[1], c.pos));
+    return do_write(c, fd_ref(c, 0), iov_bytes(c.args[1], c.pos), may_block);
   }
   if (n == "close") return do_close(c, fd_arg(c, 0));
   if (n == "shutdown") return do_shutdown(c, fd_ref(c, 0));

@@ -23,12 +23,14 @@ TcpClientApp::TcpClientApp(Simulator& sim, tcp::TcpHost& host, TcpClientConfig c
   cb->on_connected = [this](tcp::SocketId s) { on_connected(index_of(s), s); };
   cb->on_data = [this](tcp::SocketId s, const Payload& p) { on_data(index_of(s), s, p); };
   cb->on_eof = [this](tcp::SocketId s) { on_eof(index_of(s), s); };
+  cb->on_writable = [this](tcp::SocketId s) { on_writable(index_of(s), s); };
   cb->on_error = [this](tcp::SocketId s, tcp::SocketError e) { on_error(index_of(s), e); };
   cb->on_closed = [this](tcp::SocketId s, const tcp::SocketStats& final) {
     size_t i = index_of(s);
     report_.connections[i].retransmits = final.retransmits;
     report_.connections[i].state = "CLOSED";
     index_.erase(s);  // the id is released after `closed`
+    blocked_.erase(static_cast<uint32_t>(i));
   };
   callbacks_ = std::move(cb);
   name_ = std::make_shared<const std::string>(cfg_.name);
@@ -76,13 +78,33 @@ void TcpClientApp::open_one(size_t i) {
   }
 }
 
+// send() of the whole data, as a blocking socket's: the send buffer takes what fits
+// (sk_sndbuf) and the rest follows on each writable notice; only then does the program go on
+// to shutdown() or close().
 void TcpClientApp::on_connected(size_t i, tcp::SocketId s) {
   ConnectionReport& r = report_.connections[i];
   r.connected_at = sim_.now();
   if (!cfg_.data.empty()) {
-    host_.send(s, cfg_.data);
-    r.bytes_sent += cfg_.data.size();
+    BlockingWriter w;
+    r.bytes_sent += w.send(host_, s, cfg_.data);
+    if (!w.idle()) {
+      blocked_.emplace(static_cast<uint32_t>(i), std::move(w));
+      return;
+    }
   }
+  after_send(i, s);
+}
+
+void TcpClientApp::on_writable(size_t i, tcp::SocketId s) {
+  auto it = blocked_.find(static_cast<uint32_t>(i));
+  if (it == blocked_.end()) return;
+  report_.connections[i].bytes_sent += it->second.resume(host_, s);
+  if (!it->second.idle()) return;
+  blocked_.erase(it);
+  if (!closed_by_app_[i]) after_send(i, s);
+}
+
+void TcpClientApp::after_send(size_t i, tcp::SocketId s) {
   if (cfg_.shutdown) host_.shutdown_write(s);
   switch (cfg_.close) {
     case ClientClose::after_send:
@@ -124,11 +146,13 @@ void TcpClientApp::on_eof(size_t i, tcp::SocketId s) {
 void TcpClientApp::on_error(size_t i, tcp::SocketError e) {
   // After close() the application holds no socket and hears nothing, as on Linux.
   if (closed_by_app_[i]) return;
+  blocked_.erase(static_cast<uint32_t>(i));  // the blocked send() fails with the error
   finish(i, tcp::to_string(e));
 }
 
 void TcpClientApp::close_socket(size_t i, tcp::SocketId s) {
   closed_by_app_[i] = true;
+  blocked_.erase(static_cast<uint32_t>(i));  // close() from elsewhere ends the blocked send()
   report_.connections[i].retransmits = host_.stack().stats(s).retransmits;
   if (cfg_.close == ClientClose::abort) {
     host_.abort(s);

@@ -1,5 +1,6 @@
 // The `tcp_client` application: opens `count` connections `interval` apart, sends text or N
-// bytes on each, optionally half-closes, and closes by one of the spec's policies.
+// bytes on each (a blocking send() through the send buffer), optionally half-closes, and
+// closes by one of the spec's policies.
 #pragma once
 
 #include <optional>
@@ -7,6 +8,7 @@
 #include <unordered_map>
 
 #include "protocols/apps/app_report.hpp"
+#include "protocols/apps/app_writer.hpp"
 #include "protocols/tcp/host.hpp"
 #include "sim/simulator.hpp"
 
@@ -54,6 +56,9 @@ class TcpClientApp {
   void on_connected(size_t index, tcp::SocketId s);
   void on_data(size_t index, tcp::SocketId s, const Payload& p);
   void on_eof(size_t index, tcp::SocketId s);
+  void on_writable(size_t index, tcp::SocketId s);
+  // The data was all handed to the socket (send() returned): half-close or close by policy.
+  void after_send(size_t index, tcp::SocketId s);
   void on_error(size_t index, tcp::SocketError e);
   void close_socket(size_t index, tcp::SocketId s);
   // The connection a socket belongs to (its index in report_.connections).
@@ -72,6 +77,8 @@ class TcpClientApp {
   tcp::TcpHost::SharedCallbacks callbacks_;
   tcp::TcpHost::SharedName name_;
   std::unordered_map<tcp::SocketId, uint32_t> index_;
+  // Connections whose send() is blocked on a full send buffer (by index; most have none).
+  std::unordered_map<uint32_t, BlockingWriter> blocked_;
   size_t opening_ = 0;
 };
 

@@ -1,7 +1,9 @@
-// tcp_server: listen, accept (or not), reply, close by policy, record each connection.
+// tcp_server: listen, accept (or not), reply through a blocking send() (app_writer.hpp), close
+// by policy, record each connection.
 #include "protocols/apps/tcp_server.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace netsim::apps {
 namespace {
@@ -25,6 +27,7 @@ void TcpServerApp::start() {
   cb.on_accepted = [this](tcp::SocketId, tcp::SocketId child) { on_accepted(child); };
   cb.on_data = [this](tcp::SocketId s, const Payload& p) { on_data(s, p); };
   cb.on_eof = [this](tcp::SocketId s) { on_eof(s); };
+  cb.on_writable = [this](tcp::SocketId s) { on_writable(s); };
   cb.on_error = [this](tcp::SocketId s, tcp::SocketError e) { on_error(s, e); };
   cb.on_closed = [this](tcp::SocketId s, const tcp::SocketStats& final) {
     auto it = index_.find(s);
@@ -33,6 +36,7 @@ void TcpServerApp::start() {
       report_.connections[it->second.index].state = "CLOSED";
       index_.erase(it);
     }
+    blocked_.erase(s);
   };
   auto opened = host_.listen(cfg_.port, cfg_.backlog, cfg_.options, std::move(cb), cfg_.name);
   listener_ = opened.id;
@@ -63,51 +67,111 @@ void TcpServerApp::on_accepted(tcp::SocketId child) {
 void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
   auto it = index_.find(s);
   if (it == index_.end()) return;  // not accepted (accept: false): the data stays queued
-  ConnectionReport& r = report_.connections[it->second.index];
+  if (it->second.paused) return;   // blocked in send(): read at writable (drain())
+  consume(s, it->second, p);
+}
+
+void TcpServerApp::consume(tcp::SocketId s, Accepted& a, const Payload& p) {
+  ConnectionReport& r = report_.connections[a.index];
   bool first = r.bytes_received == 0;
   r.bytes_received += p.size();
   // The first kKeepAllConnections connections keep up to kReceivedKeep bytes for the tools
   // that read reports; the others only what keep_received says.
-  size_t keep = it->second.index < kKeepAllConnections ? kReceivedKeep : cfg_.keep_received;
+  size_t keep = a.index < kKeepAllConnections ? kReceivedKeep : cfg_.keep_received;
   if (r.received().size() < keep) {  // as_string_view() may copy a slice: cut it first
     r.keep_received(p.slice(0, std::min(p.size(), keep - r.received().size())).as_string_view());
   }
-  if (it->second.closed_by_app) return;
+  // After the peer's FIN the bytes read before it are still echoed; after a close by policy
+  // (after_reply) nothing more is answered.
+  if (a.closed_by_app || (a.close_after_send && cfg_.close != ServerClose::after_peer)) return;
   bool replied = false;
   if (cfg_.reply == ServerReply::echo) {
-    host_.send(s, p);
-    r.bytes_sent += p.size();
+    reply(s, r, p);
     replied = true;
   } else if (cfg_.reply == ServerReply::fixed && first) {
-    host_.send(s, cfg_.reply_data);
-    r.bytes_sent += cfg_.reply_data.size();
+    reply(s, r, cfg_.reply_data);
     replied = true;
   }
+  if (blocked_.count(s) != 0 && !a.paused) pause_reading(s, a, true);
   if ((cfg_.close == ServerClose::after_reply || cfg_.close == ServerClose::abort) &&
       (replied || cfg_.reply == ServerReply::none)) {
-    close_socket(s);
+    close_when_sent(s);
   }
+}
+
+void TcpServerApp::pause_reading(tcp::SocketId s, Accepted& a, bool paused) {
+  a.paused = paused;
+  tcp::SocketOptions o = cfg_.options;  // what the accepted socket inherited
+  o.auto_read = !paused;
+  host_.set_options(s, o);
+}
+
+// The send() returned: the program reads what arrived meanwhile (echoing it may block again),
+// then reads as data comes.
+void TcpServerApp::drain(tcp::SocketId s, Accepted& a) {
+  while (host_.stack().exists(s)) {
+    Payload p = host_.read(s, SIZE_MAX);
+    if (p.empty()) break;
+    consume(s, a, p);
+    if (blocked_.count(s) != 0) return;
+  }
+  if (host_.stack().exists(s)) pause_reading(s, a, false);
 }
 
 void TcpServerApp::on_eof(tcp::SocketId s) {
   auto it = index_.find(s);
   if (it == index_.end()) return;
   report_.connections[it->second.index].peer_closed = true;
-  if (!it->second.closed_by_app && cfg_.close == ServerClose::after_peer) close_socket(s);
+  if (!it->second.closed_by_app && cfg_.close == ServerClose::after_peer) close_when_sent(s);
 }
 
 void TcpServerApp::on_error(tcp::SocketId s, tcp::SocketError e) {
   auto it = index_.find(s);
   if (it == index_.end() || it->second.closed_by_app) return;
+  blocked_.erase(s);  // the blocked send() fails with the error
   ConnectionReport& r = report_.connections[it->second.index];
   if (r.result != "open") return;
   r.result = tcp::to_string(e);
   r.result_at = sim_.now();
 }
 
+// The reply as a blocking send(): behind whatever an earlier reply still has waiting.
+void TcpServerApp::reply(tcp::SocketId s, ConnectionReport& r, Payload data) {
+  auto it = blocked_.find(s);
+  if (it != blocked_.end()) {
+    r.bytes_sent += it->second.send(host_, s, std::move(data));
+    return;
+  }
+  BlockingWriter w;
+  r.bytes_sent += w.send(host_, s, std::move(data));
+  if (!w.idle()) blocked_.emplace(s, std::move(w));
+}
+
+void TcpServerApp::on_writable(tcp::SocketId s) {
+  auto it = blocked_.find(s);
+  Accepted* a = find(s);
+  if (it == blocked_.end() || !a) return;
+  report_.connections[a->index].bytes_sent += it->second.resume(host_, s);
+  if (!it->second.idle()) return;
+  blocked_.erase(it);
+  if (a->paused && !a->closed_by_app) drain(s, *a);
+  if (blocked_.count(s) != 0) return;  // echoing what it read blocked again
+  if (a->close_after_send && !a->closed_by_app) close_socket(s);
+}
+
+// A program closes after its send() returned: with data still waiting, once it is queued.
+void TcpServerApp::close_when_sent(tcp::SocketId s) {
+  if (blocked_.count(s) == 0) {
+    close_socket(s);
+    return;
+  }
+  if (Accepted* a = find(s)) a->close_after_send = true;
+}
+
 void TcpServerApp::close_socket(tcp::SocketId s) {
   Accepted& a = index_.at(s);
   a.closed_by_app = true;
+  blocked_.erase(s);
   ConnectionReport& r = report_.connections[a.index];
   r.retransmits = host_.stack().stats(s).retransmits;
   if (cfg_.close == ServerClose::abort) {

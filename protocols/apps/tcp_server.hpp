@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "protocols/apps/app_report.hpp"
+#include "protocols/apps/app_writer.hpp"
 #include "protocols/tcp/host.hpp"
 #include "sim/simulator.hpp"
 
@@ -51,13 +52,26 @@ class TcpServerApp {
  private:
   void on_accepted(tcp::SocketId child);
   void on_data(tcp::SocketId s, const Payload& p);
+  struct Accepted;
+  // What the program does with bytes it read: count and keep them, reply, close by policy.
+  void consume(tcp::SocketId s, Accepted& a, const Payload& p);
+  // While its send() is blocked the program reads nothing: the bytes stay in the receive buffer
+  // (auto_read off) and the window closes, as with a real server; resumed at writable.
+  void pause_reading(tcp::SocketId s, Accepted& a, bool paused);
+  void drain(tcp::SocketId s, Accepted& a);
   void on_eof(tcp::SocketId s);
   void on_error(tcp::SocketId s, tcp::SocketError e);
+  void on_writable(tcp::SocketId s);
+  // A reply through the blocking send(); a close the policy asks for waits until it returned.
+  void reply(tcp::SocketId s, ConnectionReport& r, Payload data);
+  void close_when_sent(tcp::SocketId s);
   void close_socket(tcp::SocketId s);
   // An accepted socket until it is closed (`closed`: its SocketId is released then).
   struct Accepted {
     uint32_t index = 0;  // in report_.connections
     bool closed_by_app = false;
+    bool close_after_send = false;  // the policy closes once the blocked send() returns
+    bool paused = false;            // blocked in send(): not reading
   };
   Accepted* find(tcp::SocketId s) {
     auto it = index_.find(s);
@@ -70,6 +84,9 @@ class TcpServerApp {
   AppReport report_;
   tcp::SocketId listener_ = tcp::kNoSocket;
   std::unordered_map<tcp::SocketId, Accepted> index_;
+  // Sockets whose send() is blocked on a full send buffer (most have none); they do not read
+  // meanwhile.
+  std::unordered_map<tcp::SocketId, BlockingWriter> blocked_;
 };
 
 }  // namespace netsim::apps

@@ -20,6 +20,7 @@ Connection::Tcb::Tcb(SocketId id_, ConnKey key_, const SocketOptions& opts_, Con
   const Profile& p = prof();
   rto = RtoEstimator(p.rto_initial, p.rto_min, p.rto_max);
   mss = p.mss;
+  sk_sndbuf = opts.sndbuf != 0 ? opts.sndbuf : p.snd_buffer();  // tcp_init_sock(): tcp_wmem[1]
 }
 
 // Every state change of a connection goes through transitions.cpp transition(), which checks it
@@ -36,8 +37,9 @@ void Connection::Tcb::set_state(Instant, State next, StateCause cause, Outbox& o
 void Connection::Tcb::enter_established(Instant now, StateCause cause, Outbox& out,
                                         std::optional<State> from) {
   set_state(now, State::established, cause, out, from);
-  init_buffer_space();  // tcp_init_transfer() -> tcp_init_buffer_space()
-  trace_cwnd(0, out);   // the initial window, so a cwnd plot starts where the transfer does
+  init_buffer_space();   // tcp_init_transfer() -> tcp_init_buffer_space()
+  sndbuf_init_expand();  // ... whose first step is tcp_sndbuf_expand()
+  trace_cwnd(0, out);    // the initial window, so a cwnd plot starts where the transfer does
   stats.established_at = now;
   ++ctx.counters->connections_established;
   // tcp_finish_connect() / tcp_create_openreq_child(): the keepalive timer starts now.
@@ -248,6 +250,16 @@ SocketError Connection::send(Instant now, Payload data, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
   return tcb_->send(now, std::move(data), out);
+}
+
+SendResult Connection::write(Instant now, Payload data, Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  return tcb_->write(now, std::move(data), out);
+}
+
+bool Connection::writeable() const {
+  return tcb_->writeable();
 }
 
 Payload Connection::read(Instant now, size_t max_bytes, Outbox& out) {

@@ -94,7 +94,13 @@ class Connection {
   void on_timer(Instant now, Outbox& out);
   std::optional<Instant> next_deadline() const;
 
+  // The unbounded write: everything is queued at once, whatever the send buffer holds.
   SocketError send(Instant now, Payload data, Outbox& out);
+  // The bounded write (tcp_sendmsg_locked()): what the send buffer takes of `data` (a partial
+  // count, 0 = EAGAIN); once it filled, a `writable` notice follows when ACKs free a third.
+  SendResult write(Instant now, Payload data, Outbox& out);
+  // tcp_poll()'s EPOLLOUT: __sk_stream_is_writeable().
+  bool writeable() const;
   Payload read(Instant now, size_t max_bytes, Outbox& out);
   void shutdown_write(Instant now, Outbox& out);
   void close(Instant now, Outbox& out);

@@ -196,8 +196,7 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
 
 // tcp_sendmsg(): data is queued in SYN_SENT / SYN_RECEIVED (sent once established) and in
 // ESTABLISHED / CLOSE_WAIT; after shutdown(SHUT_WR) or close() writing fails with EPIPE.
-// The whole payload is always accepted (an application is modelled as one write).
-SocketError Connection::Tcb::send(Instant now, Payload data, Outbox& out) {
+SocketError Connection::Tcb::send_check() const {
   switch (state) {
     case State::listen:
       return SocketError::einval;
@@ -214,7 +213,14 @@ SocketError Connection::Tcb::send(Instant now, Payload data, Outbox& out) {
     case State::close_wait:
       break;
   }
-  if (fin_queued) return SocketError::epipe;
+  return fin_queued ? SocketError::epipe : SocketError::none;
+}
+
+// The unbounded write: the whole payload is accepted whatever the send buffer holds (an
+// application modelled as one write that never blocks); write() (connection_sndbuf.cpp) is
+// the one bounded by sk_sndbuf.
+SocketError Connection::Tcb::send(Instant now, Payload data, Outbox& out) {
+  if (SocketError e = send_check(); e != SocketError::none) return e;
   if (data.empty()) return SocketError::none;
   write_seq += static_cast<uint32_t>(data.size());
   sndbuf.append(std::move(data));
@@ -352,6 +358,7 @@ namespace netsim::tcp {
 SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Outbox& out) {
   last_now = now;
   if (SocketError e = store_sockopt(opts, opt, value); e != SocketError::none) return e;
+  if (opt == SockOpt::so_sndbuf) sk_sndbuf = opts.sndbuf;  // sk_setsockopt(): set and locked
   if (opt == SockOpt::tcp_nodelay && opts.nodelay) {
     // __tcp_sock_set_nodelay(): TCP_NAGLE_OFF|TCP_NAGLE_PUSH and an explicit push, which sends
     // even what TCP_CORK holds (once: the next write clears TCP_NAGLE_PUSH).
@@ -369,6 +376,7 @@ SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Out
 int Connection::Tcb::get_option(SockOpt opt) const {
   if (opt == SockOpt::tcp_maxseg)
     return opts.maxseg != 0 && state == State::closed ? opts.maxseg : mss;
+  if (opt == SockOpt::so_sndbuf) return static_cast<int>(sk_sndbuf);  // as autotuning left it
   return sockopt_value(opts, opt, prof());
 }
 

@@ -102,6 +102,14 @@ SocketError TcpHost::send(SocketId s, Payload data) {
   return e;
 }
 
+SendResult TcpHost::write(SocketId s, Payload data) {
+  sync_tracing();
+  Outbox out = take_outbox();
+  SendResult r = stack_.write(sim_.now(), s, std::move(data), out);
+  submit(std::move(out));
+  return r;
+}
+
 Payload TcpHost::read(SocketId s, size_t max_bytes) {
   sync_tracing();
   Outbox out = take_outbox();
@@ -352,6 +360,9 @@ void TcpHost::deliver(const AppNotice& n) {
     case AppNotice::Kind::error:
       app_record(AppWhat::error, *i, 0, std::string(to_string(n.error)));
       if (cb && cb->on_error) cb->on_error(n.socket, n.error);
+      break;
+    case AppNotice::Kind::writable:  // not an app record: the write that follows is the fact
+      if (cb && cb->on_writable) cb->on_writable(n.socket);
       break;
   }
 }

@@ -33,6 +33,8 @@ struct SocketCallbacks {
   // The connection is gone; `final` holds its figures (the stack has already freed it).
   std::function<void(SocketId, const SocketStats& final)> on_closed;
   std::function<void(SocketId, SocketError)> on_error;
+  // A bounded write found the send buffer full and a third of it is free again.
+  std::function<void(SocketId)> on_writable;
 };
 
 class TcpHost {
@@ -61,6 +63,8 @@ class TcpHost {
                      const SocketOptions& opts, SharedCallbacks callbacks, SharedName app);
   std::optional<SocketId> accept(SocketId listener);
   SocketError send(SocketId s, Payload data);
+  // Stack::write(): bounded by the send buffer; on_writable says when to write again.
+  SendResult write(SocketId s, Payload data);
   Payload read(SocketId s, size_t max_bytes);
   void shutdown_write(SocketId s);
   void close(SocketId s);

@@ -45,6 +45,15 @@ struct SocketOptions {
   uint32_t sndbuf = 0;  // SO_SNDBUF likewise (sock_sndbuf_from())
 };
 
+// What a bounded write (Connection::write(), Stack::write(), TcpHost::write()) did: the bytes
+// the send buffer took (a partial count when it filled, tcp_sendmsg_locked()), or an error
+// with nothing taken. Zero bytes and no error is EAGAIN for a non-blocking writer: wait for
+// the `writable` notice.
+struct SendResult {
+  size_t accepted = 0;
+  SocketError error = SocketError::none;
+};
+
 // Per-socket figures for the run summary.
 struct SocketStats {
   uint64_t bytes_sent = 0;      // application bytes acknowledged by the peer
@@ -62,6 +71,9 @@ struct AppNotice {
     eof,        // the peer's FIN: no more data will arrive
     closed,     // the connection is gone (CLOSED); the SocketId is released after this
     error,      // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE
+    // A write found the send buffer full and ACKs have since freed a third of it
+    // (sk_stream_write_space(): EPOLLOUT, a blocked send() wakes).
+    writable,
   };
   Kind kind;
   SocketId socket = kNoSocket;

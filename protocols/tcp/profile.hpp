@@ -54,8 +54,8 @@ struct Profile {
   Duration rto_fallback;  // first data RTO when the handshake retransmitted
   // Segments and windows.
   uint16_t mss = 0;
-  Triple rmem;              // tcp_rmem: its default is the receive buffer
-  uint32_t snd_buffer = 0;  // send buffer: bounds unsent + unacknowledged data
+  Triple rmem;  // tcp_rmem: its default is the receive buffer
+  Triple wmem;  // tcp_wmem: its default is the send buffer, max its autotuning cap
   // Delayed ACK (TCP_DELACK_MIN / TCP_ATO_MIN 40 ms, TCP_DELACK_MAX 200 ms). 0 disables.
   Duration delayed_ack;
   Duration delayed_ack_max;
@@ -79,6 +79,9 @@ struct Profile {
   // The receive buffer a socket starts with: tcp_rmem[1]. Its window share (tcp_full_space())
   // bounds the advertised window; DRS grows it up to tcp_rmem[2] (rcv_window.hpp).
   uint32_t rcv_buffer() const { return static_cast<uint32_t>(rmem.def); }
+  // The send buffer a socket starts with: tcp_wmem[1] (tcp_init_sock()); tcp_sndbuf_expand()
+  // grows it up to tcp_wmem[2] (send_buffer.hpp).
+  uint32_t snd_buffer() const { return static_cast<uint32_t>(wmem.def); }
 
   static Profile linux_default() { return Profile(Preset::linux_kernel); }
   // RFC values: TIME_WAIT = 2*MSL with MSL 2 min; SYN give-up after >= 3 min (RFC 1122

@@ -99,4 +99,41 @@ void RtxQueue::clear() {
   segs_.release();
 }
 
+uint32_t sndbuf_per_mss(uint32_t mss) {
+  uint32_t need = mss + kMaxTcpHeader + kSkbSharedInfoAligned;
+  uint32_t pow2 = 1;
+  while (pow2 < need)
+    pow2 <<= 1;  // roundup_pow_of_two()
+  return pow2 + kSkBuffAligned;
+}
+
+uint32_t sndbuf_expand(uint32_t sndbuf, uint32_t mss, uint32_t cwnd, uint32_t reordering,
+                       uint32_t wmem_max) {
+  constexpr uint64_t kInitCwnd = 10;  // TCP_INIT_CWND
+  uint64_t nr_segs = std::max<uint64_t>({kInitCwnd, cwnd, uint64_t{reordering} + 1});
+  uint64_t sndmem = 2 * nr_segs * sndbuf_per_mss(mss);
+  if (sndbuf >= sndmem) return sndbuf;
+  return static_cast<uint32_t>(std::min<uint64_t>(sndmem, wmem_max));
+}
+
+SndbufCopy sndbuf_copy(uint64_t len, uint64_t wmem_queued, uint32_t sndbuf, uint32_t tail_room,
+                       uint32_t size_goal) {
+  SndbufCopy c;
+  c.wmem_queued = wmem_queued;
+  uint64_t left = len;
+  uint64_t take = std::min<uint64_t>(left, tail_room);
+  c.accepted = static_cast<uint32_t>(take);
+  c.wmem_queued += take;
+  left -= take;
+  const uint32_t goal = std::max<uint32_t>(size_goal, 1);
+  while (left > 0 && c.wmem_queued < sndbuf) {  // sk_stream_memory_free()
+    take = std::min<uint64_t>(left, goal);
+    ++c.new_skbs;
+    c.wmem_queued += kSkbEmptyTruesize + take;
+    c.accepted += static_cast<uint32_t>(take);
+    left -= take;
+  }
+  return c;
+}
+
 }  // namespace netsim::tcp

@@ -1,7 +1,9 @@
 // The sending side's memory: SendBuffer holds the application's bytes from SND.UNA onward
 // (unacknowledged, then unsent) as shared Payload chunks so that queuing and segmenting never
 // copy unless a segment spans two writes; RtxQueue records every segment in flight (Linux's
-// retransmission queue of skbs) with its send times and retransmission count.
+// retransmission queue of skbs) with its send times and retransmission count. The send buffer's
+// size (sk_sndbuf, tcp_wmem) and its truesize accounting (sk_wmem_queued) are the free functions
+// at the end.
 #pragma once
 
 #include <cstddef>
@@ -62,5 +64,49 @@ class RtxQueue {
  private:
   SparseVector<SentSegment> segs_;
 };
+
+// ---- sk_sndbuf and sk_wmem_queued (tcp_sndbuf_expand(), tcp_sendmsg_locked()) ----
+// Sizes of Debian's x86-64 6.12 build (CONFIG_WLAN + CONFIG_MAC80211_MESH: LL_MAX_HEADER 128;
+// tunnels as modules: MAX_HEADER 176; 64-byte cache lines):
+// MAX_TCP_HEADER = L1_CACHE_ALIGN(128 + MAX_HEADER) = 320;
+// SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) = 320 (17 frags of 16 bytes + 48);
+// SKB_DATA_ALIGN(sizeof(struct sk_buff)) = 256 (232 bytes).
+inline constexpr uint32_t kMaxTcpHeader = 320;
+inline constexpr uint32_t kSkbSharedInfoAligned = 320;
+inline constexpr uint32_t kSkBuffAligned = 256;
+// tcp_stream_alloc_skb(): an skb's truesize before data, SKB_TRUESIZE(skb_end_offset) with the
+// head from skb_small_head_cache (SKB_SMALL_HEAD_CACHE_SIZE 640, end offset 640 - 320 = 320):
+// 320 + 256 + 320 = 896. tcp_skb_entail() charges it to sk_wmem_queued; copied data adds its
+// length (skb_copy_to_page_nocache()).
+inline constexpr uint32_t kSkbEmptyTruesize = 896;
+
+// tcp_sndbuf_expand()'s per_mss: roundup_pow_of_two(max(mss_clamp, mss_cache) + MAX_TCP_HEADER
+// + SKB_DATA_ALIGN(sizeof(skb_shared_info))) + SKB_DATA_ALIGN(sizeof(sk_buff)): 4352 at MSS
+// 1460 (1460 + 640 = 2100 -> 4096, + 256).
+uint32_t sndbuf_per_mss(uint32_t mss);
+// tcp_sndbuf_expand(): 2 * max(TCP_INIT_CWND, cwnd, reordering + 1) * per_mss (the factor 2
+// of Reno and CUBIC, which have no sndbuf_expand hook), at most tcp_wmem[2]; never lowers
+// `sndbuf`. 87040 at MSS 1460 and cwnd 10.
+uint32_t sndbuf_expand(uint32_t sndbuf, uint32_t mss, uint32_t cwnd, uint32_t reordering,
+                       uint32_t wmem_max);
+
+// What tcp_sendmsg_locked() copies of a write of `len` bytes: first into the unsent tail skb
+// while it is below size_goal (`tail_room` bytes, no memory check), then a new skb of up to
+// size_goal bytes each time sk_stream_memory_free() (queued < sndbuf) holds; every new skb
+// charges kSkbEmptyTruesize plus its bytes. So a write may overshoot sndbuf by up to one skb.
+struct SndbufCopy {
+  uint32_t accepted = 0;     // bytes copied
+  uint32_t new_skbs = 0;     // skbs entailed
+  uint64_t wmem_queued = 0;  // sk_wmem_queued afterwards
+};
+SndbufCopy sndbuf_copy(uint64_t len, uint64_t wmem_queued, uint32_t sndbuf, uint32_t tail_room,
+                       uint32_t size_goal);
+
+// __sk_stream_is_writeable(): at least a third of the buffer free (wspace >= queued / 2) and
+// sk_stream_memory_free(). tcp_poll() reports EPOLLOUT and sk_stream_write_space() wakes a
+// sleeping writer only then.
+inline bool sndbuf_writeable(uint64_t wmem_queued, uint32_t sndbuf) {
+  return wmem_queued < sndbuf && sndbuf - wmem_queued >= wmem_queued / 2;
+}
 
 }  // namespace netsim::tcp

@@ -85,7 +85,7 @@ int sockopt_value(const SocketOptions& o, SockOpt opt, const Profile& p) {
     case SockOpt::so_rcvbuf:
       return static_cast<int>(o.rcvbuf != 0 ? o.rcvbuf : p.rcv_buffer());
     case SockOpt::so_sndbuf:
-      return static_cast<int>(o.sndbuf != 0 ? o.sndbuf : p.snd_buffer);
+      return static_cast<int>(o.sndbuf != 0 ? o.sndbuf : p.snd_buffer());
   }
   return 0;
 }

@@ -369,6 +369,18 @@ SocketError Stack::send(Instant now, SocketId s, Payload data, Outbox& out) {
   return err;
 }
 
+SendResult Stack::write(Instant now, SocketId s, Payload data, Outbox& out) {
+  Entry e(*impl_, out);
+  Impl& m = *impl_;
+  Connection* c = m.find(s);
+  if (c == nullptr) {
+    return {0, m.listeners.by_id(s) != nullptr ? SocketError::einval : SocketError::enotconn};
+  }
+  SendResult r = c->write(now, std::move(data), out);
+  m.reap(s);
+  return r;
+}
+
 Payload Stack::read(Instant now, SocketId s, size_t max_bytes, Outbox& out) {
   Entry e(*impl_, out);
   Impl& m = *impl_;

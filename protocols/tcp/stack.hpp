@@ -51,6 +51,8 @@ class Stack {
                      const SocketOptions& opts, Outbox& out);
   std::optional<SocketId> accept(SocketId listener, Outbox& out);
   SocketError send(Instant now, SocketId s, Payload data, Outbox& out);  // EPIPE after shutdown
+  // Connection::write(): bounded by the send buffer (a partial count, 0 = EAGAIN).
+  SendResult write(Instant now, SocketId s, Payload data, Outbox& out);
   Payload read(Instant now, SocketId s, size_t max_bytes, Outbox& out);  // auto_read=false only
   void shutdown_write(Instant now, SocketId s, Outbox& out);             // SHUT_WR: FIN after data
   void close(Instant now, SocketId s, Outbox& out);  // orphans it; RST if data was unread

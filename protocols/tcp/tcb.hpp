@@ -112,7 +112,12 @@ struct Connection::Tcb {
   RtxQueue rtx;       // segments in [snd_una, snd_nxt)
   WriteQueue wq;      // skb boundaries and PSH marks of [snd_nxt, write_seq) (write_queue.hpp)
   ReceiveBuffer rcvbuf;
-  SackReceiver sack_rx;  // SACK / D-SACK blocks to send (one pointer until out-of-order data)
+  SackReceiver sack_rx;
+  // sk_sndbuf: tcp_wmem[1], SO_SNDBUF's doubled value (locked), or what tcp_sndbuf_expand()
+  // grew it to; snd_nospace is SOCK_NOSPACE (a write found the buffer full), which lets ACKs
+  // grow the buffer and report `writable` (tcp_check_space()).
+  uint32_t sk_sndbuf = 0;
+  bool snd_nospace = false;  // SACK / D-SACK blocks to send (one pointer until out-of-order data)
 
   // ---- timers as data: absolute deadlines, kNever when not armed ----
   Instant rtx_at = kNever;      // retransmission (SYN, SYN-ACK, data, FIN)
@@ -313,6 +318,16 @@ struct Connection::Tcb {
   bool nagle_holds(uint32_t len, uint32_t mss_now, bool fin) const;
   uint32_t rcv_space() const;
   uint8_t rcv_wscale_for_syn() const;
+
+  // ================= connection_sndbuf.cpp: the send buffer =================
+  SendResult write(Instant now, Payload data, Outbox& out);
+  SocketError send_check() const;
+  uint32_t size_goal() const;
+  uint32_t mss_clamp() const;
+  uint64_t wmem_queued() const;
+  void sndbuf_init_expand();
+  void check_space(Outbox& out);
+  bool writeable() const { return sndbuf_writeable(wmem_queued(), sk_sndbuf); }
 
   // ================= connection_receive.cpp: the receive window =================
   uint32_t advmss() const;

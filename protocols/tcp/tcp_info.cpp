@@ -113,6 +113,11 @@ TcpInfo tcp_info(const Connection& c, Instant now) {
     i.rcv_space = std::min({t.rcv_ssthresh, i.rcv_wnd, 10 * t.advmss()});
   i.bytes_acked = t.stats.bytes_sent;
   i.bytes_received = t.stats.bytes_received;
+  // tcp_get_info(): max_t(int, 0, write_seq - snd_nxt).
+  i.notsent_bytes = t.write_seq > t.snd_nxt ? static_cast<uint32_t>(t.write_seq - t.snd_nxt) : 0;
+  i.sndbuf = t.sk_sndbuf;
+  i.wmem_queued = t.wmem_queued();
+  i.rcvbuf = t.rcv_space();
   i.snd_nxt = t.snd_nxt;
   i.rcv_nxt = t.rcv_nxt;
   return i;
@@ -151,7 +156,8 @@ std::vector<std::pair<std::string_view, int64_t>> TcpInfo::fields() const {
           {"tcpi_snd_wnd", snd_wnd},
           {"tcpi_rcv_wnd", rcv_wnd},
           {"tcpi_bytes_acked", static_cast<int64_t>(bytes_acked)},
-          {"tcpi_bytes_received", static_cast<int64_t>(bytes_received)}};
+          {"tcpi_bytes_received", static_cast<int64_t>(bytes_received)},
+          {"tcpi_notsent_bytes", notsent_bytes}};
 }
 
 }  // namespace netsim::tcp

@@ -40,6 +40,12 @@ struct TcpInfo {
   uint32_t rcv_space = 0;              // bytes: rcvq_space.space, read per RTT as DRS measured
   uint32_t snd_wnd = 0, rcv_wnd = 0;   // bytes: the peer's window, our last offer (tp->rcv_wnd)
   uint64_t bytes_acked = 0, bytes_received = 0;
+  uint32_t notsent_bytes = 0;  // bytes written and not yet sent: write_seq - snd_nxt
+  // Not in struct tcp_info (nor in fields()): the send buffer as `ss -m` shows it in skmem
+  // (tb: sk_sndbuf, also getsockopt(SO_SNDBUF); w: sk_wmem_queued), and rb: sk_rcvbuf.
+  uint32_t sndbuf = 0;
+  uint64_t wmem_queued = 0;
+  uint32_t rcvbuf = 0;
   // Not in struct tcp_info (nor in fields()): where the sequence spaces stand, for segments
   // written relative to a connection (a scenario's `inject`).
   SeqNum snd_nxt, rcv_nxt;

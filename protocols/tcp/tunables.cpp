@@ -213,16 +213,20 @@ constexpr Tunable kTunables[] = {
             "is chosen for max (`tcp_select_initial_window()`); after the handshake the window "
             "grows with `rcv_ssthresh` (`tcp_grow_window()`) and the buffer by DRS up to max "
             "(`tcp_rcv_space_adjust()`), never shrinking (docs/windows.md)."},
-    {.key = "snd_buffer",
-     .linux_name = "",
-     .kind = TunableKind::integer,
-     .member = &Profile::snd_buffer,
-     .linux_value = I{262144},
-     .rfc9293_value = I{262144},
+    {.key = "wmem",
+     .linux_name = "net.ipv4.tcp_wmem",
+     .kind = TunableKind::triple,
+     .member = &Profile::wmem,
+     .linux_value = Triple{4096, 16384, 4194304},
+     .rfc9293_value = Triple{4096, 16384, 4194304},
      .min = 2048,
-     .max = 1073741824,
-     .doc = "Send buffer size. Not enforced: `send()` accepts any amount at once (an application "
-            "is modelled as one write)."},
+     .max = 1 << 30,
+     .doc = "Send buffer sizes: min, default, max (`tcp_wmem`). A socket starts with the "
+            "default; at ESTABLISHED and on ACKs while a writer waits and the sender is not "
+            "cwnd-limited it grows to 2 * max(10, cwnd, reordering + 1) * per_mss (87040 at MSS "
+            "1460), at most max (`tcp_sndbuf_expand()`); SO_SNDBUF fixes it. A bounded write "
+            "takes only what fits (`sk_stream_memory_free()`, docs/windows.md): apps, drill "
+            "and tcp_app scripts block or get a partial count."},
     {.key = "delayed_ack",
      .linux_name = "TCP_DELACK_MIN",
      .kind = TunableKind::duration,

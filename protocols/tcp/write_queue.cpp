@@ -13,6 +13,13 @@ bool forced_push(SeqNum write_seq, SeqNum pushed_seq, uint32_t max_window) {
 }
 }  // namespace
 
+uint32_t WriteQueue::tail_room(SeqNum snd_nxt, uint32_t size_goal) const {
+  if (skbs_.empty()) return 0;
+  SeqNum start = skbs_.size() >= 2 ? skbs_[skbs_.size() - 2].end : snd_nxt;
+  uint32_t len = static_cast<uint32_t>(skbs_.back().end - start);
+  return len < size_goal ? size_goal - len : 0;
+}
+
 void WriteQueue::write(SeqNum from, SeqNum to, SeqNum snd_nxt, uint32_t size_goal,
                        uint32_t max_window, SeqNum& pushed_seq) {
   SeqNum pos = from;

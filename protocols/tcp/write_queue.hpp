@@ -28,6 +28,10 @@ struct SkbMark {
 class WriteQueue {
  public:
   bool empty() const { return skbs_.empty(); }
+  size_t size() const { return skbs_.size(); }
+  // What write() would copy into the tail skb before entailing a new one: size_goal less the
+  // tail's length (0 when empty or full).
+  uint32_t tail_room(SeqNum snd_nxt, uint32_t size_goal) const;
   SeqNum back_end() const { return skbs_.back().end; }
   // tcp_sendmsg_locked() for one write of [from, to): fill the tail skb up to size_goal, then
   // new skbs; a full skb is marked when forced_push() (more than half the peer's largest window

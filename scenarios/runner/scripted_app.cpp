@@ -1,7 +1,8 @@
 // tcp_app: a scenario's socket calls run in order on one host, each through the socket-call
 // engine (drill/socket_calls.hpp) as in `netsim drill`. A call that would block is retried when
 // the host's callbacks say it may return, as a blocking program's: connect() at ESTABLISHED (or
-// its error), accept() when the queue holds a connection, recv() when data or the FIN arrived.
+// its error), accept() when the queue holds a connection, recv() when data or the FIN arrived,
+// send() when the send buffer took all (tcp_sendmsg() waits for `writable` to copy more).
 #include "scenarios/runner/scripted_app.hpp"
 
 #include <algorithm>
@@ -71,6 +72,11 @@ tcp::SocketCallbacks ScriptedApp::callbacks() {
   };
   cb.on_data = [this](tcp::SocketId s, const Payload&) { on_data(s); };
   cb.on_eof = [this](tcp::SocketId s) { on_eof(s); };
+  cb.on_writable = [this](tcp::SocketId s) {
+    if (s != sock_.id || wait_ != Wait::send) return;
+    wait_ = Wait::none;  // the blocked send copies more
+    resume();
+  };
   cb.on_error = [this](tcp::SocketId s, tcp::SocketError e) { on_error(s, e); };
   cb.on_closed = [this](tcp::SocketId s, const tcp::SocketStats& final) {
     for (size_t i = 0; i < sockets_.size(); ++i) {
@@ -99,8 +105,7 @@ bool ScriptedApp::run_call(const AppCall& c) {
     case AppCall::Kind::accept:
       return do_accept();
     case AppCall::Kind::send:
-      do_send(c);
-      return true;
+      return do_send(c);
     case AppCall::Kind::recv:
       return do_recv(c);
     case AppCall::Kind::shutdown:
@@ -172,18 +177,25 @@ void ScriptedApp::new_connection(tcp::SocketId s, bool accepted) {
   }
 }
 
-void ScriptedApp::do_send(const AppCall& c) {
+// A blocking send(): it returns once the send buffer took every byte, copying more each time
+// ACKs free a third of it; an error ends the connection's result (bytes copied before it count).
+bool ScriptedApp::do_send(const AppCall& c) {
   Payload data = c.data.kind == DataSpec::Kind::size
                      ? filler_.slice(0, static_cast<size_t>(c.data.bytes))
                      : Payload::from_string(c.data.text);
   // After close() the descriptor is gone; the loader refuses that order. EPIPE after shutdown
   // or once the stack freed the socket, as Linux's tcp_sendmsg().
-  sockcalls::Result r = engine_.write(sock_, data);
-  if (r.failed()) {
-    finish(r.err);
-  } else {
-    current()->bytes_sent += data.size();
+  const size_t before = send_done_;
+  std::optional<sockcalls::Result> r = engine_.write(sock_, data, send_done_);
+  if (current()) current()->bytes_sent += send_done_ - before;
+  if (!r) {
+    wait_ = Wait::send;
+    return false;
   }
+  send_done_ = 0;
+  if (r->failed()) finish(r->err);  // an error while blocked arrives through on_error()
+  wait_ = Wait::none;
+  return true;
 }
 
 bool ScriptedApp::do_recv(const AppCall& c) {

@@ -1,6 +1,6 @@
 // The `tcp_app` application: runs a scenario's list of socket calls (AppCall) in virtual time,
 // one after the other, through the socket-call engine `netsim drill` uses (drill/socket_calls);
-// connect, accept and recv block until the host's callbacks let them return. Its report reads
+// connect, accept, recv and send block until the host's callbacks let them return. Its report reads
 // like tcp_client's.
 #pragma once
 
@@ -29,7 +29,7 @@ class ScriptedApp {
   void refresh();
 
  private:
-  enum class Wait : uint8_t { none, timer, connect, accept, recv };
+  enum class Wait : uint8_t { none, timer, connect, accept, recv, send };
 
   tcp::SocketCallbacks callbacks();
   void wake_at(Instant t, bool next);
@@ -40,7 +40,7 @@ class ScriptedApp {
   bool do_accept();
   bool do_recv(const AppCall& c);
   void keep(const Payload& p);
-  void do_send(const AppCall& c);
+  bool do_send(const AppCall& c);
   void do_close(bool abort);
   void set_options(const AppCall& c);
   void new_connection(tcp::SocketId s, bool accepted);
@@ -71,6 +71,7 @@ class ScriptedApp {
   bool read_all_ = false;               // `recv: all`: read whatever arrives until `recv: stop`
   uint64_t recv_left_ = 0;              // `recv: SIZE` still to read
   bool recv_resumed_ = false;           // the recv call runs again after a callback
+  size_t send_done_ = 0;                // bytes the current send call copied (it blocks for more)
   uint64_t epoch_ = 0;                  // bumped when the script stops: stale timers do nothing
 };
 

@@ -36,11 +36,14 @@ constexpr size_t kListedConnections = 1000;
 using ConnKeyPair = std::pair<SocketAddr, SocketAddr>;
 using InfoByConn = std::map<ConnKeyPair, Json>;
 
+// {"tcp_info": ..., "skmem": ...}: the tcp_info fields, and the socket buffers as `ss -m`
+// names them (rb sk_rcvbuf, tb sk_sndbuf, w sk_wmem_queued).
 Json info_json(const tcp::TcpInfo& info) {
   Json j = Json::object();
   for (auto [name, v] : info.fields())
     j[std::string(name.substr(5))] = v;  // without "tcpi_", as `ss -i` names them
-  return j;
+  Json skmem{{"rb", info.rcvbuf}, {"tb", info.sndbuf}, {"w", info.wmem_queued}};
+  return Json{{"tcp_info", std::move(j)}, {"skmem", std::move(skmem)}};
 }
 
 // The first connection stands for the app in the flat fields; all are listed below it.
@@ -83,7 +86,8 @@ Json app_json(const apps::AppReport& r, const InfoByConn& infos) {
                            {"bytes_received", c.bytes_received},
                            {"retransmits", c.retransmits}});
       auto it = infos.find({c.local, c.remote});
-      conns.back()["tcp_info"] = it == infos.end() ? Json(nullptr) : it->second;
+      conns.back()["tcp_info"] = it == infos.end() ? Json(nullptr) : it->second.at("tcp_info");
+      conns.back()["skmem"] = it == infos.end() ? Json(nullptr) : it->second.at("skmem");
     }
     j["connections"] = std::move(conns);
   }

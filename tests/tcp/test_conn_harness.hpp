@@ -121,6 +121,10 @@ class Harness {
   Lines send(Instant t, std::string_view data) {
     return run(t, [&] { last_error = conn->send(t, Payload::from_string(data), out); });
   }
+  // The bounded write (Connection::write()) of `n` bytes; its result in last_write.
+  Lines write(Instant t, size_t n) {
+    return run(t, [&] { last_write = conn->write(t, Payload(std::vector<uint8_t>(n, 'w')), out); });
+  }
   Lines close(Instant t) {
     return run(t, [&] { conn->close(t, out); });
   }
@@ -163,6 +167,7 @@ class Harness {
   }
 
   SocketError last_error = SocketError::none;
+  SendResult last_write;
 
  private:
   template <typename F>
@@ -185,7 +190,8 @@ class Harness {
   }
   static Lines notice_lines(const Outbox& o) {
     Lines v;
-    static const char* names[] = {"connected", "accepted", "data", "eof", "closed", "error"};
+    static const char* names[] = {"connected", "accepted", "data",    "eof",
+                                  "closed",    "error",    "writable"};
     for (const AppNotice& n : o.notices) {
       std::string s = names[static_cast<int>(n.kind)];
       if (n.kind == AppNotice::Kind::error) s += " " + std::string(to_string(n.error));

@@ -166,11 +166,12 @@ TEST_CASE("SO_RCVBUF before connect(): the SYN window and shift follow the locke
 }
 
 // SO_SNDBUF: stored doubled (SOCK_MIN_SNDBUF 4608, wmem_max 212992); the default reads back
-// the profile's send buffer.
-TEST_CASE("SO_SNDBUF is doubled and bounded; the default is the profile's") {
+// the buffer in use: tcp_wmem[1], grown at ESTABLISHED to 2 * 10 * 4352 (tcp_sndbuf_expand()).
+TEST_CASE("SO_SNDBUF is doubled and bounded; the default is the autotuned buffer") {
   Harness h;
+  CHECK(h.c().get_option(SockOpt::so_sndbuf) == 16384);
   established(h);
-  CHECK(h.c().get_option(SockOpt::so_sndbuf) == static_cast<int>(h.profile.snd_buffer));
+  CHECK(h.c().get_option(SockOpt::so_sndbuf) == 87040);
   set(h, at(20_ms), SockOpt::so_sndbuf, 10000);
   CHECK(h.c().get_option(SockOpt::so_sndbuf) == 20000);
   set(h, at(20_ms), SockOpt::so_sndbuf, 100);

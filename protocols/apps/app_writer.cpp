@@ -1,0 +1,56 @@
+// BlockingWriter (app_writer.hpp): tcp_sendmsg() copying a write in pieces as ACKs free the
+// send buffer (sk_stream_wait_memory() between them).
+#include "protocols/apps/app_writer.hpp"
+
+#include <utility>
+
+namespace netsim::apps {
+
+uint64_t BlockingWriter::send(tcp::TcpHost& host, tcp::SocketId s, Payload data) {
+  if (data.empty()) return 0;
+  if (!idle()) {
+    waiting_.push_back(std::move(data));
+    return resume(host, s);
+  }
+  // Nothing waits: write at once, and keep only what the buffer left (most writes fit, and
+  // then nothing is allocated here).
+  tcp::SendResult r = host.write(s, data);
+  if (r.error == tcp::SocketError::none && r.accepted < data.size())
+    waiting_.push_back(data.slice(r.accepted, data.size() - r.accepted));
+  return r.accepted;
+}
+
+uint64_t BlockingWriter::resume(tcp::TcpHost& host, tcp::SocketId s) {
+  uint64_t taken = 0;
+  while (head_ < waiting_.size()) {
+    Payload& front = waiting_[head_];
+    tcp::SendResult r = host.write(s, front);
+    taken += r.accepted;
+    if (r.error != tcp::SocketError::none) {
+      // EPIPE and the like: the socket will not take more; the error reaches the app through
+      // its on_error callback, as a send() returning -1 would.
+      head_ = waiting_.size();
+      break;
+    }
+    if (r.accepted < front.size()) {
+      front = front.slice(r.accepted, front.size() - r.accepted);
+      break;  // the buffer is full: wait for `writable`
+    }
+    front = Payload();
+    ++head_;
+  }
+  if (head_ == waiting_.size()) {
+    waiting_ = {};  // release: an idle connection keeps nothing here
+    head_ = 0;
+  }
+  return taken;
+}
+
+uint64_t BlockingWriter::waiting_bytes() const {
+  uint64_t n = 0;
+  for (size_t i = head_; i < waiting_.size(); ++i)
+    n += waiting_[i].size();
+  return n;
+}
+
+}  // namespace netsim::apps

@@ -1,0 +1,31 @@
+// A blocking send() for the simulated applications: the bytes go through the bounded write
+// (TcpHost::write, sk_sndbuf) and what the send buffer does not take waits here, as in a
+// program blocked in send(), until the socket's writable notice lets it copy more.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "protocols/tcp/host.hpp"
+#include "sim/packet.hpp"
+
+namespace netsim::apps {
+
+class BlockingWriter {
+ public:
+  // Appends `data` behind what still waits and writes as much as the buffer takes. Returns the
+  // bytes the socket took now (from the waiting ones first).
+  uint64_t send(tcp::TcpHost& host, tcp::SocketId s, Payload data);
+  // The writable notice: copies more of what waits. Returns the bytes the socket took.
+  uint64_t resume(tcp::TcpHost& host, tcp::SocketId s);
+  // Nothing waits: the blocked send() has returned.
+  bool idle() const { return head_ == waiting_.size(); }
+  uint64_t waiting_bytes() const;
+
+ private:
+  // Slices of the application's payloads (shared storage, never copied), oldest first.
+  std::vector<Payload> waiting_;
+  size_t head_ = 0;
+};
+
+}  // namespace netsim::apps

@@ -1,0 +1,93 @@
+// The send buffer's size and accounting as Linux keeps them: sk_sndbuf from tcp_wmem, grown by
+// tcp_sndbuf_expand() at ESTABLISHED and on ACKs while a writer waits (tcp_new_space()), and
+// the bounded write that copies only what sk_stream_memory_free() allows (tcp_sendmsg_locked()).
+
+#include <algorithm>
+
+#include "protocols/tcp/tcb.hpp"
+
+namespace netsim::tcp {
+
+// tcp_send_mss() -> tcp_xmit_size_goal(): the skb size a write fills.
+uint32_t Connection::Tcb::size_goal() const {
+  return tcp_xmit_size_goal(current_mss(), max_snd_wnd);
+}
+
+// tp->rx_opt.mss_clamp: the peer's MSS option (TCP_MSS_DEFAULT without one), bounded by
+// TCP_MAXSEG (tcp_parse_options()); before timestamps take their 12 bytes.
+uint32_t Connection::Tcb::mss_clamp() const {
+  return opts.maxseg != 0 ? std::min(peer_mss, opts.maxseg) : peer_mss;
+}
+
+// sk_wmem_queued: every queued byte (acknowledged bytes leave it, tcp_clean_rtx_queue() and
+// tcp_trim_head()) plus kSkbEmptyTruesize per skb. The unsent skbs are the write queue's
+// (writes not yet cut into skbs are counted as the size_goal skbs they become); the sent ones
+// are counted as size_goal skbs too, as Linux sends a GSO skb whole when the window allows.
+uint64_t Connection::Tcb::wmem_queued() const {
+  const uint64_t goal = std::max<uint32_t>(size_goal(), 1);
+  const SeqNum cut = wq.empty() ? snd_nxt : seq_max(wq.back_end(), snd_nxt);
+  const SeqNum data_end = write_seq;
+  uint64_t uncut = data_end > cut ? static_cast<uint32_t>(data_end - cut) : 0;
+  SeqNum sent_from = snd_una == iss ? iss + 1 : snd_una;
+  SeqNum sent_to = seq_min(snd_nxt, write_seq);
+  uint64_t sent = sent_to > sent_from ? static_cast<uint32_t>(sent_to - sent_from) : 0;
+  uint64_t skbs = wq.size() + (uncut + goal - 1) / goal + (sent + goal - 1) / goal;
+  return sndbuf.size() + skbs * kSkbEmptyTruesize;
+}
+
+// tcp_init_buffer_space(): unless SO_SNDBUF locked it, the buffer is sized for the initial
+// window at ESTABLISHED (87040 at MSS 1460: 2 * 10 * 4352).
+void Connection::Tcb::sndbuf_init_expand() {
+  if (opts.sndbuf != 0) return;  // SOCK_SNDBUF_LOCK
+  uint32_t cwnd = std::max<uint32_t>(
+      sack_path() && sca ? sca->sk.snd_cwnd : cwnd_bytes() / std::max<uint16_t>(mss, 1), 1);
+  uint32_t reo = sca ? sca->loss.reordering() : 3;
+  sk_sndbuf = sndbuf_expand(sk_sndbuf, std::max<uint32_t>(mss_clamp(), mss), cwnd, reo,
+                            static_cast<uint32_t>(prof().wmem.max));
+}
+
+// tcp_check_space() -> tcp_new_space() after an ACK was processed: only once a writer found
+// the buffer full (SOCK_NOSPACE). The buffer grows to the current window while the sender is
+// not cwnd-limited (tcp_should_expand_sndbuf(): in_flight < cwnd) and not locked; the writer
+// hears `writable` once a third of the buffer is free (sk_stream_write_space()).
+void Connection::Tcb::check_space(Outbox& out) {
+  if (!snd_nospace) return;
+  if (opts.sndbuf == 0) {
+    const uint32_t cwnd =
+        sack_path() && sca ? sca->sk.snd_cwnd : cwnd_bytes() / std::max<uint16_t>(mss, 1);
+    const uint32_t in_flight = sack_path() && sca ? lr().in_flight(packets_out()) : packets_out();
+    if (in_flight < cwnd) {
+      uint32_t reo = sca ? sca->loss.reordering() : 3;
+      sk_sndbuf = sndbuf_expand(sk_sndbuf, std::max<uint32_t>(mss_clamp(), mss), cwnd, reo,
+                                static_cast<uint32_t>(prof().wmem.max));
+    }
+  }
+  if (!writeable()) return;
+  snd_nospace = false;
+  notify(AppNotice::Kind::writable, out);
+}
+
+// tcp_sendmsg_locked() for a writer that does not wait: it copies into the tail skb, then new
+// skbs while sk_wmem_queued < sk_sndbuf; what it took is returned (a partial count), nothing
+// taken means EAGAIN. Running out of room sets SOCK_NOSPACE, and what was copied is pushed
+// before the writer would sleep (wait_for_space: tcp_push()).
+SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
+  if (SocketError e = send_check(); e != SocketError::none) return {0, e};
+  // sk_stream_wait_connect(): outside ESTABLISHED and CLOSE_WAIT the writer waits for the
+  // handshake (EAGAIN when it does not wait); nothing is queued before it completes.
+  if (state == State::syn_sent || state == State::syn_received) return {};
+  if (data.empty()) return {};
+  const uint32_t goal = std::max<uint32_t>(size_goal(), 1);
+  const bool tail_current = wq.empty() ? write_seq == snd_nxt : wq.back_end() == write_seq;
+  const uint32_t tail_room = tail_current ? wq.tail_room(snd_nxt, goal) : 0;
+  SndbufCopy c = sndbuf_copy(data.size(), wmem_queued(), sk_sndbuf, tail_room, goal);
+  if (c.accepted < data.size()) snd_nospace = true;
+  if (c.accepted == 0) return {};
+  write_seq += c.accepted;
+  sndbuf.append(c.accepted == data.size() ? std::move(data) : data.slice(0, c.accepted));
+  nagle_push = false;
+  transmit(now, out);
+  return {c.accepted, SocketError::none};
+}
+
+}  // namespace netsim::tcp
