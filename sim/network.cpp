@@ -343,6 +343,11 @@ void Network::schedule_arrival(Instant at, NodeId to, Packet p) {
     Packet arrived = std::move(flight_[slot]);
     free_flight_.push_back(slot);
     arrive(to, std::move(arrived));
+    // The wire went quiet after a burst (a million SYNs, a flood): give its memory back.
+    if (in_flight_ == 0 && flight_.size() > kKeepFlightSlots) {
+      flight_ = {};
+      free_flight_ = {};
+    }
   });
 }
 

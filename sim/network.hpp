@@ -145,6 +145,7 @@ class Network {
   // per hop. Freed slots are reused; the vector keeps its high-water size.
   std::vector<Packet> flight_;
   std::vector<uint32_t> free_flight_;
+  static constexpr size_t kKeepFlightSlots = 4096;  // kept when the wire goes quiet
   std::array<uint64_t, 13> drops_{};
 };
 
