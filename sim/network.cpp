@@ -328,9 +328,26 @@ void Network::schedule_arrival(Instant at, NodeId to, Packet p) {
                     kMaxPacketsInFlight, sim_.now().ns()));
   }
   ++in_flight_;
-  sim_.schedule_at(at, [this, to, p = std::move(p)]() mutable {
+  uint32_t slot;
+  if (free_flight_.empty()) {
+    slot = static_cast<uint32_t>(flight_.size());
+    flight_.push_back(std::move(p));
+  } else {
+    slot = free_flight_.back();
+    free_flight_.pop_back();
+    flight_[slot] = std::move(p);
+  }
+  sim_.schedule_at(at, [this, to, slot] {
     --in_flight_;
-    arrive(to, std::move(p));
+    // Out of its slot first: arrive() may put more packets on the wire (flight_ may grow).
+    Packet arrived = std::move(flight_[slot]);
+    free_flight_.push_back(slot);
+    arrive(to, std::move(arrived));
+    // The wire went quiet after a burst (a million SYNs, a flood): give its memory back.
+    if (in_flight_ == 0 && flight_.size() > kKeepFlightSlots) {
+      flight_ = {};
+      free_flight_ = {};
+    }
   });
 }
 

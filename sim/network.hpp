@@ -140,6 +140,12 @@ class Network {
   uint64_t next_uid_ = 1;
   uint64_t packets_sent_ = 0;
   uint64_t in_flight_ = 0;
+  // Packets on the wire, by slot: an arrival event captures its slot (4 bytes), so it fits the
+  // event queue's in-place buffer where a captured 144-byte Packet cost a malloc and a free
+  // per hop. Freed slots are reused; the vector keeps its high-water size.
+  std::vector<Packet> flight_;
+  std::vector<uint32_t> free_flight_;
+  static constexpr size_t kKeepFlightSlots = 4096;  // kept when the wire goes quiet
   std::array<uint64_t, 13> drops_{};
 };
 

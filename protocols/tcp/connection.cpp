@@ -333,6 +333,12 @@ SocketId Connection::id() const {
 const ConnKey& Connection::key() const {
   return tcb_->key;
 }
+SocketId Connection::listener() const {
+  return tcb_->listener;
+}
+void Connection::set_listener(SocketId l) {
+  tcb_->listener = l;
+}
 State Connection::state() const {
   return tcb_->state;
 }

@@ -128,6 +128,10 @@ class Connection {
 
   SocketId id() const;
   const ConnKey& key() const;
+  // The listener whose accept queue holds this child, kNoSocket once accepted (or for an
+  // active open): the Stack's bookkeeping, kept in the TCB's padding.
+  SocketId listener() const;
+  void set_listener(SocketId l);
   State state() const;
   SocketStats stats() const;
   bool orphaned() const;  // the application closed it; it lives on for the protocol only

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "protocols/tcp/profile.hpp"
@@ -90,9 +91,17 @@ class TcpHost {
   size_t armed_timers() const;
 
  private:
+  // Who a socket belongs to: its callbacks and application name. Many sockets share one
+  // (a client's connections, a listener's children), so a socket holds its index in owners_
+  // (4 bytes where two shared_ptrs took 32: a million connections' host bookkeeping).
+  struct Owner {
+    SharedCallbacks callbacks;
+    SharedName app;
+    uint32_t refs = 0;  // sockets holding it; at 0 it is freed for reuse
+  };
+  static constexpr uint32_t kNoOwner = UINT32_MAX;
   struct SocketInfo {
-    std::shared_ptr<const SocketCallbacks> callbacks;  // shared with children of a listener
-    std::shared_ptr<const std::string> app;
+    uint32_t owner = kNoOwner;  // index in owners_, kNoOwner: no callbacks and no name
     SocketAddr local, remote;
     EventHandle timer;
     Instant timer_at;  // when `timer` fires, if pending
@@ -102,9 +111,9 @@ class TcpHost {
   void on_timer_event(SocketId id);
   void sync_tracing();
   // Queues an Outbox and, unless already draining, drains every queued Outbox in order.
-  void submit(Outbox&& out);
-  Outbox take_outbox();
-  void recycle(Outbox&& out);
+  void submit(Outbox& out);
+  Outbox& take_outbox();
+  void release(Outbox& out);
   void handle(Outbox& out);
   void emit_notes(const Outbox& out, bool timers);
   void rearm(SocketId id, std::optional<Instant> deadline);
@@ -115,6 +124,14 @@ class TcpHost {
   void adopt(const OpenedNote& child);
   std::string app_of(const TraceNote& n);
   void forget(SocketId id);
+  // owners_: the index of (callbacks, app), shared with every socket that has the same pair.
+  uint32_t own(SharedCallbacks callbacks, SharedName app);
+  void hold(uint32_t owner);
+  void drop_owner(uint32_t owner);
+  void set_owner(SocketInfo& i, SharedCallbacks callbacks, SharedName app);
+  SharedCallbacks owners_callbacks(const SocketInfo& i) const;
+  SharedName owners_app(const SocketInfo& i) const;
+  const std::string* app_name(const SocketInfo& i) const;
 
   Simulator& sim_;
   Network& network_;
@@ -122,9 +139,15 @@ class TcpHost {
   std::string name_;
   Stack stack_;
   bool up_ = true;
-  std::map<SocketId, SocketInfo> sockets_;  // ordered: crash() cancels in a fixed order
-  std::deque<Outbox> pending_;
-  std::vector<Outbox> spare_;   // cleared Outboxes for reuse (take_outbox())
+  std::unordered_map<SocketId, SocketInfo> sockets_;
+  std::vector<Owner> owners_;
+  std::vector<uint32_t> free_owners_;
+  std::map<std::pair<const void*, const void*>, uint32_t> owner_index_;  // (callbacks, app)
+  // Outboxes are reused in place (never moved or destroyed per entry point): boxes_ owns them,
+  // free_boxes_ holds the cleared ones, pending_ the ones queued while draining (submit()).
+  std::vector<std::unique_ptr<Outbox>> boxes_;
+  std::vector<Outbox*> free_boxes_;
+  std::deque<Outbox*> pending_;
   std::vector<SocketId> gone_;  // sockets the stack freed, forgotten after draining
   bool draining_ = false;
   uint64_t epoch_ = 0;  // bumped by crash(): stops delivering an Outbox of the dead stack

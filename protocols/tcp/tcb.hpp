@@ -64,6 +64,9 @@ struct Connection::Tcb {
   // ---- identity and context ----
   SocketId id;
   ConnKey key;
+  // The Stack's bookkeeping (Connection::listener()), here in the 4 bytes of padding after
+  // `key` so that the stack's table of connections needs no entry struct around Connection.
+  SocketId listener = kNoSocket;
   SocketOptions opts;
   ConnContext ctx;
   const Profile& prof() const { return *ctx.profile; }

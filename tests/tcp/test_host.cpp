@@ -230,6 +230,42 @@ TEST_CASE("Children inherit the listener's callbacks and name until they get the
   }
 }
 
+// TcpHost shares one (callbacks, name) entry among a listener's children: giving one child its
+// own must not reach its siblings or the listener.
+TEST_CASE("Renaming one child and replacing its callbacks leaves its sibling and listener alone") {
+  World w(0_ms);
+  std::vector<std::string> heard;
+  SocketId first = kNoSocket;
+  SocketCallbacks cb;
+  cb.on_accepted = [&](SocketId l, SocketId child) {
+    w.server->accept(l);
+    if (first != kNoSocket) return;
+    first = child;
+    w.server->set_app_name(child, "first");
+    SocketCallbacks own;
+    own.on_data = [&](SocketId, const Payload&) { heard.push_back("own"); };
+    w.server->set_callbacks(child, own);
+  };
+  cb.on_data = [&](SocketId, const Payload&) { heard.push_back("shared"); };
+  w.server->listen(kPort, 8, {}, cb, "sink");
+  SocketCallbacks ccb;
+  ccb.on_connected = [&](SocketId s) { w.client->send(s, Payload::from_string("x")); };
+  w.client->connect(server_addr(), 7500, {}, ccb, "alice");
+  w.client->connect(server_addr(), 7501, {}, ccb, "alice");
+  w.sim.run_until(at(1_s));
+  CHECK(heard == std::vector<std::string>{"own", "shared"});
+  std::vector<std::string> data_apps;
+  for (const AppRecord& r : w.records<AppRecord>()) {
+    if (r.host == "server" && r.what == AppWhat::data) {
+      data_apps.push_back(std::to_string(r.remote.port) + " " + r.app);
+    }
+  }
+  CHECK(data_apps == std::vector<std::string>{"7500 first", "7501 sink"});
+  for (const StateRecord& r : w.records<StateRecord>()) {
+    if (r.host == "client") CHECK(r.app == "alice");
+  }
+}
+
 TEST_CASE("A socket aborted inside its own callback still hears on_closed") {
   World w(10_ms);
   std::vector<std::string> events;
