@@ -183,6 +183,9 @@ TEST_CASE("No RACK: a partial ACK with the highest SACK far ahead marks the next
   CHECK(b.lost() == std::vector<uint32_t>{2001});
   CHECK(out.newly_lost == 1);
   CHECK(b.ca.ca_state == CaState::recovery);
+  CHECK(b.mib.TCPSackRecovery == 1);
+  // tcp_enter_recovery() -> tcp_init_undo(): a new episode, no retransmission in flight.
+  CHECK(b.lr.undo_retrans() == -1);
 }
 
 // tcp_try_to_open(): when Recovery ends with every retransmission acknowledged, retrans_stamp is
@@ -227,4 +230,31 @@ TEST_CASE("A dubious ACK in Open clears retrans_stamp (tcp_fastretrans_alert ste
   b.ack(20000, 1, {});  // a duplicate ACK: dubious
   CHECK_FALSE(b.lr.state()->retrans_stamp_set);
   CHECK(b.ca.ca_state == CaState::disorder);  // tcp_try_keep_open(): a retransmission is out
+}
+
+// tcp_fastretrans_alert() calls tcp_try_undo_dsack() outside Recovery only when ca_state <=
+// Disorder. In Loss, an ACK whose D-SACK brings undo_retrans to 0 while RACK finds a
+// retransmission lost again (FLAG_LOST_RETRANS) falls through to the default case, state still
+// Loss: no D-SACK undo there; the proven loss starts Recovery instead. The D-SACK here reports
+// three segments below snd_una (one sent before the episode, duplicated by the network).
+TEST_CASE("In Loss a D-SACK does not undo through the default case (state > Disorder)") {
+  Board b(10, 1);
+  b.lr.on_rto(b.q, b.ctx(300000), true);
+  REQUIRE(b.ca.ca_state == CaState::loss);
+  for (int i = 0; i < 3; ++i)
+    b.lr.on_retransmit(b.q[static_cast<size_t>(i)], b.ctx(300000), 0);
+  REQUIRE(b.lr.undo_retrans() == 3);
+  b.ack(320000, 2001, {});  // the first two retransmissions acknowledged; F-RTO gives up
+  REQUIRE(b.ca.ca_state == CaState::loss);
+  REQUIRE_FALSE(b.lr.frto());
+  b.send_new(320000, 1);  // segment 10, sent after the third retransmission
+  const netsim::tcp::SackBlock dsack{SeqNum(1) - 1000, SeqNum(2001)};
+  AckOut out = b.ack(340000, 2001, {dsack, Board::segs(10, 1)});
+  CHECK(out.dsack);
+  CHECK(out.lost_retrans);  // segment 2's retransmission, sent before segment 10
+  CHECK(b.mib.TCPDSACKUndo == 0);
+  CHECK(b.ca.ca_state == CaState::recovery);
+  CHECK(b.mib.TCPSackRecovery == 1);
+  // tcp_enter_recovery() -> tcp_init_undo(): a new episode, no retransmission in flight.
+  CHECK(b.lr.undo_retrans() == -1);
 }
