@@ -85,7 +85,7 @@ void LossRecovery::fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> 
   const auto packets_out = static_cast<uint32_t>(rest.size());
   const uint32_t num_dupack = !(una_advanced || in.not_dup || out.dsack) ? 1 : 0;
   // Without RACK, whether tcp_update_scoreboard() may mark the head lost: a duplicate ACK, or
-  // a SACK reaching `reordering` segments beyond snd_una (tcp_force_fast_retransmit()).
+  // a new SACK beyond snd_una + reordering segments (tcp_force_fast_retransmit()).
   bool do_lost = num_dupack != 0 || (out.newly_sacked > 0 && force_fast_retransmit(c));
   bool fast_rexmit = false;
   if (rest.empty() && s.sacked_out != 0) s.sacked_out = 0;
