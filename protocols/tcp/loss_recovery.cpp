@@ -84,9 +84,16 @@ void LossRecovery::fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> 
   const bool reno = !c.cfg->sack;
   const auto packets_out = static_cast<uint32_t>(rest.size());
   const uint32_t num_dupack = !(una_advanced || in.not_dup || out.dsack) ? 1 : 0;
+  // Without RACK, whether tcp_update_scoreboard() may mark the head lost: a duplicate ACK, or
+  // a new SACK beyond snd_una + reordering segments (tcp_force_fast_retransmit()).
+  bool do_lost = num_dupack != 0 || (out.newly_sacked > 0 && force_fast_retransmit(c));
+  bool fast_rexmit = false;
   if (rest.empty() && s.sacked_out != 0) s.sacked_out = 0;
-  // D. Leave CWR/Recovery once high_seq is acknowledged.
-  if (c.ca->ca_state != CaState::open && !(c.snd_una < s.high_seq)) {
+  // D. In Open nothing of an episode is left to undo or time: the next one starts its clock
+  // afresh. Leave CWR/Recovery once high_seq is acknowledged.
+  if (c.ca->ca_state == CaState::open) {
+    s.retrans_stamp_set = false;
+  } else if (!(c.snd_una < s.high_seq)) {
     if (c.ca->ca_state == CaState::cwr && c.snd_una != s.high_seq) {
       end_cwnd_reduction(c);
       set_ca_state(c, CaState::open);
@@ -105,7 +112,7 @@ void LossRecovery::fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> 
     case CaState::recovery:
       if (!una_advanced) {
         if (reno) add_reno_sack(c, packets_out, num_dupack);
-      } else if (try_undo_partial(q, rest, c, in, prior_snd_una)) {
+      } else if (try_undo_partial(q, rest, c, in, prior_snd_una, do_lost)) {
         return;
       }
       if (try_undo_dsack(q, c)) {
@@ -113,29 +120,46 @@ void LossRecovery::fastretrans_alert(std::span<ScoreSeg> q, std::span<ScoreSeg> 
         try_to_open(rest, c);
       }
       identify_loss(rest, c, out, una_advanced);
-      if (c.ca->ca_state != CaState::recovery && time_to_recover(c)) enter_recovery(rest, c);
-      return;
+      if (c.ca->ca_state != CaState::recovery) {
+        // Undone, but the loss is evident: a new Recovery (reordering, then loss).
+        if (!time_to_recover(c)) return;
+        enter_recovery(rest, c);
+      }
+      break;
     case CaState::loss:
       process_loss(q, rest, c, in, out, una_advanced, num_dupack);
       identify_loss(rest, c, out, una_advanced);
       // Carry on as in Open only if the loss was undone or a retransmission was lost again.
       if (!(c.ca->ca_state == CaState::open || out.lost_retrans)) return;
-      break;
+      [[fallthrough]];
     default:
+      if (!open_state_ack(q, rest, c, out, una_advanced, num_dupack)) return;
+      fast_rexmit = true;
       break;
   }
-  if (reno) {
+  // Without RACK, the RFC 6675-era rule marks the lost (tcp_fastretrans_alert()'s tail).
+  if (!c.cfg->rack() && do_lost) update_scoreboard(rest, c, fast_rexmit);
+}
+
+// tcp_fastretrans_alert(), the default case (Open, Disorder, CWR, or Loss carrying on as
+// them): undo on D-SACK only from Open/Disorder, detect loss, enter Recovery when due.
+// True when Recovery started (a fast retransmit is due), false when the ACK ends here.
+bool LossRecovery::open_state_ack(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
+                                  AckOut& out, bool una_advanced, uint32_t num_dupack) {
+  State& s = *s_;
+  if (!c.cfg->sack) {
     if (una_advanced) s.sacked_out = 0;  // tcp_reset_reno_sack()
-    add_reno_sack(c, packets_out, num_dupack);
+    add_reno_sack(c, static_cast<uint32_t>(rest.size()), num_dupack);
   }
-  if (try_undo_dsack(q, c)) out.undone = true;
+  if (c.ca->ca_state <= CaState::disorder && try_undo_dsack(q, c)) out.undone = true;
   identify_loss(rest, c, out, una_advanced);
   if (!time_to_recover(c)) {
     try_to_open(rest, c);
-    return;
+    return false;
   }
   enter_recovery(rest, c);
   out.entered_recovery = true;
+  return true;
 }
 
 // tcp_input.c:tcp_identify_packet_loss() -> tcp_recovery.c:tcp_rack_mark_lost(): run RACK if a
@@ -299,11 +323,15 @@ bool LossRecovery::try_undo_recovery(std::span<ScoreSeg> q, std::span<ScoreSeg> 
   return false;
 }
 
-// tcp_input.c:tcp_try_undo_partial(): a partial ACK for data that was only delayed.
+// tcp_input.c:tcp_try_undo_partial(): a partial ACK for data that was only delayed; otherwise
+// tcp_force_fast_retransmit() decides whether the scoreboard may mark more (without RACK).
 bool LossRecovery::try_undo_partial(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
-                                    const AckIn& in, SeqNum prior_snd_una) {
+                                    const AckIn& in, SeqNum prior_snd_una, bool& do_lost) {
   State& s = *s_;
-  if (!(s.undo_armed && packet_delayed(c, in))) return false;
+  if (!(s.undo_armed && packet_delayed(c, in))) {
+    do_lost = force_fast_retransmit(c);  // a partial ACK: the next hole may be due
+    return false;
+  }
   check_reordering(c, prior_snd_una, true);
   if (s.retrans_out != 0) return true;
   if (!any_retrans_done(rest)) s.retrans_stamp_set = false;

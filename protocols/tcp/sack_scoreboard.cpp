@@ -144,6 +144,41 @@ void LossRecovery::mark_lost(ScoreSeg& seg, const LossCtx& c) {
   }
 }
 
+// tcp_input.c:tcp_force_fast_retransmit(): the highest SACK lies more than `reordering`
+// segments beyond snd_una (tcp_highest_sack_seq(): snd_una when nothing is SACKed).
+bool LossRecovery::force_fast_retransmit(const LossCtx& c) const {
+  const State& s = *s_;
+  const SeqNum highest = s.sacked_out != 0 && s.has_sack ? s.highest_sack : c.snd_una;
+  return highest > c.snd_una + s.reordering * c.mss;
+}
+
+// tcp_input.c:tcp_mark_head_lost(): from the head, mark every segment not SACKed as lost until
+// more than `packets` SACKed ones were passed (RFC 6675's IsLost() with DupThresh =
+// reordering); `mark_head` marks the head alone. The kernel's lost_skb_hint only saves the walk.
+void LossRecovery::mark_head_lost(std::span<ScoreSeg> rest, const LossCtx& c, uint32_t packets,
+                                  bool mark_head) {
+  uint32_t cnt = 0;
+  for (ScoreSeg& seg : rest) {
+    if (seg.end() > c.snd_nxt) break;  // loss_high
+    if ((seg.sacked & kSackedAcked) != 0) cnt++;
+    if (cnt > packets) break;
+    if ((seg.sacked & kLost) == 0) mark_lost(seg, c);
+    if (mark_head) break;
+  }
+}
+
+// tcp_input.c:tcp_update_scoreboard(), called from tcp_fastretrans_alert() when RACK is off:
+// with sacked_out >= reordering everything below the reordering-th SACKed segment from the top
+// is lost; else a fast retransmit (dupthresh reached by tcp_time_to_recover()) marks the head.
+void LossRecovery::update_scoreboard(std::span<ScoreSeg> rest, const LossCtx& c, bool fast_rexmit) {
+  const State& s = *s_;
+  if (!c.cfg->sack || rest.empty()) return;
+  if (s.sacked_out >= s.reordering)
+    mark_head_lost(rest, c, s.sacked_out - s.reordering, false);
+  else if (fast_rexmit)
+    mark_head_lost(rest, c, 1, true);
+}
+
 // tcp_input.c:tcp_sacktag_one(): one segment inside a SACK (or D-SACK) block.
 uint32_t LossRecovery::tag_one(ScoreSeg& seg, const LossCtx& c, bool dup, SeqNum ack, SeqNum& reord,
                                AckOut& out) {

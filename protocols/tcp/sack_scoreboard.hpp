@@ -257,7 +257,13 @@ class LossRecovery {
   bool try_undo_recovery(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
                          const AckIn& in);
   bool try_undo_partial(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c,
-                        const AckIn& in, SeqNum prior_snd_una);
+                        const AckIn& in, SeqNum prior_snd_una, bool& do_lost);
+  bool open_state_ack(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c, AckOut& out,
+                      bool una_advanced, uint32_t num_dupack);
+  // Without RACK (tcp_recovery bit 1 clear), SACK's dupthresh marking (sack_scoreboard.cpp).
+  bool force_fast_retransmit(const LossCtx& c) const;
+  void mark_head_lost(std::span<ScoreSeg> rest, const LossCtx& c, uint32_t packets, bool mark_head);
+  void update_scoreboard(std::span<ScoreSeg> rest, const LossCtx& c, bool fast_rexmit);
   bool try_undo_dsack(std::span<ScoreSeg> q, LossCtx& c);
   bool try_undo_loss(std::span<ScoreSeg> q, std::span<ScoreSeg> rest, LossCtx& c, const AckIn& in,
                      bool frto_undo);
