@@ -43,8 +43,11 @@ struct EventHandle {
 struct EventKey {
   uint64_t time;  // ns with the sign bit flipped: unsigned order is time order
   uint64_t key;   // seq << 32 | slot
+  // As one 128-bit number: a compare and a subtract-with-borrow, no branch. The sorts of runs
+  // compare keys of random times, where a branch on the first word mispredicts half the time.
   friend bool operator<(const EventKey& a, const EventKey& b) {
-    return a.time < b.time || (a.time == b.time && a.key < b.key);
+    using U = unsigned __int128;
+    return ((U{a.time} << 64) | a.key) < ((U{b.time} << 64) | b.key);
   }
 };
 
@@ -77,6 +80,12 @@ class RadixKeyQueue {
     } else {
       ++head_;
     }
+  }
+  // The smallest key if it is known without moving keys (the early heap or the run), else
+  // null: enough to start fetching the next event's slot while this one runs.
+  const EventKey* peek() const {
+    if (!early_.empty()) return &early_.front();
+    return head_ < run_.size() ? &run_[head_] : nullptr;
   }
   bool empty() const { return size_ == 0; }
   size_t size() const { return size_; }
@@ -322,14 +331,14 @@ uint32_t BasicEventQueue<KeyQueue>::take_key(const EventKey e, Instant& time) {
   ++slot(s).generation;  // even: no longer pending, so its handle cannot cancel it while it runs
   --live_;
   if (dead_ > live_ + kDeadSlack) compact();  // draining live events can break the bound too
-  if (live_ > 0) {
-    // Find the next event now and start fetching its slot while this one runs: in a large
-    // queue that slot is a cache miss. A run just formed holds the next few dozen events:
-    // fetching all their slots at once hides the misses behind more work.
-    __builtin_prefetch(&slot(slot_of(front())));
-    for (const EventKey& k : keys_.take_soon())
-      __builtin_prefetch(&slot(slot_of(k)));
-  }
+  // Start fetching the next event's slot while this one runs: in a large queue that slot is a
+  // cache miss. Only a key the queue knows without work (peek): finding the real front here
+  // cost a second front() per event, ~30 instructions, and registers saved around the refill.
+  // A run just formed holds the next few dozen events: fetching all their slots at once hides
+  // the misses behind more work. (A dead key's slot is fetched for nothing; that is harmless.)
+  if (const EventKey* next = keys_.peek()) __builtin_prefetch(&slot(slot_of(*next)));
+  for (const EventKey& k : keys_.take_soon())
+    __builtin_prefetch(&slot(slot_of(k)));
   return s;
 }
 
