@@ -254,12 +254,19 @@ class BasicEventQueue {
   }
   // Takes the earliest event out of the queue; its slot stays allocated until it is freed.
   uint32_t take(Instant& time) { return take_key(front(), time); }
-  // Takes `e`, which is front(), out of the queue.
-  uint32_t take_key(EventKey e, Instant& time);
+  // Takes `e`, which is front(), out of the queue. Inlined into the run loop: as a call it
+  // saved and restored six registers per event (~20 instructions, callgrind, N = 1e5).
+  [[gnu::always_inline]] inline uint32_t take_key(EventKey e, Instant& time);
   // Runs the taken event in slot s at `time`, after before(time).
   template <class Before>
   void run_taken(uint32_t s, Instant time, Before&& before);
-  void insert(Instant t, uint32_t s);
+  void insert(Instant t, uint32_t s) {
+    if (next_seq_ >= seq_limit_) [[unlikely]]
+      renumber();
+    const uint32_t seq = next_seq_++;
+    slot(s).seq = seq;
+    keys_.push(EventKey{biased(t), (uint64_t{seq} << 32) | s});
+  }
   void note_dead();
   // The cold paths are kept out of line so that the hot ones that call them save no registers
   // (measured: ~12 instructions per call each, about 10% of an event at N = 1e5).
@@ -324,7 +331,7 @@ EventHandle BasicEventQueue<KeyQueue>::schedule(Instant t, F&& f) {
 }
 
 template <class KeyQueue>
-uint32_t BasicEventQueue<KeyQueue>::take_key(const EventKey e, Instant& time) {
+inline uint32_t BasicEventQueue<KeyQueue>::take_key(const EventKey e, Instant& time) {
   keys_.pop();
   const uint32_t s = slot_of(e);
   time = unbiased(e.time);
