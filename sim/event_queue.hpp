@@ -339,11 +339,18 @@ inline uint32_t BasicEventQueue<KeyQueue>::take_key(const EventKey e, Instant& t
   --live_;
   if (dead_ > live_ + kDeadSlack) compact();  // draining live events can break the bound too
   // Start fetching the next event's slot while this one runs: in a large queue that slot is a
-  // cache miss. Only a key the queue knows without work (peek): finding the real front here
-  // cost a second front() per event, ~30 instructions, and registers saved around the refill.
+  // cache miss. A key the queue knows without work (peek) if there is one: finding the real
+  // front on every event cost a second front() per event, ~30 instructions.
   // A run just formed holds the next few dozen events: fetching all their slots at once hides
   // the misses behind more work. (A dead key's slot is fetched for nothing; that is harmless.)
-  if (const EventKey* next = keys_.peek()) __builtin_prefetch(&slot(slot_of(*next)));
+  if (const EventKey* next = keys_.peek()) {
+    __builtin_prefetch(&slot(slot_of(*next)));
+  } else if (live_ > 0) {
+    // The run is used up: refill now, so the next slot is on its way while this event runs.
+    // At N = 1e6 most runs hold one key and this is every event's prefetch (without it the
+    // hold model ran 15% slower there).
+    __builtin_prefetch(&slot(slot_of(front())));
+  }
   for (const EventKey& k : keys_.take_soon())
     __builtin_prefetch(&slot(slot_of(k)));
   return s;
