@@ -40,7 +40,7 @@ void RadixKeyQueue::into_run(const EventKey& e) {
   } else {
     run_.insert(std::upper_bound(first, run_.end(), e), e);
   }
-  constexpr size_t kRunMax = kSortMax;  // 128, as before kSortMax grew
+  constexpr size_t kRunMax = kSortMax;
   if (run_.size() - head_ <= kRunMax) return;
   // Cut between two times, so the run still holds every key up to its new end.
   const auto mid = run_.begin() + static_cast<std::ptrdiff_t>(head_ + kRunMax / 2);
