@@ -51,15 +51,15 @@ struct EventKey {
   }
 };
 
-// Radix heap of keys with a sorted run at the bottom. last_ is the smallest key time filed in
-// the buckets (or the run). A key t > last_ whose highest base-2^kBits digit differing from
-// last_ is digit L, where t has the value d, lives in bucket kRadix*L + d; bucket numbers then
+// Radix heap of keys with a sorted run at the bottom. last_ is a lower bound of every key time
+// filed in the buckets (or the run). A key t > last_ whose highest base-2^kBits digit differing
+// from last_ is digit L, where t has the value d, lives in bucket kRadix*L + d; bucket numbers then
 // follow time order. When the run is used up, the lowest non-empty bucket is taken: if it is
 // small it is sorted and becomes the run (keys up to its last time join the run in order from
-// then on; a run past kSortMax keys gives its later half back); otherwise its minimum becomes
-// last_ and its keys move to buckets of lower digits. Each key so moves a few times in its life
-// instead of sifting through a heap. A small binary heap (early_) takes the rare key before last_,
-// so any insertion order stays correct.
+// then on; a run past kSortMax keys gives its later half back); otherwise its base (its lowest
+// possible time) becomes last_ and its keys move to buckets of lower digits. Each key so moves a
+// few times in its life instead of sifting through a heap. A small binary heap (early_) takes the
+// rare key before last_, so any insertion order stays correct.
 class RadixKeyQueue {
  public:
   void push(const EventKey& e) {
