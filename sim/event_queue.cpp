@@ -40,7 +40,7 @@ void RadixKeyQueue::into_run(const EventKey& e) {
   } else {
     run_.insert(std::upper_bound(first, run_.end(), e), e);
   }
-  constexpr size_t kRunMax = kSortMax;  // 128, as before kSortMax grew
+  constexpr size_t kRunMax = kSortMax;
   if (run_.size() - head_ <= kRunMax) return;
   // Cut between two times, so the run still holds every key up to its new end.
   const auto mid = run_.begin() + static_cast<std::ptrdiff_t>(head_ + kRunMax / 2);
@@ -57,9 +57,12 @@ void RadixKeyQueue::into_run(const EventKey& e) {
 }
 
 // The run is used up: takes the lowest non-empty bucket. A small one is sorted into the run;
-// a large one is spread over buckets of lower digits around its minimum (the new last_), which
-// leaves the other buckets valid: the new last_ agrees with the old one on every digit above
-// the taken bucket's. Requires a key in some bucket.
+// a large one is spread over buckets of lower digits around its base (its lowest possible
+// time, which becomes last_), which leaves the other buckets valid: the base agrees with the
+// old last_ on every digit above the taken bucket's. The base, not the bucket's minimum: that
+// saved a pass over the bucket (~6,500 keys at N = 1e5), but as no key may be at the base, the
+// spread can leave the run empty, and then the next bucket is taken. Requires a key in some
+// bucket.
 void RadixKeyQueue::refill() {
   run_.clear();
   head_ = 0;
@@ -84,15 +87,17 @@ void RadixKeyQueue::refill() {
       run_end_ = run_.back().time;
       return;
     }
-    uint64_t m = std::numeric_limits<uint64_t>::max();
-    for (const EventKey& e : b)
-      m = std::min(m, e.time);
-    last_ = m;
-    run_end_ = m;  // keys exactly at m sort into the run below
+    // last_ with this bucket's digit value at `digit` and zeros below it. (For the top digit
+    // the shifted radix is 0 and the mask keeps nothing above.)
+    const unsigned shift = static_cast<unsigned>(kBits * digit);
+    const uint64_t above = ~((uint64_t{kRadix} << shift) - 1);
+    const uint64_t base = (last_ & above) | (uint64_t{index % kRadix} << shift);
+    last_ = base;
+    run_end_ = base;  // keys exactly at the base go into the run below
     std::vector<EventKey> moving;
     moving.swap(b);  // place() never files into this bucket again, but keep it apart anyway
     for (const EventKey& e : moving) {
-      if (e.time == m) {
+      if (e.time == base) {
         run_.push_back(e);  // in seq order: a bucket is in seq order
       } else {
         place(e);
@@ -100,7 +105,7 @@ void RadixKeyQueue::refill() {
     }
     release(moving);
     b.swap(moving);  // keeps a small bucket's capacity for its next use
-    return;
+    if (!run_.empty()) return;
   }
 }
 
@@ -169,15 +174,6 @@ Instant BasicEventQueue<KeyQueue>::drop_next() {
   sl.fn(sl.buf, false);
   free_slot(s);
   return time;
-}
-
-template <class KeyQueue>
-void BasicEventQueue<KeyQueue>::insert(Instant t, uint32_t s) {
-  if (next_seq_ >= seq_limit_) [[unlikely]]
-    renumber();
-  const uint32_t seq = next_seq_++;
-  slot(s).seq = seq;
-  keys_.push(EventKey{biased(t), (uint64_t{seq} << 32) | s});
 }
 
 template <class KeyQueue>

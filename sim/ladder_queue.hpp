@@ -32,6 +32,8 @@ class LadderKeyQueue {
     --size_;
     ++head_;
   }
+  // The smallest key if Bottom holds it, else null (see RadixKeyQueue::peek).
+  const EventKey* peek() const { return head_ < bottom_.size() ? &bottom_[head_] : nullptr; }
   bool empty() const { return size_ == 0; }
   size_t size() const { return size_; }
   // The keys a refill just sorted into Bottom (at most 256), once: the next keys to come out.

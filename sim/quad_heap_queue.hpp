@@ -43,6 +43,7 @@ class QuadHeapKeyQueue {
     const EventKey last = at(--n_);
     if (n_ > 0) sift_from_root(last);
   }
+  const EventKey* peek() const { return n_ > 0 ? &a_[kOffset] : nullptr; }
   bool empty() const { return n_ == 0; }
   size_t size() const { return n_; }
   // No batch is known in advance here: the caller prefetches only the next key's slot.

@@ -17,32 +17,38 @@ bool Simulator::reschedule(EventHandle h, Instant t) {
   return queue_.reschedule(h, t);
 }
 
-bool Simulator::step(Instant limit) {
-  if (event_limit_ != 0 && executed_ >= event_limit_) {
-    if (queue_.empty() || queue_.next_time() > limit) return false;
-    throw EventLimitExceeded(
-        fmt::format("the run exceeded its limit of {} events at virtual time {} s (raise it with "
-                    "--max-events)",
-                    event_limit_, format_seconds(now_)));
+bool Simulator::limit_reached(Instant limit) const {
+  if (queue_.empty() || queue_.next_time() > limit) return false;
+  throw EventLimitExceeded(
+      fmt::format("the run exceeded its limit of {} events at virtual time {} s (raise it with "
+                  "--max-events)",
+                  event_limit_, format_seconds(now_)));
+}
+
+void Simulator::observe() {
+  if (executed_ % observe_every_ == 0 && observer_) observer_();
+  observe_at_ = (executed_ / observe_every_ + 1) * observe_every_;
+}
+
+void Simulator::run_loop(Instant limit) {
+  stopped_ = false;
+  while (!stopped_) {
+    if (executed_ >= limit_at_ && !limit_reached(limit)) return;
+    const bool ran = queue_.run_next_until(limit, [this](Instant t) {
+      now_ = t;
+      ++executed_;
+    });
+    if (!ran) return;
+    if (executed_ >= observe_at_) observe();
   }
-  const bool ran = queue_.run_next_until(limit, [this](Instant t) {
-    now_ = t;
-    ++executed_;
-  });
-  if (ran && observe_every_ != 0 && executed_ % observe_every_ == 0 && observer_) observer_();
-  return ran;
 }
 
 void Simulator::run() {
-  stopped_ = false;
-  while (!stopped_ && step(Instant::max())) {
-  }
+  run_loop(Instant::max());
 }
 
 void Simulator::run_until(Instant t) {
-  stopped_ = false;
-  while (!stopped_ && step(t)) {
-  }
+  run_loop(t);
   if (!stopped_ && now_ < t) now_ = t;
 }
 

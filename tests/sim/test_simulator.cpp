@@ -70,6 +70,42 @@ TEST_CASE("an event budget turns a runaway run into a clear error") {
   CHECK(sim.events_executed() == 1000);
 }
 
+TEST_CASE("an event budget that the run uses up exactly ends the run quietly") {
+  Simulator sim;
+  for (int i = 1; i <= 3; ++i)
+    sim.schedule_in(Duration::nanoseconds(i), [] {});
+  sim.set_event_limit(2);
+  sim.run_until(Instant::from_ns(2));  // two events, and none left at or before 2 ns
+  CHECK(sim.events_executed() == 2);
+  CHECK_THROWS_WITH(sim.run(), Catch::StartsWith("the run exceeded its limit of 2 events"));
+  sim.set_event_limit(0);  // unlimited again
+  sim.run();
+  CHECK(sim.events_executed() == 3);
+}
+
+TEST_CASE("the observer runs after every n-th executed event, also the last and a stopping one") {
+  Simulator sim;
+  std::vector<uint64_t> seen;
+  for (int i = 1; i <= 7; ++i)
+    sim.schedule_in(Duration::nanoseconds(i), [&sim, i] {
+      if (i == 4) sim.stop();
+    });
+  sim.set_observer(2, [&] { seen.push_back(sim.events_executed()); });
+  sim.run();  // stops after event 4, which the observer still sees
+  CHECK(seen == std::vector<uint64_t>{2, 4});
+  sim.run();
+  CHECK(seen == std::vector<uint64_t>{2, 4, 6});
+  // Set from inside the 9th event, it counts that event: it runs after it, then after the 12th
+  // (after the 8th, the old observer still runs).
+  sim.schedule_in(1_ns, [] {});
+  sim.schedule_in(2_ns,
+                  [&] { sim.set_observer(3, [&] { seen.push_back(sim.events_executed()); }); });
+  for (int i = 3; i <= 5; ++i)
+    sim.schedule_in(Duration::nanoseconds(i), [] {});
+  sim.run();  // events 8..12
+  CHECK(seen == std::vector<uint64_t>{2, 4, 6, 8, 9, 12});
+}
+
 TEST_CASE("two simulators in one process are independent") {
   Simulator a(1), b(2);
   int ran_a = 0, ran_b = 0;
