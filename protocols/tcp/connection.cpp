@@ -222,8 +222,9 @@ Connection::Connection(SocketId id, ConnKey key, const SocketOptions& opts, Conn
 
 Connection::~Connection() = default;
 
-void Connection::open_active(Instant now, SeqNum iss, Outbox& out) {
+void Connection::open_active(Instant now, SeqNum iss, Outbox& out, uint32_t ts_off) {
   tcb_->last_now = now;
+  if (tcb_->state == State::closed && !tcb_->released) tcb_->ts_off = ts_off;
   out.touched.push_back(tcb_->id);
   tcb_->open_active(now, iss, out);
 }
