@@ -199,13 +199,20 @@ bool Connection::Tcb::check_invariants(std::string* why) const {
     if (static_cast<uint32_t>(rcv_adv - rcv_nxt) > max_rcv_window()) {
       return fail(why, "window beyond 65535 << rcv_wscale");
     }
-    if (!rcvbuf.check(rcv_nxt, rcv_adv, why)) return false;
+    // Out-of-order data lies within the largest window we may offer; it may lie beyond the
+    // last right edge, which a zero window for want of memory moved left (advertise_window()).
+    if (!rcvbuf.check(rcv_nxt, rcv_nxt + max_rcv_window(), why)) return false;
   }
-  // __tcp_select_window() rounds a scaled window up to a whole unit ("so that it won't get
-  // scaled away"), so the peer may fill the buffer by up to 2^rcv_wscale - 1 bytes more.
-  const size_t slack = rcv_wscale != 0 ? (size_t{1} << rcv_wscale) - 1 : 0;
-  if (rcvbuf.readable() > std::max(rcv_space(), prof().rcv_buffer()) + slack)
-    return fail(why, "receive buffer overfull");
+  // Data is queued only while the queues hold at most sk_rcvbuf (tcp_try_rmem_schedule()), or
+  // in order into an empty receive queue (sk_forced_mem_schedule()); so what they hold exceeds
+  // the buffer by at most what the last admissions added. Counted in bytes: a byte is charged
+  // at least one byte (scaling_ratio < 256) whatever the ratio measured later.
+  const size_t held = rcv_queue_bytes() + rcvbuf.out_of_order_bytes();
+  if (held > size_t{rcv_space()} + rcv_admitted) {
+    return fail(why, fmt::format("receive queues hold {} bytes, above the {}-byte buffer and the "
+                                 "{} bytes the last segment was allowed past it",
+                                 held, rcv_space(), rcv_admitted));
+  }
   if (cc && cc->cwnd() < mss) return fail(why, "cwnd below one segment");
   return true;
 }
@@ -217,8 +224,9 @@ Connection::Connection(SocketId id, ConnKey key, const SocketOptions& opts, Conn
 
 Connection::~Connection() = default;
 
-void Connection::open_active(Instant now, SeqNum iss, Outbox& out) {
+void Connection::open_active(Instant now, SeqNum iss, Outbox& out, uint32_t ts_off) {
   tcb_->last_now = now;
+  if (tcb_->state == State::closed && !tcb_->released) tcb_->ts_off = ts_off;
   out.touched.push_back(tcb_->id);
   tcb_->open_active(now, iss, out);
 }

@@ -52,6 +52,7 @@ struct Handshake {
   // high nibble), and the peer's latest TSval (the final ACK's, else the SYN's).
   uint8_t syn_opts = 0;
   uint32_t ts_recent = 0;
+  uint32_t ts_off = 0;  // our TSval offset towards the peer (ts_offset(), secure_tcp_ts_off())
 };
 
 // The options a SYN offered that the profile allows, packed in a byte (a request keeps it).
@@ -68,11 +69,6 @@ InitialWindow syn_rcv_window(const Profile& p, const SocketOptions& o);
 // tcp_openreq_init_rwin(): the SYN-ACK's, from the listener's options and the SynOpt bits of
 // the SYN (65160 with timestamps, 64240 without).
 InitialWindow synack_rcv_window(const Profile& p, const SocketOptions& o, uint8_t syn_opts);
-// The TSval offset of a connection (tp->tsoffset). Linux hashes the 4-tuple with a boot secret;
-// netsim derives it from the ISN, itself drawn from the host's RNG stream, so that a listener's
-// SYN-ACK and its child agree without storing it and the RNG stream is the same with the
-// switch on or off.
-uint32_t ts_offset(SeqNum iss);
 
 struct TcpInfo;
 
@@ -84,7 +80,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Active open: CLOSED -> SYN_SENT; the SYN goes into `out`.
-  void open_active(Instant now, SeqNum iss, Outbox& out);
+  // `ts_off`: the TSval offset towards the peer (tp->tsoffset, the stack's ts_offset()).
+  void open_active(Instant now, SeqNum iss, Outbox& out, uint32_t ts_off = 0);
   // Passive open completed by a listener (final ACK of a SYN-queue request, or a valid SYN
   // cookie): the connection starts in ESTABLISHED; `from` is the state traced as left
   // (SYN_RECEIVED for a request, LISTEN for a cookie) with `cause`.

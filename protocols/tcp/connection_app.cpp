@@ -64,17 +64,6 @@ InitialWindow synack_rcv_window(const Profile& p, const SocketOptions& o, uint8_
                        (syn_opts & kSynTs) != 0, (syn_opts & kSynWs) != 0);
 }
 
-uint32_t ts_offset(SeqNum iss) {
-  // A 32-bit finaliser (murmur3 fmix32), so the offset does not track the ISN visibly.
-  uint32_t h = iss.raw() ^ 0x9e3779b9u;
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
-}
-
 // tcp_parse_options() on the SYN or SYN-ACK (tcp_rcv_synsent_state_process(),
 // tcp_create_openreq_child()): each option counts only if both sides offered it; with
 // timestamps the send MSS is 12 bytes less (tcp_sync_mss(): mss_cache = peer MSS -
@@ -88,7 +77,6 @@ void Connection::Tcb::negotiate_options(Instant now, const Segment& syn) {
                                               : synack_rcv_window(prof(), opts, bits).rcv_wscale)
                                : 0;
   if (ts_ok) {
-    ts_off = ts_offset(iss);
     ts_recent = syn.options.timestamps->first;
     ts_recent_stamp = static_cast<uint32_t>(now.ns() / 1'000'000'000);
     mss = static_cast<uint16_t>(std::max(mss - 12, 48));
@@ -149,7 +137,6 @@ void Connection::Tcb::open_active(Instant now, SeqNum iss_value, Outbox& out) {
   if (state != State::closed || released) return;
   active_open = true;
   init_connection(iss_value);
-  if (prof().timestamps) ts_off = ts_offset(iss);
   const InitialWindow iw = syn_rcv_window(prof(), opts);
   rcv_wscale = iw.rcv_wscale;
   init_rcv_window(iw);
@@ -165,6 +152,7 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
                                    Outbox& out) {
   if (state != State::closed || released) return;
   init_connection(hs.iss);
+  ts_off = hs.ts_off;  // the listener's, which its SYN-ACK used
   snd_una = snd_nxt = hs.iss + 1;
   irs = hs.irs;
   rcv_nxt = rcv_wup = irs + 1;

@@ -100,9 +100,17 @@ bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out)
 // ACK at once so the sender sees duplicate ACKs (__tcp_ack_snd_check() with a non-empty
 // out-of-order queue). Its range becomes SACK block 0 (tcp_sack_new_ofo_skb(), RFC 2018 §4);
 // what was already held is a D-SACK (RFC 2883 §4.2).
+//
+// Without memory for it (tcp_try_rmem_schedule() failed even after pruning) the segment is
+// dropped (TCPOFODrop) and, unlike in-order data, no ACK is scheduled for it.
 void Connection::Tcb::queue_out_of_order(Instant now, const Segment& seg) {
   const SeqNum seq = seg.seq;
+  if (!rmem_schedule(seq)) {
+    ++ctx.counters->TCPOFODrop;
+    return;
+  }
   size_t keep = std::min<size_t>(seg.payload.size(), static_cast<size_t>(rcv_adv - seq));
+  rcv_admitted = static_cast<uint32_t>(keep);
   const bool fin = seg.flags.fin() && keep == seg.payload.size();
   const SeqNum end = seq + static_cast<uint32_t>(keep) + (fin ? 1u : 0u);
   if (sack_ok)
@@ -132,13 +140,24 @@ void Connection::Tcb::note_duplicate(const Segment& seg) {
 
 // Data at RCV.NXT: deliver it, then whatever it connects in the out-of-order queue, then a FIN
 // that is now in order.
+//
+// First its memory (tcp_data_queue(), queue_and_out): when tcp_try_rmem_schedule() fails the
+// next ACK goes at once (ICSK_ACK_NOW) and offers a zero window (ICSK_ACK_NOMEM); the data is
+// dropped (TCPRcvQDrop) unless the receive queue is empty, when it is queued anyway
+// (sk_forced_mem_schedule()) so that a reader always has something to make progress with.
 void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& data, bool fin,
                                      Outbox& out) {
-  // Beyond the right edge (or the buffer, when the application does not read): trimmed, and
-  // the FIN with it.
-  uint32_t room =
-      rcv_space() - static_cast<uint32_t>(std::min<size_t>(rcvbuf.readable(), rcv_space()));
-  uint32_t wnd = std::min(static_cast<uint32_t>(rcv_adv - rcv_nxt), room);
+  bool forced = false;
+  if (!rmem_schedule(seq)) {
+    ack_nomem = ack_pending = ack_now = true;
+    if (!data.empty() && rcv_queue_bytes() > 0) {
+      ++ctx.counters->TCPRcvQDrop;
+      return;
+    }
+    forced = true;
+  }
+  // Beyond the right edge: trimmed, and the FIN with it.
+  uint32_t wnd = static_cast<uint32_t>(rcv_adv - rcv_nxt);
   Payload d = data;
   if (d.size() > wnd) {
     d = d.slice(0, wnd);
@@ -151,6 +170,9 @@ void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& dat
     rcvbuf.clear_out_of_order();
   }
   bool had_ooo = rcvbuf.has_out_of_order();
+  // What the queues held before was within the buffer, unless memory was forced: then it
+  // counts on top of what the last admission already put past the limit.
+  rcv_admitted = static_cast<uint32_t>(d.size()) + (forced ? rcv_admitted : 0);
   if (!d.empty()) {
     rcv_nxt = seq + static_cast<uint32_t>(d.size());
     deliver(now, d, out);  // tcp_queue_rcv(), then tcp_event_data_recv() sees it queued
@@ -462,7 +484,17 @@ uint16_t Connection::Tcb::syn_window() const {
 // tcp_select_window(): never shrink the offered right edge (RFC 9293 §3.8.6.2.2, RFC 7323
 // §2.4), round a scaled window up to a whole unit; rcv_wnd/rcv_wup record the offer. When the
 // free space is below half the buffer, quick-ack mode ends (__tcp_select_window()).
+//
+// The one exception: data that found no memory (ICSK_ACK_NOMEM, queue_in_order()) makes this
+// ACK offer a zero window at RCV.NXT ("Make the window 0 if we failed to queue the data because
+// we are out of memory"), the right edge moving left; the flag goes with the ACK
+// (tcp_event_ack_sent() clears icsk_ack.pending).
 uint16_t Connection::Tcb::advertise_window() {
+  if (ack_nomem) {
+    ack_nomem = false;
+    rcv_adv = rcv_nxt;
+    return 0;
+  }
   RcvWindow w = rwin_view();
   const RcvSpace sp = rcv_space_now();
   const int64_t full =
@@ -474,6 +506,82 @@ uint16_t Connection::Tcb::advertise_window() {
   // (tcp_measure_rcv_mss()) still leaves 65535 on the wire.
   rcv_adv = rcv_nxt + std::min(w.rcv_wnd, max_rcv_window());
   return s.field;
+}
+
+}  // namespace netsim::tcp
+
+// ================= receive memory (Linux 6.12 tcp_input.c) =================
+
+namespace netsim::tcp {
+
+// sk_rmem_alloc as netsim charges it: the bytes held at the measured scaling ratio
+// (rcv_space_now()).
+uint32_t Connection::Tcb::rmem_alloc() const {
+  return rcv_space_now().rmem_alloc;
+}
+
+// skb_queue_len(&sk->sk_receive_queue) != 0: in-order bytes not yet read, including what an
+// auto-reading application is handed during this input (it reads after the ACK).
+size_t Connection::Tcb::rcv_queue_bytes() const {
+  return rcvbuf.readable() + (drs ? drs->unread : 0);
+}
+
+// tcp_try_rmem_schedule(): a segment may be queued while the queues hold at most sk_rcvbuf (the
+// test is before the segment is added, so they may end one segment above it); past it,
+// tcp_prune_queue() must make room first. sk_rmem_schedule() against the protocol-wide tcp_mem
+// pool always grants: netsim models no global memory pressure.
+bool Connection::Tcb::rmem_schedule(SeqNum seq) {
+  if (rmem_alloc() <= rcv_space()) return true;
+  return prune_queue(seq);
+}
+
+// tcp_prune_queue(): grow the buffer if it may grow (tcp_clamp_window()), else discard
+// out-of-order data above the incoming segment; false ("drop frames until the reader catches
+// up") when the queues still exceed the buffer. tcp_collapse_ofo_queue() and tcp_collapse(),
+// which copy data into compact skbs to win back truesize, are not modelled: netsim charges held
+// bytes at the measured ratio, not per skb, so there is no overhead to win back.
+bool Connection::Tcb::prune_queue(SeqNum seq) {
+  ++ctx.counters->PruneCalled;
+  if (rmem_alloc() >= rcv_space()) clamp_window();
+  if (rmem_alloc() <= rcv_space()) return true;
+  prune_ofo_queue(seq);
+  if (rmem_alloc() <= rcv_space()) return true;
+  ++ctx.counters->RcvPruned;
+  return false;
+}
+
+// tcp_clamp_window(): leave quick-ack mode; a buffer SO_RCVBUF did not lock grows to what the
+// queues hold (up to tcp_rmem[2]); if they still exceed it, rcv_ssthresh drops to two segments.
+void Connection::Tcb::clamp_window() {
+  quick = 0;
+  const uint32_t rmem_max = rcv_window_config(prof()).rmem[2];
+  if (opts.rcvbuf == 0 && rcv_space() < rmem_max)
+    autotune().rcvbuf = std::max(rcv_space(), std::min(rmem_alloc(), rmem_max));
+  if (rmem_alloc() > rcv_space()) rcv_ssthresh = std::min(window_clamp, 2 * advmss());
+}
+
+// tcp_prune_ofo_queue(): discard out-of-order data from the highest sequence down, but never
+// what lies below the incoming segment, checking the memory after each eighth of the buffer.
+// Any discard resets the SACK state (tcp_sack_reset()): "we care only about integrity of the
+// connection not performance".
+bool Connection::Tcb::prune_ofo_queue(SeqNum seq) {
+  const int64_t step = rcv_space() >> 3;
+  int64_t goal = step;
+  bool pruned = false;
+  while (std::optional<SeqNum> last = rcvbuf.last_piece_seq()) {
+    if (seq > *last) break;  // the incoming segment would land last
+    const size_t freed = rcvbuf.drop_last_piece();
+    pruned = true;
+    goal -= space_from_win(scaling_ratio, freed);
+    if (!rcvbuf.last_piece_seq() || goal <= 0) {
+      if (rmem_alloc() <= rcv_space()) break;
+      goal = step;
+    }
+  }
+  if (!pruned) return false;
+  ++ctx.counters->OfoPruned;
+  if (sack_ok) sack_rx.reset();
+  return true;
 }
 
 }  // namespace netsim::tcp

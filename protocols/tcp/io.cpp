@@ -63,6 +63,16 @@ constexpr CounterInfo kCounters[] = {
      "RTOs that F-RTO found spurious"},
     {"TCPLostRetransmit", "TcpExtTCPLostRetransmit", &Counters::TCPLostRetransmit,
      "retransmissions RACK found lost again"},
+    {"TCPRcvQDrop", "TcpExtTCPRcvQDrop", &Counters::TCPRcvQDrop,
+     "in-order segments dropped because the receive buffer was full and held unread data"},
+    {"TCPOFODrop", "TcpExtTCPOFODrop", &Counters::TCPOFODrop,
+     "out-of-order segments dropped because the receive buffer was full"},
+    {"PruneCalled", "TcpExtPruneCalled", &Counters::PruneCalled,
+     "times the receive queues held more than the receive buffer and were pruned"},
+    {"RcvPruned", "TcpExtRcvPruned", &Counters::RcvPruned,
+     "prunings that could not bring the receive queues within the buffer"},
+    {"OfoPruned", "TcpExtOfoPruned", &Counters::OfoPruned,
+     "prunings that discarded out-of-order data to make room"},
 };
 
 }  // namespace

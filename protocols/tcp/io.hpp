@@ -153,8 +153,8 @@ struct Outbox {
 
 // Host-wide counters (SCENARIO_SPEC.md summary). Their names, Linux nstat names and docs are
 // in counter_table(); the summary, expectations and the loader read that table. The loss
-// recovery counters carry their nstat names (tcp_mib.hpp).
-struct Counters : LossMib {
+// recovery and receive memory counters carry their nstat names (tcp_mib.hpp).
+struct Counters : LossMib, RcvMemMib {
   uint64_t syn_received = 0;
   uint64_t synack_sent = 0;
   uint64_t synack_retransmits = 0;

@@ -35,6 +35,16 @@ Duration backoff(Duration base, uint32_t shift, Duration cap) {
   return std::min(d, cap);
 }
 
+// ts_secret_init(): the host's key for secure_tcp_ts_off(), deterministic from its RNG stream
+// but drawn from a copy, so the stream (ISNs, ports, cookie secrets) is what it was before.
+TsSecret ts_secret_from(Rng rng) {
+  uint64_t state = rng.next_u64() ^ stable_hash("secure_tcp_ts_off");
+  TsSecret k;
+  k.k0 = splitmix64(state);
+  k.k1 = splitmix64(state);
+  return k;
+}
+
 }  // namespace
 
 ListenTable::ListenTable(const Profile& profile, Counters& counters, const bool& tracing, Rng& rng,
@@ -44,6 +54,7 @@ ListenTable::ListenTable(const Profile& profile, Counters& counters, const bool&
       tracing_(tracing),
       rng_(rng),
       primary_(primary),
+      ts_secret_(ts_secret_from(rng)),
       cookies_(rng) {}
 
 std::optional<SocketId> ListenTable::add(SocketId id, uint16_t port, int backlog,
@@ -206,7 +217,7 @@ std::optional<PassiveOpen> ListenTable::on_cookie_ack(Instant now, Listener& l, 
     return std::nullopt;
   }
   ++counters_.syncookies_ok;  // SyncookiesRecv, counted before the child is created
-  std::optional<uint8_t> syn_opts = cookie_options(s);
+  std::optional<uint8_t> syn_opts = cookie_options(key, s);
   if (!syn_opts) {
     // cookie_tcp_check() fails after SyncookiesRecv: the listener's LISTEN rule resets.
     send_rst(p, out);
@@ -226,6 +237,7 @@ std::optional<PassiveOpen> ListenTable::on_cookie_ack(Instant now, Listener& l, 
   po.listener = l.id;
   po.key = key;
   po.hs.iss = s.ack - 1;
+  po.hs.ts_off = ts_off(key);
   po.hs.irs = s.seq - 1;
   po.hs.peer_mss = *mss;
   po.hs.peer_window = s.window;
@@ -327,6 +339,7 @@ std::optional<PassiveOpen> ListenTable::on_final_ack(Instant now, Listener& l, c
   po.listener = l.id;
   po.key = key;
   po.hs.iss = r.iss;
+  po.hs.ts_off = ts_off(key);
   po.hs.irs = r.irs;
   po.hs.peer_mss = r.peer_mss;
   po.hs.peer_window = p.tcp.window;
@@ -569,13 +582,13 @@ uint32_t cookie_init_timestamp(uint8_t opts, uint32_t ts_now) {
 }
 }  // namespace
 
-std::optional<uint8_t> ListenTable::cookie_options(const Segment& ack) const {
+std::optional<uint8_t> ListenTable::cookie_options(const ConnKey& key, const Segment& ack) const {
   // tcp_parse_options() sees no timestamp (none, or tcp_timestamps 0): tcp_clear_options(),
   // the connection has the MSS only.
   if (!ack.options.timestamps || !profile_.timestamps) return uint8_t{0};
   uint32_t options = ack.options.timestamps->second;
-  // cookie_tcp_check(): the TSecr less our offset (the ISN's, as for the SYN-ACK).
-  if (options != 0) options -= ts_offset(ack.ack - 1);
+  // cookie_tcp_check(): the TSecr less our offset towards the peer, as for the SYN-ACK.
+  if (options != 0) options -= ts_off(key);
   uint8_t bits = kSynTs;
   if (options & kTsOptSack) {
     if (!profile_.sack) return std::nullopt;
@@ -616,7 +629,7 @@ Packet ListenTable::synack(const ConnKey& key, SeqNum iss, SeqNum irs, uint8_t o
   if (opts & kSynTs) {
     uint32_t ts_now = static_cast<uint32_t>(now.ns() / 1'000'000);
     if (cookie) ts_now = cookie_init_timestamp(opts, ts_now);
-    p.tcp.options.timestamps = {ts_now + ts_offset(iss), tsecr};
+    p.tcp.options.timestamps = {ts_now + ts_off(key), tsecr};
   }
   if (opts & kSynWs) p.tcp.options.window_scale = iw.rcv_wscale;
   return p;

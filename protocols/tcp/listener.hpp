@@ -17,6 +17,7 @@
 #include "protocols/tcp/io.hpp"
 #include "protocols/tcp/profile.hpp"
 #include "protocols/tcp/syncookie.hpp"
+#include "protocols/tcp/timestamps.hpp"
 #include "sim/packet.hpp"
 #include "sim/rng.hpp"
 #include "sim/time.hpp"
@@ -105,6 +106,11 @@ class ListenTable {
   Listener* by_id(SocketId id);
   const Listener* by_id(SocketId id) const;
   bool has_request(const ConnKey& key) const { return requests_.count(key) != 0; }
+  // secure_tcp_ts_off(): this host's TSval offset for the key's address pair (ports play no
+  // part), for its SYN-ACKs, their children and its active opens alike.
+  uint32_t ts_off(const ConnKey& key) const {
+    return ts_offset(ts_secret_, key.local.addr.value, key.remote.addr.value);
+  }
 
   // tcp_check_req(): a segment whose 4-tuple matches a request of a listener.
   std::optional<PassiveOpen> on_request_segment(Instant now, const ConnKey& key, const Packet& p,
@@ -165,7 +171,7 @@ class ListenTable {
                 Instant now = Instant::zero(), bool cookie = false) const;
   // cookie_timestamp_decode(): the options a cookie ACK's TSecr says the SYN offered, or
   // nothing when they name an option our sysctls now refuse.
-  std::optional<uint8_t> cookie_options(const Segment& ack) const;
+  std::optional<uint8_t> cookie_options(const ConnKey& key, const Segment& ack) const;
   void send_rst(const Packet& offending, Outbox& out);
   template <typename DetailFn>
   void drop(const Packet& p, DropReason why, Outbox& out, DetailFn detail);
@@ -182,6 +188,7 @@ class ListenTable {
   const bool& tracing_;
   Rng& rng_;
   Ipv4Addr primary_;
+  TsSecret ts_secret_;  // before cookies_: made from the stream as it is before they draw
   SynCookies cookies_;
   std::map<SocketId, Listener> listeners_;  // ordered: close-all and crash are deterministic
   std::unordered_map<uint16_t, SocketId> by_port_;

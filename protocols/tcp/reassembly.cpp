@@ -98,6 +98,20 @@ size_t ReceiveBuffer::out_of_order_bytes() const {
   return n;
 }
 
+std::optional<SeqNum> ReceiveBuffer::last_piece_seq() const {
+  if (ooo_.empty()) return std::nullopt;
+  return ooo_.back().seq;
+}
+
+size_t ReceiveBuffer::drop_last_piece() {
+  const size_t n = ooo_.back().data.size();
+  ooo_.pop_back();
+  // The FIN lies at or above the highest piece's end: it goes with it, as the skb it came on.
+  fin_.reset();
+  if (ooo_.empty()) ooo_.release();
+  return n;
+}
+
 void ReceiveBuffer::take_in_order(SeqNum& rcv_nxt, std::vector<Payload>& in_order) {
   size_t used = 0;
   for (; used < ooo_.size(); ++used) {

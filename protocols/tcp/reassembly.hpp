@@ -34,6 +34,11 @@ class ReceiveBuffer {
   // The held data as contiguous ranges [left, right), in sequence order (SACK blocks).
   std::vector<SackBlock> ranges() const;
 
+  // The highest piece's first sequence number (tcp_prune_ofo_queue() walks from ooo_last_skb).
+  std::optional<SeqNum> last_piece_seq() const;
+  // Discards the highest piece and a FIN beyond it; returns the bytes freed.
+  size_t drop_last_piece();
+
   // Moves out the queued data that continues at `rcv_nxt`, advancing it; drops what is now
   // below it. The pieces are appended to `in_order` in sequence order.
   void take_in_order(SeqNum& rcv_nxt, std::vector<Payload>& in_order);

@@ -353,7 +353,7 @@ OpenResult Stack::connect(Instant now, SocketAddr remote, std::optional<uint16_t
   ConnKey key{SocketAddr{local, port}, remote};
   Connection& c = m.add_connection(id, key, opts, kNoSocket);
   out.opened.push_back(OpenedNote{id, kNoSocket, key.local, key.remote});
-  c.open_active(now, SeqNum(m.rng.next_u32()), out);
+  c.open_active(now, SeqNum(m.rng.next_u32()), out, m.listeners.ts_off(key));
   out.touched.push_back(id);
   m.reap(id);
   return {id, SocketError::none};
@@ -561,6 +561,10 @@ const Counters& Stack::counters() const {
 }
 const Profile& Stack::profile() const {
   return impl_->profile;
+}
+
+uint32_t Stack::tsval_offset(Ipv4Addr local, Ipv4Addr remote) const {
+  return impl_->listeners.ts_off(ConnKey{SocketAddr{local, 0}, SocketAddr{remote, 0}});
 }
 size_t Stack::connection_count() const {
   return impl_->conns.size();

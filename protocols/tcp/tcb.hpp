@@ -67,6 +67,9 @@ struct Connection::Tcb {
   // The Stack's bookkeeping (Connection::listener()), here in the 4 bytes of padding after
   // `key` so that the stack's table of connections needs no entry struct around Connection.
   SocketId listener = kNoSocket;
+  // Received bytes admitted past the receive buffer's limit by the last segment queued: the
+  // check of check_invariants() (connection_receive.cpp rmem_*).
+  uint32_t rcv_admitted = 0;
   SocketOptions opts;
   ConnContext ctx;
   const Profile& prof() const { return *ctx.profile; }
@@ -155,7 +158,8 @@ struct Connection::Tcb {
   bool ack_pending = false;
   bool ack_now = false;
   bool pingpong = false;
-  uint32_t quick = 0;  // quick ACKs left
+  bool ack_nomem = false;  // ICSK_ACK_NOMEM: data failed to get memory; the next ACK offers 0
+  uint32_t quick = 0;      // quick ACKs left
   Duration ato = Duration::zero();
   Instant lrcvtime;
   Instant last_oow_ack = kNever;  // tcp_oow_rate_limited()
@@ -344,6 +348,13 @@ struct Connection::Tcb {
   void rcv_rtt_ts(Instant now, const Segment& seg);
   void rcv_space_adjust_after_read(Instant now);
   void app_read_delivered(Instant now);
+  // Receive memory (tcp_try_rmem_schedule() and the pruning behind it).
+  uint32_t rmem_alloc() const;
+  size_t rcv_queue_bytes() const;
+  bool rmem_schedule(SeqNum seq);
+  bool prune_queue(SeqNum seq);
+  void clamp_window();
+  bool prune_ofo_queue(SeqNum seq);
   Duration write_timeout(Duration model) const;
   Duration clamp_rto_to_user_timeout(Instant now) const;
   bool keepalive_expired(Duration elapsed, int probes) const;

@@ -1,6 +1,7 @@
-// The nstat counters of Linux's loss recovery (net/ipv4/proc.c names, include/uapi/linux/snmp.h),
-// kept in one struct that LossRecovery writes to and the host's Counters (io.hpp) derive from,
-// so that they reach summary.json and `expect:` under their Linux names.
+// The nstat counters of Linux's loss recovery and receive memory (net/ipv4/proc.c names,
+// include/uapi/linux/snmp.h), kept in structs that LossRecovery and the receive path write to
+// and the host's Counters (io.hpp) derive from, so that they reach summary.json and `expect:`
+// under their Linux names.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,16 @@ struct LossMib {
   // Counted by the connection's retransmit path (tcp_output.c:tcp_xmit_retransmit_queue()).
   uint64_t TCPFastRetrans = 0;
   uint64_t TCPSlowStartRetrans = 0;
+};
+
+// The receive queue's memory (tcp_input.c: tcp_try_rmem_schedule(), tcp_prune_queue(),
+// tcp_prune_ofo_queue(), tcp_data_queue(), tcp_data_queue_ofo()).
+struct RcvMemMib {
+  uint64_t TCPRcvQDrop = 0;  // in-order data dropped: no memory, the receive queue not empty
+  uint64_t TCPOFODrop = 0;   // out-of-order data dropped: no memory
+  uint64_t PruneCalled = 0;  // tcp_prune_queue() ran: the queues held more than sk_rcvbuf
+  uint64_t RcvPruned = 0;    // pruning could not bring them under sk_rcvbuf
+  uint64_t OfoPruned = 0;    // out-of-order data discarded to make room
 };
 
 }  // namespace netsim::tcp

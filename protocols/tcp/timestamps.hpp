@@ -1,5 +1,5 @@
-// RFC 7323 timestamps as Linux 6.12 runs them: the millisecond TSval clock with a per-connection
-// offset, ts_recent and its update rule, PAWS (with the 2147 s wrap and the disordered-ACK
+// RFC 7323 timestamps as Linux 6.12 runs them: the millisecond TSval clock with an offset per
+// address pair, ts_recent and its update rule, PAWS (with the 2147 s wrap and the disordered-ACK
 // exemption), RTT from TSecr; and the option layouts of tcp_options_write() as data.
 #pragma once
 
@@ -14,9 +14,24 @@
 
 namespace netsim::tcp {
 
+// net/core/secure_seq.c:secure_tcp_ts_off(): a host's TSval offset towards a peer is a keyed
+// hash of the address pair, siphash_2u32(saddr, daddr, &ts_secret), without the ports: every
+// connection between two hosts shares one TS clock, so a reconnect into the peer's TIME_WAIT
+// carries a newer TSval (tcp_twsk_unique(), tcp_timewait_state_process()). ts_secret is the
+// boot-time key; netsim's is the host's, drawn from (but not out of) its RNG stream.
+struct TsSecret {
+  uint64_t k0 = 0;
+  uint64_t k1 = 0;
+};
+// lib/siphash.c:siphash_1u64() (SipHash-2-4 of one 64-bit word), as siphash_2u32(a, b) calls it
+// with (u64)b << 32 | a.
+uint64_t siphash_1u64(uint64_t word, const TsSecret& key);
+// The offset from `local` towards `remote` (IPv4 addresses in host byte order, Ipv4Addr::value),
+// hashed as Linux's __be32 loads them on a little-endian machine.
+uint32_t ts_offset(const TsSecret& key, uint32_t local, uint32_t remote);
+
 // include/net/tcp.h:tcp_skb_timestamp_ts() + tsoffset: TSval = departure time in ms + ts_off,
-// mod 2^32. The offset comes from the host's RNG stream (Linux: a SipHash of the 4-tuple, so a
-// reconnect on the same tuple continues; 0 with tcp_timestamps = 2).
+// mod 2^32 (ts_offset() above; 0 where no stack hands one over).
 struct TsClock {
   uint32_t ts_off = 0;
   uint32_t tsval(Instant departure) const {

@@ -20,8 +20,9 @@ using namespace netsim;
 using namespace netsim::tcp;
 using namespace netsim::literals;
 
-inline constexpr uint32_t kIss = 1000;      // our ISN
-inline constexpr uint32_t kPeerIss = 5000;  // the peer's ISN
+inline constexpr uint32_t kIss = 1000;          // our ISN
+inline constexpr uint32_t kPeerIss = 5000;      // the peer's ISN
+inline constexpr uint32_t kTsOff = 0x2c0ffee5;  // our TSval offset (a stack's ts_offset())
 inline const SocketAddr kLocal{Ipv4Addr{0x0A000001}, 7500};
 inline const SocketAddr kRemote{Ipv4Addr{0x0A000002}, 20000};
 
@@ -97,7 +98,7 @@ class Harness {
   std::optional<Instant> deadline() const { return conn->next_deadline(); }
 
   Lines connect(Instant t, uint32_t iss = kIss) {
-    return run(t, [&] { conn->open_active(t, SeqNum(iss), out); });
+    return run(t, [&] { conn->open_active(t, SeqNum(iss), out, kTsOff); });
   }
   Lines accept(Instant t, const Handshake& hs, State from = State::syn_received,
                StateCause cause = StateCause::rcv_ack) {

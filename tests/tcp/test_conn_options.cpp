@@ -30,7 +30,7 @@ Profile modern(bool ts = true, bool sack = true, bool ws = true) {
 }
 
 uint32_t tsval(Duration since_zero) {
-  return static_cast<uint32_t>(since_zero.ns() / 1'000'000) + ts_offset(SeqNum(kIss));
+  return static_cast<uint32_t>(since_zero.ns() / 1'000'000) + kTsOff;
 }
 
 Segment synack_with(TcpOptions o, uint16_t win = 65535) {
@@ -168,6 +168,7 @@ TEST_CASE("A passive open takes the options its SYN offered") {
   hs.peer_window = 10;
   hs.syn_opts = kSynTs | kSynSack | kSynWs | (8 << 4);
   hs.ts_recent = 9000;
+  hs.ts_off = kTsOff;  // the listener's offset towards the peer
   h.accept(at(100_ms), hs);
   h.send(at(110_ms), bytes(3000));
   CHECK(with_options(h.out) ==

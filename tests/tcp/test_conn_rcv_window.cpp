@@ -11,7 +11,7 @@ using namespace conntest;
 namespace {
 
 uint32_t tsval_at(Duration since_zero) {
-  return static_cast<uint32_t>(since_zero.ns() / 1'000'000) + ts_offset(SeqNum(kIss));
+  return static_cast<uint32_t>(since_zero.ns() / 1'000'000) + kTsOff;
 }
 
 // A passive connection whose SYN offered TS, SACK and wscale 7: the SYN-ACK offered 65160.
@@ -23,6 +23,7 @@ void accept_modern(Harness& h) {
   hs.peer_window = 502;
   hs.syn_opts = kSynTs | kSynSack | kSynWs | (7 << 4);
   hs.ts_recent = 100;
+  hs.ts_off = kTsOff;  // the listener's offset towards the peer
   h.accept(at(0_ms), hs);
   REQUIRE(h.state() == State::established);
 }

@@ -40,6 +40,10 @@ struct Server {
   SocketId listener = kNoSocket;
 };
 
+uint32_t client_off(const Server& s) {
+  return s.stack.tsval_offset(kServerIp, kClientIp);
+}
+
 Packet syn(bool ts, bool sack, std::optional<uint8_t> ws, uint32_t tsval = 777) {
   Packet p = syn_from(40000, 1000, 1460);
   if (ts) p.tcp.options.timestamps = std::pair<uint32_t, uint32_t>{tsval, 0};
@@ -62,7 +66,7 @@ Packet final_ack(const Packet& synack, uint32_t tsval = 778, uint16_t window = 1
 
 // cookie_init_timestamp(): ts = (now_ms >> 6) << 6 | options, 64 less if that is ahead of the
 // clock; options = the SYN's shift (0xf: none) | 0x10 for SACK. The wire TSval adds the
-// connection's offset (ts_offset() of the cookie ISN, as for every SYN-ACK).
+// host's offset towards the client (secure_tcp_ts_off(), as for every SYN-ACK).
 TEST_CASE("A cookie SYN-ACK encodes the SYN's wscale and SACK in its TSval's low bits") {
   Server s(cookie_profile());
   Outbox out = s.deliver(at_ms(1000), syn(true, true, 9));
@@ -73,21 +77,21 @@ TEST_CASE("A cookie SYN-ACK encodes the SYN's wscale and SACK in its TSval's low
   CHECK(sa.tcp.options.timestamps->second == 777);
   CHECK(sa.tcp.options.sack_permitted);
   CHECK(sa.tcp.options.window_scale == std::optional<uint8_t>(7));
-  uint32_t ts = sa.tcp.options.timestamps->first - ts_offset(sa.tcp.seq);
+  uint32_t ts = sa.tcp.options.timestamps->first - client_off(s);
   // 1000 ms = 15 * 64 + 40: (960 | 0x19) = 985 <= 1000.
   CHECK(ts == 985);
   // At 1030 ms, 960 | 0x19 = 985 still; at 985 exactly it is not ahead; at 980 it would be:
   // 64 less, 921.
   Server t(cookie_profile());
   Outbox o2 = t.deliver(at_ms(980), syn(true, true, 9));
-  CHECK(o2.packets[0].tcp.options.timestamps->first - ts_offset(o2.packets[0].tcp.seq) == 921);
+  CHECK(o2.packets[0].tcp.options.timestamps->first - client_off(t) == 921);
   // No window scale offered: 0xf; no SACK: bit 4 clear.
   Server u(cookie_profile());
   Outbox o3 = u.deliver(at_ms(1000), syn(true, false, std::nullopt));
   const Packet& sa3 = o3.packets[0];
   CHECK(!sa3.tcp.options.sack_permitted);
   CHECK(!sa3.tcp.options.window_scale);
-  CHECK(sa3.tcp.options.timestamps->first - ts_offset(sa3.tcp.seq) == (960u | 0xf));
+  CHECK(sa3.tcp.options.timestamps->first - client_off(u) == (960u | 0xf));
 }
 
 // cookie_v4_check() -> cookie_tcp_check(): TSecr - ts_off = the options; the child gets
@@ -112,7 +116,7 @@ TEST_CASE("A cookie connection keeps timestamps, SACK and window scaling") {
   CHECK(d.tcp.payload.size() == 1448);
   REQUIRE(d.tcp.options.timestamps);
   CHECK(d.tcp.options.timestamps->second == 778);
-  CHECK(d.tcp.options.timestamps->first == 1020 + ts_offset(sa.tcp.seq));
+  CHECK(d.tcp.options.timestamps->first == 1020 + client_off(s));
   // Out-of-order data from the peer: the child's ACK carries a SACK block; its window is
   // scaled by our shift 7 (the SYN-ACK's promised 65160 kept: 65280 -> 510).
   Outbox ooo = s.deliver(
@@ -145,7 +149,7 @@ TEST_CASE("A cookie ACK whose TSecr claims SACK that tcp_sack refuses is reset")
   Packet sa = out.packets[0];
   CHECK(!sa.tcp.options.sack_permitted);
   // A forged SACK bit in the encoded options (below the offset).
-  const uint32_t off = ts_offset(sa.tcp.seq);
+  const uint32_t off = client_off(s);
   sa.tcp.options.timestamps->first = ((sa.tcp.options.timestamps->first - off) | 0x10) + off;
   Outbox r = s.deliver(at_ms(1010), final_ack(sa));
   CHECK(s.stack.counters().syncookies_ok == 1);
