@@ -102,9 +102,9 @@ SocketError TcpHost::send(SocketId s, Payload data) {
 
 SendResult TcpHost::write(SocketId s, Payload data) {
   sync_tracing();
-  Outbox out = take_outbox();
+  Outbox& out = take_outbox();
   SendResult r = stack_.write(sim_.now(), s, std::move(data), out);
-  submit(std::move(out));
+  submit(out);
   return r;
 }
 

@@ -73,7 +73,7 @@ TEST_CASE("a failed expectation exits 1 and says what happened") {
                       "0.020000 s") != std::string::npos);
 }
 
-TEST_CASE("a grader file given with --expect adds its expectations; failures and errors name it") {
+TEST_CASE("a grader file given with --expect adds its expectations, failures and errors name it") {
   auto d = fresh_dir("cli-grader");
   auto f = write_file(d / "tiny.yaml", kHandshake);
   auto ok =

@@ -150,7 +150,7 @@ TEST_CASE("Star and range times accept a packet anywhere in them") {
         "<mss 1460,sackOK,TS val 1100 ecr 0,nop,wscale 7>");
 }
 
-TEST_CASE("A sysctl of the tunables table sets the profile; a value out of its range fails") {
+TEST_CASE("A sysctl of the tunables table sets the profile, a value out of its range fails") {
   RunResult ok = run("`sysctl -q net.ipv4.tcp_sack=1 net.ipv4.tcp_early_retrans=4`\n" + kServer);
   CHECK(ok.verdict == Verdict::pass);
   CHECK(ok.notes.empty());
@@ -232,7 +232,7 @@ TEST_CASE("Out-of-range values fail or return EINVAL as Linux does, never overfl
         "t.pkt:1:1: --tolerance_usecs=-5 is out of range (0..60000000)");
 }
 
-TEST_CASE("defaults.sh next to the script sets the profile; other commands are noted") {
+TEST_CASE("defaults.sh next to the script sets the profile, other commands are noted") {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "netsim_drill_defaults";
   std::filesystem::create_directories(dir);
   {

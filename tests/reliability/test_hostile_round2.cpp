@@ -232,7 +232,7 @@ TEST_CASE("Invalid UTF-8 and control characters in names are refused at line and
         "control character 0x1b at offset 1 of \"x\\x1b]0;pwned\\x07\"\n");
 }
 
-TEST_CASE("sweep -j beyond 4 x the cores is refused; a huge grid is refused before expanding") {
+TEST_CASE("sweep -j beyond 4 x the cores is refused, a huge grid is refused before expanding") {
   fs::path d = fresh_dir("r2-sweep-limits");
   write_file(d / "s.yaml", kTiny);
   auto j = netsim(d, "sweep s.yaml -q -j 10000");

@@ -179,7 +179,7 @@ Ipv4Addr addr(const char* s) {
 }
 }  // namespace
 
-TEST_CASE("TUN safety: local, routed and gateway addresses are conflicts; others are not") {
+TEST_CASE("TUN safety: local, routed and gateway addresses are conflicts, others are not") {
   using realtime::route_conflict;
   std::vector<Ipv4Addr> local{addr("192.168.0.17")};
   CHECK(route_conflict(addr("10.0.0.1"), kRoutes, local) == std::nullopt);

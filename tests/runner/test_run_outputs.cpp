@@ -74,7 +74,7 @@ TEST_CASE("RunOutputs: destroyed before commit, it leaves nothing at all") {
   CHECK(names_in(d / "out").empty());
 }
 
-TEST_CASE("RunOutputs: file outputs go beside the scenario without -o; refusals name both") {
+TEST_CASE("RunOutputs: file outputs go beside the scenario without -o, refusals name both") {
   fs::path d = test_support::fresh_dir("run-outputs-paths");
   fs::create_directories(d / "lab");
   std::string file = test_support::write_file(d / "lab" / "s.yaml", kTiny);

@@ -150,7 +150,7 @@ TEST_CASE("write-after-shutdown.yaml: the second send fails with EPIPE and sends
   require_all_hold(r.verdicts);
 }
 
-TEST_CASE("close: {at: T} on a client still in SYN_SENT closes silently; the SYN-ACK gets RST") {
+TEST_CASE("close: {at: T} on a client still in SYN_SENT closes silently, the SYN-ACK gets RST") {
   // The server answers only at 300 ms (its link delays 150 ms each way); the client closes at
   // 100 ms after connect(): Linux sends nothing then and answers the late SYN-ACK with RST.
   Scenario s = load_text(R"(

@@ -147,7 +147,7 @@ TEST_CASE("SACK not negotiated: no probe, the RTO retransmits") {
 // tcp_rack_reo_timeout() marks it lost, enters Recovery and retransmits it. The original was
 // only delayed: the D-SACK of the retransmission (RFC 2883) undoes the cwnd reduction at the
 // end of Recovery (tcp_try_undo_recovery(), TCPFullUndo).
-TEST_CASE("RACK's reordering timer declares a hole lost; a D-SACK undoes the reduction") {
+TEST_CASE("RACK's reordering timer declares a hole lost, a D-SACK undoes the reduction") {
   Harness h(sack_profile());
   established_sack(h, 20_ms);
   CHECK(h.send(at(100_ms), bytes(4 * 1460)).size() == 4);

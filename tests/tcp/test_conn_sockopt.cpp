@@ -167,7 +167,7 @@ TEST_CASE("SO_RCVBUF before connect(): the SYN window and shift follow the locke
 
 // SO_SNDBUF: stored doubled (SOCK_MIN_SNDBUF 4608, wmem_max 212992); the default reads back
 // the buffer in use: tcp_wmem[1], grown at ESTABLISHED to 2 * 10 * 4352 (tcp_sndbuf_expand()).
-TEST_CASE("SO_SNDBUF is doubled and bounded; the default is the autotuned buffer") {
+TEST_CASE("SO_SNDBUF is doubled and bounded, the default is the autotuned buffer") {
   Harness h;
   CHECK(h.c().get_option(SockOpt::so_sndbuf) == 16384);
   established(h);

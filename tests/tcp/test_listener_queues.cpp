@@ -118,7 +118,7 @@ TEST_CASE("Backlog 2 with syncookies 2: every SYN gets a cookie and nothing is s
 }
 
 TEST_CASE(
-    "The accept queue holds backlog + 1; a further final ACK is dropped and the request "
+    "The accept queue holds backlog + 1, a further final ACK is dropped and the request "
     "lingers") {
   Listening s(0);
   std::vector<SeqNum> isn(5);

@@ -230,7 +230,7 @@ TEST_CASE("TLP: one segment out, srtt 51 µs: PTO 2*srtt + 200 ms = 200.1 ms -> 
   CHECK(f.lr.loss_probe_timeout(c, 1, true, Instant::max(), false) == 201_ms);
 }
 
-TEST_CASE("TLP: several segments out: 2*srtt + 2 ms; 1 s without a sample; never after the RTO") {
+TEST_CASE("TLP: several segments out: 2*srtt + 2 ms, 1 s without a sample, never after the RTO") {
   Fixture f(10);
   LossCtx c = f.ctx(0);
   // 2 * 20 ms + 2 ms = 42 ms = 10.5 jiffies -> 11 = 44 ms.
@@ -256,7 +256,7 @@ TEST_CASE("TLP: several segments out: 2*srtt + 2 ms; 1 s without a sample; never
   CHECK_FALSE(f.lr.loss_probe_timeout(c, 10, true, Instant::max(), true));  // REO timer armed
 }
 
-TEST_CASE("TLP: one probe per episode; an ACK beyond it after a retransmitted probe is a loss") {
+TEST_CASE("TLP: one probe per episode, an ACK beyond it after a retransmitted probe is a loss") {
   Fixture f(10);
   CHECK(f.lr.loss_probe_kind(true) == ProbeKind::new_data);
   CHECK(f.lr.loss_probe_kind(false) == ProbeKind::retransmit_last);
@@ -287,7 +287,7 @@ TEST_CASE("TLP: a D-SACK of the probe means nothing was lost") {
   CHECK(f.ca.snd_cwnd == 10);
 }
 
-TEST_CASE("RTO: everything lost except what RACK says was sent too recently; cwnd in_flight+1") {
+TEST_CASE("RTO: everything lost except what RACK says was sent too recently, cwnd in_flight+1") {
   Fixture f(10);
   // RACK knows an RTT from a SACK of segment 3 at 20 ms (rack.rtt = 19980 µs).
   f.ack(20000, 1, {Fixture::segs(2, 1)});
@@ -367,7 +367,7 @@ TEST_CASE("F-RTO: an ACK of never-retransmitted data after an RTO marks it spuri
   CHECK(f.ca.snd_cwnd == 10);  // tcp_reno_undo_cwnd: max(1, prior_cwnd 10)
 }
 
-TEST_CASE("F-RTO: new data after the first ACK; a SACK of it proves the loss real") {
+TEST_CASE("F-RTO: new data after the first ACK, a SACK of it proves the loss real") {
   Fixture f(10);
   f.lr.on_rto(f.q, f.ctx(220000), true);
   f.lr.on_retransmit(f.q[0], f.ctx(220000), 220);

@@ -91,7 +91,7 @@ TEST_CASE("The passive side keeps its SYN-ACK's 65160 at first: 510 at shift 7, 
   CHECK(select_window(w10, sp, SeqNum(1), cfg).field == 64);  // align(65160, 1024) = 65536
 }
 
-TEST_CASE("The offered right edge never moves left; zero is wanted, then reached") {
+TEST_CASE("The offered right edge never moves left, zero is wanted, then reached") {
   RcvWindowConfig cfg;
   RcvWindow w = rcv_window_from(syn_window(cfg, 131072, false, 1460), SeqNum(1));
   init_buffer_space(w, cfg, 131072, 1448);

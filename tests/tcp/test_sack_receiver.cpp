@@ -110,7 +110,7 @@ TEST_CASE("D-SACK: the hole fill overlapping queued data (tcp_ofo_queue)") {
   CHECK(v(opt.view()) == std::vector{b(3001, 3501)});
 }
 
-TEST_CASE("SACK: blocks at or below rcv_nxt are removed; an empty queue clears all") {
+TEST_CASE("SACK: blocks at or below rcv_nxt are removed, an empty queue clears all") {
   SackReceiver r;
   r.on_ofo_segment({}, SeqNum(2001), SeqNum(3001), true, true, kRcvNxt, nullptr);
   std::vector<SackBlock> ofo{b(2001, 3001)};

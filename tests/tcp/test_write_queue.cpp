@@ -43,7 +43,7 @@ TEST_CASE("GSO packets hold about 1 ms at the pacing rate, at least tcp_min_tso_
   CHECK(tcp_tso_segs(12'500'000, 1000, 1448) == 30);
 }
 
-TEST_CASE("A write is cut at size_goal; forced_push marks an skb past half the window") {
+TEST_CASE("A write is cut at size_goal, forced_push marks an skb past half the window") {
   WriteQueue q;
   SeqNum pushed(1);
   // max_window 20000: forced_push() once more than 10000 bytes were written since the mark.
