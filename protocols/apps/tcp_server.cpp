@@ -49,7 +49,9 @@ void TcpServerApp::on_accepted(tcp::SocketId child) {
   tcp::SocketId s = *taken;
   (void)child;
   ++report_.accepted;
-  index_[s] = Accepted{static_cast<uint32_t>(report_.connections.size()), false};
+  Accepted fresh;
+  fresh.index = static_cast<uint32_t>(report_.connections.size());
+  index_[s] = std::move(fresh);
   ConnectionReport r;
   r.started_at = sim_.now();
   r.connected_at = sim_.now();
@@ -67,7 +69,10 @@ void TcpServerApp::on_accepted(tcp::SocketId child) {
 void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
   auto it = index_.find(s);
   if (it == index_.end()) return;  // not accepted (accept: false): the data stays queued
-  if (it->second.paused) return;   // blocked in send(): read at writable (drain())
+  if (it->second.paused) {         // blocked in send(): consumed at writable (drain())
+    it->second.held.push_back(p);
+    return;
+  }
   consume(s, it->second, p);
 }
 
@@ -109,6 +114,12 @@ void TcpServerApp::pause_reading(tcp::SocketId s, Accepted& a, bool paused) {
 // The send() returned: the program reads what arrived meanwhile (echoing it may block again),
 // then reads as data comes.
 void TcpServerApp::drain(tcp::SocketId s, Accepted& a) {
+  while (!a.held.empty()) {
+    Payload p = std::move(a.held.front());
+    a.held.erase(a.held.begin());
+    consume(s, a, p);
+    if (blocked_.count(s) != 0) return;
+  }
   while (host_.stack().exists(s)) {
     Payload p = host_.read(s, SIZE_MAX);
     if (p.empty()) break;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "protocols/apps/app_report.hpp"
 #include "protocols/apps/app_writer.hpp"
@@ -72,6 +73,10 @@ class TcpServerApp {
     bool closed_by_app = false;
     bool close_after_send = false;  // the policy closes once the blocked send() returns
     bool paused = false;            // blocked in send(): not reading
+    // Bytes the stack handed over in the same delivery as the ones whose echo blocked (read
+    // by that same read() call, as a real program's buffer would hold them): consumed first
+    // once the send returned.
+    std::vector<Payload> held;
   };
   Accepted* find(tcp::SocketId s) {
     auto it = index_.find(s);

@@ -93,7 +93,7 @@ TEST_CASE("A loss-free connection never allocates the scoreboard") {
   CHECK(f.in_flight() == 7);
 }
 
-TEST_CASE("SACK blocks outside (snd_una, snd_nxt] are ignored (tcp_is_sackblock_valid)") {
+TEST_CASE("SACK blocks outside snd_una..snd_nxt are ignored (tcp_is_sackblock_valid)") {
   Fixture f(10);
   LossCtx c = f.ctx(0);
   CHECK(f.lr.sack_block_valid(c, false, Fixture::segs(1, 2)));

@@ -71,7 +71,7 @@ TEST_CASE("D-SACK: a wholly old segment is reported first, once (TCPDSACKOldSent
   CHECK(v(opt.view()) == std::vector{b(6001, 7001), b(4001, 5001)});
 }
 
-TEST_CASE("D-SACK: a segment straddling rcv_nxt reports [seq, rcv_nxt)") {
+TEST_CASE("D-SACK: a segment straddling rcv_nxt reports seq..rcv_nxt") {
   SackReceiver r;
   r.on_old_segment(SeqNum(1501), SeqNum(2501), SeqNum(2001), true, true, nullptr);
   CHECK(v(r.take_option(12).view()) == std::vector{b(1501, 2001)});

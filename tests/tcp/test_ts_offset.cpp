@@ -88,7 +88,7 @@ TEST_CASE("Component: siphash_1u64 is SipHash-2-4 (the reference vector for 8 by
   CHECK(siphash_1u64(0x0706050403020100ULL, key) == 0x93f5f5799a932462ULL);
 }
 
-TEST_CASE("Connections between the same two hosts share one TSval offset; other peers differ") {
+TEST_CASE("Connections between the same two hosts share one TSval offset, other peers differ") {
   Stack s({kClientIp}, Profile::linux_default(), Rng(9, "tcp:h"));
   const Packet a = syn_to(s, at_ms(1000), server_addr(), 40000);
   const Packet b = syn_to(s, at_ms(1000), server_addr(80), 40001);
