@@ -64,8 +64,11 @@ bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out)
   }
   uint32_t wnd = static_cast<uint32_t>(rcv_adv - rcv_nxt);
   if (seq == rcv_nxt) {
-    if (wnd == 0) {
-      // A zero-window probe carrying data: out of window, answered at once.
+    // tcp_data_queue() at a zero window: a bare FIN is accepted ("Some stacks are known to
+    // send bare FIN packets in a loop even if we send RWIN 0"; it needs no buffer space); data
+    // is out of window (TCPZeroWindowDrop) and answered at once, as a zero-window probe is.
+    if (wnd == 0 && !(seg.payload.empty() && seg.flags.fin())) {
+      if (!seg.payload.empty()) ++ctx.counters->TCPZeroWindowDrop;
       enter_quickack_mode();
       ack_pending = ack_now = true;
       return true;

@@ -65,6 +65,8 @@ constexpr CounterInfo kCounters[] = {
      "retransmissions RACK found lost again"},
     {"TCPRcvQDrop", "TcpExtTCPRcvQDrop", &Counters::TCPRcvQDrop,
      "in-order segments dropped because the receive buffer was full and held unread data"},
+    {"TCPZeroWindowDrop", "TcpExtTCPZeroWindowDrop", &Counters::TCPZeroWindowDrop,
+     "segments with data dropped because the window offered was zero"},
     {"TCPOFODrop", "TcpExtTCPOFODrop", &Counters::TCPOFODrop,
      "out-of-order segments dropped because the receive buffer was full"},
     {"PruneCalled", "TcpExtPruneCalled", &Counters::PruneCalled,

@@ -214,6 +214,7 @@ TEST_CASE("Without auto_read the window closes as data waits and a read reopens 
   CHECK(h.recv(at(21_ms), ACK, 6461, kIss + 1, 65535, bytes(1460, 'b')) ==
         Lines{". seq 1001 ack 6461 win 0"});
   CHECK(h.c().stats().bytes_received == 1460);
+  CHECK(h.counters.TCPZeroWindowDrop == 1);
   // Freeing one byte leaves 1453 free, still below an MSS: no update (receiver SWS avoidance).
   CHECK(h.read(at(80_ms), 1).as_string_view() == "a");
   CHECK(h.out.packets.empty());
@@ -335,4 +336,25 @@ TEST_CASE("A segment without ACK is dropped in a synchronized state") {
   established(h);
   CHECK(h.recv(at(20_ms), PSH, kPeerIss + 1, 0, 65535, "abc").empty());
   CHECK(h.received().empty());
+}
+
+// tcp_data_queue(): at a zero window a bare FIN at RCV.NXT is taken (it needs no memory), while
+// a FIN carrying data is dropped with its data like any segment there.
+TEST_CASE("At a zero window a bare FIN is accepted, a FIN with data is not") {
+  Profile p;
+  p.rmem.def = 4096;
+  SocketOptions o;
+  o.auto_read = false;
+  Harness h(p, o);
+  REQUIRE(h.connect(at(0_ms)) == Lines{"S seq 1000 win 1460 mss 1460"});
+  REQUIRE(h.recv(at(10_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 1460"});
+  REQUIRE(h.recv(at(20_ms), ACK, 5001, kIss + 1, 65535, bytes(1460, 'a')) ==
+          Lines{". seq 1001 ack 6461 win 0"});
+  CHECK(h.recv(at(21_ms), ACK | FIN, 6461, kIss + 1, 65535, bytes(10, 'b')) ==
+        Lines{". seq 1001 ack 6461 win 0"});
+  CHECK(h.c().state() == State::established);
+  CHECK(h.counters.TCPZeroWindowDrop == 1);
+  h.recv(at(22_ms), ACK | FIN, 6461, kIss + 1, 65535);
+  CHECK(h.c().state() == State::close_wait);
+  CHECK(h.counters.TCPZeroWindowDrop == 1);
 }
