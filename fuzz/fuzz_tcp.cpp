@@ -287,6 +287,11 @@ class ConnectionDriver {
         call([&](Outbox&) { conn_->set_options(now_, o); });
         break;
       }
+      case 6: {  // the bounded write of a blocking or non-blocking send(): partial, EAGAIN
+        size_t n = payload_length(r_);
+        call([&](Outbox& out) { (void)conn_->write(now_, filler(n == 0 ? 1 : n, 'w'), out); });
+        break;
+      }
       default:
         break;
     }
@@ -442,9 +447,16 @@ class StackDriver {
         });
         break;
       }
-      default:
-        if ((r_.u8() & 15) == 0) call([&](Outbox&) { stack_.crash(); });
+      default: {
+        uint8_t x = r_.u8() & 15;
+        if (x == 0) {
+          call([&](Outbox&) { stack_.crash(); });
+        } else if (x == 1) {  // the bounded write (send buffer): partial, EAGAIN
+          size_t n = payload_length(r_);
+          call([&](Outbox& out) { (void)stack_.write(now_, s, filler(n == 0 ? 1 : n, 'w'), out); });
+        }
         break;
+      }
     }
   }
 
