@@ -2,6 +2,7 @@
 // (net/ipv4/tcp_output.c:tcp_options_write).
 
 #include "protocols/tcp/timestamps.hpp"
+#include "protocols/tcp/syncookie.hpp"
 
 #include <climits>
 
@@ -132,49 +133,11 @@ OptionBytes encode_options(const OptionLayout& layout, const OptionValues& v) {
   return out;
 }
 
-namespace {
-
-constexpr uint64_t rotl(uint64_t x, int b) {
-  return (x << b) | (x >> (64 - b));
-}
-
-struct SipState {
-  uint64_t v0, v1, v2, v3;
-  void round() {
-    v0 += v1;
-    v1 = rotl(v1, 13);
-    v1 ^= v0;
-    v0 = rotl(v0, 32);
-    v2 += v3;
-    v3 = rotl(v3, 16);
-    v3 ^= v2;
-    v0 += v3;
-    v3 = rotl(v3, 21);
-    v3 ^= v0;
-    v2 += v1;
-    v1 = rotl(v1, 17);
-    v1 ^= v2;
-    v2 = rotl(v2, 32);
-  }
-  void compress(uint64_t m) {
-    v3 ^= m;
-    round();
-    round();
-    v0 ^= m;
-  }
-};
-
-}  // namespace
-
 uint64_t siphash_1u64(uint64_t word, const TsSecret& key) {
-  SipState s{key.k0 ^ 0x736f6d6570736575ULL, key.k1 ^ 0x646f72616e646f6dULL,
-             key.k0 ^ 0x6c7967656e657261ULL, key.k1 ^ 0x7465646279746573ULL};
-  s.compress(word);
-  s.compress(uint64_t{8} << 56);  // the length byte of an 8-byte message
-  s.v2 ^= 0xff;
-  for (int i = 0; i < 4; ++i)
-    s.round();
-  return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+  uint8_t bytes[8];  // one 64-bit word, little-endian, as lib/siphash.c loads it
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<uint8_t>(word >> (8 * i));
+  return siphash_2_4({key.k0, key.k1}, bytes, sizeof bytes);
 }
 
 uint32_t ts_offset(const TsSecret& key, uint32_t local, uint32_t remote) {
