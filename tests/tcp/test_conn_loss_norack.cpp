@@ -3,79 +3,16 @@
 // tcp_mark_head_lost(), tcp_force_fast_retransmit() on partial ACKs, retrans_stamp cleared in
 // Open, and tcp_try_undo_dsack() only from the states that call it. Exact segments and counters.
 
-#include "protocols/tcp/sack_scoreboard.hpp"
+#include "loss_board.hpp"
 #include "test_conn_harness.hpp"
 
 using namespace conntest;
 
 namespace {
 
-constexpr uint32_t kMss = 1000;
-
-Instant at_us(int64_t us) {
-  return Instant::zero() + Duration::microseconds(us);
-}
-
-// n one-MSS segments from sequence 1 (segment i sent at i * 10 µs), CUBIC, the scoreboard
-// driven directly (the shape of test_loss_recovery.cpp's fixture).
-struct Board {
-  std::vector<ScoreSeg> q;
-  CaSock ca;
-  LossConfig cfg;
-  LossMib mib;
-  LossRecovery lr;
-  SeqNum snd_nxt;
-
-  Board(uint32_t n, uint8_t recovery) {
-    cfg.recovery = recovery;
-    for (uint32_t i = 0; i < n; ++i)
-      q.push_back({SeqNum(1 + i * kMss), kMss, at_us(i * 10), at_us(i * 10)});
-    ca.snd_cwnd = n;
-    snd_nxt = SeqNum(1 + n * kMss);
-    cubic_ops().init(ca, CaEnv{});
-  }
-  LossCtx ctx(int64_t now_us) {
-    LossCtx c;
-    c.now = at_us(now_us);
-    c.snd_una = q.empty() ? snd_nxt : q.front().seq;
-    c.snd_nxt = snd_nxt;
-    c.mss = kMss;
-    c.srtt_us8 = 20000 * 8;
-    c.min_rtt_us = 20000;
-    c.rto = Duration::milliseconds(220);
-    c.ca = &ca;
-    c.ops = &cubic_ops();
-    c.cfg = &cfg;
-    c.mib = &mib;
-    return c;
-  }
-  // Segments k..k+count-1 (0-based, from the first ever sent) as one SACK block.
-  static netsim::tcp::SackBlock segs(uint32_t k, uint32_t count) {
-    return {SeqNum(1 + k * kMss), SeqNum(1 + (k + count) * kMss)};
-  }
-  AckOut ack(int64_t now_us, uint32_t ack_seq, std::vector<netsim::tcp::SackBlock> sacks,
-             uint32_t tsecr = 0) {
-    AckIn in{SeqNum(ack_seq), sacks, false, tsecr};
-    AckOut out = lr.on_ack(q, ctx(now_us), in);
-    q.erase(q.begin(), q.begin() + out.newly_acked);
-    return out;
-  }
-  // Which segments (by first sequence number) carry the Lost bit.
-  std::vector<uint32_t> lost() const {
-    std::vector<uint32_t> v;
-    for (const ScoreSeg& s : q)
-      if ((s.sacked & kLost) != 0) v.push_back(s.seq.raw());
-    return v;
-  }
-  void send_new(int64_t now_us, uint32_t n) {
-    for (uint32_t i = 0; i < n; ++i) {
-      q.push_back(
-          {snd_nxt, kMss, at_us(now_us), at_us(now_us), 0, false, false, 0, lr.delivered()});
-      snd_nxt += kMss;
-    }
-    lr.on_new_data_sent(ca, n);
-  }
-};
+using lossboard::at_us;
+using lossboard::kMss;
+using Board = lossboard::LossBoard;
 
 Profile norack_profile() {
   Profile p;
@@ -198,10 +135,10 @@ TEST_CASE("Each episode's Eifel undo uses its own retrans_stamp") {
   REQUIRE(b.ca.ca_state == CaState::open);
   REQUIRE(b.mib.TCPFullUndo == 0);
   CHECK_FALSE(b.lr.state()->retrans_stamp_set);
-  b.send_new(40000, 1);
+  b.push_new(40000, 1);
   b.lr.on_retransmit(b.q[0], b.ctx(60000), 2000, true);  // the loss probe of the only segment
   b.lr.on_loss_probe_sent(b.ctx(60000), ProbeKind::retransmit_last);
-  b.send_new(61000, 3);
+  b.push_new(61000, 3);
   // The three new segments are SACKed: RACK marks the probed head lost, Recovery again.
   AckOut out = b.ack(81000, 10001, {Board::segs(11, 3)});
   REQUIRE(out.entered_recovery);
@@ -244,7 +181,7 @@ TEST_CASE("In Loss a D-SACK does not undo through the default case (state > Diso
   b.ack(320000, 2001, {});  // the first two retransmissions acknowledged; F-RTO gives up
   REQUIRE(b.ca.ca_state == CaState::loss);
   REQUIRE_FALSE(b.lr.frto());
-  b.send_new(320000, 1);  // segment 10, sent after the third retransmission
+  b.push_new(320000, 1);  // segment 10, sent after the third retransmission
   const netsim::tcp::SackBlock dsack{SeqNum(1) - 1000, SeqNum(2001)};
   AckOut out = b.ack(340000, 2001, {dsack, Board::segs(10, 1)});
   CHECK(out.dsack);

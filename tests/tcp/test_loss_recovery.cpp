@@ -5,81 +5,14 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "protocols/tcp/sack_scoreboard.hpp"
+#include "loss_board.hpp"
 
 using namespace netsim;
 using namespace netsim::literals;
 using namespace netsim::tcp;
 
-namespace {
-
-constexpr uint32_t kMss = 1000;
-
-Instant at_us(int64_t us) {
-  return Instant::zero() + Duration::microseconds(us);
-}
-
-// n segments of one MSS from sequence 1, segment i sent at i * 10 µs.
-struct Fixture {
-  std::vector<ScoreSeg> q;
-  CaSock ca;
-  LossConfig cfg;
-  LossMib mib;
-  LossRecovery lr;
-  KernelClock clock;
-  SeqNum snd_nxt;
-  int64_t rtt_us = 20000;  // srtt and min_rtt
-
-  explicit Fixture(uint32_t n) {
-    for (uint32_t i = 0; i < n; ++i)
-      q.push_back({SeqNum(1 + i * kMss), kMss, at_us(i * 10), at_us(i * 10)});
-    ca.snd_cwnd = n;
-    snd_nxt = SeqNum(1 + n * kMss);
-    cubic_ops().init(ca, CaEnv{});
-  }
-  LossCtx ctx(int64_t now_us) {
-    LossCtx c;
-    c.now = at_us(now_us);
-    c.snd_una = q.empty() ? snd_nxt : q.front().seq;
-    c.snd_nxt = snd_nxt;
-    c.mss = kMss;
-    c.max_window = 65535;
-    c.srtt_us8 = rtt_us * 8;
-    c.min_rtt_us = rtt_us;
-    c.rto = Duration::milliseconds(220);
-    c.ca = &ca;
-    c.ops = &cubic_ops();
-    c.cfg = &cfg;
-    c.mib = &mib;
-    c.clock = clock;
-    return c;
-  }
-  // Segment k (0-based) as a SACK block [start, end) of segments k..k+count-1.
-  static SackBlock segs(uint32_t k, uint32_t count) {
-    return {SeqNum(1 + k * kMss), SeqNum(1 + (k + count) * kMss)};
-  }
-  AckOut ack(int64_t now_us, uint32_t ack_seq, std::vector<SackBlock> sacks, uint32_t tsecr = 0) {
-    AckIn in{SeqNum(ack_seq), sacks, false, tsecr};
-    AckOut out = lr.on_ack(q, ctx(now_us), in);
-    q.erase(q.begin(), q.begin() + out.newly_acked);
-    return out;
-  }
-  uint32_t in_flight() const { return lr.in_flight(static_cast<uint32_t>(q.size())); }
-  // New data leaves while cwnd allows (tcp_write_xmit); returns how many segments went.
-  uint32_t send_new(int64_t now_us, uint32_t max) {
-    uint32_t n = 0;
-    while (n < max && in_flight() < ca.snd_cwnd) {
-      q.push_back(
-          {snd_nxt, kMss, at_us(now_us), at_us(now_us), 0, false, false, 0, lr.delivered()});
-      snd_nxt += kMss;
-      ++n;
-    }
-    lr.on_new_data_sent(ca, n);
-    return n;
-  }
-};
-
-}  // namespace
+using namespace lossboard;
+using Fixture = LossBoard;
 
 TEST_CASE("A loss-free connection never allocates the scoreboard") {
   Fixture f(10);
