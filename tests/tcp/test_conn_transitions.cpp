@@ -66,7 +66,8 @@ SocketOptions no_auto_read() {
 
 const uint32_t P = kPeerIss + 1;  // RCV.NXT after the handshake
 
-std::vector<Row> rows() {
+// Transitions out of CLOSED and SYN_SENT.
+std::vector<Row> rows_opening() {
   return {
       // CLOSED
       {"active OPEN",
@@ -119,6 +120,12 @@ std::vector<Row> rows() {
        State::closed,
        {},
        {"SYN_SENT -> CLOSED (abort)"}},
+  };
+}
+
+// Transitions out of SYN_RECEIVED.
+std::vector<Row> rows_syn_received() {
+  return {
       // SYN_RECEIVED (simultaneous open)
       {"rcv ACK of SYN",
        syn_received,
@@ -163,6 +170,12 @@ std::vector<Row> rows() {
        {"S.", "S."},
        {"SYN_RECEIVED -> CLOSED (SYN retries exhausted)"},
        retries(2, 15)},
+  };
+}
+
+// Transitions out of ESTABLISHED.
+std::vector<Row> rows_established() {
+  return {
       // ESTABLISHED
       {"CLOSE",
        established,
@@ -223,6 +236,12 @@ std::vector<Row> rows() {
        State::established,
        {"."},
        {}},
+  };
+}
+
+// Transitions out of FIN_WAIT_1 and FIN_WAIT_2.
+std::vector<Row> rows_fin_waits() {
+  return {
       // FIN_WAIT_1
       {"rcv ACK of FIN",
        fin_wait_1,
@@ -273,6 +292,12 @@ std::vector<Row> rows() {
        State::closed,
        {},
        {"FIN_WAIT_2 -> CLOSED (rcv RST)"}},
+  };
+}
+
+// Transitions out of CLOSING and CLOSE_WAIT.
+std::vector<Row> rows_closing_close_wait() {
+  return {
       // CLOSING
       {"rcv ACK of FIN",
        closing,
@@ -311,6 +336,12 @@ std::vector<Row> rows() {
        State::closed,
        {"R."},
        {"CLOSE_WAIT -> CLOSED (abort)"}},
+  };
+}
+
+// Transitions out of LAST_ACK and TIME_WAIT.
+std::vector<Row> rows_last_ack_time_wait() {
+  return {
       // LAST_ACK
       {"rcv ACK of FIN",
        last_ack,
@@ -349,6 +380,12 @@ std::vector<Row> rows() {
        State::closed,
        {},
        {"TIME_WAIT -> CLOSED (abort)"}},
+  };
+}
+
+// Transitions out of the closing states of orphans: aborts and resets.
+std::vector<Row> rows_orphans() {
+  return {
       // Aborts and resets of orphans in the closing states.
       {"ABORT",
        fin_wait_1,
@@ -418,6 +455,14 @@ std::vector<Row> rows() {
        {"LAST_ACK -> CLOSED (RTO expired)"},
        retries(6, 2)},
   };
+}
+
+std::vector<Row> rows() {
+  std::vector<Row> all;
+  for (auto part : {rows_opening(), rows_syn_received(), rows_established(), rows_fin_waits(),
+                    rows_closing_close_wait(), rows_last_ack_time_wait(), rows_orphans()})
+    all.insert(all.end(), part.begin(), part.end());
+  return all;
 }
 
 }  // namespace
