@@ -93,7 +93,8 @@ std::vector<std::vector<std::string>> configure_commands(const TunConfig& c) {
     cmd.insert(cmd.end(), args.begin(), args.end());
     cmds.push_back(std::move(cmd));
   };
-  with({"link", "set", "dev", c.name, "mtu", std::to_string(c.mtu), "up"});
+  with({"link", "set", "dev", c.name, "mtu", std::to_string(c.mtu), "txqueuelen",
+        std::to_string(c.txqueuelen), "up"});
   // A /32: the kernel gets its own address and no connected route to anybody else's.
   with({"addr", "add", addr + "/32", "dev", c.name});
   for (Ipv4Addr r : c.routes)

@@ -21,6 +21,10 @@ struct TunConfig {
   Ipv4Addr address;              // the kernel's address on the device
   std::vector<Ipv4Addr> routes;  // simulated addresses routed into the device, /32 each
   int mtu = 1500;
+  // The device's queue toward netsim (the kernel's default is 500 packets): a bulk sender's
+  // bursts wait there while the event loop is busy, and a full queue drops them unseen
+  // (tx_dropped), which a transfer then repairs as loss the simulated link never caused.
+  int txqueuelen = 10000;
   // Non-empty: the device is moved into this network namespace (`ip netns`) and configured
   // there, so the real host is a kernel of its own (its addresses are not local to the others).
   std::string netns;
