@@ -155,6 +155,15 @@ def analyse(path, data_port=5001):
     complete = any(k == 1 and (s["ack"] - base) % (1 << 32) >= total for _, k, s in events)
     last_ack = next(t for t, k, s in reversed(events) if k == 1 and
                     (not complete or (s["ack"] - base) % (1 << 32) >= total))
+    # The steady state: bytes ACKed from 2 s to 0.5 s before the end (slow start excluded).
+    acked = [(t - t0, (s["ack"] - base) % (1 << 32)) for t, k, s in events
+             if k == 1 and not s["flags"] & 2]
+    t1, t2 = 2.0, last_ack - t0 - 0.5
+    steady = None
+    if t2 > t1 + 1:
+        a1 = max(a for t, a in acked if t <= t1)
+        a2 = max(a for t, a in acked if t <= t2)
+        steady = (a2 - a1) * 8 / (t2 - t1) / 1e6
     sizes = {}
     for s in payload:
         sizes[s["len"]] = sizes.get(s["len"], 0) + 1
@@ -166,6 +175,7 @@ def analyse(path, data_port=5001):
             distinct.append(w)
     return dict(
         bytes=total, complete=complete, duration_s=last_ack - t0, goodput_mbps=total * 8 / (last_ack - t0) / 1e6,
+        steady_mbps=steady,
         syn_wscale=wscale_of(syn["opts"]), synack_wscale=ws_rcv, synack_win=synack["win"],
         segments=len(payload), retransmissions=retrans,
         largest_segment=max(sizes), share_1448=sizes.get(1448, 0) / len(payload),
