@@ -321,11 +321,18 @@ def run_sim(a, work):
     out = os.path.join(work, "sim-out")
     t0 = time.monotonic()
     os.makedirs(out, exist_ok=True)
+    events = os.path.join(out, "events.jsonl")
     sh(a.netsim, "run", yaml, "-o", out, "-q", "--pcap", pcap, "--pcap-at", "alice",
-       "--summary", os.path.join(out, "summary.json"))
+       "--summary", os.path.join(out, "summary.json"), "--events", events)
+    # The sender's cwnd (bytes) over time, as `ss` shows Linux's (in segments).
+    cwnd = [json.loads(line) for line in open(events)
+            if '"cwnd"' in line and '"alice"' in line]
+    top = max(cwnd, key=lambda e: e["value"]) if cwnd else None
     wall = time.monotonic() - t0
     summary = json.load(open(os.path.join(out, "summary.json")))
-    return dict(wall_s=wall, capture=analyse(pcap), summary_hosts=summary.get("hosts"))
+    return dict(wall_s=wall, capture=analyse(pcap), summary_hosts=summary.get("hosts"),
+                cwnd_max_segments=top["value"] // 1448 if top else None,
+                cwnd_max_at_s=top["t_ns"] / 1e9 if top else None)
 
 
 def main():
