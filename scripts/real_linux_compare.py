@@ -33,11 +33,12 @@ c.close(); print(n, flush=True)
 SENDER = r"""
 import socket, sys, time
 n, chunk, sndbuf = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]); data = b"x" * chunk
+flags = socket.MSG_EOR if sys.argv[4] == "1" else 0
 s = socket.socket(); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"cubic")
 if sndbuf: s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
 s.connect(("10.0.0.2", 5001)); t0 = time.monotonic(); left = n
 while left > 0:
-    left -= s.send(data[:min(left, len(data))])
+    left -= s.send(data[:min(left, len(data))], flags)
 s.shutdown(socket.SHUT_WR); s.recv(1); print(time.monotonic() - t0, flush=True)
 """
 
@@ -289,7 +290,8 @@ def run_real(a, work):
         ss = sample_ss(ns_a, os.path.join(work, "ss.txt"), stop)
         procs.append(ss)
         sender = subprocess.run(["ip", "netns", "exec", ns_a, sys.executable, "-c", SENDER,
-                                 str(a.bytes), str(a.write_size), str(a.so_sndbuf)],
+                                 str(a.bytes), str(a.write_size), str(a.so_sndbuf),
+                                 "1" if a.eor else "0"],
                                 capture_output=True, text=True, timeout=600)
         received = int(rcv.stdout.readline())
         open(stop, "w").close()
@@ -346,6 +348,8 @@ def main():
     p.add_argument("--only", choices=("real", "sim"))
     p.add_argument("--so-sndbuf", type=int, default=0,
                    help="the real sender sets SO_SNDBUF (doubled by the kernel) before connect")
+    p.add_argument("--eor", action="store_true",
+                   help="the real sender writes with MSG_EOR: no write extends an earlier skb")
     p.add_argument("--write-size", type=int, default=1 << 20, help="bytes per send() call")
     p.add_argument("--kernel-defaults", action="store_true",
                    help="keep the running kernel's tcp_rmem (6.18: 32 MiB max, wscale 10)")
