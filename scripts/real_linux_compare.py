@@ -337,6 +337,38 @@ def run_sim(a, work):
                 cwnd_max_at_s=top["t_ns"] / 1e9 if top else None)
 
 
+def table(result):
+    """The figures of docs/windows.md "Checked against real Linux", side by side."""
+    sides = [(name, result[name]["capture"]) for name in ("real", "sim") if name in result]
+    rows = [("duration s", lambda c: f"{c['duration_s']:.2f}"),
+            ("goodput Mbit/s", lambda c: f"{c['goodput_mbps']:.1f}"),
+            ("steady Mbit/s", lambda c: f"{c['steady_mbps']:.1f}" if c["steady_mbps"] else "-"),
+            ("wscale SYN/SYN-ACK", lambda c: f"{c['syn_wscale']}/{c['synack_wscale']}"),
+            ("SYN-ACK win", lambda c: str(c["synack_win"])),
+            ("data segments", lambda c: str(c["segments"])),
+            ("share of 1448 B", lambda c: f"{c['share_1448']:.4f}"),
+            ("largest segment", lambda c: str(c["largest_segment"])),
+            ("retransmissions", lambda c: str(c["retransmissions"])),
+            ("segments per ACK", lambda c: f"{c['segments_per_ack']:.2f}"),
+            ("first windows", lambda c: " ".join(map(str, c["window_first"][:6]))),
+            ("window max bytes", lambda c: str(c["window_max_bytes"])),
+            ("in flight median", lambda c: str(int(c["inflight_median"]))),
+            ("in flight p90", lambda c: str(c["inflight_p90"])),
+            ("in flight max", lambda c: str(c["inflight_max"]))]
+    out = [f"{'':20} " + " ".join(f"{name:>28}" for name, _ in sides)]
+    for label, f in rows:
+        out.append(f"{label:20} " + " ".join(f"{f(c):>28}" for _, c in sides))
+    if "real" in result and result["real"]["ss"]:
+        ss = result["real"]["ss"]
+        out.append(f"real ss: sndbuf {ss['sndbuf_max']}, w max {ss['wmem_queued_max']}, "
+                   f"cwnd max {ss['cwnd_max']}, unacked median {ss['unacked_median']}, "
+                   f"rtt median {ss['rtt_ms_median']} ms")
+    if "sim" in result:
+        out.append(f"netsim cwnd max {result['sim']['cwnd_max_segments']} segments at "
+                   f"{result['sim']['cwnd_max_at_s']:.3f} s")
+    return "\n".join(out)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     here = os.path.dirname(os.path.abspath(__file__))
@@ -367,8 +399,8 @@ def main():
     if a.only != "real":
         result["sim"] = run_sim(a, work)
     json.dump(result, open(os.path.join(work, "compare.json"), "w"), indent=1)
-    print(json.dumps(result, indent=1))
-    print(f"outputs in {work}", file=sys.stderr)
+    print(table(result))
+    print(f"kernel {result['kernel']}; every figure in {work}/compare.json")
     return 0
 
 
