@@ -28,22 +28,32 @@ std::string realtime_banner(const Scenario& s) {
   for (const auto& real : s.hosts) {
     if (!real.tun) continue;
     const std::string& dev = *real.tun;
-    out += fmt::format("  {}: this machine's Linux TCP stack on TUN device {}, address {}\n",
-                       real.name, dev, real.address.to_string());
+    // In its own namespace, programs reach it through `ip netns exec`.
+    std::string in_ns = real.netns ? fmt::format(" in network namespace {}", *real.netns) : "";
+    std::string exec = real.netns ? fmt::format("ip netns exec {} ", *real.netns) : "";
+    out += fmt::format("  {}: this machine's Linux TCP stack on TUN device {}{}, address {}\n",
+                       real.name, dev, in_ns, real.address.to_string());
     out += fmt::format("    reachable through {}:\n", dev);
     std::string try_line;
     for (const auto& h : s.hosts) {
-      if (h.tun) continue;
+      // Real hosts sharing a kernel are local to each other, not reachable through the device.
+      if (h.tun && (h.name == real.name || h.netns == real.netns)) continue;
       std::string listening;
       for (const auto& a : s.apps) {
         const TcpServerSpec* sv = a.server();
         if (!sv || sv->on != h.name) continue;
         listening +=
             fmt::format("{}tcp port {} ({})", listening.empty() ? "" : ", ", sv->port, sv->name);
-        if (try_line.empty()) try_line = fmt::format("nc {} {}", h.address.to_string(), sv->port);
+        if (try_line.empty())
+          try_line = fmt::format("{}nc {} {}", exec, h.address.to_string(), sv->port);
       }
-      out += fmt::format("      {:<{}}  {:<15} {}\n", h.name, width, h.address.to_string(),
-                         listening.empty() ? "(no server)" : "listening on " + listening);
+      if (h.tun) {
+        listening = h.netns ? fmt::format("real Linux stack in network namespace {}", *h.netns)
+                            : std::string("real Linux stack in netsim's network namespace");
+      }
+      out += fmt::format(
+          "      {:<{}}  {:<15} {}\n", h.name, width, h.address.to_string(),
+          !listening.empty() ? (h.tun ? listening : "listening on " + listening) : "(no server)");
     }
     if (!try_line.empty()) out += fmt::format("    try: {}\n", try_line);
     out += fmt::format(

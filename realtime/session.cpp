@@ -37,9 +37,13 @@ TunConfig tun_config_for(const Scenario& s, const HostSpec& real_host) {
   TunConfig c;
   c.name = *real_host.tun;
   c.address = real_host.address;
-  // Another `tun:` host's address is local to the kernel too: it never goes into a device.
+  c.netns = real_host.netns.value_or("");
+  // Another `tun:` host's address in the same kernel (both in netsim's namespace, or both in
+  // one `netns:`) is local to it: it never goes into a device. In another namespace it is
+  // another kernel, reached through the simulation like a simulated host.
   for (const auto& h : s.hosts) {
-    if (!h.tun) c.routes.push_back(h.address);
+    if (!h.tun || (h.name != real_host.name && h.netns != real_host.netns))
+      c.routes.push_back(h.address);
   }
   return c;
 }
@@ -51,7 +55,9 @@ RealtimeSession::RealtimeSession(ScenarioRun& run, SessionOptions options)
   if (!options_.allow_routed_addresses) {
     std::vector<std::pair<Ipv4Addr, std::string>> routed;
     for (const auto& h : s.hosts) {
-      if (!h.tun) continue;
+      // A host in its own namespace routes nothing in this one (`ip route add` fails there
+      // if the namespace already had a route to the address).
+      if (!h.tun || h.netns) continue;
       for (const auto& o : s.hosts)
         routed.push_back({o.address, o.name});  // the simulated hosts and the device's own
     }
@@ -59,6 +65,7 @@ RealtimeSession::RealtimeSession(ScenarioRun& run, SessionOptions options)
   }
   for (const auto& h : s.hosts) {
     if (!h.tun) continue;
+    if (h.netns) netns_.ensure(*h.netns);
     TunConfig config = tun_config_for(s, h);
     std::vector<Ipv4Addr> simulated = config.routes;
     auto& dev = devices_.emplace_back(std::make_unique<TunDevice>(io_, std::move(config)));
@@ -72,6 +79,7 @@ RealtimeSession::RealtimeSession(ScenarioRun& run, SessionOptions options)
 RealtimeSession::~RealtimeSession() {
   bridges_.clear();
   devices_.clear();
+  netns_.remove_created();
 }
 
 std::string RealtimeSession::banner() const {
@@ -110,12 +118,14 @@ void RealtimeSession::run() {
     report_device(i);
   for (auto& d : devices_)
     d->close();
+  netns_.remove_created();
 }
 
 // Read before the device closes (the kernel deletes it with its counters).
 void RealtimeSession::report_device(size_t i) {
   const std::string& name = devices_[i]->config().name;
-  TunQueueDrops drops = read_queue_drops(name).value_or(TunQueueDrops{});
+  TunQueueDrops drops =
+      read_queue_drops(name, devices_[i]->config().netns).value_or(TunQueueDrops{});
   const BridgeCounters& c = bridges_[i]->counters();
   run_.add_tun_report(TunReport{bridge_hosts_[i], name, drops.rx, drops.tx, c.read, c.injected,
                                 c.malformed, c.refused_in, c.written, c.refused_out,

@@ -26,7 +26,8 @@ namespace netsim::realtime {
 // would go to the real stack).
 void check_real_peer_safety(const Scenario& s);
 
-// The routes a `tun:` host's device gets: every scenario address but the real hosts' own.
+// The routes a `tun:` host's device gets: every scenario address but those local to its kernel
+// (its own, and other `tun:` hosts' in the same network namespace).
 TunConfig tun_config_for(const Scenario& s, const HostSpec& real_host);
 
 struct SessionOptions {
@@ -70,6 +71,7 @@ class RealtimeSession {
   SessionOptions options_;
   boost::asio::io_context io_;  // first: destroyed after everything that uses it
   RealtimeDriver driver_;
+  NetnsSet netns_;  // before devices_: a created namespace is deleted after its device
   std::vector<std::unique_ptr<TunDevice>> devices_;
   std::vector<std::unique_ptr<TunBridge>> bridges_;
   std::vector<std::string> bridge_hosts_;

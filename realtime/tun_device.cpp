@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -32,12 +33,15 @@ std::string privilege_message(const std::string& device) {
       device);
 }
 
-struct CommandResult {
-  int status = -1;     // exit code, or -1 when it could not run or was killed
-  std::string output;  // stdout and stderr together
-};
+std::string join(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv)
+    s += (s.empty() ? "" : " ") + a;
+  return s;
+}
 
-// Runs argv without a shell, collecting its output.
+}  // namespace
+
 CommandResult run_command(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const auto& a : argv)
@@ -75,24 +79,26 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   return r;
 }
 
-std::string join(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const auto& a : argv)
-    s += (s.empty() ? "" : " ") + a;
-  return s;
-}
-
-}  // namespace
-
 std::vector<std::vector<std::string>> configure_commands(const TunConfig& c) {
   std::string addr = c.address.to_string();
   std::vector<std::vector<std::string>> cmds;
-  cmds.push_back({"ip", "link", "set", "dev", c.name, "mtu", std::to_string(c.mtu), "up"});
-  // A /32: the kernel gets its own address and no connected route to anybody else's.
-  cmds.push_back({"ip", "addr", "add", addr + "/32", "dev", c.name});
-  for (Ipv4Addr r : c.routes) {
-    cmds.push_back({"ip", "route", "add", r.to_string() + "/32", "dev", c.name, "src", addr});
+  // `ip -n NETNS ...` configures the device where it now lives.
+  std::vector<std::string> ip = {"ip"};
+  if (!c.netns.empty()) {
+    cmds.push_back({"ip", "link", "set", "dev", c.name, "netns", c.netns});
+    ip = {"ip", "-n", c.netns};
   }
+  auto with = [&](std::vector<std::string> args) {
+    std::vector<std::string> cmd = ip;
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    cmds.push_back(std::move(cmd));
+  };
+  with({"link", "set", "dev", c.name, "mtu", std::to_string(c.mtu), "txqueuelen",
+        std::to_string(c.txqueuelen), "up"});
+  // A /32: the kernel gets its own address and no connected route to anybody else's.
+  with({"addr", "add", addr + "/32", "dev", c.name});
+  for (Ipv4Addr r : c.routes)
+    with({"route", "add", r.to_string() + "/32", "dev", c.name, "src", addr});
   return cmds;
 }
 
@@ -162,8 +168,17 @@ void TunDevice::create() {
 void TunDevice::configure() {
   // No IPv6 on the device: the kernel would otherwise send router solicitations into it.
   std::ofstream(fmt::format("/proc/sys/net/ipv6/conf/{}/disable_ipv6", config_.name)) << "1\n";
-  for (const auto& cmd : configure_commands(config_)) {
+  auto cmds = configure_commands(config_);
+  if (!config_.netns.empty()) {
+    // Moving a device to another namespace resets its IPv6 settings to that namespace's
+    // defaults, so the switch is set again there (the slash form allows dots in names).
+    // Best effort, like the write above: without IPv6 in the kernel there is nothing to stop.
+    cmds.insert(cmds.begin() + 1, {"ip", "netns", "exec", config_.netns, "sysctl", "-q", "-w",
+                                   fmt::format("net/ipv6/conf/{}/disable_ipv6=1", config_.name)});
+  }
+  for (const auto& cmd : cmds) {
     CommandResult r = run_command(cmd);
+    if (cmd[1] == "netns" && cmd[2] == "exec") continue;  // the IPv6 switch above
     if (r.status != 0) {
       throw RealtimeError(fmt::format("configuring TUN device {} failed: `{}`: {}", config_.name,
                                       join(cmd), r.output.empty() ? "failed" : r.output));
@@ -193,11 +208,40 @@ std::optional<TunQueueDrops> parse_proc_net_dev(const std::string& text,
   return std::nullopt;
 }
 
-std::optional<TunQueueDrops> read_queue_drops(const std::string& device) {
+std::optional<TunQueueDrops> read_queue_drops(const std::string& device, const std::string& netns) {
+  if (!netns.empty()) {
+    CommandResult r = run_command({"ip", "netns", "exec", netns, "cat", "/proc/net/dev"});
+    if (r.status != 0) return std::nullopt;
+    return parse_proc_net_dev(r.output, device);
+  }
   std::ifstream in("/proc/net/dev");
   std::stringstream s;
   s << in.rdbuf();
   return parse_proc_net_dev(s.str(), device);
+}
+
+NetnsSet::~NetnsSet() {
+  remove_created();
+}
+
+void NetnsSet::ensure(const std::string& name) {
+  if (std::find(created_.begin(), created_.end(), name) != created_.end()) return;
+  if (::access(("/run/netns/" + name).c_str(), F_OK) == 0) return;  // somebody else's: used
+  for (const auto& cmd : std::vector<std::vector<std::string>>{
+           {"ip", "netns", "add", name}, {"ip", "-n", name, "link", "set", "dev", "lo", "up"}}) {
+    CommandResult r = run_command(cmd);
+    if (r.status != 0) {
+      throw RealtimeError(fmt::format("creating network namespace {} failed: `{}`: {}", name,
+                                      join(cmd), r.output.empty() ? "failed" : r.output));
+    }
+    if (cmd[1] == "netns") created_.push_back(name);  // from here on it is ours to delete
+  }
+}
+
+void NetnsSet::remove_created() {
+  for (const auto& name : created_)
+    run_command({"ip", "netns", "del", name});
+  created_.clear();
 }
 
 }  // namespace netsim::realtime

@@ -21,7 +21,22 @@ struct TunConfig {
   Ipv4Addr address;              // the kernel's address on the device
   std::vector<Ipv4Addr> routes;  // simulated addresses routed into the device, /32 each
   int mtu = 1500;
+  // The device's queue toward netsim (the kernel's default is 500 packets): a bulk sender's
+  // bursts wait there while the event loop is busy, and a full queue drops them unseen
+  // (tx_dropped), which a transfer then repairs as loss the simulated link never caused.
+  int txqueuelen = 10000;
+  // Non-empty: the device is moved into this network namespace (`ip netns`) and configured
+  // there, so the real host is a kernel of its own (its addresses are not local to the others).
+  std::string netns;
 };
+
+// A command's exit code (-1 when it could not run or was killed) and its stdout and stderr.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+// Runs argv without a shell (posix_spawnp), collecting its output.
+CommandResult run_command(const std::vector<std::string>& argv);
 
 // The `ip` commands that configure a device, in order (docs/real-peers.md shows them).
 std::vector<std::vector<std::string>> configure_commands(const TunConfig& c);
@@ -38,8 +53,28 @@ struct TunQueueDrops {
 };
 // The counters of `device` in the text of /proc/net/dev, or nullopt if it is not listed.
 std::optional<TunQueueDrops> parse_proc_net_dev(const std::string& text, const std::string& device);
-// Reads /proc/net/dev, which (unlike /sys/class/net) follows the caller's network namespace.
-std::optional<TunQueueDrops> read_queue_drops(const std::string& device);
+// Reads /proc/net/dev, which (unlike /sys/class/net) follows the caller's network namespace;
+// with `netns`, that namespace's (through `ip netns exec NETNS cat /proc/net/dev`).
+std::optional<TunQueueDrops> read_queue_drops(const std::string& device,
+                                              const std::string& netns = "");
+
+// Network namespaces that netsim creates for `netns:` hosts when they do not exist yet
+// (`ip netns add`, loopback up) and deletes when it is destroyed; existing ones are used as
+// they are and left alone.
+class NetnsSet {
+ public:
+  NetnsSet() = default;
+  ~NetnsSet();
+  NetnsSet(const NetnsSet&) = delete;
+  NetnsSet& operator=(const NetnsSet&) = delete;
+  // Makes sure `name` exists; throws RealtimeError when `ip netns add` fails.
+  void ensure(const std::string& name);
+  // Deletes the namespaces created here (their devices must be closed first). Idempotent.
+  void remove_created();
+
+ private:
+  std::vector<std::string> created_;
+};
 
 class TunDevice {
  public:

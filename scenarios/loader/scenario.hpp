@@ -61,6 +61,8 @@ struct HostSpec {
   Ipv4Addr address;
   TcpSettings tcp;                 // this host's overrides only; see Scenario::tcp_for()
   std::optional<std::string> tun;  // a real Linux stack behind this TUN device
+  // The network namespace the TUN device goes into (realtime/): each real host its own kernel.
+  std::optional<std::string> netns;
   SourcePos pos;
 };
 

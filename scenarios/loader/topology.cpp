@@ -252,13 +252,31 @@ TcpSettings read_tcp(Reader& r, const YAML::Node& n, const std::string& path) {
 
 namespace {
 
+// `netns:` names the network namespace of a `tun:` host's device (`ip netns` rules: a file
+// name under /run/netns, so no '/', not "." or ".."; netsim creates it when missing).
+void read_netns(Reader& r, const YAML::Node& n, const std::string& path, HostSpec& h) {
+  auto name = read_string(r, n, path, "a network namespace name like \"alice\"");
+  if (!name) return;
+  if (!h.tun) {
+    r.error(n, path, "expected netns only on a `tun:` host (it is where its TUN device goes)");
+  } else if (name->empty() || name->size() > 64 || *name == "." || *name == ".." ||
+             name->find_first_of("/ \t\n\v\f\r") != std::string::npos) {
+    r.error(n, path,
+            fmt::format("expected a namespace name of 1 to 64 characters without '/' or "
+                        "spaces, found {}",
+                        quoted(*name)));
+  } else {
+    h.netns = *name;
+  }
+}
+
 void read_one_host(Reader& r, const MapView::Entry& e, const std::string& path, HostSpec& h) {
   if (e.value.IsScalar()) {  // short form: just the address
     if (auto a = read_address(r, e.value, path)) h.address = *a;
     return;
   }
   if (!expect_map(r, e.value, path, "an address like \"10.0.0.1\" or a map with address")) return;
-  MapView m(r, e.value, path, {"address", "tcp", "tun"});
+  MapView m(r, e.value, path, {"address", "tcp", "tun", "netns"});
   if (m.require("address", "the host's IPv4 address")) {
     if (auto a = read_address(r, *m.get("address"), m.path("address"))) h.address = *a;
   }
@@ -277,6 +295,7 @@ void read_one_host(Reader& r, const MapView::Entry& e, const std::string& path, 
       h.tun = *name;
     }
   }
+  if (auto t = m.get("netns")) read_netns(r, *t, m.path("netns"), h);
 }
 
 }  // namespace

@@ -99,10 +99,83 @@ TEST_CASE(
   CHECK(c.address.to_string() == "10.0.0.100");
   using Cmds = std::vector<std::vector<std::string>>;
   CHECK(configure_commands(c) ==
-        Cmds{{"ip", "link", "set", "dev", "netsim0", "mtu", "1500", "up"},
+        Cmds{{"ip", "link", "set", "dev", "netsim0", "mtu", "1500", "txqueuelen", "10000", "up"},
              {"ip", "addr", "add", "10.0.0.100/32", "dev", "netsim0"},
              {"ip", "route", "add", "10.0.0.2/32", "dev", "netsim0", "src", "10.0.0.100"},
              {"ip", "route", "add", "10.0.0.66/32", "dev", "netsim0", "src", "10.0.0.100"}});
+}
+
+// Two real hosts, each its own kernel in a network namespace (docs/real-peers.md).
+const std::string kTwoReal = R"(name: two
+duration: 2s
+hosts:
+  alice: {tun: nsa0, address: 10.0.0.1, netns: lab-a}
+  bob: {tun: nsb0, address: 10.0.0.2, netns: lab-b}
+  carol: {tun: nsc0, address: 10.0.0.3, netns: lab-b}
+  server: 10.0.0.9
+links:
+  - {between: [alice, server]}
+  - {between: [bob, server]}
+  - {between: [carol, server]}
+apps:
+  - tcp_server: {name: web, on: server, port: 80}
+)";
+
+TEST_CASE(
+    "A real host in its own namespace: the device moves there and routes to the real "
+    "hosts of other namespaces") {
+  Scenario sc = load(kTwoReal);
+  TunConfig a = tun_config_for(sc, *sc.find_host("alice"));
+  CHECK(a.netns == "lab-a");
+  using Cmds = std::vector<std::vector<std::string>>;
+  auto route = [&](const char* to) {
+    return std::vector<std::string>{"ip", "-n",  "lab-a", "route", "add",
+                                    to,   "dev", "nsa0",  "src",   "10.0.0.1"};
+  };
+  CHECK(configure_commands(a) ==
+        Cmds{{"ip", "link", "set", "dev", "nsa0", "netns", "lab-a"},
+             {"ip", "-n", "lab-a", "link", "set", "dev", "nsa0", "mtu", "1500", "txqueuelen",
+              "10000", "up"},
+             {"ip", "-n", "lab-a", "addr", "add", "10.0.0.1/32", "dev", "nsa0"},
+             route("10.0.0.2/32"),
+             route("10.0.0.3/32"),
+             route("10.0.0.9/32")});
+  // bob and carol share lab-b, one kernel: each is local to the other, never routed.
+  TunConfig b = tun_config_for(sc, *sc.find_host("bob"));
+  std::vector<std::string> routes;
+  for (Ipv4Addr r : b.routes)
+    routes.push_back(r.to_string());
+  CHECK(routes == std::vector<std::string>{"10.0.0.1", "10.0.0.9"});
+}
+
+TEST_CASE("The banner names each real host's namespace and the real hosts it reaches") {
+  std::string banner = realtime_banner(load(kTwoReal));
+  CHECK(banner.find("  alice: this machine's Linux TCP stack on TUN device nsa0 in network "
+                    "namespace lab-a, address 10.0.0.1\n"
+                    "    reachable through nsa0:\n"
+                    "      bob     10.0.0.2        real Linux stack in network namespace lab-b\n"
+                    "      carol   10.0.0.3        real Linux stack in network namespace lab-b\n"
+                    "      server  10.0.0.9        listening on tcp port 80 (web)\n"
+                    "    try: ip netns exec lab-a nc 10.0.0.9 80\n") != std::string::npos);
+  // carol shares bob's kernel: not reachable through bob's device.
+  CHECK(banner.find("    reachable through nsb0:\n"
+                    "      alice   10.0.0.1        real Linux stack in network namespace lab-a\n"
+                    "      server  ") != std::string::npos);
+}
+
+TEST_CASE("netns: is refused on a simulated host and for names ip netns cannot use") {
+  auto error_of = [](const std::string& host) {
+    LoadResult r = load_scenario_text(
+        "name: x\nhosts:\n  " + host + "\n  s: 10.0.0.2\nlinks: [{between: [h, s]}]\n", "t.yaml");
+    REQUIRE(!r.ok());
+    return r.error_text();
+  };
+  CHECK(error_of("h: {address: 10.0.0.1, netns: lab}") ==
+        "t.yaml:3:33: hosts.h.netns: expected netns only on a `tun:` host (it is where its TUN "
+        "device goes)\n");
+  CHECK(error_of("h: {tun: t0, address: 10.0.0.1, netns: a/b}") ==
+        "t.yaml:3:42: hosts.h.netns: expected a namespace name of 1 to 64 characters without "
+        "'/' or spaces, found \"a/b\"\n");
 }
 
 TEST_CASE("The banner says what is reachable at which address") {
