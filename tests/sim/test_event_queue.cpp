@@ -266,3 +266,37 @@ TEST_CASE("draining the live events around cancelled ones keeps the dead-entry b
     REQUIRE(q.entries() <= 2 * q.size() + EventQueue::kDeadSlack);
   }
 }
+
+TEST_CASE("the radix heap orders equal times by insertion alone, never by the key's seq word") {
+  // The step towards a 32-byte event (docs/performance.md, slot32): a key without an insertion
+  // number. Here every key's second word counts down, so a queue that compared it would put
+  // each tie in reverse. Ties are dense (16 times per 4096 ns window), buckets grow past the
+  // sort limit and are spread, runs are cut, and every 7th key lands before the last pop (the
+  // early heap). Reference: a multimap, which keeps equal keys in insertion order.
+  RadixKeyQueue q;
+  std::multimap<uint64_t, uint64_t> ref;  // time -> the key's second word
+  Rng rng(7, "radix-ties");
+  uint64_t word = std::numeric_limits<uint64_t>::max();
+  uint64_t last = 1'000'000;
+  auto push = [&](uint64_t t) {
+    q.push(EventKey{t, word});
+    ref.emplace(t, word--);
+  };
+  for (int step = 0; step < 200'000; ++step) {
+    const uint64_t op = rng.uniform_int(0, 9);
+    if (op < 5 || ref.empty()) {
+      const uint64_t far = rng.uniform_int(0, 3) == 0 ? rng.uniform_int(0, 15) << 20 : 0;
+      uint64_t t = last + far + (rng.uniform_int(0, 15) << 8);
+      if (step % 7 == 0 && last > 5000) t = last - 1 - rng.uniform_int(0, 3) * 1000;
+      push(t);
+    } else {
+      const EventKey& top = q.top();
+      REQUIRE(top.time == ref.begin()->first);
+      REQUIRE(top.key == ref.begin()->second);
+      last = top.time;
+      q.pop();
+      ref.erase(ref.begin());
+    }
+    REQUIRE(q.size() == ref.size());
+  }
+}
