@@ -116,19 +116,20 @@ void RadixKeyQueue::refill() {
   }
 }
 
-// Sorts the run (at most kSortMax keys) by time, ties in their current order: std::sort of
-// (time, position) pairs, then the keys gathered in that order. std::stable_sort cost ~30
-// instructions per event more at every N (its merge moves and a buffer per call).
+// Sorts the run (at most kSortMax keys) by time, ties in their current order: each key's second
+// word is set aside and replaced by its position, the keys are sorted as (time, position), and
+// the words are put back. std::stable_sort cost ~30 instructions per event more than main's
+// sort at every N; (time, position) pairs gathered into a second vector ~20.
 void RadixKeyQueue::sort_run() {
   const size_t n = run_.size();
-  order_.resize(n);
-  for (size_t i = 0; i < n; ++i)
-    order_[i] = EventKey{run_[i].time, i};
-  std::sort(order_.begin(), order_.end());
-  sorted_.resize(n);
-  for (size_t i = 0; i < n; ++i)
-    sorted_[i] = run_[order_[i].key];
-  run_.swap(sorted_);
+  words_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    words_[i] = run_[i].key;
+    run_[i].key = i;
+  }
+  std::sort(run_.begin(), run_.end());
+  for (EventKey& e : run_)
+    e.key = words_[e.key];
 }
 
 // Empties a bucket. A bucket that held a burst keeps its capacity otherwise, and the buckets

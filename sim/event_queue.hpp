@@ -156,9 +156,8 @@ class RadixKeyQueue {
   static bool later(const EarlyKey& a, const EarlyKey& b) {
     return a.key.time != b.key.time ? a.key.time > b.key.time : a.order > b.order;
   }
-  std::vector<EventKey> order_;   // sort_run's (time, position) pairs
-  std::vector<EventKey> sorted_;  // sort_run's output, swapped with run_
-  std::vector<EarlyKey> early_;   // binary min-heap of keys before last_
+  std::vector<uint64_t> words_;  // sort_run's keys' second words, by position
+  std::vector<EarlyKey> early_;  // binary min-heap of keys before last_
   uint64_t early_order_ = 0;
   size_t size_ = 0;
 };
