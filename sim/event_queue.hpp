@@ -137,7 +137,7 @@ class RadixKeyQueue {
   [[gnu::noinline]] void push_early(const EventKey& e);
   [[gnu::noinline]] void pop_early();
   [[gnu::noinline]] void refill();
-  void sort_run();
+  void sort_run(unsigned digit);
   static void release(std::vector<EventKey>& b);
 
   std::array<std::vector<EventKey>, kBuckets> bucket_;
@@ -156,7 +156,7 @@ class RadixKeyQueue {
   static bool later(const EarlyKey& a, const EarlyKey& b) {
     return a.key.time != b.key.time ? a.key.time > b.key.time : a.order > b.order;
   }
-  std::vector<uint64_t> words_;  // sort_run's keys' second words, by position
+  std::vector<uint64_t> words_;  // sort_run's keys' second words, by position (digit 7 only)
   std::vector<EarlyKey> early_;  // binary min-heap of keys before last_
   uint64_t early_order_ = 0;
   size_t size_ = 0;

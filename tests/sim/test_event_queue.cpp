@@ -300,3 +300,33 @@ TEST_CASE("the radix heap orders equal times by insertion alone, never by the ke
     REQUIRE(q.size() == ref.size());
   }
 }
+
+TEST_CASE("a run sorted from a bucket of any digit keeps equal times in insertion order") {
+  // sort_run packs each key's time below its bucket's digit with the key's position into one
+  // word (digits 1-6; the widest, digit 6, packs 48 time bits) and sets the second words aside
+  // for digit 7. Here 300 keys (under the sort limit) all land in the bucket of value 3 at
+  // digit d, with ties and descending second words, and must come out as a multimap orders them.
+  for (unsigned d = 1; d < 8; ++d) {
+    INFO("digit " << d);
+    RadixKeyQueue q;
+    std::multimap<uint64_t, uint64_t> ref;
+    Rng rng(d, "radix-digits");
+    const uint64_t span = uint64_t{1} << (8 * d);
+    uint64_t word = std::numeric_limits<uint64_t>::max();
+    for (int i = 0; i < 300; ++i) {
+      // 32 distinct times spread over the whole digit, the lowest and highest included.
+      const uint64_t slot = rng.uniform_int(0, 31);
+      const uint64_t t = 3 * span + (slot == 31 ? span - 1 : slot * (span / 32));
+      q.push(EventKey{t, word});
+      ref.emplace(t, word--);
+    }
+    while (!ref.empty()) {
+      const EventKey& top = q.top();
+      REQUIRE(top.time == ref.begin()->first);
+      REQUIRE(top.key == ref.begin()->second);
+      q.pop();
+      ref.erase(ref.begin());
+    }
+    CHECK(q.empty());
+  }
+}
