@@ -87,7 +87,7 @@ void RadixKeyQueue::refill() {
       // appended; a spread fills empty lower buckets in the old bucket's order; keys given back
       // by the run are earlier than every key of the buckets they join).
       // A digit-0 bucket holds one time: already in order.
-      if (digit != 0) sort_run(static_cast<unsigned>(digit));
+      if (digit != 0 && run_.size() > 1) sort_run(static_cast<unsigned>(digit));
       last_ = run_.front().time;
       // The run's own span, not its bucket's: a sparse bucket of a high digit spans
       // milliseconds, and every event scheduled into that span would have to join the run.
@@ -123,11 +123,24 @@ void RadixKeyQueue::refill() {
 // Cheaper than main's sort by the whole 16-byte key (a one-word compare instead of two). Setting
 // the second words aside and sorting (time, position) keys cost 13-15 instructions per event
 // more than main; packed words sorted and the keys gathered by them 5-7 at N = 1e5; an
-// insertion sort of small runs more (docs/performance.md). A digit-7 bucket (keys 2^56 ns apart,
-// never seen in a real run) sets the second words aside instead.
+// insertion sort of runs up to 32 keys more at N = 1e5, but up to 8 keys it is what keeps a SYN
+// flood's many tiny runs as cheap as main (docs/performance.md). A digit-7 bucket (keys 2^56 ns
+// apart, never seen in a real run) sets the second words aside instead.
 void RadixKeyQueue::sort_run(unsigned digit) {
   const size_t n = run_.size();
   static_assert(kSortMax < (size_t{1} << 16));
+  if (n <= kInsertionMax) {
+    // A few keys (most runs of a SYN flood): an insertion sort by time, stable and in place,
+    // costs less than the two passes around a sort.
+    for (size_t i = 1; i < n; ++i) {
+      const EventKey e = run_[i];
+      size_t j = i;
+      for (; j > 0 && e.time < run_[j - 1].time; --j)
+        run_[j] = run_[j - 1];
+      run_[j] = e;
+    }
+    return;
+  }
   if (digit < kDigits - 1) [[likely]] {
     const uint64_t low = (uint64_t{1} << (kBits * digit)) - 1;
     const uint64_t high = run_.front().time & ~low;

@@ -137,6 +137,7 @@ class RadixKeyQueue {
   [[gnu::noinline]] void push_early(const EventKey& e);
   [[gnu::noinline]] void pop_early();
   [[gnu::noinline]] void refill();
+  static constexpr size_t kInsertionMax = 8;  // runs up to this size: an insertion sort
   void sort_run(unsigned digit);
   static void release(std::vector<EventKey>& b);
 
