@@ -12,6 +12,7 @@
 // O(1) amortised per re-arm and never leaves more dead keys than live ones.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
@@ -59,7 +60,9 @@ struct EventKey {
 // then on; a run past kSortMax keys gives its later half back); otherwise its base (its lowest
 // possible time) becomes last_ and its keys move to buckets of lower digits. Each key so moves a
 // few times in its life instead of sifting through a heap. A small binary heap (early_) takes the
-// rare key before last_, so any insertion order stays correct.
+// rare key before last_, so any insertion order stays correct. Keys are compared by time only:
+// ties come out in insertion order by construction (see refill), so the key's second word is
+// free to hold something other than an insertion number (the 32-byte event, docs/performance.md).
 class RadixKeyQueue {
  public:
   void push(const EventKey& e) {
@@ -68,7 +71,7 @@ class RadixKeyQueue {
   }
   // The smallest key. Requires !empty(); may move keys between buckets to find it.
   const EventKey& top() {
-    if (!early_.empty()) return early_.front();
+    if (!early_.empty()) return early_.front().key;
     if (head_ == run_.size()) refill();
     return run_[head_];
   }
@@ -84,7 +87,7 @@ class RadixKeyQueue {
   // The smallest key if it is known without moving keys (the early heap or the run), else
   // null: enough to start fetching the next event's slot while this one runs.
   const EventKey* peek() const {
-    if (!early_.empty()) return &early_.front();
+    if (!early_.empty()) return &early_.front().key;
     return head_ < run_.size() ? &run_[head_] : nullptr;
   }
   bool empty() const { return size_ == 0; }
@@ -134,16 +137,29 @@ class RadixKeyQueue {
   [[gnu::noinline]] void push_early(const EventKey& e);
   [[gnu::noinline]] void pop_early();
   [[gnu::noinline]] void refill();
+  static constexpr size_t kInsertionMax = 8;  // runs up to this size: an insertion sort
+  void sort_run(unsigned digit);
   static void release(std::vector<EventKey>& b);
 
   std::array<std::vector<EventKey>, kBuckets> bucket_;
   std::array<uint64_t, kWords> occupied_{};  // bit b set: bucket b is non-empty
   std::vector<EventKey> run_;                // sorted; run_[head_..] are the keys left
   size_t head_ = 0;
-  bool soon_ready_ = false;      // a refill just sorted a bucket into the run
-  uint64_t last_ = 0;            // every bucket and run key is >= last_; every early_ key < last_
-  uint64_t run_end_ = 0;         // a key at last_..run_end_ belongs in the run
-  std::vector<EventKey> early_;  // binary min-heap of keys before last_
+  bool soon_ready_ = false;  // a refill just sorted a bucket into the run
+  uint64_t last_ = 0;        // every bucket and run key is >= last_; every early_ key < last_
+  uint64_t run_end_ = 0;     // a key at last_..run_end_ belongs in the run
+  // A key filed before last_, with its own arrival number: the heap's tie-break (the key's seq
+  // is not looked at, so the order does not depend on it).
+  struct EarlyKey {
+    EventKey key;
+    uint64_t order;
+  };
+  static bool later(const EarlyKey& a, const EarlyKey& b) {
+    return a.key.time != b.key.time ? a.key.time > b.key.time : a.order > b.order;
+  }
+  std::vector<uint64_t> words_;  // sort_run's keys' second words, by position (digit 7 only)
+  std::vector<EarlyKey> early_;  // binary min-heap of keys before last_
+  uint64_t early_order_ = 0;
   size_t size_ = 0;
 };
 
@@ -163,12 +179,10 @@ void RadixKeyQueue::filter(Keep keep) {
     size_ += keep_only(bucket_[i], 0);
     if (bucket_[i].empty()) occupied_[i / 64] &= ~(uint64_t{1} << (i % 64));
   }
-  std::vector<EventKey> early;
-  early.swap(early_);
-  keep_only(early, 0);
-  size_ += early.size();
-  for (const EventKey& e : early)
-    push_early(e);
+  // The early heap keeps its arrival numbers, so its ties keep their order.
+  std::erase_if(early_, [&keep](const EarlyKey& e) { return !keep(e.key); });
+  std::make_heap(early_.begin(), early_.end(), later);
+  size_ += early_.size();
 }
 
 // The queue of events: a slot arena for the callbacks and a key queue for the order. KeyQueue

@@ -266,3 +266,67 @@ TEST_CASE("draining the live events around cancelled ones keeps the dead-entry b
     REQUIRE(q.entries() <= 2 * q.size() + EventQueue::kDeadSlack);
   }
 }
+
+TEST_CASE("the radix heap orders equal times by insertion alone, never by the key's seq word") {
+  // The step towards a 32-byte event (docs/performance.md, slot32): a key without an insertion
+  // number. Here every key's second word counts down, so a queue that compared it would put
+  // each tie in reverse. Ties are dense (16 times per 4096 ns window), buckets grow past the
+  // sort limit and are spread, runs are cut, and every 7th key lands before the last pop (the
+  // early heap). Reference: a multimap, which keeps equal keys in insertion order.
+  RadixKeyQueue q;
+  std::multimap<uint64_t, uint64_t> ref;  // time -> the key's second word
+  Rng rng(7, "radix-ties");
+  uint64_t word = std::numeric_limits<uint64_t>::max();
+  uint64_t last = 1'000'000;
+  auto push = [&](uint64_t t) {
+    q.push(EventKey{t, word});
+    ref.emplace(t, word--);
+  };
+  for (int step = 0; step < 200'000; ++step) {
+    const uint64_t op = rng.uniform_int(0, 9);
+    if (op < 5 || ref.empty()) {
+      const uint64_t far = rng.uniform_int(0, 3) == 0 ? rng.uniform_int(0, 15) << 20 : 0;
+      uint64_t t = last + far + (rng.uniform_int(0, 15) << 8);
+      if (step % 7 == 0 && last > 5000) t = last - 1 - rng.uniform_int(0, 3) * 1000;
+      push(t);
+    } else {
+      const EventKey& top = q.top();
+      REQUIRE(top.time == ref.begin()->first);
+      REQUIRE(top.key == ref.begin()->second);
+      last = top.time;
+      q.pop();
+      ref.erase(ref.begin());
+    }
+    REQUIRE(q.size() == ref.size());
+  }
+}
+
+TEST_CASE("a run sorted from a bucket of any digit keeps equal times in insertion order") {
+  // sort_run packs each key's time below its bucket's digit with the key's position into one
+  // word (digits 1-6; the widest, digit 6, packs 48 time bits) and sets the second words aside
+  // for digit 7. Here 300 keys (under the sort limit) all land in the bucket of value 3 at
+  // digit d, with ties and descending second words, and must come out as a multimap orders them.
+  for (unsigned d = 1; d < 8; ++d) {
+    INFO("digit " << d);
+    RadixKeyQueue q;
+    std::multimap<uint64_t, uint64_t> ref;
+    Rng rng(d, "radix-digits");
+    const uint64_t span = uint64_t{1} << (8 * d);
+    uint64_t word = std::numeric_limits<uint64_t>::max();
+    for (int i = 0; i < 300; ++i) {
+      // 32 distinct times spread over the whole digit, the lowest and highest included.
+      const uint64_t slot = rng.uniform_int(0, 31);
+      const uint64_t t = 3 * span + (slot == 31 ? span - 1 : slot * (span / 32));
+      q.push(EventKey{t, word});
+      ref.emplace(t, word--);
+    }
+    while (!ref.empty()) {
+      const EventKey& top = q.top();
+      REQUIRE(top.time == ref.begin()->first);
+      REQUIRE(top.key == ref.begin()->second);
+      q.pop();
+      ref.erase(ref.begin());
+    }
+    CHECK(q.empty());
+  }
+}
