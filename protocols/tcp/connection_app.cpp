@@ -346,6 +346,7 @@ namespace netsim::tcp {
 SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Outbox& out) {
   last_now = now;
   if (SocketError e = store_sockopt(opts, opt, value); e != SocketError::none) return e;
+  const SeqNum nxt = snd_nxt;
   if (opt == SockOpt::so_sndbuf) sk_sndbuf = opts.sndbuf;  // sk_setsockopt(): set and locked
   if (opt == SockOpt::tcp_nodelay && opts.nodelay) {
     // __tcp_sock_set_nodelay(): TCP_NAGLE_OFF|TCP_NAGLE_PUSH and an explicit push, which sends
@@ -356,6 +357,14 @@ SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Out
     // __tcp_sock_set_cork(): uncorking pushes; with TCP_NODELAY the push ignores Nagle.
     if (opts.nodelay) nagle_push = true;
     transmit(now, out);
+  }
+  // The push's tcp_event_new_data_sent() -> tcp_check_space(); SO_SNDBUF and
+  // TCP_NOTSENT_LOWAT call sk_write_space() themselves: a larger buffer or a raised mark may
+  // wake the writer at once.
+  if (snd_nxt > nxt) {
+    check_space(out);
+  } else if (opt == SockOpt::so_sndbuf || opt == SockOpt::tcp_notsent_lowat) {
+    write_space(out);
   }
   return SocketError::none;
 }

@@ -46,7 +46,8 @@ void Connection::Tcb::sndbuf_init_expand() {
                             static_cast<uint32_t>(prof().wmem.max));
 }
 
-// tcp_check_space() -> tcp_new_space() after an ACK was processed: only once a writer found
+// tcp_check_space() -> tcp_new_space() after an ACK was processed and after new data left
+// (tcp_event_new_data_sent(); not within a write, see write()): only once a writer found
 // the buffer full (SOCK_NOSPACE). The buffer grows to the current window while the sender is
 // not cwnd-limited (tcp_should_expand_sndbuf(): in_flight < cwnd) and not locked; the writer
 // hears `writable` once a third of the buffer is free (sk_stream_write_space()).
@@ -62,15 +63,41 @@ void Connection::Tcb::check_space(Outbox& out) {
                                 static_cast<uint32_t>(prof().wmem.max));
     }
   }
-  if (!writeable()) return;
+  write_space(out);
+}
+
+// sk_stream_write_space(): once writeable, SOCK_NOSPACE is cleared and the writer woken.
+void Connection::Tcb::write_space(Outbox& out) {
+  if (!snd_nospace || !writeable()) return;
   snd_nospace = false;
   notify(AppNotice::Kind::writable, out);
 }
 
+// tcp.h:tcp_notsent_lowat(): the socket's TCP_NOTSENT_LOWAT, else the sysctl.
+uint32_t Connection::Tcb::notsent_lowat() const {
+  return opts.notsent_lowat != 0 ? opts.notsent_lowat : prof().notsent_lowat;
+}
+
+// __sk_stream_memory_free(): queued below sk_sndbuf, then tcp_stream_memory_free().
+bool Connection::Tcb::stream_memory_free(bool wake) const {
+  return wmem_queued() < sk_sndbuf && notsent_below_lowat(unsent_data(), wake, notsent_lowat());
+}
+
+// __sk_stream_is_writeable(sk, 1): a third of the buffer free and, with TCP_NOTSENT_LOWAT,
+// fewer than half the mark's bytes unsent; tcp_poll()'s EPOLLOUT and sk_stream_write_space().
+bool Connection::Tcb::writeable() const {
+  return sndbuf_writeable(wmem_queued(), sk_sndbuf) &&
+         notsent_below_lowat(unsent_data(), true, notsent_lowat());
+}
+
 // tcp_sendmsg_locked() for a writer that does not wait: it copies into the tail skb, then new
-// skbs while sk_wmem_queued < sk_sndbuf; what it took is returned (a partial count), nothing
+// skbs while sk_stream_memory_free(); what it took is returned (a partial count), nothing
 // taken means EAGAIN. Running out of room sets SOCK_NOSPACE, and what was copied is pushed
-// before the writer would sleep (wait_for_space: tcp_push()).
+// before the writer would sleep (wait_for_space: tcp_push()). SOCK_NOSPACE is set after the
+// push, so the push's own tcp_check_space() (tcp_event_new_data_sent()) does not wake the
+// writer that is still in its call: Linux's sk_stream_wait_memory() sets it again before it
+// sleeps or returns EAGAIN. A blocking writer goes on copying while stream_memory_free() holds
+// after the push (sk_stream_wait_memory()'s first test): the caller writes again.
 SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
   if (SocketError e = send_check(); e != SocketError::none) return {0, e};
   // sk_stream_wait_connect(): outside ESTABLISHED and CLOSE_WAIT the writer waits for the
@@ -80,13 +107,18 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
   const uint32_t goal = std::max<uint32_t>(size_goal(), 1);
   const bool tail_current = wq.empty() ? write_seq == snd_nxt : wq.back_end() == write_seq;
   const uint32_t tail_room = tail_current ? wq.tail_room(snd_nxt, goal) : 0;
-  SndbufCopy c = sndbuf_copy(data.size(), wmem_queued(), sk_sndbuf, tail_room, goal);
-  if (c.accepted < data.size()) snd_nospace = true;
-  if (c.accepted == 0) return {};
+  SndbufCopy c = sndbuf_copy(data.size(), wmem_queued(), sk_sndbuf, tail_room, goal, unsent_data(),
+                             notsent_lowat());
+  const bool full = c.accepted < data.size();
+  if (c.accepted == 0) {
+    snd_nospace = true;
+    return {};
+  }
   write_seq += c.accepted;
   sndbuf.append(c.accepted == data.size() ? std::move(data) : data.slice(0, c.accepted));
   nagle_push = false;
   transmit(now, out);
+  if (full) snd_nospace = true;
   return {c.accepted, SocketError::none};
 }
 

@@ -334,7 +334,10 @@ struct Connection::Tcb {
   uint64_t wmem_queued() const;
   void sndbuf_init_expand();
   void check_space(Outbox& out);
-  bool writeable() const { return sndbuf_writeable(wmem_queued(), sk_sndbuf); }
+  void write_space(Outbox& out);
+  uint32_t notsent_lowat() const;
+  bool stream_memory_free(bool wake) const;
+  bool writeable() const;
 
   // ================= connection_receive.cpp: the receive window =================
   uint32_t advmss() const;
