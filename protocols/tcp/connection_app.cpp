@@ -210,6 +210,7 @@ SocketError Connection::Tcb::send_check() const {
 SocketError Connection::Tcb::send(Instant now, Payload data, Outbox& out) {
   if (SocketError e = send_check(); e != SocketError::none) return e;
   if (data.empty()) return SocketError::none;
+  if (unsent_data() == 0) chrono_start_type(now, 1);  // TCP_CHRONO_BUSY
   write_seq += static_cast<uint32_t>(data.size());
   sndbuf.append(std::move(data));
   nagle_push = false;  // tcp_skb_entail(): a new write ends an explicit push
@@ -250,6 +251,8 @@ void Connection::Tcb::shutdown_write(Instant now, Outbox& out) {
 }
 
 void Connection::Tcb::queue_fin(Instant now, State next, StateCause cause, Outbox& out) {
+  // tcp_send_fin(): a FIN with nothing unsent is a new skb in an empty write queue.
+  if (unsent_data() == 0) chrono_start_type(now, 1);  // TCP_CHRONO_BUSY
   fin_queued = true;
   set_state(now, next, cause, out);
   transmit(now, out);

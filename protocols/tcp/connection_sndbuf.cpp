@@ -64,6 +64,7 @@ void Connection::Tcb::check_space(Outbox& out) {
     }
   }
   write_space(out);
+  if (!snd_nospace) chrono_stop_type(last_now, 3);  // TCP_CHRONO_SNDBUF_LIMITED
 }
 
 // sk_stream_write_space(): once writeable, SOCK_NOSPACE is cleared and the writer woken.
@@ -114,12 +115,102 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
     snd_nospace = true;
     return {};
   }
+  // tcp_add_write_queue_tail(): the first skb of an empty write queue starts TCP_CHRONO_BUSY.
+  if (unsent_data() == 0) chrono_start_type(now, 1);
   write_seq += c.accepted;
   sndbuf.append(c.accepted == data.size() ? std::move(data) : data.slice(0, c.accepted));
   nagle_push = false;
+  const SeqNum nxt = snd_nxt;
   transmit(now, out);
-  if (full) snd_nospace = true;
+  if (full) {
+    snd_nospace = true;
+    chrono_sndbuf_check(now, snd_nxt > nxt);  // the push of wait_for_space saw SOCK_NOSPACE
+  }
   return {c.accepted, SocketError::none};
+}
+
+}  // namespace netsim::tcp
+
+namespace netsim::tcp {
+
+namespace {
+// enum tcp_chrono (include/linux/tcp.h).
+constexpr uint8_t kChronoUnspec = 0, kChronoBusy = 1, kChronoRwnd = 2, kChronoSndbuf = 3;
+}  // namespace
+
+// tcp_output.c:tcp_chrono_set(): the time of the running chronograph goes to its total.
+void Connection::Tcb::chrono_set(Instant now, uint8_t type) {
+  SenderCa& c = sender();
+  const uint32_t j = KernelClock{}.jiffies(now);
+  if (c.chrono_type > kChronoUnspec) c.chrono_stat[c.chrono_type - 1] += j - c.chrono_start;
+  c.chrono_start = j;
+  c.chrono_type = type;
+}
+
+// tcp_chrono_start(): the most interesting condition wins (SNDBUF > RWND > BUSY).
+void Connection::Tcb::chrono_start_type(Instant now, uint8_t type) {
+  if (!sack_path()) return;  // the rfc9293 sender: no chronographs
+  if (type > sender().chrono_type) chrono_set(now, type);
+}
+
+// tcp_chrono_stop(): with both queues empty nothing is timed; else a stopped current
+// condition falls back to BUSY.
+void Connection::Tcb::chrono_stop_type(Instant now, uint8_t type) {
+  if (!sca) return;  // nothing was ever timed
+  const bool fin_pending = fin_queued && !fin_sent();
+  if (snd_una == snd_nxt && unsent_data() == 0 && !fin_pending) {
+    chrono_set(now, kChronoUnspec);
+  } else if (type == sca->chrono_type) {
+    chrono_set(now, kChronoBusy);
+  }
+}
+
+// tcp_cwnd_test() then tcp_snd_wnd_test() for the send head, as tcp_write_xmit() tries them:
+// congestion window room but the segment beyond the peer's window.
+bool Connection::Tcb::rwnd_limited_now() {
+  const uint32_t unsent = unsent_data();
+  const bool fin_pending = fin_queued && !fin_sent();
+  if (unsent == 0 && !fin_pending) return false;
+  const uint32_t len = std::min<uint32_t>(unsent, current_mss());
+  const bool with_fin = fin_pending && len == unsent;
+  if (snd_nxt + len + (with_fin ? 1u : 0u) <= snd_una + snd_wnd) return false;
+  if (sack_path() && sca) return sack_cwnd_allows();
+  return !cc || flight_size() == 0 || flight_size() + std::max<uint32_t>(len, 1) <= cc->cwnd();
+}
+
+// tcp_is_cwnd_limited() after tcp_cwnd_validate() (sack_after_write()); the byte-counted
+// sender of `rfc9293` is limited once its flight fills cwnd.
+bool Connection::Tcb::cwnd_limited_now() {
+  if (sack_path() && sca) return tcp_is_cwnd_limited(sca->sk);
+  return cc && flight_size() + mss > cc->cwnd();
+}
+
+// The end of tcp_write_xmit() (reached only with a send head: tcp_push_pending_frames()):
+// RWND_LIMITED starts when the loop stopped at the peer's window and stops otherwise; and
+// tcp_cwnd_validate()'s "starvation caused by insufficient sender buffer" (chrono_sndbuf_check()):
+// data went out, the sender is not cwnd-limited, nothing is left unsent and a writer found the
+// buffer full.
+void Connection::Tcb::chrono_after_xmit(Instant now, bool had_unsent, bool sent) {
+  if (!had_unsent) return;
+  if (rwnd_limited_now()) {
+    chrono_start_type(now, kChronoRwnd);
+  } else {
+    chrono_stop_type(now, kChronoRwnd);
+  }
+  chrono_sndbuf_check(now, sent);
+}
+
+void Connection::Tcb::chrono_sndbuf_check(Instant now, bool sent) {
+  if (!sent || !snd_nospace || unsent_data() != 0 || cwnd_limited_now()) return;
+  if (state == State::established || state == State::close_wait)
+    chrono_start_type(now, kChronoSndbuf);
+}
+
+// tcp_clean_rtx_queue(): "if (!skb) tcp_chrono_stop(sk, TCP_CHRONO_BUSY)" once nothing is
+// in flight, before the ACK's tcp_data_snd_check().
+void Connection::Tcb::chrono_after_ack(Instant now) {
+  if (sca && sca->chrono_type != kChronoUnspec && snd_una == snd_nxt)
+    chrono_stop_type(now, kChronoBusy);
 }
 
 }  // namespace netsim::tcp
