@@ -135,18 +135,26 @@ std::optional<Result> Engine::write(Socket& s, const Payload& data, size_t& done
     st.write_asleep = true;
     return std::nullopt;
   }
-  if (done < data.size()) {
+  while (done < data.size()) {
     tcp::SendResult r = host_.write(s.id, data.slice(done, data.size() - done));
     if (r.error != tcp::SocketError::none) {
       return done > 0 ? copied() : Result::error(tcp::to_string(r.error));
     }
     done += r.accepted;
+    // sk_stream_wait_memory(): a blocking writer whose push made room (the unsent bytes fell
+    // below TCP_NOTSENT_LOWAT) copies on without sleeping.
+    if (s.nonblocking || r.accepted == 0 || !memory_free(s)) break;
   }
   if (done == data.size()) return copied();
   // sk_stream_wait_memory(): a non-blocking writer leaves with what it copied, or EAGAIN.
   if (s.nonblocking) return done > 0 ? copied() : Result::error("EAGAIN");
   st.write_asleep = true;
   return std::nullopt;
+}
+
+bool Engine::memory_free(const Socket& s) const {
+  const tcp::Connection* c = s.id != tcp::kNoSocket ? host_.stack().connection(s.id) : nullptr;
+  return c != nullptr && c->stream_memory_free();
 }
 
 bool Engine::writeable(const Socket& s) const {

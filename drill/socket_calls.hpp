@@ -94,9 +94,11 @@ class Engine {
   // nothing until all of `data` is queued (retry on the writable notice). An error after
   // some bytes were copied returns their count and stays pending, as Linux's `do_error` path.
   std::optional<Result> write(Socket& s, const Payload& data, size_t& done);
-  // tcp_poll()'s EPOLLOUT for a connection: a third of the send buffer free
-  // (__sk_stream_is_writeable()).
+  // tcp_poll()'s EPOLLOUT for a connection: a third of the send buffer free and, with
+  // TCP_NOTSENT_LOWAT, fewer than half the mark unsent (__sk_stream_is_writeable(sk, 1)).
   bool writeable(const Socket& s) const;
+  // sk_stream_memory_free(): a write could take more now.
+  bool memory_free(const Socket& s) const;
   // shutdown(SHUT_WR or SHUT_RDWR; the caller handles SHUT_RD): ENOTCONN without a connection.
   Result shutdown(Socket& s);
   // close(): the stack's __tcp_close() (FIN, RST with unread data, SO_LINGER {1, 0}).

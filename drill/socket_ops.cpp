@@ -81,6 +81,8 @@ std::optional<tcp::SockOpt> modelled_option(int64_t level, int64_t name) {
       return tcp::SockOpt::tcp_cork;
     case 18:
       return tcp::SockOpt::tcp_user_timeout;
+    case 25:
+      return tcp::SockOpt::tcp_notsent_lowat;
     default:
       return std::nullopt;
   }
@@ -221,7 +223,8 @@ int64_t Runner::tcp_poll(const Fd& f) {
   if (s.connected || s.gone) {  // not SYN_SENT
     uint64_t received = alive ? host().stack().stats(f.id).bytes_received : s.bytes_read;
     if (received > s.bytes_read) got |= kIn;
-    // tcp_poll(): EPOLLOUT once a third of the send buffer is free (sk_stream_is_writeable()).
+    // tcp_poll(): EPOLLOUT once a third of the send buffer is free and the unsent bytes are
+    // below half of TCP_NOTSENT_LOWAT (__sk_stream_is_writeable(sk, 1)).
     if (snd_shut || (alive && engine().writeable(f))) got |= kOut;
   }
   if (s.error != tcp::SocketError::none) got |= kErr;

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "protocols/tcp/connection.hpp"
+
 namespace netsim::apps {
 
 uint64_t BlockingWriter::send(tcp::TcpHost& host, tcp::SocketId s, Payload data) {
@@ -34,7 +36,11 @@ uint64_t BlockingWriter::resume(tcp::TcpHost& host, tcp::SocketId s) {
     }
     if (r.accepted < front.size()) {
       front = front.slice(r.accepted, front.size() - r.accepted);
-      break;  // the buffer is full: wait for `writable`
+      // The buffer is full: wait for `writable`, unless the push made room for more
+      // (TCP_NOTSENT_LOWAT: sk_stream_wait_memory() finds sk_stream_memory_free()).
+      const tcp::Connection* c = host.stack().connection(s);
+      if (r.accepted == 0 || c == nullptr || !c->stream_memory_free()) break;
+      continue;
     }
     front = Payload();
     ++head_;

@@ -247,7 +247,11 @@ void Connection::on_segment(Instant now, const Segment& seg, Outbox& out) {
 void Connection::on_timer(Instant now, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
+  const SeqNum nxt = tcb_->snd_nxt;
   tcb_->on_timer(now, out);
+  // tcp_event_new_data_sent() -> tcp_check_space(): a probe that sent new data (TLP,
+  // tcp_write_wakeup()) may wake a writer that TCP_NOTSENT_LOWAT holds.
+  if (tcb_->snd_nxt > nxt && tcb_->state != State::closed) tcb_->check_space(out);
 }
 
 std::optional<Instant> Connection::next_deadline() const {
@@ -268,6 +272,10 @@ SendResult Connection::write(Instant now, Payload data, Outbox& out) {
 
 bool Connection::writeable() const {
   return tcb_->writeable();
+}
+
+bool Connection::stream_memory_free() const {
+  return tcb_->stream_memory_free(false);
 }
 
 Payload Connection::read(Instant now, size_t max_bytes, Outbox& out) {

@@ -98,6 +98,9 @@ class Connection {
   SendResult write(Instant now, Payload data, Outbox& out);
   // tcp_poll()'s EPOLLOUT: __sk_stream_is_writeable().
   bool writeable() const;
+  // sk_stream_memory_free(): a write could add an skb now. A blocking writer whose write
+  // was partial writes again while it holds (sk_stream_wait_memory() does not sleep).
+  bool stream_memory_free() const;
   Payload read(Instant now, size_t max_bytes, Outbox& out);
   void shutdown_write(Instant now, Outbox& out);
   void close(Instant now, Outbox& out);

@@ -210,6 +210,7 @@ SocketError Connection::Tcb::send_check() const {
 SocketError Connection::Tcb::send(Instant now, Payload data, Outbox& out) {
   if (SocketError e = send_check(); e != SocketError::none) return e;
   if (data.empty()) return SocketError::none;
+  if (unsent_data() == 0) chrono_start_type(now, 1);  // TCP_CHRONO_BUSY
   write_seq += static_cast<uint32_t>(data.size());
   sndbuf.append(std::move(data));
   nagle_push = false;  // tcp_skb_entail(): a new write ends an explicit push
@@ -250,6 +251,8 @@ void Connection::Tcb::shutdown_write(Instant now, Outbox& out) {
 }
 
 void Connection::Tcb::queue_fin(Instant now, State next, StateCause cause, Outbox& out) {
+  // tcp_send_fin(): a FIN with nothing unsent is a new skb in an empty write queue.
+  if (unsent_data() == 0) chrono_start_type(now, 1);  // TCP_CHRONO_BUSY
   fin_queued = true;
   set_state(now, next, cause, out);
   transmit(now, out);
@@ -346,6 +349,7 @@ namespace netsim::tcp {
 SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Outbox& out) {
   last_now = now;
   if (SocketError e = store_sockopt(opts, opt, value); e != SocketError::none) return e;
+  const SeqNum nxt = snd_nxt;
   if (opt == SockOpt::so_sndbuf) sk_sndbuf = opts.sndbuf;  // sk_setsockopt(): set and locked
   if (opt == SockOpt::tcp_nodelay && opts.nodelay) {
     // __tcp_sock_set_nodelay(): TCP_NAGLE_OFF|TCP_NAGLE_PUSH and an explicit push, which sends
@@ -356,6 +360,14 @@ SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Out
     // __tcp_sock_set_cork(): uncorking pushes; with TCP_NODELAY the push ignores Nagle.
     if (opts.nodelay) nagle_push = true;
     transmit(now, out);
+  }
+  // The push's tcp_event_new_data_sent() -> tcp_check_space(); SO_SNDBUF and
+  // TCP_NOTSENT_LOWAT call sk_write_space() themselves: a larger buffer or a raised mark may
+  // wake the writer at once.
+  if (snd_nxt > nxt) {
+    check_space(out);
+  } else if (opt == SockOpt::so_sndbuf || opt == SockOpt::tcp_notsent_lowat) {
+    write_space(out);
   }
   return SocketError::none;
 }

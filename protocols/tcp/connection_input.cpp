@@ -375,8 +375,9 @@ void Connection::Tcb::fin_wait_1_acked(Instant now, Outbox& out) {
 
 void Connection::Tcb::after_input(Instant now, Outbox& out) {
   if (state == State::closed || state == State::time_wait) return;
-  transmit(now, out);  // tcp_data_snd_check(): tcp_push_pending_frames() ...
-  check_space(out);    // ... then tcp_check_space()
+  chrono_after_ack(now);  // tcp_clean_rtx_queue()'s tcp_chrono_stop()
+  transmit(now, out);     // tcp_data_snd_check(): tcp_push_pending_frames() ...
+  check_space(out);       // ... then tcp_check_space()
   check_ack_to_send(now, out);
   app_read_delivered(now);  // the reader runs after the ACK: tcp_recvmsg()
 }

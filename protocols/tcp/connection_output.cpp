@@ -143,6 +143,8 @@ void Connection::Tcb::transmit(Instant now, Outbox& out) {
   // Closed in SYN_RECEIVED before our SYN-ACK was acknowledged: RFC 9293 §3.10.4 sends the
   // FIN at once if nothing was written, otherwise everything waits for ESTABLISHED.
   if (snd_una == iss && unsent_data() > 0) return;
+  const bool had_unsent = unsent_data() > 0 || (fin_queued && !fin_sent());
+  const SeqNum nxt = snd_nxt;
   sync_write_queue();
   wq.piece_active = false;  // each tcp_write_xmit() starts at an skb's head
   if (sack_path()) {
@@ -168,6 +170,7 @@ void Connection::Tcb::transmit(Instant now, Outbox& out) {
     while (send_new_segment(now, out)) {
     }
   }
+  chrono_after_xmit(now, had_unsent, snd_nxt > nxt);
   check_probe_timer(now);
 }
 

@@ -46,7 +46,8 @@ void Connection::Tcb::sndbuf_init_expand() {
                             static_cast<uint32_t>(prof().wmem.max));
 }
 
-// tcp_check_space() -> tcp_new_space() after an ACK was processed: only once a writer found
+// tcp_check_space() -> tcp_new_space() after an ACK was processed and after new data left
+// (tcp_event_new_data_sent(); not within a write, see write()): only once a writer found
 // the buffer full (SOCK_NOSPACE). The buffer grows to the current window while the sender is
 // not cwnd-limited (tcp_should_expand_sndbuf(): in_flight < cwnd) and not locked; the writer
 // hears `writable` once a third of the buffer is free (sk_stream_write_space()).
@@ -62,15 +63,42 @@ void Connection::Tcb::check_space(Outbox& out) {
                                 static_cast<uint32_t>(prof().wmem.max));
     }
   }
-  if (!writeable()) return;
+  write_space(out);
+  if (!snd_nospace) chrono_stop_type(last_now, 3);  // TCP_CHRONO_SNDBUF_LIMITED
+}
+
+// sk_stream_write_space(): once writeable, SOCK_NOSPACE is cleared and the writer woken.
+void Connection::Tcb::write_space(Outbox& out) {
+  if (!snd_nospace || !writeable()) return;
   snd_nospace = false;
   notify(AppNotice::Kind::writable, out);
 }
 
+// tcp.h:tcp_notsent_lowat(): the socket's TCP_NOTSENT_LOWAT, else the sysctl.
+uint32_t Connection::Tcb::notsent_lowat() const {
+  return opts.notsent_lowat != 0 ? opts.notsent_lowat : prof().notsent_lowat;
+}
+
+// __sk_stream_memory_free(): queued below sk_sndbuf, then tcp_stream_memory_free().
+bool Connection::Tcb::stream_memory_free(bool wake) const {
+  return wmem_queued() < sk_sndbuf && notsent_below_lowat(unsent_data(), wake, notsent_lowat());
+}
+
+// __sk_stream_is_writeable(sk, 1): a third of the buffer free and, with TCP_NOTSENT_LOWAT,
+// fewer than half the mark's bytes unsent; tcp_poll()'s EPOLLOUT and sk_stream_write_space().
+bool Connection::Tcb::writeable() const {
+  return sndbuf_writeable(wmem_queued(), sk_sndbuf) &&
+         notsent_below_lowat(unsent_data(), true, notsent_lowat());
+}
+
 // tcp_sendmsg_locked() for a writer that does not wait: it copies into the tail skb, then new
-// skbs while sk_wmem_queued < sk_sndbuf; what it took is returned (a partial count), nothing
+// skbs while sk_stream_memory_free(); what it took is returned (a partial count), nothing
 // taken means EAGAIN. Running out of room sets SOCK_NOSPACE, and what was copied is pushed
-// before the writer would sleep (wait_for_space: tcp_push()).
+// before the writer would sleep (wait_for_space: tcp_push()). SOCK_NOSPACE is set after the
+// push, so the push's own tcp_check_space() (tcp_event_new_data_sent()) does not wake the
+// writer that is still in its call: Linux's sk_stream_wait_memory() sets it again before it
+// sleeps or returns EAGAIN. A blocking writer goes on copying while stream_memory_free() holds
+// after the push (sk_stream_wait_memory()'s first test): the caller writes again.
 SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
   if (SocketError e = send_check(); e != SocketError::none) return {0, e};
   // sk_stream_wait_connect(): outside ESTABLISHED and CLOSE_WAIT the writer waits for the
@@ -80,14 +108,109 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
   const uint32_t goal = std::max<uint32_t>(size_goal(), 1);
   const bool tail_current = wq.empty() ? write_seq == snd_nxt : wq.back_end() == write_seq;
   const uint32_t tail_room = tail_current ? wq.tail_room(snd_nxt, goal) : 0;
-  SndbufCopy c = sndbuf_copy(data.size(), wmem_queued(), sk_sndbuf, tail_room, goal);
-  if (c.accepted < data.size()) snd_nospace = true;
-  if (c.accepted == 0) return {};
+  SndbufCopy c = sndbuf_copy(data.size(), wmem_queued(), sk_sndbuf, tail_room, goal, unsent_data(),
+                             notsent_lowat());
+  const bool full = c.accepted < data.size();
+  if (c.accepted == 0) {
+    snd_nospace = true;
+    return {};
+  }
+  // tcp_add_write_queue_tail(): the first skb of an empty write queue starts TCP_CHRONO_BUSY.
+  if (unsent_data() == 0) chrono_start_type(now, 1);
   write_seq += c.accepted;
   sndbuf.append(c.accepted == data.size() ? std::move(data) : data.slice(0, c.accepted));
   nagle_push = false;
+  const SeqNum nxt = snd_nxt;
   transmit(now, out);
+  if (full) {
+    snd_nospace = true;
+    chrono_sndbuf_check(now, snd_nxt > nxt);  // the push of wait_for_space saw SOCK_NOSPACE
+  }
   return {c.accepted, SocketError::none};
+}
+
+}  // namespace netsim::tcp
+
+namespace netsim::tcp {
+
+namespace {
+// enum tcp_chrono (include/linux/tcp.h).
+constexpr uint8_t kChronoUnspec = 0, kChronoBusy = 1, kChronoRwnd = 2, kChronoSndbuf = 3;
+}  // namespace
+
+// tcp_output.c:tcp_chrono_set(): the time of the running chronograph goes to its total.
+void Connection::Tcb::chrono_set(Instant now, uint8_t type) {
+  SenderCa& c = sender();
+  const uint32_t j = KernelClock{}.jiffies(now);
+  if (c.chrono_type > kChronoUnspec) c.chrono_stat[c.chrono_type - 1] += j - c.chrono_start;
+  c.chrono_start = j;
+  c.chrono_type = type;
+}
+
+// tcp_chrono_start(): the most interesting condition wins (SNDBUF > RWND > BUSY).
+void Connection::Tcb::chrono_start_type(Instant now, uint8_t type) {
+  if (!sack_path()) return;  // the rfc9293 sender: no chronographs
+  if (type > sender().chrono_type) chrono_set(now, type);
+}
+
+// tcp_chrono_stop(): with both queues empty nothing is timed; else a stopped current
+// condition falls back to BUSY.
+void Connection::Tcb::chrono_stop_type(Instant now, uint8_t type) {
+  if (!sca) return;  // nothing was ever timed
+  const bool fin_pending = fin_queued && !fin_sent();
+  if (snd_una == snd_nxt && unsent_data() == 0 && !fin_pending) {
+    chrono_set(now, kChronoUnspec);
+  } else if (type == sca->chrono_type) {
+    chrono_set(now, kChronoBusy);
+  }
+}
+
+// tcp_cwnd_test() then tcp_snd_wnd_test() for the send head, as tcp_write_xmit() tries them:
+// congestion window room but the segment beyond the peer's window.
+bool Connection::Tcb::rwnd_limited_now() {
+  const uint32_t unsent = unsent_data();
+  const bool fin_pending = fin_queued && !fin_sent();
+  if (unsent == 0 && !fin_pending) return false;
+  const uint32_t len = std::min<uint32_t>(unsent, current_mss());
+  const bool with_fin = fin_pending && len == unsent;
+  if (snd_nxt + len + (with_fin ? 1u : 0u) <= snd_una + snd_wnd) return false;
+  if (sack_path() && sca) return sack_cwnd_allows();
+  return !cc || flight_size() == 0 || flight_size() + std::max<uint32_t>(len, 1) <= cc->cwnd();
+}
+
+// tcp_is_cwnd_limited() after tcp_cwnd_validate() (sack_after_write()); the byte-counted
+// sender of `rfc9293` is limited once its flight fills cwnd.
+bool Connection::Tcb::cwnd_limited_now() {
+  if (sack_path() && sca) return tcp_is_cwnd_limited(sca->sk);
+  return cc && flight_size() + mss > cc->cwnd();
+}
+
+// The end of tcp_write_xmit() (reached only with a send head: tcp_push_pending_frames()):
+// RWND_LIMITED starts when the loop stopped at the peer's window and stops otherwise; and
+// tcp_cwnd_validate()'s "starvation caused by insufficient sender buffer" (chrono_sndbuf_check()):
+// data went out, the sender is not cwnd-limited, nothing is left unsent and a writer found the
+// buffer full.
+void Connection::Tcb::chrono_after_xmit(Instant now, bool had_unsent, bool sent) {
+  if (!had_unsent) return;
+  if (rwnd_limited_now()) {
+    chrono_start_type(now, kChronoRwnd);
+  } else {
+    chrono_stop_type(now, kChronoRwnd);
+  }
+  chrono_sndbuf_check(now, sent);
+}
+
+void Connection::Tcb::chrono_sndbuf_check(Instant now, bool sent) {
+  if (!sent || !snd_nospace || unsent_data() != 0 || cwnd_limited_now()) return;
+  if (state == State::established || state == State::close_wait)
+    chrono_start_type(now, kChronoSndbuf);
+}
+
+// tcp_clean_rtx_queue(): "if (!skb) tcp_chrono_stop(sk, TCP_CHRONO_BUSY)" once nothing is
+// in flight, before the ACK's tcp_data_snd_check().
+void Connection::Tcb::chrono_after_ack(Instant now) {
+  if (sca && sca->chrono_type != kChronoUnspec && snd_una == snd_nxt)
+    chrono_stop_type(now, kChronoBusy);
 }
 
 }  // namespace netsim::tcp

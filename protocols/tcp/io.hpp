@@ -43,6 +43,7 @@ struct SocketOptions {
   uint32_t user_timeout_ms = 0;  // TCP_USER_TIMEOUT
   uint32_t rcvbuf = 0;  // SO_RCVBUF as the socket holds it (doubled, sock_rcvbuf_from()): locked
   uint32_t sndbuf = 0;  // SO_SNDBUF likewise (sock_sndbuf_from())
+  uint32_t notsent_lowat = 0;  // TCP_NOTSENT_LOWAT (tp->notsent_lowat; 0: the sysctl's)
 };
 
 // What a bounded write (Connection::write(), Stack::write(), TcpHost::write()) did: the bytes

@@ -9,17 +9,18 @@ namespace netsim::tcp {
 
 namespace {
 
-constexpr std::array<std::pair<SockOpt, std::string_view>, 6> kNames{{
+constexpr std::array<std::pair<SockOpt, std::string_view>, 7> kNames{{
     {SockOpt::tcp_nodelay, "TCP_NODELAY"},
     {SockOpt::tcp_cork, "TCP_CORK"},
     {SockOpt::tcp_user_timeout, "TCP_USER_TIMEOUT"},
     {SockOpt::tcp_maxseg, "TCP_MAXSEG"},
     {SockOpt::so_rcvbuf, "SO_RCVBUF"},
     {SockOpt::so_sndbuf, "SO_SNDBUF"},
+    {SockOpt::tcp_notsent_lowat, "TCP_NOTSENT_LOWAT"},
 }};
-constexpr std::array<SockOpt, 6> kAll{SockOpt::tcp_nodelay,      SockOpt::tcp_cork,
-                                      SockOpt::tcp_user_timeout, SockOpt::tcp_maxseg,
-                                      SockOpt::so_rcvbuf,        SockOpt::so_sndbuf};
+constexpr std::array<SockOpt, 7> kAll{
+    SockOpt::tcp_nodelay, SockOpt::tcp_cork,  SockOpt::tcp_user_timeout, SockOpt::tcp_maxseg,
+    SockOpt::so_rcvbuf,   SockOpt::so_sndbuf, SockOpt::tcp_notsent_lowat};
 
 // "val = min_t(u32, val, sysctl_*mem_max)": a negative int is a huge u32, so the maximum.
 uint32_t doubled(int val, uint32_t max, uint32_t min) {
@@ -68,6 +69,10 @@ SocketError store_sockopt(SocketOptions& o, SockOpt opt, int value) {
     case SockOpt::so_sndbuf:
       o.sndbuf = sock_sndbuf_from(value);
       return SocketError::none;
+    case SockOpt::tcp_notsent_lowat:
+      // "WRITE_ONCE(tp->notsent_lowat, val)": any int, kept as a u32 (-1 is UINT_MAX).
+      o.notsent_lowat = static_cast<uint32_t>(value);
+      return SocketError::none;
   }
   return SocketError::einval;
 }
@@ -86,6 +91,8 @@ int sockopt_value(const SocketOptions& o, SockOpt opt, const Profile& p) {
       return static_cast<int>(o.rcvbuf != 0 ? o.rcvbuf : p.rcv_buffer());
     case SockOpt::so_sndbuf:
       return static_cast<int>(o.sndbuf != 0 ? o.sndbuf : p.snd_buffer());
+    case SockOpt::tcp_notsent_lowat:
+      return static_cast<int>(o.notsent_lowat);  // tp->notsent_lowat: 0 until set
   }
   return 0;
 }

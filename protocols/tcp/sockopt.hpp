@@ -15,12 +15,13 @@
 namespace netsim::tcp {
 
 enum class SockOpt : uint8_t {
-  tcp_nodelay,       // TCP_NODELAY: no Nagle; setting it pushes what is queued
-  tcp_cork,          // TCP_CORK: hold partial segments; clearing it pushes them
-  tcp_user_timeout,  // TCP_USER_TIMEOUT: ms of unacknowledged retransmission before ETIMEDOUT
-  tcp_maxseg,        // TCP_MAXSEG: clamp of the MSS (user_mss), read before connect()/listen()
-  so_rcvbuf,         // SO_RCVBUF: receive buffer, doubled, locks autotuning
-  so_sndbuf,         // SO_SNDBUF: send buffer, doubled, locks autotuning
+  tcp_nodelay,        // TCP_NODELAY: no Nagle; setting it pushes what is queued
+  tcp_cork,           // TCP_CORK: hold partial segments; clearing it pushes them
+  tcp_user_timeout,   // TCP_USER_TIMEOUT: ms of unacknowledged retransmission before ETIMEDOUT
+  tcp_maxseg,         // TCP_MAXSEG: clamp of the MSS (user_mss), read before connect()/listen()
+  so_rcvbuf,          // SO_RCVBUF: receive buffer, doubled, locks autotuning
+  so_sndbuf,          // SO_SNDBUF: send buffer, doubled, locks autotuning
+  tcp_notsent_lowat,  // TCP_NOTSENT_LOWAT: unsent bytes a writer may queue (0: the sysctl's)
 };
 
 // The setsockopt() spelling ("TCP_NODELAY", "SO_RCVBUF"), or nothing.

@@ -56,6 +56,13 @@ struct SenderCa {
   XmitTimer xmit = XmitTimer::rto;  // what rtx_at is (icsk_pending)
   Instant xmit_armed;               // when a TLP or REO timer was armed (the trace's `ran`)
   bool frto_new_data = false;       // F-RTO step 2.b: the next transmit sends new data first
+  // tcp_chrono_start()/stop(): what limits the sender now (TCP_CHRONO_UNSPEC 0, BUSY 1,
+  // RWND_LIMITED 2, SNDBUF_LIMITED 3), since which jiffy, and the jiffies spent in each
+  // (tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited). Here, out of line, an idle
+  // connection pays nothing for them; the `rfc9293` byte-counted sender keeps none.
+  uint8_t chrono_type = 0;
+  uint32_t chrono_start = 0;
+  uint32_t chrono_stat[3] = {};
 };
 
 struct Connection::Tcb {
@@ -334,7 +341,18 @@ struct Connection::Tcb {
   uint64_t wmem_queued() const;
   void sndbuf_init_expand();
   void check_space(Outbox& out);
-  bool writeable() const { return sndbuf_writeable(wmem_queued(), sk_sndbuf); }
+  void write_space(Outbox& out);
+  void chrono_set(Instant now, uint8_t type);
+  void chrono_start_type(Instant now, uint8_t type);
+  void chrono_stop_type(Instant now, uint8_t type);
+  void chrono_after_xmit(Instant now, bool had_unsent, bool sent);
+  void chrono_sndbuf_check(Instant now, bool sent);
+  void chrono_after_ack(Instant now);
+  bool rwnd_limited_now();
+  bool cwnd_limited_now();
+  uint32_t notsent_lowat() const;
+  bool stream_memory_free(bool wake) const;
+  bool writeable() const;
 
   // ================= connection_receive.cpp: the receive window =================
   uint32_t advmss() const;

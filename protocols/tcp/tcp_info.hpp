@@ -41,6 +41,10 @@ struct TcpInfo {
   uint32_t snd_wnd = 0, rcv_wnd = 0;   // bytes: the peer's window, our last offer (tp->rcv_wnd)
   uint64_t bytes_acked = 0, bytes_received = 0;
   uint32_t notsent_bytes = 0;  // bytes written and not yet sent: write_seq - snd_nxt
+  // µs with data to send (tcp_chrono_start(TCP_CHRONO_BUSY) until both queues are empty), and
+  // of that the time limited by the peer's window and by the send buffer (tcp_chrono_*), in
+  // jiffies (4 ms at HZ 250) as Linux counts them.
+  uint64_t busy_time = 0, rwnd_limited = 0, sndbuf_limited = 0;
   // Not in struct tcp_info (nor in fields()): the send buffer as `ss -m` shows it in skmem
   // (tb: sk_sndbuf, also getsockopt(SO_SNDBUF); w: sk_wmem_queued), and rb: sk_rcvbuf.
   uint32_t sndbuf = 0;

@@ -227,6 +227,19 @@ constexpr Tunable kTunables[] = {
             "1460), at most max (`tcp_sndbuf_expand()`); SO_SNDBUF fixes it. A bounded write "
             "takes only what fits (`sk_stream_memory_free()`, docs/windows.md): apps, drill "
             "and tcp_app scripts block or get a partial count."},
+    {.key = "notsent_lowat",
+     .linux_name = "net.ipv4.tcp_notsent_lowat",
+     .kind = TunableKind::integer,
+     .member = &Profile::notsent_lowat,
+     .linux_value = I{4294967295},
+     .rfc9293_value = I{4294967295},
+     .min = 1,
+     .max = 4294967295,
+     .doc = "Unsent bytes (write_seq - snd_nxt) a writer may queue (`tcp_notsent_lowat`; "
+            "4294967295 = no limit): a write takes no new skb once that many wait, POLLOUT and "
+            "the writable notice need twice as few (`tcp_stream_memory_free()`). Per socket: "
+            "`TCP_NOTSENT_LOWAT`. Linux accepts 0, which blocks every write for good; netsim "
+            "refuses it."},
     {.key = "delayed_ack",
      .linux_name = "TCP_DELACK_MIN",
      .kind = TunableKind::duration,

@@ -153,6 +153,9 @@ SockOptList read_socket_options(Reader& r, const YAML::Node& n, const std::strin
       case tcp::SockOpt::so_sndbuf:
         v = read_int(r, e.value, p, 0, INT32_MAX);  // capped at rmem_max/wmem_max, then doubled
         break;
+      case tcp::SockOpt::tcp_notsent_lowat:
+        v = read_int(r, e.value, p, 0, INT32_MAX);  // bytes; 0 = tcp_notsent_lowat's
+        break;
     }
     if (v) list.emplace_back(o, static_cast<int>(*v));
   }

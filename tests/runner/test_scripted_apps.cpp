@@ -338,6 +338,10 @@ TEST_CASE("summary.json gives each connection alive at the end its tcp_info") {
   CHECK(client["unacked"] == 0);
   CHECK(client["bytes_acked"] == 5);
   CHECK(client["last_data_sent"] == 20);  // sent at 0.5 s, the run ends at 0.52 s
+  // tcp_chrono: BUSY from the write at 0.5 s to the ACK at 0.52 s (5 jiffies), never limited.
+  CHECK(client["busy_time"] == 20000);
+  CHECK(client["rwnd_limited"] == 0);
+  CHECK(client["sndbuf_limited"] == 0);
   const auto& server = j["apps"]["server"]["connections"][0]["tcp_info"];
   CHECK(server["state"] == 1);
   CHECK(server["bytes_received"] == 5);

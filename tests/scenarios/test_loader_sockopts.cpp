@@ -31,7 +31,8 @@ TEST_CASE("socket_options are read in file order with their Linux values") {
   - tcp_client:
       on: client
       connect: server:80
-      socket_options: {TCP_NODELAY: true, TCP_CORK: 0, TCP_USER_TIMEOUT: 2s, SO_SNDBUF: 8192}
+      socket_options: {TCP_NODELAY: true, TCP_CORK: 0, TCP_USER_TIMEOUT: 2s, SO_SNDBUF: 8192,
+                       TCP_NOTSENT_LOWAT: 16384}
 )",
                                     "ok.yaml", {}, {});
   REQUIRE(r.ok());
@@ -44,7 +45,8 @@ TEST_CASE("socket_options are read in file order with their Linux values") {
   CHECK(c->socket_options == SockOptList{{tcp::SockOpt::tcp_nodelay, 1},
                                          {tcp::SockOpt::tcp_cork, 0},
                                          {tcp::SockOpt::tcp_user_timeout, 2000},
-                                         {tcp::SockOpt::so_sndbuf, 8192}});
+                                         {tcp::SockOpt::so_sndbuf, 8192},
+                                         {tcp::SockOpt::tcp_notsent_lowat, 16384}});
 }
 
 TEST_CASE("socket_options: unknown names and values Linux refuses are errors") {
@@ -60,7 +62,8 @@ TEST_CASE("socket_options: unknown names and values Linux refuses are errors") {
            "bad.yaml:10:71: apps[0].tcp_client.socket_options.SO_RCVBUF: expected an integer "
            "from 0 to 2147483647, found -1",
            "bad.yaml:10:75: apps[0].tcp_client.socket_options.TCP_NOPUSH: unknown key; expected "
-           "one of TCP_NODELAY, TCP_CORK, TCP_USER_TIMEOUT, TCP_MAXSEG, SO_RCVBUF, SO_SNDBUF",
+           "one of TCP_NODELAY, TCP_CORK, TCP_USER_TIMEOUT, TCP_MAXSEG, SO_RCVBUF, SO_SNDBUF, "
+           "TCP_NOTSENT_LOWAT",
        });
   CHECK(errors_of(R"(  - tcp_server: {on: server, port: 80, socket_options: [TCP_NODELAY]}
 )") == Lines{"bad.yaml:7:56: apps[0].tcp_server.socket_options: expected a map of socket "

@@ -81,6 +81,37 @@ TEST_CASE("tcp_grow_skb tops the head up from the next skb and eats it when empt
   CHECK(q.next() == nullptr);
 }
 
+// The sent skbs are skipped, not erased one by one (WriteQueue::sent() is O(1) amortised): a
+// long queue sent piecemeal, with the front compacted on the way, keeps every boundary, mark,
+// tail room and the eaten-skb merge of tcp_grow_skb().
+TEST_CASE("A long write queue sent one skb at a time keeps its boundaries and marks") {
+  WriteQueue q;
+  SeqNum pushed(1);
+  // 200 skbs of 1000; max_window 20000: forced_push() marks every 11th skb.
+  q.write(SeqNum(1), SeqNum(200001), SeqNum(1), 1000, 20000, pushed);
+  REQUIRE(q.size() == 200);
+  size_t marks = 0;
+  for (uint32_t i = 1; i <= 150; ++i) {
+    SkbMark* h = q.head();
+    REQUIRE(h != nullptr);
+    CHECK(h->end == SeqNum(1 + 1000 * i));
+    marks += h->psh ? 1 : 0;
+    q.sent(SeqNum(1 + 1000 * i));
+    CHECK(q.size() == 200 - i);
+  }
+  CHECK(marks == 150 / 11);
+  CHECK(q.head()->end == SeqNum(151001));
+  CHECK(q.marked_at(SeqNum(200001)));
+  CHECK(q.tail_room(SeqNum(150001), 2000) == 1000);  // the tail skb holds 1000 of 2000
+  q.grow_head(1000);                                 // eats skb 152001 into the head
+  CHECK(q.head()->end == SeqNum(152001));
+  CHECK(q.next()->end == SeqNum(153001));
+  CHECK(q.size() == 49);
+  q.sent(SeqNum(200001));
+  CHECK(q.empty());
+  CHECK(q.head() == nullptr);
+}
+
 // lib/win_minmax.c as tcp_update_rtt_min() runs it: window 300 s = 75000 jiffies at HZ 250.
 TEST_CASE("The min RTT is a 300 s windowed minimum: an aged minimum gives way to later samples") {
   WinMinmax m;
