@@ -567,6 +567,10 @@ const Profile& Stack::profile() const {
   return impl_->profile;
 }
 
+const TimerWheel* Stack::timer_wheel() const {
+  return impl_->profile.timer_wheel ? &impl_->wheel : nullptr;
+}
+
 uint32_t Stack::tsval_offset(Ipv4Addr local, Ipv4Addr remote) const {
   return impl_->listeners.ts_off(ConnKey{SocketAddr{local, 0}, SocketAddr{remote, 0}});
 }
