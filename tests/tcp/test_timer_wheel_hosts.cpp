@@ -81,7 +81,7 @@ TEST_CASE("SYN-ACK retransmissions run at the wheel's 8-, 64- and 512-jiffy boun
   CHECK(w.server->armed_timers() == 0);
 }
 
-TEST_CASE("The wheel moves instants, never ISNs; without it SYN-ACKs leave on the dot") {
+TEST_CASE("The wheel moves instants but never ISNs, and without it SYN-ACKs leave on the dot") {
   World on(10_ms, with_wheel(true), with_wheel(true));
   World off(10_ms);
   for (World* w : {&on, &off}) {
