@@ -282,8 +282,8 @@ void Connection::Tcb::on_keepalive_timer(Instant now, Outbox& out) {
   }
   Duration elapsed = now - last_rcv;
   if (elapsed < idle) {
-    ka_at =
-        timer_at_since(now, last_rcv, idle);  // "It is tp->rcv_tstamp + keepalive_time_when(tp)"
+    // "It is tp->rcv_tstamp + keepalive_time_when(tp)": counted in jiffies from the last receive.
+    ka_at = timer_at_since(now, last_rcv, idle);
     return;
   }
   const int probes = keepalive_probes();

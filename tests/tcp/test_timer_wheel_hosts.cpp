@@ -96,3 +96,44 @@ TEST_CASE("The wheel moves instants but never ISNs, and without it SYN-ACKs leav
         std::vector<int64_t>{10'000'000, 1'010'000'000, 3'010'000'000});
   CHECK(send_times(on, "server", "S.") != send_times(off, "server", "S."));
 }
+
+TEST_CASE("A keepalive timer that finds recent traffic re-arms from the last receive, in jiffies") {
+  World w(10_ms, with_wheel(true), with_wheel(true));
+  w.server->listen(kPort, 8, {}, {}, "echo");
+  SocketOptions o;
+  o.keepalive.enabled = true;
+  o.keepalive.idle = 5_s;
+  o.keepalive.interval = 1_s;
+  o.keepalive.probes = 1;
+  SocketId s = w.client->connect(server_addr(), 7500, o, {}, "alice").id;
+  // Data at 3 s: the server's ACK is the last thing the client hears before the link dies.
+  w.at(at(3_s), [&] { w.client->send(s, Payload::from_string("ping")); });
+  w.at(at(4_s), [&] { w.net.set_link_up(w.link, false); });
+  w.sim.run_until(at(20_s));
+  const TimerWheel wheel = TimerWheel::for_host(KernelClock{}, w.sim.rng_stream("tcp:client"));
+  const auto j_at = [&](int64_t ns) {
+    return wheel.boot_jiffies() + static_cast<uint64_t>((ns + wheel.phase().ns()) / 4'000'000);
+  };
+  const auto tick_ns = [&](uint64_t j) {
+    return static_cast<int64_t>(j - wheel.boot_jiffies()) * 4'000'000 - wheel.phase().ns();
+  };
+  int64_t last_rcv = 0;
+  for (const PacketRecord& r : w.records<PacketRecord>())
+    if (r.ev == PacketEvent::recv && r.host == "client" && r.t < at(4_s)) last_rcv = r.t.ns();
+  CHECK(last_rcv > 3'000'000'000);
+  // Armed at ESTABLISHED (20 ms) for 1250 jiffies: level 2, 64-jiffy buckets.
+  const uint64_t first = (j_at(20'000'000) + 1250) / 64 * 64 + 64;
+  // There the connection has been idle only since last_rcv: re-armed for last_rcv's jiffy +
+  // 1250, from the timer handler (base->clk = jiffies + 1). Still level 2 by its delta.
+  const uint64_t expires = j_at(last_rcv) + 1250;
+  const uint64_t delta = expires - (first + 1);
+  CHECK(delta >= 504);
+  CHECK(delta < 4032);
+  const uint64_t probe = expires / 64 * 64 + 64;
+  // The handshake's ACK, the probe; then the RST one interval (250 jiffies, level 1) later.
+  std::vector<int64_t> acks = send_times(w, "client", ".");
+  REQUIRE(acks.size() == 2);
+  CHECK(acks[1] == tick_ns(probe));
+  const uint64_t rst_j = (probe + 250) / 8 * 8 + 8;
+  CHECK(send_times(w, "client", "R.") == std::vector<int64_t>{tick_ns(rst_j)});
+}
