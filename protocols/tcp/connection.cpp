@@ -51,7 +51,7 @@ void Connection::Tcb::enter_established(Instant now, StateCause cause, Outbox& o
 void Connection::Tcb::enter_time_wait(Instant now, StateCause cause, Outbox& out) {
   set_state(now, State::time_wait, cause, out);
   stop_timers();
-  tw_at = now + prof().time_wait;
+  tw_at = timer_at(now, prof().time_wait);
   rtx.clear();
   rcvbuf.clear_out_of_order();
 }

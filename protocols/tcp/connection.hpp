@@ -34,10 +34,13 @@ struct ConnKeyHash {
   }
 };
 
+class TimerWheel;
+
 // What a connection borrows from its stack. The profile and counters outlive the connection.
 struct ConnContext {
   const Profile* profile = nullptr;
   Counters* counters = nullptr;
+  TimerWheel* wheel = nullptr;  // the host's timer wheel when `timer_wheel` is on (timer_wheel.hpp)
 };
 
 // Facts a listener learned in the handshake, handed to a passively opened connection.

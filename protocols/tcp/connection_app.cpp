@@ -143,7 +143,7 @@ void Connection::Tcb::open_active(Instant now, SeqNum iss_value, Outbox& out) {
   syn_sent_at = now;
   set_state(now, State::syn_sent, StateCause::connect, out);
   send_syn(now, false, out);
-  rtx_at = now + rto.rto();
+  rtx_at = timer_at(now, rto.rto());
 }
 
 // A listener completed the handshake: the child starts in ESTABLISHED with what the
@@ -276,7 +276,7 @@ void Connection::Tcb::close(Instant now, Outbox& out) {
   orphaned = true;
   if (state == State::fin_wait_2) {
     // An orphan in FIN_WAIT_2 waits tcp_fin_time() for the peer's FIN.
-    fw2_at = now + fin_time();
+    fw2_at = timer_at(now, fin_time());
     ka_at = kNever;
     dack_at = kNever;
     ack_pending = false;
@@ -333,11 +333,11 @@ void Connection::Tcb::set_options(const SocketOptions& next) {
     return;
   }
   if (!was_enabled) {
-    ka_at = last_now + keepalive_idle();
+    ka_at = timer_at(last_now, keepalive_idle());
   } else if (keepalive_idle() != old_idle && ka_probes == 0) {
     Duration elapsed = last_now - last_rcv;
     Duration idle = keepalive_idle();
-    ka_at = last_now + (idle > elapsed ? idle - elapsed : Duration::zero());
+    ka_at = timer_at(last_now, idle > elapsed ? idle - elapsed : Duration::zero());
   }
 }
 

@@ -329,8 +329,9 @@ void Connection::Tcb::ack_probe(Instant now) {
     persist_at = kNever;
     persist_backoff = 0;
   } else if (persist_at != kNever) {
-    persist_at = now + std::min(probe0_base() * (int64_t{1} << std::min(persist_backoff, 20u)),
-                                prof().rto_max);
+    persist_at = timer_at(
+        now,
+        std::min(probe0_base() * (int64_t{1} << std::min(persist_backoff, 20u)), prof().rto_max));
   }
 }
 
@@ -367,7 +368,7 @@ bool Connection::Tcb::ack_state_transitions(Instant now, const Segment& seg, Out
 void Connection::Tcb::fin_wait_1_acked(Instant now, Outbox& out) {
   set_state(now, State::fin_wait_2, StateCause::rcv_ack_of_fin, out);
   if (orphaned) {
-    fw2_at = now + fin_time();
+    fw2_at = timer_at(now, fin_time());
     ka_at = kNever;
     dack_at = kNever;
   }

@@ -421,15 +421,14 @@ void Connection::Tcb::schedule_delayed_ack(Instant now, Outbox& out) {
     if (rto.has_sample()) max_ato = std::min(max_ato, std::max(rto.srtt(), delack_min));
     a = std::min(a, max_ato);
   }
-  Instant t = now + a;
   if (dack_at != kNever) {
     if (dack_at <= now + a / 4) {
       send_ack(now, out);
       return;
     }
-    t = std::min(t, dack_at);
+    if (now + a >= dack_at) return;  // the pending timer keeps its (earlier) expiry
   }
-  dack_at = t;
+  dack_at = timer_at(now, a);
 }
 
 // tcp_incr_quickack(): ACK the next min(window / (2 * rcv_mss), TCP_MAX_QUICKACKS) segments
@@ -454,7 +453,7 @@ void Connection::Tcb::enter_quickack_mode() {
 void Connection::Tcb::check_probe_timer(Instant now) {
   bool waiting = unsent_data() > 0 || (fin_queued && !fin_sent());
   if (snd_una != snd_nxt || !waiting || rtx_at != kNever || persist_at != kNever) return;
-  persist_at = now + probe0_base();
+  persist_at = timer_at(now, probe0_base());
 }
 
 // tcp_probe0_base(): max(RTO, rto_min).

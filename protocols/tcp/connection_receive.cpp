@@ -289,7 +289,7 @@ void Connection::Tcb::input_time_wait(Instant now, const Segment& seg, Outbox& o
       enter_closed(now, StateCause::rcv_rst, SocketError::none, out);
       return;
     }
-    tw_at = now + prof().time_wait;  // an in-window bare ACK restarts the timer, no reply
+    tw_at = timer_at(now, prof().time_wait);  // an in-window bare ACK restarts the timer, no reply
     if (ts_ok && seg.options.timestamps) {
       ts_recent = seg.options.timestamps->first;
       ts_recent_stamp = static_cast<uint32_t>(now.ns() / 1'000'000'000);
@@ -306,7 +306,7 @@ void Connection::Tcb::input_time_wait(Instant now, const Segment& seg, Outbox& o
   // Anything else (a retransmitted FIN, old data, a segment failing PAWS): ACK it and, if it
   // carries ACK or failed PAWS, restart the 60 s. Only segments without payload or FIN (or
   // with SYN) are rate limited.
-  if (seg.flags.ack() || paws_reject) tw_at = now + prof().time_wait;
+  if (seg.flags.ack() || paws_reject) tw_at = timer_at(now, prof().time_wait);
   if (seg.seq_len() > 0 && !seg.flags.syn()) {
     send_ack(now, out);
   } else {

@@ -171,7 +171,7 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
   // tcp_identify_packet_loss(): RACK armed its timer; else FLAG_SET_XMIT_TIMER (data was
   // acked) re-arms TLP or RTO (tcp_set_xmit_timer()).
   if (r.reo_timer) {
-    rtx_at = *r.reo_timer;
+    rtx_at = timer_at(now, *r.reo_timer - now);
     sender().xmit = XmitTimer::reo;
     sender().xmit_armed = now;
   } else if (r.newly_acked > 0 || rtx.empty()) {
@@ -221,7 +221,7 @@ bool Connection::Tcb::schedule_loss_probe(Instant now, bool advancing_rto) {
   std::optional<Duration> pto =
       lr().loss_probe_timeout(c, packets_out(), advancing_rto, rtx.front().last_sent, reo_armed);
   if (!pto) return false;
-  rtx_at = now + *pto;
+  rtx_at = timer_at(now, *pto);
   sender().xmit = XmitTimer::loss_probe;
   sender().xmit_armed = now;
   return true;
@@ -240,7 +240,7 @@ void Connection::Tcb::rearm_rto(Instant now) {
     const Duration delta = rtx.front().last_sent + rto.rto() - now;
     when = KernelClock{}.round_up(std::max(delta, Duration::microseconds(1)));
   }
-  rtx_at = now + when;
+  rtx_at = timer_at(now, when);
   sender().xmit = XmitTimer::rto;
 }
 
@@ -345,7 +345,7 @@ void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
   }
   LossCtx c = loss_ctx(now, cfg);
   lr().on_loss_probe_sent(c, kind);
-  rtx_at = now + rto.rto();  // "Reset s.t. tcp_rearm_rto will restart timer from now"
+  rtx_at = timer_at(now, rto.rto());  // "Reset s.t. tcp_rearm_rto will restart timer from now"
   sender().xmit = XmitTimer::rto;
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "protocols/tcp/tcb.hpp"
+#include "protocols/tcp/timer_wheel.hpp"
 
 namespace netsim::tcp {
 
@@ -22,6 +23,15 @@ TimerRecord firing(TimerKind kind, uint32_t attempt, int limit, Duration ran) {
 }
 }  // namespace
 
+Instant Connection::Tcb::timer_at(Instant now, Duration timeout) const {
+  return ctx.wheel != nullptr ? ctx.wheel->arm(now, timeout) : now + timeout;
+}
+
+Instant Connection::Tcb::timer_at_since(Instant now, Instant from, Duration timeout) const {
+  if (ctx.wheel == nullptr) return from + timeout;
+  return ctx.wheel->fire_at(now, ctx.wheel->jiffies(from) + ctx.wheel->to_jiffies(timeout));
+}
+
 std::optional<Instant> Connection::Tcb::next_deadline() const {
   Instant t = std::min({rtx_at, dack_at, persist_at, ka_at, tw_at, fw2_at});
   if (t == kNever) return std::nullopt;
@@ -30,6 +40,7 @@ std::optional<Instant> Connection::Tcb::next_deadline() const {
 
 void Connection::Tcb::on_timer(Instant now, Outbox& out) {
   if (state == State::closed) return;
+  const WheelRunning in_softirq(ctx.wheel);  // re-armed timers see base->clk = jiffies + 1
   if (rtx_at <= now) {
     rtx_at = kNever;
     on_rtx_timer(now, out);
@@ -118,7 +129,7 @@ void Connection::Tcb::on_syn_timer(Instant now, Outbox& out) {
   ++ctx.counters->retransmits;
   ++stats.retransmits;
   send_syn(now, true, out);
-  rtx_at = now + clamp_rto_to_user_timeout(now);
+  rtx_at = timer_at(now, clamp_rto_to_user_timeout(now));
 }
 
 // tcp_retransmit_timer() in a synchronized state.
@@ -175,7 +186,7 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
   }
   retransmit(now, 0, out);
   arm_rtx(now);  // the slot now holds the RTO (XmitTimer::rto)
-  rtx_at = now + clamp_rto_to_user_timeout(now);
+  rtx_at = timer_at(now, clamp_rto_to_user_timeout(now));
   trace_cwnd(cwnd_before, out);
 }
 
@@ -234,7 +245,7 @@ void Connection::Tcb::on_persist_timer(Instant now, Outbox& out) {
   if (static_cast<int>(persist_backoff) < p.retries2) ++persist_backoff;
   Duration next =
       std::min(probe0_base() * (int64_t{1} << std::min(persist_backoff, 20u)), p.rto_max);
-  persist_at = now + next;
+  persist_at = timer_at(now, next);
   TimerRecord f = firing(TimerKind::persist, persist_probes, max_probes, ran);
   f.next = next;
   f.seq = (snd_una - 1).raw();
@@ -266,12 +277,13 @@ void Connection::Tcb::on_keepalive_timer(Instant now, Outbox& out) {
   if (!opts.keepalive.enabled || !keepalive_eligible()) return;
   const Duration idle = keepalive_idle();
   if (snd_una != snd_nxt || unsent_data() > 0 || (fin_queued && !fin_sent())) {
-    ka_at = now + idle;
+    ka_at = timer_at(now, idle);
     return;
   }
   Duration elapsed = now - last_rcv;
   if (elapsed < idle) {
-    ka_at = last_rcv + idle;  // "It is tp->rcv_tstamp + keepalive_time_when(tp)"
+    // "It is tp->rcv_tstamp + keepalive_time_when(tp)": counted in jiffies from the last receive.
+    ka_at = timer_at_since(now, last_rcv, idle);
     return;
   }
   const int probes = keepalive_probes();
@@ -294,11 +306,11 @@ void Connection::Tcb::on_keepalive_timer(Instant now, Outbox& out) {
   f.seq = (snd_una - 1).raw();
   trace_timer(f, out);
   send_probe(now, out);
-  ka_at = now + keepalive_interval();
+  ka_at = timer_at(now, keepalive_interval());
 }
 
 void Connection::Tcb::arm_keepalive(Instant now) {
-  ka_at = opts.keepalive.enabled && keepalive_eligible() ? now + keepalive_idle() : kNever;
+  ka_at = opts.keepalive.enabled && keepalive_eligible() ? timer_at(now, keepalive_idle()) : kNever;
 }
 
 Duration Connection::Tcb::keepalive_idle() const {

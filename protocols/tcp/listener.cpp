@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "protocols/tcp/rst.hpp"
+#include "protocols/tcp/timer_wheel.hpp"
 #include "protocols/tcp/transitions.hpp"
 
 namespace netsim::tcp {
@@ -48,11 +49,12 @@ TsSecret ts_secret_from(Rng rng) {
 }  // namespace
 
 ListenTable::ListenTable(const Profile& profile, Counters& counters, const bool& tracing, Rng& rng,
-                         Ipv4Addr primary)
+                         Ipv4Addr primary, TimerWheel* wheel)
     : profile_(profile),
       counters_(counters),
       tracing_(tracing),
       rng_(rng),
+      wheel_(wheel),
       primary_(primary),
       ts_secret_(ts_secret_from(rng)),
       cookies_(rng) {}
@@ -364,10 +366,16 @@ void ListenTable::arm(Listener& l, const ConnKey& key, Request& r, Instant now, 
   disarm(l, r);
   r.timer_seq = next_timer_seq_++;
   std::vector<RequestTimers::Fifo>& fifos = l.timers.fifos;
-  auto fifo = std::find_if(fifos.begin(), fifos.end(),
-                           [delay](const RequestTimers::Fifo& f) { return f.delay == delay; });
-  if (fifo == fifos.end()) fifo = fifos.insert(fifos.end(), RequestTimers::Fifo{delay, {}});
-  fifo->entries.push_back(RequestTimer{now + delay, r.timer_seq, key});
+  // On the timer wheel (reqsk_queue_hash_req(), reqsk_timer_handler(): mod_timer(jiffies +
+  // timeo)) the run instant is still monotonic in `now` for one delay and one base->clk offset.
+  const bool softirq = wheel_ != nullptr && wheel_->running;
+  auto fifo = std::find_if(fifos.begin(), fifos.end(), [&](const RequestTimers::Fifo& f) {
+    return f.delay == delay && f.softirq == softirq;
+  });
+  if (fifo == fifos.end())
+    fifo = fifos.insert(fifos.end(), RequestTimers::Fifo{delay, softirq, {}});
+  const Instant deadline = wheel_ != nullptr ? wheel_->arm(now, delay) : now + delay;
+  fifo->entries.push_back(RequestTimer{deadline, r.timer_seq, key});
   r.fifo = static_cast<uint8_t>(fifo - fifos.begin());  // a handful of delays: 1, 2, 4, ... s
   ++l.timers.live;
 }
@@ -414,6 +422,7 @@ int ListenTable::max_synack_retries(const Listener& l) const {
 }
 
 void ListenTable::on_timer(Instant now, Listener& l, Outbox& out) {
+  const WheelRunning in_softirq(wheel_);  // re-armed timers see base->clk = jiffies + 1
   // Deadline order, ties in arming order: the order one ordered set of all timers gave.
   for (const RequestTimer* t = earliest_timer(l); t != nullptr && t->deadline <= now;
        t = earliest_timer(l)) {

@@ -63,6 +63,7 @@ struct RequestTimer {
 struct RequestTimers {
   struct Fifo {
     Duration delay;
+    bool softirq = false;  // armed from the timer handler (TimerWheel::running)
     std::deque<RequestTimer> entries;
   };
   std::vector<Fifo> fifos;  // a handful: one per distinct delay (1, 2, 4, ... s)
@@ -97,8 +98,9 @@ struct PassiveOpen {
 class ListenTable {
  public:
   // `primary` is the host address reported for listeners (they accept on every address).
+  // `wheel`: the host's timer wheel when `timer_wheel` is on (SYN-ACK timers run on it).
   ListenTable(const Profile& profile, Counters& counters, const bool& tracing, Rng& rng,
-              Ipv4Addr primary);
+              Ipv4Addr primary, TimerWheel* wheel = nullptr);
 
   // listen(): backlog clamped as __sys_listen() does; fails if the port has a listener.
   std::optional<SocketId> add(SocketId id, uint16_t port, int backlog, const SocketOptions& o);
@@ -187,6 +189,7 @@ class ListenTable {
   Counters& counters_;
   const bool& tracing_;
   Rng& rng_;
+  TimerWheel* wheel_ = nullptr;
   Ipv4Addr primary_;
   TsSecret ts_secret_;  // before cookies_: made from the stream as it is before they draw
   SynCookies cookies_;

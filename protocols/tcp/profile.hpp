@@ -52,6 +52,8 @@ struct Profile {
   Duration rto_min;
   Duration rto_max;
   Duration rto_fallback;  // first data RTO when the handshake retransmitted
+  // Timers run when Linux's timer wheel runs them (kernel/time/timer.c), not on the dot.
+  bool timer_wheel = false;
   // Segments and windows.
   uint16_t mss = 0;
   Triple rmem;                 // tcp_rmem: its default is the receive buffer

@@ -54,13 +54,14 @@ class RtoEstimator {
   int64_t mdev_us_ = 0;
   int64_t mdev_max_us_ = 0;
   int64_t rttvar_us_ = 0;
-  SeqNum rtt_seq_;
   Duration rto_ = Duration::seconds(1);
   Duration min_ = Duration::milliseconds(200);
   Duration max_ = Duration::seconds(120);
+  // The 4-byte fields together: 72 bytes, not 80 (one per connection).
+  SeqNum rtt_seq_;
   uint32_t backoff_ = 0;
-  bool has_sample_ = false;
   KernelClock clock_;
+  bool has_sample_ = false;
 };
 
 // Linux tcp_model_timeout() (net/ipv4/tcp_timer.c): how long `boundary` retransmissions take

@@ -15,6 +15,7 @@
 #include "protocols/tcp/ephemeral_ports.hpp"
 #include "protocols/tcp/listener.hpp"
 #include "protocols/tcp/rst.hpp"
+#include "protocols/tcp/timer_wheel.hpp"
 
 namespace netsim::tcp {
 
@@ -23,8 +24,9 @@ struct Stack::Impl {
       : addresses(std::move(addrs)),
         profile(prof),
         rng(r),
+        wheel(TimerWheel::for_host(KernelClock{}, r)),
         listeners(profile, counters, tracing, rng,
-                  addresses.empty() ? Ipv4Addr{} : addresses.front()) {}
+                  addresses.empty() ? Ipv4Addr{} : addresses.front(), wheel_or_null()) {}
 
   // The 4-tuple index holds pointers to the Connections (built in their conns node, which
   // never moves) and hashes their keys: a 16-byte node (32 with malloc's header) where a
@@ -48,6 +50,7 @@ struct Stack::Impl {
   std::vector<Ipv4Addr> addresses;
   Profile profile;
   Rng rng;
+  TimerWheel wheel;  // drawn from a copy of `rng`; used only with `timer_wheel: 1`
   Counters counters;
   bool tracing = false;
   ListenTable listeners;
@@ -56,7 +59,8 @@ struct Stack::Impl {
   std::unordered_set<Connection*, KeyOf, SameKey> by_key;
   SocketId next_id = 1;
 
-  ConnContext ctx() { return ConnContext{&profile, &counters}; }
+  TimerWheel* wheel_or_null() { return profile.timer_wheel ? &wheel : nullptr; }
+  ConnContext ctx() { return ConnContext{&profile, &counters, wheel_or_null()}; }
   // Listeners accept on every address; the host's first one names them.
   SocketAddr listener_address(uint16_t port) const {
     return SocketAddr{addresses.empty() ? Ipv4Addr{} : addresses.front(), port};
@@ -561,6 +565,10 @@ const Counters& Stack::counters() const {
 }
 const Profile& Stack::profile() const {
   return impl_->profile;
+}
+
+const TimerWheel* Stack::timer_wheel() const {
+  return impl_->profile.timer_wheel ? &impl_->wheel : nullptr;
 }
 
 uint32_t Stack::tsval_offset(Ipv4Addr local, Ipv4Addr remote) const {

@@ -93,6 +93,8 @@ class Stack {
   size_t accept_queue_length(SocketId listener) const;
   const Counters& counters() const;
   const Profile& profile() const;
+  // This host's timer wheel (its tick phase and boot jiffies); nullptr unless `timer_wheel`.
+  const class TimerWheel* timer_wheel() const;
   // This host's TSval offset towards `remote` from `local` (secure_tcp_ts_off()).
   uint32_t tsval_offset(Ipv4Addr local, Ipv4Addr remote) const;
   size_t connection_count() const;  // full connections alive (not requests)

@@ -288,7 +288,7 @@ struct Connection::Tcb {
   void incr_quickack();
   void enter_quickack_mode();
   void arm_rtx(Instant now) {
-    rtx_at = now + rto.rto();
+    rtx_at = timer_at(now, rto.rto());
     if (sca) sca->xmit = XmitTimer::rto;
   }
   void check_probe_timer(Instant now);
@@ -296,6 +296,12 @@ struct Connection::Tcb {
 
   // ================= connection_timers.cpp =================
   std::optional<Instant> next_deadline() const;
+  // sk_reset_timer(): when a timer armed at `now` for `timeout` runs: on the dot, or where
+  // Linux's timer wheel runs it (`timer_wheel`, timer_wheel.hpp).
+  Instant timer_at(Instant now, Duration timeout) const;
+  // The same for an expiry counted from an earlier instant (tcp_keepalive_timer()'s
+  // "tp->rcv_tstamp + keepalive_time_when(tp)"), in jiffies as Linux counts it.
+  Instant timer_at_since(Instant now, Instant from, Duration timeout) const;
   void on_timer(Instant now, Outbox& out);
   void on_rtx_timer(Instant now, Outbox& out);
   void on_syn_timer(Instant now, Outbox& out);

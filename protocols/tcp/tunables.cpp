@@ -188,6 +188,19 @@ constexpr Tunable kTunables[] = {
      .doc = "First data RTO when the handshake gave no RTT sample because a SYN or SYN-ACK was "
             "retransmitted, or a SYN cookie was used (`TCP_TIMEOUT_FALLBACK`, "
             "`tcp_init_metrics()`; RFC 6298 5.7)."},
+    {.key = "timer_wheel",
+     .linux_name = "",
+     .kind = TunableKind::flag,
+     .member = &Profile::timer_wheel,
+     .linux_value = I{0},
+     .rfc9293_value = I{0},
+     .min = 0,
+     .max = 1,
+     .doc = "1: every timer runs when Linux's timer wheel would run it (`kernel/time/timer.c` "
+            "`calc_wheel_index()`, HZ 250, ticks at a per-host phase): one jiffy after its expiry "
+            "below 252 ms, then at the next 32 ms, 256 ms, 2 s, 16 s, 131 s … boundary (at most "
+            "12.7% late). 0 (both presets): exactly on time, as the textbook schedules. See "
+            "[tcp-timers.md](tcp-timers.md#the-timer-wheel)."},
     {.key = "mss",
      .linux_name = "",
      .kind = TunableKind::integer,

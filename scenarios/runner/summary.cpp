@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "protocols/tcp/tcp_info.hpp"
+#include "protocols/tcp/timer_wheel.hpp"
 #include "scenarios/runner/host_counters.hpp"
 #include "scenarios/runner/scenario_run.hpp"
 #include "sim/units.hpp"
@@ -188,6 +189,18 @@ std::string ScenarioRun::summary_text(const std::vector<ExpectVerdict>& verdicts
     if (net_.drops(r) > 0) drops += fmt::format(" {} {}", to_string(r), net_.drops(r));
   }
   out += fmt::format("drops:{}\n", drops.empty() ? " none" : drops);
+  // With `timer_wheel: 1` every timer instant follows from these two facts per host
+  // (docs/tcp-timers.md#the-timer-wheel), so a reader can redo the arithmetic.
+  for (const auto& h : scenario_.hosts) {
+    const tcp::TcpHost* th = host(h.name);
+    const tcp::TimerWheel* w = th != nullptr ? th->stack().timer_wheel() : nullptr;
+    if (w == nullptr) continue;
+    out += fmt::format(
+        "timer wheel: {} has jiffies {} at 0 s, the next tick at {} ns, one every {} "
+        "ms (HZ {})\n",
+        h.name, w->boot_jiffies(), (w->clock().jiffy() - w->phase()).ns(),
+        w->clock().jiffy().ns() / 1'000'000, w->clock().hz);
+  }
   size_t failed = 0;
   for (const auto& v : verdicts) {
     out += fmt::format("expect {} {}\n", v.ok ? "ok  " : "FAIL", v.message);

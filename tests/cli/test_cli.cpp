@@ -167,3 +167,16 @@ TEST_CASE("run --scale sets a PNG diagram's pixels per point, as diagram --scale
   CHECK(help.output.find("connection-state timeline (.svg .png .pdf)") != std::string::npos);
   CHECK(help.output.find("time-series plot (.svg .png .pdf)") != std::string::npos);
 }
+
+TEST_CASE("with timer_wheel on, the summary gives each host's jiffies and tick phase") {
+  auto r = netsim("run " + kSource + "/scenarios/timer-wheel.yaml");
+  CHECK(r.code == 0);
+  CHECK(r.output.find("timer wheel: client has jiffies 4310297488 at 0 s, the next tick at "
+                      "2017093 ns, one every 4 ms (HZ 250)\n") != std::string::npos);
+  CHECK(r.output.find("12 of 12 expectations held") != std::string::npos);
+  // Off (the default), no such line, and the instants the expectations name are not met.
+  auto off = netsim("run --set tcp.timer_wheel=0 " + kSource + "/scenarios/timer-wheel.yaml");
+  CHECK(off.code == 1);
+  CHECK(off.output.find("timer wheel:") == std::string::npos);
+  CHECK(off.output.find("2 of 12 expectations held") != std::string::npos);
+}
