@@ -48,20 +48,20 @@ Loaded load() {
   std::string tried;
   for (const auto& path : candidates()) {
     if (access(path.c_str(), F_OK) != 0) {
-      tried += fmt::format("\n  {}: no such file", path);
+      tried += fmt::format("{}{} (no such file)", tried.empty() ? "" : "; ", path);
       continue;
     }
     // RTLD_LOCAL: the module's Graphviz and cairo symbols stay out of everyone else's way.
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
-      tried += fmt::format("\n  {}: {}", path, dlerror());
+      tried += fmt::format("{}{} ({})", tried.empty() ? "" : "; ", path, dlerror());
       continue;
     }
     auto entry = reinterpret_cast<const NetsimRenderApi* (*)()>(dlsym(handle, "netsim_render_api"));
     const NetsimRenderApi* api = entry ? entry() : nullptr;
     if (!api || api->abi != kNetsimRenderAbi) {
-      tried += fmt::format("\n  {}: not a netsim render module of interface version {}", path,
-                           kNetsimRenderAbi);
+      tried += fmt::format("{}{} (not a netsim render module of interface version {})",
+                           tried.empty() ? "" : "; ", path, kNetsimRenderAbi);
       dlclose(handle);
       continue;
     }
@@ -69,7 +69,7 @@ Loaded load() {
   }
   return {nullptr,
           fmt::format("cannot draw pictures: the renderer module {} (Graphviz, librsvg, cairo) "
-                      "could not be loaded; tried:{}",
+                      "could not be loaded; tried {}",
                       kRenderModuleFile, tried)};
 }
 

@@ -17,6 +17,11 @@ ProcessResult netsim(const std::string& args) {
   return run_process(std::string(NETSIM_BINARY) + " " + args, {.capture = Capture::both});
 }
 
+// `netsim ARGS` with environment assignments `env` ("NAME=value ") before it.
+ProcessResult netsim_env(const std::string& env, const std::string& args) {
+  return run_process(env + std::string(NETSIM_BINARY) + " " + args, {.capture = Capture::both});
+}
+
 const std::string kSource = NETSIM_SOURCE_DIR;
 
 const char* kHandshake = R"(name: tiny
@@ -166,4 +171,43 @@ TEST_CASE("run --scale sets a PNG diagram's pixels per point, as diagram --scale
   auto help = netsim("run --help");
   CHECK(help.output.find("connection-state timeline (.svg .png .pdf)") != std::string::npos);
   CHECK(help.output.find("time-series plot (.svg .png .pdf)") != std::string::npos);
+}
+
+// Graphviz, librsvg, cairo and pango live in libnetsim_render.so, loaded only to draw a picture
+// (viz/render_loader.cpp): a run that draws none must neither link them nor need the module.
+TEST_CASE("pictures need the renderer module, and only pictures do") {
+  auto d = fresh_dir("cli-render-module");
+  auto f = write_file(d / "tiny.yaml", kHandshake);
+  const std::string missing = (d / "missing" / "libnetsim_render.so").string();
+  const std::string without = "NETSIM_RENDER_MODULE=" + shell_quote(missing) + " ";
+  auto ldd = run_process("ldd " + std::string(NETSIM_BINARY), {.capture = Capture::both});
+  REQUIRE(ldd.code == 0);
+  for (const char* lib : {"libgvc", "libcgraph", "librsvg", "libcairo", "libpango"}) {
+    INFO(lib);
+    CHECK(ldd.output.find(lib) == std::string::npos);
+  }
+  // Text diagrams and SVG timelines are netsim's own: no module wanted.
+  auto r = netsim_env(without, "run " + f + " -o " + d.string() +
+                                   " --quiet --events e.jsonl --diagram d.txt --timeline t.svg");
+  CHECK(r.code == 0);
+  CHECK(r.output.empty());
+  CHECK(fs::exists(d / "d.txt"));
+  CHECK(fs::exists(d / "t.svg"));
+  // A picture without the module: exit 2, every place tried named, nothing written.
+  auto png =
+      netsim_env(without, "diagram " + (d / "e.jsonl").string() + " -o " + (d / "x.png").string());
+  CHECK(png.code == 2);
+  CHECK(png.output ==
+        "netsim: diagram: cannot draw pictures: the renderer module "
+        "libnetsim_render.so (Graphviz, librsvg, cairo) could not be loaded; tried " +
+            missing + " (no such file)\n");
+  CHECK_FALSE(fs::exists(d / "x.png"));
+  // A file that is not a shared object: the loader's own reason.
+  auto bad = netsim_env("NETSIM_RENDER_MODULE=" + shell_quote(f) + " ",
+                        "diagram " + (d / "e.jsonl").string() + " -o " + (d / "x.svg").string());
+  CHECK(bad.code == 2);
+  CHECK(bad.output.find("tried " + f + " (" + f + ": invalid ELF header)") != std::string::npos);
+  // The module beside the binary (the default) draws it.
+  CHECK(netsim("diagram " + (d / "e.jsonl").string() + " -o " + (d / "x.png").string()).code == 0);
+  CHECK(read_file(d / "x.png").compare(1, 3, "PNG") == 0);
 }
