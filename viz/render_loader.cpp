@@ -1,43 +1,14 @@
-// Loads libnetsim_render.so with dlopen() on first use; see render_loader.hpp for where it looks.
+// Loads libnetsim_render.so with dlopen() on first use (sim/plugin.hpp says where it looks).
 #include "viz/render_loader.hpp"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <vector>
-
+#include "sim/plugin.hpp"
 #include "viz/diagram.hpp"
 
 namespace netsim::viz {
 
 namespace {
-
-std::filesystem::path executable_dir() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path{} : exe.parent_path();
-}
-
-std::vector<std::string> candidates() {
-  std::vector<std::string> out;
-  if (const char* env = std::getenv("NETSIM_RENDER_MODULE"); env && *env) {
-    out.emplace_back(env);
-    return out;  // an explicit choice is the only one: never fall back behind the user's back
-  }
-  auto dir = executable_dir();
-  if (!dir.empty()) {
-    out.push_back((dir / kRenderModuleFile).string());
-    out.push_back((dir.parent_path() / "lib" / "netsim" / kRenderModuleFile).string());
-  }
-#ifdef NETSIM_RENDER_BUILD_PATH
-  // Test and bench programs run from their own build directories, not beside netsim.
-  out.emplace_back(NETSIM_RENDER_BUILD_PATH);
-#endif
-  return out;
-}
 
 struct Loaded {
   const NetsimRenderApi* api = nullptr;
@@ -45,32 +16,23 @@ struct Loaded {
 };
 
 Loaded load() {
-  std::string tried;
-  for (const auto& path : candidates()) {
-    if (access(path.c_str(), F_OK) != 0) {
-      tried += fmt::format("{}{} (no such file)", tried.empty() ? "" : "; ", path);
-      continue;
-    }
-    // RTLD_LOCAL: the module's Graphviz and cairo symbols stay out of everyone else's way.
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      tried += fmt::format("{}{} ({})", tried.empty() ? "" : "; ", path, dlerror());
-      continue;
-    }
-    auto entry = reinterpret_cast<const NetsimRenderApi* (*)()>(dlsym(handle, "netsim_render_api"));
-    const NetsimRenderApi* api = entry ? entry() : nullptr;
-    if (!api || api->abi != kNetsimRenderAbi) {
-      tried += fmt::format("{}{} (not a netsim render module of interface version {})",
-                           tried.empty() ? "" : "; ", path, kNetsimRenderAbi);
-      dlclose(handle);
-      continue;
-    }
-    return {api, {}};  // never closed: Graphviz keeps one context for the process
-  }
+#ifdef NETSIM_RENDER_BUILD_PATH
+  const char* build_path = NETSIM_RENDER_BUILD_PATH;
+#else
+  const char* build_path = nullptr;
+#endif
+  // RTLD_LOCAL: the module's Graphviz and cairo symbols stay out of everyone else's way.
+  LoadedPlugin p = load_plugin({.file = kRenderModuleFile,
+                                .env = "NETSIM_RENDER_MODULE",
+                                .build_path = build_path,
+                                .entry = "netsim_render_api",
+                                .abi = kNetsimRenderAbi,
+                                .global = false});
+  if (p.table) return {static_cast<const NetsimRenderApi*>(p.table), {}};
   return {nullptr,
           fmt::format("cannot draw pictures: the renderer module {} (Graphviz, librsvg, cairo) "
                       "could not be loaded; tried {}",
-                      kRenderModuleFile, tried)};
+                      kRenderModuleFile, p.tried)};
 }
 
 }  // namespace
