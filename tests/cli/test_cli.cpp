@@ -174,7 +174,8 @@ TEST_CASE("run --scale sets a PNG diagram's pixels per point, as diagram --scale
 }
 
 // Graphviz, librsvg, cairo and pango live in libnetsim_render.so, loaded only to draw a picture
-// (viz/render_loader.cpp): a run that draws none must neither link them nor need the module.
+// (viz/render_loader.cpp), and OpenMPI in libnetsim_mpi.so, loaded only under mpirun: netsim
+// links none of them, and a run that draws no picture does not need the render module.
 TEST_CASE("pictures need the renderer module, and only pictures do") {
   auto d = fresh_dir("cli-render-module");
   auto f = write_file(d / "tiny.yaml", kHandshake);
@@ -182,7 +183,7 @@ TEST_CASE("pictures need the renderer module, and only pictures do") {
   const std::string without = "NETSIM_RENDER_MODULE=" + shell_quote(missing) + " ";
   auto ldd = run_process("ldd " + std::string(NETSIM_BINARY), {.capture = Capture::both});
   REQUIRE(ldd.code == 0);
-  for (const char* lib : {"libgvc", "libcgraph", "librsvg", "libcairo", "libpango"}) {
+  for (const char* lib : {"libgvc", "libcgraph", "librsvg", "libcairo", "libpango", "libmpi"}) {
     INFO(lib);
     CHECK(ldd.output.find(lib) == std::string::npos);
   }
