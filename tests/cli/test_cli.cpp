@@ -194,6 +194,24 @@ TEST_CASE("pictures need the renderer module, and only pictures do") {
   CHECK(r.output.empty());
   CHECK(fs::exists(d / "d.txt"));
   CHECK(fs::exists(d / "t.svg"));
+  // `run` asking for a picture without the module fails before simulating: exit 2, one line
+  // naming the option, the module and where it looked, and not one of the outputs written.
+  auto d2 = d / "run-out";
+  for (const char* pic :
+       {"--diagram x.png", "--diagram x.svg", "--timeline x.pdf", "--plot cwnd=x.png"}) {
+    INFO(pic);
+    std::string opt(pic);
+    auto path = (d2 / opt.substr(opt.find_last_of(" =") + 1)).string();
+    auto run =
+        netsim_env(without, "run " + f + " -o " + d2.string() + " --quiet --summary s.json " +
+                                "--pcap c.pcap --diagram d.txt " + opt);
+    CHECK(run.code == 2);
+    CHECK(run.output == "netsim: " + opt.substr(0, opt.find_first_of(" ")) + " " + path +
+                            ": cannot draw pictures: the renderer module libnetsim_render.so "
+                            "(Graphviz, librsvg, cairo) could not be loaded; tried " +
+                            missing + " (no such file)\n");
+    CHECK((!fs::exists(d2) || fs::is_empty(d2)));
+  }
   // A picture without the module: exit 2, every place tried named, nothing written.
   auto png =
       netsim_env(without, "diagram " + (d / "e.jsonl").string() + " -o " + (d / "x.png").string());
