@@ -178,7 +178,7 @@ void TcpClientApp::refresh() {
     tcp::SocketId s = sockets_[i];
     if (s == tcp::kNoSocket || !host_.stack().exists(s)) continue;
     ConnectionReport& r = report_.connections[i];
-    r.state = tcp::to_string(host_.stack().state(s));
+    r.state = host_.stack().state(s);
     r.retransmits = host_.stack().stats(s).retransmits;
   }
 }
