@@ -36,7 +36,7 @@ void TcpServerApp::start() {
     if (Accepted* a = find(s)) {
       report_.connections[a->index].retransmits = final.retransmits;
       report_.connections[a->index].state = TcpState::closed;
-      accepted_.erase(s);
+      a->socket = tcp::kNoSocket;
     }
     blocked_.erase(s);
     held_.erase(s);
@@ -52,7 +52,9 @@ void TcpServerApp::on_accepted(tcp::SocketId child) {
   tcp::SocketId s = *taken;
   (void)child;
   ++report_.accepted;
-  accepted_[s] = Accepted{.index = static_cast<uint32_t>(report_.connections.size())};
+  auto index = static_cast<uint32_t>(report_.connections.size());
+  accepted_.push_back(Accepted{.index = index, .socket = s});
+  host_.set_tag(s, index);
   ConnectionReport r;
   r.started_at = sim_.now();
   r.connected_at = sim_.now();
@@ -208,8 +210,9 @@ void TcpServerApp::close_socket(tcp::SocketId s) {
 namespace netsim::apps {
 
 void TcpServerApp::refresh() {
-  for (const auto& [s, a] : accepted_) {
-    if (!host_.stack().exists(s)) continue;
+  for (const Accepted& a : accepted_) {
+    tcp::SocketId s = a.socket;
+    if (s == tcp::kNoSocket || !host_.stack().exists(s)) continue;
     ConnectionReport& r = report_.connections[a.index];
     r.state = host_.stack().state(s);
     r.retransmits = host_.stack().stats(s).retransmits;

@@ -3,6 +3,7 @@
 // of the spec's policies.
 #pragma once
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -67,17 +68,20 @@ class TcpServerApp {
   void reply(tcp::SocketId s, ConnectionReport& r, Payload data);
   void close_when_sent(tcp::SocketId s);
   void close_socket(tcp::SocketId s);
-  // An accepted socket until it is closed (`closed`: its SocketId is released then). 8 bytes:
-  // a million-connection server keeps one per open connection.
+  // An accepted connection, by its index in report_.connections (12 bytes; the host's tag of
+  // the socket is that index, so no map from SocketId is kept: a million-connection server
+  // holds one per connection).
   struct Accepted {
-    uint32_t index = 0;  // in report_.connections
+    uint32_t index = 0;                     // in report_.connections
+    tcp::SocketId socket = tcp::kNoSocket;  // kNoSocket once `closed` (the id is released then)
     bool closed_by_app = false;
     bool close_after_send = false;  // the policy closes once the blocked send() returns
     bool paused = false;            // blocked in send(): not reading
   };
   Accepted* find(tcp::SocketId s) {
-    auto it = accepted_.find(s);
-    return it == accepted_.end() ? nullptr : &it->second;
+    uint32_t tag = host_.tag(s);
+    if (tag >= accepted_.size() || accepted_[tag].socket != s) return nullptr;
+    return &accepted_[tag];
   }
   Accepted& at(tcp::SocketId s);  // throws std::out_of_range for a socket not accepted
 
@@ -86,9 +90,8 @@ class TcpServerApp {
   TcpServerConfig cfg_;
   AppReport report_;
   tcp::SocketId listener_ = tcp::kNoSocket;
-  // A node of 24 bytes (32 with malloc's header) where one holding the rarely used `held`
-  // vector took 64.
-  std::unordered_map<tcp::SocketId, Accepted> accepted_;
+  // A deque: growing it moves no Accepted a caller holds.
+  std::deque<Accepted> accepted_;
   // Bytes the stack handed over in the same delivery as the ones whose echo blocked (read by
   // that same read() call, as a real program's buffer would hold them): consumed first once
   // the send returned. Only sockets blocked in send() have any.
