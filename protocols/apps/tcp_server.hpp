@@ -3,7 +3,6 @@
 // of the spec's policies.
 #pragma once
 
-#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -90,8 +89,10 @@ class TcpServerApp {
   TcpServerConfig cfg_;
   AppReport report_;
   tcp::SocketId listener_ = tcp::kNoSocket;
-  // A deque: growing it moves no Accepted a caller holds.
-  std::deque<Accepted> accepted_;
+  // Grown only in on_accepted(), which never runs while another callback of this app holds an
+  // Accepted&: TcpHost delivers one notice at a time and queues those of host calls made from
+  // inside a callback until it returns.
+  std::vector<Accepted> accepted_;
   // Bytes the stack handed over in the same delivery as the ones whose echo blocked (read by
   // that same read() call, as a real program's buffer would hold them): consumed first once
   // the send returned. Only sockets blocked in send() have any.
