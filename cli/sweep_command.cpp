@@ -96,7 +96,12 @@ int sweep_command(const SweepArgs& args) {
   // Under mpirun every rank runs its share; only rank 0 prints and writes (docs/sweep.md).
   std::unique_ptr<sweep::MpiSession> mpi;
   if (sweep::launched_by_mpirun()) {
-    mpi = std::make_unique<sweep::MpiSession>();
+    try {
+      mpi = std::make_unique<sweep::MpiSession>();
+    } catch (const std::runtime_error& e) {  // libnetsim_mpi.so missing or unusable
+      std::cerr << "netsim: " << e.what() << "\n";
+      return kExitBadInput;
+    }
     options.on_progress = nullptr;
     result = sweep::run_sweep_mpi(*mpi, text, args.file, points, options);
     if (mpi->rank() != 0) return result.load_errors.empty() ? kExitOk : kExitBadInput;

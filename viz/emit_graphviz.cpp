@@ -2,18 +2,15 @@
 // draws: cgraph builds a graph whose nodes carry pinned positions (pos="x,y!") and whose edges
 // carry explicit splines (pos="e,x,y ..."), and gvc lays it out with the "nop2" engine (what
 // `neato -n2` does: keep node and edge positions as given) and renders svg/png/pdf.
-#include <graphviz/cgraph.h>
-#include <graphviz/gvc.h>
-
 #include <fmt/format.h>
 
 #include <cmath>
 #include <memory>
-#include <mutex>
 
 #include "sim/safe_text.hpp"
 #include "viz/emitters.hpp"
 #include "viz/labels.hpp"
+#include "viz/render_loader.hpp"
 #include "viz/time_format.hpp"
 
 namespace netsim::viz {
@@ -54,40 +51,38 @@ struct Attr {
   std::string value;
 };
 
+using Node = void*;  // a Graphviz Agnode_t, opaque outside the render module
+using Edge = void*;  // an Agedge_t
+
 // Owns the graph being built; layout y (down) becomes Graphviz y (up) here and only here.
 class GvGraph {
  public:
-  explicit GvGraph(double height) : height_(height) {
-    g_ = agopen(const_cast<char*>("sequence"), Agdirected, nullptr);
-  }
-  ~GvGraph() {
-    if (g_) agclose(g_);
-  }
+  // Graphviz itself lives in libnetsim_render.so (viz/render_module.hpp), loaded here.
+  explicit GvGraph(double height) : api_(render_api()), height_(height) { g_ = api_.graph_open(); }
+  ~GvGraph() { api_.graph_close(g_); }
   GvGraph(const GvGraph&) = delete;
   GvGraph& operator=(const GvGraph&) = delete;
-  Agraph_t* get() { return g_; }
-
   void graph_attr(const char* key, const std::string& value) {
-    agattr(g_, AGRAPH, const_cast<char*>(key), const_cast<char*>(value.c_str()));
+    api_.graph_attr(g_, key, value.c_str());
   }
   std::string pos(Point p) const { return num(p.x) + "," + num(height_ - p.y); }
 
-  Agnode_t* node(Point at, const std::vector<Attr>& attrs) {
+  Node node(Point at, const std::vector<Attr>& attrs) {
     std::string name = fmt::format("n{}", counter_++);
-    Agnode_t* n = agnode(g_, const_cast<char*>(name.c_str()), 1);
+    Node n = api_.graph_node(g_, name.c_str());
     set(n, "pos", pos(at) + "!");
     for (const auto& a : attrs)
       set(n, a.key, a.value);
     return n;
   }
-  Agnode_t* anchor(Point at) {
+  Node anchor(Point at) {
     return node(
         at,
         {{"shape", "point"}, {"width", "0"}, {"height", "0"}, {"style", "invis"}, {"label", ""}});
   }
   // Text centred in `box`; lines separated by '\n'.
-  Agnode_t* text(const Box& box, const std::string& label, double font, const char* color,
-                 const std::string& tooltip = {}) {
+  Node text(const Box& box, const std::string& label, double font, const char* color,
+            const std::string& tooltip = {}) {
     std::vector<Attr> attrs{{"shape", "plaintext"},      {"margin", "0"},
                             {"fixedsize", "true"},       {"width", num(box.w / 72)},
                             {"height", num(box.h / 72)}, {"label", gv_escape(label)},
@@ -96,9 +91,9 @@ class GvGraph {
     if (!tooltip.empty()) attrs.push_back({"tooltip", gv_escape(tooltip)});
     return node(box.center(), attrs);
   }
-  Agnode_t* framed(const Box& box, const std::string& label, double font, const char* ink,
-                   const char* fill, const char* style, const std::string& tooltip = {}) {
-    Agnode_t* n = text(box, label, font, ink, tooltip);
+  Node framed(const Box& box, const std::string& label, double font, const char* ink,
+              const char* fill, const char* style, const std::string& tooltip = {}) {
+    Node n = text(box, label, font, ink, tooltip);
     set(n, "shape", "box");
     set(n, "style", style);
     set(n, "color", ink);
@@ -107,11 +102,11 @@ class GvGraph {
     return n;
   }
   // A straight line from a to b; with an arrowhead at b unless `head` is false.
-  Agedge_t* line(Point a, Point b, const std::vector<Attr>& attrs, bool head = false,
-                 double arrowsize = 0.7) {
-    Agnode_t* na = anchor(a);
-    Agnode_t* nb = anchor(b);
-    Agedge_t* e = agedge(g_, na, nb, nullptr, 1);
+  Edge line(Point a, Point b, const std::vector<Attr>& attrs, bool head = false,
+            double arrowsize = 0.7) {
+    Node na = anchor(a);
+    Node nb = anchor(b);
+    Edge e = api_.graph_edge(g_, na, nb);
     // The spline stops where the arrowhead (10 pt x arrowsize long) begins.
     Point stop = b;
     double dx = b.x - a.x, dy = b.y - a.y, len = std::hypot(dx, dy);
@@ -129,18 +124,16 @@ class GvGraph {
     return e;
   }
 
-  template <typename T>
-  void set_attr(T* obj, const char* key, const std::string& value) {
-    set(obj, key, value);
-  }
+  void set_attr(void* obj, const char* key, const std::string& value) { set(obj, key, value); }
+  std::string render(DiagramFormat format);
 
  private:
-  template <typename T>
-  void set(T* obj, const char* key, const std::string& value) {
-    agsafeset(obj, const_cast<char*>(key), const_cast<char*>(value.c_str()), const_cast<char*>(""));
+  void set(void* obj, const char* key, const std::string& value) {
+    api_.object_set(obj, key, value.c_str());
   }
 
-  Agraph_t* g_ = nullptr;
+  const NetsimRenderApi& api_;
+  void* g_ = nullptr;
   double height_;
   int counter_ = 0;
 };
@@ -176,7 +169,7 @@ void draw_arrows(GvGraph& g, const DiagramLayout& L) {
             {"tooltip", gv_escape(a.tooltip)}},
            !dropped && a.fate != ArrowFate::in_flight);
     // An opaque-ish background: where a label must cross another line, the text stays legible.
-    Agnode_t* label = g.text(al.label_box, al.label, FontSizes::label, color, a.tooltip);
+    Node label = g.text(al.label_box, al.label, FontSizes::label, color, a.tooltip);
     g.set_attr(label, "style", "filled");
     g.set_attr(label, "fillcolor", "#ffffffd0");
     if (dropped) {
@@ -252,7 +245,7 @@ void draw_bands(GvGraph& g, const DiagramLayout& L) {
   for (size_t i = 0; i < L.bands.size(); ++i) {
     const auto& b = L.model.bands[i];
     const auto& bl = L.bands[i];
-    Agnode_t* area =
+    Node area =
         g.framed(bl.area, "", FontSizes::label, "#fa5252", "#fa525226", "filled,dashed", b.tooltip);
     (void)area;
     g.text(bl.label_box, fmt::format("{}", fmt::join(b.lines, "\n")), FontSizes::label, kLost,
@@ -308,44 +301,26 @@ void draw_title(GvGraph& g, const DiagramLayout& L) {
   }
 }
 
-// Graphviz 2.43's pango text-layout plugin keeps a static pointer to the last font name it
-// measured (plugin/pango/gvtextlayout_pango.c, `static char *fontname`), and that name lives in
-// the GVC's font table: freeing a context and rendering again with another reads freed memory
-// (AddressSanitizer catches it on the second diagram of a run). So one context serves every
-// render of the process and is never freed; Graphviz is not thread-safe, hence the lock.
-struct SharedGvc {
-  std::mutex lock;
-  GVC_t* gvc = gvContext();
-};
-SharedGvc& shared_gvc() {
-  static SharedGvc* shared = new SharedGvc;  // never destroyed: see above
-  return *shared;
-}
+}  // namespace
 
-std::string render(GvGraph& graph, DiagramFormat format) {
+// The layout is already final: engine nop2 keeps every pinned position and spline.
+std::string GvGraph::render(DiagramFormat format) {
   const char* device = format == DiagramFormat::svg   ? "svg"
                        : format == DiagramFormat::png ? "png:cairo"
                                                       : "pdf:cairo";
-  SharedGvc& shared = shared_gvc();
-  std::lock_guard<std::mutex> hold(shared.lock);
-  GVC_t* gvc = shared.gvc;
-  if (!gvc) throw DiagramError("Graphviz could not start (gvContext failed)");
-  if (gvLayout(gvc, graph.get(), "nop2") != 0) {
-    throw DiagramError("Graphviz could not lay out the diagram (layout engine nop2)");
+  std::string out;
+  switch (api_.graph_render(g_, "nop2", device, append_to_string, &out)) {
+    case 0:
+      return out;
+    case 1:
+      throw DiagramError("Graphviz could not start (gvContext failed)");
+    case 2:
+      throw DiagramError("Graphviz could not lay out the diagram (layout engine nop2)");
+    default:
+      throw DiagramError(fmt::format(
+          "Graphviz could not render {} (is its cairo plugin installed? try .svg)", device));
   }
-  char* data = nullptr;
-  unsigned int length = 0;
-  int rc = gvRenderData(gvc, graph.get(), device, &data, &length);
-  std::string out = rc == 0 && data ? std::string(data, length) : std::string{};
-  if (data) gvFreeRenderData(data);
-  gvFreeLayout(gvc, graph.get());
-  if (rc != 0 || out.empty()) {
-    throw DiagramError(fmt::format(
-        "Graphviz could not render {} (is its cairo plugin installed? try .svg)", device));
-  }
-  return out;
 }
-}  // namespace
 
 std::string strip_svg_version(std::string svg) {
   // "<!-- Generated by graphviz version 2.43.0 (0)\n -->": the only line that changes with
@@ -382,8 +357,6 @@ std::string fix_pdf_dates(std::string pdf) {
 }
 
 std::string emit_graphviz(const DiagramLayout& L, DiagramFormat format, double png_scale) {
-  // Warnings (a font substituted, ...) would go to stderr; the drawing does not depend on them.
-  agseterr(AGERR);
   GvGraph g(L.height);
   g.graph_attr("bgcolor", "white");
   // Lines first, then boxes and text on top: a state box hides the lifeline under it.
@@ -401,7 +374,7 @@ std::string emit_graphviz(const DiagramLayout& L, DiagramFormat format, double p
   draw_marks(g, L);
   draw_arrows(g, L);
   draw_legend(g, L);
-  std::string out = render(g, format);
+  std::string out = g.render(format);
   if (format == DiagramFormat::svg) return strip_svg_version(std::move(out));
   if (format == DiagramFormat::pdf) return fix_pdf_dates(std::move(out));
   return out;

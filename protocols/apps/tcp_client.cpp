@@ -29,7 +29,6 @@ TcpClientApp::TcpClientApp(Simulator& sim, tcp::TcpHost& host, TcpClientConfig c
     size_t i = index_of(s);
     report_.connections[i].retransmits = final.retransmits;
     report_.connections[i].state = "CLOSED";
-    index_.erase(s);  // the id is released after `closed`
     blocked_.erase(static_cast<uint32_t>(i));
   };
   callbacks_ = std::move(cb);
@@ -37,8 +36,8 @@ TcpClientApp::TcpClientApp(Simulator& sim, tcp::TcpHost& host, TcpClientConfig c
 }
 
 size_t TcpClientApp::index_of(tcp::SocketId s) const {
-  auto it = index_.find(s);
-  return it == index_.end() ? opening_ : it->second;
+  uint32_t tag = host_.tag(s);
+  return tag == tcp::TcpHost::kNoTag ? opening_ : tag;
 }
 
 void TcpClientApp::start() {
@@ -67,7 +66,7 @@ void TcpClientApp::open_one(size_t i) {
     return;
   }
   sockets_[i] = opened.id;
-  index_.emplace(opened.id, static_cast<uint32_t>(i));
+  host_.set_tag(opened.id, static_cast<uint32_t>(i));
   r.local = host_.stack().local_address(opened.id);
   // `close: {at: T}` is T after connect(), whatever the state: in SYN_SENT Linux's close()
   // sends nothing (tcp_set_state(TCP_CLOSE)) and a late SYN-ACK meets a RST.
@@ -178,7 +177,7 @@ void TcpClientApp::refresh() {
     tcp::SocketId s = sockets_[i];
     if (s == tcp::kNoSocket || !host_.stack().exists(s)) continue;
     ConnectionReport& r = report_.connections[i];
-    r.state = tcp::to_string(host_.stack().state(s));
+    r.state = host_.stack().state(s);
     r.retransmits = host_.stack().stats(s).retransmits;
   }
 }

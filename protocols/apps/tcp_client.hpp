@@ -73,10 +73,10 @@ class TcpClientApp {
   std::vector<tcp::SocketId> sockets_;
   std::vector<bool> closed_by_app_;
   // One set of callbacks and one name for all the app's sockets, which find their connection
-  // through index_ (the connection being opened: opening_, until connect() returns its id).
+  // through the host's tag of the socket (the connection being opened: opening_, until
+  // connect() returns its id).
   tcp::TcpHost::SharedCallbacks callbacks_;
   tcp::TcpHost::SharedName name_;
-  std::unordered_map<tcp::SocketId, uint32_t> index_;
   // Connections whose send() is blocked on a full send buffer (by index; most have none).
   std::unordered_map<uint32_t, BlockingWriter> blocked_;
   size_t opening_ = 0;

@@ -2,8 +2,11 @@
 // by policy, record each connection.
 #include "protocols/apps/tcp_server.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 
 namespace netsim::apps {
 namespace {
@@ -30,13 +33,13 @@ void TcpServerApp::start() {
   cb.on_writable = [this](tcp::SocketId s) { on_writable(s); };
   cb.on_error = [this](tcp::SocketId s, tcp::SocketError e) { on_error(s, e); };
   cb.on_closed = [this](tcp::SocketId s, const tcp::SocketStats& final) {
-    auto it = index_.find(s);
-    if (it != index_.end()) {
-      report_.connections[it->second.index].retransmits = final.retransmits;
-      report_.connections[it->second.index].state = "CLOSED";
-      index_.erase(it);
+    if (Accepted* a = find(s)) {
+      report_.connections[a->index].retransmits = final.retransmits;
+      report_.connections[a->index].state = TcpState::closed;
+      a->socket = tcp::kNoSocket;
     }
     blocked_.erase(s);
+    held_.erase(s);
   };
   auto opened = host_.listen(cfg_.port, cfg_.backlog, cfg_.options, std::move(cb), cfg_.name);
   listener_ = opened.id;
@@ -49,9 +52,9 @@ void TcpServerApp::on_accepted(tcp::SocketId child) {
   tcp::SocketId s = *taken;
   (void)child;
   ++report_.accepted;
-  Accepted fresh;
-  fresh.index = static_cast<uint32_t>(report_.connections.size());
-  index_[s] = std::move(fresh);
+  auto index = static_cast<uint32_t>(report_.connections.size());
+  accepted_.push_back(Accepted{.index = index, .socket = s});
+  host_.set_tag(s, index);
   ConnectionReport r;
   r.started_at = sim_.now();
   r.connected_at = sim_.now();
@@ -67,13 +70,13 @@ void TcpServerApp::on_accepted(tcp::SocketId child) {
 }
 
 void TcpServerApp::on_data(tcp::SocketId s, const Payload& p) {
-  auto it = index_.find(s);
-  if (it == index_.end()) return;  // not accepted (accept: false): the data stays queued
-  if (it->second.paused) {         // blocked in send(): consumed at writable (drain())
-    it->second.held.push_back(p);
+  Accepted* a = find(s);
+  if (!a) return;   // not accepted (accept: false): the data stays queued
+  if (a->paused) {  // blocked in send(): consumed at writable (drain())
+    held_[s].push_back(p);
     return;
   }
-  consume(s, it->second, p);
+  consume(s, *a, p);
 }
 
 void TcpServerApp::consume(tcp::SocketId s, Accepted& a, const Payload& p) {
@@ -114,9 +117,10 @@ void TcpServerApp::pause_reading(tcp::SocketId s, Accepted& a, bool paused) {
 // The send() returned: the program reads what arrived meanwhile (echoing it may block again),
 // then reads as data comes.
 void TcpServerApp::drain(tcp::SocketId s, Accepted& a) {
-  while (!a.held.empty()) {
-    Payload p = std::move(a.held.front());
-    a.held.erase(a.held.begin());
+  for (auto it = held_.find(s); it != held_.end(); it = held_.find(s)) {
+    Payload p = std::move(it->second.front());
+    it->second.erase(it->second.begin());
+    if (it->second.empty()) held_.erase(it);
     consume(s, a, p);
     if (blocked_.count(s) != 0) return;
   }
@@ -130,17 +134,17 @@ void TcpServerApp::drain(tcp::SocketId s, Accepted& a) {
 }
 
 void TcpServerApp::on_eof(tcp::SocketId s) {
-  auto it = index_.find(s);
-  if (it == index_.end()) return;
-  report_.connections[it->second.index].peer_closed = true;
-  if (!it->second.closed_by_app && cfg_.close == ServerClose::after_peer) close_when_sent(s);
+  Accepted* a = find(s);
+  if (!a) return;
+  report_.connections[a->index].peer_closed = true;
+  if (!a->closed_by_app && cfg_.close == ServerClose::after_peer) close_when_sent(s);
 }
 
 void TcpServerApp::on_error(tcp::SocketId s, tcp::SocketError e) {
-  auto it = index_.find(s);
-  if (it == index_.end() || it->second.closed_by_app) return;
+  Accepted* a = find(s);
+  if (!a || a->closed_by_app) return;
   blocked_.erase(s);  // the blocked send() fails with the error
-  ConnectionReport& r = report_.connections[it->second.index];
+  ConnectionReport& r = report_.connections[a->index];
   if (r.result != "open") return;
   r.result = tcp::to_string(e);
   r.result_at = sim_.now();
@@ -179,8 +183,13 @@ void TcpServerApp::close_when_sent(tcp::SocketId s) {
   if (Accepted* a = find(s)) a->close_after_send = true;
 }
 
+TcpServerApp::Accepted& TcpServerApp::at(tcp::SocketId s) {
+  if (Accepted* a = find(s)) return *a;
+  throw std::out_of_range(fmt::format("tcp_server {}: socket {} was not accepted", cfg_.name, s));
+}
+
 void TcpServerApp::close_socket(tcp::SocketId s) {
-  Accepted& a = index_.at(s);
+  Accepted& a = at(s);
   a.closed_by_app = true;
   blocked_.erase(s);
   ConnectionReport& r = report_.connections[a.index];
@@ -201,10 +210,11 @@ void TcpServerApp::close_socket(tcp::SocketId s) {
 namespace netsim::apps {
 
 void TcpServerApp::refresh() {
-  for (const auto& [s, a] : index_) {
-    if (!host_.stack().exists(s)) continue;
+  for (const Accepted& a : accepted_) {
+    tcp::SocketId s = a.socket;
+    if (s == tcp::kNoSocket || !host_.stack().exists(s)) continue;
     ConnectionReport& r = report_.connections[a.index];
-    r.state = tcp::to_string(host_.stack().state(s));
+    r.state = host_.stack().state(s);
     r.retransmits = host_.stack().stats(s).retransmits;
   }
 }

@@ -67,28 +67,36 @@ class TcpServerApp {
   void reply(tcp::SocketId s, ConnectionReport& r, Payload data);
   void close_when_sent(tcp::SocketId s);
   void close_socket(tcp::SocketId s);
-  // An accepted socket until it is closed (`closed`: its SocketId is released then).
+  // An accepted connection, by its index in report_.connections (12 bytes; the host's tag of
+  // the socket is that index, so no map from SocketId is kept: a million-connection server
+  // holds one per connection).
   struct Accepted {
-    uint32_t index = 0;  // in report_.connections
+    uint32_t index = 0;                     // in report_.connections
+    tcp::SocketId socket = tcp::kNoSocket;  // kNoSocket once `closed` (the id is released then)
     bool closed_by_app = false;
     bool close_after_send = false;  // the policy closes once the blocked send() returns
     bool paused = false;            // blocked in send(): not reading
-    // Bytes the stack handed over in the same delivery as the ones whose echo blocked (read
-    // by that same read() call, as a real program's buffer would hold them): consumed first
-    // once the send returned.
-    std::vector<Payload> held;
   };
   Accepted* find(tcp::SocketId s) {
-    auto it = index_.find(s);
-    return it == index_.end() ? nullptr : &it->second;
+    uint32_t tag = host_.tag(s);
+    if (tag >= accepted_.size() || accepted_[tag].socket != s) return nullptr;
+    return &accepted_[tag];
   }
+  Accepted& at(tcp::SocketId s);  // throws std::out_of_range for a socket not accepted
 
   Simulator& sim_;
   tcp::TcpHost& host_;
   TcpServerConfig cfg_;
   AppReport report_;
   tcp::SocketId listener_ = tcp::kNoSocket;
-  std::unordered_map<tcp::SocketId, Accepted> index_;
+  // Grown only in on_accepted(), which never runs while another callback of this app holds an
+  // Accepted&: TcpHost delivers one notice at a time and queues those of host calls made from
+  // inside a callback until it returns.
+  std::vector<Accepted> accepted_;
+  // Bytes the stack handed over in the same delivery as the ones whose echo blocked (read by
+  // that same read() call, as a real program's buffer would hold them): consumed first once
+  // the send returned. Only sockets blocked in send() have any.
+  std::unordered_map<tcp::SocketId, std::vector<Payload>> held_;
   // Sockets whose send() is blocked on a full send buffer (most have none); they do not read
   // meanwhile.
   std::unordered_map<tcp::SocketId, BlockingWriter> blocked_;

@@ -402,6 +402,16 @@ void TcpHost::app_record(AppWhat what, const SocketInfo& i, uint64_t bytes, std:
 
 // --- Per-socket bookkeeping ---------------------------------------------------------------------
 
+void TcpHost::set_tag(SocketId s, uint32_t tag) {
+  static_assert(sizeof(SocketInfo) == 40, "the tag lives in what was padding");
+  if (SocketInfo* i = info(s)) i->tag = tag;
+}
+
+uint32_t TcpHost::tag(SocketId s) const {
+  auto it = sockets_.find(s);
+  return it == sockets_.end() ? kNoTag : it->second.tag;
+}
+
 TcpHost::SocketInfo* TcpHost::info(SocketId id) {
   auto it = sockets_.find(id);
   return it == sockets_.end() ? nullptr : &it->second;

@@ -89,6 +89,10 @@ struct Stack::Impl {
 
   // Frees a connection that reached CLOSED. Its notices are already in the caller's Outbox,
   // so the application still hears `closed`; afterwards the id reports !exists().
+  // The same for a connection in hand: most entry points leave it open, and then no lookup.
+  void reap(Connection& c) {
+    if (c.released()) reap(c.id());
+  }
   void reap(SocketId id) {
     auto it = conns.find(id);
     if (it == conns.end() || !it->second.released()) return;
@@ -177,7 +181,7 @@ void Stack::Impl::establish(Instant now, const PassiveOpen& po, const Packet& p,
   // riding on the final ACK is not lost.
   if (p.tcp.seq_len() > 0) c.on_segment(now, p.tcp, out);
   out.touched.push_back(id);
-  reap(id);
+  reap(c);
 }
 
 // tcp_timewait_state_process() said TCP_TW_SYN and a listener exists: tcp_v4_rcv() kills the
@@ -289,7 +293,7 @@ void Stack::Impl::receive(Instant now, const Packet& p, Outbox& out) {
       }
     }
     c.on_segment(now, s, out);
-    reap(id);
+    reap(c);
     return;
   }
   if (listeners.has_request(key)) {
@@ -310,7 +314,7 @@ void Stack::on_timer(Instant now, SocketId id, Outbox& out) {
   Impl& m = *impl_;
   if (Connection* c = m.find(id)) {
     c->on_timer(now, out);
-    m.reap(id);
+    m.reap(*c);
   } else if (Listener* l = m.listeners.by_id(id)) {
     m.listeners.on_timer(now, *l, out);
   }
@@ -359,7 +363,7 @@ OpenResult Stack::connect(Instant now, SocketAddr remote, std::optional<uint16_t
   out.opened.push_back(OpenedNote{id, kNoSocket, key.local, key.remote});
   c.open_active(now, SeqNum(m.rng.next_u32()), out, m.listeners.ts_off(key));
   out.touched.push_back(id);
-  m.reap(id);
+  m.reap(c);
   return {id, SocketError::none};
 }
 
@@ -383,7 +387,7 @@ SocketError Stack::send(Instant now, SocketId s, Payload data, Outbox& out) {
     return m.listeners.by_id(s) != nullptr ? SocketError::einval : SocketError::enotconn;
   }
   SocketError err = c->send(now, std::move(data), out);
-  m.reap(s);
+  m.reap(*c);
   return err;
 }
 
@@ -395,7 +399,7 @@ SendResult Stack::write(Instant now, SocketId s, Payload data, Outbox& out) {
     return {0, m.listeners.by_id(s) != nullptr ? SocketError::einval : SocketError::enotconn};
   }
   SendResult r = c->write(now, std::move(data), out);
-  m.reap(s);
+  m.reap(*c);
   return r;
 }
 
@@ -405,7 +409,7 @@ Payload Stack::read(Instant now, SocketId s, size_t max_bytes, Outbox& out) {
   Connection* c = m.find(s);
   if (c == nullptr) return {};
   Payload data = c->read(now, max_bytes, out);
-  m.reap(s);
+  m.reap(*c);
   return data;
 }
 
@@ -414,7 +418,7 @@ void Stack::shutdown_write(Instant now, SocketId s, Outbox& out) {
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {
     c->shutdown_write(now, out);
-    m.reap(s);
+    m.reap(*c);
   }
 }
 
@@ -423,7 +427,7 @@ void Stack::close(Instant now, SocketId s, Outbox& out) {
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {
     c->close(now, out);
-    m.reap(s);
+    m.reap(*c);
   } else if (m.listeners.by_id(s) != nullptr) {
     m.close_listener(now, s, out);
   }
@@ -434,7 +438,7 @@ void Stack::abort(Instant now, SocketId s, Outbox& out) {
   Impl& m = *impl_;
   if (Connection* c = m.find(s)) {
     c->abort(now, out);
-    m.reap(s);
+    m.reap(*c);
   } else if (m.listeners.by_id(s) != nullptr) {
     m.close_listener(now, s, out);
   }
@@ -458,7 +462,7 @@ SocketError Stack::set_option(Instant now, SocketId s, SockOpt opt, int value, O
   if (Connection* c = m.find(s)) {
     SocketError err = c->set_option(now, opt, value, out);
     out.touched.push_back(s);  // TCP_USER_TIMEOUT and pushes move the deadline
-    m.reap(s);
+    m.reap(*c);
     return err;
   }
   if (Listener* l = m.listeners.by_id(s)) return store_sockopt(l->opts, opt, value);

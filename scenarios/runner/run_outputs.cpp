@@ -16,7 +16,10 @@
 #include "sim/trace_jsonl.hpp"
 #include "sim/trace_text.hpp"
 #include "sim/units.hpp"
+#include "viz/chart.hpp"
+#include "viz/diagram.hpp"
 #include "viz/plot.hpp"
+#include "viz/render_loader.hpp"
 #include "viz/timeline_chart.hpp"
 
 namespace netsim {
@@ -192,6 +195,7 @@ struct RunOutputs::Plan {
   void add_charts();
   void add_cli_plots();
   void check_paths() const;
+  void check_render_module() const;
 };
 
 // The wire view (each packet once, at its sender) unless --pcap-at names capture points.
@@ -292,6 +296,28 @@ void RunOutputs::Plan::check_paths() const {
   check_distinct_paths(outs, {{"the scenario file", req.scenario_file}});
 }
 
+// Graphviz output and PNG/PDF charts are drawn by libnetsim_render.so. Without it the run fails
+// now, before any output file exists or any simulated time is spent, rather than ending with a
+// warning and a missing picture behind exit status 0.
+void RunOutputs::Plan::check_render_module() const {
+  for (const auto& j : pictures) {
+    bool needs = false;
+    if (j.kind == PictureJob::Kind::diagram) {
+      auto f = viz::diagram_format_for_path(j.path);
+      needs = f != viz::DiagramFormat::text && f != viz::DiagramFormat::mermaid;
+    } else {
+      needs = viz::chart_format_for_path(j.path) != viz::ChartFormat::svg;
+    }
+    if (!needs) continue;
+    try {
+      (void)viz::render_api();
+    } catch (const viz::DiagramError& e) {
+      throw OutputPathError(fmt::format("{} {}: {}", j.option, j.path, e.what()));
+    }
+    return;
+  }
+}
+
 RunOutputs::RunOutputs(const Scenario& sc, const OutputRequest& request)
     : plan_(std::make_unique<Plan>(sc, request)) {
   Plan& p = *plan_;
@@ -308,6 +334,7 @@ RunOutputs::RunOutputs(const Scenario& sc, const OutputRequest& request)
                    p.pcaps.empty() && p.pictures.empty();
   if (nothing_named_ && !request.quiet) p.trace = TextOut{"--trace", "-", nullptr, nullptr};
   p.check_paths();
+  p.check_render_module();
 }
 
 RunOutputs::~RunOutputs() = default;

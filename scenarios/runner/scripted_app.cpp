@@ -340,7 +340,7 @@ void ScriptedApp::refresh() {
   for (size_t i = 0; i < sockets_.size(); ++i) {
     tcp::SocketId s = sockets_[i];
     if (s == tcp::kNoSocket || !host_.stack().exists(s)) continue;
-    report_.connections[i].state = tcp::to_string(host_.stack().state(s));
+    report_.connections[i].state = host_.stack().state(s);
     report_.connections[i].retransmits = host_.stack().stats(s).retransmits;
   }
 }

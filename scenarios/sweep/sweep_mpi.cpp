@@ -1,13 +1,17 @@
 // The MPI side of `netsim sweep`: split the points by index modulo the number of ranks, run
 // each share with run_sweep(), gather the encoded rows on rank 0 (MPI_Gatherv) and restore the
-// grid order. Rows travel as length-prefixed strings, so no MPI datatype is needed.
+// grid order. Rows travel as length-prefixed strings, so no MPI datatype is needed. The MPI
+// calls themselves are in libnetsim_mpi.so (mpi_module.cpp), loaded by MpiSession.
 #include "scenarios/sweep/sweep_mpi.hpp"
 
-#include <mpi.h>
+#include <fmt/format.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+
+#include "scenarios/sweep/mpi_module.hpp"
+#include "sim/plugin.hpp"
 
 namespace netsim::sweep {
 namespace {
@@ -35,14 +39,42 @@ bool launched_by_mpirun() {
   return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_SIZE") != nullptr;
 }
 
+namespace {
+
+const NetsimMpiApi& mpi_api() {
+#ifdef NETSIM_MPI_BUILD_PATH
+  const char* build_path = NETSIM_MPI_BUILD_PATH;
+#else
+  const char* build_path = nullptr;
+#endif
+  // RTLD_GLOBAL: OpenMPI dlopen()s its own MCA components, which expect libmpi's symbols in the
+  // global scope (they fail with "undefined symbol" when libmpi was loaded RTLD_LOCAL).
+  static const LoadedPlugin loaded = load_plugin({.file = "libnetsim_mpi.so",
+                                                  .env = "NETSIM_MPI_MODULE",
+                                                  .build_path = build_path,
+                                                  .entry = "netsim_mpi_api",
+                                                  .abi = kNetsimMpiAbi,
+                                                  .global = true});
+  if (!loaded.table) {
+    throw std::runtime_error(fmt::format(
+        "sweep: under mpirun, but the MPI module libnetsim_mpi.so could not be loaded; tried {}",
+        loaded.tried));
+  }
+  return *static_cast<const NetsimMpiApi*>(loaded.table);
+}
+
+void append_rank(void* ctx, int, const char* data, size_t length) {
+  static_cast<std::vector<std::string>*>(ctx)->emplace_back(data, length);
+}
+
+}  // namespace
+
 MpiSession::MpiSession() {
-  MPI_Init(nullptr, nullptr);
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
-  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  mpi_api().init(&rank_, &size_);
 }
 
 MpiSession::~MpiSession() {
-  MPI_Finalize();
+  mpi_api().finalize();
 }
 
 std::string encode_rows(const std::vector<SweepRow>& rows) {
@@ -90,26 +122,13 @@ SweepResult run_sweep_mpi(const MpiSession& mpi, const std::string& scenario_tex
     mine.push_back(points[i]);
   std::string bytes = encode_rows(run_sweep(scenario_text, filename, mine, options).rows);
 
-  int length = static_cast<int>(bytes.size());
-  std::vector<int> lengths(k), offsets(k);
-  MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
-  std::string all;
-  if (rank == 0) {
-    int total = 0;
-    for (size_t r = 0; r < k; ++r) {
-      offsets[r] = total;
-      total += lengths[r];
-    }
-    all.resize(static_cast<size_t>(total));
-  }
-  MPI_Gatherv(bytes.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
-              0, MPI_COMM_WORLD);
+  std::vector<std::string> per_rank;  // rank 0 only: rank r's encoded rows
+  mpi_api().gather(bytes.data(), static_cast<int>(bytes.size()), append_rank, &per_rank);
   if (rank != 0) return result;
   // Rank r's j-th row is point r + j*k: put each back in its grid slot.
   result.rows.resize(points.size());
   for (size_t r = 0; r < k; ++r) {
-    std::vector<SweepRow> rows =
-        decode_rows(all.substr(static_cast<size_t>(offsets[r]), static_cast<size_t>(lengths[r])));
+    std::vector<SweepRow> rows = decode_rows(per_rank.at(r));
     for (size_t j = 0; j < rows.size(); ++j)
       result.rows[r + j * k] = std::move(rows[j]);
   }

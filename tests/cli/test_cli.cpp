@@ -17,6 +17,11 @@ ProcessResult netsim(const std::string& args) {
   return run_process(std::string(NETSIM_BINARY) + " " + args, {.capture = Capture::both});
 }
 
+// `netsim ARGS` with environment assignments `env` ("NAME=value ") before it.
+ProcessResult netsim_env(const std::string& env, const std::string& args) {
+  return run_process(env + std::string(NETSIM_BINARY) + " " + args, {.capture = Capture::both});
+}
+
 const std::string kSource = NETSIM_SOURCE_DIR;
 
 const char* kHandshake = R"(name: tiny
@@ -179,4 +184,62 @@ TEST_CASE("with timer_wheel on, the summary gives each host's jiffies and tick p
   CHECK(off.code == 1);
   CHECK(off.output.find("timer wheel:") == std::string::npos);
   CHECK(off.output.find("2 of 12 expectations held") != std::string::npos);
+}
+
+// Graphviz, librsvg, cairo and pango live in libnetsim_render.so, loaded only to draw a picture
+// (viz/render_loader.cpp), and OpenMPI in libnetsim_mpi.so, loaded only under mpirun: netsim
+// links none of them, and a run that draws no picture does not need the render module.
+TEST_CASE("pictures need the renderer module, and only pictures do") {
+  auto d = fresh_dir("cli-render-module");
+  auto f = write_file(d / "tiny.yaml", kHandshake);
+  const std::string missing = (d / "missing" / "libnetsim_render.so").string();
+  const std::string without = "NETSIM_RENDER_MODULE=" + shell_quote(missing) + " ";
+  auto ldd = run_process("ldd " + std::string(NETSIM_BINARY), {.capture = Capture::both});
+  REQUIRE(ldd.code == 0);
+  for (const char* lib : {"libgvc", "libcgraph", "librsvg", "libcairo", "libpango", "libmpi"}) {
+    INFO(lib);
+    CHECK(ldd.output.find(lib) == std::string::npos);
+  }
+  // Text diagrams and SVG timelines are netsim's own: no module wanted.
+  auto r = netsim_env(without, "run " + f + " -o " + d.string() +
+                                   " --quiet --events e.jsonl --diagram d.txt --timeline t.svg");
+  CHECK(r.code == 0);
+  CHECK(r.output.empty());
+  CHECK(fs::exists(d / "d.txt"));
+  CHECK(fs::exists(d / "t.svg"));
+  // `run` asking for a picture without the module fails before simulating: exit 2, one line
+  // naming the option, the module and where it looked, and not one of the outputs written.
+  auto d2 = d / "run-out";
+  for (const char* pic :
+       {"--diagram x.png", "--diagram x.svg", "--timeline x.pdf", "--plot cwnd=x.png"}) {
+    INFO(pic);
+    std::string opt(pic);
+    auto path = (d2 / opt.substr(opt.find_last_of(" =") + 1)).string();
+    auto run =
+        netsim_env(without, "run " + f + " -o " + d2.string() + " --quiet --summary s.json " +
+                                "--pcap c.pcap --diagram d.txt " + opt);
+    CHECK(run.code == 2);
+    CHECK(run.output == "netsim: " + opt.substr(0, opt.find_first_of(" ")) + " " + path +
+                            ": cannot draw pictures: the renderer module libnetsim_render.so "
+                            "(Graphviz, librsvg, cairo) could not be loaded; tried " +
+                            missing + " (no such file)\n");
+    CHECK((!fs::exists(d2) || fs::is_empty(d2)));
+  }
+  // A picture without the module: exit 2, every place tried named, nothing written.
+  auto png =
+      netsim_env(without, "diagram " + (d / "e.jsonl").string() + " -o " + (d / "x.png").string());
+  CHECK(png.code == 2);
+  CHECK(png.output ==
+        "netsim: diagram: cannot draw pictures: the renderer module "
+        "libnetsim_render.so (Graphviz, librsvg, cairo) could not be loaded; tried " +
+            missing + " (no such file)\n");
+  CHECK_FALSE(fs::exists(d / "x.png"));
+  // A file that is not a shared object: the loader's own reason.
+  auto bad = netsim_env("NETSIM_RENDER_MODULE=" + shell_quote(f) + " ",
+                        "diagram " + (d / "e.jsonl").string() + " -o " + (d / "x.svg").string());
+  CHECK(bad.code == 2);
+  CHECK(bad.output.find("tried " + f + " (" + f + ": invalid ELF header)") != std::string::npos);
+  // The module beside the binary (the default) draws it.
+  CHECK(netsim("diagram " + (d / "e.jsonl").string() + " -o " + (d / "x.png").string()).code == 0);
+  CHECK(read_file(d / "x.png").compare(1, 3, "PNG") == 0);
 }

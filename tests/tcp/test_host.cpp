@@ -291,3 +291,23 @@ TEST_CASE("A socket aborted inside its own callback still hears on_closed") {
   CHECK(w.client->armed_timers() == 0);
   CHECK(w.sim.events_pending() == 0);
 }
+
+// The tag an app keeps with a socket (tcp_client's connection index) is readable from its
+// callbacks, `closed` included, and gone with the socket's record.
+TEST_CASE("A socket's tag reads back in every callback until the socket is forgotten") {
+  World w(10_ms);
+  std::vector<uint32_t> seen;
+  SocketCallbacks cb;
+  cb.on_error = [&](SocketId s, SocketError) { seen.push_back(w.client->tag(s)); };
+  cb.on_closed = [&](SocketId s, const SocketStats&) { seen.push_back(w.client->tag(s)); };
+  CHECK(w.client->tag(kNoSocket) == TcpHost::kNoTag);
+  SocketId s = w.client->connect(server_addr(), std::nullopt, {}, cb, "alice").id;
+  CHECK(w.client->tag(s) == TcpHost::kNoTag);
+  w.client->set_tag(s, 7);
+  CHECK(w.client->tag(s) == 7);
+  w.client->set_tag(s + 1, 9);  // no such socket: nothing to tag
+  CHECK(w.client->tag(s + 1) == TcpHost::kNoTag);
+  w.sim.run();  // nothing listens: the RST refuses it
+  CHECK(seen == std::vector<uint32_t>{7, 7});
+  CHECK(w.client->tag(s) == TcpHost::kNoTag);
+}
