@@ -268,7 +268,7 @@ TEST_CASE("draining the live events around cancelled ones keeps the dead-entry b
 }
 
 TEST_CASE("the radix heap orders equal times by insertion alone, never by the key's seq word") {
-  // The step towards a 32-byte event (docs/performance.md, slot32): a key without an insertion
+  // The step towards a 32-byte event (docs/performance-log.md, slot32): a key without an insertion
   // number. Here every key's second word counts down, so a queue that compared it would put
   // each tie in reverse. Ties are dense (16 times per 4096 ns window), buckets grow past the
   // sort limit and are spread, runs are cut, and every 7th key lands before the last pop (the
