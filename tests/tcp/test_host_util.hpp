@@ -87,4 +87,14 @@ inline void print_lines(const std::vector<std::string>& v) {
     std::printf("%s\n", s.c_str());
 }
 
+// Instants (ns) at which `host` sent packets whose flags print as `flags` ("S", "S.", "R.", ...).
+inline std::vector<int64_t> send_times_ns(const World& w, const std::string& host,
+                                          const std::string& flags) {
+  std::vector<int64_t> t;
+  for (const PacketRecord& r : w.records<PacketRecord>())
+    if (r.ev == PacketEvent::send && r.host == host && r.packet.tcp.flags.to_string() == flags)
+      t.push_back(r.t.ns());
+  return t;
+}
+
 }  // namespace netsim::tcp::testing

@@ -15,14 +15,6 @@ using namespace netsim::literals;
 
 namespace {
 
-// Instants (ns) at which `host` sent packets whose flags print as `flags`, and their seqs.
-std::vector<int64_t> send_times(const World& w, const std::string& host, const std::string& flags) {
-  std::vector<int64_t> t;
-  for (const PacketRecord& r : w.records<PacketRecord>())
-    if (r.ev == PacketEvent::send && r.host == host && r.packet.tcp.flags.to_string() == flags)
-      t.push_back(r.t.ns());
-  return t;
-}
 uint32_t first_seq(const World& w, const std::string& host, const std::string& flags) {
   for (const PacketRecord& r : w.records<PacketRecord>())
     if (r.ev == PacketEvent::send && r.host == host && r.packet.tcp.flags.to_string() == flags)
@@ -71,7 +63,7 @@ TEST_CASE("SYN-ACK retransmissions run at the wheel's 8-, 64- and 512-jiffy boun
     j = ((j + timeout[i]) / gran[i] + 1) * gran[i];  // next boundary strictly after the expiry
     want.push_back(tick_ns(j));
   }
-  CHECK(send_times(w, "server", "S.") == want);
+  CHECK(send_times_ns(w, "server", "S.") == want);
   for (size_t i = 1; i < want.size(); ++i) {
     INFO("retransmission " << i);
     CHECK(want[i] - want[i - 1] > static_cast<int64_t>(timeout[i - 1]) * 4'000'000 - 4'000'000);
@@ -92,9 +84,9 @@ TEST_CASE("The wheel moves instants but never ISNs, and without it SYN-ACKs leav
   }
   CHECK(first_seq(on, "client", "S") == first_seq(off, "client", "S"));
   CHECK(first_seq(on, "server", "S.") == first_seq(off, "server", "S."));
-  CHECK(send_times(off, "server", "S.") ==
+  CHECK(send_times_ns(off, "server", "S.") ==
         std::vector<int64_t>{10'000'000, 1'010'000'000, 3'010'000'000});
-  CHECK(send_times(on, "server", "S.") != send_times(off, "server", "S."));
+  CHECK(send_times_ns(on, "server", "S.") != send_times_ns(off, "server", "S."));
 }
 
 TEST_CASE("A keepalive timer that finds recent traffic re-arms from the last receive, in jiffies") {
@@ -131,9 +123,9 @@ TEST_CASE("A keepalive timer that finds recent traffic re-arms from the last rec
   CHECK(delta < 4032);
   const uint64_t probe = expires / 64 * 64 + 64;
   // The handshake's ACK, the probe; then the RST one interval (250 jiffies, level 1) later.
-  std::vector<int64_t> acks = send_times(w, "client", ".");
+  std::vector<int64_t> acks = send_times_ns(w, "client", ".");
   REQUIRE(acks.size() == 2);
   CHECK(acks[1] == tick_ns(probe));
   const uint64_t rst_j = (probe + 250) / 8 * 8 + 8;
-  CHECK(send_times(w, "client", "R.") == std::vector<int64_t>{tick_ns(rst_j)});
+  CHECK(send_times_ns(w, "client", "R.") == std::vector<int64_t>{tick_ns(rst_j)});
 }

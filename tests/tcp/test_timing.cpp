@@ -18,12 +18,9 @@ namespace {
 
 // Times (ms) at which `host` sent packets whose flags print as `flags`.
 std::vector<int64_t> send_times(const World& w, const std::string& host, const std::string& flags) {
-  std::vector<int64_t> t;
-  for (const PacketRecord& r : w.records<PacketRecord>()) {
-    if (r.ev == PacketEvent::send && r.host == host && r.packet.tcp.flags.to_string() == flags) {
-      t.push_back(r.t.ns() / 1'000'000);
-    }
-  }
+  std::vector<int64_t> t = send_times_ns(w, host, flags);
+  for (int64_t& x : t)
+    x /= 1'000'000;
   return t;
 }
 
