@@ -20,18 +20,15 @@ uint32_t Connection::Tcb::mss_clamp() const {
 }
 
 // sk_wmem_queued: every queued byte (acknowledged bytes leave it, tcp_clean_rtx_queue() and
-// tcp_trim_head()) plus kSkbEmptyTruesize per skb. The unsent skbs are the write queue's
-// (writes not yet cut into skbs are counted as the size_goal skbs they become); the sent ones
-// are counted as size_goal skbs too, as Linux sends a GSO skb whole when the window allows.
+// tcp_trim_head() give back exactly the bytes) plus kSkbEmptyTruesize per skb: the write
+// queue's unsent skbs (writes not yet cut into skbs, from send(), are counted as the size_goal
+// skbs they become) and one per GSO piece sent (tso_fragment() allocates the split-off rest,
+// tcp_grow_skb() frees an eaten one; RtxQueue::skbs()).
 uint64_t Connection::Tcb::wmem_queued() const {
   const uint64_t goal = std::max<uint32_t>(size_goal(), 1);
   const SeqNum cut = wq.empty() ? snd_nxt : seq_max(wq.back_end(), snd_nxt);
-  const SeqNum data_end = write_seq;
-  uint64_t uncut = data_end > cut ? static_cast<uint32_t>(data_end - cut) : 0;
-  SeqNum sent_from = snd_una == iss ? iss + 1 : snd_una;
-  SeqNum sent_to = seq_min(snd_nxt, write_seq);
-  uint64_t sent = sent_to > sent_from ? static_cast<uint32_t>(sent_to - sent_from) : 0;
-  uint64_t skbs = wq.size() + (uncut + goal - 1) / goal + (sent + goal - 1) / goal;
+  uint64_t uncut = write_seq > cut ? static_cast<uint32_t>(write_seq - cut) : 0;
+  uint64_t skbs = wq.size() + (uncut + goal - 1) / goal + rtx.skbs();
   return sndbuf.size() + skbs * kSkbEmptyTruesize;
 }
 

@@ -85,6 +85,16 @@ RtxQueue::AckResult RtxQueue::acknowledge(SeqNum ack) {
     s.len -= n;
     break;
   }
+  size_t freed = 0;
+  for (size_t i = 0; i < done; ++i)
+    freed += segs_[i].skb_start ? 1 : 0;
+  // tcp_clean_rtx_queue() frees whole skbs; one acknowledged in part is trimmed
+  // (tcp_trim_head()) and stays: its rest now starts it.
+  if (done < segs_.size() && !segs_[done].skb_start && freed > 0) {
+    segs_[done].skb_start = true;
+    --freed;
+  }
+  skbs_ -= std::min(freed, skbs_);
   segs_.erase_front(done);
   if (segs_.empty()) segs_.release();
   return r;
@@ -97,6 +107,7 @@ bool RtxQueue::any_retransmitted() const {
 
 void RtxQueue::clear() {
   segs_.release();
+  skbs_ = 0;
 }
 
 uint32_t sndbuf_per_mss(uint32_t mss) {

@@ -48,7 +48,12 @@ class RtxQueue {
   std::span<SentSegment> segments() { return {segs_.begin(), segs_.size()}; }
   SentSegment& at(size_t i) { return segs_[i]; }
   const SentSegment& at(size_t i) const { return segs_[i]; }
-  void push(const SentSegment& s) { segs_.push_back(s); }
+  void push(const SentSegment& s) {
+    segs_.push_back(s);
+    if (s.skb_start) ++skbs_;
+  }
+  // The skbs the queue stands for (entries with skb_start; a trimmed skb's rest keeps one).
+  size_t skbs() const { return skbs_; }
   // Index of the segment holding `seq`, or size() if none.
   size_t find(SeqNum seq) const;
 
@@ -63,6 +68,7 @@ class RtxQueue {
 
  private:
   SparseVector<SentSegment> segs_;
+  size_t skbs_ = 0;
 };
 
 // ---- sk_sndbuf and sk_wmem_queued (tcp_sndbuf_expand(), tcp_sendmsg_locked()) ----

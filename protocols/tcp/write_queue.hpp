@@ -57,6 +57,7 @@ class WriteQueue {
   void clear() { skbs_.release(); }
 
   // The GSO piece tcp_write_xmit() is sending: [.., piece_end), PSH on its last segment.
+  SeqNum piece_start;
   SeqNum piece_end;
   bool piece_psh = false;
   bool piece_active = false;
