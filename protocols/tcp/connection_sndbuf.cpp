@@ -136,6 +136,12 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
     snd_nospace = true;
     return {};
   }
+  // wait_for_space: "if (copied) tcp_push(...)", which marks the tail skb (none when the
+  // in-loop pushes sent everything: tcp_push() returns at once).
+  if (full) {
+    sync_write_queue();
+    if (wq.mark_tail()) pushed_seq = write_seq;
+  }
   nagle_push = false;
   const SeqNum nxt = snd_nxt;
   transmit(now, out);

@@ -51,6 +51,12 @@ class WriteQueue {
   void grow_head(uint32_t amount);
   // The PSH mark of the skb ending exactly at `end`, if any.
   bool marked_at(SeqNum end) const;
+  // tcp_push() -> tcp_mark_push() on the write queue's tail, if there is one.
+  bool mark_tail() {
+    if (skbs_.empty()) return false;
+    skbs_.back().psh = true;
+    return true;
+  }
   void mark_head() {
     if (!skbs_.empty()) skbs_.front().psh = true;
   }
