@@ -127,26 +127,4 @@ uint32_t sndbuf_expand(uint32_t sndbuf, uint32_t mss, uint32_t cwnd, uint32_t re
   return static_cast<uint32_t>(std::min<uint64_t>(sndmem, wmem_max));
 }
 
-SndbufCopy sndbuf_copy(uint64_t len, uint64_t wmem_queued, uint32_t sndbuf, uint32_t tail_room,
-                       uint32_t size_goal, uint64_t notsent, uint32_t notsent_lowat) {
-  SndbufCopy c;
-  c.wmem_queued = wmem_queued;
-  uint64_t left = len;
-  uint64_t take = std::min<uint64_t>(left, tail_room);
-  c.accepted = static_cast<uint32_t>(take);
-  c.wmem_queued += take;
-  left -= take;
-  const uint32_t goal = std::max<uint32_t>(size_goal, 1);
-  // sk_stream_memory_free() before each new skb (the `new_segment:` label).
-  while (left > 0 && c.wmem_queued < sndbuf &&
-         notsent_below_lowat(notsent + c.accepted, false, notsent_lowat)) {
-    take = std::min<uint64_t>(left, goal);
-    ++c.new_skbs;
-    c.wmem_queued += kSkbEmptyTruesize + take;
-    c.accepted += static_cast<uint32_t>(take);
-    left -= take;
-  }
-  return c;
-}
-
 }  // namespace netsim::tcp

@@ -96,21 +96,6 @@ uint32_t sndbuf_per_mss(uint32_t mss);
 uint32_t sndbuf_expand(uint32_t sndbuf, uint32_t mss, uint32_t cwnd, uint32_t reordering,
                        uint32_t wmem_max);
 
-// What tcp_sendmsg_locked() copies of a write of `len` bytes: first into the unsent tail skb
-// while it is below size_goal (`tail_room` bytes, no memory check), then a new skb of up to
-// size_goal bytes each time sk_stream_memory_free() holds: queued < sndbuf, and the unsent
-// bytes (`notsent` before the write, plus what it copied) below TCP_NOTSENT_LOWAT
-// (tcp_stream_memory_free() with wake 0); every new skb charges kSkbEmptyTruesize plus its
-// bytes. So a write may overshoot sndbuf, or the low-water mark, by up to one skb.
-struct SndbufCopy {
-  uint32_t accepted = 0;     // bytes copied
-  uint32_t new_skbs = 0;     // skbs entailed
-  uint64_t wmem_queued = 0;  // sk_wmem_queued afterwards
-};
-SndbufCopy sndbuf_copy(uint64_t len, uint64_t wmem_queued, uint32_t sndbuf, uint32_t tail_room,
-                       uint32_t size_goal, uint64_t notsent = 0,
-                       uint32_t notsent_lowat = UINT32_MAX);
-
 // tcp_stream_memory_free(): "(notsent_bytes << wake) < tcp_notsent_lowat(tp)". `wake` (1) is
 // tcp_poll()'s and sk_stream_write_space()'s test: POLLOUT and the writable wakeup need the
 // unsent bytes below half the mark; a write (0) may add skbs while they are below it.

@@ -35,22 +35,6 @@ TEST_CASE("The low-water mark is strict, and the wake test halves it") {
   CHECK(notsent_below_lowat(4294967294ull, false, UINT32_MAX));  // the default: no limit
 }
 
-// tcp_sendmsg_locked()'s new_segment: sk_stream_memory_free() before each new skb, so a write
-// may pass the mark by one skb; the tail skb's room is copied without the test.
-TEST_CASE("A write adds skbs only while the unsent bytes are below the mark") {
-  SndbufCopy c = sndbuf_copy(1000000, 0, 87040, 0, 32120, 0, 16384);
-  CHECK(c.accepted == 32120);  // one skb: 32120 unsent >= 16384 stops the next
-  CHECK(c.new_skbs == 1);
-  CHECK(c.wmem_queued == 33016);
-  c = sndbuf_copy(1000000, 0, 87040, 0, 8000, 0, 16384);
-  CHECK(c.accepted == 24000);  // 0, 8000, 16000 < 16384: three skbs
-  c = sndbuf_copy(1000, 33016, 87040, 500, 32120, 16384, 16384);
-  CHECK(c.accepted == 500);  // the tail's room only
-  CHECK(c.new_skbs == 0);
-  c = sndbuf_copy(1000000, 0, 87040, 0, 32120, 0, UINT32_MAX);
-  CHECK(c.accepted == 96360);  // without the mark: the buffer's three skbs
-}
-
 // The option as do_tcp_setsockopt() stores it: any int, kept as a u32; getsockopt() reads
 // tp->notsent_lowat, 0 until set, and 0 means the sysctl's (tcp_notsent_lowat()).
 TEST_CASE("TCP_NOTSENT_LOWAT reads back as set, 0 until set") {
