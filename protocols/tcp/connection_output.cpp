@@ -334,6 +334,7 @@ void Connection::Tcb::start_piece(uint32_t mss_now) {
     }
     limit = std::max(std::min(limit, len), std::min(len, mss_now));
   }
+  wq.piece_start = snd_nxt;
   wq.piece_end = snd_nxt + limit;
   wq.piece_psh = limit > mss_now || (limit == len && skb->psh);
 }
@@ -355,6 +356,7 @@ void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin,
   SentSegment sent{.seq = seq, .len = seq_len, .first_sent = now, .last_sent = now};
   sent.fin = fin;
   sent.psh = mark;
+  sent.skb_start = len > 0 && (!wq.piece_active || seq == wq.piece_start);
   sent.tx_delivered = sca ? sca->loss.delivered() : 0;
   rtx.push(sent);
   snd_nxt = seq + seq_len;

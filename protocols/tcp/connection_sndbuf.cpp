@@ -20,18 +20,15 @@ uint32_t Connection::Tcb::mss_clamp() const {
 }
 
 // sk_wmem_queued: every queued byte (acknowledged bytes leave it, tcp_clean_rtx_queue() and
-// tcp_trim_head()) plus kSkbEmptyTruesize per skb. The unsent skbs are the write queue's
-// (writes not yet cut into skbs are counted as the size_goal skbs they become); the sent ones
-// are counted as size_goal skbs too, as Linux sends a GSO skb whole when the window allows.
+// tcp_trim_head() give back exactly the bytes) plus kSkbEmptyTruesize per skb: the write
+// queue's unsent skbs (writes not yet cut into skbs, from send(), are counted as the size_goal
+// skbs they become) and one per GSO piece sent (tso_fragment() allocates the split-off rest,
+// tcp_grow_skb() frees an eaten one; RtxQueue::skbs()).
 uint64_t Connection::Tcb::wmem_queued() const {
   const uint64_t goal = std::max<uint32_t>(size_goal(), 1);
   const SeqNum cut = wq.empty() ? snd_nxt : seq_max(wq.back_end(), snd_nxt);
-  const SeqNum data_end = write_seq;
-  uint64_t uncut = data_end > cut ? static_cast<uint32_t>(data_end - cut) : 0;
-  SeqNum sent_from = snd_una == iss ? iss + 1 : snd_una;
-  SeqNum sent_to = seq_min(snd_nxt, write_seq);
-  uint64_t sent = sent_to > sent_from ? static_cast<uint32_t>(sent_to - sent_from) : 0;
-  uint64_t skbs = wq.size() + (uncut + goal - 1) / goal + (sent + goal - 1) / goal;
+  uint64_t uncut = write_seq > cut ? static_cast<uint32_t>(write_seq - cut) : 0;
+  uint64_t skbs = wq.size() + (uncut + goal - 1) / goal + rtx.skbs();
   return sndbuf.size() + skbs * kSkbEmptyTruesize;
 }
 
@@ -91,14 +88,20 @@ bool Connection::Tcb::writeable() const {
          notsent_below_lowat(unsent_data(), true, notsent_lowat());
 }
 
-// tcp_sendmsg_locked() for a writer that does not wait: it copies into the tail skb, then new
-// skbs while sk_stream_memory_free(); what it took is returned (a partial count), nothing
-// taken means EAGAIN. Running out of room sets SOCK_NOSPACE, and what was copied is pushed
-// before the writer would sleep (wait_for_space: tcp_push()). SOCK_NOSPACE is set after the
-// push, so the push's own tcp_check_space() (tcp_event_new_data_sent()) does not wake the
-// writer that is still in its call: Linux's sk_stream_wait_memory() sets it again before it
-// sleeps or returns EAGAIN. A blocking writer goes on copying while stream_memory_free() holds
-// after the push (sk_stream_wait_memory()'s first test): the caller writes again.
+// tcp_sendmsg_locked() for a writer that does not wait. Its copy loop, one skb at a time:
+// the tail skb is refilled up to size_goal WITHOUT a memory check (copy = size_goal -
+// skb->len), a new skb only while sk_stream_memory_free() (new_segment:). Each skb filled to
+// size_goal is pushed at once: "if (forced_push(tp)) { tcp_mark_push(); __tcp_push_pending_
+// frames(sk, mss_now, TCP_NAGLE_PUSH); } else if (skb == tcp_send_head(sk)) tcp_push_one()".
+// A push that sends only part of the tail (tso_fragment() at the cwnd quota or window edge)
+// leaves its remainder as the tail with room again, which the loop refills: so while the
+// congestion window keeps taking data, a write puts more than sk_sndbuf in flight (real Linux
+// in slow start: several times tcp_wmem[2], docs/windows.md). What the loop took is returned
+// (a partial count); nothing taken means EAGAIN. Running out of room sets SOCK_NOSPACE, and
+// what was copied is pushed before the writer would sleep (wait_for_space: tcp_push()).
+// SOCK_NOSPACE is set after that push, so its own tcp_check_space() does not wake the writer
+// still in its call (sk_stream_wait_memory() sets it again before it sleeps or returns EAGAIN).
+// A blocking writer goes on while stream_memory_free() holds after the push: it writes again.
 SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
   if (SocketError e = send_check(); e != SocketError::none) return {0, e};
   // sk_stream_wait_connect(): outside ESTABLISHED and CLOSE_WAIT the writer waits for the
@@ -106,19 +109,39 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
   if (state == State::syn_sent || state == State::syn_received) return {};
   if (data.empty()) return {};
   const uint32_t goal = std::max<uint32_t>(size_goal(), 1);
-  const bool tail_current = wq.empty() ? write_seq == snd_nxt : wq.back_end() == write_seq;
-  const uint32_t tail_room = tail_current ? wq.tail_room(snd_nxt, goal) : 0;
-  SndbufCopy c = sndbuf_copy(data.size(), wmem_queued(), sk_sndbuf, tail_room, goal, unsent_data(),
-                             notsent_lowat());
-  const bool full = c.accepted < data.size();
-  if (c.accepted == 0) {
+  const uint64_t size = data.size();
+  uint64_t copied = 0;
+  while (copied < size) {
+    sync_write_queue();  // earlier writes' bytes as skbs; drops the skbs sent in full
+    const uint32_t room = wq.tail_room(snd_nxt, goal);
+    // new_segment: "if (!sk_stream_memory_free(sk)) goto wait_for_space".
+    if (room == 0 && !stream_memory_free(false)) break;
+    const uint32_t take =
+        static_cast<uint32_t>(std::min<uint64_t>(size - copied, room ? room : goal));
+    // tcp_add_write_queue_tail(): the first skb of an empty write queue starts TCP_CHRONO_BUSY.
+    if (unsent_data() == 0) chrono_start_type(now, 1);
+    const SeqNum from = write_seq;
+    write_seq += take;
+    sndbuf.append(take == size ? std::move(data) : data.slice(copied, take));
+    const bool last = copied + take == size;
+    const bool forced =
+        wq.write(from, write_seq, snd_nxt, goal, max_snd_wnd, pushed_seq, copied == 0, last);
+    copied += take;
+    if (last) break;
+    // The skb is full (skb->len == size_goal): the in-loop push, nagle off (TCP_NAGLE_PUSH).
+    if (forced || wq.size() == 1) write_push(now, !forced, out);
+  }
+  const bool full = copied < size;
+  if (copied == 0) {
     snd_nospace = true;
     return {};
   }
-  // tcp_add_write_queue_tail(): the first skb of an empty write queue starts TCP_CHRONO_BUSY.
-  if (unsent_data() == 0) chrono_start_type(now, 1);
-  write_seq += c.accepted;
-  sndbuf.append(c.accepted == data.size() ? std::move(data) : data.slice(0, c.accepted));
+  // wait_for_space: "if (copied) tcp_push(...)", which marks the tail skb (none when the
+  // in-loop pushes sent everything: tcp_push() returns at once).
+  if (full) {
+    sync_write_queue();
+    if (wq.mark_tail()) pushed_seq = write_seq;
+  }
   nagle_push = false;
   const SeqNum nxt = snd_nxt;
   transmit(now, out);
@@ -126,7 +149,29 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
     snd_nospace = true;
     chrono_sndbuf_check(now, snd_nxt > nxt);  // the push of wait_for_space saw SOCK_NOSPACE
   }
-  return {c.accepted, SocketError::none};
+  return {static_cast<uint32_t>(copied), SocketError::none};
+}
+
+// The pushes inside tcp_sendmsg_locked()'s loop, with TCP_NAGLE_PUSH: __tcp_push_pending_
+// frames() sends what the windows allow; tcp_push_one() is tcp_write_xmit(push_one = 1),
+// which stops after the first skb it sends, i.e. one GSO piece of the send head (the rest of
+// a split skb stays queued, tso_fragment()), and sends no retransmissions.
+void Connection::Tcb::write_push(Instant now, bool one, Outbox& out) {
+  nagle_push = true;
+  if (!one) {
+    transmit(now, out);
+  } else {
+    const SeqNum nxt = snd_nxt;
+    sync_write_queue();
+    wq.piece_active = false;  // tcp_write_xmit() starts at the head skb
+    uint32_t sent = 0;
+    while ((sent == 0 || (wq.piece_active && snd_nxt < wq.piece_end)) && send_new_segment(now, out))
+      ++sent;
+    if (sack_path() && (sent > 0 || sca)) sack_after_write(now, sent);
+    chrono_after_xmit(now, true, snd_nxt > nxt);
+    check_probe_timer(now);
+  }
+  nagle_push = false;  // the flag is tcp_push_one()'s argument, not the socket's
 }
 
 }  // namespace netsim::tcp

@@ -85,6 +85,16 @@ RtxQueue::AckResult RtxQueue::acknowledge(SeqNum ack) {
     s.len -= n;
     break;
   }
+  size_t freed = 0;
+  for (size_t i = 0; i < done; ++i)
+    freed += segs_[i].skb_start ? 1 : 0;
+  // tcp_clean_rtx_queue() frees whole skbs; one acknowledged in part is trimmed
+  // (tcp_trim_head()) and stays: its rest now starts it.
+  if (done < segs_.size() && !segs_[done].skb_start && freed > 0) {
+    segs_[done].skb_start = true;
+    --freed;
+  }
+  skbs_ -= std::min(freed, skbs_);
   segs_.erase_front(done);
   if (segs_.empty()) segs_.release();
   return r;
@@ -97,6 +107,7 @@ bool RtxQueue::any_retransmitted() const {
 
 void RtxQueue::clear() {
   segs_.release();
+  skbs_ = 0;
 }
 
 uint32_t sndbuf_per_mss(uint32_t mss) {
@@ -114,28 +125,6 @@ uint32_t sndbuf_expand(uint32_t sndbuf, uint32_t mss, uint32_t cwnd, uint32_t re
   uint64_t sndmem = 2 * nr_segs * sndbuf_per_mss(mss);
   if (sndbuf >= sndmem) return sndbuf;
   return static_cast<uint32_t>(std::min<uint64_t>(sndmem, wmem_max));
-}
-
-SndbufCopy sndbuf_copy(uint64_t len, uint64_t wmem_queued, uint32_t sndbuf, uint32_t tail_room,
-                       uint32_t size_goal, uint64_t notsent, uint32_t notsent_lowat) {
-  SndbufCopy c;
-  c.wmem_queued = wmem_queued;
-  uint64_t left = len;
-  uint64_t take = std::min<uint64_t>(left, tail_room);
-  c.accepted = static_cast<uint32_t>(take);
-  c.wmem_queued += take;
-  left -= take;
-  const uint32_t goal = std::max<uint32_t>(size_goal, 1);
-  // sk_stream_memory_free() before each new skb (the `new_segment:` label).
-  while (left > 0 && c.wmem_queued < sndbuf &&
-         notsent_below_lowat(notsent + c.accepted, false, notsent_lowat)) {
-    take = std::min<uint64_t>(left, goal);
-    ++c.new_skbs;
-    c.wmem_queued += kSkbEmptyTruesize + take;
-    c.accepted += static_cast<uint32_t>(take);
-    left -= take;
-  }
-  return c;
 }
 
 }  // namespace netsim::tcp

@@ -48,7 +48,12 @@ class RtxQueue {
   std::span<SentSegment> segments() { return {segs_.begin(), segs_.size()}; }
   SentSegment& at(size_t i) { return segs_[i]; }
   const SentSegment& at(size_t i) const { return segs_[i]; }
-  void push(const SentSegment& s) { segs_.push_back(s); }
+  void push(const SentSegment& s) {
+    segs_.push_back(s);
+    if (s.skb_start) ++skbs_;
+  }
+  // The skbs the queue stands for (entries with skb_start; a trimmed skb's rest keeps one).
+  size_t skbs() const { return skbs_; }
   // Index of the segment holding `seq`, or size() if none.
   size_t find(SeqNum seq) const;
 
@@ -63,6 +68,7 @@ class RtxQueue {
 
  private:
   SparseVector<SentSegment> segs_;
+  size_t skbs_ = 0;
 };
 
 // ---- sk_sndbuf and sk_wmem_queued (tcp_sndbuf_expand(), tcp_sendmsg_locked()) ----
@@ -89,21 +95,6 @@ uint32_t sndbuf_per_mss(uint32_t mss);
 // `sndbuf`. 87040 at MSS 1460 and cwnd 10.
 uint32_t sndbuf_expand(uint32_t sndbuf, uint32_t mss, uint32_t cwnd, uint32_t reordering,
                        uint32_t wmem_max);
-
-// What tcp_sendmsg_locked() copies of a write of `len` bytes: first into the unsent tail skb
-// while it is below size_goal (`tail_room` bytes, no memory check), then a new skb of up to
-// size_goal bytes each time sk_stream_memory_free() holds: queued < sndbuf, and the unsent
-// bytes (`notsent` before the write, plus what it copied) below TCP_NOTSENT_LOWAT
-// (tcp_stream_memory_free() with wake 0); every new skb charges kSkbEmptyTruesize plus its
-// bytes. So a write may overshoot sndbuf, or the low-water mark, by up to one skb.
-struct SndbufCopy {
-  uint32_t accepted = 0;     // bytes copied
-  uint32_t new_skbs = 0;     // skbs entailed
-  uint64_t wmem_queued = 0;  // sk_wmem_queued afterwards
-};
-SndbufCopy sndbuf_copy(uint64_t len, uint64_t wmem_queued, uint32_t sndbuf, uint32_t tail_room,
-                       uint32_t size_goal, uint64_t notsent = 0,
-                       uint32_t notsent_lowat = UINT32_MAX);
 
 // tcp_stream_memory_free(): "(notsent_bytes << wake) < tcp_notsent_lowat(tp)". `wake` (1) is
 // tcp_poll()'s and sk_stream_write_space()'s test: POLLOUT and the writable wakeup need the

@@ -21,6 +21,10 @@ struct SentSegment {
   // TCPHDR_PSH in the skb's control block: the segment ends an skb that tcp_push() or
   // forced_push() marked (a retransmission carries it; tso_fragment() keeps it on the tail).
   bool psh : 1 = false;
+  // The segment starts an skb of the retransmission queue: the first of a GSO piece
+  // tcp_write_xmit() sent (tso_fragment() split the send head there). sk_wmem_queued charges
+  // 896 bytes per skb (RtxQueue::skbs()).
+  bool skb_start : 1 = false;
   // The SACK scoreboard's bits (sack_scoreboard.hpp SackedBits) and the delivered count at the
   // latest send (RACK), in what was padding: the struct stays 32 bytes.
   uint8_t sacked = 0;

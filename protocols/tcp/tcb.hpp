@@ -341,6 +341,7 @@ struct Connection::Tcb {
 
   // ================= connection_sndbuf.cpp: the send buffer =================
   SendResult write(Instant now, Payload data, Outbox& out);
+  void write_push(Instant now, bool one, Outbox& out);  // the pushes within write()
   SocketError send_check() const;
   uint32_t size_goal() const;
   uint32_t mss_clamp() const;

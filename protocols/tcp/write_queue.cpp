@@ -20,18 +20,14 @@ uint32_t WriteQueue::tail_room(SeqNum snd_nxt, uint32_t size_goal) const {
   return len < size_goal ? size_goal - len : 0;
 }
 
-void WriteQueue::write(SeqNum from, SeqNum to, SeqNum snd_nxt, uint32_t size_goal,
-                       uint32_t max_window, SeqNum& pushed_seq) {
+bool WriteQueue::write(SeqNum from, SeqNum to, SeqNum snd_nxt, uint32_t size_goal,
+                       uint32_t max_window, SeqNum& pushed_seq, bool first, bool end) {
   SeqNum pos = from;
-  bool copied = false;
+  bool copied = !first;
+  bool marked = false;
   while (pos < to) {
     // tcp_write_queue_tail(): the last unsent skb, if it has room (copy = size_goal - len).
-    uint32_t room = 0;
-    if (!skbs_.empty()) {
-      SeqNum start = skbs_.size() >= 2 ? skbs_[skbs_.size() - 2].end : snd_nxt;
-      uint32_t len = static_cast<uint32_t>(skbs_.back().end - start);
-      room = len < size_goal ? size_goal - len : 0;
-    }
+    uint32_t room = tail_room(snd_nxt, size_goal);
     if (room == 0) {
       skbs_.push_back(SkbMark{pos, false});  // tcp_skb_entail(): flags ACK only
       room = size_goal;
@@ -44,18 +40,21 @@ void WriteQueue::write(SeqNum from, SeqNum to, SeqNum snd_nxt, uint32_t size_goa
     copied = true;
     pos += copy;
     tail.end = pos;
-    if (pos == to) break;
-    if (copy < room) continue;  // skb->len < size_goal
+    marked = false;
+    if (pos == to && end) break;  // "if (!msg_data_left(msg)) goto out"
+    if (copy < room) continue;    // skb->len < size_goal
     if (forced_push(pos, pushed_seq, max_window)) {
       tail.psh = true;  // tcp_mark_push()
       pushed_seq = pos;
+      marked = true;
     }
   }
   // tcp_push() without MSG_MORE (netsim's writes carry no flags).
-  if (copied && !skbs_.empty()) {
+  if (end && copied && !skbs_.empty()) {
     skbs_.back().psh = true;
     pushed_seq = to;
   }
+  return marked;
 }
 
 void WriteQueue::sent(SeqNum snd_nxt) {

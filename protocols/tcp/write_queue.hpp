@@ -36,9 +36,11 @@ class WriteQueue {
   // tcp_sendmsg_locked() for one write of [from, to): fill the tail skb up to size_goal, then
   // new skbs; a full skb is marked when forced_push() (more than half the peer's largest window
   // written since the last mark); at the end tcp_push() marks the tail. Updates pushed_seq as
-  // tcp_mark_push() does.
-  void write(SeqNum from, SeqNum to, SeqNum snd_nxt, uint32_t size_goal, uint32_t max_window,
-             SeqNum& pushed_seq);
+  // tcp_mark_push() does. A write copied in pieces (the in-loop pushes of Tcb::write()) passes
+  // `first` only with its first piece (the "if (!copied)" PSH clearing) and `end` only with its
+  // last; the result says whether forced_push() marked the skb ending at `to`.
+  bool write(SeqNum from, SeqNum to, SeqNum snd_nxt, uint32_t size_goal, uint32_t max_window,
+             SeqNum& pushed_seq, bool first = true, bool end = true);
   // Drops the skbs sent in full.
   void sent(SeqNum snd_nxt);
   // The skb holding SND.NXT (call sent() first); nullptr when nothing is queued.
@@ -49,12 +51,19 @@ class WriteQueue {
   void grow_head(uint32_t amount);
   // The PSH mark of the skb ending exactly at `end`, if any.
   bool marked_at(SeqNum end) const;
+  // tcp_push() -> tcp_mark_push() on the write queue's tail, if there is one.
+  bool mark_tail() {
+    if (skbs_.empty()) return false;
+    skbs_.back().psh = true;
+    return true;
+  }
   void mark_head() {
     if (!skbs_.empty()) skbs_.front().psh = true;
   }
   void clear() { skbs_.release(); }
 
   // The GSO piece tcp_write_xmit() is sending: [.., piece_end), PSH on its last segment.
+  SeqNum piece_start;
   SeqNum piece_end;
   bool piece_psh = false;
   bool piece_active = false;

@@ -38,6 +38,32 @@ TEST_CASE("SendBuffer reads across writes and shares storage within one") {
   CHECK(b.chunk_count() == 0);
 }
 
+// sk_wmem_queued's skb count: one per GSO piece sent (skb_start on its first segment);
+// tcp_clean_rtx_queue() frees an skb once all of it is acknowledged, a partly acknowledged one
+// is trimmed (tcp_trim_head()) and still counts.
+TEST_CASE("RtxQueue counts the skbs its segments stand for through partial ACKs") {
+  RtxQueue q;
+  Instant t0 = Instant::zero();
+  for (uint32_t i = 0; i < 5; ++i) {
+    SentSegment s{.seq = SeqNum(100 + 10 * i), .len = 10, .first_sent = t0, .last_sent = t0};
+    s.skb_start = i == 0 || i == 3;  // two pieces: [100, 130) and [130, 150)
+    q.push(s);
+  }
+  CHECK(q.skbs() == 2);
+  q.acknowledge(SeqNum(115));  // inside the first piece: trimmed, both stay
+  CHECK(q.skbs() == 2);
+  CHECK(q.front().skb_start);
+  q.acknowledge(SeqNum(130));  // the first piece in full
+  CHECK(q.skbs() == 1);
+  q.acknowledge(SeqNum(140));  // the second piece's head
+  CHECK(q.skbs() == 1);
+  CHECK(q.front().skb_start);
+  q.acknowledge(SeqNum(150));
+  CHECK(q.skbs() == 0);
+  q.push(SentSegment{.seq = SeqNum(150), .len = 10, .first_sent = t0, .last_sent = t0});
+  CHECK(q.skbs() == 0);  // not an skb start (a segment of a piece)
+}
+
 TEST_CASE("RtxQueue acknowledges whole and partial segments and reports Karn's facts") {
   RtxQueue q;
   Instant t0 = Instant::zero();

@@ -60,11 +60,13 @@ TEST_CASE("rwnd_limited counts the time the peer's window held data cwnd would s
   CHECK(chrono(h, at(200_ms)) == Chrono{120000, 80000, 0});
 }
 
-// tcp_cwnd_validate()'s "starvation caused by insufficient sender buffer": a write found the
-// buffer full (SOCK_NOSPACE), its push sent everything, and the sender is not cwnd-limited
-// (cwnd 50 in slow start is at least twice the 22 segments out). tcp_check_space() stops it
-// when the writer is woken; here the ACK of everything stops it first (nothing left: UNSPEC).
-TEST_CASE("sndbuf_limited counts the time a full buffer, not cwnd, held the sender") {
+// tcp_cwnd_validate()'s "starvation caused by insufficient sender buffer" needs data sent while
+// SOCK_NOSPACE is set. Here the write's own in-loop push (tcp_sendmsg_locked(): the full skb is
+// the send head -> tcp_push_one(); cwnd 50 gives 25 segments, the skb has 22) sends everything
+// before the copy loop finds no room and sets SOCK_NOSPACE, and wait_for_space's tcp_push()
+// returns at once without a send head: the sender is busy, never sndbuf-limited. (Before the
+// in-loop pushes netsim pushed after setting SOCK_NOSPACE and counted 20 ms sndbuf-limited.)
+TEST_CASE("A write whose in-loop push sent everything is busy, not sndbuf-limited") {
   Profile p = Profile::linux_default();
   p.initial_cwnd = 50;
   SocketOptions o;
@@ -73,10 +75,10 @@ TEST_CASE("sndbuf_limited counts the time a full buffer, not cwnd, held the send
   established(h);
   CHECK(h.write(at(20_ms), 100000).size() == 22);  // one skb of 32120, all of it sent
   CHECK(h.last_write.accepted == 32120);
-  CHECK(chrono(h, at(40_ms)) == Chrono{20000, 0, 20000});
+  CHECK(chrono(h, at(40_ms)) == Chrono{20000, 0, 0});
   h.recv(at(60_ms), ACK, kPeerIss + 1, kIss + 1 + 32120);
   CHECK(h.notices() == Lines{"writable"});
-  CHECK(chrono(h, at(100_ms)) == Chrono{40000, 0, 40000});
+  CHECK(chrono(h, at(100_ms)) == Chrono{40000, 0, 0});
 }
 
 // Cwnd-limited: the same write with IW10 leaves data unsent; no SNDBUF_LIMITED.

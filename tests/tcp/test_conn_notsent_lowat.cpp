@@ -35,22 +35,6 @@ TEST_CASE("The low-water mark is strict, and the wake test halves it") {
   CHECK(notsent_below_lowat(4294967294ull, false, UINT32_MAX));  // the default: no limit
 }
 
-// tcp_sendmsg_locked()'s new_segment: sk_stream_memory_free() before each new skb, so a write
-// may pass the mark by one skb; the tail skb's room is copied without the test.
-TEST_CASE("A write adds skbs only while the unsent bytes are below the mark") {
-  SndbufCopy c = sndbuf_copy(1000000, 0, 87040, 0, 32120, 0, 16384);
-  CHECK(c.accepted == 32120);  // one skb: 32120 unsent >= 16384 stops the next
-  CHECK(c.new_skbs == 1);
-  CHECK(c.wmem_queued == 33016);
-  c = sndbuf_copy(1000000, 0, 87040, 0, 8000, 0, 16384);
-  CHECK(c.accepted == 24000);  // 0, 8000, 16000 < 16384: three skbs
-  c = sndbuf_copy(1000, 33016, 87040, 500, 32120, 16384, 16384);
-  CHECK(c.accepted == 500);  // the tail's room only
-  CHECK(c.new_skbs == 0);
-  c = sndbuf_copy(1000000, 0, 87040, 0, 32120, 0, UINT32_MAX);
-  CHECK(c.accepted == 96360);  // without the mark: the buffer's three skbs
-}
-
 // The option as do_tcp_setsockopt() stores it: any int, kept as a u32; getsockopt() reads
 // tp->notsent_lowat, 0 until set, and 0 means the sysctl's (tcp_notsent_lowat()).
 TEST_CASE("TCP_NOTSENT_LOWAT reads back as set, 0 until set") {
@@ -64,11 +48,12 @@ TEST_CASE("TCP_NOTSENT_LOWAT reads back as set, 0 until set") {
   CHECK(sockopt_from_name("TCP_NOTSENT_LOWAT") == SockOpt::tcp_notsent_lowat);
 }
 
-// MSS 1460, a 65535-byte window: size_goal 32120. With a mark of 16384 the first write takes one
-// skb (32120) and IW10 sends 14600 of it: 17520 stay unsent, so no POLLOUT (2 * 17520 >= 16384)
-// and no new skb, although the buffer (87040) has room. The unsent rest is the write queue's
-// tail (tso_fragment() split it off), and tcp_sendmsg_locked() fills a tail to size_goal
-// without the memory test: the next write takes 14600 more, the one after gets EAGAIN. The ACK
+// MSS 1460, a 65535-byte window: size_goal 32120. With a mark of 16384 the first write fills one
+// skb (32120) and pushes it within its loop: tcp_push_one() sends 5 segments (cwnd / 2), the
+// rest is the write queue's tail (tso_fragment() split it off) and tcp_sendmsg_locked() fills a
+// tail to size_goal without the memory test: 7300 more, forced_push() sends 5 segments, 7300
+// more, then cwnd is full. 46720 taken, 32120 unsent: no POLLOUT (2 * 32120 >= 16384) and no new
+// skb, although the buffer (87040) has room; the next write gets EAGAIN. The ACK
 // of the ten segments opens cwnd to 20: 20 segments leave, 2920 bytes stay unsent
 // (2 * 2920 < 16384) and the writer hears `writable` (tcp_data_snd_check() -> tcp_check_space()).
 TEST_CASE("A mark of 16384 holds the writer until the unsent bytes left") {
@@ -76,15 +61,14 @@ TEST_CASE("A mark of 16384 holds the writer until the unsent bytes left") {
   established(h);
   set_lowat(h, at(20_ms), 16384);
   CHECK(h.write(at(20_ms), 1000000).size() == 10);
-  CHECK(h.last_write.accepted == 32120);
+  CHECK(h.last_write.accepted == 32120 + 2 * 7300);
   CHECK(!h.c().writeable());
   CHECK(!h.c().stream_memory_free());
-  CHECK(h.write(at(20_ms), 1000000).empty());
-  CHECK(h.last_write.accepted == 14600);  // the tail skb's room
   CHECK(h.write(at(20_ms), 1000).empty());
   CHECK(h.last_write.accepted == 0);  // EAGAIN
-  // 46720 bytes in two skbs: far below sk_sndbuf, the mark alone holds the writer.
-  CHECK(tcp_info(h.c(), at(20_ms)).wmem_queued == 48512);
+  // 46720 bytes in three skbs (two GSO pieces sent, each split off the send head by
+  // tso_fragment(), and the unsent rest): far below sk_sndbuf, the mark alone holds the writer.
+  CHECK(tcp_info(h.c(), at(20_ms)).wmem_queued == 46720 + 3 * 896);
 
   CHECK(h.recv(at(30_ms), ACK, kPeerIss + 1, kIss + 1 + 14600).size() == 20);
   CHECK(writable_notices(h) == 1);
@@ -101,11 +85,11 @@ TEST_CASE("The tcp_notsent_lowat sysctl is the mark of sockets that set none") {
   Harness h(p);
   established(h);
   CHECK(h.write(at(20_ms), 1000000).size() == 10);
-  CHECK(h.last_write.accepted == 32120);
-  set_lowat(h, at(20_ms), 1 << 20);  // the socket's own mark wins
+  CHECK(h.last_write.accepted == 32120 + 2 * 7300);  // in-loop pushes, as above
+  set_lowat(h, at(20_ms), 1 << 20);                  // the socket's own mark wins
   CHECK(h.write(at(20_ms), 1000000).empty());
-  // The tail's 14600, then two skbs until sk_wmem_queued (113648) passes sk_sndbuf 87040.
-  CHECK(h.last_write.accepted == 14600 + 2 * 32120);
+  // The tail is full: two skbs until sk_wmem_queued (114544) passes sk_sndbuf 87040.
+  CHECK(h.last_write.accepted == 2 * 32120);
 }
 
 // TCP_NOTSENT_LOWAT calls sk_write_space() (do_tcp_setsockopt()): raising the mark above twice
