@@ -194,6 +194,7 @@ struct RunOutputs::Plan {
   void add_diagrams();
   void add_charts();
   void add_cli_plots();
+  void add_cli_picture(PictureJob job);
   void check_paths() const;
   void check_render_module() const;
 };
@@ -236,7 +237,7 @@ void RunOutputs::Plan::add_diagrams() {
     job.option = "--diagram";
     job.path = resolve(d, false);
     job.diagram = req.diagram_options;
-    pictures.push_back(std::move(job));
+    add_cli_picture(std::move(job));
   }
   for (const auto& j : pictures)
     (void)viz::diagram_format_for_path(j.path);  // an unknown extension is bad input: fail now
@@ -259,7 +260,7 @@ void RunOutputs::Plan::add_charts() {
     pictures.push_back(std::move(job));
   }
   for (const auto& t : req.timelines)
-    pictures.push_back(picture(PictureJob::Kind::timeline, "--timeline", resolve(t, false)));
+    add_cli_picture(picture(PictureJob::Kind::timeline, "--timeline", resolve(t, false)));
   add_cli_plots();
   for (const auto& j : pictures) {
     if (j.kind != PictureJob::Kind::diagram) (void)viz::chart_format_for_path(j.path);
@@ -277,8 +278,23 @@ void RunOutputs::Plan::add_cli_plots() {
     }
     PictureJob job = picture(PictureJob::Kind::plot, "--plot", resolve(p.substr(eq + 1), false));
     job.plot.kind = *kind;
-    pictures.push_back(std::move(job));
+    add_cli_picture(std::move(job));
   }
+}
+
+// A command-line picture of the same kind and file as one of the scenario's `outputs:` is the
+// same request, made on the command line: it replaces the scenario's (its window and options
+// win, as --set wins over the file) instead of being refused as a second writer of that file.
+void RunOutputs::Plan::add_cli_picture(PictureJob job) {
+  for (PictureJob& j : pictures) {
+    if (j.kind == job.kind && j.option.rfind("outputs.", 0) == 0 &&
+        std::filesystem::path(j.path).lexically_normal() ==
+            std::filesystem::path(job.path).lexically_normal()) {
+      j = std::move(job);
+      return;
+    }
+  }
+  pictures.push_back(std::move(job));
 }
 
 // No output may be the scenario file, and no two outputs the same file (issue 17 §1).

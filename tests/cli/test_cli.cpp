@@ -243,3 +243,31 @@ TEST_CASE("pictures need the renderer module, and only pictures do") {
   CHECK(netsim("diagram " + (d / "e.jsonl").string() + " -o " + (d / "x.png").string()).code == 0);
   CHECK(read_file(d / "x.png").compare(1, 3, "PNG") == 0);
 }
+
+// scripts/quickstart.sh's run line (the README's first command): hello-echo.yaml itself asks for
+// hello-echo.svg under `outputs:`, and the command line asks for it again. The same picture
+// asked twice is one request (the command line's), not two writers of one file.
+TEST_CASE("the quickstart's run line draws what it names, hello-echo.svg asked twice included") {
+  auto d = fresh_dir("cli-quickstart");
+  auto r = netsim("run " + kSource + "/scenarios/hello-echo.yaml -o " + d.string() +
+                  " --trace - --diagram hello-echo.svg --diagram hello-echo.png --diagram "
+                  "hello-echo.txt --pcap hello-echo.pcap --events events.jsonl --summary "
+                  "summary.json");
+  CHECK(r.code == 0);
+  CHECK(r.output.find("7 of 7 expectations held") != std::string::npos);
+  for (const char* f : {"hello-echo.svg", "hello-echo.png", "hello-echo.txt", "hello-echo.pcap",
+                        "events.jsonl", "summary.json"}) {
+    INFO(f);
+    CHECK(fs::file_size(d / f) > 0);
+  }
+  // The command line's options win for that picture: a window cutting off the close.
+  auto w = netsim("run " + kSource + "/scenarios/hello-echo.yaml -q -o " + d.string() +
+                  " --diagram ./hello-echo.svg --to 25ms");
+  CHECK(w.code == 0);
+  CHECK(read_file(d / "hello-echo.svg").find("FIN") == std::string::npos);
+  // Two different options naming one file are still refused.
+  auto bad = netsim("run " + kSource + "/scenarios/hello-echo.yaml -q -o " + d.string() +
+                    " --timeline hello-echo.svg");
+  CHECK(bad.code == 2);
+  CHECK(bad.output.find("are the same file") != std::string::npos);
+}
