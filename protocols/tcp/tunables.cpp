@@ -199,7 +199,8 @@ constexpr Tunable kTunables[] = {
      .doc = "1: every timer runs when Linux's timer wheel would run it (`kernel/time/timer.c` "
             "`calc_wheel_index()`, HZ 250, ticks at a per-host phase): one jiffy after its expiry "
             "below 252 ms, then at the next 32 ms, 256 ms, 2 s, 16 s, 131 s … boundary (at most "
-            "12.7% late). 0 (both presets): exactly on time, as the textbook schedules. See "
+            "12.7% of the timeout in jiffies late). 0 (both presets): exactly on time, as the "
+            "textbook schedules. See "
             "[tcp-timers.md](tcp-timers.md#the-timer-wheel)."},
     {.key = "mss",
      .linux_name = "",
