@@ -309,6 +309,8 @@ void read_hosts(Reader& r, const YAML::Node& n, Scenario& sc) {
     return;
   }
   std::map<uint32_t, std::string> owner;  // address -> host, to refuse duplicates
+  // (network namespace, TUN device) -> host: one kernel cannot hold two devices of one name.
+  std::map<std::pair<std::string, std::string>, std::string> tun_owner;
   for (const auto& e : map_entries(r, n, "hosts", "host name")) {
     std::string path = join_path("hosts", e.key);
     if (!is_valid_name(e.key)) {
@@ -330,6 +332,17 @@ void read_hosts(Reader& r, const YAML::Node& n, Scenario& sc) {
         r.error(at, e.value.IsMap() ? join_path(path, "address") : path,
                 fmt::format("address {} is already used by host {}", h.address.to_string(),
                             quoted(it->second)));
+      }
+    }
+    if (r.error_count() == errors_before && h.tun) {
+      auto [it, inserted] = tun_owner.emplace(std::pair{h.netns.value_or(""), *h.tun}, h.name);
+      if (!inserted) {
+        r.error(e.value["tun"], join_path(path, "tun"),
+                fmt::format("TUN device {} is already host {}'s in {}: give each `tun:` host "
+                            "its own device name or its own `netns:`",
+                            quoted(*h.tun), quoted(it->second),
+                            h.netns ? "network namespace " + quoted(*h.netns)
+                                    : std::string("netsim's network namespace")));
       }
     }
     sc.hosts.push_back(std::move(h));

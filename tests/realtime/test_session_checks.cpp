@@ -178,6 +178,28 @@ TEST_CASE("netns: is refused on a simulated host and for names ip netns cannot u
         "'/' or spaces, found \"a/b\"\n");
 }
 
+TEST_CASE("Two tun: hosts may share a device name only in different network namespaces") {
+  auto load_hosts = [](const std::string& a, const std::string& b) {
+    return load_scenario_text(
+        "name: x\nhosts:\n  a: " + a + "\n  b: " + b +
+            "\n  s: 10.0.0.9\nlinks: [{between: [a, s]}, {between: [b, s]}]\n",
+        "t.yaml");
+  };
+  LoadResult same = load_hosts("{tun: t0, address: 10.0.0.1, netns: lab}",
+                               "{tun: t0, address: 10.0.0.2, netns: lab}");
+  REQUIRE(!same.ok());
+  CHECK(same.error_text() ==
+        "t.yaml:4:12: hosts.b.tun: TUN device \"t0\" is already host \"a\"'s in network "
+        "namespace \"lab\": give each `tun:` host its own device name or its own `netns:`\n");
+  LoadResult plain = load_hosts("{tun: t0, address: 10.0.0.1}", "{tun: t0, address: 10.0.0.2}");
+  REQUIRE(!plain.ok());
+  CHECK(plain.error_text().find("is already host \"a\"'s in netsim's network namespace") !=
+        std::string::npos);
+  CHECK(load_hosts("{tun: t0, address: 10.0.0.1, netns: la}",
+                   "{tun: t0, address: 10.0.0.2, netns: lb}")
+            .ok());
+}
+
 TEST_CASE("The banner says what is reachable at which address") {
   Scenario sc = load(kTopology + R"(apps:
   - tcp_server: {name: web, on: server, port: 80}
