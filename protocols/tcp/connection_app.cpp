@@ -335,9 +335,11 @@ void Connection::Tcb::set_options(const SocketOptions& next) {
   if (!was_enabled) {
     ka_at = timer_at(last_now, keepalive_idle());
   } else if (keepalive_idle() != old_idle && ka_probes == 0) {
-    Duration elapsed = last_now - last_rcv;
+    // tcp_sock_set_keepidle_locked(): keepalive_time - keepalive_time_elapsed() jiffies ahead,
+    // which is the last receive's jiffy + keepalive_time (0 when that has passed).
     Duration idle = keepalive_idle();
-    ka_at = timer_at(last_now, idle > elapsed ? idle - elapsed : Duration::zero());
+    ka_at = idle > last_now - last_rcv ? timer_at_since(last_now, last_rcv, idle)
+                                       : timer_at(last_now, Duration::zero());
   }
 }
 

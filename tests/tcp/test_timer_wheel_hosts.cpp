@@ -129,3 +129,42 @@ TEST_CASE("A keepalive timer that finds recent traffic re-arms from the last rec
   const uint64_t rst_j = (probe + 250) / 8 * 8 + 8;
   CHECK(send_times_ns(w, "client", "R.") == std::vector<int64_t>{tick_ns(rst_j)});
 }
+
+// A timer re-armed from its own handler sees base->clk = jiffies + 1 (__run_timers() has moved
+// the clock past the tick it runs): 504 jiffies ahead is then a delta of 503, level 1 (8-jiffy
+// buckets), where the same 504 armed from a socket call is level 2 (64). The keepalive probes
+// re-arm from the handler with keepalive_intvl 2016 ms = 504 jiffies: each runs at the next
+// 8-jiffy boundary after its expiry, not the next 64-jiffy one.
+TEST_CASE(
+    "Keepalive probes re-armed from the handler are filed one jiffy nearer, as in __run_timers") {
+  World w(10_ms, with_wheel(true), with_wheel(true));
+  w.server->listen(kPort, 8, {}, {}, "echo");
+  SocketOptions o;
+  o.keepalive.enabled = true;
+  o.keepalive.idle = 1_s;
+  o.keepalive.interval = Duration::milliseconds(2016);
+  o.keepalive.probes = 2;
+  w.client->connect(server_addr(), 7500, o, {}, "alice");
+  w.at(at(500_ms), [&] { w.net.set_link_up(w.link, false); });
+  w.sim.run_until(at(10_s));
+  const TimerWheel wheel = TimerWheel::for_host(KernelClock{}, w.sim.rng_stream("tcp:client"));
+  const auto j_at = [&](int64_t ns) {
+    return wheel.boot_jiffies() + static_cast<uint64_t>((ns + wheel.phase().ns()) / 4'000'000);
+  };
+  const auto tick_ns = [&](uint64_t j) {
+    return static_cast<int64_t>(j - wheel.boot_jiffies()) * 4'000'000 - wheel.phase().ns();
+  };
+  // calc_index() at level 1: the first 8-jiffy boundary strictly after the expiry.
+  const auto level1 = [](uint64_t expires) { return expires / 8 * 8 + 8; };
+  // Armed at ESTABLISHED (20 ms, the last receive too) for 250 jiffies: level 1.
+  const uint64_t probe1 = level1(j_at(20'000'000) + 250);
+  const uint64_t probe2 = level1(probe1 + 504);
+  const uint64_t rst = level1(probe2 + 504);
+  std::vector<int64_t> acks = send_times_ns(w, "client", ".");
+  REQUIRE(acks.size() == 3);  // the handshake's ACK, then the two probes
+  CHECK(acks[1] == tick_ns(probe1));
+  CHECK(acks[2] == tick_ns(probe2));
+  CHECK(send_times_ns(w, "client", "R.") == std::vector<int64_t>{tick_ns(rst)});
+  // Filed from process context (clk = jiffies) the same 504 jiffies would be level 2.
+  CHECK(acks[2] != tick_ns((probe1 + 504) / 64 * 64 + 64));
+}
