@@ -97,4 +97,15 @@ inline std::vector<int64_t> send_times_ns(const World& w, const std::string& hos
   return t;
 }
 
+// Every pure ACK the client (10.0.0.1) sends is dropped; its data still gets through, so the
+// server's request keeps retransmitting its SYN-ACK.
+inline void drop_client_pure_acks(World& w) {
+  PacketFault f;
+  f.action = PacketFault::Action::drop;
+  f.match.src = Ipv4Addr{0x0A000001};
+  f.match.flags = TcpFlags(TcpFlags::ACK);
+  f.match.payload = false;
+  w.net.add_fault(f);
+}
+
 }  // namespace netsim::tcp::testing

@@ -22,15 +22,19 @@ uint32_t first_seq(const World& w, const std::string& host, const std::string& f
   return 0;
 }
 
-// The client's pure ACKs vanish, so the server's request keeps retransmitting its SYN-ACK.
-void lose_client_acks(World& w) {
-  PacketFault f;
-  f.action = PacketFault::Action::drop;
-  f.match.src = Ipv4Addr{0x0A000001};
-  f.match.flags = TcpFlags(TcpFlags::ACK);
-  f.match.payload = false;
-  w.net.add_fault(f);
-}
+// A host's jiffies as its wheel counts them (from the same stream its host was given): the
+// jiffy current at an instant, and the instant a jiffy's tick happens.
+struct HostTicks {
+  TimerWheel wheel;
+  HostTicks(const World& w, const char* host)
+      : wheel(TimerWheel::for_host(KernelClock{}, w.sim.rng_stream(std::string("tcp:") + host))) {}
+  uint64_t j_at(int64_t ns) const {
+    return wheel.boot_jiffies() + static_cast<uint64_t>((ns + wheel.phase().ns()) / 4'000'000);
+  }
+  int64_t tick_ns(uint64_t j) const {
+    return static_cast<int64_t>(j - wheel.boot_jiffies()) * 4'000'000 - wheel.phase().ns();
+  }
+};
 
 Profile with_wheel(bool on) {
   Profile p;
@@ -42,18 +46,15 @@ Profile with_wheel(bool on) {
 
 TEST_CASE("SYN-ACK retransmissions run at the wheel's 8-, 64- and 512-jiffy boundaries") {
   World w(10_ms, with_wheel(true), with_wheel(true));
-  lose_client_acks(w);
+  drop_client_pure_acks(w);
   w.server->listen(kPort, 8, {}, {}, "echo");
   w.client->connect(server_addr(), 7500, {}, {}, "alice");
   w.sim.run_until(at(70_s));
   // The server's wheel, from the same stream its host was given.
-  const TimerWheel wheel = TimerWheel::for_host(KernelClock{}, w.sim.rng_stream("tcp:server"));
-  const auto tick_ns = [&](uint64_t j) {
-    return static_cast<int64_t>(j - wheel.boot_jiffies()) * 4'000'000 - wheel.phase().ns();
-  };
+  const HostTicks ticks(w, "server");
+  const auto tick_ns = [&](uint64_t j) { return ticks.tick_ns(j); };
   // The SYN arrives at 10 ms; jiffies then: boot + (10 ms + phase) / 4 ms.
-  uint64_t j =
-      wheel.boot_jiffies() + static_cast<uint64_t>((10'000'000 + wheel.phase().ns()) / 4'000'000);
+  uint64_t j = ticks.j_at(10'000'000);
   // reqsk_timeout(): 1, 2, 4, 8, 16 s, then the 32 s expiry that drops the request.
   // 250 and 500 jiffies are level 1 (granularity 8), 1000 to 4000 level 2 (64), 8000 level 3.
   const uint64_t timeout[] = {250, 500, 1000, 2000, 4000};
@@ -77,7 +78,7 @@ TEST_CASE("The wheel moves instants but never ISNs, and without it SYN-ACKs leav
   World on(10_ms, with_wheel(true), with_wheel(true));
   World off(10_ms);
   for (World* w : {&on, &off}) {
-    lose_client_acks(*w);
+    drop_client_pure_acks(*w);
     w->server->listen(kPort, 8, {}, {}, "echo");
     w->client->connect(server_addr(), 7500, {}, {}, "alice");
     w->sim.run_until(at(5_s));
@@ -102,13 +103,9 @@ TEST_CASE("A keepalive timer that finds recent traffic re-arms from the last rec
   w.at(at(3_s), [&] { w.client->send(s, Payload::from_string("ping")); });
   w.at(at(4_s), [&] { w.net.set_link_up(w.link, false); });
   w.sim.run_until(at(20_s));
-  const TimerWheel wheel = TimerWheel::for_host(KernelClock{}, w.sim.rng_stream("tcp:client"));
-  const auto j_at = [&](int64_t ns) {
-    return wheel.boot_jiffies() + static_cast<uint64_t>((ns + wheel.phase().ns()) / 4'000'000);
-  };
-  const auto tick_ns = [&](uint64_t j) {
-    return static_cast<int64_t>(j - wheel.boot_jiffies()) * 4'000'000 - wheel.phase().ns();
-  };
+  const HostTicks ticks(w, "client");
+  const auto j_at = [&](int64_t ns) { return ticks.j_at(ns); };
+  const auto tick_ns = [&](uint64_t j) { return ticks.tick_ns(j); };
   int64_t last_rcv = 0;
   for (const PacketRecord& r : w.records<PacketRecord>())
     if (r.ev == PacketEvent::recv && r.host == "client" && r.t < at(4_s)) last_rcv = r.t.ns();
@@ -147,13 +144,9 @@ TEST_CASE(
   w.client->connect(server_addr(), 7500, o, {}, "alice");
   w.at(at(500_ms), [&] { w.net.set_link_up(w.link, false); });
   w.sim.run_until(at(10_s));
-  const TimerWheel wheel = TimerWheel::for_host(KernelClock{}, w.sim.rng_stream("tcp:client"));
-  const auto j_at = [&](int64_t ns) {
-    return wheel.boot_jiffies() + static_cast<uint64_t>((ns + wheel.phase().ns()) / 4'000'000);
-  };
-  const auto tick_ns = [&](uint64_t j) {
-    return static_cast<int64_t>(j - wheel.boot_jiffies()) * 4'000'000 - wheel.phase().ns();
-  };
+  const HostTicks ticks(w, "client");
+  const auto j_at = [&](int64_t ns) { return ticks.j_at(ns); };
+  const auto tick_ns = [&](uint64_t j) { return ticks.tick_ns(j); };
   // calc_index() at level 1: the first 8-jiffy boundary strictly after the expiry.
   const auto level1 = [](uint64_t expires) { return expires / 8 * 8 + 8; };
   // Armed at ESTABLISHED (20 ms, the last receive too) for 250 jiffies: level 1.

@@ -116,13 +116,7 @@ TEST_CASE("TCP_SYNCNT replaces syn_retries for one connect()") {
 
 TEST_CASE("SYN-ACKs to a client whose ACKs are lost: 1, 3, 7, 15, 31 s, gone at 63 s, then RST") {
   World w(10_ms);
-  // Every pure ACK of the client is dropped; its data still gets through.
-  PacketFault f;
-  f.action = PacketFault::Action::drop;
-  f.match.src = Ipv4Addr{0x0A000001};
-  f.match.flags = TcpFlags(TcpFlags::ACK);
-  f.match.payload = false;
-  w.net.add_fault(f);
+  drop_client_pure_acks(w);
   SocketId listener = w.server->listen(kPort, 8, {}, {}, "echo").id;
   ErrorCatcher c;
   SocketId s = w.client->connect(server_addr(), 7500, {}, c.callbacks(), "alice").id;
