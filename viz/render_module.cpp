@@ -193,6 +193,6 @@ constexpr NetsimRenderApi kApi{kNetsimRenderAbi, graph_open, graph_close,  graph
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const NetsimRenderApi* netsim_render_api() {
+extern "C" __attribute__((visibility("default"))) const void* netsim_render_api() {
   return &kApi;
 }

@@ -34,6 +34,8 @@ struct NetsimRenderApi {
                      void* err);
 };
 
-// The module's one exported symbol.
-const NetsimRenderApi* netsim_render_api();
+// The module's one exported symbol: its NetsimRenderApi table, returned as `const void*` because
+// sim/plugin.cpp calls every module's entry through one `const void* (*)()` type (a call
+// through another function type is undefined, and UBSan's -fsanitize=function stops it).
+const void* netsim_render_api();
 }

@@ -47,6 +47,6 @@ constexpr NetsimMpiApi kApi{kNetsimMpiAbi, init, finalize, gather};
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const NetsimMpiApi* netsim_mpi_api() {
+extern "C" __attribute__((visibility("default"))) const void* netsim_mpi_api() {
   return &kApi;
 }

@@ -23,6 +23,8 @@ struct NetsimMpiApi {
   void (*gather)(const char* data, int length, netsim_mpi_sink sink, void* ctx);
 };
 
-// The module's one exported symbol.
-const NetsimMpiApi* netsim_mpi_api();
+// The module's one exported symbol: its NetsimMpiApi table, returned as `const void*` because
+// sim/plugin.cpp calls every module's entry through one `const void* (*)()` type (a call
+// through another function type is undefined, and UBSan's -fsanitize=function stops it).
+const void* netsim_mpi_api();
 }
