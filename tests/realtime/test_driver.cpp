@@ -56,13 +56,19 @@ TEST_CASE("Input from I/O enters at the current virtual time, after every event 
   f.at(0_ms, 1);
   f.at(10_ms, 2);
   f.at(200_ms, 4);
-  boost::asio::steady_timer io_event(f.io, 30ms);  // stands for a packet read from a device
+  boost::asio::steady_timer io_event(f.io);  // stands for a packet read from a device
   int64_t injected_at = -1;
-  io_event.async_wait([&](const boost::system::error_code&) {
-    f.driver.catch_up();
-    injected_at = f.sim.now().ns();
-    f.sim.schedule_at(f.sim.now(), [&] { f.ran.emplace_back(f.sim.now().ns(), 3); });
-    f.driver.rearm();
+  // Armed once the run has begun (virtual 0 is then at or before the wall clock's now), so
+  // its 30 ms cannot end before virtual time reaches 30 ms; armed before run(), the time
+  // between arming and the driver's start would be counted twice.
+  f.sim.schedule_at(Instant::zero(), [&] {
+    io_event.expires_after(30ms);
+    io_event.async_wait([&](const boost::system::error_code&) {
+      f.driver.catch_up();
+      injected_at = f.sim.now().ns();
+      f.sim.schedule_at(f.sim.now(), [&] { f.ran.emplace_back(f.sim.now().ns(), 3); });
+      f.driver.rearm();
+    });
   });
   f.driver.run(Instant::zero() + 300_ms, false);
   REQUIRE(f.ran.size() == 4);
