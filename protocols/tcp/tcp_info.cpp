@@ -49,6 +49,23 @@ uint8_t linux_state_number(State s) {
   return 7;
 }
 
+// tcp_get_info_chrono_stats(): each chronograph's jiffies, the running one up to now, in µs
+// (USEC_PER_SEC / HZ each); busy_time is their sum. (A template: Connection::Tcb is private.)
+template <class Tcb>
+static void fill_chrono_stats(TcpInfo& i, const Tcb& t, Instant now) {
+  const KernelClock clock;
+  const uint64_t us_per_jiffy = 1'000'000 / clock.hz;
+  uint64_t stats[3] = {};
+  for (uint8_t k = 0; k < 3 && t.sca; ++k) {
+    uint64_t j = t.sca->chrono_stat[k];
+    if (t.sca->chrono_type == k + 1) j += clock.jiffies(now) - t.sca->chrono_start;
+    stats[k] = j * us_per_jiffy;
+  }
+  i.busy_time = stats[0] + stats[1] + stats[2];
+  i.rwnd_limited = stats[1];
+  i.sndbuf_limited = stats[2];
+}
+
 TcpInfo tcp_info(const Connection& c, Instant now) {
   const Connection::Tcb& t = *c.tcb_;
   TcpInfo i;
@@ -115,19 +132,7 @@ TcpInfo tcp_info(const Connection& c, Instant now) {
   i.bytes_received = t.stats.bytes_received;
   // tcp_get_info(): max_t(int, 0, write_seq - snd_nxt).
   i.notsent_bytes = t.write_seq > t.snd_nxt ? static_cast<uint32_t>(t.write_seq - t.snd_nxt) : 0;
-  // tcp_get_info_chrono_stats(): each chronograph's jiffies, the running one up to now, in µs
-  // (USEC_PER_SEC / HZ each); busy_time is their sum.
-  const KernelClock clock;
-  const uint64_t us_per_jiffy = 1'000'000 / clock.hz;
-  uint64_t stats[3] = {};
-  for (uint8_t k = 0; k < 3 && t.sca; ++k) {
-    uint64_t j = t.sca->chrono_stat[k];
-    if (t.sca->chrono_type == k + 1) j += clock.jiffies(now) - t.sca->chrono_start;
-    stats[k] = j * us_per_jiffy;
-  }
-  i.busy_time = stats[0] + stats[1] + stats[2];
-  i.rwnd_limited = stats[1];
-  i.sndbuf_limited = stats[2];
+  fill_chrono_stats(i, t, now);
   i.sndbuf = t.sk_sndbuf;
   i.wmem_queued = t.wmem_queued();
   i.rcvbuf = t.rcv_space();
