@@ -153,6 +153,16 @@ void draw_cross(GvGraph& g, Point c, const char* color) {
   g.line({c.x - r, c.y + r}, {c.x + r, c.y - r}, attrs);
 }
 
+// Events at one instant are drawn one below another, in causal order; a bracket on the time
+// axis spans their rows so nobody reads the lower ones as later.
+void draw_instant_span(GvGraph& g, double axis_x, double y1, double y2) {
+  std::vector<Attr> pen{{"color", kMuted}, {"penwidth", "2"}};
+  double x = axis_x + 5;
+  g.line({x, y1}, {x, y2}, pen);
+  g.line({axis_x, y1}, {x, y1}, pen);
+  g.line({axis_x, y2}, {x, y2}, pen);
+}
+
 void draw_arrows(GvGraph& g, const DiagramLayout& L) {
   for (size_t i = 0; i < L.arrows.size(); ++i) {
     const auto& a = L.model.arrows[i];
@@ -230,6 +240,7 @@ void draw_lifelines_and_axis(GvGraph& g, const DiagramLayout& L) {
   segmented(L.axis_x, L.plot_top - 12, L.plot_bottom, kMuted, 1.0);
   for (const auto& t : L.ticks) {
     g.line({L.axis_x - 3, t.y}, {L.axis_x + 3, t.y}, {{"color", kMuted}});
+    if (t.y_last > t.y + 0.5) draw_instant_span(g, L.axis_x, t.y, t.y_last);
     g.text(t.box, t.label, FontSizes::tick, kMuted);
   }
   for (const auto& gap : L.gaps) {
@@ -280,6 +291,9 @@ void draw_legend(GvGraph& g, const DiagramLayout& L) {
         break;
       case Kind::gap:
         g.line(item.a, item.b, {{"color", kMuted}, {"style", "dotted"}});
+        break;
+      case Kind::instant:
+        draw_instant_span(g, (item.a.x + item.b.x) / 2, item.a.y - 6, item.a.y + 6);
         break;
       case Kind::band:
         g.framed(sample, "", 1, "#fa5252", "#fa525226", "filled,dashed");

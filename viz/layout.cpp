@@ -560,12 +560,26 @@ void Layouter::ticks(const std::vector<std::optional<Instant>>& ends) {
     times.insert(times.end(), {b.first, b.last});
   std::sort(times.begin(), times.end());
   times.erase(std::unique(times.begin(), times.end()), times.end());
+  // The lowest row each instant's events occupy (simultaneous events stack in causal order).
+  std::map<Instant, double> last_row;
+  auto note_row = [&](Instant t, double y) {
+    auto [it, fresh] = last_row.emplace(t, y);
+    if (!fresh) it->second = std::max(it->second, y);
+  };
+  for (size_t i = 0; i < L_.arrows.size(); ++i) {
+    note_row(m.arrows[i].sent, L_.arrows[i].start.y);
+    if (L_.arrows[i].end_time) note_row(*L_.arrows[i].end_time, L_.arrows[i].end.y);
+  }
+  for (size_t i = 0; i < L_.marks.size(); ++i)
+    note_row(m.marks[i].t, L_.marks[i].line_y);
   double last_y = -1e9;
   for (Instant t : times) {
     double y = L_.scale.y_of(t);
     if (y - last_y < 12) continue;
     last_y = y;
-    AxisTick tick{t, y, format_clock(t), {}};
+    auto row = last_row.find(t);
+    double y_last = row == last_row.end() ? y : std::max(y, row->second);
+    AxisTick tick{t, y, y_last, format_clock(t), {}};
     double w = text_width(tick.label, FontSizes::tick);
     tick.box = Box{L_.axis_x - 6 - w, y - 5.5, w, 11};
     L_.ticks.push_back(tick);

@@ -68,6 +68,9 @@ struct AxisGap {
 struct AxisTick {
   Instant t;
   double y = 0;
+  // The last row drawn at this instant: events at one instant are drawn one below another in
+  // causal order, so the axis marks the span from y to y_last as one time.
+  double y_last = 0;
   std::string label;
   Box box;
 };
@@ -111,6 +114,7 @@ struct LegendItem {
     error,
     gap,
     band,
+    instant,
     note
   };
   Kind kind = Kind::delivered;

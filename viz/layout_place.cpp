@@ -386,6 +386,10 @@ std::vector<std::pair<Kind, std::string>> legend_entries(const DiagramLayout& L)
   if (any_mark(MarkKind::timer)) out.emplace_back(Kind::timer, "timer fired");
   if (any_mark(MarkKind::error)) out.emplace_back(Kind::error, "error to the application");
   if (!L.gaps.empty()) out.emplace_back(Kind::gap, "idle time, compressed");
+  if (std::any_of(L.ticks.begin(), L.ticks.end(),
+                  [](const AxisTick& t) { return t.y_last > t.y + 0.5; })) {
+    out.emplace_back(Kind::instant, "one instant, events in causal order");
+  }
   if (!m.bands.empty()) out.emplace_back(Kind::band, "packets folded into a band");
   out.emplace_back(Kind::note,
                    m.relative_seq ? "seq/ack relative to each side's ISN" : "absolute seq/ack");

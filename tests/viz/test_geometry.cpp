@@ -2,6 +2,7 @@
 // packets cross, idle gaps are compressed without hiding events, and labels do not overlap.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <functional>
 
 #include "synthetic.hpp"
@@ -112,6 +113,31 @@ TEST_CASE("simultaneous sends from one endpoint take one row each") {
   CHECK(L.arrows[3].start_slot == 1);
   CHECK(L.arrows[3].start.y - L.arrows[2].start.y == Approx(L.scale.row()));
   CHECK(L.scale.row() >= TimeScale::kRow);
+}
+
+TEST_CASE("the time axis brackets the rows of one instant, from its first event to its last") {
+  DiagramLayout L = layout_of(hello_echo_trace());
+  auto tick_at = [&](Instant t) {
+    auto it =
+        std::find_if(L.ticks.begin(), L.ticks.end(), [t](const AxisTick& k) { return k.t == t; });
+    REQUIRE(it != L.ticks.end());
+    return *it;
+  };
+  // At 10 ms the SYN-ACK arrives and the handshake's ACK and the data leave: the bracket runs
+  // from the first of them to the data's row, the lowest.
+  AxisTick at10 = tick_at(Instant::zero() + 10_ms);
+  CHECK(at10.y == L.scale.y_of(Instant::zero() + 10_ms));
+  CHECK(at10.y_last == L.arrows[3].start.y);
+  CHECK(at10.y_last > at10.y);
+  // The SYN's departure is alone at 0: no bracket, and nothing drawn below its row.
+  AxisTick at0 = tick_at(Instant::zero());
+  CHECK(at0.y_last == at0.y);
+  // The legend explains the bracket, as it is drawn.
+  CHECK(std::any_of(L.legend.begin(), L.legend.end(),
+                    [](const LegendItem& i) { return i.kind == LegendItem::Kind::instant; }));
+  CHECK_FALSE(std::any_of(layout_of(handshake_trace()).legend.begin(),
+                          layout_of(handshake_trace()).legend.end(),
+                          [](const LegendItem& i) { return i.kind == LegendItem::Kind::instant; }));
 }
 
 TEST_CASE("TIME_WAIT's idle minute is compressed into a labelled break that hides no event") {
