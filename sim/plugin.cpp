@@ -20,13 +20,15 @@ std::vector<std::string> candidates(const PluginSpec& spec) {
   std::vector<std::string> out;
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    auto dir = exe.parent_path();
-    out.push_back((dir / spec.file).string());
-    out.push_back((dir.parent_path() / "lib" / "netsim" / spec.file).string());
-  }
+  if (ec) return out;
+  auto dir = exe.parent_path();
+  out.push_back((dir / spec.file).string());
+  out.push_back((dir.parent_path() / "lib" / "netsim" / spec.file).string());
   // Test and bench programs run from their own build directories, not beside netsim.
-  if (spec.build_path && *spec.build_path) out.emplace_back(spec.build_path);
+  if (spec.build_path && *spec.build_path && spec.build_root && *spec.build_root) {
+    auto rel = exe.lexically_relative(spec.build_root);
+    if (!rel.empty() && *rel.begin() != "..") out.emplace_back(spec.build_path);
+  }
   return out;
 }
 

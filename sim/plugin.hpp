@@ -11,6 +11,7 @@ struct PluginSpec {
   const char* file;        // "libnetsim_render.so"
   const char* env;         // a variable that, when set, names the only file to try
   const char* build_path;  // where the build tree put it (for tests and benches), or nullptr
+  const char* build_root;  // the build tree: build_path is tried only by programs inside it
   const char* entry;       // the exported C function returning the module's table
   int abi;                 // the table's first field (an int) must equal this
   bool global;             // RTLD_GLOBAL: the module's libraries load plugins of their own
@@ -22,7 +23,9 @@ struct LoadedPlugin {
 };
 
 // Tries, in order: $env (alone, when set), the running executable's directory,
-// <that directory>/../lib/netsim/ (the installed layout), then build_path. A loaded module is
+// <that directory>/../lib/netsim/ (the installed layout), then build_path if the executable lies
+// inside build_root (an installed netsim never loads a module from a build tree that may have
+// moved on to another version, or belong to someone else). A loaded module is
 // never closed. Not thread-safe: callers load once (a function-local static).
 LoadedPlugin load_plugin(const PluginSpec& spec);
 

@@ -18,13 +18,16 @@ struct Loaded {
 Loaded load() {
 #ifdef NETSIM_RENDER_BUILD_PATH
   const char* build_path = NETSIM_RENDER_BUILD_PATH;
+  const char* build_root = NETSIM_BUILD_ROOT;
 #else
   const char* build_path = nullptr;
+  const char* build_root = nullptr;
 #endif
   // RTLD_LOCAL: the module's Graphviz and cairo symbols stay out of everyone else's way.
   LoadedPlugin p = load_plugin({.file = kRenderModuleFile,
                                 .env = "NETSIM_RENDER_MODULE",
                                 .build_path = build_path,
+                                .build_root = build_root,
                                 .entry = "netsim_render_api",
                                 .abi = kNetsimRenderAbi,
                                 .global = false});

@@ -44,14 +44,17 @@ namespace {
 const NetsimMpiApi& mpi_api() {
 #ifdef NETSIM_MPI_BUILD_PATH
   const char* build_path = NETSIM_MPI_BUILD_PATH;
+  const char* build_root = NETSIM_BUILD_ROOT;
 #else
   const char* build_path = nullptr;
+  const char* build_root = nullptr;
 #endif
   // RTLD_GLOBAL: OpenMPI dlopen()s its own MCA components, which expect libmpi's symbols in the
   // global scope (they fail with "undefined symbol" when libmpi was loaded RTLD_LOCAL).
   static const LoadedPlugin loaded = load_plugin({.file = "libnetsim_mpi.so",
                                                   .env = "NETSIM_MPI_MODULE",
                                                   .build_path = build_path,
+                                                  .build_root = build_root,
                                                   .entry = "netsim_mpi_api",
                                                   .abi = kNetsimMpiAbi,
                                                   .global = true});
