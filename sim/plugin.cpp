@@ -26,7 +26,9 @@ std::vector<std::string> candidates(const PluginSpec& spec) {
   out.push_back((dir.parent_path() / "lib" / "netsim" / spec.file).string());
   // Test and bench programs run from their own build directories, not beside netsim.
   if (spec.build_path && *spec.build_path && spec.build_root && *spec.build_root) {
-    auto rel = exe.lexically_relative(spec.build_root);
+    // /proc/self/exe has symlinks resolved; so must the root be compared with it.
+    auto root = std::filesystem::weakly_canonical(spec.build_root, ec);
+    auto rel = ec ? std::filesystem::path() : exe.lexically_relative(root);
     if (!rel.empty() && *rel.begin() != "..") out.emplace_back(spec.build_path);
   }
   return out;
