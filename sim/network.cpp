@@ -190,7 +190,7 @@ std::optional<LinkId> Network::link_between(NodeId a, NodeId b) const {
   return std::nullopt;
 }
 
-void Network::send(NodeId from, Packet p) {
+void Network::send(NodeId from, Packet&& p) {
   if (p.uid == 0) p.uid = next_uid_++;
   ++packets_sent_;
   if (sim_.trace().enabled()) {

@@ -83,7 +83,9 @@ class Network {
   // The demux hook: a host's stack receives every packet addressed to one of its addresses.
   void set_receiver(NodeId host, Receiver rx);
   // A host sends a packet (its stack built it). Traces `send`, applies fault rules, routes it.
-  void send(NodeId from, Packet p);
+  // Taken by reference to the wire (a stack hands over the packet it built; a copy otherwise).
+  void send(NodeId from, Packet&& p);
+  void send(NodeId from, const Packet& p) { send(from, Packet(p)); }
 
   void add_fault(PacketFault f);
   // State changes only; the scenario layer emits the FaultRecords (link_down, crash, ...).
