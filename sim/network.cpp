@@ -190,7 +190,7 @@ std::optional<LinkId> Network::link_between(NodeId a, NodeId b) const {
   return std::nullopt;
 }
 
-void Network::send(NodeId from, Packet p) {
+void Network::send(NodeId from, Packet&& p) {
   if (p.uid == 0) p.uid = next_uid_++;
   ++packets_sent_;
   if (sim_.trace().enabled()) {
@@ -212,7 +212,7 @@ void Network::send(NodeId from, Packet p) {
 // Rules run in the order they were added. Each counts the packets it matches and acts on match
 // numbers nth .. nth+count-1. A drop ends the chain (later rules do not see the packet); delay,
 // duplicate and corrupt accumulate, and the packet (and its copy) then enter the network.
-void Network::apply_faults_and_route(NodeId from, Packet p) {
+void Network::apply_faults_and_route(NodeId from, Packet&& p) {
   Duration delay;
   bool duplicate = false;
   for (size_t i = 0; i < faults_.size(); ++i) {
@@ -244,7 +244,7 @@ void Network::apply_faults_and_route(NodeId from, Packet p) {
     }
   }
   if (delay == Duration::zero()) {
-    if (duplicate) forward(from, p);
+    if (duplicate) forward(from, Packet(p));
     forward(from, std::move(p));
     return;
   }
@@ -261,7 +261,7 @@ void Network::apply_faults_and_route(NodeId from, Packet p) {
                    [this, from, p = std::move(p)]() mutable { forward(from, std::move(p)); });
 }
 
-void Network::forward(NodeId at, Packet p) {
+void Network::forward(NodeId at, Packet&& p) {
   auto owner = owner_of(p.dst);
   if (!owner) {
     drop(at, p, DropReason::no_route,
@@ -283,7 +283,7 @@ void Network::forward(NodeId at, Packet p) {
   transmit(at, *hop, std::move(p));
 }
 
-void Network::transmit(NodeId from, LinkId l, Packet p) {
+void Network::transmit(NodeId from, LinkId l, Packet&& p) {
   Link& link = *links_[l];
   NodeId to = link.other(from);
   if (!link.up()) {
@@ -320,7 +320,7 @@ void Network::transmit(NodeId from, LinkId l, Packet p) {
   schedule_arrival(v.arrival, to, std::move(p));
 }
 
-void Network::schedule_arrival(Instant at, NodeId to, Packet p) {
+void Network::schedule_arrival(Instant at, NodeId to, Packet&& p) {
   if (in_flight_ >= kMaxPacketsInFlight) {
     throw PacketLimitExceeded(
         fmt::format("more than {} packets in flight at virtual time {} ns (duplication or a loop "
@@ -339,10 +339,13 @@ void Network::schedule_arrival(Instant at, NodeId to, Packet p) {
   }
   sim_.schedule_at(at, [this, to, slot] {
     --in_flight_;
-    // Out of its slot first: arrive() may put more packets on the wire (flight_ may grow).
-    Packet arrived = std::move(flight_[slot]);
+    // Handled in its slot: arrive() may put more packets on the wire, and a deque's elements
+    // stay where they are when it grows. The slot is free again once arrive() is done; its
+    // payload is let go now rather than when the slot is next used.
+    Packet& arrived = flight_[slot];
+    arrive(to, arrived);
+    arrived.tcp.payload = Payload{};
     free_flight_.push_back(slot);
-    arrive(to, std::move(arrived));
     // The wire went quiet after a burst (a million SYNs, a flood): give its memory back.
     if (in_flight_ == 0 && flight_.size() > kKeepFlightSlots) {
       flight_ = {};
@@ -351,7 +354,7 @@ void Network::schedule_arrival(Instant at, NodeId to, Packet p) {
   });
 }
 
-void Network::arrive(NodeId at, Packet p) {
+void Network::arrive(NodeId at, Packet& p) {
   Node& node = nodes_[at];
   if (!node.up) {
     drop(at, p, DropReason::host_down, [&] { return fmt::format("host {} down", node.name); });

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -82,7 +83,9 @@ class Network {
   // The demux hook: a host's stack receives every packet addressed to one of its addresses.
   void set_receiver(NodeId host, Receiver rx);
   // A host sends a packet (its stack built it). Traces `send`, applies fault rules, routes it.
-  void send(NodeId from, Packet p);
+  // Taken by reference to the wire (a stack hands over the packet it built; a copy otherwise).
+  void send(NodeId from, Packet&& p);
+  void send(NodeId from, const Packet& p) { send(from, Packet(p)); }
 
   void add_fault(PacketFault f);
   // State changes only; the scenario layer emits the FaultRecords (link_down, crash, ...).
@@ -114,14 +117,16 @@ class Network {
   template <typename Detail>
   void drop(NodeId at, const Packet& p, DropReason r, Detail&& detail);
   std::string link_name(const Link& l) const;
-  void forward(NodeId at, Packet p);  // route from `at` toward p.dst
+  // The packet travels by reference from send() to its slot on the wire: a 144-byte Packet
+  // moved at every call was four moves and four destructor calls a hop.
+  void forward(NodeId at, Packet&& p);  // route from `at` toward p.dst
   // next_hop_[src], computed on first use.
   const std::vector<std::optional<LinkId>>& routes_from(NodeId src);
-  void transmit(NodeId from, LinkId l, Packet p);
-  void arrive(NodeId at, Packet p);
-  void apply_faults_and_route(NodeId from, Packet p);
+  void transmit(NodeId from, LinkId l, Packet&& p);
+  void arrive(NodeId at, Packet& p);
+  void apply_faults_and_route(NodeId from, Packet&& p);
   // Schedules p's arrival at `to`, counted in flight until arrive() takes it.
-  void schedule_arrival(Instant at, NodeId to, Packet p);
+  void schedule_arrival(Instant at, NodeId to, Packet&& p);
 
   Simulator& sim_;
   std::vector<Node> nodes_;
@@ -142,8 +147,9 @@ class Network {
   uint64_t in_flight_ = 0;
   // Packets on the wire, by slot: an arrival event captures its slot (4 bytes), so it fits the
   // event queue's in-place buffer where a captured 144-byte Packet cost a malloc and a free
-  // per hop. Freed slots are reused; the vector keeps its high-water size.
-  std::vector<Packet> flight_;
+  // per hop. Freed slots are reused; the deque keeps its high-water size, and a packet is
+  // handled in its slot (a deque's elements do not move when it grows).
+  std::deque<Packet> flight_;
   std::vector<uint32_t> free_flight_;
   static constexpr size_t kKeepFlightSlots = 4096;  // kept when the wire goes quiet
   std::array<uint64_t, 13> drops_{};

@@ -10,12 +10,18 @@ namespace netsim::tcp {
 // secret drawn once (net_get_random_once()).
 uint64_t EphemeralPorts::port_offset(Rng& rng, Ipv4Addr local, SocketAddr remote) {
   if (!secret_) secret_ = std::array<uint64_t, 2>{rng.next_u64(), rng.next_u64()};
+  if (last_.valid && last_.local == local.value && last_.remote == remote.addr.value &&
+      last_.port == remote.port) {
+    return last_.hash;
+  }
   const uint32_t words[3] = {local.value, remote.addr.value, remote.port};
   uint8_t bytes[12];
   for (int w = 0; w < 3; ++w)
     for (int b = 0; b < 4; ++b)
       bytes[4 * w + b] = static_cast<uint8_t>(words[w] >> (8 * b));
-  return siphash_2_4(*secret_, bytes, sizeof bytes);
+  last_ = {local.value, remote.addr.value, remote.port, true,
+           siphash_2_4(*secret_, bytes, sizeof bytes)};
+  return last_.hash;
 }
 
 void EphemeralPorts::mark(SocketAddr local, SocketAddr remote, bool used) {
