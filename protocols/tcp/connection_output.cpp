@@ -234,6 +234,7 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
   if (sack_path() && rtx.empty()) {
     const uint32_t before = cwnd_bytes();
     CaEnv env;
+    env.clock = kclock();
     env.now = now;
     env.snd_una = snd_una;
     env.snd_nxt = snd_nxt;

@@ -50,10 +50,11 @@ uint8_t linux_state_number(State s) {
 }
 
 // tcp_get_info_chrono_stats(): each chronograph's jiffies, the running one up to now, in µs
-// (USEC_PER_SEC / HZ each); busy_time is their sum. (A template: Connection::Tcb is private.)
+// (USEC_PER_SEC / HZ each, in integers: 3333 µs at HZ 300); busy_time is their sum. The
+// jiffies are the host's (phased with timer_wheel 1). (A template: Connection::Tcb is private.)
 template <class Tcb>
 static void fill_chrono_stats(TcpInfo& i, const Tcb& t, Instant now) {
-  const KernelClock clock;
+  const KernelClock& clock = t.kclock();
   const uint64_t us_per_jiffy = 1'000'000 / clock.hz;
   uint64_t stats[3] = {};
   for (uint8_t k = 0; k < 3 && t.sca; ++k) {
