@@ -12,7 +12,7 @@ namespace {
 const char* const kHosts = test_support::kTwoHosts;
 }  // namespace
 
-TEST_CASE("hz: 100, 250, 300 or 1000; 250 by default") {
+TEST_CASE("hz is one of 100, 250, 300 or 1000, and 250 by default") {
   LoadResult plain = load_scenario_text(kHosts, "t.yaml");
   REQUIRE(plain.ok());
   CHECK(plain.scenario->tcp.to_profile().kernel_hz() == 250);
