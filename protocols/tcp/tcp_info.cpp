@@ -13,10 +13,12 @@ uint32_t usec(Duration d) {
   return static_cast<uint32_t>(std::clamp<int64_t>(d.ns() / 1000, 0, UINT32_MAX));
 }
 
-// jiffies_to_msecs(now - stamp); 0 for a stamp never set or in the future.
-uint32_t msec_since(Instant now, Instant stamp) {
+// jiffies_to_msecs(tcp_jiffies32 - stamp) on the host's clock: whole jiffies, so at HZ 250 a
+// segment 5 ms ago reads 4 or 8 ms; 0 for a stamp never set or in the future.
+uint32_t msec_since(const KernelClock& clock, Instant now, Instant stamp) {
   if (stamp == kNever || stamp > now) return 0;
-  return static_cast<uint32_t>(std::min<int64_t>((now - stamp).ns() / 1'000'000, UINT32_MAX));
+  const uint32_t j = clock.jiffies(now) - clock.jiffies(stamp);
+  return static_cast<uint32_t>(std::min<uint64_t>(clock.jiffies_to_msecs(j), UINT32_MAX));
 }
 
 }  // namespace
@@ -105,9 +107,9 @@ TcpInfo tcp_info(const Connection& c, Instant now) {
       if (t.rtx.at(k).retransmits > 0) ++i.retrans;
     }
   }
-  i.last_data_sent = msec_since(now, t.last_send);
-  i.last_data_recv = msec_since(now, t.lrcvtime);
-  i.last_ack_recv = msec_since(now, t.last_rcv);
+  i.last_data_sent = msec_since(t.kclock(), now, t.last_send);
+  i.last_data_recv = msec_since(t.kclock(), now, t.lrcvtime);
+  i.last_ack_recv = msec_since(t.kclock(), now, t.last_rcv);
   i.rtt = usec(t.rto.srtt());
   i.rttvar = usec(t.rto.rttvar());
   if (t.mss > 0) {

@@ -233,3 +233,18 @@ TEST_CASE("CaEnv's jiffies are the host clock's, uptime and phase included") {
   env.now = Instant::from_ns(10'750'000);
   CHECK(env.jiffies() == static_cast<uint32_t>(kAligned + 12345 + 11));
 }
+
+// tcp_get_info(): tcpi_last_data_sent = jiffies_to_msecs(tcp_jiffies32 - lsndtime), whole
+// jiffies of the host's clock. Data sent at 20 ms, asked at 75 ms (55 ms later): HZ 100 counts
+// jiffies 2 -> 7 = 50 ms, HZ 250 5 -> 18 = 52 ms, HZ 1000 20 -> 75 = 55 ms.
+TEST_CASE("tcpi_last_data_sent is whole jiffies of the HZ") {
+  const std::pair<KernelHz, uint32_t> rows[] = {
+      {KernelHz::hz100, 50}, {KernelHz::hz250, 52}, {KernelHz::hz1000, 55}};
+  for (const auto& [hz, ms] : rows) {
+    INFO("HZ " << hz_value(hz));
+    Harness h(at_hz(hz));
+    established(h);
+    h.write(at(20_ms), 100);
+    CHECK(tcp_info(h.c(), at(75_ms)).last_data_sent == ms);
+  }
+}
