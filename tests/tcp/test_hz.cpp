@@ -248,3 +248,34 @@ TEST_CASE("tcpi_last_data_sent is whole jiffies of the HZ") {
     CHECK(tcp_info(h.c(), at(75_ms)).last_data_sent == ms);
   }
 }
+
+// tcp_event_data_recv() adapts icsk_ack.ato in jiffies: m = now - lrcvtime in jiffies; m <=
+// TCP_ATO_MIN/2 -> ato/2 + TCP_ATO_MIN/2, m < ato -> ato/2 + m; the delayed-ACK timer doubles it
+// (tcp_delack_timer_handler()). RTT 300 ms (so SRTT does not bound the delay): a segment at
+// 1000 ms (ato = TCP_ATO_MIN, 40 ms), its ACK at 1040 ms (ato doubled: 80 ms), the next segment
+// at 1075 ms:
+//   HZ 100:  m = 107 - 100 = 7 j < 8: ato = 4 + 7 = 11 j = 110 ms -> ACK at 1185 ms;
+//   HZ 250:  m = 268 - 250 = 18 j < 20: 10 + 18 = 28 j = 112 ms -> 1187 ms;
+//   HZ 1000: m = 75 j < 80: 40 + 75 = 115 j -> 1190 ms.
+TEST_CASE("The delayed-ACK timeout adapts in jiffies of the HZ") {
+  const std::pair<KernelHz, Instant> rows[] = {{KernelHz::hz100, at(1185_ms)},
+                                               {KernelHz::hz250, at(1187_ms)},
+                                               {KernelHz::hz1000, at(1190_ms)}};
+  for (const auto& [hz, ack] : rows) {
+    INFO("HZ " << hz_value(hz));
+    Profile p = at_hz(hz);
+    p.quickacks = 0;
+    p.timestamps = false;
+    p.window_scaling = false;
+    p.sack = false;
+    Harness h(p);
+    REQUIRE(h.connect(at(0_ms)) == Lines{"S seq 1000 win 64240 mss 1460"});
+    REQUIRE(h.recv(at(300_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 64240"});
+    CHECK(h.recv(at(1000_ms), PSH | ACK, kPeerIss + 1, kIss + 1, 65535, "abc").empty());
+    CHECK(h.deadline() == at(1040_ms));
+    CHECK(h.fire() == Lines{". seq 1001 ack 5004 win 64237"});
+    CHECK(h.recv(at(1075_ms), PSH | ACK, kPeerIss + 4, kIss + 1, 65535, "def").empty());
+    CHECK(h.deadline() == ack);
+    CHECK(h.fire() == Lines{". seq 1001 ack 5007 win 64234"});
+  }
+}
