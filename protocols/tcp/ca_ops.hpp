@@ -23,31 +23,86 @@ inline constexpr uint32_t kInfiniteSsthresh = 0x7fffffff;
 // include/net/tcp.h TCP_INIT_CWND.
 inline constexpr uint32_t kInitCwnd = 10;
 
-// Kernel clock granularity. Timers and CUBIC's epoch run in jiffies; HZ is a kernel build
-// option. Default 250: Debian's linux-image-6.12 config (CONFIG_HZ=250) and every [M] figure in
-// linux-tcp-facts*.md (e.g. the TLP at 204 ms = 51 jiffies) were taken at 250.
+// One host's kernel clock: HZ (CONFIG_HZ, tunable `hz`: 100, 250, 300 or 1000; Debian's
+// linux-image-6.12 has 250, at which every [M] figure in linux-tcp-facts*.md was taken), and
+// where its jiffies stand: `uptime` jiffies past INITIAL_JIFFIES at time 0, ticking `phase`
+// before each multiple of 1/HZ. Timers, CUBIC's epoch, the min-RTT filter, tcp_info's
+// chronographs and keepalive read jiffies from here. Default (uptime 0, phase 0): jiffies are
+// INITIAL_JIFFIES at time 0 and tick at 0, 1/HZ, ... (what every host has with timer_wheel 0);
+// the timer wheel draws a phase and an uptime per host (timer_wheel.hpp).
+// HZ 300 has no whole-ns jiffy: tick k is at ceil(k * 10^9 / HZ) ns, jiffies at t are
+// floor(t * HZ / 10^9), exactly.
 struct KernelClock {
   uint32_t hz = 250;
+  uint64_t uptime = 0;
+  Duration phase = Duration::zero();
 
-  Duration jiffy() const { return Duration::nanoseconds(1'000'000'000 / hz); }
-  // include/linux/jiffies.h INITIAL_JIFFIES: jiffies start 300 s before wrap, so 0 is never a
-  // natural value (CUBIC uses epoch_start == 0 as "no epoch").
-  uint32_t jiffies(Instant now) const {
-    return static_cast<uint32_t>(-300 * static_cast<int64_t>(hz)) +
-           static_cast<uint32_t>(now.ns() / jiffy().ns());
+  // include/linux/jiffies.h INITIAL_JIFFIES: (unsigned long)(unsigned int)(-300 * HZ): jiffies
+  // start 300 s before the 32-bit wrap, so 0 is never a natural value (CUBIC uses
+  // epoch_start == 0 as "no epoch").
+  static constexpr uint64_t initial_jiffies(uint32_t hz) {
+    return static_cast<uint32_t>(-300 * static_cast<int64_t>(hz));
   }
-  // usecs_to_jiffies(): rounds up.
+  // The unphased clock of each HZ, for connections without a host (unit tests).
+  static const KernelClock& unphased(uint32_t hz);
+
+  // The 64-bit jiffies at time 0 (boot plus uptime).
+  uint64_t boot_jiffies() const { return initial_jiffies(hz) + uptime; }
+  // One jiffy, truncated to whole ns (exact for HZ 100, 250, 1000).
+  Duration jiffy() const { return Duration::nanoseconds(1'000'000'000 / hz); }
+  // The 64-bit `jiffies` at `now`, and the 32-bit tcp_jiffies32 the TCP code stores.
+  uint64_t jiffies64(Instant now) const {
+    return boot_jiffies() + static_cast<uint64_t>(ticks(now.ns() + phase.ns()));
+  }
+  uint32_t jiffies(Instant now) const { return static_cast<uint32_t>(jiffies64(now)); }
+  // The instant jiffies becomes `j`.
+  Instant tick(uint64_t j) const {
+    return Instant::from_ns(span_ns(static_cast<int64_t>(j - boot_jiffies())) - phase.ns());
+  }
+  // `j` jiffies as a span of time (timeouts armed in jiffies), rounded up to whole ns.
+  Duration span(uint64_t j) const {
+    return Duration::nanoseconds(span_ns(static_cast<int64_t>(j)));
+  }
+  // usecs_to_jiffies(): rounds up (_usecs_to_jiffies(), or the MUL32/SHR32 form at HZ 300).
   uint32_t usecs_to_jiffies(uint64_t us) const {
-    const uint64_t per = 1'000'000 / hz;
-    return static_cast<uint32_t>((us + per - 1) / per);
+    return static_cast<uint32_t>((us / 1'000'000) * hz +
+                                 ((us % 1'000'000) * hz + 999'999) / 1'000'000);
+  }
+  // A timeout in whole jiffies, rounded up as msecs_to_jiffies()/usecs_to_jiffies(): the fewest
+  // jiffies whose span() covers `d`, so span(j) gives j back at HZ 300 too; 0 for none.
+  uint64_t to_jiffies(Duration d) const {
+    if (d.ns() <= 0) return 0;
+    return static_cast<uint64_t>(ticks(d.ns() - 1)) + 1;
   }
   // A µs interval rounded up to whole jiffies (how every TCP timer is armed).
-  Duration round_up(Duration d) const {
-    const int64_t j = jiffy().ns();
-    return Duration::nanoseconds((d.ns() + j - 1) / j * j);
-  }
+  Duration round_up(Duration d) const { return span(to_jiffies(d)); }
+  // jiffies_to_usecs(), jiffies_to_msecs(): round down (HZ_TO_USEC_NUM/DEN at HZ 300).
+  uint64_t jiffies_to_usecs(uint64_t j) const { return j * 1'000'000 / hz; }
+  uint64_t jiffies_to_msecs(uint64_t j) const { return j * 1'000 / hz; }
   // tcp_mstamp in µs (tcp_clock_us()), truncated to 32 bits as CUBIC's bictcp_clock_us().
   static uint32_t clock_us(Instant now) { return static_cast<uint32_t>(now.ns() / 1000); }
+
+ private:
+  static constexpr int64_t kNs = 1'000'000'000;
+  // floor(ns * HZ / 10^9) without overflow.
+  int64_t ticks(int64_t ns) const {
+    int64_t q = ns / kNs, r = ns % kNs;
+    if (r < 0) {
+      --q;
+      r += kNs;
+    }
+    return q * hz + r * hz / kNs;
+  }
+  // ceil(k * 10^9 / HZ) without overflow.
+  int64_t span_ns(int64_t k) const {
+    const int64_t h = hz;
+    int64_t q = k / h, r = k % h;
+    if (r < 0) {
+      --q;
+      r += h;
+    }
+    return q * kNs + (r * kNs + h - 1) / h;
+  }
 };
 
 // struct bictcp (tcp_cubic.c): CUBIC's per-connection state, 64 bytes.

@@ -18,7 +18,7 @@ std::string ConnKey::to_string() const {
 Connection::Tcb::Tcb(SocketId id_, ConnKey key_, const SocketOptions& opts_, ConnContext ctx_)
     : id(id_), key(key_), opts(opts_), ctx(ctx_) {
   const Profile& p = prof();
-  rto = RtoEstimator(p.rto_initial, p.rto_min, p.rto_max);
+  rto = RtoEstimator(p.rto_initial, p.rto_min, p.rto_max, p.kernel_hz());
   mss = p.mss;
   sk_sndbuf = opts.sndbuf != 0 ? opts.sndbuf : p.snd_buffer();  // tcp_init_sock(): tcp_wmem[1]
 }

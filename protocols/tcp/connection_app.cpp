@@ -95,7 +95,7 @@ void Connection::Tcb::take_ts_recent(Instant now, const Segment& seg) {
 
 // tcp_paws_discard() (RFC 7323 §5.3): a segment whose TSval is older than ts_recent is a
 // duplicate from an earlier wrap, unless it is a pure duplicate ACK replayed within the RTO
-// (tcp_disordered_ack()); RSTs are exempt. HZ 250 as the Debian kernel (jiffy rounding).
+// (tcp_disordered_ack()); RSTs are exempt. The replay window is the RTO in jiffies of `hz`.
 bool Connection::Tcb::paws_rejects(Instant now, const Segment& seg) const {
   if (!ts_ok || !seg.options.timestamps) return false;
   PawsSegment ps;
@@ -109,7 +109,7 @@ bool Connection::Tcb::paws_rejects(Instant now, const Segment& seg) const {
   ps.may_update_window =
       seg.ack > snd_una || seg.seq > snd_wl1 || (seg.seq == snd_wl1 && (wnd > snd_wnd || wnd == 0));
   return paws_discard(TsRecent{ts_recent, ts_recent_stamp}, ps, rcv_nxt, snd_una, rto.rto(),
-                      KernelClock{}.hz, now);
+                      kclock().hz, now);
 }
 
 // tcp_skb_timestamp_ts() + tsoffset: milliseconds of the virtual clock (TCP_TS_HZ 1000).
@@ -412,14 +412,14 @@ Duration Connection::Tcb::write_timeout(Duration model) const {
 
 // tcp_clamp_rto_to_user_timeout(): the next retransmission timer ends no later than the user
 // timeout counted from retrans_stamp (the first retransmitted segment's original send), in
-// jiffies rounded up (HZ 250); one jiffy when it has passed already.
+// jiffies rounded up (of `hz`); one jiffy when it has passed already.
 Duration Connection::Tcb::clamp_rto_to_user_timeout(Instant now) const {
   const Duration rto_now = rto.rto();
   if (opts.user_timeout_ms == 0) return rto_now;
   const Instant since = retrans_stamp != kNever ? retrans_stamp : syn_sent_at;
   const Duration remaining = Duration::milliseconds(opts.user_timeout_ms) - (now - since);
-  const KernelClock clock;
-  if (remaining <= Duration::zero()) return clock.jiffy();
+  const KernelClock& clock = kclock();
+  if (remaining <= Duration::zero()) return clock.span(1);
   return std::min(rto_now, clock.round_up(remaining));
 }
 

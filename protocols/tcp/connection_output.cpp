@@ -234,6 +234,7 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
   if (sack_path() && rtx.empty()) {
     const uint32_t before = cwnd_bytes();
     CaEnv env;
+    env.clock = kclock();
     env.now = now;
     env.snd_una = snd_una;
     env.snd_nxt = snd_nxt;
@@ -420,7 +421,9 @@ void Connection::Tcb::schedule_delayed_ack(Instant now, Outbox& out) {
   Duration a = ato;
   if (a > delack_min) {
     Duration max_ato = pingpong ? prof().delayed_ack_max : kDelackMaxBulk;
-    if (rto.has_sample()) max_ato = std::min(max_ato, std::max(rto.srtt(), delack_min));
+    // "max_t(int, usecs_to_jiffies(tp->srtt_us >> 3), TCP_DELACK_MIN)": SRTT in whole jiffies.
+    if (rto.has_sample())
+      max_ato = std::min(max_ato, std::max(kclock().round_up(rto.srtt()), delack_min));
     a = std::min(a, max_ato);
   }
   if (dack_at != kNever) {

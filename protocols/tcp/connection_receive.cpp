@@ -219,17 +219,21 @@ void Connection::Tcb::data_received(Instant now, size_t len) {
   ack_pending = true;
   last_rcv = now;
   rcv_window_on_data(now, static_cast<uint32_t>(len));
-  const Duration ato_min = prof().delayed_ack;
+  // In jiffies of the host's clock, as icsk_ack.ato and lrcvtime are (TCP_ATO_MIN = HZ/25).
+  const KernelClock& clock = kclock();
+  const uint64_t ato_min = clock.to_jiffies(prof().delayed_ack);
+  const uint64_t rto_j = clock.to_jiffies(rto.rto());
   if (ato == Duration::zero()) {
     incr_quickack();
-    ato = ato_min;
+    ato = clock.span(ato_min);
   } else {
-    Duration m = now - lrcvtime;
+    const uint64_t a = clock.to_jiffies(ato);
+    const uint32_t m = clock.jiffies(now) - clock.jiffies(lrcvtime);
     if (m <= ato_min / 2) {
-      ato = ato / 2 + ato_min / 2;
-    } else if (m < ato) {
-      ato = std::min(ato / 2 + m, rto.rto());
-    } else if (m > rto.rto()) {
+      ato = clock.span((a >> 1) + ato_min / 2);
+    } else if (m < a) {
+      ato = clock.span(std::min((a >> 1) + m, rto_j));
+    } else if (m > rto_j) {
       // A long silence: the sender restarts its window, so ACK quickly again.
       incr_quickack();
     }

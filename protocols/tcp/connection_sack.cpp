@@ -42,6 +42,7 @@ SenderCa& Connection::Tcb::sender() {
     sca = std::make_unique<SenderCa>();
     sca->sk.snd_cwnd = std::max<uint32_t>(prof().initial_cwnd, 1);
     CaEnv env;
+    env.clock = kclock();
     env.now = stats.established_at.value_or(last_now);
     env.snd_una = snd_una;
     env.snd_nxt = snd_nxt;
@@ -74,6 +75,7 @@ LossCtx Connection::Tcb::loss_ctx(Instant now, const LossConfig& cfg) {
   c.ops = &ca_ops();
   c.cfg = &cfg;
   c.mib = ctx.counters;
+  c.clock = kclock();
   return c;
 }
 
@@ -108,13 +110,13 @@ std::optional<Duration> Connection::Tcb::ack_rtt(Instant now, const Segment& seg
 }
 
 // tcp_input.c:tcp_update_rtt_min(): the windowed minimum over tcp_min_rtt_wlen (300 s, in
-// jiffies); a 0 µs sample counts as one jiffy (jiffies_to_usecs(1)).
+// jiffies of the host's clock); a 0 µs sample counts as one jiffy (jiffies_to_usecs(1)).
 void Connection::Tcb::update_rtt_min(Instant now, Duration rtt) {
   constexpr uint32_t kMinRttWlenSec = 300;
-  const KernelClock clock;
+  const KernelClock& clock = kclock();
   const uint64_t us = static_cast<uint64_t>(std::max<int64_t>(usecs(rtt), 0));
-  const uint32_t meas =
-      us == 0 ? 1'000'000 / clock.hz : static_cast<uint32_t>(std::min<uint64_t>(us, 0xfffffffe));
+  const uint32_t meas = us == 0 ? static_cast<uint32_t>(clock.jiffies_to_usecs(1))
+                                : static_cast<uint32_t>(std::min<uint64_t>(us, 0xfffffffe));
   sender().rtt_min.running_min(kMinRttWlenSec * clock.hz, clock.jiffies(now), meas);
 }
 
@@ -238,7 +240,7 @@ void Connection::Tcb::rearm_rto(Instant now) {
   Duration when = rto.rto();
   if (rtx_at != kNever && xmit() != XmitTimer::rto) {
     const Duration delta = rtx.front().last_sent + rto.rto() - now;
-    when = KernelClock{}.round_up(std::max(delta, Duration::microseconds(1)));
+    when = kclock().round_up(std::max(delta, Duration::microseconds(1)));
   }
   rtx_at = timer_at(now, when);
   sender().xmit = XmitTimer::rto;
@@ -284,6 +286,7 @@ bool Connection::Tcb::sack_cwnd_allows() {
 void Connection::Tcb::sack_data_sent(Instant now, uint32_t in_flight_before, bool had_packets) {
   SenderCa& s = sender();
   CaEnv env;
+  env.clock = kclock();
   env.now = now;
   env.snd_una = snd_una;
   env.snd_nxt = snd_nxt;
@@ -300,6 +303,7 @@ void Connection::Tcb::sack_after_write(Instant now, uint32_t sent) {
   const bool limited = lr().in_flight(packets_out()) >= s.sk.snd_cwnd;
   if (sent == 0 && !limited) return;
   CaEnv env;
+  env.clock = kclock();
   env.now = now;
   env.snd_una = snd_una;
   env.snd_nxt = snd_nxt;

@@ -186,7 +186,7 @@ constexpr uint8_t kChronoUnspec = 0, kChronoBusy = 1, kChronoRwnd = 2, kChronoSn
 // tcp_output.c:tcp_chrono_set(): the time of the running chronograph goes to its total.
 void Connection::Tcb::chrono_set(Instant now, uint8_t type) {
   SenderCa& c = sender();
-  const uint32_t j = KernelClock{}.jiffies(now);
+  const uint32_t j = kclock().jiffies(now);
   if (c.chrono_type > kChronoUnspec) c.chrono_stat[c.chrono_type - 1] += j - c.chrono_start;
   c.chrono_start = j;
   c.chrono_type = type;

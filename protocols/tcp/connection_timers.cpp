@@ -346,11 +346,17 @@ bool Connection::Tcb::keepalive_eligible() const {
 }
 
 // tcp_fin_time(): tcp_fin_timeout, but at least (rto << 2) - (rto >> 1) in jiffies: the half
-// rounds down, so 3.5 * 53 jiffies (212 ms) is 186 jiffies = 744 ms.
+// rounds down, so at HZ 250 3.5 * 53 jiffies (212 ms) is 186 jiffies = 744 ms.
 Duration Connection::Tcb::fin_time() const {
-  const Duration jiffy = KernelClock{}.jiffy();
-  const int64_t r = rto.rto() / jiffy;
-  return std::max(prof().fin_timeout, jiffy * (r * 4 - r / 2));
+  const KernelClock& clock = kclock();
+  const auto r = static_cast<int64_t>(clock.to_jiffies(rto.rto()));
+  return std::max(prof().fin_timeout, clock.span(static_cast<uint64_t>(r * 4 - r / 2)));
+}
+
+// The host's kernel clock (its timer wheel's when `timer_wheel` is on), else the unphased
+// clock of the profile's HZ: every jiffies reading of this connection comes from here.
+const KernelClock& Connection::Tcb::kclock() const {
+  return ctx.wheel != nullptr ? ctx.wheel->clock() : KernelClock::unphased(prof().kernel_hz());
 }
 
 }  // namespace netsim::tcp

@@ -181,7 +181,7 @@ void LossRecovery::identify_loss(std::span<ScoreSeg> rest, const LossCtx& c, Ack
   if (prior_retrans > s.retrans_out) out.lost_retrans = true;
   if (timeout_us > 0) {
     const uint32_t j = c.clock.usecs_to_jiffies(static_cast<uint64_t>(timeout_us) + 2000);
-    Duration when = c.clock.jiffy() * j;
+    Duration when = c.clock.span(j);
     when = std::min(when, c.rto);  // inet_csk_reset_xmit_timer(..., max_when = icsk_rto)
     out.reo_timer = c.now + when;
   }
@@ -498,7 +498,7 @@ std::optional<Duration> LossRecovery::loss_probe_timeout(const LossCtx& c, uint3
   const int64_t rto_delta_us = advancing_rto ? rto_us : us(head_sent) + rto_us - us(c.now);
   if (rto_delta_us > 0)
     timeout = std::min(timeout, clock.usecs_to_jiffies(static_cast<uint64_t>(rto_delta_us)));
-  return clock.jiffy() * timeout;
+  return clock.span(timeout);
 }
 
 // tcp_output.c:tcp_send_loss_probe(): one probe per episode; new data if it fits the window,

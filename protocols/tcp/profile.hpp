@@ -13,6 +13,13 @@ namespace netsim::tcp {
 // cubic (tcp_cubic.c) runs on the SACK path only: without SACK a connection falls back to newreno.
 enum class CongestionAlgo : uint8_t { newreno, reno, none, cubic };
 
+// CONFIG_HZ, the kernel's tick rate (kernel/Kconfig.hz: HZ_100, HZ_250, HZ_300, HZ_1000).
+enum class KernelHz : uint8_t { hz100, hz250, hz300, hz1000 };
+constexpr uint32_t hz_value(KernelHz h) {
+  constexpr uint32_t v[] = {100, 250, 300, 1000};
+  return v[static_cast<uint8_t>(h)];
+}
+
 // A Linux sysctl triple "min default max" (tcp_rmem, tcp_wmem), in bytes.
 struct Triple {
   int64_t min = 0, def = 0, max = 0;
@@ -54,6 +61,8 @@ struct Profile {
   Duration rto_fallback;  // first data RTO when the handshake retransmitted
   // Timers run when Linux's timer wheel runs them (kernel/time/timer.c), not on the dot.
   bool timer_wheel = false;
+  // CONFIG_HZ: every timeout in jiffies, and the jiffies CUBIC, min-RTT and tcp_info count.
+  KernelHz hz = KernelHz::hz250;
   // Segments and windows.
   uint16_t mss = 0;
   Triple rmem;                 // tcp_rmem: its default is the receive buffer
@@ -85,6 +94,7 @@ struct Profile {
   // The send buffer a socket starts with: tcp_wmem[1] (tcp_init_sock()); tcp_sndbuf_expand()
   // grows it up to tcp_wmem[2] (send_buffer.hpp).
   uint32_t snd_buffer() const { return static_cast<uint32_t>(wmem.def); }
+  uint32_t kernel_hz() const { return hz_value(hz); }
 
   static Profile linux_default() { return Profile(Preset::linux_kernel); }
   // RFC values: TIME_WAIT = 2*MSL with MSL 2 min; SYN give-up after >= 3 min (RFC 1122

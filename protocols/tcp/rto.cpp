@@ -51,9 +51,11 @@ Duration RtoEstimator::base_rto() const {
   // __tcp_set_rto(): usecs_to_jiffies((srtt_us >> 3) + rttvar_us); rttvar_us is never below
   // tcp_rto_min, so the RTO is at least srtt + 200 ms. icsk_rto is kept in jiffies and
   // usecs_to_jiffies() rounds up: at HZ 250 srtt 51 us gives 200.051 ms -> 51 jiffies = 204 ms
-  // (what `ss -i` shows as rto:204). tcp_bound_rto() caps it at TCP_RTO_MAX.
+  // (what `ss -i` shows as rto:204); at HZ 1000 the same is 201 ms, at HZ 100 210 ms.
+  // tcp_bound_rto() caps it at TCP_RTO_MAX.
   const uint64_t us = static_cast<uint64_t>((srtt_us8_ >> 3) + rttvar_us_);
-  const Duration rto = clock_.jiffy() * static_cast<int64_t>(clock_.usecs_to_jiffies(us));
+  const KernelClock& clock = KernelClock::unphased(hz_);
+  const Duration rto = clock.span(clock.usecs_to_jiffies(us));
   return std::min(rto, max_);
 }
 

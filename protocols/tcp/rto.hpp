@@ -15,8 +15,8 @@ namespace netsim::tcp {
 class RtoEstimator {
  public:
   RtoEstimator() = default;
-  RtoEstimator(Duration initial, Duration min, Duration max)
-      : rto_(initial), min_(min), max_(max) {}
+  RtoEstimator(Duration initial, Duration min, Duration max, uint32_t hz = 250)
+      : rto_(initial), min_(min), max_(max), hz_(hz) {}
 
   // A valid RTT measurement (Karn: never from a retransmitted segment), with snd_una after the
   // ACK and snd_nxt: rttvar decays once per RTT, when snd_una passes the snd_nxt of the last
@@ -45,7 +45,7 @@ class RtoEstimator {
   // rttvar_us: the variance term of the RTO, at least rto_min.
   Duration rto_var() const { return Duration::microseconds(rttvar_us_); }
   // The RTO the estimator gives without any backoff (what a fresh sample would keep), in whole
-  // jiffies of `clock_` (HZ lives in KernelClock only).
+  // jiffies of HZ `hz_` (the host's clock; the phase plays no part in a length of time).
   Duration base_rto() const;
 
  private:
@@ -60,7 +60,7 @@ class RtoEstimator {
   // The 4-byte fields together: 72 bytes, not 80 (one per connection).
   SeqNum rtt_seq_;
   uint32_t backoff_ = 0;
-  KernelClock clock_;
+  uint32_t hz_ = 250;
   bool has_sample_ = false;
 };
 

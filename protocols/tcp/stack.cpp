@@ -24,7 +24,7 @@ struct Stack::Impl {
       : addresses(std::move(addrs)),
         profile(prof),
         rng(r),
-        wheel(TimerWheel::for_host(KernelClock{}, r)),
+        wheel(TimerWheel::for_host(KernelClock::unphased(profile.kernel_hz()), r)),
         listeners(profile, counters, tracing, rng,
                   addresses.empty() ? Ipv4Addr{} : addresses.front(), wheel_or_null()) {}
 

@@ -299,6 +299,7 @@ struct Connection::Tcb {
   // sk_reset_timer(): when a timer armed at `now` for `timeout` runs: on the dot, or where
   // Linux's timer wheel runs it (`timer_wheel`, timer_wheel.hpp).
   Instant timer_at(Instant now, Duration timeout) const;
+  const KernelClock& kclock() const;  // the host's kernel clock (connection_timers.cpp)
   // The same for an expiry counted from an earlier instant (tcp_keepalive_timer()'s
   // "tp->rcv_tstamp + keepalive_time_when(tp)"), in jiffies as Linux counts it.
   Instant timer_at_since(Instant now, Instant from, Duration timeout) const;

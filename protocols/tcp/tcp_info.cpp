@@ -13,10 +13,12 @@ uint32_t usec(Duration d) {
   return static_cast<uint32_t>(std::clamp<int64_t>(d.ns() / 1000, 0, UINT32_MAX));
 }
 
-// jiffies_to_msecs(now - stamp); 0 for a stamp never set or in the future.
-uint32_t msec_since(Instant now, Instant stamp) {
+// jiffies_to_msecs(tcp_jiffies32 - stamp) on the host's clock: whole jiffies, so at HZ 250 a
+// segment 5 ms ago reads 4 or 8 ms; 0 for a stamp never set or in the future.
+uint32_t msec_since(const KernelClock& clock, Instant now, Instant stamp) {
   if (stamp == kNever || stamp > now) return 0;
-  return static_cast<uint32_t>(std::min<int64_t>((now - stamp).ns() / 1'000'000, UINT32_MAX));
+  const uint32_t j = clock.jiffies(now) - clock.jiffies(stamp);
+  return static_cast<uint32_t>(std::min<uint64_t>(clock.jiffies_to_msecs(j), UINT32_MAX));
 }
 
 }  // namespace
@@ -50,10 +52,11 @@ uint8_t linux_state_number(State s) {
 }
 
 // tcp_get_info_chrono_stats(): each chronograph's jiffies, the running one up to now, in µs
-// (USEC_PER_SEC / HZ each); busy_time is their sum. (A template: Connection::Tcb is private.)
+// (USEC_PER_SEC / HZ each, in integers: 3333 µs at HZ 300); busy_time is their sum. The
+// jiffies are the host's (phased with timer_wheel 1). (A template: Connection::Tcb is private.)
 template <class Tcb>
 static void fill_chrono_stats(TcpInfo& i, const Tcb& t, Instant now) {
-  const KernelClock clock;
+  const KernelClock& clock = t.kclock();
   const uint64_t us_per_jiffy = 1'000'000 / clock.hz;
   uint64_t stats[3] = {};
   for (uint8_t k = 0; k < 3 && t.sca; ++k) {
@@ -104,9 +107,9 @@ TcpInfo tcp_info(const Connection& c, Instant now) {
       if (t.rtx.at(k).retransmits > 0) ++i.retrans;
     }
   }
-  i.last_data_sent = msec_since(now, t.last_send);
-  i.last_data_recv = msec_since(now, t.lrcvtime);
-  i.last_ack_recv = msec_since(now, t.last_rcv);
+  i.last_data_sent = msec_since(t.kclock(), now, t.last_send);
+  i.last_data_recv = msec_since(t.kclock(), now, t.lrcvtime);
+  i.last_ack_recv = msec_since(t.kclock(), now, t.last_rcv);
   i.rtt = usec(t.rto.srtt());
   i.rttvar = usec(t.rto.rttvar());
   if (t.mss > 0) {

@@ -26,34 +26,21 @@ WheelSlot calc_wheel_index(uint64_t expires, uint64_t clk, uint32_t hz) {
   return WheelSlot{depth - 1, calc_index(expires, depth - 1)};
 }
 
-TimerWheel::TimerWheel(KernelClock clock, uint64_t boot_jiffies, Duration phase)
-    : clock_(clock), boot_(boot_jiffies), phase_(phase) {}
+TimerWheel::TimerWheel(KernelClock clock, uint64_t boot_jiffies, Duration phase) : clock_(clock) {
+  clock_.uptime = boot_jiffies - KernelClock::initial_jiffies(clock.hz);
+  clock_.phase = phase;
+}
 
 TimerWheel TimerWheel::for_host(KernelClock clock, Rng rng) {
   // Hash the copy's next draw once more, so the wheel is not the host's first ISN in disguise.
   uint64_t state = rng.next_u64() ^ 0x7469'6d65'7277'6865ULL;  // "timerwhe"
   Rng wheel_rng(splitmix64(state), "timer_wheel");
-  const int64_t jiffy = clock.jiffy().ns();
+  // The phase is below one jiffy: [0, ceil(10^9 / HZ)) ns, 3333334 values at HZ 300.
+  const int64_t jiffy = clock.span(1).ns();
   const Duration phase =
       Duration::nanoseconds(static_cast<int64_t>(wheel_rng.uniform_int(0, jiffy - 1)));
   const uint64_t uptime = wheel_rng.uniform_int(0, (uint64_t{1} << 24) - 1);
-  const uint64_t initial = static_cast<uint32_t>(-300 * static_cast<int64_t>(clock.hz));
-  return TimerWheel(clock, initial + uptime, phase);
-}
-
-uint64_t TimerWheel::jiffies(Instant now) const {
-  const int64_t jiffy = clock_.jiffy().ns();
-  return boot_ + static_cast<uint64_t>((now.ns() + phase_.ns()) / jiffy);
-}
-
-Instant TimerWheel::tick(uint64_t j) const {
-  const int64_t ticks = static_cast<int64_t>(j - boot_);
-  return Instant::from_ns(ticks * clock_.jiffy().ns() - phase_.ns());
-}
-
-uint64_t TimerWheel::to_jiffies(Duration d) const {
-  const int64_t jiffy = clock_.jiffy().ns();
-  return d.ns() <= 0 ? 0 : static_cast<uint64_t>((d.ns() + jiffy - 1) / jiffy);
+  return TimerWheel(clock, KernelClock::initial_jiffies(clock.hz) + uptime, phase);
 }
 
 Instant TimerWheel::fire_at(Instant now, uint64_t expires) const {

@@ -44,11 +44,12 @@ struct WheelSlot {
 // at clk + WHEEL_TIMEOUT_MAX; an expiry already passed runs at clk.
 WheelSlot calc_wheel_index(uint64_t expires, uint64_t clk, uint32_t hz);
 
-// One host's jiffies and timer base. Tick k (jiffies becoming boot_jiffies + k) happens at
-// k * jiffy - phase of simulated time, phase in [0, jiffy).
+// One host's timer base on its kernel clock (ca_ops.hpp KernelClock): tick k (jiffies becoming
+// boot_jiffies + k) happens at k / HZ - phase of simulated time, phase in [0, 1/HZ).
 class TimerWheel {
  public:
   // HZ 250, booted at INITIAL_JIFFIES, a tick at time 0: what the unit tests compute by hand.
+  // `clock`'s HZ counts; its uptime and phase are replaced by `boot_jiffies` and `phase`.
   TimerWheel() = default;
   TimerWheel(KernelClock clock, uint64_t boot_jiffies, Duration phase);
   // A host's wheel: the phase and the uptime at time 0 (uniform over 2^24 jiffies, so every
@@ -56,14 +57,15 @@ class TimerWheel {
   // the host's ISNs, ports and cookie secret draw exactly what they drew without the wheel.
   static TimerWheel for_host(KernelClock clock, Rng rng);
 
+  // The host's kernel clock: every jiffies user of the host reads this one.
   const KernelClock& clock() const { return clock_; }
-  uint64_t boot_jiffies() const { return boot_; }
-  Duration phase() const { return phase_; }
+  uint64_t boot_jiffies() const { return clock_.boot_jiffies(); }
+  Duration phase() const { return clock_.phase; }
 
   // The 64-bit `jiffies` at `now`.
-  uint64_t jiffies(Instant now) const;
+  uint64_t jiffies(Instant now) const { return clock_.jiffies64(now); }
   // The instant at which jiffies becomes `j` (the tick that runs the timers of bucket j).
-  Instant tick(uint64_t j) const;
+  Instant tick(uint64_t j) const { return clock_.tick(j); }
   // mod_timer(timer, expires) called at `now`: the instant the timer function runs. The base's
   // clk is jiffies, or jiffies + 1 while the host is running expired timers (__run_timers()
   // "base->clk is set 1 offset ahead of jiffies"), which moves a delta at a level's edge.
@@ -71,16 +73,13 @@ class TimerWheel {
   // sk_reset_timer(sk, timer, jiffies + timeout): `timeout` in whole jiffies, rounded up as
   // msecs_to_jiffies()/usecs_to_jiffies() do.
   Instant arm(Instant now, Duration timeout) const;
-  uint64_t to_jiffies(Duration d) const;
+  uint64_t to_jiffies(Duration d) const { return clock_.to_jiffies(d); }
 
   // Set while the host runs its expired timers (see fire_at()).
   bool running = false;
 
  private:
   KernelClock clock_;
-  // include/linux/jiffies.h INITIAL_JIFFIES: (unsigned long)(unsigned int)(-300 * HZ).
-  uint64_t boot_ = static_cast<uint32_t>(-300 * 250);
-  Duration phase_ = Duration::zero();
 };
 
 // Marks the host's timer base as running expired timers for its lifetime.

@@ -37,7 +37,7 @@ bool paws_discard(const TsRecent& r, const PawsSegment& seg, SeqNum rcv_nxt, Seq
   if (seg.rst || r.paws_check(seg.tsval, kPawsWindow, now)) return false;
   // tcp_disordered_ack(): a pure, duplicate ACK that changes no window, replayed within
   // tcp_tsval_replay() = icsk_rto (jiffies) * 1200 / HZ.
-  const int64_t rto_jiffies = (rto.ns() + 1'000'000'000 / hz - 1) / (1'000'000'000 / hz);
+  const auto rto_jiffies = static_cast<int64_t>(KernelClock::unphased(hz).to_jiffies(rto));
   const auto replay = static_cast<int64_t>(rto_jiffies * 1200 / hz);
   const bool disordered = seg.ack_flag && seg.seq == seg.end_seq && seg.seq == rcv_nxt &&
                           seg.ack == snd_una && !seg.may_update_window &&

@@ -12,6 +12,7 @@ namespace {
 using I = int64_t;
 
 constexpr std::array<std::string_view, 4> kCongestionNames{"newreno", "reno", "none", "cubic"};
+constexpr std::array<std::string_view, 4> kHzNames{"100", "250", "300", "1000"};
 
 // Ranges follow the kernel's own bounds: MAX_TCP_SYNCNT (127) for SYN/SYN-ACK counts and
 // keepalive probes, a u8 for tcp_retries2 and icsk_ack.quick, TCP_MIN_MSS (88) up to the IPv4
@@ -197,11 +198,25 @@ constexpr Tunable kTunables[] = {
      .min = 0,
      .max = 1,
      .doc = "1: every timer runs when Linux's timer wheel would run it (`kernel/time/timer.c` "
-            "`calc_wheel_index()`, HZ 250, ticks at a per-host phase): one jiffy after its expiry "
+            "`calc_wheel_index()` at `hz`, ticks at a per-host phase): at HZ 250 one jiffy after "
+            "its expiry "
             "below 252 ms, then at the next 32 ms, 256 ms, 2 s, 16 s, 131 s … boundary (at most "
             "12.7% of the timeout in jiffies late). 0 (both presets): exactly on time, as the "
             "textbook schedules. See "
             "[tcp-timers.md](tcp-timers.md#the-timer-wheel)."},
+    {.key = "hz",
+     .linux_name = "CONFIG_HZ",
+     .kind = TunableKind::choice,
+     .member = &Profile::hz,
+     .linux_value = I{1},
+     .rfc9293_value = I{1},
+     .choices = kHzNames,
+     .doc = "Kernel tick rate (`CONFIG_HZ`; Debian: 250). Every TCP timeout is whole jiffies "
+            "(the RTO, PTO and REO timeouts rounded up by `usecs_to_jiffies()`, `tcp_fin_time()`), "
+            "CUBIC's epoch, the min-RTT window and tcp_info's chronographs count jiffies, and the "
+            "timer wheel has 8 levels at HZ 100, 9 above. TCP_RTO_MIN (HZ/5), TCP_DELACK_MIN "
+            "(HZ/25) and TCP_TIMEOUT_INIT (HZ) are the same times at every HZ; timestamps tick in "
+            "ms whatever HZ is (`tcp_clock_ms()`). See [tcp-timers.md](tcp-timers.md#hz)."},
     {.key = "mss",
      .linux_name = "",
      .kind = TunableKind::integer,
@@ -367,7 +382,7 @@ constexpr Tunable kTunables[] = {
      .min = 0,
      .max = 4,
      .doc = "3 or 4 enable tail-loss probes with SACK: PTO = 2·SRTT + (rto_min with one "
-            "segment out, else 2 ms), in jiffies of HZ 250, capped by the RTO "
+            "segment out, else 2 ms), in jiffies of `hz`, capped by the RTO "
             "(`tcp_early_retrans`; Linux: 3)."},
     {.key = "frto",
      .linux_name = "net.ipv4.tcp_frto",

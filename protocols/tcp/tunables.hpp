@@ -27,7 +27,8 @@ using TunableValue = std::variant<int64_t, Duration, Triple>;
 
 using ProfileMember =
     std::variant<int Profile::*, bool Profile::*, uint16_t Profile::*, uint32_t Profile::*,
-                 Duration Profile::*, CongestionAlgo Profile::*, Triple Profile::*>;
+                 Duration Profile::*, CongestionAlgo Profile::*, Triple Profile::*,
+                 KernelHz Profile::*>;
 
 struct Tunable {
   // The key in a scenario's `tcp:` block: Linux's sysctl name without its "tcp_" prefix, or a

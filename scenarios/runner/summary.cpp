@@ -196,10 +196,10 @@ std::string ScenarioRun::summary_text(const std::vector<ExpectVerdict>& verdicts
     const tcp::TimerWheel* w = th != nullptr ? th->stack().timer_wheel() : nullptr;
     if (w == nullptr) continue;
     out += fmt::format(
-        "timer wheel: {} has jiffies {} at 0 s, the next tick at {} ns, one every {} "
+        "timer wheel: {} has jiffies {} at 0 s, the next tick at {} ns, one every {:g} "
         "ms (HZ {})\n",
-        h.name, w->boot_jiffies(), (w->clock().jiffy() - w->phase()).ns(),
-        w->clock().jiffy().ns() / 1'000'000, w->clock().hz);
+        h.name, w->boot_jiffies(), w->tick(w->boot_jiffies() + 1).ns(), 1000.0 / w->clock().hz,
+        w->clock().hz);
   }
   size_t failed = 0;
   for (const auto& v : verdicts) {
