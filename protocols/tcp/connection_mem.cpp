@@ -128,4 +128,21 @@ bool Connection::Tcb::close_on_oom(Instant now, Outbox& out) {
   return true;
 }
 
+// tcp_timer.c:tcp_out_of_resources() for an orphan, on the retransmission timer
+// (tcp_write_timeout()) and the probe timer (tcp_probe_timer()): over tcp_mem[2] with more
+// than SOCK_MIN_SNDBUF queued (tcp_check_oom()) the orphan is done (tcp_done()), with a RST
+// when asked or when it sent within TCP_TIMEWAIT_LEN or the window is closed with nothing in
+// flight; TCPAbortOnMemory. (The too-many-orphans half of tcp_check_oom() is not modelled.)
+bool Connection::Tcb::orphan_out_of_resources(Instant now, bool do_reset, StateCause cause,
+                                              Outbox& out) {
+  if (!orphaned) return false;
+  mem_sync(now);
+  if (!out_of_memory()) return false;
+  if (now - last_send <= prof().time_wait || (snd_wnd == 0 && packets_out() == 0)) do_reset = true;
+  if (do_reset) send_active_rst(now, out);
+  ++ctx.counters->TCPAbortOnMemory;
+  enter_closed(now, cause, SocketError::none, out);
+  return true;
+}
+
 }  // namespace netsim::tcp

@@ -399,6 +399,7 @@ struct Connection::Tcb {
   bool mem_may_grow_rcvbuf() const;
   bool out_of_memory() const;
   bool close_on_oom(Instant now, Outbox& out);
+  bool orphan_out_of_resources(Instant now, bool do_reset, StateCause cause, Outbox& out);
   Duration write_timeout(Duration model) const;
   Duration clamp_rto_to_user_timeout(Instant now) const;
   bool keepalive_expired(Duration elapsed, int probes) const;

@@ -209,3 +209,20 @@ TEST_CASE("Receive memory the host refuses drops the segment and offers a zero w
   CHECK(h.counters.tcp_mem_allocated == 0);
   CHECK(h.counters.TCPMemoryPressuresChrono == 28);
 }
+
+// tcp_write_timeout() -> tcp_out_of_resources(): an orphan whose host went over tcp_mem[2]
+// after its close() is done at its next retransmission timeout, with a RST (it sent within
+// TCP_TIMEWAIT_LEN), instead of retransmitting.
+TEST_CASE("An orphan is reset at its retransmission timeout once the host is over tcp_mem[2]") {
+  Harness h(with_tcp_mem(2, 4, 1000));
+  established(h);
+  h.write(at(20_ms), 100000);
+  CHECK(h.close(at(30_ms)).empty());
+  REQUIRE(h.state() == State::fin_wait_1);
+  h.profile.tcp_mem = Triple{2, 4, 6};  // the host's other sockets took the rest
+  CHECK(h.fire() == Lines{"R. seq 15601 ack 5001 win 64240"});
+  CHECK(h.now == at(232_ms));  // the first data at 20 ms + RTO 212 ms
+  CHECK(h.transitions() == Lines{"FIN_WAIT_1 -> CLOSED (RTO expired)"});
+  CHECK(h.counters.TCPAbortOnMemory == 1);
+  CHECK(h.counters.retransmits == 0);
+}
