@@ -82,8 +82,6 @@ constexpr CounterInfo kCounters[] = {
      "milliseconds spent under memory pressure (periods that ended)"},
     {"TCPAbortOnMemory", "TcpExtTCPAbortOnMemory", &Counters::TCPAbortOnMemory,
      "orphaned connections reset because the host's TCP memory was above tcp_mem[2]"},
-    {"tcp_mem_pages_max", "", &Counters::tcp_mem_pages_max,
-     "the most pages the host's TCP sockets held at once (sockstat's TCP `mem`)"},
 };
 
 }  // namespace

@@ -50,7 +50,8 @@ struct TcpMemMib {
   uint64_t TCPMemoryPressures = 0;        // entries into memory pressure
   uint64_t TCPMemoryPressuresChrono = 0;  // milliseconds spent under pressure (ended ones)
   uint64_t TCPAbortOnMemory = 0;          // orphans reset: the host was over tcp_mem[2]
-  uint64_t tcp_mem_pages_max = 0;         // highest tcp_memory_allocated (sockstat `mem`), pages
+  // Not in counter_table() (every host would show it in a sweep): the most pages held at once.
+  uint64_t tcp_mem_pages_max = 0;
   // Not counters: the host's TCP memory now (tcp_memory.hpp), kept with the counters because
   // every connection reaches its host's Counters already (ConnContext); a pointer more would
   // cost each connection 8 bytes. Pages held (tcp_memory_allocated), the jiffy pressure began

@@ -61,6 +61,7 @@ TEST_CASE("The host enters memory pressure above tcp_mem[1] and leaves it under 
   CHECK(h.write(at(20_ms), 20000).size() == 10);
   CHECK(h.last_write.accepted == 20000);
   CHECK(info(h).wmem_queued == 22688);
+  CHECK(info(h).fwd_alloc == 6 * 4096 - 22688);  // `ss -m` skmem f
   CHECK(h.counters.tcp_mem_allocated == 6);
   CHECK(h.counters.TCPMemoryPressures == 1);
   CHECK(info(h).sndbuf == 87040);
