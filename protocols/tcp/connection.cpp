@@ -21,6 +21,7 @@ Connection::Tcb::Tcb(SocketId id_, ConnKey key_, const SocketOptions& opts_, Con
   rto = RtoEstimator(p.rto_initial, p.rto_min, p.rto_max, p.kernel_hz());
   mss = p.mss;
   sk_sndbuf = opts.sndbuf != 0 ? opts.sndbuf : p.snd_buffer();  // tcp_init_sock(): tcp_wmem[1]
+  mem().socket_added();  // tcp_init_sock(): tcp_sockets_allocated
 }
 
 // Every state change of a connection goes through transitions.cpp transition(), which checks it
@@ -222,13 +223,16 @@ bool Connection::Tcb::check_invariants(std::string* why) const {
 Connection::Connection(SocketId id, ConnKey key, const SocketOptions& opts, ConnContext ctx)
     : tcb_(std::make_unique<Tcb>(id, key, opts, ctx)) {}
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  if (tcb_) tcb_->mem_release();
+}
 
 void Connection::open_active(Instant now, SeqNum iss, Outbox& out, uint32_t ts_off) {
   tcb_->last_now = now;
   if (tcb_->state == State::closed && !tcb_->released) tcb_->ts_off = ts_off;
   out.touched.push_back(tcb_->id);
   tcb_->open_active(now, iss, out);
+  tcb_->mem_sync(now);
 }
 
 void Connection::open_passive(Instant now, const Handshake& hs, State from, StateCause cause,
@@ -236,12 +240,14 @@ void Connection::open_passive(Instant now, const Handshake& hs, State from, Stat
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
   tcb_->open_passive(now, hs, from, cause, out);
+  tcb_->mem_sync(now);
 }
 
 void Connection::on_segment(Instant now, const Segment& seg, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
   tcb_->on_segment(now, seg, out);
+  tcb_->mem_sync(now);
 }
 
 void Connection::on_timer(Instant now, Outbox& out) {
@@ -252,6 +258,7 @@ void Connection::on_timer(Instant now, Outbox& out) {
   // tcp_event_new_data_sent() -> tcp_check_space(): a probe that sent new data (TLP,
   // tcp_write_wakeup()) may wake a writer that TCP_NOTSENT_LOWAT holds.
   if (tcb_->snd_nxt > nxt && tcb_->state != State::closed) tcb_->check_space(out);
+  tcb_->mem_sync(now);
 }
 
 std::optional<Instant> Connection::next_deadline() const {
@@ -261,13 +268,17 @@ std::optional<Instant> Connection::next_deadline() const {
 SocketError Connection::send(Instant now, Payload data, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
-  return tcb_->send(now, std::move(data), out);
+  SocketError e = tcb_->send(now, std::move(data), out);
+  tcb_->mem_sync(now);
+  return e;
 }
 
 SendResult Connection::write(Instant now, Payload data, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
-  return tcb_->write(now, std::move(data), out);
+  SendResult r = tcb_->write(now, std::move(data), out);
+  tcb_->mem_sync(now);
+  return r;
 }
 
 bool Connection::writeable() const {
@@ -281,19 +292,23 @@ bool Connection::stream_memory_free() const {
 Payload Connection::read(Instant now, size_t max_bytes, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
-  return tcb_->read(now, max_bytes, out);
+  Payload p = tcb_->read(now, max_bytes, out);
+  tcb_->mem_sync(now);
+  return p;
 }
 
 void Connection::shutdown_write(Instant now, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
   tcb_->shutdown_write(now, out);
+  tcb_->mem_sync(now);
 }
 
 void Connection::close(Instant now, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
   tcb_->close(now, out);
+  tcb_->mem_sync(now);
 }
 
 void Connection::retire_time_wait(Outbox& out) {
@@ -304,6 +319,7 @@ void Connection::abort(Instant now, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
   tcb_->abort(now, out);
+  tcb_->mem_sync(now);
 }
 
 void Connection::set_options(Instant now, const SocketOptions& opts) {

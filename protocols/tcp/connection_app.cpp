@@ -289,6 +289,7 @@ void Connection::Tcb::close(Instant now, Outbox& out) {
   } else if (!fin_queued) {
     queue_fin(now, *next, StateCause::close, out);
   }
+  close_on_oom(now, out);  // tcp_close(): tcp_check_oom() (connection_mem.cpp)
 }
 
 // tcp_disconnect(): RST+ACK when the peer may still think the connection open

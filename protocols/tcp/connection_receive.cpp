@@ -108,7 +108,7 @@ bool Connection::Tcb::process_text(Instant now, const Segment& seg, Outbox& out)
 // dropped (TCPOFODrop) and, unlike in-order data, no ACK is scheduled for it.
 void Connection::Tcb::queue_out_of_order(Instant now, const Segment& seg) {
   const SeqNum seq = seg.seq;
-  if (!rmem_schedule(seq)) {
+  if (!rmem_schedule(now, seq, static_cast<uint32_t>(seg.payload.size()))) {
     ++ctx.counters->TCPOFODrop;
     return;
   }
@@ -151,7 +151,7 @@ void Connection::Tcb::note_duplicate(const Segment& seg) {
 void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& data, bool fin,
                                      Outbox& out) {
   bool forced = false;
-  if (!rmem_schedule(seq)) {
+  if (!rmem_schedule(now, seq, static_cast<uint32_t>(data.size()))) {
     ack_nomem = ack_pending = ack_now = true;
     if (!data.empty() && rcv_queue_bytes() > 0) {
       ++ctx.counters->TCPRcvQDrop;
@@ -378,6 +378,7 @@ RcvSpace Connection::Tcb::rcv_space_now() const {
   const uint64_t queued = rcvbuf.readable() + rcvbuf.out_of_order_bytes() + (drs ? drs->unread : 0);
   sp.rmem_alloc = space_from_win(scaling_ratio, queued);
   sp.rcv_mss = rcv_mss;
+  sp.mem_pressure = mem_pressure();
   return sp;
 }
 
@@ -490,7 +491,8 @@ uint16_t Connection::Tcb::syn_window() const {
 
 // tcp_select_window(): never shrink the offered right edge (RFC 9293 §3.8.6.2.2, RFC 7323
 // §2.4), round a scaled window up to a whole unit; rcv_wnd/rcv_wup record the offer. When the
-// free space is below half the buffer, quick-ack mode ends (__tcp_select_window()).
+// free space is below half the buffer, quick-ack mode ends (__tcp_select_window()) and, under
+// memory pressure, rcv_ssthresh drops to 4 segments (tcp_adjust_rcv_ssthresh()).
 //
 // The one exception: data that found no memory (ICSK_ACK_NOMEM, queue_in_order()) makes this
 // ACK offer a zero window at RCV.NXT ("Make the window 0 if we failed to queue the data because
@@ -506,8 +508,13 @@ uint16_t Connection::Tcb::advertise_window() {
   const RcvSpace sp = rcv_space_now();
   const int64_t full =
       std::min<int64_t>(w.window_clamp, win_from_space(w.scaling_ratio, sp.rcvbuf));
-  if (win_from_space(w.scaling_ratio, static_cast<int64_t>(sp.rcvbuf) - sp.rmem_alloc) < full / 2)
+  if (win_from_space(w.scaling_ratio, static_cast<int64_t>(sp.rcvbuf) - sp.rmem_alloc) < full / 2) {
     quick = 0;
+    if (sp.mem_pressure) {  // "if (tcp_under_memory_pressure(sk)) tcp_adjust_rcv_ssthresh(sk);"
+      adjust_rcv_ssthresh();
+      w.rcv_ssthresh = rcv_ssthresh;
+    }
+  }
   const SelectedWindow s = select_window(w, sp, rcv_nxt, rcv_window_config(prof()));
   // The right edge the peer was told: without a shift a clamp measured above 65535
   // (tcp_measure_rcv_mss()) still leaves 65535 on the wire.
@@ -534,12 +541,18 @@ size_t Connection::Tcb::rcv_queue_bytes() const {
 }
 
 // tcp_try_rmem_schedule(): a segment may be queued while the queues hold at most sk_rcvbuf (the
-// test is before the segment is added, so they may end one segment above it); past it,
-// tcp_prune_queue() must make room first. sk_rmem_schedule() against the protocol-wide tcp_mem
-// pool always grants: netsim models no global memory pressure.
-bool Connection::Tcb::rmem_schedule(SeqNum seq) {
-  if (rmem_alloc() <= rcv_space()) return true;
-  return prune_queue(seq);
+// test is before the segment is added, so they may end one segment above it) and the host's
+// TCP memory grants its cost (sk_rmem_schedule(), connection_mem.cpp: refused over tcp_mem[2],
+// or under pressure to a socket above its share); otherwise tcp_prune_queue() must make room
+// first, and while the host still refuses, out-of-order data is discarded one prune at a time.
+bool Connection::Tcb::rmem_schedule(Instant now, SeqNum seq, uint32_t len) {
+  const uint32_t size = space_from_win(scaling_ratio, len);
+  if (rmem_alloc() <= rcv_space() && mem_schedule(now, size, MemKind::recv)) return true;
+  if (!prune_queue(seq)) return false;
+  while (!mem_schedule(now, size, MemKind::recv)) {
+    if (!prune_ofo_queue(seq)) return false;
+  }
+  return true;
 }
 
 // tcp_prune_queue(): grow the buffer if it may grow (tcp_clamp_window()), else discard
@@ -549,7 +562,11 @@ bool Connection::Tcb::rmem_schedule(SeqNum seq) {
 // bytes at the measured ratio, not per skb, so there is no overhead to win back.
 bool Connection::Tcb::prune_queue(SeqNum seq) {
   ++ctx.counters->PruneCalled;
-  if (rmem_alloc() >= rcv_space()) clamp_window();
+  if (rmem_alloc() >= rcv_space()) {
+    clamp_window();
+  } else if (mem_pressure()) {
+    adjust_rcv_ssthresh();
+  }
   if (rmem_alloc() <= rcv_space()) return true;
   prune_ofo_queue(seq);
   if (rmem_alloc() <= rcv_space()) return true;
@@ -558,17 +575,19 @@ bool Connection::Tcb::prune_queue(SeqNum seq) {
 }
 
 // tcp_clamp_window(): leave quick-ack mode; a buffer SO_RCVBUF did not lock grows to what the
-// queues hold (up to tcp_rmem[2]); if they still exceed it, rcv_ssthresh drops to two segments.
+// queues hold (up to tcp_rmem[2]) unless the host is short of TCP memory (under pressure or
+// holding tcp_mem[0]); if they still exceed it, rcv_ssthresh drops to two segments.
 void Connection::Tcb::clamp_window() {
   quick = 0;
   const uint32_t rmem_max = rcv_window_config(prof()).rmem[2];
-  if (opts.rcvbuf == 0 && rcv_space() < rmem_max)
+  if (opts.rcvbuf == 0 && rcv_space() < rmem_max && mem_may_grow_rcvbuf())
     autotune().rcvbuf = std::max(rcv_space(), std::min(rmem_alloc(), rmem_max));
   if (rmem_alloc() > rcv_space()) rcv_ssthresh = std::min(window_clamp, 2 * advmss());
 }
 
 // tcp_prune_ofo_queue(): discard out-of-order data from the highest sequence down, but never
-// what lies below the incoming segment, checking the memory after each eighth of the buffer.
+// what lies below the incoming segment, checking the memory after each eighth of the buffer
+// (under memory pressure it goes on: "&& !tcp_under_memory_pressure(sk)").
 // Any discard resets the SACK state (tcp_sack_reset()): "we care only about integrity of the
 // connection not performance".
 bool Connection::Tcb::prune_ofo_queue(SeqNum seq) {
@@ -581,7 +600,7 @@ bool Connection::Tcb::prune_ofo_queue(SeqNum seq) {
     pruned = true;
     goal -= space_from_win(scaling_ratio, freed);
     if (!rcvbuf.last_piece_seq() || goal <= 0) {
-      if (rmem_alloc() <= rcv_space()) break;
+      if (rmem_alloc() <= rcv_space() && !mem_pressure()) break;
       goal = step;
     }
   }

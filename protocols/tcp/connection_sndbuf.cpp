@@ -46,11 +46,12 @@ void Connection::Tcb::sndbuf_init_expand() {
 // tcp_check_space() -> tcp_new_space() after an ACK was processed and after new data left
 // (tcp_event_new_data_sent(); not within a write, see write()): only once a writer found
 // the buffer full (SOCK_NOSPACE). The buffer grows to the current window while the sender is
-// not cwnd-limited (tcp_should_expand_sndbuf(): in_flight < cwnd) and not locked; the writer
+// not cwnd-limited (tcp_should_expand_sndbuf(): in_flight < cwnd), not locked and the host
+// not short of TCP memory (connection_mem.cpp mem_may_expand_sndbuf()); the writer
 // hears `writable` once a third of the buffer is free (sk_stream_write_space()).
 void Connection::Tcb::check_space(Outbox& out) {
   if (!snd_nospace) return;
-  if (opts.sndbuf == 0) {
+  if (opts.sndbuf == 0 && mem_may_expand_sndbuf()) {
     const uint32_t cwnd =
         sack_path() && sca ? sca->sk.snd_cwnd : cwnd_bytes() / std::max<uint16_t>(mss, 1);
     const uint32_t in_flight = sack_path() && sca ? lr().in_flight(packets_out()) : packets_out();
@@ -118,6 +119,10 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
     if (room == 0 && !stream_memory_free(false)) break;
     const uint32_t take =
         static_cast<uint32_t>(std::min<uint64_t>(size - copied, room ? room : goal));
+    // tcp_stream_alloc_skb()'s sk_wmem_schedule(truesize) for a new skb and the copy's
+    // sk_wmem_schedule(copy), as one check (connection_mem.cpp): under memory pressure it
+    // moderates sk_sndbuf; refused, the writer waits (wait_for_space).
+    if (!mem_schedule(now, take + (room == 0 ? kSkbEmptyTruesize : 0), MemKind::send)) break;
     // tcp_add_write_queue_tail(): the first skb of an empty write queue starts TCP_CHRONO_BUSY.
     if (unsent_data() == 0) chrono_start_type(now, 1);
     const SeqNum from = write_seq;

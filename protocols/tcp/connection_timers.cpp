@@ -156,6 +156,12 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
   // tcp_write_timeout(): time based. The budget is tcp_model_timeout(retries2, rto_min)
   // (tcp_orphan_retries for an orphan) from the first retransmission's original send time.
   const Duration budget = write_timeout(model_timeout(boundary, p.rto_min, p.rto_max));
+  // ... and an orphan first checks the host's TCP memory (tcp_out_of_resources(), do_reset =
+  // alive || !retransmits_timed_out(); connection_mem.cpp).
+  const bool alive = rto.rto() < p.rto_max;
+  const bool timed_out = retransmits > 0 && now - retrans_stamp >= budget;
+  if (orphaned && orphan_out_of_resources(now, alive || !timed_out, StateCause::rto_expired, out))
+    return;
   if (!zero_window && retransmits > 0 && now - retrans_stamp >= budget) {
     give_up(now - retrans_stamp);
     enter_closed(now, StateCause::rto_expired, SocketError::etimedout, out);
@@ -203,6 +209,8 @@ void Connection::Tcb::on_persist_timer(Instant now, Outbox& out) {
   }
   const Profile& p = prof();
   const int max_probes = orphaned ? p.orphan_retries : p.retries2;
+  // tcp_probe_timer(): "if (tcp_out_of_resources(sk, true)) return;" for an orphan.
+  if (orphaned && orphan_out_of_resources(now, true, StateCause::close, out)) return;
   // The timeout that ran: tcp_check_probe_timer() armed probe0_base(), later probes the
   // backed-off value (tcp_probe_timer()).
   const Duration ran =

@@ -75,6 +75,13 @@ constexpr CounterInfo kCounters[] = {
      "prunings that could not bring the receive queues within the buffer"},
     {"OfoPruned", "TcpExtOfoPruned", &Counters::OfoPruned,
      "prunings that discarded out-of-order data to make room"},
+    {"TCPMemoryPressures", "TcpExtTCPMemoryPressures", &Counters::TCPMemoryPressures,
+     "times the host's TCP memory rose above tcp_mem[1] (memory pressure began)"},
+    {"TCPMemoryPressuresChrono", "TcpExtTCPMemoryPressuresChrono",
+     &Counters::TCPMemoryPressuresChrono,
+     "milliseconds spent under memory pressure (periods that ended)"},
+    {"TCPAbortOnMemory", "TcpExtTCPAbortOnMemory", &Counters::TCPAbortOnMemory,
+     "orphaned connections reset because the host's TCP memory was above tcp_mem[2]"},
 };
 
 }  // namespace

@@ -155,7 +155,7 @@ struct Outbox {
 // Host-wide counters (SCENARIO_SPEC.md summary). Their names, Linux nstat names and docs are
 // in counter_table(); the summary, expectations and the loader read that table. The loss
 // recovery and receive memory counters carry their nstat names (tcp_mib.hpp).
-struct Counters : LossMib, RcvMemMib {
+struct Counters : LossMib, RcvMemMib, TcpMemMib {
   uint64_t syn_received = 0;
   uint64_t synack_sent = 0;
   uint64_t synack_retransmits = 0;

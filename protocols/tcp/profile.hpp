@@ -68,6 +68,7 @@ struct Profile {
   Triple rmem;                 // tcp_rmem: its default is the receive buffer
   Triple wmem;                 // tcp_wmem: its default is the send buffer, max its autotuning cap
   uint32_t notsent_lowat = 0;  // tcp_notsent_lowat: unsent bytes a writer may queue (UINT_MAX)
+  Triple tcp_mem;              // tcp_mem, in pages: the host's TCP memory (tcp_memory.hpp)
   // Delayed ACK (TCP_DELACK_MIN / TCP_ATO_MIN 40 ms, TCP_DELACK_MAX 200 ms). 0 disables.
   Duration delayed_ack;
   Duration delayed_ack_max;

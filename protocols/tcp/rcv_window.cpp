@@ -133,9 +133,11 @@ SelectedWindow select_window(RcvWindow& w, const RcvSpace& sp, SeqNum rcv_nxt,
   return out;
 }
 
-// tcp_input.c:tcp_grow_window() with __tcp_grow_window(), not under memory pressure.
+// tcp_input.c:tcp_grow_window() with __tcp_grow_window(); under memory pressure rcv_ssthresh
+// does not grow ("Check #1": if (!tcp_under_memory_pressure(sk))).
 bool grow_window(RcvWindow& w, const RcvWindowConfig& cfg, const RcvSpace& sp, uint32_t len,
                  uint32_t truesize, uint32_t advmss) {
+  if (sp.mem_pressure) return false;
   const int64_t space =
       win_from_space(w.scaling_ratio, static_cast<int64_t>(sp.rcvbuf) - sp.rmem_alloc);
   const int64_t room = std::min<int64_t>(w.window_clamp, space) - w.rcv_ssthresh;

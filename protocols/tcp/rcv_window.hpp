@@ -78,6 +78,7 @@ struct RcvSpace {
   uint32_t rcvbuf = 131072;
   uint32_t rmem_alloc = 0;
   uint32_t rcv_mss = 536;
+  bool mem_pressure = false;  // tcp_under_memory_pressure() (tcp_memory.hpp)
 };
 
 // tcp_output.c:__tcp_select_window() (tcp_shrink_window 0): the window wanted now.

@@ -17,6 +17,7 @@
 #include "protocols/tcp/sack_receiver.hpp"
 #include "protocols/tcp/sack_scoreboard.hpp"
 #include "protocols/tcp/send_buffer.hpp"
+#include "protocols/tcp/tcp_memory.hpp"
 #include "protocols/tcp/transitions.hpp"
 #include "protocols/tcp/win_minmax.hpp"
 #include "protocols/tcp/write_queue.hpp"
@@ -77,6 +78,9 @@ struct Connection::Tcb {
   // Received bytes admitted past the receive buffer's limit by the last segment queued: the
   // check of check_invariants() (connection_receive.cpp rmem_*).
   uint32_t rcv_admitted = 0;
+  // What this socket holds of the host's TCP memory, in pages: sk_wmem_queued + sk_rmem_alloc
+  // + sk_forward_alloc (tcp_memory.hpp; connection_mem.cpp). In the padding before `opts`.
+  uint32_t mem_pages = 0;
   SocketOptions opts;
   ConnContext ctx;
   const Profile& prof() const { return *ctx.profile; }
@@ -377,10 +381,26 @@ struct Connection::Tcb {
   // Receive memory (tcp_try_rmem_schedule() and the pruning behind it).
   uint32_t rmem_alloc() const;
   size_t rcv_queue_bytes() const;
-  bool rmem_schedule(SeqNum seq);
+  bool rmem_schedule(Instant now, SeqNum seq, uint32_t len);
   bool prune_queue(SeqNum seq);
   void clamp_window();
   bool prune_ofo_queue(SeqNum seq);
+
+  // ================= connection_mem.cpp: the host's TCP memory (tcp_memory.hpp) =================
+  TcpMemory mem() const { return TcpMemory(*ctx.profile, *ctx.counters); }
+  uint64_t mem_held() const;
+  void mem_sync(Instant now);
+  void mem_release();
+  bool mem_schedule(Instant now, uint64_t size, MemKind kind);
+  bool mem_raise(Instant now, uint64_t size, int64_t amt, MemKind kind);
+  void moderate_sndbuf();
+  void adjust_rcv_ssthresh();
+  bool mem_pressure() const;
+  bool mem_may_expand_sndbuf() const;
+  bool mem_may_grow_rcvbuf() const;
+  bool out_of_memory() const;
+  bool close_on_oom(Instant now, Outbox& out);
+  bool orphan_out_of_resources(Instant now, bool do_reset, StateCause cause, Outbox& out);
   Duration write_timeout(Duration model) const;
   Duration clamp_rto_to_user_timeout(Instant now) const;
   bool keepalive_expired(Duration elapsed, int probes) const;

@@ -139,6 +139,8 @@ TcpInfo tcp_info(const Connection& c, Instant now) {
   i.sndbuf = t.sk_sndbuf;
   i.wmem_queued = t.wmem_queued();
   i.rcvbuf = t.rcv_space();
+  i.rmem_alloc = t.rmem_alloc();
+  i.fwd_alloc = int64_t{t.mem_pages} * kPageSize - static_cast<int64_t>(t.mem_held());
   i.snd_nxt = t.snd_nxt;
   i.rcv_nxt = t.rcv_nxt;
   return i;

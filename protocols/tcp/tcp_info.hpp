@@ -50,6 +50,10 @@ struct TcpInfo {
   uint32_t sndbuf = 0;
   uint64_t wmem_queued = 0;
   uint32_t rcvbuf = 0;
+  // r: sk_rmem_alloc (the receive queues' bytes at the measured ratio); f: sk_forward_alloc,
+  // what the socket's pages of the host's TCP memory hold beyond r + w (tcp_memory.hpp).
+  uint32_t rmem_alloc = 0;
+  int64_t fwd_alloc = 0;
   // Not in struct tcp_info (nor in fields()): where the sequence spaces stand, for segments
   // written relative to a connection (a scenario's `inject`).
   SeqNum snd_nxt, rcv_nxt;

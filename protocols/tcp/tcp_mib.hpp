@@ -44,4 +44,21 @@ struct RcvMemMib {
   uint64_t TCPZeroWindowDrop = 0;  // data at RCV.NXT dropped because the window offered was 0
 };
 
+// The host's TCP memory (tcp_memory.hpp; net/ipv4/tcp.c tcp_enter_memory_pressure(),
+// tcp_leave_memory_pressure(), tcp_close(), tcp_timer.c tcp_out_of_resources()).
+struct TcpMemMib {
+  uint64_t TCPMemoryPressures = 0;        // entries into memory pressure
+  uint64_t TCPMemoryPressuresChrono = 0;  // milliseconds spent under pressure (ended ones)
+  uint64_t TCPAbortOnMemory = 0;          // orphans reset: the host was over tcp_mem[2]
+  // Not in counter_table() (every host would show it in a sweep): the most pages held at once.
+  uint64_t tcp_mem_pages_max = 0;
+  // Not counters: the host's TCP memory now (tcp_memory.hpp), kept with the counters because
+  // every connection reaches its host's Counters already (ConnContext); a pointer more would
+  // cost each connection 8 bytes. Pages held (tcp_memory_allocated), the jiffy pressure began
+  // (tcp_memory_pressure; 0 = none) and the connections counted (tcp_sockets_allocated).
+  int64_t tcp_mem_allocated = 0;
+  uint32_t tcp_mem_pressure_since = 0;
+  uint64_t tcp_sockets_allocated = 0;
+};
+
 }  // namespace netsim::tcp

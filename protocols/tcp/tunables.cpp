@@ -256,6 +256,23 @@ constexpr Tunable kTunables[] = {
             "1460), at most max (`tcp_sndbuf_expand()`); SO_SNDBUF fixes it. A bounded write "
             "takes only what fits (`sk_stream_memory_free()`, docs/windows.md): apps, drill "
             "and tcp_app scripts block or get a partial count."},
+    {.key = "tcp_mem",
+     .linux_name = "net.ipv4.tcp_mem",
+     .kind = TunableKind::triple,
+     .member = &Profile::tcp_mem,
+     // tcp_init_mem() on a 24 GiB host (nr_free_buffer_pages() 6141680): limit = pages / 16,
+     // min = limit / 4 * 3, pressure = limit, max = 2 * min.
+     .linux_value = Triple{287889, 383855, 575778},
+     .rfc9293_value = Triple{287889, 383855, 575778},
+     .min = 1,
+     .max = int64_t{1} << 40,
+     .doc = "Pages (4096 bytes) all TCP sockets of a host may hold: min, pressure, max "
+            "(`tcp_mem`; `tcp_init_mem()` of a 24 GiB machine). A socket holds its queued bytes "
+            "rounded up to pages (`sk_forward_alloc`). Above pressure the host enters memory "
+            "pressure until it is back under min: send buffers are cut to half what they hold and "
+            "stop growing, receive windows stop growing and drop to 4 segments; above max "
+            "receive memory is refused (drops) and an orphan holding send data is reset on "
+            "`close()` (`TCPAbortOnMemory`). docs/windows.md#memory-pressure-tcp_mem."},
     {.key = "notsent_lowat",
      .linux_name = "net.ipv4.tcp_notsent_lowat",
      .kind = TunableKind::integer,

@@ -38,12 +38,16 @@ using ConnKeyPair = std::pair<SocketAddr, SocketAddr>;
 using InfoByConn = std::map<ConnKeyPair, Json>;
 
 // {"tcp_info": ..., "skmem": ...}: the tcp_info fields, and the socket buffers as `ss -m`
-// names them (rb sk_rcvbuf, tb sk_sndbuf, w sk_wmem_queued).
+// names them (r sk_rmem_alloc, rb sk_rcvbuf, tb sk_sndbuf, f sk_forward_alloc, w sk_wmem_queued).
 Json info_json(const tcp::TcpInfo& info) {
   Json j = Json::object();
   for (auto [name, v] : info.fields())
     j[std::string(name.substr(5))] = v;  // without "tcpi_", as `ss -i` names them
-  Json skmem{{"rb", info.rcvbuf}, {"tb", info.sndbuf}, {"w", info.wmem_queued}};
+  Json skmem{{"r", info.rmem_alloc},
+             {"rb", info.rcvbuf},
+             {"tb", info.sndbuf},
+             {"f", info.fwd_alloc},
+             {"w", info.wmem_queued}};
   return Json{{"tcp_info", std::move(j)}, {"skmem", std::move(skmem)}};
 }
 

@@ -168,7 +168,8 @@ TEST_CASE("every example scenario in scenarios/ loads without error") {
                                           "simultaneous-open",   "syn-flood",
                                           "syn-flood-cookies",   "syn-timeout",
                                           "syn-timeout-classic", "synack-timeout",
-                                          "timer-wheel",         "write-after-shutdown"});
+                                          "tcp-mem-pressure",    "timer-wheel",
+                                          "write-after-shutdown"});
 }
 
 TEST_CASE("the hello-echo example says what the issue describes") {
