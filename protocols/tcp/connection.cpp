@@ -258,16 +258,16 @@ std::optional<Instant> Connection::next_deadline() const {
   return tcb_->next_deadline();
 }
 
-SocketError Connection::send(Instant now, Payload data, Outbox& out) {
+SocketError Connection::send(Instant now, Payload data, Outbox& out, uint32_t flags) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
-  return tcb_->send(now, std::move(data), out);
+  return tcb_->send(now, std::move(data), out, flags);
 }
 
-SendResult Connection::write(Instant now, Payload data, Outbox& out) {
+SendResult Connection::write(Instant now, Payload data, Outbox& out, uint32_t flags) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
-  return tcb_->write(now, std::move(data), out);
+  return tcb_->write(now, std::move(data), out, flags);
 }
 
 bool Connection::writeable() const {
