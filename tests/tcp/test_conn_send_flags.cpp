@@ -120,3 +120,20 @@ TEST_CASE("MSG_EOR: a record's last partial segment is not filled from the next 
   CHECK(set(h, at(22_ms), SockOpt::tcp_cork, 0).empty());
   CHECK(ack(h, at(31_ms), 3001) == Lines{"P. seq 3001:4001 ack 5001 win 64240"});
 }
+
+// tcp_send_loss_probe() -> tcp_write_xmit(push_one = 2): the probe is one segment of the send
+// head, and tcp_grow_skb() does not top a record up across its end: with cwnd full (IW10) and
+// three 100-byte writes queued, the first two with MSG_EOR, the probe carries the first record
+// alone (min(unsent, mss) would have put all three in it).
+TEST_CASE("MSG_EOR: a tail-loss probe of new data stops at the record's end") {
+  Harness h;
+  syn_sent(h);
+  Segment sa = syn_ack();
+  sa.options.sack_permitted = true;
+  REQUIRE(h.recv(at(10_ms), sa) == Lines{". seq 1001 ack 5001 win 64240"});
+  CHECK(send(h, at(20_ms), 14600, 0).size() == 10);
+  CHECK(send(h, at(20_ms), 100, kMsgEor).empty());
+  CHECK(send(h, at(20_ms), 100, kMsgEor).empty());
+  CHECK(send(h, at(20_ms), 100, 0).empty());
+  CHECK(h.fire() == Lines{"P. seq 15601:15701 ack 5001 win 64240"});
+}
