@@ -83,7 +83,9 @@ class Runner {
   std::optional<Outcome> do_accept(const SyscallSpec& c, Fd& f, bool may_block);
   std::optional<Outcome> do_connect(const SyscallSpec& c, Fd& f);
   std::optional<Outcome> do_read(const SyscallSpec& c, Fd& f, size_t n, bool may_block);
-  std::optional<Outcome> do_write(const SyscallSpec& c, Fd& f, size_t n, bool may_block);
+  std::optional<Outcome> do_write(const SyscallSpec& c, Fd& f, size_t n, bool may_block,
+                                  uint32_t flags = 0);
+  uint32_t send_flags(const SyscallSpec& c, size_t index) const;
   Outcome do_setsockopt(const SyscallSpec& c, Fd& f);
   Outcome do_getsockopt(const SyscallSpec& c, Fd& f);
   Outcome do_fcntl(const SyscallSpec& c, Fd& f);

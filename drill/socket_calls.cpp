@@ -119,7 +119,7 @@ std::optional<ReadResult> Engine::read(Socket& s, size_t max) {
   return std::nullopt;
 }
 
-std::optional<Result> Engine::write(Socket& s, const Payload& data, size_t& done) {
+std::optional<Result> Engine::write(Socket& s, const Payload& data, size_t& done, uint32_t flags) {
   const auto copied = [&done] { return Result::ok(static_cast<int64_t>(done)); };
   if (s.id == tcp::kNoSocket || s.listener) return Result::error("EPIPE");
   Status& st = status_[s.id];
@@ -136,7 +136,7 @@ std::optional<Result> Engine::write(Socket& s, const Payload& data, size_t& done
     return std::nullopt;
   }
   while (done < data.size()) {
-    tcp::SendResult r = host_.write(s.id, data.slice(done, data.size() - done));
+    tcp::SendResult r = host_.write(s.id, data.slice(done, data.size() - done), flags);
     if (r.error != tcp::SocketError::none) {
       return done > 0 ? copied() : Result::error(tcp::to_string(r.error));
     }

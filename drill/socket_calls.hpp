@@ -93,7 +93,8 @@ class Engine {
   // non-blocking socket returns what was copied (partial) or EAGAIN; a blocking one returns
   // nothing until all of `data` is queued (retry on the writable notice). An error after
   // some bytes were copied returns their count and stays pending, as Linux's `do_error` path.
-  std::optional<Result> write(Socket& s, const Payload& data, size_t& done);
+  // `flags`: send()'s MSG_EOR / MSG_MORE (protocols/tcp/msg_flags.hpp), on each copy.
+  std::optional<Result> write(Socket& s, const Payload& data, size_t& done, uint32_t flags = 0);
   // tcp_poll()'s EPOLLOUT for a connection: a third of the send buffer free and, with
   // TCP_NOTSENT_LOWAT, fewer than half the mark unsent (__sk_stream_is_writeable(sk, 1)).
   bool writeable(const Socket& s) const;

@@ -50,11 +50,12 @@ std::optional<Outcome> Runner::do_read(const SyscallSpec&, Fd& f, size_t n, bool
 
 // tcp_sendmsg(): a blocking write returns once all is queued (it may wait for ACKs to free the
 // send buffer); a non-blocking one returns what fitted, or EAGAIN.
-std::optional<Outcome> Runner::do_write(const SyscallSpec& c, Fd& f, size_t n, bool may_block) {
+std::optional<Outcome> Runner::do_write(const SyscallSpec& c, Fd& f, size_t n, bool may_block,
+                                        uint32_t flags) {
   if (n > (size_t{1} << 30))
     throw Failure{c.pos,
                   fmt::format("{}() of {} bytes: netsim drill writes at most 1 GiB", c.name, n)};
-  std::optional<Outcome> o = engine().write(f, zeros(n), written_);
+  std::optional<Outcome> o = engine().write(f, zeros(n), written_, flags);
   if (!o && !may_block) {
     const tcp::Connection* conn = host().stack().connection(f.id);
     throw Failure{

@@ -68,6 +68,7 @@ constexpr std::pair<std::string_view, int64_t> kConstants[] = {
     {"POLLRDHUP", 0x2000},
     {"MSG_OOB", 0x1},
     {"MSG_PEEK", 0x2},
+    {"MSG_EOR", 0x80},
     {"MSG_DONTWAIT", 0x40},
     {"MSG_WAITALL", 0x100},
     {"MSG_MORE", 0x8000},
@@ -247,23 +248,14 @@ std::optional<Outcome> Runner::attempt(const SyscallSpec& c, bool may_block) {
     return do_read(c, fd_ref(c, 0), iov_bytes(c.args[1], c.pos), may_block);
   }
   if (n == "write" || n == "send" || n == "sendto") {
-    if (n != "write" && c.args.size() > 3 && c.args[3].kind != Expr::Kind::ellipsis) {
-      int64_t flags = value(c.args[3]);
-      if (flags & kMsgZerocopy) throw Unsupported{c.pos, "zerocopy", "MSG_ZEROCOPY"};
-      if (flags & kMsgFastopen) throw Unsupported{c.pos, "TCP Fast Open", "MSG_FASTOPEN"};
-      if (flags != 0) throw Unsupported{c.pos, "send() flags", fmt::format("{:#x}", flags)};
-    }
+    const uint32_t flags = n != "write" ? send_flags(c, 3) : 0;
     if (c.args.size() < 3) throw Failure{c.pos, n + "() needs a length"};
-    return do_write(c, fd_ref(c, 0), static_cast<size_t>(value(c.args[2])), may_block);
+    return do_write(c, fd_ref(c, 0), static_cast<size_t>(value(c.args[2])), may_block, flags);
   }
   if (n == "sendmsg" || n == "writev") {
     if (c.args.size() < 2) throw Failure{c.pos, n + "() needs its arguments"};
-    if (n == "sendmsg" && c.args.size() > 2 && c.args[2].kind != Expr::Kind::ellipsis) {
-      int64_t flags = value(c.args[2]);
-      if (flags & kMsgZerocopy) throw Unsupported{c.pos, "zerocopy", "MSG_ZEROCOPY"};
-      if (flags & kMsgFastopen) throw Unsupported{c.pos, "TCP Fast Open", "MSG_FASTOPEN"};
-    }
-    return do_write(c, fd_ref(c, 0), iov_bytes(c.args[1], c.pos), may_block);
+    const uint32_t flags = n == "sendmsg" ? send_flags(c, 2) : 0;
+    return do_write(c, fd_ref(c, 0), iov_bytes(c.args[1], c.pos), may_block, flags);
   }
   if (n == "close") return do_close(c, fd_arg(c, 0));
   if (n == "shutdown") return do_shutdown(c, fd_ref(c, 0));
@@ -273,6 +265,19 @@ std::optional<Outcome> Runner::attempt(const SyscallSpec& c, bool may_block) {
   if (n == "poll") return do_poll(c, may_block);
   if (n.rfind("epoll", 0) == 0) throw Unsupported{c.pos, "epoll", n + "()"};
   throw Unsupported{c.pos, n + "()", "system call not modelled"};
+}
+
+// The flags argument of send()/sendto()/sendmsg(): MSG_EOR and MSG_MORE are modelled
+// (tcp_sendmsg_locked(), tcp_push()); the others are refused by name.
+uint32_t Runner::send_flags(const SyscallSpec& c, size_t index) const {
+  if (c.args.size() <= index || c.args[index].kind == Expr::Kind::ellipsis) return 0;
+  const int64_t flags = value(c.args[index]);
+  if (flags & kMsgZerocopy) throw Unsupported{c.pos, "zerocopy", "MSG_ZEROCOPY"};
+  if (flags & kMsgFastopen) throw Unsupported{c.pos, "TCP Fast Open", "MSG_FASTOPEN"};
+  if (flags & ~int64_t{tcp::kMsgModelled})
+    throw Unsupported{c.pos, "send() flags other than MSG_EOR and MSG_MORE",
+                      fmt::format("{:#x}", flags & ~int64_t{tcp::kMsgModelled})};
+  return static_cast<uint32_t>(flags);
 }
 
 // Bytes described by a msghdr's or a writev()'s iovecs: {..., N} entries anywhere inside.

@@ -265,18 +265,18 @@ std::optional<Instant> Connection::next_deadline() const {
   return tcb_->next_deadline();
 }
 
-SocketError Connection::send(Instant now, Payload data, Outbox& out) {
+SocketError Connection::send(Instant now, Payload data, Outbox& out, uint32_t flags) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
-  SocketError e = tcb_->send(now, std::move(data), out);
+  SocketError e = tcb_->send(now, std::move(data), out, flags);
   tcb_->mem_sync(now);
   return e;
 }
 
-SendResult Connection::write(Instant now, Payload data, Outbox& out) {
+SendResult Connection::write(Instant now, Payload data, Outbox& out, uint32_t flags) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
-  SendResult r = tcb_->write(now, std::move(data), out);
+  SendResult r = tcb_->write(now, std::move(data), out, flags);
   tcb_->mem_sync(now);
   return r;
 }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "protocols/tcp/io.hpp"
+#include "protocols/tcp/msg_flags.hpp"
 #include "protocols/tcp/profile.hpp"
 #include "protocols/tcp/rcv_window.hpp"
 #include "protocols/tcp/sockopt.hpp"
@@ -95,10 +96,11 @@ class Connection {
   std::optional<Instant> next_deadline() const;
 
   // The unbounded write: everything is queued at once, whatever the send buffer holds.
-  SocketError send(Instant now, Payload data, Outbox& out);
+  // `flags`: send()'s MSG_EOR / MSG_MORE (msg_flags.hpp), as tcp_sendmsg_locked() takes them.
+  SocketError send(Instant now, Payload data, Outbox& out, uint32_t flags = 0);
   // The bounded write (tcp_sendmsg_locked()): what the send buffer takes of `data` (a partial
   // count, 0 = EAGAIN); once it filled, a `writable` notice follows when ACKs free a third.
-  SendResult write(Instant now, Payload data, Outbox& out);
+  SendResult write(Instant now, Payload data, Outbox& out, uint32_t flags = 0);
   // tcp_poll()'s EPOLLOUT: __sk_stream_is_writeable().
   bool writeable() const;
   // sk_stream_memory_free(): a write could add an skb now. A blocking writer whose write

@@ -207,14 +207,19 @@ SocketError Connection::Tcb::send_check() const {
 // The unbounded write: the whole payload is accepted whatever the send buffer holds (an
 // application modelled as one write that never blocks); write() (connection_sndbuf.cpp) is
 // the one bounded by sk_sndbuf.
-SocketError Connection::Tcb::send(Instant now, Payload data, Outbox& out) {
+// `flags` (MSG_EOR, MSG_MORE) go with the bytes until they are cut into skbs
+// (sync_write_queue(), at once when established) and MSG_MORE corks this write's push.
+SocketError Connection::Tcb::send(Instant now, Payload data, Outbox& out, uint32_t flags) {
   if (SocketError e = send_check(); e != SocketError::none) return e;
   if (data.empty()) return SocketError::none;
   if (unsent_data() == 0) chrono_start_type(now, 1);  // TCP_CHRONO_BUSY
   write_seq += static_cast<uint32_t>(data.size());
   sndbuf.append(std::move(data));
   nagle_push = false;  // tcp_skb_entail(): a new write ends an explicit push
+  wq.uncut_flags = static_cast<uint16_t>(flags & kMsgModelled);
+  wq.more_push = (flags & kMsgMore) != 0;
   transmit(now, out);
+  wq.more_push = false;
   return SocketError::none;
 }
 
@@ -384,10 +389,13 @@ int Connection::Tcb::get_option(SockOpt opt) const {
 }
 
 // tcp_nagle_test() with tcp_nagle_check() and tcp_minshall_check(): only a partial last
-// segment is ever held: always while corked, never with TCP_NODELAY or after an explicit push,
-// otherwise while an earlier small segment is unacknowledged. A FIN never waits.
+// segment is ever held: always while corked or in the push of a MSG_MORE write, never with
+// TCP_NODELAY or after an explicit push, otherwise while an earlier small segment is
+// unacknowledged. A FIN never waits.
 bool Connection::Tcb::nagle_holds(uint32_t len, uint32_t mss_now, bool fin) const {
-  if (nagle_push || fin || len >= mss_now) return false;
+  if (fin || len >= mss_now) return false;
+  if (wq.more_push) return true;  // tcp_push() with MSG_MORE: nonagle = TCP_NAGLE_CORK
+  if (nagle_push) return false;
   if (opts.cork) return true;
   if (opts.nodelay) return false;
   return snd_nxt != snd_una && snd_sml > snd_una && snd_sml <= snd_nxt;

@@ -208,7 +208,12 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
     return true;
   }
   wq.piece_active = false;
-  uint32_t len = std::min<uint32_t>(unsent, mss_now);
+  // The head skb's first segment after tcp_grow_skb(): a record's end (MSG_EOR) cuts it short,
+  // and only the write queue's last skb is tested by Nagle (tcp_write_xmit(): "tcp_skb_is_last()
+  // ? nonagle : TCP_NAGLE_PUSH").
+  bool last_skb = true;
+  uint32_t len = wq.head() != nullptr ? wq.first_segment(snd_nxt, mss_now, last_skb)
+                                      : std::min<uint32_t>(unsent, mss_now);
   bool with_fin = fin_pending && len == unsent;
   // tcp_snd_wnd_test(): the whole segment (a FIN counts) must fit in the offered window.
   if (snd_nxt + len + (with_fin ? 1u : 0u) > snd_una + snd_wnd) return false;
@@ -224,7 +229,7 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
   // Nagle with Minshall's variant (tcp_nagle_test(), tcp_minshall_check()): a segment
   // smaller than the MSS waits while an earlier small segment is unacknowledged; a segment
   // carrying the FIN never waits.
-  if (nagle_holds(len, mss_now, with_fin)) return false;  // and TCP_CORK / TCP_NODELAY
+  if (last_skb && nagle_holds(len, mss_now, with_fin)) return false;  // and CORK / NODELAY
   // tcp_slow_start_after_idle_check(): restart the window after an idle RTO.
   if (cc && snd_nxt == snd_una && last_send != Instant::zero() && now - last_send > rto.rto()) {
     uint32_t before = cc->cwnd();
@@ -255,7 +260,8 @@ void Connection::Tcb::sync_write_queue() {
   SeqNum from = wq.empty() ? snd_nxt : wq.back_end();
   if (write_seq <= from) return;
   uint32_t goal = tcp_xmit_size_goal(current_mss(), max_snd_wnd);
-  wq.write(from, write_seq, snd_nxt, goal, max_snd_wnd, pushed_seq);
+  wq.write(from, write_seq, snd_nxt, goal, max_snd_wnd, pushed_seq, true, true, wq.uncut_flags);
+  wq.uncut_flags = 0;
 }
 
 // tcp_cwnd_test(): min(cwnd - in_flight, max(cwnd / 2, 1)) segments, "to have at least 2 GSO

@@ -317,7 +317,12 @@ void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
   rtx_at = now;  // icsk_pending stays ICSK_TIME_LOSS_PROBE while the handler runs
   const uint32_t unsent = unsent_data();
   const bool fin_pending = fin_queued && !fin_sent();
-  const uint32_t len = std::min<uint32_t>(unsent, mss);
+  // tcp_write_xmit(push_one = 2): one segment of the send head, which a record's end (MSG_EOR)
+  // may cut short (no tcp_grow_skb() across it).
+  sync_write_queue();
+  bool last_skb = true;
+  const uint32_t len = wq.head() != nullptr ? wq.first_segment(snd_nxt, mss, last_skb)
+                                            : std::min<uint32_t>(unsent, mss);
   const bool with_fin = fin_pending && len == unsent;
   const bool fits =
       (unsent > 0 || fin_pending) && snd_nxt + len + (with_fin ? 1u : 0u) <= snd_una + snd_wnd;

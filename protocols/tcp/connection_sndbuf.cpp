@@ -103,7 +103,9 @@ bool Connection::Tcb::writeable() const {
 // SOCK_NOSPACE is set after that push, so its own tcp_check_space() does not wake the writer
 // still in its call (sk_stream_wait_memory() sets it again before it sleeps or returns EAGAIN).
 // A blocking writer goes on while stream_memory_free() holds after the push: it writes again.
-SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
+// MSG_EOR and MSG_MORE act only when the call copies its last byte (tcp_sendmsg_locked()'s
+// "if (!msg_data_left(msg))" and tcp_push() at out:); the push before sleeping drops MSG_MORE.
+SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out, uint32_t flags) {
   if (SocketError e = send_check(); e != SocketError::none) return {0, e};
   // sk_stream_wait_connect(): outside ESTABLISHED and CLOSE_WAIT the writer waits for the
   // handshake (EAGAIN when it does not wait); nothing is queued before it completes.
@@ -129,8 +131,8 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
     write_seq += take;
     sndbuf.append(take == size ? std::move(data) : data.slice(copied, take));
     const bool last = copied + take == size;
-    const bool forced =
-        wq.write(from, write_seq, snd_nxt, goal, max_snd_wnd, pushed_seq, copied == 0, last);
+    const bool forced = wq.write(from, write_seq, snd_nxt, goal, max_snd_wnd, pushed_seq,
+                                 copied == 0, last, flags & kMsgModelled);
     copied += take;
     if (last) break;
     // The skb is full (skb->len == size_goal): the in-loop push, nagle off (TCP_NAGLE_PUSH).
@@ -149,7 +151,9 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
   }
   nagle_push = false;
   const SeqNum nxt = snd_nxt;
+  wq.more_push = !full && (flags & kMsgMore) != 0;  // tcp_push(): TCP_NAGLE_CORK
   transmit(now, out);
+  wq.more_push = false;
   if (full) {
     snd_nospace = true;
     chrono_sndbuf_check(now, snd_nxt > nxt);  // the push of wait_for_space saw SOCK_NOSPACE

@@ -230,6 +230,9 @@ void Connection::Tcb::on_persist_timer(Instant now, Outbox& out) {
     uint32_t room = static_cast<uint32_t>(snd_una + snd_wnd - snd_nxt);
     uint32_t unsent = unsent_data();
     uint32_t len = std::min({unsent, room, static_cast<uint32_t>(mss)});
+    sync_write_queue();  // the probe is cut from the send head only (tcp_fragment())
+    if (const SkbMark* skb = wq.head(); skb != nullptr)
+      len = std::min(len, static_cast<uint32_t>(skb->end - snd_nxt));
     bool with_fin = fin_queued && len == unsent && len < room;
     TimerRecord f = firing(TimerKind::persist, persist_probes + 1, max_probes, ran);
     f.seq = snd_nxt.raw();

@@ -92,18 +92,18 @@ std::optional<SocketId> TcpHost::accept(SocketId listener) {
   return child;
 }
 
-SocketError TcpHost::send(SocketId s, Payload data) {
+SocketError TcpHost::send(SocketId s, Payload data, uint32_t flags) {
   sync_tracing();
   Outbox& out = take_outbox();
-  SocketError e = stack_.send(sim_.now(), s, std::move(data), out);
+  SocketError e = stack_.send(sim_.now(), s, std::move(data), out, flags);
   submit(out);
   return e;
 }
 
-SendResult TcpHost::write(SocketId s, Payload data) {
+SendResult TcpHost::write(SocketId s, Payload data, uint32_t flags) {
   sync_tracing();
   Outbox& out = take_outbox();
-  SendResult r = stack_.write(sim_.now(), s, std::move(data), out);
+  SendResult r = stack_.write(sim_.now(), s, std::move(data), out, flags);
   submit(out);
   return r;
 }

@@ -63,9 +63,9 @@ class TcpHost {
   OpenResult connect(SocketAddr remote, std::optional<uint16_t> local_port,
                      const SocketOptions& opts, SharedCallbacks callbacks, SharedName app);
   std::optional<SocketId> accept(SocketId listener);
-  SocketError send(SocketId s, Payload data);
+  SocketError send(SocketId s, Payload data, uint32_t flags = 0);  // flags: msg_flags.hpp
   // Stack::write(): bounded by the send buffer; on_writable says when to write again.
-  SendResult write(SocketId s, Payload data);
+  SendResult write(SocketId s, Payload data, uint32_t flags = 0);
   Payload read(SocketId s, size_t max_bytes);
   void shutdown_write(SocketId s);
   void close(SocketId s);

@@ -379,26 +379,26 @@ std::optional<SocketId> Stack::accept(SocketId listener, Outbox& out) {
   return child;
 }
 
-SocketError Stack::send(Instant now, SocketId s, Payload data, Outbox& out) {
+SocketError Stack::send(Instant now, SocketId s, Payload data, Outbox& out, uint32_t flags) {
   Entry e(*impl_, out);
   Impl& m = *impl_;
   Connection* c = m.find(s);
   if (c == nullptr) {
     return m.listeners.by_id(s) != nullptr ? SocketError::einval : SocketError::enotconn;
   }
-  SocketError err = c->send(now, std::move(data), out);
+  SocketError err = c->send(now, std::move(data), out, flags);
   m.reap(*c);
   return err;
 }
 
-SendResult Stack::write(Instant now, SocketId s, Payload data, Outbox& out) {
+SendResult Stack::write(Instant now, SocketId s, Payload data, Outbox& out, uint32_t flags) {
   Entry e(*impl_, out);
   Impl& m = *impl_;
   Connection* c = m.find(s);
   if (c == nullptr) {
     return {0, m.listeners.by_id(s) != nullptr ? SocketError::einval : SocketError::enotconn};
   }
-  SendResult r = c->write(now, std::move(data), out);
+  SendResult r = c->write(now, std::move(data), out, flags);
   m.reap(*c);
   return r;
 }

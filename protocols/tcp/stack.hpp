@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "protocols/tcp/io.hpp"
+#include "protocols/tcp/msg_flags.hpp"
 #include "protocols/tcp/profile.hpp"
 #include "protocols/tcp/sockopt.hpp"
 #include "protocols/tcp/state.hpp"
@@ -50,9 +51,10 @@ class Stack {
   OpenResult connect(Instant now, SocketAddr remote, std::optional<uint16_t> local_port,
                      const SocketOptions& opts, Outbox& out);
   std::optional<SocketId> accept(SocketId listener, Outbox& out);
-  SocketError send(Instant now, SocketId s, Payload data, Outbox& out);  // EPIPE after shutdown
+  // EPIPE after shutdown; `flags`: MSG_EOR / MSG_MORE (msg_flags.hpp).
+  SocketError send(Instant now, SocketId s, Payload data, Outbox& out, uint32_t flags = 0);
   // Connection::write(): bounded by the send buffer (a partial count, 0 = EAGAIN).
-  SendResult write(Instant now, SocketId s, Payload data, Outbox& out);
+  SendResult write(Instant now, SocketId s, Payload data, Outbox& out, uint32_t flags = 0);
   Payload read(Instant now, SocketId s, size_t max_bytes, Outbox& out);  // auto_read=false only
   void shutdown_write(Instant now, SocketId s, Outbox& out);             // SHUT_WR: FIN after data
   void close(Instant now, SocketId s, Outbox& out);  // orphans it; RST if data was unread

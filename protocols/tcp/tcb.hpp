@@ -12,6 +12,7 @@
 
 #include "protocols/tcp/congestion.hpp"
 #include "protocols/tcp/connection.hpp"
+#include "protocols/tcp/msg_flags.hpp"
 #include "protocols/tcp/reassembly.hpp"
 #include "protocols/tcp/rto.hpp"
 #include "protocols/tcp/sack_receiver.hpp"
@@ -332,7 +333,7 @@ struct Connection::Tcb {
   uint32_t wnd_from(const Segment& seg) const;
   uint32_t max_rcv_window() const { return kMaxWindow << rcv_wscale; }
   void set_peer_mss(uint16_t option);
-  SocketError send(Instant now, Payload data, Outbox& out);
+  SocketError send(Instant now, Payload data, Outbox& out, uint32_t flags = 0);
   Payload read(Instant now, size_t max_bytes, Outbox& out);
   void shutdown_write(Instant now, Outbox& out);
   void close(Instant now, Outbox& out);
@@ -345,7 +346,7 @@ struct Connection::Tcb {
   uint8_t rcv_wscale_for_syn() const;
 
   // ================= connection_sndbuf.cpp: the send buffer =================
-  SendResult write(Instant now, Payload data, Outbox& out);
+  SendResult write(Instant now, Payload data, Outbox& out, uint32_t flags = 0);
   void write_push(Instant now, bool one, Outbox& out);  // the pushes within write()
   SocketError send_check() const;
   uint32_t size_goal() const;

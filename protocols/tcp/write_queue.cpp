@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "protocols/tcp/msg_flags.hpp"
+
 namespace netsim::tcp {
 
 namespace {
@@ -14,14 +16,15 @@ bool forced_push(SeqNum write_seq, SeqNum pushed_seq, uint32_t max_window) {
 }  // namespace
 
 uint32_t WriteQueue::tail_room(SeqNum snd_nxt, uint32_t size_goal) const {
-  if (skbs_.empty()) return 0;
+  if (skbs_.empty() || skbs_.back().eor) return 0;
   SeqNum start = skbs_.size() >= 2 ? skbs_[skbs_.size() - 2].end : snd_nxt;
   uint32_t len = static_cast<uint32_t>(skbs_.back().end - start);
   return len < size_goal ? size_goal - len : 0;
 }
 
 bool WriteQueue::write(SeqNum from, SeqNum to, SeqNum snd_nxt, uint32_t size_goal,
-                       uint32_t max_window, SeqNum& pushed_seq, bool first, bool end) {
+                       uint32_t max_window, SeqNum& pushed_seq, bool first, bool end,
+                       uint32_t flags) {
   SeqNum pos = from;
   bool copied = !first;
   bool marked = false;
@@ -41,16 +44,20 @@ bool WriteQueue::write(SeqNum from, SeqNum to, SeqNum snd_nxt, uint32_t size_goa
     pos += copy;
     tail.end = pos;
     marked = false;
-    if (pos == to && end) break;  // "if (!msg_data_left(msg)) goto out"
-    if (copy < room) continue;    // skb->len < size_goal
+    if (pos == to && end) {  // "if (!msg_data_left(msg)) { if (flags & MSG_EOR) eor = 1; ..."
+      if ((flags & kMsgEor) != 0) tail.eor = true;
+      break;
+    }
+    if (copy < room) continue;  // skb->len < size_goal
     if (forced_push(pos, pushed_seq, max_window)) {
       tail.psh = true;  // tcp_mark_push()
       pushed_seq = pos;
       marked = true;
     }
   }
-  // tcp_push() without MSG_MORE (netsim's writes carry no flags).
-  if (end && copied && !skbs_.empty()) {
+  // tcp_push(): "if (!(flags & MSG_MORE) || forced_push(tp)) tcp_mark_push(tp, skb)".
+  if (end && copied && !skbs_.empty() &&
+      ((flags & kMsgMore) == 0 || forced_push(to, pushed_seq, max_window))) {
     skbs_.back().psh = true;
     pushed_seq = to;
   }
@@ -69,18 +76,35 @@ void WriteQueue::sent(SeqNum snd_nxt) {
 }
 
 void WriteQueue::grow_head(uint32_t amount) {
-  if (skbs_.size() < 2 || amount == 0) return;
+  if (skbs_.size() < 2 || amount == 0 || skbs_[0].eor) return;
   SkbMark& head = skbs_[0];
   const SkbMark& nxt = skbs_[1];
   uint32_t nlen = std::min(amount, static_cast<uint32_t>(nxt.end - head.end));
   head.end += nlen;
   if (head.end == nxt.end) {
     head.psh = head.psh || nxt.psh;
+    head.eor = nxt.eor;
     // Erase index 1: rebuild the front two as one.
     SkbMark merged = head;
     skbs_.erase_front(1);
     skbs_.front() = merged;
   }
+}
+
+uint32_t WriteQueue::first_segment(SeqNum snd_nxt, uint32_t mss, bool& last) const {
+  last = skbs_.size() < 2;
+  if (skbs_.empty()) return 0;
+  uint32_t len = static_cast<uint32_t>(skbs_[0].end - snd_nxt);
+  if (len < mss && !last && !skbs_[0].eor) {
+    // tcp_grow_skb() has at least mss - len to fill (a cwnd quota of one segment or more) and
+    // takes it from the next skb only; a next skb eaten whole leaves the head last when it was
+    // the queue's second. A grown head of a full segment is never tested by Nagle.
+    const uint32_t nlen = static_cast<uint32_t>(skbs_[1].end - skbs_[0].end);
+    const uint32_t take = std::min(nlen, mss - len);
+    len += take;
+    last = take == nlen && skbs_.size() == 2;
+  }
+  return std::min(len, mss);
 }
 
 bool WriteQueue::marked_at(SeqNum end) const {

@@ -19,10 +19,12 @@ inline constexpr uint32_t kGsoMaxSize = 65536 - 321;
 inline constexpr uint32_t kMinTsoSegs = 2;
 
 // One unsent skb: it ends at `end` and starts where the previous one ends (the first at
-// SND.NXT); `psh` is TCPHDR_PSH in its control block.
+// SND.NXT); `psh` is TCPHDR_PSH in its control block, `eor` TCP_SKB_CB(skb)->eor (MSG_EOR:
+// nothing may be appended or collapsed into it, tcp_skb_can_collapse_to()).
 struct SkbMark {
   SeqNum end;
   bool psh = false;
+  bool eor = false;
 };
 
 class WriteQueue {
@@ -30,7 +32,8 @@ class WriteQueue {
   bool empty() const { return skbs_.empty(); }
   size_t size() const { return skbs_.size(); }
   // What write() would copy into the tail skb before entailing a new one: size_goal less the
-  // tail's length (0 when empty or full).
+  // tail's length (0 when empty, full or ending a record: "copy <= 0 ||
+  // !tcp_skb_can_collapse_to(skb)").
   uint32_t tail_room(SeqNum snd_nxt, uint32_t size_goal) const;
   SeqNum back_end() const { return skbs_.back().end; }
   // tcp_sendmsg_locked() for one write of [from, to): fill the tail skb up to size_goal, then
@@ -38,17 +41,25 @@ class WriteQueue {
   // written since the last mark); at the end tcp_push() marks the tail. Updates pushed_seq as
   // tcp_mark_push() does. A write copied in pieces (the in-loop pushes of Tcb::write()) passes
   // `first` only with its first piece (the "if (!copied)" PSH clearing) and `end` only with its
-  // last; the result says whether forced_push() marked the skb ending at `to`.
+  // last; the result says whether forced_push() marked the skb ending at `to`. `flags` (the
+  // write's MSG_EOR / MSG_MORE, msg_flags.hpp) act at its end: MSG_EOR sets the tail's eor,
+  // MSG_MORE leaves the tail unmarked unless forced_push() (tcp_push()).
   bool write(SeqNum from, SeqNum to, SeqNum snd_nxt, uint32_t size_goal, uint32_t max_window,
-             SeqNum& pushed_seq, bool first = true, bool end = true);
+             SeqNum& pushed_seq, bool first = true, bool end = true, uint32_t flags = 0);
   // Drops the skbs sent in full.
   void sent(SeqNum snd_nxt);
   // The skb holding SND.NXT (call sent() first); nullptr when nothing is queued.
   SkbMark* head() { return skbs_.empty() ? nullptr : &skbs_.front(); }
   SkbMark* next() { return skbs_.size() < 2 ? nullptr : &skbs_[1]; }
-  // tcp_grow_skb(): move `amount` bytes of the next skb into the head; an emptied next skb is
-  // eaten and its flags join the head's (tcp_eat_one_skb()).
+  // tcp_grow_skb(): move `amount` bytes of the next skb into the head unless the head ends a
+  // record (tcp_skb_can_collapse()); an emptied next skb is eaten and its flags join the
+  // head's, its eor replaces the head's (tcp_eat_one_skb()).
   void grow_head(uint32_t amount);
+  // The first segment tcp_write_xmit() would build from the head skb at `snd_nxt` after
+  // tcp_grow_skb() (at most `mss` bytes), and whether the head is then the write queue's last
+  // skb (tcp_skb_is_last(): only the last skb is subject to Nagle, the others go with
+  // TCP_NAGLE_PUSH). 0 when nothing is queued.
+  uint32_t first_segment(SeqNum snd_nxt, uint32_t mss, bool& last) const;
   // The PSH mark of the skb ending exactly at `end`, if any.
   bool marked_at(SeqNum end) const;
   // tcp_push() -> tcp_mark_push() on the write queue's tail, if there is one.
@@ -67,6 +78,12 @@ class WriteQueue {
   SeqNum piece_end;
   bool piece_psh = false;
   bool piece_active = false;
+  // The MSG_EOR / MSG_MORE of the writes not yet cut into skbs (the unbounded send() before
+  // ESTABLISHED: they become one tcp_sendmsg_locked() call, which ends with the last write's).
+  uint16_t uncut_flags = 0;
+  // tcp_push() of a write with MSG_MORE is in progress: it pushes with TCP_NAGLE_CORK, which
+  // holds a partial last segment whatever TCP_NODELAY or an explicit push say.
+  bool more_push = false;
 
  private:
   SparseVector<SkbMark> skbs_;

@@ -1,10 +1,13 @@
 // Reading a `tcp_app`'s `script:`: a list of socket calls (connect, listen, accept, send, recv,
-// sleep, shutdown, close, abort, setsockopt), each optionally held until `at: T`. The loader
-// checks the order a real program would need (a socket before send, listen before accept).
+// sleep, shutdown, close, abort, setsockopt), each optionally held until `at: T`; a send may
+// carry `flags: [MSG_MORE, MSG_EOR]`. The loader checks the order a real program would need
+// (a socket before send, listen before accept).
 #include <fmt/format.h>
 
 #include <array>
+#include <map>
 
+#include "protocols/tcp/msg_flags.hpp"
 #include "scenarios/loader/sections.hpp"
 
 namespace netsim::loader {
@@ -152,6 +155,24 @@ void read_value(Reader& r, const YAML::Node& v, const std::string& path, const S
   }
 }
 
+// `flags: [MSG_MORE, MSG_EOR]` beside `send`: send()'s flags, by their C names.
+void read_send_flags(Reader& r, const YAML::Node& v, const std::string& path, AppCall& c) {
+  static const std::map<std::string, uint32_t, std::less<>> kFlags{{"MSG_MORE", tcp::kMsgMore},
+                                                                   {"MSG_EOR", tcp::kMsgEor}};
+  if (!expect_list(r, v, path, "a list of send() flags like [MSG_MORE] (MSG_MORE, MSG_EOR)"))
+    return;
+  for (size_t i = 0; i < v.size(); ++i) {
+    auto it = v[i].IsScalar() ? kFlags.find(v[i].Scalar()) : kFlags.end();
+    if (it == kFlags.end()) {
+      r.error(v[i], index_path(path, i),
+              fmt::format("expected MSG_MORE or MSG_EOR, found {}",
+                          v[i].IsScalar() ? quoted(v[i].Scalar()) : std::string("a collection")));
+      continue;
+    }
+    c.send_flags |= it->second;
+  }
+}
+
 std::optional<AppCall> read_call(Reader& r, const YAML::Node& item, const std::string& path,
                                  const Scenario& sc) {
   AppCall c;
@@ -169,13 +190,13 @@ std::optional<AppCall> read_call(Reader& r, const YAML::Node& item, const std::s
     return c;
   }
   if (!expect_map(r, item, path, fmt::format("a socket call ({})", kCallList))) return std::nullopt;
-  std::vector<std::string_view> keys{"at"};
+  std::vector<std::string_view> keys{"at", "flags"};
   for (const auto& k : kCalls)
     keys.push_back(k.key);
   MapView m(r, item, path, std::span<const std::string_view>(keys));
   const MapView::Entry* chosen = nullptr;
   for (const auto& e : m.entries()) {
-    if (e.key == "at") continue;
+    if (e.key == "at" || e.key == "flags") continue;
     if (chosen) {
       r.error(e.key_node, path,
               fmt::format("expected one call per step, found {} and {}", chosen->key, e.key));
@@ -185,6 +206,10 @@ std::optional<AppCall> read_call(Reader& r, const YAML::Node& item, const std::s
   }
   if (auto at = m.get("at")) c.at = read_duration(r, *at, m.path("at"), Zero::allowed);
   if (!chosen) {
+    if (auto f = m.get("flags")) {
+      r.error(*f, m.path("flags"), "expected flags only beside send (send() flags)");
+      return std::nullopt;
+    }
     if (!m.has("at")) {
       r.error(item, path, fmt::format("expected a socket call ({}), found none", kCallList));
       return std::nullopt;
@@ -193,6 +218,15 @@ std::optional<AppCall> read_call(Reader& r, const YAML::Node& item, const std::s
   }
   c.kind = find_call(chosen->key)->kind;
   read_value(r, chosen->value, m.path(chosen->key), sc, c);
+  if (auto f = m.get("flags")) {
+    if (c.kind == Kind::send) {
+      read_send_flags(r, *f, m.path("flags"), c);
+    } else {
+      r.error(*f, m.path("flags"),
+              fmt::format("expected flags only beside send (send() flags), found them beside {}",
+                          chosen->key));
+    }
+  }
   return c;
 }
 

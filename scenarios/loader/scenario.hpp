@@ -196,7 +196,7 @@ struct AppCall {
     connect,     // {connect: host:port}: blocks until ESTABLISHED or an error
     listen,      // {listen: PORT} or {listen: {port, backlog}}
     accept,      // blocks until a connection is in the accept queue; it becomes the socket
-    send,        // {send: "text" | SIZE}; EPIPE after shutdown or close is recorded
+    send,        // {send: "text" | SIZE, flags: [...]}; EPIPE after shutdown or close is recorded
     recv,        // {recv: SIZE | all | eof | stop}
     shutdown,    // shutdown(SHUT_WR)
     close,       // close(): FIN, or RST with unread data
@@ -211,6 +211,7 @@ struct AppCall {
   uint16_t port = 0;                       // listen
   int backlog = 128;                       // listen
   DataSpec data;                           // send
+  uint32_t send_flags = 0;                 // send: {flags: [MSG_MORE, MSG_EOR]} (msg_flags.hpp)
   Recv recv = Recv::all;                   // recv
   int64_t recv_bytes = 0;                  // recv: bytes
   std::optional<KeepaliveSpec> keepalive;  // setsockopt: SO_KEEPALIVE (+ TCP_KEEP*)

@@ -186,7 +186,7 @@ bool ScriptedApp::do_send(const AppCall& c) {
   // After close() the descriptor is gone; the loader refuses that order. EPIPE after shutdown
   // or once the stack freed the socket, as Linux's tcp_sendmsg().
   const size_t before = send_done_;
-  std::optional<sockcalls::Result> r = engine_.write(sock_, data, send_done_);
+  std::optional<sockcalls::Result> r = engine_.write(sock_, data, send_done_, c.send_flags);
   if (current()) current()->bytes_sent += send_done_ - before;
   if (!r) {
     wait_ = Wait::send;

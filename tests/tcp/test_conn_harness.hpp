@@ -119,12 +119,13 @@ class Harness {
     REQUIRE(deadline().has_value());
     return tick(*deadline());
   }
-  Lines send(Instant t, std::string_view data) {
-    return run(t, [&] { last_error = conn->send(t, Payload::from_string(data), out); });
+  Lines send(Instant t, std::string_view data, uint32_t flags = 0) {
+    return run(t, [&] { last_error = conn->send(t, Payload::from_string(data), out, flags); });
   }
   // The bounded write (Connection::write()) of `n` bytes; its result in last_write.
-  Lines write(Instant t, size_t n) {
-    return run(t, [&] { last_write = conn->write(t, Payload(std::vector<uint8_t>(n, 'w')), out); });
+  Lines write(Instant t, size_t n, uint32_t flags = 0) {
+    return run(
+        t, [&] { last_write = conn->write(t, Payload(std::vector<uint8_t>(n, 'w')), out, flags); });
   }
   Lines close(Instant t) {
     return run(t, [&] { conn->close(t, out); });

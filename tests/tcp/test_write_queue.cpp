@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/tcp/msg_flags.hpp"
 #include "protocols/tcp/win_minmax.hpp"
 #include "protocols/tcp/write_queue.hpp"
 
@@ -123,4 +124,48 @@ TEST_CASE("The min RTT is a 300 s windowed minimum: an aged minimum gives way to
   CHECK(m.running_min(win, 75001, 200) == 150);   // 100 aged out: the 2nd choice takes over
   CHECK(m.running_min(win, 80000, 90) == 90);     // a new minimum resets the filter
   CHECK(m.running_min(win, 200000, 300) == 300);  // nothing left in the window: reset
+}
+
+TEST_CASE("MSG_MORE leaves the tail unmarked unless forced_push(), MSG_EOR closes the skb") {
+  WriteQueue q;
+  SeqNum pushed(1);
+  q.write(SeqNum(1), SeqNum(501), SeqNum(1), 8000, 20000, pushed, true, true, kMsgMore);
+  CHECK_FALSE(q.marked_at(SeqNum(501)));
+  CHECK(pushed == SeqNum(1));
+  // 10001 bytes since the last mark: forced_push() marks the tail despite MSG_MORE.
+  q.write(SeqNum(501), SeqNum(10502), SeqNum(1), 8000, 20000, pushed, true, true, kMsgMore);
+  CHECK(q.marked_at(SeqNum(10502)));
+  CHECK(pushed == SeqNum(10502));
+  // MSG_EOR: the tail has room (8000 - 2501) but takes nothing more; the next write is a new skb.
+  q.write(SeqNum(10502), SeqNum(10602), SeqNum(1), 8000, 20000, pushed, true, true, kMsgEor);
+  CHECK(q.tail_room(SeqNum(1), 8000) == 0);
+  q.write(SeqNum(10602), SeqNum(10702), SeqNum(1), 8000, 20000, pushed);
+  CHECK(dump(q) == std::vector<std::string>{"8001", "10602P", "10702P"});
+}
+
+TEST_CASE("tcp_grow_skb does not top up a record end, eating a next skb takes its eor") {
+  WriteQueue q;
+  SeqNum pushed(1);
+  q.write(SeqNum(1), SeqNum(101), SeqNum(1), 8000, 20000, pushed, true, true, kMsgEor);
+  q.write(SeqNum(101), SeqNum(201), SeqNum(1), 8000, 20000, pushed, true, true, kMsgEor);
+  q.write(SeqNum(201), SeqNum(301), SeqNum(1), 8000, 20000, pushed);
+  bool last = true;
+  CHECK(q.first_segment(SeqNum(1), 1000, last) == 100);
+  CHECK_FALSE(last);
+  q.grow_head(900);
+  CHECK(q.size() == 3);
+  q.sent(SeqNum(101));
+  // Not a record's end: the head grows from the next skb; here 50 bytes are already sent.
+  WriteQueue r;
+  SeqNum p2(1);
+  r.write(SeqNum(1), SeqNum(101), SeqNum(1), 100, 20000, p2);
+  r.write(SeqNum(101), SeqNum(151), SeqNum(1), 100, 20000, p2, true, true, kMsgEor);
+  r.write(SeqNum(151), SeqNum(181), SeqNum(1), 100, 20000, p2);
+  CHECK(r.first_segment(SeqNum(51), 1000, last) == 100);  // 50 + the whole next skb
+  CHECK_FALSE(last);                                      // a third skb follows
+  r.grow_head(950);
+  CHECK(r.size() == 2);
+  CHECK(r.head()->eor);  // tcp_eat_one_skb(): the eaten skb's eor
+  CHECK(r.first_segment(SeqNum(51), 1000, last) == 100);
+  CHECK_FALSE(last);
 }

@@ -1,0 +1,110 @@
+// send() flags in a `tcp_app` script (`{send: ..., flags: [MSG_MORE, MSG_EOR]}`): the wire a
+// scenario gets from them, and the loader's messages (file:line:column) for flags it refuses.
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scenarios/loader/loader.hpp"
+#include "scenarios/runner/scenario_run.hpp"
+#include "sim/units.hpp"
+
+using namespace netsim;
+
+namespace {
+
+// "0.020 client P. 1:6(5) ack 1": the client's data segments, sequence numbers from its ISN.
+class ClientData : public TraceSink {
+ public:
+  void write(const TraceRecord& r) override {
+    const auto* p = std::get_if<PacketRecord>(&r);
+    if (!p || p->ev != PacketEvent::send || p->host != "client") return;
+    const Segment& s = p->packet.tcp;
+    if (s.flags.syn()) isn_ = s.seq.raw();
+    if (s.payload.empty()) return;
+    const uint32_t seq = s.seq.raw() - isn_;
+    lines.push_back(fmt::format("{} {} {}:{}({})", format_seconds(p->t), s.flags.to_string(), seq,
+                                seq + static_cast<uint32_t>(s.payload.size()), s.payload.size()));
+  }
+  std::vector<std::string> lines;
+
+ private:
+  uint32_t isn_ = 0;
+};
+
+std::vector<std::string> client_data(const std::string& client_script) {
+  LoadResult r = load_scenario_text(R"(
+hosts: {client: 10.0.0.1, server: 10.0.0.2}
+links: [{between: [client, server], delay: 10ms}]
+apps:
+  - tcp_app: {name: server, on: server, script: [{listen: 80}, accept, {recv: eof}, close]}
+  - tcp_app:
+      name: client
+      on: client
+      script: )" + client_script + "\n",
+                                    "t.yaml");
+  INFO(r.error_text());
+  REQUIRE(r.ok());
+  ClientData log;
+  ScenarioRun run(*r.scenario);
+  run.add_sink(&log);
+  run.run();
+  return log.lines;
+}
+
+}  // namespace
+
+// MSG_MORE: the first 3 bytes wait (TCP_NAGLE_CORK) with nothing in flight; the send 50 ms
+// later appends to the same skb and both leave as one segment. Without the flag the first
+// send leaves alone at once.
+TEST_CASE("a tcp_app send with flags: [MSG_MORE] waits for the next send") {
+  CHECK(client_data(R"([{connect: server:80}, {send: "abc", flags: [MSG_MORE]}, {sleep: 50ms},
+                         {send: "def"}, close])") ==
+        std::vector<std::string>{"0.070000 P. 1:7(6)"});
+  CHECK(client_data(R"([{connect: server:80}, {send: "abc"}, {sleep: 50ms}, {send: "def"},
+                         close])") ==
+        std::vector<std::string>{"0.020000 P. 1:4(3)", "0.070000 P. 4:7(3)"});
+}
+
+// MSG_EOR: behind the first (small, unacknowledged) segment Nagle holds the record; the next
+// send starts a new skb, so the record is no longer the last skb and leaves at once alone;
+// the last send waits for the ACK of the record (tcp_minshall_check()): the server, in
+// quick-ack mode, ACKs both at 30 ms. (A close right after the last send would not wait: the
+// FIN joins the tail skb and a FIN is never held by Nagle.)
+TEST_CASE("a tcp_app send with flags: [MSG_EOR] keeps its bytes out of the next send's segment") {
+  CHECK(client_data(R"([{connect: server:80}, {send: 100B}, {send: 200B, flags: [MSG_EOR]},
+                         {send: 300B}, {sleep: 100ms}, close])") ==
+        std::vector<std::string>{"0.020000 P. 1:101(100)", "0.020000 P. 101:301(200)",
+                                 "0.040000 P. 301:601(300)"});
+}
+
+TEST_CASE("send flags the loader refuses are named with their position") {
+  LoadResult r = load_scenario_text(R"(
+hosts: {client: 10.0.0.1, server: 10.0.0.2}
+links: [{between: [client, server], delay: 10ms}]
+apps:
+  - tcp_app:
+      name: client
+      on: client
+      script:
+        - connect: server:80
+        - {send: "x", flags: [MSG_MORE, MSG_DONTWAIT]}
+        - {send: "x", flags: MSG_EOR}
+        - {close: true, flags: [MSG_MORE]}
+        - {at: 1s, flags: [MSG_MORE]}
+)",
+                                    "t.yaml");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error_text() ==
+        "t.yaml:10:41: apps[0].tcp_app.script[1].flags[1]: expected MSG_MORE or MSG_EOR, found "
+        "\"MSG_DONTWAIT\"\n"
+        "t.yaml:11:30: apps[0].tcp_app.script[2].flags: expected a list of send() flags like "
+        "[MSG_MORE] (MSG_MORE, MSG_EOR), found \"MSG_EOR\"\n"
+        "t.yaml:12:32: apps[0].tcp_app.script[3].flags: expected flags only beside send (send() "
+        "flags), found them beside close\n"
+        "t.yaml:13:27: apps[0].tcp_app.script[4].flags: expected flags only beside send (send() "
+        "flags)\n");
+}
