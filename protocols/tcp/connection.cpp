@@ -264,10 +264,10 @@ SocketError Connection::send(Instant now, Payload data, Outbox& out) {
   return tcb_->send(now, std::move(data), out);
 }
 
-SendResult Connection::write(Instant now, Payload data, Outbox& out) {
+SendResult Connection::write(Instant now, Payload data, Outbox& out, WriteSlice* slice) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
-  return tcb_->write(now, std::move(data), out);
+  return tcb_->write(now, std::move(data), out, slice);
 }
 
 bool Connection::writeable() const {

@@ -98,7 +98,8 @@ class Connection {
   SocketError send(Instant now, Payload data, Outbox& out);
   // The bounded write (tcp_sendmsg_locked()): what the send buffer takes of `data` (a partial
   // count, 0 = EAGAIN); once it filled, a `writable` notice follows when ACKs free a third.
-  SendResult write(Instant now, Payload data, Outbox& out);
+  // With `slice` the syscall spans time: one step of its copy loop (io.hpp WriteSlice).
+  SendResult write(Instant now, Payload data, Outbox& out, WriteSlice* slice = nullptr);
   // tcp_poll()'s EPOLLOUT: __sk_stream_is_writeable().
   bool writeable() const;
   // sk_stream_memory_free(): a write could add an skb now. A blocking writer whose write

@@ -102,7 +102,7 @@ bool Connection::Tcb::writeable() const {
 // SOCK_NOSPACE is set after that push, so its own tcp_check_space() does not wake the writer
 // still in its call (sk_stream_wait_memory() sets it again before it sleeps or returns EAGAIN).
 // A blocking writer goes on while stream_memory_free() holds after the push: it writes again.
-SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
+SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out, WriteSlice* slice) {
   if (SocketError e = send_check(); e != SocketError::none) return {0, e};
   // sk_stream_wait_connect(): outside ESTABLISHED and CLOSE_WAIT the writer waits for the
   // handshake (EAGAIN when it does not wait); nothing is queued before it completes.
@@ -111,6 +111,7 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
   const uint32_t goal = std::max<uint32_t>(size_goal(), 1);
   const uint64_t size = data.size();
   uint64_t copied = 0;
+  const bool continued = slice != nullptr && slice->continued;  // copied before in this call
   while (copied < size) {
     sync_write_queue();  // earlier writes' bytes as skbs; drops the skbs sent in full
     const uint32_t room = wq.tail_room(snd_nxt, goal);
@@ -118,21 +119,28 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out) {
     if (room == 0 && !stream_memory_free(false)) break;
     const uint32_t take =
         static_cast<uint32_t>(std::min<uint64_t>(size - copied, room ? room : goal));
+    // The socket lock's one hook (host_syscall.cpp, docs/windows.md): a write spanning time
+    // stops before the skb its copy time has not reached; the driver flushes the backlog
+    // every 16 new skbs ("if (process_backlog >= 16) sk_flush_backlog()") and calls again.
+    if (slice != nullptr && slice->skbs-- == 0) {
+      *slice = WriteSlice{0, slice->continued, true, take, room == 0};
+      return {static_cast<uint32_t>(copied), SocketError::none};
+    }
     // tcp_add_write_queue_tail(): the first skb of an empty write queue starts TCP_CHRONO_BUSY.
     if (unsent_data() == 0) chrono_start_type(now, 1);
     const SeqNum from = write_seq;
     write_seq += take;
     sndbuf.append(take == size ? std::move(data) : data.slice(copied, take));
     const bool last = copied + take == size;
-    const bool forced =
-        wq.write(from, write_seq, snd_nxt, goal, max_snd_wnd, pushed_seq, copied == 0, last);
+    const bool forced = wq.write(from, write_seq, snd_nxt, goal, max_snd_wnd, pushed_seq,
+                                 copied == 0 && !continued, last);
     copied += take;
     if (last) break;
     // The skb is full (skb->len == size_goal): the in-loop push, nagle off (TCP_NAGLE_PUSH).
     if (forced || wq.size() == 1) write_push(now, !forced, out);
   }
   const bool full = copied < size;
-  if (copied == 0) {
+  if (copied == 0 && !continued) {
     snd_nospace = true;
     return {};
   }

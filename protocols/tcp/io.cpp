@@ -75,6 +75,11 @@ constexpr CounterInfo kCounters[] = {
      "prunings that could not bring the receive queues within the buffer"},
     {"OfoPruned", "TcpExtOfoPruned", &Counters::OfoPruned,
      "prunings that discarded out-of-order data to make room"},
+    {"TCPBacklogCoalesce", "TcpExtTCPBacklogCoalesce", &Counters::TCPBacklogCoalesce,
+     "segments merged into the previous one in a socket's backlog while its application "
+     "owned it (timed socket calls)"},
+    {"TCPBacklogDrop", "TcpExtTCPBacklogDrop", &Counters::TCPBacklogDrop,
+     "segments dropped because a socket's backlog was full while its application owned it"},
 };
 
 }  // namespace

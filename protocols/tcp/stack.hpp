@@ -52,7 +52,7 @@ class Stack {
   std::optional<SocketId> accept(SocketId listener, Outbox& out);
   SocketError send(Instant now, SocketId s, Payload data, Outbox& out);  // EPIPE after shutdown
   // Connection::write(): bounded by the send buffer (a partial count, 0 = EAGAIN).
-  SendResult write(Instant now, SocketId s, Payload data, Outbox& out);
+  SendResult write(Instant now, SocketId s, Payload data, Outbox& out, WriteSlice* slice = nullptr);
   Payload read(Instant now, SocketId s, size_t max_bytes, Outbox& out);  // auto_read=false only
   void shutdown_write(Instant now, SocketId s, Outbox& out);             // SHUT_WR: FIN after data
   void close(Instant now, SocketId s, Outbox& out);  // orphans it; RST if data was unread
@@ -92,6 +92,10 @@ class Stack {
   size_t syn_queue_length(SocketId listener) const;
   size_t accept_queue_length(SocketId listener) const;
   const Counters& counters() const;
+  // The socket lock (TcpHost): the connection a packet is for (tcp_v4_rcv()'s 4-tuple
+  // lookup), and the backlog's nstat counters, which the host keeps on the stack's behalf.
+  std::optional<SocketId> connection_for(const Packet& p) const;
+  void count(uint64_t Counters::*counter);
   const Profile& profile() const;
   // This host's timer wheel (its tick phase and boot jiffies); nullptr unless `timer_wheel`.
   const class TimerWheel* timer_wheel() const;

@@ -340,7 +340,7 @@ struct Connection::Tcb {
   uint8_t rcv_wscale_for_syn() const;
 
   // ================= connection_sndbuf.cpp: the send buffer =================
-  SendResult write(Instant now, Payload data, Outbox& out);
+  SendResult write(Instant now, Payload data, Outbox& out, WriteSlice* slice = nullptr);
   void write_push(Instant now, bool one, Outbox& out);  // the pushes within write()
   SocketError send_check() const;
   uint32_t size_goal() const;

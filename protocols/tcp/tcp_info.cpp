@@ -136,6 +136,7 @@ TcpInfo tcp_info(const Connection& c, Instant now) {
   i.sndbuf = t.sk_sndbuf;
   i.wmem_queued = t.wmem_queued();
   i.rcvbuf = t.rcv_space();
+  i.rmem_alloc = t.rmem_alloc();
   i.snd_nxt = t.snd_nxt;
   i.rcv_nxt = t.rcv_nxt;
   return i;

@@ -50,6 +50,7 @@ struct TcpInfo {
   uint32_t sndbuf = 0;
   uint64_t wmem_queued = 0;
   uint32_t rcvbuf = 0;
+  uint32_t rmem_alloc = 0;  // sk_rmem_alloc (`ss -m` r): the receive queues' truesize
   // Not in struct tcp_info (nor in fields()): where the sequence spaces stand, for segments
   // written relative to a connection (a scenario's `inject`).
   SeqNum snd_nxt, rcv_nxt;
