@@ -264,6 +264,12 @@ SocketError Connection::send(Instant now, Payload data, Outbox& out) {
   return tcb_->send(now, std::move(data), out);
 }
 
+void Connection::cleanup_rbuf(Instant now, Outbox& out) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  tcb_->cleanup_rbuf(now, out);
+}
+
 SendResult Connection::write(Instant now, Payload data, Outbox& out, WriteSlice* slice) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);

@@ -106,6 +106,9 @@ class Connection {
   // was partial writes again while it holds (sk_stream_wait_memory() does not sleep).
   bool stream_memory_free() const;
   Payload read(Instant now, size_t max_bytes, Outbox& out);
+  // tcp_cleanup_rbuf() at the end of a read that spanned time (the socket lock): the ACK the
+  // input held back while the data sat unread goes now.
+  void cleanup_rbuf(Instant now, Outbox& out);
   void shutdown_write(Instant now, Outbox& out);
   void close(Instant now, Outbox& out);
   void abort(Instant now, Outbox& out);

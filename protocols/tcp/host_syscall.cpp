@@ -182,6 +182,9 @@ void TcpHost::end_read(SocketId s) {
   Lock* l = lock(s);
   if (l == nullptr || !l->reading) return;
   sync_tracing();
+  Outbox& out = take_outbox();
+  stack_.cleanup_rbuf(sim_.now(), s, out);  // tcp_recvmsg(): after the copy, before release_sock()
+  submit(out);
   release_sock(s, false);
   start_reads();
   l = lock(s);

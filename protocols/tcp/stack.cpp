@@ -403,6 +403,11 @@ SendResult Stack::write(Instant now, SocketId s, Payload data, Outbox& out, Writ
   return r;
 }
 
+void Stack::cleanup_rbuf(Instant now, SocketId s, Outbox& out) {
+  Entry e(*impl_, out);
+  if (Connection* c = impl_->find(s)) c->cleanup_rbuf(now, out);
+}
+
 Payload Stack::read(Instant now, SocketId s, size_t max_bytes, Outbox& out) {
   Entry e(*impl_, out);
   Impl& m = *impl_;

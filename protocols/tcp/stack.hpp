@@ -54,6 +54,7 @@ class Stack {
   // Connection::write(): bounded by the send buffer (a partial count, 0 = EAGAIN).
   SendResult write(Instant now, SocketId s, Payload data, Outbox& out, WriteSlice* slice = nullptr);
   Payload read(Instant now, SocketId s, size_t max_bytes, Outbox& out);  // auto_read=false only
+  void cleanup_rbuf(Instant now, SocketId s, Outbox& out);  // Connection::cleanup_rbuf()
   void shutdown_write(Instant now, SocketId s, Outbox& out);             // SHUT_WR: FIN after data
   void close(Instant now, SocketId s, Outbox& out);  // orphans it; RST if data was unread
   void abort(Instant now, SocketId s, Outbox& out);  // RST now (SO_LINGER 0 semantics)
