@@ -246,8 +246,8 @@ void Connection::Tcb::cleanup_rbuf(Instant now, Outbox& out) {
     send_ack(now, out);
     return;
   }
-  const bool receiving = state == State::established || state == State::fin_wait_1 ||
-                         state == State::fin_wait_2;
+  const bool receiving =
+      state == State::established || state == State::fin_wait_1 || state == State::fin_wait_2;
   if (!receiving) return;
   const uint32_t cur = static_cast<uint32_t>(rcv_adv - rcv_nxt);
   if (2 * cur > window_clamp) return;

@@ -54,7 +54,6 @@ class Stack {
   // Connection::write(): bounded by the send buffer (a partial count, 0 = EAGAIN).
   SendResult write(Instant now, SocketId s, Payload data, Outbox& out, WriteSlice* slice = nullptr);
   Payload read(Instant now, SocketId s, size_t max_bytes, Outbox& out);  // auto_read=false only
-  void cleanup_rbuf(Instant now, SocketId s, Outbox& out);  // Connection::cleanup_rbuf()
   void shutdown_write(Instant now, SocketId s, Outbox& out);             // SHUT_WR: FIN after data
   void close(Instant now, SocketId s, Outbox& out);  // orphans it; RST if data was unread
   void abort(Instant now, SocketId s, Outbox& out);  // RST now (SO_LINGER 0 semantics)
@@ -97,6 +96,8 @@ class Stack {
   // lookup), and the backlog's nstat counters, which the host keeps on the stack's behalf.
   std::optional<SocketId> connection_for(const Packet& p) const;
   void count(uint64_t Counters::*counter);
+  // Connection::cleanup_rbuf(): the ACK after a timed read's copy.
+  void cleanup_rbuf(Instant now, SocketId s, Outbox& out);
   const Profile& profile() const;
   // This host's timer wheel (its tick phase and boot jiffies); nullptr unless `timer_wheel`.
   const class TimerWheel* timer_wheel() const;

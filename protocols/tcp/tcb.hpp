@@ -341,7 +341,7 @@ struct Connection::Tcb {
 
   // ================= connection_sndbuf.cpp: the send buffer =================
   SendResult write(Instant now, Payload data, Outbox& out, WriteSlice* slice = nullptr);
-  void cleanup_rbuf(Instant now, Outbox& out);  // connection_app.cpp: after a timed read
+  void cleanup_rbuf(Instant now, Outbox& out);          // connection_app.cpp: after a timed read
   void write_push(Instant now, bool one, Outbox& out);  // the pushes within write()
   SocketError send_check() const;
   uint32_t size_goal() const;
