@@ -85,7 +85,7 @@ TEST_CASE("tcp_add_backlog(): an older ACK keeps the tail's, SYN/RST never merge
   CHECK(got[0].tcp.seq_len() == 201);
 }
 
-TEST_CASE("tcp_add_backlog(): MAX_SKB_FRAGS bounds a merge; over the limit a new skb is dropped") {
+TEST_CASE("tcp_add_backlog(): MAX_SKB_FRAGS bounds a merge, over the limit a new skb is dropped") {
   SocketBacklog b;
   const uint64_t limit = 20 * 2048;
   for (uint32_t i = 0; i < 18; ++i)
