@@ -60,13 +60,15 @@ hosts:
 {links(rate)}"""
 
 
-def sim_scenario(size, wmem, rate, so_sndbuf):
+def sim_scenario(size, wmem, rate, so_sndbuf, lock=""):
     opts = f", socket_options: {{SO_SNDBUF: {so_sndbuf}}}" if so_sndbuf else ""
+    # `lock`: the socket lock's tunables (syscall_cost, copy_rate) on both hosts, or "".
+    bob = f"{{address: 10.0.0.2, tcp: {{{lock.lstrip(', ')}}}}}" if lock else "10.0.0.2"
     return f"""name: sim-linux-bulk
 duration: 600s
 hosts:
-  alice: {{address: 10.0.0.1, tcp: {{wmem: "4096 16384 {wmem}"}}}}
-  bob: 10.0.0.2
+  alice: {{address: 10.0.0.1, tcp: {{wmem: "4096 16384 {wmem}"{lock}}}}}
+  bob: {bob}
 {links(rate)}apps:
   - tcp_server: {{name: sink, on: bob, port: 5001, reply: none, close: after_peer}}
   - tcp_client: {{name: bulk, on: alice, connect: bob:5001, send: {size}B, close: after_send{opts}}}
@@ -318,7 +320,10 @@ def run_real(a, work):
 
 def run_sim(a, work):
     yaml = os.path.join(work, "sim.yaml")
-    open(yaml, "w").write(sim_scenario(a.bytes, a.wmem_max, a.rate, a.so_sndbuf))
+    lock = ""
+    if a.syscall_cost or a.copy_rate:
+        lock = f", syscall_cost: {a.syscall_cost or '0s'}, copy_rate: {a.copy_rate}"
+    open(yaml, "w").write(sim_scenario(a.bytes, a.wmem_max, a.rate, a.so_sndbuf, lock))
     pcap = os.path.join(work, "sim.pcap")
     out = os.path.join(work, "sim-out")
     t0 = time.monotonic()
@@ -383,6 +388,10 @@ def main():
     p.add_argument("--eor", action="store_true",
                    help="the real sender writes with MSG_EOR: no write extends an earlier skb")
     p.add_argument("--write-size", type=int, default=1 << 20, help="bytes per send() call")
+    p.add_argument("--syscall-cost", default="",
+                   help="netsim: the socket lock's per-call cost on both hosts (e.g. 500us)")
+    p.add_argument("--copy-rate", type=int, default=0,
+                   help="netsim: MB/s the socket calls copy (0 with no --syscall-cost: instant)")
     p.add_argument("--kernel-defaults", action="store_true",
                    help="keep the running kernel's tcp_rmem (6.18: 32 MiB max, wscale 10)")
     a = p.parse_args()

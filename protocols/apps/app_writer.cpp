@@ -10,6 +10,12 @@ namespace netsim::apps {
 
 uint64_t BlockingWriter::send(tcp::TcpHost& host, tcp::SocketId s, Payload data) {
   if (data.empty()) return 0;
+  if (host.timed_syscalls()) {
+    const bool was_idle = idle();
+    waiting_.push_back(std::move(data));
+    if (was_idle && !in_call_) start_timed(host, s);
+    return 0;  // counted when the call returns (resume())
+  }
   if (!idle()) {
     waiting_.push_back(std::move(data));
     return resume(host, s);
@@ -23,6 +29,7 @@ uint64_t BlockingWriter::send(tcp::TcpHost& host, tcp::SocketId s, Payload data)
 }
 
 uint64_t BlockingWriter::resume(tcp::TcpHost& host, tcp::SocketId s) {
+  if (host.timed_syscalls()) return resume_timed(host, s);
   uint64_t taken = 0;
   while (head_ < waiting_.size()) {
     Payload& front = waiting_[head_];
@@ -48,6 +55,44 @@ uint64_t BlockingWriter::resume(tcp::TcpHost& host, tcp::SocketId s) {
   if (head_ == waiting_.size()) {
     waiting_ = {};  // release: an idle connection keeps nothing here
     head_ = 0;
+  }
+  return taken;
+}
+
+void BlockingWriter::start_timed(tcp::TcpHost& host, tcp::SocketId s) {
+  in_call_ = true;
+  host.start_write(s, waiting_[head_], partial_);
+}
+
+// The writable notice of a timed send(): its return (take_write_result()) or, once it returned
+// short, room again. As resume() otherwise: the next piece while memory is free.
+uint64_t BlockingWriter::resume_timed(tcp::TcpHost& host, tcp::SocketId s) {
+  uint64_t taken = 0;
+  if (in_call_) {
+    std::optional<tcp::SendResult> r = host.take_write_result(s);
+    if (!r) return 0;  // sk_stream_write_space() while the call still runs
+    in_call_ = false;
+    taken = r->accepted;
+    Payload& front = waiting_[head_];
+    if (r->error != tcp::SocketError::none) {
+      head_ = waiting_.size();  // the error reaches the app through on_error
+    } else if (r->accepted < front.size()) {
+      front = front.slice(r->accepted, front.size() - r->accepted);
+      partial_ = true;
+      const tcp::Connection* c = host.stack().connection(s);
+      if (r->accepted == 0 || c == nullptr || !c->stream_memory_free()) return taken;
+    } else {
+      front = Payload();
+      ++head_;
+      partial_ = false;
+    }
+  }
+  if (head_ < waiting_.size()) {
+    start_timed(host, s);
+  } else {
+    waiting_ = {};
+    head_ = 0;
+    partial_ = false;
   }
   return taken;
 }

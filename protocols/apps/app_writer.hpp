@@ -1,6 +1,8 @@
 // A blocking send() for the simulated applications: the bytes go through the bounded write
 // (TcpHost::write, sk_sndbuf) and what the send buffer does not take waits here, as in a
-// program blocked in send(), until the socket's writable notice lets it copy more.
+// program blocked in send(), until the socket's writable notice lets it copy more. With the
+// host's timed socket calls (TcpHost::timed_syscalls()) each send() spans virtual time and
+// its return is a writable notice too.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +25,13 @@ class BlockingWriter {
   uint64_t waiting_bytes() const;
 
  private:
+  uint64_t resume_timed(tcp::TcpHost& host, tcp::SocketId s);
+  void start_timed(tcp::TcpHost& host, tcp::SocketId s);
   // Slices of the application's payloads (shared storage, never copied), oldest first.
   std::vector<Payload> waiting_;
   size_t head_ = 0;
+  bool in_call_ = false;  // a timed send() runs (TcpHost::start_write())
+  bool partial_ = false;  // it copied part of the front: the same send() goes on after waiting
 };
 
 }  // namespace netsim::apps

@@ -273,10 +273,17 @@ SocketError Connection::send(Instant now, Payload data, Outbox& out, uint32_t fl
   return e;
 }
 
-SendResult Connection::write(Instant now, Payload data, Outbox& out, uint32_t flags) {
+void Connection::cleanup_rbuf(Instant now, Outbox& out) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
-  SendResult r = tcb_->write(now, std::move(data), out, flags);
+  tcb_->cleanup_rbuf(now, out);
+}
+
+SendResult Connection::write(Instant now, Payload data, Outbox& out, uint32_t flags,
+                             WriteSlice* slice) {
+  tcb_->last_now = now;
+  out.touched.push_back(tcb_->id);
+  SendResult r = tcb_->write(now, std::move(data), out, flags, slice);
   tcb_->mem_sync(now);
   return r;
 }

@@ -100,13 +100,18 @@ class Connection {
   SocketError send(Instant now, Payload data, Outbox& out, uint32_t flags = 0);
   // The bounded write (tcp_sendmsg_locked()): what the send buffer takes of `data` (a partial
   // count, 0 = EAGAIN); once it filled, a `writable` notice follows when ACKs free a third.
-  SendResult write(Instant now, Payload data, Outbox& out, uint32_t flags = 0);
+  // With `slice` the syscall spans time: one step of its copy loop (io.hpp WriteSlice).
+  SendResult write(Instant now, Payload data, Outbox& out, uint32_t flags = 0,
+                   WriteSlice* slice = nullptr);
   // tcp_poll()'s EPOLLOUT: __sk_stream_is_writeable().
   bool writeable() const;
   // sk_stream_memory_free(): a write could add an skb now. A blocking writer whose write
   // was partial writes again while it holds (sk_stream_wait_memory() does not sleep).
   bool stream_memory_free() const;
   Payload read(Instant now, size_t max_bytes, Outbox& out);
+  // tcp_cleanup_rbuf() at the end of a read that spanned time (the socket lock): the ACK the
+  // input held back while the data sat unread goes now.
+  void cleanup_rbuf(Instant now, Outbox& out);
   void shutdown_write(Instant now, Outbox& out);
   void close(Instant now, Outbox& out);
   void abort(Instant now, Outbox& out);

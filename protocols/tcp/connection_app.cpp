@@ -242,6 +242,24 @@ Payload Connection::Tcb::read(Instant now, size_t max_bytes, Outbox& out) {
   return p;
 }
 
+// __tcp_cleanup_rbuf() once a timed read copied what an auto-reading application was handed
+// (host_syscall.cpp): "Once-per-two-segments ACK was not sent by tcp_input.c" — the input's
+// __tcp_ack_snd_check() held the ACK while the data made the window smaller — so it goes now;
+// and the window update of read() when the window can be raised significantly.
+void Connection::Tcb::cleanup_rbuf(Instant now, Outbox& out) {
+  if (ack_pending && static_cast<uint32_t>(rcv_nxt - rcv_wup) > rcv_mss) {
+    send_ack(now, out);
+    return;
+  }
+  const bool receiving =
+      state == State::established || state == State::fin_wait_1 || state == State::fin_wait_2;
+  if (!receiving) return;
+  const uint32_t cur = static_cast<uint32_t>(rcv_adv - rcv_nxt);
+  if (2 * cur > window_clamp) return;
+  const uint32_t next = free_window();
+  if (next != 0 && next >= 2 * cur) send_ack(now, out);
+}
+
 // tcp_shutdown(SHUT_WR) through tcp_close_state(): ESTABLISHED -> FIN_WAIT_1, CLOSE_WAIT ->
 // LAST_ACK, SYN_RECEIVED -> FIN_WAIT_1, each with a FIN after the queued data; SYN_SENT ->
 // CLOSED (Linux's new_state table has no FIN action there).

@@ -105,7 +105,8 @@ bool Connection::Tcb::writeable() const {
 // A blocking writer goes on while stream_memory_free() holds after the push: it writes again.
 // MSG_EOR and MSG_MORE act only when the call copies its last byte (tcp_sendmsg_locked()'s
 // "if (!msg_data_left(msg))" and tcp_push() at out:); the push before sleeping drops MSG_MORE.
-SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out, uint32_t flags) {
+SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out, uint32_t flags,
+                                  WriteSlice* slice) {
   if (SocketError e = send_check(); e != SocketError::none) return {0, e};
   // sk_stream_wait_connect(): outside ESTABLISHED and CLOSE_WAIT the writer waits for the
   // handshake (EAGAIN when it does not wait); nothing is queued before it completes.
@@ -114,6 +115,7 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out, uint32
   const uint32_t goal = std::max<uint32_t>(size_goal(), 1);
   const uint64_t size = data.size();
   uint64_t copied = 0;
+  const bool continued = slice != nullptr && slice->continued;  // copied before in this call
   while (copied < size) {
     sync_write_queue();  // earlier writes' bytes as skbs; drops the skbs sent in full
     const uint32_t room = wq.tail_room(snd_nxt, goal);
@@ -121,6 +123,13 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out, uint32
     if (room == 0 && !stream_memory_free(false)) break;
     const uint32_t take =
         static_cast<uint32_t>(std::min<uint64_t>(size - copied, room ? room : goal));
+    // The socket lock's one hook (host_syscall.cpp, docs/windows.md): a write spanning time
+    // stops before the skb its copy time has not reached; the driver flushes the backlog
+    // every 16 new skbs ("if (process_backlog >= 16) sk_flush_backlog()") and calls again.
+    if (slice != nullptr && slice->skbs-- == 0) {
+      *slice = WriteSlice{0, slice->continued, true, take, room == 0};
+      return {static_cast<uint32_t>(copied), SocketError::none};
+    }
     // tcp_stream_alloc_skb()'s sk_wmem_schedule(truesize) for a new skb and the copy's
     // sk_wmem_schedule(copy), as one check (connection_mem.cpp): under memory pressure it
     // moderates sk_sndbuf; refused, the writer waits (wait_for_space).
@@ -132,14 +141,14 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out, uint32
     sndbuf.append(take == size ? std::move(data) : data.slice(copied, take));
     const bool last = copied + take == size;
     const bool forced = wq.write(from, write_seq, snd_nxt, goal, max_snd_wnd, pushed_seq,
-                                 copied == 0, last, flags & kMsgModelled);
+                                 copied == 0 && !continued, last, flags & kMsgModelled);
     copied += take;
     if (last) break;
     // The skb is full (skb->len == size_goal): the in-loop push, nagle off (TCP_NAGLE_PUSH).
     if (forced || wq.size() == 1) write_push(now, !forced, out);
   }
   const bool full = copied < size;
-  if (copied == 0) {
+  if (copied == 0 && !continued) {
     snd_nospace = true;
     return {};
   }

@@ -38,6 +38,8 @@ TcpHost::TcpHost(Simulator& sim, Network& network, NodeId node, Profile profile,
 TcpHost::~TcpHost() {
   for (auto& [id, info] : sockets_)
     sim_.cancel(info.timer);
+  for (auto& [id, l] : locks_)
+    sim_.cancel(l.event);
   network_.set_receiver(node_, {});
 }
 
@@ -182,6 +184,10 @@ void TcpHost::crash() {
   for (SocketId id : ids)
     sim_.cancel(sockets_[id].timer);
   sockets_.clear();
+  for (auto& [id, l] : locks_)
+    sim_.cancel(l.event);
+  locks_.clear();
+  readers_.clear();
   owners_.clear();
   free_owners_.clear();
   owner_index_.clear();
@@ -210,6 +216,7 @@ size_t TcpHost::armed_timers() const {
 
 void TcpHost::on_packet(const Packet& p) {
   if (!up_) return;
+  if (backlogged(p)) return;  // the application owns the socket (host_syscall.cpp)
   sync_tracing();
   Outbox& out = take_outbox();
   stack_.on_packet(sim_.now(), p, out);
@@ -217,6 +224,10 @@ void TcpHost::on_packet(const Packet& p) {
 }
 
 void TcpHost::on_timer_event(SocketId id) {
+  if (Lock* l = locks_.empty() ? nullptr : lock(id); l != nullptr && l->owned()) {
+    l->timer_deferred = true;  // tcp_write_timer() & co. while owned: tcp_release_cb() runs it
+    return;
+  }
   sync_tracing();
   Outbox& out = take_outbox();
   stack_.on_timer(sim_.now(), id, out);
@@ -249,6 +260,7 @@ void TcpHost::submit(Outbox& out) {
   for (SocketId id : gone_)
     forget(id);
   gone_.clear();
+  if (!readers_.empty()) start_reads();
 }
 
 // Outboxes are reused in place, so their vectors keep their capacity: a busy host allocates
@@ -364,6 +376,7 @@ void TcpHost::deliver(const AppNotice& n) {
       break;
     }
     case AppNotice::Kind::data:
+      if (!n.data.empty() && timed_syscalls()) note_read(n.socket, n.data.size());
       app_record(AppWhat::data, *i, n.data.size());
       if (cb && cb->on_data) cb->on_data(n.socket, n.data);
       break;
@@ -450,6 +463,10 @@ void TcpHost::forget(SocketId id) {
   sim_.cancel(it->second.timer);
   drop_owner(it->second.owner);
   sockets_.erase(it);
+  if (auto l = locks_.find(id); l != locks_.end()) {
+    sim_.cancel(l->second.event);
+    locks_.erase(l);
+  }
 }
 
 // --- Owners: (callbacks, app name) pairs shared by sockets

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "protocols/tcp/profile.hpp"
+#include "protocols/tcp/socket_backlog.hpp"
 #include "protocols/tcp/stack.hpp"
 #include "sim/network.hpp"
 #include "sim/simulator.hpp"
@@ -83,6 +84,18 @@ class TcpHost {
   void set_tag(SocketId s, uint32_t tag);
   uint32_t tag(SocketId s) const;  // kNoTag: an unknown socket, or one never tagged
 
+  // The socket lock (docs/windows.md "The socket lock"; host_syscall.cpp): with the profile's
+  // `syscall_cost` or `copy_rate` set, a blocking send() (apps::BlockingWriter) and the read
+  // of arrived data span virtual time, the application owns the socket meanwhile and
+  // segments arriving then wait in its backlog. Off: every call is instantaneous.
+  bool timed_syscalls() const { return stack_.profile().timed_syscalls(); }
+  // tcp_sendmsg() of `data` spanning time; `resumed`: the same send() goes on after it waited
+  // for memory (no new syscall cost). When it returns the app's on_writable is called and
+  // take_write_result() says what it copied. One at a time per socket.
+  void start_write(SocketId s, Payload data, bool resumed);
+  std::optional<SendResult> take_write_result(SocketId s);
+  bool owned(SocketId s) const;  // sock_owned_by_user()
+
   // The host crashes: all TCP state vanishes silently, timers are cancelled and the node goes
   // down (arriving packets are dropped as host_down). restart() brings it back with an empty
   // stack; applications listen again. SocketIds are never reused across a crash.
@@ -116,6 +129,29 @@ class TcpHost {
 
   void on_packet(const Packet& p);
   void on_timer_event(SocketId id);
+  // host_syscall.cpp: the socket lock, its backlog and the calls that span time.
+  struct Lock {
+    SocketBacklog backlog;
+    EventHandle event;  // the call's next step
+    bool writing = false, reading = false;
+    bool timer_deferred = false;  // a timer fired while owned: tcp_release_cb() runs it
+    Payload data;                 // the write's bytes; `copied` of them are in the socket
+    uint64_t copied = 0;
+    uint32_t new_skbs = 0;  // tcp_sendmsg_locked()'s process_backlog
+    std::optional<SendResult> result;
+    uint64_t read_bytes = 0;  // delivered, not yet copied by the reader
+    bool owned() const { return writing || reading; }
+  };
+  Lock* lock(SocketId s);
+  bool backlogged(const Packet& p);
+  void write_step(SocketId s, uint32_t skbs);
+  void finish_write(SocketId s, SocketError e);
+  void flush_backlog(SocketId s);
+  void release_sock(SocketId s, bool writer);
+  void note_read(SocketId s, size_t bytes);
+  void start_reads();
+  void end_read(SocketId s);
+  Duration copy_time(uint64_t bytes) const;
   void sync_tracing();
   // Queues an Outbox and, unless already draining, drains every queued Outbox in order.
   void submit(Outbox& out);
@@ -157,6 +193,8 @@ class TcpHost {
   std::deque<Outbox*> pending_;
   std::vector<SocketId> gone_;  // sockets the stack freed, forgotten after draining
   bool draining_ = false;
+  std::unordered_map<SocketId, Lock> locks_;  // sockets a timed call owns or owned
+  std::vector<SocketId> readers_;             // data delivered to an idle reader: its read() starts
   uint64_t epoch_ = 0;  // bumped by crash(): stops delivering an Outbox of the dead stack
 };
 

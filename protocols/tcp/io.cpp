@@ -82,6 +82,11 @@ constexpr CounterInfo kCounters[] = {
      "milliseconds spent under memory pressure (periods that ended)"},
     {"TCPAbortOnMemory", "TcpExtTCPAbortOnMemory", &Counters::TCPAbortOnMemory,
      "orphaned connections reset because the host's TCP memory was above tcp_mem[2]"},
+    {"TCPBacklogCoalesce", "TcpExtTCPBacklogCoalesce", &Counters::TCPBacklogCoalesce,
+     "segments merged into the previous one in a socket's backlog while its application "
+     "owned it (timed socket calls)"},
+    {"TCPBacklogDrop", "TcpExtTCPBacklogDrop", &Counters::TCPBacklogDrop,
+     "segments dropped because a socket's backlog was full while its application owned it"},
 };
 
 }  // namespace

@@ -55,6 +55,20 @@ struct SendResult {
   SocketError error = SocketError::none;
 };
 
+// A write that spans virtual time (the socket lock, docs/windows.md): its driver runs
+// tcp_sendmsg_locked()'s copy loop one skb at a time, the copy's time passing between calls.
+// In: `skbs` the loop may copy before it pauses at the next one (0: it only says what that
+// next skb takes); `continued`: this syscall copied before (no EAGAIN; its end pushes).
+// Out: `paused` (the syscall goes on) with the `next` bytes the loop would copy, into a new
+// skb when `new_skb` (what tcp_sendmsg_locked()'s process_backlog counts).
+struct WriteSlice {
+  uint32_t skbs = 0;
+  bool continued = false;
+  bool paused = false;
+  uint32_t next = 0;
+  bool new_skb = false;
+};
+
 // Per-socket figures for the run summary.
 struct SocketStats {
   uint64_t bytes_sent = 0;      // application bytes acknowledged by the peer

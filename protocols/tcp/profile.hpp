@@ -84,6 +84,11 @@ struct Profile {
   int recovery = 0;             // tcp_recovery bits (Linux 1: RACK)
   int early_retrans = 0;        // tcp_early_retrans (Linux 3: TLP)
   int frto = 0;                 // tcp_frto (Linux 2)
+  // The socket lock (docs/windows.md): the virtual time a socket call spends, 0 and 0 = the
+  // calls are instantaneous and no socket is ever owned by its application.
+  Duration syscall_cost;   // per call
+  uint32_t copy_rate = 0;  // MB/s copied between the application and skbs (0: no time)
+  bool timed_syscalls() const { return copy_rate != 0 || syscall_cost != Duration::zero(); }
   // The preset this profile was built from; no tunable. In `linux` a connection without SACK
   // runs Linux's tcp_is_reno() path (cwnd in packets, CongestionOps, PRR); in `rfc9293` the
   // RFC 5681/6582 byte-counted sender (congestion.hpp).

@@ -391,16 +391,22 @@ SocketError Stack::send(Instant now, SocketId s, Payload data, Outbox& out, uint
   return err;
 }
 
-SendResult Stack::write(Instant now, SocketId s, Payload data, Outbox& out, uint32_t flags) {
+SendResult Stack::write(Instant now, SocketId s, Payload data, Outbox& out, uint32_t flags,
+                        WriteSlice* slice) {
   Entry e(*impl_, out);
   Impl& m = *impl_;
   Connection* c = m.find(s);
   if (c == nullptr) {
     return {0, m.listeners.by_id(s) != nullptr ? SocketError::einval : SocketError::enotconn};
   }
-  SendResult r = c->write(now, std::move(data), out, flags);
+  SendResult r = c->write(now, std::move(data), out, flags, slice);
   m.reap(*c);
   return r;
+}
+
+void Stack::cleanup_rbuf(Instant now, SocketId s, Outbox& out) {
+  Entry e(*impl_, out);
+  if (Connection* c = impl_->find(s)) c->cleanup_rbuf(now, out);
 }
 
 Payload Stack::read(Instant now, SocketId s, size_t max_bytes, Outbox& out) {
@@ -566,6 +572,15 @@ size_t Stack::accept_queue_length(SocketId listener) const {
 
 const Counters& Stack::counters() const {
   return impl_->counters;
+}
+std::optional<SocketId> Stack::connection_for(const Packet& p) const {
+  if (!impl_->owns(p.dst)) return std::nullopt;
+  auto it = impl_->by_key.find(ConnKey{p.dst_addr(), p.src_addr()});
+  if (it == impl_->by_key.end()) return std::nullopt;
+  return (*it)->id();
+}
+void Stack::count(uint64_t Counters::*counter) {
+  ++(impl_->counters.*counter);
 }
 const Profile& Stack::profile() const {
   return impl_->profile;

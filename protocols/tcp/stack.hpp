@@ -54,7 +54,8 @@ class Stack {
   // EPIPE after shutdown; `flags`: MSG_EOR / MSG_MORE (msg_flags.hpp).
   SocketError send(Instant now, SocketId s, Payload data, Outbox& out, uint32_t flags = 0);
   // Connection::write(): bounded by the send buffer (a partial count, 0 = EAGAIN).
-  SendResult write(Instant now, SocketId s, Payload data, Outbox& out, uint32_t flags = 0);
+  SendResult write(Instant now, SocketId s, Payload data, Outbox& out, uint32_t flags = 0,
+                   WriteSlice* slice = nullptr);
   Payload read(Instant now, SocketId s, size_t max_bytes, Outbox& out);  // auto_read=false only
   void shutdown_write(Instant now, SocketId s, Outbox& out);             // SHUT_WR: FIN after data
   void close(Instant now, SocketId s, Outbox& out);  // orphans it; RST if data was unread
@@ -94,6 +95,12 @@ class Stack {
   size_t syn_queue_length(SocketId listener) const;
   size_t accept_queue_length(SocketId listener) const;
   const Counters& counters() const;
+  // The socket lock (TcpHost): the connection a packet is for (tcp_v4_rcv()'s 4-tuple
+  // lookup), and the backlog's nstat counters, which the host keeps on the stack's behalf.
+  std::optional<SocketId> connection_for(const Packet& p) const;
+  void count(uint64_t Counters::*counter);
+  // Connection::cleanup_rbuf(): the ACK after a timed read's copy.
+  void cleanup_rbuf(Instant now, SocketId s, Outbox& out);
   const Profile& profile() const;
   // This host's timer wheel (its tick phase and boot jiffies); nullptr unless `timer_wheel`.
   const class TimerWheel* timer_wheel() const;

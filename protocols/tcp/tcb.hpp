@@ -346,7 +346,9 @@ struct Connection::Tcb {
   uint8_t rcv_wscale_for_syn() const;
 
   // ================= connection_sndbuf.cpp: the send buffer =================
-  SendResult write(Instant now, Payload data, Outbox& out, uint32_t flags = 0);
+  SendResult write(Instant now, Payload data, Outbox& out, uint32_t flags = 0,
+                   WriteSlice* slice = nullptr);
+  void cleanup_rbuf(Instant now, Outbox& out);          // connection_app.cpp: after a timed read
   void write_push(Instant now, bool one, Outbox& out);  // the pushes within write()
   SocketError send_check() const;
   uint32_t size_goal() const;

@@ -36,12 +36,14 @@ struct LossMib {
 // The receive queue's memory (tcp_input.c: tcp_try_rmem_schedule(), tcp_prune_queue(),
 // tcp_prune_ofo_queue(), tcp_data_queue(), tcp_data_queue_ofo()).
 struct RcvMemMib {
-  uint64_t TCPRcvQDrop = 0;        // in-order data dropped: no memory, the receive queue not empty
-  uint64_t TCPOFODrop = 0;         // out-of-order data dropped: no memory
-  uint64_t PruneCalled = 0;        // tcp_prune_queue() ran: the queues held more than sk_rcvbuf
-  uint64_t RcvPruned = 0;          // pruning could not bring them under sk_rcvbuf
-  uint64_t OfoPruned = 0;          // out-of-order data discarded to make room
-  uint64_t TCPZeroWindowDrop = 0;  // data at RCV.NXT dropped because the window offered was 0
+  uint64_t TCPRcvQDrop = 0;         // in-order data dropped: no memory, the receive queue not empty
+  uint64_t TCPOFODrop = 0;          // out-of-order data dropped: no memory
+  uint64_t PruneCalled = 0;         // tcp_prune_queue() ran: the queues held more than sk_rcvbuf
+  uint64_t RcvPruned = 0;           // pruning could not bring them under sk_rcvbuf
+  uint64_t OfoPruned = 0;           // out-of-order data discarded to make room
+  uint64_t TCPZeroWindowDrop = 0;   // data at RCV.NXT dropped because the window offered was 0
+  uint64_t TCPBacklogCoalesce = 0;  // merged into the backlog's tail skb (tcp_add_backlog())
+  uint64_t TCPBacklogDrop = 0;      // dropped: the backlog and receive queue over the limit
 };
 
 // The host's TCP memory (tcp_memory.hpp; net/ipv4/tcp.c tcp_enter_memory_pressure(),

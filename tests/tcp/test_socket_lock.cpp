@@ -1,0 +1,244 @@
+// The socket lock (docs/windows.md "The socket lock"): tcp_add_backlog()'s coalescing and limit,
+// a write that spans virtual time and processes an ACK that arrived meanwhile at the 16th new
+// skb (sk_flush_backlog()), and a busy reader whose backlog is answered by one ACK.
+
+#include <catch2/catch.hpp>
+
+#include "protocols/tcp/connection.hpp"
+#include "protocols/tcp/socket_backlog.hpp"
+#include "protocols/tcp/tcp_info.hpp"
+#include "tests/tcp/test_host_util.hpp"
+#include "tests/tcp/test_stack_util.hpp"
+
+using namespace netsim;
+using namespace netsim::tcp;
+using namespace netsim::tcp::testing;
+using namespace netsim::literals;
+
+namespace {
+
+Packet data_seg(uint32_t seq, uint32_t len, uint32_t ack, uint32_t tsval, uint16_t win = 500) {
+  Packet p;
+  p.src = Ipv4Addr{0x0A000001};
+  p.dst = Ipv4Addr{0x0A000002};
+  p.tcp.src_port = 40000;
+  p.tcp.dst_port = kPort;
+  p.tcp.seq = SeqNum(seq);
+  p.tcp.ack = SeqNum(ack);
+  p.tcp.flags = TcpFlags(TcpFlags::ACK);
+  p.tcp.window = win;
+  p.tcp.options.timestamps = std::make_pair(tsval, 7u);
+  p.tcp.payload = Payload(std::vector<uint8_t>(len, static_cast<uint8_t>(seq)));
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("tcp_add_backlog() merges neighbours with the same header into one skb") {
+  SocketBacklog b;
+  const uint64_t limit = backlog_limit(131072, 16384);
+  CHECK(limit == 2 * 131072 + 8192 + 65536);
+  CHECK(b.add(data_seg(1000, 1448, 1, 5), limit, 0) == SocketBacklog::Added::queued);
+  Packet second = data_seg(2448, 1448, 1, 5, 600);
+  second.tcp.ack = SeqNum(101);  // a newer ACK: its window is taken
+  second.tcp.flags = TcpFlags(TcpFlags::ACK | TcpFlags::PSH);
+  CHECK(b.add(second, limit, 0) == SocketBacklog::Added::coalesced);
+  // A later TSval: the options differ byte for byte (memcmp), a new skb.
+  CHECK(b.add(data_seg(3896, 1448, 1, 6), limit, 0) == SocketBacklog::Added::queued);
+  // Not in sequence (a hole): a new skb.
+  CHECK(b.add(data_seg(6792, 100, 1, 6), limit, 0) == SocketBacklog::Added::queued);
+  CHECK(b.skbs() == 3);
+  CHECK(b.len() == 4 * 2048);  // rx_truesize(1448) each
+  std::vector<Packet> got = b.take();
+  REQUIRE(got.size() == 3);
+  CHECK(got[0].tcp.seq == SeqNum(1000));
+  CHECK(got[0].tcp.payload.size() == 2896);
+  CHECK(got[0].tcp.payload.bytes()[1448] == static_cast<uint8_t>(2448));
+  CHECK(got[0].tcp.ack == SeqNum(101));
+  CHECK(got[0].tcp.window == 600);
+  CHECK(got[0].tcp.flags.psh());
+  CHECK(got[1].tcp.seq == SeqNum(3896));
+  CHECK(got[1].tcp.payload.size() == 1448);
+  CHECK(got[2].tcp.seq == SeqNum(6792));
+  CHECK(b.empty());
+  CHECK(b.len() == 0);
+}
+
+TEST_CASE("tcp_add_backlog(): an older ACK keeps the tail's, SYN/RST never merge, FIN ends it") {
+  SocketBacklog b;
+  const uint64_t limit = 1 << 20;
+  b.add(data_seg(1000, 100, 500, 5, 300), limit, 0);
+  CHECK(b.add(data_seg(1100, 100, 400, 5, 200), limit, 0) == SocketBacklog::Added::coalesced);
+  Packet fin = data_seg(1200, 0, 450, 5, 100);  // an older ACK again: window 300 stays
+  fin.tcp.flags = TcpFlags(TcpFlags::ACK | TcpFlags::FIN);
+  CHECK(b.add(fin, limit, 0) == SocketBacklog::Added::coalesced);
+  // Nothing follows a FIN in sequence: the next is a new skb.
+  CHECK(b.add(data_seg(1201, 100, 500, 5), limit, 0) == SocketBacklog::Added::queued);
+  Packet rst = data_seg(1301, 0, 500, 5);
+  rst.tcp.flags = TcpFlags(TcpFlags::ACK | TcpFlags::RST);
+  CHECK(b.add(rst, limit, 0) == SocketBacklog::Added::queued);
+  std::vector<Packet> got = b.take();
+  REQUIRE(got.size() == 3);
+  CHECK(got[0].tcp.ack == SeqNum(500));  // "if (!before(skb->ack_seq, tail->ack_seq))"
+  CHECK(got[0].tcp.window == 300);
+  CHECK(got[0].tcp.flags.fin());
+  CHECK(got[0].tcp.seq_len() == 201);
+}
+
+TEST_CASE("tcp_add_backlog(): MAX_SKB_FRAGS bounds a merge, over the limit a new skb is dropped") {
+  SocketBacklog b;
+  const uint64_t limit = 20 * 2048;
+  for (uint32_t i = 0; i < 18; ++i)
+    b.add(data_seg(1000 + i * 100, 100, 1, 5), limit, 0);
+  CHECK(b.skbs() == 2);  // the first took 17 fragments; the 18th started a new skb
+  // Coalescing is tried even above the limit; a new skb is not queued.
+  CHECK(b.add(data_seg(2800, 100, 1, 5), limit, 10 * 2048) == SocketBacklog::Added::coalesced);
+  CHECK(b.add(data_seg(5000, 100, 1, 5), limit, 10 * 2048) == SocketBacklog::Added::dropped);
+  CHECK(b.add(data_seg(5000, 100, 1, 5), limit, 0) == SocketBacklog::Added::queued);
+  CHECK(b.skbs() == 3);
+}
+
+namespace {
+
+// Client 10.0.0.1 and server 10.0.0.2 over 10 ms at `rate`, each host with its own profile.
+struct LockWorld {
+  LockWorld(Profile client_profile, Profile server_profile, DataRate rate) {
+    client_node = net.add_host("client", {Ipv4Addr{0x0A000001}});
+    server_node = net.add_host("server", {Ipv4Addr{0x0A000002}});
+    LinkParams lp;
+    lp.delay = 10_ms;
+    lp.bandwidth = rate;
+    net.add_link(client_node, server_node, lp, lp);
+    net.compute_routes();
+    client = std::make_unique<TcpHost>(sim, net, client_node, client_profile, "client");
+    server = std::make_unique<TcpHost>(sim, net, server_node, server_profile, "server");
+    sim.trace().add_sink(&sink);
+  }
+  // The packets one host sent, in order.
+  std::vector<PacketRecord> sent(const std::string& host) const {
+    std::vector<PacketRecord> v;
+    for (const TraceRecord& r : sink.records)
+      if (auto* p = std::get_if<PacketRecord>(&r);
+          p != nullptr && p->ev == PacketEvent::send && p->host == host)
+        v.push_back(*p);
+    return v;
+  }
+  Simulator sim{1};
+  MemorySink sink;
+  Network net{sim};
+  NodeId client_node = 0, server_node = 0;
+  std::unique_ptr<TcpHost> client, server;
+};
+
+Profile timed(Duration cost, uint32_t mb_per_s) {
+  Profile p;
+  p.syscall_cost = cost;
+  p.copy_rate = mb_per_s;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("A timed write owns the socket: an ACK arriving mid-write waits for the 16th skb") {
+  // 1 MB/s: one byte per µs; a 50 µs syscall. SO_SNDBUF 4 MB: the buffer never stops the write.
+  LockWorld w(timed(Duration::microseconds(50), 1), Profile{}, DataRate::bps(0));
+  w.server->listen(kPort, 8, {}, {}, "sink");
+  SocketOptions o;
+  o.sndbuf = 4 << 20;
+  std::optional<SendResult> result;
+  Instant returned;
+  SocketCallbacks cb;
+  cb.on_connected = [&](SocketId id) {
+    w.client->start_write(id, Payload(std::vector<uint8_t>(3'000'000, 1)), false);
+  };
+  cb.on_writable = [&](SocketId id) {
+    result = w.client->take_write_result(id);
+    returned = w.sim.now();
+  };
+  const SocketId s = w.client->connect(server_addr(), 40000, o, cb, "bulk").id;
+  // ESTABLISHED at 20 ms. The size goal is half the peer's window in whole segments
+  // (tcp_xmit_size_goal(): 65160 / 2 -> 22 x 1448 = 31856); the first skb's copy ends at
+  // 20.05 ms + 31856 µs and its push (tcp_push_one()) sends five segments; the loop refills the
+  // tail (7240 bytes) and pushes the other five of the initial window at 59.146 ms.
+  w.sim.run_until(at_ms(60));
+  std::vector<PacketRecord> early = w.sent("client");
+  REQUIRE(early.size() == 12);  // SYN, ACK, ten segments
+  CHECK(early[2].t == Instant::zero() + Duration::microseconds(51906));
+  CHECK(early[6].t == Instant::zero() + Duration::microseconds(51906));
+  CHECK(early[7].t == Instant::zero() + Duration::microseconds(59146));
+  CHECK(early[11].t == Instant::zero() + Duration::microseconds(59146));
+  // The server ACKed them at 61.9 and 69.1 ms; the ACKs reached the client 10 ms later and
+  // wait in its backlog while the write owns the socket.
+  const Connection* c = w.client->stack().connection(s);
+  w.sim.run_until(at_ms(544));
+  CHECK(w.client->owned(s));
+  CHECK(tcp_info(*c, w.sim.now()).bytes_acked == 0);
+  CHECK(w.sent("client").size() == 12);
+  // Before the 17th new skb (16 x 31856 + 2 x 7240 bytes after 20.05 ms) tcp_sendmsg_locked()
+  // flushes the backlog: both ACKs at once, cwnd 10 -> 20 (slow start), twenty segments out.
+  const Instant flush = Instant::zero() + Duration::microseconds(544226);
+  w.sim.run_until(flush - Duration::nanoseconds(1));
+  CHECK(tcp_info(*c, w.sim.now()).bytes_acked == 0);
+  w.sim.run_until(flush);
+  CHECK(tcp_info(*c, w.sim.now()).bytes_acked == 10 * 1448);
+  std::vector<PacketRecord> after = w.sent("client");
+  REQUIRE(after.size() == 32);
+  CHECK(after[12].t == flush);
+  CHECK(after[31].t == flush);
+  CHECK(after[12].packet.tcp.seq == early[2].packet.tcp.seq + 10 * 1448);
+  std::vector<CounterRecord> cwnd;
+  for (const TraceRecord& t : w.sink.records)
+    if (const auto* r = std::get_if<CounterRecord>(&t);
+        r && r->host == "client" && r->name == "cwnd")
+      cwnd.push_back(*r);
+  REQUIRE(cwnd.size() >= 3);
+  CHECK(cwnd[1].t == flush);
+  CHECK(cwnd[2].value == 20 * 1448);
+  // The 3 MB are copied at 1 B/µs: the call returns 3 s after its start, with everything.
+  w.sim.run();
+  REQUIRE(result);
+  CHECK(result->accepted == 3'000'000);
+  CHECK(result->error == SocketError::none);
+  CHECK(returned == Instant::zero() + Duration::microseconds(3'020'050));
+  CHECK_FALSE(w.client->owned(s));
+}
+
+TEST_CASE("A busy reader: segments arriving while it copies are merged and ACKed once") {
+  // Ten segments sent at once at 100 Mbit/s reach the server 120 µs apart from 30.134 ms.
+  // Instantaneous reads: in quick-ack mode every segment is ACKed on arrival. With 500 µs per
+  // read: the first is ACKed on arrival and its read owns the socket until 30.634 ms; the
+  // four that came meanwhile were merged into one skb (same TSval), processed at release_sock()
+  // and ACKed once; likewise the next four, then the tenth.
+  for (bool on : {false, true}) {
+    LockWorld w(Profile{}, on ? timed(Duration::microseconds(500), 5000) : Profile{},
+                DataRate::bps(100'000'000));
+    w.server->listen(kPort, 8, {}, {}, "sink");
+    SocketCallbacks cb;
+    cb.on_connected = [&](SocketId id) {
+      w.client->send(id, Payload(std::vector<uint8_t>(10 * 1448, 2)));
+    };
+    w.client->connect(server_addr(), 40000, {}, cb, "bulk");
+    w.sim.run_until(at_ms(200));
+    std::vector<PacketRecord> acks = w.sent("server");
+    const SeqNum first = acks[0].packet.tcp.ack;  // the SYN-ACK's: ISN + 1
+    std::vector<std::pair<int64_t, uint32_t>> got;
+    for (size_t i = 1; i < acks.size(); ++i)
+      got.emplace_back(acks[i].t.ns(), static_cast<uint32_t>(acks[i].packet.tcp.ack - first));
+    const uint64_t merged = w.server->stack().counters().TCPBacklogCoalesce;
+    if (!on) {
+      REQUIRE(got.size() == 10);
+      for (size_t i = 0; i < 10; ++i)
+        CHECK(got[i] == std::make_pair(int64_t{30'133'760} + int64_t{120'000} * int64_t(i),
+                                       uint32_t(1448 * (i + 1))));
+      CHECK(merged == 0);
+    } else {
+      using P = std::pair<int64_t, uint32_t>;
+      CHECK(got == std::vector<P>{{30'133'760, 1448},
+                                  {30'634'050, 5 * 1448},
+                                  {31'135'209, 9 * 1448},
+                                  {31'636'368, 10 * 1448}});
+      CHECK(merged == 6);  // 3 + 3 merges; the tenth was alone
+      CHECK(w.server->stack().counters().TCPBacklogDrop == 0);
+    }
+  }
+}
