@@ -17,7 +17,8 @@
 namespace netsim::realtime {
 
 struct BridgeCounters {
-  uint64_t read = 0;          // packets read from the device
+  uint64_t read = 0;          // wire packets read from the device (TSO segments counted apart)
+  uint64_t tso_reads = 0;     // reads that were TSO super-packets, segmented by the bridge
   uint64_t injected = 0;      // of those, sent into the simulated network
   uint64_t malformed = 0;     // did not parse: dropped, reason malformed
   uint64_t refused_in = 0;    // parsed, but from/to an address outside the scenario
@@ -35,7 +36,10 @@ class TunBridge {
   TunBridge& operator=(const TunBridge&) = delete;
 
   void start();
-  // One packet's bytes as read from the device (the read loop calls this).
+  // One read from the device: with offloads a virtio_net_hdr and a packet (perhaps a TSO
+  // super-packet, cut up here), else one IPv4 packet. The read loop calls this.
+  void from_device(std::span<const uint8_t> bytes);
+  // One wire packet's bytes from the kernel.
   void from_kernel(std::span<const uint8_t> bytes);
 
   const BridgeCounters& counters() const { return counters_; }
@@ -44,7 +48,10 @@ class TunBridge {
 
  private:
   void read_next();
+  // Reads until the device is empty (or kReadsPerTurn, then lets other handlers run).
+  void drain();
   void to_kernel(const Packet& p);
+  bool write_packet(std::span<const uint8_t> bytes, int& err);
 
   Network& net_;
   NodeId node_;
@@ -52,7 +59,9 @@ class TunBridge {
   TunDevice& device_;
   AddressPolicy policy_;
   BridgeCounters counters_;
-  std::array<uint8_t, 65536> buffer_{};  // one read is one packet (IFF_NO_PI)
+  bool offload_ = false;  // the device has IFF_VNET_HDR (TunConfig::offload)
+  // One read is one packet (IFF_NO_PI), after its virtio_net_hdr with offloads.
+  std::array<uint8_t, 10 + 65536> buffer_{};
 };
 
 }  // namespace netsim::realtime
