@@ -39,6 +39,7 @@ void RealtimeDriver::catch_up() {
   Instant target = wall_now();
   if (end_ && target > *end_) target = *end_;
   sim_.run_until(target);
+  end_batch();
   // An observer (the CLI's --max-wall guard) stopped the simulator: the run ends here.
   if (sim_.stopped()) stop();
 }
@@ -51,9 +52,18 @@ void RealtimeDriver::run_due() {
   // run) rather than at the moment the timer happened to wake up.
   for (auto next = sim_.next_event_time(); next && *next <= target; next = sim_.next_event_time()) {
     sim_.run_until(*next);
-    if (sim_.stopped()) return stop();
+    if (sim_.stopped()) {
+      end_batch();
+      return stop();
+    }
   }
   if (end_ && wall >= *end_) sim_.run_until(*end_);  // ends exactly at the end, like run()
+  end_batch();
+}
+
+void RealtimeDriver::end_batch() {
+  for (auto& f : batch_end_)
+    f();
 }
 
 void RealtimeDriver::rearm() {

@@ -24,6 +24,13 @@ TunBridge::TunBridge(Network& net, NodeId node, RealtimeDriver& driver, TunDevic
       policy_(std::move(policy)),
       offload_(device.config().offload) {
   net_.set_receiver(node_, [this](const Packet& p) { to_kernel(p); });
+  if (offload_) {
+    driver_.on_batch_end([this] {
+      if (!device_.descriptor().is_open()) return;
+      gro_.flush(writes_);
+      write_out();
+    });
+  }
 }
 
 void TunBridge::start() {
@@ -126,23 +133,42 @@ void TunBridge::to_kernel(const Packet& p) {
     return;
   }
   if (!device_.descriptor().is_open()) return;
-  int err = 0;
-  if (write_packet(v.bytes, err)) {
-    ++counters_.written;
-    return;
+  if (offload_) {
+    // Held until the batch ends or the flow's next segment cannot join (GRO).
+    held_packet_ = p;
+    gro_.add(std::move(v.bytes), !p.corrupted, writes_);
+    return write_out();
   }
-  ++counters_.write_errors;
-  net_.record_drop(node_, p, DropReason::link_down,
-                   fmt::format("write to {} failed: {}", policy_.device(),
-                               err != 0 ? std::strerror(err) : "short write"));
+  writes_.push_back({VnetHeader{}, std::move(v.bytes), 1});
+  held_packet_ = p;
+  write_out();
 }
 
-bool TunBridge::write_packet(std::span<const uint8_t> bytes, int& err) {
+void TunBridge::write_out() {
+  for (const DeviceWrite& w : writes_) {
+    int err = 0;
+    if (write_packet(w.header, w.bytes, err)) {
+      counters_.written += w.segments;
+      counters_.gro_merged += w.segments - 1;
+      continue;
+    }
+    counters_.write_errors += w.segments;
+    // The drop record names the last packet handed over; the detail says how many went.
+    net_.record_drop(
+        node_, held_packet_, DropReason::link_down,
+        fmt::format("write of {} packet{} to {} failed: {}", w.segments, w.segments == 1 ? "" : "s",
+                    policy_.device(), err != 0 ? std::strerror(err) : "short write"));
+  }
+  writes_.clear();
+}
+
+bool TunBridge::write_packet(const VnetHeader& h, std::span<const uint8_t> bytes, int& err) {
   // A TUN write takes one whole packet and never blocks; a failure (the device was taken
   // down under us) loses the packet like a dead link would. With offloads the packet goes
-  // after an all-zero virtio_net_hdr: one wire packet, its checksums complete, so the kernel
-  // verifies them as it would a NIC's (a `corrupted` packet is dropped there).
+  // after its virtio_net_hdr: all zero for one wire packet with its checksums complete, so
+  // the kernel verifies them as it would a NIC's (a `corrupted` packet is dropped there).
   std::array<uint8_t, VnetHeader::kSize> header{};
+  h.write(header);
   std::array<iovec, 2> iov{
       {{header.data(), header.size()}, {const_cast<uint8_t*>(bytes.data()), bytes.size()}}};
   int first = offload_ ? 0 : 1;

@@ -11,6 +11,7 @@
 
 #include "realtime/bridge_policy.hpp"
 #include "realtime/driver.hpp"
+#include "realtime/gro.hpp"
 #include "realtime/tun_device.hpp"
 #include "sim/network.hpp"
 
@@ -25,6 +26,7 @@ struct BridgeCounters {
   uint64_t written = 0;       // simulated packets written to the device
   uint64_t refused_out = 0;   // simulated packets with a source outside the scenario
   uint64_t write_errors = 0;  // the device refused a write
+  uint64_t gro_merged = 0;    // written packets that went into another's GSO write (GRO)
 };
 
 class TunBridge {
@@ -51,7 +53,10 @@ class TunBridge {
   // Reads until the device is empty (or kReadsPerTurn, then lets other handlers run).
   void drain();
   void to_kernel(const Packet& p);
-  bool write_packet(std::span<const uint8_t> bytes, int& err);
+  bool write_packet(const VnetHeader& h, std::span<const uint8_t> bytes, int& err);
+  // Writes what the GRO batch completed; a failed write is traced as the drop of the last
+  // packet handed over (held_packet_).
+  void write_out();
 
   Network& net_;
   NodeId node_;
@@ -60,6 +65,9 @@ class TunBridge {
   AddressPolicy policy_;
   BridgeCounters counters_;
   bool offload_ = false;  // the device has IFF_VNET_HDR (TunConfig::offload)
+  GroBatch gro_;
+  std::vector<DeviceWrite> writes_;
+  Packet held_packet_;
   // One read is one packet (IFF_NO_PI), after its virtio_net_hdr with offloads.
   std::array<uint8_t, 10 + 65536> buffer_{};
 };
