@@ -125,7 +125,7 @@ def wscale_of(opts):
     return None
 
 
-def analyse(path, data_port=5001):
+def analyse(path, data_port=5001, steady_from=2.0):
     """The sender's view of one bulk connection to data_port."""
     segs = list(tcp_segments(path))
     data = [s for s in segs if s["dport"] == data_port]
@@ -156,12 +156,13 @@ def analyse(path, data_port=5001):
     complete = any(k == 1 and (s["ack"] - base) % (1 << 32) >= total for _, k, s in events)
     last_ack = next(t for t, k, s in reversed(events) if k == 1 and
                     (not complete or (s["ack"] - base) % (1 << 32) >= total))
-    # The steady state: bytes ACKed from 2 s to 0.5 s before the end (slow start excluded).
+    # The steady state: bytes ACKed from `steady_from` (2 s: slow start excluded) to 0.5 s
+    # before the end.
     acked = [(t - t0, (s["ack"] - base) % (1 << 32)) for t, k, s in events
              if k == 1 and not s["flags"] & 2]
-    t1, t2 = 2.0, last_ack - t0 - 0.5
+    t1, t2 = steady_from, last_ack - t0 - 0.5
     steady = None
-    if t2 > t1 + 1:
+    if t2 > t1 + min(1.0, t1):
         a1 = max(a for t, a in acked if t <= t1)
         a2 = max(a for t, a in acked if t <= t2)
         steady = (a2 - a1) * 8 / (t2 - t1) / 1e6
@@ -316,8 +317,10 @@ def run_real(a, work):
         return dict(sender_s=float(sender.stdout), received=received, netsim_output=sim_out,
                     tcpdump=[x for x in dump_err.splitlines() if "packets" in x],
                     tun=summary.get("tun"),
-                    capture=analyse(pcap if a.no_netsim_pcap else wire_pcap),
-                    ss=parse_ss(os.path.join(work, "ss.txt")), device_view=analyse(pcap),
+                    capture=analyse(pcap if a.no_netsim_pcap else wire_pcap,
+                                    steady_from=a.steady_from),
+                    ss=parse_ss(os.path.join(work, "ss.txt")),
+                    device_view=analyse(pcap, steady_from=a.steady_from),
                     bridge_cpu_s=cpu_s)
     finally:
         for p in procs:
@@ -344,7 +347,8 @@ def run_sim(a, work):
     top = max(cwnd, key=lambda e: e["value"]) if cwnd else None
     wall = time.monotonic() - t0
     summary = json.load(open(os.path.join(out, "summary.json")))
-    return dict(wall_s=wall, capture=analyse(pcap), summary_hosts=summary.get("hosts"),
+    return dict(wall_s=wall, capture=analyse(pcap, steady_from=a.steady_from),
+                summary_hosts=summary.get("hosts"),
                 cwnd_max_segments=top["value"] // 1448 if top else None,
                 cwnd_max_at_s=top["t_ns"] / 1e9 if top else None)
 
@@ -401,6 +405,9 @@ def main():
     p.add_argument("--eor", action="store_true",
                    help="the real sender writes with MSG_EOR: no write extends an earlier skb")
     p.add_argument("--write-size", type=int, default=1 << 20, help="bytes per send() call")
+    p.add_argument("--steady-from", type=float, default=2.0,
+                   help="the steady state starts this many seconds after the first data "
+                   "(0.5 for a 100 MB transfer at 1 Gbit/s, which lasts about a second)")
     p.add_argument("--no-netsim-pcap", action="store_true",
                    help="the real run writes no capture of the simulated link (it costs the "
                    "bridge a third of its CPU at 1 Gbit/s): figures from tcpdump on the "
