@@ -54,6 +54,7 @@ void TunBridge::drain() {
   // Every packet the kernel queued is read in this one wake-up: a wake-up per packet (and
   // the driver's re-arm after each) was most of the bridge's cost at high rates.
   constexpr int kReadsPerTurn = 256;
+  if (!device_.descriptor().is_open()) return;  // closed while this turn was posted
   int fd = device_.descriptor().native_handle();
   for (int i = 0; i < kReadsPerTurn; ++i) {
     if (!driver_.running()) return;  // the run is over; the device is about to close
