@@ -37,7 +37,7 @@ std::vector<DeviceWrite> feed(GroBatch& g, const std::vector<Packet>& ps) {
 
 }  // namespace
 
-TEST_CASE("Three in-order segments of one flow become one GSO write; PSH ends it") {
+TEST_CASE("Three in-order segments of one flow become one GSO write, which PSH ends") {
   GroBatch g;
   Packet last = segment(2, TcpFlags::ACK | TcpFlags::PSH, 500);
   auto out = feed(g, {segment(0), segment(1), last});
