@@ -14,6 +14,7 @@ void RealtimeDriver::run(std::optional<Instant> end, bool stop_when_idle) {
   end_ = end;
   stop_when_idle_ = stop_when_idle;
   finished_ = false;
+  armed_.reset();
   // Virtual time continues from where the simulator is (zero for a fresh run).
   origin_ = Clock::now() - std::chrono::nanoseconds(sim_.now().ns());
   running_ = true;
@@ -38,6 +39,7 @@ void RealtimeDriver::catch_up() {
   Instant target = wall_now();
   if (end_ && target > *end_) target = *end_;
   sim_.run_until(target);
+  end_batch();
   // An observer (the CLI's --max-wall guard) stopped the simulator: the run ends here.
   if (sim_.stopped()) stop();
 }
@@ -50,9 +52,18 @@ void RealtimeDriver::run_due() {
   // run) rather than at the moment the timer happened to wake up.
   for (auto next = sim_.next_event_time(); next && *next <= target; next = sim_.next_event_time()) {
     sim_.run_until(*next);
-    if (sim_.stopped()) return stop();
+    if (sim_.stopped()) {
+      end_batch();
+      return stop();
+    }
   }
   if (end_ && wall >= *end_) sim_.run_until(*end_);  // ends exactly at the end, like run()
+  end_batch();
+}
+
+void RealtimeDriver::end_batch() {
+  for (auto& f : batch_end_)
+    f();
 }
 
 void RealtimeDriver::rearm() {
@@ -62,11 +73,12 @@ void RealtimeDriver::rearm() {
   if (!next && stop_when_idle_) return finish();
   Instant target = next.value_or(Instant::max());
   if (end_) target = std::min(target, *end_);
-  ++generation_;  // any wait already armed is now stale
-  if (target == Instant::max()) {
-    timer_.cancel();  // nothing scheduled: only I/O (or a signal) can wake us
-    return;
-  }
+  // Nothing scheduled: only I/O (or a signal) can wake us; a wait still armed wakes us once
+  // for nothing, which costs less than cancelling it.
+  if (target == Instant::max()) return;
+  if (armed_ && *armed_ <= target) return;  // it wakes us in time and re-arms then
+  ++generation_;                            // any wait already armed is now stale
+  armed_ = target;
   timer_.expires_at(origin_ + std::chrono::nanoseconds(target.ns()));
   timer_.async_wait(
       [this, g = generation_](const boost::system::error_code& ec) { on_wake(ec, g); });
@@ -74,12 +86,14 @@ void RealtimeDriver::rearm() {
 
 void RealtimeDriver::on_wake(const boost::system::error_code& ec, uint64_t generation) {
   if (ec == boost::asio::error::operation_aborted || generation != generation_) return;
+  armed_.reset();
   run_due();
   rearm();
 }
 
 void RealtimeDriver::stop() {
   timer_.cancel();
+  armed_.reset();
   io_.stop();
   running_ = false;
 }

@@ -154,13 +154,23 @@ void TunDevice::create() {
   // IFF_NO_PI: every read and write is exactly one IPv4 packet, with no 4-byte header.
   // IFF_TUN_EXCL: fail rather than attach if the name was taken since the check above.
   // ifr_flags is a short: the int result of `|` is narrowed explicitly (clang -Werror).
-  ifr.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL);
+  // IFF_VNET_HDR: a virtio_net_hdr before each packet, which carries the offloads below.
+  int flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL | (config_.offload ? IFF_VNET_HDR : 0);
+  ifr.ifr_flags = static_cast<short>(flags);
   std::memcpy(ifr.ifr_name, name.c_str(), std::min(name.size(), size_t{IFNAMSIZ - 1}));
   if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
     int e = errno;
     ::close(fd);
     if (e == EPERM || e == EACCES) throw RealtimeError(privilege_message(name));
     throw RealtimeError(fmt::format("cannot create TUN device {}: {}", name, std::strerror(e)));
+  }
+  // TSO4 needs the checksum offload too (tun_set_offload()); the device then advertises TSO
+  // and the kernel stops segmenting its GSO skbs in software before handing them over.
+  if (config_.offload && ::ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) != 0) {
+    int e = errno;
+    ::close(fd);
+    throw RealtimeError(
+        fmt::format("cannot enable offloads on TUN device {}: {}", name, std::strerror(e)));
   }
   fd_.assign(fd);
 }

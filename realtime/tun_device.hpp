@@ -28,6 +28,10 @@ struct TunConfig {
   // Non-empty: the device is moved into this network namespace (`ip netns`) and configured
   // there, so the real host is a kernel of its own (its addresses are not local to the others).
   std::string netns;
+  // IFF_VNET_HDR with checksum and TSO4 offload (TUNSETOFFLOAD): the kernel hands over
+  // super-packets of up to 64 KB, one read each, which the bridge segments as a NIC would
+  // (realtime/offload.hpp). Off: one read and one kernel segmentation per wire packet.
+  bool offload = true;
 };
 
 // A command's exit code (-1 when it could not run or was killed) and its stdout and stderr.

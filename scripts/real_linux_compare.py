@@ -127,7 +127,7 @@ def wscale_of(opts):
     return None
 
 
-def analyse(path, data_port=5001):
+def analyse(path, data_port=5001, steady_from=2.0):
     """The sender's view of one bulk connection to data_port."""
     segs = list(tcp_segments(path))
     data = [s for s in segs if s["dport"] == data_port]
@@ -158,12 +158,13 @@ def analyse(path, data_port=5001):
     complete = any(k == 1 and (s["ack"] - base) % (1 << 32) >= total for _, k, s in events)
     last_ack = next(t for t, k, s in reversed(events) if k == 1 and
                     (not complete or (s["ack"] - base) % (1 << 32) >= total))
-    # The steady state: bytes ACKed from 2 s to 0.5 s before the end (slow start excluded).
+    # The steady state: bytes ACKed from `steady_from` (2 s: slow start excluded) to 0.5 s
+    # before the end.
     acked = [(t - t0, (s["ack"] - base) % (1 << 32)) for t, k, s in events
              if k == 1 and not s["flags"] & 2]
-    t1, t2 = 2.0, last_ack - t0 - 0.5
+    t1, t2 = steady_from, last_ack - t0 - 0.5
     steady = None
-    if t2 > t1 + 1:
+    if t2 > t1 + min(1.0, t1):
         a1 = max(a for t, a in acked if t <= t1)
         a2 = max(a for t, a in acked if t <= t2)
         steady = (a2 - a1) * 8 / (t2 - t1) / 1e6
@@ -245,6 +246,12 @@ def parse_ss(path):
                 unacked_median=statistics.median(unacked or [0]))
 
 
+def process_cpu_seconds(pid):
+    """User + system CPU time of a running process (/proc/PID/stat utime, stime)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_real(a, work):
     ns_a, ns_b = f"rlc-a-{os.getpid()}", f"rlc-b-{os.getpid()}"
     os.makedirs(os.path.join(work, "real-out"), exist_ok=True)
@@ -266,9 +273,10 @@ def run_real(a, work):
         a.sysctls = sysctls
         yaml = os.path.join(work, "real.yaml")
         open(yaml, "w").write(real_scenario(ns_a, ns_b, a.rate))
+        wire_pcap = os.path.join(work, "real-netsim.pcap")
+        capture_args = [] if a.no_netsim_pcap else ["--pcap", wire_pcap, "--pcap-at", "alice"]
         sim = subprocess.Popen([a.netsim, "run", yaml, "-o", os.path.join(work, "real-out"),
-                                "-q", "--pcap", os.path.join(work, "real-netsim.pcap"),
-                                "--pcap-at", "alice", "--summary",
+                                "-q", *capture_args, "--summary",
                                 os.path.join(work, "real-out", "summary.json")],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         procs.append(sim)
@@ -301,14 +309,21 @@ def run_real(a, work):
         time.sleep(0.5)
         dump.send_signal(signal.SIGINT)
         dump_err = dump.communicate()[1].decode()
+        cpu_s = process_cpu_seconds(sim.pid)
         sim.send_signal(signal.SIGINT)
         sim_out = sim.communicate(timeout=60)[0]
         summary = json.load(open(os.path.join(work, "real-out", "summary.json")))
+        # The wire is the simulated link: netsim's capture at alice (one packet per segment).
+        # tcpdump on the sender's device sees what the kernel handed over: with the device's
+        # TSO, super-packets of up to 64 KB, which the bridge segments.
         return dict(sender_s=float(sender.stdout), received=received, netsim_output=sim_out,
                     tcpdump=[x for x in dump_err.splitlines() if "packets" in x],
-                    tun=summary.get("tun"), capture=analyse(pcap),
+                    tun=summary.get("tun"),
+                    capture=analyse(pcap if a.no_netsim_pcap else wire_pcap,
+                                    steady_from=a.steady_from),
                     ss=parse_ss(os.path.join(work, "ss.txt")),
-                    netsim_view=analyse(os.path.join(work, "real-netsim.pcap")))
+                    device_view=analyse(pcap, steady_from=a.steady_from),
+                    bridge_cpu_s=cpu_s)
     finally:
         for p in procs:
             if p.poll() is None:
@@ -337,7 +352,8 @@ def run_sim(a, work):
     top = max(cwnd, key=lambda e: e["value"]) if cwnd else None
     wall = time.monotonic() - t0
     summary = json.load(open(os.path.join(out, "summary.json")))
-    return dict(wall_s=wall, capture=analyse(pcap), summary_hosts=summary.get("hosts"),
+    return dict(wall_s=wall, capture=analyse(pcap, steady_from=a.steady_from),
+                summary_hosts=summary.get("hosts"),
                 cwnd_max_segments=top["value"] // 1448 if top else None,
                 cwnd_max_at_s=top["t_ns"] / 1e9 if top else None)
 
@@ -368,6 +384,12 @@ def table(result):
         out.append(f"real ss: sndbuf {ss['sndbuf_max']}, w max {ss['wmem_queued_max']}, "
                    f"cwnd max {ss['cwnd_max']}, unacked median {ss['unacked_median']}, "
                    f"rtt median {ss['rtt_ms_median']} ms")
+    if "real" in result:
+        r, dev = result["real"], result["real"]["device_view"]
+        out.append(f"bridge: netsim used {r['bridge_cpu_s']:.2f} s of CPU "
+                   f"({r['bridge_cpu_s'] / (r['capture']['bytes'] / 1e9):.2f} s per GB); the "
+                   f"sender's device saw {dev['segments']} data packets, largest "
+                   f"{dev['largest_segment']} B (TSO)")
     if "sim" in result:
         out.append(f"netsim cwnd max {result['sim']['cwnd_max_segments']} segments at "
                    f"{result['sim']['cwnd_max_at_s']:.3f} s")
@@ -392,6 +414,13 @@ def main():
                    help="netsim: the socket lock's per-call cost on both hosts (e.g. 500us)")
     p.add_argument("--copy-rate", type=int, default=0,
                    help="netsim: MB/s the socket calls copy (0 with no --syscall-cost: instant)")
+    p.add_argument("--steady-from", type=float, default=2.0,
+                   help="the steady state starts this many seconds after the first data "
+                   "(0.5 for a 100 MB transfer at 1 Gbit/s, which lasts about a second)")
+    p.add_argument("--no-netsim-pcap", action="store_true",
+                   help="the real run writes no capture of the simulated link (it costs the "
+                   "bridge a third of its CPU at 1 Gbit/s): figures from tcpdump on the "
+                   "sender's device, where TSO super-packets count as one segment")
     p.add_argument("--kernel-defaults", action="store_true",
                    help="keep the running kernel's tcp_rmem (6.18: 32 MiB max, wscale 10)")
     a = p.parse_args()
