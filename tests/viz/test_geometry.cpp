@@ -135,8 +135,8 @@ TEST_CASE("the time axis brackets the rows of one instant, from its first event 
   // The legend explains the bracket, as it is drawn.
   CHECK(std::any_of(L.legend.begin(), L.legend.end(),
                     [](const LegendItem& i) { return i.kind == LegendItem::Kind::instant; }));
-  CHECK_FALSE(std::any_of(layout_of(handshake_trace()).legend.begin(),
-                          layout_of(handshake_trace()).legend.end(),
+  DiagramLayout plain = layout_of(handshake_trace());
+  CHECK_FALSE(std::any_of(plain.legend.begin(), plain.legend.end(),
                           [](const LegendItem& i) { return i.kind == LegendItem::Kind::instant; }));
 }
 
