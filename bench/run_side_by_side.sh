@@ -117,7 +117,8 @@ hold_row() {
   events=$(sed -n 's/.* executed=\([0-9]*\).*/\1/p' "$tmp/out")
   ratio=$(awk -v w="$wall" -v r="$ns3" 'BEGIN { if (r == "-") print "-";
             else if (w < 0.01) printf ">%.0fx", r / 0.01; else printf "%.1fx", r / w }')
-  ours_wall=$wall ours_rate=$(mrate)
+  # Saved: the ns-3 schedulers measured next overwrite wall, rss and the rate.
+  ours_wall=$wall ours_rss=$rss ours_rate=$(mrate)
   # ns-3's other schedulers, run after netsim; the fastest is "best" (its run-loop rate and
   # netsim's speedup over it, both on wall time).
   best=-
@@ -136,7 +137,7 @@ hold_row() {
     fi
   fi
   printf '%-34s %9s %10s %11s %10s %9s %9s %9s %6s  Mev/s %s/%s  ns3-best: %s\n' "$label" \
-    "$ours_wall" "$rss" "$events" - "$ns3" "$ns3_rss" "$ratio" "$src" "$ours_rate" "$ns3_rate" \
+    "$ours_wall" "$ours_rss" "$events" - "$ns3" "$ns3_rss" "$ratio" "$src" "$ours_rate" "$ns3_rate" \
     "$best"
 }
 # mrate: the events_per_s of the last measured program, in M events/s.
