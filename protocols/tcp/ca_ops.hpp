@@ -76,9 +76,11 @@ struct KernelClock {
   }
   // A µs interval rounded up to whole jiffies (how every TCP timer is armed).
   Duration round_up(Duration d) const { return span(to_jiffies(d)); }
-  // jiffies_to_usecs(), jiffies_to_msecs(): round down (HZ_TO_USEC_NUM/DEN at HZ 300).
+  // jiffies_to_usecs() rounds down ((j * HZ_TO_USEC_NUM) / HZ_TO_USEC_DEN at HZ 300);
+  // jiffies_to_msecs() rounds up there (DIV_ROUND_UP(j * HZ_TO_MSEC_NUM, HZ_TO_MSEC_DEN),
+  // kernel/time/time.c) and is exact at HZ 100, 250 and 1000.
   uint64_t jiffies_to_usecs(uint64_t j) const { return j * 1'000'000 / hz; }
-  uint64_t jiffies_to_msecs(uint64_t j) const { return j * 1'000 / hz; }
+  uint64_t jiffies_to_msecs(uint64_t j) const { return (j * 1'000 + hz - 1) / hz; }
   // tcp_mstamp in µs (tcp_clock_us()), truncated to 32 bits as CUBIC's bictcp_clock_us().
   static uint32_t clock_us(Instant now) { return static_cast<uint32_t>(now.ns() / 1000); }
 

@@ -40,7 +40,9 @@ bool Connection::Tcb::mem_schedule(Instant now, uint64_t size, MemKind kind) {
   const int64_t delta = static_cast<int64_t>(size) - forward;
   if (delta <= 0) return true;
   const int64_t amt = mem_pages_of(static_cast<uint64_t>(delta));
-  if (!mem_raise(now, size, amt, kind)) return false;
+  // __sk_mem_schedule(sk, delta, kind): the raise sees the shortfall, not the whole size, so
+  // its "wmem_queued + size >= sndbuf" test below is on the shortfall too.
+  if (!mem_raise(now, static_cast<uint64_t>(delta), amt, kind)) return false;
   mem_pages += static_cast<uint32_t>(amt);
   return true;
 }

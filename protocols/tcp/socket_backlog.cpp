@@ -44,7 +44,10 @@ SocketBacklog::Added SocketBacklog::add(const Packet& p, uint64_t limit, uint64_
       tail.parts.push_back(p.tcp.payload);
       ++tail.frags;
     }
-    len_ += truesize;  // sk_backlog.len += delta (the fragment's truesize)
+    // sk_backlog.len += delta, skb_try_coalesce()'s: 0 for a segment without data (it fits the
+    // tail's tailroom); with data the fragment's truesize (Linux's delta leaves out the
+    // merged skb's own head, SKB_TRUESIZE(skb_end_offset): an overestimate by that head).
+    if (len != 0) len_ += truesize;
     return Added::coalesced;
   }
   // sk_add_backlog() -> sk_rcvqueues_full(): qsize = sk_backlog.len + sk_rmem_alloc.

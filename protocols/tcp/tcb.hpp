@@ -390,7 +390,7 @@ struct Connection::Tcb {
   bool prune_ofo_queue(SeqNum seq);
 
   // ================= connection_mem.cpp: the host's TCP memory (tcp_memory.hpp) =================
-  TcpMemory mem() const { return TcpMemory(*ctx.profile, *ctx.counters); }
+  TcpMemory mem() const { return TcpMemory(*ctx.profile, *ctx.counters, kclock()); }
   uint64_t mem_held() const;
   void mem_sync(Instant now);
   void mem_release();

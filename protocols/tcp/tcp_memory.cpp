@@ -11,8 +11,8 @@
 
 namespace netsim::tcp {
 
-TcpMemory::TcpMemory(const Profile& profile, Counters& counters)
-    : profile_(profile), c_(counters) {}
+TcpMemory::TcpMemory(const Profile& profile, Counters& counters, const KernelClock& clock)
+    : profile_(profile), c_(counters), clock_(clock) {}
 
 int64_t TcpMemory::allocated() const {
   return c_.tcp_mem_allocated;
@@ -56,7 +56,7 @@ void TcpMemory::reduce(Instant now, int64_t pages) {
 
 void TcpMemory::enter_pressure(Instant now) {
   if (under_pressure()) return;
-  uint32_t val = KernelClock{}.jiffies(now);
+  uint32_t val = clock_.jiffies(now);
   if (val == 0) --val;  // "if (!val) val--": 0 means no pressure
   c_.tcp_mem_pressure_since = val;
   ++c_.TCPMemoryPressures;
@@ -64,9 +64,9 @@ void TcpMemory::enter_pressure(Instant now) {
 
 void TcpMemory::leave_pressure(Instant now) {
   if (!under_pressure()) return;
-  const uint32_t j = KernelClock{}.jiffies(now) - c_.tcp_mem_pressure_since;
+  const uint32_t j = clock_.jiffies(now) - c_.tcp_mem_pressure_since;
   c_.tcp_mem_pressure_since = 0;
-  c_.TCPMemoryPressuresChrono += uint64_t{j} * 1000 / KernelClock{}.hz;  // jiffies_to_msecs()
+  c_.TCPMemoryPressuresChrono += clock_.jiffies_to_msecs(j);
 }
 
 }  // namespace netsim::tcp

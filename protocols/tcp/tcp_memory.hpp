@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "protocols/tcp/ca_ops.hpp"
 #include "protocols/tcp/profile.hpp"
 #include "sim/time.hpp"
 
@@ -25,7 +26,8 @@ enum class MemKind : uint8_t { send, recv };
 // the limits in its Profile; a connection makes one when it needs it (ConnContext).
 class TcpMemory {
  public:
-  TcpMemory(const Profile& profile, Counters& counters);
+  // `clock`: the host's kernel clock, whose jiffies time the pressure periods.
+  TcpMemory(const Profile& profile, Counters& counters, const KernelClock& clock);
 
   // sk_memory_allocated(): the pages every socket of the host holds (no per-CPU reserve).
   int64_t allocated() const;
@@ -54,6 +56,7 @@ class TcpMemory {
  private:
   const Profile& profile_;
   Counters& c_;
+  const KernelClock& clock_;
 };
 
 }  // namespace netsim::tcp

@@ -236,10 +236,11 @@ TEST_CASE("CaEnv's jiffies are the host clock's, uptime and phase included") {
 
 // tcp_get_info(): tcpi_last_data_sent = jiffies_to_msecs(tcp_jiffies32 - lsndtime), whole
 // jiffies of the host's clock. Data sent at 20 ms, asked at 75 ms (55 ms later): HZ 100 counts
-// jiffies 2 -> 7 = 50 ms, HZ 250 5 -> 18 = 52 ms, HZ 1000 20 -> 75 = 55 ms.
+// jiffies 2 -> 7 = 50 ms, HZ 250 5 -> 18 = 52 ms, HZ 1000 20 -> 75 = 55 ms; HZ 300 6 -> 22 =
+// 16 jiffies, which jiffies_to_msecs() rounds up: DIV_ROUND_UP(16 * 10, 3) = 54 ms (53.3).
 TEST_CASE("tcpi_last_data_sent is whole jiffies of the HZ") {
   const std::pair<KernelHz, uint32_t> rows[] = {
-      {KernelHz::hz100, 50}, {KernelHz::hz250, 52}, {KernelHz::hz1000, 55}};
+      {KernelHz::hz100, 50}, {KernelHz::hz250, 52}, {KernelHz::hz300, 54}, {KernelHz::hz1000, 55}};
   for (const auto& [hz, ms] : rows) {
     INFO("HZ " << hz_value(hz));
     Harness h(at_hz(hz));

@@ -71,7 +71,10 @@ TEST_CASE("tcp_add_backlog(): an older ACK keeps the tail's, SYN/RST never merge
   CHECK(b.add(data_seg(1100, 100, 400, 5, 200), limit, 0) == SocketBacklog::Added::coalesced);
   Packet fin = data_seg(1200, 0, 450, 5, 100);  // an older ACK again: window 300 stays
   fin.tcp.flags = TcpFlags(TcpFlags::ACK | TcpFlags::FIN);
+  const uint64_t before_fin = b.len();
   CHECK(b.add(fin, limit, 0) == SocketBacklog::Added::coalesced);
+  // skb_try_coalesce()'s delta for a segment without data is 0: it fits the tail's tailroom.
+  CHECK(b.len() == before_fin);
   // Nothing follows a FIN in sequence: the next is a new skb.
   CHECK(b.add(data_seg(1201, 100, 500, 5), limit, 0) == SocketBacklog::Added::queued);
   Packet rst = data_seg(1301, 0, 500, 5);
