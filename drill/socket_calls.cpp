@@ -120,6 +120,8 @@ std::optional<ReadResult> Engine::read(Socket& s, size_t max) {
 }
 
 std::optional<Result> Engine::write(Socket& s, const Payload& data, size_t& done, uint32_t flags) {
+  // O_NONBLOCK, or MSG_DONTWAIT for this call alone (sock_sndtimeo(sk, flags & MSG_DONTWAIT)).
+  const bool nonblocking = s.nonblocking || (flags & tcp::kMsgDontwait) != 0;
   const auto copied = [&done] { return Result::ok(static_cast<int64_t>(done)); };
   if (s.id == tcp::kNoSocket || s.listener) return Result::error("EPIPE");
   Status& st = status_[s.id];
@@ -136,18 +138,19 @@ std::optional<Result> Engine::write(Socket& s, const Payload& data, size_t& done
     return std::nullopt;
   }
   while (done < data.size()) {
-    tcp::SendResult r = host_.write(s.id, data.slice(done, data.size() - done), flags);
+    tcp::SendResult r =
+        host_.write(s.id, data.slice(done, data.size() - done), flags & tcp::kMsgModelled);
     if (r.error != tcp::SocketError::none) {
       return done > 0 ? copied() : Result::error(tcp::to_string(r.error));
     }
     done += r.accepted;
     // sk_stream_wait_memory(): a blocking writer whose push made room (the unsent bytes fell
     // below TCP_NOTSENT_LOWAT) copies on without sleeping.
-    if (s.nonblocking || r.accepted == 0 || !memory_free(s)) break;
+    if (nonblocking || r.accepted == 0 || !memory_free(s)) break;
   }
   if (done == data.size()) return copied();
   // sk_stream_wait_memory(): a non-blocking writer leaves with what it copied, or EAGAIN.
-  if (s.nonblocking) return done > 0 ? copied() : Result::error("EAGAIN");
+  if (nonblocking) return done > 0 ? copied() : Result::error("EAGAIN");
   st.write_asleep = true;
   return std::nullopt;
 }

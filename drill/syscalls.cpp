@@ -72,6 +72,7 @@ constexpr std::pair<std::string_view, int64_t> kConstants[] = {
     {"MSG_DONTWAIT", 0x40},
     {"MSG_WAITALL", 0x100},
     {"MSG_MORE", 0x8000},
+    {"MSG_NOSIGNAL", 0x4000},
     {"MSG_ERRQUEUE", 0x2000},
     {"MSG_FASTOPEN", 0x20000000},
     {"MSG_ZEROCOPY", 0x4000000},
@@ -268,15 +269,19 @@ std::optional<Outcome> Runner::attempt(const SyscallSpec& c, bool may_block) {
 }
 
 // The flags argument of send()/sendto()/sendmsg(): MSG_EOR and MSG_MORE are modelled
-// (tcp_sendmsg_locked(), tcp_push()); the others are refused by name.
+// (tcp_sendmsg_locked(), tcp_push()), MSG_DONTWAIT makes this one call non-blocking
+// (sock_sndtimeo(sk, flags & MSG_DONTWAIT)), MSG_NOSIGNAL changes nothing here (drill raises
+// no SIGPIPE: EPIPE is returned either way); the others are refused by name.
 uint32_t Runner::send_flags(const SyscallSpec& c, size_t index) const {
   if (c.args.size() <= index || c.args[index].kind == Expr::Kind::ellipsis) return 0;
   const int64_t flags = value(c.args[index]);
   if (flags & kMsgZerocopy) throw Unsupported{c.pos, "zerocopy", "MSG_ZEROCOPY"};
   if (flags & kMsgFastopen) throw Unsupported{c.pos, "TCP Fast Open", "MSG_FASTOPEN"};
-  if (flags & ~int64_t{tcp::kMsgModelled})
-    throw Unsupported{c.pos, "send() flags other than MSG_EOR and MSG_MORE",
-                      fmt::format("{:#x}", flags & ~int64_t{tcp::kMsgModelled})};
+  const int64_t known = int64_t{tcp::kMsgModelled} | tcp::kMsgDontwait | tcp::kMsgNosignal;
+  if (flags & ~known)
+    throw Unsupported{c.pos,
+                      "send() flags other than MSG_EOR, MSG_MORE, MSG_DONTWAIT and MSG_NOSIGNAL",
+                      fmt::format("{:#x}", flags & ~known)};
   return static_cast<uint32_t>(flags);
 }
 

@@ -14,5 +14,9 @@ inline constexpr uint32_t kMsgEor = 0x80;
 inline constexpr uint32_t kMsgMore = 0x8000;
 // The flags a write may carry; others are refused by the callers that parse them.
 inline constexpr uint32_t kMsgModelled = kMsgEor | kMsgMore;
+// Socket-layer flags the callers handle themselves, never passed to the TCP: MSG_DONTWAIT
+// makes one call non-blocking (sock_sndtimeo()); MSG_NOSIGNAL only spares SIGPIPE.
+inline constexpr uint32_t kMsgDontwait = 0x40;
+inline constexpr uint32_t kMsgNosignal = 0x4000;
 
 }  // namespace netsim::tcp
