@@ -134,11 +134,14 @@ TEST_CASE("A script using an unmodelled feature anywhere is not modelled, named 
   CHECK(r.message == "t.pkt:8:22: not modelled by netsim: zerocopy (MSG_ZEROCOPY)");
 }
 
-TEST_CASE("send() flags other than MSG_MORE and MSG_EOR are not modelled, named by value") {
-  RunResult r = run(kServer + "+0 send(4, ..., 100, MSG_MORE|MSG_DONTWAIT) = 100\n");
+TEST_CASE(
+    "send() flags other than MSG_MORE, MSG_EOR, MSG_DONTWAIT and MSG_NOSIGNAL are not modelled, "
+    "named by value") {
+  RunResult r = run(kServer + "+0 send(4, ..., 100, MSG_MORE|MSG_DONTWAIT|MSG_WAITALL) = 100\n");
   CHECK(r.verdict == Verdict::unsupported);
   CHECK(r.message ==
-        "t.pkt:8:4: not modelled by netsim: send() flags other than MSG_EOR and MSG_MORE (0x40)");
+        "t.pkt:8:4: not modelled by netsim: send() flags other than MSG_EOR, "
+        "MSG_MORE, MSG_DONTWAIT and MSG_NOSIGNAL (0x100)");
 }
 
 TEST_CASE("Star and range times accept a packet anywhere in them") {
