@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "realtime/offload.hpp"
 #include "sim/wire.hpp"
 
 namespace netsim::realtime {
@@ -49,13 +50,6 @@ std::optional<std::string> AddressPolicy::check_outbound(const Packet& p) const 
 }
 
 namespace {
-
-uint16_t get16(std::span<const uint8_t> b, size_t at) {
-  return static_cast<uint16_t>((b[at] << 8) | b[at + 1]);
-}
-uint32_t get32(std::span<const uint8_t> b, size_t at) {
-  return (uint32_t{get16(b, at)} << 16) | get16(b, at + 2);
-}
 
 // The header fields that are present, read without trusting any length or checksum.
 Packet salvage(std::span<const uint8_t> b) {

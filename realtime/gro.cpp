@@ -13,17 +13,6 @@
 namespace netsim::realtime {
 namespace {
 
-uint16_t get16(std::span<const uint8_t> b, size_t at) {
-  return static_cast<uint16_t>((b[at] << 8) | b[at + 1]);
-}
-void put16(std::span<uint8_t> b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v >> 8);
-  b[at + 1] = static_cast<uint8_t>(v);
-}
-uint32_t get32(std::span<const uint8_t> b, size_t at) {
-  return (uint32_t{get16(b, at)} << 16) | get16(b, at + 2);
-}
-
 constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kUrg = 0x20, kCwr = 0x80;
 constexpr size_t kMaxGro = 65535;  // an IPv4 total length (gro_max_size without BIG TCP)
 

@@ -12,21 +12,6 @@
 namespace netsim::realtime {
 namespace {
 
-uint16_t get16(std::span<const uint8_t> b, size_t at) {
-  return static_cast<uint16_t>((b[at] << 8) | b[at + 1]);
-}
-void put16(std::span<uint8_t> b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v >> 8);
-  b[at + 1] = static_cast<uint8_t>(v);
-}
-uint32_t get32(std::span<const uint8_t> b, size_t at) {
-  return (uint32_t{get16(b, at)} << 16) | get16(b, at + 2);
-}
-void put32(std::span<uint8_t> b, size_t at, uint32_t v) {
-  put16(b, at, static_cast<uint16_t>(v >> 16));
-  put16(b, at + 2, static_cast<uint16_t>(v));
-}
-
 constexpr uint8_t kFin = 0x01, kPsh = 0x08, kCwr = 0x80;
 
 // IPv4 header checksum and the TCP checksum over the pseudo-header (RFC 9293 3.1), both anew.

@@ -10,6 +10,22 @@
 
 namespace netsim::realtime {
 
+// Big-endian (network order) fields of a packet's bytes, for the offload and GRO code.
+inline uint16_t get16(std::span<const uint8_t> b, size_t at) {
+  return static_cast<uint16_t>((b[at] << 8) | b[at + 1]);
+}
+inline void put16(std::span<uint8_t> b, size_t at, uint16_t v) {
+  b[at] = static_cast<uint8_t>(v >> 8);
+  b[at + 1] = static_cast<uint8_t>(v);
+}
+inline uint32_t get32(std::span<const uint8_t> b, size_t at) {
+  return (uint32_t{get16(b, at)} << 16) | get16(b, at + 2);
+}
+inline void put32(std::span<uint8_t> b, size_t at, uint32_t v) {
+  put16(b, at, static_cast<uint16_t>(v >> 16));
+  put16(b, at + 2, static_cast<uint16_t>(v));
+}
+
 // struct virtio_net_hdr (include/uapi/linux/virtio_net.h), little-endian as TUN sends it on a
 // little-endian host (tun_is_little_endian()).
 struct VnetHeader {
