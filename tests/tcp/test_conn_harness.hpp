@@ -237,6 +237,16 @@ inline void established(Harness& h) {
 }
 
 // Simultaneous open: the peer's SYN crosses ours; we answer SYN-ACK with our ISN.
+// SYN at 0, the peer's SYN-ACK offering SACK after one `rtt`: the handshake's RTT sample.
+// For profiles with SACK but neither timestamps nor window scaling (the ACK's bare window).
+inline void established_sack(Harness& h, Duration rtt) {
+  REQUIRE(h.connect(at(0_ms)) == Lines{"S seq 1000 win 64240 mss 1460"});
+  Segment s = syn_ack();
+  s.options.sack_permitted = true;
+  REQUIRE(h.recv(at(rtt), s) == Lines{". seq 1001 ack 5001 win 64240"});
+  REQUIRE(h.state() == State::established);
+}
+
 inline void syn_received(Harness& h) {
   syn_sent(h);
   Segment syn = peer_seg(SYN, kPeerIss, 0, 65535);

@@ -23,15 +23,6 @@ Profile sack_profile() {
   return p;
 }
 
-// SYN at 0, the peer's SYN-ACK offering SACK after one `rtt`: the handshake's RTT sample.
-void established_sack(Harness& h, Duration rtt) {
-  REQUIRE(h.connect(at(0_ms)) == Lines{"S seq 1000 win 64240 mss 1460"});
-  Segment s = syn_ack();
-  s.options.sack_permitted = true;
-  REQUIRE(h.recv(at(rtt), s) == Lines{". seq 1001 ack 5001 win 64240"});
-  REQUIRE(h.state() == State::established);
-}
-
 Segment ack_with_sack(uint32_t ack, std::vector<std::pair<uint32_t, uint32_t>> blocks) {
   Segment s = peer_seg(ACK, kPeerIss + 1, ack);
   for (auto [l, r] : blocks)

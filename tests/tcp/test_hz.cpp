@@ -29,13 +29,6 @@ Profile sack_profile(KernelHz hz) {
   return p;
 }
 
-void established_sack(Harness& h, Duration rtt) {
-  REQUIRE(h.connect(at(0_ms)) == Lines{"S seq 1000 win 64240 mss 1460"});
-  Segment s = syn_ack();
-  s.options.sack_permitted = true;
-  REQUIRE(h.recv(at(rtt), s) == Lines{". seq 1001 ack 5001 win 64240"});
-}
-
 // The harness's connection again, now on `wheel` (what a Stack with `timer_wheel: 1` gives).
 void on_wheel(Harness& h, TimerWheel& wheel) {
   h.conn = std::make_unique<Connection>(1, ConnKey{kLocal, kRemote}, h.opts,
