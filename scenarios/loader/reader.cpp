@@ -177,6 +177,12 @@ std::optional<std::string> no_controls(Reader& r, const YAML::Node& n, const std
 
 std::optional<std::string> did_you_mean(std::string_view word,
                                         std::span<const std::string> candidates) {
+  // A number is not a misspelling: "hz: 200" is not a typo of 100, and the error already
+  // lists the values allowed.
+  if (!word.empty() &&
+      std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
   size_t threshold = word.size() / 3;
   std::optional<std::string> best;
   size_t best_d = std::numeric_limits<size_t>::max();

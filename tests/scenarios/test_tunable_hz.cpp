@@ -34,12 +34,11 @@ TEST_CASE("hz is one of 100, 250, 300 or 1000, and 250 by default") {
   CHECK(s.tcp_for(*s.find_host("client")).to_profile().kernel_hz() == 100);
 }
 
-TEST_CASE("hz: any other value is an error at its line and column") {
+TEST_CASE("hz: any other value is an error at its line and column, with no guess at a number") {
   CHECK(test_support::load_errors(std::string(kHosts) + "tcp:\n  hz: 200\n  timer_wheel: 1\n",
                                   "bad.yaml") ==
         std::vector<std::string>{
-            "bad.yaml:5:7: tcp.hz: expected one of 100, 250, 300, 1000, found \"200\"; did you "
-            "mean \"100\"?"});
+            "bad.yaml:5:7: tcp.hz: expected one of 100, 250, 300, 1000, found \"200\""});
   CHECK(test_support::load_errors(kHosts, "bad.yaml", {"tcp.hz=1024"}) ==
         std::vector<std::string>{
             "--set tcp.hz=1024: tcp.hz: expected one of 100, 250, 300, 1000, found "
