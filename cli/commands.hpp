@@ -23,6 +23,7 @@ struct RunArgs {
   std::vector<std::string> expect_files;  // --expect FILE: a grader's expectations, appended
   std::optional<std::string> trace, events, pcap, summary;
   std::vector<std::string> pcap_at;  // --pcap-at HOST|all: capture points (docs/outputs.md)
+  int snaplen = 0;                   // --snaplen BYTES: 0 keeps whole packets
   std::vector<std::string> diagrams;
   std::vector<std::string> timelines, plots;  // --timeline FILE, --plot KIND=FILE
   bool quiet = false;

@@ -90,7 +90,8 @@ Outcome run_one(const DrillArgs& args, const std::string& file) {
     ro.sinks.push_back(events_sink.get());
   }
   if (args.pcap) {
-    pcap = std::make_unique<PcapSink>(resolve(*args.pcap));
+    pcap = std::make_unique<PcapSink>(resolve(*args.pcap), std::nullopt,
+                                      args.snaplen == 0 ? PcapSink::kFullSnapLen : args.snaplen);
     ro.sinks.push_back(pcap.get());
   }
   if (!args.diagrams.empty()) ro.sinks.push_back(&memory);

@@ -13,6 +13,7 @@ struct DrillArgs {
   std::vector<std::string> files;
   std::string out_dir;  // -o
   std::optional<std::string> trace, events, pcap;
+  int snaplen = 0;  // --snaplen BYTES: 0 keeps whole packets
   std::vector<std::string> diagrams;
   bool tap = false;
   std::optional<std::string> junit;

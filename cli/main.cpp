@@ -37,6 +37,18 @@ const CLI::Validator kCount(
       return {};
     },
     "N");
+// --snaplen, as tcpdump -s: bytes kept of each packet, 0 for all of them (IPv4 packets are at
+// most 65535 bytes, so larger values would keep everything too and are refused as typos).
+const CLI::Validator kSnapLen(
+    [](std::string& s) -> std::string {
+      if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoi(s) > 65535) {
+        return "expected bytes per packet from 1 to 65535, or 0 for whole packets, found \"" + s +
+               "\"";
+      }
+      return {};
+    },
+    "BYTES");
 const CLI::Validator kSeconds(
     [](std::string& s) -> std::string {
       char* end = nullptr;
@@ -84,6 +96,11 @@ CLI::App* add_run_command(CLI::App& app, netsim::cli::RunArgs& run) {
                    "at its own times); repeatable, or 'all': one pcap per host, "
                    "STEM-HOST.pcap")
       ->type_name("HOST");
+  run_cmd
+      ->add_option("--snaplen", run.snaplen,
+                   "keep this many bytes of each packet in the pcap, as tcpdump -s "
+                   "(0, the default: whole packets)")
+      ->check(kSnapLen);
   run_cmd->add_option("--diagram", run.diagrams, "diagram (.svg .png .pdf .mmd .txt); repeatable");
   run_cmd->add_option("--summary", run.summary, "summary JSON file");
   run_cmd->add_option("--timeline", run.timelines, "connection-state timeline (.svg .png .pdf)");
@@ -193,7 +210,13 @@ int main(int argc, char** argv) {
   drill_cmd->add_option("-o,--output-dir", drill.out_dir, "directory for output files");
   drill_cmd->add_option("--trace", drill.trace, "text trace file ('-' = stdout)");
   drill_cmd->add_option("--events", drill.events, "JSON Lines event file");
-  drill_cmd->add_option("--pcap", drill.pcap, "pcap capture file");
+  auto* drill_pcap = drill_cmd->add_option("--pcap", drill.pcap, "pcap capture file");
+  drill_cmd
+      ->add_option("--snaplen", drill.snaplen,
+                   "keep this many bytes of each packet in the pcap, as tcpdump -s "
+                   "(0, the default: whole packets)")
+      ->check(kSnapLen)
+      ->needs(drill_pcap);
   drill_cmd->add_option("--diagram", drill.diagrams, "diagram (.svg .png .pdf .mmd .txt)");
   drill_cmd->add_flag("--tap", drill.tap, "results as TAP on stdout");
   drill_cmd->add_option("--junit", drill.junit, "results as JUnit XML in FILE");

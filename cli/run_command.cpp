@@ -111,6 +111,7 @@ OutputRequest output_request(const RunArgs& args) {
   r.events = args.events;
   r.pcap = args.pcap;
   r.pcap_at = args.pcap_at;
+  r.snaplen = args.snaplen;
   r.summary = args.summary;
   r.diagrams = args.diagrams;
   r.timelines = args.timelines;

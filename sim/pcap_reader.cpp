@@ -92,8 +92,11 @@ Capture read_capture(const std::string& path) {
   int rc = 0;
   while ((rc = pcap_next_ex(p.get(), &h, &data)) == 1) {
     std::span<const uint8_t> frame(data, h->caplen);
-    auto ip = h->caplen < h->len ? std::nullopt : ipv4_of(linktype, frame);
-    DecodeResult d = ip ? decode_ipv4(*ip) : DecodeResult{};
+    auto ip = ipv4_of(linktype, frame);
+    // A capture cut at a snap length (tcpdump -s, --snaplen) still has whole headers.
+    DecodeResult d = !ip                  ? DecodeResult{}
+                     : h->caplen < h->len ? decode_ipv4_truncated(*ip)
+                                          : decode_ipv4(*ip);
     if (!d.ok()) {
       ++c.skipped;
       continue;

@@ -5,16 +5,14 @@
 #include <fmt/format.h>
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <stdexcept>
 #include <system_error>
 
 #include "sim/wire.hpp"
 
 namespace netsim {
-namespace {
-// IPv4 total length is 16 bits, so no packet is ever cut.
-constexpr int kSnapLen = 65535;
-}  // namespace
 
 bool PcapSink::captured(const PacketRecord& r) {
   return r.ev == PacketEvent::send ||
@@ -27,13 +25,17 @@ bool PcapSink::captured_at(const PacketRecord& r, const std::string& host) {
          (r.ev == PacketEvent::drop && r.reason == DropReason::corrupt);
 }
 
-PcapSink::PcapSink(std::string path, std::optional<std::string> at_host)
-    : file_(std::move(path)), at_host_(std::move(at_host)) {
+// kFullSnapLen: IPv4's total length is 16 bits, so at the default no packet is ever cut.
+PcapSink::PcapSink(std::string path, std::optional<std::string> at_host, int snaplen)
+    : file_(std::move(path)), at_host_(std::move(at_host)), snaplen_(snaplen) {
+  if (snaplen_ < 1 || snaplen_ > kFullSnapLen) {
+    throw std::invalid_argument(fmt::format("snaplen {} is outside 1-{}", snaplen, kFullSnapLen));
+  }
 #ifdef PCAP_TSTAMP_PRECISION_NANO
-  pcap_ = pcap_open_dead_with_tstamp_precision(DLT_RAW, kSnapLen, PCAP_TSTAMP_PRECISION_NANO);
+  pcap_ = pcap_open_dead_with_tstamp_precision(DLT_RAW, snaplen_, PCAP_TSTAMP_PRECISION_NANO);
   nano_ = pcap_ != nullptr;
 #endif
-  if (pcap_ == nullptr) pcap_ = pcap_open_dead(DLT_RAW, kSnapLen);
+  if (pcap_ == nullptr) pcap_ = pcap_open_dead(DLT_RAW, snaplen_);
   if (pcap_ == nullptr) throw AtomicFileError("libpcap: pcap_open_dead failed");
   // libpcap closes the FILE* in pcap_dump_close(), so the AtomicFile hands it over and only
   // does the rename at the end. Standard output is never closed.
@@ -69,7 +71,8 @@ void PcapSink::write(const TraceRecord& r) {
   // With nanosecond precision libpcap stores tv_usec as is, meaning nanoseconds.
   int64_t frac = ns % 1'000'000'000;
   hdr.ts.tv_usec = static_cast<suseconds_t>(nano_ ? frac : frac / 1'000);
-  hdr.caplen = hdr.len = static_cast<bpf_u_int32>(bytes.size());
+  hdr.len = static_cast<bpf_u_int32>(bytes.size());
+  hdr.caplen = std::min(hdr.len, static_cast<bpf_u_int32>(snaplen_));
   pcap_dump(reinterpret_cast<u_char*>(dumper_), &hdr, bytes.data());
   ++packets_;
 }

@@ -20,7 +20,11 @@ class PcapSink : public TraceSink {
  public:
   // "-" writes to standard output. Throws AtomicFileError if the file cannot be created.
   // `at_host`: capture at that host's interface (at_host()) instead of once per packet.
-  explicit PcapSink(std::string path, std::optional<std::string> at_host = std::nullopt);
+  // `snaplen`: bytes kept of each packet (tcpdump -s): the file's header says so and a longer
+  // packet is cut there, its full length still recorded (kFullSnapLen keeps every byte).
+  static constexpr int kFullSnapLen = 65535;
+  explicit PcapSink(std::string path, std::optional<std::string> at_host = std::nullopt,
+                    int snaplen = kFullSnapLen);
   ~PcapSink() override;
   PcapSink(const PcapSink&) = delete;
   PcapSink& operator=(const PcapSink&) = delete;
@@ -50,6 +54,7 @@ class PcapSink : public TraceSink {
   pcap* pcap_ = nullptr;
   pcap_dumper* dumper_ = nullptr;
   std::optional<std::string> at_host_;
+  int snaplen_ = kFullSnapLen;
   bool nano_ = false;
   bool finished_ = false;
   uint64_t packets_ = 0;

@@ -217,7 +217,9 @@ std::vector<uint8_t> encode_ipv4(const Packet& p) {
   return b;
 }
 
-DecodeResult decode_ipv4(std::span<const uint8_t> bytes) {
+namespace {
+
+DecodeResult decode(std::span<const uint8_t> bytes, bool truncated) {
   if (bytes.size() < kIpHeader) return fail("truncated IPv4 header");
   const uint8_t* ip = bytes.data();
   if ((ip[0] >> 4) != 4) return fail(fmt::format("not IPv4 (version {})", ip[0] >> 4));
@@ -229,7 +231,7 @@ DecodeResult decode_ipv4(std::span<const uint8_t> bytes) {
   if (total < ihl) {
     return fail(fmt::format("IPv4 total length {} is shorter than its header ({})", total, ihl));
   }
-  if (total > bytes.size()) {
+  if (total > bytes.size() && !truncated) {
     return fail(fmt::format("truncated IPv4 packet (total length {}, {} bytes present)", total,
                             bytes.size()));
   }
@@ -244,7 +246,8 @@ DecodeResult decode_ipv4(std::span<const uint8_t> bytes) {
 
   const uint8_t* t = ip + ihl;
   size_t tcp_len = total - ihl;
-  if (tcp_len < kTcpHeader) return fail("truncated TCP header");
+  size_t present = std::min(tcp_len, bytes.size() - ihl);  // TCP bytes in the capture
+  if (tcp_len < kTcpHeader || present < kTcpHeader) return fail("truncated TCP header");
   size_t doff = t[12] >> 4;
   if (doff < 5) return fail(fmt::format("TCP data offset {} is below 5", doff));
   size_t tcp_hdr = doff * 4;
@@ -252,8 +255,11 @@ DecodeResult decode_ipv4(std::span<const uint8_t> bytes) {
     return fail(
         fmt::format("TCP data offset {} runs past the packet ({} TCP bytes)", doff, tcp_len));
   }
-  uint32_t sum = pseudo_header_sum(p.src.value, p.dst.value, tcp_len);
-  if (checksum_fold(checksum_add(sum, {t, tcp_len})) != 0) return fail("bad TCP checksum");
+  if (tcp_hdr > present) return fail("truncated TCP header");
+  if (!truncated) {
+    uint32_t sum = pseudo_header_sum(p.src.value, p.dst.value, tcp_len);
+    if (checksum_fold(checksum_add(sum, {t, tcp_len})) != 0) return fail("bad TCP checksum");
+  }
 
   Segment& s = p.tcp;
   s.src_port = get16(t);
@@ -265,8 +271,22 @@ DecodeResult decode_ipv4(std::span<const uint8_t> bytes) {
   s.urgent = get16(t + 18);
   std::string err = parse_options({t + kTcpHeader, tcp_hdr - kTcpHeader}, s.options);
   if (!err.empty()) return fail(std::move(err));
-  if (tcp_len > tcp_hdr) s.payload = Payload(std::vector<uint8_t>(t + tcp_hdr, t + tcp_len));
+  if (tcp_len > tcp_hdr) {
+    std::vector<uint8_t> data(t + tcp_hdr, t + present);
+    data.resize(tcp_len - tcp_hdr, 0);  // what the capture cut off
+    s.payload = Payload(std::move(data));
+  }
   return DecodeResult{std::move(p), {}};
+}
+
+}  // namespace
+
+DecodeResult decode_ipv4(std::span<const uint8_t> bytes) {
+  return decode(bytes, false);
+}
+
+DecodeResult decode_ipv4_truncated(std::span<const uint8_t> bytes) {
+  return decode(bytes, true);
 }
 
 }  // namespace netsim

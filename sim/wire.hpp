@@ -42,5 +42,9 @@ struct DecodeResult {
 // Never reads outside `bytes` and never throws on bad input: arbitrary bytes give an error.
 // Bytes after the IPv4 total length (link-layer padding) are ignored.
 DecodeResult decode_ipv4(std::span<const uint8_t> bytes);
+// A packet captured in part (pcap caplen below len: tcpdump -s, netsim --snaplen). The IPv4 and
+// TCP headers must be whole; the payload's length comes from the IPv4 total length, its bytes
+// past the capture read as zeros, and the TCP checksum, which covers them, is not checked.
+DecodeResult decode_ipv4_truncated(std::span<const uint8_t> bytes);
 
 }  // namespace netsim

@@ -205,6 +205,8 @@ void RunOutputs::Plan::add_pcaps(const TextOut& pcap) {
   if (pcap.path.empty()) {
     if (!hosts.empty())
       throw OutputPathError("--pcap-at needs a pcap: --pcap FILE or outputs.pcap");
+    if (req.snaplen != 0)
+      throw OutputPathError("--snaplen needs a pcap: --pcap FILE or outputs.pcap");
     return;
   }
   if (hosts.empty()) {
@@ -380,7 +382,9 @@ void RunOutputs::attach(ScenarioRun& run) {
     // A stream is written directly; a file through its staging name (PcapOut).
     bool stream = output_kind(c.path) != OutputKind::file;
     if (!stream) c.staging = fmt::format("{}.pending.{}", c.path, ::getpid());
-    c.sink = std::make_unique<PcapSink>(stream ? c.path : c.staging, c.at_host);
+    c.sink =
+        std::make_unique<PcapSink>(stream ? c.path : c.staging, c.at_host,
+                                   p.req.snaplen == 0 ? PcapSink::kFullSnapLen : p.req.snaplen);
     run.add_sink(c.sink.get());
   }
   if (!p.pictures.empty()) run.add_sink(&p.memory);

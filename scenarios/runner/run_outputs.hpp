@@ -29,6 +29,7 @@ struct OutputRequest {
   // --pcap-at HOST (repeatable; "all": every host): the pcap as each host's interface sees it
   // (PcapSink::captured_at); with several hosts one file each, STEM-HOST.EXT beside the pcap.
   std::vector<std::string> pcap_at;
+  int snaplen = 0;  // --snaplen: bytes kept of each packet in every pcap; 0 keeps all of them
   std::vector<std::string> diagrams;
   std::vector<std::string> timelines, plots;  // --timeline FILE, --plot KIND=FILE
   // --connection, --from, --to and --max-arrows: applied to the command line's diagrams

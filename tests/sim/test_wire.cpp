@@ -249,6 +249,42 @@ TEST_CASE("decoding a valid packet cut at any length fails cleanly") {
   CHECK(decode_ipv4(full).ok());
 }
 
+TEST_CASE("a packet captured in part decodes from its whole headers, the rest as zeros") {
+  // What tcpdump -s / netsim --snaplen leave: the headers, the start of the payload, and the
+  // IPv4 total length saying how long the packet was.
+  Packet p = linux_synack();
+  p.tcp.flags = TcpFlags(TcpFlags::ACK | TcpFlags::PSH);
+  p.tcp.options.mss.reset();
+  p.tcp.options.sack_permitted = false;
+  p.tcp.options.window_scale.reset();
+  p.tcp.payload = Payload::from_string("Hello,server!");
+  auto full = encode_ipv4(p);  // 20 + 32 (nop,nop,TS) + 13
+  REQUIRE(full.size() == 65);
+  for (size_t n = 0; n < full.size(); ++n) {
+    INFO("captured " << n);
+    std::span<const uint8_t> cut(full.data(), n);
+    auto d = decode_ipv4_truncated(cut);
+    if (n < 20) {
+      CHECK(d.error == "truncated IPv4 header");
+    } else if (n < 52) {
+      CHECK(d.error == "truncated TCP header");  // a header cut short is never guessed at
+    } else {
+      REQUIRE(d.ok());
+      CHECK(d.packet->tcp.seq == p.tcp.seq);
+      CHECK(d.packet->tcp.options.timestamps == p.tcp.options.timestamps);
+      std::string want = std::string("Hello,server!").substr(0, n - 52);
+      want.resize(13, '\0');
+      CHECK(d.packet->tcp.payload.as_string_view() == want);
+    }
+  }
+  // Whole, it decodes as decode_ipv4() does; the checksum it cannot see is not checked when cut.
+  REQUIRE(decode_ipv4_truncated(full).ok());
+  CHECK(decode_ipv4_truncated(full).packet->tcp.payload == p.tcp.payload);
+  full[60] ^= 0x01;
+  CHECK(decode_ipv4(full).error == "bad TCP checksum");
+  CHECK(decode_ipv4_truncated({full.data(), 58}).ok());
+}
+
 TEST_CASE("decoding rejects bad checksums, lengths and protocols with a reason") {
   const auto good = encode_ipv4(syn_with_mss());
   auto b = good;
