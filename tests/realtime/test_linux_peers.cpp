@@ -209,19 +209,20 @@ TEST_CASE(
   if (skip_if_unsupported()) return;
   // Linux probes after 1 s idle, then every 1 s, and gives up after 5 unanswered probes:
   // the link is down for two of them only. The fault times are virtual = wall time since the
-  // run started, and the Python peer may take a second to start on a loaded machine: the
-  // link stays up until 2.5 s so that at least one probe is answered before it goes down.
-  RealPeerTest t(real_host("keepalive", "10s") + R"(  server: 10.0.0.2
+  // run started, and the Python peer took over 1.5 s to start at load 15: the link stays up
+  // until 4.5 s so that at least one probe is answered before it goes down even when the
+  // peer starts 3 s late (it pauses 7.5 s, so at least 3 probes follow the link's return).
+  RealPeerTest t(real_host("keepalive", "13s") + R"(  server: 10.0.0.2
 links: [{between: [real, server], delay: 10ms}]
 apps:
   - tcp_server: {name: echo, on: server, port: 20000, reply: echo}
 faults:
-  - {at: 2500ms, link_down: [real, server]}
-  - {at: 4500ms, link_up: [real, server]}
+  - {at: 4500ms, link_down: [real, server]}
+  - {at: 6500ms, link_up: [real, server]}
 )");
   Json out = t.run_with_peer(py({"keepalive-client", "10.0.0.2", "20000", "--idle", "1", "--intvl",
-                                 "1", "--cnt", "5", "--pause", "5.5"}),
-                             {.exit_within = 10s})
+                                 "1", "--cnt", "5", "--pause", "7.5"}),
+                             {.exit_within = 13s})
                  .out;
   CHECK(out["first"] == "hello");
   CHECK(out["second"] == "still here");
@@ -235,8 +236,8 @@ faults:
     return p.src == Ipv4Addr{0x0A000064} && p.tcp.payload.empty() &&
            p.tcp.flags.to_string() == "." && p.tcp.seq == probe_seq;
   };
-  Instant down = Instant::zero() + Duration::milliseconds(2500);
-  Instant up = Instant::zero() + Duration::milliseconds(4500);
+  Instant down = Instant::zero() + Duration::milliseconds(4500);
+  Instant up = Instant::zero() + Duration::milliseconds(6500);
   int lost = 0, answered_before = 0, answered_after = 0;
   for (const auto& r : t.trace.records) {
     const auto* p = std::get_if<PacketRecord>(&r);
