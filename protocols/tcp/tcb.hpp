@@ -19,6 +19,7 @@
 #include "protocols/tcp/sack_scoreboard.hpp"
 #include "protocols/tcp/send_buffer.hpp"
 #include "protocols/tcp/tcp_memory.hpp"
+#include "protocols/tcp/timer_wheel.hpp"
 #include "protocols/tcp/transitions.hpp"
 #include "protocols/tcp/win_minmax.hpp"
 #include "protocols/tcp/write_queue.hpp"
@@ -243,7 +244,10 @@ struct Connection::Tcb {
   const CongestionOps& ca_ops() const;
   LossConfig loss_config() const;
   LossCtx loss_ctx(Instant now, const LossConfig& cfg);
-  SenderCa& sender();
+  // The sender state, created at the first use (make_sender()). Inline: it is read ~130 times
+  // per short connection, and an out-of-line call cost more than the test.
+  SenderCa& sender() { return sca ? *sca : make_sender(); }
+  SenderCa& make_sender();
   LossRecovery& lr() { return sender().loss; }
   XmitTimer xmit() const { return sca ? sca->xmit : XmitTimer::rto; }
   uint32_t packets_out() const { return static_cast<uint32_t>(rtx.size()); }
@@ -304,7 +308,11 @@ struct Connection::Tcb {
   // sk_reset_timer(): when a timer armed at `now` for `timeout` runs: on the dot, or where
   // Linux's timer wheel runs it (`timer_wheel`, timer_wheel.hpp).
   Instant timer_at(Instant now, Duration timeout) const;
-  const KernelClock& kclock() const;  // the host's kernel clock (connection_timers.cpp)
+  // The host's kernel clock (its timer wheel's when `timer_wheel` is on), else the unphased
+  // clock of the profile's HZ: every jiffies reading of this connection comes from here.
+  const KernelClock& kclock() const {
+    return ctx.wheel != nullptr ? ctx.wheel->clock() : KernelClock::unphased(prof().kernel_hz());
+  }
   // The same for an expiry counted from an earlier instant (tcp_keepalive_timer()'s
   // "tp->rcv_tstamp + keepalive_time_when(tp)"), in jiffies as Linux counts it.
   Instant timer_at_since(Instant now, Instant from, Duration timeout) const;
