@@ -196,8 +196,19 @@ struct Connection::Tcb {
   bool synchronized() const;
   bool fin_sent() const { return fin_queued && snd_nxt > write_seq; }
   bool fin_acked() const { return fin_queued && snd_una > write_seq; }
-  uint32_t unsent_data() const;
-  uint32_t flight_size() const;
+  // Inline: the send path asks these ~50 times per short connection.
+  uint32_t unsent_data() const {
+    return snd_nxt < write_seq ? static_cast<uint32_t>(write_seq - snd_nxt) : 0;
+  }
+  // Bytes in the network: outstanding minus what an RTO declared lost and is not resent yet.
+  uint32_t flight_size() const {
+    uint32_t outstanding = static_cast<uint32_t>(snd_nxt - snd_una);
+    if (retx_next < loss_high) {
+      SeqNum from = seq_max(retx_next, snd_una);
+      if (from < loss_high) outstanding -= static_cast<uint32_t>(loss_high - from);
+    }
+    return outstanding;
+  }
   bool check_invariants(std::string* why) const;
 
   // ================= connection_input.cpp: segment arrival (RFC 9293 §3.10.7) =================
