@@ -7,20 +7,6 @@
 
 namespace netsim::tcp {
 
-const KernelClock& KernelClock::unphased(uint32_t hz) {
-  static const KernelClock k100{100}, k250{250}, k300{300}, k1000{1000};
-  switch (hz) {
-    case 100:
-      return k100;
-    case 300:
-      return k300;
-    case 1000:
-      return k1000;
-    default:
-      return k250;
-  }
-}
-
 namespace {
 
 uint32_t rto_jiffies(const CaEnv& env, Duration rto) {

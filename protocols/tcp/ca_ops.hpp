@@ -43,7 +43,8 @@ struct KernelClock {
   static constexpr uint64_t initial_jiffies(uint32_t hz) {
     return static_cast<uint32_t>(-300 * static_cast<int64_t>(hz));
   }
-  // The unphased clock of each HZ, for connections without a host (unit tests).
+  // The unphased clock of each HZ, for connections without a host (unit tests); inline
+  // below, as every jiffies reading of a connection without a timer wheel asks for it.
   static const KernelClock& unphased(uint32_t hz);
 
   // The 64-bit jiffies at time 0 (boot plus uptime).
@@ -106,6 +107,21 @@ struct KernelClock {
     return q * kNs + (r * kNs + h - 1) / h;
   }
 };
+
+// Constants, not function-local statics: no initialisation guard to test on each call.
+inline constexpr KernelClock kUnphasedClocks[] = {{100}, {250}, {300}, {1000}};
+inline const KernelClock& KernelClock::unphased(uint32_t hz) {
+  switch (hz) {
+    case 100:
+      return kUnphasedClocks[0];
+    case 300:
+      return kUnphasedClocks[2];
+    case 1000:
+      return kUnphasedClocks[3];
+    default:
+      return kUnphasedClocks[1];
+  }
+}
 
 // struct bictcp (tcp_cubic.c): CUBIC's per-connection state, 64 bytes.
 struct CubicState {

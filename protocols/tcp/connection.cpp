@@ -94,8 +94,9 @@ void Connection::Tcb::trace_timer(const TimerRecord& fired, Outbox& out) const {
 }
 
 void Connection::Tcb::trace_cwnd(uint32_t before, Outbox& out) const {
+  if (!out.tracing) return;  // before cwnd_bytes(): most runs trace nothing
   const uint32_t cwnd = cwnd_bytes();
-  if (!out.tracing || cwnd == 0 || cwnd == before) return;
+  if (cwnd == 0 || cwnd == before) return;
   TraceNote n;
   n.kind = TraceNote::Kind::counter;
   n.socket = id;
@@ -135,20 +136,6 @@ bool Connection::Tcb::synchronized() const {
       return true;
   }
   return false;
-}
-
-uint32_t Connection::Tcb::unsent_data() const {
-  return snd_nxt < write_seq ? static_cast<uint32_t>(write_seq - snd_nxt) : 0;
-}
-
-// Bytes in the network: outstanding minus what an RTO declared lost and is not resent yet.
-uint32_t Connection::Tcb::flight_size() const {
-  uint32_t outstanding = static_cast<uint32_t>(snd_nxt - snd_una);
-  if (retx_next < loss_high) {
-    SeqNum from = seq_max(retx_next, snd_una);
-    if (from < loss_high) outstanding -= static_cast<uint32_t>(loss_high - from);
-  }
-  return outstanding;
 }
 
 namespace {

@@ -225,7 +225,7 @@ bool Connection::Tcb::process_ack(Instant now, const Segment& seg, Outbox& out) 
              wnd_from(seg) == snd_wnd &&
              snd_una != snd_nxt;  // RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT"
   bool nothing_in_flight = snd_una == snd_nxt;
-  uint32_t cwnd_before = cwnd_bytes();
+  uint32_t cwnd_before = out.tracing ? cwnd_bytes() : 0;  // for trace_cwnd() only
   // FLAG_NOT_DUP: FLAG_DATA (seq != end_seq, so a FIN too) or a window update.
   const bool not_dup = !seg.payload.empty() || seg.flags.fin() || wnd_from(seg) != snd_wnd;
   update_window(seg);

@@ -375,8 +375,7 @@ uint32_t Connection::Tcb::advmss() const {
 RcvSpace Connection::Tcb::rcv_space_now() const {
   RcvSpace sp;
   sp.rcvbuf = rcv_space();
-  const uint64_t queued = rcvbuf.readable() + rcvbuf.out_of_order_bytes() + (drs ? drs->unread : 0);
-  sp.rmem_alloc = space_from_win(scaling_ratio, queued);
+  sp.rmem_alloc = rmem_alloc();
   sp.rcv_mss = rcv_mss;
   sp.mem_pressure = mem_pressure();
   return sp;
@@ -528,10 +527,12 @@ uint16_t Connection::Tcb::advertise_window() {
 
 namespace netsim::tcp {
 
-// sk_rmem_alloc as netsim charges it: the bytes held at the measured scaling ratio
-// (rcv_space_now()).
+// sk_rmem_alloc as netsim charges it: the bytes held (in-order unread plus out-of-order) at
+// the measured scaling ratio. Computed here, not through rcv_space_now(), whose memory
+// pressure test mem_sync() has no use for.
 uint32_t Connection::Tcb::rmem_alloc() const {
-  return rcv_space_now().rmem_alloc;
+  const uint64_t queued = rcvbuf.readable() + rcvbuf.out_of_order_bytes() + (drs ? drs->unread : 0);
+  return space_from_win(scaling_ratio, queued);
 }
 
 // skb_queue_len(&sk->sk_receive_queue) != 0: in-order bytes not yet read, including what an

@@ -37,27 +37,25 @@ LossConfig Connection::Tcb::loss_config() const {
 // CongestionOps::init runs at the first transmission with the clock and sequence numbers of
 // the moment the connection was established (nothing was sent since), which is the state
 // Linux's tcp_init_transfer() leaves (HyStart's round_start, end_seq).
-SenderCa& Connection::Tcb::sender() {
-  if (!sca) {
-    sca = std::make_unique<SenderCa>();
-    sca->sk.snd_cwnd = std::max<uint32_t>(prof().initial_cwnd, 1);
-    CaEnv env;
-    env.clock = kclock();
-    env.now = stats.established_at.value_or(last_now);
-    env.snd_una = snd_una;
-    env.snd_nxt = snd_nxt;
-    sca->sk.snd_cwnd_stamp = env.jiffies();
-    sca->usage_seq = snd_nxt;
-    if (rto.has_sample()) {  // the handshake's sample alone (tcp_synack_rtt_meas())
-      sca->rtt_min.reset(env.jiffies(),
-                         static_cast<uint32_t>(std::max<int64_t>(usecs(rto.srtt()), 1)));
-    }
-    // tcp_rcv_state_process() (SYN_RECV -> ESTABLISHED) sets the pacing rate from the
-    // SYN-ACK's RTT; an active opener keeps ~0 until the first ACK of data.
-    if (!active_open && rto.has_sample())
-      sca->pacing_rate = tcp_update_pacing_rate(sca->sk, rto.srtt_us8(), mss, 0);
-    ca_ops().init(sca->sk, env);
+SenderCa& Connection::Tcb::make_sender() {
+  sca = std::make_unique<SenderCa>();
+  sca->sk.snd_cwnd = std::max<uint32_t>(prof().initial_cwnd, 1);
+  CaEnv env;
+  env.clock = kclock();
+  env.now = stats.established_at.value_or(last_now);
+  env.snd_una = snd_una;
+  env.snd_nxt = snd_nxt;
+  sca->sk.snd_cwnd_stamp = env.jiffies();
+  sca->usage_seq = snd_nxt;
+  if (rto.has_sample()) {  // the handshake's sample alone (tcp_synack_rtt_meas())
+    sca->rtt_min.reset(env.jiffies(),
+                       static_cast<uint32_t>(std::max<int64_t>(usecs(rto.srtt()), 1)));
   }
+  // tcp_rcv_state_process() (SYN_RECV -> ESTABLISHED) sets the pacing rate from the
+  // SYN-ACK's RTT; an active opener keeps ~0 until the first ACK of data.
+  if (!active_open && rto.has_sample())
+    sca->pacing_rate = tcp_update_pacing_rate(sca->sk, rto.srtt_us8(), mss, 0);
+  ca_ops().init(sca->sk, env);
   return *sca;
 }
 

@@ -25,10 +25,13 @@ uint32_t Connection::Tcb::mss_clamp() const {
 // skbs they become) and one per GSO piece sent (tso_fragment() allocates the split-off rest,
 // tcp_grow_skb() frees an eaten one; RtxQueue::skbs()).
 uint64_t Connection::Tcb::wmem_queued() const {
-  const uint64_t goal = std::max<uint32_t>(size_goal(), 1);
   const SeqNum cut = wq.empty() ? snd_nxt : seq_max(wq.back_end(), snd_nxt);
   uint64_t uncut = write_seq > cut ? static_cast<uint32_t>(write_seq - cut) : 0;
-  uint64_t skbs = wq.size() + (uncut + goal - 1) / goal + rtx.skbs();
+  uint64_t skbs = wq.size() + rtx.skbs();
+  if (uncut > 0) {  // the size goal only when there is something to cut (usually nothing)
+    const uint64_t goal = std::max<uint32_t>(size_goal(), 1);
+    skbs += (uncut + goal - 1) / goal;
+  }
   return sndbuf.size() + skbs * kSkbEmptyTruesize;
 }
 

@@ -364,10 +364,4 @@ Duration Connection::Tcb::fin_time() const {
   return std::max(prof().fin_timeout, clock.span(static_cast<uint64_t>(r * 4 - r / 2)));
 }
 
-// The host's kernel clock (its timer wheel's when `timer_wheel` is on), else the unphased
-// clock of the profile's HZ: every jiffies reading of this connection comes from here.
-const KernelClock& Connection::Tcb::kclock() const {
-  return ctx.wheel != nullptr ? ctx.wheel->clock() : KernelClock::unphased(prof().kernel_hz());
-}
-
 }  // namespace netsim::tcp

@@ -184,6 +184,8 @@ void TcpHost::crash() {
   for (SocketId id : ids)
     sim_.cancel(sockets_[id].timer);
   sockets_.clear();
+  info_id_ = kNoSocket;
+  info_ = nullptr;
   for (auto& [id, l] : locks_)
     sim_.cancel(l.event);
   locks_.clear();
@@ -426,8 +428,12 @@ uint32_t TcpHost::tag(SocketId s) const {
 }
 
 TcpHost::SocketInfo* TcpHost::info(SocketId id) {
+  if (id == info_id_) return info_;
   auto it = sockets_.find(id);
-  return it == sockets_.end() ? nullptr : &it->second;
+  if (it == sockets_.end()) return nullptr;
+  info_id_ = id;
+  info_ = &it->second;
+  return info_;
 }
 
 const OpenedNote* TcpHost::opened(const Outbox& out, SocketId id) {
@@ -462,6 +468,10 @@ void TcpHost::forget(SocketId id) {
   if (it == sockets_.end()) return;
   sim_.cancel(it->second.timer);
   drop_owner(it->second.owner);
+  if (id == info_id_) {
+    info_id_ = kNoSocket;
+    info_ = nullptr;
+  }
   sockets_.erase(it);
   if (auto l = locks_.find(id); l != locks_.end()) {
     sim_.cancel(l->second.event);

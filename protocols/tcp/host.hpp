@@ -183,6 +183,11 @@ class TcpHost {
   Stack stack_;
   bool up_ = true;
   std::unordered_map<SocketId, SocketInfo> sockets_;
+  // info()'s last answer: one entry point asks for the same socket several times (its
+  // deadline, its notices, the application's calls back). Nodes never move, so the pointer
+  // holds until forget() or crash() erases its socket.
+  SocketId info_id_ = kNoSocket;
+  SocketInfo* info_ = nullptr;
   std::vector<Owner> owners_;
   std::vector<uint32_t> free_owners_;
   std::map<std::pair<const void*, const void*>, uint32_t> owner_index_;  // (callbacks, app)

@@ -19,6 +19,7 @@
 #include "protocols/tcp/sack_scoreboard.hpp"
 #include "protocols/tcp/send_buffer.hpp"
 #include "protocols/tcp/tcp_memory.hpp"
+#include "protocols/tcp/timer_wheel.hpp"
 #include "protocols/tcp/transitions.hpp"
 #include "protocols/tcp/win_minmax.hpp"
 #include "protocols/tcp/write_queue.hpp"
@@ -195,8 +196,19 @@ struct Connection::Tcb {
   bool synchronized() const;
   bool fin_sent() const { return fin_queued && snd_nxt > write_seq; }
   bool fin_acked() const { return fin_queued && snd_una > write_seq; }
-  uint32_t unsent_data() const;
-  uint32_t flight_size() const;
+  // Inline: the send path asks these ~50 times per short connection.
+  uint32_t unsent_data() const {
+    return snd_nxt < write_seq ? static_cast<uint32_t>(write_seq - snd_nxt) : 0;
+  }
+  // Bytes in the network: outstanding minus what an RTO declared lost and is not resent yet.
+  uint32_t flight_size() const {
+    uint32_t outstanding = static_cast<uint32_t>(snd_nxt - snd_una);
+    if (retx_next < loss_high) {
+      SeqNum from = seq_max(retx_next, snd_una);
+      if (from < loss_high) outstanding -= static_cast<uint32_t>(loss_high - from);
+    }
+    return outstanding;
+  }
   bool check_invariants(std::string* why) const;
 
   // ================= connection_input.cpp: segment arrival (RFC 9293 §3.10.7) =================
@@ -243,7 +255,10 @@ struct Connection::Tcb {
   const CongestionOps& ca_ops() const;
   LossConfig loss_config() const;
   LossCtx loss_ctx(Instant now, const LossConfig& cfg);
-  SenderCa& sender();
+  // The sender state, created at the first use (make_sender()). Inline: it is read ~130 times
+  // per short connection, and an out-of-line call cost more than the test.
+  SenderCa& sender() { return sca ? *sca : make_sender(); }
+  SenderCa& make_sender();
   LossRecovery& lr() { return sender().loss; }
   XmitTimer xmit() const { return sca ? sca->xmit : XmitTimer::rto; }
   uint32_t packets_out() const { return static_cast<uint32_t>(rtx.size()); }
@@ -304,7 +319,11 @@ struct Connection::Tcb {
   // sk_reset_timer(): when a timer armed at `now` for `timeout` runs: on the dot, or where
   // Linux's timer wheel runs it (`timer_wheel`, timer_wheel.hpp).
   Instant timer_at(Instant now, Duration timeout) const;
-  const KernelClock& kclock() const;  // the host's kernel clock (connection_timers.cpp)
+  // The host's kernel clock (its timer wheel's when `timer_wheel` is on), else the unphased
+  // clock of the profile's HZ: every jiffies reading of this connection comes from here.
+  const KernelClock& kclock() const {
+    return ctx.wheel != nullptr ? ctx.wheel->clock() : KernelClock::unphased(prof().kernel_hz());
+  }
   // The same for an expiry counted from an earlier instant (tcp_keepalive_timer()'s
   // "tp->rcv_tstamp + keepalive_time_when(tp)"), in jiffies as Linux counts it.
   Instant timer_at_since(Instant now, Instant from, Duration timeout) const;

@@ -124,11 +124,26 @@ const Transition* find_transition(State from, StateCause event, State to) {
   return nullptr;
 }
 
-std::optional<State> close_state(State from) {
+namespace {
+
+// close_state() of each state, read from the table once at compile time: a scan per close()
+// was 0.5% of a handshake-echo run.
+using CloseStates = std::array<std::optional<State>, std::size(kAllTcpStates)>;
+constexpr CloseStates close_states() {
+  CloseStates c{};
   for (const Transition& t : kTable) {
-    if (t.from == from && t.event == StateCause::close && t.origin == Origin::rfc9293) return t.to;
+    if (t.event == StateCause::close && t.origin == Origin::rfc9293 &&
+        !c[static_cast<size_t>(t.from)])
+      c[static_cast<size_t>(t.from)] = t.to;
   }
-  return std::nullopt;
+  return c;
+}
+constexpr CloseStates kCloseStates = close_states();
+
+}  // namespace
+
+std::optional<State> close_state(State from) {
+  return kCloseStates[static_cast<size_t>(from)];
 }
 
 namespace {
