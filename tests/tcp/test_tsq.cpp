@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "tests/tcp/test_host_util.hpp"
 #include "tests/tcp/test_stack_util.hpp"
@@ -83,6 +84,14 @@ struct Bench {
     w.at(t, [this, o, v] { CHECK(w.client->set_option(s, o, v) == SocketError::none); });
   }
   uint64_t autocorked() const { return w.client->stack().counters().TCPAutoCorking; }
+  // TCP_NODELAY, then writes of `sizes` bytes, all at 100 ms; the data segments until 150 ms.
+  std::vector<DataSend> nodelay_writes(std::initializer_list<size_t> sizes) {
+    option_at(at_ms(100), SockOpt::tcp_nodelay, 1);
+    for (size_t n : sizes)
+      write_at(at_ms(100), n);
+    w.sim.run_until(at_ms(150));
+    return client_data(w, isn);
+  }
 
   World w;
   SocketId s = kNoSocket;
@@ -100,12 +109,7 @@ struct Bench {
 // small, tcp_minshall_check()).
 TEST_CASE("Autocork: two small writes while a segment serialises leave as one at its completion") {
   Bench b(10'000'000);
-  b.option_at(at_ms(100), SockOpt::tcp_nodelay, 1);
-  b.write_at(at_ms(100), 1448);
-  b.write_at(at_ms(100), 100);
-  b.write_at(at_ms(100), 100);
-  b.w.sim.run_until(at_ms(150));
-  CHECK(client_data(b.w, b.isn) ==
+  CHECK(b.nodelay_writes({1448, 100, 100}) ==
         std::vector<DataSend>{{100000, 0, 1448, true}, {101200, 1448, 200, true}});
   CHECK(b.autocorked() == 1);
 }
@@ -115,14 +119,9 @@ TEST_CASE("Autocork: two small writes while a segment serialises leave as one at
 // (TCP_NODELAY; with Nagle the second small one would wait for the ACK).
 TEST_CASE("Autocork: on an infinite link the same writes leave as three segments at once") {
   Bench b(0);
-  b.option_at(at_ms(100), SockOpt::tcp_nodelay, 1);
-  b.write_at(at_ms(100), 1448);
-  b.write_at(at_ms(100), 100);
-  b.write_at(at_ms(100), 100);
-  b.w.sim.run_until(at_ms(150));
-  CHECK(client_data(b.w, b.isn) == std::vector<DataSend>{{100000, 0, 1448, true},
-                                                         {100000, 1448, 100, true},
-                                                         {100000, 1548, 100, true}});
+  CHECK(b.nodelay_writes({1448, 100, 100}) == std::vector<DataSend>{{100000, 0, 1448, true},
+                                                                    {100000, 1448, 100, true},
+                                                                    {100000, 1548, 100, true}});
   CHECK(b.autocorked() == 0);
 }
 
@@ -132,12 +131,7 @@ TEST_CASE("Autocork: on an infinite link the same writes leave as three segments
 // not). The third write makes the tail 896 + 200 > 997: it is pushed, both in one segment.
 TEST_CASE("Autocork: a tail whose truesize reaches sk_wmem_alloc is pushed at once") {
   Bench b(10'000'000);
-  b.option_at(at_ms(100), SockOpt::tcp_nodelay, 1);
-  b.write_at(at_ms(100), 100);
-  b.write_at(at_ms(100), 100);
-  b.write_at(at_ms(100), 100);
-  b.w.sim.run_until(at_ms(150));
-  CHECK(client_data(b.w, b.isn) ==
+  CHECK(b.nodelay_writes({100, 100, 100}) ==
         std::vector<DataSend>{{100000, 0, 100, true}, {100000, 100, 200, true}});
   CHECK(b.autocorked() == 1);
 }
@@ -147,14 +141,9 @@ TEST_CASE("Autocork: tcp_autocorking 0 sends every small write at once") {
   Profile p = Profile::linux_default();
   p.autocorking = false;
   Bench b(10'000'000, p);
-  b.option_at(at_ms(100), SockOpt::tcp_nodelay, 1);
-  b.write_at(at_ms(100), 1448);
-  b.write_at(at_ms(100), 100);
-  b.write_at(at_ms(100), 100);
-  b.w.sim.run_until(at_ms(150));
-  CHECK(client_data(b.w, b.isn) == std::vector<DataSend>{{100000, 0, 1448, true},
-                                                         {100000, 1448, 100, true},
-                                                         {100000, 1548, 100, true}});
+  CHECK(b.nodelay_writes({1448, 100, 100}) == std::vector<DataSend>{{100000, 0, 1448, true},
+                                                                    {100000, 1448, 100, true},
+                                                                    {100000, 1548, 100, true}});
   CHECK(b.autocorked() == 0);
 }
 
