@@ -110,6 +110,7 @@ LinkVerdict LinkDirection::offer(Instant now, int64_t bytes) {
   }
 
   // 4. Propagation plus jitter, 5. corruption, 6. duplication (the copy draws its own jitter).
+  v.departs = departs;
   v.arrival = arrival_after(departs);
   v.corrupt = rng_.bernoulli(params_.corrupt.value);
   if (rng_.bernoulli(params_.duplicate.value)) v.duplicate_arrival = arrival_after(departs);

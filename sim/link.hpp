@@ -60,6 +60,7 @@ struct LinkVerdict {
   enum class Kind : uint8_t { deliver, loss, burst_loss, queue_full, link_down };
   Kind kind = Kind::deliver;
   Instant arrival;  // when it reaches the far end (deliver only)
+  Instant departs;  // when its last bit has left the sender (deliver only)
   bool corrupt = false;
   std::optional<Instant> duplicate_arrival;  // a second copy arrives then
 };

@@ -190,7 +190,7 @@ std::optional<LinkId> Network::link_between(NodeId a, NodeId b) const {
   return std::nullopt;
 }
 
-void Network::send(NodeId from, Packet&& p) {
+Instant Network::send(NodeId from, Packet&& p) {
   if (p.uid == 0) p.uid = next_uid_++;
   ++packets_sent_;
   if (sim_.trace().enabled()) {
@@ -200,19 +200,16 @@ void Network::send(NodeId from, Packet&& p) {
     // A crashed host's stack sends nothing; a caller that still does is told so in the trace.
     drop(from, p, DropReason::host_down,
          [&] { return fmt::format("host {} down", nodes_[from].name); });
-    return;
+    return sim_.now();
   }
-  if (faults_.empty()) {
-    forward(from, std::move(p));
-  } else {
-    apply_faults_and_route(from, std::move(p));
-  }
+  if (faults_.empty()) return forward(from, std::move(p));
+  return apply_faults_and_route(from, std::move(p));
 }
 
 // Rules run in the order they were added. Each counts the packets it matches and acts on match
 // numbers nth .. nth+count-1. A drop ends the chain (later rules do not see the packet); delay,
 // duplicate and corrupt accumulate, and the packet (and its copy) then enter the network.
-void Network::apply_faults_and_route(NodeId from, Packet&& p) {
+Instant Network::apply_faults_and_route(NodeId from, Packet&& p) {
   Duration delay;
   bool duplicate = false;
   for (size_t i = 0; i < faults_.size(); ++i) {
@@ -231,7 +228,7 @@ void Network::apply_faults_and_route(NodeId from, Packet&& p) {
     switch (f.action) {
       case PacketFault::Action::drop:
         drop(from, p, DropReason::fault, [&] { return "fault: drop " + f.match.to_string(); });
-        return;
+        return sim_.now();
       case PacketFault::Action::delay:
         delay += f.by;
         break;
@@ -245,9 +242,10 @@ void Network::apply_faults_and_route(NodeId from, Packet&& p) {
   }
   if (delay == Duration::zero()) {
     if (duplicate) forward(from, Packet(p));
-    forward(from, std::move(p));
-    return;
+    return forward(from, std::move(p));
   }
+  // A delayed packet counts as sent now: the rule stands for what happens past the host.
+  const Instant now = sim_.now();
   // The original enters first, the copy right after it (FIFO order of equal-time events).
   if (duplicate) {
     Packet copy = p;
@@ -255,40 +253,43 @@ void Network::apply_faults_and_route(NodeId from, Packet&& p) {
                      [this, from, p = std::move(p)]() mutable { forward(from, std::move(p)); });
     sim_.schedule_in(delay,
                      [this, from, p = std::move(copy)]() mutable { forward(from, std::move(p)); });
-    return;
+    return now;
   }
   sim_.schedule_in(delay,
                    [this, from, p = std::move(p)]() mutable { forward(from, std::move(p)); });
+  return now;
 }
 
-void Network::forward(NodeId at, Packet&& p) {
+Instant Network::forward(NodeId at, Packet&& p) {
   auto owner = owner_of(p.dst);
   if (!owner) {
     drop(at, p, DropReason::no_route,
          [&] { return fmt::format("no host has address {}", p.dst.to_string()); });
-    return;
+    return sim_.now();
   }
   if (*owner == at) {
     // Loopback: delivered through the event queue, never re-entering the caller.
     schedule_arrival(sim_.now(), at, std::move(p));
-    return;
+    return sim_.now();
   }
   std::optional<LinkId> hop = routes_from(at)[*owner];
   if (!hop) {
     drop(at, p, DropReason::no_route, [&] {
       return fmt::format("no route from {} to {}", nodes_[at].name, nodes_[*owner].name);
     });
-    return;
+    return sim_.now();
   }
-  transmit(at, *hop, std::move(p));
+  return transmit(at, *hop, std::move(p));
 }
 
-void Network::transmit(NodeId from, LinkId l, Packet&& p) {
+// Returns the packet's departure (its last bit on the wire), or now when it was dropped:
+// a dropped skb is freed at once (kfree_skb() runs its destructor, tcp_wfree()).
+Instant Network::transmit(NodeId from, LinkId l, Packet&& p) {
   Link& link = *links_[l];
   NodeId to = link.other(from);
   if (!link.up()) {
     drop(from, p, DropReason::link_down, [&] { return "link " + link_name(link) + " down"; });
-    return;
+    return sim_.now();
   }
   LinkDirection& dir = link.from(from);
   LinkVerdict v = dir.offer(sim_.now(), static_cast<int64_t>(p.wire_size()));
@@ -297,17 +298,17 @@ void Network::transmit(NodeId from, LinkId l, Packet&& p) {
       break;
     case LinkVerdict::Kind::loss:
       drop(from, p, DropReason::loss, [&] { return dir.params().loss.to_string(); });
-      return;
+      return sim_.now();
     case LinkVerdict::Kind::burst_loss:
       drop(from, p, DropReason::burst_loss, [&] { return dir.params().loss.to_string(); });
-      return;
+      return sim_.now();
     case LinkVerdict::Kind::queue_full:
       drop(from, p, DropReason::queue_full,
            [&] { return dir.params().queue_to_string() + " full"; });
-      return;
+      return sim_.now();
     case LinkVerdict::Kind::link_down:
       drop(from, p, DropReason::link_down, [&] { return "link " + link_name(link) + " down"; });
-      return;
+      return sim_.now();
   }
   if (v.corrupt) p.corrupted = true;
   if (v.duplicate_arrival) {
@@ -315,9 +316,10 @@ void Network::transmit(NodeId from, LinkId l, Packet&& p) {
     Packet copy = p;
     schedule_arrival(v.arrival, to, std::move(p));
     schedule_arrival(*v.duplicate_arrival, to, std::move(copy));
-    return;
+    return v.departs;
   }
   schedule_arrival(v.arrival, to, std::move(p));
+  return v.departs;
 }
 
 void Network::schedule_arrival(Instant at, NodeId to, Packet&& p) {

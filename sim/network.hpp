@@ -84,8 +84,11 @@ class Network {
   void set_receiver(NodeId host, Receiver rx);
   // A host sends a packet (its stack built it). Traces `send`, applies fault rules, routes it.
   // Taken by reference to the wire (a stack hands over the packet it built; a copy otherwise).
-  void send(NodeId from, Packet&& p);
-  void send(NodeId from, const Packet& p) { send(from, Packet(p)); }
+  // Returns when the first hop has sent its last bit (its TX completion, tcp_wfree()): later
+  // than now only while a link of finite bandwidth serialises it or queues it behind others;
+  // now when the packet was dropped, delayed by a fault rule, looped back or sent at once.
+  Instant send(NodeId from, Packet&& p);
+  Instant send(NodeId from, const Packet& p) { return send(from, Packet(p)); }
 
   void add_fault(PacketFault f);
   // State changes only; the scenario layer emits the FaultRecords (link_down, crash, ...).
@@ -119,12 +122,12 @@ class Network {
   std::string link_name(const Link& l) const;
   // The packet travels by reference from send() to its slot on the wire: a 144-byte Packet
   // moved at every call was four moves and four destructor calls a hop.
-  void forward(NodeId at, Packet&& p);  // route from `at` toward p.dst
+  Instant forward(NodeId at, Packet&& p);  // route from `at` toward p.dst; send()'s result
   // next_hop_[src], computed on first use.
   const std::vector<std::optional<LinkId>>& routes_from(NodeId src);
-  void transmit(NodeId from, LinkId l, Packet&& p);
+  Instant transmit(NodeId from, LinkId l, Packet&& p);
   void arrive(NodeId at, Packet& p);
-  void apply_faults_and_route(NodeId from, Packet&& p);
+  Instant apply_faults_and_route(NodeId from, Packet&& p);
   // Schedules p's arrival at `to`, counted in flight until arrive() takes it.
   void schedule_arrival(Instant at, NodeId to, Packet&& p);
 

@@ -161,6 +161,11 @@ struct Packet {
   uint64_t uid = 0;             // set by the network when first sent; copies (duplicates) keep it
   uint16_t retransmission = 0;  // metadata, not on the wire: n-th retransmission of this data
   bool syn_cookie = false;      // metadata: a SYN-ACK whose ISN is a SYN cookie (no state kept)
+  // Metadata (TX completion, docs/windows.md#tx-completion-autocorking-and-tcp-small-queues):
+  // the truesize its connection's sk_wmem_alloc holds until the first hop has sent it (0: no
+  // skb of a connection, e.g. a pure ACK), and whether the connection counted it already.
+  uint32_t tx_truesize : 31 = 0;
+  uint32_t tx_counted : 1 = 0;
 
   SocketAddr src_addr() const { return {src, tcp.src_port}; }
   SocketAddr dst_addr() const { return {dst, tcp.dst_port}; }

@@ -248,6 +248,11 @@ void Connection::on_timer(Instant now, Outbox& out) {
   tcb_->mem_sync(now);
 }
 
+void Connection::tx_reported(Instant now, const TxReport& r, Outbox& out) {
+  out.touched.push_back(tcb_->id);
+  tcb_->tx_reported(now, r.truesize, r.counted, r.done);
+}
+
 std::optional<Instant> Connection::next_deadline() const {
   return tcb_->next_deadline();
 }

@@ -94,6 +94,9 @@ class Connection {
   void on_segment(Instant now, const Segment& seg, Outbox& out);
   void on_timer(Instant now, Outbox& out);
   std::optional<Instant> next_deadline() const;
+  // One of this connection's tagged segments left its first hop at `done` (io.hpp TxReport):
+  // the TX completion that autocorking and TCP Small Queues wait for (connection_tsq.cpp).
+  void tx_reported(Instant now, const TxReport& r, Outbox& out);
 
   // The unbounded write: everything is queued at once, whatever the send buffer holds.
   // `flags`: send()'s MSG_EOR / MSG_MORE (msg_flags.hpp), as tcp_sendmsg_locked() takes them.

@@ -218,7 +218,7 @@ SocketError Connection::Tcb::send(Instant now, Payload data, Outbox& out, uint32
   nagle_push = false;  // tcp_skb_entail(): a new write ends an explicit push
   wq.uncut_flags = static_cast<uint16_t>(flags & kMsgModelled);
   wq.more_push = (flags & kMsgMore) != 0;
-  transmit(now, out);
+  if (!should_autocork(now)) transmit(now, out);  // tcp_push() (connection_tsq.cpp)
   wq.more_push = false;
   return SocketError::none;
 }

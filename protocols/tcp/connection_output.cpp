@@ -247,6 +247,11 @@ bool Connection::Tcb::send_new_segment(Instant now, Outbox& out) {
     trace_cwnd(before, out);
   }
   start_piece(mss_now);
+  // tcp_small_queue_check() after tso_fragment(): the piece waits for a TX completion.
+  if (small_queue_holds(now, static_cast<uint32_t>(wq.piece_end - snd_nxt))) {
+    wq.piece_active = false;
+    return false;
+  }
   len = std::min<uint32_t>(static_cast<uint32_t>(wq.piece_end - snd_nxt), mss_now);
   with_fin = fin_pending && len == unsent;
   send_data(now, snd_nxt, len, with_fin, wq.piece_psh && snd_nxt + len == wq.piece_end, out);
@@ -356,6 +361,12 @@ void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin,
   const bool mark = len > 0 && wq.marked_at(end);
   Packet p = make_packet(seq, rcv_nxt, flags, std::move(data));
   p.tcp.window = advertise_window();
+  // The skb (the GSO piece, or a FIN alone) is handed over with its last segment.
+  const bool in_piece = wq.piece_active && len > 0;
+  if ((len > 0 || fin) && (!in_piece || end == wq.piece_end)) {
+    tx_tag(p, kSkbEmptyTruesize +
+                  (in_piece ? static_cast<uint32_t>(wq.piece_end - wq.piece_start) : len));
+  }
   emit(now, std::move(p), out);
   uint32_t seq_len = len + (fin ? 1 : 0);
   const bool had_packets = !rtx.empty();
@@ -397,6 +408,7 @@ void Connection::Tcb::retransmit(Instant now, size_t index, Outbox& out) {
   Packet p = make_packet(s.seq, rcv_nxt, flags, std::move(data));
   p.tcp.window = advertise_window();
   p.retransmission = ++s.retransmits;
+  tx_tag(p, kSkbEmptyTruesize + len);  // the clone of a one-segment skb (TSQ not checked)
   s.last_sent = now;
   ++ctx.counters->retransmits;
   ++stats.retransmits;

@@ -164,7 +164,7 @@ SendResult Connection::Tcb::write(Instant now, Payload data, Outbox& out, uint32
   nagle_push = false;
   const SeqNum nxt = snd_nxt;
   wq.more_push = !full && (flags & kMsgMore) != 0;  // tcp_push(): TCP_NAGLE_CORK
-  transmit(now, out);
+  if (!should_autocork(now)) transmit(now, out);    // connection_tsq.cpp
   wq.more_push = false;
   if (full) {
     snd_nospace = true;

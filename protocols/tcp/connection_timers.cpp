@@ -33,15 +33,16 @@ Instant Connection::Tcb::timer_at_since(Instant now, Instant from, Duration time
 }
 
 std::optional<Instant> Connection::Tcb::next_deadline() const {
-  Instant t = std::min({rtx_at, dack_at, persist_at, ka_at, tw_at, fw2_at});
+  Instant t = std::min({rtx_at, dack_at, persist_at, ka_at, tw_at, fw2_at, tsq_at()});
   if (t == kNever) return std::nullopt;
   return t;
 }
 
 void Connection::Tcb::on_timer(Instant now, Outbox& out) {
   if (state == State::closed) return;
-  const WheelRunning in_softirq(ctx.wheel);  // re-armed timers see base->clk = jiffies + 1
-  if (rtx_at <= now) {
+  const WheelRunning in_softirq(ctx.wheel);         // re-armed timers see base->clk = jiffies + 1
+  if (tsq_at() <= now) on_tx_completion(now, out);  // connection_tsq.cpp
+  if (state != State::closed && rtx_at <= now) {
     rtx_at = kNever;
     on_rtx_timer(now, out);
   }

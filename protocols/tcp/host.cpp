@@ -303,8 +303,7 @@ void TcpHost::handle(Outbox& out) {
   // (the spec's sample trace prints the SYN before "SYN_SENT (connect)").
   bool tracing = sim_.trace().enabled();
   if (tracing) emit_notes(out, true);
-  for (Packet& p : out.packets)
-    network_.send(node_, std::move(p));
+  send_packets(out);
   if (tracing) emit_notes(out, false);
   // One event per socket: each touched socket once, in first-touched order (the Stack's).
   for (const DeadlineNote& d : out.deadlines)
@@ -316,6 +315,29 @@ void TcpHost::handle(Outbox& out) {
   // Sockets the stack freed are forgotten once every queued Outbox is delivered (submit()):
   // a callback may have queued one with more notices for them (close() inside on_data).
   gone_.insert(gone_.end(), out.gone.begin(), out.gone.end());
+}
+
+// The packets go to the network in order. A segment a connection tagged (an skb's last) is
+// reported back when its first hop sends it later than now (a link of finite bandwidth) or
+// when the connection counted it: its TX completion (connection_tsq.cpp). On links of
+// infinite bandwidth nothing is reported.
+void TcpHost::send_packets(Outbox& out) {
+  const Instant now = sim_.now();
+  for (Packet& p : out.packets) {
+    const uint32_t truesize = p.tx_truesize;
+    if (truesize == 0) {
+      network_.send(node_, std::move(p));
+      continue;
+    }
+    const bool counted = p.tx_counted != 0;
+    const SocketAddr local = p.src_addr(), remote = p.dst_addr();
+    const Instant done = network_.send(node_, std::move(p));
+    if (counted || done > now)
+      tx_reports_.push_back(TxReport{local, remote, truesize, counted, done});
+  }
+  if (tx_reports_.empty()) return;
+  stack_.tx_reports(now, tx_reports_, out);  // adds the sockets' deadlines to `out`
+  tx_reports_.clear();
 }
 
 void TcpHost::emit_notes(const Outbox& out, bool timers) {

@@ -158,6 +158,7 @@ class TcpHost {
   Outbox& take_outbox();
   void release(Outbox& out);
   void handle(Outbox& out);
+  void send_packets(Outbox& out);
   void emit_notes(const Outbox& out, bool timers);
   void rearm(SocketId id, std::optional<Instant> deadline);
   void deliver(const AppNotice& n);
@@ -196,7 +197,8 @@ class TcpHost {
   std::vector<std::unique_ptr<Outbox>> boxes_;
   std::vector<Outbox*> free_boxes_;
   std::deque<Outbox*> pending_;
-  std::vector<SocketId> gone_;  // sockets the stack freed, forgotten after draining
+  std::vector<SocketId> gone_;        // sockets the stack freed, forgotten after draining
+  std::vector<TxReport> tx_reports_;  // send_packets(): the TX completions to report
   bool draining_ = false;
   std::unordered_map<SocketId, Lock> locks_;  // sockets a timed call owns or owned
   std::vector<SocketId> readers_;             // data delivered to an idle reader: its read() starts

@@ -82,6 +82,9 @@ constexpr CounterInfo kCounters[] = {
      "milliseconds spent under memory pressure (periods that ended)"},
     {"TCPAbortOnMemory", "TcpExtTCPAbortOnMemory", &Counters::TCPAbortOnMemory,
      "orphaned connections reset because the host's TCP memory was above tcp_mem[2]"},
+    {"TCPAutoCorking", "TcpExtTCPAutoCorking", &Counters::TCPAutoCorking,
+     "small writes whose push waited for the TX completion of an earlier skb still in the first "
+     "hop's queue (tcp_autocorking)"},
     {"TCPBacklogCoalesce", "TcpExtTCPBacklogCoalesce", &Counters::TCPBacklogCoalesce,
      "segments merged into the previous one in a socket's backlog while its application "
      "owned it (timed socket calls)"},

@@ -132,6 +132,15 @@ struct OpenedNote {
   SocketAddr local, remote;  // remote unset for a listener
 };
 
+// The driver's word on one segment a connection tagged (Packet::tx_truesize): when the host's
+// first hop sent its last bit, its TX completion (Stack::tx_reports(), connection_tsq.cpp).
+struct TxReport {
+  SocketAddr local, remote;
+  uint32_t truesize = 0;
+  bool counted = false;  // Packet::tx_counted
+  Instant done;
+};
+
 // A touched socket's timer as the entry point left it: `at` is its next deadline, none if no
 // timer runs (or the socket is gone). The driver keeps one timer per socket at `at`.
 struct DeadlineNote {
@@ -169,7 +178,7 @@ struct Outbox {
 // Host-wide counters (SCENARIO_SPEC.md summary). Their names, Linux nstat names and docs are
 // in counter_table(); the summary, expectations and the loader read that table. The loss
 // recovery and receive memory counters carry their nstat names (tcp_mib.hpp).
-struct Counters : LossMib, RcvMemMib, TcpMemMib {
+struct Counters : LossMib, RcvMemMib, TcpMemMib, TxMib {
   uint64_t syn_received = 0;
   uint64_t synack_sent = 0;
   uint64_t synack_retransmits = 0;

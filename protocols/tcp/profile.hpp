@@ -69,6 +69,10 @@ struct Profile {
   Triple wmem;                 // tcp_wmem: its default is the send buffer, max its autotuning cap
   uint32_t notsent_lowat = 0;  // tcp_notsent_lowat: unsent bytes a writer may queue (UINT_MAX)
   Triple tcp_mem;              // tcp_mem, in pages: the host's TCP memory (tcp_memory.hpp)
+  // TX completion (connection_tsq.cpp): tcp_autocorking, and tcp_limit_output_bytes for TCP
+  // Small Queues (0: no TSQ, a netsim switch).
+  bool autocorking = false;
+  uint32_t limit_output_bytes = 0;
   // Delayed ACK (TCP_DELACK_MIN / TCP_ATO_MIN 40 ms, TCP_DELACK_MAX 200 ms). 0 disables.
   Duration delayed_ack;
   Duration delayed_ack_max;

@@ -320,6 +320,14 @@ void Stack::on_timer(Instant now, SocketId id, Outbox& out) {
   }
 }
 
+void Stack::tx_reports(Instant now, std::span<const TxReport> reports, Outbox& out) {
+  Entry e(*impl_, out);
+  for (const TxReport& r : reports) {
+    auto it = impl_->by_key.find(ConnKey{r.local, r.remote});
+    if (it != impl_->by_key.end()) (*it)->tx_reported(now, r, out);
+  }
+}
+
 std::optional<Instant> Stack::next_deadline(SocketId id) const {
   if (const Connection* c = impl_->find(id)) return c->next_deadline();
   if (const Listener* l = impl_->listeners.by_id(id)) return ListenTable::next_deadline(*l);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,9 @@ class Stack {
   void on_packet(Instant now, const Packet& p, Outbox& out);
   // The driver calls this at (or after) the socket's deadline (Outbox::deadlines).
   void on_timer(Instant now, SocketId id, Outbox& out);
+  // When the first hop sent the segments connections tagged, in the order they were sent:
+  // those that left later than now, and every one a connection counted (Packet::tx_counted).
+  void tx_reports(Instant now, std::span<const TxReport> reports, Outbox& out);
 
   // The socket API.
   OpenResult listen(uint16_t port, int backlog, const SocketOptions& opts, Outbox& out);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,22 @@ struct SenderCa {
   uint8_t chrono_type = 0;
   uint32_t chrono_start = 0;
   uint32_t chrono_stat[3] = {};
+};
+
+// sk_wmem_alloc and TSQ_THROTTLED (connection_tsq.cpp): the skbs this connection handed to its
+// first hop that the link has not sent yet (their TX completion, tcp_wfree(), is the departure
+// of their last bit). Allocated when the driver first reports an skb that completes after it
+// was sent, i.e. on a link of finite bandwidth: a connection on infinite links never has one.
+struct TxCompletion {
+  struct Skb {
+    Instant done;  // kNever until the driver reported it
+    uint32_t truesize;
+  };
+  std::deque<Skb> skbs;     // in hand-over order (the link is FIFO)
+  size_t reported = 0;      // skbs[0, reported) have their completion time
+  uint64_t wmem_alloc = 0;  // their truesize: sk_wmem_alloc less its initial 1
+  Instant kick = kNever;    // an skb dropped at once while throttled: tcp_wfree() now
+  bool throttled = false;   // TSQ_THROTTLED: the next completion runs tcp_tsq_write()
 };
 
 struct Connection::Tcb {
@@ -154,6 +171,7 @@ struct Connection::Tcb {
   Instant syn_sent_at;             // the first SYN (retrans_stamp of the handshake)
   std::unique_ptr<CongestionControl> cc;  // NewReno/Reno/none without SACK
   std::unique_ptr<SenderCa> sca;          // CongestionOps state with SACK (connection_sack.cpp)
+  std::unique_ptr<TxCompletion> txc;      // skbs not yet sent by the first hop (finite links)
   uint32_t dupacks = 0;
   SeqNum loss_high;     // RTO loss episode: everything below was outstanding at the timeout
   SeqNum retx_next;     // ... and [retx_next, loss_high) is still to be retransmitted
@@ -313,6 +331,15 @@ struct Connection::Tcb {
   }
   void check_probe_timer(Instant now);
   Duration probe0_base() const;
+
+  // ================= connection_tsq.cpp: TX completion, autocorking, TSQ =================
+  void tx_tag(Packet& p, uint32_t truesize);
+  void tx_reported(Instant now, uint32_t truesize, bool counted, Instant done);
+  uint64_t wmem_alloc(Instant now);
+  bool should_autocork(Instant now);
+  bool small_queue_holds(Instant now, uint32_t skb_len);
+  Instant tsq_at() const;
+  void on_tx_completion(Instant now, Outbox& out);
 
   // ================= connection_timers.cpp =================
   std::optional<Instant> next_deadline() const;

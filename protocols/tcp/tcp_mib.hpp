@@ -46,6 +46,11 @@ struct RcvMemMib {
   uint64_t TCPBacklogDrop = 0;      // dropped: the backlog and receive queue over the limit
 };
 
+// The transmit path's TX-completion model (connection_tsq.cpp; net/ipv4/tcp.c tcp_push()).
+struct TxMib {
+  uint64_t TCPAutoCorking = 0;  // pushes skipped: a small tail while an earlier skb was queued
+};
+
 // The host's TCP memory (tcp_memory.hpp; net/ipv4/tcp.c tcp_enter_memory_pressure(),
 // tcp_leave_memory_pressure(), tcp_close(), tcp_timer.c tcp_out_of_resources()).
 struct TcpMemMib {

@@ -286,6 +286,34 @@ constexpr Tunable kTunables[] = {
             "the writable notice need twice as few (`tcp_stream_memory_free()`). Per socket: "
             "`TCP_NOTSENT_LOWAT`. Linux accepts 0, which blocks every write for good; netsim "
             "refuses it."},
+    {.key = "autocorking",
+     .linux_name = "net.ipv4.tcp_autocorking",
+     .kind = TunableKind::flag,
+     .member = &Profile::autocorking,
+     .linux_value = I{1},
+     .rfc9293_value = I{0},
+     .min = 0,
+     .max = 1,
+     .doc = "Autocorking (`tcp_autocorking`, `tcp_should_autocork()`): the push at the end of a "
+            "write of less than size_goal is skipped while an earlier skb of the socket is still "
+            "in its first hop's queue, and that skb's TX completion pushes instead, so small "
+            "writes made while the link is busy leave as one segment (`TCPAutoCorking`). Only "
+            "on links of finite bandwidth: on an infinite one every skb completes at once. "
+            "`rfc9293`: 0 (RFC 9293 sends what Nagle and the windows allow). "
+            "docs/windows.md#tx-completion-autocorking-and-tcp-small-queues."},
+    {.key = "limit_output_bytes",
+     .linux_name = "net.ipv4.tcp_limit_output_bytes",
+     .kind = TunableKind::integer,
+     .member = &Profile::limit_output_bytes,
+     .linux_value = I{1048576},
+     .rfc9293_value = I{0},
+     .min = 0,
+     .max = 2147483647,
+     .doc = "TCP Small Queues (`tcp_small_queue_check()`): `tcp_write_xmit()` stops while the "
+            "socket's skbs not yet sent by its first hop hold more than max(2 skbs, 1 ms at the "
+            "pacing rate) capped by this many bytes, and the next TX completion resumes it. "
+            "0 is netsim's switch for no TSQ (`rfc9293`: RFC 9293 has no host queue; Linux "
+            "has no off switch, its 0 would hold all but two skbs). Finite-bandwidth links only."},
     {.key = "delayed_ack",
      .linux_name = "TCP_DELACK_MIN",
      .kind = TunableKind::duration,

@@ -15,10 +15,14 @@ bool forced_push(SeqNum write_seq, SeqNum pushed_seq, uint32_t max_window) {
 }
 }  // namespace
 
+uint32_t WriteQueue::tail_len(SeqNum snd_nxt) const {
+  SeqNum start = skbs_.size() >= 2 ? skbs_[skbs_.size() - 2].end : snd_nxt;
+  return static_cast<uint32_t>(skbs_.back().end - start);
+}
+
 uint32_t WriteQueue::tail_room(SeqNum snd_nxt, uint32_t size_goal) const {
   if (skbs_.empty() || skbs_.back().eor) return 0;
-  SeqNum start = skbs_.size() >= 2 ? skbs_[skbs_.size() - 2].end : snd_nxt;
-  uint32_t len = static_cast<uint32_t>(skbs_.back().end - start);
+  uint32_t len = tail_len(snd_nxt);
   return len < size_goal ? size_goal - len : 0;
 }
 

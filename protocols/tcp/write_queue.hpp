@@ -36,6 +36,10 @@ class WriteQueue {
   // !tcp_skb_can_collapse_to(skb)").
   uint32_t tail_room(SeqNum snd_nxt, uint32_t size_goal) const;
   SeqNum back_end() const { return skbs_.back().end; }
+  // The tail skb's unsent length (its truesize is kSkbEmptyTruesize more) and whether it ends
+  // a record (!tcp_skb_can_collapse_to()); the queue must not be empty.
+  uint32_t tail_len(SeqNum snd_nxt) const;
+  bool tail_eor() const { return skbs_.back().eor; }
   // tcp_sendmsg_locked() for one write of [from, to): fill the tail skb up to size_goal, then
   // new skbs; a full skb is marked when forced_push() (more than half the peer's largest window
   // written since the last mark); at the end tcp_push() marks the tail. Updates pushed_seq as

@@ -157,16 +157,20 @@ TEST_CASE("every example scenario in scenarios/ loads without error") {
     names.push_back(s.name);
   }
   std::sort(names.begin(), names.end());
-  CHECK(names == std::vector<std::string>{
-                     "accept-queue-full",   "burst-loss",          "busy-reader",
-                     "close-unread-rst",    "half-close",          "handshake",
-                     "hello-echo",          "keepalive-dead-peer", "late-reply",
-                     "link-flap",           "lossy-transfer",      "lost-handshake-ack",
-                     "rst-closed-port",     "sack-vs-newreno",     "sack-vs-newreno-tail",
-                     "server-crash",        "simultaneous-close",  "simultaneous-open",
-                     "syn-flood",           "syn-flood-cookies",   "syn-timeout",
-                     "syn-timeout-classic", "synack-timeout",      "tcp-mem-pressure",
-                     "timer-wheel",         "write-after-shutdown"});
+  CHECK(names == std::vector<std::string>{"accept-queue-full",   "autocork",
+                                          "burst-loss",          "busy-reader",
+                                          "close-unread-rst",    "half-close",
+                                          "handshake",           "hello-echo",
+                                          "keepalive-dead-peer", "late-reply",
+                                          "link-flap",           "lossy-transfer",
+                                          "lost-handshake-ack",  "rst-closed-port",
+                                          "sack-vs-newreno",     "sack-vs-newreno-tail",
+                                          "server-crash",        "simultaneous-close",
+                                          "simultaneous-open",   "syn-flood",
+                                          "syn-flood-cookies",   "syn-timeout",
+                                          "syn-timeout-classic", "synack-timeout",
+                                          "tcp-mem-pressure",    "timer-wheel",
+                                          "write-after-shutdown"});
 }
 
 TEST_CASE("the hello-echo example says what the issue describes") {
