@@ -43,17 +43,22 @@ void Connection::Tcb::tx_reported(Instant now, uint32_t truesize, bool counted, 
     txc->skbs.push_back(TxCompletion::Skb{done, truesize});
     txc->reported = txc->skbs.size();
     txc->wmem_alloc += truesize;
+    wmem_alloc(now);
     return;
   }
   if (!txc || txc->reported >= txc->skbs.size()) return;
   TxCompletion::Skb& s = txc->skbs[txc->reported++];
   if (done > now) {
     s.done = done;
-    return;
+  } else {
+    txc->wmem_alloc -= s.truesize;
+    s = TxCompletion::Skb{now, 0};
+    if (txc->throttled) txc->kick = now;
   }
-  txc->wmem_alloc -= s.truesize;
-  s = TxCompletion::Skb{now, 0};
-  if (txc->throttled) txc->kick = now;
+  // Completed skbs leave the front here, at every report, so the deque holds only the skbs in
+  // the first hop's queue even when nothing else asks (tcp_limit_output_bytes 0 and no small
+  // tail to autocork: the other callers of wmem_alloc() never run).
+  wmem_alloc(now);
 }
 
 // refcount_read(&sk->sk_wmem_alloc) less its initial 1, at `now`: the completions that are due
