@@ -1,5 +1,5 @@
 // The radix heap of keys and the cold paths of the event queue (cancel, reschedule, compaction,
-// renumbering). Pop order is exactly (time, seq), without reading seq: every bucket and the run
+// the invoker table). Order is (time, insertion) without insertion numbers: every bucket and run
 // keep the keys of one time in insertion order, runs are sorted stably by time, and the early
 // heap numbers its own arrivals; nothing depends on addresses or container capacity. The hold-model
 // benchmark (bench/) drove the design.
@@ -13,7 +13,7 @@
 namespace netsim {
 namespace {
 // Time order only. Equal times keep the order they have in a bucket or the run, which is
-// insertion order (see refill): the radix heap never reads a key's seq.
+// insertion order (see refill): the radix heap never reads a key's second word.
 bool earlier_time(const EventKey& a, const EventKey& b) {
   return a.time < b.time;
 }
@@ -29,7 +29,7 @@ void RadixKeyQueue::pop_early() {
   early_.pop_back();
 }
 
-// A key within the run's time range: the run stays sorted. A new key has the largest seq so
+// A key within the run's time range: the run stays sorted. A new key is the latest inserted so
 // far, so it goes after every key at its time; most land at the end. A run that grows past
 // kRunMax keys (events scheduled into its range faster than it drains, as a busy TCP run does)
 // gives its later half back to the buckets, so an insertion never moves more than kRunMax keys.
@@ -51,7 +51,7 @@ void RadixKeyQueue::into_run(const EventKey& e) {
   if (out == run_.end()) return;  // one time from mid on: new keys there append at the end
   run_end_ = end;
   // The keys given back are later than the new end and earlier than every bucketed key, and
-  // in (time, seq) order: each bucket stays in seq order among keys of one time.
+  // in (time, insertion) order: each bucket stays in insertion order among keys of one time.
   for (auto it = out; it != run_.end(); ++it)
     place(*it);
   run_.erase(out, run_.end());
@@ -103,7 +103,7 @@ void RadixKeyQueue::refill() {
     moving.swap(b);  // place() never files into this bucket again, but keep it apart anyway
     for (const EventKey& e : moving) {
       if (e.time == base) {
-        run_.push_back(e);  // in seq order: a bucket is in seq order
+        run_.push_back(e);  // in insertion order, as the bucket is
       } else {
         place(e);
       }

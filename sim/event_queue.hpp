@@ -1,10 +1,10 @@
 // The deterministic event queue: events ordered by (time, insertion sequence), so ties run in
 // FIFO order and never depend on container internals or addresses (DESIGN.md property 1).
 // Two parts. The callbacks live in a slot arena that never moves (chunks of 4096 slots): each
-// slot is 32 bytes, a function pointer and a 16-byte buffer holding the callable in place
-// (larger callables go to the heap, as std::function would put them), and an event runs where it
-// was stored, so nothing is moved per event. The order lives in a queue of 16-byte keys
-// (time, seq << 32 | slot): a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990), since a
+// slot is 16 bytes, a 10-byte buffer holding the callable in place (larger ones go to the heap),
+// its invoker's index and a version, and an event runs where it was stored, so nothing is moved
+// per event: 32 bytes per pending event with its key. The order lives in a queue of 16-byte keys
+// (time, version << 32 | slot): a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990), since a
 // simulation only schedules at or after the last event it ran, and for such monotone keys each
 // key moves between a few buckets of sequential vectors instead of sifting through a heap.
 // Cancelling or rescheduling leaves the old key behind as dead (skipped when reached); once dead
@@ -39,11 +39,11 @@ struct EventHandle {
   bool is_set() const { return slot != std::numeric_limits<uint32_t>::max(); }
 };
 
-// One queued key: 16 bytes, compared as (time, seq). Both words are unsigned, so comparing
-// `time` then `key` is comparing (time, insertion sequence).
+// One queued key: 16 bytes. The radix heap orders keys by time alone (ties by structure); the
+// full comparison below is used only where the second word holds a position (sort_run).
 struct EventKey {
   uint64_t time;  // ns with the sign bit flipped: unsigned order is time order
-  uint64_t key;   // seq << 32 | slot
+  uint64_t key;   // version << 32 | slot
   // As one 128-bit number: a compare and a subtract-with-borrow, no branch. The sorts of runs
   // compare keys of random times, where a branch on the first word mispredicts half the time.
   friend bool operator<(const EventKey& a, const EventKey& b) {
@@ -148,7 +148,7 @@ class RadixKeyQueue {
   bool soon_ready_ = false;  // a refill just sorted a bucket into the run
   uint64_t last_ = 0;        // every bucket and run key is >= last_; every early_ key < last_
   uint64_t run_end_ = 0;     // a key at last_..run_end_ belongs in the run
-  // A key filed before last_, with its own arrival number: the heap's tie-break (the key's seq
+  // A key filed before last_, with its own arrival number: the heap's tie-break (the key's word
   // is not looked at, so the order does not depend on it).
   struct EarlyKey {
     EventKey key;
