@@ -6,13 +6,13 @@
 //
 // With --floor=1 the same model runs on a bare 4-ary min-heap of 16-byte (time, seq) keys and
 // no callbacks: the "physical floor" issue 16 asks the engine to be measured against (the engine
-// turned out faster than it at every N: docs/performance.md). With --queue=radix, ladder or quad
-// the model runs on the bare BasicEventQueue with that key queue (no Simulator run loop): the radix
-// heap the Simulator uses against a ladder queue (sim/ladder_queue.hpp) and a 4-ary heap
-// (sim/quad_heap_queue.hpp), same callbacks, same draws. bytes_per_pending is the growth of peak
-// RSS over the set-up and the run, divided by N (meaningful at large N).
+// turned out faster than it at every N: docs/performance.md). With --queue=radix the model runs
+// on the bare EventQueue (no Simulator run loop), same callbacks, same draws: what the queue
+// alone costs. (The ladder queue and 4-ary heap it was once compared with are in
+// docs/performance-log.md.) bytes_per_pending is the growth of peak RSS over the set-up and the
+// run, divided by N (meaningful at large N).
 //
-//   bench_hold [--n=100000] [--events=5000000] [--floor=1 | --queue=radix|ladder|quad]
+//   bench_hold [--n=100000] [--events=5000000] [--floor=1 | --queue=radix]
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -23,8 +23,6 @@
 
 #include <sys/resource.h>
 
-#include "sim/ladder_queue.hpp"
-#include "sim/quad_heap_queue.hpp"
 #include "sim/simulator.hpp"
 
 namespace {
@@ -160,14 +158,13 @@ int main(int argc, char** argv) {
   uint64_t floor = 0;
   const char* queue = nullptr;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--queue=radix") == 0 || std::strcmp(argv[i], "--queue=ladder") == 0 ||
-        std::strcmp(argv[i], "--queue=quad") == 0) {
+    if (std::strcmp(argv[i], "--queue=radix") == 0) {
       queue = argv[i] + 8;
     } else if (!option(argv[i], "--n", n) && !option(argv[i], "--events", events) &&
                !option(argv[i], "--floor", floor)) {
       std::fprintf(stderr,
                    "usage: bench_hold [--n=PENDING] [--events=EXECUTED] [--floor=1 | "
-                   "--queue=radix|ladder|quad]\n");
+                   "--queue=radix]\n");
       return 2;
     }
   }
@@ -176,14 +173,10 @@ int main(int argc, char** argv) {
   Hold h;
   FloorHold f;
   QueueHold<netsim::RadixKeyQueue> radix;
-  QueueHold<netsim::LadderKeyQueue> ladder;
-  QueueHold<netsim::QuadHeapKeyQueue> quad;
-  const bool use_ladder = queue != nullptr && std::strcmp(queue, "ladder") == 0;
-  const bool use_quad = queue != nullptr && std::strcmp(queue, "quad") == 0;
   if (floor != 0) {
     f.setup(n);
   } else if (queue != nullptr) {
-    use_ladder ? ladder.setup(n) : use_quad ? quad.setup(n) : radix.setup(n);
+    radix.setup(n);
   } else {
     h.budget = events;
     for (uint64_t i = 0; i < n; ++i)
@@ -196,7 +189,7 @@ int main(int argc, char** argv) {
   if (floor != 0) {
     executed = f.run(events);
   } else if (queue != nullptr) {
-    executed = use_ladder ? ladder.run(events) : use_quad ? quad.run(events) : radix.run(events);
+    executed = radix.run(events);
   } else {
     h.sim.run();
     executed = h.executed;
@@ -212,8 +205,6 @@ int main(int argc, char** argv) {
       "bytes_per_pending=%.1f\n",
       floor != 0         ? "floor-4ary-heap"
       : queue == nullptr ? "hold"
-      : use_ladder       ? "queue-ladder"
-      : use_quad         ? "queue-quad"
                          : "queue-radix",
       static_cast<unsigned long long>(n), static_cast<unsigned long long>(executed), wall,
       static_cast<unsigned long long>(static_cast<double>(executed) / wall), cpu,

@@ -1,21 +1,19 @@
 // The radix heap of keys and the cold paths of the event queue (cancel, reschedule, compaction,
-// renumbering). Pop order is exactly (time, seq), without reading seq: every bucket and the run
+// the invoker table). Order is (time, insertion) without insertion numbers: every bucket and run
 // keep the keys of one time in insertion order, runs are sorted stably by time, and the early
 // heap numbers its own arrivals; nothing depends on addresses or container capacity. The hold-model
 // benchmark (bench/) drove the design.
 #include "sim/event_queue.hpp"
 
-#include "sim/ladder_queue.hpp"
-#include "sim/quad_heap_queue.hpp"
-
 #include <algorithm>
 #include <bit>
+#include <mutex>
 #include <stdexcept>
 
 namespace netsim {
 namespace {
 // Time order only. Equal times keep the order they have in a bucket or the run, which is
-// insertion order (see refill): the radix heap never reads a key's seq.
+// insertion order (see refill): the radix heap never reads a key's second word.
 bool earlier_time(const EventKey& a, const EventKey& b) {
   return a.time < b.time;
 }
@@ -31,7 +29,7 @@ void RadixKeyQueue::pop_early() {
   early_.pop_back();
 }
 
-// A key within the run's time range: the run stays sorted. A new key has the largest seq so
+// A key within the run's time range: the run stays sorted. A new key is the latest inserted so
 // far, so it goes after every key at its time; most land at the end. A run that grows past
 // kRunMax keys (events scheduled into its range faster than it drains, as a busy TCP run does)
 // gives its later half back to the buckets, so an insertion never moves more than kRunMax keys.
@@ -53,7 +51,7 @@ void RadixKeyQueue::into_run(const EventKey& e) {
   if (out == run_.end()) return;  // one time from mid on: new keys there append at the end
   run_end_ = end;
   // The keys given back are later than the new end and earlier than every bucketed key, and
-  // in (time, seq) order: each bucket stays in seq order among keys of one time.
+  // in (time, insertion) order: each bucket stays in insertion order among keys of one time.
   for (auto it = out; it != run_.end(); ++it)
     place(*it);
   run_.erase(out, run_.end());
@@ -105,7 +103,7 @@ void RadixKeyQueue::refill() {
     moving.swap(b);  // place() never files into this bucket again, but keep it apart anyway
     for (const EventKey& e : moving) {
       if (e.time == base) {
-        run_.push_back(e);  // in seq order: a bucket is in seq order
+        run_.push_back(e);  // in insertion order, as the bucket is
       } else {
         place(e);
       }
@@ -174,96 +172,74 @@ void RadixKeyQueue::release(std::vector<EventKey>& b) {
   }
 }
 
-std::vector<EventKey> RadixKeyQueue::take_all() {
-  std::vector<EventKey> all;
-  all.reserve(size_);
-  all.insert(all.end(), run_.begin() + static_cast<std::ptrdiff_t>(head_), run_.end());
-  for (auto& b : bucket_) {
-    all.insert(all.end(), b.begin(), b.end());
-    b.clear();
-  }
-  for (const EarlyKey& e : early_)
-    all.push_back(e.key);
-  early_.clear();
-  run_.clear();
-  head_ = 0;
-  occupied_ = {};
-  size_ = 0;
-  return all;
-}
+namespace event_detail {
+Invoker invokers[kMaxInvokers];
 
-template <class KeyQueue>
-BasicEventQueue<KeyQueue>::~BasicEventQueue() {
+uint16_t register_invoker(Invoker f) {
+  // Registration runs while the program starts, before any thread; the lock costs nothing
+  // and keeps a later loaded library safe.
+  static std::mutex lock;
+  static size_t count = 0;
+  const std::lock_guard<std::mutex> hold(lock);
+  if (count == kMaxInvokers) throw std::length_error("event queue: too many callable types");
+  invokers[count] = f;
+  return static_cast<uint16_t>(count++);
+}
+}  // namespace event_detail
+
+template <class KeyQueue, unsigned VersionBits>
+BasicEventQueue<KeyQueue, VersionBits>::~BasicEventQueue() {
   for (uint32_t s = 0; s < fresh_; ++s) {
     Slot& sl = slot(s);
-    if ((sl.generation & 1) != 0) sl.fn(sl.buf, false);
+    if ((sl.version & 1) != 0) event_detail::invokers[sl.invoker](sl.buf, false);
   }
 }
 
-template <class KeyQueue>
-bool BasicEventQueue<KeyQueue>::cancel(EventHandle h) {
+template <class KeyQueue, unsigned VersionBits>
+bool BasicEventQueue<KeyQueue, VersionBits>::cancel(EventHandle h) {
   if (!pending(h)) return false;
   Slot& sl = slot(h.slot);
-  ++sl.generation;  // even: its key is dead from now on
-  sl.fn(sl.buf, false);
+  sl.version = bump(sl.version, 1);  // even: its key is dead from now on
+  event_detail::invokers[sl.invoker](sl.buf, false);
   free_slot(h.slot);
   --live_;
   note_dead();
   return true;
 }
 
-template <class KeyQueue>
-bool BasicEventQueue<KeyQueue>::reschedule(EventHandle h, Instant t) {
+template <class KeyQueue, unsigned VersionBits>
+bool BasicEventQueue<KeyQueue, VersionBits>::reschedule(EventHandle& h, Instant t) {
   if (!pending(h)) return false;
-  insert(t, h.slot);  // the slot's seq moves on, so its old key is dead from now on
+  const uint32_t v = bump(h.generation, 2);  // odd still; the old key is dead from now on
+  insert(t, h.slot, v);
+  h.generation = v;
   note_dead();
   return true;
 }
 
-template <class KeyQueue>
-Instant BasicEventQueue<KeyQueue>::drop_next() {
+template <class KeyQueue, unsigned VersionBits>
+Instant BasicEventQueue<KeyQueue, VersionBits>::drop_next() {
   Instant time;
   const uint32_t s = take(time);
   Slot& sl = slot(s);
-  sl.fn(sl.buf, false);
+  event_detail::invokers[sl.invoker](sl.buf, false);
   free_slot(s);
   return time;
 }
 
-template <class KeyQueue>
-void BasicEventQueue<KeyQueue>::note_dead() {
+template <class KeyQueue, unsigned VersionBits>
+void BasicEventQueue<KeyQueue, VersionBits>::note_dead() {
   ++dead_;
   if (dead_ > live_ + kDeadSlack) compact();
 }
 
-template <class KeyQueue>
-void BasicEventQueue<KeyQueue>::compact() {
+template <class KeyQueue, unsigned VersionBits>
+void BasicEventQueue<KeyQueue, VersionBits>::compact() {
   keys_.filter([this](const EventKey& e) { return live(e); });
   dead_ = 0;
 }
 
-// Gives the live keys the insertion numbers 0..n-1 in their (time, seq) order and files them
-// again, so numbering can go on past 2^32 insertions without changing any order.
-template <class KeyQueue>
-void BasicEventQueue<KeyQueue>::renumber() {
-  std::vector<EventKey> all = keys_.take_all();
-  std::erase_if(all, [this](const EventKey& e) { return !live(e); });
-  std::sort(all.begin(), all.end());
-  dead_ = 0;
-  uint32_t seq = 0;
-  for (EventKey& e : all) {
-    const uint32_t s = slot_of(e);
-    slot(s).seq = seq;
-    e.key = (uint64_t{seq} << 32) | s;
-    ++seq;
-    keys_.push(e);
-  }
-  next_seq_ = seq;
-  if (next_seq_ >= seq_limit_) throw std::length_error("event queue: too many pending events");
-}
-
 template class BasicEventQueue<RadixKeyQueue>;
-template class BasicEventQueue<LadderKeyQueue>;    // compared against the radix heap (bench/)
-template class BasicEventQueue<QuadHeapKeyQueue>;  // likewise
+template class BasicEventQueue<RadixKeyQueue, 4>;  // tests: a lap of versions every 8 keys
 
 }  // namespace netsim

@@ -1,10 +1,10 @@
 // The deterministic event queue: events ordered by (time, insertion sequence), so ties run in
 // FIFO order and never depend on container internals or addresses (DESIGN.md property 1).
 // Two parts. The callbacks live in a slot arena that never moves (chunks of 4096 slots): each
-// slot is 32 bytes, a function pointer and a 16-byte buffer holding the callable in place
-// (larger callables go to the heap, as std::function would put them), and an event runs where it
-// was stored, so nothing is moved per event. The order lives in a queue of 16-byte keys
-// (time, seq << 32 | slot): a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990), since a
+// slot is 16 bytes, a 10-byte buffer holding the callable in place (larger ones go to the heap),
+// its invoker's index and a version, and an event runs where it was stored, so nothing is moved
+// per event: 32 bytes per pending event with its key. The order lives in a queue of 16-byte keys
+// (time, version << 32 | slot): a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990), since a
 // simulation only schedules at or after the last event it ran, and for such monotone keys each
 // key moves between a few buckets of sequential vectors instead of sifting through a heap.
 // Cancelling or rescheduling leaves the old key behind as dead (skipped when reached); once dead
@@ -39,11 +39,11 @@ struct EventHandle {
   bool is_set() const { return slot != std::numeric_limits<uint32_t>::max(); }
 };
 
-// One queued key: 16 bytes, compared as (time, seq). Both words are unsigned, so comparing
-// `time` then `key` is comparing (time, insertion sequence).
+// One queued key: 16 bytes. The radix heap orders keys by time alone (ties by structure); the
+// full comparison below is used only where the second word holds a position (sort_run).
 struct EventKey {
   uint64_t time;  // ns with the sign bit flipped: unsigned order is time order
-  uint64_t key;   // seq << 32 | slot
+  uint64_t key;   // version << 32 | slot
   // As one 128-bit number: a compare and a subtract-with-borrow, no branch. The sorts of runs
   // compare keys of random times, where a branch on the first word mispredicts half the time.
   friend bool operator<(const EventKey& a, const EventKey& b) {
@@ -148,7 +148,7 @@ class RadixKeyQueue {
   bool soon_ready_ = false;  // a refill just sorted a bucket into the run
   uint64_t last_ = 0;        // every bucket and run key is >= last_; every early_ key < last_
   uint64_t run_end_ = 0;     // a key at last_..run_end_ belongs in the run
-  // A key filed before last_, with its own arrival number: the heap's tie-break (the key's seq
+  // A key filed before last_, with its own arrival number: the heap's tie-break (the key's word
   // is not looked at, so the order does not depend on it).
   struct EarlyKey {
     EventKey key;
@@ -185,28 +185,84 @@ void RadixKeyQueue::filter(Keep keep) {
   size_ += early_.size();
 }
 
+// The invokers of stored callables. A slot names its invoker by a 16-bit index into one table
+// (2 bytes instead of an 8-byte code pointer): every callable type gets its index once, when the
+// program starts, so scheduling only reads a constant. (The dlopen()ed modules, sim/plugin.hpp,
+// have no engine of their own and schedule nothing.) An invoker
+// runs the callable (run = true) and destroys it, or only destroys it (run = false).
+namespace event_detail {
+using Invoker = void (*)(unsigned char* buf, bool run);
+inline constexpr size_t kMaxInvokers = size_t{1} << 16;
+extern Invoker invokers[kMaxInvokers];
+// Gives `f` the next index; throws std::length_error past 65,536 callable types.
+uint16_t register_invoker(Invoker f);
+
+// D stored in place (InPlace) or as a pointer to a heap copy.
+template <class D, bool InPlace>
+void invoke(unsigned char* buf, bool run) {
+  if constexpr (InPlace) {
+    D* d = std::launder(reinterpret_cast<D*>(buf));
+    struct Destroy {
+      D* d;
+      ~Destroy() { d->~D(); }
+    } guard{d};
+    if (run) (*d)();
+  } else {
+    D* raw = nullptr;
+    std::memcpy(&raw, buf, sizeof raw);
+    std::unique_ptr<D> d(raw);
+    if (run) (*d)();
+  }
+}
+
+// A member call (obj->*M)(arg, Bound...) packed into 10 bytes: the object's address in 48 bits
+// (x86-64 and AArch64 user addresses; others go out of line) and a 32-bit argument.
+template <auto M, class T, auto... Bound>
+void invoke_member(unsigned char* buf, bool run) {
+  if (!run) return;
+  uint64_t word = 0;
+  uint32_t arg = 0;
+  std::memcpy(&word, buf, sizeof word);
+  std::memcpy(&arg, buf + 6, sizeof arg);
+  T* obj = reinterpret_cast<T*>(static_cast<uintptr_t>(word & ((uint64_t{1} << 48) - 1)));
+  (obj->*M)(arg, Bound...);
+}
+
+// The index of an invoker, assigned when the program starts (no event is scheduled before
+// main: there is no global Simulator, DESIGN.md property 3).
+template <Invoker F>
+inline const uint16_t invoker_index = register_invoker(F);
+}  // namespace event_detail
+
 // The queue of events: a slot arena for the callbacks and a key queue for the order. KeyQueue
 // is RadixKeyQueue (the one the Simulator uses) or any type with the same members.
-template <class KeyQueue>
+// A slot's 32-bit version counts its keys: it is odd while the slot is pending, and each key
+// carries the version it was given, so a key is live exactly when its version is its slot's.
+// Versions wrap; the first key of each lap (version 1) first drops every dead key, so a dead key
+// can never match its slot again. VersionBits < 32 only in tests, to make laps short.
+template <class KeyQueue, unsigned VersionBits = 32>
 class BasicEventQueue {
  public:
-  // `seq_limit` is when insertion numbers are compacted back to 0..size-1 (order preserved);
-  // only tests lower it, to exercise the renumbering that a 2^32-event run would need.
-  explicit BasicEventQueue(uint32_t seq_limit = std::numeric_limits<uint32_t>::max())
-      : seq_limit_(seq_limit) {}
+  BasicEventQueue() = default;
   BasicEventQueue(const BasicEventQueue&) = delete;
   BasicEventQueue& operator=(const BasicEventQueue&) = delete;
   ~BasicEventQueue();
 
-  // Stores `f` (any callable taking no arguments) to run at time t.
+  // Stores `f` (any callable taking no arguments) to run at time t. A callable of up to 10
+  // bytes is stored in place; a larger one (e.g. a lambda capturing a pointer and an int) is
+  // allocated, so hot call sites use schedule_call.
   template <class F>
   EventHandle schedule(Instant t, F&& f);
+  // Schedules (obj->*M)(arg, Bound...) at time t, stored in place in the slot's 10 bytes.
+  template <auto M, auto... Bound, class T>
+  EventHandle schedule_call(Instant t, T* obj, uint32_t arg);
   // Removes a pending event; returns false (and does nothing) if it is not pending.
   bool cancel(EventHandle h);
-  // Moves a pending event to time t; it is ordered as if newly scheduled. False if not pending.
-  bool reschedule(EventHandle h, Instant t);
+  // Moves a pending event to time t; it is ordered as if newly scheduled, and `h` is updated
+  // to name it (the old handle no longer does). False if not pending.
+  bool reschedule(EventHandle& h, Instant t);
   bool pending(EventHandle h) const {
-    return h.slot < fresh_ && slot(h.slot).generation == h.generation;
+    return h.slot < fresh_ && slot(h.slot).version == h.generation && (h.generation & 1) != 0;
   }
 
   bool empty() const { return live_ == 0; }
@@ -234,30 +290,35 @@ class BasicEventQueue {
   static constexpr size_t kDeadSlack = 64;
 
  private:
-  // A callable stored in place: fn(buf, true) runs it and then destroys it, fn(buf, false)
-  // only destroys it. 32 bytes, so two slots share a cache line and none straddles two.
-  struct alignas(32) Slot {
-    void (*fn)(unsigned char* buf, bool run) = nullptr;
-    alignas(8) unsigned char buf[16];
-    uint32_t seq = 0;         // the seq of this slot's live key; the next free slot while free
-    uint32_t generation = 0;  // odd while pending
+  // 16 bytes, four to a cache line: the callable (or a pointer to it; the next free slot while
+  // free), its invoker's index and the version.
+  struct alignas(16) Slot {
+    alignas(8) unsigned char buf[10];
+    uint16_t invoker = 0;
+    uint32_t version = 2;  // the first key is 3: version 1 starts the next lap
   };
+  static_assert(sizeof(Slot) == 16);
   static constexpr uint32_t kChunkBits = 12;
   static constexpr uint32_t kChunk = uint32_t{1} << kChunkBits;
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
   static constexpr uint64_t kSignBit = uint64_t{1} << 63;
+  static constexpr uint32_t kVersionMask =
+      VersionBits >= 32 ? kNone : (uint32_t{1} << VersionBits) - 1;
+  static uint32_t bump(uint32_t v, uint32_t by) { return (v + by) & kVersionMask; }
   static uint64_t biased(Instant t) { return static_cast<uint64_t>(t.ns()) ^ kSignBit; }
   static Instant unbiased(uint64_t u) {
     return Instant::from_ns(static_cast<int64_t>(u ^ kSignBit));
   }
   static uint32_t slot_of(const EventKey& e) { return static_cast<uint32_t>(e.key); }
-  static uint32_t seq_of(const EventKey& e) { return static_cast<uint32_t>(e.key >> 32); }
+  static uint32_t version_of(const EventKey& e) { return static_cast<uint32_t>(e.key >> 32); }
+  static uint32_t next_free(const Slot& s) {
+    uint32_t n;
+    std::memcpy(&n, s.buf, sizeof n);
+    return n;
+  }
 
   Slot& slot(uint32_t s) const { return chunks_[s >> kChunkBits][s & (kChunk - 1)]; }
-  bool live(const EventKey& e) const {
-    const Slot& s = slot(slot_of(e));
-    return (s.generation & 1) != 0 && s.seq == seq_of(e);
-  }
+  bool live(const EventKey& e) const { return slot(slot_of(e)).version == version_of(e); }
   template <class F>
   static void store(Slot& s, F&& f);
   // The earliest live key, dead ones in front of it dropped. Requires live_ > 0.
@@ -277,82 +338,90 @@ class BasicEventQueue {
   // Runs the taken event in slot s at `time`, after before(time).
   template <class Before>
   void run_taken(uint32_t s, Instant time, Before&& before);
-  void insert(Instant t, uint32_t s) {
-    if (next_seq_ >= seq_limit_) [[unlikely]]
-      renumber();
-    const uint32_t seq = next_seq_++;
-    slot(s).seq = seq;
-    keys_.push(EventKey{biased(t), (uint64_t{seq} << 32) | s});
+  // Files slot s's new key, of (odd) version v, at time t.
+  void insert(Instant t, uint32_t s, uint32_t v) {
+    if (v == 1 && dead_ != 0) [[unlikely]]
+      compact();  // a new lap: no dead key of this slot may still carry version 1
+    slot(s).version = v;
+    keys_.push(EventKey{biased(t), (uint64_t{v} << 32) | s});
   }
+  // Files a slot whose callable was just stored. Inlined into each schedule: as a call it cost
+  // ~20 instructions per event in the hold model (callgrind, N = 1e3).
+  [[gnu::always_inline]] inline EventHandle file_new(Instant t, uint32_t s);
   void note_dead();
   // The cold paths are kept out of line so that the hot ones that call them save no registers
   // (measured: ~12 instructions per call each, about 10% of an event at N = 1e5).
   [[gnu::noinline]] void compact();
-  [[gnu::noinline]] void renumber();
-  uint32_t alloc_slot();
+  // Inlined: as calls they cost ~25 instructions per event together (callgrind, hold, N = 1e3).
+  [[gnu::always_inline]] inline uint32_t alloc_slot();
   [[gnu::noinline]] uint32_t alloc_fresh();
-  void free_slot(uint32_t s);
+  [[gnu::always_inline]] inline void free_slot(uint32_t s);
 
   std::vector<std::unique_ptr<Slot[]>> chunks_;
   uint32_t fresh_ = 0;          // slots ever used: 0..fresh_-1
-  uint32_t free_head_ = kNone;  // free slots, linked through Slot::seq
-  uint32_t next_seq_ = 0;
-  uint32_t seq_limit_;
+  uint32_t free_head_ = kNone;  // free slots, linked through their buf
   size_t live_ = 0;
   mutable size_t dead_ = 0;  // keys stored but no longer pending
   mutable KeyQueue keys_;
 };
 
-template <class KeyQueue>
+template <class KeyQueue, unsigned VersionBits>
 template <class F>
-void BasicEventQueue<KeyQueue>::store(Slot& s, F&& f) {
+void BasicEventQueue<KeyQueue, VersionBits>::store(Slot& s, F&& f) {
   using D = std::decay_t<F>;
   if constexpr (sizeof(D) <= sizeof(Slot::buf) && alignof(D) <= 8) {
     ::new (static_cast<void*>(s.buf)) D(std::forward<F>(f));
-    s.fn = [](unsigned char* buf, bool run) {
-      D* d = std::launder(reinterpret_cast<D*>(buf));
-      struct Destroy {
-        D* d;
-        ~Destroy() { d->~D(); }
-      } guard{d};
-      if (run) (*d)();
-    };
+    s.invoker = event_detail::invoker_index<&event_detail::invoke<D, true>>;
   } else {
     D* p = new D(std::forward<F>(f));
     std::memcpy(s.buf, &p, sizeof p);
-    s.fn = [](unsigned char* buf, bool run) {
-      D* raw = nullptr;
-      std::memcpy(&raw, buf, sizeof raw);
-      std::unique_ptr<D> d(raw);
-      if (run) (*d)();
-    };
+    s.invoker = event_detail::invoker_index<&event_detail::invoke<D, false>>;
   }
 }
 
-template <class KeyQueue>
+template <class KeyQueue, unsigned VersionBits>
 template <class F>
-EventHandle BasicEventQueue<KeyQueue>::schedule(Instant t, F&& f) {
+EventHandle BasicEventQueue<KeyQueue, VersionBits>::schedule(Instant t, F&& f) {
   const uint32_t s = alloc_slot();
   Slot& sl = slot(s);
   try {
     store(sl, std::forward<F>(f));
   } catch (...) {
-    sl.seq = free_head_;
-    free_head_ = s;
+    free_slot(s);
     throw;
   }
-  ++sl.generation;  // odd: pending
-  insert(t, s);
-  ++live_;
-  return EventHandle{s, sl.generation};
+  return file_new(t, s);
 }
 
-template <class KeyQueue>
-inline uint32_t BasicEventQueue<KeyQueue>::take_key(const EventKey e, Instant& time) {
+template <class KeyQueue, unsigned VersionBits>
+template <auto M, auto... Bound, class T>
+EventHandle BasicEventQueue<KeyQueue, VersionBits>::schedule_call(Instant t, T* obj, uint32_t arg) {
+  const auto word = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(obj));
+  if (std::endian::native != std::endian::little || (word >> 48) != 0) [[unlikely]]
+    return schedule(t, [obj, arg] { (obj->*M)(arg, Bound...); });
+  const uint32_t s = alloc_slot();
+  Slot& sl = slot(s);
+  std::memcpy(sl.buf, &word, sizeof word);
+  std::memcpy(sl.buf + 6, &arg, sizeof arg);  // over the address's two zero bytes
+  sl.invoker = event_detail::invoker_index<&event_detail::invoke_member<M, T, Bound...>>;
+  return file_new(t, s);
+}
+
+template <class KeyQueue, unsigned VersionBits>
+EventHandle BasicEventQueue<KeyQueue, VersionBits>::file_new(Instant t, uint32_t s) {
+  const uint32_t v = bump(slot(s).version, 1);  // odd: pending
+  insert(t, s, v);
+  ++live_;
+  return EventHandle{s, v};
+}
+
+template <class KeyQueue, unsigned VersionBits>
+inline uint32_t BasicEventQueue<KeyQueue, VersionBits>::take_key(const EventKey e, Instant& time) {
   keys_.pop();
   const uint32_t s = slot_of(e);
   time = unbiased(e.time);
-  ++slot(s).generation;  // even: no longer pending, so its handle cannot cancel it while it runs
+  // Even: no longer pending, so its handle cannot cancel it while it runs.
+  slot(s).version = bump(version_of(e), 1);
   --live_;
   if (dead_ > live_ + kDeadSlack) compact();  // draining live events can break the bound too
   // Start fetching the next event's slot while this one runs: in a large queue that slot is a
@@ -373,18 +442,18 @@ inline uint32_t BasicEventQueue<KeyQueue>::take_key(const EventKey e, Instant& t
   return s;
 }
 
-template <class KeyQueue>
+template <class KeyQueue, unsigned VersionBits>
 template <class Before>
-Instant BasicEventQueue<KeyQueue>::run_next(Before&& before) {
+Instant BasicEventQueue<KeyQueue, VersionBits>::run_next(Before&& before) {
   Instant time;
   const uint32_t s = take(time);
   run_taken(s, time, std::forward<Before>(before));
   return time;
 }
 
-template <class KeyQueue>
+template <class KeyQueue, unsigned VersionBits>
 template <class Before>
-bool BasicEventQueue<KeyQueue>::run_next_until(Instant limit, Before&& before) {
+bool BasicEventQueue<KeyQueue, VersionBits>::run_next_until(Instant limit, Before&& before) {
   if (live_ == 0) return false;
   const EventKey& e = front();
   if (e.time > biased(limit)) return false;
@@ -394,42 +463,41 @@ bool BasicEventQueue<KeyQueue>::run_next_until(Instant limit, Before&& before) {
   return true;
 }
 
-template <class KeyQueue>
+template <class KeyQueue, unsigned VersionBits>
 template <class Before>
-void BasicEventQueue<KeyQueue>::run_taken(uint32_t s, Instant time, Before&& before) {
+void BasicEventQueue<KeyQueue, VersionBits>::run_taken(uint32_t s, Instant time, Before&& before) {
   Slot& sl = slot(s);
-  struct Free {  // also when the callback throws: fn destroyed the callable on its way out
+  struct Free {  // also when the callback throws: the invoker destroyed the callable on its way
     BasicEventQueue* q;
     uint32_t s;
     ~Free() { q->free_slot(s); }
   } freeing{this, s};
   before(time);
-  sl.fn(sl.buf, true);  // the slot never moves, so the callable runs where it was stored
+  // The slot never moves, so the callable runs where it was stored.
+  event_detail::invokers[sl.invoker](sl.buf, true);
 }
 
-template <class KeyQueue>
-uint32_t BasicEventQueue<KeyQueue>::alloc_slot() {
+template <class KeyQueue, unsigned VersionBits>
+uint32_t BasicEventQueue<KeyQueue, VersionBits>::alloc_slot() {
   if (free_head_ != kNone) [[likely]] {
     const uint32_t s = free_head_;
-    free_head_ = slot(s).seq;
+    free_head_ = next_free(slot(s));
     return s;
   }
   return alloc_fresh();
 }
 
-template <class KeyQueue>
-uint32_t BasicEventQueue<KeyQueue>::alloc_fresh() {
+template <class KeyQueue, unsigned VersionBits>
+uint32_t BasicEventQueue<KeyQueue, VersionBits>::alloc_fresh() {
   if (fresh_ == kNone) throw std::length_error("event queue: too many pending events");
   if ((fresh_ & (kChunk - 1)) == 0) chunks_.push_back(std::make_unique<Slot[]>(kChunk));
   return fresh_++;
 }
 
-// Called once the slot's callable is destroyed (fn(buf, ...) destroys it).
-template <class KeyQueue>
-void BasicEventQueue<KeyQueue>::free_slot(uint32_t s) {
-  Slot& sl = slot(s);
-  sl.fn = nullptr;
-  sl.seq = free_head_;
+// Called once the slot's callable is destroyed (the invoker destroys it).
+template <class KeyQueue, unsigned VersionBits>
+void BasicEventQueue<KeyQueue, VersionBits>::free_slot(uint32_t s) {
+  std::memcpy(slot(s).buf, &free_head_, sizeof free_head_);
   free_head_ = s;
 }
 

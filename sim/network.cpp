@@ -334,26 +334,31 @@ void Network::schedule_arrival(Instant at, NodeId to, Packet&& p) {
   if (free_flight_.empty()) {
     slot = static_cast<uint32_t>(flight_.size());
     flight_.push_back(std::move(p));
+    flight_to_.push_back(to);
   } else {
     slot = free_flight_.back();
     free_flight_.pop_back();
     flight_[slot] = std::move(p);
+    flight_to_[slot] = to;
   }
-  sim_.schedule_at(at, [this, to, slot] {
-    --in_flight_;
-    // Handled in its slot: arrive() may put more packets on the wire, and a deque's elements
-    // stay where they are when it grows. The slot is free again once arrive() is done; its
-    // payload is let go now rather than when the slot is next used.
-    Packet& arrived = flight_[slot];
-    arrive(to, arrived);
-    arrived.tcp.payload = Payload{};
-    free_flight_.push_back(slot);
-    // The wire went quiet after a burst (a million SYNs, a flood): give its memory back.
-    if (in_flight_ == 0 && flight_.size() > kKeepFlightSlots) {
-      flight_ = {};
-      free_flight_ = {};
-    }
-  });
+  sim_.schedule_call_at<&Network::land>(at, this, slot);
+}
+
+void Network::land(uint32_t slot) {
+  --in_flight_;
+  // Handled in its slot: arrive() may put more packets on the wire, and a deque's elements
+  // stay where they are when it grows. The slot is free again once arrive() is done; its
+  // payload is let go now rather than when the slot is next used.
+  Packet& arrived = flight_[slot];
+  arrive(flight_to_[slot], arrived);
+  arrived.tcp.payload = Payload{};
+  free_flight_.push_back(slot);
+  // The wire went quiet after a burst (a million SYNs, a flood): give its memory back.
+  if (in_flight_ == 0 && flight_.size() > kKeepFlightSlots) {
+    flight_ = {};
+    flight_to_ = {};
+    free_flight_ = {};
+  }
 }
 
 void Network::arrive(NodeId at, Packet& p) {

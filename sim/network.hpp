@@ -130,6 +130,8 @@ class Network {
   Instant apply_faults_and_route(NodeId from, Packet&& p);
   // Schedules p's arrival at `to`, counted in flight until arrive() takes it.
   void schedule_arrival(Instant at, NodeId to, Packet&& p);
+  // The arrival event of the packet in flight slot `slot`.
+  void land(uint32_t slot);
 
   Simulator& sim_;
   std::vector<Node> nodes_;
@@ -148,11 +150,12 @@ class Network {
   uint64_t next_uid_ = 1;
   uint64_t packets_sent_ = 0;
   uint64_t in_flight_ = 0;
-  // Packets on the wire, by slot: an arrival event captures its slot (4 bytes), so it fits the
-  // event queue's in-place buffer where a captured 144-byte Packet cost a malloc and a free
-  // per hop. Freed slots are reused; the deque keeps its high-water size, and a packet is
-  // handled in its slot (a deque's elements do not move when it grows).
+  // Packets on the wire, by slot, and the node each goes to: an arrival event carries its slot
+  // (schedule_call_at), so it fits the event queue's 16-byte slot where a captured 144-byte
+  // Packet cost a malloc and a free per hop. Freed slots are reused; the deque keeps its high-water
+  // size, and a packet is handled in its slot (a deque's elements do not move when it grows).
   std::deque<Packet> flight_;
+  std::vector<NodeId> flight_to_;
   std::vector<uint32_t> free_flight_;
   static constexpr size_t kKeepFlightSlots = 4096;  // kept when the wire goes quiet
   std::array<uint64_t, 13> drops_{};

@@ -12,7 +12,7 @@ void Simulator::in_the_past(const char* what, Instant t) const {
                                      format_seconds(t), format_seconds(now_)));
 }
 
-bool Simulator::reschedule(EventHandle h, Instant t) {
+bool Simulator::reschedule(EventHandle& h, Instant t) {
   if (t < now_) in_the_past("rescheduled into", t);
   return queue_.reschedule(h, t);
 }

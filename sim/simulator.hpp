@@ -10,10 +10,6 @@
 #include <string_view>
 
 #include "sim/event_queue.hpp"
-#if defined(NETSIM_KEY_QUEUE_QUAD) || defined(NETSIM_KEY_QUEUE_LADDER)
-#include "sim/ladder_queue.hpp"
-#include "sim/quad_heap_queue.hpp"
-#endif
 #include "sim/rng.hpp"
 #include "sim/time.hpp"
 #include "sim/trace.hpp"
@@ -25,17 +21,6 @@ class EventLimitExceeded : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-// The key queue under the Simulator: the radix heap. The others can be chosen at build time
-// (-DNETSIM_KEY_QUEUE_QUAD or -DNETSIM_KEY_QUEUE_LADDER in CMAKE_CXX_FLAGS) to compare them on
-// whole scenarios (docs/performance.md, issue 16); they keep the same order and tests.
-#if defined(NETSIM_KEY_QUEUE_QUAD)
-using SimulatorQueue = BasicEventQueue<QuadHeapKeyQueue>;
-#elif defined(NETSIM_KEY_QUEUE_LADDER)
-using SimulatorQueue = BasicEventQueue<LadderKeyQueue>;
-#else
-using SimulatorQueue = EventQueue;
-#endif
 
 class Simulator {
  public:
@@ -51,7 +36,8 @@ class Simulator {
   uint64_t seed() const { return seed_; }
 
   // Scheduling in the past is a programming error: it throws std::logic_error. `f` is stored
-  // in place (no std::function): a callable of up to 16 bytes costs no allocation.
+  // in place (no std::function): a callable of up to 10 bytes (e.g. a lambda capturing only
+  // `this`) costs no allocation; a larger one is allocated.
   template <class F>
   EventHandle schedule_at(Instant t, F&& f) {
     if (t < now_) in_the_past("scheduled in", t);
@@ -61,8 +47,18 @@ class Simulator {
   EventHandle schedule_in(Duration d, F&& f) {
     return schedule_at(now_ + d, std::forward<F>(f));
   }
+  // Schedules (obj->*M)(arg) at t, stored in place (16-byte slot): for the hot call sites,
+  // whose lambdas capturing `this` and an id would not fit in place. M takes the 32-bit `arg`
+  // followed by the constants `Bound...`, e.g. schedule_call_at<&Host::step, 1u>(t, this, id)
+  // runs this->step(id, 1u).
+  template <auto M, auto... Bound, class T>
+  EventHandle schedule_call_at(Instant t, T* obj, uint32_t arg) {
+    if (t < now_) in_the_past("scheduled in", t);
+    return queue_.template schedule_call<M, Bound...>(t, obj, arg);
+  }
   bool cancel(EventHandle h) { return queue_.cancel(h); }
-  bool reschedule(EventHandle h, Instant t);
+  // Moves a pending event to t, ordered as if newly scheduled; `h` is updated to name it.
+  bool reschedule(EventHandle& h, Instant t);
   bool pending(EventHandle h) const { return queue_.pending(h); }
 
   // Runs until no event is left or stop() is called.
@@ -112,7 +108,7 @@ class Simulator {
   [[gnu::noinline]] void observe();
   [[noreturn]] void in_the_past(const char* what, Instant t) const;
 
-  SimulatorQueue queue_;
+  EventQueue queue_;
   Instant now_;
   uint64_t seed_;
   uint64_t executed_ = 0;

@@ -44,7 +44,9 @@ void SynFloodApp::send_one(uint64_t index) {
   ++report_.packets_sent;
   if (index + 1 < planned()) {
     Instant next = Instant::zero() + cfg_.start + cfg_.interval * static_cast<int64_t>(index + 1);
-    net_.sim().schedule_at(next, [this, index] { send_one(index + 1); });
+    // max_flood_packets (10M) keeps the index within the 32-bit argument.
+    net_.sim().schedule_call_at<&SynFloodApp::send_one>(next, this,
+                                                        static_cast<uint32_t>(index + 1));
   }
 }
 

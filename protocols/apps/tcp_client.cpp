@@ -48,7 +48,8 @@ void TcpClientApp::start() {
 // `count: 100000` does not hold 100,000 events (and their slots) from the start of the run.
 void TcpClientApp::schedule_open(size_t i) {
   Instant when = Instant::zero() + cfg_.at + cfg_.interval * static_cast<int64_t>(i);
-  sim_.schedule_at(when, [this, i] { open_one(i); });
+  // count <= max_connections (100k) keeps the index within the 32-bit argument.
+  sim_.schedule_call_at<&TcpClientApp::open_one>(when, this, static_cast<uint32_t>(i));
 }
 
 void TcpClientApp::open_one(size_t i) {

@@ -378,7 +378,7 @@ void TcpHost::rearm(SocketId id, std::optional<Instant> deadline) {
     // An unchanged deadline keeps its place among equal-time events.
     if (t != i->timer_at) sim_.reschedule(i->timer, t);
   } else {
-    i->timer = sim_.schedule_at(t, [this, id] { on_timer_event(id); });
+    i->timer = sim_.schedule_call_at<&TcpHost::on_timer_event>(t, this, id);
   }
   i->timer_at = t;
 }

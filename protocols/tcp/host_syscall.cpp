@@ -67,7 +67,7 @@ void TcpHost::start_write(SocketId s, Payload data, bool resumed) {
   l.new_skbs = 0;
   l.result.reset();
   const Duration cost = resumed ? Duration::zero() : stack_.profile().syscall_cost;
-  l.event = sim_.schedule_at(sim_.now() + cost, [this, s] { write_step(s, 0); });
+  l.event = sim_.schedule_call_at<&TcpHost::write_step, 0u>(sim_.now() + cost, this, s);
 }
 
 std::optional<SendResult> TcpHost::take_write_result(SocketId s) {
@@ -109,7 +109,8 @@ void TcpHost::write_step(SocketId s, uint32_t skbs) {
     }
     ++l->new_skbs;
   }
-  l->event = sim_.schedule_at(sim_.now() + copy_time(slice.next), [this, s] { write_step(s, 1); });
+  l->event =
+      sim_.schedule_call_at<&TcpHost::write_step, 1u>(sim_.now() + copy_time(slice.next), this, s);
 }
 
 // The send() returns (tcp_sendmsg(): release_sock()); a write that copied something reports
@@ -174,7 +175,7 @@ void TcpHost::start_reads() {
     l->reading = true;
     const Duration span = stack_.profile().syscall_cost + copy_time(l->read_bytes);
     l->read_bytes = 0;
-    l->event = sim_.schedule_at(sim_.now() + span, [this, s] { end_read(s); });
+    l->event = sim_.schedule_call_at<&TcpHost::end_read>(sim_.now() + span, this, s);
   }
 }
 

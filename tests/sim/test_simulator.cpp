@@ -1,6 +1,7 @@
 // The run loop: virtual time, run_until boundaries, stop, counts, and no shared state.
 #include <catch2/catch.hpp>
 
+#include <utility>
 #include <vector>
 
 #include "sim/simulator.hpp"
@@ -59,6 +60,30 @@ TEST_CASE("scheduling in the past is refused") {
                       "event scheduled in the past: at 0.000000 while now is 1.000000");
   });
   sim.run();
+}
+
+namespace {
+struct Counter {
+  Simulator* sim;
+  std::vector<std::pair<int64_t, uint32_t>> hits;
+  void hit(uint32_t id) { hits.emplace_back(sim->now().ns(), id); }
+};
+}  // namespace
+
+TEST_CASE("a member call runs at its time with its argument, and is refused in the past too") {
+  Simulator sim;
+  Counter c{&sim, {}};
+  sim.schedule_call_at<&Counter::hit>(Instant::zero() + 2_s, &c, 7);
+  EventHandle h = sim.schedule_call_at<&Counter::hit>(Instant::zero() + 1_s, &c, 9);
+  REQUIRE(sim.reschedule(h, Instant::zero() + 3_s));  // h now names the moved event
+  sim.schedule_in(2500_ms, [&] {
+    CHECK_THROWS_WITH(sim.schedule_call_at<&Counter::hit>(Instant::zero() + 1_s, &c, 1),
+                      "event scheduled in the past: at 1.000000 while now is 2.500000");
+    CHECK(sim.pending(h));
+  });
+  sim.run();
+  CHECK(c.hits ==
+        std::vector<std::pair<int64_t, uint32_t>>{{2'000'000'000, 7}, {3'000'000'000, 9}});
 }
 
 TEST_CASE("an event budget turns a runaway run into a clear error") {
