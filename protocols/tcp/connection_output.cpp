@@ -364,6 +364,7 @@ void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin,
   sent.fin = fin;
   sent.psh = mark;
   sent.skb_start = len > 0 && (!wq.piece_active || seq == wq.piece_start);
+  sent.eor = len > 0 && wq.eor_at(end);
   sent.tx_delivered = sca ? sca->loss.delivered() : 0;
   rtx.push(sent);
   snd_nxt = seq + seq_len;
