@@ -277,7 +277,7 @@ bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
       } else {
         ++ctx.counters->TCPFastRetrans;
       }
-      retransmit(now, k, out);
+      retransmit(now, k, out, n > 1 && k == i + n - 1);
     }
     sent = true;
     if (i == 0 && xmit() != XmitTimer::reo) rearm = true;

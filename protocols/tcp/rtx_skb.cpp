@@ -26,6 +26,15 @@ struct SackWalk {
   uint64_t bytes(size_t a, size_t e) const {
     return static_cast<uint32_t>(q[e - 1].seq + q[e - 1].data_len() - q[a].seq);
   }
+  // The tag bits entry k carries once tcp_sacktag_walk() has passed it: the walk tags each
+  // skb before it reaches the next one (netsim tags the block after reshaping it). A newly
+  // SACKed retransmission still in flight (R without L) keeps R (tcp_sacktag_one()).
+  uint8_t tags_after(size_t k) const {
+    const uint8_t s = q[k].sacked;
+    if (!covered(k) || (s & kSackedAcked) != 0) return s & kTagBits;
+    return (s & (kLost | kSackedRetrans)) == kSackedRetrans ? kSackedAcked | kSackedRetrans
+                                                            : kSackedAcked;
+  }
   // tcp_skb_shift()'s limits for skb [p, e) grown to end at entry `e`.
   bool fits(size_t p, size_t e) const { return bytes(p, e) < kMaxSkbBytes && e - p <= kMaxSkbSegs; }
   // The prerequisites of tcp_shift_skb_data() for skb [a, ..) after skb [p, a): the skb is
@@ -34,8 +43,7 @@ struct SackWalk {
   // same segment size (tcp_skb_seglen(): the length of a one-segment skb, else its MSS).
   bool can_shift(size_t p, size_t a) const {
     if (p >= a || (q[a].sacked & (kLost | kSackedRetrans)) == kSackedRetrans) return false;
-    const uint8_t prev_tags = q[a - 1].sacked & kTagBits;
-    return prev_tags == kSackedAcked && !q[a - 1].eor && q[a].data_len() == q[p].data_len();
+    return tags_after(a - 1) == kSackedAcked && !q[a - 1].eor && q[a].data_len() == q[p].data_len();
   }
 };
 

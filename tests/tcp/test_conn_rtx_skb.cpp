@@ -133,12 +133,15 @@ TEST_CASE("RTO: the head skb is split at one segment (tcp_fragment)") {
   REQUIRE(h.fire() == Lines{"P. seq 14141:15601 ack 5001 win 64240 rtx 1"});  // the probe
   // The probe split the last segment off the second skb (tcp_send_loss_probe()).
   CHECK(wmem(h) == 14600 + 3 * kSkb);
-  CHECK(h.fire() == Lines{"P. seq 1001:2461 ack 5001 win 64240 rtx 1"});
+  // One segment split off the head skb; tcp_fragment() leaves PSH to the second part.
+  CHECK(h.fire() == Lines{". seq 1001:2461 ack 5001 win 64240 rtx 1"});
   CHECK(wmem(h) == 14600 + 4 * kSkb);
-  // The ACK of the first segment: cwnd 2 lets the next skb go whole, as two segments.
+  // The ACK of the first segment: cwnd 2, so the next skb (four segments) is split after two,
+  // which leave as one GSO packet: PSH on its last segment (__tcp_transmit_skb()).
   CHECK(h.recv(h.now + 10_ms, ACK, kPeerIss + 1, 2461) ==
         Lines{". seq 2461:3921 ack 5001 win 64240 rtx 1",
-              "P. seq 3921:7301 ack 5001 win 64240 rtx 1"});
+              "P. seq 3921:5381 ack 5001 win 64240 rtx 1"});
+  CHECK(wmem(h) == 13140 + 4 * kSkb);
 }
 
 // An MSS that shrank since the first transmission: with a SACK block to report, the segments
