@@ -35,15 +35,26 @@ struct SackWalk {
     return (s & (kLost | kSackedRetrans)) == kSackedRetrans ? kSackedAcked | kSackedRetrans
                                                             : kSackedAcked;
   }
-  // tcp_skb_shift()'s limits for skb [p, e) grown to end at entry `e`.
-  bool fits(size_t p, size_t e) const { return bytes(p, e) < kMaxSkbBytes && e - p <= kMaxSkbSegs; }
-  // The prerequisites of tcp_shift_skb_data() for skb [a, ..) after skb [p, a): the skb is
-  // not "R but no L" (a retransmission in flight), the previous one is SACKed and nothing
-  // else (TCPCB_TAGBITS), does not end a record (tcp_skb_can_collapse()), and both have the
-  // same segment size (tcp_skb_seglen(): the length of a one-segment skb, else its MSS).
-  bool can_shift(size_t p, size_t a) const {
-    if (p >= a || (q[a].sacked & (kLost | kSackedRetrans)) == kSackedRetrans) return false;
-    return tags_after(a - 1) == kSackedAcked && !q[a - 1].eor && q[a].data_len() == q[p].data_len();
+  // tcp_skb_shift()'s limits for the skb ending at entry a - 1 grown to end at entry `e`.
+  // The whole queue within them says so without looking for that skb's head.
+  bool fits(size_t a, size_t e) const {
+    if (bytes(0, e) < kMaxSkbBytes && e <= kMaxSkbSegs) return true;
+    const size_t p = skb_head(q, a - 1);
+    return bytes(p, e) < kMaxSkbBytes && e - p <= kMaxSkbSegs;
+  }
+  // tcp_skb_seglen() of the skb ending at entry k: the length of a one-segment skb, else its
+  // MSS (the length of its segments but the last).
+  uint32_t seglen_ending(size_t k) const {
+    return skb_boundary(q[k]) ? q[k].data_len() : q[k - 1].data_len();
+  }
+  // The prerequisites of tcp_shift_skb_data() for the skb starting at entry a: not "R but no
+  // L" (a retransmission in flight), the previous skb SACKed and nothing else
+  // (TCPCB_TAGBITS), not ending a record (tcp_skb_can_collapse()), and both of the same
+  // segment size.
+  bool can_shift(size_t a) const {
+    if (a == 0 || (q[a].sacked & (kLost | kSackedRetrans)) == kSackedRetrans) return false;
+    return tags_after(a - 1) == kSackedAcked && !q[a - 1].eor &&
+           q[a].data_len() == seglen_ending(a - 1);
   }
 };
 
@@ -56,8 +67,11 @@ int32_t sack_reshape(std::span<SentSegment> q, SackBlock b, SeqNum ack) {
       q.begin(), q.end(), [&](const SentSegment& s) { return !(s.end() > b.start); });
   if (first == q.end()) return 0;
   size_t a = static_cast<size_t>(first - q.begin());
+  // Already SACKed segments are skipped (the SACK cache, tcp_sacktag_skip()).
+  while (a < q.size() && q[a].seq < b.end && (q[a].sacked & kSackedAcked) != 0)
+    ++a;
+  if (a == q.size() || !(q[a].seq < b.end)) return 0;
   a = skb_head(q, a);
-  size_t prev = a > 0 ? skb_head(q, a - 1) : a;  // prev == a: no previous skb
   int32_t delta = 0;
   while (a < q.size() && q[a].seq < b.end) {
     const size_t e = skb_end(q, a);
@@ -69,11 +83,10 @@ int32_t sack_reshape(std::span<SentSegment> q, SackBlock b, SeqNum ack) {
     for (; c1 < e && w.covered(c1); ++c1)
       fresh = fresh || (q[c1].sacked & kSackedAcked) == 0;
     if (!fresh) {
-      prev = a;
       a = e;
       continue;
     }
-    const bool shift = c0 == a && w.can_shift(prev, a) && w.fits(prev, c1);
+    const bool shift = c0 == a && w.can_shift(a) && w.fits(a, c1);
     if (shift && c1 == e) {
       // tcp_shifted_skb(): the whole skb joins the previous one; a SACKed skb of the same
       // segment size right after it follows ("Hole filled allows collapsing with the next").
@@ -81,7 +94,7 @@ int32_t sack_reshape(std::span<SentSegment> q, SackBlock b, SeqNum ack) {
       --delta;
       size_t end = e;
       if (e < q.size() && q[e].skb_start && (q[e].sacked & kTagBits) == kSackedAcked &&
-          q[e].data_len() == q[a].data_len() && !q[e - 1].eor && w.fits(prev, skb_end(q, e))) {
+          q[e].data_len() == q[a].data_len() && !q[e - 1].eor && w.fits(a, skb_end(q, e))) {
         q[e].skb_start = false;
         --delta;
         end = skb_end(q, e);
@@ -97,7 +110,6 @@ int32_t sack_reshape(std::span<SentSegment> q, SackBlock b, SeqNum ack) {
       continue;
     }
     // tcp_match_skb_to_sack(): tcp_fragment() at the block's start, then at its end.
-    prev = a;
     if (c0 > a) {
       q[c0].skb_start = true;
       ++delta;
