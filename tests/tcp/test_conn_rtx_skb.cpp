@@ -13,16 +13,10 @@ using namespace conntest;
 
 namespace {
 
-// Linux's data path without timestamps (1460-byte segments, as the other connection tests).
-Profile sack_profile() {
-  Profile p;
-  p.sack = true;
-  p.dsack = true;
-  p.recovery = 1;
-  p.early_retrans = 3;
-  p.frto = 2;
+// sack_profile() with tcp_retrans_collapse on, as in the `linux` preset.
+Profile collapse_profile() {
+  Profile p = sack_profile();
   p.retrans_collapse = true;
-  p.congestion = CongestionAlgo::cubic;
   return p;
 }
 
@@ -30,13 +24,6 @@ SocketOptions nodelay() {
   SocketOptions o;
   o.nodelay = true;
   return o;
-}
-
-Segment ack_with_sack(uint32_t ack, std::vector<std::pair<uint32_t, uint32_t>> blocks) {
-  Segment s = peer_seg(ACK, kPeerIss + 1, ack);
-  for (auto [l, r] : blocks)
-    s.options.sack.push_back(netsim::SackBlock{SeqNum(l), SeqNum(r)});
-  return s;
 }
 
 uint64_t wmem(Harness& h) {
@@ -68,7 +55,7 @@ Lines probe_then_rto(Harness& h) {
 // tcp_retrans_try_collapse() merges the next one-segment skbs into it while they fit one MSS:
 // the three writes leave as one 300-byte segment and one skb remains.
 TEST_CASE("RTO: three lost 100-byte writes are retransmitted as one 300-byte segment") {
-  Harness h(sack_profile(), nodelay());
+  Harness h(collapse_profile(), nodelay());
   three_small_writes(h);
   CHECK(probe_then_rto(h) == Lines{"P. seq 1001:1301 ack 5001 win 64240 rtx 1"});
   CHECK(h.timers().size() == 1);
@@ -84,7 +71,7 @@ TEST_CASE("RTO: three lost 100-byte writes are retransmitted as one 300-byte seg
 }
 
 TEST_CASE("tcp_retrans_collapse 0: the RTO resends the head skb alone") {
-  Profile p = sack_profile();
+  Profile p = collapse_profile();
   p.retrans_collapse = false;
   Harness h(p, nodelay());
   three_small_writes(h);
@@ -96,13 +83,13 @@ TEST_CASE("tcp_retrans_collapse 0: the RTO resends the head skb alone") {
 // keeps it alone; on the second, the first takes the second (and its EOR) and stops there.
 TEST_CASE("Retransmission collapse stops at the end of a record (MSG_EOR)") {
   SECTION("EOR on the first write") {
-    Harness h(sack_profile(), nodelay());
+    Harness h(collapse_profile(), nodelay());
     three_small_writes(h, 0, kMsgEor);
     CHECK(probe_then_rto(h) == Lines{"P. seq 1001:1101 ack 5001 win 64240 rtx 1"});
     CHECK(wmem(h) == 300 + 3 * kSkb);
   }
   SECTION("EOR on the second write") {
-    Harness h(sack_profile(), nodelay());
+    Harness h(collapse_profile(), nodelay());
     three_small_writes(h, kMsgEor);
     CHECK(probe_then_rto(h) == Lines{"P. seq 1001:1201 ack 5001 win 64240 rtx 1"});
     CHECK(wmem(h) == 300 + 2 * kSkb);
@@ -112,7 +99,7 @@ TEST_CASE("Retransmission collapse stops at the end of a record (MSG_EOR)") {
 // tcp_can_collapse(): a SACKed skb is never merged. The peer SACKs the third write; the RTO's
 // collapse takes the second and stops before the third.
 TEST_CASE("Retransmission collapse stops at a SACKed skb") {
-  Harness h(sack_profile(), nodelay());
+  Harness h(collapse_profile(), nodelay());
   three_small_writes(h);
   CHECK(h.recv(at(1012_ms), ack_with_sack(1001, {{1201, 1301}})).empty());
   // RACK: the first two were sent before the SACKed one; they are lost once rack.rtt plus
@@ -125,7 +112,7 @@ TEST_CASE("Retransmission collapse stops at a SACKed skb") {
 // tcp_retransmit_timer(): tcp_retransmit_skb(head, 1) fragments a head skb of five segments
 // (one GSO piece of the first flight) at one MSS: one more skb, 896 more bytes queued.
 TEST_CASE("RTO: the head skb is split at one segment (tcp_fragment)") {
-  Harness h(sack_profile());
+  Harness h(collapse_profile());
   established_sack(h, 10_ms);
   // Ten segments from one write: two GSO pieces of five (cwnd quota 5), two skbs.
   REQUIRE(h.send(at(1000_ms), bytes(10 * 1460)).size() == 10);
@@ -148,7 +135,7 @@ TEST_CASE("RTO: the head skb is split at one segment (tcp_fragment)") {
 // carry 12 option bytes (nop,nop,sack 1), tcp_current_mss() is 1448, and the retransmission
 // leaves at 1448 bytes; the 12 bytes left over become an skb of their own (tcp_fragment()).
 TEST_CASE("A segment bigger than the current MSS is split when retransmitted") {
-  Harness h(sack_profile());
+  Harness h(collapse_profile());
   established_sack(h, 10_ms);
   REQUIRE(h.send(at(1000_ms), bytes(1460)) == Lines{"P. seq 1001:2461 ack 5001 win 64240"});
   // The peer's data arrives out of order: our ACKs now carry a SACK block.
@@ -166,7 +153,7 @@ TEST_CASE("A segment bigger than the current MSS is split when retransmitted") {
 // fourth apart: three.
 TEST_CASE("SACKed skbs merge into the SACKed skb before them, not across MSG_EOR") {
   for (uint32_t eor : {0u, kMsgEor}) {
-    Harness h(sack_profile(), nodelay());
+    Harness h(collapse_profile(), nodelay());
     established_sack(h, 10_ms);
     for (uint32_t k = 0; k < 4; ++k)
       REQUIRE(
@@ -185,7 +172,7 @@ TEST_CASE("SACKed skbs merge into the SACKed skb before them, not across MSG_EOR
 // tcp_match_skb_to_sack(): a block over the third and fourth of a five-segment skb splits it
 // before the third (the unSACKed head stays) and after the fourth: one skb becomes three.
 TEST_CASE("An skb SACKed in part is split at the block's edges") {
-  Harness h(sack_profile());
+  Harness h(collapse_profile());
   established_sack(h, 10_ms);
   REQUIRE(h.send(at(1000_ms), bytes(5 * 1460)).size() == 5);
   REQUIRE(wmem(h) == 5 * 1460 + kSkb);
