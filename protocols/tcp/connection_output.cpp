@@ -375,6 +375,7 @@ void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin,
   sent.fin = fin;
   sent.psh = mark;
   sent.skb_start = len > 0 && (!wq.piece_active || seq == wq.piece_start);
+  sent.eor = len > 0 && wq.eor_at(end);
   sent.tx_delivered = sca ? sca->loss.delivered() : 0;
   rtx.push(sent);
   snd_nxt = seq + seq_len;
@@ -393,7 +394,9 @@ void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin,
 }
 
 // Resend one segment of the retransmission queue as it was (same sequence range, FIN).
-void Connection::Tcb::retransmit(Instant now, size_t index, Outbox& out) {
+// `gso_psh`: the segment ends a retransmitted skb of several segments, which
+// __tcp_transmit_skb() sends with PSH ("Force a PSH flag on all (GSO) packets").
+void Connection::Tcb::retransmit(Instant now, size_t index, Outbox& out, bool gso_psh) {
   SentSegment& s = rtx.at(index);
   // retrans_stamp: the original send time of the first segment retransmitted since the last
   // forward progress; the retries2 budget counts from it (retransmits_timed_out()).
@@ -404,7 +407,7 @@ void Connection::Tcb::retransmit(Instant now, size_t index, Outbox& out) {
   uint8_t flags = TcpFlags::ACK | (s.fin ? TcpFlags::FIN : 0);
   // The skb's own PSH mark (a one-segment retransmission, tcp_retransmit_skb() after
   // tcp_fragment() kept it on the tail part).
-  if (len > 0 && s.psh) flags |= TcpFlags::PSH;
+  if (len > 0 && (s.psh || gso_psh)) flags |= TcpFlags::PSH;
   Packet p = make_packet(s.seq, rcv_nxt, flags, std::move(data));
   p.tcp.window = advertise_window();
   p.retransmission = ++s.retransmits;

@@ -153,6 +153,7 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
   in.new_data_sendable =
       unsent > 0 && snd_nxt + std::min<uint32_t>(unsent, mss) <= seg.ack + snd_wnd;
   const AckOut r = lr().on_ack(rtx.segments(), c, in);
+  rtx.adjust_skbs(r.skb_delta);
   if (advanced) {
     SeqNum data_from = snd_una == iss ? iss + 1 : snd_una;
     SeqNum data_to = seq_min(seg.ack, write_seq);
@@ -253,22 +254,32 @@ bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
   const LossConfig cfg = loss_config();
   bool rearm = false;
   bool sent = false;
+  // "In case tcp_shift_skb_data() have aggregated large skbs": at most tcp_tso_segs() a time.
+  const uint32_t max_segs =
+      tcp_tso_segs(s.pacing_rate, static_cast<uint32_t>(usecs(s.min_rtt())), current_mss());
   for (size_t i = 0; i < rtx.size(); ++i) {
-    SentSegment& seg = rtx.at(i);
+    const SentSegment& seg = rtx.at(i);
     if ((seg.sacked & kLost) == 0 || (seg.sacked & kSackedRetrans) != 0) continue;
-    if (lr().in_flight(packets_out()) >= s.sk.snd_cwnd) break;
+    const uint32_t in_flight = lr().in_flight(packets_out());
+    if (in_flight >= s.sk.snd_cwnd) break;
     // tcp_retransmit_skb(): nothing beyond the offered window except the head.
     if (seg.seq >= snd_una + snd_wnd && i != 0) break;
-    LossCtx c = loss_ctx(now, cfg);
-    lr().on_retransmit(seg, c, ts_ok ? tsval(now) : 0);
-    if (s.sk.ca_state == CaState::loss) {
-      ++ctx.counters->TCPSlowStartRetrans;
-    } else {
-      ++ctx.counters->TCPFastRetrans;
+    // The skb leaves whole when cwnd allows, else split (tcp_fragment()) or collapsed first.
+    const size_t n = shape_retransmit(i, std::min(s.sk.snd_cwnd - in_flight, max_segs));
+    if (n == 0) break;
+    for (size_t k = i; k < i + n; ++k) {
+      LossCtx c = loss_ctx(now, cfg);
+      lr().on_retransmit(rtx.at(k), c, ts_ok ? tsval(now) : 0);
+      if (s.sk.ca_state == CaState::loss) {
+        ++ctx.counters->TCPSlowStartRetrans;
+      } else {
+        ++ctx.counters->TCPFastRetrans;
+      }
+      retransmit(now, k, out, n > 1 && k == i + n - 1);
     }
-    retransmit(now, i, out);
     sent = true;
     if (i == 0 && xmit() != XmitTimer::reo) rearm = true;
+    i += n - 1;
   }
   if (rearm) rearm_rto(now);
   return sent;
@@ -340,7 +351,11 @@ void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
     sync_write_queue();
     send_data(now, snd_nxt, len, with_fin, wq.marked_at(snd_nxt + len), out);
   } else if (kind == ProbeKind::retransmit_last) {
+    // tcp_send_loss_probe(): the last segment of the last skb, split off it (tcp_fragment()),
+    // then __tcp_retransmit_skb(skb, 1).
     const size_t last = rtx.size() - 1;
+    rtx.split_before(last);
+    shape_retransmit(last, 1);
     f.seq = rtx.at(last).seq.raw();
     trace_timer(f, out);
     LossCtx c = loss_ctx(now, cfg);
@@ -382,6 +397,7 @@ void Connection::Tcb::sack_on_rto(Instant now) {
   const LossConfig cfg = loss_config();
   LossCtx c = loss_ctx(now, cfg);
   lr().on_rto(rtx.segments(), c, retransmits == 0);
+  shape_retransmit(0, 1);  // tcp_retransmit_skb(sk, tcp_rtx_queue_head(sk), 1)
   sender().frto_new_data = false;
   LossCtx r = loss_ctx(now, cfg);
   lr().on_retransmit(rtx.at(0), r, ts_ok ? tsval(now) : 0);

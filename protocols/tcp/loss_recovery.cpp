@@ -473,6 +473,16 @@ void LossRecovery::on_retransmit(ScoreSeg& seg, LossCtx c, uint32_t tsval, bool 
   if (in_cwnd_reduction(*c.ca)) s.prr_out++;
 }
 
+void LossRecovery::adjust_pcount(uint8_t sacked, int32_t decr, bool sack) {
+  if (!s_) return;
+  State& s = *s_;
+  const auto d = static_cast<uint32_t>(decr);  // modulo 2^32: a negative count adds
+  if ((sacked & kSackedAcked) != 0) s.sacked_out -= d;
+  if ((sacked & kSackedRetrans) != 0) s.retrans_out -= d;
+  if ((sacked & kLost) != 0) s.lost_out -= d;
+  if (!sack && decr > 0) s.sacked_out -= std::min(s.sacked_out, d);  // "Reno case is special"
+}
+
 void LossRecovery::on_new_data_sent(const CaSock& ca, uint32_t segments) {
   if (s_ && in_cwnd_reduction(ca)) s_->prr_out += segments;
 }

@@ -88,6 +88,8 @@ struct Profile {
   int recovery = 0;             // tcp_recovery bits (Linux 1: RACK)
   int early_retrans = 0;        // tcp_early_retrans (Linux 3: TLP)
   int frto = 0;                 // tcp_frto (Linux 2)
+  // tcp_retrans_collapse (Linux 1): a short retransmission takes the small skbs after it.
+  bool retrans_collapse = false;
   // The socket lock (docs/windows.md): the virtual time a socket call spends, 0 and 0 = the
   // calls are instantaneous and no socket is ever owned by its application.
   Duration syscall_cost;   // per call

@@ -110,6 +110,8 @@ struct AckOut {
   std::optional<Instant> reo_timer;
   // tcp_cong_control(): cwnd may grow by cong_avoid() (state Open/Disorder, tcp_may_raise_cwnd).
   bool may_raise_cwnd = false;
+  // The retransmission queue gained (or, SACK shifting, lost) this many skbs (rtx_skb.hpp).
+  int32_t skb_delta = 0;
 };
 
 // What tcp_send_loss_probe() sends.
@@ -155,6 +157,9 @@ class LossRecovery {
   // for a TLP): Retrans bits, retrans_out, undo_retrans, prr_out (tcp_output.c:
   // tcp_retransmit_skb, tcp_xmit_retransmit_queue).
   void on_retransmit(ScoreSeg& seg, LossCtx c, uint32_t tsval, bool probe = false);
+  // tcp_output.c:tcp_adjust_pcount(): an skb with bits `sacked` lost `decr` segments (a
+  // negative count: gained them) when the queue was re-cut or collapsed.
+  void adjust_pcount(uint8_t sacked, int32_t decr, bool sack);
   // New data left: prr_out counts it in CWR/Recovery.
   void on_new_data_sent(const CaSock& ca, uint32_t segments);
   // tcp_input.c:tcp_xmit_recovery(): REXMIT_NEW sent nothing beyond high_seq; F-RTO ends.

@@ -100,6 +100,73 @@ RtxQueue::AckResult RtxQueue::acknowledge(SeqNum ack) {
   return r;
 }
 
+SentSegment RtxQueue::merge_next(size_t i) {
+  const SentSegment next = segs_[i + 1];
+  SentSegment& s = segs_[i];
+  s.len += next.len;
+  s.fin = next.fin;
+  s.psh = s.psh || next.psh;  // "tcp_flags |= next's": PSH and FIN move over
+  s.eor = next.eor;
+  if (next.skb_start) --skbs_;
+  segs_.erase(i + 1);
+  return next;
+}
+
+size_t RtxQueue::recut(size_t i, size_t e, uint32_t mss, uint32_t len) {
+  const SeqNum start = segs_[i].seq;
+  const SeqNum cut = start + len;
+  const SentSegment last = segs_[e - 1];
+  const bool whole = cut == last.seq + last.data_len();
+  // Already cut so (the usual case: sent at this MSS): only tcp_fragment()'s boundary.
+  size_t k = i;
+  for (SeqNum at = start; k < e && at < cut; ++k) {
+    if (segs_[k].seq != at || segs_[k].data_len() != std::min<uint32_t>(mss, cut - at)) break;
+    at += mss;
+  }
+  if (!whole && k < e && segs_[k].seq == cut) {
+    split_before(k);
+    return k - i;
+  }
+  if (k == e && whole) return e - i;
+  std::vector<SentSegment> cut_segs;
+  SentSegment piece = segs_[i];
+  piece.fin = piece.psh = piece.eor = false;
+  for (SeqNum at = start; at < cut; at += piece.len) {
+    piece.seq = at;
+    piece.len = std::min<uint32_t>(mss, static_cast<uint32_t>(cut - at));
+    piece.skb_start = at == start;
+    cut_segs.push_back(piece);
+  }
+  const size_t first = cut_segs.size();
+  if (whole) {  // the old tail's FIN, PSH and EOR end the skb
+    SentSegment& t = cut_segs.back();
+    t.psh = last.psh;
+    t.eor = last.eor;
+    t.fin = last.fin;
+    t.len += last.fin ? 1 : 0;
+  } else {
+    for (size_t j = i; j < e; ++j) {
+      SentSegment s = segs_[j];
+      if (!(s.seq + s.data_len() > cut)) continue;
+      if (s.seq < cut) {
+        s.len -= static_cast<uint32_t>(cut - s.seq);
+        s.seq = cut;
+      }
+      s.skb_start = s.seq == cut;
+      cut_segs.push_back(s);
+    }
+    ++skbs_;
+  }
+  std::vector<SentSegment> rest(segs_.begin() + e, segs_.end());
+  while (segs_.size() > i)
+    segs_.pop_back();
+  for (const SentSegment& s : cut_segs)
+    segs_.push_back(s);
+  for (const SentSegment& s : rest)
+    segs_.push_back(s);
+  return first;
+}
+
 bool RtxQueue::any_retransmitted() const {
   return std::any_of(segs_.begin(), segs_.end(),
                      [](const SentSegment& s) { return s.retransmits > 0; });

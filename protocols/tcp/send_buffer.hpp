@@ -54,6 +54,24 @@ class RtxQueue {
   }
   // The skbs the queue stands for (entries with skb_start; a trimmed skb's rest keeps one).
   size_t skbs() const { return skbs_; }
+  // Entry i starts an skb from now on (tcp_fragment() split the skb before it).
+  void split_before(size_t i) {
+    if (segs_[i].skb_start) return;
+    segs_[i].skb_start = true;
+    ++skbs_;
+  }
+  // SACK shifting and fragmenting moved the skb count (AckOut::skb_delta).
+  void adjust_skbs(int32_t delta) {
+    skbs_ = static_cast<size_t>(static_cast<int64_t>(skbs_) + delta);
+  }
+  // tcp_collapse_retrans(): entry i + 1, an skb of one segment, joins entry i (its range,
+  // FIN, PSH and EOR; the caller merges the scoreboard bits). Returns the entry removed.
+  SentSegment merge_next(size_t i);
+  // The skb of entries [i, e) re-cut for a retransmission at `mss`: its first `len` data bytes
+  // become segments of `mss` (tcp_set_skb_tso_segs()); the rest, if any, a new skb
+  // (tcp_fragment()), whose segments keep their old boundaries. Returns the entries the first
+  // part now has.
+  size_t recut(size_t i, size_t e, uint32_t mss, uint32_t len);
   // Index of the segment holding `seq`, or size() if none.
   size_t find(SeqNum seq) const;
 

@@ -25,6 +25,9 @@ struct SentSegment {
   // tcp_write_xmit() sent (tso_fragment() split the send head there). sk_wmem_queued charges
   // 896 bytes per skb (RtxQueue::skbs()).
   bool skb_start : 1 = false;
+  // TCP_SKB_CB(skb)->eor on the segment that ends an skb written with MSG_EOR: nothing is
+  // merged into it (tcp_skb_can_collapse_to(): no retransmission collapse, no SACK shift).
+  bool eor : 1 = false;
   // The SACK scoreboard's bits (sack_scoreboard.hpp SackedBits) and the delivered count at the
   // latest send (RACK), in what was padding: the struct stays 32 bytes.
   uint8_t sacked = 0;

@@ -33,6 +33,8 @@ class SparseVector {
     std::vector<T>& v = vec();
     v.insert(v.begin() + (pos == nullptr ? 0 : pos - v.data()), std::move(x));
   }
+  // Removes the element at index i.
+  void erase(size_t i) { v_->erase(v_->begin() + static_cast<std::ptrdiff_t>(i)); }
   // Removes the first n elements.
   void erase_front(size_t n) {
     if (n == 0) return;

@@ -319,7 +319,10 @@ struct Connection::Tcb {
   void start_piece(uint32_t mss_now);
   uint32_t cwnd_quota();
   void send_data(Instant now, SeqNum seq, uint32_t len, bool fin, bool psh, Outbox& out);
-  void retransmit(Instant now, size_t index, Outbox& out);
+  void retransmit(Instant now, size_t index, Outbox& out, bool gso_psh = false);
+  // connection_rtx.cpp: __tcp_retransmit_skb()'s reshaping of the retransmission queue.
+  size_t shape_retransmit(size_t index, uint32_t segs);
+  void retrans_try_collapse(size_t index, int64_t space);
   void check_ack_to_send(Instant now, Outbox& out);
   void schedule_delayed_ack(Instant now, Outbox& out);
   bool in_quickack_mode() const { return quick > 0 && !pingpong; }

@@ -439,6 +439,18 @@ constexpr Tunable kTunables[] = {
      .max = 2,
      .doc = "SACK-enhanced F-RTO (RFC 5682 §3.1) after an RTO: new data probes whether the "
             "timeout was spurious (`tcp_frto`; Linux: 2)."},
+    {.key = "retrans_collapse",
+     .linux_name = "net.ipv4.tcp_retrans_collapse",
+     .kind = TunableKind::flag,
+     .member = &Profile::retrans_collapse,
+     .linux_value = I{1},
+     .rfc9293_value = I{0},
+     .min = 0,
+     .max = 1,
+     .doc = "A retransmitted skb shorter than one segment takes the following one-segment skbs "
+            "up to the MSS and the window, so three lost 100-byte writes go again as one "
+            "300-byte segment; never across MSG_EOR, a SYN or SACKed data "
+            "(`tcp_retrans_try_collapse()`; `tcp_retrans_collapse`; Linux: 1)."},
     {.key = "syscall_cost",
      .linux_name = "",
      .kind = TunableKind::duration,

@@ -111,12 +111,22 @@ uint32_t WriteQueue::first_segment(SeqNum snd_nxt, uint32_t mss, bool& last) con
   return std::min(len, mss);
 }
 
-bool WriteQueue::marked_at(SeqNum end) const {
+const SkbMark* WriteQueue::ending_at(SeqNum end) const {
   for (const SkbMark& s : skbs_) {
-    if (s.end == end) return s.psh;
+    if (s.end == end) return &s;
     if (s.end > end) break;
   }
-  return false;
+  return nullptr;
+}
+
+bool WriteQueue::marked_at(SeqNum end) const {
+  const SkbMark* s = ending_at(end);
+  return s != nullptr && s->psh;
+}
+
+bool WriteQueue::eor_at(SeqNum end) const {
+  const SkbMark* s = ending_at(end);
+  return s != nullptr && s->eor;
 }
 
 uint32_t tcp_xmit_size_goal(uint32_t mss_now, uint32_t max_window) {

@@ -66,6 +66,8 @@ class WriteQueue {
   uint32_t first_segment(SeqNum snd_nxt, uint32_t mss, bool& last) const;
   // The PSH mark of the skb ending exactly at `end`, if any.
   bool marked_at(SeqNum end) const;
+  // The MSG_EOR mark of the skb ending exactly at `end`, if any.
+  bool eor_at(SeqNum end) const;
   // tcp_push() -> tcp_mark_push() on the write queue's tail, if there is one.
   bool mark_tail() {
     if (skbs_.empty()) return false;
@@ -90,6 +92,7 @@ class WriteQueue {
   bool more_push = false;
 
  private:
+  const SkbMark* ending_at(SeqNum end) const;
   SparseVector<SkbMark> skbs_;
 };
 

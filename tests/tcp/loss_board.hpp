@@ -90,8 +90,8 @@ struct LossBoard {
 
  private:
   void push_one(int64_t now_us) {
-    q.push_back(
-        {snd_nxt, kMss, at_us(now_us), at_us(now_us), 0, false, false, false, 0, lr.delivered()});
+    q.push_back({snd_nxt, kMss, at_us(now_us), at_us(now_us), 0, false, false, false, false, 0,
+                 lr.delivered()});
     snd_nxt += kMss;
   }
 };

@@ -214,6 +214,27 @@ class Harness {
   }
 };
 
+// Linux's defaults for the data path, timestamps and window scaling left off so the segments
+// read as the other tests' (1460-byte MSS, unscaled windows).
+inline Profile sack_profile() {
+  Profile p;
+  p.sack = true;
+  p.dsack = true;
+  p.recovery = 1;
+  p.early_retrans = 3;
+  p.frto = 2;
+  p.congestion = CongestionAlgo::cubic;
+  return p;
+}
+
+// An ACK of the peer with SACK blocks {left, right}.
+inline Segment ack_with_sack(uint32_t ack, std::vector<std::pair<uint32_t, uint32_t>> blocks) {
+  Segment s = peer_seg(ACK, kPeerIss + 1, ack);
+  for (auto [l, r] : blocks)
+    s.options.sack.push_back(netsim::SackBlock{SeqNum(l), SeqNum(r)});
+  return s;
+}
+
 inline Segment syn_ack(uint16_t win = 65535, uint16_t mss = 1460) {
   Segment s = peer_seg(SYN | ACK, kPeerIss, kIss + 1, win);
   s.options.mss = mss;

@@ -15,21 +15,9 @@ using lossboard::kMss;
 using Board = lossboard::LossBoard;
 
 Profile norack_profile() {
-  Profile p;
-  p.sack = true;
-  p.dsack = true;
+  Profile p = sack_profile();
   p.recovery = 0;
-  p.early_retrans = 3;
-  p.frto = 2;
-  p.congestion = CongestionAlgo::cubic;
   return p;
-}
-
-Segment ack_with_sack(uint32_t ack, std::vector<std::pair<uint32_t, uint32_t>> blocks) {
-  Segment s = peer_seg(ACK, kPeerIss + 1, ack);
-  for (auto [l, r] : blocks)
-    s.options.sack.push_back(netsim::SackBlock{SeqNum(l), SeqNum(r)});
-  return s;
 }
 
 }  // namespace
