@@ -355,7 +355,12 @@ void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
     // then __tcp_retransmit_skb(skb, 1).
     const size_t last = rtx.size() - 1;
     rtx.split_before(last);
-    shape_retransmit(last, 1);
+    if (shape_retransmit(last, 1) == 0) {
+      // "if (__tcp_retransmit_skb(sk, skb, 1)) goto rearm_timer;": past a shrunk window
+      // (-EAGAIN) no probe leaves, none is counted, and the RTO is re-armed.
+      rearm_rto(now);
+      return;
+    }
     f.seq = rtx.at(last).seq.raw();
     trace_timer(f, out);
     LossCtx c = loss_ctx(now, cfg);
