@@ -43,7 +43,7 @@ std::vector<std::string> data_of(const std::string& apps, const std::string& hos
   LoadResult r = load_scenario_text(R"(
 hosts: {client: 10.0.0.1, server: 10.0.0.2}
 links: [{between: [client, server], delay: 10ms}]
-run: {until: 2s}
+duration: 2s
 apps:
 )" + apps,
                                     "t.yaml");
@@ -146,10 +146,14 @@ TEST_CASE("tcp_client send_flags: [MSG_MORE] holds its data as Linux's tcp_push(
         std::vector<std::string>{"0.020000 P. 1:4(3)"});
 }
 
-// tcp_server's `send_flags:` go with each reply. A corked echo server (TCP_CORK) holds "abc";
-// with MSG_EOR the echo of "def" starts a new skb, so "abc" is no longer the last skb and leaves
-// at once (tcp_write_xmit() tests Nagle and cork on the last skb only) while "def" waits for
-// the probe timer; without it both echoes share the held skb and leave together.
+// tcp_server's `send_flags:` go with each reply. A corked echo server (TCP_CORK) holds "abc"
+// (30 ms); the client's "def" waits for that ACK (Nagle) and reaches the server at 50 ms. With
+// MSG_EOR its echo starts a new skb, so "abc" is no longer the last skb and leaves at once
+// (tcp_write_xmit() tests Nagle and cork on the last skb only), and "def" waits for the probe
+// timer armed once "abc" is ACKed (70 ms + 220 ms); without it both echoes share the held skb
+// and leave together at the probe timer, which the client's segment at 50 ms restarted
+// (tcp_ack() -> tcp_ack_probe() clears it when the window is open, tcp_data_snd_check() ->
+// tcp_check_probe_timer() arms it again): 50 ms + 220 ms.
 TEST_CASE("tcp_server send_flags: [MSG_EOR] keeps each echo a record of its own") {
   const std::string client =
       "  - tcp_app: {name: cl, on: client, script: [{connect: server:80}, {send: \"abc\"}, "
@@ -158,9 +162,9 @@ TEST_CASE("tcp_server send_flags: [MSG_EOR] keeps each echo a record of its own"
       "  - tcp_server: {name: srv, on: server, port: 80, reply: echo, "
       "socket_options: {TCP_CORK: 1}";
   CHECK(data_of(client + server + ", send_flags: [MSG_EOR]}\n", "server") ==
-        std::vector<std::string>{"0.035000 P. 1:4(3)", "0.245000 P. 4:7(3)"});
+        std::vector<std::string>{"0.050000 P. 1:4(3)", "0.290000 P. 4:7(3)"});
   CHECK(data_of(client + server + "}\n", "server") ==
-        std::vector<std::string>{"0.240000 P. 1:7(6)"});
+        std::vector<std::string>{"0.270000 P. 1:7(6)"});
 }
 
 TEST_CASE("send_flags of tcp_client and tcp_server the loader refuses are named with their place") {
@@ -174,8 +178,8 @@ apps:
                                     "t.yaml");
   REQUIRE_FALSE(r.ok());
   CHECK(r.error_text() ==
-        "t.yaml:5:52: apps[0].tcp_server.send_flags[0]: expected MSG_MORE or MSG_EOR, found "
+        "t.yaml:5:53: apps[0].tcp_server.send_flags[0]: expected MSG_MORE or MSG_EOR, found "
         "\"MSG_PEEK\"\n"
-        "t.yaml:6:61: apps[1].tcp_client.send_flags: expected a list of send() flags like "
+        "t.yaml:6:62: apps[1].tcp_client.send_flags: expected a list of send() flags like "
         "[MSG_MORE] (MSG_MORE, MSG_EOR), found \"MSG_MORE\"\n");
 }

@@ -38,7 +38,7 @@ links: [{between: [client, server], delay: 10ms, bandwidth: 100Mbps}]
 apps:
   - tcp_app: {name: reader, on: server, script: [{listen: 80}, accept, )" +
                                         recv + R"(, {sleep: 1s}, close]}
-  - tcp_client: {name: up, on: client, connect: server:80, send: 144800, close: never}
+  - tcp_client: {name: up, on: client, connect: server:80, send: 144800B, close: never}
 )",
                                     "t.yaml");
   INFO(r.error_text());
@@ -57,8 +57,8 @@ apps:
 }  // namespace
 
 TEST_CASE("A tcp_app's recv spans time with the socket lock: the backlog merges what arrives") {
-  const Outcome off = upload("", "{recv: 144800}");
-  const Outcome on = upload(", tcp: {syscall_cost: 500us, copy_rate: 5000}", "{recv: 144800}");
+  const Outcome off = upload("", "{recv: 144800B}");
+  const Outcome on = upload(", tcp: {syscall_cost: 500us, copy_rate: 5000}", "{recv: 144800B}");
   CHECK(off.received == 144800);
   CHECK(on.received == 144800);
   CHECK(off.coalesced == 0);
