@@ -38,6 +38,17 @@ class ClientData : public TraceSink {
   uint32_t isn_ = 0;
 };
 
+// The loader's messages for `apps` (from line 5) between a client and a server.
+std::string load_errors(const std::string& apps) {
+  LoadResult r = load_scenario_text(R"(
+hosts: {client: 10.0.0.1, server: 10.0.0.2}
+links: [{between: [client, server], delay: 10ms}]
+apps:
+)" + apps,
+                                    "t.yaml");
+  return r.ok() ? std::string("loaded") : r.error_text();
+}
+
 // The data segments `host` sends in a scenario of a client and a server 10 ms apart.
 std::vector<std::string> data_of(const std::string& apps, const std::string& host) {
   LoadResult r = load_scenario_text(R"(
@@ -103,11 +114,7 @@ TEST_CASE("a tcp_app send with flags: [MSG_EOR] keeps its bytes out of the next 
 }
 
 TEST_CASE("send flags the loader refuses are named with their position") {
-  LoadResult r = load_scenario_text(R"(
-hosts: {client: 10.0.0.1, server: 10.0.0.2}
-links: [{between: [client, server], delay: 10ms}]
-apps:
-  - tcp_app:
+  CHECK(load_errors(R"(  - tcp_app:
       name: client
       on: client
       script:
@@ -116,18 +123,14 @@ apps:
         - {send: "x", flags: MSG_EOR}
         - {close: true, flags: [MSG_MORE]}
         - {at: 1s, flags: [MSG_MORE]}
-)",
-                                    "t.yaml");
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error_text() ==
-        "t.yaml:10:41: apps[0].tcp_app.script[1].flags[1]: expected MSG_MORE or MSG_EOR, found "
-        "\"MSG_DONTWAIT\"\n"
-        "t.yaml:11:30: apps[0].tcp_app.script[2].flags: expected a list of send() flags like "
-        "[MSG_MORE] (MSG_MORE, MSG_EOR), found \"MSG_EOR\"\n"
-        "t.yaml:12:32: apps[0].tcp_app.script[3].flags: expected flags only beside send (send() "
-        "flags), found them beside close\n"
-        "t.yaml:13:27: apps[0].tcp_app.script[4].flags: expected flags only beside send (send() "
-        "flags)\n");
+)") == "t.yaml:10:41: apps[0].tcp_app.script[1].flags[1]: expected MSG_MORE or MSG_EOR, found "
+       "\"MSG_DONTWAIT\"\n"
+       "t.yaml:11:30: apps[0].tcp_app.script[2].flags: expected a list of send() flags like "
+       "[MSG_MORE] (MSG_MORE, MSG_EOR), found \"MSG_EOR\"\n"
+       "t.yaml:12:32: apps[0].tcp_app.script[3].flags: expected flags only beside send (send() "
+       "flags), found them beside close\n"
+       "t.yaml:13:27: apps[0].tcp_app.script[4].flags: expected flags only beside send (send() "
+       "flags)\n");
 }
 
 // tcp_client's `send_flags:` go with its send(): with MSG_MORE the 3 bytes wait (TCP_NAGLE_CORK,
@@ -168,18 +171,10 @@ TEST_CASE("tcp_server send_flags: [MSG_EOR] keeps each echo a record of its own"
 }
 
 TEST_CASE("send_flags of tcp_client and tcp_server the loader refuses are named with their place") {
-  LoadResult r = load_scenario_text(R"(
-hosts: {client: 10.0.0.1, server: 10.0.0.2}
-links: [{between: [client, server], delay: 10ms}]
-apps:
-  - tcp_server: {on: server, port: 80, send_flags: [MSG_PEEK]}
+  CHECK(load_errors(R"(  - tcp_server: {on: server, port: 80, send_flags: [MSG_PEEK]}
   - tcp_client: {on: client, connect: server:80, send_flags: MSG_MORE}
-)",
-                                    "t.yaml");
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error_text() ==
-        "t.yaml:5:53: apps[0].tcp_server.send_flags[0]: expected MSG_MORE or MSG_EOR, found "
-        "\"MSG_PEEK\"\n"
-        "t.yaml:6:62: apps[1].tcp_client.send_flags: expected a list of send() flags like "
-        "[MSG_MORE] (MSG_MORE, MSG_EOR), found \"MSG_MORE\"\n");
+)") == "t.yaml:5:53: apps[0].tcp_server.send_flags[0]: expected MSG_MORE or MSG_EOR, found "
+       "\"MSG_PEEK\"\n"
+       "t.yaml:6:62: apps[1].tcp_client.send_flags: expected a list of send() flags like "
+       "[MSG_MORE] (MSG_MORE, MSG_EOR), found \"MSG_MORE\"\n");
 }
