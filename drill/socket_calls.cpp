@@ -5,6 +5,7 @@
 
 #include "protocols/tcp/connection.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 
@@ -106,8 +107,21 @@ std::optional<Result> Engine::accept(Socket& listener, Socket& child) {
 std::optional<ReadResult> Engine::read(Socket& s, size_t max) {
   if (s.id == tcp::kNoSocket || s.listener) return ReadResult{Result::error("ENOTCONN"), {}};
   Status& st = status_[s.id];
+  if (below_rcvlowat(s, max)) return std::nullopt;
   Payload data;
-  if (max > 0 && host_.stack().exists(s.id)) data = host_.read(s.id, max);
+  if (timed_reads_ && max > 0 && host_.timed_syscalls()) {
+    if (std::optional<Payload> got = host_.take_read_result(s.id)) {
+      data = std::move(*got);
+    } else if (host_.reading(s.id)) {
+      return std::nullopt;  // inside the call: it returns with on_data
+    } else if (const tcp::Connection* c = host_.stack().connection(s.id);
+               c != nullptr && c->readable() > 0) {
+      host_.start_read(s.id, max);
+      return std::nullopt;
+    }
+  } else if (max > 0 && host_.stack().exists(s.id)) {
+    data = host_.read(s.id, max);
+  }
   if (!data.empty()) {
     st.bytes_read += data.size();
     auto n = static_cast<int64_t>(data.size());
@@ -117,6 +131,19 @@ std::optional<ReadResult> Engine::read(Socket& s, size_t max) {
   if (st.eof || st.gone || max == 0) return ReadResult{Result::ok(0), {}};
   if (s.nonblocking) return ReadResult{Result::error("EAGAIN"), {}};
   return std::nullopt;
+}
+
+// tcp_recvmsg_locked(): a blocking read sleeps (sk_wait_data()) until its target,
+// min(SO_RCVLOWAT, len) (sock_rcvlowat()), is there, unless the FIN or an error came first;
+// the wakeup (tcp_data_ready()) comes only when SO_RCVLOWAT bytes are queued. netsim waits
+// before copying where Linux copies what is queued and then sleeps for the rest.
+bool Engine::below_rcvlowat(const Socket& s, size_t max) {
+  const tcp::Connection* c = host_.stack().connection(s.id);
+  const Status& st = status_[s.id];
+  if (c == nullptr || s.nonblocking || max == 0 || st.eof || st.error != tcp::SocketError::none)
+    return false;
+  const auto lowat = static_cast<size_t>(c->get_option(tcp::SockOpt::so_rcvlowat));
+  return c->readable() > 0 && c->readable() < std::min(lowat, max);
 }
 
 std::optional<Result> Engine::write(Socket& s, const Payload& data, size_t& done, uint32_t flags) {

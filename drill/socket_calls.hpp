@@ -85,8 +85,14 @@ class Engine {
   // does not listen, EAGAIN when non-blocking and the queue is empty, nothing while blocking.
   std::optional<Result> accept(Socket& listener, Socket& child);
   // read() of at most `max` bytes: the bytes, then the pending error, then 0 at the FIN or once
-  // the socket is gone; ENOTCONN without a connection, EAGAIN when non-blocking.
+  // the socket is gone; ENOTCONN without a connection, EAGAIN when non-blocking. With timed
+  // reads (set_timed_reads()) a read of queued bytes spans the host's syscall_cost and copy
+  // time (TcpHost::start_read()): it returns nothing until on_data says it returned, and the
+  // retry then gets its bytes.
   std::optional<ReadResult> read(Socket& s, size_t max);
+  // Reads through the socket lock when the host's profile times socket calls: a scenario
+  // tcp_app's. A drill script's calls keep their script times (docs/drill.md).
+  void set_timed_reads(bool on) { timed_reads_ = on; }
   // write() as tcp_sendmsg_locked(): the pending error (ECONNRESET after a RST) first, then
   // EPIPE after shutdown or once the socket is gone, then what the send buffer takes. `done`
   // counts the bytes of `data` that earlier attempts of the same call copied (0 at first): a
@@ -122,12 +128,14 @@ class Engine {
 
  private:
   std::optional<Result> pending_error(tcp::SocketId s);
+  bool below_rcvlowat(const Socket& s, size_t max);
 
   Simulator& sim_;
   tcp::TcpHost& host_;
   std::string app_;
   tcp::SocketCallbacks callbacks_;  // records into status_, then calls `then`
   std::map<tcp::SocketId, Status> status_;
+  bool timed_reads_ = false;
 };
 
 }  // namespace netsim::sockcalls

@@ -72,6 +72,7 @@ namespace {
 std::optional<tcp::SockOpt> modelled_option(int64_t level, int64_t name) {
   if (level == 1 && name == 7) return tcp::SockOpt::so_sndbuf;
   if (level == 1 && name == 8) return tcp::SockOpt::so_rcvbuf;
+  if (level == 1 && name == 18) return tcp::SockOpt::so_rcvlowat;
   if (level != 6) return std::nullopt;
   switch (name) {
     case 1:

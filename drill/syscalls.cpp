@@ -30,6 +30,7 @@ constexpr std::pair<std::string_view, int64_t> kConstants[] = {
     {"SO_SNDBUF", 7},
     {"SO_RCVBUF", 8},
     {"SO_REUSEPORT", 15},
+    {"SO_RCVLOWAT", 18},
     {"SO_ZEROCOPY", 60},
     {"TCP_NODELAY", 1},
     {"TCP_MAXSEG", 2},

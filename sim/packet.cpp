@@ -168,6 +168,14 @@ Payload Payload::from_string(std::string_view s) {
   return Payload(std::vector<uint8_t>(s.begin(), s.end()));
 }
 
+Payload Payload::concat(const std::vector<Payload>& parts) {
+  if (parts.size() == 1) return parts[0];
+  std::vector<uint8_t> bytes;
+  for (const Payload& part : parts)
+    bytes.insert(bytes.end(), part.bytes().begin(), part.bytes().end());
+  return Payload(std::move(bytes));
+}
+
 Payload Payload::slice(size_t offset, size_t length) const {
   if (offset > len_) offset = len_;
   if (length > len_ - offset) length = len_ - offset;

@@ -104,6 +104,8 @@ class Payload {
   // longer span builds that span once.
   static constexpr size_t kPeriodicWindow = 64 * 1024;
   static Payload periodic(std::vector<uint8_t> pattern, size_t period, size_t size);
+  // The bytes of `parts` one after the other (one part: shared, not copied).
+  static Payload concat(const std::vector<Payload>& parts);
 
   size_t size() const { return len_; }
   bool empty() const { return len_ == 0; }

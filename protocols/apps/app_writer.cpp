@@ -8,23 +8,23 @@
 
 namespace netsim::apps {
 
-uint64_t BlockingWriter::send(tcp::TcpHost& host, tcp::SocketId s, Payload data) {
+uint64_t BlockingWriter::send(tcp::TcpHost& host, tcp::SocketId s, Payload data, uint32_t flags) {
   if (data.empty()) return 0;
   if (host.timed_syscalls()) {
     const bool was_idle = idle();
-    waiting_.push_back(std::move(data));
+    waiting_.push_back(Pending{std::move(data), flags});
     if (was_idle && !in_call_) start_timed(host, s);
     return 0;  // counted when the call returns (resume())
   }
   if (!idle()) {
-    waiting_.push_back(std::move(data));
+    waiting_.push_back(Pending{std::move(data), flags});
     return resume(host, s);
   }
   // Nothing waits: write at once, and keep only what the buffer left (most writes fit, and
   // then nothing is allocated here).
-  tcp::SendResult r = host.write(s, data);
+  tcp::SendResult r = host.write(s, data, flags);
   if (r.error == tcp::SocketError::none && r.accepted < data.size())
-    waiting_.push_back(data.slice(r.accepted, data.size() - r.accepted));
+    waiting_.push_back(Pending{data.slice(r.accepted, data.size() - r.accepted), flags});
   return r.accepted;
 }
 
@@ -32,8 +32,8 @@ uint64_t BlockingWriter::resume(tcp::TcpHost& host, tcp::SocketId s) {
   if (host.timed_syscalls()) return resume_timed(host, s);
   uint64_t taken = 0;
   while (head_ < waiting_.size()) {
-    Payload& front = waiting_[head_];
-    tcp::SendResult r = host.write(s, front);
+    Payload& front = waiting_[head_].data;
+    tcp::SendResult r = host.write(s, front, waiting_[head_].flags);
     taken += r.accepted;
     if (r.error != tcp::SocketError::none) {
       // EPIPE and the like: the socket will not take more; the error reaches the app through
@@ -61,7 +61,7 @@ uint64_t BlockingWriter::resume(tcp::TcpHost& host, tcp::SocketId s) {
 
 void BlockingWriter::start_timed(tcp::TcpHost& host, tcp::SocketId s) {
   in_call_ = true;
-  host.start_write(s, waiting_[head_], partial_);
+  host.start_write(s, waiting_[head_].data, partial_, waiting_[head_].flags);
 }
 
 // The writable notice of a timed send(): its return (take_write_result()) or, once it returned
@@ -73,7 +73,7 @@ uint64_t BlockingWriter::resume_timed(tcp::TcpHost& host, tcp::SocketId s) {
     if (!r) return 0;  // sk_stream_write_space() while the call still runs
     in_call_ = false;
     taken = r->accepted;
-    Payload& front = waiting_[head_];
+    Payload& front = waiting_[head_].data;
     if (r->error != tcp::SocketError::none) {
       head_ = waiting_.size();  // the error reaches the app through on_error
     } else if (r->accepted < front.size()) {
@@ -100,7 +100,7 @@ uint64_t BlockingWriter::resume_timed(tcp::TcpHost& host, tcp::SocketId s) {
 uint64_t BlockingWriter::waiting_bytes() const {
   uint64_t n = 0;
   for (size_t i = head_; i < waiting_.size(); ++i)
-    n += waiting_[i].size();
+    n += waiting_[i].data.size();
   return n;
 }
 

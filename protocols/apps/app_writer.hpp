@@ -16,8 +16,9 @@ namespace netsim::apps {
 class BlockingWriter {
  public:
   // Appends `data` behind what still waits and writes as much as the buffer takes. Returns the
-  // bytes the socket took now (from the waiting ones first).
-  uint64_t send(tcp::TcpHost& host, tcp::SocketId s, Payload data);
+  // bytes the socket took now (from the waiting ones first). `flags`: this send()'s MSG_MORE /
+  // MSG_EOR (protocols/tcp/msg_flags.hpp), given with each of its copies.
+  uint64_t send(tcp::TcpHost& host, tcp::SocketId s, Payload data, uint32_t flags = 0);
   // The writable notice: copies more of what waits. Returns the bytes the socket took.
   uint64_t resume(tcp::TcpHost& host, tcp::SocketId s);
   // Nothing waits: the blocked send() has returned.
@@ -27,8 +28,13 @@ class BlockingWriter {
  private:
   uint64_t resume_timed(tcp::TcpHost& host, tcp::SocketId s);
   void start_timed(tcp::TcpHost& host, tcp::SocketId s);
-  // Slices of the application's payloads (shared storage, never copied), oldest first.
-  std::vector<Payload> waiting_;
+  // Slices of the application's payloads (shared storage, never copied), oldest first, each
+  // with its send()'s flags.
+  struct Pending {
+    Payload data;
+    uint32_t flags = 0;
+  };
+  std::vector<Pending> waiting_;
   size_t head_ = 0;
   bool in_call_ = false;  // a timed send() runs (TcpHost::start_write())
   bool partial_ = false;  // it copied part of the front: the same send() goes on after waiting

@@ -86,7 +86,7 @@ void TcpClientApp::on_connected(size_t i, tcp::SocketId s) {
   r.connected_at = sim_.now();
   if (!cfg_.data.empty()) {
     BlockingWriter w;
-    r.bytes_sent += w.send(host_, s, cfg_.data);
+    r.bytes_sent += w.send(host_, s, cfg_.data, cfg_.send_flags);
     if (!w.idle()) {
       blocked_.emplace(static_cast<uint32_t>(i), std::move(w));
       return;

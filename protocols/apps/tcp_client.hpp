@@ -23,8 +23,9 @@ struct TcpClientConfig {
   Duration at;                         // first connect
   Payload data;                        // what to send once connected (may be empty)
   ClientClose close = ClientClose::after_reply;
-  Duration close_at;      // ClientClose::at: time after the connection's connect()
-  bool shutdown = false;  // half-close (SHUT_WR) right after sending
+  Duration close_at;        // ClientClose::at: time after the connection's connect()
+  bool shutdown = false;    // half-close (SHUT_WR) right after sending
+  uint32_t send_flags = 0;  // the send()'s MSG_MORE / MSG_EOR (protocols/tcp/msg_flags.hpp)
   tcp::SocketOptions options;
   int count = 1;
   Duration interval;

@@ -154,11 +154,11 @@ void TcpServerApp::on_error(tcp::SocketId s, tcp::SocketError e) {
 void TcpServerApp::reply(tcp::SocketId s, ConnectionReport& r, Payload data) {
   auto it = blocked_.find(s);
   if (it != blocked_.end()) {
-    r.bytes_sent += it->second.send(host_, s, std::move(data));
+    r.bytes_sent += it->second.send(host_, s, std::move(data), cfg_.send_flags);
     return;
   }
   BlockingWriter w;
-  r.bytes_sent += w.send(host_, s, std::move(data));
+  r.bytes_sent += w.send(host_, s, std::move(data), cfg_.send_flags);
   if (!w.idle()) blocked_.emplace(s, std::move(w));
 }
 

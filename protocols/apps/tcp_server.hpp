@@ -28,6 +28,7 @@ struct TcpServerConfig {
   ServerClose close = ServerClose::after_peer;
   Duration close_at;  // ServerClose::at: time after the connection was accepted
   tcp::SocketOptions options;
+  uint32_t send_flags = 0;  // each reply's send(): MSG_MORE / MSG_EOR (protocols/tcp/msg_flags.hpp)
   // Bytes of each connection's data kept for `received:` checks, beyond the first
   // kKeepAllConnections connections (which keep kReceivedKeep): 100,000 connections of a
   // 64 KiB echo must not hold 64 KiB copies each (issue 17 §4). The runner keeps only what

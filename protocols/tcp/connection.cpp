@@ -265,10 +265,11 @@ SocketError Connection::send(Instant now, Payload data, Outbox& out, uint32_t fl
   return e;
 }
 
-void Connection::cleanup_rbuf(Instant now, Outbox& out) {
+void Connection::cleanup_rbuf(Instant now, Outbox& out, uint64_t copied) {
   tcb_->last_now = now;
   out.touched.push_back(tcb_->id);
-  tcb_->cleanup_rbuf(now, out);
+  tcb_->cleanup_rbuf(now, out, copied);
+  if (copied > 0) tcb_->mem_sync(now);
 }
 
 SendResult Connection::write(Instant now, Payload data, Outbox& out, uint32_t flags,
@@ -294,6 +295,14 @@ Payload Connection::read(Instant now, size_t max_bytes, Outbox& out) {
   Payload p = tcb_->read(now, max_bytes, out);
   tcb_->mem_sync(now);
   return p;
+}
+
+size_t Connection::readable() const {
+  return tcb_->rcvbuf.readable();
+}
+
+bool Connection::epollin_ready() const {
+  return tcb_->epollin_ready();
 }
 
 void Connection::shutdown_write(Instant now, Outbox& out) {

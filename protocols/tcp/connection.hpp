@@ -112,9 +112,13 @@ class Connection {
   // was partial writes again while it holds (sk_stream_wait_memory() does not sleep).
   bool stream_memory_free() const;
   Payload read(Instant now, size_t max_bytes, Outbox& out);
+  size_t readable() const;  // in-order bytes in the receive queue (auto_read off): tcp_inq()
   // tcp_cleanup_rbuf() at the end of a read that spanned time (the socket lock): the ACK the
-  // input held back while the data sat unread goes now.
-  void cleanup_rbuf(Instant now, Outbox& out);
+  // input held back while the data sat unread goes now. `copied`: the bytes an auto-reading
+  // application's read copied, which leave the receive queue only now (its window and DRS).
+  void cleanup_rbuf(Instant now, Outbox& out, uint64_t copied = 0);
+  // tcp_epollin_ready(sk, sk_rcvlowat): a reader would be woken (SO_RCVLOWAT).
+  bool epollin_ready() const;
   void shutdown_write(Instant now, Outbox& out);
   void close(Instant now, Outbox& out);
   void abort(Instant now, Outbox& out);

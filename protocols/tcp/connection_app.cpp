@@ -246,7 +246,14 @@ Payload Connection::Tcb::read(Instant now, size_t max_bytes, Outbox& out) {
 // (host_syscall.cpp): "Once-per-two-segments ACK was not sent by tcp_input.c" — the input's
 // __tcp_ack_snd_check() held the ACK while the data made the window smaller — so it goes now;
 // and the window update of read() when the window can be raised significantly.
-void Connection::Tcb::cleanup_rbuf(Instant now, Outbox& out) {
+// With `copied` (an auto-reading application's timed read) the bytes leave the queue after
+// their copy: tcp_eat_recv_skb() frees them, tcp_rcv_space_adjust() counts them
+// (tcp_recvmsg_locked()), so the window offered meanwhile saw them queued.
+void Connection::Tcb::cleanup_rbuf(Instant now, Outbox& out, uint64_t copied) {
+  if (copied > 0 && drs) {
+    drs->unread -= static_cast<uint32_t>(std::min<uint64_t>(drs->unread, copied));
+    rcv_space_adjust_after_read(now);
+  }
   if (ack_pending && static_cast<uint32_t>(rcv_nxt - rcv_wup) > rcv_mss) {
     send_ack(now, out);
     return;
@@ -377,6 +384,7 @@ SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Out
   if (SocketError e = store_sockopt(opts, opt, value); e != SocketError::none) return e;
   const SeqNum nxt = snd_nxt;
   if (opt == SockOpt::so_sndbuf) sk_sndbuf = opts.sndbuf;  // sk_setsockopt(): set and locked
+  if (opt == SockOpt::so_rcvlowat) set_rcvlowat(out);
   if (opt == SockOpt::tcp_nodelay && opts.nodelay) {
     // __tcp_sock_set_nodelay(): TCP_NAGLE_OFF|TCP_NAGLE_PUSH and an explicit push, which sends
     // even what TCP_CORK holds (once: the next write clears TCP_NAGLE_PUSH).
@@ -396,6 +404,20 @@ SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Out
     write_space(out);
   }
   return SocketError::none;
+}
+
+// tcp_set_rcvlowat(): tcp_data_ready() at once (the new mark may wake the reader); without a
+// locked SO_RCVBUF the buffer grows to hold the mark ("space = tcp_space_from_win(sk, val);
+// if (space > sk->sk_rcvbuf)") and window_clamp rises to it.
+void Connection::Tcb::set_rcvlowat(Outbox& out) {
+  data_ready(out);
+  if (opts.rcvbuf != 0) return;
+  const uint32_t val = rcvlowat(opts, prof());
+  const uint32_t space = space_from_win(scaling_ratio, val);
+  RcvAutotune& a = autotune();
+  if (space <= a.rcvbuf) return;
+  a.rcvbuf = space;
+  if (window_clamp != 0 && window_clamp < val) window_clamp = val;
 }
 
 // do_tcp_getsockopt(): TCP_MAXSEG is mss_cache, user_mss in CLOSE; the rest as stored.

@@ -200,17 +200,47 @@ void Connection::Tcb::queue_in_order(Instant now, SeqNum seq, const Payload& dat
   if (fin) process_fin(now, out);
 }
 
+// tcp_queue_rcv(), then tcp_data_ready(). An auto-reading application with SO_RCVLOWAT above 1
+// is woken only once enough is queued, and then reads all of it.
 void Connection::Tcb::deliver(Instant, const Payload& data, Outbox& out) {
   RcvAutotune& a = autotune();
   stats.bytes_received += data.size();
-  if (opts.auto_read) {
+  if (opts.auto_read && opts.rcvlowat <= 1) {
     // Read by the application once this input is done (app_read_delivered()).
     a.unread += static_cast<uint32_t>(data.size());
     notify(AppNotice::Kind::data, out, SocketError::none, data);
   } else {
     rcvbuf.push_readable(data);
-    notify(AppNotice::Kind::data, out);
+    data_ready(out);
   }
+}
+
+// tcp_epollin_ready(sk, sk->sk_rcvlowat): bytes queued, and SO_RCVLOWAT of them, or the
+// buffer nearly full (tcp_rmem_pressure(): memory pressure, or sk_rmem_alloc above 7/8 of
+// sk_rcvbuf), or a receive window of at most one segment left (the sender could not send the
+// rest).
+bool Connection::Tcb::epollin_ready() const {
+  const size_t avail = rcvbuf.readable();
+  if (avail == 0) return false;
+  const uint32_t buf = rcv_space();
+  const bool pressure = mem_pressure() || rmem_alloc() > buf - (buf >> 3);
+  const uint32_t wnd = rcv_adv > rcv_nxt ? static_cast<uint32_t>(rcv_adv - rcv_nxt) : 0;
+  return avail >= rcvlowat(opts, prof()) || pressure || wnd <= rcv_mss;
+}
+
+// tcp_data_ready(): "if (tcp_epollin_ready(sk, sk->sk_rcvlowat) || sock_flag(sk, SOCK_DONE))
+// sk->sk_data_ready(sk)". A program reading with read() is told the bytes are readable; an
+// auto-reading one reads them all (their copy as app_read_delivered() times it). `done`: the
+// FIN came (SOCK_DONE), what is queued is read whatever SO_RCVLOWAT says.
+void Connection::Tcb::data_ready(Outbox& out, bool done) {
+  if (rcvbuf.readable() == 0 || (!done && !epollin_ready())) return;
+  if (!opts.auto_read) {
+    notify(AppNotice::Kind::data, out);
+    return;
+  }
+  Payload all = rcvbuf.read(rcvbuf.readable());
+  autotune().unread += static_cast<uint32_t>(all.size());
+  notify(AppNotice::Kind::data, out, SocketError::none, std::move(all));
 }
 
 // tcp_event_data_recv() and tcp_measure_rcv_mss(): schedule an ACK and adapt the delayed-ACK
@@ -248,8 +278,9 @@ void Connection::Tcb::process_fin(Instant now, Outbox& out) {
   rcv_adv = seq_max(rcv_adv, rcv_nxt);
   last_rcv = now;
   ack_pending = true;
-  rcvbuf.clear_out_of_order();  // "something out-of-order after FIN": dropped
-  sack_rx.reset();              // tcp_sack_reset(): blocks and a pending D-SACK too
+  rcvbuf.clear_out_of_order();                // "something out-of-order after FIN": dropped
+  sack_rx.reset();                            // tcp_sack_reset(): blocks and a pending D-SACK too
+  if (opts.auto_read) data_ready(out, true);  // bytes SO_RCVLOWAT held back
   notify(AppNotice::Kind::eof, out);
   switch (state) {
     case State::syn_received:
@@ -472,8 +503,10 @@ void Connection::Tcb::rcv_space_adjust_after_read(Instant now) {
 }
 
 // An auto-reading application takes what this input delivered, after the ACK decision.
+// With timed socket calls the read copies after the input, and the data stays counted until
+// its copy ends (cleanup_rbuf(), host_syscall.cpp).
 void Connection::Tcb::app_read_delivered(Instant now) {
-  if (!drs || drs->unread == 0) return;
+  if (!drs || drs->unread == 0 || prof().timed_syscalls()) return;
   drs->unread = 0;
   rcv_space_adjust_after_read(now);
 }

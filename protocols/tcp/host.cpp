@@ -401,7 +401,8 @@ void TcpHost::deliver(const AppNotice& n) {
     }
     case AppNotice::Kind::data:
       if (!n.data.empty() && timed_syscalls()) note_read(n.socket, n.data.size());
-      app_record(AppWhat::data, *i, n.data.size());
+      // A timed read's return is no arrival: the app takes the bytes (take_read_result()).
+      if (!n.read_returned) app_record(AppWhat::data, *i, n.data.size());
       if (cb && cb->on_data) cb->on_data(n.socket, n.data);
       break;
     case AppNotice::Kind::eof:

@@ -92,9 +92,16 @@ class TcpHost {
   // tcp_sendmsg() of `data` spanning time; `resumed`: the same send() goes on after it waited
   // for memory (no new syscall cost). When it returns the app's on_writable is called and
   // take_write_result() says what it copied. One at a time per socket.
-  void start_write(SocketId s, Payload data, bool resumed);
+  void start_write(SocketId s, Payload data, bool resumed, uint32_t flags = 0);
   std::optional<SendResult> take_write_result(SocketId s);
-  bool owned(SocketId s) const;  // sock_owned_by_user()
+  // tcp_recvmsg() of at most `max` bytes of the receive queue (auto_read off) spanning time:
+  // the call's cost, then each copy's, owning the socket; between copies a non-empty backlog
+  // is processed (__sk_flush_backlog()) while `max` allows more. When it returns the app's
+  // on_data is called (no bytes) and take_read_result() gives what it copied. One at a time.
+  void start_read(SocketId s, size_t max);
+  std::optional<Payload> take_read_result(SocketId s);
+  bool reading(SocketId s) const;  // a start_read() has not returned yet
+  bool owned(SocketId s) const;    // sock_owned_by_user()
 
   // The host crashes: all TCP state vanishes silently, timers are cancelled and the node goes
   // down (arriving packets are dropped as host_down). restart() brings it back with an empty
@@ -140,7 +147,17 @@ class TcpHost {
     uint32_t new_skbs = 0;  // tcp_sendmsg_locked()'s process_backlog
     std::optional<SendResult> result;
     uint64_t read_bytes = 0;  // delivered, not yet copied by the reader
+    uint64_t copying = 0;     // what the running auto-read copies (counted read at its end)
+    uint32_t flags = 0;       // the write's MSG_MORE / MSG_EOR
+    // start_read(): bytes it may still copy, the pieces copied, the result until taken.
+    size_t read_left = 0;
+    size_t read_copy = 0;  // what the copy step under way takes (read_copied())
+    std::vector<Payload> read_parts;
+    std::optional<Payload> read_result;
     bool owned() const { return writing || reading; }
+    bool idle() const {
+      return !owned() && !result && !read_result && read_bytes == 0 && backlog.empty();
+    }
   };
   Lock* lock(SocketId s);
   bool backlogged(const Packet& p);
@@ -151,6 +168,9 @@ class TcpHost {
   void note_read(SocketId s, size_t bytes);
   void start_reads();
   void end_read(SocketId s);
+  void read_step(SocketId s);
+  void read_copied(SocketId s);
+  void finish_read(SocketId s);
   Duration copy_time(uint64_t bytes) const;
   void sync_tracing();
   // Queues an Outbox and, unless already draining, drains every queued Outbox in order.

@@ -2,6 +2,7 @@
 // `copy_rate` set, a blocking send() and the read of arrived data span virtual time; the
 // application owns the socket meanwhile (lock_sock()) and what arrives waits in its backlog.
 
+#include <algorithm>
 #include <utility>
 
 #include "protocols/tcp/connection.hpp"
@@ -59,10 +60,11 @@ bool TcpHost::backlogged(const Packet& p) {
 }
 
 // lock_sock(), then the syscall's own cost before tcp_sendmsg_locked() copies anything.
-void TcpHost::start_write(SocketId s, Payload data, bool resumed) {
+void TcpHost::start_write(SocketId s, Payload data, bool resumed, uint32_t flags) {
   Lock& l = locks_[s];
   l.writing = true;
   l.data = std::move(data);
+  l.flags = flags;
   l.copied = 0;
   l.new_skbs = 0;
   l.result.reset();
@@ -74,7 +76,7 @@ std::optional<SendResult> TcpHost::take_write_result(SocketId s) {
   Lock* l = lock(s);
   if (l == nullptr || !l->result) return std::nullopt;
   std::optional<SendResult> r = std::exchange(l->result, std::nullopt);
-  if (!l->owned() && l->backlog.empty() && l->read_bytes == 0) locks_.erase(s);
+  if (l->idle()) locks_.erase(s);
   return r;
 }
 
@@ -89,7 +91,7 @@ void TcpHost::write_step(SocketId s, uint32_t skbs) {
   WriteSlice slice{skbs, l->copied > 0};
   Outbox& out = take_outbox();
   const Payload rest = l->data.slice(l->copied, l->data.size() - l->copied);
-  const SendResult r = stack_.write(sim_.now(), s, rest, out, 0, &slice);
+  const SendResult r = stack_.write(sim_.now(), s, rest, out, l->flags, &slice);
   l->copied += r.accepted;
   submit(out);
   l = lock(s);
@@ -174,7 +176,7 @@ void TcpHost::start_reads() {
     if (l == nullptr || l->owned() || l->read_bytes == 0) continue;
     l->reading = true;
     const Duration span = stack_.profile().syscall_cost + copy_time(l->read_bytes);
-    l->read_bytes = 0;
+    l->copying = std::exchange(l->read_bytes, 0);
     l->event = sim_.schedule_call_at<&TcpHost::end_read>(sim_.now() + span, this, s);
   }
 }
@@ -184,13 +186,101 @@ void TcpHost::end_read(SocketId s) {
   if (l == nullptr || !l->reading) return;
   sync_tracing();
   Outbox& out = take_outbox();
-  stack_.cleanup_rbuf(sim_.now(), s, out);  // tcp_recvmsg(): after the copy, before release_sock()
+  // tcp_recvmsg(): after the copy, before release_sock(); the bytes are read only now.
+  stack_.cleanup_rbuf(sim_.now(), s, out, std::exchange(l->copying, 0));
   submit(out);
   release_sock(s, false);
   start_reads();
   l = lock(s);
-  if (l != nullptr && !l->owned() && !l->result && l->read_bytes == 0 && l->backlog.empty())
-    locks_.erase(s);
+  if (l != nullptr && l->idle()) locks_.erase(s);
+}
+
+// --- start_read(): a program's read() of the receive queue (auto_read off) ---------------------
+
+bool TcpHost::reading(SocketId s) const {
+  auto it = locks_.find(s);
+  return it != locks_.end() && it->second.reading;
+}
+
+// tcp_recvmsg(): lock_sock(), the call's cost, then tcp_recvmsg_locked()'s loop.
+void TcpHost::start_read(SocketId s, size_t max) {
+  Lock& l = locks_[s];
+  l.reading = true;
+  l.read_left = max;
+  l.read_parts.clear();
+  l.read_result.reset();
+  l.event = sim_.schedule_call_at<&TcpHost::read_step>(sim_.now() + stack_.profile().syscall_cost,
+                                                       this, s);
+}
+
+// One pass of tcp_recvmsg_locked()'s loop: the skbs queued now, up to what the call may still
+// take, copied at copy_rate. Nothing queued (the data went with a reset): the call returns.
+void TcpHost::read_step(SocketId s) {
+  Lock* l = lock(s);
+  if (l == nullptr || !l->reading) return;
+  const Connection* c = stack_.connection(s);
+  const size_t n = c == nullptr ? 0 : std::min(l->read_left, c->readable());
+  if (n == 0) {
+    finish_read(s);
+    return;
+  }
+  l->read_copy = n;  // in the Lock, so the event is a member call stored in place
+  l->event = sim_.schedule_call_at<&TcpHost::read_copied>(sim_.now() + copy_time(n), this, s);
+}
+
+// The copy of `n` bytes is done: they leave the queue now (skb_copy_datagram_msg(), then
+// tcp_eat_recv_skb(): the window sees the room after the copy, tcp_rcv_space_adjust() counts
+// them). "if (copied >= target && !sk->sk_backlog.tail) break;" else __sk_flush_backlog() and
+// the loop copies what it delivered, while len > 0.
+void TcpHost::read_copied(SocketId s) {
+  Lock* l = lock(s);
+  if (l == nullptr || !l->reading) return;
+  const size_t n = l->read_copy;
+  sync_tracing();
+  Outbox& out = take_outbox();
+  Payload p = stack_.read(sim_.now(), s, n, out);
+  submit(out);
+  l = lock(s);
+  if (l == nullptr) return;
+  l->read_left -= std::min(l->read_left, p.size());
+  if (!p.empty()) l->read_parts.push_back(std::move(p));
+  if (l->read_left > 0 && !l->backlog.empty()) {
+    flush_backlog(s);
+    read_step(s);
+    return;
+  }
+  finish_read(s);
+}
+
+// tcp_cleanup_rbuf(sk, copied), release_sock(); the program hears the return (on_data, no bytes)
+// and takes the bytes with take_read_result().
+void TcpHost::finish_read(SocketId s) {
+  Lock* l = lock(s);
+  if (l == nullptr) return;
+  std::vector<Payload> parts = std::exchange(l->read_parts, {});
+  sync_tracing();
+  Outbox& out = take_outbox();
+  stack_.cleanup_rbuf(sim_.now(), s, out);
+  submit(out);
+  release_sock(s, false);
+  l = lock(s);
+  if (l == nullptr) return;
+  l->read_result = Payload::concat(parts);
+  Outbox& done = take_outbox();
+  AppNotice n;
+  n.kind = AppNotice::Kind::data;
+  n.socket = s;
+  n.read_returned = true;
+  done.notices.push_back(std::move(n));
+  submit(done);
+}
+
+std::optional<Payload> TcpHost::take_read_result(SocketId s) {
+  Lock* l = lock(s);
+  if (l == nullptr || !l->read_result) return std::nullopt;
+  std::optional<Payload> r = std::exchange(l->read_result, std::nullopt);
+  if (l->idle()) locks_.erase(s);
+  return r;
 }
 
 }  // namespace netsim::tcp

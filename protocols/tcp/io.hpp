@@ -44,6 +44,7 @@ struct SocketOptions {
   uint32_t rcvbuf = 0;  // SO_RCVBUF as the socket holds it (doubled, sock_rcvbuf_from()): locked
   uint32_t sndbuf = 0;  // SO_SNDBUF likewise (sock_sndbuf_from())
   uint32_t notsent_lowat = 0;  // TCP_NOTSENT_LOWAT (tp->notsent_lowat; 0: the sysctl's)
+  uint32_t rcvlowat = 0;       // SO_RCVLOWAT as set (0: not set, sk_rcvlowat 1); rcvlowat()
 };
 
 // What a bounded write (Connection::write(), Stack::write(), TcpHost::write()) did: the bytes
@@ -96,6 +97,8 @@ struct AppNotice {
   Payload data;                // data only
   SocketError error = SocketError::none;
   SocketStats stats;  // closed only: the connection's final figures (it is freed right after)
+  // data only: a timed read (TcpHost::start_read()) returned; its bytes are the app's to take.
+  bool read_returned = false;
 };
 
 // A state change or timer firing for the trace, as facts (no text); produced only when tracing

@@ -63,12 +63,7 @@ std::vector<Packet> SocketBacklog::take() {
   std::vector<Packet> out;
   out.reserve(skbs_.size());
   for (Skb& skb : skbs_) {
-    if (skb.parts.size() > 1) {
-      std::vector<uint8_t> bytes;
-      for (const Payload& part : skb.parts)
-        bytes.insert(bytes.end(), part.bytes().begin(), part.bytes().end());
-      skb.head.tcp.payload = Payload(std::move(bytes));
-    }
+    if (skb.parts.size() > 1) skb.head.tcp.payload = Payload::concat(skb.parts);
     out.push_back(std::move(skb.head));
   }
   skbs_.clear();

@@ -9,7 +9,7 @@ namespace netsim::tcp {
 
 namespace {
 
-constexpr std::array<std::pair<SockOpt, std::string_view>, 7> kNames{{
+constexpr std::array<std::pair<SockOpt, std::string_view>, 8> kNames{{
     {SockOpt::tcp_nodelay, "TCP_NODELAY"},
     {SockOpt::tcp_cork, "TCP_CORK"},
     {SockOpt::tcp_user_timeout, "TCP_USER_TIMEOUT"},
@@ -17,10 +17,11 @@ constexpr std::array<std::pair<SockOpt, std::string_view>, 7> kNames{{
     {SockOpt::so_rcvbuf, "SO_RCVBUF"},
     {SockOpt::so_sndbuf, "SO_SNDBUF"},
     {SockOpt::tcp_notsent_lowat, "TCP_NOTSENT_LOWAT"},
+    {SockOpt::so_rcvlowat, "SO_RCVLOWAT"},
 }};
-constexpr std::array<SockOpt, 7> kAll{
-    SockOpt::tcp_nodelay, SockOpt::tcp_cork,  SockOpt::tcp_user_timeout, SockOpt::tcp_maxseg,
-    SockOpt::so_rcvbuf,   SockOpt::so_sndbuf, SockOpt::tcp_notsent_lowat};
+constexpr std::array<SockOpt, 8> kAll{
+    SockOpt::tcp_nodelay, SockOpt::tcp_cork,  SockOpt::tcp_user_timeout,  SockOpt::tcp_maxseg,
+    SockOpt::so_rcvbuf,   SockOpt::so_sndbuf, SockOpt::tcp_notsent_lowat, SockOpt::so_rcvlowat};
 
 // "val = min_t(u32, val, sysctl_*mem_max)": a negative int is a huge u32, so the maximum.
 uint32_t doubled(int val, uint32_t max, uint32_t min) {
@@ -73,6 +74,10 @@ SocketError store_sockopt(SocketOptions& o, SockOpt opt, int value) {
       // "WRITE_ONCE(tp->notsent_lowat, val)": any int, kept as a u32 (-1 is UINT_MAX).
       o.notsent_lowat = static_cast<uint32_t>(value);
       return SocketError::none;
+    case SockOpt::so_rcvlowat:
+      // sk_setsockopt(): "if (val < 0) val = INT_MAX"; tcp_set_rcvlowat() caps it (rcvlowat()).
+      o.rcvlowat = static_cast<uint32_t>(value < 0 ? INT32_MAX : value);
+      return SocketError::none;
   }
   return SocketError::einval;
 }
@@ -93,8 +98,17 @@ int sockopt_value(const SocketOptions& o, SockOpt opt, const Profile& p) {
       return static_cast<int>(o.sndbuf != 0 ? o.sndbuf : p.snd_buffer());
     case SockOpt::tcp_notsent_lowat:
       return static_cast<int>(o.notsent_lowat);  // tp->notsent_lowat: 0 until set
+    case SockOpt::so_rcvlowat:
+      return static_cast<int>(rcvlowat(o, p));
   }
   return 0;
+}
+
+// tcp_set_rcvlowat(): "if (sk->sk_userlocks & SOCK_RCVBUF_LOCK) cap = sk->sk_rcvbuf >> 1;
+// else cap = sysctl_tcp_rmem[2] >> 1; val = min(val, cap); sk->sk_rcvlowat = val ? : 1".
+uint32_t rcvlowat(const SocketOptions& o, const Profile& p) {
+  const uint32_t cap = (o.rcvbuf != 0 ? o.rcvbuf : static_cast<uint32_t>(p.rmem.max)) >> 1;
+  return std::max<uint32_t>(std::min(o.rcvlowat, cap), 1);
 }
 
 uint32_t sock_rcvbuf_from(int val) {

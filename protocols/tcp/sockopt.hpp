@@ -22,6 +22,7 @@ enum class SockOpt : uint8_t {
   so_rcvbuf,          // SO_RCVBUF: receive buffer, doubled, locks autotuning
   so_sndbuf,          // SO_SNDBUF: send buffer, doubled, locks autotuning
   tcp_notsent_lowat,  // TCP_NOTSENT_LOWAT: unsent bytes a writer may queue (0: the sysctl's)
+  so_rcvlowat,        // SO_RCVLOWAT: bytes a read waits for, and the reader's wakeup
 };
 
 // The setsockopt() spelling ("TCP_NODELAY", "SO_RCVBUF"), or nothing.
@@ -49,5 +50,8 @@ SocketError store_sockopt(SocketOptions& o, SockOpt opt, int value);
 // getsockopt() of a socket with no connection state (a listener): TCP_MAXSEG is user_mss, or
 // TCP_MSS_DEFAULT (536) as mss_cache before any handshake.
 int sockopt_value(const SocketOptions& o, SockOpt opt, const Profile& p);
+// sk_rcvlowat as tcp_set_rcvlowat() leaves it: the value set, at most half the locked
+// SO_RCVBUF or else half tcp_rmem[2], and at least 1.
+uint32_t rcvlowat(const SocketOptions& o, const Profile& p);
 
 }  // namespace netsim::tcp

@@ -412,9 +412,9 @@ SendResult Stack::write(Instant now, SocketId s, Payload data, Outbox& out, uint
   return r;
 }
 
-void Stack::cleanup_rbuf(Instant now, SocketId s, Outbox& out) {
+void Stack::cleanup_rbuf(Instant now, SocketId s, Outbox& out, uint64_t copied) {
   Entry e(*impl_, out);
-  if (Connection* c = impl_->find(s)) c->cleanup_rbuf(now, out);
+  if (Connection* c = impl_->find(s)) c->cleanup_rbuf(now, out, copied);
 }
 
 Payload Stack::read(Instant now, SocketId s, size_t max_bytes, Outbox& out) {

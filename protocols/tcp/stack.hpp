@@ -104,7 +104,7 @@ class Stack {
   std::optional<SocketId> connection_for(const Packet& p) const;
   void count(uint64_t Counters::*counter);
   // Connection::cleanup_rbuf(): the ACK after a timed read's copy.
-  void cleanup_rbuf(Instant now, SocketId s, Outbox& out);
+  void cleanup_rbuf(Instant now, SocketId s, Outbox& out, uint64_t copied = 0);
   const Profile& profile() const;
   // This host's timer wheel (its tick phase and boot jiffies); nullptr unless `timer_wheel`.
   const class TimerWheel* timer_wheel() const;

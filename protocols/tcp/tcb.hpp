@@ -257,6 +257,9 @@ struct Connection::Tcb {
   bool process_text(Instant now, const Segment& seg, Outbox& out);
   void queue_in_order(Instant now, SeqNum seq, const Payload& data, bool fin, Outbox& out);
   void deliver(Instant now, const Payload& data, Outbox& out);
+  bool epollin_ready() const;                       // tcp_epollin_ready(sk, sk_rcvlowat)
+  void data_ready(Outbox& out, bool done = false);  // tcp_data_ready(): wake the reader
+  void set_rcvlowat(Outbox& out);                   // connection_app.cpp
   void data_received(Instant now, size_t len);
   void process_fin(Instant now, Outbox& out);
   void queue_out_of_order(Instant now, const Segment& seg);
@@ -397,8 +400,8 @@ struct Connection::Tcb {
   // ================= connection_sndbuf.cpp: the send buffer =================
   SendResult write(Instant now, Payload data, Outbox& out, uint32_t flags = 0,
                    WriteSlice* slice = nullptr);
-  void cleanup_rbuf(Instant now, Outbox& out);          // connection_app.cpp: after a timed read
-  void write_push(Instant now, bool one, Outbox& out);  // the pushes within write()
+  void cleanup_rbuf(Instant now, Outbox& out, uint64_t copied);  // connection_app.cpp: timed read
+  void write_push(Instant now, bool one, Outbox& out);           // the pushes within write()
   SocketError send_check() const;
   uint32_t size_goal() const;
   uint32_t mss_clamp() const;

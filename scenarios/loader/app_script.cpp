@@ -155,24 +155,6 @@ void read_value(Reader& r, const YAML::Node& v, const std::string& path, const S
   }
 }
 
-// `flags: [MSG_MORE, MSG_EOR]` beside `send`: send()'s flags, by their C names.
-void read_send_flags(Reader& r, const YAML::Node& v, const std::string& path, AppCall& c) {
-  static const std::map<std::string, uint32_t, std::less<>> kFlags{{"MSG_MORE", tcp::kMsgMore},
-                                                                   {"MSG_EOR", tcp::kMsgEor}};
-  if (!expect_list(r, v, path, "a list of send() flags like [MSG_MORE] (MSG_MORE, MSG_EOR)"))
-    return;
-  for (size_t i = 0; i < v.size(); ++i) {
-    auto it = v[i].IsScalar() ? kFlags.find(v[i].Scalar()) : kFlags.end();
-    if (it == kFlags.end()) {
-      r.error(v[i], index_path(path, i),
-              fmt::format("expected MSG_MORE or MSG_EOR, found {}",
-                          v[i].IsScalar() ? quoted(v[i].Scalar()) : std::string("a collection")));
-      continue;
-    }
-    c.send_flags |= it->second;
-  }
-}
-
 std::optional<AppCall> read_call(Reader& r, const YAML::Node& item, const std::string& path,
                                  const Scenario& sc) {
   AppCall c;
@@ -220,7 +202,7 @@ std::optional<AppCall> read_call(Reader& r, const YAML::Node& item, const std::s
   read_value(r, chosen->value, m.path(chosen->key), sc, c);
   if (auto f = m.get("flags")) {
     if (c.kind == Kind::send) {
-      read_send_flags(r, *f, m.path("flags"), c);
+      c.send_flags = read_send_flags(r, *f, m.path("flags"));
     } else {
       r.error(*f, m.path("flags"),
               fmt::format("expected flags only beside send (send() flags), found them beside {}",
@@ -294,6 +276,27 @@ std::vector<AppCall> read_app_script(Reader& r, const YAML::Node& n, const std::
     out.push_back(std::move(*c));
   }
   return out;
+}
+
+// `flags: [MSG_MORE, MSG_EOR]` beside a tcp_app's `send`, a tcp_client's or tcp_server's
+// `send_flags:`: send()'s flags, by their C names.
+uint32_t read_send_flags(Reader& r, const YAML::Node& v, const std::string& path) {
+  static const std::map<std::string, uint32_t, std::less<>> kFlags{{"MSG_MORE", tcp::kMsgMore},
+                                                                   {"MSG_EOR", tcp::kMsgEor}};
+  uint32_t flags = 0;
+  if (!expect_list(r, v, path, "a list of send() flags like [MSG_MORE] (MSG_MORE, MSG_EOR)"))
+    return flags;
+  for (size_t i = 0; i < v.size(); ++i) {
+    auto it = v[i].IsScalar() ? kFlags.find(v[i].Scalar()) : kFlags.end();
+    if (it == kFlags.end()) {
+      r.error(v[i], index_path(path, i),
+              fmt::format("expected MSG_MORE or MSG_EOR, found {}",
+                          v[i].IsScalar() ? quoted(v[i].Scalar()) : std::string("a collection")));
+      continue;
+    }
+    flags |= it->second;
+  }
+  return flags;
 }
 
 }  // namespace netsim::loader

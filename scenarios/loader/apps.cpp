@@ -156,6 +156,9 @@ SockOptList read_socket_options(Reader& r, const YAML::Node& n, const std::strin
       case tcp::SockOpt::tcp_notsent_lowat:
         v = read_int(r, e.value, p, 0, INT32_MAX);  // bytes; 0 = tcp_notsent_lowat's
         break;
+      case tcp::SockOpt::so_rcvlowat:
+        v = read_int(r, e.value, p, 0, INT32_MAX);  // bytes; 0 = 1 (sk_rcvlowat)
+        break;
     }
     if (v) list.emplace_back(o, static_cast<int>(*v));
   }
@@ -196,6 +199,7 @@ TcpServerSpec read_server(Reader& r, const MapView& m, const Scenario& sc, size_
   if (auto v = m.get("socket_options")) {
     s.socket_options = read_socket_options(r, *v, m.path("socket_options"));
   }
+  if (auto v = m.get("send_flags")) s.send_flags = read_send_flags(r, *v, m.path("send_flags"));
   return s;
 }
 
@@ -243,6 +247,7 @@ TcpClientSpec read_client(Reader& r, const MapView& m, const Scenario& sc, size_
     c.close = read_close(r, *v, m.path("close"), kClientClose).value_or(c.close);
   }
   if (auto v = m.get("shutdown")) c.shutdown = read_bool(r, *v, m.path("shutdown")).value_or(false);
+  if (auto v = m.get("send_flags")) c.send_flags = read_send_flags(r, *v, m.path("send_flags"));
   if (auto v = m.get("keepalive")) c.keepalive = read_keepalive(r, *v, m.path("keepalive"));
   if (auto v = m.get("socket_options")) {
     c.socket_options = read_socket_options(r, *v, m.path("socket_options"));
@@ -341,12 +346,13 @@ void read_one_app(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
   AppSpec app;
   if (chosen->key == "tcp_server") {
     MapView m(r, chosen->value, kpath,
-              {"name", "on", "port", "backlog", "reply", "accept", "close", "socket_options"});
+              {"name", "on", "port", "backlog", "reply", "accept", "close", "socket_options",
+               "send_flags"});
     app.app = read_server(r, m, sc, i);
   } else if (chosen->key == "tcp_client") {
     MapView m(r, chosen->value, kpath,
               {"name", "on", "port", "connect", "at", "send", "close", "shutdown", "keepalive",
-               "count", "interval", "socket_options"});
+               "count", "interval", "socket_options", "send_flags"});
     app.app = read_client(r, m, sc, i);
   } else if (chosen->key == "tcp_app") {
     MapView m(r, chosen->value, kpath, {"name", "on", "script"});

@@ -153,6 +153,7 @@ struct TcpServerSpec {
   bool accept = true;
   ClosePolicy close{ClosePolicy::Kind::after_peer, {}};  // never after_send
   SockOptList socket_options;                            // inherited by accepted connections
+  uint32_t send_flags = 0;  // `send_flags:` of each reply's send(): MSG_MORE / MSG_EOR
   SourcePos pos;
 };
 
@@ -165,6 +166,7 @@ struct TcpClientSpec {
   DataSpec send;  // none or text or size
   ClosePolicy close{ClosePolicy::Kind::after_reply, {}};
   bool shutdown = false;                   // SHUT_WR after sending, keep reading
+  uint32_t send_flags = 0;                 // `send_flags:` of its send(): MSG_MORE / MSG_EOR
   std::optional<KeepaliveSpec> keepalive;  // unset = SO_KEEPALIVE off
   SockOptList socket_options;
   int64_t count = 1;  // connections, `interval` apart

@@ -61,6 +61,8 @@ std::optional<KeepaliveSpec> read_keepalive(Reader& r, const YAML::Node& n,
 // app_script.cpp: a tcp_app's `script:` list of socket calls.
 std::vector<AppCall> read_app_script(Reader& r, const YAML::Node& n, const std::string& path,
                                      const Scenario& sc);
+// `[MSG_MORE, MSG_EOR]`: send()'s flags (protocols/tcp/msg_flags.hpp) by their C names.
+uint32_t read_send_flags(Reader& r, const YAML::Node& v, const std::string& path);
 
 // faults.cpp
 void read_faults(Reader& r, const YAML::Node& n, Scenario& sc);

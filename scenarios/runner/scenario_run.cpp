@@ -188,6 +188,7 @@ void ScenarioRun::build_apps() {
       c.close_at = sv->close.at;
       c.keep_received = received_to_keep(scenario_, sv->name);
       apply_socket_options(c.options, sv->socket_options);
+      c.send_flags = sv->send_flags;
       servers_.push_back(std::make_unique<apps::TcpServerApp>(sim_, *host(sv->on), std::move(c)));
     } else if (const auto* cl = a.client()) {
       apps::TcpClientConfig c;
@@ -199,6 +200,7 @@ void ScenarioRun::build_apps() {
       c.close = client_close(cl->close.kind);
       c.close_at = cl->close.at;
       c.shutdown = cl->shutdown;
+      c.send_flags = cl->send_flags;
       c.options = keepalive_options(cl->keepalive);
       apply_socket_options(c.options, cl->socket_options);
       c.count = static_cast<int>(cl->count);

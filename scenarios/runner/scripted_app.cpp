@@ -19,6 +19,7 @@ ScriptedApp::ScriptedApp(Simulator& sim, tcp::TcpHost& host, const TcpAppSpec& s
   report_.name = spec_.name;
   report_.kind = "tcp_app";
   report_.host = host_.name();
+  engine_.set_timed_reads(true);  // recv calls through the socket lock when the profile times them
   // Data stays in the receive buffer until a recv call reads it (the engine opens sockets
   // without auto_read), so that closing with unread data, a full window and a late reader can
   // be told.

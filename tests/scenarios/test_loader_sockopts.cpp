@@ -32,7 +32,7 @@ TEST_CASE("socket_options are read in file order with their Linux values") {
       on: client
       connect: server:80
       socket_options: {TCP_NODELAY: true, TCP_CORK: 0, TCP_USER_TIMEOUT: 2s, SO_SNDBUF: 8192,
-                       TCP_NOTSENT_LOWAT: 16384}
+                       TCP_NOTSENT_LOWAT: 16384, SO_RCVLOWAT: 4096}
 )",
                                     "ok.yaml", {}, {});
   REQUIRE(r.ok());
@@ -46,7 +46,8 @@ TEST_CASE("socket_options are read in file order with their Linux values") {
                                          {tcp::SockOpt::tcp_cork, 0},
                                          {tcp::SockOpt::tcp_user_timeout, 2000},
                                          {tcp::SockOpt::so_sndbuf, 8192},
-                                         {tcp::SockOpt::tcp_notsent_lowat, 16384}});
+                                         {tcp::SockOpt::tcp_notsent_lowat, 16384},
+                                         {tcp::SockOpt::so_rcvlowat, 4096}});
 }
 
 TEST_CASE("socket_options: unknown names and values Linux refuses are errors") {
@@ -63,8 +64,11 @@ TEST_CASE("socket_options: unknown names and values Linux refuses are errors") {
            "from 0 to 2147483647, found -1",
            "bad.yaml:10:75: apps[0].tcp_client.socket_options.TCP_NOPUSH: unknown key; expected "
            "one of TCP_NODELAY, TCP_CORK, TCP_USER_TIMEOUT, TCP_MAXSEG, SO_RCVBUF, SO_SNDBUF, "
-           "TCP_NOTSENT_LOWAT",
+           "TCP_NOTSENT_LOWAT, SO_RCVLOWAT",
        });
+  CHECK(errors_of(R"(  - tcp_server: {on: server, port: 80, socket_options: {SO_RCVLOWAT: -1}}
+)") == Lines{"bad.yaml:7:70: apps[0].tcp_server.socket_options.SO_RCVLOWAT: expected an "
+             "integer from 0 to 2147483647, found -1"});
   CHECK(errors_of(R"(  - tcp_server: {on: server, port: 80, socket_options: [TCP_NODELAY]}
 )") == Lines{"bad.yaml:7:56: apps[0].tcp_server.socket_options: expected a map of socket "
              "options (TCP_NODELAY, SO_RCVBUF, ...), found a list"});

@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "protocols/tcp/connection.hpp"
+#include "protocols/tcp/rcv_window.hpp"
 #include "protocols/tcp/socket_backlog.hpp"
 #include "protocols/tcp/tcp_info.hpp"
 #include "tests/tcp/test_host_util.hpp"
@@ -244,4 +247,128 @@ TEST_CASE("A busy reader: segments arriving while it copies are merged and ACKed
       CHECK(w.server->stack().counters().TCPBacklogDrop == 0);
     }
   }
+}
+
+namespace {
+
+// Ten segments sent at once at 100 Mbit/s from the client; they reach the server 120 µs apart
+// from 30.134 ms. `server` reads with read() (auto_read off) or by itself.
+struct TenSegments {
+  explicit TenSegments(Profile server_profile, SocketOptions server_opts = {})
+      : w(Profile{}, server_profile, DataRate::bps(100'000'000)) {
+    w.server->listen(kPort, 8, server_opts, callbacks(), "reader");
+    SocketCallbacks cb;
+    cb.on_connected = [this](SocketId id) {
+      w.client->send(id, Payload(std::vector<uint8_t>(10 * 1448, 2)));
+    };
+    w.client->connect(server_addr(), 40000, {}, cb, "bulk");
+  }
+  SocketCallbacks callbacks() {
+    SocketCallbacks cb;
+    cb.on_data = [this](SocketId id, const Payload& p) {
+      wakeups.push_back(w.sim.now());
+      if (on_data) on_data(id, p);
+    };
+    return cb;
+  }
+  LockWorld w;
+  std::vector<Instant> wakeups;
+  std::function<void(SocketId, const Payload&)> on_data;
+};
+
+}  // namespace
+
+TEST_CASE("A timed read() of at most 4000 bytes copies, flushes the backlog, copies again") {
+  // 500 µs per call, 5000 MB/s (1448 bytes in 290 ns). The first segment wakes the reader at
+  // 30.134 ms and is ACKed on arrival (quick-ack). The read owns the socket until its copy of
+  // that segment ends at 30.634 ms + 290 ns; the four segments that came meanwhile were merged
+  // in the backlog, which tcp_recvmsg_locked() processes (__sk_flush_backlog()) because the
+  // call may take 2552 bytes more; it copies them (511 ns) and returns with 4000 bytes.
+  SocketOptions manual;
+  manual.auto_read = false;
+  TenSegments t(timed(Duration::microseconds(500), 5000), manual);
+  std::vector<std::pair<int64_t, size_t>> reads;
+  t.on_data = [&](SocketId id, const Payload&) {
+    if (std::optional<Payload> got = t.w.server->take_read_result(id)) {
+      reads.emplace_back(t.w.sim.now().ns(), got->size());
+    }
+    const Connection* c = t.w.server->stack().connection(id);
+    if (!t.w.server->reading(id) && c != nullptr && c->readable() > 0)
+      t.w.server->start_read(id, 4000);
+  };
+  t.w.sim.run_until(at_ms(200));
+  REQUIRE(reads.size() == 4);
+  CHECK(reads[0] == std::make_pair(int64_t{30'634'050 + 511}, size_t{4000}));
+  // What stayed queued (5 x 1448 - 4000 = 3240) is the next call's, which owns the socket
+  // while segments 6-9 arrive and takes 760 bytes of them after a flush; the third takes 4000
+  // of what is queued and leaves the tenth segment, arrived meanwhile, in the backlog (it may
+  // take no more: len is 0, no flush); the fourth reads the rest.
+  std::vector<size_t> sizes;
+  for (const auto& r : reads)
+    sizes.push_back(r.second);
+  CHECK(sizes == std::vector<size_t>{4000, 4000, 4000, 2480});
+  CHECK(reads[1].first == reads[0].first + 500'000 + 648 + 152);
+  CHECK(t.w.server->stack().counters().TCPBacklogCoalesce == 6);
+}
+
+TEST_CASE("SO_RCVLOWAT: the reader is woken once that many bytes are queued") {
+  // tcp_data_ready() calls sk_data_ready() only when tcp_epollin_ready(sk, sk_rcvlowat): with
+  // 3000 bytes, the third segment (4344 queued) wakes the reader, not the first two.
+  SocketOptions manual;
+  manual.auto_read = false;
+  manual.rcvlowat = 3000;
+  TenSegments t(Profile{}, manual);
+  SocketId reader = kNoSocket;
+  t.on_data = [&](SocketId id, const Payload&) { reader = id; };
+  t.w.sim.run_until(at_ms(200));
+  REQUIRE_FALSE(t.wakeups.empty());
+  CHECK(t.wakeups[0] == Instant::zero() + Duration::nanoseconds(30'133'760 + 2 * 120'000));
+  CHECK(t.wakeups.size() == 8);  // from the third segment on, each arrival
+  REQUIRE(reader != kNoSocket);
+  CHECK(t.w.server->read(reader, SIZE_MAX).size() == 10 * 1448);
+  // tcp_set_rcvlowat(): at most half of tcp_rmem[2] (6291456), or of a locked SO_RCVBUF; 0 is 1.
+  CHECK(t.w.server->set_option(reader, SockOpt::so_rcvlowat, 1 << 30) == SocketError::none);
+  CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 3145728);
+  CHECK(t.w.server->set_option(reader, SockOpt::so_rcvbuf, 8192) == SocketError::none);
+  CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 8192);
+  CHECK(t.w.server->set_option(reader, SockOpt::so_rcvlowat, 0) == SocketError::none);
+  CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 1);
+}
+
+TEST_CASE("An auto-reading app with SO_RCVLOWAT reads once that many bytes are queued") {
+  SocketOptions o;
+  o.rcvlowat = 5000;
+  TenSegments t(Profile{}, o);
+  std::vector<size_t> sizes;
+  t.on_data = [&](SocketId, const Payload& p) { sizes.push_back(p.size()); };
+  t.w.sim.run_until(at_ms(200));
+  // 4 x 1448 = 5792 >= 5000 at the fourth segment, again at the eighth; the last two are read
+  // when the sender's FIN... does not come: they wait (the receive window is far from closed).
+  CHECK(sizes == std::vector<size_t>{4 * 1448, 4 * 1448});
+  CHECK(t.wakeups[0] == Instant::zero() + Duration::nanoseconds(30'133'760 + 3 * 120'000));
+}
+
+TEST_CASE("With the socket lock auto-read data holds receive memory until its copy ends") {
+  // tcp_recvmsg_locked() frees each skb after copying it (tcp_eat_recv_skb()): at 30.5 ms the
+  // busy reader is still copying the first segment (its call began at 30.134 ms and lasts
+  // 500 µs), which still counts in sk_rmem_alloc, and so in the window select_window() offers;
+  // the instantaneous reader read it at 30.134 ms. Once every read ended, neither holds any.
+  TenSegments off(Profile{});
+  TenSegments on(timed(Duration::microseconds(500), 5000));
+  SocketId off_s = kNoSocket, on_s = kNoSocket;
+  off.on_data = [&](SocketId id, const Payload&) { off_s = id; };
+  on.on_data = [&](SocketId id, const Payload&) { on_s = id; };
+  const Instant mid = Instant::zero() + Duration::microseconds(30'500);
+  off.w.sim.run_until(mid);
+  on.w.sim.run_until(mid);
+  REQUIRE(off_s != kNoSocket);
+  REQUIRE(on_s != kNoSocket);
+  const TcpInfo a = tcp_info(*off.w.server->stack().connection(off_s), mid);
+  const TcpInfo b = tcp_info(*on.w.server->stack().connection(on_s), mid);
+  CHECK(a.rmem_alloc == 0);
+  CHECK(b.rmem_alloc == rx_truesize(1448));
+  off.w.sim.run_until(at_ms(200));
+  on.w.sim.run_until(at_ms(200));
+  CHECK(tcp_info(*on.w.server->stack().connection(on_s), at_ms(200)).rmem_alloc == 0);
+  CHECK(on.w.server->stack().stats(on_s).bytes_received == 10 * 1448);
 }
