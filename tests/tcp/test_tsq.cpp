@@ -222,7 +222,8 @@ struct Bulk {
 // derived below). Without TSQ (`limit_output_bytes: 0`) slow
 // start fills the queue and loses segments to it. Every byte arrives either way; with TSQ each
 // send after the first window happens at a TX completion or an ACK.
-TEST_CASE("TSQ: the sender's own skbs never fill its first hop's queue, and completions resume it") {
+TEST_CASE(
+    "TSQ: the sender's own skbs never fill its first hop's queue, and completions resume it") {
   Bulk tsq(8192);
   Bulk off(0);
   CHECK(tsq.drops == 0);
