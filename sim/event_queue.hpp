@@ -32,7 +32,8 @@
 namespace netsim {
 
 // Identifies a scheduled event. Safe to cancel at any time, also after the event ran or was
-// cancelled (the generation check makes a stale handle a no-op).
+// cancelled (the version check makes a stale handle a no-op) — for 2^30 reuses of its slot:
+// versions are 32 bits and advance by 2 per schedule or reschedule (docs/engine.md).
 struct EventHandle {
   uint32_t slot = std::numeric_limits<uint32_t>::max();
   uint32_t generation = 0;
