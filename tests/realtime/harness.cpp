@@ -14,8 +14,11 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
+
+#include "sim/trace_text.hpp"
 
 extern char** environ;
 
@@ -194,7 +197,7 @@ std::string Peer::finish(std::chrono::milliseconds timeout) {
   if (!exited()) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
-    exited_ = true;
+    exited_ = killed_ = true;
   }
   read_available(0);
   std::string last;
@@ -248,12 +251,26 @@ PeerResult RealPeerTest::run_with_peer(const std::vector<std::string>& argv,
   if (!options.ready.empty()) REQUIRE(peer.wait_for_line(options.ready, std::chrono::seconds(5)));
   StopAfterPeer stop(session, peer, std::chrono::milliseconds(300));
   session.run();
+  if (const char* path = std::getenv("NETSIM_PEER_TRACE")) write_debug_trace(path);
   std::string last = peer.finish(options.exit_within);
   result.output = peer.output();
   INFO(result.output);
-  result.out = nlohmann::json::parse(last);
+  result.out = nlohmann::json::parse(last, nullptr, false);
+  if (result.out.is_discarded()) {
+    FAIL("the peer's last line is not its JSON report: \""
+         << last << "\""
+         << (peer.killed() ? " (it was still running when the run ended, and was killed)" : ""));
+  }
   result.bridge = session.bridge("real")->counters();
   return result;
+}
+
+void RealPeerTest::write_debug_trace(const std::string& path) const {
+  std::ofstream f(path);
+  TextTraceSink sink(f, {.show_recv = true, .show_counters = true});
+  for (const auto& r : trace.records)
+    sink.write(r);
+  sink.finish();
 }
 
 std::string peers_script() {

@@ -67,6 +67,7 @@ class Peer {
   void interrupt();                             // SIGINT, as Ctrl-C would
   // Waits for the child (at most `timeout`, then kills it) and returns its last output line.
   std::string finish(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  bool killed() const { return killed_; }  // finish() had to kill it
   const std::string& output() const { return output_; }
 
  private:
@@ -74,6 +75,7 @@ class Peer {
   pid_t pid_ = -1;
   int out_ = -1;
   bool exited_ = false;
+  bool killed_ = false;
   int exit_code_ = -1;
   std::string output_;
   size_t consumed_ = 0;  // how much of output_ wait_for_line has looked at
@@ -124,8 +126,11 @@ struct RealPeerTest {
 
   // Runs the scenario in real time (signals not handled) with the real peer `argv` started in
   // the namespace, until 300 ms after the peer exits (the scenario's duration stays the bound);
-  // the session and its devices are gone when it returns.
+  // the session and its devices are gone when it returns. The test fails if the peer's last
+  // line is not its JSON report. With NETSIM_PEER_TRACE=FILE set, the run's text trace (with
+  // deliveries and counters) is written to FILE, to see why a real-peer test failed.
   PeerResult run_with_peer(const std::vector<std::string>& argv, const PeerOptions& options = {});
+  void write_debug_trace(const std::string& path) const;
 
   Netns ns;
   Scenario scenario;
