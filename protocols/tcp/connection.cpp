@@ -71,12 +71,14 @@ void Connection::Tcb::enter_closed(Instant now, StateCause cause, SocketError er
 }
 
 // An orphan has no application to tell anything but that its id is free again.
-void Connection::Tcb::notify(AppNotice::Kind kind, Outbox& out, SocketError err, Payload data) {
+void Connection::Tcb::notify(AppNotice::Kind kind, Outbox& out, SocketError err, Payload data,
+                             uint32_t arrived) {
   if (orphaned && kind != AppNotice::Kind::closed) return;
   AppNotice n;
   n.kind = kind;
   n.socket = id;
   n.data = std::move(data);
+  n.arrived = arrived;
   n.error = err;
   if (kind == AppNotice::Kind::closed) n.stats = stats;
   out.notices.push_back(std::move(n));

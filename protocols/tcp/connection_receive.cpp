@@ -5,6 +5,7 @@
 // the orphaned FIN_WAIT_2.
 
 #include <algorithm>
+#include <utility>
 
 #include "protocols/tcp/tcb.hpp"
 
@@ -211,6 +212,7 @@ void Connection::Tcb::deliver(Instant, const Payload& data, Outbox& out) {
     notify(AppNotice::Kind::data, out, SocketError::none, data);
   } else {
     rcvbuf.push_readable(data);
+    unannounced += static_cast<uint32_t>(data.size());
     data_ready(out);
   }
 }
@@ -235,7 +237,7 @@ bool Connection::Tcb::epollin_ready() const {
 void Connection::Tcb::data_ready(Outbox& out, bool done) {
   if (rcvbuf.readable() == 0 || (!done && !epollin_ready())) return;
   if (!opts.auto_read) {
-    notify(AppNotice::Kind::data, out);
+    notify(AppNotice::Kind::data, out, SocketError::none, {}, std::exchange(unannounced, 0));
     return;
   }
   Payload all = rcvbuf.read(rcvbuf.readable());

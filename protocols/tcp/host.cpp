@@ -401,8 +401,11 @@ void TcpHost::deliver(const AppNotice& n) {
     }
     case AppNotice::Kind::data:
       if (!n.data.empty() && timed_syscalls()) note_read(n.socket, n.data.size());
-      // A timed read's return is no arrival: the app takes the bytes (take_read_result()).
-      if (!n.read_returned) app_record(AppWhat::data, *i, n.data.size());
+      // A timed read's return is no arrival: the app takes the bytes (take_read_result()). A
+      // program that reads for itself is told of bytes become readable: the record says how
+      // many arrived, and a wakeup without new bytes is none.
+      if (!n.read_returned && (!n.data.empty() || n.arrived > 0))
+        app_record(AppWhat::data, *i, n.data.empty() ? n.arrived : n.data.size());
       if (cb && cb->on_data) cb->on_data(n.socket, n.data);
       break;
     case AppNotice::Kind::eof:

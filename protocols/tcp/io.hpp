@@ -99,6 +99,8 @@ struct AppNotice {
   SocketStats stats;  // closed only: the connection's final figures (it is freed right after)
   // data only: a timed read (TcpHost::start_read()) returned; its bytes are the app's to take.
   bool read_returned = false;
+  // data without bytes (no auto_read): how many became readable since the last such notice.
+  uint32_t arrived = 0;
 };
 
 // A state change or timer firing for the trace, as facts (no text); produced only when tracing

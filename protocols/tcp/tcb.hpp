@@ -148,6 +148,9 @@ struct Connection::Tcb {
   RtxQueue rtx;       // segments in [snd_una, snd_nxt)
   WriteQueue wq;      // skb boundaries and PSH marks of [snd_nxt, write_seq) (write_queue.hpp)
   ReceiveBuffer rcvbuf;
+  // Bytes that became readable since the last `data` notice (no auto_read): the notice says how
+  // many arrived, for the trace.
+  uint32_t unannounced = 0;
   SackReceiver sack_rx;
   // sk_sndbuf: tcp_wmem[1], SO_SNDBUF's doubled value (locked), or what tcp_sndbuf_expand()
   // grew it to; snd_nospace is SOCK_NOSPACE (a write found the buffer full), which lets ACKs
@@ -206,7 +209,7 @@ struct Connection::Tcb {
   void enter_time_wait(Instant now, StateCause cause, Outbox& out);
   void enter_closed(Instant now, StateCause cause, SocketError err, Outbox& out);
   void notify(AppNotice::Kind kind, Outbox& out, SocketError err = SocketError::none,
-              Payload data = {});
+              Payload data = {}, uint32_t arrived = 0);
   // The firing's facts; the host adds time, host and application.
   void trace_timer(const TimerRecord& fired, Outbox& out) const;
   void trace_cwnd(uint32_t before, Outbox& out) const;
