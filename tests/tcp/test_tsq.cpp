@@ -136,14 +136,17 @@ TEST_CASE("Autocork: a tail whose truesize reaches sk_wmem_alloc is pushed at on
   CHECK(b.autocorked() == 1);
 }
 
-// `autocorking: 0` (tcp_autocorking=0): the push is never skipped; TCP_NODELAY sends each.
-TEST_CASE("Autocork: tcp_autocorking 0 sends every small write at once") {
+// `autocorking: 0` (tcp_autocorking=0): the push is never skipped; TCP_NODELAY sends the first
+// small write at once. The third meets TCP Small Queues: the client's pacing rate is the one
+// the SYN-ACK set (2 x 10 x 524 B / 20 ms = 524000 B/s, 511 B per ms), so the limit is
+// 2 x (896 + 100) = 1992 < 1 + 2344 + 996 queued: it waits for the first segment's completion.
+TEST_CASE("Autocork: tcp_autocorking 0 pushes every small write, TSQ holds the third") {
   Profile p = Profile::linux_default();
   p.autocorking = false;
   Bench b(10'000'000, p);
   CHECK(b.nodelay_writes({1448, 100, 100}) == std::vector<DataSend>{{100000, 0, 1448, true},
                                                                     {100000, 1448, 100, true},
-                                                                    {100000, 1548, 100, true}});
+                                                                    {101200, 1548, 100, true}});
   CHECK(b.autocorked() == 0);
 }
 
