@@ -7,6 +7,7 @@
 #include <array>
 #include <limits>
 
+#include "protocols/tcp/rtx_skb.hpp"
 #include "protocols/tcp/tcb.hpp"
 #include "protocols/tcp/timestamps.hpp"
 
@@ -287,6 +288,12 @@ bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
     if ((seg.sacked & kLost) == 0 || (seg.sacked & kSackedRetrans) != 0) continue;
     const uint32_t in_flight = lr().in_flight(packets_out());
     if (in_flight >= s.sk.snd_cwnd) break;
+    // tcp_small_queue_check(sk, skb, 1): TSQ holds retransmissions too, at twice the limit;
+    // the next TX completion resumes them (tcp_tsq_write()).
+    const std::span<const SentSegment> q = rtx.segments();
+    const size_t e = skb_end(q, i);
+    const SeqNum skb_data_end = q[e - 1].seq + q[e - 1].data_len();
+    if (small_queue_holds(now, static_cast<uint32_t>(skb_data_end - seg.seq), 1)) break;
     // tcp_retransmit_skb(): nothing beyond the offered window except the head.
     if (seg.seq >= snd_una + snd_wnd && i != 0) break;
     // The skb leaves whole when cwnd allows, else split (tcp_fragment()) or collapsed first.

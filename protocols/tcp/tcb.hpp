@@ -344,7 +344,7 @@ struct Connection::Tcb {
   void tx_reported(Instant now, uint32_t truesize, bool counted, Instant done);
   uint64_t wmem_alloc(Instant now);
   bool should_autocork(Instant now);
-  bool small_queue_holds(Instant now, uint32_t skb_len);
+  bool small_queue_holds(Instant now, uint32_t skb_len, unsigned factor = 0);
   Instant tsq_at() const;
   void on_tx_completion(Instant now, Outbox& out);
 
