@@ -308,9 +308,11 @@ void Connection::Tcb::start_piece(uint32_t mss_now) {
   if (sack_path()) {
     rate = sender().pacing_rate;
     min_rtt_us = static_cast<uint32_t>(sender().min_rtt().ns() / 1000);
-  } else if (cc && rto.has_sample() && !(active_open && snd_una == iss + 1)) {
-    // tcp_update_pacing_rate() from the byte-counted window (not kept between ACKs here);
-    // ~0 for an active opener until its first ACK of data, as in Linux.
+  } else if (cc && active_open && snd_una == iss + 1) {
+    rate = handshake_pacing_rate();  // until the first ACK of data
+    min_rtt_us = static_cast<uint32_t>(rto.srtt().ns() / 1000);
+  } else if (cc && rto.has_sample()) {
+    // tcp_update_pacing_rate() from the byte-counted window (not kept between ACKs here).
     CaSock sk;
     sk.snd_cwnd = std::max<uint32_t>(cc->cwnd() / std::max<uint32_t>(mss, 1), 1);
     sk.snd_ssthresh = cc->ssthresh() / std::max<uint32_t>(mss, 1);

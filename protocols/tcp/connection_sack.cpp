@@ -7,6 +7,7 @@
 #include <array>
 #include <limits>
 
+#include "protocols/tcp/rtx_skb.hpp"
 #include "protocols/tcp/tcb.hpp"
 #include "protocols/tcp/timestamps.hpp"
 
@@ -51,12 +52,37 @@ SenderCa& Connection::Tcb::make_sender() {
     sca->rtt_min.reset(env.jiffies(),
                        static_cast<uint32_t>(std::max<int64_t>(usecs(rto.srtt()), 1)));
   }
-  // tcp_rcv_state_process() (SYN_RECV -> ESTABLISHED) sets the pacing rate from the
-  // SYN-ACK's RTT; an active opener keeps ~0 until the first ACK of data.
-  if (!active_open && rto.has_sample())
-    sca->pacing_rate = tcp_update_pacing_rate(sca->sk, rto.srtt_us8(), mss, 0);
+  sca->pacing_rate = handshake_pacing_rate();
   ca_ops().init(sca->sk, env);
   return *sca;
+}
+
+// The pacing rate each side leaves the handshake with (tcp_input.c:tcp_update_pacing_rate());
+// it holds until the first ACK of data. Without an RTT sample srtt_us is 0 and the rate is not
+// divided (effectively unlimited).
+// * Passive: tcp_rcv_state_process(), case TCP_SYN_RECV, after tcp_init_transfer(): the
+//   child's mss_cache and initial cwnd, nothing out.
+// * Active: tcp_rcv_synsent_state_process() -> tcp_ack() -> tcp_cong_control(). That tcp_ack()
+//   runs before tcp_sync_mss() and tcp_finish_connect(), so it sees the socket as
+//   tcp_init_sock() and tcp_connect_init() left it: snd_cwnd TCP_INIT_CWND and ssthresh
+//   infinite (slow-start ratio), the SYN just acked (packets_out 0), and the mss_cache of
+//   tcp_connect_init()'s tcp_sync_mss(): the route's MSS clamped by rx_opt.mss_clamp
+//   (TCP_MSS_DEFAULT, 536, from tcp_v4_connect(), or TCP_MAXSEG), at least tcp_min_snd_mss
+//   (__tcp_mtu_to_mss()), less the timestamp option when the sysctl offers it
+//   (tcp_header_len). So a client's first flight is sized from 536 - 12 bytes per segment.
+uint64_t Connection::Tcb::handshake_pacing_rate() const {
+  const int64_t srtt_us8 = rto.has_sample() ? rto.srtt_us8() : 0;
+  if (!active_open) {
+    CaSock sk;
+    sk.snd_cwnd = std::max<uint32_t>(prof().initial_cwnd, 1);
+    return tcp_update_pacing_rate(sk, srtt_us8, mss, 0);
+  }
+  constexpr uint32_t kMssDefault = 536;  // TCP_MSS_DEFAULT
+  constexpr uint32_t kMinSndMss = 48;    // tcp_min_snd_mss
+  const uint32_t clamp = opts.maxseg != 0 ? opts.maxseg : kMssDefault;
+  const uint32_t mss_cache = std::max<uint32_t>(std::min<uint32_t>(prof().mss, clamp), kMinSndMss) -
+                             (prof().timestamps ? 12 : 0);
+  return tcp_update_pacing_rate(CaSock{}, srtt_us8, mss_cache, 0);
 }
 
 LossCtx Connection::Tcb::loss_ctx(Instant now, const LossConfig& cfg) {
@@ -262,6 +288,12 @@ bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
     if ((seg.sacked & kLost) == 0 || (seg.sacked & kSackedRetrans) != 0) continue;
     const uint32_t in_flight = lr().in_flight(packets_out());
     if (in_flight >= s.sk.snd_cwnd) break;
+    // tcp_small_queue_check(sk, skb, 1): TSQ holds retransmissions too, at twice the limit;
+    // the next TX completion resumes them (tcp_tsq_write()).
+    const std::span<const SentSegment> q = rtx.segments();
+    const size_t e = skb_end(q, i);
+    const SeqNum skb_data_end = q[e - 1].seq + q[e - 1].data_len();
+    if (small_queue_holds(now, static_cast<uint32_t>(skb_data_end - seg.seq), 1)) break;
     // tcp_retransmit_skb(): nothing beyond the offered window except the head.
     if (seg.seq >= snd_una + snd_wnd && i != 0) break;
     // The skb leaves whole when cwnd allows, else split (tcp_fragment()) or collapsed first.

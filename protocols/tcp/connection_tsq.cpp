@@ -93,18 +93,19 @@ bool Connection::Tcb::should_autocork(Instant now) {
   return true;
 }
 
-// tcp_small_queue_check(skb, factor 0) before tcp_write_xmit() transmits an skb of `skb_len`
-// bytes: the limit is max(2 * truesize, pacing rate >> sk_pacing_shift), capped by
-// tcp_limit_output_bytes (sk_pacing_status is SK_PACING_NONE: no fq qdisc, no BBR). Above it
-// the skb waits for a TX completion (TSQ_THROTTLED), unless the retransmission queue holds at
+// tcp_small_queue_check(skb, factor) before tcp_write_xmit() transmits an skb of `skb_len`
+// bytes (factor 0), or tcp_xmit_retransmit_queue() retransmits one (factor 1: the limit
+// doubled, "limit <<= factor"): the limit is max(2 * truesize, pacing rate >> sk_pacing_shift),
+// capped by tcp_limit_output_bytes (sk_pacing_status is SK_PACING_NONE: no fq qdisc, no BBR). Above
+// it the skb waits for a TX completion (TSQ_THROTTLED), unless the retransmission queue holds at
 // most one skb ("No need to wait for TX completion to call us back").
-bool Connection::Tcb::small_queue_holds(Instant now, uint32_t skb_len) {
+bool Connection::Tcb::small_queue_holds(Instant now, uint32_t skb_len, unsigned factor) {
   if (!txc || prof().limit_output_bytes == 0) return false;
   const uint64_t truesize = uint64_t{kSkbEmptyTruesize} + skb_len;
   // sk_pacing_rate: ~0 until tcp_update_pacing_rate() first ran (0 here).
   const uint64_t rate = sca && sca->pacing_rate != 0 ? sca->pacing_rate : ~uint64_t{0};
   uint64_t limit = std::max(2 * truesize, rate >> kPacingShift);
-  limit = std::min<uint64_t>(limit, prof().limit_output_bytes);
+  limit = std::min<uint64_t>(limit, prof().limit_output_bytes) << factor;
   if (1 + wmem_alloc(now) <= limit) return false;
   if (rtx.skbs() <= 1) return false;  // tcp_rtx_queue_empty_or_single_skb()
   txc->throttled = true;

@@ -112,6 +112,15 @@ SentSegment RtxQueue::merge_next(size_t i) {
   return next;
 }
 
+bool RtxQueue::cut_at(size_t k, size_t e, uint32_t mss) const {
+  const SeqNum end = segs_[e - 1].seq + segs_[e - 1].data_len();
+  for (; k < e; ++k) {
+    if (segs_[k].data_len() != std::min<uint32_t>(mss, static_cast<uint32_t>(end - segs_[k].seq)))
+      return false;
+  }
+  return true;
+}
+
 size_t RtxQueue::recut(size_t i, size_t e, uint32_t mss, uint32_t len) {
   const SeqNum start = segs_[i].seq;
   const SeqNum cut = start + len;
@@ -123,7 +132,7 @@ size_t RtxQueue::recut(size_t i, size_t e, uint32_t mss, uint32_t len) {
     if (segs_[k].seq != at || segs_[k].data_len() != std::min<uint32_t>(mss, cut - at)) break;
     at += mss;
   }
-  if (!whole && k < e && segs_[k].seq == cut) {
+  if (!whole && k < e && segs_[k].seq == cut && cut_at(k, e, mss)) {
     split_before(k);
     return k - i;
   }
@@ -145,14 +154,24 @@ size_t RtxQueue::recut(size_t i, size_t e, uint32_t mss, uint32_t len) {
     t.fin = last.fin;
     t.len += last.fin ? 1 : 0;
   } else {
-    for (size_t j = i; j < e; ++j) {
+    // tcp_fragment(): "tcp_set_skb_tso_segs(buff, mss_now)" re-cuts the new skb at the current
+    // MSS too. Each segment keeps the state of the old one its first byte was in; the old
+    // tail's FIN, PSH and EOR end it.
+    const SeqNum end = last.seq + last.data_len();
+    size_t j = i;
+    for (SeqNum at = cut; at < end;) {
+      while (segs_[j].seq + segs_[j].data_len() <= at)
+        ++j;
       SentSegment s = segs_[j];
-      if (!(s.seq + s.data_len() > cut)) continue;
-      if (s.seq < cut) {
-        s.len -= static_cast<uint32_t>(cut - s.seq);
-        s.seq = cut;
-      }
-      s.skb_start = s.seq == cut;
+      s.seq = at;
+      s.len = std::min<uint32_t>(mss, static_cast<uint32_t>(end - at));
+      s.skb_start = at == cut;
+      at += s.len;
+      const bool tail = at == end;
+      s.fin = tail && last.fin;
+      s.psh = tail && last.psh;
+      s.eor = tail && last.eor;
+      s.len += s.fin ? 1 : 0;
       cut_segs.push_back(s);
     }
     ++skbs_;

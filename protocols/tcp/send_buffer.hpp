@@ -69,9 +69,10 @@ class RtxQueue {
   SentSegment merge_next(size_t i);
   // The skb of entries [i, e) re-cut for a retransmission at `mss`: its first `len` data bytes
   // become segments of `mss` (tcp_set_skb_tso_segs()); the rest, if any, a new skb
-  // (tcp_fragment()), whose segments keep their old boundaries. Returns the entries the first
-  // part now has.
+  // (tcp_fragment()), also cut at `mss`. Returns the entries the first part now has.
   size_t recut(size_t i, size_t e, uint32_t mss, uint32_t len);
+  // Entries [k, e) are segments of `mss` but the last (the skb's gso_size is `mss`).
+  bool cut_at(size_t k, size_t e, uint32_t mss) const;
   // Index of the segment holding `seq`, or size() if none.
   size_t find(SeqNum seq) const;
 

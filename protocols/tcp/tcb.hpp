@@ -283,6 +283,7 @@ struct Connection::Tcb {
   // per short connection, and an out-of-line call cost more than the test.
   SenderCa& sender() { return sca ? *sca : make_sender(); }
   SenderCa& make_sender();
+  uint64_t handshake_pacing_rate() const;
   LossRecovery& lr() { return sender().loss; }
   XmitTimer xmit() const { return sca ? sca->xmit : XmitTimer::rto; }
   uint32_t packets_out() const { return static_cast<uint32_t>(rtx.size()); }
@@ -346,7 +347,7 @@ struct Connection::Tcb {
   void tx_reported(Instant now, uint32_t truesize, bool counted, Instant done);
   uint64_t wmem_alloc(Instant now);
   bool should_autocork(Instant now);
-  bool small_queue_holds(Instant now, uint32_t skb_len);
+  bool small_queue_holds(Instant now, uint32_t skb_len, unsigned factor = 0);
   Instant tsq_at() const;
   void on_tx_completion(Instant now, Outbox& out);
 

@@ -435,7 +435,8 @@ expect:
                       "0.000000 client S 0:0(0)", "0.010000 server S. 0:0(0) ack 1",
                       "0.020000 client . 1:1(0) ack 1",
                       "0.020000 client . 1:1449(1448) ack 1",  // send: 3000B, MSS-sized
-                      "0.020000 client . 1449:2897(1448) ack 1",
+                      // a two-segment GSO packet at the pacing rate the SYN-ACK set: PSH
+                      "0.020000 client P. 1449:2897(1448) ack 1",
                       "0.020000 client P. 2897:3001(104) ack 1",
                       "0.030000 server . 1:1(0) ack 1449", "0.030000 server . 1:1(0) ack 2897",
                       "0.030000 server . 1:1(0) ack 3001",

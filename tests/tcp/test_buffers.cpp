@@ -2,7 +2,11 @@
 // retransmission queue (Karn bookkeeping on ACK), and the receive buffer with out-of-order
 // reassembly and the FIN position.
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
 
 #include "protocols/tcp/reassembly.hpp"
 #include "protocols/tcp/send_buffer.hpp"
@@ -62,6 +66,43 @@ TEST_CASE("RtxQueue counts the skbs its segments stand for through partial ACKs"
   CHECK(q.skbs() == 0);
   q.push(SentSegment{.seq = SeqNum(150), .len = 10, .first_sent = t0, .last_sent = t0});
   CHECK(q.skbs() == 0);  // not an skb start (a segment of a piece)
+}
+
+// tcp_fragment() after the MSS dropped (a SACK option, TCP_MAXSEG, PMTU): both halves get
+// tcp_set_skb_tso_segs(skb, mss_now), so the split-off rest is cut at the current MSS too, its
+// last segment keeping the skb's PSH; an skb whose head was re-cut earlier and whose rest was
+// not is re-cut as well.
+TEST_CASE("RtxQueue re-cuts both halves of a fragmented skb at the current MSS") {
+  auto cuts = [](const RtxQueue& q) {
+    std::vector<std::string> v;
+    for (size_t k = 0; k < q.size(); ++k) {
+      const SentSegment& s = q.at(k);
+      v.push_back(fmt::format("{}{}:{}{}", s.skb_start ? "|" : "", s.seq.raw(), s.end().raw(),
+                              s.psh ? " P" : ""));
+    }
+    return v;
+  };
+  const Instant t0 = Instant::zero();
+  RtxQueue q;
+  for (uint32_t i = 0; i < 5; ++i) {  // one skb of five 10-byte segments, PSH at its end
+    SentSegment s{.seq = SeqNum(100 + 10 * i), .len = 10, .first_sent = t0, .last_sent = t0};
+    s.skb_start = i == 0;
+    s.psh = i == 4;
+    q.push(s);
+  }
+  CHECK(q.recut(0, 5, 8, 8) == 1);  // the MSS is now 8: one 8-byte segment goes
+  CHECK(cuts(q) == std::vector<std::string>{"|100:108", "|108:116", "116:124", "124:132", "132:140",
+                                            "140:148", "148:150 P"});
+  CHECK(q.skbs() == 2);
+  // The rest's head re-cut at 6 (a larger SACK option): its first 6 bytes, and the rest at 6.
+  CHECK(q.recut(1, 7, 6, 6) == 1);
+  CHECK(cuts(q) == std::vector<std::string>{"|100:108", "|108:114", "|114:120", "120:126",
+                                            "126:132", "132:138", "138:144", "144:150 P"});
+  CHECK(q.skbs() == 3);
+  // Already cut at 6: only the boundary is new (tcp_fragment() at a segment's edge).
+  CHECK(q.recut(2, 8, 6, 12) == 2);
+  CHECK(q.skbs() == 4);
+  CHECK(cuts(q)[4] == "|126:132");
 }
 
 TEST_CASE("RtxQueue acknowledges whole and partial segments and reports Karn's facts") {

@@ -16,6 +16,43 @@ Profile no_quickack() {
 
 // ---- sending ----
 
+// An active opener's pacing rate comes from the SYN-ACK (tcp_rcv_synsent_state_process() ->
+// tcp_ack() -> tcp_cong_control() -> tcp_update_pacing_rate()), computed before tcp_sync_mss()
+// and tcp_finish_connect(): 2 x TCP_INIT_CWND x the connect-time mss_cache / srtt, where that
+// mss_cache is the route's MSS clamped by TCP_MSS_DEFAULT (536) or TCP_MAXSEG, less 12 when
+// the tcp_timestamps sysctl offers them (whatever the peer answers). The first
+// flight's GSO packets are tcp_tso_autosize(): rate >> 10 plus GSO_MAX_SIZE >> (min_rtt >> 9),
+// in segments, at most the half-cwnd quota of tcp_cwnd_test().
+TEST_CASE("A client's first flight is cut at the pacing rate its SYN-ACK set") {
+  SECTION("3 ms, no TCP_MAXSEG: pieces of three") {
+    // 2 * 10 * 524 B / 3 ms = 3493333 B/s: 3411 + 65536 >> 5 = 5459 bytes, three segments.
+    Harness h;
+    syn_sent(h);
+    REQUIRE(h.recv(at(3_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 64240"});
+    CHECK(h.send(at(10_ms), bytes(14600)) ==
+          Lines{". seq 1001:2461 ack 5001 win 64240", ". seq 2461:3921 ack 5001 win 64240",
+                "P. seq 3921:5381 ack 5001 win 64240", ". seq 5381:6841 ack 5001 win 64240",
+                ". seq 6841:8301 ack 5001 win 64240", "P. seq 8301:9761 ack 5001 win 64240",
+                ". seq 9761:11221 ack 5001 win 64240", ". seq 11221:12681 ack 5001 win 64240",
+                "P. seq 12681:14141 ack 5001 win 64240", "P. seq 14141:15601 ack 5001 win 64240"});
+  }
+  SECTION("3 ms, TCP_MAXSEG 1460: the half-cwnd quota, pieces of five") {
+    // The clamp is 1460, mss_cache 1448: 9653333 B/s, 9427 + 2048 = 11475 bytes, seven
+    // segments; cwnd 10 allows five a packet.
+    SocketOptions o;
+    o.maxseg = 1460;
+    Harness h(Profile{}, o);
+    syn_sent(h);
+    REQUIRE(h.recv(at(3_ms), syn_ack()) == Lines{". seq 1001 ack 5001 win 64240"});
+    Lines l = h.send(at(10_ms), bytes(14600));
+    REQUIRE(l.size() == 10);
+    CHECK(l[3] == ". seq 5381:6841 ack 5001 win 64240");
+    CHECK(l[4] == "P. seq 6841:8301 ack 5001 win 64240");
+    CHECK(l[5] == ". seq 8301:9761 ack 5001 win 64240");
+    CHECK(l[9] == "P. seq 14141:15601 ack 5001 win 64240");
+  }
+}
+
 TEST_CASE("Data goes out at once with PSH on the last segment and is acknowledged") {
   Harness h;
   established(h);
@@ -31,11 +68,16 @@ TEST_CASE("A large write is cut at the MSS and limited to an initial window of 1
   established(h);
   Lines l = h.send(at(20_ms), bytes(20000));
   REQUIRE(l.size() == 10);
-  CHECK(l.front() == ". seq 1001:2461 ack 5001 win 64240");
-  // Two GSO packets of five (tcp_cwnd_test(): at most half the window each), PSH on each
-  // packet's last segment (__tcp_transmit_skb()).
-  CHECK(l[4] == "P. seq 6841:8301 ack 5001 win 64240");
-  CHECK(l.back() == "P. seq 14141:15601 ack 5001 win 64240");
+  // Five GSO packets of two, PSH on each packet's last segment (__tcp_transmit_skb()): the
+  // SYN-ACK's tcp_ack() set the pacing rate from its 10 ms RTT with TCP_INIT_CWND and the
+  // connect-time mss_cache (TCP_MSS_DEFAULT less the timestamps the sysctl offers, though the
+  // peer declined them): 2 * 10 * 524 B / 10 ms = 1048000 B/s, whose 1 ms is less than a
+  // segment, so tcp_tso_autosize() gives tcp_min_tso_segs (2).
+  for (size_t i = 0; i < l.size(); ++i) {
+    const uint32_t seq = 1001 + static_cast<uint32_t>(i) * 1460;
+    CHECK(l[i] == std::string(i % 2 == 1 ? "P." : ".") + " seq " + std::to_string(seq) + ":" +
+                      std::to_string(seq + 1460) + " ack 5001 win 64240");
+  }
   // An ACK of two segments in slow start opens the window by two more: four segments go, as
   // two-segment packets (tcp_tso_autosize() at this pacing rate gives tcp_min_tso_segs).
   l = h.recv(at(40_ms), ACK, kPeerIss + 1, 1001 + 2 * 1460);

@@ -122,11 +122,12 @@ TEST_CASE("Without SACK a tail loss waits for the RTO, then slow start resends t
   CHECK(h.fire() == Lines{". seq 1001:2461 ack 5001 win 64240 rtx 1"});
   CHECK(h.timers() == Lines{"rto 1: retransmit seq 1001, backoff 1, rto 424ms"});
   CHECK(ca(h) == Ca{1, 7, kLoss, 0, 5});
-  // The rest of the head skb, split after cwnd's two segments (tcp_fragment()), leaves as one
-  // GSO packet: PSH on its last segment (__tcp_transmit_skb()).
+  // The first flight left as two-segment skbs (the pacing rate the SYN-ACK set): cwnd 2 resends
+  // the rest of the head skb, then the next skb split after one segment (tcp_fragment()), each
+  // one segment alone, so neither has the forced PSH of __tcp_transmit_skb().
   CHECK(h.recv(at(252_ms), ACK, kPeerIss + 1, 2461) ==
         Lines{". seq 2461:3921 ack 5001 win 64240 rtx 1",
-              "P. seq 3921:5381 ack 5001 win 64240 rtx 1"});
+              ". seq 3921:5381 ack 5001 win 64240 rtx 1"});
   CHECK(h.recv(at(272_ms), ACK, kPeerIss + 1, 5381) ==
         Lines{". seq 5381:6841 ack 5001 win 64240 rtx 1",
               "P. seq 6841:8301 ack 5001 win 64240 rtx 1"});

@@ -66,9 +66,10 @@ TEST_CASE("A mark of 16384 holds the writer until the unsent bytes left") {
   CHECK(!h.c().stream_memory_free());
   CHECK(h.write(at(20_ms), 1000).empty());
   CHECK(h.last_write.accepted == 0);  // EAGAIN
-  // 46720 bytes in three skbs (two GSO pieces sent, each split off the send head by
-  // tso_fragment(), and the unsent rest): far below sk_sndbuf, the mark alone holds the writer.
-  CHECK(tcp_info(h.c(), at(20_ms)).wmem_queued == 46720 + 3 * 896);
+  // 46720 bytes in six skbs (five two-segment GSO pieces sent at the pacing rate the SYN-ACK
+  // set, each split off the send head by tso_fragment(), and the unsent rest): far below
+  // sk_sndbuf, the mark alone holds the writer.
+  CHECK(tcp_info(h.c(), at(20_ms)).wmem_queued == 46720 + 6 * 896);
 
   CHECK(h.recv(at(30_ms), ACK, kPeerIss + 1, kIss + 1 + 14600).size() == 20);
   CHECK(writable_notices(h) == 1);

@@ -109,26 +109,27 @@ TEST_CASE("Retransmission collapse stops at a SACKed skb") {
   CHECK(wmem(h) == 300 + 2 * kSkb);
 }
 
-// tcp_retransmit_timer(): tcp_retransmit_skb(head, 1) fragments a head skb of five segments
+// tcp_retransmit_timer(): tcp_retransmit_skb(head, 1) fragments a head skb of two segments
 // (one GSO piece of the first flight) at one MSS: one more skb, 896 more bytes queued.
 TEST_CASE("RTO: the head skb is split at one segment (tcp_fragment)") {
   Harness h(collapse_profile());
   established_sack(h, 10_ms);
-  // Ten segments from one write: two GSO pieces of five (cwnd quota 5), two skbs.
+  // Ten segments from one write: five GSO pieces of two (tcp_tso_autosize() at the pacing
+  // rate the SYN-ACK set: 2 * 10 * 524 B / 10 ms is less than a segment per ms), five skbs.
   REQUIRE(h.send(at(1000_ms), bytes(10 * 1460)).size() == 10);
-  CHECK(wmem(h) == 14600 + 2 * kSkb);
+  CHECK(wmem(h) == 14600 + 5 * kSkb);
   REQUIRE(h.fire() == Lines{"P. seq 14141:15601 ack 5001 win 64240 rtx 1"});  // the probe
-  // The probe split the last segment off the second skb (tcp_send_loss_probe()).
-  CHECK(wmem(h) == 14600 + 3 * kSkb);
+  // The probe split the last segment off the fifth skb (tcp_send_loss_probe()).
+  CHECK(wmem(h) == 14600 + 6 * kSkb);
   // One segment split off the head skb; tcp_fragment() leaves PSH to the second part.
   CHECK(h.fire() == Lines{". seq 1001:2461 ack 5001 win 64240 rtx 1"});
-  CHECK(wmem(h) == 14600 + 4 * kSkb);
-  // The ACK of the first segment: cwnd 2, so the next skb (four segments) is split after two,
-  // which leave as one GSO packet: PSH on its last segment (__tcp_transmit_skb()).
+  CHECK(wmem(h) == 14600 + 7 * kSkb);
+  // The ACK of the first segment: cwnd 2, the rest of the head skb and the next skb split
+  // after one segment, each alone (no GSO packet, so no forced PSH).
   CHECK(h.recv(h.now + 10_ms, ACK, kPeerIss + 1, 2461) ==
         Lines{". seq 2461:3921 ack 5001 win 64240 rtx 1",
-              "P. seq 3921:5381 ack 5001 win 64240 rtx 1"});
-  CHECK(wmem(h) == 13140 + 4 * kSkb);
+              ". seq 3921:5381 ack 5001 win 64240 rtx 1"});
+  CHECK(wmem(h) == 13140 + 7 * kSkb);
 }
 
 // An MSS that shrank since the first transmission: with a SACK block to report, the segments
@@ -173,7 +174,8 @@ TEST_CASE("SACKed skbs merge into the SACKed skb before them, not across MSG_EOR
 // before the third (the unSACKed head stays) and after the fourth: one skb becomes three.
 TEST_CASE("An skb SACKed in part is split at the block's edges") {
   Harness h(collapse_profile());
-  established_sack(h, 10_ms);
+  // A 1 ms handshake: the pacing rate it sets lets the five segments leave as one GSO piece.
+  established_sack(h, 1_ms);
   REQUIRE(h.send(at(1000_ms), bytes(5 * 1460)).size() == 5);
   REQUIRE(wmem(h) == 5 * 1460 + kSkb);
   h.recv(at(1011_ms), ack_with_sack(1001, {{1001 + 2 * 1460, 1001 + 4 * 1460}}));

@@ -164,23 +164,24 @@ TEST_CASE("A timed write owns the socket: an ACK arriving mid-write waits for th
   const SocketId s = w.client->connect(server_addr(), 40000, o, cb, "bulk").id;
   // ESTABLISHED at 20 ms. The size goal is half the peer's window in whole segments
   // (tcp_xmit_size_goal(): 65160 / 2 -> 22 x 1448 = 31856); the first skb's copy ends at
-  // 20.05 ms + 31856 µs and its push (tcp_push_one()) sends five segments; the loop refills the
-  // tail (7240 bytes) and pushes the other five of the initial window at 59.146 ms.
+  // 20.05 ms + 31856 µs and its push (tcp_push_one()) sends one GSO packet of two segments (the
+  // pacing rate the SYN-ACK set: 2 x 10 x 524 B / 20 ms, tcp_min_tso_segs); the loop refills
+  // the tail (2896 bytes) and pushes the other eight of the initial window at 54.802 ms.
   w.sim.run_until(at_ms(60));
   std::vector<PacketRecord> early = w.sent("client");
   REQUIRE(early.size() == 12);  // SYN, ACK, ten segments
   CHECK(early[2].t == Instant::zero() + Duration::microseconds(51906));
-  CHECK(early[6].t == Instant::zero() + Duration::microseconds(51906));
-  CHECK(early[7].t == Instant::zero() + Duration::microseconds(59146));
-  CHECK(early[11].t == Instant::zero() + Duration::microseconds(59146));
-  // The server ACKed them at 61.9 and 69.1 ms; the ACKs reached the client 10 ms later and
-  // wait in its backlog while the write owns the socket.
+  CHECK(early[3].t == Instant::zero() + Duration::microseconds(51906));
+  CHECK(early[4].t == Instant::zero() + Duration::microseconds(54802));
+  CHECK(early[11].t == Instant::zero() + Duration::microseconds(54802));
+  // The server ACKed them as they arrived (from 61.9 ms); the ACKs reached the client 10 ms
+  // later and wait in its backlog while the write owns the socket.
   const Connection* c = w.client->stack().connection(s);
   w.sim.run_until(at_ms(544));
   CHECK(w.client->owned(s));
   CHECK(tcp_info(*c, w.sim.now()).bytes_acked == 0);
   CHECK(w.sent("client").size() == 12);
-  // Before the 17th new skb (16 x 31856 + 2 x 7240 bytes after 20.05 ms) tcp_sendmsg_locked()
+  // Before the 17th new skb (16 x 31856 + 2896 + 11584 bytes after 20.05 ms) tcp_sendmsg_locked()
   // flushes the backlog: both ACKs at once, cwnd 10 -> 20 (slow start), twenty segments out.
   const Instant flush = Instant::zero() + Duration::microseconds(544226);
   w.sim.run_until(flush - Duration::nanoseconds(1));

@@ -136,14 +136,17 @@ TEST_CASE("Autocork: a tail whose truesize reaches sk_wmem_alloc is pushed at on
   CHECK(b.autocorked() == 1);
 }
 
-// `autocorking: 0` (tcp_autocorking=0): the push is never skipped; TCP_NODELAY sends each.
-TEST_CASE("Autocork: tcp_autocorking 0 sends every small write at once") {
+// `autocorking: 0` (tcp_autocorking=0): the push is never skipped; TCP_NODELAY sends the first
+// small write at once. The third meets TCP Small Queues: the client's pacing rate is the one
+// the SYN-ACK set (2 x 10 x 524 B / 20 ms = 524000 B/s, 511 B per ms), so the limit is
+// 2 x (896 + 100) = 1992 < 1 + 2344 + 996 queued: it waits for the first segment's completion.
+TEST_CASE("Autocork: tcp_autocorking 0 pushes every small write, TSQ holds the third") {
   Profile p = Profile::linux_default();
   p.autocorking = false;
   Bench b(10'000'000, p);
   CHECK(b.nodelay_writes({1448, 100, 100}) == std::vector<DataSend>{{100000, 0, 1448, true},
                                                                     {100000, 1448, 100, true},
-                                                                    {100000, 1548, 100, true}});
+                                                                    {101200, 1548, 100, true}});
   CHECK(b.autocorked() == 0);
 }
 
@@ -265,4 +268,82 @@ TEST_CASE(
   CHECK(tsq.b.w.client->stack().stats(tsq.b.s).retransmits == 0);
   CHECK(tsq.b.received == 1'000'000);
   CHECK(off.b.received == 1'000'000);
+}
+
+namespace {
+
+// A 300 KB upload at 100 ms over the 10 Mbit/s first hop (unlimited queue) whose data segments
+// 31 to 40 are dropped past the host (a fault rule): SACK recovery resends ten at once where
+// cwnd allows. Each client data send: time, relative seq, retransmission, and the payload
+// bytes of the client's packets still in the first hop's queue just before it (replayed from
+// the link's rate).
+struct RtxBurst {
+  struct Send {
+    int64_t t_ns;
+    uint32_t seq;
+    bool rtx;
+    uint64_t queued;
+  };
+  explicit RtxBurst(uint32_t limit) : b(10'000'000, Bulk::profile(limit)) {
+    PacketFault f;
+    f.action = PacketFault::Action::drop;
+    f.match.src = Ipv4Addr{0x0A000001};
+    f.match.payload = true;
+    f.nth = 31;
+    f.count = 10;
+    b.w.net.add_fault(f);
+    b.w.at(at_ms(100),
+           [this] { b.w.client->send(b.s, Payload(std::vector<uint8_t>(300'000, 'x'))); });
+    b.w.sim.run_until(at_ms(3000));
+    std::vector<std::pair<int64_t, uint64_t>> departs;  // (departure, payload)
+    int64_t busy_until = 0;
+    int data_packets = 0;
+    for (const PacketRecord& r : b.w.records<PacketRecord>()) {
+      if (r.ev != PacketEvent::send || r.host != "client") continue;
+      data_packets += r.packet.tcp.payload.empty() ? 0 : 1;
+      const bool dropped =
+          data_packets >= 31 && data_packets <= 40 && !r.packet.tcp.payload.empty();
+      const int64_t now = r.t.ns();
+      std::erase_if(departs, [now](const auto& d) { return d.first <= now; });
+      uint64_t queued = 0;
+      for (const auto& d : departs)
+        queued += d.second;
+      if (!r.packet.tcp.payload.empty())
+        sends.push_back(
+            Send{now, r.packet.tcp.seq.raw() - (b.isn + 1), r.packet.retransmission > 0, queued});
+      if (dropped) continue;  // the fault rule took it: never queued
+      busy_until = std::max(busy_until, now) +
+                   static_cast<int64_t>(r.packet.wire_size()) * 8 * 1'000'000'000 / 10'000'000;
+      departs.emplace_back(busy_until, r.packet.tcp.payload.size());
+    }
+  }
+  Bench b;
+  std::vector<Send> sends;
+};
+
+}  // namespace
+
+// tcp_xmit_retransmit_queue() runs tcp_small_queue_check(sk, skb, 1) before each lost skb:
+// the limit doubled (min(max(2 * truesize, rate >> 10), 4096) << 1 = 8192). The ten lost
+// segments go back one per ACK (PRR) from 169.6 ms, each 896 + 1448 = 2344 bytes of
+// sk_wmem_alloc while it waits behind the new data in the first hop's queue: at 172.0 ms the
+// queue holds 9928 (two retransmissions and 5240 of new data), so the third waits for the next
+// TX completion, 172.4 ms (tcp_tsq_write(): the lost segments first); without the check it
+// left at 172.0 ms. Every byte arrives.
+TEST_CASE("TSQ holds a retransmission above twice the limit until a TX completion") {
+  RtxBurst x(4096);
+  std::vector<std::pair<int64_t, uint32_t>> rtx;
+  for (const auto& s : x.sends)
+    if (s.rtx) rtx.emplace_back(s.t_ns / 1000, s.seq);
+  CHECK(rtx == std::vector<std::pair<int64_t, uint32_t>>{{169600, 43440},
+                                                         {170800, 44888},
+                                                         {172400, 46336},
+                                                         {173200, 47784},
+                                                         {174400, 49232},
+                                                         {175600, 50680},
+                                                         {176800, 52128},
+                                                         {178000, 53576},
+                                                         {179200, 55024},
+                                                         {180400, 56472}});
+  CHECK(x.b.received == 300'000);
 }
