@@ -159,7 +159,10 @@ struct Packet {
   uint8_t ttl = 64;
   uint16_t ip_id = 0;
   Segment tcp;
-  bool corrupted = false;       // damaged on a link: the receiver's checksum check fails
+  bool corrupted = false;  // damaged on a link: the receiver's checksum check fails
+  // Metadata: the sending host's id of the socket that tagged it (tx_truesize below), so that
+  // its TX completion is reported without a 4-tuple lookup; in the padding before `uid`.
+  uint32_t tx_socket = 0;
   uint64_t uid = 0;             // set by the network when first sent; copies (duplicates) keep it
   uint16_t retransmission = 0;  // metadata, not on the wire: n-th retransmission of this data
   bool syn_cookie = false;      // metadata: a SYN-ACK whose ISN is a SYN cookie (no state kept)

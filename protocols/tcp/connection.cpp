@@ -250,9 +250,12 @@ void Connection::on_timer(Instant now, Outbox& out) {
   tcb_->mem_sync(now);
 }
 
+// Only a report that moves the TSQ deadline touches the socket (its next deadline is then
+// asked again); otherwise its timer stays as the entry that sent the segment left it.
 void Connection::tx_reported(Instant now, const TxReport& r, Outbox& out) {
-  out.touched.push_back(tcb_->id);
+  const Instant before = tcb_->tsq_at();
   tcb_->tx_reported(now, r.truesize, r.counted, r.done);
+  if (tcb_->tsq_at() != before) out.touched.push_back(tcb_->id);
 }
 
 std::optional<Instant> Connection::next_deadline() const {

@@ -26,6 +26,7 @@ constexpr unsigned kPacingShift = 10;
 void Connection::Tcb::tx_tag(Packet& p, uint32_t truesize) {
   if (!prof().autocorking && prof().limit_output_bytes == 0) return;  // nothing waits for it
   p.tx_truesize = truesize;
+  p.tx_socket = id;
   if (!txc) return;  // not known to be on a finite link: the driver reports only a late one
   p.tx_counted = 1;
   txc->skbs.push_back(TxCompletion::Skb{kNever, truesize});

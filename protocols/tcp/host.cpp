@@ -330,10 +330,9 @@ void TcpHost::send_packets(Outbox& out) {
       continue;
     }
     const bool counted = p.tx_counted != 0;
-    const SocketAddr local = p.src_addr(), remote = p.dst_addr();
+    const SocketId socket = p.tx_socket;
     const Instant done = network_.send(node_, std::move(p));
-    if (counted || done > now)
-      tx_reports_.push_back(TxReport{local, remote, truesize, counted, done});
+    if (counted || done > now) tx_reports_.push_back(TxReport{socket, truesize, counted, done});
   }
   if (tx_reports_.empty()) return;
   stack_.tx_reports(now, tx_reports_, out);  // adds the sockets' deadlines to `out`

@@ -140,7 +140,7 @@ struct OpenedNote {
 // The driver's word on one segment a connection tagged (Packet::tx_truesize): when the host's
 // first hop sent its last bit, its TX completion (Stack::tx_reports(), connection_tsq.cpp).
 struct TxReport {
-  SocketAddr local, remote;
+  SocketId socket = kNoSocket;  // Packet::tx_socket
   uint32_t truesize = 0;
   bool counted = false;  // Packet::tx_counted
   Instant done;

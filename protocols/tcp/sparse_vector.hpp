@@ -40,12 +40,40 @@ class SparseVector {
     if (n == 0) return;
     v_->erase(v_->begin(), v_->begin() + static_cast<std::ptrdiff_t>(n));
   }
-  // Frees the memory (the vector is empty afterwards).
-  void release() { v_.reset(); }
+  // Gives the memory up (the vector is empty afterwards): a small vector goes back to this
+  // thread's pool of spares, which the next vec() of any SparseVector<T> takes first. A queue
+  // that empties and fills once per segment (the retransmission queue of a request-response
+  // exchange) then costs no allocation: it was two (the vector and its buffer) per send.
+  void release() {
+    if (!v_) return;
+    std::vector<std::unique_ptr<std::vector<T>>>& spares = pool();
+    if (spares.size() < kPoolMax && v_->capacity() <= kPoolCapacity) {
+      v_->clear();
+      spares.push_back(std::move(v_));
+    } else {
+      v_.reset();
+    }
+  }
 
  private:
+  // At most kPoolMax spares of at most kPoolCapacity elements each, per thread and T: a bound
+  // of a few hundred kilobytes, whatever the number of connections.
+  static constexpr size_t kPoolMax = 256;
+  static constexpr size_t kPoolCapacity = 32;
+  static std::vector<std::unique_ptr<std::vector<T>>>& pool() {
+    static thread_local std::vector<std::unique_ptr<std::vector<T>>> spares;
+    return spares;
+  }
   std::vector<T>& vec() {
-    if (!v_) v_ = std::make_unique<std::vector<T>>();
+    if (!v_) {
+      std::vector<std::unique_ptr<std::vector<T>>>& spares = pool();
+      if (spares.empty()) {
+        v_ = std::make_unique<std::vector<T>>();
+      } else {
+        v_ = std::move(spares.back());
+        spares.pop_back();
+      }
+    }
     return *v_;
   }
   std::unique_ptr<std::vector<T>> v_;

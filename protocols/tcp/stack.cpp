@@ -68,13 +68,24 @@ struct Stack::Impl {
   bool owns(Ipv4Addr a) const {
     return std::find(addresses.begin(), addresses.end(), a) != addresses.end();
   }
+  // find()'s last answer: an entry point's finish() and the TX reports after it ask for the
+  // sockets it just touched. Ids are never reused and nodes never move, so the pointer holds
+  // until its node is erased (forget_found()).
+  mutable SocketId found_id = kNoSocket;
+  mutable Connection* found = nullptr;
   Connection* find(SocketId id) {
-    auto it = conns.find(id);
-    return it == conns.end() ? nullptr : &it->second;
+    if (id != found_id) {
+      auto it = conns.find(id);
+      if (it == conns.end()) return nullptr;
+      found_id = id;
+      found = &it->second;
+    }
+    return found;
   }
-  const Connection* find(SocketId id) const {
-    auto it = conns.find(id);
-    return it == conns.end() ? nullptr : &it->second;
+  const Connection* find(SocketId id) const { return const_cast<Impl*>(this)->find(id); }
+  void forget_found() {
+    found_id = kNoSocket;
+    found = nullptr;
   }
 
   Connection& add_connection(SocketId id, const ConnKey& key, const SocketOptions& opts,
@@ -102,6 +113,7 @@ struct Stack::Impl {
       ephemeral.on_removed(it->second.key().local, it->second.key().remote);
       by_key.erase(k);
     }
+    forget_found();
     conns.erase(it);
   }
 
@@ -194,6 +206,7 @@ void Stack::Impl::retire_time_wait(SocketId id, Outbox& out) {
   out.touched.push_back(id);
   if (auto k = by_key.find(c.key()); k != by_key.end()) by_key.erase(k);
   ephemeral.on_removed(c.key().local, c.key().remote);
+  forget_found();
   conns.erase(it);
 }
 
@@ -322,9 +335,10 @@ void Stack::on_timer(Instant now, SocketId id, Outbox& out) {
 
 void Stack::tx_reports(Instant now, std::span<const TxReport> reports, Outbox& out) {
   Entry e(*impl_, out);
+  // The socket that tagged the segment, if it still exists (find(): usually the one the entry
+  // that sent it just touched, no hash lookup).
   for (const TxReport& r : reports) {
-    auto it = impl_->by_key.find(ConnKey{r.local, r.remote});
-    if (it != impl_->by_key.end()) (*it)->tx_reported(now, r, out);
+    if (Connection* c = impl_->find(r.socket)) c->tx_reported(now, r, out);
   }
 }
 
@@ -511,6 +525,7 @@ void Stack::crash(Outbox& out) {
       out.trace.push_back(std::move(n));
     }
   }
+  m.forget_found();
   m.conns.clear();
   m.by_key.clear();
   // The requests' notes name their listeners as they were before the crash cleared them.

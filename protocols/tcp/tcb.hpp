@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +21,7 @@
 #include "protocols/tcp/tcp_memory.hpp"
 #include "protocols/tcp/timer_wheel.hpp"
 #include "protocols/tcp/transitions.hpp"
+#include "protocols/tcp/vector_fifo.hpp"
 #include "protocols/tcp/win_minmax.hpp"
 #include "protocols/tcp/write_queue.hpp"
 
@@ -78,7 +78,7 @@ struct TxCompletion {
     Instant done;  // kNever until the driver reported it
     uint32_t truesize;
   };
-  std::deque<Skb> skbs;     // in hand-over order (the link is FIFO)
+  VectorFifo<Skb> skbs;     // in hand-over order (the link is FIFO)
   size_t reported = 0;      // skbs[0, reported) have their completion time
   uint64_t wmem_alloc = 0;  // their truesize: sk_wmem_alloc less its initial 1
   Instant kick = kNever;    // an skb dropped at once while throttled: tcp_wfree() now

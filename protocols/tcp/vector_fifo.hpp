@@ -1,0 +1,45 @@
+// A FIFO queue on one std::vector, for queues that empty often: pop_front() moves a head index,
+// the storage is kept for the next fill once the queue is empty, and the consumed front is cut
+// off only when it is more than half the vector (amortised O(1) per element). A std::deque
+// allocated a map and a 512-byte block for its first element (TxCompletion's skbs: once per
+// connection on a finite link). Only what its users need is offered.
+#pragma once
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace netsim::tcp {
+
+template <typename T>
+class VectorFifo {
+ public:
+  bool empty() const { return head_ == v_.size(); }
+  size_t size() const { return v_.size() - head_; }
+  T& front() { return v_[head_]; }
+  const T& front() const { return v_[head_]; }
+  T& operator[](size_t i) { return v_[head_ + i]; }
+  const T& operator[](size_t i) const { return v_[head_ + i]; }
+
+  void push_back(T x) {
+    if (head_ >= kCompactMin && head_ * 2 > v_.size()) {
+      v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    v_.push_back(std::move(x));
+  }
+  void pop_front() {
+    if (++head_ == v_.size()) clear();
+  }
+  void clear() {
+    v_.clear();
+    head_ = 0;
+  }
+
+ private:
+  static constexpr size_t kCompactMin = 32;
+  std::vector<T> v_;
+  size_t head_ = 0;
+};
+
+}  // namespace netsim::tcp
