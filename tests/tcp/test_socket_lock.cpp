@@ -327,9 +327,14 @@ TEST_CASE("SO_RCVLOWAT: the reader is woken once that many bytes are queued") {
   REQUIRE(reader != kNoSocket);
   CHECK(t.w.server->read(reader, SIZE_MAX).size() == 10 * 1448);
   // tcp_set_rcvlowat(): at most half of tcp_rmem[2] (6291456), or of a locked SO_RCVBUF; 0 is 1.
+  // The cap is applied once, when the option is set: a smaller SO_RCVBUF set afterwards (16384
+  // as sk_rcvbuf) leaves the stored value, which getsockopt() reads back as it is; the next
+  // SO_RCVLOWAT is capped at half of it.
   CHECK(t.w.server->set_option(reader, SockOpt::so_rcvlowat, 1 << 30) == SocketError::none);
   CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 3145728);
   CHECK(t.w.server->set_option(reader, SockOpt::so_rcvbuf, 8192) == SocketError::none);
+  CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 3145728);
+  CHECK(t.w.server->set_option(reader, SockOpt::so_rcvlowat, 1 << 30) == SocketError::none);
   CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 8192);
   CHECK(t.w.server->set_option(reader, SockOpt::so_rcvlowat, 0) == SocketError::none);
   CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 1);
