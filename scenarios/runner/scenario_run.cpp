@@ -190,6 +190,7 @@ void ScenarioRun::build_apps() {
       c.keep_received = received_to_keep(scenario_, sv->name);
       apply_socket_options(c.options, sv->socket_options, host(sv->on)->stack().profile());
       c.send_flags = sv->send_flags;
+      c.options.read_size = sv->read_size;
       servers_.push_back(std::make_unique<apps::TcpServerApp>(sim_, *host(sv->on), std::move(c)));
     } else if (const auto* cl = a.client()) {
       apps::TcpClientConfig c;
@@ -204,6 +205,7 @@ void ScenarioRun::build_apps() {
       c.send_flags = cl->send_flags;
       c.options = keepalive_options(cl->keepalive);
       apply_socket_options(c.options, cl->socket_options, host(cl->on)->stack().profile());
+      c.options.read_size = cl->read_size;
       c.count = static_cast<int>(cl->count);
       c.interval = cl->interval;
       c.keep_received = received_to_keep(scenario_, cl->name);

@@ -353,6 +353,36 @@ TEST_CASE("An auto-reading app with SO_RCVLOWAT reads once that many bytes are q
   CHECK(t.wakeups[0] == Instant::zero() + Duration::nanoseconds(30'133'760 + 3 * 120'000));
 }
 
+TEST_CASE("An auto-reading app's read() takes at most its read size, the rest in the next call") {
+  // read_size 2000, 500 µs per call, 5000 MB/s. The first segment (1448) is one call, ending
+  // at 30.634 ms + 290 ns, when the four segments merged in the backlog (5792 bytes) are
+  // processed (release_sock()): the next call copies 2000 of them, each call paying its
+  // cost; the bytes a call leaves wait, counted in receive memory, for the next.
+  SocketOptions o;
+  o.read_size = 2000;
+  TenSegments t(timed(Duration::microseconds(500), 5000), o);
+  SocketId s = kNoSocket;
+  t.on_data = [&](SocketId id, const Payload&) { s = id; };
+  t.w.sim.run_until(at_ms(200));
+  REQUIRE(s != kNoSocket);
+  // The ACKs come when a call's release_sock() processes the backlog. Without a read size the
+  // second call copied all 5792 bytes (1159 ns: the busy-reader test's 31'135'209); here it
+  // copies 2000 (400 ns) and the backlog (segments 6-9) is processed 759 ns earlier; the
+  // third call, 2000 bytes again, releases the tenth.
+  std::vector<PacketRecord> acks = t.w.sent("server");
+  const SeqNum first = acks[0].packet.tcp.ack;
+  std::vector<std::pair<int64_t, uint32_t>> got;
+  for (size_t i = 1; i < acks.size(); ++i)
+    got.emplace_back(acks[i].t.ns(), static_cast<uint32_t>(acks[i].packet.tcp.ack - first));
+  using P = std::pair<int64_t, uint32_t>;
+  CHECK(got == std::vector<P>{{30'133'760, 1448},
+                              {30'634'050, 5 * 1448},
+                              {30'634'050 + 500'400, 9 * 1448},
+                              {30'634'050 + 2 * 500'400, 10 * 1448}});
+  CHECK(tcp_info(*t.w.server->stack().connection(s), at_ms(200)).rmem_alloc == 0);
+  CHECK(t.w.server->stack().stats(s).bytes_received == 10 * 1448);
+}
+
 TEST_CASE("With the socket lock auto-read data holds receive memory until its copy ends") {
   // tcp_recvmsg_locked() frees each skb after copying it (tcp_eat_recv_skb()): at 30.5 ms the
   // busy reader is still copying the first segment (its call began at 30.134 ms and lasts
