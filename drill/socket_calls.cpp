@@ -212,7 +212,7 @@ void Engine::abort(Socket& s) {
 Result Engine::setsockopt(Socket& s, tcp::SockOpt opt, int64_t v) {
   if (v < INT32_MIN || v > INT32_MAX) return Result::error("EINVAL");
   const int value = static_cast<int>(v);
-  if (tcp::store_sockopt(s.opts, opt, value) != tcp::SocketError::none) {
+  if (tcp::store_sockopt(s.opts, opt, value, host_.stack().profile()) != tcp::SocketError::none) {
     return Result::error("EINVAL");
   }
   if (s.id != tcp::kNoSocket && host_.stack().exists(s.id)) {

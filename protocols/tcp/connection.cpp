@@ -306,6 +306,10 @@ size_t Connection::readable() const {
   return tcb_->rcvbuf.readable();
 }
 
+uint32_t Connection::auto_read_size() const {
+  return tcb_->opts.read_size != 0 ? tcb_->opts.read_size : kAutoReadSize;
+}
+
 bool Connection::epollin_ready() const {
   return tcb_->epollin_ready();
 }

@@ -113,6 +113,8 @@ class Connection {
   bool stream_memory_free() const;
   Payload read(Instant now, size_t max_bytes, Outbox& out);
   size_t readable() const;  // in-order bytes in the receive queue (auto_read off): tcp_inq()
+  // An auto-reading application's read() size (SocketOptions::read_size, or kAutoReadSize).
+  uint32_t auto_read_size() const;
   // tcp_cleanup_rbuf() at the end of a read that spanned time (the socket lock): the ACK the
   // input held back while the data sat unread goes now. `copied`: the bytes an auto-reading
   // application's read copied, which leave the receive queue only now (its window and DRS).

@@ -381,7 +381,7 @@ namespace netsim::tcp {
 // do_tcp_setsockopt() / sk_setsockopt() for the options of sockopt.hpp.
 SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Outbox& out) {
   last_now = now;
-  if (SocketError e = store_sockopt(opts, opt, value); e != SocketError::none) return e;
+  if (SocketError e = store_sockopt(opts, opt, value, prof()); e != SocketError::none) return e;
   const SeqNum nxt = snd_nxt;
   if (opt == SockOpt::so_sndbuf) sk_sndbuf = opts.sndbuf;  // sk_setsockopt(): set and locked
   if (opt == SockOpt::so_rcvlowat) set_rcvlowat(out);
@@ -412,7 +412,7 @@ SocketError Connection::Tcb::set_option(Instant now, SockOpt opt, int value, Out
 void Connection::Tcb::set_rcvlowat(Outbox& out) {
   data_ready(out);
   if (opts.rcvbuf != 0) return;
-  const uint32_t val = rcvlowat(opts, prof());
+  const uint32_t val = rcvlowat(opts);
   const uint32_t space = space_from_win(scaling_ratio, val);
   RcvAutotune& a = autotune();
   if (space <= a.rcvbuf) return;

@@ -227,7 +227,7 @@ bool Connection::Tcb::epollin_ready() const {
   const uint32_t buf = rcv_space();
   const bool pressure = mem_pressure() || rmem_alloc() > buf - (buf >> 3);
   const uint32_t wnd = rcv_adv > rcv_nxt ? static_cast<uint32_t>(rcv_adv - rcv_nxt) : 0;
-  return avail >= rcvlowat(opts, prof()) || pressure || wnd <= rcv_mss;
+  return avail >= rcvlowat(opts) || pressure || wnd <= rcv_mss;
 }
 
 // tcp_data_ready(): "if (tcp_epollin_ready(sk, sk->sk_rcvlowat) || sock_flag(sk, SOCK_DONE))

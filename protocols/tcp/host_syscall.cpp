@@ -169,14 +169,19 @@ void TcpHost::note_read(SocketId s, size_t bytes) {
   l.read_bytes += bytes;
 }
 
+// Each call copies at most the app's read size (Connection::auto_read_size()); what it leaves
+// is the next call's, which starts after release_sock() (end_read()) and pays its own cost.
 void TcpHost::start_reads() {
   std::vector<SocketId> ids = std::exchange(readers_, {});
   for (SocketId s : ids) {
     Lock* l = lock(s);
     if (l == nullptr || l->owned() || l->read_bytes == 0) continue;
+    const Connection* c = stack_.connection(s);
+    const uint64_t len = c != nullptr ? c->auto_read_size() : kAutoReadSize;
     l->reading = true;
-    const Duration span = stack_.profile().syscall_cost + copy_time(l->read_bytes);
-    l->copying = std::exchange(l->read_bytes, 0);
+    l->copying = std::min(l->read_bytes, len);
+    l->read_bytes -= l->copying;
+    const Duration span = stack_.profile().syscall_cost + copy_time(l->copying);
     l->event = sim_.schedule_call_at<&TcpHost::end_read>(sim_.now() + span, this, s);
   }
 }

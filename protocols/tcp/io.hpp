@@ -29,12 +29,19 @@ struct KeepaliveOptions {
   std::optional<int> probes;         // TCP_KEEPCNT
 };
 
+// The read() size of an auto-reading application: 128 KiB, the buffer of iperf3's receiver
+// (its default TCP block size) and of coreutils' cat (IO_BUFSIZE).
+inline constexpr uint32_t kAutoReadSize = 131072;
+
 struct SocketOptions {
   KeepaliveOptions keepalive;
   std::optional<int>
       syn_count;  // TCP_SYNCNT: overrides syn_retries (connect) / synack_retries (listen)
   bool linger_zero = false;  // SO_LINGER {on, 0}: close() sends RST and frees at once
   bool auto_read = true;     // false: data stays in the receive buffer until read()
+  // auto_read with timed calls (the socket lock): the len of each read() the application makes
+  // of what was delivered (0: kAutoReadSize); more waits for its next call.
+  uint32_t read_size = 0;
   // TCP and socket options with Linux's semantics (sockopt.hpp, Connection::set_option()); 0
   // means not set. Given here, they apply from connect()/listen() on, as a setsockopt() before.
   bool nodelay = false;          // TCP_NODELAY

@@ -60,7 +60,10 @@ struct SackWalk {
 
 }  // namespace
 
-int32_t sack_reshape(std::span<SentSegment> q, SackBlock b, SeqNum ack) {
+int32_t sack_reshape(std::span<SentSegment> q, SackBlock b, SeqNum ack, LossMib* mib) {
+  const auto count = [mib](uint64_t LossMib::*c) {
+    if (mib != nullptr) ++(mib->*c);
+  };
   const SackWalk w{q, b, ack};
   // The queue is in sequence order: the first segment ending after the block's start.
   const auto first = std::partition_point(
@@ -86,7 +89,14 @@ int32_t sack_reshape(std::span<SentSegment> q, SackBlock b, SeqNum ack) {
       a = e;
       continue;
     }
+    // Each pass is one tcp_shift_skb_data() call of tcp_sacktag_walk(): a shift that takes
+    // the whole skb counts TCPSackMerged (tcp_shifted_skb(): "Whole SKB was eaten"), a part
+    // of it TCPSackShifted, and no shift TCPSackShiftFallback ("goto fallback": the skb is
+    // then split and tagged in place; its "noop" cases need an skb cut inside a segment).
     const bool shift = c0 == a && w.can_shift(a) && w.fits(a, c1);
+    count(!shift    ? &LossMib::TCPSackShiftFallback
+          : c1 == e ? &LossMib::TCPSackMerged
+                    : &LossMib::TCPSackShifted);
     if (shift && c1 == e) {
       // tcp_shifted_skb(): the whole skb joins the previous one; a SACKed skb of the same
       // segment size right after it follows ("Hole filled allows collapsing with the next").
@@ -98,6 +108,7 @@ int32_t sack_reshape(std::span<SentSegment> q, SackBlock b, SeqNum ack) {
         q[e].skb_start = false;
         --delta;
         end = skb_end(q, e);
+        count(&LossMib::TCPSackMerged);  // the second tcp_shifted_skb() eats it whole too
       }
       a = end;
       continue;

@@ -11,6 +11,7 @@
 
 #include "protocols/tcp/sack_scoreboard.hpp"
 #include "protocols/tcp/sent_segment.hpp"
+#include "protocols/tcp/tcp_mib.hpp"
 
 namespace netsim::tcp {
 
@@ -39,7 +40,8 @@ inline size_t skb_head(std::span<const SentSegment> q, size_t i) {
 // size joins it (tcp_shift_skb_data(), tcp_shifted_skb(); a filled hole also pulls in the
 // SACKed skb after it), an skb SACKed in part is split at the block's edges
 // (tcp_match_skb_to_sack() -> tcp_fragment()). `ack` is the ACK's cumulative point. Returns
-// the change in the number of skbs.
-int32_t sack_reshape(std::span<SentSegment> q, SackBlock b, SeqNum ack);
+// the change in the number of skbs, and counts TCPSackShifted, TCPSackMerged and
+// TCPSackShiftFallback in `mib` (if any).
+int32_t sack_reshape(std::span<SentSegment> q, SackBlock b, SeqNum ack, LossMib* mib = nullptr);
 
 }  // namespace netsim::tcp

@@ -263,7 +263,7 @@ uint32_t LossRecovery::sacktag(std::span<ScoreSeg> q, const LossCtx& c, const Ac
   SeqNum reord = c.snd_nxt;
   uint32_t newly = 0;
   for (size_t i = 0; i < used; ++i) {
-    if (!sp_dup[i]) out.skb_delta += sack_reshape(q, sp[i], in.ack);
+    if (!sp_dup[i]) out.skb_delta += sack_reshape(q, sp[i], in.ack, c.mib);
     for (ScoreSeg& seg : q) {
       if (sp[i].start <= seg.seq && seg.end() <= sp[i].end)
         newly += tag_one(seg, c, sp_dup[i], in.ack, reord, out);

@@ -23,6 +23,13 @@ constexpr std::array<SockOpt, 8> kAll{
     SockOpt::tcp_nodelay, SockOpt::tcp_cork,  SockOpt::tcp_user_timeout,  SockOpt::tcp_maxseg,
     SockOpt::so_rcvbuf,   SockOpt::so_sndbuf, SockOpt::tcp_notsent_lowat, SockOpt::so_rcvlowat};
 
+// tcp_set_rcvlowat(): "if (sk->sk_userlocks & SOCK_RCVBUF_LOCK) cap = sk->sk_rcvbuf >> 1;
+// else cap = sysctl_tcp_rmem[2] >> 1; val = min(val, cap); sk->sk_rcvlowat = val ? : 1".
+uint32_t capped_rcvlowat(const SocketOptions& o, const Profile& p, uint32_t val) {
+  const uint32_t cap = (o.rcvbuf != 0 ? o.rcvbuf : static_cast<uint32_t>(p.rmem.max)) >> 1;
+  return std::max<uint32_t>(std::min(val, cap), 1);
+}
+
 // "val = min_t(u32, val, sysctl_*mem_max)": a negative int is a huge u32, so the maximum.
 uint32_t doubled(int val, uint32_t max, uint32_t min) {
   uint32_t v = std::min(static_cast<uint32_t>(val), max);
@@ -47,7 +54,7 @@ std::span<const SockOpt> all_sockopts() {
   return kAll;
 }
 
-SocketError store_sockopt(SocketOptions& o, SockOpt opt, int value) {
+SocketError store_sockopt(SocketOptions& o, SockOpt opt, int value, const Profile& p) {
   switch (opt) {
     case SockOpt::tcp_nodelay:
       o.nodelay = value != 0;
@@ -75,8 +82,9 @@ SocketError store_sockopt(SocketOptions& o, SockOpt opt, int value) {
       o.notsent_lowat = static_cast<uint32_t>(value);
       return SocketError::none;
     case SockOpt::so_rcvlowat:
-      // sk_setsockopt(): "if (val < 0) val = INT_MAX"; tcp_set_rcvlowat() caps it (rcvlowat()).
-      o.rcvlowat = static_cast<uint32_t>(value < 0 ? INT32_MAX : value);
+      // sk_setsockopt(): "if (val < 0) val = INT_MAX"; tcp_set_rcvlowat() caps it now, against
+      // the buffer of this moment: a later, smaller SO_RCVBUF leaves it as it is.
+      o.rcvlowat = capped_rcvlowat(o, p, static_cast<uint32_t>(value < 0 ? INT32_MAX : value));
       return SocketError::none;
   }
   return SocketError::einval;
@@ -99,16 +107,13 @@ int sockopt_value(const SocketOptions& o, SockOpt opt, const Profile& p) {
     case SockOpt::tcp_notsent_lowat:
       return static_cast<int>(o.notsent_lowat);  // tp->notsent_lowat: 0 until set
     case SockOpt::so_rcvlowat:
-      return static_cast<int>(rcvlowat(o, p));
+      return static_cast<int>(rcvlowat(o));  // as stored when set
   }
   return 0;
 }
 
-// tcp_set_rcvlowat(): "if (sk->sk_userlocks & SOCK_RCVBUF_LOCK) cap = sk->sk_rcvbuf >> 1;
-// else cap = sysctl_tcp_rmem[2] >> 1; val = min(val, cap); sk->sk_rcvlowat = val ? : 1".
-uint32_t rcvlowat(const SocketOptions& o, const Profile& p) {
-  const uint32_t cap = (o.rcvbuf != 0 ? o.rcvbuf : static_cast<uint32_t>(p.rmem.max)) >> 1;
-  return std::max<uint32_t>(std::min(o.rcvlowat, cap), 1);
+uint32_t rcvlowat(const SocketOptions& o) {
+  return std::max<uint32_t>(o.rcvlowat, 1);  // 0: never set, sk_rcvlowat's initial 1
 }
 
 uint32_t sock_rcvbuf_from(int val) {

@@ -45,13 +45,14 @@ uint32_t sock_sndbuf_from(int val);
 
 // Validates `value` as Linux does and stores it in `o` (EINVAL: TCP_MAXSEG outside
 // [88, 32767] but 0, a negative TCP_USER_TIMEOUT). No side effect beyond the store: the push of
-// TCP_NODELAY / TCP_CORK is Connection::set_option()'s.
-SocketError store_sockopt(SocketOptions& o, SockOpt opt, int value);
+// TCP_NODELAY / TCP_CORK is Connection::set_option()'s. SO_RCVLOWAT is capped as it is
+// stored (tcp_set_rcvlowat()), against `o`'s SO_RCVBUF or `p`'s tcp_rmem[2].
+SocketError store_sockopt(SocketOptions& o, SockOpt opt, int value, const Profile& p);
 // getsockopt() of a socket with no connection state (a listener): TCP_MAXSEG is user_mss, or
 // TCP_MSS_DEFAULT (536) as mss_cache before any handshake.
 int sockopt_value(const SocketOptions& o, SockOpt opt, const Profile& p);
-// sk_rcvlowat as tcp_set_rcvlowat() leaves it: the value set, at most half the locked
-// SO_RCVBUF or else half tcp_rmem[2], and at least 1.
-uint32_t rcvlowat(const SocketOptions& o, const Profile& p);
+// sk_rcvlowat as tcp_set_rcvlowat() left it when it was set (at most half the then locked
+// SO_RCVBUF or else half tcp_rmem[2], at least 1), or 1 when it never was.
+uint32_t rcvlowat(const SocketOptions& o);
 
 }  // namespace netsim::tcp

@@ -493,7 +493,7 @@ SocketError Stack::set_option(Instant now, SocketId s, SockOpt opt, int value, O
     m.reap(*c);
     return err;
   }
-  if (Listener* l = m.listeners.by_id(s)) return store_sockopt(l->opts, opt, value);
+  if (Listener* l = m.listeners.by_id(s)) return store_sockopt(l->opts, opt, value, m.profile);
   return SocketError::enotconn;
 }
 

@@ -27,6 +27,11 @@ struct LossMib {
   uint64_t TCPLossUndo = 0;
   uint64_t TCPTimeouts = 0;
   uint64_t TCPSACKReneging = 0;
+  // tcp_shift_skb_data() (rtx_skb.cpp): SACKed data moved into the previous skb, in part
+  // (TCPSackShifted) or whole (TCPSackMerged), or not movable (TCPSackShiftFallback).
+  uint64_t TCPSackShifted = 0;
+  uint64_t TCPSackMerged = 0;
+  uint64_t TCPSackShiftFallback = 0;
   uint64_t TCPSpuriousRTOs = 0;
   // Counted by the connection's retransmit path (tcp_output.c:tcp_xmit_retransmit_queue()).
   uint64_t TCPFastRetrans = 0;

@@ -179,6 +179,19 @@ std::string read_app_name(Reader& r, const MapView& m, std::string_view kind, si
   return fmt::format("{}#{}", kind, index);
 }
 
+// `read_size: 64KB`: the len of each read() a tcp_server/tcp_client makes of what arrived,
+// 1 byte to INT_MAX (read() takes a size_t, Linux copies at most INT_MAX per call).
+uint32_t read_read_size(Reader& r, const YAML::Node& n, const std::string& path) {
+  auto b = read_size(r, n, path);
+  if (!b) return 0;
+  if (b->count() < 1 || b->count() > INT32_MAX) {
+    r.error(n, path,
+            fmt::format("expected a size from 1B to 2147483647B, found {}", quoted(n.Scalar())));
+    return 0;
+  }
+  return static_cast<uint32_t>(b->count());
+}
+
 TcpServerSpec read_server(Reader& r, const MapView& m, const Scenario& sc, size_t index) {
   TcpServerSpec s;
   s.name = read_app_name(r, m, "tcp_server", index);
@@ -200,6 +213,7 @@ TcpServerSpec read_server(Reader& r, const MapView& m, const Scenario& sc, size_
     s.socket_options = read_socket_options(r, *v, m.path("socket_options"));
   }
   if (auto v = m.get("send_flags")) s.send_flags = read_send_flags(r, *v, m.path("send_flags"));
+  if (auto v = m.get("read_size")) s.read_size = read_read_size(r, *v, m.path("read_size"));
   return s;
 }
 
@@ -248,6 +262,7 @@ TcpClientSpec read_client(Reader& r, const MapView& m, const Scenario& sc, size_
   }
   if (auto v = m.get("shutdown")) c.shutdown = read_bool(r, *v, m.path("shutdown")).value_or(false);
   if (auto v = m.get("send_flags")) c.send_flags = read_send_flags(r, *v, m.path("send_flags"));
+  if (auto v = m.get("read_size")) c.read_size = read_read_size(r, *v, m.path("read_size"));
   if (auto v = m.get("keepalive")) c.keepalive = read_keepalive(r, *v, m.path("keepalive"));
   if (auto v = m.get("socket_options")) {
     c.socket_options = read_socket_options(r, *v, m.path("socket_options"));
@@ -347,12 +362,12 @@ void read_one_app(Reader& r, const YAML::Node& item, size_t i, Scenario& sc) {
   if (chosen->key == "tcp_server") {
     MapView m(r, chosen->value, kpath,
               {"name", "on", "port", "backlog", "reply", "accept", "close", "socket_options",
-               "send_flags"});
+               "send_flags", "read_size"});
     app.app = read_server(r, m, sc, i);
   } else if (chosen->key == "tcp_client") {
     MapView m(r, chosen->value, kpath,
               {"name", "on", "port", "connect", "at", "send", "close", "shutdown", "keepalive",
-               "count", "interval", "socket_options", "send_flags"});
+               "count", "interval", "socket_options", "send_flags", "read_size"});
     app.app = read_client(r, m, sc, i);
   } else if (chosen->key == "tcp_app") {
     MapView m(r, chosen->value, kpath, {"name", "on", "script"});

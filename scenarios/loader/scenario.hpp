@@ -154,6 +154,7 @@ struct TcpServerSpec {
   ClosePolicy close{ClosePolicy::Kind::after_peer, {}};  // never after_send
   SockOptList socket_options;                            // inherited by accepted connections
   uint32_t send_flags = 0;  // `send_flags:` of each reply's send(): MSG_MORE / MSG_EOR
+  uint32_t read_size = 0;   // `read_size:` each read()'s len (0: tcp::kAutoReadSize)
   SourcePos pos;
 };
 
@@ -167,6 +168,7 @@ struct TcpClientSpec {
   ClosePolicy close{ClosePolicy::Kind::after_reply, {}};
   bool shutdown = false;                   // SHUT_WR after sending, keep reading
   uint32_t send_flags = 0;                 // `send_flags:` of its send(): MSG_MORE / MSG_EOR
+  uint32_t read_size = 0;                  // `read_size:` each read()'s len (0: the default)
   std::optional<KeepaliveSpec> keepalive;  // unset = SO_KEEPALIVE off
   SockOptList socket_options;
   int64_t count = 1;  // connections, `interval` apart

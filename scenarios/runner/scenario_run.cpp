@@ -84,10 +84,11 @@ tcp::SocketOptions keepalive_options(const std::optional<KeepaliveSpec>& k) {
   return o;
 }
 
-// The app's setsockopt() calls before listen()/connect() (values checked by the loader).
-void apply_socket_options(tcp::SocketOptions& o, const SockOptList& list) {
+// The app's setsockopt() calls before listen()/connect() (values checked by the loader), in
+// their order: SO_RCVLOWAT is capped by the SO_RCVBUF set before it (tcp_set_rcvlowat()).
+void apply_socket_options(tcp::SocketOptions& o, const SockOptList& list, const tcp::Profile& p) {
   for (const auto& [opt, value] : list)
-    tcp::store_sockopt(o, opt, value);
+    tcp::store_sockopt(o, opt, value, p);
 }
 
 apps::ClientClose client_close(ClosePolicy::Kind k) {
@@ -187,8 +188,9 @@ void ScenarioRun::build_apps() {
       c.close = server_close(sv->close.kind);
       c.close_at = sv->close.at;
       c.keep_received = received_to_keep(scenario_, sv->name);
-      apply_socket_options(c.options, sv->socket_options);
+      apply_socket_options(c.options, sv->socket_options, host(sv->on)->stack().profile());
       c.send_flags = sv->send_flags;
+      c.options.read_size = sv->read_size;
       servers_.push_back(std::make_unique<apps::TcpServerApp>(sim_, *host(sv->on), std::move(c)));
     } else if (const auto* cl = a.client()) {
       apps::TcpClientConfig c;
@@ -202,7 +204,8 @@ void ScenarioRun::build_apps() {
       c.shutdown = cl->shutdown;
       c.send_flags = cl->send_flags;
       c.options = keepalive_options(cl->keepalive);
-      apply_socket_options(c.options, cl->socket_options);
+      apply_socket_options(c.options, cl->socket_options, host(cl->on)->stack().profile());
+      c.options.read_size = cl->read_size;
       c.count = static_cast<int>(cl->count);
       c.interval = cl->interval;
       c.keep_received = received_to_keep(scenario_, cl->name);

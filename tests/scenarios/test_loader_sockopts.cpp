@@ -69,6 +69,13 @@ TEST_CASE("socket_options: unknown names and values Linux refuses are errors") {
   CHECK(errors_of(R"(  - tcp_server: {on: server, port: 80, socket_options: {SO_RCVLOWAT: -1}}
 )") == Lines{"bad.yaml:7:70: apps[0].tcp_server.socket_options.SO_RCVLOWAT: expected an "
              "integer from 0 to 2147483647, found -1"});
+  // read_size: each auto-read call's len, 1 byte to INT_MAX.
+  CHECK(errors_of(R"(  - tcp_server: {on: server, port: 80, read_size: 0B}
+)") == Lines{"bad.yaml:7:51: apps[0].tcp_server.read_size: expected a size from 1B to "
+             "2147483647B, found \"0B\""});
+  CHECK(errors_of(R"(  - tcp_server: {on: server, port: 80, read_size: 4GB}
+)") == Lines{"bad.yaml:7:51: apps[0].tcp_server.read_size: expected a size from 1B to "
+             "2147483647B, found \"4GB\""});
   CHECK(errors_of(R"(  - tcp_server: {on: server, port: 80, socket_options: [TCP_NODELAY]}
 )") == Lines{"bad.yaml:7:56: apps[0].tcp_server.socket_options: expected a map of socket "
              "options (TCP_NODELAY, SO_RCVBUF, ...), found a list"});

@@ -142,3 +142,27 @@ TEST_CASE("RACK's reordering timer declares a hole lost, a D-SACK undoes the red
   CHECK(cwnd == 10 * 1460);
   CHECK_FALSE(h.deadline().has_value());
 }
+
+// tcp_send_loss_probe(): "if (__tcp_retransmit_skb(sk, skb, 1)) goto rearm_timer;". The peer's
+// ACK of the first of three segments shrinks its window to 1460 bytes, so the last segment
+// (3921:5381) lies past tcp_wnd_end() and is not the head: __tcp_retransmit_skb() refuses
+// (-EAGAIN). No probe leaves and none is counted; the RTO is re-armed (tcp_rearm_rto(): its
+// full value from the head's last transmission), and when it fires the head goes, as the
+// window allows.
+TEST_CASE("A loss probe past a shrunk window is refused and the RTO re-armed") {
+  Harness h(sack_profile());
+  established_sack(h, 20_ms);
+  REQUIRE(h.send(at(100_ms), bytes(3 * 1460)).size() == 3);
+  CHECK(h.recv(at(120_ms), ACK, kPeerIss + 1, kIss + 1 + 1460, 1460).empty());
+  REQUIRE(h.deadline().has_value());
+  // PTO = 2·srtt + 2 ms (two out) = 42 ms -> 11 jiffies after the ACK.
+  CHECK(*h.deadline() == at(164_ms));
+  CHECK(h.fire().empty());
+  CHECK(h.counters.TCPLossProbes == 0);
+  CHECK(h.counters.retransmits == 0);
+  REQUIRE(h.deadline().has_value());
+  // The head (2461) was sent at 100 ms; the RTO is srtt + max(4·rttvar, 200 ms) = 220 ms.
+  CHECK(*h.deadline() == at(320_ms));
+  CHECK(h.fire() == Lines{". seq 2461:3921 ack 5001 win 64240 rtx 1"});
+  CHECK(h.counters.TCPTimeouts == 1);
+}

@@ -167,7 +167,35 @@ TEST_CASE("SACKed skbs merge into the SACKed skb before them, not across MSG_EOR
     CHECK(wmem(h) == 4 * 1460 + (eor == 0 ? 2 : 3) * kSkb);
     const TcpInfo i = tcp_info(h.c(), h.now);
     CHECK(i.sacked == 3);  // the scoreboard still counts segments
+    // tcp_shift_skb_data(): the second skb's SACK falls back (its previous skb is not SACKed);
+    // the third and fourth are eaten whole (LINUX_MIB_SACKMERGED), or, behind the EOR, the
+    // fourth falls back (tcp_skb_can_collapse()).
+    CHECK(h.counters.TCPSackMerged == (eor == 0 ? 2 : 1));
+    CHECK(h.counters.TCPSackShiftFallback == (eor == 0 ? 1 : 2));
+    CHECK(h.counters.TCPSackShifted == 0);
   }
+}
+
+// tcp_shift_skb_data() with a block that covers only the head of a three-segment skb: the
+// head moves into the SACKed skb before it (tcp_shifted_skb() returns false with data left:
+// LINUX_MIB_SACKSHIFTED) and the skb count stays; when the rest is SACKed, it is merged whole.
+TEST_CASE("A SACKed head of an skb moves into the SACKed skb before it (TCPSackShifted)") {
+  Harness h(collapse_profile(), nodelay());
+  established_sack(h, 10_ms);
+  REQUIRE(h.send(at(1000_ms), bytes(1460)).size() == 1);
+  REQUIRE(h.send(at(1001_ms), bytes(1460)).size() == 1);
+  REQUIRE(h.send(at(1002_ms), bytes(3 * 1460)).size() == 3);
+  REQUIRE(wmem(h) == 5 * 1460 + 3 * kSkb);
+  h.recv(at(1011_ms), ack_with_sack(1001, {{2461, 3921}}));
+  CHECK(h.counters.TCPSackShiftFallback == 1);  // no SACKed skb before the second
+  h.recv(at(1013_ms), ack_with_sack(1001, {{2461, 5381}}));
+  CHECK(wmem(h) == 5 * 1460 + 3 * kSkb);  // the first, the second + 3921:5381, 5381:8301
+  CHECK(h.counters.TCPSackShifted == 1);
+  CHECK(h.counters.TCPSackMerged == 0);
+  h.recv(at(1015_ms), ack_with_sack(1001, {{2461, 8301}}));
+  CHECK(h.counters.TCPSackMerged == 1);
+  CHECK(h.counters.TCPSackShiftFallback == 1);
+  CHECK(tcp_info(h.c(), h.now).sacked == 4);
 }
 
 // tcp_match_skb_to_sack(): a block over the third and fourth of a five-segment skb splits it
@@ -181,6 +209,10 @@ TEST_CASE("An skb SACKed in part is split at the block's edges") {
   h.recv(at(1011_ms), ack_with_sack(1001, {{1001 + 2 * 1460, 1001 + 4 * 1460}}));
   CHECK(wmem(h) == 5 * 1460 + 3 * kSkb);
   CHECK(tcp_info(h.c(), h.now).sacked == 2);
+  // Two tcp_shift_skb_data() calls fall back: the head skb (no skb before it), then the piece
+  // split from it at the block's start (the skb before it is not SACKed).
+  CHECK(h.counters.TCPSackShiftFallback == 2);
+  CHECK(h.counters.TCPSackShifted + h.counters.TCPSackMerged == 0);
   // The cumulative ACK of the first two frees the head skb alone.
   h.recv(at(1012_ms), ack_with_sack(1001 + 2 * 1460, {{1001 + 2 * 1460, 1001 + 4 * 1460}}));
   CHECK(wmem(h) == 3 * 1460 + 2 * kSkb);

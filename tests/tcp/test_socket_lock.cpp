@@ -328,9 +328,14 @@ TEST_CASE("SO_RCVLOWAT: the reader is woken once that many bytes are queued") {
   REQUIRE(reader != kNoSocket);
   CHECK(t.w.server->read(reader, SIZE_MAX).size() == 10 * 1448);
   // tcp_set_rcvlowat(): at most half of tcp_rmem[2] (6291456), or of a locked SO_RCVBUF; 0 is 1.
+  // The cap is applied once, when the option is set: a smaller SO_RCVBUF set afterwards (16384
+  // as sk_rcvbuf) leaves the stored value, which getsockopt() reads back as it is; the next
+  // SO_RCVLOWAT is capped at half of it.
   CHECK(t.w.server->set_option(reader, SockOpt::so_rcvlowat, 1 << 30) == SocketError::none);
   CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 3145728);
   CHECK(t.w.server->set_option(reader, SockOpt::so_rcvbuf, 8192) == SocketError::none);
+  CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 3145728);
+  CHECK(t.w.server->set_option(reader, SockOpt::so_rcvlowat, 1 << 30) == SocketError::none);
   CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 8192);
   CHECK(t.w.server->set_option(reader, SockOpt::so_rcvlowat, 0) == SocketError::none);
   CHECK(t.w.server->get_option(reader, SockOpt::so_rcvlowat) == 1);
@@ -347,6 +352,36 @@ TEST_CASE("An auto-reading app with SO_RCVLOWAT reads once that many bytes are q
   // when the sender's FIN... does not come: they wait (the receive window is far from closed).
   CHECK(sizes == std::vector<size_t>{4 * 1448, 4 * 1448});
   CHECK(t.wakeups[0] == Instant::zero() + Duration::nanoseconds(30'133'760 + 3 * 120'000));
+}
+
+TEST_CASE("An auto-reading app's read() takes at most its read size, the rest in the next call") {
+  // read_size 2000, 500 µs per call, 5000 MB/s. The first segment (1448) is one call, ending
+  // at 30.634 ms + 290 ns, when the four segments merged in the backlog (5792 bytes) are
+  // processed (release_sock()): the next call copies 2000 of them, each call paying its
+  // cost; the bytes a call leaves wait, counted in receive memory, for the next.
+  SocketOptions o;
+  o.read_size = 2000;
+  TenSegments t(timed(Duration::microseconds(500), 5000), o);
+  SocketId s = kNoSocket;
+  t.on_data = [&](SocketId id, const Payload&) { s = id; };
+  t.w.sim.run_until(at_ms(200));
+  REQUIRE(s != kNoSocket);
+  // The ACKs come when a call's release_sock() processes the backlog. Without a read size the
+  // second call copied all 5792 bytes (1159 ns: the busy-reader test's 31'135'209); here it
+  // copies 2000 (400 ns) and the backlog (segments 6-9) is processed 759 ns earlier; the
+  // third call, 2000 bytes again, releases the tenth.
+  std::vector<PacketRecord> acks = t.w.sent("server");
+  const SeqNum first = acks[0].packet.tcp.ack;
+  std::vector<std::pair<int64_t, uint32_t>> got;
+  for (size_t i = 1; i < acks.size(); ++i)
+    got.emplace_back(acks[i].t.ns(), static_cast<uint32_t>(acks[i].packet.tcp.ack - first));
+  using P = std::pair<int64_t, uint32_t>;
+  CHECK(got == std::vector<P>{{30'133'760, 1448},
+                              {30'634'050, 5 * 1448},
+                              {30'634'050 + 500'400, 9 * 1448},
+                              {30'634'050 + 2 * 500'400, 10 * 1448}});
+  CHECK(tcp_info(*t.w.server->stack().connection(s), at_ms(200)).rmem_alloc == 0);
+  CHECK(t.w.server->stack().stats(s).bytes_received == 10 * 1448);
 }
 
 TEST_CASE("With the socket lock auto-read data holds receive memory until its copy ends") {
