@@ -250,7 +250,7 @@ void Connection::on_timer(Instant now, Outbox& out) {
 
 void Connection::tx_reported(Instant now, const TxReport& r, Outbox& out) {
   out.touched.push_back(tcb_->id);
-  tcb_->tx_reported(now, r.truesize, r.counted, r.done);
+  tcb_->tx_reported(now, r);
 }
 
 std::optional<Instant> Connection::next_deadline() const {
