@@ -254,7 +254,7 @@ void Connection::on_timer(Instant now, Outbox& out) {
 // asked again); otherwise its timer stays as the entry that sent the segment left it.
 void Connection::tx_reported(Instant now, const TxReport& r, Outbox& out) {
   const Instant before = tcb_->tsq_at();
-  tcb_->tx_reported(now, r.truesize, r.counted, r.done);
+  tcb_->tx_reported(now, r);
   if (tcb_->tsq_at() != before) out.touched.push_back(tcb_->id);
 }
 

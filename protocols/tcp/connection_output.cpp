@@ -366,8 +366,10 @@ void Connection::Tcb::send_data(Instant now, SeqNum seq, uint32_t len, bool fin,
   // The skb (the GSO piece, or a FIN alone) is handed over with its last segment.
   const bool in_piece = wq.piece_active && len > 0;
   if ((len > 0 || fin) && (!in_piece || end == wq.piece_end)) {
-    tx_tag(p, kSkbEmptyTruesize +
-                  (in_piece ? static_cast<uint32_t>(wq.piece_end - wq.piece_start) : len));
+    tx_tag(
+        p,
+        kSkbEmptyTruesize + (in_piece ? static_cast<uint32_t>(wq.piece_end - wq.piece_start) : len),
+        in_piece ? wq.piece_start : seq);
   }
   emit(now, std::move(p), out);
   uint32_t seq_len = len + (fin ? 1 : 0);
@@ -413,7 +415,7 @@ void Connection::Tcb::retransmit(Instant now, size_t index, Outbox& out, bool gs
   Packet p = make_packet(s.seq, rcv_nxt, flags, std::move(data));
   p.tcp.window = advertise_window();
   p.retransmission = ++s.retransmits;
-  tx_tag(p, kSkbEmptyTruesize + len);  // the clone of a one-segment skb (TSQ not checked)
+  tx_tag(p, kSkbEmptyTruesize + len, s.seq);  // the clone of a one-segment skb (TSQ not checked)
   s.last_sent = now;
   ++ctx.counters->retransmits;
   ++stats.retransmits;

@@ -294,6 +294,8 @@ bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
     const size_t e = skb_end(q, i);
     const SeqNum skb_data_end = q[e - 1].seq + q[e - 1].data_len();
     if (small_queue_holds(now, static_cast<uint32_t>(skb_data_end - seg.seq), 1)) break;
+    // tcp_retransmit_skb() -> -EBUSY: the skb's last send is still queued; the loop stops.
+    if (refused_busy(now, i)) break;
     // tcp_retransmit_skb(): nothing beyond the offered window except the head.
     if (seg.seq >= snd_una + snd_wnd && i != 0) break;
     // The skb leaves whole when cwnd allows, else split (tcp_fragment()) or collapsed first.
@@ -386,6 +388,15 @@ void Connection::Tcb::on_loss_probe_timer(Instant now, Outbox& out) {
     // tcp_send_loss_probe(): the last segment of the last skb, split off it (tcp_fragment()),
     // then __tcp_retransmit_skb(skb, 1).
     const size_t last = rtx.size() - 1;
+    // "if (skb_still_in_host_queue(sk, skb)) goto rearm_timer;", asked of the whole last skb
+    // before tcp_fragment(): no probe, none counted.
+    size_t head = last;
+    while (head > 0 && !rtx.at(head).skb_start)
+      --head;
+    if (still_in_host_queue(now, rtx.at(head).seq)) {
+      rearm_rto(now);
+      return;
+    }
     rtx.split_before(last);
     if (shape_retransmit(last, 1) == 0) {
       // "if (__tcp_retransmit_skb(sk, skb, 1)) goto rearm_timer;": past a shrunk window
@@ -430,14 +441,32 @@ void Connection::Tcb::on_reo_timer(Instant now, Outbox& out) {
 }
 
 // tcp_retransmit_timer()'s tcp_enter_loss(): mark, cut, cwnd = in_flight + 1, state Loss, F-RTO.
-void Connection::Tcb::sack_on_rto(Instant now) {
+// Returns false when tcp_retransmit_skb() refused the head (-EBUSY): nothing leaves, and
+// tcp_retransmit_timer() backs off and re-arms as after a retransmission (only a positive
+// error re-arms at TCP_RESOURCE_PROBE_INTERVAL).
+bool Connection::Tcb::sack_on_rto(Instant now) {
   const LossConfig cfg = loss_config();
   LossCtx c = loss_ctx(now, cfg);
   lr().on_rto(rtx.segments(), c, retransmits == 0);
+  if (refused_busy(now, 0)) return false;
   shape_retransmit(0, 1);  // tcp_retransmit_skb(sk, tcp_rtx_queue_head(sk), 1)
   sender().frto_new_data = false;
   LossCtx r = loss_ctx(now, cfg);
   lr().on_retransmit(rtx.at(0), r, ts_ok ? tsval(now) : 0);
+  return true;
+}
+
+// tcp_retransmit_skb() of the skb at `index` refused by skb_still_in_host_queue(): the skb is
+// marked TCPCB_EVER_RETRANS all the same ("To avoid taking spuriously low RTT samples based on
+// a timestamp for a transmit that never happened") and retrans_stamp saves the attempt.
+bool Connection::Tcb::refused_busy(Instant now, size_t index) {
+  if (!still_in_host_queue(now, rtx.at(index).seq)) return false;
+  const std::span<const SentSegment> q = rtx.segments();
+  const size_t e = skb_end(q, index);
+  if (retrans_stamp == kNever) retrans_stamp = q[index].last_sent;
+  for (size_t k = index; k < e; ++k)
+    rtx.at(k).sacked |= kEverRetrans;
+  return true;
 }
 
 }  // namespace netsim::tcp

@@ -171,8 +171,9 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
   // tcp_enter_loss(): everything outstanding is lost; ssthresh falls on the first expiry of
   // an episode only; cwnd is one segment; go-back-N from SND.UNA.
   uint32_t cwnd_before = cwnd_bytes();
+  bool send = true;
   if (sack_path()) {
-    sack_on_rto(now);  // tcp_enter_loss() with the scoreboard; counts TCPTimeouts
+    send = sack_on_rto(now);  // tcp_enter_loss() with the scoreboard; counts TCPTimeouts
   } else {
     const bool first = !(retx_next < loss_high);
     if (cc) cc->on_timeout(flight_size(), snd_nxt, first);
@@ -191,7 +192,7 @@ void Connection::Tcb::on_data_rto(Instant now, Outbox& out) {
     f.backoff = rto.backoff();
     trace_timer(f, out);
   }
-  retransmit(now, 0, out);
+  if (send) retransmit(now, 0, out);
   arm_rtx(now);  // the slot now holds the RTO (XmitTimer::rto)
   rtx_at = timer_at(now, clamp_rto_to_user_timeout(now));
   trace_cwnd(cwnd_before, out);

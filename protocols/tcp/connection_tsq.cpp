@@ -23,25 +23,30 @@ constexpr unsigned kPacingShift = 10;
 // __tcp_transmit_skb(): "refcount_add(skb->truesize, &sk->sk_wmem_alloc)". The truesize rides
 // on the skb's last wire segment (tcp_gso_segment() moves the destructor to the last segment,
 // "The callback to TCP stack will be called at the time last frag is freed at TX completion").
-void Connection::Tcb::tx_tag(Packet& p, uint32_t truesize) {
+// `head` is the skb's first sequence number, what skb_still_in_host_queue() asks about.
+void Connection::Tcb::tx_tag(Packet& p, uint32_t truesize, SeqNum head) {
   if (!prof().autocorking && prof().limit_output_bytes == 0) return;  // nothing waits for it
   p.tx_truesize = truesize;
   p.tx_socket = id;
   if (!txc) return;  // not known to be on a finite link: the driver reports only a late one
   p.tx_counted = 1;
-  txc->skbs.push_back(TxCompletion::Skb{kNever, truesize});
+  txc->skbs.push_back(TxCompletion::Skb{kNever, truesize, head, true});
   txc->wmem_alloc += truesize;
 }
 
 // The driver's report for one tagged segment, in the order they were emitted: when its first
 // hop sends its last bit. A segment dropped there (or sent at once) completes now (kfree_skb()
 // runs tcp_wfree() too).
-void Connection::Tcb::tx_reported(Instant now, uint32_t truesize, bool counted, Instant done) {
-  if (!counted) {
-    // Emitted before this connection knew its first hop queues: counted from now on.
+void Connection::Tcb::tx_reported(Instant now, const TxReport& r) {
+  const uint32_t truesize = r.truesize;
+  const Instant done = r.done;
+  if (!r.counted) {
+    // Emitted before this connection knew its first hop queues: counted from now on. The
+    // skb's head is its data end less its bytes (its truesize less the empty skb's).
     if (done <= now) return;
     if (!txc) txc = std::make_unique<TxCompletion>();
-    txc->skbs.push_back(TxCompletion::Skb{done, truesize});
+    const SeqNum head = r.end - (truesize - kSkbEmptyTruesize);
+    txc->skbs.push_back(TxCompletion::Skb{done, truesize, head, true});
     txc->reported = txc->skbs.size();
     txc->wmem_alloc += truesize;
     wmem_alloc(now);
@@ -53,7 +58,7 @@ void Connection::Tcb::tx_reported(Instant now, uint32_t truesize, bool counted, 
     s.done = done;
   } else {
     txc->wmem_alloc -= s.truesize;
-    s = TxCompletion::Skb{now, 0};
+    s = TxCompletion::Skb{now, 0, SeqNum{}, false};
     if (txc->throttled) txc->kick = now;
   }
   // Completed skbs leave the front here, at every report, so the deque holds only the skbs in
@@ -111,6 +116,23 @@ bool Connection::Tcb::small_queue_holds(Instant now, uint32_t skb_len, unsigned 
   if (rtx.skbs() <= 1) return false;  // tcp_rtx_queue_empty_or_single_skb()
   txc->throttled = true;
   return true;
+}
+
+// __tcp_retransmit_skb() -> skb_still_in_host_queue(): the skb starting at `head` was handed
+// over and its first hop has not sent it yet (skb_fclone_busy(): its clone is still queued).
+// The retransmission is refused (-EBUSY) and counted (TCPSpuriousRtxHostQueues);
+// TSQ_THROTTLED makes the TX completion run tcp_tsq_write(), which retries the lost ones.
+// Only an skb's original head is recognised: a tail tcp_fragment() cut off is a new skb.
+bool Connection::Tcb::still_in_host_queue(Instant now, SeqNum head) {
+  if (!txc) return false;
+  wmem_alloc(now);  // the completions that are due leave first
+  for (const TxCompletion::Skb& s : txc->skbs) {
+    if (!s.known || s.head != head || (s.done != kNever && s.done <= now)) continue;
+    txc->throttled = true;
+    ++ctx.counters->TCPSpuriousRtxHostQueues;
+    return true;
+  }
+  return false;
 }
 
 // When a throttled connection wants to run: at its next TX completion (the earliest reported

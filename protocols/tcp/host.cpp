@@ -331,8 +331,10 @@ void TcpHost::send_packets(Outbox& out) {
     }
     const bool counted = p.tx_counted != 0;
     const SocketId socket = p.tx_socket;
+    const SeqNum end = p.tcp.seq + static_cast<uint32_t>(p.tcp.payload.size());
     const Instant done = network_.send(node_, std::move(p));
-    if (counted || done > now) tx_reports_.push_back(TxReport{socket, truesize, counted, done});
+    if (counted || done > now)
+      tx_reports_.push_back(TxReport{socket, truesize, counted, done, end});
   }
   if (tx_reports_.empty()) return;
   stack_.tx_reports(now, tx_reports_, out);  // adds the sockets' deadlines to `out`

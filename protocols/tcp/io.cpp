@@ -91,6 +91,10 @@ constexpr CounterInfo kCounters[] = {
     {"TCPAutoCorking", "TcpExtTCPAutoCorking", &Counters::TCPAutoCorking,
      "small writes whose push waited for the TX completion of an earlier skb still in the first "
      "hop's queue (tcp_autocorking)"},
+    {"TCPSpuriousRtxHostQueues", "TcpExtTCPSpuriousRtxHostQueues",
+     &Counters::TCPSpuriousRtxHostQueues,
+     "retransmissions (RTO, loss probe, repair) refused because the skb's previous transmission "
+     "was still in the first hop's queue (skb_still_in_host_queue())"},
     {"TCPBacklogCoalesce", "TcpExtTCPBacklogCoalesce", &Counters::TCPBacklogCoalesce,
      "segments merged into the previous one in a socket's backlog while its application "
      "owned it (timed socket calls)"},

@@ -151,6 +151,7 @@ struct TxReport {
   uint32_t truesize = 0;
   bool counted = false;  // Packet::tx_counted
   Instant done;
+  SeqNum end{};  // the segment's sequence number + its payload: the skb's data end
 };
 
 // A touched socket's timer as the entry point left it: `at` is its next deadline, none if no

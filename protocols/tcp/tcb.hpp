@@ -77,6 +77,8 @@ struct TxCompletion {
   struct Skb {
     Instant done;  // kNever until the driver reported it
     uint32_t truesize;
+    SeqNum head{};       // the skb's first sequence number (skb_still_in_host_queue())
+    bool known = false;  // head is set: not an skb sent before the state existed
   };
   VectorFifo<Skb> skbs;     // in hand-over order (the link is FIFO)
   size_t reported = 0;      // skbs[0, reported) have their completion time
@@ -302,7 +304,8 @@ struct Connection::Tcb {
   void sack_after_write(Instant now, uint32_t sent);
   void on_loss_probe_timer(Instant now, Outbox& out);
   void on_reo_timer(Instant now, Outbox& out);
-  void sack_on_rto(Instant now);
+  bool sack_on_rto(Instant now);
+  bool refused_busy(Instant now, size_t index);
 
   // ================= connection_output.cpp: sending =================
   Packet make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Payload data = {}) const;
@@ -343,8 +346,9 @@ struct Connection::Tcb {
   Duration probe0_base() const;
 
   // ================= connection_tsq.cpp: TX completion, autocorking, TSQ =================
-  void tx_tag(Packet& p, uint32_t truesize);
-  void tx_reported(Instant now, uint32_t truesize, bool counted, Instant done);
+  void tx_tag(Packet& p, uint32_t truesize, SeqNum head);
+  bool still_in_host_queue(Instant now, SeqNum head);
+  void tx_reported(Instant now, const TxReport& r);
   uint64_t wmem_alloc(Instant now);
   bool should_autocork(Instant now);
   bool small_queue_holds(Instant now, uint32_t skb_len, unsigned factor = 0);

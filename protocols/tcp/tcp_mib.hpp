@@ -54,6 +54,7 @@ struct RcvMemMib {
 // The transmit path's TX-completion model (connection_tsq.cpp; net/ipv4/tcp.c tcp_push()).
 struct TxMib {
   uint64_t TCPAutoCorking = 0;  // pushes skipped: a small tail while an earlier skb was queued
+  uint64_t TCPSpuriousRtxHostQueues = 0;  // retransmissions refused: the skb's last send is queued
 };
 
 // The host's TCP memory (tcp_memory.hpp; net/ipv4/tcp.c tcp_enter_memory_pressure(),

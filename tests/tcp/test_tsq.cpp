@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <tuple>
 
 #include "tests/tcp/test_host_util.hpp"
 #include "tests/tcp/test_stack_util.hpp"
@@ -346,4 +347,40 @@ TEST_CASE("TSQ holds a retransmission above twice the limit until a TX completio
                                                          {179200, 55024},
                                                          {180400, 56472}});
   CHECK(x.b.received == 300'000);
+}
+
+namespace {
+
+// The client's data sends: (time in µs, relative seq, retransmission).
+std::vector<std::tuple<int64_t, uint32_t, bool>> data_sends(const Bench& b) {
+  std::vector<std::tuple<int64_t, uint32_t, bool>> out;
+  for (const PacketRecord& r : b.w.records<PacketRecord>())
+    if (r.ev == PacketEvent::send && r.host == "client" && !r.packet.tcp.payload.empty())
+      out.emplace_back(r.t.ns() / 1000, r.packet.tcp.seq.raw() - (b.isn + 1),
+                       r.packet.retransmission > 0);
+  return out;
+}
+
+}  // namespace
+
+// __tcp_retransmit_skb() -> skb_still_in_host_queue(): one full segment written at 100 ms
+// over a 20 kbit/s first hop takes 1500 * 8 / 20000 = 600 ms to leave the host. Every timer
+// that wants to resend it before 700 ms finds its clone still queued (skb_fclone_busy()): the
+// retransmission is refused (-EBUSY), counted (TCPSpuriousRtxHostQueues) and TSQ_THROTTLED is
+// set, so the TX completion at 700 ms runs tcp_tsq_write(), whose tcp_xmit_retransmit_queue()
+// resends the segment the RTO marked lost (cwnd 1, nothing in flight) at that instant. Two
+// timers are refused: the loss probe (tcp_send_loss_probe(): "goto rearm_timer", no probe
+// counted) and then the RTO (tcp_retransmit_timer(): Loss entered, one timeout counted, backed
+// off). Without the check the probe left at its timeout and queued behind the original.
+TEST_CASE("An RTO while the segment is still in the host's queue is refused until it has left") {
+  Bench b(20'000);
+  b.option_at(at_ms(100), SockOpt::tcp_nodelay, 1);
+  b.write_at(at_ms(100), 1448);
+  b.w.sim.run_until(at_ms(3000));
+  CHECK(data_sends(b) ==
+        std::vector<std::tuple<int64_t, uint32_t, bool>>{{100000, 0, false}, {700000, 0, true}});
+  CHECK(b.w.client->stack().counters().TCPSpuriousRtxHostQueues == 2);
+  CHECK(b.w.client->stack().counters().TCPTimeouts == 1);
+  CHECK(b.w.client->stack().counters().TCPLossProbes == 0);
+  CHECK(b.received == 1448);
 }
