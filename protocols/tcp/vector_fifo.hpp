@@ -1,8 +1,8 @@
 // A FIFO queue on one std::vector, for queues that empty often: pop_front() moves a head index,
-// the storage is kept for the next fill once the queue is empty, and the consumed front is cut
-// off only when it is more than half the vector (amortised O(1) per element). A std::deque
-// allocated a map and a 512-byte block for its first element (TxCompletion's skbs: once per
-// connection on a finite link). Only what its users need is offered.
+// the storage (up to kKeepMax elements) is kept for the next fill once the queue is empty, and the
+// consumed front is cut off only when it is more than half the vector (amortised O(1) per element).
+// A std::deque allocated a map and a 512-byte block for its first element (TxCompletion's skbs:
+// once per connection on a finite link). Only what its users need is offered.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +20,8 @@ class VectorFifo {
   const T& front() const { return v_[head_]; }
   T& operator[](size_t i) { return v_[head_ + i]; }
   const T& operator[](size_t i) const { return v_[head_ + i]; }
+  auto begin() const { return v_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  auto end() const { return v_.end(); }
 
   void push_back(T x) {
     if (head_ >= kCompactMin && head_ * 2 > v_.size()) {
@@ -31,13 +33,20 @@ class VectorFifo {
   void pop_front() {
     if (++head_ == v_.size()) clear();
   }
+  // Empty: storage up to kKeepMax elements is kept for the next fill; a queue that once grew
+  // past it (a deep first-hop queue) gives its peak back instead of holding it for good.
   void clear() {
-    v_.clear();
+    if (v_.capacity() > kKeepMax) {
+      std::vector<T>().swap(v_);
+    } else {
+      v_.clear();
+    }
     head_ = 0;
   }
 
  private:
   static constexpr size_t kCompactMin = 32;
+  static constexpr size_t kKeepMax = 256;
   std::vector<T> v_;
   size_t head_ = 0;
 };
