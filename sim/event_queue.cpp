@@ -74,44 +74,60 @@ void RadixKeyQueue::refill() {
     const int bit = std::countr_zero(occupied_[w]);
     occupied_[w] &= ~(uint64_t{1} << bit);
     const size_t index = 64 * w + static_cast<size_t>(bit);
-    auto& b = bucket_[index];
-    const int digit = static_cast<int>(index) / kRadix;
-    if (b.size() <= kSortMax || digit == 0) {
-      soon_ready_ = b.size() <= kSortMax;  // a larger one would flush what it fetched
-      // Every key of this bucket, and every later one in its range, goes into the run.
-      run_.swap(b);
-      release(b);
-      // Stable by time: within a bucket keys of one time are in insertion order (new keys are
-      // appended; a spread fills empty lower buckets in the old bucket's order; keys given back
-      // by the run are earlier than every key of the buckets they join).
-      // A digit-0 bucket holds one time: already in order.
-      if (digit != 0 && run_.size() > 1) sort_run(static_cast<unsigned>(digit));
-      last_ = run_.front().time;
-      // The run's own span, not its bucket's: a sparse bucket of a high digit spans
-      // milliseconds, and every event scheduled into that span would have to join the run.
-      run_end_ = run_.back().time;
+    if (index < kNearBuckets ? take_bucket(near_[index], index)
+                             : take_bucket(far_[index - kNearBuckets], index))
       return;
-    }
-    // last_ with this bucket's digit value at `digit` and zeros below it. (For the top digit
-    // the shifted radix is 0 and the mask keeps nothing above.)
-    const unsigned shift = static_cast<unsigned>(kBits * digit);
-    const uint64_t above = ~((uint64_t{kRadix} << shift) - 1);
-    const uint64_t base = (last_ & above) | (uint64_t{index % kRadix} << shift);
-    last_ = base;
-    run_end_ = base;  // keys exactly at the base go into the run below
-    std::vector<EventKey> moving;
-    moving.swap(b);  // place() never files into this bucket again, but keep it apart anyway
-    for (const EventKey& e : moving) {
-      if (e.time == base) {
-        run_.push_back(e);  // in insertion order, as the bucket is
-      } else {
-        place(e);
-      }
-    }
-    release(moving);
-    b.swap(moving);  // keeps a small bucket's capacity for its next use
-    if (!run_.empty()) return;
   }
+}
+
+// Takes bucket `index` (b), which refill found to be the lowest non-empty one; true if the run
+// now holds keys.
+template <class Key>
+bool RadixKeyQueue::take_bucket(std::vector<Key>& b, size_t index) {
+  const int digit = static_cast<int>(index) / kRadix;
+  const uint64_t hi = high();  // a near bucket's time bits above 32, the same after the spread
+  if (b.size() <= kSortMax || digit == 0) {
+    soon_ready_ = b.size() <= kSortMax;  // a larger one would flush what it fetched
+    // Every key of this bucket, and every later one in its range, goes into the run.
+    if constexpr (std::is_same_v<Key, EventKey>) {
+      run_.swap(b);
+    } else {
+      run_.resize(b.size());
+      for (size_t i = 0; i < b.size(); ++i)
+        run_[i] = unpack(b[i], hi);
+    }
+    release(b);
+    // Stable by time: within a bucket keys of one time are in insertion order (new keys are
+    // appended; a spread fills empty lower buckets in the old bucket's order; keys given back
+    // by the run are earlier than every key of the buckets they join).
+    // A digit-0 bucket holds one time: already in order.
+    if (digit != 0 && run_.size() > 1) sort_run(static_cast<unsigned>(digit));
+    last_ = run_.front().time;
+    // The run's own span, not its bucket's: a sparse bucket of a high digit spans
+    // milliseconds, and every event scheduled into that span would have to join the run.
+    run_end_ = run_.back().time;
+    return true;
+  }
+  // last_ with this bucket's digit value at `digit` and zeros below it. (For the top digit
+  // the shifted radix is 0 and the mask keeps nothing above.)
+  const unsigned shift = static_cast<unsigned>(kBits * digit);
+  const uint64_t above = ~((uint64_t{kRadix} << shift) - 1);
+  const uint64_t base = (last_ & above) | (uint64_t{index % kRadix} << shift);
+  last_ = base;
+  run_end_ = base;  // keys exactly at the base go into the run below
+  std::vector<Key> moving;
+  moving.swap(b);  // place() never files into this bucket again, but keep it apart anyway
+  for (const Key& k : moving) {
+    const EventKey e = unpack(k, hi);
+    if (e.time == base) {
+      run_.push_back(e);  // in insertion order, as the bucket is
+    } else {
+      place(e);
+    }
+  }
+  release(moving);
+  b.swap(moving);  // keeps a small bucket's capacity for its next use
+  return !run_.empty();
 }
 
 // Sorts the run (at most kSortMax keys, all from one bucket of `digit`) by time, ties in their
@@ -163,10 +179,11 @@ void RadixKeyQueue::sort_run(unsigned digit) {
 // Empties a bucket. A bucket that held a burst keeps its capacity otherwise, and the buckets
 // between them reserved 26 MB for 1.6 MB of live keys in a 5M-event hold model (growing with
 // virtual time); small ones keep theirs, since refilling reuses it on every step.
-void RadixKeyQueue::release(std::vector<EventKey>& b) {
-  constexpr size_t kKeep = 4096;  // keys (64 KiB)
-  if (b.capacity() > kKeep) {
-    std::vector<EventKey>().swap(b);
+template <class Key>
+void RadixKeyQueue::release(std::vector<Key>& b) {
+  constexpr size_t kKeep = size_t{64} << 10;  // bytes: 4,096 16-byte keys
+  if (b.capacity() * sizeof(Key) > kKeep) {
+    std::vector<Key>().swap(b);
   } else {
     b.clear();
   }
