@@ -310,6 +310,20 @@ TEST_CASE("draining the live events around cancelled ones keeps the dead-entry b
   }
 }
 
+namespace {
+// Pops the queue's smallest key, which must be the multimap's first (time and second word);
+// returns its time.
+uint64_t pop_checked(RadixKeyQueue& q, std::multimap<uint64_t, uint64_t>& ref) {
+  const EventKey& top = q.top();
+  REQUIRE(top.time == ref.begin()->first);
+  REQUIRE(top.key == ref.begin()->second);
+  const uint64_t t = top.time;
+  q.pop();
+  ref.erase(ref.begin());
+  return t;
+}
+}  // namespace
+
 TEST_CASE("the radix heap orders equal times by insertion alone, never by the key's seq word") {
   // The step towards a 32-byte event (docs/performance-log.md, slot32): a key without an insertion
   // number. Here every key's second word counts down, so a queue that compared it would put
@@ -334,12 +348,7 @@ TEST_CASE("the radix heap orders equal times by insertion alone, never by the ke
         t = last - 1 - rng.uniform_int(0, 3) * 1000;
       push(t);
     } else {
-      const EventKey& top = q.top();
-      REQUIRE(top.time == ref.begin()->first);
-      REQUIRE(top.key == ref.begin()->second);
-      last = top.time;
-      q.pop();
-      ref.erase(ref.begin());
+      last = pop_checked(q, ref);
     }
     REQUIRE(q.size() == ref.size());
   }
@@ -394,12 +403,7 @@ TEST_CASE("keys of the next 2^32 ns, stored without their high time bits, come o
       q.push(EventKey{t, word});
       ref.emplace(t, word--);
     } else {
-      const EventKey& top = q.top();
-      REQUIRE(top.time == ref.begin()->first);
-      REQUIRE(top.key == ref.begin()->second);
-      last = top.time;
-      q.pop();
-      ref.erase(ref.begin());
+      last = pop_checked(q, ref);
     }
   }
   CHECK(q.size() == ref.size());
