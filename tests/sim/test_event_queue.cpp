@@ -310,6 +310,20 @@ TEST_CASE("draining the live events around cancelled ones keeps the dead-entry b
   }
 }
 
+namespace {
+// Pops the queue's smallest key, which must be the multimap's first (time and second word);
+// returns its time.
+uint64_t pop_checked(RadixKeyQueue& q, std::multimap<uint64_t, uint64_t>& ref) {
+  const EventKey& top = q.top();
+  REQUIRE(top.time == ref.begin()->first);
+  REQUIRE(top.key == ref.begin()->second);
+  const uint64_t t = top.time;
+  q.pop();
+  ref.erase(ref.begin());
+  return t;
+}
+}  // namespace
+
 TEST_CASE("the radix heap orders equal times by insertion alone, never by the key's seq word") {
   // The step towards a 32-byte event (docs/performance-log.md, slot32): a key without an insertion
   // number. Here every key's second word counts down, so a queue that compared it would put
@@ -320,7 +334,7 @@ TEST_CASE("the radix heap orders equal times by insertion alone, never by the ke
   std::multimap<uint64_t, uint64_t> ref;  // time -> the key's second word
   Rng rng(7, "radix-ties");
   uint64_t word = std::numeric_limits<uint64_t>::max();
-  uint64_t last = 1'000'000;
+  uint64_t last = RadixKeyQueue::kTimeZero + 1'000'000;
   auto push = [&](uint64_t t) {
     q.push(EventKey{t, word});
     ref.emplace(t, word--);
@@ -330,15 +344,11 @@ TEST_CASE("the radix heap orders equal times by insertion alone, never by the ke
     if (op < 5 || ref.empty()) {
       const uint64_t far = rng.uniform_int(0, 3) == 0 ? rng.uniform_int(0, 15) << 20 : 0;
       uint64_t t = last + far + (rng.uniform_int(0, 15) << 8);
-      if (step % 7 == 0 && last > 5000) t = last - 1 - rng.uniform_int(0, 3) * 1000;
+      if (step % 7 == 0 && last > RadixKeyQueue::kTimeZero + 5000)
+        t = last - 1 - rng.uniform_int(0, 3) * 1000;
       push(t);
     } else {
-      const EventKey& top = q.top();
-      REQUIRE(top.time == ref.begin()->first);
-      REQUIRE(top.key == ref.begin()->second);
-      last = top.time;
-      q.pop();
-      ref.erase(ref.begin());
+      last = pop_checked(q, ref);
     }
     REQUIRE(q.size() == ref.size());
   }
@@ -348,7 +358,8 @@ TEST_CASE("a run sorted from a bucket of any digit keeps equal times in insertio
   // sort_run packs each key's time below its bucket's digit with the key's position into one
   // word (digits 1-6; the widest, digit 6, packs 48 time bits) and sets the second words aside
   // for digit 7. Here 300 keys (under the sort limit) all land in the bucket of value 3 at
-  // digit d, with ties and descending second words, and must come out as a multimap orders them.
+  // digit d (above the queue's time zero), with ties and descending second words, and must come out
+  // as a multimap orders them.
   for (unsigned d = 1; d < 8; ++d) {
     INFO("digit " << d);
     RadixKeyQueue q;
@@ -359,7 +370,8 @@ TEST_CASE("a run sorted from a bucket of any digit keeps equal times in insertio
     for (int i = 0; i < 300; ++i) {
       // 32 distinct times spread over the whole digit, the lowest and highest included.
       const uint64_t slot = rng.uniform_int(0, 31);
-      const uint64_t t = 3 * span + (slot == 31 ? span - 1 : slot * (span / 32));
+      const uint64_t t =
+          RadixKeyQueue::kTimeZero + 3 * span + (slot == 31 ? span - 1 : slot * (span / 32));
       q.push(EventKey{t, word});
       ref.emplace(t, word--);
     }
@@ -372,4 +384,27 @@ TEST_CASE("a run sorted from a bucket of any digit keeps equal times in insertio
     }
     CHECK(q.empty());
   }
+}
+
+TEST_CASE("keys of the next 2^32 ns, stored without their high time bits, come out whole") {
+  // Buckets of digits 0-3 keep only a key's low 32 time bits and take the rest from the queue's
+  // lower bound; digits 4-7 keep whole keys. Keys here straddle 2^32 ns boundaries (so the high
+  // bits change when a far bucket is taken) and some high bits sit in the low word's top bit;
+  // every time and second word must come back as pushed, ties in insertion order.
+  RadixKeyQueue q;
+  std::multimap<uint64_t, uint64_t> ref;
+  Rng rng(11, "radix-near-far");
+  uint64_t word = std::numeric_limits<uint64_t>::max();
+  uint64_t last = RadixKeyQueue::kTimeZero + (uint64_t{1} << 32) - 3000;
+  for (int step = 0; step < 50'000; ++step) {
+    if (rng.uniform_int(0, 9) < 5 || ref.empty()) {
+      const uint64_t lap = rng.uniform_int(0, 2) << 32;          // up to two boundaries ahead
+      const uint64_t t = last + lap + rng.uniform_int(0, 4000);  // ties and both sides of one
+      q.push(EventKey{t, word});
+      ref.emplace(t, word--);
+    } else {
+      last = pop_checked(q, ref);
+    }
+  }
+  CHECK(q.size() == ref.size());
 }
