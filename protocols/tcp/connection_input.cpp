@@ -100,6 +100,12 @@ void Connection::Tcb::syn_acked(Instant now) {
   retransmits = 0;
   retrans_stamp = kNever;
   start_congestion_control();
+  if (sca) {  // written to in SYN_SENT
+    CaEnv env;
+    env.clock = kclock();
+    env.now = now;
+    take_handshake_rtt(env.jiffies());
+  }
 }
 
 // With SACK the connection runs CongestionOps on first transmission (connection_sack.cpp).

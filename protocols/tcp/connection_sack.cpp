@@ -48,13 +48,20 @@ SenderCa& Connection::Tcb::make_sender() {
   env.snd_nxt = snd_nxt;
   sca->sk.snd_cwnd_stamp = env.jiffies();
   sca->usage_seq = snd_nxt;
-  if (rto.has_sample()) {  // the handshake's sample alone (tcp_synack_rtt_meas())
-    sca->rtt_min.reset(env.jiffies(),
-                       static_cast<uint32_t>(std::max<int64_t>(usecs(rto.srtt()), 1)));
-  }
-  sca->pacing_rate = handshake_pacing_rate();
+  take_handshake_rtt(env.jiffies());
   ca_ops().init(sca->sk, env);
   return *sca;
+}
+
+// What the handshake's tcp_ack() gives the sender: its RTT sample alone as min_rtt
+// (tcp_synack_rtt_meas()) and the pacing rate it sets. Also run on the SYN-ACK for a sender a
+// write in SYN_SENT created early (chrono_start_type()): Linux's tcp_ack() runs on the SYN-ACK
+// whatever is queued, and the waiting writer wakes only after it.
+void Connection::Tcb::take_handshake_rtt(uint32_t jiffies) {
+  if (rto.has_sample()) {
+    sca->rtt_min.reset(jiffies, static_cast<uint32_t>(std::max<int64_t>(usecs(rto.srtt()), 1)));
+  }
+  sca->pacing_rate = handshake_pacing_rate();
 }
 
 // The pacing rate each side leaves the handshake with (tcp_input.c:tcp_update_pacing_rate());

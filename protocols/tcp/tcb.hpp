@@ -285,6 +285,7 @@ struct Connection::Tcb {
   // per short connection, and an out-of-line call cost more than the test.
   SenderCa& sender() { return sca ? *sca : make_sender(); }
   SenderCa& make_sender();
+  void take_handshake_rtt(uint32_t jiffies);
   uint64_t handshake_pacing_rate() const;
   LossRecovery& lr() { return sender().loss; }
   XmitTimer xmit() const { return sca ? sca->xmit : XmitTimer::rto; }

@@ -51,6 +51,20 @@ TEST_CASE("A client's first flight is cut at the pacing rate its SYN-ACK set") {
     CHECK(l[5] == ". seq 8301:9761 ack 5001 win 64240");
     CHECK(l[9] == "P. seq 14141:15601 ack 5001 win 64240");
   }
+  SECTION("10 ms, written in SYN_SENT: pieces of two from the SYN-ACK on") {
+    // The write made the sender before the SYN-ACK (its send-buffer chrono); the SYN-ACK's
+    // tcp_ack() sets the rate all the same: 2 * 10 * 524 B / 10 ms, pieces of two.
+    Harness h;
+    syn_sent(h);
+    REQUIRE(h.send(at(5_ms), bytes(14600)).empty());
+    Lines l = h.recv(at(10_ms), syn_ack());
+    REQUIRE(l.size() == 10);
+    for (size_t i = 0; i < l.size(); ++i) {
+      const uint32_t seq = 1001 + static_cast<uint32_t>(i) * 1460;
+      CHECK(l[i] == std::string(i % 2 == 1 ? "P." : ".") + " seq " + std::to_string(seq) + ":" +
+                        std::to_string(seq + 1460) + " ack 5001 win 64240");
+    }
+  }
 }
 
 TEST_CASE("Data goes out at once with PSH on the last segment and is acknowledged") {
