@@ -3,13 +3,14 @@
 // Two parts. The callbacks live in a slot arena that never moves (chunks of 4096 slots): each
 // slot is 16 bytes, a 10-byte buffer holding the callable in place (larger ones go to the heap),
 // its invoker's index and a version, and an event runs where it was stored, so nothing is moved
-// per event: 32 bytes per pending event with its key. The order lives in a queue of 16-byte keys
-// (time, version << 32 | slot): a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990), since a
-// simulation only schedules at or after the last event it ran, and for such monotone keys each
-// key moves between a few buckets of sequential vectors instead of sifting through a heap.
-// Cancelling or rescheduling leaves the old key behind as dead (skipped when reached); once dead
-// keys outnumber live ones everything is compacted, so a timer re-armed a million times costs
-// O(1) amortised per re-arm and never leaves more dead keys than live ones.
+// per event: 28-32 bytes per pending event with its key. The order lives in a queue of keys
+// (time, version << 32 | slot; 12 bytes in the buckets of the next 2^32 ns): a radix heap (Ahuja,
+// Mehlhorn, Orlin & Tarjan 1990), since a simulation only schedules at or after the last event it
+// ran, and for such monotone keys each key moves between a few buckets of sequential vectors
+// instead of sifting through a heap. Cancelling or rescheduling leaves the old key behind as dead
+// (skipped when reached); once dead keys outnumber live ones everything is compacted, so a timer
+// re-armed a million times costs O(1) amortised per re-arm and never leaves more dead keys than
+// live ones.
 #pragma once
 
 #include <algorithm>
@@ -109,8 +110,6 @@ class RadixKeyQueue {
   // Keeps only the keys for which keep(key) holds.
   template <class Keep>
   void filter(Keep keep);
-  // Removes every key and hands them back (in no particular order).
-  std::vector<EventKey> take_all();
 
  private:
   static constexpr int kBits = 8;
