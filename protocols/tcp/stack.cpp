@@ -71,8 +71,8 @@ struct Stack::Impl {
   // find()'s last answer: an entry point's finish() and the TX reports after it ask for the
   // sockets it just touched. Ids are never reused and nodes never move, so the pointer holds
   // until its node is erased (forget_found()).
-  mutable SocketId found_id = kNoSocket;
-  mutable Connection* found = nullptr;
+  SocketId found_id = kNoSocket;
+  Connection* found = nullptr;
   Connection* find(SocketId id) {
     if (id != found_id) {
       auto it = conns.find(id);
@@ -82,7 +82,11 @@ struct Stack::Impl {
     }
     return found;
   }
-  const Connection* find(SocketId id) const { return const_cast<Impl*>(this)->find(id); }
+  // A const lookup leaves the cache alone.
+  const Connection* find(SocketId id) const {
+    auto it = conns.find(id);
+    return it == conns.end() ? nullptr : &it->second;
+  }
   void forget_found() {
     found_id = kNoSocket;
     found = nullptr;
