@@ -16,8 +16,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 
+#include "protocols/tcp/io.hpp"
 #include "sim/trace_text.hpp"
 
 extern char** environ;
@@ -259,10 +261,37 @@ PeerResult RealPeerTest::run_with_peer(const std::vector<std::string>& argv,
   if (result.out.is_discarded()) {
     FAIL("the peer's last line is not its JSON report: \""
          << last << "\""
-         << (peer.killed() ? " (it was still running when the run ended, and was killed)" : ""));
+         << (peer.killed() ? " (it was still running when the run ended, and was killed)" : "")
+         << "\n"
+         << diagnosis());
   }
   result.bridge = session.bridge("real")->counters();
   return result;
+}
+
+std::string RealPeerTest::diagnosis() const {
+  std::ostringstream os;
+  const auto& records = trace.records;
+  const size_t from = records.size() > 16 ? records.size() - 16 : 0;
+  os << "the run's last " << records.size() - from << " of " << records.size()
+     << " trace records:\n";
+  {
+    TextTraceSink sink(os, {.show_recv = true, .show_counters = true});
+    for (size_t i = from; i < records.size(); ++i)
+      sink.write(records[i]);
+    sink.finish();
+  }
+  for (const HostSpec& h : scenario.hosts) {
+    const tcp::TcpHost* host = run.host(h.name);
+    if (host == nullptr) continue;  // a real peer: Linux's own counters are in its report
+    os << h.name << "'s non-zero counters:";
+    for (const tcp::CounterInfo& c : tcp::counter_table()) {
+      if (const uint64_t v = host->stack().counters().*c.member; v != 0)
+        os << ' ' << c.name << '=' << v;
+    }
+    os << '\n';
+  }
+  return os.str();
 }
 
 void RealPeerTest::write_debug_trace(const std::string& path) const {

@@ -131,6 +131,9 @@ struct RealPeerTest {
   // deliveries and counters) is written to FILE, to see why a real-peer test failed.
   PeerResult run_with_peer(const std::vector<std::string>& argv, const PeerOptions& options = {});
   void write_debug_trace(const std::string& path) const;
+  // For a failure message: the trace's last records and each simulated host's non-zero
+  // counters, so that a CI log says where a run stalled.
+  std::string diagnosis() const;
 
   Netns ns;
   Scenario scenario;
