@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "protocols/tcp/profile.hpp"
 #include "sim/seq.hpp"
 #include "sim/time.hpp"
 
@@ -46,6 +47,9 @@ struct KernelClock {
   // The unphased clock of each HZ, for connections without a host (unit tests); inline
   // below, as every jiffies reading of a connection without a timer wheel asks for it.
   static const KernelClock& unphased(uint32_t hz);
+  // The same by the profile's `hz`: a table index, no switch (every jiffies reading of a
+  // connection without a timer wheel comes here).
+  static const KernelClock& unphased(KernelHz hz);
 
   // The 64-bit jiffies at time 0 (boot plus uptime).
   uint64_t boot_jiffies() const { return initial_jiffies(hz) + uptime; }
@@ -121,6 +125,13 @@ inline const KernelClock& KernelClock::unphased(uint32_t hz) {
     default:
       return kUnphasedClocks[1];
   }
+}
+static_assert(kUnphasedClocks[static_cast<uint8_t>(KernelHz::hz100)].hz == 100 &&
+              kUnphasedClocks[static_cast<uint8_t>(KernelHz::hz250)].hz == 250 &&
+              kUnphasedClocks[static_cast<uint8_t>(KernelHz::hz300)].hz == 300 &&
+              kUnphasedClocks[static_cast<uint8_t>(KernelHz::hz1000)].hz == 1000);
+inline const KernelClock& KernelClock::unphased(KernelHz hz) {
+  return kUnphasedClocks[static_cast<uint8_t>(hz)];
 }
 
 // struct bictcp (tcp_cubic.c): CUBIC's per-connection state, 64 bytes.
