@@ -91,8 +91,25 @@ struct KernelClock {
 
  private:
   static constexpr int64_t kNs = 1'000'000'000;
+  // At HZ 100, 250 and 1000 a jiffy is a whole number of ns (10^9 / HZ), so floor(ns * HZ /
+  // 10^9) = floor(ns / jiffy) and ceil(k * 10^9 / HZ) = k * jiffy: a division by a constant and
+  // a multiplication where the general forms below divide by HZ twice. The same values.
+  static constexpr int64_t floor_div(int64_t a, int64_t b) {  // b > 0
+    const int64_t q = a / b;
+    return a % b < 0 ? q - 1 : q;
+  }
   // floor(ns * HZ / 10^9) without overflow.
   int64_t ticks(int64_t ns) const {
+    switch (hz) {
+      case 1000:
+        return floor_div(ns, kNs / 1000);
+      case 250:
+        return floor_div(ns, kNs / 250);
+      case 100:
+        return floor_div(ns, kNs / 100);
+      default:
+        break;
+    }
     int64_t q = ns / kNs, r = ns % kNs;
     if (r < 0) {
       --q;
@@ -102,6 +119,16 @@ struct KernelClock {
   }
   // ceil(k * 10^9 / HZ) without overflow.
   int64_t span_ns(int64_t k) const {
+    switch (hz) {
+      case 1000:
+        return k * (kNs / 1000);
+      case 250:
+        return k * (kNs / 250);
+      case 100:
+        return k * (kNs / 100);
+      default:
+        break;
+    }
     const int64_t h = hz;
     int64_t q = k / h, r = k % h;
     if (r < 0) {
