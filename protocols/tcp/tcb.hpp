@@ -316,7 +316,7 @@ struct Connection::Tcb {
   void syn_options(Instant now, bool synack, TcpOptions& o) const;
   void sack_blocks(TcpOptions& o);
   uint32_t current_mss() const;
-  void emit(Instant now, Packet p, Outbox& out);
+  void emit(Instant now, Packet&& p, Outbox& out);
   void send_syn(Instant now, bool retransmission, Outbox& out);
   void send_ack(Instant now, Outbox& out);
   void send_ack_rate_limited(Instant now, Outbox& out, bool challenge);
