@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "protocols/tcp/profile.hpp"
 #include "sim/seq.hpp"
 #include "sim/time.hpp"
 
@@ -46,6 +47,9 @@ struct KernelClock {
   // The unphased clock of each HZ, for connections without a host (unit tests); inline
   // below, as every jiffies reading of a connection without a timer wheel asks for it.
   static const KernelClock& unphased(uint32_t hz);
+  // The same by the profile's `hz`: a table index, no switch (every jiffies reading of a
+  // connection without a timer wheel comes here).
+  static const KernelClock& unphased(KernelHz hz);
 
   // The 64-bit jiffies at time 0 (boot plus uptime).
   uint64_t boot_jiffies() const { return initial_jiffies(hz) + uptime; }
@@ -87,8 +91,25 @@ struct KernelClock {
 
  private:
   static constexpr int64_t kNs = 1'000'000'000;
+  // At HZ 100, 250 and 1000 a jiffy is a whole number of ns (10^9 / HZ), so floor(ns * HZ /
+  // 10^9) = floor(ns / jiffy) and ceil(k * 10^9 / HZ) = k * jiffy: a division by a constant and
+  // a multiplication where the general forms below divide by HZ twice. The same values.
+  static constexpr int64_t floor_div(int64_t a, int64_t b) {  // b > 0
+    const int64_t q = a / b;
+    return a % b < 0 ? q - 1 : q;
+  }
   // floor(ns * HZ / 10^9) without overflow.
   int64_t ticks(int64_t ns) const {
+    switch (hz) {
+      case 1000:
+        return floor_div(ns, kNs / 1000);
+      case 250:
+        return floor_div(ns, kNs / 250);
+      case 100:
+        return floor_div(ns, kNs / 100);
+      default:
+        break;
+    }
     int64_t q = ns / kNs, r = ns % kNs;
     if (r < 0) {
       --q;
@@ -98,6 +119,16 @@ struct KernelClock {
   }
   // ceil(k * 10^9 / HZ) without overflow.
   int64_t span_ns(int64_t k) const {
+    switch (hz) {
+      case 1000:
+        return k * (kNs / 1000);
+      case 250:
+        return k * (kNs / 250);
+      case 100:
+        return k * (kNs / 100);
+      default:
+        break;
+    }
     const int64_t h = hz;
     int64_t q = k / h, r = k % h;
     if (r < 0) {
@@ -121,6 +152,13 @@ inline const KernelClock& KernelClock::unphased(uint32_t hz) {
     default:
       return kUnphasedClocks[1];
   }
+}
+static_assert(kUnphasedClocks[static_cast<uint8_t>(KernelHz::hz100)].hz == 100 &&
+              kUnphasedClocks[static_cast<uint8_t>(KernelHz::hz250)].hz == 250 &&
+              kUnphasedClocks[static_cast<uint8_t>(KernelHz::hz300)].hz == 300 &&
+              kUnphasedClocks[static_cast<uint8_t>(KernelHz::hz1000)].hz == 1000);
+inline const KernelClock& KernelClock::unphased(KernelHz hz) {
+  return kUnphasedClocks[static_cast<uint8_t>(hz)];
 }
 
 // struct bictcp (tcp_cubic.c): CUBIC's per-connection state, 64 bytes.

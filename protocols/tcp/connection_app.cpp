@@ -98,6 +98,9 @@ void Connection::Tcb::take_ts_recent(Instant now, const Segment& seg) {
 // (tcp_disordered_ack()); RSTs are exempt. The replay window is the RTO in jiffies of `hz`.
 bool Connection::Tcb::paws_rejects(Instant now, const Segment& seg) const {
   if (!ts_ok || !seg.options.timestamps) return false;
+  // Almost every segment: a TSval no older than ts_recent - TCP_PAWS_WINDOW passes
+  // tcp_paws_check() at once, and paws_discard() would say no without the rest.
+  if (static_cast<int32_t>(ts_recent - seg.options.timestamps->first) <= kPawsWindow) return false;
   PawsSegment ps;
   ps.tsval = seg.options.timestamps->first;
   ps.seq = seg.seq;

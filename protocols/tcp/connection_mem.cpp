@@ -21,8 +21,12 @@ uint64_t Connection::Tcb::mem_held() const {
 // added, with no pressure decision.
 void Connection::Tcb::mem_sync(Instant now) {
   const auto target = static_cast<uint32_t>(mem_pages_of(mem_held()));
-  if (target > mem_pages) mem().add(target - mem_pages);
-  if (target < mem_pages) mem().reduce(now, mem_pages - target);
+  if (target == mem_pages) return;  // the usual case: the queues moved within their pages
+  if (target > mem_pages) {
+    mem().add(target - mem_pages);
+  } else {
+    mem().reduce(now, mem_pages - target);
+  }
   mem_pages = target;
 }
 

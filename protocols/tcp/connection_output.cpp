@@ -50,7 +50,7 @@ uint32_t Connection::Tcb::current_mss() const {
 
 // The one exit for segments. Every ACK-bearing segment acknowledges RCV.NXT, so it ends a
 // pending delayed ACK and counts against quick-ack mode (tcp_event_ack_sent()).
-void Connection::Tcb::emit(Instant now, Packet p, Outbox& out) {
+void Connection::Tcb::emit(Instant now, Packet&& p, Outbox& out) {
   const TcpFlags f = p.tcp.flags;
   if (f.rst()) ++ctx.counters->rst_sent;
   // tcp_established_options(): TS on every segment once negotiated (RFC 7323 §3.2), TSecr

@@ -316,7 +316,7 @@ struct Connection::Tcb {
   void syn_options(Instant now, bool synack, TcpOptions& o) const;
   void sack_blocks(TcpOptions& o);
   uint32_t current_mss() const;
-  void emit(Instant now, Packet p, Outbox& out);
+  void emit(Instant now, Packet&& p, Outbox& out);
   void send_syn(Instant now, bool retransmission, Outbox& out);
   void send_ack(Instant now, Outbox& out);
   void send_ack_rate_limited(Instant now, Outbox& out, bool challenge);
@@ -364,7 +364,7 @@ struct Connection::Tcb {
   // The host's kernel clock (its timer wheel's when `timer_wheel` is on), else the unphased
   // clock of the profile's HZ: every jiffies reading of this connection comes from here.
   const KernelClock& kclock() const {
-    return ctx.wheel != nullptr ? ctx.wheel->clock() : KernelClock::unphased(prof().kernel_hz());
+    return ctx.wheel != nullptr ? ctx.wheel->clock() : KernelClock::unphased(prof().hz);
   }
   // The same for an expiry counted from an earlier instant (tcp_keepalive_timer()'s
   // "tp->rcv_tstamp + keepalive_time_when(tp)"), in jiffies as Linux counts it.
@@ -451,7 +451,7 @@ struct Connection::Tcb {
   bool prune_ofo_queue(SeqNum seq);
 
   // ================= connection_mem.cpp: the host's TCP memory (tcp_memory.hpp) =================
-  TcpMemory mem() const { return TcpMemory(*ctx.profile, *ctx.counters, kclock()); }
+  TcpMemory mem() const { return TcpMemory(*ctx.profile, *ctx.counters, ctx.wheel); }
   uint64_t mem_held() const;
   void mem_sync(Instant now);
   void mem_release();

@@ -82,6 +82,39 @@ TEST_CASE("KernelClock: INITIAL_JIFFIES, ticks and conversions at HZ 100, 300 an
   CHECK(k1000.to_jiffies(Duration::microseconds(40001)) == 41);
 }
 
+// include/linux/jiffies.h: a jiffy is 10^9 / HZ ns; jiffies at an instant round down, a span
+// of jiffies rounds up to whole ns. Reference values from exact 128-bit arithmetic, against the
+// clock's short forms at HZ 100, 250 and 1000 (a whole-ns jiffy) and its general one at 300,
+// on both sides of every jiffy boundary near the test values, negative offsets included
+// (tick() of a jiffy before boot).
+TEST_CASE("KernelClock: jiffies round down and spans round up exactly at every HZ") {
+  const auto floor_div = [](__int128 a, __int128 b) {
+    const __int128 q = a / b;
+    return a % b < 0 ? q - 1 : q;
+  };
+  for (uint32_t hz : {100u, 250u, 300u, 1000u}) {
+    INFO("HZ " << hz);
+    const KernelClock& k = KernelClock::unphased(hz);
+    Rng rng(hz, "jiffies");
+    for (int i = 0; i < 500; ++i) {
+      const auto base = static_cast<int64_t>(rng.uniform_int(0, uint64_t{1} << 50));
+      const auto j = static_cast<int64_t>(floor_div(__int128{base} * hz, 1'000'000'000));
+      const int64_t edge = static_cast<int64_t>(-floor_div(-__int128{j} * 1'000'000'000, hz));
+      for (int64_t ns : {base, -base, edge - 1, edge, edge + 1}) {
+        const auto want = static_cast<int64_t>(floor_div(__int128{ns} * hz, 1'000'000'000));
+        CHECK(static_cast<int64_t>(k.jiffies64(Instant::from_ns(ns)) - k.boot_jiffies()) == want);
+        const __int128 covering =
+            ns <= 0 ? 0 : floor_div((__int128{ns} - 1) * hz, 1'000'000'000) + 1;
+        CHECK(k.to_jiffies(Duration::nanoseconds(ns)) == static_cast<uint64_t>(covering));
+      }
+      for (int64_t n : {j, -j, j % 100000, -(j % 100000)}) {
+        const __int128 span = -floor_div(-__int128{n} * 1'000'000'000, hz);  // ceil
+        CHECK(k.span(static_cast<uint64_t>(n)).ns() == static_cast<int64_t>(span));
+      }
+    }
+  }
+}
+
 TEST_CASE("__tcp_set_rto() rounds SRTT + rttvar up to the HZ's jiffies") {
   // One sample of 51 µs: srtt 51, rttvar_us = max(2 * 51, rto_min) = 200000 µs; RTO =
   // usecs_to_jiffies(200051): 21 jiffies at HZ 100 = 210 ms, 51 at 250 = 204 ms, 61 at 300 =
