@@ -136,8 +136,12 @@ std::optional<Duration> Connection::Tcb::ack_rtt(Instant now, const Segment& seg
   }
   if (!oldest) return std::nullopt;  // FLAG_ACKED not set: no sample
   if (!retransmitted) return now - *oldest;
-  if (!ts_ok || !seg.options.timestamps || seg.options.timestamps->second == 0) return std::nullopt;
-  return rtt_from_tsecr(TsClock{ts_off}, now, seg.options.timestamps->second);
+  return tsecr_rtt(now, seg.options.timestamps ? seg.options.timestamps->second : 0);
+}
+
+std::optional<Duration> Connection::Tcb::tsecr_rtt(Instant now, uint32_t tsecr) const {
+  if (!ts_ok || tsecr == 0) return std::nullopt;
+  return rtt_from_tsecr(TsClock{ts_off}, now, tsecr);
 }
 
 // tcp_input.c:tcp_update_rtt_min(): the windowed minimum over tcp_min_rtt_wlen (300 s, in
