@@ -467,16 +467,19 @@ bool Connection::Tcb::sack_on_rto(Instant now) {
   return true;
 }
 
-// tcp_retransmit_skb() of the skb at `index` refused by skb_still_in_host_queue(): the skb is
-// marked TCPCB_EVER_RETRANS all the same ("To avoid taking spuriously low RTT samples based on
-// a timestamp for a transmit that never happened") and retrans_stamp saves the attempt.
+// tcp_retransmit_skb() of the skb at `index` refused by skb_still_in_host_queue():
+// __tcp_retransmit_skb() returns -EBUSY at once, before the line that marks
+// TCPCB_EVER_RETRANS ("for a transmit that never happened"), so the skb keeps its bits and a
+// later ACK of its original still gives an RTT sample. tcp_retransmit_skb() undoes nothing it
+// counts whatever the result: retrans_stamp takes the attempt (the skb's last send) and
+// undo_retrans the skb's segments.
 bool Connection::Tcb::refused_busy(Instant now, size_t index) {
   if (!still_in_host_queue(now, rtx.at(index).seq)) return false;
   const std::span<const SentSegment> q = rtx.segments();
   const size_t e = skb_end(q, index);
   if (retrans_stamp == kNever) retrans_stamp = q[index].last_sent;
-  for (size_t k = index; k < e; ++k)
-    rtx.at(k).sacked |= kEverRetrans;
+  lr().on_retransmit_refused(loss_config(), ts_ok ? tsval(q[index].last_sent) : 0,
+                             static_cast<uint32_t>(e - index));
   return true;
 }
 

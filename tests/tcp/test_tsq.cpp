@@ -384,3 +384,36 @@ TEST_CASE("An RTO while the segment is still in the host's queue is refused unti
   CHECK(b.w.client->stack().counters().TCPLossProbes == 0);
   CHECK(b.received == 1448);
 }
+
+// The repair loop: tcp_xmit_retransmit_queue() -> tcp_retransmit_skb() returns -EBUSY for a
+// lost skb whose clone is still queued, and the loop stops there ("if (tcp_retransmit_skb(sk,
+// skb, segs)) break;"). Three one-segment records (MSG_EOR: an skb each) at 100 ms over the
+// 20 kbit/s first hop leave it at 700, 1300 and 1900 ms (the third was held by TSQ and went
+// as the loss probe at 192 ms). The RTO at 436 ms is refused (head queued), the completion at
+// 700 ms resends the head; every later chance the loop gets meets the next skb still queued:
+// the ACK at 720 ms (the second), the completion at 1300 ms (after resending the second: the
+// third), the ACK at 1320 ms (the third) - three refusals by the loop, one by the RTO. Each
+// skb is resent at its own completion.
+// tcp_retransmit_skb() undoes nothing on -EBUSY: the refused RTO set retrans_stamp to the
+// head's last send (100 ms) and counted it in undo_retrans, so the ACK at 720 ms, which echoes
+// the TSval of 100 ms, is no Eifel undo (tcp_packet_delayed(): not before the stamp), and no
+// second RTO follows.
+TEST_CASE("The repair loop stops at a lost skb still in the host's queue, which undoes nothing") {
+  Bench b(20'000);
+  for (int i = 0; i < 3; ++i)
+    b.write_at(at_ms(100), 1448, kMsgEor);
+  b.w.sim.run_until(at_ms(3000));
+  CHECK(data_sends(b) == std::vector<std::tuple<int64_t, uint32_t, bool>>{{100000, 0, false},
+                                                                          {100000, 1448, false},
+                                                                          {192000, 2896, false},
+                                                                          {700000, 0, true},
+                                                                          {1300000, 1448, true},
+                                                                          {1900000, 2896, true}});
+  const Counters& c = b.w.client->stack().counters();
+  CHECK(c.TCPSpuriousRtxHostQueues == 4);
+  CHECK(c.TCPTimeouts == 1);
+  CHECK(c.TCPLossProbes == 1);
+  CHECK(c.TCPLossUndo == 0);
+  CHECK(c.TCPSlowStartRetrans == 3);
+  CHECK(b.received == 3 * 1448);
+}
