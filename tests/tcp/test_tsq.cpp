@@ -15,6 +15,7 @@
 #include <initializer_list>
 #include <tuple>
 
+#include "protocols/tcp/tcp_info.hpp"
 #include "tests/tcp/test_host_util.hpp"
 #include "tests/tcp/test_stack_util.hpp"
 
@@ -327,25 +328,36 @@ struct RtxBurst {
 // tcp_xmit_retransmit_queue() runs tcp_small_queue_check(sk, skb, 1) before each lost skb:
 // the limit doubled (min(max(2 * truesize, rate >> 10), 4096) << 1 = 8192). The ten lost
 // segments go back one per ACK (PRR) from 169.6 ms, each 896 + 1448 = 2344 bytes of
-// sk_wmem_alloc while it waits behind the new data in the first hop's queue: at 172.0 ms the
-// queue holds 9928 (two retransmissions and 5240 of new data), so the third waits for the next
-// TX completion, 172.4 ms (tcp_tsq_write(): the lost segments first); without the check it
-// left at 172.0 ms. Every byte arrives.
+// sk_wmem_alloc while it waits behind the new data in the first hop's queue. The replayed
+// queue shows what each retransmission found: three full segments (4344 payload bytes) ahead
+// of it, except the third, which waited for the TX completion at 172.4 ms (tcp_tsq_write():
+// the lost segments first) and found two; without the check it left at the ACK of 172.0 ms,
+// when the two retransmissions before it were still queued with the new data. Every byte
+// arrives.
 TEST_CASE("TSQ holds a retransmission above twice the limit until a TX completion") {
   RtxBurst x(4096);
-  std::vector<std::pair<int64_t, uint32_t>> rtx;
+  std::vector<std::tuple<int64_t, uint32_t, uint64_t>> rtx;
   for (const auto& s : x.sends)
-    if (s.rtx) rtx.emplace_back(s.t_ns / 1000, s.seq);
-  CHECK(rtx == std::vector<std::pair<int64_t, uint32_t>>{{169600, 43440},
-                                                         {170800, 44888},
-                                                         {172400, 46336},
-                                                         {173200, 47784},
-                                                         {174400, 49232},
-                                                         {175600, 50680},
-                                                         {176800, 52128},
-                                                         {178000, 53576},
-                                                         {179200, 55024},
-                                                         {180400, 56472}});
+    if (s.rtx) rtx.emplace_back(s.t_ns / 1000, s.seq, s.queued);
+  CHECK(rtx == std::vector<std::tuple<int64_t, uint32_t, uint64_t>>{{169600, 43440, 4344},
+                                                                    {170800, 44888, 4344},
+                                                                    {172400, 46336, 2896},
+                                                                    {173200, 47784, 4344},
+                                                                    {174400, 49232, 4344},
+                                                                    {175600, 50680, 4344},
+                                                                    {176800, 52128, 4344},
+                                                                    {178000, 53576, 4344},
+                                                                    {179200, 55024, 4344},
+                                                                    {180400, 56472, 4344}});
+  // Nothing left at 172.0 ms (the ACK whose retransmission TSQ held), and the new data sent
+  // just before recovery went with the queue empty, then one and two segments ahead.
+  for (const auto& s : x.sends)
+    CHECK(s.t_ns != 172'000'000);
+  std::vector<std::pair<uint32_t, uint64_t>> before;
+  for (const auto& s : x.sends)
+    if (s.t_ns == 168'800'000) before.emplace_back(s.seq, s.queued);
+  CHECK(before ==
+        std::vector<std::pair<uint32_t, uint64_t>>{{82536, 0}, {83984, 1448}, {85432, 2896}});
   CHECK(x.b.received == 300'000);
 }
 
@@ -416,4 +428,26 @@ TEST_CASE("The repair loop stops at a lost skb still in the host's queue, which 
   CHECK(c.TCPLossUndo == 0);
   CHECK(c.TCPSlowStartRetrans == 3);
   CHECK(b.received == 3 * 1448);
+}
+
+// tcp_send_loss_probe() asks skb_still_in_host_queue() of the last skb before it would cut
+// the last segment off it ("goto rearm_timer"): a two-segment skb still queued is left whole,
+// w (sk_wmem_queued: 2896 + 896) unchanged, no probe counted. (Past a shrunk window the cut
+// comes first: test_conn_loss_sack.cpp.)
+TEST_CASE("A loss probe for an skb still in the host's queue is refused before any cut") {
+  Bench b(20'000);
+  b.option_at(at_ms(100), SockOpt::tcp_nodelay, 1);
+  b.write_at(at_ms(100), 2 * 1448);
+  const auto w = [&b] {
+    return tcp_info(*b.w.client->stack().connection(b.s), b.w.sim.now()).wmem_queued;
+  };
+  b.w.sim.run_until(at_ms(150));
+  CHECK(w() == 2 * 1448 + 896);
+  CHECK(b.w.client->stack().counters().TCPSpuriousRtxHostQueues == 0);
+  b.w.sim.run_until(at_ms(300));
+  CHECK(b.w.client->stack().counters().TCPSpuriousRtxHostQueues == 1);
+  CHECK(b.w.client->stack().counters().TCPLossProbes == 0);
+  CHECK(w() == 2 * 1448 + 896);
+  b.w.sim.run_until(at_ms(3000));
+  CHECK(b.received == 2 * 1448);
 }
