@@ -198,7 +198,8 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
       sndbuf.consume(static_cast<size_t>(data_to - data_from));
       stats.bytes_sent += static_cast<uint32_t>(data_to - data_from);
     }
-    rtx.acknowledge(seg.ack);
+    if (const RtxQueue::AckResult a = rtx.acknowledge(seg.ack); a.trimmed)
+      tx_retag(a.trimmed->first, a.trimmed->second);
     snd_una = seg.ack;
     retransmits = 0;  // tcp_ack(): forward progress (icsk_retransmits = 0)
     if (!rtx.any_retransmitted()) retrans_stamp = kNever;

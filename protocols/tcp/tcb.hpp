@@ -353,6 +353,7 @@ struct Connection::Tcb {
   // ================= connection_tsq.cpp: TX completion, autocorking, TSQ =================
   void tx_tag(Packet& p, uint32_t truesize, SeqNum head);
   bool still_in_host_queue(Instant now, SeqNum head);
+  void tx_retag(SeqNum from, SeqNum to);
   void tx_reported(Instant now, const TxReport& r);
   uint64_t wmem_alloc(Instant now);
   bool should_autocork(Instant now);

@@ -451,3 +451,22 @@ TEST_CASE("A loss probe for an skb still in the host's queue is refused before a
   b.w.sim.run_until(at_ms(3000));
   CHECK(b.received == 2 * 1448);
 }
+
+// tcp_trim_head(): the partial ACK of an skb keeps the skb, and its fast clone stays busy until
+// the clone's TX completion. One write of three segments at 100 ms over the 20 kbit/s first
+// hop is a GSO skb of two (1448 + 1448, done when its last segment leaves at 1300 ms) and one
+// of one (1900 ms). The ACK of the first segment at 720 ms trims the first skb to its second
+// segment, lost since the RTO, which is still queued: the repair loop is refused there. It is
+// resent at its completion (1300 ms), the third at its own (1900 ms).
+TEST_CASE("An skb trimmed by a partial ACK is still recognised in the host's queue") {
+  Bench b(20'000);
+  b.option_at(at_ms(100), SockOpt::tcp_nodelay, 1);
+  b.write_at(at_ms(100), 3 * 1448);
+  b.w.sim.run_until(at_ms(3000));
+  CHECK(data_sends(b) == std::vector<std::tuple<int64_t, uint32_t, bool>>{{100000, 0, false},
+                                                                          {100000, 1448, false},
+                                                                          {100000, 2896, false},
+                                                                          {1300000, 1448, true},
+                                                                          {1900000, 2896, true}});
+  CHECK(b.received == 3 * 1448);
+}
