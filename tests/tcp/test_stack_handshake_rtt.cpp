@@ -21,21 +21,12 @@ using namespace netsim::literals;
 
 namespace {
 
-struct Server {
-  explicit Server(int syncookies = 1)
-      : stack({kServerIp}, profile(syncookies), Rng(5, "tcp:server")) {
-    Outbox o;
-    listener = stack.listen(kPort, 8, {}, o).id;
-  }
+struct Server : ListeningServer {
+  explicit Server(int syncookies = 1) : ListeningServer(5, profile(syncookies)) {}
   static Profile profile(int syncookies) {
     Profile p;
     p.syncookies = syncookies;
     return p;
-  }
-  Outbox deliver(Instant now, const Packet& p) {
-    Outbox out;
-    stack.on_packet(now, p, out);
-    return out;
   }
   // The client's final ACK at `now`, echoing `tsecr` when given; returns the child's RTT
   // state as tcp_info reports it, "rtt R rttvar V rto T" (µs).
@@ -51,8 +42,6 @@ struct Server {
     return fmt::format("rtt {} rttvar {} rto {}", i.rtt, i.rttvar, i.rto);
   }
   uint32_t ts_off() const { return stack.tsval_offset(kServerIp, kClientIp); }
-  Stack stack;
-  SocketId listener = kNoSocket;
 };
 
 Packet syn(bool ts) {

@@ -59,21 +59,20 @@ TEST_CASE("VectorFifo cuts off the consumed front only past 32 and half the vect
     CHECK(q.empty());
     CHECK(Tracked::live == 0);
   }
-  SECTION("31 consumed: below the minimum, no compaction") {
+  // `consumed` of `n` popped, one more pushed: every element is still held.
+  const auto no_compaction = [](int n, int consumed) {
     VectorFifo<Tracked> q;
-    fill(q, 0, 40);
-    pop(q, 0, 31);
-    q.push_back(Tracked(40));
-    CHECK(Tracked::live == 41);
-    pop(q, 31, 10);
+    fill(q, 0, n);
+    pop(q, 0, consumed);
+    q.push_back(Tracked(n));
+    CHECK(Tracked::live == n + 1);
+    pop(q, consumed, n + 1 - consumed);
+  };
+  SECTION("31 consumed: below the minimum, no compaction") {
+    no_compaction(40, 31);
   }
   SECTION("40 of 100 consumed: not more than half, no compaction") {
-    VectorFifo<Tracked> q;
-    fill(q, 0, 100);
-    pop(q, 0, 40);
-    q.push_back(Tracked(100));
-    CHECK(Tracked::live == 101);
-    pop(q, 40, 61);
+    no_compaction(100, 40);
   }
   CHECK(Tracked::live == 0);
 }
