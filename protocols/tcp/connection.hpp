@@ -52,6 +52,7 @@ struct Handshake {
   uint16_t peer_window = 0;            // window field of the segment that completed the handshake
   bool synack_retransmitted = false;   // then the first data RTO is rto_fallback (RFC 6298 5.7)
   std::optional<Duration> rtt_sample;  // SYN-ACK to ACK time when not retransmitted (Karn)
+  uint32_t ack_tsecr = 0;  // the final ACK's TSecr (0: none), for an RTT when Karn gives none
   // Options the SYN offered that our profile allows too (SynOpt bits; the peer's shift in the
   // high nibble), and the peer's latest TSval (the final ACK's, else the SYN's).
   uint8_t syn_opts = 0;

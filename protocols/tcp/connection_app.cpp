@@ -173,13 +173,10 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
   snd_wl1 = irs + 1;
   snd_wl2 = snd_una;
   syn_retransmitted = hs.synack_retransmitted;
-  // Karn: the SYN-ACK to ACK time is a sample only if the SYN-ACK went once; otherwise (and
-  // for a SYN cookie, which keeps no send time) the first data RTO is TCP_TIMEOUT_FALLBACK.
-  if (hs.rtt_sample && !hs.synack_retransmitted) {
-    rto.sample(*hs.rtt_sample, snd_una, snd_nxt);
-  } else {
-    rto.set_fallback(prof().rto_fallback);
-  }
+  // Karn: the SYN-ACK to ACK time is a sample only if the SYN-ACK went once (a SYN cookie
+  // keeps no send time); otherwise tcp_rcv_state_process()'s "if (!tp->srtt_us)
+  // tcp_synack_rtt_meas(sk, req)" falls back on the final ACK's TSecr.
+  handshake_rtt(now, hs.synack_retransmitted ? std::nullopt : hs.rtt_sample, hs.ack_tsecr);
   start_congestion_control();
   last_rcv = now;
   enter_established(now, cause, out, from);  // traced from the listener's request state

@@ -77,7 +77,7 @@ void Connection::Tcb::input_syn_sent(Instant now, const Segment& seg, Outbox& ou
   // Our SYN is acknowledged: ESTABLISHED.
   snd_wl2 = seg.ack;
   last_rcv = now;
-  syn_acked(now);
+  syn_acked(now, seg);
   snd_una = seg.ack;
   rtx_at = kNever;
   enter_established(now, StateCause::rcv_syn_ack, out);
@@ -89,14 +89,12 @@ void Connection::Tcb::input_syn_sent(Instant now, const Segment& seg, Outbox& ou
   after_input(now, out);
 }
 
-// The handshake's RTT (Karn: none when our SYN or SYN-ACK was retransmitted, then the first
-// data RTO is TCP_TIMEOUT_FALLBACK, tcp_init_metrics()) and the congestion controller.
-void Connection::Tcb::syn_acked(Instant now) {
-  if (!syn_retransmitted) {
-    rto.sample(now - syn_sent_at, snd_una, snd_nxt);
-  } else {
-    rto.set_fallback(prof().rto_fallback);
-  }
+// Our SYN (or a simultaneous open's SYN-ACK) is acknowledged by `seg`: the handshake's RTT
+// and the congestion controller.
+void Connection::Tcb::syn_acked(Instant now, const Segment& seg) {
+  std::optional<Duration> seq_rtt;
+  if (!syn_retransmitted) seq_rtt = now - syn_sent_at;
+  handshake_rtt(now, seq_rtt, seg.options.timestamps ? seg.options.timestamps->second : 0);
   retransmits = 0;
   retrans_stamp = kNever;
   start_congestion_control();
@@ -105,6 +103,21 @@ void Connection::Tcb::syn_acked(Instant now) {
     env.clock = kclock();
     env.now = now;
     take_handshake_rtt(env.jiffies());
+  }
+}
+
+// tcp_ack_update_rtt() for the handshake. Karn's rule takes no sample from a retransmitted SYN
+// or SYN-ACK (`seq_rtt` empty: tcp_clean_rtx_queue() found TCPCB_RETRANS on the SYN, or
+// tcp_synack_rtt_meas() a request with num_retrans); then the echoed TSecr gives one ("if
+// (seq_rtt_us < 0 && tp->rx_opt.saw_tstamp && tp->rx_opt.rcv_tsecr && flag & FLAG_ACKED)",
+// FLAG_SYN_ACKED counting as acked). Only without either does tcp_init_metrics() find srtt_us
+// 0 and set the first data RTO to TCP_TIMEOUT_FALLBACK (RFC 6298 5.7).
+void Connection::Tcb::handshake_rtt(Instant now, std::optional<Duration> seq_rtt, uint32_t tsecr) {
+  if (!seq_rtt) seq_rtt = tsecr_rtt(now, tsecr);
+  if (seq_rtt) {
+    rto.sample(*seq_rtt, snd_una, snd_nxt);
+  } else {
+    rto.set_fallback(prof().rto_fallback);
   }
 }
 
@@ -235,8 +248,8 @@ bool Connection::Tcb::process_ack(Instant now, const Segment& seg, Outbox& out) 
   // FLAG_NOT_DUP: FLAG_DATA (seq != end_seq, so a FIN too) or a window update.
   const bool not_dup = !seg.payload.empty() || seg.flags.fin() || wnd_from(seg) != snd_wnd;
   update_window(seg);
+  if (seg.ack > snd_una && snd_una == iss) ack_of_syn(now, seg, out);
   if (sack_path()) {
-    if (seg.ack > snd_una && snd_una == iss) ack_of_syn(now, out);
     ack_sack(now, seg, not_dup);
   } else if (seg.ack > snd_una) {
     on_new_ack(now, seg.ack, out);
@@ -277,7 +290,6 @@ void Connection::Tcb::update_window(const Segment& seg) {
 
 // SND.UNA < SEG.ACK <= SND.NXT: new data acknowledged (tcp_clean_rtx_queue()).
 void Connection::Tcb::on_new_ack(Instant now, SeqNum ack, Outbox& out) {
-  if (snd_una == iss) ack_of_syn(now, out);
   uint32_t flight_before = flight_size();
   uint32_t acked = static_cast<uint32_t>(ack - snd_una);
   SeqNum data_from = snd_una == iss ? iss + 1 : snd_una;
@@ -307,8 +319,8 @@ void Connection::Tcb::on_new_ack(Instant now, SeqNum ack, Outbox& out) {
 
 // Our SYN-ACK acknowledged after a close()/shutdown() in SYN_RECEIVED (or the SYN-ACK of a
 // simultaneous open): the handshake completes, in FIN_WAIT_1 for the former.
-void Connection::Tcb::ack_of_syn(Instant now, Outbox& out) {
-  syn_acked(now);
+void Connection::Tcb::ack_of_syn(Instant now, const Segment& seg, Outbox& out) {
+  syn_acked(now, seg);
   if (!stats.established_at) {
     stats.established_at = now;
     ++ctx.counters->connections_established;

@@ -136,8 +136,12 @@ std::optional<Duration> Connection::Tcb::ack_rtt(Instant now, const Segment& seg
   }
   if (!oldest) return std::nullopt;  // FLAG_ACKED not set: no sample
   if (!retransmitted) return now - *oldest;
-  if (!ts_ok || !seg.options.timestamps || seg.options.timestamps->second == 0) return std::nullopt;
-  return rtt_from_tsecr(TsClock{ts_off}, now, seg.options.timestamps->second);
+  return tsecr_rtt(now, seg.options.timestamps ? seg.options.timestamps->second : 0);
+}
+
+std::optional<Duration> Connection::Tcb::tsecr_rtt(Instant now, uint32_t tsecr) const {
+  if (!ts_ok || tsecr == 0) return std::nullopt;
+  return rtt_from_tsecr(TsClock{ts_off}, now, tsecr);
 }
 
 // tcp_input.c:tcp_update_rtt_min(): the windowed minimum over tcp_min_rtt_wlen (300 s, in
@@ -194,7 +198,8 @@ void Connection::Tcb::ack_sack(Instant now, const Segment& seg, bool not_dup) {
       sndbuf.consume(static_cast<size_t>(data_to - data_from));
       stats.bytes_sent += static_cast<uint32_t>(data_to - data_from);
     }
-    rtx.acknowledge(seg.ack);
+    if (const RtxQueue::AckResult a = rtx.acknowledge(seg.ack); a.trimmed)
+      tx_retag(a.trimmed->first, a.trimmed->second);
     snd_una = seg.ack;
     retransmits = 0;  // tcp_ack(): forward progress (icsk_retransmits = 0)
     if (!rtx.any_retransmitted()) retrans_stamp = kNever;
@@ -463,16 +468,19 @@ bool Connection::Tcb::sack_on_rto(Instant now) {
   return true;
 }
 
-// tcp_retransmit_skb() of the skb at `index` refused by skb_still_in_host_queue(): the skb is
-// marked TCPCB_EVER_RETRANS all the same ("To avoid taking spuriously low RTT samples based on
-// a timestamp for a transmit that never happened") and retrans_stamp saves the attempt.
+// tcp_retransmit_skb() of the skb at `index` refused by skb_still_in_host_queue():
+// __tcp_retransmit_skb() returns -EBUSY at once, before the line that marks
+// TCPCB_EVER_RETRANS ("for a transmit that never happened"), so the skb keeps its bits and a
+// later ACK of its original still gives an RTT sample. tcp_retransmit_skb() undoes nothing it
+// counts whatever the result: retrans_stamp takes the attempt (the skb's last send) and
+// undo_retrans the skb's segments.
 bool Connection::Tcb::refused_busy(Instant now, size_t index) {
   if (!still_in_host_queue(now, rtx.at(index).seq)) return false;
   const std::span<const SentSegment> q = rtx.segments();
   const size_t e = skb_end(q, index);
   if (retrans_stamp == kNever) retrans_stamp = q[index].last_sent;
-  for (size_t k = index; k < e; ++k)
-    rtx.at(k).sacked |= kEverRetrans;
+  lr().on_retransmit_refused(loss_config(), ts_ok ? tsval(q[index].last_sent) : 0,
+                             static_cast<uint32_t>(e - index));
   return true;
 }
 

@@ -135,6 +135,19 @@ bool Connection::Tcb::still_in_host_queue(Instant now, SeqNum head) {
   return false;
 }
 
+// tcp_clean_rtx_queue() -> tcp_trim_head(): an skb acknowledged in part stays the same skb
+// (skb_unclone_keeptruesize() gives it its own data, its fast clone stays busy until that
+// clone's TX completion), so skb_still_in_host_queue() still knows it under its new head: on a
+// first hop slower than the round trip, the rest of a GSO skb whose first segment was acked
+// can still be queued.
+void Connection::Tcb::tx_retag(SeqNum from, SeqNum to) {
+  if (!txc) return;
+  for (size_t i = 0; i < txc->skbs.size(); ++i) {
+    TxCompletion::Skb& s = txc->skbs[i];
+    if (s.known && s.head == from) s.head = to;
+  }
+}
+
 // When a throttled connection wants to run: at its next TX completion (the earliest reported
 // skb), or now after a drop.
 Instant Connection::Tcb::tsq_at() const {

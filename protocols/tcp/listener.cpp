@@ -46,6 +46,13 @@ TsSecret ts_secret_from(Rng rng) {
   return k;
 }
 
+// The final ACK's TSecr, which the child parses in tcp_rcv_state_process() (tcp_validate_incoming()
+// -> tcp_fast_parse_options(): only with tstamp_ok, i.e. when the SYN offered TS); 0 for none.
+uint32_t ack_tsecr(uint8_t syn_opts, const Segment& ack) {
+  if ((syn_opts & kSynTs) == 0 || !ack.options.timestamps) return 0;
+  return ack.options.timestamps->second;
+}
+
 }  // namespace
 
 ListenTable::ListenTable(const Profile& profile, Counters& counters, const bool& tracing, Rng& rng,
@@ -244,9 +251,10 @@ std::optional<PassiveOpen> ListenTable::on_cookie_ack(Instant now, Listener& l, 
   po.hs.peer_mss = *mss;
   po.hs.peer_window = s.window;
   // cookie_tcp_reqsk_alloc(): the options the TSecr encodes; ts_recent = the ACK's TSval. No
-  // SYN-ACK send time is kept, so no RTT sample from the handshake.
+  // SYN-ACK send time is kept: the RTT comes from the TSecr (the cookie's TSval) or not at all.
   po.hs.syn_opts = *syn_opts;
   if (*syn_opts & kSynTs) po.hs.ts_recent = s.options.timestamps->first;
+  po.hs.ack_tsecr = ack_tsecr(*syn_opts, s);
   po.from = State::listen;
   po.cause = StateCause::rcv_ack_cookie;
   return po;
@@ -350,9 +358,11 @@ std::optional<PassiveOpen> ListenTable::on_final_ack(Instant now, Listener& l, c
   po.hs.ts_recent = (r.syn_opts & kSynTs) && p.tcp.options.timestamps
                         ? p.tcp.options.timestamps->first
                         : r.ts_recent;
-  // tcp_synack_rtt_meas(): an RTT sample only if the SYN-ACK was never resent (Karn).
+  // tcp_synack_rtt_meas(): an RTT sample only if the SYN-ACK was never resent (Karn); else
+  // the TSecr may give one (Connection::Tcb::handshake_rtt()).
   po.hs.synack_retransmitted = r.num_retrans > 0;
   if (r.num_retrans == 0) po.hs.rtt_sample = now - r.synack_sent;
+  po.hs.ack_tsecr = ack_tsecr(r.syn_opts, p.tcp);
   po.from = State::syn_received;
   po.cause = StateCause::rcv_ack;
   // The Connection traces SYN_RECEIVED -> ESTABLISHED itself (open_passive()).

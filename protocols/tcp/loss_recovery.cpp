@@ -463,14 +463,25 @@ void LossRecovery::on_retransmit(ScoreSeg& seg, LossCtx c, uint32_t tsval, bool 
   }
   seg.sacked |= kRetrans;
   s.retrans_out++;
+  stamp_attempt(s, tsval, 1);
+  // tcp_xmit_retransmit_queue(): PRR counts what leaves during a reduction.
+  if (in_cwnd_reduction(*c.ca)) s.prr_out++;
+}
+
+void LossRecovery::on_retransmit_refused(const LossConfig& cfg, uint32_t tsval, uint32_t segs) {
+  stamp_attempt(st(cfg), tsval, segs);
+}
+
+// What tcp_retransmit_skb() does whatever __tcp_retransmit_skb() returned: "Save stamp of the
+// first (attempted) retransmit" (the skb's timestamp, tcp_skb_timestamp_ts()), and count its
+// segments in undo_retrans.
+void LossRecovery::stamp_attempt(State& s, uint32_t tsval, uint32_t segs) {
   if (!s.retrans_stamp_set) {
     s.retrans_stamp_ts = tsval;
     s.retrans_stamp_set = true;
   }
   if (s.undo_retrans < 0) s.undo_retrans = 0;
-  s.undo_retrans++;
-  // tcp_xmit_retransmit_queue(): PRR counts what leaves during a reduction.
-  if (in_cwnd_reduction(*c.ca)) s.prr_out++;
+  s.undo_retrans += static_cast<int32_t>(segs);
 }
 
 void LossRecovery::adjust_pcount(uint8_t sacked, int32_t decr, bool sack) {

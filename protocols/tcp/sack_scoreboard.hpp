@@ -157,6 +157,10 @@ class LossRecovery {
   // for a TLP): Retrans bits, retrans_out, undo_retrans, prr_out (tcp_output.c:
   // tcp_retransmit_skb, tcp_xmit_retransmit_queue).
   void on_retransmit(ScoreSeg& seg, LossCtx c, uint32_t tsval, bool probe = false);
+  // tcp_retransmit_skb() of an skb of `segs` segments last sent with TSval `tsval` that
+  // __tcp_retransmit_skb() refused (-EBUSY, skb_still_in_host_queue()): nothing left and the
+  // skb's bits are untouched, but retrans_stamp and undo_retrans count the attempt.
+  void on_retransmit_refused(const LossConfig& cfg, uint32_t tsval, uint32_t segs);
   // tcp_output.c:tcp_adjust_pcount(): an skb with bits `sacked` lost `decr` segments (a
   // negative count: gained them) when the queue was re-cut or collapsed.
   void adjust_pcount(uint8_t sacked, int32_t decr, bool sack);
@@ -228,6 +232,7 @@ class LossRecovery {
 
  private:
   State& st(const LossConfig& cfg);
+  static void stamp_attempt(State& s, uint32_t tsval, uint32_t segs);
   int64_t reo_wnd_us(const LossCtx& c) const;
   void rack_advance(const LossCtx& c, uint8_t sacked, SeqNum end_seq, Instant xmit);
   uint32_t rack_detect_loss(std::span<ScoreSeg> q, const LossCtx& c, int64_t& reo_timeout_us);

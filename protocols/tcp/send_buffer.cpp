@@ -71,9 +71,12 @@ size_t RtxQueue::find(SeqNum seq) const {
 RtxQueue::AckResult RtxQueue::acknowledge(SeqNum ack) {
   AckResult r;
   size_t done = 0;
+  std::optional<SeqNum> head;  // of the skb the loop is in
+  bool trimmed = false;
   for (; done < segs_.size(); ++done) {
     SentSegment& s = segs_[done];
     if (s.seq >= ack) break;
+    if (s.skb_start) head = s.seq;
     if (s.retransmits > 0) r.any_retransmitted = true;
     if (s.end() <= ack) {
       if (s.retransmits == 0 && !r.oldest_sent) r.oldest_sent = s.first_sent;
@@ -83,6 +86,7 @@ RtxQueue::AckResult RtxQueue::acknowledge(SeqNum ack) {
     uint32_t n = static_cast<uint32_t>(ack - s.seq);
     s.seq = ack;
     s.len -= n;
+    trimmed = true;
     break;
   }
   size_t freed = 0;
@@ -93,7 +97,9 @@ RtxQueue::AckResult RtxQueue::acknowledge(SeqNum ack) {
   if (done < segs_.size() && !segs_[done].skb_start && freed > 0) {
     segs_[done].skb_start = true;
     --freed;
+    trimmed = true;
   }
+  if (trimmed && head && done < segs_.size()) r.trimmed = std::pair{*head, segs_[done].seq};
   skbs_ -= std::min(freed, skbs_);
   segs_.erase_front(done);
   if (segs_.empty()) segs_.release();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "protocols/tcp/sent_segment.hpp"
@@ -79,6 +80,9 @@ class RtxQueue {
   struct AckResult {
     bool any_retransmitted = false;      // Karn: the ACK covers retransmitted data
     std::optional<Instant> oldest_sent;  // first send time of the oldest fully acked segment
+    // An skb acknowledged in part (tcp_trim_head()): its first sequence number before and
+    // after. It stays the same skb.
+    std::optional<std::pair<SeqNum, SeqNum>> trimmed;
   };
   // Removes everything below `ack`; a segment acknowledged in part is trimmed at the front.
   AckResult acknowledge(SeqNum ack);

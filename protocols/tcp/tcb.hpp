@@ -250,8 +250,12 @@ struct Connection::Tcb {
   bool process_ack(Instant now, const Segment& seg, Outbox& out);
   bool ack_syn_received(Instant now, const Segment& seg, Outbox& out);
   void on_new_ack(Instant now, SeqNum ack, Outbox& out);
-  void ack_of_syn(Instant now, Outbox& out);
-  void syn_acked(Instant now);
+  void ack_of_syn(Instant now, const Segment& seg, Outbox& out);
+  void syn_acked(Instant now, const Segment& seg);
+  // The handshake's RTT sample, or the first data RTO's fallback (connection_input.cpp).
+  void handshake_rtt(Instant now, std::optional<Duration> seq_rtt, uint32_t tsecr);
+  // tcp_rtt_tsopt_us() for an echoed TSecr, when timestamps are on and it is not 0.
+  std::optional<Duration> tsecr_rtt(Instant now, uint32_t tsecr) const;
   void start_congestion_control();
   void ack_probe(Instant now);
   void fin_wait_1_acked(Instant now, Outbox& out);
@@ -349,6 +353,7 @@ struct Connection::Tcb {
   // ================= connection_tsq.cpp: TX completion, autocorking, TSQ =================
   void tx_tag(Packet& p, uint32_t truesize, SeqNum head);
   bool still_in_host_queue(Instant now, SeqNum head);
+  void tx_retag(SeqNum from, SeqNum to);
   void tx_reported(Instant now, const TxReport& r);
   uint64_t wmem_alloc(Instant now);
   bool should_autocork(Instant now);

@@ -186,9 +186,9 @@ constexpr Tunable kTunables[] = {
      .member = &Profile::rto_fallback,
      .linux_value = Duration::seconds(3),
      .rfc9293_value = Duration::seconds(3),
-     .doc = "First data RTO when the handshake gave no RTT sample because a SYN or SYN-ACK was "
-            "retransmitted, or a SYN cookie was used (`TCP_TIMEOUT_FALLBACK`, "
-            "`tcp_init_metrics()`; RFC 6298 5.7)."},
+     .doc = "First data RTO when the handshake gave no RTT sample: a SYN or SYN-ACK was "
+            "retransmitted, or a SYN cookie was used, and no TSecr could stand in "
+            "(`TCP_TIMEOUT_FALLBACK`, `tcp_init_metrics()`; RFC 6298 5.7)."},
     {.key = "timer_wheel",
      .linux_name = "",
      .kind = TunableKind::flag,

@@ -22,6 +22,8 @@ class VectorFifo {
   const T& operator[](size_t i) const { return v_[head_ + i]; }
   auto begin() const { return v_.begin() + static_cast<std::ptrdiff_t>(head_); }
   auto end() const { return v_.end(); }
+  // Elements the storage holds room for (what the queue costs in memory; tests).
+  size_t capacity() const { return v_.capacity(); }
 
   void push_back(T x) {
     if (head_ >= kCompactMin && head_ * 2 > v_.size()) {

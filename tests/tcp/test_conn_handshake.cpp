@@ -2,6 +2,7 @@
 // tables in linux-tcp-facts.md §3), SYN-SENT processing of RFC 9293 §3.10.7.3, simultaneous
 // open, the RTT of the handshake and the RFC 6298 5.7 fallback.
 
+#include "protocols/tcp/tcp_info.hpp"
 #include "test_conn_harness.hpp"
 
 using namespace conntest;
@@ -131,6 +132,120 @@ TEST_CASE("After a retransmitted SYN the first data RTO is the 3 s fallback (RFC
   CHECK(h.deadline() == at(4020_ms));
   CHECK(h.fire() == Lines{"P. seq 1001:1006 ack 5001 win 64240 rtx 1"});
   CHECK(h.deadline() == at(4020_ms + 6_s));
+}
+
+namespace {
+
+// Our TSval at `t` (TsClock: the ms clock plus the connection's offset).
+uint32_t our_tsval(Duration t) {
+  return static_cast<uint32_t>(t.ns() / 1'000'000) + kTsOff;
+}
+
+// The peer's SYN-ACK with timestamps: TSval 7000, TSecr `tsecr` (ts_recent of its request).
+Segment syn_ack_ts(uint32_t tsecr) {
+  Segment s = syn_ack();
+  s.options.timestamps = std::pair<uint32_t, uint32_t>{7000, tsecr};
+  return s;
+}
+
+// SYN at 0 (lost), again at 1 s; returns after the retransmission.
+void syn_retransmitted(Harness& h) {
+  syn_sent(h);
+  REQUIRE(h.fire() == Lines{"S seq 1000 win 64240 mss 1460 rtx 1"});
+  REQUIRE(h.now == at(1_s));
+  REQUIRE(h.out.packets.at(0).tcp.options.timestamps->first == our_tsval(1_s));
+}
+
+// "srtt rttvar rto backoff" from tcp_info (µs, as tcpi_rtt, tcpi_rttvar, tcpi_rto).
+std::string rtt_info(Harness& h) {
+  const TcpInfo i = tcp_info(h.c(), h.now);
+  return fmt::format("rtt {} rttvar {} rto {} backoff {}", i.rtt, i.rttvar, i.rto, i.backoff);
+}
+
+// GSO packet sizes of a burst, in segments: every packet ends with PSH (__tcp_transmit_skb()).
+std::vector<int> gso_packets(const Outbox& o) {
+  std::vector<int> v{0};
+  for (const Packet& p : o.packets) {
+    ++v.back();
+    if (p.tcp.flags.psh()) v.push_back(0);
+  }
+  if (v.back() == 0) v.pop_back();
+  return v;
+}
+
+}  // namespace
+
+// tcp_rcv_synsent_state_process() -> tcp_ack() -> tcp_clean_rtx_queue(): the SYN skb carries
+// TCPCB_RETRANS, so Karn's rule gives no sample; tcp_ack_update_rtt() then takes the TSecr
+// ("seq_rtt_us < 0 && saw_tstamp && rcv_tsecr && flag & FLAG_ACKED", FLAG_SYN_ACKED), in whole
+// ms of the TS clock (tcp_rtt_tsopt_us()): the SYN went at 1000 ms, the SYN-ACK came at
+// 1020.7 ms, so 20 ms, not 20.7. srtt 20 ms, mdev 10 ms, RTO 20 + 200 ms = 55 jiffies;
+// tcp_init_metrics() finds srtt_us set and keeps it (no TCP_TIMEOUT_FALLBACK). The pacing rate
+// the same tcp_ack() sets (2 x 10 x 524 B / 20 ms) cuts the first flight into pieces of two
+// (tcp_tso_autosize()); without a sample it would be unlimited and the pieces the half-cwnd
+// quota, five.
+TEST_CASE("After a lost first SYN the SYN-ACK's TSecr gives the handshake RTT (timestamps on)") {
+  Harness h;
+  syn_retransmitted(h);
+  CHECK(h.recv(at(1020_ms + 700_us), syn_ack_ts(our_tsval(1_s))) ==
+        Lines{". seq 1001 ack 5001 win 64240"});
+  CHECK(rtt_info(h) == "rtt 20000 rttvar 10000 rto 220000 backoff 0");
+  h.send(at(1030_ms), bytes(10 * 1448));
+  CHECK(gso_packets(h.out) == std::vector<int>{2, 2, 2, 2, 2});
+  CHECK(h.out.packets.at(0).tcp.payload.size() == 1448);
+  CHECK(h.deadline() == at(1030_ms + 220_ms));
+}
+
+// The peer's request kept the first SYN's TSval: a retransmitted SYN does not update
+// req->ts_recent (tcp_check_req() answers it before that), so the SYN-ACK it triggers echoes
+// the SYN sent at 0 and the sample is the whole 1020 ms: RTO = 1020 + max(2 x 1020, 200) ms =
+// 3060 ms (765 jiffies), not the 3 s fallback.
+TEST_CASE("After a lost first SYN-ACK the TSecr of the first SYN measures from 0") {
+  Harness h;
+  syn_retransmitted(h);
+  h.recv(at(1020_ms), syn_ack_ts(our_tsval(0_ms)));
+  CHECK(rtt_info(h) == "rtt 1020000 rttvar 510000 rto 3060000 backoff 0");
+  h.send(at(1030_ms), "hello");
+  CHECK(h.deadline() == at(4090_ms));
+}
+
+// tcp_rtt_tsopt_us(tp, 1): an echo of this very millisecond counts as 1 ms: RTO 201 ms, 51
+// jiffies (204 ms).
+TEST_CASE("A TSecr of the current millisecond gives a 1 ms handshake RTT") {
+  Harness h;
+  syn_retransmitted(h);
+  h.recv(at(1_s + 500_us), syn_ack_ts(our_tsval(1_s)));
+  CHECK(rtt_info(h) == "rtt 1000 rttvar 500 rto 204000 backoff 0");
+}
+
+// Without a usable TSecr nothing replaces Karn's missing sample: tcp_init_metrics() sets the
+// 3 s fallback (RFC 6298 5.7). tcp_timestamps 0 leaves a SYN-ACK's TS unparsed (saw_tstamp 0);
+// a TSecr of 0 fails "tp->rx_opt.rcv_tsecr".
+TEST_CASE("After a lost first SYN without timestamps the first data RTO is the 3 s fallback") {
+  SECTION("the peer offers no TS") {
+    Harness h;
+    syn_retransmitted(h);
+    h.recv(at(1020_ms), syn_ack());
+    CHECK(rtt_info(h) == "rtt 0 rttvar 0 rto 3000000 backoff 0");
+  }
+  SECTION("tcp_timestamps 0") {
+    Profile p;
+    p.timestamps = false;
+    Harness h(p);
+    syn_sent(h);
+    h.fire();
+    h.recv(at(1020_ms), syn_ack_ts(our_tsval(1_s)));
+    CHECK(rtt_info(h) == "rtt 0 rttvar 0 rto 3000000 backoff 0");
+    // The unlimited rate: pieces of the half-cwnd quota.
+    h.send(at(1030_ms), bytes(10 * 1460));
+    CHECK(gso_packets(h.out) == std::vector<int>{5, 5});
+  }
+  SECTION("TSecr 0") {
+    Harness h;
+    syn_retransmitted(h);
+    h.recv(at(1020_ms), syn_ack_ts(0));
+    CHECK(rtt_info(h) == "rtt 0 rttvar 0 rto 3000000 backoff 0");
+  }
 }
 
 TEST_CASE("The send MSS is the smaller of ours and the peer's, no option means 536") {

@@ -4,6 +4,7 @@
 // backoff after a probe (tcp_retransmit_timer()), and CUBIC's slow start counted in segments.
 // The measured Linux 6.x facts of the issue are the acceptance tests.
 
+#include "protocols/tcp/tcp_info.hpp"
 #include "test_conn_harness.hpp"
 
 using namespace conntest;
@@ -154,10 +155,15 @@ TEST_CASE("A loss probe past a shrunk window is refused and the RTO re-armed") {
   established_sack(h, 20_ms);
   REQUIRE(h.send(at(100_ms), bytes(3 * 1460)).size() == 3);
   CHECK(h.recv(at(120_ms), ACK, kPeerIss + 1, kIss + 1 + 1460, 1460).empty());
+  // Two skbs (the GSO pieces 1001:3921, trimmed to 2461:3921 by the ACK, and 3921:5381):
+  // w = 2920 + 2 x 896.
+  CHECK(tcp_info(h.c(), h.now).wmem_queued == 4712);
   REQUIRE(h.deadline().has_value());
   // PTO = 2·srtt + 2 ms (two out) = 42 ms -> 11 jiffies after the ACK.
   CHECK(*h.deadline() == at(164_ms));
   CHECK(h.fire().empty());
+  // The last skb is one segment: nothing to cut off it, w unchanged.
+  CHECK(tcp_info(h.c(), h.now).wmem_queued == 4712);
   CHECK(h.counters.TCPLossProbes == 0);
   CHECK(h.counters.retransmits == 0);
   REQUIRE(h.deadline().has_value());
@@ -165,4 +171,23 @@ TEST_CASE("A loss probe past a shrunk window is refused and the RTO re-armed") {
   CHECK(*h.deadline() == at(320_ms));
   CHECK(h.fire() == Lines{". seq 2461:3921 ack 5001 win 64240 rtx 1"});
   CHECK(h.counters.TCPTimeouts == 1);
+}
+
+// tcp_send_loss_probe() cuts the last segment off a last skb of several (tcp_fragment(), "if
+// ((pcount > 1) && (skb->len > (pcount - 1) * mss))") before __tcp_retransmit_skb() refuses
+// it: the refused probe leaves nothing on the wire but one more skb in the queue, w + 896.
+// Four segments in GSO pieces of two; the ACK of the first shrinks the window to 1460 bytes,
+// so the last segment (5381:6841) lies past tcp_wnd_end().
+TEST_CASE("A loss probe refused past a shrunk window has already cut the last skb") {
+  Harness h(sack_profile());
+  established_sack(h, 20_ms);
+  REQUIRE(h.send(at(100_ms), bytes(4 * 1460)).size() == 4);
+  CHECK(h.recv(at(120_ms), ACK, kPeerIss + 1, kIss + 1 + 1460, 1460).empty());
+  CHECK(tcp_info(h.c(), h.now).wmem_queued == 3 * 1460 + 2 * 896);
+  CHECK(h.deadline() == at(164_ms));
+  CHECK(h.fire().empty());
+  CHECK(h.counters.TCPLossProbes == 0);
+  CHECK(h.counters.retransmits == 0);
+  CHECK(tcp_info(h.c(), h.now).wmem_queued == 3 * 1460 + 3 * 896);
+  CHECK(h.deadline() == at(320_ms));
 }

@@ -196,3 +196,48 @@ TEST_CASE("A SYN-ACK for a connection closed in SYN_SENT gets a bare RST from th
   CHECK(format_tcpdump(out.packets[0]) ==
         fmt::format("10.0.0.1.7500 > 10.0.0.2.20000: Flags [R], seq {}, win 0, length 0", isn + 1));
 }
+
+// Stack::Impl::find() keeps its last answer (found_id, found) for the lookups an entry point's
+// finish() and the TX reports repeat. Each way a connection's node is erased must forget it:
+// a lookup of the erased id then finds nothing, not the freed node, also once a new
+// connection exists (ids are never reused, so the new one cannot answer for the old id).
+TEST_CASE("The stack's find cache forgets an erased connection, whose id is never reused") {
+  Server srv;
+  auto [child, s] = srv.handshake(40000, 1000, at(0_s));
+  REQUIRE(child == 2);
+  SECTION("reaped after a RST") {
+    REQUIRE(srv.stack.state(child) == State::established);  // cached now
+    srv.deliver(at_ms(5), segment(client_addr(40000), server_addr(), kRst, 1001));
+  }
+  SECTION("a TIME_WAIT retired by a new SYN") {
+    Outbox a, fin;
+    srv.stack.accept(srv.listener, a);
+    srv.stack.close(at_ms(10), child, fin);
+    srv.deliver(at_ms(20), segment(client_addr(40000), server_addr(), kAck | TcpFlags::FIN, 1001,
+                                   s.raw() + 2));
+    REQUIRE(srv.stack.state(child) == State::time_wait);  // cached now
+    srv.deliver(at_ms(30), syn_from(40000, 5000));
+  }
+  CHECK_FALSE(srv.stack.exists(child));
+  CHECK(srv.stack.connection(child) == nullptr);
+  CHECK(srv.stack.state(child) == State::closed);
+  CHECK(srv.stack.next_deadline(child) == std::nullopt);
+  // A new connection on another port takes the next id; the old one still finds nothing.
+  auto [next, s2] = srv.handshake(40001, 2000, at_ms(40));
+  CHECK(next == 3);
+  CHECK(srv.stack.connection(child) == nullptr);
+  CHECK_FALSE(srv.stack.exists(child));
+  REQUIRE(srv.stack.connection(next) != nullptr);
+  CHECK(srv.stack.remote_address(next) == client_addr(40001));
+  CHECK(srv.stack.connection_ids() == std::vector<SocketId>{next});
+}
+
+// crash() clears every node at once: the cached answer goes too.
+TEST_CASE("After a crash the find cache answers nothing for the connection it held") {
+  Server srv;
+  auto [child, s] = srv.handshake(40000, 1000, at(0_s));
+  REQUIRE(srv.stack.state(child) == State::established);  // cached now
+  srv.stack.crash();
+  CHECK(srv.stack.connection(child) == nullptr);
+  CHECK_FALSE(srv.stack.exists(child));
+}

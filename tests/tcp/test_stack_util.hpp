@@ -95,7 +95,8 @@ inline std::string flags_of(const std::vector<Packet>& v) {
 
 // A server Stack listening on kPort (backlog 8) with tracing on, fed hand-made segments.
 struct ListeningServer {
-  explicit ListeningServer(uint64_t seed) : stack({kServerIp}, Profile{}, Rng(seed, "tcp:server")) {
+  explicit ListeningServer(uint64_t seed, Profile profile = {})
+      : stack({kServerIp}, profile, Rng(seed, "tcp:server")) {
     stack.set_tracing(true);
     Outbox o;
     listener = stack.listen(kPort, 8, {}, o).id;

@@ -15,6 +15,7 @@
 #include <initializer_list>
 #include <tuple>
 
+#include "protocols/tcp/tcp_info.hpp"
 #include "tests/tcp/test_host_util.hpp"
 #include "tests/tcp/test_stack_util.hpp"
 
@@ -327,25 +328,36 @@ struct RtxBurst {
 // tcp_xmit_retransmit_queue() runs tcp_small_queue_check(sk, skb, 1) before each lost skb:
 // the limit doubled (min(max(2 * truesize, rate >> 10), 4096) << 1 = 8192). The ten lost
 // segments go back one per ACK (PRR) from 169.6 ms, each 896 + 1448 = 2344 bytes of
-// sk_wmem_alloc while it waits behind the new data in the first hop's queue: at 172.0 ms the
-// queue holds 9928 (two retransmissions and 5240 of new data), so the third waits for the next
-// TX completion, 172.4 ms (tcp_tsq_write(): the lost segments first); without the check it
-// left at 172.0 ms. Every byte arrives.
+// sk_wmem_alloc while it waits behind the new data in the first hop's queue. The replayed
+// queue shows what each retransmission found: three full segments (4344 payload bytes) ahead
+// of it, except the third, which waited for the TX completion at 172.4 ms (tcp_tsq_write():
+// the lost segments first) and found two; without the check it left at the ACK of 172.0 ms,
+// when the two retransmissions before it were still queued with the new data. Every byte
+// arrives.
 TEST_CASE("TSQ holds a retransmission above twice the limit until a TX completion") {
   RtxBurst x(4096);
-  std::vector<std::pair<int64_t, uint32_t>> rtx;
+  std::vector<std::tuple<int64_t, uint32_t, uint64_t>> rtx;
   for (const auto& s : x.sends)
-    if (s.rtx) rtx.emplace_back(s.t_ns / 1000, s.seq);
-  CHECK(rtx == std::vector<std::pair<int64_t, uint32_t>>{{169600, 43440},
-                                                         {170800, 44888},
-                                                         {172400, 46336},
-                                                         {173200, 47784},
-                                                         {174400, 49232},
-                                                         {175600, 50680},
-                                                         {176800, 52128},
-                                                         {178000, 53576},
-                                                         {179200, 55024},
-                                                         {180400, 56472}});
+    if (s.rtx) rtx.emplace_back(s.t_ns / 1000, s.seq, s.queued);
+  CHECK(rtx == std::vector<std::tuple<int64_t, uint32_t, uint64_t>>{{169600, 43440, 4344},
+                                                                    {170800, 44888, 4344},
+                                                                    {172400, 46336, 2896},
+                                                                    {173200, 47784, 4344},
+                                                                    {174400, 49232, 4344},
+                                                                    {175600, 50680, 4344},
+                                                                    {176800, 52128, 4344},
+                                                                    {178000, 53576, 4344},
+                                                                    {179200, 55024, 4344},
+                                                                    {180400, 56472, 4344}});
+  // Nothing left at 172.0 ms (the ACK whose retransmission TSQ held), and the new data sent
+  // just before recovery went with the queue empty, then one and two segments ahead.
+  for (const auto& s : x.sends)
+    CHECK(s.t_ns != 172'000'000);
+  std::vector<std::pair<uint32_t, uint64_t>> before;
+  for (const auto& s : x.sends)
+    if (s.t_ns == 168'800'000) before.emplace_back(s.seq, s.queued);
+  CHECK(before ==
+        std::vector<std::pair<uint32_t, uint64_t>>{{82536, 0}, {83984, 1448}, {85432, 2896}});
   CHECK(x.b.received == 300'000);
 }
 
@@ -383,4 +395,78 @@ TEST_CASE("An RTO while the segment is still in the host's queue is refused unti
   CHECK(b.w.client->stack().counters().TCPTimeouts == 1);
   CHECK(b.w.client->stack().counters().TCPLossProbes == 0);
   CHECK(b.received == 1448);
+}
+
+// The repair loop: tcp_xmit_retransmit_queue() -> tcp_retransmit_skb() returns -EBUSY for a
+// lost skb whose clone is still queued, and the loop stops there ("if (tcp_retransmit_skb(sk,
+// skb, segs)) break;"). Three one-segment records (MSG_EOR: an skb each) at 100 ms over the
+// 20 kbit/s first hop leave it at 700, 1300 and 1900 ms (the third was held by TSQ and went
+// as the loss probe at 192 ms). The RTO at 436 ms is refused (head queued), the completion at
+// 700 ms resends the head; every later chance the loop gets meets the next skb still queued:
+// the ACK at 720 ms (the second), the completion at 1300 ms (after resending the second: the
+// third), the ACK at 1320 ms (the third) - three refusals by the loop, one by the RTO. Each
+// skb is resent at its own completion.
+// tcp_retransmit_skb() undoes nothing on -EBUSY: the refused RTO set retrans_stamp to the
+// head's last send (100 ms) and counted it in undo_retrans, so the ACK at 720 ms, which echoes
+// the TSval of 100 ms, is no Eifel undo (tcp_packet_delayed(): not before the stamp), and no
+// second RTO follows.
+TEST_CASE("The repair loop stops at a lost skb still in the host's queue, which undoes nothing") {
+  Bench b(20'000);
+  for (int i = 0; i < 3; ++i)
+    b.write_at(at_ms(100), 1448, kMsgEor);
+  b.w.sim.run_until(at_ms(3000));
+  CHECK(data_sends(b) == std::vector<std::tuple<int64_t, uint32_t, bool>>{{100000, 0, false},
+                                                                          {100000, 1448, false},
+                                                                          {192000, 2896, false},
+                                                                          {700000, 0, true},
+                                                                          {1300000, 1448, true},
+                                                                          {1900000, 2896, true}});
+  const Counters& c = b.w.client->stack().counters();
+  CHECK(c.TCPSpuriousRtxHostQueues == 4);
+  CHECK(c.TCPTimeouts == 1);
+  CHECK(c.TCPLossProbes == 1);
+  CHECK(c.TCPLossUndo == 0);
+  CHECK(c.TCPSlowStartRetrans == 3);
+  CHECK(b.received == 3 * 1448);
+}
+
+// tcp_send_loss_probe() asks skb_still_in_host_queue() of the last skb before it would cut
+// the last segment off it ("goto rearm_timer"): a two-segment skb still queued is left whole,
+// w (sk_wmem_queued: 2896 + 896) unchanged, no probe counted. (Past a shrunk window the cut
+// comes first: test_conn_loss_sack.cpp.)
+TEST_CASE("A loss probe for an skb still in the host's queue is refused before any cut") {
+  Bench b(20'000);
+  b.option_at(at_ms(100), SockOpt::tcp_nodelay, 1);
+  b.write_at(at_ms(100), 2 * 1448);
+  const auto w = [&b] {
+    return tcp_info(*b.w.client->stack().connection(b.s), b.w.sim.now()).wmem_queued;
+  };
+  b.w.sim.run_until(at_ms(150));
+  CHECK(w() == 2 * 1448 + 896);
+  CHECK(b.w.client->stack().counters().TCPSpuriousRtxHostQueues == 0);
+  b.w.sim.run_until(at_ms(300));
+  CHECK(b.w.client->stack().counters().TCPSpuriousRtxHostQueues == 1);
+  CHECK(b.w.client->stack().counters().TCPLossProbes == 0);
+  CHECK(w() == 2 * 1448 + 896);
+  b.w.sim.run_until(at_ms(3000));
+  CHECK(b.received == 2 * 1448);
+}
+
+// tcp_trim_head(): the partial ACK of an skb keeps the skb, and its fast clone stays busy until
+// the clone's TX completion. One write of three segments at 100 ms over the 20 kbit/s first
+// hop is a GSO skb of two (1448 + 1448, done when its last segment leaves at 1300 ms) and one
+// of one (1900 ms). The ACK of the first segment at 720 ms trims the first skb to its second
+// segment, lost since the RTO, which is still queued: the repair loop is refused there. It is
+// resent at its completion (1300 ms), the third at its own (1900 ms).
+TEST_CASE("An skb trimmed by a partial ACK is still recognised in the host's queue") {
+  Bench b(20'000);
+  b.option_at(at_ms(100), SockOpt::tcp_nodelay, 1);
+  b.write_at(at_ms(100), 3 * 1448);
+  b.w.sim.run_until(at_ms(3000));
+  CHECK(data_sends(b) == std::vector<std::tuple<int64_t, uint32_t, bool>>{{100000, 0, false},
+                                                                          {100000, 1448, false},
+                                                                          {100000, 2896, false},
+                                                                          {1300000, 1448, true},
+                                                                          {1900000, 2896, true}});
+  CHECK(b.received == 3 * 1448);
 }
