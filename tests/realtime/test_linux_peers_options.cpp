@@ -279,10 +279,10 @@ TEST_CASE(
   // sends faster than our echo gets its bytes back to Python, and there a segment inside the
   // offered window can find no memory: the right edge creeps up to 127 bytes past the last
   // offer with every ACK (tcp_select_window() never shrinks it, ALIGN(cur_win, 1 << wscale)),
-  // and netsim's charge has none of the slack Linux gets from coalescing skbs whose measured
-  // truesize included a head. The window then drops to zero below what Linux already sent,
-  // Linux's ACKs beyond it are discarded (tcp_sequence()), and progress waits on Linux's
-  // backed-off retransmissions: tests/tcp/test_conn_rcv_memory.cpp covers that edge.
+  // and netsim charges exactly the measured ratio (docs/windows.md: how often Linux's per-skb
+  // truesize leaves room there is not measured). The window then drops to zero below what
+  // Linux already sent, Linux's ACKs beyond it are discarded (tcp_sequence()), and progress
+  // waits on Linux's backed-off retransmissions.
   // The run ends 300 ms after the peer; 40 s only bounds a stalled one.
   constexpr int kOurShift = 10;
   RealPeerTest t(
