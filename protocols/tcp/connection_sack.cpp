@@ -308,8 +308,12 @@ bool Connection::Tcb::sack_retransmit_lost(Instant now, Outbox& out) {
     if (small_queue_holds(now, static_cast<uint32_t>(skb_data_end - seg.seq), 1)) break;
     // tcp_retransmit_skb() -> -EBUSY: the skb's last send is still queued; the loop stops.
     if (refused_busy(now, i)) break;
-    // tcp_retransmit_skb(): nothing beyond the offered window except the head.
-    if (seg.seq >= snd_una + snd_wnd && i != 0) break;
+    // __tcp_retransmit_skb() -> -EAGAIN: nothing beyond the offered window except the head;
+    // tcp_retransmit_skb() counts the attempt all the same, and the loop stops.
+    if (seg.seq >= snd_una + snd_wnd && i != 0) {
+      count_refused_retransmit(i);
+      break;
+    }
     // The skb leaves whole when cwnd allows, else split (tcp_fragment()) or collapsed first.
     const size_t n = shape_retransmit(i, std::min(s.sk.snd_cwnd - in_flight, max_segs));
     if (n == 0) break;
@@ -471,17 +475,23 @@ bool Connection::Tcb::sack_on_rto(Instant now) {
 // tcp_retransmit_skb() of the skb at `index` refused by skb_still_in_host_queue():
 // __tcp_retransmit_skb() returns -EBUSY at once, before the line that marks
 // TCPCB_EVER_RETRANS ("for a transmit that never happened"), so the skb keeps its bits and a
-// later ACK of its original still gives an RTT sample. tcp_retransmit_skb() undoes nothing it
-// counts whatever the result: retrans_stamp takes the attempt (the skb's last send) and
-// undo_retrans the skb's segments.
+// later ACK of its original still gives an RTT sample.
 bool Connection::Tcb::refused_busy(Instant now, size_t index) {
   if (!still_in_host_queue(now, rtx.at(index).seq)) return false;
+  count_refused_retransmit(index);
+  return true;
+}
+
+// tcp_retransmit_skb() after __tcp_retransmit_skb() refused the skb at `index` (-EBUSY,
+// -EAGAIN): it undoes nothing it counts whatever the result: retrans_stamp takes the attempt
+// ("Save stamp of the first (attempted) retransmit": the skb's last send) and undo_retrans
+// the skb's segments.
+void Connection::Tcb::count_refused_retransmit(size_t index) {
   const std::span<const SentSegment> q = rtx.segments();
   const size_t e = skb_end(q, index);
   if (retrans_stamp == kNever) retrans_stamp = q[index].last_sent;
   lr().on_retransmit_refused(loss_config(), ts_ok ? tsval(q[index].last_sent) : 0,
                              static_cast<uint32_t>(e - index));
-  return true;
 }
 
 }  // namespace netsim::tcp

@@ -311,6 +311,7 @@ struct Connection::Tcb {
   void on_reo_timer(Instant now, Outbox& out);
   bool sack_on_rto(Instant now);
   bool refused_busy(Instant now, size_t index);
+  void count_refused_retransmit(size_t index);
 
   // ================= connection_output.cpp: sending =================
   Packet make_packet(SeqNum seq, SeqNum ack, uint8_t flags, Payload data = {}) const;

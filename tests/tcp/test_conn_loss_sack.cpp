@@ -144,6 +144,35 @@ TEST_CASE("RACK's reordering timer declares a hole lost, a D-SACK undoes the red
   CHECK_FALSE(h.deadline().has_value());
 }
 
+// tcp_xmit_retransmit_queue(): "if (tcp_retransmit_skb(sk, skb, segs)) break;". Ten segments;
+// the ACK of the first shrinks the window to 1460 bytes, the next SACKs the last seven: the two
+// holes are lost at once (seven SACKed > reordering 3), the head hole (2461:3921) goes, and the
+// second (3921:5381) lies past tcp_wnd_end() and is not the head, so __tcp_retransmit_skb()
+// refuses it (-EAGAIN). tcp_retransmit_skb() counts the attempt all the same (undo_retrans +=
+// 1), so the D-SACK of the head's retransmission leaves undo_retrans at 1 and the reduction is
+// not undone at the end of Recovery (tcp_may_undo(): without timestamps only !undo_retrans
+// would allow it; counting only what left, netsim undid it: TCPFullUndo 1, cwnd 20 segments).
+TEST_CASE("A lost skb past a shrunk window stops the repair loop and counts against the undo") {
+  Harness h(sack_profile());
+  established_sack(h, 20_ms);
+  CHECK(h.send(at(100_ms), bytes(10 * 1460)).size() == 10);
+  CHECK(h.recv(at(120_ms), ACK, kPeerIss + 1, 2461, 1460).empty());
+  Segment sacked = ack_with_sack(2461, {{5381, 15601}});
+  sacked.window = 1460;
+  CHECK(h.recv(at(120_ms), sacked) == Lines{". seq 2461:3921 ack 5001 win 64240 rtx 1"});
+  CHECK(h.counters.TCPSackRecovery == 1);
+  CHECK(h.counters.TCPFastRetrans == 1);
+  // Everything arrives; the head's retransmission is reported as a duplicate.
+  CHECK(h.recv(at(140_ms), ack_with_sack(15601, {{2461, 3921}})).empty());
+  CHECK(h.counters.TCPDSACKRecv == 1);
+  CHECK(h.counters.TCPFullUndo == 0);
+  CHECK(h.counters.TCPDSACKUndo == 0);
+  int64_t cwnd = 0;
+  for (const TraceNote& n : h.all.trace)
+    if (n.kind == TraceNote::Kind::counter && n.counter == "cwnd") cwnd = n.value;
+  CHECK(cwnd < 10 * 1460);  // the reduction stands
+}
+
 // tcp_send_loss_probe(): "if (__tcp_retransmit_skb(sk, skb, 1)) goto rearm_timer;". The peer's
 // ACK of the first of three segments shrinks its window to 1460 bytes, so the last segment
 // (3921:5381) lies past tcp_wnd_end() and is not the head: __tcp_retransmit_skb() refuses
