@@ -110,7 +110,9 @@ CLI::App* add_run_command(CLI::App& app, netsim::cli::RunArgs& run) {
                    "established, drops, cwnd, tcptrace; repeatable")
       ->type_name("KIND=FILE");
   run_cmd->add_flag("-q,--quiet", run.quiet, "print nothing but errors and failed expectations");
-  run_cmd->add_option("--max-events", run.max_events, "stop with an error after N events")
+  run_cmd
+      ->add_option("--max-events", run.max_events,
+                   "stop with an error after N events (default and 0: 500000000)")
       ->check(kCount);
   run_cmd
       ->add_option("--max-wall", run.max_wall_seconds,
@@ -198,7 +200,9 @@ int main(int argc, char** argv) {
                    "worker threads, at most 4 x the cores (the CSV is the same for any J)")
       ->check(kCount);
   sweep_cmd->add_option("-o,--output", sweep.output, "CSV file ('-' = stdout, the default)");
-  sweep_cmd->add_option("--max-events", sweep.max_events, "stop a run with an error after N events")
+  sweep_cmd
+      ->add_option("--max-events", sweep.max_events,
+                   "stop a run with an error after N events (default and 0: 500000000)")
       ->check(kCount);
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "no progress bar and no closing line");
   // ---- end sweep ----
