@@ -124,9 +124,11 @@ void RadixKeyQueue::refill() {
   run_.clear();
   head_ = 0;
   for (;;) {
-    size_t w = 0;
-    while (occupied_[w] == 0)
-      ++w;
+    size_t w = static_cast<size_t>(std::countr_zero(word_bits_));
+    while (occupied_[w] == 0) {  // emptied since its bit was set
+      word_bits_ &= ~(uint32_t{1} << w);
+      w = static_cast<size_t>(std::countr_zero(word_bits_));
+    }
     const int bit = std::countr_zero(occupied_[w]);
     occupied_[w] &= ~(uint64_t{1} << bit);
     const size_t index = 64 * w + static_cast<size_t>(bit);

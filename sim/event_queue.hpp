@@ -126,6 +126,7 @@ class RadixKeyQueue {
       const unsigned digit = static_cast<unsigned>(63 - std::countl_zero(x)) / kBits;
       const size_t b = size_t{kRadix} * digit + ((e.time >> (kBits * digit)) & (kRadix - 1));
       occupied_[b / 64] |= uint64_t{1} << (b % 64);
+      word_bits_ |= uint32_t{1} << (b / 64);
       // Last: nothing is live across its (rare) reallocation.
       if (digit < kNearDigits) [[likely]] {
         append(near_[b], pack(e));
@@ -209,7 +210,14 @@ class RadixKeyQueue {
   std::vector<std::unique_ptr<Block[]>> pool_;  // the blocks, in chunks of 64 KiB
   std::array<std::vector<EventKey>, kBuckets - kNearBuckets> far_;  // digits 4-7
   std::array<uint64_t, kWords> occupied_{};  // bit b set: bucket b is non-empty
-  std::vector<EventKey> run_;                // sorted; run_[head_..] are the keys left
+  // Bit w set: occupied_[w] may be non-zero (set with its bits, cleared by refill when it finds
+  // the word empty), so a refill finds the lowest bucket without looking at every word below.
+  // A SYN flood's keys sit in digit 2 and up (words 8+), and scanning the 8-10 words before
+  // them cost ~40 of ~180 instructions per refill, a refill per one or two events
+  // (docs/performance-log.md, session 11).
+  uint32_t word_bits_ = 0;
+  static_assert(kWords == 32);
+  std::vector<EventKey> run_;  // sorted; run_[head_..] are the keys left
   size_t head_ = 0;
   bool soon_ready_ = false;  // a refill just sorted a bucket into the run
   // Every bucket and run key is >= last_; every early_ key < last_. It starts at kTimeZero.
