@@ -387,13 +387,13 @@ TEST_CASE("a run sorted from a bucket of any digit keeps equal times in insertio
 }
 
 TEST_CASE("a run keeps (time, insertion) order however its times cluster") {
-  // sort_run's counting sort splits a run's time range into about n/2 sub-buckets and inserts
+  // sort_run's counting sort splits a run's time range into n to 2n sub-buckets and inserts
   // each key among the keys of its sub-bucket; a sub-bucket of more than 16 keys sends the run
   // to a merge sort instead. Here 300 keys of one digit-2 bucket (65,536 ns) pinned to its whole
   // range by a first and a last key, the others within `width` ns of its start, pushed with
   // descending and random times and descending second words: widths 1-40 put everything in one
-  // sub-bucket (the merge sort), 65,536 about two keys in each (the insertions), and 3,000 a few
-  // dozen in the first ones.
+  // sub-bucket (the merge sort), 65,536 about one key in each (the insertions), and 3,000 about a
+  // dozen in each of the first ones.
   for (const uint64_t width : {1u, 3u, 40u, 3000u, 65536u}) {
     for (const bool descending : {true, false}) {
       INFO("width " << width << (descending ? ", descending" : ", random"));
