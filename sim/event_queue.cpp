@@ -79,7 +79,7 @@ bool RadixKeyQueue::take_bucket(Bucket& b, size_t index) {
     // appended; a spread fills empty lower buckets in the old bucket's order; keys given back
     // by the run are earlier than every key of the buckets they join).
     // A digit-0 bucket holds one time: already in order.
-    if (digit != 0 && run_.size() > 1) sort_run(static_cast<unsigned>(digit));
+    if (digit != 0 && run_.size() > 1) sort_run();
     // Not above the last key popped: keys its event schedules before the run then join the
     // run (sorted in) instead of the early heap. Any bound from last_ to the run's front keeps
     // the other buckets valid (each bucket's keys differ from every such bound first at the
@@ -124,9 +124,11 @@ void RadixKeyQueue::refill() {
   run_.clear();
   head_ = 0;
   for (;;) {
-    size_t w = 0;
-    while (occupied_[w] == 0)
-      ++w;
+    size_t w = static_cast<size_t>(std::countr_zero(word_bits_));
+    while (occupied_[w] == 0) {  // emptied since its bit was set
+      word_bits_ &= ~(uint32_t{1} << w);
+      w = static_cast<size_t>(std::countr_zero(word_bits_));
+    }
     const int bit = std::countr_zero(occupied_[w]);
     occupied_[w] &= ~(uint64_t{1} << bit);
     const size_t index = 64 * w + static_cast<size_t>(bit);
@@ -153,50 +155,73 @@ void RadixKeyQueue::add_block(Chain& c) {
   c.fill = 0;
 }
 
-// Sorts the run (at most kSortMax keys, all from one bucket of `digit`) by time, ties in their
-// current order. The keys share every time bit above the digit's, so each key's time word is
-// replaced by its time below those bits (at most 48 bits up to digit 6) shifted over its
-// position (16 bits), the keys are sorted by that one word, and the shared bits are put back.
-// Cheaper than main's sort by the whole 16-byte key (a one-word compare instead of two). Setting
-// the second words aside and sorting (time, position) keys cost 13-15 instructions per event
-// more than main; packed words sorted and the keys gathered by them 5-7 at N = 1e5; an
-// insertion sort of runs up to 32 keys more at N = 1e5, but up to 8 keys it is what keeps a SYN
-// flood's many tiny runs as cheap as main (docs/performance.md). A digit-7 bucket (keys 2^56 ns
-// apart, never seen in a real run) sets the second words aside instead.
-void RadixKeyQueue::sort_run(unsigned digit) {
+// Sorts the run (at most kSortMax keys, all from one bucket) by time, ties in their current
+// order. A few keys (most runs of a SYN flood): an insertion sort, stable and in place. More: a
+// counting sort by the top bits of each key's offset from the run's earliest time, into n to 2n
+// sub-buckets, each key inserted in order among the keys of its sub-bucket placed before it
+// (after those of its time, so ties keep their order). In the hold model a sub-bucket holds at
+// most a key or two, so the insertions move almost nothing (n/2 to n sub-buckets ran 3-7% slower,
+// LTO, hold model at N = 1e3-1e6). It replaced a
+// std::sort of packed (time bits, position) words (docs/performance-log.md, session 11).
+void RadixKeyQueue::sort_run() {
   const size_t n = run_.size();
-  static_assert(kSortMax < (size_t{1} << 16));
   if (n <= kInsertionMax) {
-    // A few keys (most runs of a SYN flood): an insertion sort by time, stable and in place,
-    // costs less than the two passes around a sort.
-    for (size_t i = 1; i < n; ++i) {
-      const EventKey e = run_[i];
-      size_t j = i;
-      for (; j > 0 && e.time < run_[j - 1].time; --j)
-        run_[j] = run_[j - 1];
-      run_[j] = e;
-    }
+    insertion_sort(run_.data(), n);
     return;
   }
-  if (digit < kDigits - 1) [[likely]] {
-    const uint64_t low = (uint64_t{1} << (kBits * digit)) - 1;
-    const uint64_t high = run_.front().time & ~low;
-    for (size_t i = 0; i < n; ++i)
-      run_[i].time = ((run_[i].time & low) << 16) | i;
-    std::sort(run_.begin(), run_.end(),
-              [](const EventKey& a, const EventKey& b) { return a.time < b.time; });
-    for (EventKey& e : run_)
-      e.time = high | (e.time >> 16);
+  uint64_t lo = run_[0].time;
+  uint64_t hi = lo;
+  for (const EventKey& e : run_) {
+    lo = std::min(lo, e.time);
+    hi = std::max(hi, e.time);
+  }
+  if (lo == hi) return;  // one time: already in insertion order
+  static_assert(kSortMax < 512);
+  // 2^bits sub-buckets, n < 2^bits <= 2n: a key or none in most.
+  const unsigned bits = static_cast<unsigned>(std::bit_width(n));
+  const unsigned width = static_cast<unsigned>(std::bit_width(hi - lo));
+  const unsigned shift = width > bits ? width - bits : 0;
+  const size_t m = size_t{1} << bits;
+  std::array<uint32_t, 513> start;  // start[b + 1]: keys in sub-bucket b, then where b starts
+  std::fill_n(start.begin(), m + 1, 0);
+  for (const EventKey& e : run_)
+    ++start[((e.time - lo) >> shift) + 1];
+  uint32_t most = 0;
+  for (size_t b = 1; b <= m; ++b) {
+    most = std::max(most, start[b]);
+    start[b] += start[b - 1];
+  }
+  // Many keys in one sub-bucket (times clustered in a small part of the range) could make the
+  // insertions below quadratic: a merge sort instead.
+  constexpr uint32_t kSubMax = 16;
+  if (most > kSubMax) [[unlikely]] {
+    std::stable_sort(run_.begin(), run_.end(), earlier_time);
     return;
   }
-  words_.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    words_[i] = run_[i].key;
-    run_[i].key = i;
+  std::array<uint32_t, 512> fill;  // where sub-bucket b's next key goes
+  std::copy_n(start.begin(), m, fill.begin());
+  sorted_.resize(n);
+  EventKey* const out = sorted_.data();
+  for (const EventKey& e : run_) {
+    const size_t b = (e.time - lo) >> shift;
+    // Inserted in order among the keys of its sub-bucket so far, after those of its time.
+    uint32_t p = fill[b]++;
+    for (; p > start[b] && e.time < out[p - 1].time; --p)
+      out[p] = out[p - 1];
+    out[p] = e;
   }
-  std::sort(run_.begin(), run_.end());
-  for (EventKey& e : run_)
-    e.key = words_[e.key];
+  run_.swap(sorted_);
+}
+
+// Sorts keys[0..n) by time, stably: few moves when they are nearly in order.
+void RadixKeyQueue::insertion_sort(EventKey* keys, size_t n) {
+  for (size_t i = 1; i < n; ++i) {
+    const EventKey e = keys[i];
+    size_t j = i;
+    for (; j > 0 && e.time < keys[j - 1].time; --j)
+      keys[j] = keys[j - 1];
+    keys[j] = e;
+  }
 }
 
 // Empties a bucket. A bucket that held a burst keeps its capacity otherwise, and the buckets

@@ -41,17 +41,11 @@ struct EventHandle {
   bool is_set() const { return slot != std::numeric_limits<uint32_t>::max(); }
 };
 
-// One queued key: 16 bytes. The radix heap orders keys by time alone (ties by structure); the
-// full comparison below is used only where the second word holds a position (sort_run).
+// One queued key: 16 bytes. The radix heap orders keys by time alone (ties by structure: see
+// refill); it never compares the second word.
 struct EventKey {
   uint64_t time;  // ns with the sign bit flipped: unsigned order is time order
   uint64_t key;   // version << 32 | slot
-  // As one 128-bit number: a compare and a subtract-with-borrow, no branch. The sorts of runs
-  // compare keys of random times, where a branch on the first word mispredicts half the time.
-  friend bool operator<(const EventKey& a, const EventKey& b) {
-    using U = unsigned __int128;
-    return ((U{a.time} << 64) | a.key) < ((U{b.time} << 64) | b.key);
-  }
 };
 
 // Radix heap of keys with a sorted run at the bottom. last_ is a lower bound of every key time
@@ -132,6 +126,7 @@ class RadixKeyQueue {
       const unsigned digit = static_cast<unsigned>(63 - std::countl_zero(x)) / kBits;
       const size_t b = size_t{kRadix} * digit + ((e.time >> (kBits * digit)) & (kRadix - 1));
       occupied_[b / 64] |= uint64_t{1} << (b % 64);
+      word_bits_ |= uint32_t{1} << (b / 64);
       // Last: nothing is live across its (rare) reallocation.
       if (digit < kNearDigits) [[likely]] {
         append(near_[b], pack(e));
@@ -149,7 +144,8 @@ class RadixKeyQueue {
   [[gnu::noinline]] void pop_early();
   [[gnu::noinline]] void refill();
   static constexpr size_t kInsertionMax = 8;  // runs up to this size: an insertion sort
-  void sort_run(unsigned digit);
+  void sort_run();
+  static void insertion_sort(EventKey* keys, size_t n);
   static void release(std::vector<EventKey>& b);
   template <class Bucket>
   [[gnu::always_inline]] inline bool take_bucket(Bucket& b, size_t index);
@@ -214,7 +210,14 @@ class RadixKeyQueue {
   std::vector<std::unique_ptr<Block[]>> pool_;  // the blocks, in chunks of 64 KiB
   std::array<std::vector<EventKey>, kBuckets - kNearBuckets> far_;  // digits 4-7
   std::array<uint64_t, kWords> occupied_{};  // bit b set: bucket b is non-empty
-  std::vector<EventKey> run_;                // sorted; run_[head_..] are the keys left
+  // Bit w set: occupied_[w] may be non-zero (set with its bits, cleared by refill when it finds
+  // the word empty), so a refill finds the lowest bucket without looking at every word below.
+  // A SYN flood's keys sit in digit 2 and up (words 8+), and scanning the 8-10 words before
+  // them cost ~40 of ~180 instructions per refill, a refill per one or two events
+  // (docs/performance-log.md, session 11).
+  uint32_t word_bits_ = 0;
+  static_assert(kWords == 32);
+  std::vector<EventKey> run_;  // sorted; run_[head_..] are the keys left
   size_t head_ = 0;
   bool soon_ready_ = false;  // a refill just sorted a bucket into the run
   // Every bucket and run key is >= last_; every early_ key < last_. It starts at kTimeZero.
@@ -230,8 +233,8 @@ class RadixKeyQueue {
   static bool later(const EarlyKey& a, const EarlyKey& b) {
     return a.key.time != b.key.time ? a.key.time > b.key.time : a.order > b.order;
   }
-  std::vector<uint64_t> words_;  // sort_run's keys' second words, by position (digit 7 only)
-  std::vector<EarlyKey> early_;  // binary min-heap of keys before last_
+  std::vector<EventKey> sorted_;  // sort_run's output, swapped with the run
+  std::vector<EarlyKey> early_;   // binary min-heap of keys before last_
   uint64_t early_order_ = 0;
   size_t size_ = 0;
 };

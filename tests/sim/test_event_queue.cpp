@@ -355,9 +355,9 @@ TEST_CASE("the radix heap orders equal times by insertion alone, never by the ke
 }
 
 TEST_CASE("a run sorted from a bucket of any digit keeps equal times in insertion order") {
-  // sort_run packs each key's time below its bucket's digit with the key's position into one
-  // word (digits 1-6; the widest, digit 6, packs 48 time bits) and sets the second words aside
-  // for digit 7. Here 300 keys (under the sort limit) all land in the bucket of value 3 at
+  // sort_run counts keys into sub-buckets by their offset from the run's earliest time, which
+  // spans up to 2^56 ns at digit 7 (it once packed time bits and positions into one word, which
+  // digit 7 did not fit). Here 300 keys (under the sort limit) all land in the bucket of value 3 at
   // digit d (above the queue's time zero), with ties and descending second words, and must come out
   // as a multimap orders them.
   for (unsigned d = 1; d < 8; ++d) {
@@ -383,6 +383,37 @@ TEST_CASE("a run sorted from a bucket of any digit keeps equal times in insertio
       ref.erase(ref.begin());
     }
     CHECK(q.empty());
+  }
+}
+
+TEST_CASE("a run keeps (time, insertion) order however its times cluster") {
+  // sort_run's counting sort splits a run's time range into n to 2n sub-buckets and inserts
+  // each key among the keys of its sub-bucket; a sub-bucket of more than 16 keys sends the run
+  // to a merge sort instead. Here 300 keys of one digit-2 bucket (65,536 ns) pinned to its whole
+  // range by a first and a last key, the others within `width` ns of its start, pushed with
+  // descending and random times and descending second words: widths 1-40 put everything in one
+  // sub-bucket (the merge sort), 65,536 about one key in each (the insertions), and 3,000 about a
+  // dozen in each of the first ones.
+  for (const uint64_t width : {1u, 3u, 40u, 3000u, 65536u}) {
+    for (const bool descending : {true, false}) {
+      INFO("width " << width << (descending ? ", descending" : ", random"));
+      RadixKeyQueue q;
+      std::multimap<uint64_t, uint64_t> ref;
+      Rng rng(width, "radix-clusters");
+      const uint64_t base = RadixKeyQueue::kTimeZero + 3 * (uint64_t{1} << 16);
+      uint64_t word = std::numeric_limits<uint64_t>::max();
+      auto push = [&](uint64_t t) {
+        q.push(EventKey{t, word});
+        ref.emplace(t, word--);
+      };
+      push(base + 65535);
+      for (uint64_t i = 0; i < 298; ++i)
+        push(base + (descending ? (297 - i) * width / 298 : rng.uniform_int(0, width - 1)));
+      push(base);
+      while (!ref.empty())
+        pop_checked(q, ref);
+      CHECK(q.empty());
+    }
   }
 }
 
