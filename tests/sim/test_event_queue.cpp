@@ -390,11 +390,13 @@ TEST_CASE("a run keeps (time, insertion) order however its times cluster") {
   // sort_run's counting sort splits a run's time range into n to 2n sub-buckets and inserts
   // each key among the keys of its sub-bucket; a sub-bucket of more than 16 keys sends the run
   // to a merge sort instead. Here 300 keys of one digit-2 bucket (65,536 ns) pinned to its whole
-  // range by a first and a last key, the others within `width` ns of its start, pushed with
-  // descending and random times and descending second words: widths 1-40 put everything in one
-  // sub-bucket (the merge sort), 65,536 about one key in each (the insertions), and 3,000 about a
-  // dozen in each of the first ones.
-  for (const uint64_t width : {1u, 3u, 40u, 3000u, 65536u}) {
+  // range by a first and a last key (512 sub-buckets of 128 ns), the others within `width` ns of
+  // its start, pushed with descending and random times and descending second words: widths
+  // 1-40 put everything in one sub-bucket (the merge sort), 3,000 about a dozen keys in each of
+  // the first 24 and 65,536 about one in each (the insertions, with few ties), and 9,600 about
+  // four in each, their times rounded down to 64 ns so that every sub-bucket holds ties (the
+  // insertions must keep them in order: passing a tie fails here).
+  for (const uint64_t width : {1u, 3u, 40u, 3000u, 9600u, 65536u}) {
     for (const bool descending : {true, false}) {
       INFO("width " << width << (descending ? ", descending" : ", random"));
       RadixKeyQueue q;
@@ -407,8 +409,12 @@ TEST_CASE("a run keeps (time, insertion) order however its times cluster") {
         ref.emplace(t, word--);
       };
       push(base + 65535);
-      for (uint64_t i = 0; i < 298; ++i)
-        push(base + (descending ? (297 - i) * width / 298 : rng.uniform_int(0, width - 1)));
+      const uint64_t grain = width == 9600 ? 64 : 1;
+      for (uint64_t i = 0; i < 298; ++i) {
+        const uint64_t offset =
+            descending ? (297 - i) * width / 298 : rng.uniform_int(0, width - 1);
+        push(base + offset / grain * grain);
+      }
       push(base);
       while (!ref.empty())
         pop_checked(q, ref);
