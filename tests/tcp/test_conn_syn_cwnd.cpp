@@ -42,6 +42,13 @@ size_t first_flight(Harness& h) {
   return h.out.packets.size();
 }
 
+// The same from a fresh client on the path `sack` picks.
+size_t client_first_flight(bool sack, int rtx, std::optional<uint32_t> tsecr) {
+  Harness h(path_profile(sack));
+  client_handshake(h, rtx, tsecr);
+  return first_flight(h);
+}
+
 }  // namespace
 
 // Two lost SYNs (retransmitted at 1 s and 2 s), the SYN-ACK echoes the third at 2020 ms: cwnd 1.
@@ -65,26 +72,18 @@ TEST_CASE("After two lost SYNs the client starts with a cwnd of one") {
 // spurious (tcp_try_undo_spurious_syn()), the initial window stays 10.
 TEST_CASE("A SYN-ACK echoing the first SYN undoes the cut: the client keeps ten segments") {
   const bool sack = GENERATE(false, true);
-  INFO("sack " << sack);
-  Harness h(path_profile(sack));
-  client_handshake(h, 2, tsval_at(0_ms));
-  CHECK(first_flight(h) == 10);
+  CHECK(client_first_flight(sack, 2, tsval_at(0_ms)) == 10);
 }
 
 // Echoing the second SYN (1 s) is no proof: only retrans_stamp, the first SYN's, undoes.
 TEST_CASE("A SYN-ACK echoing the second SYN of three keeps the client's cwnd of one") {
-  Harness h;
-  client_handshake(h, 2, tsval_at(1_s));
-  CHECK(first_flight(h) == 1);
+  CHECK(client_first_flight(false, 2, tsval_at(1_s)) == 1);
 }
 
 // total_retrans 1 is not "> 1": RFC 6298's 1 s initial RTO makes one spurious timeout likely.
 TEST_CASE("After one lost SYN the client keeps ten segments") {
   const bool sack = GENERATE(false, true);
-  INFO("sack " << sack);
-  Harness h(path_profile(sack));
-  client_handshake(h, 1, tsval_at(1_s));
-  CHECK(first_flight(h) == 10);
+  CHECK(client_first_flight(sack, 1, tsval_at(1_s)) == 10);
 }
 
 // Without timestamps nothing can prove the timeouts spurious (saw_tstamp is 0): even a peer
@@ -98,9 +97,7 @@ TEST_CASE("Without timestamps two SYN retransmissions always cut the client to o
     CHECK(first_flight(h) == 1);
   }
   SECTION("the peer offers no TS") {
-    Harness h;
-    client_handshake(h, 2, std::nullopt);
-    CHECK(first_flight(h) == 1);
+    CHECK(client_first_flight(true, 2, std::nullopt) == 1);
   }
 }
 
