@@ -251,7 +251,9 @@ class ConnectionDriver {
     hs.peer_mss = r_.u16();
     hs.peer_window = r_.u16();
     uint8_t b = r_.u8();
-    hs.synack_retransmitted = (b & 1) != 0;
+    hs.synack_retrans = (b & 1) ? static_cast<uint8_t>(1 + (b >> 4)) : 0;
+    hs.synack_timed_out = (b & 8) != 0;
+    hs.synack_sent = now_;
     if (b & 2) hs.rtt_sample = Duration::microseconds(r_.u16() * 16);
     State from = (b & 4) ? State::listen : State::syn_received;
     view_.peer_nxt = hs.irs + 1;

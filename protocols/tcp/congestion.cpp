@@ -16,8 +16,10 @@ constexpr uint32_t kInfinite = std::numeric_limits<uint32_t>::max() / 2;
 // Shared state and the parts Reno and NewReno have in common.
 class Rfc5681 : public CongestionControl {
  public:
-  Rfc5681(uint32_t mss, uint32_t iw, SeqNum iss)
-      : mss_(mss), iw_segments_(iw), cwnd_(iw * mss), recover_(iss) {}
+  // `iw`: the restart window (tcp_cwnd_restart()'s tcp_init_cwnd()); `start`: the first cwnd,
+  // which tcp_init_transfer() may have cut to 1 after SYN retransmissions.
+  Rfc5681(uint32_t mss, uint32_t iw, SeqNum iss, uint32_t start)
+      : mss_(mss), iw_segments_(iw), cwnd_(start * mss), recover_(iss) {}
 
   uint32_t cwnd() const override { return cwnd_; }
   uint32_t ssthresh() const override { return ssthresh_; }
@@ -183,18 +185,20 @@ class NoCongestionControl final : public CongestionControl {
 
 std::unique_ptr<CongestionControl> make_congestion_control(CongestionAlgo algo, uint32_t mss,
                                                            uint32_t initial_cwnd_segments,
-                                                           SeqNum iss) {
+                                                           SeqNum iss,
+                                                           uint32_t start_cwnd_segments) {
   uint32_t iw = std::max<uint32_t>(initial_cwnd_segments, 1);
+  uint32_t start = start_cwnd_segments != 0 ? start_cwnd_segments : iw;
   switch (algo) {
     case CongestionAlgo::newreno:
     case CongestionAlgo::cubic:  // without SACK: Linux's tcp_is_reno() recovery, as NewReno
-      return std::make_unique<NewReno>(mss, iw, iss);
+      return std::make_unique<NewReno>(mss, iw, iss, start);
     case CongestionAlgo::reno:
-      return std::make_unique<Reno>(mss, iw, iss);
+      return std::make_unique<Reno>(mss, iw, iss, start);
     case CongestionAlgo::none:
       return std::make_unique<NoCongestionControl>(iss);
   }
-  return std::make_unique<NewReno>(mss, iw, iss);
+  return std::make_unique<NewReno>(mss, iw, iss, start);
 }
 
 }  // namespace netsim::tcp

@@ -41,6 +41,7 @@ class CongestionControl {
 
 std::unique_ptr<CongestionControl> make_congestion_control(CongestionAlgo algo, uint32_t mss,
                                                            uint32_t initial_cwnd_segments,
-                                                           SeqNum iss);
+                                                           SeqNum iss,
+                                                           uint32_t start_cwnd_segments = 0);
 
 }  // namespace netsim::tcp

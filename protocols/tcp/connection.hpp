@@ -46,11 +46,15 @@ struct ConnContext {
 
 // Facts a listener learned in the handshake, handed to a passively opened connection.
 struct Handshake {
-  SeqNum iss;                          // our SYN-ACK's sequence number
-  SeqNum irs;                          // the peer's SYN sequence number
-  uint16_t peer_mss = 536;             // TCP_MSS_DEFAULT when the SYN carried no MSS option
-  uint16_t peer_window = 0;            // window field of the segment that completed the handshake
-  bool synack_retransmitted = false;   // then the first data RTO is rto_fallback (RFC 6298 5.7)
+  SeqNum iss;                // our SYN-ACK's sequence number
+  SeqNum irs;                // the peer's SYN sequence number
+  uint16_t peer_mss = 536;   // TCP_MSS_DEFAULT when the SYN carried no MSS option
+  uint16_t peer_window = 0;  // window field of the segment that completed the handshake
+  // req->num_retrans (SYN-ACKs resent: Karn takes no sample; total_retrans of the child) and
+  // req->num_timeout != 0 (the child's undo_marker, with synack_sent its retrans_stamp).
+  uint8_t synack_retrans = 0;
+  bool synack_timed_out = false;
+  Instant synack_sent;                 // the first SYN-ACK (treq->snt_synack)
   std::optional<Duration> rtt_sample;  // SYN-ACK to ACK time when not retransmitted (Karn)
   uint32_t ack_tsecr = 0;  // the final ACK's TSecr (0: none), for an RTT when Karn gives none
   // Options the SYN offered that our profile allows too (SynOpt bits; the peer's shift in the

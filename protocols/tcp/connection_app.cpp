@@ -172,12 +172,16 @@ void Connection::Tcb::open_passive(Instant now, const Handshake& hs, State from,
   snd_wnd = max_snd_wnd = static_cast<uint32_t>(hs.peer_window) << snd_wscale;
   snd_wl1 = irs + 1;
   snd_wl2 = snd_una;
-  syn_retransmitted = hs.synack_retransmitted;
+  // tcp_create_openreq_child(): total_retrans = num_retrans; with num_timeout, undo_marker =
+  // snt_isn and retrans_stamp = snt_synack.
+  syn_rtx = hs.synack_retrans;
+  syn_undo = hs.synack_timed_out && hs.iss.raw() != 0;
+  syn_sent_at = hs.synack_sent;
   // Karn: the SYN-ACK to ACK time is a sample only if the SYN-ACK went once (a SYN cookie
   // keeps no send time); otherwise tcp_rcv_state_process()'s "if (!tp->srtt_us)
   // tcp_synack_rtt_meas(sk, req)" falls back on the final ACK's TSecr.
-  handshake_rtt(now, hs.synack_retransmitted ? std::nullopt : hs.rtt_sample, hs.ack_tsecr);
-  start_congestion_control();
+  handshake_rtt(now, hs.synack_retrans != 0 ? std::nullopt : hs.rtt_sample, hs.ack_tsecr);
+  start_congestion_control(hs.ack_tsecr);
   last_rcv = now;
   enter_established(now, cause, out, from);  // traced from the listener's request state
 }

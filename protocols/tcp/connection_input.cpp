@@ -93,12 +93,13 @@ void Connection::Tcb::input_syn_sent(Instant now, const Segment& seg, Outbox& ou
 // and the congestion controller.
 void Connection::Tcb::syn_acked(Instant now, const Segment& seg) {
   std::optional<Duration> seq_rtt;
-  if (!syn_retransmitted) seq_rtt = now - syn_sent_at;
+  if (syn_rtx == 0) seq_rtt = now - syn_sent_at;
   handshake_rtt(now, seq_rtt, seg.options.timestamps ? seg.options.timestamps->second : 0);
   retransmits = 0;
   retrans_stamp = kNever;
-  start_congestion_control();
-  if (sca) {  // written to in SYN_SENT
+  start_congestion_control(seg.options.timestamps ? seg.options.timestamps->second : 0);
+  if (sca) {  // written to in SYN_SENT: tcp_init_transfer() sets its cwnd all the same
+    sca->sk.snd_cwnd = initial_cwnd();
     CaEnv env;
     env.clock = kclock();
     env.now = now;
@@ -121,13 +122,27 @@ void Connection::Tcb::handshake_rtt(Instant now, std::optional<Duration> seq_rtt
   }
 }
 
-// With SACK the connection runs CongestionOps on first transmission (connection_sack.cpp).
-void Connection::Tcb::start_congestion_control() {
+// tcp_init_transfer(), reached with the ACK of our SYN (SYN-ACK) whose TSecr is `tsecr` (0:
+// none). With SACK the connection runs CongestionOps on first transmission
+// (connection_sack.cpp), which takes initial_cwnd().
+void Connection::Tcb::start_congestion_control(uint32_t tsecr) {
+  // tcp_try_undo_spurious_syn(): the timeout was spurious if the ACK echoes the first SYN's
+  // (SYN-ACK's) TSval, retrans_stamp (tcp_connect(), tcp_create_openreq_child()). Linux
+  // compares with the offset removed and only a non-zero TSecr keeps it (tcp_parse_options()).
+  if (syn_undo && tsecr != 0 && tsecr == tsval(syn_sent_at)) syn_undo = false;
   if (sack_path()) {
     cc.reset();
     return;
   }
-  cc = make_congestion_control(prof().congestion, mss, prof().initial_cwnd, iss);
+  cc = make_congestion_control(prof().congestion, mss, prof().initial_cwnd, iss, initial_cwnd());
+}
+
+// tcp_init_transfer(): "if (tp->total_retrans > 1 && tp->undo_marker) tcp_snd_cwnd_set(tp, 1)"
+// (RFC 5681 §3.1's cwnd of one after a lost SYN; Linux waits for a second retransmission
+// since RFC 6298's 1 s initial RTO makes one spurious timeout likely), else tcp_init_cwnd().
+uint32_t Connection::Tcb::initial_cwnd() const {
+  if (syn_rtx > 1 && syn_undo) return 1;
+  return std::max<uint32_t>(prof().initial_cwnd, 1);
 }
 
 // §3.10.7.4 Other states (SYN-RECEIVED and the synchronized states except TIME-WAIT).

@@ -40,7 +40,7 @@ LossConfig Connection::Tcb::loss_config() const {
 // Linux's tcp_init_transfer() leaves (HyStart's round_start, end_seq).
 SenderCa& Connection::Tcb::make_sender() {
   sca = std::make_unique<SenderCa>();
-  sca->sk.snd_cwnd = std::max<uint32_t>(prof().initial_cwnd, 1);
+  sca->sk.snd_cwnd = initial_cwnd();
   CaEnv env;
   env.clock = kclock();
   env.now = stats.established_at.value_or(last_now);
@@ -81,7 +81,7 @@ uint64_t Connection::Tcb::handshake_pacing_rate() const {
   const int64_t srtt_us8 = rto.has_sample() ? rto.srtt_us8() : 0;
   if (!active_open) {
     CaSock sk;
-    sk.snd_cwnd = std::max<uint32_t>(prof().initial_cwnd, 1);
+    sk.snd_cwnd = initial_cwnd();
     return tcp_update_pacing_rate(sk, srtt_us8, mss, 0);
   }
   constexpr uint32_t kMssDefault = 536;  // TCP_MSS_DEFAULT
@@ -114,7 +114,7 @@ LossCtx Connection::Tcb::loss_ctx(Instant now, const LossConfig& cfg) {
 uint32_t Connection::Tcb::cwnd_bytes() const {
   if (cc) return cc->cwnd();
   if (!sack_path()) return 0;
-  return (sca ? sca->sk.snd_cwnd : std::max<uint32_t>(prof().initial_cwnd, 1)) * mss;
+  return (sca ? sca->sk.snd_cwnd : initial_cwnd()) * mss;
 }
 
 uint32_t Connection::Tcb::ssthresh_bytes() const {

@@ -112,7 +112,10 @@ void Connection::Tcb::on_syn_timer(Instant now, Outbox& out) {
     return;
   }
   ++retransmits;
-  syn_retransmitted = true;
+  if (syn_rtx < UINT8_MAX) ++syn_rtx;  // __tcp_retransmit_skb(): total_retrans
+  // tcp_retransmit_timer() -> tcp_enter_loss() -> tcp_init_undo(): undo_marker = snd_una (the
+  // ISN; Linux's 0 means "no marker", so an ISN of 0 never undoes).
+  syn_undo = iss.raw() != 0;
   // The RTO doubles only once the backoff exceeds tcp_syn_linear_timeouts (SYN_SENT only).
   if (!syn_sent || rto.backoff() + 1 > static_cast<uint32_t>(p.syn_linear_timeouts)) {
     rto.back_off();

@@ -360,7 +360,9 @@ std::optional<PassiveOpen> ListenTable::on_final_ack(Instant now, Listener& l, c
                         : r.ts_recent;
   // tcp_synack_rtt_meas(): an RTT sample only if the SYN-ACK was never resent (Karn); else
   // the TSecr may give one (Connection::Tcb::handshake_rtt()).
-  po.hs.synack_retransmitted = r.num_retrans > 0;
+  po.hs.synack_retrans = r.num_retrans;
+  po.hs.synack_timed_out = r.num_timeout != 0;
+  po.hs.synack_sent = r.synack_sent;
   if (r.num_retrans == 0) po.hs.rtt_sample = now - r.synack_sent;
   po.hs.ack_tsecr = ack_tsecr(r.syn_opts, p.tcp);
   po.from = State::syn_received;

@@ -108,11 +108,14 @@ struct Connection::Tcb {
 
   // ---- state ----
   State state = State::closed;
-  bool active_open = false;        // connect(): report `connected`
-  bool orphaned = false;           // close() was called (Linux SOCK_DEAD + RCV_SHUTDOWN)
-  bool fin_queued = false;         // close()/shutdown(SHUT_WR): a FIN follows the queued data
-  bool released = false;           // reached CLOSED
-  bool syn_retransmitted = false;  // our SYN (or SYN-ACK) was retransmitted
+  bool active_open = false;  // connect(): report `connected`
+  bool orphaned = false;     // close() was called (Linux SOCK_DEAD + RCV_SHUTDOWN)
+  bool fin_queued = false;   // close()/shutdown(SHUT_WR): a FIN follows the queued data
+  bool released = false;     // reached CLOSED
+  // tp->total_retrans when the handshake ends: SYNs (or SYN-ACKs, req->num_retrans) resent,
+  // saturating; and undo_marker, set by a SYN (SYN-ACK) timeout until proven spurious.
+  uint8_t syn_rtx = 0;
+  bool syn_undo = false;
   // Options both sides offered (tcp_parse_options(), RFC 7323 §2.2/§3.2, RFC 2018 §2): set at
   // the handshake, in this struct's padding (no bytes for connections with the switches off).
   bool ts_ok : 1 = false;       // timestamps on every segment (tp->rx_opt.tstamp_ok)
@@ -256,7 +259,8 @@ struct Connection::Tcb {
   void handshake_rtt(Instant now, std::optional<Duration> seq_rtt, uint32_t tsecr);
   // tcp_rtt_tsopt_us() for an echoed TSecr, when timestamps are on and it is not 0.
   std::optional<Duration> tsecr_rtt(Instant now, uint32_t tsecr) const;
-  void start_congestion_control();
+  void start_congestion_control(uint32_t tsecr);
+  uint32_t initial_cwnd() const;
   void ack_probe(Instant now);
   void fin_wait_1_acked(Instant now, Outbox& out);
   bool reset_check(const Segment& seg) const;

@@ -363,7 +363,9 @@ constexpr Tunable kTunables[] = {
      .min = 1,
      .max = 65535,
      .doc = "Initial congestion window in segments (`TCP_INIT_CWND`, RFC 6928); RFC 5681 §3.1: "
-            "min(4 MSS, max(2 MSS, 4380 bytes)) = 3 segments of 1460."},
+            "min(4 MSS, max(2 MSS, 4380 bytes)) = 3 segments of 1460. Either profile starts with 1 "
+            "instead after more than one SYN (SYN-ACK) retransmission unless the peer's echo "
+            "proves them spurious (`tcp_init_transfer()`, docs/tcp-timers.md)."},
     // Issue 13's switches: Linux's defaults (1, 1, 1, 1, 1, 3, 2) in `linux`; off in `rfc9293`.
     {.key = "timestamps",
      .linux_name = "net.ipv4.tcp_timestamps",

@@ -389,7 +389,7 @@ Handshake handshake(std::optional<Duration> rtt, bool retransmitted, uint16_t ms
   hs.irs = SeqNum(kPeerIss);
   hs.peer_mss = mss;
   hs.peer_window = 65535;
-  hs.synack_retransmitted = retransmitted;
+  hs.synack_retrans = retransmitted ? 1 : 0;
   hs.rtt_sample = rtt;
   return hs;
 }

@@ -163,7 +163,8 @@ class Pair {
     hs.irs = syn_->seq;
     hs.peer_mss = syn_->options.mss.value_or(536);
     hs.peer_window = s.window;
-    hs.synack_retransmitted = synacks_ > 1;
+    // Each SYN-ACK past the first answered a resent SYN (num_retrans; no timer: num_timeout 0).
+    hs.synack_retrans = static_cast<uint8_t>(std::min(synacks_ - 1, 255));
     if (synacks_ == 1) hs.rtt_sample = now - synack_at_;
     b.conn = std::make_unique<Connection>(2, ConnKey{kRemote, kLocal}, SocketOptions{}, b.ctx());
     b.conn->open_passive(now, hs, State::syn_received, StateCause::rcv_ack, out);
