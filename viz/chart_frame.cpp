@@ -63,6 +63,9 @@ double draw_legend(SvgWriter* svg, double x, double y, double width,
         case LegendEntry::Swatch::dashed_line:
           svg->line(cx, mid, cx + kSwatchWidth, mid, e.color, 2, "stroke-dasharray=\"5 3\"");
           break;
+        case LegendEntry::Swatch::dotted_line:  // the plots' event markers: "2 3" there too
+          svg->line(cx, mid, cx + kSwatchWidth, mid, e.color, 1.6, "stroke-dasharray=\"2 3\"");
+          break;
         case LegendEntry::Swatch::box:
           svg->rect(cx, mid - 6, kSwatchWidth, 12, e.color,
                     e.opacity < 1
@@ -74,6 +77,11 @@ double draw_legend(SvgWriter* svg, double x, double y, double width,
           svg->path(fmt::format("M{} {}h10l-5 8z", svg_number(cx + kSwatchWidth / 2 - 5),
                                 svg_number(mid - 4)),
                     fmt::format("fill=\"{}\"", e.color));
+          break;
+        case LegendEntry::Swatch::cross:  // the × of a lost segment in the time-sequence graph
+          svg->path(fmt::format("M{} {}l6 6m0 -6l-6 6", svg_number(cx + kSwatchWidth / 2 - 3),
+                                svg_number(mid - 3)),
+                    fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"", e.color));
           break;
       }
       svg->text(cx + kSwatchWidth + 6, mid + 4, e.text,

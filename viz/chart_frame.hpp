@@ -23,7 +23,7 @@ double draw_header(SvgWriter& svg, const std::string& title, const std::vector<s
 double header_height(size_t lines);
 
 struct LegendEntry {
-  enum class Swatch : uint8_t { line, dashed_line, box, marker };
+  enum class Swatch : uint8_t { line, dashed_line, dotted_line, box, marker, cross };
   Swatch swatch = Swatch::line;
   std::string color;
   std::string text;

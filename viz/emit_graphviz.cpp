@@ -289,6 +289,9 @@ void draw_legend(GvGraph& g, const DiagramLayout& L) {
       case Kind::error:
         g.framed(sample, "", 1, kLost, "#ffe3e3", "filled,bold");
         break;
+      case Kind::fault:
+        g.line(item.a, item.b, {{"color", kFault}, {"style", "dashed"}, {"penwidth", "0.8"}});
+        break;
       case Kind::gap:
         g.line(item.a, item.b, {{"color", kMuted}, {"style", "dotted"}});
         break;

@@ -645,8 +645,8 @@ DiagramLayout layout_diagram(DiagramModel model, const DiagramOptions& options) 
   // place (a bulk segment loses its payload preview, kept in the tooltip): a picture at a
   // readable width beats one whose every label is whole.
   using Try = detail::Layouter::Try;
-  static constexpr Try kTries[] = {{1.0, false}, {1.0, true}, {1.4, true},
-                                   {2.0, true},  {2.8, true}, {4.0, true}};
+  static constexpr Try kTries[] = {{1.0, false}, {1.0, true}, {1.4, true}, {2.0, true},
+                                   {2.8, true},  {4.0, true}, {5.6, true}, {8.0, true}};
   std::optional<DiagramLayout> best;
   size_t best_count = 0;
   for (const Try& t : kTries) {

@@ -112,6 +112,7 @@ struct LegendItem {
     state,
     timer,
     error,
+    fault,
     gap,
     band,
     instant,

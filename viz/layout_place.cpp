@@ -359,7 +359,9 @@ void place_labels(DiagramLayout& L, bool brief) {
     obs.add(al.label_box);
     if (!a.drop_label.empty()) {
       double dw = text_width(a.drop_label, FontSizes::mark) + 6;
-      al.drop_box = best_of(drop_label_candidates(al.end, dw, 12), obs, i);
+      // The reason must stay clear of its own arrow too: at a receiver's lifeline the cross
+      // ends an arrow coming from the side the first candidate lies on.
+      al.drop_box = best_of(drop_label_candidates(al.end, dw, 12), obs, SIZE_MAX);
       obs.add(*al.drop_box);
     }
   }
@@ -385,6 +387,7 @@ std::vector<std::pair<Kind, std::string>> legend_entries(const DiagramLayout& L)
   if (any_mark(MarkKind::state)) out.emplace_back(Kind::state, "TCP state (cause in tooltip)");
   if (any_mark(MarkKind::timer)) out.emplace_back(Kind::timer, "timer fired");
   if (any_mark(MarkKind::error)) out.emplace_back(Kind::error, "error to the application");
+  if (any_mark(MarkKind::fault)) out.emplace_back(Kind::fault, "fault (crash, restart, link)");
   if (!L.gaps.empty()) out.emplace_back(Kind::gap, "idle time, compressed");
   if (std::any_of(L.ticks.begin(), L.ticks.end(),
                   [](const AxisTick& t) { return t.y_last > t.y + 0.5; })) {

@@ -57,6 +57,7 @@ class ModelBuilder {
   enum class Fold : uint8_t { no, ack, data, lost_data, retx_data };
   Fold foldable(size_t send, std::vector<End>& ends) const;
   void fold_flows();
+  std::set<size_t> handshake_final_acks() const;
   std::map<std::pair<ConvKey, Instant>, size_t> last_delivered_data() const;
   void add_flow_bands();
   // Adds one send of a folded run to its tally; `ends` is a reused buffer.

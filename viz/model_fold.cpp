@@ -59,6 +59,24 @@ std::map<std::pair<ConvKey, Instant>, size_t> ModelBuilder::last_delivered_data(
   return out;
 }
 
+// The pure ACKs that complete a handshake: the first packet after a SYN in its direction, over
+// the whole trace (the SYN may lie before the time window). The cause of the passive side's
+// ESTABLISHED, it stays an arrow rather than hiding in a band of the data after it.
+std::set<size_t> ModelBuilder::handshake_final_acks() const {
+  std::set<size_t> out;
+  std::set<std::pair<SocketAddr, SocketAddr>> after_syn;
+  for (size_t i : ix_.order) {
+    const auto* r = std::get_if<PacketRecord>(&records_[i]);
+    if (!r || r->ev != PacketEvent::send) continue;
+    const Packet& p = r->packet;
+    std::pair<SocketAddr, SocketAddr> dir{p.src_addr(), p.dst_addr()};
+    bool pure_ack = plain_flags(p) && p.tcp.payload.empty();
+    if (after_syn.erase(dir) > 0 && pure_ack) out.insert(i);
+    if (p.tcp.flags.syn() && !p.tcp.flags.ack()) after_syn.insert(dir);
+  }
+  return out;
+}
+
 void ModelBuilder::fold_flows() {
   // A connection's open run: its packets, and what its data segments are (new and delivered,
   // new and lost, retransmitted): a band never mixes them, so a single loss in a transfer
@@ -86,11 +104,13 @@ void ModelBuilder::fold_flows() {
     r.holes = 0;
   };
   auto last_data = last_delivered_data();
+  const std::set<size_t> handshake_acks = handshake_final_acks();
   for (size_t pos = 0; pos < drawn_.size(); ++pos) {
     size_t i = drawn_[pos];
     const Packet& p = packet_record(i).packet;
     ConvKey key = conv_key(p.src_addr(), p.dst_addr());
     Fold f = foldable(i, ends);
+    if (f == Fold::ack && handshake_acks.count(i) > 0) f = Fold::no;
     if (f != Fold::no) {
       Run& run = open[key];
       // A segment lost among a window sent at one instant stays an arrow, and the band goes
@@ -138,9 +158,15 @@ void ModelBuilder::fold_flows() {
 struct RunTally {
   SocketAddr data_src, data_dst;
   uint64_t data = 0, acks = 0, bytes = 0, lost = 0;
+  // Pure ACKs by sender: those from the data's receiver are the ones going back.
+  struct Acks {
+    uint64_t n = 0;
+    uint32_t last = 0;
+  };
+  std::map<SocketAddr, Acks> acks_from;
   uint16_t retx_lo = UINT16_MAX, retx_hi = 0;
   std::set<std::string> reasons;
-  std::optional<uint32_t> seq_lo, seq_hi, last_ack;
+  std::optional<uint32_t> seq_lo, seq_hi;
   Instant first = Instant::max(), last = Instant::zero();
   std::optional<size_t> first_record;
   size_t holes = 0;  // lost segments among the run's, drawn as arrows
@@ -167,10 +193,15 @@ std::vector<std::string> band_lines(const RunTally& a) {
   std::vector<std::string> lines{fmt::format("× {} {}{} {}:{}{}", group_thousands(a.data), what,
                                              a.data == 1 ? "" : "s", a.seq_lo.value_or(0),
                                              a.seq_hi.value_or(0), lost)};
-  if (a.acks > 0) {
-    lines.push_back(fmt::format("× {} ACK{} back, last ack={}", group_thousands(a.acks),
-                                a.acks == 1 ? "" : "s", a.last_ack.value_or(0)));
-  }
+  auto acks_line = [&](SocketAddr from, const char* way) {
+    auto it = a.acks_from.find(from);
+    if (it == a.acks_from.end()) return;
+    const RunTally::Acks& k = it->second;
+    lines.push_back(fmt::format("× {} ACK{} {}, last ack={}", group_thousands(k.n),
+                                k.n == 1 ? "" : "s", way, k.last));
+  };
+  acks_line(a.data_dst, "back");
+  acks_line(a.data_src, "with the data");
   return lines;
 }
 
@@ -238,8 +269,10 @@ void ModelBuilder::tally_send(const PacketRecord& p, const SeqBases& bases, std:
   }
   if (pk.tcp.payload.empty()) {
     ++a.acks;
-    // The ACK's number is in the data direction's space.
-    a.last_ack = rel(pk.dst_addr(), pk.src_addr(), pk.tcp.ack);
+    // The ACK's number is in the opposite direction's space.
+    RunTally::Acks& k = a.acks_from[pk.src_addr()];
+    ++k.n;
+    k.last = rel(pk.dst_addr(), pk.src_addr(), pk.tcp.ack);
     return;
   }
   if (a.data == 0) {

@@ -114,7 +114,7 @@ std::vector<LegendEntry> plot_legend(const PlotData& d) {
     const char* what = kind == PlotMarker::Kind::fast_retransmit ? "fast retransmit"
                        : kind == PlotMarker::Kind::rto           ? "RTO fired"
                                                                  : "tail loss probe";
-    legend.push_back({LegendEntry::Swatch::dashed_line, marker_color(kind), what, 1.0});
+    legend.push_back({LegendEntry::Swatch::dotted_line, marker_color(kind), what, 1.0});
   }
   return legend;
 }

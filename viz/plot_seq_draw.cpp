@@ -39,7 +39,7 @@ std::vector<LegendEntry> seq_legend(const SeqGraph& g) {
       std::any_of(g.segments.begin(), g.segments.end(), [](const auto& s) { return s.lost; });
   std::vector<LegendEntry> legend{{LegendEntry::Swatch::line, kData, "data segment", 1}};
   if (retx) legend.push_back({LegendEntry::Swatch::line, kRetx, "retransmission", 1});
-  if (lost) legend.push_back({LegendEntry::Swatch::marker, kRetx, "lost (×)", 1});
+  if (lost) legend.push_back({LegendEntry::Swatch::cross, kRetx, "lost (×)", 1});
   if (!g.ack.points.empty()) legend.push_back({LegendEntry::Swatch::line, kAck, "ACK", 1});
   if (!g.window.points.empty()) {
     legend.push_back(

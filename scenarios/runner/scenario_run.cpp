@@ -265,6 +265,8 @@ void ScenarioRun::schedule_faults() {
           break;
         }
         case TimedFaultSpec::Kind::crash:
+          // The cause before its effects: the apps' and the stack's CLOSED records follow.
+          emit(f.host, "crash", "all TCP state lost");
           for (auto& c : clients_)
             if (c->report().host == f.host) c->on_host_crash(sim_.now());
           for (auto& s : servers_)
@@ -272,11 +274,10 @@ void ScenarioRun::schedule_faults() {
           for (auto& a : scripted_)
             if (a->report().host == f.host) a->on_host_crash(sim_.now());
           host(f.host)->crash();
-          emit(f.host, "crash", "all TCP state lost");
           break;
         case TimedFaultSpec::Kind::restart:
-          restart_host(f.host);
           emit(f.host, "restart", "listeners restored");
+          restart_host(f.host);
           break;
         case TimedFaultSpec::Kind::inject:
           inject(f.segment);

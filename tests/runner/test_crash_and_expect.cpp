@@ -57,6 +57,19 @@ expect:
   CHECK(last.to == TcpState::closed);
   CHECK(last.cause == StateCause::host_crashed);
   CHECK(last.app == "web");
+  // The cause before its effect: the FAULT record precedes the CLOSED (host crashed) record
+  // in the trace (the runner emits it before tearing the stack down).
+  auto fault = std::find_if(sink.records.begin(), sink.records.end(), [](const TraceRecord& r) {
+    const auto* f = std::get_if<FaultRecord>(&r);
+    return f && f->what == "crash";
+  });
+  auto closed = std::find_if(sink.records.begin(), sink.records.end(), [](const TraceRecord& r) {
+    const auto* st = std::get_if<StateRecord>(&r);
+    return st && st->cause == StateCause::host_crashed;
+  });
+  REQUIRE(fault != sink.records.end());
+  REQUIRE(closed != sink.records.end());
+  CHECK(fault < closed);
   const apps::AppReport* web = run.report("web");
   REQUIRE(web != nullptr);
   REQUIRE(web->connections.size() == 1);
